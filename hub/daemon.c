@@ -1,0 +1,365 @@
+/*
+ * daemon.c: `dahub serve`, the event loop that ties the stages together.
+ *
+ * One libuv loop on the main thread owns every handle: the spools' watchers
+ * and timers, the signals, the watchdog. Each claimed file becomes a job on
+ * libuv's thread pool (ingest_run), so parsing, hashing, SQLite and fsync
+ * never block the loop. A job that ends in RETRY stays in work/ and is
+ * tried again after a capped exponential backoff with full jitter.
+ *
+ * Start: the store is opened, work/ is recovered (each file left there by a
+ * crash is ingested again, or just moved on when its hash is already
+ * stored), and only then READY=1 and the spools start. Stop (SIGTERM or
+ * SIGINT): STOPPING=1, no new claims, queued jobs are cancelled (their files
+ * stay in work/), running ones see `stopping` at their next read and roll
+ * back; nothing is half-stored. If that takes longer than the grace period
+ * the process exits anyway: an uncommitted transaction is simply not there
+ * after a crash either.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "common.h"
+#include "fsutil.h"
+#include "log.h"
+#include "spool.h"
+#include "store.h"
+
+#define RETRY_BASE_MS 1000
+#define RETRY_CAP_MS 300000
+
+struct job {
+  uv_work_t req;
+  uv_timer_t retry;
+  struct daemon *d;
+  struct ingest_feed *feed;
+  char name[NAME_MAX + 1];
+  int recovered; /* check the hash first: it may be our own commit */
+  int recovery;  /* part of start-up: READY=1 waits for it */
+  int running;   /* queued on the thread pool */
+  unsigned attempts;
+  struct ingest_result res;
+  struct job *next, *prev;
+};
+
+struct daemon {
+  uv_loop_t loop;
+  struct runtime *rt;
+  struct store *store;
+  struct ingest_env env;
+  atomic_int stopping;
+  uv_signal_t sig_term, sig_int;
+  uv_timer_t watchdog, grace;
+  int watchdog_on;
+  struct spool **spools;
+  struct job jobs; /* list head of live jobs */
+  size_t recovering;
+  int ready;
+  unsigned long stored, duplicates, failed, retries;
+};
+
+static void job_queue(struct job *j);
+
+static void job_closed(uv_handle_t *h) {
+  struct job *j = container_of((uv_timer_t *)h, struct job, retry);
+
+  free(j);
+}
+
+static void job_free(struct job *j) {
+  j->prev->next = j->next;
+  j->next->prev = j->prev;
+  uv_close((uv_handle_t *)&j->retry, job_closed);
+}
+
+static void job_work(uv_work_t *req) {
+  struct job *j = container_of(req, struct job, req);
+
+  ingest_run(&j->d->env, j->feed, j->name, j->recovered, &j->res);
+}
+
+static void become_ready(struct daemon *d);
+
+static void job_retry(uv_timer_t *t) {
+  job_queue(container_of(t, struct job, retry));
+}
+
+static uint64_t backoff_ms(unsigned attempts) {
+  uint64_t cap = RETRY_BASE_MS;
+
+  for (unsigned i = 0; i < attempts && cap < RETRY_CAP_MS; i++)
+    cap *= 2;
+  if (cap > RETRY_CAP_MS)
+    cap = RETRY_CAP_MS;
+  /* Full jitter: many files failing together do not retry together. */
+  return RETRY_BASE_MS / 2 + (uint64_t)random() % cap;
+}
+
+static void job_done(uv_work_t *req, int status) {
+  struct job *j = container_of(req, struct job, req);
+  struct daemon *d = j->d;
+  char q[320];
+
+  j->running = 0;
+  if (j->recovery) {
+    j->recovery = 0;
+    if (--d->recovering == 0)
+      become_ready(d);
+  }
+  if (status == UV_ECANCELED || atomic_load(&d->stopping)) {
+    if (status == UV_ECANCELED)
+      log_event(LOG_NOTICE, "file_left_for_restart", "feed=%s file=%s",
+                j->feed->conf->name, log_quote(q, sizeof q, j->name));
+    job_free(j);
+    return;
+  }
+  switch (j->res.outcome) {
+  case INGEST_STORED:
+    d->stored++;
+    break;
+  case INGEST_DUPLICATE:
+    d->duplicates++;
+    break;
+  case INGEST_FAILED:
+    d->failed++;
+    break;
+  case INGEST_RETRY: {
+    uint64_t ms = backoff_ms(j->attempts++);
+    int rc;
+
+    d->retries++;
+    j->recovered = 1; /* a commit may have happened before the trouble */
+    rc = uv_timer_start(&j->retry, job_retry, ms, 0);
+    log_event(LOG_WARNING, "retry_scheduled",
+              "feed=%s file=%s attempt=%u in_ms=%llu", j->feed->conf->name,
+              log_quote(q, sizeof q, j->name), j->attempts,
+              (unsigned long long)ms);
+    if (rc == 0)
+      return;
+    log_event(LOG_ERR, "retry_failed", "feed=%s error=%s file_stays_in=work",
+              j->feed->conf->name, uv_err_name(rc));
+    break;
+  }
+  }
+  job_free(j);
+}
+
+static void job_queue(struct job *j) {
+  int rc = uv_queue_work(&j->d->loop, &j->req, job_work, job_done);
+
+  if (rc != 0) {
+    log_event(LOG_ERR, "queue_failed", "feed=%s error=%s file_stays_in=work",
+              j->feed->conf->name, uv_err_name(rc));
+    return;
+  }
+  j->running = 1;
+}
+
+static void job_new(struct daemon *d, struct ingest_feed *f, const char *name,
+                    int recovery) {
+  struct job *j = calloc(1, sizeof *j);
+  size_t len = strlen(name);
+
+  if (j == NULL || len >= sizeof j->name ||
+      uv_timer_init(&d->loop, &j->retry) != 0) {
+    free(j);
+    log_event(LOG_ERR, "job_failed", "feed=%s reason=\"out of memory\" "
+              "file_stays_in=work", f->conf->name);
+    return;
+  }
+  j->d = d;
+  j->feed = f;
+  memcpy(j->name, name, len + 1);
+  j->recovered = recovery;
+  j->recovery = recovery;
+  j->next = d->jobs.next;
+  j->prev = &d->jobs;
+  d->jobs.next->prev = j;
+  d->jobs.next = j;
+  if (recovery)
+    d->recovering++;
+  job_queue(j);
+}
+
+static void on_claim(void *arg, struct ingest_feed *f, const char *name) {
+  job_new(arg, f, name, 0);
+}
+
+static void on_recover(void *arg, struct ingest_feed *f, const char *name) {
+  job_new(arg, f, name, 1);
+}
+
+static void on_watchdog(uv_timer_t *t) {
+  (void)t;
+  (void)sd_notify(0, "WATCHDOG=1");
+}
+
+static void become_ready(struct daemon *d) {
+  size_t n = d->rt->n_feeds;
+
+  if (d->ready || atomic_load(&d->stopping))
+    return;
+  d->ready = 1;
+  for (size_t i = 0; i < n; i++) {
+    int rc = spool_start(&d->loop, &d->rt->feeds[i], d->rt->conf->settle_ms,
+                         d->rt->conf->rescan_ms, on_claim, d, &d->spools[i]);
+    if (rc != 0)
+      log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
+                d->rt->feeds[i].conf->name, uv_err_name(rc));
+  }
+  (void)sd_notify(0, "READY=1\nSTATUS=Watching spool folders");
+  log_event(LOG_INFO, "ready", "feeds=%zu pid=%ld", n, (long)getpid());
+}
+
+static void on_grace(uv_timer_t *t) {
+  (void)t;
+  log_event(LOG_WARNING, "shutdown_grace_expired",
+            "detail=\"work in progress abandoned; its files stay in work/ "
+            "and are ingested at the next start\"");
+  _exit(EXIT_SUCCESS);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  struct daemon *d = s->data;
+
+  if (atomic_exchange(&d->stopping, 1))
+    return;
+  (void)sd_notify(0, "STOPPING=1");
+  log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
+  for (size_t i = 0; i < d->rt->n_feeds; i++) {
+    spool_stop(d->spools[i]);
+    d->spools[i] = NULL;
+  }
+  uv_close((uv_handle_t *)&d->sig_term, NULL);
+  uv_close((uv_handle_t *)&d->sig_int, NULL);
+  if (d->watchdog_on)
+    uv_close((uv_handle_t *)&d->watchdog, NULL);
+  for (struct job *j = d->jobs.next, *n; j != &d->jobs; j = n) {
+    n = j->next;
+    if (j->running)
+      (void)uv_cancel((uv_req_t *)&j->req); /* fails if already running */
+    else
+      job_free(j); /* waiting for a retry: its file stays in work/ */
+  }
+  /* unref: the grace timer alone must not keep the loop alive */
+  if (uv_timer_start(&d->grace, on_grace, d->rt->conf->shutdown_grace_ms,
+                     0) == 0)
+    uv_unref((uv_handle_t *)&d->grace);
+}
+
+static int start_signals(struct daemon *d) {
+  int rc;
+
+  d->sig_term.data = d->sig_int.data = d;
+  if ((rc = uv_signal_init(&d->loop, &d->sig_term)) != 0 ||
+      (rc = uv_signal_init(&d->loop, &d->sig_int)) != 0 ||
+      (rc = uv_signal_start(&d->sig_term, on_signal, SIGTERM)) != 0 ||
+      (rc = uv_signal_start(&d->sig_int, on_signal, SIGINT)) != 0)
+    return rc;
+  return 0;
+}
+
+static void start_watchdog(struct daemon *d) {
+  uint64_t usec = 0;
+
+  if (sd_watchdog_enabled(0, &usec) <= 0 || usec < 2000)
+    return;
+  if (uv_timer_init(&d->loop, &d->watchdog) == 0 &&
+      uv_timer_start(&d->watchdog, on_watchdog, 0, usec / 2000) == 0)
+    d->watchdog_on = 1;
+}
+
+static void close_walk(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+/* Opens the store in the state folder; errors are for the journal. */
+static int open_store(struct daemon *d) {
+  char path[PATH_MAX];
+  struct dahub_error e = {0};
+  int rc;
+
+  if ((rc = fs_mkdirs(d->rt->conf->state_dir, 0750)) != 0) {
+    log_event(LOG_ERR, "state_dir_failed", "error=%s", strerror(-rc));
+    return rc;
+  }
+  if ((rc = fs_join(path, sizeof path, d->rt->conf->state_dir,
+                    "dahub.sqlite")) != 0 ||
+      (rc = store_open(path, &d->store, &e)) != 0) {
+    log_event(LOG_ERR, "store_failed", "error=%s",
+              log_quote((char[300]){0}, 300, e.msg));
+    return rc ? rc : -EIO;
+  }
+  return 0;
+}
+
+int daemon_serve(struct runtime *rt) {
+  struct daemon *d = calloc(1, sizeof *d);
+  struct dahub_error e = {0};
+  int rc;
+
+  if (d == NULL)
+    return -ENOMEM;
+  d->rt = rt;
+  d->jobs.next = d->jobs.prev = &d->jobs;
+  d->spools = calloc(rt->n_feeds + 1, sizeof *d->spools);
+  if (d->spools == NULL) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    if ((rc = spool_prepare(&rt->feeds[i], rt->conf->spool_dir, &e)) != 0) {
+      log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
+                rt->feeds[i].conf->name, log_quote((char[300]){0}, 300, e.msg));
+      goto out;
+    }
+  if ((rc = open_store(d)) != 0)
+    goto out;
+  d->env = (struct ingest_env){.vocab = rt->vocab,
+                               .store = d->store,
+                               .max_file_bytes = rt->conf->max_file_bytes,
+                               .max_line_bytes =
+                                   (uint32_t)rt->conf->max_line_bytes,
+                               .max_errors = (uint32_t)rt->conf->max_errors,
+                               .stopping = &d->stopping};
+  srandom((unsigned)getpid());
+  if ((rc = uv_loop_init(&d->loop)) != 0)
+    goto out;
+  if ((rc = uv_timer_init(&d->loop, &d->grace)) != 0 ||
+      (rc = start_signals(d)) != 0) {
+    log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
+    goto loop_out;
+  }
+  start_watchdog(d);
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    if (spool_each_work(&rt->feeds[i], on_recover, d) != 0)
+      log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",
+                rt->feeds[i].conf->name);
+  if (d->recovering > 0)
+    log_event(LOG_NOTICE, "recovering", "files=%zu", d->recovering);
+  else
+    become_ready(d);
+  rc = uv_run(&d->loop, UV_RUN_DEFAULT);
+  log_event(LOG_INFO, "stopped",
+            "stored=%lu duplicates=%lu failed=%lu retries=%lu", d->stored,
+            d->duplicates, d->failed, d->retries);
+  rc = 0;
+loop_out:
+  uv_walk(&d->loop, close_walk, NULL);
+  (void)uv_run(&d->loop, UV_RUN_DEFAULT);
+  if (uv_loop_close(&d->loop) != 0)
+    log_event(LOG_WARNING, "loop_not_empty", NULL);
+out:
+  store_close(d->store);
+  free(d->spools);
+  free(d);
+  return rc;
+}

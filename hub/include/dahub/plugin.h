@@ -1,0 +1,129 @@
+/*
+ * dahub/plugin.h: the whole contract between the hub and a plugin.
+ *
+ * A source plugin turns the bytes of one partner return into observations:
+ * one number, for one area, one period, one measure, optionally broken down.
+ * The hub does all the rest: it finds the file, reads it for you, checks each
+ * observation against the vocabulary, stores them in one transaction, and
+ * moves the file to done/ or failed/.
+ *
+ * Rules a plugin lives by:
+ *  - No I/O. Read the input only through in->read; never open files or
+ *    sockets, never sleep, never touch the store.
+ *  - No globals. Everything a feed needs lives in the state open() returns;
+ *    parse() may run for several files of the same feed at once, so treat
+ *    the state as read-only after open().
+ *  - Export exactly one symbol, dahub_plugin_v1, a const struct dahub_plugin
+ *    filled with designated initialisers. Build with -fvisibility=hidden.
+ *
+ * A minimal plugin is plugins/mapped/ (CSV by mapping); copy it to start.
+ */
+#ifndef DAHUB_PLUGIN_H
+#define DAHUB_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "dahub/error.h"
+
+/* Bumped only when a field changes meaning; appending a field does not. */
+#define DAHUB_ABI_VERSION 1u
+#define DAHUB_PLUGIN_SYMBOL "dahub_plugin_v1"
+
+enum dahub_kind { DAHUB_KIND_SOURCE = 1 };
+
+/* How a call ended. The hub, not the plugin, decides what follows. */
+enum dahub_outcome {
+  DAHUB_OK = 0,    /* everything emitted; store it */
+  DAHUB_RETRY = 1, /* transient: try the same input again later */
+  DAHUB_FAIL = 2,  /* this input is bad; err says where and why */
+};
+
+enum dahub_status {
+  DAHUB_ACTUAL = 0,     /* a number as reported */
+  DAHUB_SUPPRESSED = 1, /* "<5", "*": hidden at source; bound kept */
+  DAHUB_MISSING = 2,    /* blank: not reported. Never zero. */
+  DAHUB_ESTIMATED = 3,  /* reported as an estimate ("approx.") */
+};
+
+struct dahub_dim {
+  const char *name;  /* a dimension of the vocabulary, e.g. "gender" */
+  const char *value; /* its code or a known label: "female", "F" */
+};
+
+/* One observation, as the plugin saw it. Strings are borrowed: the hub copies
+ * what it keeps before emit() returns. Labels are resolved by the hub, so
+ * "NW Leics" is as good as "E07000134" when the vocabulary knows it. */
+struct dahub_obs {
+  const char *service_id; /* "freeva.male_helpline", or NULL */
+  const char *area;       /* GSS code, X_* code or a known label */
+  const char *period;     /* "FY2024-25-Q1", "FY2024-25", "-H1", "-M01" */
+  const char *measure;    /* measure_id from the vocabulary */
+  const struct dahub_dim *dims;
+  size_t n_dims;
+  enum dahub_status status;
+  int64_t value; /* ACTUAL/ESTIMATED: value / 10^scale, exactly */
+  uint8_t scale; /* decimal places of value: 965 with scale 1 is 96.5 */
+  int64_t bound; /* SUPPRESSED: the bound as received ("<5": 5), or 0 */
+  uint32_t line; /* where in the input, 1-based, for error reports */
+  uint32_t col;
+  const char *raw; /* the cell as received, or NULL (kept in provenance) */
+};
+
+/* The input, read through the hub. read() fills buf with up to cap bytes and
+ * returns how many, 0 at the end, or a negative code (stop, return
+ * DAHUB_FAIL: the hub knows why). */
+struct dahub_input {
+  const char *name; /* file name as the partner sent it, no folder */
+  uint64_t size;    /* in bytes, as claimed */
+  ssize_t (*read)(struct dahub_input *in, void *buf, size_t cap);
+  uint32_t max_line_bytes; /* configured limit: a longer line is an error */
+  void *hub;               /* the hub's; do not touch */
+};
+
+struct dahub_ctx; /* the hub's, opaque */
+
+/* What the hub lends a plugin during parse(). */
+struct dahub_host {
+  uint32_t struct_size;
+  /* Hands one observation to the hub. 0: go on (even if the hub found it
+   * invalid: it collects every error for the report). Non-zero: stop now and
+   * return DAHUB_FAIL; the hub already knows why (too many errors, shutting
+   * down, store trouble). */
+  int (*emit)(struct dahub_ctx *ctx, const struct dahub_obs *obs);
+  /* A note for the ingest report that does not stop the file, such as a
+   * TOTAL that does not add up. msg must not quote personal data. */
+  void (*warn)(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
+               const char *msg);
+};
+
+/* Exported as dahub_plugin_v1. The first two fields never move; fields are
+ * only appended; a field beyond struct_size counts as absent. */
+struct dahub_plugin {
+  uint32_t abi_version; /* DAHUB_ABI_VERSION when built */
+  uint32_t struct_size; /* sizeof(struct dahub_plugin) when built */
+  const char *name;     /* [a-z0-9_]+, as feeds name it in "plugin" */
+  const char *version;  /* the plugin's own, kept with every ingest */
+  enum dahub_kind kind;
+
+  /* Checks a feed's "options" (borrowed, may be NULL) and builds the state
+   * parse() will use. Loop thread, at start, `dahub check` and reload.
+   * Returns 0, or negative with err naming the option ("mapping.header_row")
+   * and what was wrong. */
+  int (*open)(const json_t *options, void **state, struct dahub_error *err);
+  /* Frees what open() built. state may be NULL. */
+  void (*close)(void *state);
+
+  /* Reads one input and emits its observations. Worker thread. in, host and
+   * ctx are borrowed until return. OK when the whole input was read; FAIL
+   * with err (line, col, field, expected, found) when the input is bad;
+   * RETRY only for a transient cause. */
+  enum dahub_outcome (*parse)(void *state, struct dahub_input *in,
+                              const struct dahub_host *host,
+                              struct dahub_ctx *ctx, struct dahub_error *err);
+};
+
+#endif

@@ -1,0 +1,53 @@
+/*
+ * jsonconf.h: strict reading of JSON configuration files.
+ *
+ * Config is data, and a typo must not silently disable a feed, so unknown
+ * keys are errors. jansson gives line and column for syntax errors only;
+ * for a key that is wrong in meaning we find where the key is written in
+ * the file's text, so the officer still gets file:line:col.
+ */
+#ifndef DAHUB_JSONCONF_H
+#define DAHUB_JSONCONF_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "errlist.h"
+
+#define JSONCONF_MAX_BYTES (1u << 20) /* a config file larger is refused */
+
+struct jsonconf {
+  const char *file;    /* as the user named it, for messages */
+  char *text;          /* the file's text, to locate keys */
+  json_t *root;        /* the parsed document (an object) */
+  struct errlist *errs; /* where every problem goes */
+  unsigned nerr;       /* problems found in this file */
+};
+
+/* Reads and parses path. 0 with jc->root an object, or negative with the
+ * reason in errs. Always call jsonconf_close. */
+int jsonconf_load(struct jsonconf *jc, const char *path, struct errlist *errs);
+void jsonconf_close(struct jsonconf *jc);
+
+/* Records an error about key (may be NULL), at the key's place. */
+void jsonconf_error(struct jsonconf *jc, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Every key of obj must be in keys (NULL-ended); path prefixes messages. */
+void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
+                   const char *const *keys);
+
+/* A string member. NULL when absent (an error if required) or not a string
+ * (always an error). Borrowed from obj. */
+const char *jsonconf_string(struct jsonconf *jc, const json_t *obj,
+                            const char *key, int required);
+
+/* An integer member in [min, max]; *out keeps its value when absent. */
+void jsonconf_uint(struct jsonconf *jc, const json_t *obj, const char *key,
+                   uint64_t min, uint64_t max, uint64_t *out);
+
+/* 1 when s is a non-empty [a-z0-9_]+ of at most max bytes. */
+int jsonconf_is_ident(const char *s, size_t max);
+
+#endif

@@ -1,0 +1,224 @@
+/*
+ * main.c: the dahub command line.
+ *
+ *   dahub serve [--config PATH] [--plugin-dir DIR]
+ *   dahub check [--config PATH] [--plugin-dir DIR]
+ *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
+ *
+ * Every command loads the same runtime (config, vocabulary, plugins), so
+ * what `check` accepts is what `serve` runs. Exit codes: 0 fine, 1 the input
+ * or config is bad (the reasons are printed), 2 usage.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "daemon.h"
+#include "log.h"
+#include "runtime.h"
+
+#define DEFAULT_CONFIG "/etc/dahub/hub.json"
+
+struct args {
+  const char *command;
+  const char *config;
+  const char *plugin_dir;
+  const char *feed;
+  const char *file;
+};
+
+static int usage(void) {
+  fputs("usage: dahub serve [--config PATH] [--plugin-dir DIR]\n"
+        "       dahub check [--config PATH] [--plugin-dir DIR]\n"
+        "       dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME "
+        "FILE\n"
+        "default config: " DEFAULT_CONFIG "\n",
+        stderr);
+  return 2;
+}
+
+static int parse_args(int argc, char **argv, struct args *a) {
+  static const struct option opts[] = {
+      {"config", required_argument, NULL, 'c'},
+      {"plugin-dir", required_argument, NULL, 'p'},
+      {"feed", required_argument, NULL, 'f'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  int c;
+
+  memset(a, 0, sizeof *a);
+  a->config = DEFAULT_CONFIG;
+  if (argc < 2)
+    return -1;
+  a->command = argv[1];
+  optind = 2;
+  while ((c = getopt_long(argc, argv, "c:p:f:h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'c':
+      a->config = optarg;
+      break;
+    case 'p':
+      a->plugin_dir = optarg;
+      break;
+    case 'f':
+      a->feed = optarg;
+      break;
+    default:
+      return -1;
+    }
+  }
+  if (strcmp(a->command, "try") == 0) {
+    if (a->feed == NULL || optind != argc - 1)
+      return -1;
+    a->file = argv[optind];
+  } else if (optind != argc) {
+    return -1;
+  }
+  return 0;
+}
+
+static void print_line(const char *msg, void *arg) {
+  fprintf(arg, "%s\n", msg);
+}
+
+/* Loads the runtime; on failure prints every error. */
+static int load(struct runtime *rt, const struct args *a) {
+  struct errlist errs = {0};
+  int rc = runtime_load(rt, a->config, a->plugin_dir, &errs);
+
+  errlist_each(&errs, print_line, stderr);
+  if (errs.dropped > 0)
+    fprintf(stderr, "... and %zu more errors\n", errs.dropped);
+  if (rc != 0 && errlist_count(&errs) == 0)
+    fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
+            strerror(-rc));
+  if (rc != 0)
+    fprintf(stderr, "%zu error(s); nothing was started\n",
+            errlist_count(&errs) ? errlist_count(&errs) : 1);
+  errlist_clear(&errs);
+  return rc;
+}
+
+static int cmd_check(const struct args *a) {
+  struct runtime rt;
+  int rc = load(&rt, a);
+
+  if (rc == 0)
+    printf("ok: %zu feeds, %zu plugins, vocabulary loaded\n", rt.n_feeds,
+           rt.n_plugins);
+  runtime_free(&rt);
+  return rc == 0 ? 0 : 1;
+}
+
+static const char *status_name(enum dahub_status s) {
+  static const char *const names[] = {"actual", "suppressed", "missing",
+                                      "estimated"};
+  return names[s];
+}
+
+/* One observation as a JSON line on stdout, in the store's terms. */
+static void print_obs(void *arg, const struct ingest_feed *f,
+                      const struct store_obs *o) {
+  json_t *doc, *dims;
+  char loc[32], *text;
+  json_error_t je;
+
+  (void)arg;
+  (void)snprintf(loc, sizeof loc, "r%uc%u", o->line, o->col);
+  dims = json_loads(o->dimensions, 0, &je);
+  doc = json_pack("{s:s, s:s?, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s?}",
+                  "source_id", f->conf->source_id, "service_id", o->service_id,
+                  "area_code", o->area_code, "period", o->period, "measure_id",
+                  o->measure_id, "dimensions", dims ? dims : json_object(),
+                  "value_status", status_name(o->status), "unit", o->unit,
+                  "locator", loc, "raw", o->raw);
+  if (doc == NULL)
+    return;
+  if (o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED) {
+    (void)json_object_set_new(doc, "value", json_integer(o->value));
+    (void)json_object_set_new(doc, "scale", json_integer(o->scale));
+  } else {
+    (void)json_object_set_new(doc, "value", json_null());
+  }
+  if (o->status == DAHUB_SUPPRESSED && o->bound > 0)
+    (void)json_object_set_new(doc, "bound", json_integer(o->bound));
+  text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (text != NULL)
+    printf("%s\n", text);
+  free(text);
+  json_decref(doc);
+}
+
+static void print_problem(void *arg, const char *kind,
+                          const struct dahub_error *e) {
+  const char *file = arg;
+
+  fprintf(stderr, "%s:%u:%u: %s: %s", file, e->line, e->col, kind, e->msg);
+  if (e->field[0] != '\0')
+    fprintf(stderr, " [field %s]", e->field);
+  if (e->expected[0] != '\0')
+    fprintf(stderr, " expected %s", e->expected);
+  if (e->found[0] != '\0')
+    fprintf(stderr, ", found \"%s\"", e->found);
+  fputc('\n', stderr);
+}
+
+static int cmd_try(const struct args *a) {
+  struct runtime rt;
+  struct ingest_feed *f;
+  struct ingest_result r;
+  struct ingest_env env;
+  int rc = load(&rt, a);
+
+  if (rc != 0)
+    goto out;
+  f = runtime_feed(&rt, a->feed);
+  if (f == NULL) {
+    fprintf(stderr, "no feed called \"%s\" in %s\n", a->feed, a->config);
+    rc = -1;
+    goto out;
+  }
+  env = (struct ingest_env){.vocab = rt.vocab,
+                            .max_file_bytes = rt.conf->max_file_bytes,
+                            .max_line_bytes =
+                                (uint32_t)rt.conf->max_line_bytes,
+                            .max_errors = (uint32_t)rt.conf->max_errors,
+                            .on_obs = print_obs,
+                            .on_problem = print_problem,
+                            .arg = (void *)a->file};
+  ingest_try(&env, f, a->file, &r);
+  fprintf(stderr, "%s: %s: %llu observations, %u errors, %u warnings\n",
+          a->file, r.outcome == INGEST_STORED ? "would be stored" : "would fail",
+          (unsigned long long)r.observations, r.errors, r.warnings);
+  rc = r.outcome == INGEST_STORED ? 0 : -1;
+out:
+  runtime_free(&rt);
+  return rc == 0 ? 0 : 1;
+}
+
+static int cmd_serve(const struct args *a) {
+  struct runtime rt;
+  int rc = load(&rt, a);
+
+  if (rc == 0)
+    rc = daemon_serve(&rt);
+  runtime_free(&rt);
+  return rc == 0 ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+  struct args a;
+
+  if (parse_args(argc, argv, &a) != 0)
+    return usage();
+  if (strcmp(a.command, "serve") == 0)
+    return cmd_serve(&a);
+  if (strcmp(a.command, "check") == 0)
+    return cmd_check(&a);
+  if (strcmp(a.command, "try") == 0)
+    return cmd_try(&a);
+  return usage();
+}

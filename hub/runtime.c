@@ -1,0 +1,95 @@
+/*
+ * runtime.c: loads config, vocabulary, plugins and feed states (runtime.h).
+ *
+ * Errors are gathered, not stopped at: an officer running `dahub check`
+ * after adding two feeds sees both feeds' problems at once. A plugin is
+ * loaded once however many feeds use it; each feed gets its own state from
+ * the plugin's open(), so one plugin serves many feeds without globals.
+ */
+#include "runtime.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct plugin *find_plugin(struct runtime *rt, const char *name) {
+  for (size_t i = 0; i < rt->n_plugins; i++)
+    if (strcmp(rt->plugins[i].desc.name, name) == 0)
+      return &rt->plugins[i];
+  return NULL;
+}
+
+/* The plugin a feed names, loading it on first use; NULL with errs. */
+static struct plugin *feed_plugin(struct runtime *rt,
+                                  const struct feed_conf *fc,
+                                  struct errlist *errs) {
+  struct plugin *p = find_plugin(rt, fc->plugin);
+  struct dahub_error e = {0};
+
+  if (p != NULL)
+    return p;
+  p = &rt->plugins[rt->n_plugins];
+  if (plugin_load(rt->conf->plugin_dir, fc->plugin, p, &e) != 0) {
+    errlist_add(errs, fc->file, 0, 0, "feed \"%s\": %s", fc->name, e.msg);
+    return NULL;
+  }
+  rt->n_plugins++;
+  return p;
+}
+
+int runtime_load(struct runtime *rt, const char *config_path,
+                 const char *plugin_dir, struct errlist *errs) {
+  int rc;
+
+  memset(rt, 0, sizeof *rt);
+  if ((rc = config_load(config_path, plugin_dir, &rt->conf, errs)) != 0)
+    return rc;
+  rc = vocab_load(rt->conf->vocabulary, &rt->vocab, errs);
+  rt->plugins = calloc(rt->conf->n_feeds, sizeof *rt->plugins);
+  rt->feeds = calloc(rt->conf->n_feeds, sizeof *rt->feeds);
+  if (rt->plugins == NULL || rt->feeds == NULL)
+    return -ENOMEM;
+  for (size_t i = 0; i < rt->conf->n_feeds; i++) {
+    const struct feed_conf *fc = &rt->conf->feeds[i];
+    struct ingest_feed *f = &rt->feeds[rt->n_feeds];
+    struct dahub_error e = {0};
+    struct plugin *p = feed_plugin(rt, fc, errs);
+
+    if (p == NULL) {
+      rc = -EINVAL;
+      continue;
+    }
+    f->conf = fc;
+    f->plugin = p;
+    if (p->desc.open(fc->options, &f->state, &e) != 0) {
+      if (e.line > 0)
+        errlist_add(errs, fc->file, 0, 0, "feed \"%s\": options: line %u: %s",
+                    fc->name, e.line, e.msg);
+      else
+        errlist_add(errs, fc->file, 0, 0, "feed \"%s\": %s", fc->name, e.msg);
+      rc = -EINVAL;
+      continue;
+    }
+    rt->n_feeds++;
+  }
+  return rc;
+}
+
+void runtime_free(struct runtime *rt) {
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    rt->feeds[i].plugin->desc.close(rt->feeds[i].state);
+  for (size_t i = 0; i < rt->n_plugins; i++)
+    plugin_unload(&rt->plugins[i]);
+  free(rt->feeds);
+  free(rt->plugins);
+  vocab_free(rt->vocab);
+  config_free(rt->conf);
+  memset(rt, 0, sizeof *rt);
+}
+
+struct ingest_feed *runtime_feed(struct runtime *rt, const char *name) {
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    if (strcmp(rt->feeds[i].conf->name, name) == 0)
+      return &rt->feeds[i];
+  return NULL;
+}

@@ -1,0 +1,414 @@
+/*
+ * store.c: SQLite, the hub's memory (see store.h).
+ *
+ * Durability first: WAL with synchronous=FULL, because a file moves to done/
+ * only after its commit and that order must hold across a power cut. An
+ * ingest row is written at begin (its hash still NULL) so observations can
+ * point at it; the commit sets the hash under UNIQUE(feed, sha256), which is
+ * what makes "nothing counted twice" a property of the schema rather than
+ * of our code. Supersession is a table, current_periods: for each feed and
+ * period the ingest whose figures count now. Older ingests stay as history.
+ *
+ * Threads: one connection, one mutex. A worker holds the mutex from
+ * store_ingest_begin() to commit or rollback; SQLite itself is in serialized
+ * mode, the mutex is for our transaction boundaries.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#define BUSY_TIMEOUT_MS 5000
+
+enum stmt_id {
+  Q_INGEST,
+  Q_OBS,
+  Q_FIND,
+  Q_SET_HASH,
+  Q_CURRENT,
+  Q_RECEIPT,
+  Q_COUNT,
+};
+
+static const char *const stmt_sql[Q_COUNT] = {
+    [Q_INGEST] = "INSERT INTO ingests(feed, source_id, plugin, plugin_version,"
+                 " file_name, size_bytes, received_at) VALUES(?,?,?,?,?,?,?)",
+    [Q_OBS] = "INSERT INTO observations(ingest_id, feed, source_id, "
+              "service_id, area_code, period, measure_id, dimensions, value, "
+              "scale, value_status, bound, unit, locator, raw) "
+              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_FIND] = "SELECT ingest_id, file_name, stored_at FROM ingests "
+               "WHERE feed = ? AND sha256 = ?",
+    [Q_SET_HASH] = "UPDATE ingests SET sha256 = ?, stored_at = ?, "
+                   "observations = ? WHERE ingest_id = ?",
+    [Q_CURRENT] = "INSERT INTO current_periods(feed, period, ingest_id) "
+                  "SELECT DISTINCT feed, period, ingest_id FROM observations "
+                  "WHERE ingest_id = ? ON CONFLICT(feed, period) DO UPDATE "
+                  "SET ingest_id = excluded.ingest_id",
+    [Q_RECEIPT] = "INSERT INTO receipts(feed, file_name, sha256, received_at,"
+                  " outcome, ingest_id) VALUES(?,?,?,?,?,?)",
+};
+
+/* Each entry brings the schema from version i to i + 1. Only appended. */
+static const char *const migrations[] = {
+    "CREATE TABLE ingests("
+    " ingest_id INTEGER PRIMARY KEY,"
+    " feed TEXT NOT NULL, source_id TEXT NOT NULL,"
+    " plugin TEXT NOT NULL, plugin_version TEXT NOT NULL,"
+    " file_name TEXT NOT NULL, sha256 TEXT, size_bytes INTEGER NOT NULL,"
+    " received_at TEXT NOT NULL, stored_at TEXT,"
+    " observations INTEGER NOT NULL DEFAULT 0,"
+    " UNIQUE(feed, sha256));"
+    "CREATE TABLE observations("
+    " obs_id INTEGER PRIMARY KEY,"
+    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
+    " feed TEXT NOT NULL, source_id TEXT NOT NULL, service_id TEXT,"
+    " area_code TEXT NOT NULL, period TEXT NOT NULL,"
+    " measure_id TEXT NOT NULL, dimensions TEXT NOT NULL DEFAULT '{}',"
+    " value INTEGER, scale INTEGER NOT NULL DEFAULT 0,"
+    " value_status TEXT NOT NULL CHECK(value_status IN"
+    "  ('actual','suppressed','missing','estimated')),"
+    " bound INTEGER, unit TEXT NOT NULL, locator TEXT NOT NULL, raw TEXT);"
+    "CREATE INDEX observations_by_ingest ON observations(ingest_id, period);"
+    "CREATE INDEX observations_by_period ON observations(period, measure_id);"
+    "CREATE TABLE current_periods("
+    " feed TEXT NOT NULL, period TEXT NOT NULL,"
+    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
+    " PRIMARY KEY(feed, period));"
+    "CREATE VIEW current_observations AS SELECT o.* FROM observations o"
+    " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"
+    " AND c.ingest_id = o.ingest_id;"
+    "CREATE TABLE receipts("
+    " receipt_id INTEGER PRIMARY KEY,"
+    " feed TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT,"
+    " received_at TEXT NOT NULL,"
+    " outcome TEXT NOT NULL CHECK(outcome IN ('stored','duplicate','failed')),"
+    " ingest_id INTEGER REFERENCES ingests(ingest_id));",
+};
+
+struct store {
+  sqlite3 *db;
+  sqlite3_stmt *q[Q_COUNT];
+  pthread_mutex_t lock;
+  /* The open transaction's ingest, copied at begin. */
+  int64_t ingest_id;
+  int64_t n_obs;
+  char feed[128];
+  char source_id[128];
+  char file_name[256];
+};
+
+static const char *const status_names[] = {
+    [DAHUB_ACTUAL] = "actual", [DAHUB_SUPPRESSED] = "suppressed",
+    [DAHUB_MISSING] = "missing", [DAHUB_ESTIMATED] = "estimated"};
+
+void store_now(char buf[32]) {
+  struct tm tm;
+  time_t t = time(NULL);
+
+  (void)gmtime_r(&t, &tm);
+  (void)strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Transient results mean the same work may succeed later. */
+static int store_code(int rc) {
+  switch (rc & 0xff) {
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED:
+  case SQLITE_FULL:
+  case SQLITE_IOERR:
+  case SQLITE_READONLY:
+  case SQLITE_CANTOPEN:
+  case SQLITE_PROTOCOL:
+    return -EAGAIN;
+  default:
+    return -EIO;
+  }
+}
+
+static int fail(struct store *st, int rc, const char *what,
+                struct dahub_error *err) {
+  return dahub_error_set(err, store_code(rc), 0, 0, "store: %s: %s", what,
+                         sqlite3_errmsg(st->db));
+}
+
+static int exec(struct store *st, const char *sql, struct dahub_error *err) {
+  int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+
+  return rc == SQLITE_OK ? 0 : fail(st, rc, "exec", err);
+}
+
+static int migrate(struct store *st, struct dahub_error *err) {
+  sqlite3_stmt *q = NULL;
+  int version = 0, rc;
+  const int latest = (int)(sizeof migrations / sizeof *migrations);
+  char sql[64];
+
+  rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL);
+  if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+    version = sqlite3_column_int(q, 0);
+  sqlite3_finalize(q);
+  if (rc != SQLITE_OK)
+    return fail(st, rc, "read schema version", err);
+  if (version > latest)
+    return dahub_error_set(err, -EPROTO, 0, 0,
+                           "store: schema version %d is newer than this dahub "
+                           "(%d); refusing to touch it",
+                           version, latest);
+  for (; version < latest; version++) {
+    if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != 0)
+      return rc;
+    (void)snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
+    if ((rc = exec(st, migrations[version], err)) != 0 ||
+        (rc = exec(st, sql, err)) != 0) {
+      (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+      return rc;
+    }
+    if ((rc = exec(st, "COMMIT", err)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+int store_open(const char *path, struct store **out, struct dahub_error *err) {
+  struct store *st = calloc(1, sizeof *st);
+  int rc;
+
+  *out = NULL;
+  if (st == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "store: out of memory");
+  if (pthread_mutex_init(&st->lock, NULL) != 0) {
+    free(st);
+    return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
+  }
+  rc = sqlite3_open_v2(path, &st->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                           SQLITE_OPEN_FULLMUTEX,
+                       NULL);
+  if (rc != SQLITE_OK) {
+    rc = dahub_error_set(err, store_code(rc), 0, 0, "store: open %s: %s", path,
+                         st->db ? sqlite3_errmsg(st->db) : "out of memory");
+    goto out;
+  }
+  (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+  if ((rc = exec(st,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "PRAGMA foreign_keys=ON;",
+                 err)) != 0 ||
+      (rc = migrate(st, err)) != 0)
+    goto out;
+  for (int i = 0; i < Q_COUNT; i++) {
+    int r = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,
+                               SQLITE_PREPARE_PERSISTENT, &st->q[i], NULL);
+    if (r != SQLITE_OK) {
+      rc = fail(st, r, "prepare", err);
+      goto out;
+    }
+  }
+  *out = st;
+  st = NULL;
+out:
+  store_close(st);
+  return rc;
+}
+
+void store_close(struct store *st) {
+  if (st == NULL)
+    return;
+  for (int i = 0; i < Q_COUNT; i++)
+    sqlite3_finalize(st->q[i]);
+  (void)sqlite3_close(st->db);
+  pthread_mutex_destroy(&st->lock);
+  free(st);
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s) {
+  if (s == NULL)
+    (void)sqlite3_bind_null(q, i);
+  else
+    (void)sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
+
+/* Steps q once, expecting no row; resets it; 0 or a code with err. */
+static int step_done(struct store *st, sqlite3_stmt *q, const char *what,
+                     struct dahub_error *err) {
+  int rc = sqlite3_step(q);
+
+  rc = rc == SQLITE_DONE ? 0 : fail(st, rc, what, err);
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+  return rc;
+}
+
+int store_ingest_begin(struct store *st, const struct store_ingest *in,
+                       struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_INGEST];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != 0)
+    goto out;
+  bind_text(q, 1, in->feed);
+  bind_text(q, 2, in->source_id);
+  bind_text(q, 3, in->plugin);
+  bind_text(q, 4, in->plugin_version);
+  bind_text(q, 5, in->file_name);
+  (void)sqlite3_bind_int64(q, 6, (sqlite3_int64)in->size_bytes);
+  bind_text(q, 7, in->received_at);
+  if ((rc = step_done(st, q, "insert ingest", err)) != 0) {
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    goto out;
+  }
+  st->ingest_id = sqlite3_last_insert_rowid(st->db);
+  st->n_obs = 0;
+  (void)snprintf(st->feed, sizeof st->feed, "%s", in->feed);
+  (void)snprintf(st->source_id, sizeof st->source_id, "%s", in->source_id);
+  (void)snprintf(st->file_name, sizeof st->file_name, "%s", in->file_name);
+  return 0; /* the caller holds the store until commit or rollback */
+out:
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_ingest_obs(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_OBS];
+  char loc[32];
+  int rc;
+
+  (void)snprintf(loc, sizeof loc, "r%uc%u", o->line, o->col);
+  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  bind_text(q, 2, st->feed);
+  bind_text(q, 3, st->source_id);
+  bind_text(q, 4, o->service_id);
+  bind_text(q, 5, o->area_code);
+  bind_text(q, 6, o->period);
+  bind_text(q, 7, o->measure_id);
+  bind_text(q, 8, o->dimensions);
+  if (o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED)
+    (void)sqlite3_bind_int64(q, 9, o->value);
+  else
+    (void)sqlite3_bind_null(q, 9);
+  (void)sqlite3_bind_int(q, 10, o->scale);
+  bind_text(q, 11, status_names[o->status]);
+  if (o->status == DAHUB_SUPPRESSED && o->bound > 0)
+    (void)sqlite3_bind_int64(q, 12, o->bound);
+  else
+    (void)sqlite3_bind_null(q, 12);
+  bind_text(q, 13, o->unit);
+  bind_text(q, 14, loc);
+  bind_text(q, 15, o->raw);
+  if ((rc = step_done(st, q, "insert observation", err)) == 0)
+    st->n_obs++;
+  return rc;
+}
+
+static int find_hash(struct store *st, const char *feed, const char *sha256,
+                     struct store_match *m, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_FIND];
+  int rc;
+
+  bind_text(q, 1, feed);
+  bind_text(q, 2, sha256);
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    m->ingest_id = sqlite3_column_int64(q, 0);
+    (void)snprintf(m->file_name, sizeof m->file_name, "%s",
+                   (const char *)sqlite3_column_text(q, 1));
+    (void)snprintf(m->stored_at, sizeof m->stored_at, "%s",
+                   sqlite3_column_text(q, 2)
+                       ? (const char *)sqlite3_column_text(q, 2)
+                       : "");
+    rc = 1;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "find hash", err);
+  }
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+  return rc;
+}
+
+int store_find_hash(struct store *st, const char *feed, const char *sha256,
+                    struct store_match *match, struct dahub_error *err) {
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  rc = find_hash(st, feed, sha256, match, err);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+void store_ingest_rollback(struct store *st) {
+  (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  st->ingest_id = 0;
+  (void)pthread_mutex_unlock(&st->lock);
+}
+
+int store_ingest_commit(struct store *st, const char *sha256,
+                        int64_t *ingest_id, struct store_match *match,
+                        struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_SET_HASH];
+  char now[32];
+  int rc;
+
+  /* Checked inside the transaction: two copies claimed at once cannot both
+   * pass, and UNIQUE(feed, sha256) stands behind this anyway. */
+  if ((rc = find_hash(st, st->feed, sha256, match, err)) != 0)
+    goto out;
+  store_now(now);
+  bind_text(q, 1, sha256);
+  bind_text(q, 2, now);
+  (void)sqlite3_bind_int64(q, 3, st->n_obs);
+  (void)sqlite3_bind_int64(q, 4, st->ingest_id);
+  if ((rc = step_done(st, q, "record hash", err)) != 0)
+    goto out;
+  q = st->q[Q_CURRENT];
+  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  if ((rc = step_done(st, q, "make current", err)) != 0)
+    goto out;
+  q = st->q[Q_RECEIPT];
+  bind_text(q, 1, st->feed);
+  bind_text(q, 2, st->file_name);
+  bind_text(q, 3, sha256);
+  bind_text(q, 4, now);
+  bind_text(q, 5, "stored");
+  (void)sqlite3_bind_int64(q, 6, st->ingest_id);
+  if ((rc = step_done(st, q, "receipt", err)) != 0 ||
+      (rc = exec(st, "COMMIT", err)) != 0)
+    goto out;
+  *ingest_id = st->ingest_id;
+  st->ingest_id = 0;
+  (void)pthread_mutex_unlock(&st->lock);
+  return 0;
+out:
+  store_ingest_rollback(st);
+  return rc;
+}
+
+int store_receipt(struct store *st, const char *feed, const char *file_name,
+                  const char *sha256, const char *outcome, int64_t ingest_id,
+                  struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_RECEIPT];
+  char now[32];
+  int rc;
+
+  store_now(now);
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, feed);
+  bind_text(q, 2, file_name);
+  bind_text(q, 3, sha256);
+  bind_text(q, 4, now);
+  bind_text(q, 5, outcome);
+  if (ingest_id > 0)
+    (void)sqlite3_bind_int64(q, 6, ingest_id);
+  else
+    (void)sqlite3_bind_null(q, 6);
+  rc = step_done(st, q, "receipt", err);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * store.h: the SQLite store of ingests and observations.
+ *
+ * One ingest is one transaction: store_ingest_begin() takes the store for
+ * the caller's thread (BEGIN IMMEDIATE, under the store's mutex), the
+ * observations go in one by one, and store_ingest_commit() or
+ * store_ingest_rollback() gives it back. Any other call takes the mutex for
+ * its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
+ * disk full, I/O: try again later), -EIO otherwise; err says which.
+ */
+#ifndef DAHUB_STORE_H
+#define DAHUB_STORE_H
+
+#include <stdint.h>
+
+#include "dahub/error.h"
+#include "dahub/plugin.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+struct store;
+
+/* An observation after validation: every string a vocabulary code. */
+struct store_obs {
+  const char *service_id; /* or NULL */
+  const char *area_code;
+  const char *period;
+  const char *measure_id;
+  const char *dimensions; /* canonical JSON object, "{}" when none */
+  const char *unit;
+  enum dahub_status status;
+  int64_t value; /* for ACTUAL/ESTIMATED */
+  int scale;
+  int64_t bound; /* for SUPPRESSED, 0 when unknown */
+  uint32_t line, col;
+  const char *raw; /* or NULL */
+};
+
+struct store_ingest {
+  const char *feed, *source_id, *plugin, *plugin_version, *file_name;
+  uint64_t size_bytes;
+  const char *received_at; /* ISO 8601 UTC */
+};
+
+/* The earlier ingest a duplicate matches. */
+struct store_match {
+  int64_t ingest_id;
+  char file_name[256];
+  char stored_at[32];
+};
+
+/* Opens (creating and migrating) the store at path. OUT: store_close(). */
+int store_open(const char *path, struct store **out, struct dahub_error *err);
+void store_close(struct store *st);
+
+int store_ingest_begin(struct store *st, const struct store_ingest *in,
+                       struct dahub_error *err);
+int store_ingest_obs(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* Records the file's hash and makes its periods current for its feed.
+ * 1 (rolled back, *match filled) when the feed already holds that hash;
+ * 0 committed with *ingest_id; negative on error (rolled back). */
+int store_ingest_commit(struct store *st, const char *sha256,
+                        int64_t *ingest_id, struct store_match *match,
+                        struct dahub_error *err);
+void store_ingest_rollback(struct store *st);
+
+/* 1 with *match when feed already holds sha256, 0 when not, negative. */
+int store_find_hash(struct store *st, const char *feed, const char *sha256,
+                    struct store_match *match, struct dahub_error *err);
+
+/* Notes what became of a file: "stored", "duplicate" or "failed". */
+int store_receipt(struct store *st, const char *feed, const char *file_name,
+                  const char *sha256, const char *outcome, int64_t ingest_id,
+                  struct dahub_error *err);
+
+/* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
+void store_now(char buf[32]);
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * validate.c: the vocabulary's judgement on one observation (validate.h).
+ *
+ * Errors name the observation's own line and column, so the data lead's
+ * report points at the cell the figure came from.
+ */
+#include "validate.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dahub/period.h"
+#include "jsonconf.h"
+
+static int bad(const struct dahub_obs *o, struct dahub_error *err,
+               const char *field, const char *expected, const char *found,
+               const char *msg) {
+  int rc = dahub_error_set(err, -EINVAL, o->line, o->col, "%s", msg);
+
+  dahub_error_detail(err, field, expected, found ? found : "(none)");
+  return rc;
+}
+
+static int dim_cmp(const void *a, const void *b) {
+  return strcmp(((const struct dahub_dim *)a)->name,
+                ((const struct dahub_dim *)b)->name);
+}
+
+/* Builds {"a":"x","b":"y"} from codes sorted by dimension name. */
+static int dims_json(const struct vocab *v, const struct dahub_obs *o,
+                     char *buf, size_t n, struct dahub_error *err) {
+  struct dahub_dim d[VALIDATE_MAX_DIMS];
+  size_t used = 0;
+  int w;
+
+  if (o->n_dims > VALIDATE_MAX_DIMS)
+    return bad(o, err, "dimensions", "at most 8 breakdowns", NULL,
+               "too many breakdowns for one figure");
+  for (size_t i = 0; i < o->n_dims; i++) {
+    const char *code;
+
+    if (o->dims[i].name == NULL || !vocab_has_dim(v, o->dims[i].name))
+      return bad(o, err, "dimension", "a dimension of the vocabulary",
+                 o->dims[i].name, "unknown dimension");
+    code = vocab_dim_value(v, o->dims[i].name, o->dims[i].value);
+    if (code == NULL)
+      return bad(o, err, o->dims[i].name, "a value of this dimension",
+                 o->dims[i].value, "unknown value for this dimension");
+    d[i].name = o->dims[i].name;
+    d[i].value = code;
+  }
+  qsort(d, o->n_dims, sizeof *d, dim_cmp);
+  buf[used++] = '{';
+  for (size_t i = 0; i < o->n_dims; i++) {
+    if (i > 0 && strcmp(d[i].name, d[i - 1].name) == 0)
+      return bad(o, err, d[i].name, "each dimension once", d[i].name,
+                 "the same dimension twice");
+    w = snprintf(buf + used, n - used, "%s\"%s\":\"%s\"", i ? "," : "",
+                 d[i].name, d[i].value);
+    if (w < 0 || (size_t)w >= n - used)
+      return bad(o, err, "dimensions", "shorter breakdown codes", NULL,
+                 "breakdown too long");
+    used += (size_t)w;
+  }
+  if (used + 2 > n)
+    return bad(o, err, "dimensions", "shorter breakdown codes", NULL,
+               "breakdown too long");
+  buf[used++] = '}';
+  buf[used] = '\0';
+  return 0;
+}
+
+/* Exact value checks against the unit; money is brought to pence. */
+static int check_number(const struct dahub_obs *o, enum vocab_unit unit,
+                        struct store_obs *s, struct dahub_error *err) {
+  int64_t value = o->value;
+  int scale = o->scale;
+  char found[32];
+
+  (void)snprintf(found, sizeof found, "%s",
+                 o->raw != NULL ? o->raw : "(a number)");
+  if (scale > 18)
+    return bad(o, err, "value", "at most 18 decimal places", found,
+               "too many decimal places");
+  while (scale > 0 && value % 10 == 0) { /* 12.50 is 12.5 */
+    value /= 10;
+    scale--;
+  }
+  if (value < 0 && !vocab_unit_signed(unit))
+    return bad(o, err, "value", "zero or more", found,
+               "a negative figure for a measure that cannot be negative");
+  if (scale > 0 && vocab_unit_whole(unit))
+    return bad(o, err, "value", "a whole number", found,
+               "a fraction for a measure that counts whole things");
+  if (unit == UNIT_GBP) {
+    if (scale > 2)
+      return bad(o, err, "value", "pounds and pence", found,
+                 "money with more than two decimal places");
+    for (; scale < 2; scale++) {
+      if (value > INT64_MAX / 10 || value < INT64_MIN / 10)
+        return bad(o, err, "value", "a smaller amount", found,
+                   "amount too large");
+      value *= 10;
+    }
+    scale = 2;
+  }
+  s->value = value;
+  s->scale = scale;
+  return 0;
+}
+
+int validate_obs(const struct vocab *v, const struct dahub_obs *o,
+                 const char *default_service, struct validated *out,
+                 struct dahub_error *err) {
+  const struct vocab_measure *m;
+  struct dahub_period p;
+  struct store_obs *s = &out->obs;
+  const char *svc = o->service_id ? o->service_id : default_service;
+  int rc;
+
+  memset(s, 0, sizeof *s);
+  if (o->measure == NULL || (m = vocab_measure(v, o->measure)) == NULL)
+    return bad(o, err, "measure", "a measure of the vocabulary", o->measure,
+               "unknown measure");
+  if ((s->area_code = vocab_area(v, o->area)) == NULL)
+    return bad(o, err, "area", "an area code or a known area name", o->area,
+               "unknown area");
+  if (o->period == NULL || dahub_period_parse(o->period, &p) != 0)
+    return bad(o, err, "period", "a period such as FY2024-25-Q1", o->period,
+               "bad period");
+  if (svc != NULL) {
+    /* partner.service, each part an identifier */
+    const char *dot = strchr(svc, '.');
+
+    if (dot == NULL || strlen(svc) >= sizeof out->service_id ||
+        dot == svc || !jsonconf_is_ident(dot + 1, 64))
+      return bad(o, err, "service_id", "partner.service in lower case", svc,
+                 "bad service id");
+    memcpy(out->service_id, svc, strlen(svc) + 1);
+    out->service_id[dot - svc] = '\0';
+    if (!jsonconf_is_ident(out->service_id, 64))
+      return bad(o, err, "service_id", "partner.service in lower case", svc,
+                 "bad service id");
+    out->service_id[dot - svc] = '.';
+    s->service_id = out->service_id;
+  }
+  if ((unsigned)o->status > DAHUB_ESTIMATED)
+    return bad(o, err, "value_status", "actual, suppressed, missing or "
+               "estimated", NULL, "bad value status from the plugin");
+  if ((rc = dims_json(v, o, out->dims, sizeof out->dims, err)) != 0)
+    return rc;
+  if ((o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED) &&
+      (rc = check_number(o, m->unit, s, err)) != 0)
+    return rc;
+  if (o->status == DAHUB_SUPPRESSED && o->bound < 0)
+    return bad(o, err, "value", "a suppression bound of zero or more",
+               o->raw, "bad suppression bound");
+  s->period = o->period;
+  s->measure_id = m->id;
+  s->dimensions = out->dims;
+  s->unit = vocab_unit_name(m->unit);
+  s->status = o->status;
+  s->bound = o->bound;
+  s->line = o->line;
+  s->col = o->col;
+  s->raw = o->raw;
+  return 0;
+}

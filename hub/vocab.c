@@ -1,0 +1,389 @@
+/*
+ * vocab.c: loads and answers questions about the vocabulary (see vocab.h).
+ *
+ * Labels are compared after folding: ASCII lower case, "&" read as "and",
+ * "+" as "plus", every other punctuation mark as a space, runs of spaces as
+ * one. So "Hinckley & Bosworth", "hinckley and bosworth" and
+ * "Hinckley  and Bosworth" are one label, while "85+" and "85" are not. Each
+ * table is a sorted array searched by bsearch: loads once, no allocation on
+ * lookup. Two codes claiming one label is a load error, never a guess.
+ */
+#include "vocab.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonconf.h"
+
+#define LABEL_MAX 256
+
+static const char *const unit_names[] = {
+    [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent", [UNIT_GBP] = "gbp",
+    [UNIT_BEDSPACES] = "bedspaces", [UNIT_FTE] = "fte",
+    [UNIT_SESSIONS] = "sessions", [UNIT_DAYS] = "days"};
+
+struct label {
+  char *key;        /* folded label */
+  const char *code; /* borrowed from the table's codes */
+};
+
+struct table {
+  char *name;
+  char **codes;
+  size_t n_codes;
+  struct label *labels;
+  size_t n_labels, cap_labels;
+};
+
+struct vocab {
+  struct vocab_measure *measures; /* sorted by id */
+  size_t n_measures;
+  struct table areas;
+  struct table *dims; /* sorted by name */
+  size_t n_dims;
+};
+
+const char *vocab_unit_name(enum vocab_unit u) { return unit_names[u]; }
+int vocab_unit_whole(enum vocab_unit u) {
+  return u == UNIT_COUNT || u == UNIT_BEDSPACES || u == UNIT_SESSIONS;
+}
+int vocab_unit_signed(enum vocab_unit u) { return u == UNIT_GBP; }
+
+/* Folds s into out (LABEL_MAX bytes); 0, or -1 if too long or empty. */
+static int fold(const char *s, char *out) {
+  size_t o = 0;
+  int space = 1; /* drops leading spaces */
+
+  for (; *s != '\0'; s++) {
+    unsigned char c = (unsigned char)*s;
+    const char *word = NULL;
+
+    if (c == '&')
+      word = "and";
+    else if (c == '+')
+      word = "plus";
+    if (word != NULL || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+                          (c >= 'A' && c <= 'Z') || c >= 0x80)) {
+      if (!space && o + 1 < LABEL_MAX)
+        out[o++] = ' ';
+      space = 1;
+      if (word == NULL)
+        continue;
+      for (; *word != '\0' && o + 1 < LABEL_MAX; word++)
+        out[o++] = *word;
+      if (o + 1 < LABEL_MAX)
+        out[o++] = ' ';
+      continue;
+    }
+    if (o + 1 >= LABEL_MAX)
+      return -1;
+    out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    space = 0;
+  }
+  while (o > 0 && out[o - 1] == ' ')
+    o--;
+  out[o] = '\0';
+  return o > 0 ? 0 : -1;
+}
+
+static int label_cmp(const void *a, const void *b) {
+  return strcmp(((const struct label *)a)->key,
+                ((const struct label *)b)->key);
+}
+
+static int table_cmp(const void *a, const void *b) {
+  return strcmp(((const struct table *)a)->name,
+                ((const struct table *)b)->name);
+}
+
+static int measure_cmp(const void *a, const void *b) {
+  return strcmp(((const struct vocab_measure *)a)->id,
+                ((const struct vocab_measure *)b)->id);
+}
+
+static void table_free(struct table *t) {
+  for (size_t i = 0; i < t->n_codes; i++)
+    free(t->codes[i]);
+  for (size_t i = 0; i < t->n_labels; i++)
+    free(t->labels[i].key);
+  free(t->codes);
+  free(t->labels);
+  free(t->name);
+}
+
+void vocab_free(struct vocab *v) {
+  if (v == NULL)
+    return;
+  for (size_t i = 0; i < v->n_measures; i++)
+    free((char *)v->measures[i].id);
+  free(v->measures);
+  table_free(&v->areas);
+  for (size_t i = 0; i < v->n_dims; i++)
+    table_free(&v->dims[i]);
+  free(v->dims);
+  free(v);
+}
+
+static int add_label(struct jsonconf *jc, struct table *t, const char *label,
+                     const char *code) {
+  char key[LABEL_MAX];
+
+  if (fold(label, key) != 0) {
+    jsonconf_error(jc, code, "%s: label \"%.60s\" is empty or too long",
+                   t->name, label);
+    return -EINVAL;
+  }
+  if (t->n_labels == t->cap_labels) {
+    size_t cap = t->cap_labels ? t->cap_labels * 2 : 32;
+    struct label *l = realloc(t->labels, cap * sizeof *l);
+
+    if (l == NULL)
+      return -ENOMEM;
+    t->labels = l;
+    t->cap_labels = cap;
+  }
+  t->labels[t->n_labels].key = strdup(key);
+  if (t->labels[t->n_labels].key == NULL)
+    return -ENOMEM;
+  t->labels[t->n_labels++].code = code;
+  return 0;
+}
+
+/* Adds code (and itself as a label) and its labels (a JSON array). */
+static int add_code(struct jsonconf *jc, struct table *t, const char *code,
+                    const json_t *labels) {
+  const json_t *l;
+  size_t i;
+  char *c = strdup(code);
+  int rc;
+
+  if (c == NULL)
+    return -ENOMEM;
+  t->codes[t->n_codes++] = c;
+  if ((rc = add_label(jc, t, c, c)) != 0)
+    return rc;
+  if (labels != NULL && !json_is_array(labels)) {
+    jsonconf_error(jc, code, "%s.%s: expected an array of labels", t->name,
+                   code);
+    return -EINVAL;
+  }
+  json_array_foreach(labels, i, l) {
+    if (!json_is_string(l)) {
+      jsonconf_error(jc, code, "%s.%s: labels must be strings", t->name, code);
+      return -EINVAL;
+    }
+    if ((rc = add_label(jc, t, json_string_value(l), c)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Sorts labels; the same label twice for one code is dropped, for two codes
+ * an error. */
+static int table_seal(struct jsonconf *jc, struct table *t) {
+  size_t o = 0;
+
+  qsort(t->labels, t->n_labels, sizeof *t->labels, label_cmp);
+  for (size_t i = 0; i < t->n_labels; i++) {
+    if (o > 0 && strcmp(t->labels[o - 1].key, t->labels[i].key) == 0) {
+      if (strcmp(t->labels[o - 1].code, t->labels[i].code) != 0)
+        jsonconf_error(jc, t->labels[i].code,
+                       "%s: label \"%s\" names both %s and %s", t->name,
+                       t->labels[i].key, t->labels[o - 1].code,
+                       t->labels[i].code);
+      free(t->labels[i].key);
+      continue;
+    }
+    t->labels[o++] = t->labels[i];
+  }
+  t->n_labels = o;
+  return jc->nerr > 0 ? -EINVAL : 0;
+}
+
+static int load_measures(struct jsonconf *jc, struct vocab *v,
+                         const json_t *m) {
+  const char *id;
+  json_t *def;
+
+  if (!json_is_object(m)) {
+    jsonconf_error(jc, "measures", "measures: expected an object");
+    return -EINVAL;
+  }
+  v->measures = calloc(json_object_size(m) + 1, sizeof *v->measures);
+  if (v->measures == NULL)
+    return -ENOMEM;
+  json_object_foreach((json_t *)m, id, def) {
+    static const char *const keys[] = {"unit", "family", "definition",
+                                       "rate", NULL};
+    const char *unit;
+    size_t u;
+
+    if (!jsonconf_is_ident(id, 64) || !json_is_object(def)) {
+      jsonconf_error(jc, id, "measures.%s: expected an identifier with an "
+                     "object", id);
+      continue;
+    }
+    jsonconf_only(jc, def, id, keys);
+    unit = jsonconf_string(jc, def, "unit", 1);
+    for (u = 0; unit != NULL && u < sizeof unit_names / sizeof *unit_names;
+         u++)
+      if (strcmp(unit, unit_names[u]) == 0)
+        break;
+    if (unit == NULL || u == sizeof unit_names / sizeof *unit_names) {
+      jsonconf_error(jc, id, "measures.%s: unknown unit", id);
+      continue;
+    }
+    v->measures[v->n_measures].id = strdup(id);
+    if (v->measures[v->n_measures].id == NULL)
+      return -ENOMEM;
+    v->measures[v->n_measures++].unit = (enum vocab_unit)u;
+  }
+  qsort(v->measures, v->n_measures, sizeof *v->measures, measure_cmp);
+  return 0;
+}
+
+static int table_init(struct table *t, const char *name, size_t n) {
+  t->name = strdup(name);
+  t->codes = calloc(n + 1, sizeof *t->codes);
+  return t->name != NULL && t->codes != NULL ? 0 : -ENOMEM;
+}
+
+static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
+  const char *code;
+  json_t *def;
+  int rc;
+
+  if (!json_is_object(a)) {
+    jsonconf_error(jc, "areas", "areas: expected an object");
+    return -EINVAL;
+  }
+  if ((rc = table_init(&v->areas, "areas", json_object_size(a))) != 0)
+    return rc;
+  json_object_foreach((json_t *)a, code, def) {
+    static const char *const keys[] = {"name", "level", "parent", "labels",
+                                       "in_scope", NULL};
+    const char *name;
+
+    if (!json_is_object(def)) {
+      jsonconf_error(jc, code, "areas.%s: expected an object", code);
+      continue;
+    }
+    jsonconf_only(jc, def, code, keys);
+    if ((rc = add_code(jc, &v->areas, code, json_object_get(def, "labels"))) !=
+        0)
+      return rc;
+    name = jsonconf_string(jc, def, "name", 1);
+    if (name != NULL &&
+        (rc = add_label(jc, &v->areas, name,
+                        v->areas.codes[v->areas.n_codes - 1])) != 0)
+      return rc;
+  }
+  return table_seal(jc, &v->areas);
+}
+
+static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
+  const char *name;
+  json_t *codes;
+  int rc;
+
+  if (!json_is_object(d)) {
+    jsonconf_error(jc, "dimensions", "dimensions: expected an object");
+    return -EINVAL;
+  }
+  v->dims = calloc(json_object_size(d) + 1, sizeof *v->dims);
+  if (v->dims == NULL)
+    return -ENOMEM;
+  json_object_foreach((json_t *)d, name, codes) {
+    struct table *t = &v->dims[v->n_dims];
+    const char *code;
+    json_t *labels;
+
+    if (!jsonconf_is_ident(name, 64) || !json_is_object(codes)) {
+      jsonconf_error(jc, name, "dimensions.%s: expected an object of codes",
+                     name);
+      continue;
+    }
+    v->n_dims++;
+    if ((rc = table_init(t, name, json_object_size(codes))) != 0)
+      return rc;
+    json_object_foreach(codes, code, labels) {
+      if ((rc = add_code(jc, t, code, labels)) != 0)
+        return rc;
+    }
+    if ((rc = table_seal(jc, t)) != 0)
+      return rc;
+  }
+  qsort(v->dims, v->n_dims, sizeof *v->dims, table_cmp);
+  return 0;
+}
+
+int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
+  static const char *const keys[] = {"version", "measures", "areas",
+                                     "dimensions", "description", NULL};
+  struct vocab *v = calloc(1, sizeof *v);
+  struct jsonconf jc;
+  int rc;
+
+  *out = NULL;
+  if (v == NULL)
+    return -ENOMEM;
+  if ((rc = jsonconf_load(&jc, path, errs)) != 0)
+    goto out;
+  jsonconf_only(&jc, jc.root, "", keys);
+  if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) ==
+          0 &&
+      (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0)
+    rc = load_dims(&jc, v, json_object_get(jc.root, "dimensions"));
+  if (rc == 0 && jc.nerr > 0)
+    rc = -EINVAL;
+  if (rc == -ENOMEM)
+    errlist_add(errs, path, 0, 0, "out of memory");
+out:
+  jsonconf_close(&jc);
+  if (rc == 0)
+    *out = v;
+  else
+    vocab_free(v);
+  return rc;
+}
+
+const struct vocab_measure *vocab_measure(const struct vocab *v,
+                                          const char *id) {
+  struct vocab_measure key = {.id = id};
+
+  return bsearch(&key, v->measures, v->n_measures, sizeof key, measure_cmp);
+}
+
+static const char *table_find(const struct table *t, const char *label) {
+  struct label key;
+  char folded[LABEL_MAX];
+  const struct label *l;
+
+  if (label == NULL || fold(label, folded) != 0)
+    return NULL;
+  key.key = folded;
+  l = bsearch(&key, t->labels, t->n_labels, sizeof key, label_cmp);
+  return l != NULL ? l->code : NULL;
+}
+
+const char *vocab_area(const struct vocab *v, const char *label) {
+  return table_find(&v->areas, label);
+}
+
+static const struct table *find_dim(const struct vocab *v, const char *dim) {
+  struct table key = {.name = (char *)dim};
+
+  return bsearch(&key, v->dims, v->n_dims, sizeof key, table_cmp);
+}
+
+int vocab_has_dim(const struct vocab *v, const char *dim) {
+  return find_dim(v, dim) != NULL;
+}
+
+const char *vocab_dim_value(const struct vocab *v, const char *dim,
+                            const char *label) {
+  const struct table *t = find_dim(v, dim);
+
+  return t != NULL ? table_find(t, label) : NULL;
+}

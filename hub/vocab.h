@@ -1,0 +1,55 @@
+/*
+ * vocab.h: the controlled vocabulary every observation is checked against.
+ *
+ * Measures (with their unit), areas (ONS GSS codes and X_* pseudo codes) and
+ * dimensions (age_band, gender, ...) with the labels partners really write
+ * ("NW Leics", "F", "White - British"). It lives in one data file the hub
+ * loads (conf/vocabulary.json), not in C, so officers extend it. Read-only
+ * after load: shared by every worker thread without locks.
+ */
+#ifndef DAHUB_VOCAB_H
+#define DAHUB_VOCAB_H
+
+#include <stddef.h>
+
+#include "errlist.h"
+
+enum vocab_unit {
+  UNIT_COUNT,
+  UNIT_PERCENT,
+  UNIT_GBP,
+  UNIT_BEDSPACES,
+  UNIT_FTE,
+  UNIT_SESSIONS,
+  UNIT_DAYS,
+};
+
+struct vocab_measure {
+  const char *id;
+  enum vocab_unit unit;
+};
+
+struct vocab;
+
+/* 0 with *out, or negative with every problem in errs.
+ * OUT: caller frees with vocab_free(). */
+int vocab_load(const char *path, struct vocab **out, struct errlist *errs);
+void vocab_free(struct vocab *v);
+
+const struct vocab_measure *vocab_measure(const struct vocab *v,
+                                          const char *id);
+/* The area code for a code or label, or NULL. Borrowed from v. */
+const char *vocab_area(const struct vocab *v, const char *label);
+/* 1 when dim is a known dimension. */
+int vocab_has_dim(const struct vocab *v, const char *dim);
+/* The code of dim for a code or label, or NULL. Borrowed from v. */
+const char *vocab_dim_value(const struct vocab *v, const char *dim,
+                            const char *label);
+
+const char *vocab_unit_name(enum vocab_unit u);
+/* Whole units (count, bedspaces, sessions) take no fraction; only money may
+ * be negative. */
+int vocab_unit_whole(enum vocab_unit u);
+int vocab_unit_signed(enum vocab_unit u);
+
+#endif

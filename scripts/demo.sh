@@ -1,0 +1,69 @@
+#!/bin/sh
+# The quick-start demo: builds dahub, puts the bundled sample returns
+# (spool/<feed>/sample/) into each feed's incoming/ folder, runs the real
+# daemon on conf/, waits until every file is ingested, prints the figures
+# from the store, and keeps the daemon running until Ctrl-C.
+# DAHUB_DEMO_ONCE=1 stops it after the summary (used by the tests).
+set -eu
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+
+for sample in spool/*/sample; do
+  feed=$(dirname "$sample")
+  mkdir -p "$feed/incoming"
+  for f in "$sample"/*; do
+    # As a partner's upload would: write under a .part name, then rename.
+    cp "$f" "$feed/incoming/$(basename "$f").part"
+    mv "$feed/incoming/$(basename "$f").part" "$feed/incoming/$(basename "$f")"
+  done
+done
+
+mkdir -p state
+./build/dahub serve --config conf/hub.json 2>state/demo.log &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null || true' INT TERM
+
+# Wait until every incoming/ and work/ folder is empty (60 s at most).
+deadline=$(( $(date +%s) + 60 ))
+while :; do
+  left=$(find spool/*/incoming spool/*/work -type f ! -name '.*' 2>/dev/null | wc -l)
+  [ "$left" -eq 0 ] && grep -q 'event=ready' state/demo.log && break
+  if ! kill -0 $pid 2>/dev/null; then
+    echo "dahub stopped unexpectedly; its log:" >&2; cat state/demo.log >&2; exit 1
+  fi
+  if [ "$(date +%s)" -ge "$deadline" ]; then
+    echo "files still waiting after 60 s; log: state/demo.log" >&2; exit 1
+  fi
+  sleep 0.2
+done
+
+echo "== dahub demo: what the daemon did (state/demo.log)"
+grep -E 'event=(ready|file_done|file_duplicate|file_failed)' state/demo.log
+echo
+echo "== current figures by feed, period and measure (state/dahub.sqlite)"
+sqlite3 -header -column state/dahub.sqlite "
+  SELECT feed, period, measure_id,
+         count(*) AS cells,
+         sum(value_status = 'actual') AS reported,
+         sum(value_status = 'suppressed') AS suppressed,
+         sum(value_status = 'missing') AS missing,
+         sum(CASE WHEN value_status = 'actual' THEN value END) AS total
+  FROM current_observations
+  GROUP BY feed, period, measure_id ORDER BY feed, period, measure_id;"
+echo
+echo "store:   state/dahub.sqlite (table observations, view current_observations)"
+echo "done:    $(ls -d spool/*/done | tr '\n' ' ')"
+echo "failed:  $(ls -d spool/*/failed | tr '\n' ' ') (each bad file has <name>.error.json)"
+echo "log:     state/demo.log"
+
+if [ "${DAHUB_DEMO_ONCE:-0}" = 1 ]; then
+  kill -TERM $pid
+  wait $pid
+  exit $?
+fi
+echo
+echo "dahub is running (pid $pid): drop more returns into spool/<feed>/incoming/; Ctrl-C stops it."
+wait $pid

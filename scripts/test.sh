@@ -1,0 +1,21 @@
+#!/bin/sh
+# Builds dahub twice (plain, then with AddressSanitizer + UBSan) and runs
+# every test in both builds. Installs what is missing first.
+set -eu
+cd "$(dirname "$0")/.."
+
+scripts/deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+for variant in plain asan; do
+  dir="build-test-$variant"
+  flags="-DCMAKE_BUILD_TYPE=RelWithDebInfo"
+  [ "$variant" = asan ] && flags="-DCMAKE_BUILD_TYPE=Debug -DDAHUB_SANITIZE=ON"
+  echo "== $variant build" >&2
+  cmake -S . -B "$dir" $flags >/dev/null
+  cmake --build "$dir" -j "$jobs" >/dev/null
+  echo "== $variant tests" >&2
+  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --output-on-failure -j "$jobs")
+done

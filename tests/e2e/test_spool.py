@@ -1,0 +1,157 @@
+"""The spool: files still being written are left alone; dotfiles, .part/.tmp
+names, symlinks, FIFOs and folders in incoming/ are never claimed."""
+
+import hashlib
+import os
+import sys
+import threading
+import time
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from dahub_e2e import HubTestCase, csv_bytes, main  # noqa: E402
+
+FEED = "demo_long"
+AREAS = ["E07000129", "E07000130", "E07000131", "E07000132", "E07000133",
+         "E07000134", "E07000135", "E10000018", "E06000017", "X_UNKNOWN"]
+GENDERS = ["female", "male", "non_binary_or_other", "not_stated", "not_known"]
+MEASURES = ["helpline_contacts", "referrals_received"]
+
+
+def many_rows(period="FY2024-25-Q1", base=0):
+    """100 distinct rows (10 areas x 5 genders x 2 measures)."""
+    return [[a, period, m, g, str(base + i)]
+            for i, (a, g, m) in enumerate((a, g, m) for a in AREAS for g in GENDERS for m in MEASURES)]
+
+
+class SpoolTest(HubTestCase):
+
+    def test_part_file_is_not_claimed_until_renamed(self):
+        hub = self.make_hub(settle_ms=200, rescan_ms=500)
+        hub.start()
+        data = csv_bytes(many_rows())
+        part = hub.path(FEED, "incoming", "slow.csv.part")
+        half = len(data) // 2 + 7  # mid-line
+        with open(part, "wb") as f:
+            for i in range(0, half, 400):
+                f.write(data[i:min(i + 400, half)])
+                f.flush()
+                time.sleep(0.05)
+            # Left alone, half written, far longer than settle_ms and a rescan.
+            idle_until = time.monotonic() + 3 * (hub.settle_s + hub.rescan_s)
+            while time.monotonic() < idle_until:
+                self.assertTrue(os.path.exists(part), "the .part file was taken away")
+                self.assertEqual(hub.listdir(FEED, "work"), [])
+                self.assertEqual(hub.listdir(FEED, "done"), [])
+                self.assertEqual(hub.listdir(FEED, "failed"), [])
+                time.sleep(0.02)
+            f.write(data[half:])
+        os.rename(part, hub.path(FEED, "incoming", "slow.csv"))
+        hub.wait_done(FEED, "slow.csv")
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        self.assertEqual(hub.scalar("SELECT sha256 FROM ingests"), hashlib.sha256(data).hexdigest())
+        hub.stop()
+
+    def test_slow_writer_under_the_final_name_is_ingested_whole(self):
+        # Pauses of 100 ms against a settle time of 600 ms: the file keeps
+        # changing, so it must not be claimed until the last write.
+        hub = self.make_hub(settle_ms=600, rescan_ms=300)
+        hub.start()
+        data = csv_bytes(many_rows())
+        path = hub.path(FEED, "incoming", "trickle.csv")
+        hub.write_slowly(path, data, chunks=15, pause_s=0.1)
+        hub.wait_done(FEED, "trickle.csv")
+        self.assertEqual(hub.listdir(FEED, "failed"), [])
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        ing = hub.query("SELECT sha256, size_bytes FROM ingests")
+        self.assertEqual(ing, [{"sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}])
+        hub.stop()
+
+    def test_a_slow_writer_does_not_hold_up_other_files(self):
+        hub = self.make_hub(settle_ms=600, rescan_ms=300)
+        hub.start()
+        data = csv_bytes(many_rows())
+        path = hub.path(FEED, "incoming", "trickle.csv")
+        writer = threading.Thread(target=hub.write_slowly, args=(path, data, 40, 0.1))
+        writer.start()
+        try:
+            hub.drop(FEED, "quick.csv", csv_bytes(many_rows("FY2024-25-Q2")))
+            hub.wait_done(FEED, "quick.csv")
+            self.assertTrue(writer.is_alive(), "the slow writer finished first: the test proves nothing")
+        finally:
+            writer.join()
+        hub.wait_done(FEED, "trickle.csv")
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 200)
+        hub.stop()
+
+    def test_dotfiles_part_and_tmp_names_are_ignored(self):
+        hub = self.make_hub()
+        hub.start()
+        content = csv_bytes(many_rows())
+        ignored = [".hidden.csv", ".x", "upload.csv.part", "upload.csv.tmp", "x.part", "y.tmp"]
+        for name in ignored:
+            with open(hub.path(FEED, "incoming", name), "wb") as f:
+                f.write(content)
+        hub.drop(FEED, "sentinel.csv", csv_bytes(many_rows("FY2024-25-Q2")))
+        hub.wait_done(FEED, "sentinel.csv")
+        # Two more rescans after the sentinel is done.
+        until = time.monotonic() + 2 * hub.rescan_s + hub.settle_s
+        while time.monotonic() < until:
+            time.sleep(0.05)
+        self.assertEqual(hub.listdir(FEED, "incoming"), sorted(ignored))
+        self.assertEqual(hub.listdir(FEED, "work"), [])
+        self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])
+        self.assertEqual(hub.listdir(FEED, "failed"), [])
+        self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
+        hub.stop()
+
+    def test_symlinks_fifos_and_folders_are_never_followed(self):
+        hub = self.make_hub()
+        hub.start()
+        secret = os.path.join(hub.outside_dir, "outside.csv")
+        outside_data = csv_bytes(many_rows())
+        with open(secret, "wb") as f:
+            f.write(outside_data)
+        st0 = os.stat(secret)
+        incoming = hub.dir(FEED, "incoming")
+        os.symlink(secret, os.path.join(incoming, "link.csv"))
+        os.symlink(hub.outside_dir, os.path.join(incoming, "dirlink"))
+        os.symlink(os.path.join(hub.outside_dir, "nothing-here"), os.path.join(incoming, "dangling.csv"))
+        os.mkfifo(os.path.join(incoming, "pipe.csv"))
+        os.mkdir(os.path.join(incoming, "folder"))
+        with open(os.path.join(incoming, "folder", "inner.csv"), "wb") as f:
+            f.write(outside_data)
+
+        hub.drop(FEED, "sentinel.csv", csv_bytes(many_rows("FY2024-25-Q2")))
+        hub.wait_done(FEED, "sentinel.csv")
+        until = time.monotonic() + 2 * hub.rescan_s + hub.settle_s
+        while time.monotonic() < until:
+            time.sleep(0.05)
+
+        self.assertTrue(hub.running())
+        for name in ("link.csv", "dirlink", "dangling.csv"):
+            self.assertTrue(os.path.islink(os.path.join(incoming, name)), name + " left in incoming/")
+        self.assertTrue(os.path.exists(os.path.join(incoming, "pipe.csv")), "FIFO left in incoming/")
+        self.assertTrue(os.path.isfile(os.path.join(incoming, "folder", "inner.csv")))
+        st1 = os.stat(secret)
+        self.assertEqual((st1.st_ino, st1.st_size, st1.st_mtime_ns), (st0.st_ino, st0.st_size, st0.st_mtime_ns))
+        with open(secret, "rb") as f:
+            self.assertEqual(f.read(), outside_data)
+        self.assertEqual(os.listdir(hub.outside_dir), ["outside.csv"])
+        self.assertEqual(hub.listdir(FEED, "work"), [])
+        self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])
+        self.assertEqual(hub.listdir(FEED, "failed"), [])
+        self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        log = hub.log_text()
+        for name in ("link.csv", "pipe.csv"):
+            said = [l for l in log.splitlines() if name in l]
+            self.assertTrue(said, "%s in incoming/ is logged" % name)
+            self.assertLessEqual(len(said), 2, "%s logged again on every rescan:\n%s"
+                                 % (name, "\n".join(said)))
+        hub.stop()
+
+
+if __name__ == "__main__":
+    main()
