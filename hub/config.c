@@ -12,19 +12,24 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "dahub/period.h"
 #include "fsutil.h"
 #include "jsonconf.h"
 
 static const char *const hub_keys[] = {
-    "spool_dir",  "state_dir",         "plugin_dir", "vocabulary",
-    "settle_ms",  "rescan_ms",         "limits",     "shutdown_grace_ms",
-    "description", NULL};
+    "spool_dir",   "state_dir", "plugin_dir", "vocabulary",
+    "settle_ms",   "rescan_ms", "limits",     "shutdown_grace_ms",
+    "description", "summary",   NULL};
+static const char *const summary_keys[] = {
+    "outbox_dir",     "sinks",    "threshold",   "area_thresholds",
+    "suppress_zeros", "meetings", "days_before", NULL};
 static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
                                          "max_errors", NULL};
-static const char *const feed_keys[] = {"name",       "source_id", "service_id",
-                                        "plugin",     "options",   "description",
-                                        NULL};
+static const char *const feed_keys[] = {"name",   "source_id", "service_id",
+                                        "plugin", "options",   "description",
+                                        "expect", "due_days",  NULL};
 
 static void feed_clear(struct feed_conf *f) {
   free(f->name);
@@ -46,6 +51,9 @@ void config_free(struct config *c) {
   free(c->state_dir);
   free(c->plugin_dir);
   free(c->vocabulary);
+  free(c->summary.outbox_dir);
+  for (size_t i = 0; i < c->summary.n_sinks; i++)
+    free(c->summary.sinks[i]);
   free(c);
 }
 
@@ -70,6 +78,153 @@ static char *path_member(struct jsonconf *jc, const char *base,
   return r;
 }
 
+int config_parse_time(const char *s, int64_t *t) {
+  struct tm tm;
+  const char *end;
+  int y, mo, d;
+
+  memset(&tm, 0, sizeof tm);
+  end = strptime(s, "%Y-%m-%d", &tm);
+  if (end == NULL)
+    return -EINVAL;
+  if (*end == 'T') {
+    end = strptime(end + 1, "%H:%M:%S", &tm);
+    if (end == NULL || strcmp(end, "Z") != 0)
+      return -EINVAL;
+  } else if (*end != '\0') {
+    return -EINVAL;
+  }
+  y = tm.tm_year + 1900;
+  mo = tm.tm_mon + 1;
+  d = tm.tm_mday;
+  if (!dahub_date_valid(y, mo, d))
+    return -EINVAL;
+  *t = (int64_t)timegm(&tm);
+  return 0;
+}
+
+uint64_t config_threshold(const struct config *c, const char *area) {
+  for (size_t i = 0; i < c->summary.n_area_thresholds; i++)
+    if (strcmp(c->summary.area_thresholds[i].area, area) == 0)
+      return c->summary.area_thresholds[i].threshold;
+  return c->summary.threshold;
+}
+
+static int time_cmp(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+  return (x > y) - (x < y);
+}
+
+static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
+                          const json_t *m) {
+  const json_t *v;
+  size_t i;
+
+  if (m == NULL)
+    return;
+  if (!json_is_array(m) || json_array_size(m) > CONFIG_MAX_MEETINGS) {
+    jsonconf_error(jc, "meetings",
+                   "summary.meetings: expected an array of at most %d dates",
+                   CONFIG_MAX_MEETINGS);
+    return;
+  }
+  json_array_foreach(m, i, v) {
+    const char *text = json_string_value(v);
+
+    if (text == NULL || strlen(text) >= sizeof s->meeting_ids[0] ||
+        config_parse_time(text, &s->meetings[s->n_meetings]) != 0) {
+      jsonconf_error(jc, "meetings",
+                     "summary.meetings[%zu]: expected a date such as "
+                     "\"2024-09-27\" or \"2024-09-27T10:00:00Z\"",
+                     i);
+      continue;
+    }
+    s->n_meetings++;
+  }
+  /* Sorted, so "the next meeting" is the first one still ahead. */
+  qsort(s->meetings, s->n_meetings, sizeof *s->meetings, time_cmp);
+  for (size_t k = 0; k < s->n_meetings; k++) {
+    struct tm tm;
+    time_t t = (time_t)s->meetings[k];
+
+    (void)gmtime_r(&t, &tm);
+    (void)strftime(s->meeting_ids[k], sizeof s->meeting_ids[k],
+                   tm.tm_hour || tm.tm_min || tm.tm_sec ? "%Y-%m-%dT%H:%M:%SZ"
+                                                        : "%Y-%m-%d",
+                   &tm);
+  }
+}
+
+static void load_summary(struct jsonconf *jc, struct config *c,
+                         const char *base, const json_t *o) {
+  struct summary_conf *s = &c->summary;
+  const json_t *sinks, *at, *v;
+  const char *k;
+  size_t i;
+
+  if (o == NULL)
+    return;
+  if (!json_is_object(o)) {
+    jsonconf_error(jc, "summary", "summary: expected an object");
+    return;
+  }
+  jsonconf_only(jc, o, "summary", summary_keys);
+  k = jsonconf_string(jc, o, "outbox_dir", 0);
+  if (k != NULL) {
+    free(s->outbox_dir);
+    s->outbox_dir = fs_resolve(base, k);
+  }
+  jsonconf_uint(jc, o, "threshold", 1, 1000, &s->threshold);
+  jsonconf_uint(jc, o, "days_before", 0, 365, &s->days_before);
+  v = json_object_get(o, "suppress_zeros");
+  if (v != NULL && !json_is_boolean(v))
+    jsonconf_error(jc, "suppress_zeros",
+                   "suppress_zeros: expected true or "
+                   "false");
+  else if (v != NULL)
+    s->suppress_zeros = json_is_true(v);
+  sinks = json_object_get(o, "sinks");
+  if (sinks != NULL) {
+    for (i = 0; i < s->n_sinks; i++)
+      free(s->sinks[i]);
+    s->n_sinks = 0;
+    if (!json_is_array(sinks) || json_array_size(sinks) > CONFIG_MAX_SINKS)
+      jsonconf_error(jc, "sinks",
+                     "sinks: expected an array of at most %d "
+                     "plugin names",
+                     CONFIG_MAX_SINKS);
+    else
+      json_array_foreach(sinks, i, v) {
+        if (!jsonconf_is_ident(json_string_value(v), CONFIG_NAME_MAX))
+          jsonconf_error(jc, "sinks", "sinks[%zu]: expected a plugin name", i);
+        else
+          s->sinks[s->n_sinks++] = strdup(json_string_value(v));
+      }
+  }
+  at = json_object_get(o, "area_thresholds");
+  if (at != NULL && (!json_is_object(at) ||
+                     json_object_size(at) > CONFIG_MAX_AREA_THRESHOLDS)) {
+    jsonconf_error(jc, "area_thresholds",
+                   "area_thresholds: expected an "
+                   "object of area codes and numbers");
+  } else if (at != NULL) {
+    json_object_foreach((json_t *)at, k, v) {
+      struct area_threshold *a = &s->area_thresholds[s->n_area_thresholds];
+
+      if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+          json_integer_value(v) > 1000 || strlen(k) >= sizeof a->area) {
+        jsonconf_error(jc, k, "area_thresholds.%s: expected 1 to 1000", k);
+        continue;
+      }
+      memcpy(a->area, k, strlen(k) + 1);
+      a->threshold = (uint64_t)json_integer_value(v);
+      s->n_area_thresholds++;
+    }
+  }
+  load_meetings(jc, s, json_object_get(o, "meetings"));
+}
+
 static int load_hub(struct config *c, const char *base, const char *plugin_dir,
                     struct errlist *errs) {
   struct jsonconf jc;
@@ -90,6 +245,8 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
   jsonconf_uint(&jc, jc.root, "rescan_ms", 50, 3600000, &c->rescan_ms);
   jsonconf_uint(&jc, jc.root, "shutdown_grace_ms", 0, 600000,
                 &c->shutdown_grace_ms);
+  c->summary.outbox_dir = fs_resolve(base, "../outbox");
+  load_summary(&jc, c, base, json_object_get(jc.root, "summary"));
   limits = json_object_get(jc.root, "limits");
   if (limits != NULL && !json_is_object(limits)) {
     jsonconf_error(&jc, "limits", "limits: expected an object");
@@ -107,8 +264,8 @@ out:
   return rc;
 }
 
-static char *ident_member(struct jsonconf *jc, const json_t *o,
-                          const char *key, int required) {
+static char *ident_member(struct jsonconf *jc, const json_t *o, const char *key,
+                          int required) {
   const char *v = jsonconf_string(jc, o, key, required);
 
   if (v == NULL)
@@ -123,8 +280,32 @@ static char *ident_member(struct jsonconf *jc, const json_t *o,
   return strdup(v);
 }
 
-static int load_feed(struct config *c, const char *path,
-                     struct errlist *errs) {
+/* "expect": "quarterly" (default), "half-yearly", "annual" or "none". */
+static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
+  static const struct {
+    const char *name;
+    int months;
+  } kinds[] = {
+      {"quarterly", 3}, {"half-yearly", 6}, {"annual", 12}, {"none", 0}};
+  const char *e = jsonconf_string(jc, jc->root, "expect", 0);
+  size_t i;
+
+  jsonconf_uint(jc, jc->root, "due_days", 0, 366, &f->due_days);
+  if (e == NULL)
+    return;
+  for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (strcmp(e, kinds[i].name) == 0)
+      break;
+  if (i == sizeof kinds / sizeof *kinds)
+    jsonconf_error(jc, "expect",
+                   "expect: expected quarterly, half-yearly, "
+                   "annual or none, found \"%s\"",
+                   e);
+  else
+    f->expect_months = kinds[i].months;
+}
+
+static int load_feed(struct config *c, const char *path, struct errlist *errs) {
   struct feed_conf *f = &c->feeds[c->n_feeds];
   struct jsonconf jc;
   const char *svc;
@@ -141,6 +322,9 @@ static int load_feed(struct config *c, const char *path,
   svc = jsonconf_string(&jc, jc.root, "service_id", 0);
   if (svc != NULL)
     f->service_id = strdup(svc);
+  f->expect_months = 3;
+  f->due_days = 30;
+  load_expect(&jc, f);
   opts = json_object_get(jc.root, "options");
   if (opts != NULL && !json_is_object(opts))
     jsonconf_error(&jc, "options", "options: expected an object");
@@ -205,8 +389,8 @@ static int load_feeds(struct config *c, const char *base,
   return rc;
 }
 
-int config_load(const char *path, const char *plugin_dir,
-                struct config **out, struct errlist *errs) {
+int config_load(const char *path, const char *plugin_dir, struct config **out,
+                struct errlist *errs) {
   struct config *c = calloc(1, sizeof *c);
   char *base = NULL;
   int rc;
@@ -223,6 +407,12 @@ int config_load(const char *path, const char *plugin_dir,
   c->max_file_bytes = 100u << 20;
   c->max_line_bytes = 1u << 20;
   c->max_errors = 100;
+  c->summary.threshold = 5;
+  c->summary.suppress_zeros = 1;
+  c->summary.days_before = 7;
+  c->summary.sinks[0] = strdup("json");
+  c->summary.sinks[1] = strdup("csv");
+  c->summary.n_sinks = 2;
   rc = load_hub(c, base, plugin_dir, errs);
   if (load_feeds(c, base, errs) != 0 && rc == 0)
     rc = -EINVAL;

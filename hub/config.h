@@ -18,17 +18,43 @@
 #define CONFIG_NAME_MAX 64
 
 struct feed_conf {
-  char *name;       /* [a-z0-9_]+, also the spool folder's name */
-  char *source_id;  /* partner id stored with every observation */
-  char *service_id; /* fixed service, or NULL */
-  char *plugin;     /* plugin name */
-  char *file;       /* the feeds.d file it came from, for messages */
-  json_t *options;  /* handed to the plugin's open(); may be NULL */
+  char *name;        /* [a-z0-9_]+, also the spool folder's name */
+  char *source_id;   /* partner id stored with every observation */
+  char *service_id;  /* fixed service, or NULL */
+  char *plugin;      /* plugin name */
+  char *file;        /* the feeds.d file it came from, for messages */
+  json_t *options;   /* handed to the plugin's open(); may be NULL */
+  int expect_months; /* a return is due every 3, 6 or 12 months; 0: never */
+  uint64_t due_days; /* days after a period's end before it is late */
+};
+
+#define CONFIG_MAX_MEETINGS 64
+#define CONFIG_MAX_SINKS 8
+#define CONFIG_MAX_AREA_THRESHOLDS 64
+
+struct area_threshold {
+  char area[32];
+  uint64_t threshold;
+};
+
+/* The board summary: what it hides, where it goes, when. */
+struct summary_conf {
+  char *outbox_dir;
+  char *sinks[CONFIG_MAX_SINKS]; /* sink plugin names */
+  size_t n_sinks;
+  uint64_t threshold; /* counts below this are hidden */
+  struct area_threshold area_thresholds[CONFIG_MAX_AREA_THRESHOLDS];
+  size_t n_area_thresholds;
+  int suppress_zeros;
+  int64_t meetings[CONFIG_MAX_MEETINGS];     /* UTC epoch seconds, ascending */
+  char meeting_ids[CONFIG_MAX_MEETINGS][32]; /* as written in hub.json */
+  size_t n_meetings;
+  uint64_t days_before; /* the summary goes out this long before */
 };
 
 struct config {
-  char *path;       /* hub.json as given */
-  char *spool_dir;  /* absolute or relative to the cwd, resolved */
+  char *path;      /* hub.json as given */
+  char *spool_dir; /* absolute or relative to the cwd, resolved */
   char *state_dir;
   char *plugin_dir;
   char *vocabulary;
@@ -38,6 +64,7 @@ struct config {
   uint64_t max_file_bytes;
   uint64_t max_line_bytes;
   uint64_t max_errors;
+  struct summary_conf summary;
   struct feed_conf *feeds;
   size_t n_feeds;
 };
@@ -45,9 +72,16 @@ struct config {
 /* Loads path and the feeds.d folder beside it. plugin_dir, when not NULL,
  * overrides the file's. 0 with *out set, or negative with errs filled.
  * OUT: caller frees with config_free(). */
-int config_load(const char *path, const char *plugin_dir,
-                struct config **out, struct errlist *errs);
+int config_load(const char *path, const char *plugin_dir, struct config **out,
+                struct errlist *errs);
 void config_free(struct config *c);
+
+/* The threshold for an area code (per-area override or the default). */
+uint64_t config_threshold(const struct config *c, const char *area);
+
+/* Parses "2024-09-27" (midnight UTC, the start of the meeting day) or
+ * "2024-09-27T10:00:00Z". 0 with *t, or -EINVAL. */
+int config_parse_time(const char *s, int64_t *t);
 
 /* The feed called name, or NULL. */
 const struct feed_conf *config_feed(const struct config *c, const char *name);

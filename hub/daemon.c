@@ -21,16 +21,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "board.h"
 #include "common.h"
 #include "fsutil.h"
 #include "log.h"
 #include "spool.h"
 #include "store.h"
 
+#define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
+#define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS 300000
 
@@ -61,10 +65,15 @@ struct daemon {
   struct job jobs; /* list head of live jobs */
   size_t recovering;
   int ready;
+  /* The meeting calendar: one summary job at a time. */
+  uv_timer_t board_timer;
+  uv_work_t board_work;
+  int board_busy, board_again;
   unsigned long stored, duplicates, failed, retries;
 };
 
 static void job_queue(struct job *j);
+static void board_soon(struct daemon *d, uint64_t ms);
 
 static void job_closed(uv_handle_t *h) {
   struct job *j = container_of((uv_timer_t *)h, struct job, retry);
@@ -122,6 +131,7 @@ static void job_done(uv_work_t *req, int status) {
   switch (j->res.outcome) {
   case INGEST_STORED:
     d->stored++;
+    board_soon(d, BOARD_SETTLE_MS); /* a late correction may change it */
     break;
   case INGEST_DUPLICATE:
     d->duplicates++;
@@ -169,8 +179,10 @@ static void job_new(struct daemon *d, struct ingest_feed *f, const char *name,
   if (j == NULL || len >= sizeof j->name ||
       uv_timer_init(&d->loop, &j->retry) != 0) {
     free(j);
-    log_event(LOG_ERR, "job_failed", "feed=%s reason=\"out of memory\" "
-              "file_stays_in=work", f->conf->name);
+    log_event(LOG_ERR, "job_failed",
+              "feed=%s reason=\"out of memory\" "
+              "file_stays_in=work",
+              f->conf->name);
     return;
   }
   j->d = d;
@@ -195,6 +207,67 @@ static void on_recover(void *arg, struct ingest_feed *f, const char *name) {
   job_new(arg, f, name, 1);
 }
 
+/* ---- The meeting calendar ---- */
+
+static void board_work(uv_work_t *req) {
+  struct daemon *d = container_of(req, struct daemon, board_work);
+
+  (void)board_publish_due(d->rt, d->store, (int64_t)time(NULL));
+}
+
+static void board_check(struct daemon *d);
+
+static void board_done(uv_work_t *req, int status) {
+  struct daemon *d = container_of(req, struct daemon, board_work);
+  int due[CONFIG_MAX_MEETINGS];
+  int64_t now = (int64_t)time(NULL);
+  int64_t next = board_due(&d->rt->conf->summary, now, due);
+  uint64_t ms = BOARD_RECHECK_MS;
+
+  (void)status;
+  d->board_busy = 0;
+  if (atomic_load(&d->stopping))
+    return;
+  if (d->board_again) {
+    d->board_again = 0;
+    board_check(d);
+    return;
+  }
+  if (next != INT64_MAX && (uint64_t)(next - now) * 1000 < ms)
+    ms = (uint64_t)(next - now) * 1000 + 1000;
+  if (d->rt->conf->summary.n_meetings > 0)
+    board_soon(d, ms);
+}
+
+static void board_check(struct daemon *d) {
+  int rc;
+
+  if (d->board_busy) {
+    d->board_again = 1;
+    return;
+  }
+  rc = uv_queue_work(&d->loop, &d->board_work, board_work, board_done);
+  if (rc == 0)
+    d->board_busy = 1;
+  else
+    log_event(LOG_ERR, "summary_queue_failed", "error=%s", uv_err_name(rc));
+}
+
+static void on_board_timer(uv_timer_t *t) {
+  board_check(container_of(t, struct daemon, board_timer));
+}
+
+/* Looks at the calendar in ms, or sooner if already planned sooner. */
+static void board_soon(struct daemon *d, uint64_t ms) {
+  if (d->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping))
+    return;
+  if (uv_is_active((uv_handle_t *)&d->board_timer) &&
+      uv_timer_get_due_in(&d->board_timer) <= ms)
+    return;
+  if (uv_timer_start(&d->board_timer, on_board_timer, ms, 0) != 0)
+    log_event(LOG_ERR, "summary_timer_failed", NULL);
+}
+
 static void on_watchdog(uv_timer_t *t) {
   (void)t;
   (void)sd_notify(0, "WATCHDOG=1");
@@ -214,7 +287,9 @@ static void become_ready(struct daemon *d) {
                 d->rt->feeds[i].conf->name, uv_err_name(rc));
   }
   (void)sd_notify(0, "READY=1\nSTATUS=Watching spool folders");
-  log_event(LOG_INFO, "ready", "feeds=%zu pid=%ld", n, (long)getpid());
+  log_event(LOG_INFO, "ready", "feeds=%zu meetings=%zu pid=%ld", n,
+            d->rt->conf->summary.n_meetings, (long)getpid());
+  board_soon(d, 0);
 }
 
 static void on_grace(uv_timer_t *t) {
@@ -236,6 +311,9 @@ static void on_signal(uv_signal_t *s, int signum) {
     spool_stop(d->spools[i]);
     d->spools[i] = NULL;
   }
+  uv_close((uv_handle_t *)&d->board_timer, NULL);
+  if (d->board_busy)
+    (void)uv_cancel((uv_req_t *)&d->board_work);
   uv_close((uv_handle_t *)&d->sig_term, NULL);
   uv_close((uv_handle_t *)&d->sig_int, NULL);
   if (d->watchdog_on)
@@ -248,8 +326,8 @@ static void on_signal(uv_signal_t *s, int signum) {
       job_free(j); /* waiting for a retry: its file stays in work/ */
   }
   /* unref: the grace timer alone must not keep the loop alive */
-  if (uv_timer_start(&d->grace, on_grace, d->rt->conf->shutdown_grace_ms,
-                     0) == 0)
+  if (uv_timer_start(&d->grace, on_grace, d->rt->conf->shutdown_grace_ms, 0) ==
+      0)
     uv_unref((uv_handle_t *)&d->grace);
 }
 
@@ -323,17 +401,18 @@ int daemon_serve(struct runtime *rt) {
     }
   if ((rc = open_store(d)) != 0)
     goto out;
-  d->env = (struct ingest_env){.vocab = rt->vocab,
-                               .store = d->store,
-                               .max_file_bytes = rt->conf->max_file_bytes,
-                               .max_line_bytes =
-                                   (uint32_t)rt->conf->max_line_bytes,
-                               .max_errors = (uint32_t)rt->conf->max_errors,
-                               .stopping = &d->stopping};
+  d->env =
+      (struct ingest_env){.vocab = rt->vocab,
+                          .store = d->store,
+                          .max_file_bytes = rt->conf->max_file_bytes,
+                          .max_line_bytes = (uint32_t)rt->conf->max_line_bytes,
+                          .max_errors = (uint32_t)rt->conf->max_errors,
+                          .stopping = &d->stopping};
   srandom((unsigned)getpid());
   if ((rc = uv_loop_init(&d->loop)) != 0)
     goto out;
   if ((rc = uv_timer_init(&d->loop, &d->grace)) != 0 ||
+      (rc = uv_timer_init(&d->loop, &d->board_timer)) != 0 ||
       (rc = start_signals(d)) != 0) {
     log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
     goto loop_out;
@@ -347,7 +426,7 @@ int daemon_serve(struct runtime *rt) {
     log_event(LOG_NOTICE, "recovering", "files=%zu", d->recovering);
   else
     become_ready(d);
-  rc = uv_run(&d->loop, UV_RUN_DEFAULT);
+  (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",
             "stored=%lu duplicates=%lu failed=%lu retries=%lu", d->stored,
             d->duplicates, d->failed, d->retries);

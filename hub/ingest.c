@@ -53,8 +53,7 @@ struct dahub_ctx {
 };
 
 const char *ingest_outcome_name(enum ingest_outcome o) {
-  static const char *const names[] = {"stored", "duplicate", "failed",
-                                      "retry"};
+  static const char *const names[] = {"stored", "duplicate", "failed", "retry"};
   return names[o];
 }
 
@@ -235,9 +234,10 @@ static void hex_digest(struct dahub_ctx *ctx, char out[65]) {
 }
 
 static json_t *error_json(const struct dahub_error *e) {
-  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "line", (json_int_t)e->line,
-                   "column", (json_int_t)e->col, "field", e->field, "expected",
-                   e->expected, "found", e->found, "message", e->msg);
+  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "line",
+                   (json_int_t)e->line, "column", (json_int_t)e->col, "field",
+                   e->field, "expected", e->expected, "found", e->found,
+                   "message", e->msg);
 }
 
 /* failed/<final>.error.json: the first error at the top, then all. */
@@ -265,9 +265,8 @@ static int write_report(const struct dahub_ctx *ctx, const char *dir,
   (void)json_object_set(doc, "errors", all);
   (void)json_object_set(doc, "warnings", warn);
   text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (text == NULL ||
-      snprintf(name, sizeof name, "%s.error.json", final_name) >=
-          (int)sizeof name)
+  if (text == NULL || snprintf(name, sizeof name, "%s.error.json",
+                               final_name) >= (int)sizeof name)
     goto out;
   rc = fs_write_atomic(dir, name, text, strlen(text));
 out:
@@ -347,8 +346,8 @@ static void log_result(const struct ingest_feed *f, const char *name,
               "feed=%s file=%s ingest=%lld observations=%llu bytes=%llu "
               "ms=%.1f",
               f->conf->name, q, (long long)r->ingest_id,
-              (unsigned long long)r->observations,
-              (unsigned long long)r->bytes, r->ms);
+              (unsigned long long)r->observations, (unsigned long long)r->bytes,
+              r->ms);
     break;
   case INGEST_DUPLICATE:
     log_event(LOG_NOTICE, "file_duplicate", "feed=%s file=%s sha256=%s",
@@ -362,8 +361,7 @@ static void log_result(const struct ingest_feed *f, const char *name,
     break;
   case INGEST_RETRY:
     log_event(LOG_WARNING, "file_retry", "feed=%s file=%s reason=%s",
-              f->conf->name, q,
-              log_quote((char[200]){0}, 200, r->first.msg));
+              f->conf->name, q, log_quote((char[200]){0}, 200, r->first.msg));
     break;
   }
 }
@@ -446,8 +444,7 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
   if (recovered) {
     rc = recovered_known(&ctx, r);
     if (rc < 0) {
-      (void)dahub_error_set(&r->first, rc, 0, 0, "recovery: %s",
-                            strerror(-rc));
+      (void)dahub_error_set(&r->first, rc, 0, 0, "recovery: %s", strerror(-rc));
       goto out;
     }
     if (rc == 1) {

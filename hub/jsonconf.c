@@ -114,8 +114,7 @@ void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
       if (strcmp(keys[i], k) == 0)
         break;
     if (keys[i] == NULL)
-      jsonconf_error(jc, k, "%s%s%s: unknown key", path, path[0] ? "." : "",
-                     k);
+      jsonconf_error(jc, k, "%s%s%s: unknown key", path, path[0] ? "." : "", k);
   }
 }
 

@@ -18,11 +18,11 @@
 #define JSONCONF_MAX_BYTES (1u << 20) /* a config file larger is refused */
 
 struct jsonconf {
-  const char *file;    /* as the user named it, for messages */
-  char *text;          /* the file's text, to locate keys */
-  json_t *root;        /* the parsed document (an object) */
+  const char *file;     /* as the user named it, for messages */
+  char *text;           /* the file's text, to locate keys */
+  json_t *root;         /* the parsed document (an object) */
   struct errlist *errs; /* where every problem goes */
-  unsigned nerr;       /* problems found in this file */
+  unsigned nerr;        /* problems found in this file */
 };
 
 /* Reads and parses path. 0 with jc->root an object, or negative with the

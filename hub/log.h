@@ -2,9 +2,9 @@
  * log.h: one event a line on stderr, for the journal.
  *
  * "<6>event=file_done feed=freeva file=\"q1.csv\" observations=412". The
- * prefix is the sd-daemon priority (LOG_INFO... as "<6>"), so journald files each line
- * at the right level. Outside values go through log_quote(), so no input can
- * forge a line. Never log cell contents, names or case ids.
+ * prefix is the sd-daemon priority (LOG_INFO... as "<6>"), so journald files
+ * each line at the right level. Outside values go through log_quote(), so no
+ * input can forge a line. Never log cell contents, names or case ids.
  */
 #ifndef DAHUB_LOG_H
 #define DAHUB_LOG_H

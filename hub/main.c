@@ -4,6 +4,7 @@
  *   dahub serve [--config PATH] [--plugin-dir DIR]
  *   dahub check [--config PATH] [--plugin-dir DIR]
  *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
+ *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
  *
  * Every command loads the same runtime (config, vocabulary, plugins), so
  * what `check` accepts is what `serve` runs. Exit codes: 0 fine, 1 the input
@@ -13,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #include "daemon.h"
+#include "fsutil.h"
 #include "log.h"
+#include "report.h"
 #include "runtime.h"
 
 #define DEFAULT_CONFIG "/etc/dahub/hub.json"
@@ -28,6 +32,7 @@ struct args {
   const char *plugin_dir;
   const char *feed;
   const char *file;
+  const char *period;
 };
 
 static int usage(void) {
@@ -35,6 +40,8 @@ static int usage(void) {
         "       dahub check [--config PATH] [--plugin-dir DIR]\n"
         "       dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME "
         "FILE\n"
+        "       dahub report [--config PATH] [--plugin-dir DIR] --period "
+        "FY2024-25-Q4\n"
         "default config: " DEFAULT_CONFIG "\n",
         stderr);
   return 2;
@@ -45,6 +52,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
       {"config", required_argument, NULL, 'c'},
       {"plugin-dir", required_argument, NULL, 'p'},
       {"feed", required_argument, NULL, 'f'},
+      {"period", required_argument, NULL, 'P'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   int c;
@@ -55,7 +63,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -65,6 +73,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
       break;
     case 'f':
       a->feed = optarg;
+      break;
+    case 'P':
+      a->period = optarg;
       break;
     default:
       return -1;
@@ -77,6 +88,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
   } else if (optind != argc) {
     return -1;
   }
+  if (strcmp(a->command, "report") == 0 && a->period == NULL)
+    return -1;
   return 0;
 }
 
@@ -183,15 +196,15 @@ static int cmd_try(const struct args *a) {
   }
   env = (struct ingest_env){.vocab = rt.vocab,
                             .max_file_bytes = rt.conf->max_file_bytes,
-                            .max_line_bytes =
-                                (uint32_t)rt.conf->max_line_bytes,
+                            .max_line_bytes = (uint32_t)rt.conf->max_line_bytes,
                             .max_errors = (uint32_t)rt.conf->max_errors,
                             .on_obs = print_obs,
                             .on_problem = print_problem,
                             .arg = (void *)a->file};
   ingest_try(&env, f, a->file, &r);
   fprintf(stderr, "%s: %s: %llu observations, %u errors, %u warnings\n",
-          a->file, r.outcome == INGEST_STORED ? "would be stored" : "would fail",
+          a->file,
+          r.outcome == INGEST_STORED ? "would be stored" : "would fail",
           (unsigned long long)r.observations, r.errors, r.warnings);
   rc = r.outcome == INGEST_STORED ? 0 : -1;
 out:
@@ -209,6 +222,39 @@ static int cmd_serve(const struct args *a) {
   return rc == 0 ? 0 : 1;
 }
 
+static int cmd_report(const struct args *a) {
+  struct runtime rt;
+  struct store *st = NULL;
+  struct report_result res;
+  struct dahub_error e = {0};
+  char path[PATH_MAX];
+  int rc = load(&rt, a);
+
+  if (rc != 0)
+    goto out;
+  if ((rc = fs_mkdirs(rt.conf->state_dir, 0750)) != 0 ||
+      (rc = fs_join(path, sizeof path, rt.conf->state_dir, "dahub.sqlite")) !=
+          0) {
+    fprintf(stderr, "%s: %s\n", rt.conf->state_dir, strerror(-rc));
+    goto out;
+  }
+  if ((rc = store_open(path, &st, &e)) != 0 ||
+      (rc = report_publish(&rt, st, a->period, NULL, (int64_t)time(NULL), &res,
+                           &e)) != 0) {
+    fprintf(stderr, "report: %s\n", e.msg);
+    goto out;
+  }
+  printf("%s %s version %d in %s\n", a->period,
+         res.fresh ? "summary written as" : "unchanged since", res.version,
+         res.folder);
+  for (size_t i = 0; i < rt.n_sinks; i++)
+    printf("  %s/summary.%s\n", res.folder, rt.sinks[i].plugin->desc.extension);
+out:
+  store_close(st);
+  runtime_free(&rt);
+  return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   struct args a;
 
@@ -220,5 +266,7 @@ int main(int argc, char **argv) {
     return cmd_check(&a);
   if (strcmp(a.command, "try") == 0)
     return cmd_try(&a);
+  if (strcmp(a.command, "report") == 0)
+    return cmd_report(&a);
   return usage();
 }

@@ -7,6 +7,11 @@
  * copied, so a plugin built against an older, shorter header reads as one
  * whose newer fields are absent. RTLD_NOW: a missing symbol fails here, with
  * the loader's message, not at the first call in a worker thread.
+ *
+ * The loader knows a library by the path it was given: "/proc/self/fd/5"
+ * names a different file once fd 5 is reused, and dlopen would hand back
+ * the first plugin again. So the descriptor stays open while the plugin is
+ * loaded, and no two loaded plugins share a path.
  */
 #include "plugin_host.h"
 
@@ -21,7 +26,8 @@
 #include "fsutil.h"
 #include "jsonconf.h"
 
-#define MIN_DESC_SIZE offsetof(struct dahub_plugin, parse) + sizeof(void *)
+/* Version 1 as first published ends with parse. */
+#define MIN_DESC_SIZE (offsetof(struct dahub_plugin, parse) + sizeof(void *))
 
 static int owner_ok(const struct stat *st) {
   return st->st_uid == 0 || st->st_uid == geteuid();
@@ -66,8 +72,8 @@ static int open_checked(const char *path, int *fd, struct dahub_error *err) {
     return dahub_error_set(err, -errno, 0, 0, "plugin %s: %s", path,
                            strerror(errno));
   if (!S_ISREG(st.st_mode))
-    return dahub_error_set(err, -EINVAL, 0, 0, "plugin %s is not a regular file",
-                           path);
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "plugin %s is not a regular file", path);
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
     return dahub_error_set(err, -EPERM, 0, 0,
                            "plugin %s is writable by group or others "
@@ -81,8 +87,8 @@ static int open_checked(const char *path, int *fd, struct dahub_error *err) {
   return 0;
 }
 
-static int check_desc(const char *path, const char *name,
-                      const struct dahub_plugin *d, struct dahub_error *err) {
+static int check_desc(const char *path, const struct dahub_plugin *d,
+                      struct dahub_error *err) {
   if (d->abi_version != DAHUB_ABI_VERSION)
     return dahub_error_set(err, -EPROTO, 0, 0,
                            "plugin %s was built for ABI version %u; this "
@@ -94,26 +100,32 @@ static int check_desc(const char *path, const char *name,
                            "ABI version %u",
                            path, d->struct_size, DAHUB_ABI_VERSION);
   return 0;
-  (void)name;
 }
 
 static int check_fields(const char *path, const char *name,
-                        const struct dahub_plugin *d,
-                        struct dahub_error *err) {
+                        const struct dahub_plugin *d, struct dahub_error *err) {
   if (d->name == NULL || strcmp(d->name, name) != 0)
     return dahub_error_set(err, -EPROTO, 0, 0,
                            "plugin %s calls itself \"%.64s\", expected \"%s\"",
                            path, d->name ? d->name : "(none)", name);
-  if (d->version == NULL || d->version[0] == '\0' ||
-      strlen(d->version) > 64)
+  if (d->version == NULL || d->version[0] == '\0' || strlen(d->version) > 64)
     return dahub_error_set(err, -EPROTO, 0, 0,
                            "plugin %s: missing or overlong version", path);
-  if (d->kind != DAHUB_KIND_SOURCE)
+  if (d->kind != DAHUB_KIND_SOURCE && d->kind != DAHUB_KIND_SINK)
+    return dahub_error_set(err, -EPROTO, 0, 0, "plugin %s: unknown kind %d",
+                           path, (int)d->kind);
+  if (d->open == NULL || d->close == NULL)
     return dahub_error_set(err, -EPROTO, 0, 0,
-                           "plugin %s: unknown kind %d", path, (int)d->kind);
-  if (d->parse == NULL || d->open == NULL || d->close == NULL)
+                           "plugin %s: open and close are required", path);
+  if (d->kind == DAHUB_KIND_SOURCE && d->parse == NULL)
     return dahub_error_set(err, -EPROTO, 0, 0,
-                           "plugin %s: a source needs open, close and parse",
+                           "plugin %s: a source needs parse", path);
+  if (d->kind == DAHUB_KIND_SINK &&
+      (d->render == NULL || d->extension == NULL ||
+       !jsonconf_is_ident(d->extension, 16)))
+    return dahub_error_set(err, -EPROTO, 0, 0,
+                           "plugin %s: a sink needs render and an extension "
+                           "of at most 16 letters",
                            path);
   return 0;
 }
@@ -153,14 +165,16 @@ int plugin_load(const char *dir, const char *name, struct plugin *p,
                          p->path, DAHUB_PLUGIN_SYMBOL);
     goto out;
   }
-  if ((rc = check_desc(p->path, name, d, err)) != 0)
+  if ((rc = check_desc(p->path, d, err)) != 0)
     goto out;
   n = d->struct_size < sizeof p->desc ? d->struct_size : sizeof p->desc;
   memcpy(&p->desc, d, n);
   if ((rc = check_fields(p->path, name, &p->desc, err)) != 0)
     goto out;
   p->handle = h;
+  p->fd = fd;
   h = NULL;
+  fd = -1;
 out:
   if (h != NULL)
     (void)dlclose(h);
@@ -172,5 +186,8 @@ out:
 void plugin_unload(struct plugin *p) {
   if (p->handle != NULL)
     (void)dlclose(p->handle);
+  if (p->handle != NULL && p->fd >= 0)
+    (void)close(p->fd);
   p->handle = NULL;
+  p->fd = -1;
 }

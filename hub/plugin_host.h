@@ -14,6 +14,7 @@
 struct plugin {
   char path[4096];
   void *handle;
+  int fd;                   /* kept open while loaded: see plugin_host.c */
   struct dahub_plugin desc; /* copied, fields beyond struct_size zeroed */
 };
 

@@ -9,6 +9,7 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,22 +20,50 @@ static struct plugin *find_plugin(struct runtime *rt, const char *name) {
   return NULL;
 }
 
-/* The plugin a feed names, loading it on first use; NULL with errs. */
-static struct plugin *feed_plugin(struct runtime *rt,
-                                  const struct feed_conf *fc,
-                                  struct errlist *errs) {
-  struct plugin *p = find_plugin(rt, fc->plugin);
+/* The plugin called name, loading it on first use; NULL with errs, which
+ * name the file and what used it. */
+static struct plugin *use_plugin(struct runtime *rt, const char *name,
+                                 const char *file, const char *user,
+                                 struct errlist *errs) {
+  struct plugin *p = find_plugin(rt, name);
   struct dahub_error e = {0};
 
   if (p != NULL)
     return p;
   p = &rt->plugins[rt->n_plugins];
-  if (plugin_load(rt->conf->plugin_dir, fc->plugin, p, &e) != 0) {
-    errlist_add(errs, fc->file, 0, 0, "feed \"%s\": %s", fc->name, e.msg);
+  if (plugin_load(rt->conf->plugin_dir, name, p, &e) != 0) {
+    errlist_add(errs, file, 0, 0, "%s: %s", user, e.msg);
     return NULL;
   }
   rt->n_plugins++;
   return p;
+}
+
+static int load_sinks(struct runtime *rt, struct errlist *errs) {
+  const struct summary_conf *s = &rt->conf->summary;
+  int rc = 0;
+
+  for (size_t i = 0; i < s->n_sinks; i++) {
+    struct runtime_sink *k = &rt->sinks[rt->n_sinks];
+    struct dahub_error e = {0};
+    char user[96];
+
+    (void)snprintf(user, sizeof user, "sink \"%s\"", s->sinks[i]);
+    k->plugin = use_plugin(rt, s->sinks[i], rt->conf->path, user, errs);
+    if (k->plugin == NULL) {
+      rc = -EINVAL;
+    } else if (k->plugin->desc.kind != DAHUB_KIND_SINK) {
+      errlist_add(errs, rt->conf->path, 0, 0,
+                  "summary.sinks: plugin \"%s\" is not a sink", s->sinks[i]);
+      rc = -EINVAL;
+    } else if (k->plugin->desc.open(NULL, &k->state, &e) != 0) {
+      errlist_add(errs, rt->conf->path, 0, 0, "%s: %s", user, e.msg);
+      rc = -EINVAL;
+    } else {
+      rt->n_sinks++;
+    }
+  }
+  return rc;
 }
 
 int runtime_load(struct runtime *rt, const char *config_path,
@@ -45,7 +74,8 @@ int runtime_load(struct runtime *rt, const char *config_path,
   if ((rc = config_load(config_path, plugin_dir, &rt->conf, errs)) != 0)
     return rc;
   rc = vocab_load(rt->conf->vocabulary, &rt->vocab, errs);
-  rt->plugins = calloc(rt->conf->n_feeds, sizeof *rt->plugins);
+  rt->plugins =
+      calloc(rt->conf->n_feeds + CONFIG_MAX_SINKS, sizeof *rt->plugins);
   rt->feeds = calloc(rt->conf->n_feeds, sizeof *rt->feeds);
   if (rt->plugins == NULL || rt->feeds == NULL)
     return -ENOMEM;
@@ -53,9 +83,20 @@ int runtime_load(struct runtime *rt, const char *config_path,
     const struct feed_conf *fc = &rt->conf->feeds[i];
     struct ingest_feed *f = &rt->feeds[rt->n_feeds];
     struct dahub_error e = {0};
-    struct plugin *p = feed_plugin(rt, fc, errs);
+    char user[96];
+    struct plugin *p;
+
+    (void)snprintf(user, sizeof user, "feed \"%s\"", fc->name);
+    p = use_plugin(rt, fc->plugin, fc->file, user, errs);
 
     if (p == NULL) {
+      rc = -EINVAL;
+      continue;
+    }
+    if (p->desc.kind != DAHUB_KIND_SOURCE) {
+      errlist_add(errs, fc->file, 0, 0,
+                  "feed \"%s\": plugin \"%s\" is not a source", fc->name,
+                  fc->plugin);
       rc = -EINVAL;
       continue;
     }
@@ -72,12 +113,16 @@ int runtime_load(struct runtime *rt, const char *config_path,
     }
     rt->n_feeds++;
   }
+  if (load_sinks(rt, errs) != 0)
+    rc = -EINVAL;
   return rc;
 }
 
 void runtime_free(struct runtime *rt) {
   for (size_t i = 0; i < rt->n_feeds; i++)
     rt->feeds[i].plugin->desc.close(rt->feeds[i].state);
+  for (size_t i = 0; i < rt->n_sinks; i++)
+    rt->sinks[i].plugin->desc.close(rt->sinks[i].state);
   for (size_t i = 0; i < rt->n_plugins; i++)
     plugin_unload(&rt->plugins[i]);
   free(rt->feeds);

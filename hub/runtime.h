@@ -21,6 +21,11 @@ struct runtime {
   size_t n_plugins;
   struct ingest_feed *feeds; /* one per conf->feeds, same order */
   size_t n_feeds;
+  struct runtime_sink {
+    const struct plugin *plugin;
+    void *state;
+  } sinks[CONFIG_MAX_SINKS]; /* conf->summary.sinks, same order */
+  size_t n_sinks;
 };
 
 /* Loads it all; every problem goes to errs. 0, or negative.

@@ -138,8 +138,8 @@ static uint64_t look(struct spool *s, const char *name, uint64_t now) {
   struct candidate *c;
   struct stat st;
 
-  if (spool_ignored_name(name) || fs_join(path, sizeof path,
-                                          s->feed->incoming, name) != 0)
+  if (spool_ignored_name(name) ||
+      fs_join(path, sizeof path, s->feed->incoming, name) != 0)
     return UINT64_MAX;
   if (lstat(path, &st) != 0)
     return UINT64_MAX; /* gone already */
@@ -248,8 +248,8 @@ int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
   int rc;
 
   *out = NULL;
-  if (s == NULL || (s->cands = calloc(MAX_CANDIDATES, sizeof *s->cands)) ==
-                       NULL) {
+  if (s == NULL ||
+      (s->cands = calloc(MAX_CANDIDATES, sizeof *s->cands)) == NULL) {
     free(s);
     return -ENOMEM;
   }

@@ -32,6 +32,10 @@ enum stmt_id {
   Q_SET_HASH,
   Q_CURRENT,
   Q_RECEIPT,
+  Q_EACH_CURRENT,
+  Q_EACH_DELIVERY,
+  Q_SUMMARY_LATEST,
+  Q_SUMMARY_ADD,
   Q_COUNT,
 };
 
@@ -52,6 +56,22 @@ static const char *const stmt_sql[Q_COUNT] = {
                   "SET ingest_id = excluded.ingest_id",
     [Q_RECEIPT] = "INSERT INTO receipts(feed, file_name, sha256, received_at,"
                   " outcome, ingest_id) VALUES(?,?,?,?,?,?)",
+    [Q_EACH_CURRENT] =
+        "SELECT feed, source_id, service_id, area_code, period, measure_id,"
+        " dimensions, unit, value_status, value, scale, bound, ingest_id "
+        "FROM current_observations WHERE substr(period, 1, length(?1)) = ?1"
+        " ORDER BY obs_id",
+    [Q_EACH_DELIVERY] =
+        "SELECT o.feed, o.period, count(DISTINCT o.ingest_id),"
+        " max(i.stored_at) FROM observations o JOIN ingests i"
+        " ON i.ingest_id = o.ingest_id WHERE i.sha256 IS NOT NULL AND"
+        " substr(o.period, 1, length(?1)) = ?1 GROUP BY o.feed, o.period"
+        " ORDER BY o.feed, o.period",
+    [Q_SUMMARY_LATEST] =
+        "SELECT version, sha256 FROM summaries WHERE period = ?1 AND"
+        " (?2 IS NULL OR meeting = ?2) ORDER BY version DESC LIMIT 1",
+    [Q_SUMMARY_ADD] = "INSERT INTO summaries(period, version, meeting, sha256,"
+                      " produced_at, folder) VALUES(?,?,?,?,?,?)",
 };
 
 /* Each entry brings the schema from version i to i + 1. Only appended. */
@@ -89,6 +109,12 @@ static const char *const migrations[] = {
     " received_at TEXT NOT NULL,"
     " outcome TEXT NOT NULL CHECK(outcome IN ('stored','duplicate','failed')),"
     " ingest_id INTEGER REFERENCES ingests(ingest_id));",
+    /* 2: board summaries, one row per version written */
+    "CREATE TABLE summaries("
+    " summary_id INTEGER PRIMARY KEY,"
+    " period TEXT NOT NULL, version INTEGER NOT NULL, meeting TEXT,"
+    " sha256 TEXT NOT NULL, produced_at TEXT NOT NULL, folder TEXT NOT NULL,"
+    " UNIQUE(period, version));",
 };
 
 struct store {
@@ -103,9 +129,10 @@ struct store {
   char file_name[256];
 };
 
-static const char *const status_names[] = {
-    [DAHUB_ACTUAL] = "actual", [DAHUB_SUPPRESSED] = "suppressed",
-    [DAHUB_MISSING] = "missing", [DAHUB_ESTIMATED] = "estimated"};
+static const char *const status_names[] = {[DAHUB_ACTUAL] = "actual",
+                                           [DAHUB_SUPPRESSED] = "suppressed",
+                                           [DAHUB_MISSING] = "missing",
+                                           [DAHUB_ESTIMATED] = "estimated"};
 
 void store_now(char buf[32]) {
   struct tm tm;
@@ -186,10 +213,9 @@ int store_open(const char *path, struct store **out, struct dahub_error *err) {
     free(st);
     return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
   }
-  rc = sqlite3_open_v2(path, &st->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                           SQLITE_OPEN_FULLMUTEX,
-                       NULL);
+  rc = sqlite3_open_v2(
+      path, &st->db,
+      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK) {
     rc = dahub_error_set(err, store_code(rc), 0, 0, "store: open %s: %s", path,
                          st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -409,6 +435,122 @@ int store_receipt(struct store *st, const char *feed, const char *file_name,
   else
     (void)sqlite3_bind_null(q, 6);
   rc = step_done(st, q, "receipt", err);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+static const char *column_text(sqlite3_stmt *q, int i) {
+  return (const char *)sqlite3_column_text(q, i);
+}
+
+int store_each_current(struct store *st, const char *prefix,
+                       int (*fn)(void *arg, const struct store_row *r),
+                       void *arg, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_EACH_CURRENT];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, prefix);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    struct store_row r = {
+        .feed = column_text(q, 0),
+        .source_id = column_text(q, 1),
+        .service_id = column_text(q, 2),
+        .area_code = column_text(q, 3),
+        .period = column_text(q, 4),
+        .measure_id = column_text(q, 5),
+        .dimensions = column_text(q, 6),
+        .unit = column_text(q, 7),
+        .value = sqlite3_column_int64(q, 9),
+        .scale = sqlite3_column_int(q, 10),
+        .bound = sqlite3_column_int64(q, 11),
+        .ingest_id = sqlite3_column_int64(q, 12),
+    };
+    const char *status = column_text(q, 8);
+    int stop;
+
+    r.status = DAHUB_ACTUAL;
+    for (int i = 0; i <= DAHUB_ESTIMATED; i++)
+      if (status != NULL && strcmp(status, status_names[i]) == 0)
+        r.status = (enum dahub_status)i;
+    if ((stop = fn(arg, &r)) != 0) {
+      rc = stop;
+      goto out;
+    }
+  }
+  rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read observations", err);
+out:
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_each_delivery(struct store *st, const char *prefix,
+                        int (*fn)(void *arg, const char *feed,
+                                  const char *period, int64_t ingests,
+                                  const char *last_stored),
+                        void *arg, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_EACH_DELIVERY];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, prefix);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int stop = fn(arg, column_text(q, 0), column_text(q, 1),
+                  sqlite3_column_int64(q, 2), column_text(q, 3));
+    if (stop != 0) {
+      rc = stop;
+      goto out;
+    }
+  }
+  rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read deliveries", err);
+out:
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_summary_latest(struct store *st, const char *period,
+                         const char *meeting, int *version, char sha256[65],
+                         struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_SUMMARY_LATEST];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, period);
+  bind_text(q, 2, meeting);
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    *version = sqlite3_column_int(q, 0);
+    (void)snprintf(sha256, 65, "%s", column_text(q, 1));
+    rc = 1;
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read summaries", err);
+  }
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_summary_add(struct store *st, const char *period, int version,
+                      const char *meeting, const char *sha256,
+                      const char *folder, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_SUMMARY_ADD];
+  char now[32];
+  int rc;
+
+  store_now(now);
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, period);
+  (void)sqlite3_bind_int(q, 2, version);
+  bind_text(q, 3, meeting);
+  bind_text(q, 4, sha256);
+  bind_text(q, 5, now);
+  bind_text(q, 6, folder);
+  rc = step_done(st, q, "record summary", err);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }

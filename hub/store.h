@@ -16,7 +16,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 struct store;
 
@@ -73,6 +73,42 @@ int store_find_hash(struct store *st, const char *feed, const char *sha256,
 int store_receipt(struct store *st, const char *feed, const char *file_name,
                   const char *sha256, const char *outcome, int64_t ingest_id,
                   struct dahub_error *err);
+
+/* One current observation, borrowed for the callback. */
+struct store_row {
+  const char *feed, *source_id, *service_id, *area_code, *period;
+  const char *measure_id, *dimensions, *unit;
+  enum dahub_status status;
+  int64_t value; /* ACTUAL/ESTIMATED */
+  int scale;
+  int64_t bound;
+  int64_t ingest_id;
+};
+
+/* Calls fn for each current observation whose period id starts with
+ * prefix ("FY2024-25" gives that year and all its parts). fn returns 0 to
+ * go on, non-zero to stop (returned). Takes the store for its length. */
+int store_each_current(struct store *st, const char *prefix,
+                       int (*fn)(void *arg, const struct store_row *r),
+                       void *arg, struct dahub_error *err);
+
+/* Per feed and period with that prefix, over the whole history: how many
+ * ingests delivered figures and when the last one was stored. */
+int store_each_delivery(struct store *st, const char *prefix,
+                        int (*fn)(void *arg, const char *feed,
+                                  const char *period, int64_t ingests,
+                                  const char *last_stored),
+                        void *arg, struct dahub_error *err);
+
+/* The newest summary version of a period: 1 with *version and sha filled,
+ * 0 when there is none. With meeting not NULL, only those made for it. */
+int store_summary_latest(struct store *st, const char *period,
+                         const char *meeting, int *version, char sha256[65],
+                         struct dahub_error *err);
+/* Records a summary version written to folder. */
+int store_summary_add(struct store *st, const char *period, int version,
+                      const char *meeting, const char *sha256,
+                      const char *folder, struct dahub_error *err);
 
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);

@@ -134,8 +134,8 @@ int validate_obs(const struct vocab *v, const struct dahub_obs *o,
     /* partner.service, each part an identifier */
     const char *dot = strchr(svc, '.');
 
-    if (dot == NULL || strlen(svc) >= sizeof out->service_id ||
-        dot == svc || !jsonconf_is_ident(dot + 1, 64))
+    if (dot == NULL || strlen(svc) >= sizeof out->service_id || dot == svc ||
+        !jsonconf_is_ident(dot + 1, 64))
       return bad(o, err, "service_id", "partner.service in lower case", svc,
                  "bad service id");
     memcpy(out->service_id, svc, strlen(svc) + 1);
@@ -147,16 +147,18 @@ int validate_obs(const struct vocab *v, const struct dahub_obs *o,
     s->service_id = out->service_id;
   }
   if ((unsigned)o->status > DAHUB_ESTIMATED)
-    return bad(o, err, "value_status", "actual, suppressed, missing or "
-               "estimated", NULL, "bad value status from the plugin");
+    return bad(o, err, "value_status",
+               "actual, suppressed, missing or "
+               "estimated",
+               NULL, "bad value status from the plugin");
   if ((rc = dims_json(v, o, out->dims, sizeof out->dims, err)) != 0)
     return rc;
   if ((o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED) &&
       (rc = check_number(o, m->unit, s, err)) != 0)
     return rc;
   if (o->status == DAHUB_SUPPRESSED && o->bound < 0)
-    return bad(o, err, "value", "a suppression bound of zero or more",
-               o->raw, "bad suppression bound");
+    return bad(o, err, "value", "a suppression bound of zero or more", o->raw,
+               "bad suppression bound");
   s->period = o->period;
   s->measure_id = m->id;
   s->dimensions = out->dims;

@@ -19,9 +19,10 @@
 #define LABEL_MAX 256
 
 static const char *const unit_names[] = {
-    [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent", [UNIT_GBP] = "gbp",
-    [UNIT_BEDSPACES] = "bedspaces", [UNIT_FTE] = "fte",
-    [UNIT_SESSIONS] = "sessions", [UNIT_DAYS] = "days"};
+    [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent",
+    [UNIT_GBP] = "gbp",     [UNIT_BEDSPACES] = "bedspaces",
+    [UNIT_FTE] = "fte",     [UNIT_SESSIONS] = "sessions",
+    [UNIT_DAYS] = "days"};
 
 struct label {
   char *key;        /* folded label */
@@ -39,6 +40,10 @@ struct table {
 struct vocab {
   struct vocab_measure *measures; /* sorted by id */
   size_t n_measures;
+  struct vocab_area *area_info; /* sorted by code */
+  size_t n_area_info;
+  struct vocab_rate *rates;
+  size_t n_rates;
   struct table areas;
   struct table *dims; /* sorted by name */
   size_t n_dims;
@@ -88,8 +93,7 @@ static int fold(const char *s, char *out) {
 }
 
 static int label_cmp(const void *a, const void *b) {
-  return strcmp(((const struct label *)a)->key,
-                ((const struct label *)b)->key);
+  return strcmp(((const struct label *)a)->key, ((const struct label *)b)->key);
 }
 
 static int table_cmp(const void *a, const void *b) {
@@ -118,6 +122,17 @@ void vocab_free(struct vocab *v) {
   for (size_t i = 0; i < v->n_measures; i++)
     free((char *)v->measures[i].id);
   free(v->measures);
+  for (size_t i = 0; i < v->n_area_info; i++) {
+    free((char *)v->area_info[i].name);
+    free((char *)v->area_info[i].parent);
+  }
+  free(v->area_info);
+  for (size_t i = 0; i < v->n_rates; i++) {
+    free((char *)v->rates[i].id);
+    free((char *)v->rates[i].numerator);
+    free((char *)v->rates[i].denominator);
+  }
+  free(v->rates);
   table_free(&v->areas);
   for (size_t i = 0; i < v->n_dims; i++)
     table_free(&v->dims[i]);
@@ -214,26 +229,34 @@ static int load_measures(struct jsonconf *jc, struct vocab *v,
   if (v->measures == NULL)
     return -ENOMEM;
   json_object_foreach((json_t *)m, id, def) {
-    static const char *const keys[] = {"unit", "family", "definition",
-                                       "rate", NULL};
-    const char *unit;
+    static const char *const keys[] = {"unit", "family", "definition", "basis",
+                                       NULL};
+    const char *unit, *basis;
     size_t u;
 
     if (!jsonconf_is_ident(id, 64) || !json_is_object(def)) {
-      jsonconf_error(jc, id, "measures.%s: expected an identifier with an "
-                     "object", id);
+      jsonconf_error(jc, id,
+                     "measures.%s: expected an identifier with an "
+                     "object",
+                     id);
       continue;
     }
     jsonconf_only(jc, def, id, keys);
     unit = jsonconf_string(jc, def, "unit", 1);
-    for (u = 0; unit != NULL && u < sizeof unit_names / sizeof *unit_names;
-         u++)
+    for (u = 0; unit != NULL && u < sizeof unit_names / sizeof *unit_names; u++)
       if (strcmp(unit, unit_names[u]) == 0)
         break;
     if (unit == NULL || u == sizeof unit_names / sizeof *unit_names) {
       jsonconf_error(jc, id, "measures.%s: unknown unit", id);
       continue;
     }
+    basis = jsonconf_string(jc, def, "basis", 0);
+    if (basis != NULL && strcmp(basis, "flow") != 0 &&
+        strcmp(basis, "snapshot") != 0)
+      jsonconf_error(jc, id, "measures.%s.basis: expected flow or snapshot",
+                     id);
+    v->measures[v->n_measures].snapshot =
+        basis != NULL && strcmp(basis, "snapshot") == 0;
     v->measures[v->n_measures].id = strdup(id);
     if (v->measures[v->n_measures].id == NULL)
       return -ENOMEM;
@@ -249,6 +272,27 @@ static int table_init(struct table *t, const char *name, size_t n) {
   return t->name != NULL && t->codes != NULL ? 0 : -ENOMEM;
 }
 
+static int area_info_cmp(const void *a, const void *b) {
+  return strcmp(((const struct vocab_area *)a)->code,
+                ((const struct vocab_area *)b)->code);
+}
+
+/* Keeps the name and parent of the area just added to v->areas. */
+static int add_area_info(struct jsonconf *jc, struct vocab *v,
+                         const json_t *def, const char *name) {
+  struct vocab_area *ai = &v->area_info[v->n_area_info];
+  const char *code = v->areas.codes[v->areas.n_codes - 1];
+  const char *parent = jsonconf_string(jc, def, "parent", 0);
+
+  ai->code = code;
+  ai->name = strdup(name != NULL ? name : code);
+  ai->parent = parent != NULL ? strdup(parent) : NULL;
+  v->n_area_info++;
+  if (ai->name == NULL || (parent != NULL && ai->parent == NULL))
+    return -ENOMEM;
+  return 0;
+}
+
 static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
   const char *code;
   json_t *def;
@@ -260,9 +304,12 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
   }
   if ((rc = table_init(&v->areas, "areas", json_object_size(a))) != 0)
     return rc;
+  v->area_info = calloc(json_object_size(a) + 1, sizeof *v->area_info);
+  if (v->area_info == NULL)
+    return -ENOMEM;
   json_object_foreach((json_t *)a, code, def) {
-    static const char *const keys[] = {"name", "level", "parent", "labels",
-                                       "in_scope", NULL};
+    static const char *const keys[] = {"name",   "level",    "parent",
+                                       "labels", "in_scope", NULL};
     const char *name;
 
     if (!json_is_object(def)) {
@@ -274,12 +321,68 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
         0)
       return rc;
     name = jsonconf_string(jc, def, "name", 1);
+    if ((rc = add_area_info(jc, v, def, name)) != 0)
+      return rc;
     if (name != NULL &&
         (rc = add_label(jc, &v->areas, name,
                         v->areas.codes[v->areas.n_codes - 1])) != 0)
       return rc;
   }
+  qsort(v->area_info, v->n_area_info, sizeof *v->area_info, area_info_cmp);
+  for (size_t i = 0; i < v->n_area_info; i++)
+    if (v->area_info[i].parent != NULL &&
+        vocab_area_info(v, v->area_info[i].parent) == NULL)
+      jsonconf_error(jc, v->area_info[i].code,
+                     "areas.%s.parent: \"%s\" is not an area",
+                     v->area_info[i].code, v->area_info[i].parent);
   return table_seal(jc, &v->areas);
+}
+
+static int load_rates(struct jsonconf *jc, struct vocab *v, const json_t *r) {
+  const char *id;
+  json_t *def;
+
+  if (r == NULL)
+    return 0;
+  if (!json_is_object(r)) {
+    jsonconf_error(jc, "rates", "rates: expected an object");
+    return -EINVAL;
+  }
+  v->rates = calloc(json_object_size(r) + 1, sizeof *v->rates);
+  if (v->rates == NULL)
+    return -ENOMEM;
+  json_object_foreach((json_t *)r, id, def) {
+    static const char *const keys[] = {"numerator", "denominator", "definition",
+                                       NULL};
+    struct vocab_rate *rate = &v->rates[v->n_rates];
+    const char *num, *den;
+
+    if (!jsonconf_is_ident(id, 64) || !json_is_object(def)) {
+      jsonconf_error(jc, id, "rates.%s: expected an identifier with an object",
+                     id);
+      continue;
+    }
+    jsonconf_only(jc, def, id, keys);
+    num = jsonconf_string(jc, def, "numerator", 1);
+    den = jsonconf_string(jc, def, "denominator", 1);
+    if (num == NULL || den == NULL)
+      continue;
+    if (vocab_measure(v, num) == NULL || vocab_measure(v, den) == NULL) {
+      jsonconf_error(jc, id,
+                     "rates.%s: numerator and denominator must be "
+                     "measures",
+                     id);
+      continue;
+    }
+    rate->id = strdup(id);
+    rate->numerator = strdup(num);
+    rate->denominator = strdup(den);
+    v->n_rates++;
+    if (rate->id == NULL || rate->numerator == NULL ||
+        rate->denominator == NULL)
+      return -ENOMEM;
+  }
+  return 0;
 }
 
 static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
@@ -319,8 +422,9 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
 }
 
 int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
-  static const char *const keys[] = {"version", "measures", "areas",
-                                     "dimensions", "description", NULL};
+  static const char *const keys[] = {"version",    "measures", "areas",
+                                     "dimensions", "rates",    "description",
+                                     NULL};
   struct vocab *v = calloc(1, sizeof *v);
   struct jsonconf jc;
   int rc;
@@ -331,9 +435,9 @@ int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
   if ((rc = jsonconf_load(&jc, path, errs)) != 0)
     goto out;
   jsonconf_only(&jc, jc.root, "", keys);
-  if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) ==
-          0 &&
-      (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0)
+  if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) == 0 &&
+      (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0 &&
+      (rc = load_rates(&jc, v, json_object_get(jc.root, "rates"))) == 0)
     rc = load_dims(&jc, v, json_object_get(jc.root, "dimensions"));
   if (rc == 0 && jc.nerr > 0)
     rc = -EINVAL;
@@ -356,7 +460,7 @@ const struct vocab_measure *vocab_measure(const struct vocab *v,
 }
 
 static const char *table_find(const struct table *t, const char *label) {
-  struct label key;
+  struct label key = {0};
   char folded[LABEL_MAX];
   const struct label *l;
 
@@ -386,4 +490,16 @@ const char *vocab_dim_value(const struct vocab *v, const char *dim,
   const struct table *t = find_dim(v, dim);
 
   return t != NULL ? table_find(t, label) : NULL;
+}
+
+const struct vocab_area *vocab_area_info(const struct vocab *v,
+                                         const char *code) {
+  struct vocab_area key = {.code = code};
+
+  return bsearch(&key, v->area_info, v->n_area_info, sizeof key, area_info_cmp);
+}
+
+const struct vocab_rate *vocab_rates(const struct vocab *v, size_t *n) {
+  *n = v->n_rates;
+  return v->rates;
 }

@@ -27,6 +27,21 @@ enum vocab_unit {
 struct vocab_measure {
   const char *id;
   enum vocab_unit unit;
+  int snapshot; /* "basis": "snapshot": a level at the period's end, so a
+                   year is its last part, not the sum of its parts */
+};
+
+/* A rate the summary computes: numerator / denominator, as a percentage. */
+struct vocab_rate {
+  const char *id;
+  const char *numerator; /* measure ids */
+  const char *denominator;
+};
+
+struct vocab_area {
+  const char *code;
+  const char *name;
+  const char *parent; /* the code it rolls up into, or NULL */
 };
 
 struct vocab;
@@ -40,6 +55,12 @@ const struct vocab_measure *vocab_measure(const struct vocab *v,
                                           const char *id);
 /* The area code for a code or label, or NULL. Borrowed from v. */
 const char *vocab_area(const struct vocab *v, const char *label);
+/* Name and parent of an area code, or NULL. Borrowed from v. */
+const struct vocab_area *vocab_area_info(const struct vocab *v,
+                                         const char *code);
+/* The rates the vocabulary defines; *n is set to their number. */
+const struct vocab_rate *vocab_rates(const struct vocab *v, size_t *n);
+
 /* 1 when dim is a known dimension. */
 int vocab_has_dim(const struct vocab *v, const char *dim);
 /* The code of dim for a code or label, or NULL. Borrowed from v. */

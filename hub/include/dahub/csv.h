@@ -35,10 +35,10 @@ enum dahub_csv_encoding {
 #define DAHUB_CSV_DEFAULT_MAX_FIELDS 4096u
 
 struct dahub_csv_options {
-  char delimiter;                    /* ',', ';' or '\t' */
-  enum dahub_csv_encoding encoding;  /* a UTF-8 BOM overrides CP1252 */
-  uint32_t max_line_bytes;           /* longest record, in input bytes */
-  uint32_t max_fields;               /* most cells in one record */
+  char delimiter;                   /* ',', ';' or '\t' */
+  enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
+  uint32_t max_line_bytes;          /* longest record, in input bytes */
+  uint32_t max_fields;              /* most cells in one record */
 };
 
 /* One record, borrowed from the reader until the next call. */

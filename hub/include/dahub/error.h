@@ -27,13 +27,12 @@ struct dahub_error {
  * "return dahub_error_set(err, -EINVAL, line, col, "...")" reads naturally.
  * field/expected/found are cleared: set them after with dahub_error_detail. */
 static inline int dahub_error_set(struct dahub_error *e, int code,
-                                  uint32_t line, uint32_t col,
-                                  const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+                                  uint32_t line, uint32_t col, const char *fmt,
+                                  ...) __attribute__((format(printf, 5, 6)));
 
 static inline int dahub_error_set(struct dahub_error *e, int code,
-                                  uint32_t line, uint32_t col,
-                                  const char *fmt, ...) {
+                                  uint32_t line, uint32_t col, const char *fmt,
+                                  ...) {
   va_list ap;
 
   if (e == NULL)
@@ -50,8 +49,7 @@ static inline int dahub_error_set(struct dahub_error *e, int code,
 /* Adds what a data lead needs to fix a cell; any argument may be NULL. The
  * found text is cut at its buffer, never at a byte that splits a line. */
 static inline void dahub_error_detail(struct dahub_error *e, const char *field,
-                                      const char *expected,
-                                      const char *found) {
+                                      const char *expected, const char *found) {
   if (e == NULL)
     return;
   (void)snprintf(e->field, sizeof e->field, "%s", field ? field : "");

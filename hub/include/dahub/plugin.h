@@ -16,7 +16,12 @@
  *  - Export exactly one symbol, dahub_plugin_v1, a const struct dahub_plugin
  *    filled with designated initialisers. Build with -fvisibility=hidden.
  *
- * A minimal plugin is plugins/mapped/ (CSV by mapping); copy it to start.
+ * A sink plugin turns the board summary (a JSON document, already through
+ * disclosure control: it holds no value that must stay hidden) into a
+ * payload, such as a CSV file. The hub writes or sends it.
+ *
+ * Examples: plugins/mapped/ (a source: CSV by mapping) and plugins/csv/
+ * (a sink); copy one to start.
  */
 #ifndef DAHUB_PLUGIN_H
 #define DAHUB_PLUGIN_H
@@ -33,7 +38,10 @@
 #define DAHUB_ABI_VERSION 1u
 #define DAHUB_PLUGIN_SYMBOL "dahub_plugin_v1"
 
-enum dahub_kind { DAHUB_KIND_SOURCE = 1 };
+enum dahub_kind {
+  DAHUB_KIND_SOURCE = 1, /* bytes of a partner return -> observations */
+  DAHUB_KIND_SINK = 2,   /* the board summary -> a payload the hub delivers */
+};
 
 /* How a call ended. The hub, not the plugin, decides what follows. */
 enum dahub_outcome {
@@ -84,6 +92,14 @@ struct dahub_input {
   void *hub;               /* the hub's; do not touch */
 };
 
+/* Where a sink writes its payload. The hub keeps the bytes and delivers
+ * them whole (an atomic file write, an HTTP POST) only after render()
+ * returned OK. write() returns 0, or negative (stop, return DAHUB_FAIL). */
+struct dahub_output {
+  int (*write)(struct dahub_output *out, const void *buf, size_t len);
+  void *hub; /* the hub's; do not touch */
+};
+
 struct dahub_ctx; /* the hub's, opaque */
 
 /* What the hub lends a plugin during parse(). */
@@ -124,6 +140,14 @@ struct dahub_plugin {
   enum dahub_outcome (*parse)(void *state, struct dahub_input *in,
                               const struct dahub_host *host,
                               struct dahub_ctx *ctx, struct dahub_error *err);
+
+  /* Sinks. A source leaves these NULL; a sink leaves parse NULL. */
+  const char *extension; /* of the file it makes: "csv", "json" */
+  /* Renders summary (borrowed, read-only; see README, "The summary") into
+   * out. Worker thread; no I/O but out->write. OK, or FAIL with err. */
+  enum dahub_outcome (*render)(void *state, const json_t *summary,
+                               struct dahub_output *out,
+                               struct dahub_error *err);
 };
 
 #endif

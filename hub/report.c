@@ -1,0 +1,157 @@
+/*
+ * report.c: summary -> sinks -> outbox (see report.h).
+ *
+ * Whether a summary is new is decided by the SHA-256 of its content (the
+ * document before the version number and the time are stamped on it), so a
+ * restart, or a second `dahub report`, never writes the same figures twice.
+ * Files are written before the version is recorded: a crash in between
+ * rewrites the same version number on the next attempt, atomically, which
+ * leaves one complete folder rather than a half one.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "common.h"
+#include "fsutil.h"
+#include "log.h"
+#include "summary.h"
+
+#define OUTPUT_MAX (256u << 20) /* a sink's payload, at most */
+
+struct buffer {
+  struct dahub_output out;
+  char *data;
+  size_t len, cap;
+};
+
+static int buffer_write(struct dahub_output *out, const void *p, size_t n) {
+  struct buffer *b = container_of(out, struct buffer, out);
+
+  if (n > OUTPUT_MAX - b->len)
+    return -EFBIG;
+  if (b->len + n > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    char *d;
+
+    while (cap < b->len + n)
+      cap *= 2;
+    if ((d = realloc(b->data, cap)) == NULL)
+      return -ENOMEM;
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  return 0;
+}
+
+static int content_sha(const json_t *doc, char out[65]) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+  int ok;
+
+  if (text == NULL)
+    return -ENOMEM;
+  ok = EVP_Digest(text, strlen(text), md, &len, EVP_sha256(), NULL) == 1;
+  free(text);
+  if (!ok || len != 32)
+    return -EIO;
+  for (unsigned i = 0; i < len; i++)
+    (void)snprintf(out + 2 * i, 3, "%02x", md[i]);
+  return 0;
+}
+
+static int write_sinks(const struct runtime *rt, const json_t *doc,
+                       const char *folder, struct dahub_error *err) {
+  int rc = 0;
+
+  for (size_t i = 0; rc == 0 && i < rt->n_sinks; i++) {
+    const struct runtime_sink *k = &rt->sinks[i];
+    struct buffer b = {.out = {.write = buffer_write}};
+    char name[64];
+
+    if (k->plugin->desc.render(k->state, doc, &b.out, err) != DAHUB_OK) {
+      rc = err->msg[0] ? -EINVAL : -EIO;
+      if (!err->msg[0])
+        (void)dahub_error_set(err, rc, 0, 0, "sink %s failed",
+                              k->plugin->desc.name);
+    } else {
+      (void)snprintf(name, sizeof name, "summary.%s",
+                     k->plugin->desc.extension);
+      rc = fs_write_atomic(folder, name, b.data ? b.data : "", b.len);
+      if (rc != 0)
+        (void)dahub_error_set(err, rc, 0, 0, "cannot write %s/%s: %s", folder,
+                              name, strerror(-rc));
+    }
+    free(b.data);
+  }
+  return rc;
+}
+
+int report_publish(const struct runtime *rt, struct store *st,
+                   const char *period, const char *meeting, int64_t now,
+                   struct report_result *res, struct dahub_error *err) {
+  struct summary_env env = {
+      .conf = rt->conf, .vocab = rt->vocab, .store = st, .now = now};
+  char sha[65], old_sha[65] = "", stamp[32], sub[64];
+  int latest = 0, for_meeting = 0, rc;
+  json_t *doc = NULL;
+
+  memset(res, 0, sizeof *res);
+  if ((rc = summary_build(&env, period, &doc, err)) != 0)
+    return rc;
+  if ((rc = content_sha(doc, sha)) != 0) {
+    (void)dahub_error_set(err, rc, 0, 0, "cannot hash the summary");
+    goto out;
+  }
+  rc = store_summary_latest(st, period, NULL, &latest, old_sha, err);
+  if (rc < 0)
+    goto out;
+  if (meeting != NULL) {
+    char msha[65];
+    int v;
+
+    rc = store_summary_latest(st, period, meeting, &v, msha, err);
+    if (rc < 0)
+      goto out;
+    for_meeting = rc == 1;
+  }
+  if (rc >= 0 && strcmp(old_sha, sha) == 0 &&
+      (meeting == NULL || for_meeting)) {
+    res->version = latest; /* nothing new to say */
+    (void)snprintf(res->folder, sizeof res->folder, "%s/%s/v%d",
+                   rt->conf->summary.outbox_dir, period, latest);
+    rc = 0;
+    goto out;
+  }
+  res->version = latest + 1;
+  res->fresh = 1;
+  store_now(stamp);
+  (void)json_object_set_new(doc, "version", json_integer(res->version));
+  (void)json_object_set_new(doc, "generated_at", json_string(stamp));
+  (void)json_object_set_new(doc, "meeting",
+                            meeting ? json_string(meeting) : json_null());
+  (void)snprintf(sub, sizeof sub, "%s/v%d", period, res->version);
+  if ((rc = fs_join(res->folder, sizeof res->folder,
+                    rt->conf->summary.outbox_dir, sub)) != 0 ||
+      (rc = fs_mkdirs(res->folder, 0750)) != 0) {
+    (void)dahub_error_set(err, rc, 0, 0, "cannot create %s: %s", res->folder,
+                          strerror(-rc));
+    goto out;
+  }
+  if ((rc = write_sinks(rt, doc, res->folder, err)) != 0)
+    goto out;
+  rc = store_summary_add(st, period, res->version, meeting, sha, res->folder,
+                         err);
+out:
+  json_decref(doc);
+  return rc;
+}

@@ -1,0 +1,31 @@
+/*
+ * report.h: a board summary written through every sink into the outbox.
+ *
+ * outbox/<period>/v<N>/summary.<ext>, one file per sink, each written
+ * atomically; then the version is recorded in the store. A version is only
+ * made when the summary says something new: the same figures again give the
+ * version already written.
+ */
+#ifndef DAHUB_REPORT_H
+#define DAHUB_REPORT_H
+
+#include <limits.h>
+
+#include "runtime.h"
+#include "store.h"
+
+struct report_result {
+  int version;
+  int fresh; /* 1 when this call wrote the version, 0 when it existed */
+  char folder[PATH_MAX];
+};
+
+/* Builds the summary of period and publishes it. meeting (may be NULL) is
+ * the board meeting it is for: a meeting that already has the same figures
+ * gets nothing new; a changed summary (a late correction) gets a new
+ * version. 0 with *res, or negative with err. */
+int report_publish(const struct runtime *rt, struct store *st,
+                   const char *period, const char *meeting, int64_t now,
+                   struct report_result *res, struct dahub_error *err);
+
+#endif

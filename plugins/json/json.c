@@ -1,0 +1,59 @@
+/*
+ * json.c: the "json" sink: the board summary as one JSON document.
+ *
+ * The summary already is JSON (schema "dahub.summary/1", see the README), so
+ * this sink only fixes its form: keys in their built order, two-space
+ * indent, UTF-8, a final newline. It is also the smallest example of a sink.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dahub/plugin.h"
+
+static int json_open(const json_t *options, void **state,
+                     struct dahub_error *err) {
+  *state = NULL;
+  if (options != NULL && json_object_size(options) > 0)
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "the json sink takes no "
+                           "options");
+  return 0;
+}
+
+static void json_close(void *state) { (void)state; }
+
+static enum dahub_outcome json_render(void *state, const json_t *summary,
+                                      struct dahub_output *out,
+                                      struct dahub_error *err) {
+  char *text = json_dumps(summary, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  int rc;
+
+  (void)state;
+  if (text == NULL) {
+    (void)dahub_error_set(err, -ENOMEM, 0, 0, "json: cannot serialise");
+    return DAHUB_FAIL;
+  }
+  rc = out->write(out, text, strlen(text));
+  if (rc == 0)
+    rc = out->write(out, "\n", 1);
+  free(text);
+  if (rc != 0) {
+    (void)dahub_error_set(err, rc, 0, 0, "json: output refused");
+    return DAHUB_FAIL;
+  }
+  return DAHUB_OK;
+}
+
+__attribute__((visibility("default")))
+const struct dahub_plugin dahub_plugin_v1 = {
+    .abi_version = DAHUB_ABI_VERSION,
+    .struct_size = sizeof(struct dahub_plugin),
+    .name = "json",
+    .version = "1.0.0",
+    .kind = DAHUB_KIND_SINK,
+    .open = json_open,
+    .close = json_close,
+    .extension = "json",
+    .render = json_render,
+};
