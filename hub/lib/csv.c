@@ -155,11 +155,12 @@ static int csv_fill(struct dahub_csv *r, struct dahub_error *err) {
  * the file is UTF-8 even where the feed said Windows-1252: the partner saved
  * as "CSV UTF-8", and Excel itself would read it so. */
 static int csv_start(struct dahub_csv *r, struct dahub_error *err) {
-  int rc;
+  while (r->in_end < 3 && !r->eof) {
+    int rc = csv_fill(r, err);
 
-  while (r->in_end < 3 && !r->eof)
-    if ((rc = csv_fill(r, err)) != 0)
+    if (rc != 0)
       return rc;
+  }
   if (r->in_end >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0) {
     r->in_pos = 3;
     r->utf8 = 1;
@@ -177,7 +178,7 @@ static int csv_grow_out(struct dahub_csv *r, size_t need,
    * arithmetic above is an error, not an overflow. */
   if (need > r->out_max)
     return dahub_error_set(err, -EMSGSIZE, r->rec_line, (uint32_t)r->n + 1,
-                           "record longer than %u bytes",
+                           "row longer than %u bytes",
                            (unsigned)r->opt.max_line_bytes);
   while (cap < need)
     cap *= 2;
@@ -239,8 +240,8 @@ static int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
 
   if ((rc = csv_grow_fields(r, err)) != 0)
     return rc;
-  if (r->out_len + 1 > r->out_cap && (rc = csv_grow_out(r, r->out_len + 1,
-                                                        err)) != 0)
+  if (r->out_len + 1 > r->out_cap &&
+      (rc = csv_grow_out(r, r->out_len + 1, err)) != 0)
     return rc;
   r->start[r->n] = r->cur;
   r->len[r->n] = r->out_len - r->cur;

@@ -23,55 +23,59 @@
 
 static int num_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int num_space(const char *p, const char *e, size_t *n) {
-  if (p < e && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-    *n = 1;
+static int num_ascii_space(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The length of the space at p (a no-break space U+00A0 is two bytes), or
+ * 0 if there is none. */
+static size_t num_space(const char *p, const char *e) {
+  if (p == e)
+    return 0;
+  if (num_ascii_space(*p))
     return 1;
-  }
-  if (e - p >= 2 && (unsigned char)p[0] == 0xC2 &&
-      (unsigned char)p[1] == 0xA0) { /* U+00A0, no-break space */
-    *n = 2;
+  if (e - p >= 2 && (unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0)
+    return 2;
+  return 0;
+}
+
+/* The same, for the space that ends just before e. */
+static size_t num_space_before(const char *p, const char *e) {
+  if (p == e)
+    return 0;
+  if (num_ascii_space(e[-1]))
     return 1;
-  }
+  if (e - p >= 2 && (unsigned char)e[-2] == 0xC2 &&
+      (unsigned char)e[-1] == 0xA0)
+    return 2;
   return 0;
 }
 
 static void num_trim(const char **pp, const char **ep) {
-  const char *p = *pp, *e = *ep;
   size_t n;
 
-  while (num_space(p, e, &n))
-    p += n;
-  for (;;) {
-    if (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-                  e[-1] == '\n'))
-      e--;
-    else if (e - p >= 2 && (unsigned char)e[-2] == 0xC2 &&
-             (unsigned char)e[-1] == 0xA0)
-      e -= 2;
-    else
-      break;
-  }
-  *pp = p;
-  *ep = e;
+  while ((n = num_space(*pp, *ep)) != 0)
+    *pp += n;
+  while ((n = num_space_before(*pp, *ep)) != 0)
+    *ep -= n;
 }
 
 static void num_skip_spaces(const char **pp, const char *e) {
   size_t n;
 
-  while (num_space(*pp, e, &n))
+  while ((n = num_space(*pp, e)) != 0)
     *pp += n;
 }
 
 /* Case-insensitive ASCII prefix; advances *pp past it when it matches. */
 static int num_word(const char **pp, const char *e, const char *w) {
   size_t i, n = strlen(w);
-  char c;
 
   if ((size_t)(e - *pp) < n)
     return 0;
   for (i = 0; i < n; i++) {
-    c = (*pp)[i];
+    char c = (*pp)[i];
+
     if (c >= 'A' && c <= 'Z')
       c = (char)(c - 'A' + 'a');
     if (c != w[i])

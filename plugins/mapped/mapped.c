@@ -43,14 +43,14 @@ struct run {
   const struct dahub_host *host;
   struct dahub_ctx *ctx;
   struct dahub_error *err;
-  uint32_t rows; /* records read: the spreadsheet row number */
-  int in_data;   /* the header has been read */
-  size_t col[MAP_MAX_FIELDS];  /* COLUMN fields: their place in a row */
-  char *cell[MAP_MAX_FIELDS];  /* CELL fields: the text, then its code */
+  uint32_t rows;              /* records read: the spreadsheet row number */
+  int in_data;                /* the header has been read */
+  size_t col[MAP_MAX_FIELDS]; /* COLUMN fields: their place in a row */
+  char *cell[MAP_MAX_FIELDS]; /* CELL fields: the text, then its code */
   uint32_t cell_line[MAP_MAX_FIELDS];
-  size_t value_col;  /* long layout */
-  size_t *across;    /* wide: the place of each m->across column */
-  size_t *fill_col;  /* fill_down columns, and the last text seen there */
+  size_t value_col; /* long layout */
+  size_t *across;   /* wide: the place of each m->across column */
+  size_t *fill_col; /* fill_down columns, and the last text seen there */
   char **fill_text;
   size_t *skip_col;
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
@@ -101,9 +101,9 @@ static const char *cell_at(const struct run *r, const struct dahub_csv_row *row,
 }
 
 /* A cell the data lead must fix. */
-static int cell_error(struct run *r, uint32_t line, size_t j,
-                      const char *field, const char *expected,
-                      const char *found, const char *msg) {
+static int cell_error(struct run *r, uint32_t line, size_t j, const char *field,
+                      const char *expected, const char *found,
+                      const char *msg) {
   int rc = dahub_error_set(r->err, -EINVAL, line, (uint32_t)(j + 1), "%s: %s",
                            field, msg);
 
@@ -124,9 +124,10 @@ static int resolve(struct run *r, size_t f, const char *text, size_t len,
                    uint32_t line, size_t j, const char **out) {
   const struct map_field *mf = &r->m->field[f];
   struct dahub_period p;
-  char msg[192];
 
   if (mf->has_values) {
+    char msg[192];
+
     if ((*out = mapping_lookup(&mf->values, text, len)) != NULL)
       return 1;
     if (mf->skip_unknown && mf->src == MAP_COLUMN)
@@ -146,8 +147,7 @@ static int resolve(struct run *r, size_t f, const char *text, size_t len,
   if (f == MAP_PERIOD) {
     if (dahub_period_from_text(text, len, &p) != 0)
       return cell_error(r, line, j, field_header(mf),
-                        "a period such as Q1 2024/25", text,
-                        "not a period");
+                        "a period such as Q1 2024/25", text, "not a period");
     dahub_period_format(&p, r->period);
     *out = r->period;
     return 1;
@@ -229,8 +229,8 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
     o.bound = num.bound;
     break;
   default:
-    return cell_error(r, o.line, j, header, "a number, blank, or <N / *",
-                      o.raw, "not a number");
+    return cell_error(r, o.line, j, header, "a number, blank, or <N / *", o.raw,
+                      "not a number");
   }
   if (num.note != NULL && (rc = apply_note(r, &o, &num, j, header)) != 0)
     return rc;
@@ -383,15 +383,13 @@ static int is_header(const struct run *r, const struct dahub_csv_row *row) {
 /* "Notes:" in the first cell ends the data; case and spaces ignored. */
 static int is_footer(const struct mapping *m, const struct dahub_csv_row *row) {
   const char *s = row->field[0];
-  size_t k, n;
+  size_t k;
 
   while (*s == ' ' || *s == '\t')
     s++;
-  for (k = 0; k < m->n_footer; k++) {
-    n = strlen(m->footer[k]);
-    if (strncasecmp(s, m->footer[k], n) == 0)
+  for (k = 0; k < m->n_footer; k++)
+    if (strncasecmp(s, m->footer[k], strlen(m->footer[k])) == 0)
       return 1;
-  }
   return 0;
 }
 
@@ -496,14 +494,14 @@ static int mapped_open(const json_t *options, void **state,
 
 static void mapped_close(void *state) { mapping_free(state); }
 
-__attribute__((visibility("default"))) const struct dahub_plugin
-    dahub_plugin_v1 = {
-        .abi_version = DAHUB_ABI_VERSION,
-        .struct_size = sizeof(struct dahub_plugin),
-        .name = "mapped",
-        .version = "1.0.0",
-        .kind = DAHUB_KIND_SOURCE,
-        .open = mapped_open,
-        .close = mapped_close,
-        .parse = mapped_parse,
+__attribute__((visibility("default")))
+const struct dahub_plugin dahub_plugin_v1 = {
+    .abi_version = DAHUB_ABI_VERSION,
+    .struct_size = sizeof(struct dahub_plugin),
+    .name = "mapped",
+    .version = "1.0.0",
+    .kind = DAHUB_KIND_SOURCE,
+    .open = mapped_open,
+    .close = mapped_close,
+    .parse = mapped_parse,
 };

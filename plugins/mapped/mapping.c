@@ -68,7 +68,7 @@
 #define PATH_MAX_LEN 256
 
 static const char *const std_names[MAP_FIRST_DIM] = {"service_id", "area",
-                                                      "period", "measure"};
+                                                     "period", "measure"};
 static const char *const source_names[] = {"nowhere", "options.fixed",
                                            "options.cells", "options.columns",
                                            "options.across"};
@@ -162,13 +162,14 @@ static int pairs(const json_t *obj, const char *path, struct map_list *l,
   const char *key;
   json_t *v;
   char sub[PATH_MAX_LEN];
-  int rc;
 
   if (!json_is_object(obj))
     return bad_type(err, path, "an object", obj);
   if ((l->p = calloc(json_object_size(obj) + 1, sizeof *l->p)) == NULL)
     return nomem(err);
   json_object_foreach((json_t *)obj, key, v) {
+    int rc;
+
     if ((rc = join(sub, path, key, err)) != 0 ||
         (rc = dup_string(v, sub, &l->p[l->n].val, err)) != 0)
       return rc;
@@ -179,17 +180,18 @@ static int pairs(const json_t *obj, const char *path, struct map_list *l,
 }
 
 /* An array of non-empty strings. */
-static int strings(const json_t *arr, const char *path, char ***out,
-                   size_t *n, struct dahub_error *err) {
+static int strings(const json_t *arr, const char *path, char ***out, size_t *n,
+                   struct dahub_error *err) {
   char sub[PATH_MAX_LEN];
   size_t i;
-  int rc;
 
   if (!json_is_array(arr) || json_array_size(arr) == 0)
     return bad_type(err, path, "a non-empty array of strings", arr);
   if ((*out = calloc(json_array_size(arr), sizeof **out)) == NULL)
     return nomem(err);
   for (i = 0; i < json_array_size(arr); i++) {
+    int rc;
+
     if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) >= (int)sizeof sub)
       return bad(err, path, "path too long");
     if ((rc = dup_string(json_array_get(arr, i), sub, &(*out)[i], err)) != 0)
@@ -210,8 +212,7 @@ static int is_std_name(const char *name) {
 
 /* Finds field `name`; with is_dim, a new name adds a dimension. */
 static int field_index(struct mapping *m, const char *name, int is_dim,
-                       const char *path, size_t *out,
-                       struct dahub_error *err) {
+                       const char *path, size_t *out, struct dahub_error *err) {
   size_t i;
   const char *c;
 
@@ -239,8 +240,8 @@ static int field_index(struct mapping *m, const char *name, int is_dim,
   return 0;
 }
 
-static int cell_position(const json_t *v, const char *path,
-                         struct map_field *f, struct dahub_error *err) {
+static int cell_position(const json_t *v, const char *path, struct map_field *f,
+                         struct dahub_error *err) {
   static const char *const keys[] = {"row", "col", NULL};
   const json_t *row = json_object_get(v, "row"), *col;
   int rc;
@@ -292,9 +293,8 @@ static int source(struct mapping *m, const char *name, int is_dim,
  * columns "value". */
 static int group(struct mapping *m, const json_t *obj, const char *path,
                  enum map_source src, struct dahub_error *err) {
-  static const char *const keys[] = {"service_id", "area",       "period",
-                                     "measure",    "dimensions", "value",
-                                     NULL};
+  static const char *const keys[] = {"service_id", "area",  "period", "measure",
+                                     "dimensions", "value", NULL};
   const char *key, *dkey;
   json_t *v, *dv;
   char sub[PATH_MAX_LEN], dsub[PATH_MAX_LEN];
@@ -329,8 +329,7 @@ static int group(struct mapping *m, const json_t *obj, const char *path,
   return 0;
 }
 
-static int header(struct mapping *m, const json_t *h,
-                  struct dahub_error *err) {
+static int header(struct mapping *m, const json_t *h, struct dahub_error *err) {
   static const char *const keys[] = {"row", "match", NULL};
   const json_t *row, *match;
   int rc;
@@ -352,10 +351,12 @@ static int header(struct mapping *m, const json_t *h,
   return 0;
 }
 
-static int across(struct mapping *m, const json_t *a,
-                  struct dahub_error *err) {
+static int across(struct mapping *m, const json_t *a, struct dahub_error *err) {
   static const char *const keys[] = {"field", "columns", NULL};
   const json_t *name = json_object_get(a, "field");
+  char sub[PATH_MAX_LEN];
+  struct dahub_period p;
+  size_t i;
   int rc;
 
   if (!json_is_object(a))
@@ -376,6 +377,13 @@ static int across(struct mapping *m, const json_t *a,
     return rc;
   if (m->across.n == 0)
     return bad(err, "options.across.columns", "lists no column");
+  for (i = 0; m->across_field == MAP_PERIOD && i < m->across.n; i++)
+    if (dahub_period_parse(m->across.p[i].val, &p) != 0) {
+      if ((rc = join(sub, "options.across.columns", m->across.p[i].key, err)) !=
+          0)
+        return rc;
+      return bad(err, sub, "expected a period id such as FY2024-25-Q1");
+    }
   return 0;
 }
 
@@ -420,9 +428,8 @@ static int labels(struct mapping *m, const json_t *values,
 
 static int period_part_valid(const char *s) {
   static const char *const parts[] = {
-      "FY",  "H1",  "H2",  "Q1",  "Q2",  "Q3",  "Q4",  "M01", "M02",
-      "M03", "M04", "M05", "M06", "M07", "M08", "M09", "M10", "M11",
-      "M12", NULL};
+      "FY",  "H1",  "H2",  "Q1",  "Q2",  "Q3",  "Q4",  "M01", "M02", "M03",
+      "M04", "M05", "M06", "M07", "M08", "M09", "M10", "M11", "M12", NULL};
   const char *const *p;
 
   for (p = parts; *p != NULL; p++)
@@ -440,8 +447,8 @@ static int scalars(struct mapping *m, const json_t *o,
   m->delimiter = ',';
   if ((v = json_object_get(o, "delimiter")) != NULL) {
     s = json_string_value(v);
-    if (s == NULL || (strcmp(s, ",") != 0 && strcmp(s, ";") != 0 &&
-                      strcmp(s, "\t") != 0))
+    if (s == NULL ||
+        (strcmp(s, ",") != 0 && strcmp(s, ";") != 0 && strcmp(s, "\t") != 0))
       return bad_type(err, "options.delimiter", "\",\", \";\" or \"\\t\"", v);
     m->delimiter = s[0];
   }
@@ -450,8 +457,8 @@ static int scalars(struct mapping *m, const json_t *o,
     s = json_string_value(v);
     if (s == NULL ||
         (strcmp(s, "utf-8") != 0 && strcmp(s, "windows-1252") != 0))
-      return bad_type(err, "options.encoding",
-                      "\"utf-8\" or \"windows-1252\"", v);
+      return bad_type(err, "options.encoding", "\"utf-8\" or \"windows-1252\"",
+                      v);
     if (strcmp(s, "windows-1252") == 0)
       m->encoding = DAHUB_CSV_CP1252;
   }
@@ -499,10 +506,10 @@ static int complete(struct mapping *m, struct dahub_error *err) {
 int mapping_new(const json_t *o, struct mapping **out,
                 struct dahub_error *err) {
   static const char *const keys[] = {
-      "delimiter", "encoding", "decimal_comma", "header",
-      "layout",    "columns",  "cells",         "fixed",
-      "across",    "values",   "unknown",       "fill_down",
-      "skip_if_blank", "footer", "period_notes", NULL};
+      "delimiter",     "encoding", "decimal_comma", "header",
+      "layout",        "columns",  "cells",         "fixed",
+      "across",        "values",   "unknown",       "fill_down",
+      "skip_if_blank", "footer",   "period_notes",  NULL};
   static const char *const footer_keys[] = {"match", NULL};
   struct mapping *m = NULL;
   char path[PATH_MAX_LEN];
@@ -633,24 +640,28 @@ void mapping_free(struct mapping *m) {
   free(m);
 }
 
-int mapping_same(const char *cell, size_t len, const char *label) {
-  const char *e = cell + len;
-  size_t n = strlen(label);
-  char a, b;
+static void trim(const char **s, const char **e) {
+  while (*s < *e && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n'))
+    (*s)++;
+  while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r' ||
+                     (*e)[-1] == '\n'))
+    (*e)--;
+}
 
-  while (cell < e && (*cell == ' ' || *cell == '\t'))
-    cell++;
-  while (e > cell && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-                      e[-1] == '\n'))
-    e--;
-  if ((size_t)(e - cell) != n)
+static char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+int mapping_same(const char *cell, size_t len, const char *label) {
+  const char *ce = cell + len, *le = label + strlen(label);
+
+  trim(&cell, &ce);
+  trim(&label, &le);
+  if (ce - cell != le - label)
     return 0;
-  for (; cell < e; cell++, label++) {
-    a = *cell >= 'A' && *cell <= 'Z' ? (char)(*cell - 'A' + 'a') : *cell;
-    b = *label >= 'A' && *label <= 'Z' ? (char)(*label - 'A' + 'a') : *label;
-    if (a != b)
+  for (; cell < ce; cell++, label++)
+    if (ascii_lower(*cell) != ascii_lower(*label))
       return 0;
-  }
   return 1;
 }
 

@@ -58,15 +58,15 @@ struct map_field {
 struct mapping {
   char delimiter;
   enum dahub_csv_encoding encoding;
-  unsigned number_flags;  /* DAHUB_NUM_DECIMAL_COMMA */
-  uint32_t header_row;    /* "header": {"row": N}, or 0 */
-  char *header_match;     /* "header": {"match": "..."}, or NULL */
-  int wide;               /* "layout": "wide" */
+  unsigned number_flags; /* DAHUB_NUM_DECIMAL_COMMA */
+  uint32_t header_row;   /* "header": {"row": N}, or 0 */
+  char *header_match;    /* "header": {"match": "..."}, or NULL */
+  int wide;              /* "layout": "wide" */
   struct map_field field[MAP_MAX_FIELDS];
-  size_t n_fields;        /* MAP_FIRST_DIM + number of dimensions */
-  char *value_column;     /* long: the header of the value column */
-  size_t across_field;    /* wide: the field the headers give */
-  struct map_list across; /* wide: header -> code, value columns only */
+  size_t n_fields;              /* MAP_FIRST_DIM + number of dimensions */
+  char *value_column;           /* long: the header of the value column */
+  size_t across_field;          /* wide: the field the headers give */
+  struct map_list across;       /* wide: header -> code, value columns only */
   struct map_list period_notes; /* "(Q1+Q2)" -> "H1" */
   char **fill_down;
   size_t n_fill_down;
@@ -84,7 +84,7 @@ int mapping_new(const json_t *options, struct mapping **out,
 void mapping_free(struct mapping *m);
 
 /* Compares a cell with a label as a person would: ASCII case ignored,
- * spaces around the cell ignored. 1 equal, 0 not. */
+ * spaces around either ignored. 1 equal, 0 not. */
 int mapping_same(const char *cell, size_t len, const char *label);
 
 /* The code a field's "values" gives for a cell, or NULL. */

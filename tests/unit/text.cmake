@@ -1,0 +1,24 @@
+# Unit tests of the text helpers (CSV reader, numbers) and the mapped
+# plugin. They need only dahub_text, not the hub, so they link it directly.
+function(dahub_text_test name)
+  add_executable(${name} ${ARGN})
+  target_link_libraries(${name} PRIVATE dahub_text PkgConfig::CMOCKA
+                                        PkgConfig::JANSSON)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES
+    ENVIRONMENT "DAHUB_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+endfunction()
+
+dahub_text_test(test_csv ${CMAKE_CURRENT_SOURCE_DIR}/test_csv.c)
+# Counts and fails allocations to check the reader's memory bound.
+target_link_options(test_csv PRIVATE -Wl,--wrap=malloc -Wl,--wrap=realloc)
+
+dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
+
+# The plugin's sources are compiled in, so its static functions run under
+# the fake host without dlopen.
+dahub_text_test(test_mapped ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c)
+target_include_directories(test_mapped PRIVATE
+  ${PROJECT_SOURCE_DIR}/plugins/mapped)
