@@ -37,6 +37,7 @@ static void feed_clear(struct feed_conf *f) {
   free(f->service_id);
   free(f->plugin);
   free(f->file);
+  free(f->hmac_key_file);
   json_decref(f->options);
 }
 
@@ -305,7 +306,8 @@ static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
     f->expect_months = kinds[i].months;
 }
 
-static int load_feed(struct config *c, const char *path, struct errlist *errs) {
+static int load_feed(struct config *c, const char *base, const char *path,
+                     struct errlist *errs) {
   struct feed_conf *f = &c->feeds[c->n_feeds];
   struct jsonconf jc;
   const char *svc;
@@ -322,6 +324,9 @@ static int load_feed(struct config *c, const char *path, struct errlist *errs) {
   svc = jsonconf_string(&jc, jc.root, "service_id", 0);
   if (svc != NULL)
     f->service_id = strdup(svc);
+  svc = jsonconf_string(&jc, jc.root, "hmac_key_file", 0);
+  if (svc != NULL && (f->hmac_key_file = fs_resolve(base, svc)) == NULL)
+    jsonconf_error(&jc, "hmac_key_file", "hmac_key_file: path too long");
   f->expect_months = 3;
   f->due_days = 30;
   load_expect(&jc, f);
@@ -377,7 +382,7 @@ static int load_feeds(struct config *c, const char *base,
       } else if ((p = fs_resolve(dir, list[i]->d_name)) == NULL) {
         rc = -ENOMEM;
       } else {
-        if (load_feed(c, p, errs) != 0)
+        if (load_feed(c, base, p, errs) != 0)
           rc = -EINVAL;
         free(p);
       }

@@ -18,14 +18,15 @@
 #define CONFIG_NAME_MAX 64
 
 struct feed_conf {
-  char *name;        /* [a-z0-9_]+, also the spool folder's name */
-  char *source_id;   /* partner id stored with every observation */
-  char *service_id;  /* fixed service, or NULL */
-  char *plugin;      /* plugin name */
-  char *file;        /* the feeds.d file it came from, for messages */
-  json_t *options;   /* handed to the plugin's open(); may be NULL */
-  int expect_months; /* a return is due every 3, 6 or 12 months; 0: never */
-  uint64_t due_days; /* days after a period's end before it is late */
+  char *name;          /* [a-z0-9_]+, also the spool folder's name */
+  char *source_id;     /* partner id stored with every observation */
+  char *service_id;    /* fixed service, or NULL */
+  char *plugin;        /* plugin name */
+  char *file;          /* the feeds.d file it came from, for messages */
+  json_t *options;     /* handed to the plugin's open(); may be NULL */
+  char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
+  int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
+  uint64_t due_days;   /* days after a period's end before it is late */
 };
 
 #define CONFIG_MAX_MEETINGS 64

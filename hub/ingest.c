@@ -28,6 +28,7 @@
 
 #include "fsutil.h"
 #include "log.h"
+#include "pseudonym.h"
 #include "validate.h"
 
 #define MAX_WARNINGS 100
@@ -49,6 +50,7 @@ struct dahub_ctx {
   struct dahub_error *warnings; /* up to MAX_WARNINGS */
   unsigned n_warnings;
   struct dahub_error store_err;
+  struct pseudonym *pseudonym; /* made on first use */
   struct validated v;
 };
 
@@ -144,10 +146,23 @@ static void hub_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
     ctx->env->on_problem(ctx->env->arg, "warning", &e);
 }
 
+static int hub_pseudonymise(struct dahub_ctx *ctx, const void *data, size_t len,
+                            uint8_t out[32]) {
+  const struct ingest_feed *f = ctx->feed;
+
+  if (f->hmac_key == NULL)
+    return -ENOKEY;
+  if (ctx->pseudonym == NULL &&
+      pseudonym_new(f->hmac_key, f->hmac_key_len, &ctx->pseudonym) != 0)
+    return -EIO;
+  return pseudonym_hmac(ctx->pseudonym, data, len, out);
+}
+
 static const struct dahub_host host = {
     .struct_size = sizeof(struct dahub_host),
     .emit = hub_emit,
     .warn = hub_warn,
+    .pseudonymise = hub_pseudonymise,
 };
 
 /* ---- The job ---- */
@@ -174,6 +189,7 @@ static void ctx_close(struct dahub_ctx *ctx) {
   if (ctx->fd >= 0)
     (void)close(ctx->fd);
   EVP_MD_CTX_free(ctx->sha);
+  pseudonym_free(ctx->pseudonym);
   free(ctx->errors);
   free(ctx->warnings);
 }

@@ -24,6 +24,8 @@ struct ingest_feed {
   const struct feed_conf *conf;
   const struct plugin *plugin;
   void *state;
+  uint8_t *hmac_key; /* the feed's secret, or NULL (owned by the runtime) */
+  size_t hmac_key_len;
   char incoming[PATH_MAX], work[PATH_MAX], done[PATH_MAX], failed[PATH_MAX];
 };
 

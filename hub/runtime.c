@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
+#include "pseudonym.h"
+
 static struct plugin *find_plugin(struct runtime *rt, const char *name) {
   for (size_t i = 0; i < rt->n_plugins; i++)
     if (strcmp(rt->plugins[i].desc.name, name) == 0)
@@ -102,7 +106,16 @@ int runtime_load(struct runtime *rt, const char *config_path,
     }
     f->conf = fc;
     f->plugin = p;
+    if (fc->hmac_key_file != NULL &&
+        pseudonym_read_key(fc->hmac_key_file, &f->hmac_key, &f->hmac_key_len,
+                           &e) != 0) {
+      errlist_add(errs, fc->file, 0, 0, "feed \"%s\": %s", fc->name, e.msg);
+      rc = -EINVAL;
+      continue;
+    }
     if (p->desc.open(fc->options, &f->state, &e) != 0) {
+      free(f->hmac_key); /* this slot is reused by the next feed */
+      f->hmac_key = NULL;
       if (e.line > 0)
         errlist_add(errs, fc->file, 0, 0, "feed \"%s\": options: line %u: %s",
                     fc->name, e.line, e.msg);
@@ -121,6 +134,11 @@ int runtime_load(struct runtime *rt, const char *config_path,
 void runtime_free(struct runtime *rt) {
   for (size_t i = 0; i < rt->n_feeds; i++)
     rt->feeds[i].plugin->desc.close(rt->feeds[i].state);
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    if (rt->feeds[i].hmac_key != NULL) {
+      OPENSSL_cleanse(rt->feeds[i].hmac_key, rt->feeds[i].hmac_key_len);
+      free(rt->feeds[i].hmac_key);
+    }
   for (size_t i = 0; i < rt->n_sinks; i++)
     rt->sinks[i].plugin->desc.close(rt->sinks[i].state);
   for (size_t i = 0; i < rt->n_plugins; i++)

@@ -114,6 +114,12 @@ struct dahub_host {
    * TOTAL that does not add up. msg must not quote personal data. */
   void (*warn)(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
                const char *msg);
+  /* out = HMAC-SHA256 of data under the feed's secret key ("hmac_key_file"
+   * in its feeds.d file), so a case reference can be told apart from others
+   * without being kept. 0, -ENOKEY when the feed has no key, or -EIO. Keep
+   * only the result; never emit the reference or its HMAC. */
+  int (*pseudonymise)(struct dahub_ctx *ctx, const void *data, size_t len,
+                      uint8_t out[32]);
 };
 
 /* Exported as dahub_plugin_v1. The first two fields never move; fields are
