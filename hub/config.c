@@ -22,9 +22,15 @@ static const char *const hub_keys[] = {
     "spool_dir",   "state_dir", "plugin_dir", "vocabulary",
     "settle_ms",   "rescan_ms", "limits",     "shutdown_grace_ms",
     "description", "summary",   NULL};
-static const char *const summary_keys[] = {
-    "outbox_dir",     "sinks",    "threshold",   "area_thresholds",
-    "suppress_zeros", "meetings", "days_before", NULL};
+static const char *const summary_keys[] = {"outbox_dir",
+                                           "sinks",
+                                           "threshold",
+                                           "area_thresholds",
+                                           "suppress_zeros",
+                                           "meetings",
+                                           "days_before",
+                                           "contract_warning_months",
+                                           NULL};
 static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
                                          "max_errors", NULL};
 static const char *const feed_keys[] = {"name",   "source_id", "service_id",
@@ -178,6 +184,8 @@ static void load_summary(struct jsonconf *jc, struct config *c,
   }
   jsonconf_uint(jc, o, "threshold", 1, 1000, &s->threshold);
   jsonconf_uint(jc, o, "days_before", 0, 365, &s->days_before);
+  jsonconf_uint(jc, o, "contract_warning_months", 0, 120,
+                &s->contract_warning_months);
   v = json_object_get(o, "suppress_zeros");
   if (v != NULL && !json_is_boolean(v))
     jsonconf_error(jc, "suppress_zeros",
@@ -415,6 +423,7 @@ int config_load(const char *path, const char *plugin_dir, struct config **out,
   c->summary.threshold = 5;
   c->summary.suppress_zeros = 1;
   c->summary.days_before = 7;
+  c->summary.contract_warning_months = 6;
   c->summary.sinks[0] = strdup("json");
   c->summary.sinks[1] = strdup("csv");
   c->summary.n_sinks = 2;

@@ -50,7 +50,8 @@ struct summary_conf {
   int64_t meetings[CONFIG_MAX_MEETINGS];     /* UTC epoch seconds, ascending */
   char meeting_ids[CONFIG_MAX_MEETINGS][32]; /* as written in hub.json */
   size_t n_meetings;
-  uint64_t days_before; /* the summary goes out this long before */
+  uint64_t days_before;             /* the summary goes out this long before */
+  uint64_t contract_warning_months; /* flag contracts ending this soon */
 };
 
 struct config {

@@ -146,6 +146,71 @@ static void hub_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
     ctx->env->on_problem(ctx->env->arg, "warning", &e);
 }
 
+#define RECORD_FIELDS_MAX 32
+#define RECORD_VALUE_MAX 512
+
+/* Records are checked against the vocabulary like observations: a known
+ * kind, known fields, bounded texts. */
+static int hub_emit_record(struct dahub_ctx *ctx, const char *kind,
+                           const struct dahub_dim *fields, size_t n,
+                           uint32_t line) {
+  struct dahub_error e = {0};
+  json_t *obj = NULL;
+  char *text = NULL;
+  int rc = 0;
+
+  if (ctx->stop != 0)
+    return ctx->stop;
+  if (kind == NULL || !vocab_record_field(ctx->env->vocab, kind, NULL)) {
+    (void)dahub_error_set(&e, -EINVAL, line, 0, "unknown record kind");
+    dahub_error_detail(&e, "record", "a record kind of the vocabulary", kind);
+    goto bad;
+  }
+  if (n > RECORD_FIELDS_MAX || (obj = json_object()) == NULL) {
+    (void)dahub_error_set(&e, -EINVAL, line, 0, "too many record fields");
+    goto bad;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const char *name = fields[i].name, *value = fields[i].value;
+
+    if (name == NULL || !vocab_record_field(ctx->env->vocab, kind, name)) {
+      (void)dahub_error_set(&e, -EINVAL, line, 0, "unknown field of a %s",
+                            kind);
+      dahub_error_detail(&e, "record", "a field of the vocabulary", name);
+      goto bad;
+    }
+    if (value == NULL || strlen(value) > RECORD_VALUE_MAX) {
+      (void)dahub_error_set(&e, -EINVAL, line, 0, "record field too long");
+      dahub_error_detail(&e, name, "at most 512 bytes", NULL);
+      goto bad;
+    }
+    (void)json_object_set_new(obj, name, json_string(value));
+  }
+  text = json_dumps(obj, JSON_COMPACT | JSON_SORT_KEYS);
+  if (text == NULL) {
+    ctx->stop = -ENOMEM;
+    rc = ctx->stop;
+  } else if (ctx->n_errors > 0) {
+    rc = 0; /* the file will fail: only look for more errors */
+  } else if (ctx->in_txn) {
+    rc =
+        store_ingest_record(ctx->env->store, kind, text, line, &ctx->store_err);
+    if (rc != 0)
+      ctx->stop = rc;
+  } else if (ctx->env->on_record != NULL) {
+    ctx->env->on_record(ctx->env->arg, kind, text, line);
+  }
+  free(text);
+  json_decref(obj);
+  return rc;
+bad:
+  json_decref(obj);
+  record_error(ctx, &e);
+  if (ctx->n_errors >= ctx->env->max_errors)
+    ctx->stop = -E2BIG;
+  return ctx->stop;
+}
+
 static int hub_pseudonymise(struct dahub_ctx *ctx, const void *data, size_t len,
                             uint8_t out[32]) {
   const struct ingest_feed *f = ctx->feed;
@@ -163,6 +228,7 @@ static const struct dahub_host host = {
     .emit = hub_emit,
     .warn = hub_warn,
     .pseudonymise = hub_pseudonymise,
+    .emit_record = hub_emit_record,
 };
 
 /* ---- The job ---- */

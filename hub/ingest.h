@@ -39,6 +39,9 @@ struct ingest_env {
   /* Dry run only: each valid observation, borrowed for the call. */
   void (*on_obs)(void *arg, const struct ingest_feed *f,
                  const struct store_obs *o);
+  /* Dry run only: each valid record (kind, fields as JSON text). */
+  void (*on_record)(void *arg, const char *kind, const char *fields,
+                    uint32_t line);
   /* Dry run only: each error and warning, for the officer. */
   void (*on_problem)(void *arg, const char *kind, const struct dahub_error *e);
   void *arg;

@@ -165,6 +165,12 @@ static void print_obs(void *arg, const struct ingest_feed *f,
   json_decref(doc);
 }
 
+static void print_record(void *arg, const char *kind, const char *fields,
+                         uint32_t line) {
+  (void)arg;
+  printf("{\"record\":\"%s\",\"line\":%u,\"fields\":%s}\n", kind, line, fields);
+}
+
 static void print_problem(void *arg, const char *kind,
                           const struct dahub_error *e) {
   const char *file = arg;
@@ -199,6 +205,7 @@ static int cmd_try(const struct args *a) {
                             .max_line_bytes = (uint32_t)rt.conf->max_line_bytes,
                             .max_errors = (uint32_t)rt.conf->max_errors,
                             .on_obs = print_obs,
+                            .on_record = print_record,
                             .on_problem = print_problem,
                             .arg = (void *)a->file};
   ingest_try(&env, f, a->file, &r);

@@ -36,6 +36,8 @@ enum stmt_id {
   Q_EACH_DELIVERY,
   Q_SUMMARY_LATEST,
   Q_SUMMARY_ADD,
+  Q_RECORD,
+  Q_EACH_RECORD,
   Q_COUNT,
 };
 
@@ -72,6 +74,14 @@ static const char *const stmt_sql[Q_COUNT] = {
         " (?2 IS NULL OR meeting = ?2) ORDER BY version DESC LIMIT 1",
     [Q_SUMMARY_ADD] = "INSERT INTO summaries(period, version, meeting, sha256,"
                       " produced_at, folder) VALUES(?,?,?,?,?,?)",
+    [Q_RECORD] = "INSERT INTO records(ingest_id, feed, kind, fields, locator)"
+                 " VALUES(?,?,?,?,?)",
+    /* the newest stored ingest of each feed that has records of the kind */
+    [Q_EACH_RECORD] =
+        "SELECT r.feed, r.fields, r.ingest_id FROM records r WHERE r.kind = ?1"
+        " AND r.ingest_id = (SELECT max(r2.ingest_id) FROM records r2 JOIN"
+        " ingests i ON i.ingest_id = r2.ingest_id WHERE r2.feed = r.feed AND"
+        " r2.kind = ?1 AND i.sha256 IS NOT NULL) ORDER BY r.feed, r.record_id",
 };
 
 /* Each entry brings the schema from version i to i + 1. Only appended. */
@@ -115,6 +125,13 @@ static const char *const migrations[] = {
     " period TEXT NOT NULL, version INTEGER NOT NULL, meeting TEXT,"
     " sha256 TEXT NOT NULL, produced_at TEXT NOT NULL, folder TEXT NOT NULL,"
     " UNIQUE(period, version));",
+    /* 3: records that are not numbers (contracts of a register) */
+    "CREATE TABLE records("
+    " record_id INTEGER PRIMARY KEY,"
+    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
+    " feed TEXT NOT NULL, kind TEXT NOT NULL, fields TEXT NOT NULL,"
+    " locator TEXT NOT NULL);"
+    "CREATE INDEX records_by_kind ON records(kind, feed, ingest_id);",
 };
 
 struct store {
@@ -551,6 +568,46 @@ int store_summary_add(struct store *st, const char *period, int version,
   bind_text(q, 5, now);
   bind_text(q, 6, folder);
   rc = step_done(st, q, "record summary", err);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_ingest_record(struct store *st, const char *kind,
+                        const char *fields_json, uint32_t line,
+                        struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_RECORD];
+  char loc[32];
+
+  (void)snprintf(loc, sizeof loc, "r%u", line);
+  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  bind_text(q, 2, st->feed);
+  bind_text(q, 3, kind);
+  bind_text(q, 4, fields_json);
+  bind_text(q, 5, loc);
+  return step_done(st, q, "insert record", err);
+}
+
+int store_each_record(struct store *st, const char *kind,
+                      int (*fn)(void *arg, const char *feed, const char *fields,
+                                int64_t ingest_id),
+                      void *arg, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_EACH_RECORD];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, kind);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int stop = fn(arg, column_text(q, 0), column_text(q, 1),
+                  sqlite3_column_int64(q, 2));
+    if (stop != 0) {
+      rc = stop;
+      goto out;
+    }
+  }
+  rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read records", err);
+out:
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }

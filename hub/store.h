@@ -16,7 +16,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -57,6 +57,19 @@ int store_ingest_begin(struct store *st, const struct store_ingest *in,
                        struct dahub_error *err);
 int store_ingest_obs(struct store *st, const struct store_obs *o,
                      struct dahub_error *err);
+/* Adds a record (a contract of a register): kind and its fields as a JSON
+ * object text, inside the open ingest. */
+int store_ingest_record(struct store *st, const char *kind,
+                        const char *fields_json, uint32_t line,
+                        struct dahub_error *err);
+
+/* Calls fn with the fields (JSON text) of each record of kind from the
+ * newest stored ingest of each feed that has such records. */
+int store_each_record(struct store *st, const char *kind,
+                      int (*fn)(void *arg, const char *feed, const char *fields,
+                                int64_t ingest_id),
+                      void *arg, struct dahub_error *err);
+
 /* Records the file's hash and makes its periods current for its feed.
  * 1 (rolled back, *match filled) when the feed already holds that hash;
  * 0 committed with *ingest_id; negative on error (rolled back). */

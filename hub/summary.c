@@ -3,7 +3,8 @@
  *
  * 1. Parts. The current observations of the period's financial year are
  *    read; those whose period lies within the one reported are kept. For
- *    each partner's figure (feed, partner, measure, area, breakdown) the
+ *    each partner's figure (feed, partner, service, measure, area,
+ *    breakdown) the
  *    parts are put together: the period itself when reported, else the
  *    largest parts that do not overlap (a year from H1 + H2, a half from two
  *    quarters); a level measure ("basis": "snapshot") takes its latest part.
@@ -137,7 +138,8 @@ static void strings_free(struct strings *s) {
 /* ---- 1. Parts ---- */
 
 struct part {
-  const char *feed, *source, *measure, *area, *dims; /* interned */
+  /* interned; service "" when the figure names none */
+  const char *feed, *source, *service, *measure, *area, *dims;
   unsigned mask;
   enum dahub_status status;
   int64_t value;
@@ -174,11 +176,12 @@ static int collect_row(void *arg, const struct store_row *r) {
   pt = &c->v[c->n];
   pt->feed = intern(c->str, r->feed);
   pt->source = intern(c->str, r->source_id);
+  pt->service = intern(c->str, r->service_id ? r->service_id : "");
   pt->measure = intern(c->str, r->measure_id);
   pt->area = intern(c->str, r->area_code);
   pt->dims = intern(c->str, r->dimensions);
-  if (pt->feed == NULL || pt->source == NULL || pt->measure == NULL ||
-      pt->area == NULL || pt->dims == NULL)
+  if (pt->feed == NULL || pt->source == NULL || pt->service == NULL ||
+      pt->measure == NULL || pt->area == NULL || pt->dims == NULL)
     return -ENOMEM;
   pt->mask = months(&p);
   pt->status = r->status;
@@ -191,10 +194,12 @@ static int collect_row(void *arg, const struct store_row *r) {
 
 static int part_key_cmp(const struct part *a, const struct part *b) {
   /* interned: pointer order groups equal strings together */
-  const char *ka[] = {a->feed, a->source, a->measure, a->area, a->dims};
-  const char *kb[] = {b->feed, b->source, b->measure, b->area, b->dims};
+  const char *ka[] = {a->feed,    a->source, a->service,
+                      a->measure, a->area,   a->dims};
+  const char *kb[] = {b->feed,    b->source, b->service,
+                      b->measure, b->area,   b->dims};
 
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 6; i++)
     if (ka[i] != kb[i])
       return ka[i] < kb[i] ? -1 : 1;
   return 0;
@@ -965,6 +970,64 @@ static json_t *completeness(const struct build *b, struct dahub_error *err) {
   return out;
 }
 
+/* ---- Contracts ---- */
+
+struct contracts {
+  json_t *list;
+  char horizon[11]; /* ISO date: contracts ending by then are flagged */
+  char today[11];
+};
+
+static int on_contract(void *arg, const char *feed, const char *fields,
+                       int64_t ingest) {
+  struct contracts *c = arg;
+  json_error_t je;
+  json_t *o = json_loads(fields, 0, &je);
+  const char *end, *pence;
+
+  if (o == NULL)
+    return 0; /* stored by us as JSON: cannot happen, skip if it does */
+  (void)json_object_set_new(o, "feed", json_string(feed));
+  (void)json_object_set_new(o, "ingest", json_integer(ingest));
+  pence = json_string_value(json_object_get(o, "value_gbp"));
+  if (pence != NULL) { /* pence as text -> pounds and pence */
+    char *tail;
+    long long v = strtoll(pence, &tail, 10);
+
+    if (*tail == '\0' && tail != pence)
+      (void)json_object_set_new(
+          o, "value_gbp", num_json(&(struct num){.value = v, .scale = 2}));
+  }
+  end = json_string_value(json_object_get(o, "end_date"));
+  (void)json_object_set_new(o, "ending_soon",
+                            json_boolean(end != NULL && strlen(end) == 10 &&
+                                         strcmp(end, c->horizon) <= 0 &&
+                                         strcmp(end, c->today) >= 0));
+  return json_array_append_new(c->list, o) == 0 ? 0 : -ENOMEM;
+}
+
+static json_t *contracts_json(const struct build *b, struct dahub_error *err) {
+  struct contracts c = {.list = json_array()};
+  time_t now = (time_t)b->env->now, until;
+  struct tm tm;
+
+  if (c.list == NULL)
+    return NULL;
+  (void)gmtime_r(&now, &tm);
+  (void)strftime(c.today, sizeof c.today, "%Y-%m-%d", &tm);
+  tm.tm_mon += (int)b->env->conf->summary.contract_warning_months;
+  until = timegm(&tm);
+  (void)gmtime_r(&until, &tm);
+  (void)strftime(c.horizon, sizeof c.horizon, "%Y-%m-%d", &tm);
+  if (store_each_record(b->env->store, "contract", on_contract, &c, err) != 0) {
+    json_decref(c.list);
+    return NULL;
+  }
+  return json_pack("{s:s, s:I, s:o}", "as_of", c.today, "warning_months",
+                   (json_int_t)b->env->conf->summary.contract_warning_months,
+                   "contracts", c.list);
+}
+
 /* ---- The whole document ---- */
 
 static json_t *disclosure_json(const struct build *b) {
@@ -1006,7 +1069,7 @@ int summary_build(const struct summary_env *env, const char *period,
   struct build b, prev, ago;
   struct dahub_period p, q, y;
   struct cell **order = NULL;
-  json_t *doc = NULL, *figs = NULL, *comp;
+  json_t *doc = NULL, *figs = NULL, *comp, *contracts;
   int rc;
 
   *out = NULL;
@@ -1041,10 +1104,15 @@ int summary_build(const struct summary_env *env, const char *period,
     rc = err->msg[0] ? -EIO : -ENOMEM;
     goto out;
   }
-  doc =
-      json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "schema", SUMMARY_SCHEMA,
-                "period", period_json(&p), "disclosure", disclosure_json(&b),
-                "completeness", comp, "figures", figs, "rates", rates_json(&b));
+  if ((contracts = contracts_json(&b, err)) == NULL) {
+    json_decref(comp);
+    rc = err->msg[0] ? -EIO : -ENOMEM;
+    goto out;
+  }
+  doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
+                  SUMMARY_SCHEMA, "period", period_json(&p), "disclosure",
+                  disclosure_json(&b), "completeness", comp, "figures", figs,
+                  "rates", rates_json(&b), "contracts", contracts);
   figs = NULL; /* doc owns it now, or it was freed with doc's failure */
   if (doc == NULL)
     goto out;

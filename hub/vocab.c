@@ -44,6 +44,7 @@ struct vocab {
   size_t n_area_info;
   struct vocab_rate *rates;
   size_t n_rates;
+  json_t *records; /* kind -> array of field names, as loaded */
   struct table areas;
   struct table *dims; /* sorted by name */
   size_t n_dims;
@@ -133,6 +134,7 @@ void vocab_free(struct vocab *v) {
     free((char *)v->rates[i].denominator);
   }
   free(v->rates);
+  json_decref(v->records);
   table_free(&v->areas);
   for (size_t i = 0; i < v->n_dims; i++)
     table_free(&v->dims[i]);
@@ -338,6 +340,48 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
   return table_seal(jc, &v->areas);
 }
 
+static void load_records(struct jsonconf *jc, struct vocab *v, json_t *r) {
+  const char *kind;
+  json_t *fields, *f;
+  size_t i;
+
+  if (r == NULL)
+    return;
+  if (!json_is_object(r)) {
+    jsonconf_error(jc, "records", "records: expected an object");
+    return;
+  }
+  json_object_foreach(r, kind, fields) {
+    if (!jsonconf_is_ident(kind, 64) || !json_is_array(fields)) {
+      jsonconf_error(jc, kind, "records.%s: expected an array of field names",
+                     kind);
+      continue;
+    }
+    json_array_foreach(fields, i, f) {
+      if (!jsonconf_is_ident(json_string_value(f), 64))
+        jsonconf_error(jc, kind, "records.%s[%zu]: expected a field name", kind,
+                       i);
+    }
+  }
+  v->records = json_incref(r);
+}
+
+int vocab_record_field(const struct vocab *v, const char *kind,
+                       const char *field) {
+  const json_t *fields = json_object_get(v->records, kind), *f;
+  size_t i;
+
+  if (fields == NULL)
+    return 0;
+  if (field == NULL)
+    return 1;
+  json_array_foreach(fields, i, f) {
+    if (strcmp(json_string_value(f), field) == 0)
+      return 1;
+  }
+  return 0;
+}
+
 static int load_rates(struct jsonconf *jc, struct vocab *v, const json_t *r) {
   const char *id;
   json_t *def;
@@ -424,7 +468,7 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
 int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
   static const char *const keys[] = {"version",    "measures", "areas",
                                      "dimensions", "rates",    "description",
-                                     NULL};
+                                     "records",    NULL};
   struct vocab *v = calloc(1, sizeof *v);
   struct jsonconf jc;
   int rc;
@@ -437,8 +481,10 @@ int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
   jsonconf_only(&jc, jc.root, "", keys);
   if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) == 0 &&
       (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0 &&
-      (rc = load_rates(&jc, v, json_object_get(jc.root, "rates"))) == 0)
+      (rc = load_rates(&jc, v, json_object_get(jc.root, "rates"))) == 0) {
+    load_records(&jc, v, json_object_get(jc.root, "records"));
     rc = load_dims(&jc, v, json_object_get(jc.root, "dimensions"));
+  }
   if (rc == 0 && jc.nerr > 0)
     rc = -EINVAL;
   if (rc == -ENOMEM)

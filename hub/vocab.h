@@ -61,6 +61,11 @@ const struct vocab_area *vocab_area_info(const struct vocab *v,
 /* The rates the vocabulary defines; *n is set to their number. */
 const struct vocab_rate *vocab_rates(const struct vocab *v, size_t *n);
 
+/* 1 when kind is a record kind of the vocabulary and field one of its
+ * fields ("contract", "end_date"); field NULL asks about the kind only. */
+int vocab_record_field(const struct vocab *v, const char *kind,
+                       const char *field);
+
 /* 1 when dim is a known dimension. */
 int vocab_has_dim(const struct vocab *v, const char *dim);
 /* The code of dim for a code or label, or NULL. Borrowed from v. */

@@ -8,7 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 
 scripts/deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDAHUB_BUILD_TESTS=OFF >/dev/null
 cmake --build build -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 for sample in spool/*/sample; do
@@ -54,6 +54,27 @@ sqlite3 -header -column state/dahub.sqlite "
   FROM current_observations
   GROUP BY feed, period, measure_id ORDER BY feed, period, measure_id;"
 echo
+# The board summary for the first meeting's quarter, through every sink.
+echo
+echo "== board summary (dahub report)"
+./build/dahub report --config conf/hub.json --period "${DAHUB_DEMO_PERIOD:-FY2024-25-Q1}"
+summary=$(ls -d outbox/"${DAHUB_DEMO_PERIOD:-FY2024-25-Q1}"/v* | sort -V | tail -n 1)
+python3 - "$summary/summary.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("period %s (%s to %s), version %s" % (s["period"]["id"], s["period"]["start"], s["period"]["end"], s["version"]))
+print("\nreturns:")
+for f in s["completeness"]:
+    print("  %-14s %s" % (f["feed"], f["status"]))
+print("\npartnership totals, all partners (suppressed cells shown as markers):")
+for f in s["figures"]:
+    if f["area"] == "all" and f["source_id"] == "all" and not f["dimensions"]:
+        v = f["value"] if f["value"] is not None else "[" + f["marker"] + "]"
+        print("  %-36s %s%s" % (f["measure"], v, " (partial)" if f.get("partial") else ""))
+print("\ncells hidden by disclosure control: %d" % s["disclosure"]["hidden_cells"])
+PY
+echo
+echo "summary: $summary/ (summary.json, summary.csv)"
 echo "store:   state/dahub.sqlite (table observations, view current_observations)"
 echo "done:    $(ls -d spool/*/done | tr '\n' ' ')"
 echo "failed:  $(ls -d spool/*/failed | tr '\n' ' ') (each bad file has <name>.error.json)"

@@ -120,6 +120,13 @@ struct dahub_host {
    * only the result; never emit the reference or its HMAC. */
   int (*pseudonymise)(struct dahub_ctx *ctx, const void *data, size_t len,
                       uint8_t out[32]);
+  /* Hands the hub one record that is not a number, such as a contract of
+   * the commissioning register: kind is a record kind of the vocabulary
+   * ("contract"), fields its named texts (borrowed, copied before return),
+   * line where it came from. Same return as emit(). */
+  int (*emit_record)(struct dahub_ctx *ctx, const char *kind,
+                     const struct dahub_dim *fields, size_t n_fields,
+                     uint32_t line);
 };
 
 /* Exported as dahub_plugin_v1. The first two fields never move; fields are
