@@ -53,30 +53,59 @@ void jsonconf_close(struct jsonconf *jc) {
   jc->text = NULL;
 }
 
-/* Line and column of the first `"key"` followed by a colon in the text. */
-static void locate(const char *text, const char *key, unsigned *line,
-                   unsigned *col) {
-  size_t klen = strlen(key);
-  const char *p = text;
+/* Where a member key is written: its line and column. A light scan of the
+ * text that knows strings and nesting, so "layout" inside "options" is not
+ * taken for a top-level "layout". parent NULL: a key of the top-level
+ * object, or failing that the first such key at any depth; else a key of
+ * the first object written as the value of a key called parent. */
+static void locate(const char *text, const char *parent, const char *key,
+                   unsigned *line, unsigned *col) {
+  size_t klen = strlen(key), plen = parent ? strlen(parent) : 0;
+  const char *p, *any = NULL, *hit = NULL;
+  int depth = 0, want = parent ? -1 : 1; /* depth the key must be at */
 
   *line = *col = 0;
-  while (text != NULL && (p = strchr(p, '"')) != NULL) {
-    const char *q = p + 1 + klen;
+  for (p = text; p != NULL && *p != '\0' && hit == NULL; p++) {
+    const char *start, *q;
 
-    if (strncmp(p + 1, key, klen) == 0 && *q == '"') {
-      q++;
-      while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-        q++;
-      if (*q == ':')
-        break;
+    if (*p == '{' || *p == '[') {
+      depth++;
+      continue;
     }
-    p++;
+    if (*p == '}' || *p == ']') {
+      if (depth-- == want)
+        break; /* left the object without finding the key */
+      continue;
+    }
+    if (*p != '"')
+      continue;
+    start = p++;
+    while (*p != '\0' && *p != '"')
+      p += (*p == '\\' && p[1] != '\0') ? 2 : 1;
+    if (*p == '\0')
+      break;
+    for (q = p + 1; *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'; q++)
+      ;
+    if (*q != ':')
+      continue; /* a value, not a key */
+    if (parent != NULL && want < 0 && (size_t)(p - start - 1) == plen &&
+        strncmp(start + 1, parent, plen) == 0)
+      want = depth + 1; /* its object opens next */
+    else if ((size_t)(p - start - 1) == klen &&
+             strncmp(start + 1, key, klen) == 0) {
+      if (depth == want)
+        hit = start;
+      else if (any == NULL)
+        any = start;
+    }
   }
-  if (p == NULL)
+  if (hit == NULL)
+    hit = parent == NULL ? any : NULL;
+  if (hit == NULL)
     return;
   *line = 1;
   *col = 1;
-  for (const char *s = text; s < p; s++) {
+  for (const char *s = text; s < hit; s++) {
     if (*s == '\n') {
       (*line)++;
       *col = 1;
@@ -86,19 +115,25 @@ static void locate(const char *text, const char *key, unsigned *line,
   }
 }
 
+static void error_at(struct jsonconf *jc, const char *parent, const char *key,
+                     const char *msg) {
+  unsigned line = 0, col = 0;
+
+  if (key != NULL)
+    locate(jc->text, parent, key, &line, &col);
+  errlist_add(jc->errs, jc->file, line, col, "%s", msg);
+  jc->nerr++;
+}
+
 void jsonconf_error(struct jsonconf *jc, const char *key, const char *fmt,
                     ...) {
   char msg[512];
-  unsigned line = 0, col = 0;
   va_list ap;
 
   va_start(ap, fmt);
   (void)vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  if (key != NULL)
-    locate(jc->text, key, &line, &col);
-  errlist_add(jc->errs, jc->file, line, col, "%s", msg);
-  jc->nerr++;
+  error_at(jc, NULL, key, msg);
 }
 
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
@@ -113,8 +148,15 @@ void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
     for (i = 0; keys[i] != NULL; i++)
       if (strcmp(keys[i], k) == 0)
         break;
-    if (keys[i] == NULL)
-      jsonconf_error(jc, k, "%s%s%s: unknown key", path, path[0] ? "." : "", k);
+    if (keys[i] == NULL) {
+      const char *dot = strrchr(path, '.');
+      char msg[512];
+
+      (void)snprintf(msg, sizeof msg, "%s%s%s: unknown key", path,
+                     path[0] ? "." : "", k);
+      /* the key belongs to the object named by the path's last part */
+      error_at(jc, path[0] ? (dot ? dot + 1 : path) : NULL, k, msg);
+    }
   }
 }
 

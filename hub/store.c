@@ -187,23 +187,39 @@ static int exec(struct store *st, const char *sql, struct dahub_error *err) {
   return rc == SQLITE_OK ? 0 : fail(st, rc, "exec", err);
 }
 
-static int migrate(struct store *st, struct dahub_error *err) {
-  sqlite3_stmt *q = NULL;
-  int version = 0, rc;
-  const int latest = (int)(sizeof migrations / sizeof *migrations);
-  char sql[64];
+#define LATEST_SCHEMA ((int)(sizeof migrations / sizeof *migrations))
+_Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,
+               "STORE_SCHEMA_VERSION must name the last migration");
 
+/* Reads the schema version and refuses one newer than ours, before anything
+ * (even a journal mode) is changed in a store a newer dahub owns. */
+static int schema_version(struct store *st, int *version,
+                          struct dahub_error *err) {
+  sqlite3_stmt *q = NULL;
+  int rc;
+
+  *version = 0;
   rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q, NULL);
-  if (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
-    version = sqlite3_column_int(q, 0);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    *version = sqlite3_column_int(q, 0);
+    rc = SQLITE_OK;
+  }
   sqlite3_finalize(q);
   if (rc != SQLITE_OK)
     return fail(st, rc, "read schema version", err);
-  if (version > latest)
+  if (*version > LATEST_SCHEMA)
     return dahub_error_set(err, -EPROTO, 0, 0,
                            "store: schema version %d is newer than this dahub "
                            "(%d); refusing to touch it",
-                           version, latest);
+                           *version, LATEST_SCHEMA);
+  return 0;
+}
+
+static int migrate(struct store *st, int version, struct dahub_error *err) {
+  const int latest = LATEST_SCHEMA;
+  char sql[64];
+  int rc;
+
   for (; version < latest; version++) {
     if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != 0)
       return rc;
@@ -221,7 +237,7 @@ static int migrate(struct store *st, struct dahub_error *err) {
 
 int store_open(const char *path, struct store **out, struct dahub_error *err) {
   struct store *st = calloc(1, sizeof *st);
-  int rc;
+  int version, rc;
 
   *out = NULL;
   if (st == NULL)
@@ -239,11 +255,12 @@ int store_open(const char *path, struct store **out, struct dahub_error *err) {
     goto out;
   }
   (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
-  if ((rc = exec(st,
+  if ((rc = schema_version(st, &version, err)) != 0 ||
+      (rc = exec(st,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                  "PRAGMA foreign_keys=ON;",
                  err)) != 0 ||
-      (rc = migrate(st, err)) != 0)
+      (rc = migrate(st, version, err)) != 0)
     goto out;
   for (int i = 0; i < Q_COUNT; i++) {
     int r = sqlite3_prepare_v3(st->db, stmt_sql[i], -1,

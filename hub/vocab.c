@@ -56,6 +56,19 @@ int vocab_unit_whole(enum vocab_unit u) {
 }
 int vocab_unit_signed(enum vocab_unit u) { return u == UNIT_GBP; }
 
+/* Length of a UTF-8 punctuation mark that Excel and Word put where people
+ * type ASCII (no-break space, en and em dash, curly quotes), or 0. */
+static size_t punctuation_utf8(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+
+  if (u[0] == 0xC2 && u[1] == 0xA0)
+    return 2;
+  if (u[0] == 0xE2 && u[1] == 0x80 &&
+      ((u[2] >= 0x93 && u[2] <= 0x94) || (u[2] >= 0x98 && u[2] <= 0x9D)))
+    return 3;
+  return 0;
+}
+
 /* Folds s into out (LABEL_MAX bytes); 0, or -1 if too long or empty. */
 static int fold(const char *s, char *out) {
   size_t o = 0;
@@ -64,7 +77,12 @@ static int fold(const char *s, char *out) {
   for (; *s != '\0'; s++) {
     unsigned char c = (unsigned char)*s;
     const char *word = NULL;
+    size_t skip = punctuation_utf8(s);
 
+    if (skip > 0) { /* read as a space, like its ASCII cousins */
+      s += skip - 1;
+      c = ' ';
+    }
     if (c == '&')
       word = "and";
     else if (c == '+')
@@ -201,6 +219,8 @@ static int add_code(struct jsonconf *jc, struct table *t, const char *code,
 static int table_seal(struct jsonconf *jc, struct table *t) {
   size_t o = 0;
 
+  if (t->n_labels == 0)
+    return jc->nerr > 0 ? -EINVAL : 0;
   qsort(t->labels, t->n_labels, sizeof *t->labels, label_cmp);
   for (size_t i = 0; i < t->n_labels; i++) {
     if (o > 0 && strcmp(t->labels[o - 1].key, t->labels[i].key) == 0) {
@@ -510,7 +530,7 @@ static const char *table_find(const struct table *t, const char *label) {
   char folded[LABEL_MAX];
   const struct label *l;
 
-  if (label == NULL || fold(label, folded) != 0)
+  if (label == NULL || t->n_labels == 0 || fold(label, folded) != 0)
     return NULL;
   key.key = folded;
   l = bsearch(&key, t->labels, t->n_labels, sizeof key, label_cmp);

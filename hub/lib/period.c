@@ -242,24 +242,37 @@ static int month_range(const char *s, size_t len, struct dahub_period *out) {
   return dahub_period_of_date(y, m1, 1, DAHUB_PERIOD_QUARTER, out);
 }
 
+/* A canonical id at p, the longest that ends at a word boundary. */
+static int canonical_at(const char *p, size_t left, struct dahub_period *out) {
+  static const size_t lens[] = {13, 12, 9};
+  char id[DAHUB_PERIOD_ID_MAX];
+
+  for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
+    size_t n = lens[k];
+
+    if (n > left || (n < left && isalnum((unsigned char)p[n])))
+      continue;
+    memcpy(id, p, n);
+    id[n] = '\0';
+    if (dahub_period_parse(id, out) == 0)
+      return 1;
+  }
+  return 0;
+}
+
 int dahub_period_from_text(const char *s, size_t len,
                            struct dahub_period *out) {
-  char id[DAHUB_PERIOD_ID_MAX];
   size_t used;
   int fy;
 
-  if (len >= 9 && len < sizeof id) {
-    memcpy(id, s, len);
-    id[len] = '\0';
-    if (dahub_period_parse(id, out) == 0)
-      return 0;
-  }
   for (size_t i = 0; i < len; i++) {
     const char *p = s + i;
     size_t left = len - i;
 
     if (i > 0 && isalnum((unsigned char)s[i - 1]))
       continue; /* phrases start at a word boundary */
+    if (left >= 9 && p[0] == 'F' && p[1] == 'Y' && canonical_at(p, left, out))
+      return 0;
     if (left >= 2 && (p[0] == 'Q' || p[0] == 'q') && p[1] >= '1' &&
         p[1] <= '4') {
       size_t j = 2;

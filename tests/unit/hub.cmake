@@ -1,0 +1,44 @@
+# Unit tests of the hub's modules (included by tests/unit/CMakeLists.txt).
+#
+# test_plugin_host loads small plugins from tests/plugins/: each is built as
+# the real ones are (MODULE, no "lib" prefix, hidden visibility, only the
+# public headers), into a folder of its own so no test sees another's files.
+# The test copies them into temporary folders to set modes and links.
+
+set(DAHUB_TESTPLUGIN_OUT ${CMAKE_BINARY_DIR}/testplugins)
+set(DAHUB_TESTPLUGINS tp_good tp_future tp_abi tp_short tp_nosym tp_undef)
+foreach(p ${DAHUB_TESTPLUGINS})
+  add_library(dahub_${p} MODULE ${PROJECT_SOURCE_DIR}/tests/plugins/${p}.c)
+  target_include_directories(dahub_${p} PRIVATE
+    ${PROJECT_SOURCE_DIR}/hub/include ${JANSSON_INCLUDE_DIRS})
+  set_target_properties(dahub_${p} PROPERTIES PREFIX "" OUTPUT_NAME ${p}
+    C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${DAHUB_TESTPLUGIN_OUT})
+endforeach()
+
+# Paths for running a test binary by hand; ctest also sets them in the
+# environment, which wins.
+set(DAHUB_HUB_TEST_DEFS DAHUB_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}")
+
+dahub_unit_test(test_config test_config.c)
+dahub_unit_test(test_vocab test_vocab.c)
+dahub_unit_test(test_validate test_validate.c)
+dahub_unit_test(test_store test_store.c)
+dahub_unit_test(test_plugin_host test_plugin_host.c)
+dahub_unit_test(test_period test_period.c)
+dahub_unit_test(test_fsutil test_fsutil.c)
+
+foreach(t test_config test_vocab test_validate test_store test_plugin_host
+          test_period test_fsutil)
+  target_compile_definitions(${t} PRIVATE ${DAHUB_HUB_TEST_DEFS})
+endforeach()
+
+target_compile_definitions(test_plugin_host PRIVATE
+  DAHUB_TESTPLUGIN_DIR="${DAHUB_TESTPLUGIN_OUT}")
+foreach(p ${DAHUB_TESTPLUGINS})
+  add_dependencies(test_plugin_host dahub_${p})
+endforeach()
+
+# A store or plugin test that deadlocks should fail, not hang the run.
+set_tests_properties(test_config test_vocab test_validate test_store
+  test_plugin_host test_period test_fsutil PROPERTIES TIMEOUT 60)

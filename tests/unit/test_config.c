@@ -1,0 +1,603 @@
+/*
+ * test_config.c: hub.json and feeds.d/ as an officer writes them.
+ *
+ * Each test writes a small config tree into its own mkdtemp folder and
+ * loads it. Error messages are what the officer reads, so they are compared
+ * in full ("file:line:col: message"); the files are written with a known
+ * layout (two-space indent) so that line and column are known too.
+ */
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+struct fixture {
+  char dir[64];
+  char hub[128]; /* dir/hub.json */
+  struct errlist errs;
+  struct config *c;
+};
+
+#define HUB_MINIMAL                                                            \
+  "{\n"                                                                        \
+  "  \"spool_dir\": \"spool\",\n"                                              \
+  "  \"state_dir\": \"state\",\n"                                              \
+  "  \"plugin_dir\": \"plugins\",\n"                                           \
+  "  \"vocabulary\": \"vocabulary.json\"\n"                                    \
+  "}\n"
+
+#define FEED_FREEVA                                                            \
+  "{\n"                                                                        \
+  "  \"name\": \"freeva\",\n"                                                  \
+  "  \"source_id\": \"freeva\",\n"                                             \
+  "  \"plugin\": \"mapped\"\n"                                                 \
+  "}\n"
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static int setup(void **state) {
+  struct fixture *f = calloc(1, sizeof *f);
+  char feeds[128];
+
+  if (f == NULL)
+    return -1;
+  (void)snprintf(f->dir, sizeof f->dir, "/tmp/dahub-config-XXXXXX");
+  if (mkdtemp(f->dir) == NULL)
+    return -1;
+  (void)snprintf(f->hub, sizeof f->hub, "%s/hub.json", f->dir);
+  (void)snprintf(feeds, sizeof feeds, "%s/feeds.d", f->dir);
+  if (mkdir(feeds, 0700) != 0)
+    return -1;
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state) {
+  struct fixture *f = *state;
+
+  config_free(f->c);
+  errlist_clear(&f->errs);
+  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  free(f);
+  return 0;
+}
+
+/* Writes text to f->dir/name ("hub.json", "feeds.d/x.json"). */
+static void put(struct fixture *f, const char *name, const char *text) {
+  char path[256];
+  FILE *fp;
+
+  (void)snprintf(path, sizeof path, "%s/%s", f->dir, name);
+  fp = fopen(path, "w");
+  assert_non_null(fp);
+  assert_true(fputs(text, fp) >= 0);
+  assert_int_equal(fclose(fp), 0);
+}
+
+/* f->dir/name, as config.c names files in messages. */
+static const char *in_dir(struct fixture *f, const char *name) {
+  static char path[256];
+
+  (void)snprintf(path, sizeof path, "%s/%s", f->dir, name);
+  return path;
+}
+
+struct search {
+  const char *want;
+  int found;
+};
+
+static void match_one(const char *msg, void *arg) {
+  struct search *s = arg;
+
+  if (strcmp(msg, s->want) == 0)
+    s->found = 1;
+}
+
+static void print_one(const char *msg, void *arg) {
+  (void)arg;
+  print_message("  %s\n", msg);
+}
+
+/* Fails unless errs holds exactly the message "where:rest". */
+static void expect_error(struct fixture *f, const char *where, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
+
+static void expect_error(struct fixture *f, const char *where, const char *fmt,
+                         ...) {
+  char want[1024];
+  struct search s = {want, 0};
+  int w = snprintf(want, sizeof want, "%s", where);
+  va_list ap;
+
+  va_start(ap, fmt);
+  (void)vsnprintf(want + w, sizeof want - (size_t)w, fmt, ap);
+  va_end(ap);
+  errlist_each(&f->errs, match_one, &s);
+  if (!s.found) {
+    print_message("errors:\n");
+    errlist_each(&f->errs, print_one, NULL);
+    fail_msg("no error \"%s\"", want);
+  }
+}
+
+/* Loads f->hub, expecting refusal: no config, -EINVAL. */
+static void load_bad(struct fixture *f) {
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), -EINVAL);
+  assert_null(f->c);
+  assert_true(errlist_count(&f->errs) > 0);
+}
+
+static void test_minimal_config_loads(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(errlist_count(&f->errs), 0);
+  assert_non_null(f->c);
+  assert_string_equal(f->c->path, f->hub);
+  assert_int_equal(f->c->n_feeds, 1);
+  assert_string_equal(f->c->feeds[0].name, "freeva");
+  assert_string_equal(f->c->feeds[0].source_id, "freeva");
+  assert_string_equal(f->c->feeds[0].plugin, "mapped");
+  assert_null(f->c->feeds[0].service_id);
+  assert_null(f->c->feeds[0].options);
+  assert_string_equal(f->c->feeds[0].file, in_dir(f, "feeds.d/freeva.json"));
+  assert_ptr_equal(config_feed(f->c, "freeva"), &f->c->feeds[0]);
+  assert_null(config_feed(f->c, "lwa"));
+  /* Defaults of what the file leaves out. */
+  assert_int_equal(f->c->settle_ms, 1000);
+  assert_int_equal(f->c->rescan_ms, 5000);
+  assert_int_equal(f->c->max_errors, 100);
+}
+
+static void test_values_and_options_are_read(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"settle_ms\": 250,\n"
+      "  \"limits\": {\"max_errors\": 7}\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"service_id\": \"freeva.male_helpline\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"options\": {\"layout\": \"wide\"}\n"
+      "}\n");
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->settle_ms, 250);
+  assert_int_equal(f->c->max_errors, 7);
+  assert_string_equal(f->c->feeds[0].service_id, "freeva.male_helpline");
+  assert_string_equal(
+      json_string_value(json_object_get(f->c->feeds[0].options, "layout")),
+      "wide");
+}
+
+static void test_syntax_error_names_file_line_and_column(void **state) {
+  struct fixture *f = *state;
+  char prefix[256];
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\"\n" /* the comma is missing */
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  /* jansson finds the problem at the next token, line 4; its column is the
+   * token's last character. */
+  (void)snprintf(prefix, sizeof prefix, "%s:4:14: ", f->hub);
+  assert_true(f->errs.n >= 1);
+  assert_memory_equal(f->errs.msgs[0], prefix, strlen(prefix));
+}
+
+static void test_duplicate_key_is_an_error(void **state) {
+  struct fixture *f = *state;
+  char prefix[256];
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"settle_ms\": 100,\n"
+      "  \"settle_ms\": 200\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  (void)snprintf(prefix, sizeof prefix, "%s:7:", f->hub);
+  assert_memory_equal(f->errs.msgs[0], prefix, strlen(prefix));
+  assert_non_null(strstr(f->errs.msgs[0], "duplicate"));
+}
+
+static void test_unknown_key_in_hub_json_is_named_with_line(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"setle_ms\": 500\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub, ":6:3: setle_ms: unknown key");
+  assert_int_equal(errlist_count(&f->errs), 1);
+}
+
+static void test_unknown_key_in_limits_is_named_with_path(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"limits\": {\n"
+      "    \"max_file_size\": 1000\n"
+      "  }\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub, ":7:5: limits.max_file_size: unknown key");
+}
+
+static void test_unknown_key_in_feed_is_named_with_line(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"sevrice_id\": \"freeva.male_helpline\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
+               ":5:3: sevrice_id: unknown key");
+  assert_int_equal(errlist_count(&f->errs), 1);
+}
+
+/* An option moved out of "options" by mistake: the error must point at the
+ * stray top-level key, not at the same word inside "options". */
+static void test_unknown_key_is_located_outside_options(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"options\": {\"layout\": \"wide\"},\n"
+      "  \"layout\": \"wide\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
+               ":6:3: layout: unknown key");
+}
+
+static void test_settle_ms_as_string_is_wrong_type(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"settle_ms\": \"1000\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub, ":6:3: settle_ms: expected a whole number");
+}
+
+static void test_settle_ms_out_of_range(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"settle_ms\": 600001\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub,
+               ":6:3: settle_ms: expected 0 to 600000, found 600001");
+}
+
+static void test_negative_number_out_of_range(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"limits\": {\"max_line_bytes\": -1}\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub,
+               ":6:14: max_line_bytes: expected 64 to 67108864, found -1");
+}
+
+static void test_feed_without_plugin_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/lwa.json",
+      "{\n"
+      "  \"name\": \"lwa\",\n"
+      "  \"source_id\": \"lwa\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/lwa.json"),
+               ": missing required key \"plugin\"");
+  assert_int_equal(errlist_count(&f->errs), 1);
+}
+
+static void test_feed_defined_twice_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/a.json", FEED_FREEVA);
+  put(f, "feeds.d/b.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/b.json"),
+               ":2:3: feed \"freeva\" is defined twice");
+  assert_int_equal(errlist_count(&f->errs), 1);
+}
+
+static void test_feed_name_with_bad_characters_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"Free-va\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
+               ":2:3: name: expected lower-case letters, digits and _ (at "
+               "most 64), found \"Free-va\"");
+}
+
+static void test_feed_name_with_path_characters_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"../etc\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
+               ":2:3: name: expected lower-case letters, digits and _ (at "
+               "most 64), found \"../etc\"");
+}
+
+static void test_relative_paths_resolve_against_hub_json_folder(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"/var/lib/dahub\",\n"
+      "  \"plugin_dir\": \"../plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_string_equal(f->c->spool_dir, in_dir(f, "spool"));
+  assert_string_equal(f->c->state_dir, "/var/lib/dahub");
+  assert_string_equal(f->c->plugin_dir, in_dir(f, "../plugins"));
+  assert_string_equal(f->c->vocabulary, in_dir(f, "vocabulary.json"));
+}
+
+static void test_relative_hub_path_resolves_from_its_folder(void **state) {
+  struct fixture *f = *state;
+  char cwd[PATH_MAX], rel[128];
+  const char *leaf = strrchr(f->dir, '/') + 1;
+  int rc;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir("/tmp"), 0);
+  (void)snprintf(rel, sizeof rel, "%s/hub.json", leaf);
+  rc = config_load(rel, NULL, &f->c, &f->errs);
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(rc, 0);
+  (void)snprintf(rel, sizeof rel, "%s/spool", leaf);
+  assert_string_equal(f->c->spool_dir, rel);
+}
+
+static void test_plugin_dir_argument_overrides_file(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, "/opt/dahub/plugins", &f->c, &f->errs),
+                   0);
+  assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
+}
+
+static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"vocabulary\": \"vocabulary.json\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, "/opt/dahub/plugins", &f->c, &f->errs),
+                   0);
+  assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
+}
+
+static void test_missing_required_path_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub, ": missing required key \"vocabulary\"");
+}
+
+static void test_every_error_is_counted(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"rescan\": 10\n"
+      "}\n");
+  put(f, "feeds.d/a.json",
+      "{\n"
+      "  \"name\": \"a\",\n"
+      "  \"source_id\": \"a\"\n"
+      "}\n");
+  put(f, "feeds.d/b.json",
+      "{\n"
+      "  \"name\": \"B\",\n"
+      "  \"source_id\": \"b\",\n"
+      "  \"plugin\": \"mapped\"\n"
+      "}\n");
+  put(f, "feeds.d/c.json", FEED_FREEVA); /* a good one among them */
+  load_bad(f);
+  expect_error(f, f->hub, ":6:3: rescan: unknown key");
+  expect_error(f, in_dir(f, "feeds.d/a.json"),
+               ": missing required key \"plugin\"");
+  expect_error(f, in_dir(f, "feeds.d/b.json"),
+               ":2:3: name: expected lower-case letters, digits and _ (at "
+               "most 64), found \"B\"");
+  assert_int_equal(errlist_count(&f->errs), 3);
+}
+
+static void test_no_feeds_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/README.txt", "not a feed\n");
+  load_bad(f);
+  expect_error(f, f->hub, ": no feeds defined in feeds.d/");
+}
+
+static void test_missing_feeds_folder_is_an_error(void **state) {
+  struct fixture *f = *state;
+  char feeds[256];
+
+  put(f, "hub.json", HUB_MINIMAL);
+  (void)snprintf(feeds, sizeof feeds, "%s", in_dir(f, "feeds.d"));
+  assert_int_equal(rmdir(feeds), 0);
+  assert_true(config_load(f->hub, NULL, &f->c, &f->errs) < 0);
+  assert_null(f->c);
+  expect_error(f, feeds,
+               ": cannot read the feeds folder: No such file or directory");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_minimal_config_loads, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_values_and_options_are_read, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_syntax_error_names_file_line_and_column, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_duplicate_key_is_an_error, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unknown_key_in_hub_json_is_named_with_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unknown_key_in_limits_is_named_with_path, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unknown_key_in_feed_is_named_with_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_unknown_key_is_located_outside_options, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_settle_ms_as_string_is_wrong_type,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_settle_ms_out_of_range, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_negative_number_out_of_range, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_feed_without_plugin_is_an_error,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_feed_defined_twice_is_an_error,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_feed_name_with_bad_characters_is_an_error, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_feed_name_with_path_characters_is_an_error, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_relative_paths_resolve_against_hub_json_folder, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_relative_hub_path_resolves_from_its_folder, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_plugin_dir_argument_overrides_file,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_plugin_dir_argument_stands_in_for_missing_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_missing_required_path_is_an_error,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_every_error_is_counted, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_no_feeds_is_an_error, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_missing_feeds_folder_is_an_error,
+                                      setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
