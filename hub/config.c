@@ -372,10 +372,11 @@ static int load_feeds(struct config *c, const char *base,
     return -ENOMEM;
   n = scandir(dir, &list, NULL, alphasort);
   if (n < 0) {
+    rc = -errno;
     errlist_add(errs, dir, 0, 0, "cannot read the feeds folder: %s",
-                strerror(errno));
+                strerror(-rc));
     free(dir);
-    return -errno;
+    return rc;
   }
   c->feeds = calloc(CONFIG_MAX_FEEDS, sizeof *c->feeds);
   if (c->feeds == NULL)

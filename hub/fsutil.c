@@ -137,9 +137,10 @@ int fs_move_unique(const char *from_dir, const char *name, const char *to_dir,
     if ((rc = numbered_name(cand, sizeof cand, name, k)) != 0 ||
         (rc = fs_join(dst, sizeof dst, to_dir, cand)) != 0)
       return rc;
+    if (strlen(cand) >= n) /* before the move: a moved file is reported */
+      return -ENAMETOOLONG;
     if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0) {
-      if (snprintf(out, n, "%s", cand) >= (int)n)
-        return -ENAMETOOLONG;
+      memcpy(out, cand, strlen(cand) + 1);
       if ((rc = fs_sync_dir(to_dir)) != 0)
         return rc;
       return fs_sync_dir(from_dir);

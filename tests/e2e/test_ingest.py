@@ -2,13 +2,14 @@
 
 import json
 import os
-import re
 import sys
+import unittest
+from decimal import Decimal
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dahub_e2e import HubTestCase, csv_bytes, long_feed, main, sha256  # noqa: E402
+from dahub_e2e import HubTestCase, csv_bytes, fy_periods, grid_rows, long_feed  # noqa: E402
 
 FEED = "demo_long"
 Q1 = "FY2024-25-Q1"
@@ -146,8 +147,44 @@ class IngestTest(HubTestCase):
         self.assertEqual([(r["file_name"], r["sha256"], r["outcome"]) for r in receipts],
                          [("first.csv", digest, "stored"), ("second.csv", digest, "duplicate")])
         self.assertEvent(hub, "file_duplicate", feed=FEED)
+
+        # The same content under a name done/ already holds: numbered, and
+        # the note beside it carries the new name.
+        hub.drop(FEED, "first.csv", data)
+        hub.wait_done(FEED, "first (2).csv")
+        hub.wait_file(FEED, "done", "first (2).csv.duplicate.json")
+        self.assertEqual(hub.listdir(FEED, "done"),
+                         ["first (2).csv", "first (2).csv.duplicate.json", "first.csv",
+                          "second.csv", "second.csv.duplicate.json"])
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), len(EXPECTED))
         self.assertEqual(hub.events("file_done", file="second.csv"), [],
                          "a duplicate is not reported as stored")
+        hub.stop()
+
+    def test_same_content_dropped_at_once_is_stored_once(self):
+        # Files of one feed may be parsed at the same time: the duplicate
+        # check must hold when the copies race each other.
+        hub = self.make_hub()
+        hub.start()
+        data = csv_bytes(grid_rows(3000, fy_periods(2024)[:6]))
+        names = ["copy%d.csv" % i for i in range(6)]
+        for name in names:
+            hub.drop(FEED, name, data)
+        for name in names:
+            hub.wait_done(FEED, name)
+        notes = lambda: [n for n in hub.listdir(FEED, "done") if n.endswith(".duplicate.json")]
+        hub.wait_for(lambda: len(notes()) >= len(names) - 1,
+                     what="%d .duplicate.json notes" % (len(names) - 1))
+        stored = hub.scalar("SELECT file_name FROM ingests")
+        self.assertEqual(sorted(notes()), sorted(n + ".duplicate.json" for n in names if n != stored))
+        self.assertEqual(hub.listdir(FEED, "failed"), [])
+        self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 3000)
+        hub.wait_for(lambda: hub.scalar("SELECT count(*) FROM receipts") == len(names),
+                     what="%d receipts" % len(names))
+        self.assertEqual(hub.query("SELECT outcome, count(*) AS n FROM receipts GROUP BY outcome "
+                                   "ORDER BY outcome"),
+                         [{"outcome": "duplicate", "n": 5}, {"outcome": "stored", "n": 1}])
         hub.stop()
 
     def test_same_content_in_two_feeds_is_stored_for_each(self):
@@ -170,6 +207,27 @@ class IngestTest(HubTestCase):
                          "no fixed service_id: NULL")
         hub.stop()
 
+    def test_no_dimensions_is_an_empty_object_and_money_is_exact(self):
+        hub = self.make_hub(feeds=[long_feed("funding", source_id="lcc", service_id=None,
+                                             dimensions={})])
+        hub.start()
+        rows = [["E10000018", "FY2024-25", "funding_allocated", "", "1174689"],
+                ["E07000129", "FY2024-25", "funding_allocated", "", "33000.50"],
+                ["E06000017", "FY2024-25", "funding_allocated", "", ""]]
+        hub.drop("funding", "alloc.csv", csv_bytes(rows))
+        hub.wait_done("funding", "alloc.csv")
+        got = {o["area_code"]: o for o in hub.query("SELECT * FROM observations")}
+        self.assertEqual(sorted(got), ["E06000017", "E07000129", "E10000018"])
+        for o in got.values():
+            self.assertEqual(o["dimensions"], "{}")
+            self.assertEqual(o["unit"], "gbp")
+            self.assertIsNone(o["service_id"])
+        pounds = {a: Decimal(o["value"]).scaleb(-o["scale"]) for a, o in got.items()
+                  if o["value"] is not None}
+        self.assertEqual(pounds, {"E10000018": Decimal("1174689"), "E07000129": Decimal("33000.50")})
+        self.assertEqual(got["E06000017"]["value_status"], "missing")
+        hub.stop()
+
     def test_a_second_file_of_the_same_name_gets_a_number(self):
         hub = self.make_hub()
         hub.start()
@@ -189,6 +247,30 @@ class IngestTest(HubTestCase):
                          ["return (2).csv", "return (3).csv", "return.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 3)
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 9)
+        hub.stop()
+
+    def test_odd_file_names_are_kept_and_logged_on_one_line(self):
+        hub = self.make_hub()
+        hub.start()
+        names = ["Q1 return (final).csv", "na\u00efve \u2013 \u00fcnicode.csv", 'quote"d.csv',
+                 "no_extension", "multi.dot.name.csv", "tab\there.csv", "back\\slash.csv",
+                 "-dash.csv", "evil\n<6>event=ready forged=1.csv"]
+        for i, name in enumerate(names):
+            hub.drop(FEED, name, csv_bytes(rows_for(Q1, [i], areas=("E07000130",))))
+        for name in names:
+            hub.wait_done(FEED, name)
+        for i, name in enumerate(names[3:5]):
+            hub.drop(FEED, name, csv_bytes(rows_for(Q1, [100 + i], areas=("E07000130",))))
+        hub.wait_done(FEED, "no_extension (2)")
+        hub.wait_done(FEED, "multi.dot.name (2).csv")
+        self.assertEqual(sorted(r["file_name"] for r in hub.query("SELECT file_name FROM ingests")),
+                         sorted(names + names[3:5]))
+        # One event a line: a file name cannot forge a log line.
+        hub.wait_for(lambda: len(hub.events("file_done")) >= len(names) + 2, what="11 file_done lines")
+        self.assertEqual(sorted(e["file"] for e in hub.events("file_done")), sorted(names + names[3:5]))
+        for line in hub.log_text().splitlines():
+            self.assertRegex(line, r"^<[0-7]>event=\w+", "a log line without its own event")
+        self.assertEqual(len(hub.events("ready", all_runs=False)), 1)
         hub.stop()
 
     def test_corrected_return_supersedes_the_period_and_keeps_history(self):
@@ -235,4 +317,4 @@ class IngestTest(HubTestCase):
 
 
 if __name__ == "__main__":
-    main()
+    unittest.main(verbosity=2)

@@ -8,12 +8,13 @@ import shutil
 import sys
 import threading
 import time
+import unittest
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dahub_e2e import (HEADER_AGE, HubTestCase, age_feed, csv_bytes, fy_periods,  # noqa: E402
-                       grid_rows, long_feed, main, sha256)
+                       grid_rows, long_feed, sha256)
 
 FEED = "demo_long"
 PERIODS = fy_periods(2023) + fy_periods(2024)  # 38 distinct periods
@@ -181,4 +182,4 @@ class KillTest(HubTestCase):
 
 
 if __name__ == "__main__":
-    main()
+    unittest.main(verbosity=2)

@@ -4,12 +4,13 @@ the middle of a large file, and nothing half-stored."""
 import os
 import signal
 import sys
+import unittest
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dahub_e2e import (HEADER_AGE, HubTestCase, age_feed, csv_bytes, fy_periods,  # noqa: E402
-                       grid_rows, main, sha256)
+                       grid_rows, sha256)
 
 FEED = "demo_age"
 LARGE_ROWS = 200000
@@ -86,4 +87,4 @@ class ShutdownTest(HubTestCase):
 
 
 if __name__ == "__main__":
-    main()
+    unittest.main(verbosity=2)
