@@ -117,12 +117,6 @@ uint64_t config_threshold(const struct config *c, const char *area) {
   return c->summary.threshold;
 }
 
-static int time_cmp(const void *a, const void *b) {
-  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-  return (x > y) - (x < y);
-}
-
 static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
                           const json_t *m) {
   const json_t *v;
@@ -138,28 +132,28 @@ static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
   }
   json_array_foreach(m, i, v) {
     const char *text = json_string_value(v);
+    size_t k = s->n_meetings;
+    int64_t t;
 
     if (text == NULL || strlen(text) >= sizeof s->meeting_ids[0] ||
-        config_parse_time(text, &s->meetings[s->n_meetings]) != 0) {
+        config_parse_time(text, &t) != 0) {
       jsonconf_error(jc, "meetings",
                      "summary.meetings[%zu]: expected a date such as "
                      "\"2024-09-27\" or \"2024-09-27T10:00:00Z\"",
                      i);
       continue;
     }
+    /* kept in time order, each with its text as written: "2024-09-27" is a
+     * whole day, "2024-09-27T00:00:00Z" an instant */
+    while (k > 0 && s->meetings[k - 1] > t) {
+      s->meetings[k] = s->meetings[k - 1];
+      memcpy(s->meeting_ids[k], s->meeting_ids[k - 1],
+             sizeof s->meeting_ids[k]);
+      k--;
+    }
+    s->meetings[k] = t;
+    memcpy(s->meeting_ids[k], text, strlen(text) + 1);
     s->n_meetings++;
-  }
-  /* Sorted, so "the next meeting" is the first one still ahead. */
-  qsort(s->meetings, s->n_meetings, sizeof *s->meetings, time_cmp);
-  for (size_t k = 0; k < s->n_meetings; k++) {
-    struct tm tm;
-    time_t t = (time_t)s->meetings[k];
-
-    (void)gmtime_r(&t, &tm);
-    (void)strftime(s->meeting_ids[k], sizeof s->meeting_ids[k],
-                   tm.tm_hour || tm.tm_min || tm.tm_sec ? "%Y-%m-%dT%H:%M:%SZ"
-                                                        : "%Y-%m-%d",
-                   &tm);
   }
 }
 

@@ -139,6 +139,16 @@ int report_publish(const struct runtime *rt, struct store *st,
   (void)json_object_set_new(doc, "generated_at", json_string(stamp));
   (void)json_object_set_new(doc, "meeting",
                             meeting ? json_string(meeting) : json_null());
+  {
+    time_t t = (time_t)now;
+    struct tm tm;
+    char today[11];
+
+    (void)gmtime_r(&t, &tm);
+    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    (void)json_object_set_new(json_object_get(doc, "contracts"), "as_of",
+                              json_string(today));
+  }
   (void)snprintf(sub, sizeof sub, "%s/v%d", period, res->version);
   if ((rc = fs_join(res->folder, sizeof res->folder,
                     rt->conf->summary.outbox_dir, sub)) != 0 ||

@@ -64,11 +64,12 @@ static const char *const stmt_sql[Q_COUNT] = {
         "FROM current_observations WHERE substr(period, 1, length(?1)) = ?1"
         " ORDER BY obs_id",
     [Q_EACH_DELIVERY] =
-        "SELECT o.feed, o.period, count(DISTINCT o.ingest_id),"
-        " max(i.stored_at) FROM observations o JOIN ingests i"
+        "SELECT o.feed, o.period, o.ingest_id, i.stored_at"
+        " FROM observations o JOIN ingests i"
         " ON i.ingest_id = o.ingest_id WHERE i.sha256 IS NOT NULL AND"
-        " substr(o.period, 1, length(?1)) = ?1 GROUP BY o.feed, o.period"
-        " ORDER BY o.feed, o.period",
+        " substr(o.period, 1, length(?1)) = ?1"
+        " GROUP BY o.feed, o.period, o.ingest_id"
+        " ORDER BY o.feed, o.period, o.ingest_id",
     [Q_SUMMARY_LATEST] =
         "SELECT version, sha256 FROM summaries WHERE period = ?1 AND"
         " (?2 IS NULL OR meeting = ?2) ORDER BY version DESC LIMIT 1",

@@ -105,12 +105,13 @@ int store_each_current(struct store *st, const char *prefix,
                        int (*fn)(void *arg, const struct store_row *r),
                        void *arg, struct dahub_error *err);
 
-/* Per feed and period with that prefix, over the whole history: how many
- * ingests delivered figures and when the last one was stored. */
+/* Each (feed, period, ingest) with figures for a period with that prefix,
+ * over the whole history (superseded ingests too), with when it was
+ * stored. */
 int store_each_delivery(struct store *st, const char *prefix,
                         int (*fn)(void *arg, const char *feed,
-                                  const char *period, int64_t ingests,
-                                  const char *last_stored),
+                                  const char *period, int64_t ingest_id,
+                                  const char *stored_at),
                         void *arg, struct dahub_error *err);
 
 /* The newest summary version of a period: 1 with *version and sha filled,

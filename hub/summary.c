@@ -193,15 +193,19 @@ static int collect_row(void *arg, const struct store_row *r) {
 }
 
 static int part_key_cmp(const struct part *a, const struct part *b) {
-  /* interned: pointer order groups equal strings together */
+  /* by content, not by address: the order decides cell ids and so the
+   * disclosure engine's tie-breaks, which must not depend on the heap */
   const char *ka[] = {a->feed,    a->source, a->service,
                       a->measure, a->area,   a->dims};
   const char *kb[] = {b->feed,    b->source, b->service,
                       b->measure, b->area,   b->dims};
 
-  for (int i = 0; i < 6; i++)
-    if (ka[i] != kb[i])
-      return ka[i] < kb[i] ? -1 : 1;
+  for (int i = 0; i < 6; i++) {
+    int k = ka[i] == kb[i] ? 0 : strcmp(ka[i], kb[i]);
+
+    if (k != 0)
+      return k;
+  }
   return 0;
 }
 
@@ -449,7 +453,8 @@ static int build_cells(struct build *b) {
   size_t n = b->parts.n;
   int rc;
 
-  qsort(v, n, sizeof *v, part_cmp);
+  if (n > 0)
+    qsort(v, n, sizeof *v, part_cmp);
   for (size_t i = 0, j; i < n; i = j) {
     const struct vocab_measure *m = vocab_measure(b->env->vocab, v[i].measure);
     struct figure f;
@@ -476,7 +481,7 @@ static int in_sums(const struct cell *c) {
 
 /* Lines are gathered by a key of the shared parts and a role. */
 struct line {
-  const char *k1, *k2, *k3, *k4; /* what the members share */
+  const char *k1, *k2, *k3, *k4, *k5; /* what the members share */
   int kind;
   size_t total; /* disclosure id or SIZE_MAX */
   size_t *members;
@@ -489,12 +494,13 @@ struct lines {
 };
 
 static struct line *line_get(struct lines *l, int kind, const char *k1,
-                             const char *k2, const char *k3, const char *k4) {
+                             const char *k2, const char *k3, const char *k4,
+                             const char *k5) {
   for (size_t i = l->n; i-- > 0;) {
     struct line *x = &l->v[i];
 
     if (x->kind == kind && x->k1 == k1 && x->k2 == k2 && x->k3 == k3 &&
-        x->k4 == k4)
+        x->k4 == k4 && x->k5 == k5)
       return x;
   }
   if (l->n == l->cap) {
@@ -506,8 +512,13 @@ static struct line *line_get(struct lines *l, int kind, const char *k1,
     l->v = v;
     l->cap = cap;
   }
-  l->v[l->n] = (struct line){
-      .kind = kind, .k1 = k1, .k2 = k2, .k3 = k3, .k4 = k4, .total = SIZE_MAX};
+  l->v[l->n] = (struct line){.kind = kind,
+                             .k1 = k1,
+                             .k2 = k2,
+                             .k3 = k3,
+                             .k4 = k4,
+                             .k5 = k5,
+                             .total = SIZE_MAX};
   return &l->v[l->n++];
 }
 
@@ -527,56 +538,81 @@ static int line_member(struct line *x, size_t id) {
 
 enum { LINE_COUNTY, LINE_PARTNERSHIP, LINE_PARTNERS, LINE_BREAKDOWN };
 
-/* The one dimension of a single breakdown ({"gender":"female"}), interned;
- * NULL for a total or a breakdown by more than one dimension. */
-static const char *single_dim(struct strings *str, const char *dims) {
-  const char *colon = strchr(dims, ':');
-  char name[128];
-  size_t len;
+/* A breakdown is a member of one line per dimension it names: the same
+ * figure with that dimension taken away is the line's total, so
+ * {"age_band":"18-24","gender":"female"} adds up, with the other age bands,
+ * to {"gender":"female"}. dims is canonical ({"a":"x","b":"y"}, sorted). */
+static int breakdown_lines(struct build *b, struct lines *l,
+                           const struct cell *c) {
+  json_error_t je;
+  json_t *dims = json_loads(c->dims, 0, &je);
+  const char *name;
+  json_t *v;
+  int rc = 0;
 
-  if (colon == NULL || strchr(colon, ',') != NULL || dims[0] != '{' ||
-      dims[1] != '"')
-    return NULL;
-  len = (size_t)(colon - dims) - 3;
-  if (len >= sizeof name)
-    return NULL;
-  memcpy(name, dims + 2, len);
-  name[len] = '\0';
-  return intern(str, name);
+  if (dims == NULL)
+    return 0; /* written by validate.c: cannot happen */
+  json_object_foreach(dims, name, v) {
+    json_t *rest = json_deep_copy(dims);
+    char *text;
+    const char *rest_i, *dim_i;
+    struct line *x;
+
+    if (rest == NULL || json_object_del(rest, name) != 0 ||
+        (text = json_dumps(rest, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+      json_decref(rest);
+      rc = -ENOMEM;
+      break;
+    }
+    rest_i = intern(&b->str, text);
+    dim_i = intern(&b->str, name);
+    free(text);
+    json_decref(rest);
+    if (rest_i == NULL || dim_i == NULL ||
+        (x = line_get(l, LINE_BREAKDOWN, c->measure, c->source, c->area, rest_i,
+                      dim_i)) == NULL) {
+      rc = -ENOMEM;
+      break;
+    }
+    if ((rc = line_member(x, c->disc)) != 0)
+      break;
+  }
+  json_decref(dims);
+  return rc;
 }
 
 static int place_in_lines(struct build *b, struct lines *l,
                           const struct cell *c) {
-  const char *up = NULL, *dim;
+  const char *up = NULL;
   struct line *x;
   int rc = 0;
 
   if (c->area != b->all && (up = rollup(b->env, &b->str, c->area)) != NULL) {
     /* a district: member of its county */
-    if ((x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, up)) ==
-            NULL ||
+    if ((x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, up,
+                      NULL)) == NULL ||
         (rc = line_member(x, c->disc)) != 0)
       return rc ? rc : -ENOMEM;
   } else if (c->area != b->all) {
     /* a county or an area outside any county: member of the partnership */
-    if ((x = line_get(l, LINE_PARTNERSHIP, c->measure, c->source, c->dims,
+    if ((x = line_get(l, LINE_PARTNERSHIP, c->measure, c->source, c->dims, NULL,
                       NULL)) == NULL ||
         (rc = line_member(x, c->disc)) != 0)
       return rc ? rc : -ENOMEM;
   } else if ((x = line_get(l, LINE_PARTNERSHIP, c->measure, c->source, c->dims,
-                           NULL)) != NULL) {
+                           NULL, NULL)) != NULL) {
     x->total = c->disc;
   } else {
     return -ENOMEM;
   }
   if (strncmp(c->area, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) == 0 &&
       !c->direct) {
-    x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, c->area);
+    x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, c->area, NULL);
     if (x == NULL)
       return -ENOMEM;
     x->total = c->disc;
   }
-  x = line_get(l, LINE_PARTNERS, c->measure, c->area, c->dims, NULL);
+  x = line_get(l, LINE_PARTNERS, c->measure, c->area, c->dims, NULL, NULL);
   if (x == NULL)
     return -ENOMEM;
   if (c->source == b->all)
@@ -585,23 +621,18 @@ static int place_in_lines(struct build *b, struct lines *l,
     return rc;
   if (strcmp(c->dims, "{}") == 0)
     return 0;
-  if ((dim = single_dim(&b->str, c->dims)) == NULL)
-    return 0;
-  x = line_get(l, LINE_BREAKDOWN, c->measure, c->source, c->area, dim);
-  return x == NULL ? -ENOMEM : line_member(x, c->disc);
+  return breakdown_lines(b, l, c);
 }
 
-/* A breakdown line's total is the same figure without breakdown. */
+/* A breakdown line's total is the same figure without its dimension. */
 static void breakdown_totals(struct build *b, struct lines *l) {
-  const char *none = intern(&b->str, "{}");
-
   for (size_t i = 0; i < l->n; i++) {
     struct line *x = &l->v[i];
     struct cell *t;
 
-    if (x->kind != LINE_BREAKDOWN || none == NULL)
+    if (x->kind != LINE_BREAKDOWN)
       continue;
-    t = cell_find(&b->cells, x->k1, x->k2, x->k3, none);
+    t = cell_find(&b->cells, x->k1, x->k2, x->k3, x->k4);
     if (t != NULL && in_sums(t))
       x->total = t->disc;
   }
@@ -886,35 +917,62 @@ static void add_changes(struct build *b, struct cell **order, json_t *figs,
 
 struct delivery {
   const struct build *b;
-  json_t *feeds; /* feed name -> {ingests, corrections, last_received} */
+  /* feed name -> {"ids": [ingest ids], "per_period": {period: count},
+   * "last_received": stored_at}; folded by delivery_fold() */
+  json_t *feeds;
 };
 
 static int on_delivery(void *arg, const char *feed, const char *period,
-                       int64_t ingests, const char *last) {
+                       int64_t ingest, const char *stored) {
   struct delivery *d = arg;
   struct dahub_period p;
-  json_t *f;
+  json_t *f, *ids, *per, *v;
+  size_t i;
+  int seen = 0;
 
   if (dahub_period_parse(period, &p) != 0 || p.fy != d->b->period.fy ||
       (months(&p) & months(&d->b->period)) == 0)
     return 0;
   f = json_object_get(d->feeds, feed);
   if (f == NULL) {
-    f = json_pack("{s:I, s:I, s:s}", "ingests", (json_int_t)0, "corrections",
-                  (json_int_t)0, "last_received", last ? last : "");
+    f = json_pack("{s:[], s:{}, s:s}", "ids", "per_period", "last_received",
+                  "");
     if (f == NULL || json_object_set_new(d->feeds, feed, f) != 0)
       return -ENOMEM;
   }
-  if (ingests - 1 > json_integer_value(json_object_get(f, "corrections")))
-    (void)json_object_set_new(f, "corrections", json_integer(ingests - 1));
+  ids = json_object_get(f, "ids");
+  json_array_foreach(ids, i, v) seen |= json_integer_value(v) == ingest;
+  if (!seen && json_array_append_new(ids, json_integer(ingest)) != 0)
+    return -ENOMEM;
+  per = json_object_get(f, "per_period");
+  (void)json_object_set_new(
+      per, period,
+      json_integer(json_integer_value(json_object_get(per, period)) + 1));
+  if (stored != NULL &&
+      strcmp(stored, json_string_value(json_object_get(f, "last_received"))) >
+          0)
+    (void)json_object_set_new(f, "last_received", json_string(stored));
+  return 0;
+}
+
+/* One file is one ingest whatever periods it holds; a period delivered by
+ * more than one ingest was corrected (the later ones superseded it). */
+static void delivery_fold(json_t *f) {
+  json_int_t most = 0;
+  const char *k;
+  json_t *v;
+
+  json_object_foreach(json_object_get(f, "per_period"), k, v) {
+    if (json_integer_value(v) > most)
+      most = json_integer_value(v);
+  }
   (void)json_object_set_new(
       f, "ingests",
-      json_integer(json_integer_value(json_object_get(f, "ingests")) +
-                   ingests));
-  if (last != NULL &&
-      strcmp(last, json_string_value(json_object_get(f, "last_received"))) > 0)
-    (void)json_object_set_new(f, "last_received", json_string(last));
-  return 0;
+      json_integer((json_int_t)json_array_size(json_object_get(f, "ids"))));
+  (void)json_object_set_new(f, "corrections",
+                            json_integer(most > 0 ? most - 1 : 0));
+  (void)json_object_del(f, "ids");
+  (void)json_object_del(f, "per_period");
 }
 
 static json_t *completeness(const struct build *b, struct dahub_error *err) {
@@ -941,9 +999,10 @@ static json_t *completeness(const struct build *b, struct dahub_error *err) {
     int months_long = popcount(months(&b->period));
     const char *status;
 
-    if (got != NULL)
+    if (got != NULL) {
       status = "reported";
-    else if (f->expect_months == 0 || f->expect_months > months_long)
+      delivery_fold(got);
+    } else if (f->expect_months == 0 || f->expect_months > months_long)
       status = "not_expected";
     else if (b->env->now > end_t + (int64_t)f->due_days * 86400)
       status = "late";
@@ -1023,7 +1082,9 @@ static json_t *contracts_json(const struct build *b, struct dahub_error *err) {
     json_decref(c.list);
     return NULL;
   }
-  return json_pack("{s:s, s:I, s:o}", "as_of", c.today, "warning_months",
+  /* "as_of" is stamped by the caller after the content hash: a new day
+   * alone is not a new summary */
+  return json_pack("{s:I, s:o}", "warning_months",
                    (json_int_t)b->env->conf->summary.contract_warning_months,
                    "contracts", c.list);
 }

@@ -15,7 +15,9 @@ for variant in plain asan; do
   cmake -S . -B "$dir" $flags >/dev/null
   cmake --build "$dir" -j "$jobs" >/dev/null
   echo "== $variant tests" >&2
-  (cd "$dir" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  scale=1
+  [ "$variant" = asan ] && scale=3 # sanitizers run several times slower
+  (cd "$dir" && DAHUB_E2E_TIMEOUT_SCALE=$scale ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j "$jobs")
 done

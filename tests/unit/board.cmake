@@ -1,0 +1,19 @@
+# Unit tests of the board summary: the summary from a real store, the
+# meeting calendar and publishing, and the json and csv sinks. Included by
+# tests/unit/CMakeLists.txt.
+set(DAHUB_BOARD_TEST_DEFS
+  DAHUB_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}"
+  DAHUB_BUILD_DIR_DEFAULT="${PROJECT_BINARY_DIR}")
+
+dahub_unit_test(test_summary test_summary.c)
+target_compile_definitions(test_summary PRIVATE ${DAHUB_BOARD_TEST_DEFS})
+
+# Loads the real plugins from ${PROJECT_BINARY_DIR}/plugins.
+dahub_unit_test(test_board test_board.c)
+target_compile_definitions(test_board PRIVATE ${DAHUB_BOARD_TEST_DEFS})
+add_dependencies(test_board mapped json csv)
+
+# Loads the json and csv sinks from ${PROJECT_BINARY_DIR}/plugins.
+dahub_unit_test(test_sinks test_sinks.c)
+target_compile_definitions(test_sinks PRIVATE ${DAHUB_BOARD_TEST_DEFS})
+add_dependencies(test_sinks json csv)
