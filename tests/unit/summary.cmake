@@ -3,3 +3,4 @@ dahub_unit_test(test_disclosure test_disclosure.c)
 # Fails the Nth allocation to check every -ENOMEM path frees what it took.
 target_link_options(test_disclosure PRIVATE -Wl,--wrap=malloc
                                             -Wl,--wrap=realloc)
+dahub_unit_test(test_pseudonym test_pseudonym.c)

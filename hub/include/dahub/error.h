@@ -46,16 +46,30 @@ static inline int dahub_error_set(struct dahub_error *e, int code,
   return code;
 }
 
-/* Adds what a data lead needs to fix a cell; any argument may be NULL. The
- * found text is cut at its buffer, never at a byte that splits a line. */
+/* Copies s into dst (n bytes), cut if need be at a UTF-8 character
+ * boundary, always NUL-ended. s may be NULL (copied as ""). */
+static inline void dahub_error_copy(char *dst, size_t n, const char *s) {
+  size_t len = s != NULL ? strlen(s) : 0;
+
+  if (len >= n) {
+    len = n - 1;
+    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+      len--; /* do not split a character */
+  }
+  if (len > 0)
+    memcpy(dst, s, len);
+  dst[len] = '\0';
+}
+
+/* Adds what a data lead needs to fix a cell; any argument may be NULL. */
 static inline void dahub_error_detail(struct dahub_error *e, const char *field,
-                                      const char *expected, const char *found) {
+                                      const char *expected,
+                                      const char *found) {
   if (e == NULL)
     return;
-  (void)snprintf(e->field, sizeof e->field, "%s", field ? field : "");
-  (void)snprintf(e->expected, sizeof e->expected, "%s",
-                 expected ? expected : "");
-  (void)snprintf(e->found, sizeof e->found, "%s", found ? found : "");
+  dahub_error_copy(e->field, sizeof e->field, field);
+  dahub_error_copy(e->expected, sizeof e->expected, expected);
+  dahub_error_copy(e->found, sizeof e->found, found);
 }
 
 #endif
