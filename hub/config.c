@@ -397,8 +397,8 @@ static int load_feeds(struct config *c, const char *base,
   return rc;
 }
 
-int config_load(const char *path, const char *plugin_dir, struct config **out,
-                struct errlist *errs) {
+static int load(const char *path, const char *plugin_dir, int partial,
+                struct config **out, struct errlist *errs) {
   struct config *c = calloc(1, sizeof *c);
   char *base = NULL;
   int rc;
@@ -429,7 +429,9 @@ int config_load(const char *path, const char *plugin_dir, struct config **out,
     errlist_add(errs, path, 0, 0, "no feeds defined in feeds.d/");
     rc = -EINVAL;
   }
-  if (rc == 0) {
+  /* a partial config needs its paths: without them nothing can be checked */
+  if (rc == 0 || (partial && rc != -ENOMEM && c->spool_dir && c->state_dir &&
+                  c->plugin_dir && c->vocabulary)) {
     *out = c;
     c = NULL;
   }
@@ -437,4 +439,14 @@ out:
   free(base);
   config_free(c);
   return rc;
+}
+
+int config_load(const char *path, const char *plugin_dir, struct config **out,
+                struct errlist *errs) {
+  return load(path, plugin_dir, 0, out, errs);
+}
+
+int config_load_partial(const char *path, const char *plugin_dir,
+                        struct config **out, struct errlist *errs) {
+  return load(path, plugin_dir, 1, out, errs);
 }

@@ -76,6 +76,11 @@ struct config {
  * OUT: caller frees with config_free(). */
 int config_load(const char *path, const char *plugin_dir, struct config **out,
                 struct errlist *errs);
+/* The same, but with errors still fills *out with what did load (feeds with
+ * errors left out), so `dahub check` can go on and check the vocabulary
+ * and plugins too. The result is negative all the same. */
+int config_load_partial(const char *path, const char *plugin_dir,
+                        struct config **out, struct errlist *errs);
 void config_free(struct config *c);
 
 /* The threshold for an area code (per-area override or the default). */

@@ -35,6 +35,8 @@
 
 #define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
 #define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
+#define EXTEND_MS 10000          /* while recovering, every 10 s ... */
+#define EXTEND_USEC "30000000"   /* ... ask systemd for 30 s more */
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS 300000
 
@@ -59,7 +61,7 @@ struct daemon {
   struct ingest_env env;
   atomic_int stopping;
   uv_signal_t sig_term, sig_int;
-  uv_timer_t watchdog, grace;
+  uv_timer_t watchdog, grace, extend;
   int watchdog_on;
   struct spool **spools;
   struct job jobs; /* list head of live jobs */
@@ -268,6 +270,11 @@ static void board_soon(struct daemon *d, uint64_t ms) {
     log_event(LOG_ERR, "summary_timer_failed", NULL);
 }
 
+static void on_extend(uv_timer_t *t) {
+  (void)t;
+  (void)sd_notify(0, "EXTEND_TIMEOUT_USEC=" EXTEND_USEC);
+}
+
 static void on_watchdog(uv_timer_t *t) {
   (void)t;
   (void)sd_notify(0, "WATCHDOG=1");
@@ -279,6 +286,7 @@ static void become_ready(struct daemon *d) {
   if (d->ready || atomic_load(&d->stopping))
     return;
   d->ready = 1;
+  (void)uv_timer_stop(&d->extend);
   for (size_t i = 0; i < n; i++) {
     int rc = spool_start(&d->loop, &d->rt->feeds[i], d->rt->conf->settle_ms,
                          d->rt->conf->rescan_ms, on_claim, d, &d->spools[i]);
@@ -312,6 +320,7 @@ static void on_signal(uv_signal_t *s, int signum) {
     d->spools[i] = NULL;
   }
   uv_close((uv_handle_t *)&d->board_timer, NULL);
+  uv_close((uv_handle_t *)&d->extend, NULL);
   if (d->board_busy)
     (void)uv_cancel((uv_req_t *)&d->board_work);
   uv_close((uv_handle_t *)&d->sig_term, NULL);
@@ -413,6 +422,7 @@ int daemon_serve(struct runtime *rt) {
     goto out;
   if ((rc = uv_timer_init(&d->loop, &d->grace)) != 0 ||
       (rc = uv_timer_init(&d->loop, &d->board_timer)) != 0 ||
+      (rc = uv_timer_init(&d->loop, &d->extend)) != 0 ||
       (rc = start_signals(d)) != 0) {
     log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
     goto loop_out;
@@ -422,9 +432,14 @@ int daemon_serve(struct runtime *rt) {
     if (spool_each_work(&rt->feeds[i], on_recover, d) != 0)
       log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",
                 rt->feeds[i].conf->name);
-  if (d->recovering > 0)
+  if (d->recovering > 0) {
     log_event(LOG_NOTICE, "recovering", "files=%zu", d->recovering);
-  else
+    /* a large file left in work/ may take longer than systemd waits for
+     * READY=1: ask for more time while recovery goes on */
+    (void)sd_notify(0, "EXTEND_TIMEOUT_USEC=" EXTEND_USEC);
+    if (uv_timer_start(&d->extend, on_extend, EXTEND_MS, EXTEND_MS) != 0)
+      log_event(LOG_WARNING, "extend_timer_failed", NULL);
+  } else
     become_ready(d);
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",

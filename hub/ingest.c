@@ -266,6 +266,7 @@ static int open_input(struct dahub_ctx *ctx, const char *path, const char *name,
                       struct dahub_error *err) {
   struct stat st;
 
+  ctx->in.name = name; /* before any check: the report names the file */
   ctx->fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   if (ctx->fd < 0)
     return dahub_error_set(err, errno == ELOOP ? -ELOOP : -errno, 0, 0,
@@ -286,7 +287,6 @@ static int open_input(struct dahub_ctx *ctx, const char *path, const char *name,
     dahub_error_detail(err, "file", "a smaller file", found);
     return -EFBIG;
   }
-  ctx->in.name = name;
   ctx->in.size = (uint64_t)st.st_size;
   return 0;
 }
@@ -315,6 +315,29 @@ static void hex_digest(struct dahub_ctx *ctx, char out[65]) {
     (void)snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* A file name as JSON text: names come from partners' machines and need not
+ * be UTF-8 (a Windows en dash is byte 0x96); such bytes become U+FFFD so the
+ * report still names the file. */
+static json_t *name_json(const char *name) {
+  json_t *s = json_string(name);
+  char buf[4 * NAME_MAX + 1];
+  size_t o = 0;
+
+  if (s != NULL || name == NULL)
+    return s;
+  for (const unsigned char *p = (const unsigned char *)name;
+       *p != '\0' && o + 4 < sizeof buf; p++) {
+    if (*p < 0x80) {
+      buf[o++] = (char)*p;
+    } else {
+      memcpy(buf + o, "\xEF\xBF\xBD", 3); /* not decoded: replaced */
+      o += 3;
+    }
+  }
+  buf[o] = '\0';
+  return json_string(buf);
+}
+
 static json_t *error_json(const struct dahub_error *e) {
   return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "line",
                    (json_int_t)e->line, "column", (json_int_t)e->col, "field",
@@ -340,7 +363,7 @@ static int write_report(const struct dahub_ctx *ctx, const char *dir,
   for (unsigned i = 0; i < ctx->n_warnings && i < MAX_WARNINGS; i++)
     (void)json_array_append_new(warn, error_json(&ctx->warnings[i]));
   (void)json_object_set_new(doc, "feed", json_string(ctx->feed->conf->name));
-  (void)json_object_set_new(doc, "file", json_string(ctx->in.name));
+  (void)json_object_set_new(doc, "file", name_json(ctx->in.name));
   (void)json_object_set_new(doc, "sha256", json_string(sha256));
   (void)json_object_set_new(doc, "error_count",
                             json_integer((json_int_t)ctx->n_errors));
@@ -370,10 +393,10 @@ static int write_duplicate_note(const struct ingest_feed *f,
   if (snprintf(name, sizeof name, "%s.duplicate.json", final_name) >=
       (int)sizeof name)
     return -ENAMETOOLONG;
-  doc = json_pack("{s:s, s:s, s:s, s:{s:I, s:s, s:s}}", "feed", f->conf->name,
-                  "file", final_name, "sha256", sha256, "duplicate_of",
-                  "ingest_id", (json_int_t)m->ingest_id, "file", m->file_name,
-                  "stored_at", m->stored_at);
+  doc = json_pack("{s:s, s:o, s:s, s:{s:I, s:o, s:s}}", "feed", f->conf->name,
+                  "file", name_json(final_name), "sha256", sha256,
+                  "duplicate_of", "ingest_id", (json_int_t)m->ingest_id, "file",
+                  name_json(m->file_name), "stored_at", m->stored_at);
   text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
   if (text != NULL)
     rc = fs_write_atomic(f->done, name, text, strlen(text));

@@ -209,3 +209,24 @@ int jsonconf_is_ident(const char *s, size_t max) {
       return 0;
   return n > 0 && n <= max;
 }
+
+void jsonconf_locate_path(const char *file, const char *path, unsigned *line,
+                          unsigned *col) {
+  char parent[128] = "", *text = NULL;
+  const char *key = strrchr(path, '.'), *prev;
+  size_t len;
+
+  *line = *col = 0;
+  if (key == NULL || fs_read_small(file, JSONCONF_MAX_BYTES, &text, &len) != 0)
+    goto out;
+  /* the parent is the part before the key: "header" in options.header.rwo */
+  for (prev = key; prev > path && prev[-1] != '.'; prev--)
+    ;
+  if ((size_t)(key - prev) >= sizeof parent)
+    goto out;
+  memcpy(parent, prev, (size_t)(key - prev));
+  parent[key - prev] = '\0';
+  locate(text, parent, key + 1, line, col);
+out:
+  free(text);
+}

@@ -47,6 +47,11 @@ const char *jsonconf_string(struct jsonconf *jc, const json_t *obj,
 void jsonconf_uint(struct jsonconf *jc, const json_t *obj, const char *key,
                    uint64_t min, uint64_t max, uint64_t *out);
 
+/* Where the member named by a dotted path ("options.header.rwo") is
+ * written in the file: *line and *col, or 0 when it cannot be found. */
+void jsonconf_locate_path(const char *file, const char *path, unsigned *line,
+                          unsigned *col);
+
 /* 1 when s is a non-empty [a-z0-9_]+ of at most max bytes. */
 int jsonconf_is_ident(const char *s, size_t max);
 

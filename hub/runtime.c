@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "jsonconf.h"
 #include "pseudonym.h"
 
 static struct plugin *find_plugin(struct runtime *rt, const char *name) {
@@ -75,9 +76,12 @@ int runtime_load(struct runtime *rt, const char *config_path,
   int rc;
 
   memset(rt, 0, sizeof *rt);
-  if ((rc = config_load(config_path, plugin_dir, &rt->conf, errs)) != 0)
+  /* with config errors, still check what did load: every problem at once */
+  rc = config_load_partial(config_path, plugin_dir, &rt->conf, errs);
+  if (rt->conf == NULL)
     return rc;
-  rc = vocab_load(rt->conf->vocabulary, &rt->vocab, errs);
+  if (vocab_load(rt->conf->vocabulary, &rt->vocab, errs) != 0 && rc == 0)
+    rc = -EINVAL;
   rt->plugins =
       calloc(rt->conf->n_feeds + CONFIG_MAX_SINKS, sizeof *rt->plugins);
   rt->feeds = calloc(rt->conf->n_feeds, sizeof *rt->feeds);
@@ -116,11 +120,13 @@ int runtime_load(struct runtime *rt, const char *config_path,
     if (p->desc.open(fc->options, &f->state, &e) != 0) {
       free(f->hmac_key); /* this slot is reused by the next feed */
       f->hmac_key = NULL;
-      if (e.line > 0)
-        errlist_add(errs, fc->file, 0, 0, "feed \"%s\": options: line %u: %s",
-                    fc->name, e.line, e.msg);
-      else
-        errlist_add(errs, fc->file, 0, 0, "feed \"%s\": %s", fc->name, e.msg);
+      unsigned line = 0, col = 0;
+
+      /* the plugin names the option by its path; find where it is written */
+      if (strncmp(e.field, "options.", 8) == 0)
+        jsonconf_locate_path(fc->file, e.field, &line, &col);
+      errlist_add(errs, fc->file, line, col, "feed \"%s\": %s", fc->name,
+                  e.msg);
       rc = -EINVAL;
       continue;
     }

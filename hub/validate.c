@@ -14,10 +14,31 @@
 #include "dahub/period.h"
 #include "jsonconf.h"
 
+/* The column of the cell a field came from: its own when the plugin says,
+ * else the figure's. */
+static uint32_t field_col(const struct dahub_obs *o, const char *field) {
+  uint32_t c = 0;
+
+  if (strcmp(field, "area") == 0)
+    c = o->area_col;
+  else if (strcmp(field, "period") == 0)
+    c = o->period_col;
+  else if (strcmp(field, "measure") == 0)
+    c = o->measure_col;
+  else if (strcmp(field, "service_id") == 0)
+    c = o->service_col;
+  else
+    for (size_t i = 0; i < o->n_dims; i++)
+      if (o->dims[i].name != NULL && strcmp(o->dims[i].name, field) == 0)
+        c = o->dims[i].col;
+  return c != 0 ? c : o->col;
+}
+
 static int bad(const struct dahub_obs *o, struct dahub_error *err,
                const char *field, const char *expected, const char *found,
                const char *msg) {
-  int rc = dahub_error_set(err, -EINVAL, o->line, o->col, "%s", msg);
+  int rc =
+      dahub_error_set(err, -EINVAL, o->line, field_col(o, field), "%s", msg);
 
   dahub_error_detail(err, field, expected, found ? found : "(none)");
   return rc;

@@ -250,7 +250,8 @@ static int canonical_at(const char *p, size_t left, struct dahub_period *out) {
   for (size_t k = 0; k < sizeof lens / sizeof *lens; k++) {
     size_t n = lens[k];
 
-    if (n > left || (n < left && isalnum((unsigned char)p[n])))
+    /* "FY2024-25-Q5" is no year followed by "-Q5": a '-' ends no id */
+    if (n > left || (n < left && (isalnum((unsigned char)p[n]) || p[n] == '-')))
       continue;
     memcpy(id, p, n);
     id[n] = '\0';

@@ -192,6 +192,16 @@ class HubError(AssertionError):
     pass
 
 
+def _die_with_parent():
+    """Runs in the forked child: a daemon outlives no aborted test run."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 # ---------------------------------------------------------------- the hub
 
 
@@ -334,7 +344,10 @@ class Hub:
     def base_args(self, *extra):
         return ["--config", self.config, "--plugin-dir", os.path.abspath(PLUGIN_DIR)] + list(extra)
 
-    def start(self, wait_ready=True, extra_args=()):
+    def start(self, wait_ready=True, extra_args=(), ready_timeout=READY_TIMEOUT):
+        """Starts `dahub serve`; waits for event=ready unless told not to.
+        Give a longer ready_timeout when work/ holds a large file: it is
+        ingested before event=ready."""
         if self.proc is not None and self.proc.poll() is None:
             raise HubError("daemon already running")
         if not os.access(BIN, os.X_OK):
@@ -347,9 +360,9 @@ class Hub:
         self.proc = subprocess.Popen(
             [BIN, "serve"] + self.base_args(*extra_args),
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
-            cwd=self.root)
+            cwd=self.root, preexec_fn=_die_with_parent)
         if wait_ready:
-            self.wait_ready()
+            self.wait_ready(ready_timeout)
         return self.proc
 
     def wait_ready(self, timeout=READY_TIMEOUT):

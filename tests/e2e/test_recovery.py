@@ -110,7 +110,7 @@ class KillTest(HubTestCase):
         hub.kill()
         if where == "done":
             sys.stderr.write("note: large.csv was done before the kill; no mid-ingest crash\n")
-        hub.start()
+        hub.start(ready_timeout=120)  # large.csv in work/ is ingested before event=ready
         hub.wait_done("demo_age", "large.csv", timeout=120)
         hub.stop()
         self.assertEqual(hub.listdir("demo_age", "done"), ["large.csv"])
@@ -148,7 +148,7 @@ class KillTest(HubTestCase):
             for _ in range(5):
                 time.sleep(rng.uniform(0, 0.3))
                 hub.kill()
-                hub.start()
+                hub.start(ready_timeout=90)
         finally:
             t.join()
         if errors:

@@ -69,7 +69,7 @@ class ShutdownTest(HubTestCase):
             self.assertEqual(hub.listdir(FEED, "work") + hub.listdir(FEED, "incoming"), ["large.csv"],
                              "an abandoned file stays to be done")
 
-        hub.start()
+        hub.start(ready_timeout=180)  # large.csv, if left in work/, is ingested first
         hub.wait_done(FEED, "large.csv", timeout=180)
         hub.stop()
         self.assertEqual(hub.listdir(FEED, "done"), ["large.csv"])

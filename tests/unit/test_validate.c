@@ -144,7 +144,7 @@ static void test_unknown_area_is_refused(void **state) {
 }
 
 static void test_unknown_dimension_is_refused(void **state) {
-  const struct dahub_dim d[] = {{"shoe_size", "9"}};
+  const struct dahub_dim d[] = {{"shoe_size", "9", 0}};
   struct dahub_obs o = good();
 
   o.dims = d;
@@ -154,7 +154,7 @@ static void test_unknown_dimension_is_refused(void **state) {
 }
 
 static void test_unknown_dimension_value_is_refused(void **state) {
-  const struct dahub_dim d[] = {{"gender", "Z"}};
+  const struct dahub_dim d[] = {{"gender", "Z", 0}};
   struct dahub_obs o = good();
 
   o.dims = d;
@@ -318,7 +318,7 @@ static void test_percent_keeps_its_places(void **state) {
 }
 
 static void test_dimensions_become_sorted_canonical_json(void **state) {
-  const struct dahub_dim d[] = {{"gender", "F"}, {"age_band", "25-34"}};
+  const struct dahub_dim d[] = {{"gender", "F", 0}, {"age_band", "25-34", 0}};
   struct dahub_obs o = good();
 
   o.dims = d;
@@ -329,12 +329,12 @@ static void test_dimensions_become_sorted_canonical_json(void **state) {
 }
 
 static void test_same_breakdown_in_any_order_is_equal(void **state) {
-  const struct dahub_dim d1[] = {{"ethnicity", "White - British"},
-                                 {"gender", "Woman"},
-                                 {"age_band", "18-24"}};
-  const struct dahub_dim d2[] = {{"age_band", "18-24"},
-                                 {"gender", "female"},
-                                 {"ethnicity", "white_british"}};
+  const struct dahub_dim d1[] = {{"ethnicity", "White - British", 0},
+                                 {"gender", "Woman", 0},
+                                 {"age_band", "18-24", 0}};
+  const struct dahub_dim d2[] = {{"age_band", "18-24", 0},
+                                 {"gender", "female", 0},
+                                 {"ethnicity", "white_british", 0}};
   struct dahub_obs o = good();
   char first[VALIDATE_DIMS_MAX];
 
@@ -350,7 +350,7 @@ static void test_same_breakdown_in_any_order_is_equal(void **state) {
 }
 
 static void test_same_dimension_twice_is_refused(void **state) {
-  const struct dahub_dim d[] = {{"gender", "F"}, {"gender", "M"}};
+  const struct dahub_dim d[] = {{"gender", "F", 0}, {"gender", "M", 0}};
   struct dahub_obs o = good();
 
   o.dims = d;
@@ -360,7 +360,7 @@ static void test_same_dimension_twice_is_refused(void **state) {
 }
 
 static void test_too_many_dimensions_are_refused(void **state) {
-  const struct dahub_dim d[VALIDATE_MAX_DIMS + 1] = {{"gender", "F"}};
+  const struct dahub_dim d[VALIDATE_MAX_DIMS + 1] = {{"gender", "F", 0}};
   struct dahub_obs o = good();
 
   o.dims = d;

@@ -63,8 +63,7 @@ static inline void dahub_error_copy(char *dst, size_t n, const char *s) {
 
 /* Adds what a data lead needs to fix a cell; any argument may be NULL. */
 static inline void dahub_error_detail(struct dahub_error *e, const char *field,
-                                      const char *expected,
-                                      const char *found) {
+                                      const char *expected, const char *found) {
   if (e == NULL)
     return;
   dahub_error_copy(e->field, sizeof e->field, field);

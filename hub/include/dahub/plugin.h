@@ -60,6 +60,7 @@ enum dahub_status {
 struct dahub_dim {
   const char *name;  /* a dimension of the vocabulary, e.g. "gender" */
   const char *value; /* its code or a known label: "female", "F" */
+  uint32_t col;      /* the cell it came from, or 0 (see dahub_obs) */
 };
 
 /* One observation, as the plugin saw it. Strings are borrowed: the hub copies
@@ -79,6 +80,10 @@ struct dahub_obs {
   uint32_t line; /* where in the input, 1-based, for error reports */
   uint32_t col;
   const char *raw; /* the cell as received, or NULL (kept in provenance) */
+  /* The columns the labels came from, on the same line, or 0 when a label
+   * is not from a cell of that line (a fixed value, a cell above the
+   * header): an error about the area then points at the area's cell. */
+  uint32_t service_col, area_col, period_col, measure_col;
 };
 
 /* The input, read through the hub. read() fills buf with up to cap bytes and
