@@ -33,9 +33,9 @@ static const char *const summary_keys[] = {"outbox_dir",
                                            NULL};
 static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
                                          "max_errors", NULL};
-static const char *const feed_keys[] = {"name",   "source_id", "service_id",
-                                        "plugin", "options",   "description",
-                                        "expect", "due_days",  NULL};
+static const char *const feed_keys[] = {
+    "name",        "source_id", "service_id", "plugin",        "options",
+    "description", "expect",    "due_days",   "hmac_key_file", NULL};
 
 static void feed_clear(struct feed_conf *f) {
   free(f->name);

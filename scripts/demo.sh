@@ -21,6 +21,10 @@ for sample in spool/*/sample; do
   done
 done
 
+# git keeps no file modes: the demo's pseudonymisation key must be private,
+# or the hub refuses it.
+chmod 600 conf/keys/*.key
+
 mkdir -p state
 ./build/dahub serve --config conf/hub.json 2>state/demo.log &
 pid=$!

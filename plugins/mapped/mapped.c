@@ -1,5 +1,5 @@
 /*
- * mapped.c: the "mapped" source plugin: a partner's CSV return, read by the
+ * mapped.c: the "mapped" source plugin: a partner's return, read by the
  * mapping in its feed's options (the language is described in mapping.c).
  *
  * This file is also the example to copy for a new plugin. A plugin is one
@@ -17,13 +17,27 @@
  *
  * The file is read top down: rows above the header (where "cells" are
  * picked up), the header (which finds each named column), then data rows
- * until a footer or the end. Blank rows are skipped everywhere. The first
- * problem ends the file with DAHUB_FAIL and an error naming the line, the
- * column (as a spreadsheet counts them), the column's header, what was
- * expected and what was found, for the data lead to fix.
+ * until a footer or the end. Blank rows are skipped everywhere. For each
+ * data row, in this order: fill-down, a total row or the parts of totals
+ * (total.c), labels that leave the row out, the fields, a record
+ * (records.c), then one observation per value cell. The cases layout
+ * counts each row instead (cases.c) and the json layout reads no CSV at
+ * all (jsondoc.c); both emit their figures at the end, through
+ * mapped_emit_groups() below.
+ *
+ * The first problem ends the file with DAHUB_FAIL and an error naming the
+ * line, the column (as a spreadsheet counts them), the column's header,
+ * what was expected and what was found, for the data lead to fix. What
+ * does not stop the file (a text cell the mapping skips, a total that does
+ * not add up, a row a label leaves out with a reason) goes to host->warn.
  */
+#include "mapped.h"
+
 #include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -33,29 +47,16 @@
 #include "dahub/period.h"
 #include "dahub/plugin.h"
 
-#include "mapping.h"
+#include "agg.h"
+#include "cases.h"
+#include "dates.h"
+#include "jsondoc.h"
+#include "records.h"
+#include "total.h"
 
-#define NO_COL SIZE_MAX
-
-/* What one parse() knows about its file; the mapping itself is shared. */
-struct run {
-  const struct mapping *m;
-  const struct dahub_host *host;
-  struct dahub_ctx *ctx;
-  struct dahub_error *err;
-  uint32_t rows;              /* records read: the spreadsheet row number */
-  int in_data;                /* the header has been read */
-  size_t col[MAP_MAX_FIELDS]; /* COLUMN fields: their place in a row */
-  char *cell[MAP_MAX_FIELDS]; /* CELL fields: the text, then its code */
-  uint32_t cell_line[MAP_MAX_FIELDS];
-  size_t value_col; /* long layout */
-  size_t *across;   /* wide: the place of each m->across column */
-  size_t *fill_col; /* fill_down columns, and the last text seen there */
-  char **fill_text;
-  size_t *skip_col;
-  char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
-  char noted[DAHUB_PERIOD_ID_MAX];  /* a period changed by a note */
-};
+/* Dimensions one observation may carry: its dimension fields, and what
+ * the labels of its fields add. The hub takes fewer; it says so. */
+#define OBS_DIMS_MAX (MAP_MAX_DIMS + 4 * MAP_MAX_TARGET_DIMS)
 
 static ssize_t mapped_read(void *arg, void *buf, size_t cap) {
   struct dahub_input *in = arg;
@@ -63,7 +64,7 @@ static ssize_t mapped_read(void *arg, void *buf, size_t cap) {
   return in->read(in, buf, cap);
 }
 
-static int blank(const char *s, size_t len) {
+int mapped_blank(const char *s, size_t len) {
   size_t i;
 
   for (i = 0; i < len; i++)
@@ -76,18 +77,16 @@ static int row_blank(const struct dahub_csv_row *row) {
   size_t j;
 
   for (j = 0; j < row->n; j++)
-    if (!blank(row->field[j], row->len[j]))
+    if (!mapped_blank(row->field[j], row->len[j]))
       return 0;
   return 1;
 }
 
-/* Cell j of the row as a person sees it: "" past the end of a short row,
- * and the text above for a blank cell in a fill_down column. */
-static const char *cell_at(const struct run *r, const struct dahub_csv_row *row,
-                           size_t j, size_t *len) {
+const char *mapped_cell(const struct run *r, const struct dahub_csv_row *row,
+                        size_t j, size_t *len) {
   size_t k;
 
-  if (j < row->n && !blank(row->field[j], row->len[j])) {
+  if (j < row->n && !mapped_blank(row->field[j], row->len[j])) {
     *len = row->len[j];
     return row->field[j];
   }
@@ -100,8 +99,7 @@ static const char *cell_at(const struct run *r, const struct dahub_csv_row *row,
   return j < row->n ? row->field[j] : "";
 }
 
-/* A cell the data lead must fix. */
-static int cell_error(struct run *r, uint32_t line, size_t j, const char *field,
+int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found,
                       const char *msg) {
   int rc = dahub_error_set(r->err, -EINVAL, line, (uint32_t)(j + 1), "%s: %s",
@@ -111,90 +109,249 @@ static int cell_error(struct run *r, uint32_t line, size_t j, const char *field,
   return rc;
 }
 
+void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
+                 ...) {
+  char msg[256];
+  va_list ap;
+
+  if (r->host->warn == NULL)
+    return;
+  va_start(ap, fmt);
+  (void)vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  r->host->warn(r->ctx, line, col, msg);
+}
+
 /* The header text of the column a field is read from, for messages. */
 static const char *field_header(const struct map_field *f) {
   return f->src == MAP_COLUMN ? f->text : f->name;
 }
 
-/* Turns the text of field f (from a column or a cell) into what the
- * observation carries: the code "values" gives, a period in canonical form,
- * or the text itself. 1: *out is set; 0: leave this row out ("unknown":
- * "skip"); negative: an error. */
-static int resolve(struct run *r, size_t f, const char *text, size_t len,
-                   uint32_t line, size_t j, const char **out) {
-  const struct map_field *mf = &r->m->field[f];
+/* A date cell read as the period holding it ("period_from_date"). */
+static int period_of_date(struct run *r, const struct map_field *mf,
+                          const char *text, size_t len, uint32_t line,
+                          size_t j) {
   struct dahub_period p;
+  int y, m, d, rc;
 
+  rc = dates_parse(text, len, &y, &m, &d);
+  if (rc == -ERANGE)
+    return mapped_cell_error(r, line, j, field_header(mf), "a real day", text,
+                             "no such date");
+  if (rc != 0 || dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
+    return mapped_cell_error(r, line, j, field_header(mf),
+                             "a date such as 13/06/2024 or 2024-06-13", text,
+                             "not a date");
+  dahub_period_format(&p, r->period);
+  return 0;
+}
+
+int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
+                   uint32_t line, size_t j, const char **out,
+                   const struct map_target **tg) {
+  const struct map_field *mf = &r->m->field[f];
+  const struct map_target *t;
+  struct dahub_period p;
+  int rc;
+
+  *tg = NULL;
+  if (mf->bands != NULL) {
+    if (mapped_blank(text, len)) {
+      if (mf->blank == NULL)
+        return mapped_cell_error(r, line, j, field_header(mf), "a number", "",
+                                 "expected a number here, found a blank "
+                                 "cell");
+      *out = mf->blank;
+      return 1;
+    }
+    rc = mapping_band(mf, text, len, out);
+    if (rc == -ERANGE)
+      return mapped_cell_error(r, line, j, field_header(mf),
+                               "a number that one of the bands holds", text,
+                               "no band holds this number");
+    if (rc != 0)
+      return mapped_cell_error(r, line, j, field_header(mf), "a whole number",
+                               text, "not a whole number");
+    return 1;
+  }
   if (mf->has_values) {
     char msg[192];
 
-    if ((*out = mapping_lookup(&mf->values, text, len)) != NULL)
+    if ((t = mapping_label(&mf->values, text, len)) != NULL) {
+      if (t->skip)
+        return 0;
+      *out = t->code;
+      *tg = t;
       return 1;
-    if (mf->skip_unknown && mf->src == MAP_COLUMN)
+    }
+    if (mf->unknown == MAP_UNKNOWN_SKIP && mf->src == MAP_COLUMN)
       return 0;
-    (void)snprintf(msg, sizeof msg,
-                   "no code for this %s: add it to options.values.%s%s%s%s",
-                   mf->name, mf->name,
-                   mf->src == MAP_COLUMN ? ", or set options.unknown." : "",
-                   mf->src == MAP_COLUMN ? mf->name : "",
-                   mf->src == MAP_COLUMN ? " to \"skip\"" : "");
-    return cell_error(r, line, j, field_header(mf),
-                      "a label listed in the mapping", text, msg);
+    if (mf->unknown != MAP_UNKNOWN_KEEP) {
+      (void)snprintf(msg, sizeof msg,
+                     "no code for this %s: add it to options.values.%s%s%s%s",
+                     mf->name, mf->name,
+                     mf->src == MAP_COLUMN ? ", or set options.unknown." : "",
+                     mf->src == MAP_COLUMN ? mf->name : "",
+                     mf->src == MAP_COLUMN ? " to \"skip\"" : "");
+      return mapped_cell_error(r, line, j, field_header(mf),
+                               "a label listed in the mapping", text, msg);
+    }
   }
-  if (blank(text, len))
-    return cell_error(r, line, j, field_header(mf), mf->name, "",
-                      "expected a value here, found a blank cell");
-  if (f == MAP_PERIOD) {
-    if (dahub_period_from_text(text, len, &p) != 0)
-      return cell_error(r, line, j, field_header(mf),
-                        "a period such as Q1 2024/25", text, "not a period");
-    dahub_period_format(&p, r->period);
+  if (mapped_blank(text, len))
+    return mapped_cell_error(r, line, j, field_header(mf), mf->name, "",
+                             "expected a value here, found a blank cell");
+  if (f == MAP_PERIOD && r->m->dates) {
+    if ((rc = period_of_date(r, mf, text, len, line, j)) != 0)
+      return rc;
     *out = r->period;
+    return 1;
+  }
+  if (f == MAP_PERIOD || f == MAP_YEAR) {
+    if (dahub_period_from_text(text, len, &p) != 0)
+      return mapped_cell_error(
+          r, line, j, field_header(mf),
+          f == MAP_PERIOD ? "a period such as Q1 2024/25"
+                          : "a year such as 2024/25",
+          text, f == MAP_PERIOD ? "not a period" : "not a financial year");
+    if (f == MAP_YEAR) {
+      p.kind = DAHUB_PERIOD_YEAR; /* only its year counts */
+      p.n = 0;
+    }
+    dahub_period_format(&p, f == MAP_PERIOD ? r->period : r->year);
+    *out = f == MAP_PERIOD ? r->period : r->year;
     return 1;
   }
   *out = text;
   return 1;
 }
 
-/* Moves a period to the part of its financial year a note names:
- * "86 (Q1+Q2)" with "Q1+Q2": "H1" in FY2023-24-Q1 belongs to FY2023-24-H1. */
-static int apply_note(struct run *r, struct dahub_obs *o,
-                      const struct dahub_number *num, size_t j,
-                      const char *header) {
-  struct dahub_period p;
-  const char *part;
+int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row) {
+  const struct mapping *m = r->m;
+  const struct map_target *t;
+  const char *text;
+  size_t f, len;
 
-  part = mapping_lookup(&r->m->period_notes, num->note, num->note_len);
-  if (part == NULL)
-    return cell_error(r, o->line, j, header, "a number, blank, or <N / *",
-                      o->raw,
-                      "a note in brackets that options.period_notes does "
-                      "not list");
-  if (dahub_period_parse(o->period, &p) != 0)
-    return cell_error(r, o->line, j, header, "a period id", o->period,
-                      "a note cannot change a period that is not an id");
-  if (part[0] == 'F') {
-    p.kind = DAHUB_PERIOD_YEAR;
-    p.n = 0;
-  } else {
-    p.kind = part[0] == 'H'   ? DAHUB_PERIOD_HALF
-             : part[0] == 'Q' ? DAHUB_PERIOD_QUARTER
-                              : DAHUB_PERIOD_MONTH;
-    p.n = (int)strtol(part + 1, NULL, 10); /* checked by mapping.c */
+  for (f = 0; f < m->n_fields; f++) {
+    const struct map_field *mf = &m->field[f];
+
+    if (mf->src != MAP_COLUMN || !mf->has_values)
+      continue;
+    text = mapped_cell(r, row, r->col[f], &len);
+    t = mapping_label(&mf->values, text, len);
+    if (t != NULL && t->skip) {
+      if (t->reason != NULL)
+        mapped_warn(r, row->line, (uint32_t)(r->col[f] + 1),
+                    "row left out: %s (options.values.%s)", t->reason,
+                    mf->name);
+      return 1;
+    }
+    if (t == NULL && mf->unknown == MAP_UNKNOWN_SKIP)
+      return 1;
   }
+  return 0;
+}
+
+int mapped_emit(struct run *r, const struct dahub_obs *o) {
+  if (r->host->emit(r->ctx, o) != 0)
+    return dahub_error_set(r->err, -ECANCELED, o->line, o->col,
+                           "the hub stopped reading this file");
+  return 0;
+}
+
+/* Sets the part of a financial year a text names: FY, H1, Q3, M07. */
+static void set_part(struct dahub_period *p, const char *part) {
+  if (part[0] == 'F') {
+    p->kind = DAHUB_PERIOD_YEAR;
+    p->n = 0;
+    return;
+  }
+  p->kind = part[0] == 'H'   ? DAHUB_PERIOD_HALF
+            : part[0] == 'Q' ? DAHUB_PERIOD_QUARTER
+                             : DAHUB_PERIOD_MONTH;
+  p->n = (int)strtol(part + 1, NULL, 10); /* checked by mapping.c */
+}
+
+/* The period a figure gets: the row's period, completed with the financial
+ * year where it is only a part ("Q1"), moved to another year by a label's
+ * "financial_year", and to another part of its year by a note: "86
+ * (Q1+Q2)" with "Q1+Q2": "H1" in FY2023-24-Q1 belongs to FY2023-24-H1. */
+static int figure_period(struct run *r, struct dahub_obs *o, const char *year,
+                         const char *label_year, const struct dahub_number *num,
+                         size_t j, const char *header) {
+  struct dahub_period p, y;
+  const char *part = NULL;
+
+  if (num->note != NULL &&
+      (part = mapping_lookup(&r->m->period_notes, num->note, num->note_len)) ==
+          NULL)
+    return mapped_cell_error(r, o->line, j, header,
+                             "a number, blank, or <N / *", o->raw,
+                             "a note in brackets that options.period_notes "
+                             "does not list");
+  if (label_year != NULL)
+    year = label_year;
+  if (mapping_period_part(o->period)) {
+    if (year == NULL || dahub_period_parse(year, &y) != 0)
+      return mapped_cell_error(r, o->line, j, header, "a financial year",
+                               o->period,
+                               "the period is only a part of a year, and "
+                               "nothing gives the year");
+    p.fy = y.fy;
+    set_part(&p, o->period);
+  } else if (dahub_period_parse(o->period, &p) != 0) {
+    if (part == NULL && label_year == NULL)
+      return 0; /* as written ("keep"): the hub will say if it is wrong */
+    return mapped_cell_error(r, o->line, j, header, "a period id", o->period,
+                             "a note cannot change a period that is not an "
+                             "id");
+  } else if (label_year != NULL && dahub_period_parse(label_year, &y) == 0) {
+    p.fy = y.fy;
+  }
+  if (part != NULL)
+    set_part(&p, part);
   dahub_period_format(&p, r->noted);
   o->period = r->noted;
   return 0;
 }
 
-/* One value cell, with the row's other fields in val, to the hub. */
+/* Whether "text" says to skip a text cell of this measure. */
+static int text_skipped(const struct mapping *m, const char *measure) {
+  size_t i;
+
+  if (m->text_skip_all)
+    return 1;
+  for (i = 0; measure != NULL && i < m->n_text_skip; i++)
+    if (strcmp(m->text_skip[i], measure) == 0)
+      return 1;
+  return 0;
+}
+
+/* The 1-based column a field's label came from on this row (j: the value
+ * column, for the "across" field), or 0 when it is not a cell of the row:
+ * the hub then points an error about that label at the right cell. */
+static uint32_t source_col(const struct run *r, size_t f, size_t j) {
+  switch (r->m->field[f].src) {
+  case MAP_COLUMN:
+    return r->col[f] == NO_COL ? 0 : (uint32_t)(r->col[f] + 1);
+  case MAP_ACROSS:
+    return (uint32_t)(j + 1);
+  default:
+    return 0;
+  }
+}
+
+/* One value cell, with the row's other fields in val and what their labels
+ * say in tg, to the hub. */
 static int emit_value(struct run *r, const struct dahub_csv_row *row,
-                      const char *const *val, size_t j, const char *header) {
+                      const char *const *val,
+                      const struct map_target *const *tg, size_t j,
+                      const char *header) {
   const struct mapping *m = r->m;
-  struct dahub_dim dims[MAP_MAX_DIMS];
+  struct dahub_dim dims[OBS_DIMS_MAX] = {0};
+  const char *label_year = NULL;
   struct dahub_number num;
   struct dahub_obs o;
-  size_t len = j < row->n ? row->len[j] : 0, f;
+  size_t len = j < row->n ? row->len[j] : 0, f, i, n = 0;
   int rc;
 
   memset(&o, 0, sizeof o);
@@ -205,16 +362,39 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
   o.area = val[MAP_AREA];
   o.period = val[MAP_PERIOD];
   o.measure = val[MAP_MEASURE];
-  for (f = MAP_FIRST_DIM; f < m->n_fields; f++) {
-    dims[f - MAP_FIRST_DIM].name = m->field[f].name;
-    dims[f - MAP_FIRST_DIM].value = val[f];
+  o.service_col = source_col(r, MAP_SERVICE, j);
+  o.area_col = source_col(r, MAP_AREA, j);
+  o.period_col = source_col(r, MAP_PERIOD, j);
+  o.measure_col = source_col(r, MAP_MEASURE, j);
+  for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
+    if (val[f] != NULL) {
+      dims[n].name = m->field[f].name;
+      dims[n].col = source_col(r, f, j);
+      dims[n++].value = val[f];
+    }
+  for (f = 0; f < m->n_fields; f++) {
+    if (tg[f] == NULL)
+      continue;
+    if (tg[f]->service_id != NULL)
+      o.service_id = tg[f]->service_id;
+    if (tg[f]->year != NULL)
+      label_year = tg[f]->year;
+    for (i = 0; i < tg[f]->dims.n; i++) {
+      if (n == OBS_DIMS_MAX)
+        return mapped_cell_error(r, o.line, j, header, "fewer dimensions", NULL,
+                                 "too many dimensions for one figure");
+      dims[n].name = tg[f]->dims.p[i].key;
+      dims[n].col = source_col(r, f, j);
+      dims[n++].value = tg[f]->dims.p[i].val;
+    }
   }
   o.dims = dims;
-  o.n_dims = m->n_fields - MAP_FIRST_DIM;
+  o.n_dims = n;
   rc = dahub_number_parse(o.raw, len, m->number_flags, &num);
   if (rc == -ERANGE)
-    return cell_error(r, o.line, j, header, "a number of at most 18 digits",
-                      o.raw, "number too large");
+    return mapped_cell_error(r, o.line, j, header,
+                             "a number of at most 18 digits", o.raw,
+                             "number too large");
   switch (num.kind) {
   case DAHUB_NUM_NUMBER:
     o.status = num.estimated ? DAHUB_ESTIMATED : DAHUB_ACTUAL;
@@ -229,20 +409,57 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
     o.bound = num.bound;
     break;
   default:
-    return cell_error(r, o.line, j, header, "a number, blank, or <N / *", o.raw,
-                      "not a number");
+    if (text_skipped(m, o.measure)) {
+      /* The text is not quoted: a comment may name someone. */
+      mapped_warn(r, o.line, o.col,
+                  "%s: text where a number belongs, left out (options.text)",
+                  header);
+      return 0;
+    }
+    return mapped_cell_error(r, o.line, j, header, "a number, blank, or <N / *",
+                             o.raw, "not a number");
   }
-  if (num.note != NULL && (rc = apply_note(r, &o, &num, j, header)) != 0)
+  if (o.period != NULL && (rc = figure_period(r, &o, val[MAP_YEAR], label_year,
+                                              &num, j, header)) != 0)
     return rc;
-  if (r->host->emit(r->ctx, &o) != 0)
-    return dahub_error_set(r->err, -ECANCELED, o.line, o.col,
-                           "the hub stopped reading this file");
-  return 0;
+  return mapped_emit(r, &o);
+}
+
+/* The value of every field of a data row. 1: go on; 0: a label leaves the
+ * row out; negative: an error. */
+static int row_fields(struct run *r, const struct dahub_csv_row *row,
+                      const char **val, const struct map_target **tg) {
+  const struct mapping *m = r->m;
+  const char *text;
+  size_t f, len;
+  int rc;
+
+  for (f = 0; f < m->n_fields; f++) {
+    switch (m->field[f].src) {
+    case MAP_FIXED:
+      val[f] = m->field[f].text;
+      break;
+    case MAP_CELL:
+      val[f] = r->cell[f];
+      tg[f] = r->cell_target[f];
+      break;
+    case MAP_COLUMN:
+      text = mapped_cell(r, row, r->col[f], &len);
+      if ((rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &val[f],
+                               &tg[f])) <= 0)
+        return rc;
+      break;
+    default: /* NONE: absent; ACROSS: set per value column */
+      break;
+    }
+  }
+  return 1;
 }
 
 static int data_row(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
   const char *val[MAP_MAX_FIELDS] = {NULL}, *text;
+  const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
   size_t f, k, len;
   int rc;
 
@@ -251,47 +468,50 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
     size_t j = r->fill_col[k];
     char *copy;
 
-    if (j >= row->n || blank(row->field[j], row->len[j]))
+    if (j >= row->n || mapped_blank(row->field[j], row->len[j]))
       continue;
     if ((copy = strdup(row->field[j])) == NULL)
       return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
     free(r->fill_text[k]);
     r->fill_text[k] = copy;
   }
+  if (total_row(r, row))
+    return 0; /* checked, never emitted */
   for (k = 0; k < m->n_skip_if_blank; k++) {
-    text = cell_at(r, row, r->skip_col[k], &len);
-    if (blank(text, len))
+    text = mapped_cell(r, row, r->skip_col[k], &len);
+    if (mapped_blank(text, len))
       return 0;
   }
-  for (f = 0; f < m->n_fields; f++) {
-    switch (m->field[f].src) {
-    case MAP_FIXED:
-      val[f] = m->field[f].text;
-      break;
-    case MAP_CELL:
-      val[f] = r->cell[f];
-      break;
-    case MAP_COLUMN:
-      text = cell_at(r, row, r->col[f], &len);
-      if ((rc = resolve(r, f, text, len, row->line, r->col[f], &val[f])) <= 0)
-        return rc;
-      break;
-    default: /* NONE: absent; ACROSS: set per value column below */
-      break;
-    }
+  if (m->total.column != NULL || m->total.row_column != NULL)
+    total_row_parts(r, row);
+  if (m->layout == MAP_CASES)
+    return cases_row(r, row);
+  if (mapped_row_skipped(r, row))
+    return 0;
+  if ((rc = row_fields(r, row, val, tg)) <= 0)
+    return rc;
+  if (m->records != NULL) {
+    const char *rec[MAP_MAX_FIELDS];
+
+    memcpy(rec, val, sizeof rec);
+    for (f = 0; f < m->n_fields; f++)
+      if (tg[f] != NULL && tg[f]->service_id != NULL)
+        rec[MAP_SERVICE] = tg[f]->service_id;
+    if ((rc = records_row(r, row, rec)) != 0)
+      return rc;
   }
-  if (!m->wide)
-    return emit_value(r, row, val, r->value_col, m->value_column);
+  if (m->layout == MAP_LONG)
+    return emit_value(r, row, val, tg, r->value_col, m->value_column);
   for (k = 0; k < m->across.n; k++) {
     val[m->across_field] = m->across.p[k].val;
-    if ((rc = emit_value(r, row, val, r->across[k], m->across.p[k].key)) != 0)
+    if ((rc = emit_value(r, row, val, tg, r->across[k], m->across.p[k].key)) !=
+        0)
       return rc;
   }
   return 0;
 }
 
-/* The place of the column headed `name`; exactly one must match. */
-static int find_column(struct run *r, const struct dahub_csv_row *row,
+int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
                        const char *name, size_t *out) {
   size_t j;
 
@@ -300,40 +520,25 @@ static int find_column(struct run *r, const struct dahub_csv_row *row,
     if (!mapping_same(row->field[j], row->len[j], name))
       continue;
     if (*out != NO_COL)
-      return cell_error(r, row->line, j, name, "one column with this header",
-                        name, "two columns have this header");
+      return mapped_cell_error(r, row->line, j, name,
+                               "one column with this header", name,
+                               "two columns have this header");
     *out = j;
   }
   if (*out == NO_COL)
-    return cell_error(r, row->line, 0, name, "a column with this header", "",
-                      "the header has no such column");
+    return mapped_cell_error(r, row->line, 0, name, "a column with this header",
+                             "", "the header has no such column");
   return 0;
 }
 
-/* Finds every column the mapping names, and settles the cells above. */
-static int read_header(struct run *r, const struct dahub_csv_row *row) {
+/* Settles the cells above the header into codes. */
+static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
   const char *code;
   char *copy;
-  size_t f, k;
+  size_t f;
   int rc;
 
-  for (f = 0; f < m->n_fields; f++)
-    if (m->field[f].src == MAP_COLUMN &&
-        (rc = find_column(r, row, m->field[f].text, &r->col[f])) != 0)
-      return rc;
-  if (!m->wide &&
-      (rc = find_column(r, row, m->value_column, &r->value_col)) != 0)
-    return rc;
-  for (k = 0; k < m->across.n; k++)
-    if ((rc = find_column(r, row, m->across.p[k].key, &r->across[k])) != 0)
-      return rc;
-  for (k = 0; k < m->n_fill_down; k++)
-    if ((rc = find_column(r, row, m->fill_down[k], &r->fill_col[k])) != 0)
-      return rc;
-  for (k = 0; k < m->n_skip_if_blank; k++)
-    if ((rc = find_column(r, row, m->skip_if_blank[k], &r->skip_col[k])) != 0)
-      return rc;
   for (f = 0; f < m->n_fields; f++) {
     if (m->field[f].src != MAP_CELL)
       continue;
@@ -342,15 +547,60 @@ static int read_header(struct run *r, const struct dahub_csv_row *row) {
           r->err, -EINVAL, row->line, 0,
           "options.cells.%s: row %u is not above the header (row %u)",
           m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
-    if ((rc = resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
-                      m->field[f].col - 1, &code)) < 0)
+    rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
+                        m->field[f].col - 1, &code, &r->cell_target[f]);
+    if (rc < 0)
       return rc;
+    if (rc == 0)
+      return mapped_cell_error(r, r->cell_line[f], m->field[f].col - 1,
+                               m->field[f].name, "a label that gives a code",
+                               r->cell[f],
+                               "this cell's label would leave every row out");
     if ((copy = strdup(code)) == NULL)
       return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
     free(r->cell[f]);
     r->cell[f] = copy;
   }
   return 0;
+}
+
+/* Finds every column the mapping names, and settles the cells above. */
+static int read_header(struct run *r, const struct dahub_csv_row *row) {
+  const struct mapping *m = r->m;
+  size_t f, k;
+  int rc;
+
+  for (f = 0; f < m->n_fields; f++)
+    if (m->field[f].src == MAP_COLUMN &&
+        (rc = mapped_find_column(r, row, m->field[f].text, &r->col[f])) != 0)
+      return rc;
+  if (m->layout == MAP_LONG &&
+      (rc = mapped_find_column(r, row, m->value_column, &r->value_col)) != 0)
+    return rc;
+  for (k = 0; k < m->across.n; k++)
+    if ((rc = mapped_find_column(r, row, m->across.p[k].key, &r->across[k])) !=
+        0)
+      return rc;
+  for (k = 0; k < m->n_fill_down; k++)
+    if ((rc = mapped_find_column(r, row, m->fill_down[k], &r->fill_col[k])) !=
+        0)
+      return rc;
+  for (k = 0; k < m->n_skip_if_blank; k++)
+    if ((rc = mapped_find_column(r, row, m->skip_if_blank[k],
+                                 &r->skip_col[k])) != 0)
+      return rc;
+  if (m->total.column != NULL &&
+      (rc = mapped_find_column(r, row, m->total.column, &r->total_col)) != 0)
+    return rc;
+  if (m->total.row_column != NULL &&
+      (rc = mapped_find_column(r, row, m->total.row_column,
+                               &r->total_row_col)) != 0)
+    return rc;
+  if (m->records != NULL && (rc = records_header(r, row)) != 0)
+    return rc;
+  if (m->layout == MAP_CASES && (rc = cases_header(r, row)) != 0)
+    return rc;
+  return settle_cells(r, row);
 }
 
 /* Rows above the header: keep the text of any cell the mapping names. */
@@ -375,7 +625,7 @@ static int is_header(const struct run *r, const struct dahub_csv_row *row) {
   if (r->m->header_row != 0)
     return r->rows == r->m->header_row;
   for (j = 0; j < row->n; j++)
-    if (!blank(row->field[j], row->len[j]))
+    if (!mapped_blank(row->field[j], row->len[j]))
       return mapping_same(row->field[j], row->len[j], r->m->header_match);
   return 0;
 }
@@ -431,6 +681,90 @@ static int read_rows(struct run *r, struct dahub_csv *csv) {
   return rc;
 }
 
+int mapped_emit_groups(struct run *r, const struct agg *a,
+                       const char *only_period, uint64_t *left_out) {
+  struct dahub_dim dims[OBS_DIMS_MAX] = {0};
+  struct dahub_obs o;
+  size_t i, k;
+  int rc;
+
+  for (i = 0; i < a->n; i++) {
+    const struct agg_group *g = &a->g[i];
+    const char *p = g->key, *end = g->key + g->len, *part[4];
+
+    for (k = 0; k < 4; k++) {
+      part[k] = p;
+      p += strlen(p) + 1;
+    }
+    if (only_period != NULL && strcmp(part[1], only_period) != 0) {
+      (*left_out)++;
+      continue;
+    }
+    memset(&o, 0, sizeof o);
+    o.measure = part[0];
+    o.period = part[1];
+    o.service_id = part[2][0] != '\0' ? part[2] : NULL;
+    o.area = part[3];
+    for (o.n_dims = 0; p < end; o.n_dims++) {
+      if (o.n_dims == OBS_DIMS_MAX)
+        return dahub_error_set(r->err, -EINVAL, g->line, g->col,
+                               "too many dimensions for one figure");
+      dims[o.n_dims].name = p;
+      p += strlen(p) + 1;
+      dims[o.n_dims].value = p;
+      p += strlen(p) + 1;
+    }
+    o.dims = dims;
+    o.status = DAHUB_ACTUAL;
+    o.value = g->value;
+    o.line = g->line;
+    o.col = g->col;
+    if ((rc = mapped_emit(r, &o)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Per-file arrays, one more entry each so no calloc asks for 0 bytes. */
+static int run_alloc(struct run *r) {
+  const struct mapping *m = r->m;
+  size_t k;
+
+  r->across = calloc(m->across.n + 1, sizeof *r->across);
+  r->fill_col = calloc(m->n_fill_down + 1, sizeof *r->fill_col);
+  r->fill_text = calloc(m->n_fill_down + 1, sizeof *r->fill_text);
+  r->skip_col = calloc(m->n_skip_if_blank + 1, sizeof *r->skip_col);
+  r->record_col = calloc((m->records != NULL ? m->records->n : 0) + 1,
+                         sizeof *r->record_col);
+  if (m->total.row_column != NULL)
+    r->col_totals = calloc(m->across.n + 1, sizeof *r->col_totals);
+  if (r->across == NULL || r->fill_col == NULL || r->fill_text == NULL ||
+      r->skip_col == NULL || r->record_col == NULL ||
+      (m->total.row_column != NULL && r->col_totals == NULL))
+    return dahub_error_set(r->err, -ENOMEM, 0, 0, "out of memory");
+  for (k = 0; r->col_totals != NULL && k < m->across.n; k++)
+    total_start(&r->col_totals[k]);
+  if (m->layout == MAP_CASES)
+    return cases_begin(r);
+  return 0;
+}
+
+static void run_free(struct run *r) {
+  size_t k;
+
+  for (k = 0; k < MAP_MAX_FIELDS; k++)
+    free(r->cell[k]);
+  for (k = 0; r->fill_text != NULL && k < r->m->n_fill_down; k++)
+    free(r->fill_text[k]);
+  free(r->across);
+  free(r->fill_col);
+  free(r->fill_text);
+  free(r->skip_col);
+  free(r->record_col);
+  free(r->col_totals);
+  cases_free(r);
+}
+
 static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
                                        const struct dahub_host *host,
                                        struct dahub_ctx *ctx,
@@ -439,7 +773,6 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   struct dahub_csv_options opt;
   struct dahub_csv *csv = NULL;
   struct run r;
-  size_t k;
   int rc;
 
   memset(&r, 0, sizeof r);
@@ -447,16 +780,13 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   r.host = host;
   r.ctx = ctx;
   r.err = err;
-  /* One more entry each, so that no calloc asks for 0 bytes. */
-  r.across = calloc(m->across.n + 1, sizeof *r.across);
-  r.fill_col = calloc(m->n_fill_down + 1, sizeof *r.fill_col);
-  r.fill_text = calloc(m->n_fill_down + 1, sizeof *r.fill_text);
-  r.skip_col = calloc(m->n_skip_if_blank + 1, sizeof *r.skip_col);
-  if (r.across == NULL || r.fill_col == NULL || r.fill_text == NULL ||
-      r.skip_col == NULL) {
-    rc = dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+  r.total_col = r.total_row_col = r.when_col = NO_COL;
+  if (m->layout == MAP_JSON) {
+    rc = jsondoc_parse(&r, in);
     goto out;
   }
+  if ((rc = run_alloc(&r)) != 0)
+    goto out;
   dahub_csv_options_init(&opt);
   opt.delimiter = m->delimiter;
   opt.encoding = m->encoding;
@@ -465,16 +795,11 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   if ((rc = dahub_csv_new(&opt, mapped_read, in, &csv, err)) != 0)
     goto out;
   rc = read_rows(&r, csv);
+  if (rc == 0 && m->layout == MAP_CASES)
+    rc = cases_end(&r);
 out:
   dahub_csv_free(csv);
-  for (k = 0; k < MAP_MAX_FIELDS; k++)
-    free(r.cell[k]);
-  for (k = 0; r.fill_text != NULL && k < m->n_fill_down; k++)
-    free(r.fill_text[k]);
-  free(r.across);
-  free(r.fill_col);
-  free(r.fill_text);
-  free(r.skip_col);
+  run_free(&r);
   if (rc == -ENOMEM)
     return DAHUB_RETRY; /* the same file may well go through later */
   return rc < 0 ? DAHUB_FAIL : DAHUB_OK;
@@ -499,7 +824,7 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .abi_version = DAHUB_ABI_VERSION,
     .struct_size = sizeof(struct dahub_plugin),
     .name = "mapped",
-    .version = "1.0.0",
+    .version = "1.1.0",
     .kind = DAHUB_KIND_SOURCE,
     .open = mapped_open,
     .close = mapped_close,

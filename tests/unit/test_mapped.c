@@ -1,11 +1,8 @@
 /*
- * test_mapped.c: the mapped plugin, driven by a fake host.
- *
- * The fake host plays the hub's part of parse(): it serves the file through
- * in->read in small chunks (so records straddle reads, as they do with real
- * files) and copies every observation emit() hands it, since the plugin
- * only lends its strings. Mappings are written as the JSON an officer would
- * put in feeds.d/, and the real sample returns are read where they exist.
+ * test_mapped.c: the mapped plugin's long and wide layouts, driven by the
+ * fake host of test_mapped_host.c. The cases, json and records features
+ * have their own files (test_mapped_cases.c, test_mapped_json.c,
+ * test_mapped_more.c).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -19,205 +16,9 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "dahub/plugin.h"
-
-extern const struct dahub_plugin dahub_plugin_v1;
-
-#define MAX_OBS 256
-
-struct got {
-  char *service_id, *area, *period, *measure, *raw;
-  char dims[128]; /* "gender=Male;age=25-34" */
-  enum dahub_status status;
-  int64_t value, bound;
-  uint8_t scale;
-  uint32_t line, col;
-};
-
-/* The hub's ctx is opaque to plugins; here it is the fake host's record. */
-struct dahub_ctx {
-  struct got obs[MAX_OBS];
-  size_t n;
-  size_t stop_at; /* emit() says stop at this observation; 0: never */
-};
-
-struct fake_input {
-  struct dahub_input in;
-  const char *data;
-  size_t len, pos;
-};
-
-#define container_of(p, type, member)                                          \
-  ((type *)(void *)((char *)(p)-offsetof(type, member)))
-
-static ssize_t fake_read(struct dahub_input *in, void *buf, size_t cap) {
-  struct fake_input *f = container_of(in, struct fake_input, in);
-  size_t n = f->len - f->pos;
-
-  if (n > cap)
-    n = cap;
-  if (n > 7)
-    n = 7;
-  memcpy(buf, f->data + f->pos, n);
-  f->pos += n;
-  return (ssize_t)n;
-}
-
-static char *dup_or_null(const char *s) {
-  char *d;
-
-  if (s == NULL)
-    return NULL;
-  d = strdup(s);
-  assert_non_null(d);
-  return d;
-}
-
-static int fake_emit(struct dahub_ctx *ctx, const struct dahub_obs *o) {
-  struct got *g;
-  size_t i, used = 0;
-
-  assert_true(ctx->n < MAX_OBS);
-  g = &ctx->obs[ctx->n++];
-  g->service_id = dup_or_null(o->service_id);
-  g->area = dup_or_null(o->area);
-  g->period = dup_or_null(o->period);
-  g->measure = dup_or_null(o->measure);
-  g->raw = dup_or_null(o->raw);
-  g->dims[0] = '\0';
-  for (i = 0; i < o->n_dims; i++)
-    used += (size_t)snprintf(g->dims + used, sizeof g->dims - used, "%s%s=%s",
-                             i ? ";" : "", o->dims[i].name, o->dims[i].value);
-  g->status = o->status;
-  g->value = o->value;
-  g->scale = o->scale;
-  g->bound = o->bound;
-  g->line = o->line;
-  g->col = o->col;
-  return ctx->stop_at != 0 && ctx->n >= ctx->stop_at;
-}
-
-static void fake_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
-                      const char *msg) {
-  (void)ctx;
-  (void)line;
-  (void)col;
-  (void)msg;
-}
-
-static const struct dahub_host host = {
-    .struct_size = sizeof host, .emit = fake_emit, .warn = fake_warn};
-
-static int setup(void **state) {
-  struct dahub_ctx *ctx = calloc(1, sizeof *ctx);
-
-  assert_non_null(ctx);
-  *state = ctx;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct dahub_ctx *ctx = *state;
-  size_t i;
-
-  for (i = 0; i < ctx->n; i++) {
-    free(ctx->obs[i].service_id);
-    free(ctx->obs[i].area);
-    free(ctx->obs[i].period);
-    free(ctx->obs[i].measure);
-    free(ctx->obs[i].raw);
-  }
-  free(ctx);
-  return 0;
-}
-
-/* open() on a JSON text; returns open's code. */
-static int open_mapping(const char *json, void **plugin_state,
-                        struct dahub_error *err) {
-  json_error_t jerr;
-  json_t *options = json_loads(json, 0, &jerr);
-  int rc;
-
-  if (options == NULL)
-    fail_msg("bad test JSON: %s at %d:%d", jerr.text, jerr.line, jerr.column);
-  memset(err, 0, sizeof *err);
-  rc = dahub_plugin_v1.open(options, plugin_state, err);
-  json_decref(options); /* the state must not borrow from options */
-  return rc;
-}
-
-static enum dahub_outcome parse_bytes(struct dahub_ctx *ctx, const char *json,
-                                      const char *data, size_t len,
-                                      struct dahub_error *err) {
-  struct fake_input f = {.data = data, .len = len};
-  enum dahub_outcome out;
-  void *st = NULL;
-
-  assert_int_equal(open_mapping(json, &st, err), 0);
-  f.in.name = "test.csv";
-  f.in.size = len;
-  f.in.read = fake_read;
-  out = dahub_plugin_v1.parse(st, &f.in, &host, ctx, err);
-  dahub_plugin_v1.close(st);
-  return out;
-}
-
-static enum dahub_outcome parse_text(struct dahub_ctx *ctx, const char *json,
-                                     const char *csv, struct dahub_error *err) {
-  return parse_bytes(ctx, json, csv, strlen(csv), err);
-}
-
-/* A sample return from shared/domain/samples, read whole. */
-static char *read_sample(const char *name, size_t *len) {
-  const char *src = getenv("DAHUB_SOURCE_DIR");
-  char path[1024];
-  FILE *fp;
-  char *buf;
-  long n;
-
-  if (src == NULL)
-    fail_msg("DAHUB_SOURCE_DIR is not set (ctest sets it)");
-  assert_true(snprintf(path, sizeof path, "%s/../shared/domain/samples/%s", src,
-                       name) < (int)sizeof path);
-  fp = fopen(path, "rb");
-  if (fp == NULL)
-    fail_msg("cannot open sample %s", path);
-  assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-  n = ftell(fp);
-  assert_true(n > 0);
-  rewind(fp);
-  buf = malloc((size_t)n);
-  assert_non_null(buf);
-  assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-  fclose(fp);
-  *len = (size_t)n;
-  return buf;
-}
-
-/* The observation for area and measure (and period, if not NULL). */
-static const struct got *find(const struct dahub_ctx *ctx, const char *area,
-                              const char *measure, const char *period) {
-  size_t i;
-
-  for (i = 0; i < ctx->n; i++)
-    if (strcmp(ctx->obs[i].area, area) == 0 &&
-        strcmp(ctx->obs[i].measure, measure) == 0 &&
-        (period == NULL || strcmp(ctx->obs[i].period, period) == 0))
-      return &ctx->obs[i];
-  fail_msg("no observation for %s %s %s", area, measure, period ? period : "");
-  return NULL;
-}
+#include "test_mapped_host.h"
 
 /* --- option checking --- */
-
-static void expect_open_error(const char *json, const char *msg) {
-  struct dahub_error err;
-  void *st = (void *)&err;
-
-  assert_int_equal(open_mapping(json, &st, &err), -EINVAL);
-  assert_null(st);
-  assert_string_equal(err.msg, msg);
-}
 
 #define LONG_OK                                                                \
   "\"layout\": \"long\", \"header\": {\"row\": 1}, "                           \
@@ -257,8 +58,8 @@ static void test_option_wrong_type_says_what_was_expected(void **state) {
                     "options.fill_down: expected a non-empty array of "
                     "strings, found a string");
   expect_open_error("{" LONG_OK ", \"values\": {\"measure\": {\"a\": 1}}}",
-                    "options.values.measure.a: expected a non-empty string, "
-                    "found a number");
+                    "options.values.measure.a: expected a code, null, or an "
+                    "object, found a number");
   expect_open_error("[]", "options: expected an object (the mapping), found "
                           "an array");
   st = &err;
@@ -659,7 +460,7 @@ static void test_long_line_limit_from_hub(void **state) {
   f.in.read = fake_read;
   f.in.max_line_bytes = 16;
   assert_int_equal(open_mapping(SIMPLE "}", &st, &err), 0);
-  assert_int_equal(dahub_plugin_v1.parse(st, &f.in, &host, ctx, &err),
+  assert_int_equal(dahub_plugin_v1.parse(st, &f.in, &fake_host, ctx, &err),
                    DAHUB_FAIL);
   dahub_plugin_v1.close(st);
   assert_int_equal(err.line, 2);
@@ -842,7 +643,7 @@ int main(void) {
       cmocka_unit_test(test_option_unknown_key_is_named),
       cmocka_unit_test(test_option_wrong_type_says_what_was_expected),
       cmocka_unit_test(test_option_rules_between_keys),
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
       T(test_long_layout),
       T(test_title_rows_above_header_are_skipped),
       T(test_header_by_row_number),

@@ -17,8 +17,26 @@ dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 
 # The plugin's sources are compiled in, so its static functions run under
 # the fake host without dlopen.
-dahub_text_test(test_mapped ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped.c
+set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c)
-target_include_directories(test_mapped PRIVATE
-  ${PROJECT_SOURCE_DIR}/plugins/mapped)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c)
+function(dahub_mapped_test name)
+  dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c ${DAHUB_MAPPED_SOURCES})
+  target_include_directories(${name} PRIVATE
+    ${PROJECT_SOURCE_DIR}/plugins/mapped ${CMAKE_CURRENT_SOURCE_DIR})
+endfunction()
+dahub_mapped_test(test_mapped)
+dahub_mapped_test(test_mapped_labels)
+dahub_mapped_test(test_mapped_periods)
+dahub_mapped_test(test_mapped_totals)
+dahub_mapped_test(test_mapped_cases)
+dahub_mapped_test(test_mapped_json)
+dahub_mapped_test(test_mapped_records)
+dahub_mapped_test(test_mapped_feeds)

@@ -1,0 +1,484 @@
+/*
+ * cases.c: the "cases" layout: one case per row, counted (see cases.h).
+ *
+ * Some partners send a case-level extract, one row per case, rather than
+ * figures. The mapping says what to count:
+ *
+ *   "layout": "cases",
+ *   "columns": {"service_id": "service", "area": "district",
+ *     "dimensions": {"risk_level": "dash_risk_at_intake",
+ *       "age_band": {"column": "age_at_referral",
+ *                    "bands": ["0-5", "6-10", ..., "85+"],
+ *                    "blank": "not_known"}}},
+ *   "values": {"area": {"Leicester City": "E06000016", "": "X_UNKNOWN"},
+ *              "risk_level": {"High": "high", "": "not_assessed"}, ...},
+ *   "cases": {
+ *     "reference": "client_ref",   the case reference (distinct counts)
+ *     "period": "quarter",         "month", "half" or "year"
+ *     "periods": "latest",         or "all" (default): see below
+ *     "count": [
+ *       {"measure": "referrals_received", "date": "referral_date",
+ *        "by": ["age_band", "risk_level"]},
+ *       {"measure": "individuals_supported", "date": "date_first_contact",
+ *        "distinct": true}],
+ *     "max_references": 10000000,  (reference, figure) pairs kept
+ *     "max_groups": 100000}        figures kept
+ *
+ * Each count counts the rows whose date column holds a date, in the period
+ * holding that date (a blank date: not counted, as an open case has no
+ * closed date), by service and area: one figure with no breakdown, and one
+ * per value of each dimension in "by" (one-way breakdowns, each adding up
+ * to the figure). Dimensions that are fixed or read from a cell go on every
+ * figure. With "distinct", a case reference counts once per figure however
+ * many rows it has.
+ *
+ * The case reference never leaves this file: it is passed straight to
+ * host->pseudonymise (HMAC-SHA256 under the feed's key), and only the 32
+ * bytes that come back are kept, in agg.c's bounded set, until the file
+ * ends. It is not emitted, logged, or quoted in any error.
+ *
+ * Figures are added up in memory (agg.c) and emitted when the file ends,
+ * each pointing at the first row that counted towards it. The plugin
+ * cannot see the vocabulary's synonyms, so every field it groups by must
+ * list its labels in "values" (two spellings of one district must not make
+ * two figures); mapping.c insists.
+ *
+ * "periods": "latest" keeps only the latest period found in the file, and
+ * warns how many figures for earlier periods were left out: an extract of
+ * the cases open in Q2 also holds cases referred in Q1, whose count would
+ * otherwise replace the Q1 figures from the Q1 extract.
+ */
+#include "cases.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dahub/period.h"
+#include "dahub/plugin.h"
+
+#include "agg.h"
+#include "dates.h"
+#include "mapped.h"
+
+#define MAX_COUNTS 64
+
+struct cases_run {
+  struct agg agg;
+  size_t ref_col;
+  size_t date_col[MAX_COUNTS];
+};
+
+/* ---- Options ---- */
+
+static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
+                     const char *path, struct dahub_error *err) {
+  static const char *const keys[] = {"measure", "date", "by", "distinct", NULL};
+  const json_t *by = json_object_get(v, "by"), *d;
+  char sub[MAP_PATH_MAX], item[MAP_PATH_MAX];
+  size_t i, f;
+  int rc;
+
+  if (!json_is_object(v))
+    return mapping_bad_type(err, path, "an object", v);
+  if ((rc = mapping_only_keys(v, path, keys, err)) != 0 ||
+      (rc = mapping_join(sub, path, "measure", err)) != 0 ||
+      (rc = mapping_dup_string(json_object_get(v, "measure"), sub, &c->measure,
+                               err)) != 0 ||
+      (rc = mapping_join(sub, path, "date", err)) != 0 ||
+      (rc = mapping_dup_string(json_object_get(v, "date"), sub, &c->date,
+                               err)) != 0 ||
+      (rc = mapping_join(sub, path, "by", err)) != 0)
+    return rc;
+  if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
+    return mapping_bad_type(err, sub, "an array of dimension names", by);
+  for (i = 0; i < json_array_size(by); i++) {
+    if (snprintf(item, sizeof item, "%s[%zu]", sub, i) >= (int)sizeof item)
+      return mapping_bad(err, sub, "path too long");
+    if (!json_is_string(json_array_get(by, i)))
+      return mapping_bad_type(err, item, "a dimension name",
+                              json_array_get(by, i));
+    if ((rc = mapping_field(m, json_string_value(json_array_get(by, i)), 0,
+                            item, &f, err)) != 0)
+      return rc;
+    if (f < MAP_FIRST_DIM || m->field[f].src != MAP_COLUMN)
+      return mapping_bad(err, item,
+                         "expected a dimension read from a column "
+                         "(options.columns.dimensions)");
+    c->by[c->n_by++] = f;
+  }
+  d = json_object_get(v, "distinct");
+  if (d != NULL && !json_is_boolean(d)) {
+    if ((rc = mapping_join(sub, path, "distinct", err)) == 0)
+      rc = mapping_bad_type(err, sub, "true or false", d);
+    return rc;
+  }
+  c->distinct = json_is_true(d);
+  return 0;
+}
+
+int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
+  static const char *const keys[] = {
+      "reference",      "period",     "periods", "count",
+      "max_references", "max_groups", NULL};
+  struct map_cases *c;
+  const json_t *count, *p;
+  char path[MAP_PATH_MAX];
+  size_t i, k, f;
+  int rc;
+
+  if (v == NULL)
+    return mapping_bad(err, "options.cases",
+                       "missing: a cases layout needs it");
+  if (!json_is_object(v))
+    return mapping_bad_type(err, "options.cases", "an object", v);
+  if ((rc = mapping_only_keys(v, "options.cases", keys, err)) != 0)
+    return rc;
+  if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
+    return mapping_nomem(err);
+  if (json_object_get(v, "reference") != NULL &&
+      (rc = mapping_dup_string(json_object_get(v, "reference"),
+                               "options.cases.reference", &c->reference,
+                               err)) != 0)
+    return rc;
+  if ((rc = mapping_period_kind(json_object_get(v, "period"),
+                                "options.cases.period", &c->period, err)) !=
+          0 ||
+      (rc = mapping_uint(json_object_get(v, "max_references"),
+                         "options.cases.max_references", 1, 100000000, 10000000,
+                         &c->max_references, err)) != 0 ||
+      (rc = mapping_uint(json_object_get(v, "max_groups"),
+                         "options.cases.max_groups", 1, 10000000, 100000,
+                         &c->max_groups, err)) != 0)
+    return rc;
+  if ((p = json_object_get(v, "periods")) != NULL) {
+    if (!json_is_string(p) || (strcmp(json_string_value(p), "all") != 0 &&
+                               strcmp(json_string_value(p), "latest") != 0))
+      return mapping_bad_type(err, "options.cases.periods",
+                              "\"all\" or \"latest\"", p);
+    c->latest = strcmp(json_string_value(p), "latest") == 0;
+  }
+  count = json_object_get(v, "count");
+  if (!json_is_array(count) || json_array_size(count) == 0 ||
+      json_array_size(count) > MAX_COUNTS)
+    return mapping_bad_type(err, "options.cases.count",
+                            "an array of 1 to 64 counts", count);
+  if ((c->count = calloc(json_array_size(count), sizeof *c->count)) == NULL)
+    return mapping_nomem(err);
+  for (i = 0; i < json_array_size(count); i++) {
+    (void)snprintf(path, sizeof path, "options.cases.count[%zu]", i);
+    c->n_count = i + 1;
+    if ((rc = one_count(m, &c->count[i], json_array_get(count, i), path,
+                        err)) != 0)
+      return rc;
+    if (c->count[i].distinct && c->reference == NULL)
+      return mapping_bad(err, path,
+                         "a distinct count needs options.cases.reference");
+  }
+  if (m->field[MAP_AREA].src == MAP_NONE)
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "options: nothing gives area (add it to columns, "
+                           "cells or fixed)");
+  /* A dimension column no count uses is most likely a typo. */
+  for (f = MAP_FIRST_DIM; f < m->n_fields; f++) {
+    int used = m->field[f].src != MAP_COLUMN;
+
+    for (i = 0; !used && i < c->n_count; i++)
+      for (k = 0; k < c->count[i].n_by; k++)
+        used |= c->count[i].by[k] == f;
+    if (!used)
+      return dahub_error_set(err, -EINVAL, 0, 0,
+                             "options.columns.dimensions.%s: no count "
+                             "breaks down by it (add it to a count's \"by\")",
+                             m->field[f].name);
+  }
+  return 0;
+}
+
+void cases_options_free(struct map_cases *c) {
+  size_t i;
+
+  if (c == NULL)
+    return;
+  for (i = 0; i < c->n_count; i++) {
+    free(c->count[i].measure);
+    free(c->count[i].date);
+  }
+  free(c->count);
+  free(c->reference);
+  free(c);
+}
+
+/* ---- One file ---- */
+
+int cases_begin(struct run *r) {
+  const struct map_cases *c = r->m->cases;
+
+  if ((r->cases = calloc(1, sizeof *r->cases)) == NULL)
+    return dahub_error_set(r->err, -ENOMEM, 0, 0, "out of memory");
+  agg_init(&r->cases->agg, c->max_groups, c->max_references);
+  return 0;
+}
+
+void cases_free(struct run *r) {
+  if (r->cases == NULL)
+    return;
+  agg_close(&r->cases->agg);
+  free(r->cases);
+  r->cases = NULL;
+}
+
+int cases_header(struct run *r, const struct dahub_csv_row *row) {
+  const struct map_cases *c = r->m->cases;
+  size_t i;
+  int rc;
+
+  r->cases->ref_col = NO_COL;
+  if (c->reference != NULL &&
+      (rc = mapped_find_column(r, row, c->reference, &r->cases->ref_col)) != 0)
+    return rc;
+  for (i = 0; i < c->n_count; i++)
+    if ((rc = mapped_find_column(r, row, c->count[i].date,
+                                 &r->cases->date_col[i])) != 0)
+      return rc;
+  return 0;
+}
+
+/* The value of field f for this row: fixed, from a cell, or resolved from
+ * its column. As mapped_resolve(). */
+static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
+                       const char **out, const struct map_target **tg) {
+  const struct map_field *mf = &r->m->field[f];
+  const char *text;
+  size_t len;
+
+  *tg = NULL;
+  switch (mf->src) {
+  case MAP_FIXED:
+    *out = mf->text;
+    return 1;
+  case MAP_CELL:
+    *out = r->cell[f];
+    *tg = r->cell_target[f];
+    return 1;
+  case MAP_COLUMN:
+    text = mapped_cell(r, row, r->col[f], &len);
+    return mapped_resolve(r, f, text, len, row->line, r->col[f], out, tg);
+  default:
+    *out = NULL;
+    return 1;
+  }
+}
+
+/* The HMAC of the row's case reference; the reference itself is only
+ * borrowed from the CSV reader's buffer for the call. */
+static int reference(struct run *r, const struct dahub_csv_row *row,
+                     uint8_t out[32]) {
+  const struct dahub_host *h = r->host;
+  size_t j = r->cases->ref_col, len;
+  const char *s = mapped_cell(r, row, j, &len), *e = s + len;
+  int rc;
+
+  while (s < e && (*s == ' ' || *s == '\t'))
+    s++;
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+    e--;
+  if (s == e)
+    return mapped_cell_error(r, row->line, j, r->m->cases->reference,
+                             "a case reference", "",
+                             "no case reference: a distinct count needs one");
+  if (h->struct_size <
+          offsetof(struct dahub_host, pseudonymise) + sizeof h->pseudonymise ||
+      h->pseudonymise == NULL)
+    return dahub_error_set(r->err, -ENOTSUP, row->line, (uint32_t)(j + 1),
+                           "this hub cannot pseudonymise case references");
+  rc = h->pseudonymise(r->ctx, s, (size_t)(e - s), out);
+  if (rc == -ENOKEY)
+    return dahub_error_set(r->err, -EINVAL, row->line, (uint32_t)(j + 1),
+                           "distinct cases are counted by a keyed HMAC of "
+                           "the reference: give this feed an hmac_key_file");
+  if (rc != 0)
+    return dahub_error_set(r->err, -EIO, row->line, (uint32_t)(j + 1),
+                           "the case reference could not be pseudonymised");
+  return 0;
+}
+
+/* One more case for the figure named by key. */
+static int count_one(struct run *r, const struct dahub_csv_row *row,
+                     const struct agg_key *key, uint32_t col,
+                     const uint8_t *ref) {
+  const struct map_cases *c = r->m->cases;
+  struct agg *a = &r->cases->agg;
+  size_t index;
+  int rc;
+
+  rc = agg_group(a, key, row->line, col, &index);
+  if (rc == 0)
+    rc = ref != NULL ? agg_add_distinct(a, index, ref) : agg_add(a, index, 1);
+  if (rc >= 0)
+    return 0;
+  if (rc == -E2BIG && ref != NULL && (uint64_t)a->n_refs >= c->max_references)
+    return dahub_error_set(r->err, rc, row->line, col,
+                           "more than %" PRIu64 " distinct case references "
+                           "in one file (options.cases.max_references)",
+                           c->max_references);
+  if (rc == -E2BIG)
+    return dahub_error_set(r->err, rc, row->line, col,
+                           "more than %" PRIu64 " figures in one file "
+                           "(options.cases.max_groups)",
+                           c->max_groups);
+  if (rc == -ENOMEM)
+    return dahub_error_set(r->err, rc, row->line, col, "out of memory");
+  return dahub_error_set(r->err, -EINVAL, row->line, col,
+                         "a figure's name is too long (codes longer than "
+                         "1 KiB)");
+}
+
+/* Appends the fixed dimensions a label's target adds. */
+static void key_target_dims(struct agg_key *k, const struct map_target *t) {
+  size_t i;
+
+  for (i = 0; t != NULL && i < t->dims.n; i++) {
+    agg_key_add(k, t->dims.p[i].key);
+    agg_key_add(k, t->dims.p[i].val);
+  }
+}
+
+/* The date of count k in this row: 1 with the period id in buf, 0 when
+ * blank (not counted), negative on a bad date. */
+static int count_period(struct run *r, const struct dahub_csv_row *row,
+                        size_t k, char buf[DAHUB_PERIOD_ID_MAX]) {
+  const struct map_count *c = &r->m->cases->count[k];
+  size_t j = r->cases->date_col[k], len;
+  const char *text = mapped_cell(r, row, j, &len);
+  struct dahub_period p;
+  int y, m, d, rc;
+
+  if (mapped_blank(text, len))
+    return 0;
+  rc = dates_parse(text, len, &y, &m, &d);
+  if (rc == -ERANGE)
+    return mapped_cell_error(r, row->line, j, c->date, "a real day", text,
+                             "no such date");
+  if (rc != 0 || dahub_period_of_date(y, m, d, r->m->cases->period, &p) != 0)
+    return mapped_cell_error(r, row->line, j, c->date,
+                             "a date such as 31/05/2024 or 2024-05-31", text,
+                             "not a date");
+  dahub_period_format(&p, buf);
+  return 1;
+}
+
+int cases_row(struct run *r, const struct dahub_csv_row *row) {
+  const struct mapping *m = r->m;
+  const struct map_cases *c = m->cases;
+  const char *val[MAP_MAX_FIELDS] = {NULL}, *service;
+  const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
+  int have[MAP_MAX_FIELDS] = {0};
+  uint8_t ref[32];
+  int have_ref = 0, rc = 0;
+  size_t f, k, b;
+
+  if (mapped_row_skipped(r, row))
+    return 0;
+  /* What every figure of this row shares: service, area, and dimensions
+   * that are fixed or read from a cell. */
+  for (f = 0; f < m->n_fields; f++) {
+    if (f == MAP_PERIOD || f == MAP_MEASURE || f == MAP_YEAR ||
+        (f >= MAP_FIRST_DIM && m->field[f].src == MAP_COLUMN))
+      continue;
+    if ((rc = field_value(r, row, f, &val[f], &tg[f])) <= 0)
+      goto out;
+    have[f] = 1;
+  }
+  service = val[MAP_SERVICE];
+  for (f = 0; f < m->n_fields; f++)
+    if (tg[f] != NULL && tg[f]->service_id != NULL)
+      service = tg[f]->service_id;
+  for (k = 0; k < c->n_count; k++) {
+    const struct map_count *cnt = &c->count[k];
+    uint32_t col = (uint32_t)(r->cases->date_col[k] + 1);
+    char period[DAHUB_PERIOD_ID_MAX];
+    struct agg_key base, key;
+
+    if ((rc = count_period(r, row, k, period)) <= 0) {
+      if (rc < 0)
+        goto out;
+      continue;
+    }
+    if (cnt->distinct && !have_ref) {
+      if ((rc = reference(r, row, ref)) != 0)
+        goto out;
+      have_ref = 1;
+    }
+    agg_key_start(&base);
+    agg_key_add(&base, cnt->measure);
+    agg_key_add(&base, period);
+    agg_key_add(&base, service);
+    agg_key_add(&base, val[MAP_AREA]);
+    for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
+      if (have[f] == 1) {
+        agg_key_add(&base, m->field[f].name);
+        agg_key_add(&base, val[f]);
+      }
+    for (f = 0; f < m->n_fields; f++)
+      if (have[f] == 1)
+        key_target_dims(&base, tg[f]);
+    if ((rc = count_one(r, row, &base, col, cnt->distinct ? ref : NULL)) != 0)
+      goto out;
+    for (b = 0; b < cnt->n_by; b++) {
+      f = cnt->by[b];
+      if (!have[f]) { /* read a breakdown only for a row that counts */
+        if ((rc = field_value(r, row, f, &val[f], &tg[f])) <= 0)
+          goto out;
+        have[f] = 2;
+      }
+      key = base;
+      agg_key_add(&key, m->field[f].name);
+      agg_key_add(&key, val[f]);
+      key_target_dims(&key, tg[f]);
+      if ((rc = count_one(r, row, &key, col, cnt->distinct ? ref : NULL)) != 0)
+        goto out;
+    }
+  }
+out:
+  explicit_bzero(ref, sizeof ref);
+  return rc < 0 ? rc : 0;
+}
+
+/* The period of a figure: the second text of its key. */
+static const char *group_period(const struct agg_group *g) {
+  return g->key + strlen(g->key) + 1;
+}
+
+int cases_end(struct run *r) {
+  const struct agg *a = &r->cases->agg;
+  struct dahub_period p, latest = {0};
+  char id[DAHUB_PERIOD_ID_MAX];
+  uint64_t left_out = 0;
+  int have = 0, rc;
+  size_t i;
+
+  if (!r->m->cases->latest)
+    return mapped_emit_groups(r, a, NULL, NULL);
+  for (i = 0; i < a->n; i++) {
+    if (dahub_period_parse(group_period(&a->g[i]), &p) != 0)
+      continue;
+    if (!have || p.fy > latest.fy || (p.fy == latest.fy && p.n > latest.n))
+      latest = p;
+    have = 1;
+  }
+  if (!have)
+    return 0;
+  dahub_period_format(&latest, id);
+  if ((rc = mapped_emit_groups(r, a, id, &left_out)) != 0)
+    return rc;
+  if (left_out > 0)
+    mapped_warn(r, 0, 0,
+                "%" PRIu64 " figures for periods before %s were left out "
+                "(options.cases.periods is \"latest\")",
+                left_out, id);
+  return 0;
+}

@@ -1,0 +1,28 @@
+/*
+ * cases.h: the "cases" layout, one case per row, counted into figures
+ * (private to the mapped plugin).
+ */
+#ifndef MAPPED_CASES_H
+#define MAPPED_CASES_H
+
+#include <jansson.h>
+
+#include "dahub/csv.h"
+#include "dahub/error.h"
+
+#include "mapping.h"
+
+struct run;
+
+/* Checks "cases" and adds it to m. 0, or -EINVAL/-ENOMEM with err. */
+int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err);
+void cases_options_free(struct map_cases *c);
+
+/* One file: set up, header, each data row, then emit; cases_free always. */
+int cases_begin(struct run *r);
+int cases_header(struct run *r, const struct dahub_csv_row *row);
+int cases_row(struct run *r, const struct dahub_csv_row *row);
+int cases_end(struct run *r);
+void cases_free(struct run *r);
+
+#endif

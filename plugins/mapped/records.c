@@ -1,0 +1,288 @@
+/*
+ * records.c: rows that are records, not figures (see records.h).
+ *
+ * A commissioning register lists contracts: a provider, a service, a value,
+ * an end date. The board needs each contract as a whole ("which contracts
+ * end within six months?"), which observations cannot carry, so a mapping
+ * may also hand such rows to the hub as records:
+ *
+ *   "records": {
+ *     "kind": "contract",             a record kind of the vocabulary
+ *     "when": {"column": "record_type",
+ *              "in": ["contract_tcv", "safe_accommodation_lot"]},
+ *                                     (or "equals": "contract_tcv"; without
+ *                                     "when", every row)
+ *     "fields": {                     record field <- where its text comes
+ *       "provider": "provider",       a column's text, trimmed
+ *       "end_date": {"column": "end_or_extension_date", "date": true},
+ *                                     a date, written yyyy-mm-dd ("" blank)
+ *       "value_gbp": {"column": "amount_gbp", "pence": true},
+ *                                     money in whole pence ("124,864" is
+ *                                     "12486400"; "" blank)
+ *       "service_id": {"field": "service_id"}}}  the row's resolved field
+ *
+ * A row left out by a label gives no record either. A bad date or amount
+ * fails the file, naming row and column. The hub checks kind and field
+ * names against the vocabulary. A hub older than host->emit_record gets a
+ * warning, once per file, and no records.
+ */
+#include "records.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dahub/number.h"
+#include "dahub/plugin.h"
+
+#include "dates.h"
+#include "mapped.h"
+
+#define RECORD_FIELDS_MAX 32 /* the hub takes at most this many */
+
+static int record_field(struct mapping *m, struct map_record_field *f,
+                        const json_t *v, const char *path,
+                        struct dahub_error *err) {
+  static const char *const keys[] = {"column", "date", "pence", "field", NULL};
+  const json_t *date, *pence, *field;
+  char sub[MAP_PATH_MAX];
+  int rc;
+
+  f->field = MAP_NO_FIELD;
+  if (json_is_string(v))
+    return mapping_dup_string(v, path, &f->column, err);
+  if (!json_is_object(v))
+    return mapping_bad_type(err, path, "a column header or an object", v);
+  if ((rc = mapping_only_keys(v, path, keys, err)) != 0)
+    return rc;
+  date = json_object_get(v, "date");
+  pence = json_object_get(v, "pence");
+  if ((date != NULL && !json_is_boolean(date)) ||
+      (pence != NULL && !json_is_boolean(pence)))
+    return mapping_bad(err, path, "\"date\" and \"pence\" are true or false");
+  f->date = json_is_true(date);
+  f->pence = json_is_true(pence);
+  if (f->date && f->pence)
+    return mapping_bad(err, path, "a field is a date or money, not both");
+  if ((field = json_object_get(v, "field")) != NULL) {
+    if (json_object_get(v, "column") != NULL || f->date || f->pence)
+      return mapping_bad(err, path, "\"field\" stands alone");
+    if ((rc = mapping_join(sub, path, "field", err)) != 0)
+      return rc;
+    if (!json_is_string(field))
+      return mapping_bad_type(err, sub, "a field name", field);
+    return mapping_field(m, json_string_value(field), 0, sub, &f->field, err);
+  }
+  if ((rc = mapping_join(sub, path, "column", err)) != 0)
+    return rc;
+  return mapping_dup_string(json_object_get(v, "column"), sub, &f->column, err);
+}
+
+static int when(struct map_records *rec, const json_t *w,
+                struct dahub_error *err) {
+  static const char *const keys[] = {"column", "in", "equals", NULL};
+  const json_t *in = json_object_get(w, "in"),
+               *eq = json_object_get(w, "equals");
+  int rc;
+
+  if (!json_is_object(w))
+    return mapping_bad_type(err, "options.records.when", "an object", w);
+  if ((rc = mapping_only_keys(w, "options.records.when", keys, err)) != 0 ||
+      (rc = mapping_dup_string(json_object_get(w, "column"),
+                               "options.records.when.column", &rec->when_column,
+                               err)) != 0)
+    return rc;
+  if ((in == NULL) == (eq == NULL))
+    return mapping_bad(err, "options.records.when",
+                       "expected one of \"in\" or \"equals\"");
+  if (in != NULL)
+    return mapping_strings(in, "options.records.when.in", &rec->when_in,
+                           &rec->n_when, err);
+  if ((rec->when_in = calloc(1, sizeof *rec->when_in)) == NULL)
+    return mapping_nomem(err);
+  rec->n_when = 1;
+  return mapping_dup_string(eq, "options.records.when.equals", &rec->when_in[0],
+                            err);
+}
+
+int records_options(struct mapping *m, const json_t *v,
+                    struct dahub_error *err) {
+  static const char *const keys[] = {"kind", "when", "fields", NULL};
+  struct map_records *rec;
+  const json_t *fields, *fv;
+  const char *key;
+  char sub[MAP_PATH_MAX];
+  int rc;
+
+  if (!json_is_object(v))
+    return mapping_bad_type(err, "options.records", "an object", v);
+  if ((rc = mapping_only_keys(v, "options.records", keys, err)) != 0)
+    return rc;
+  if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
+    return mapping_nomem(err);
+  if ((rc = mapping_dup_string(json_object_get(v, "kind"),
+                               "options.records.kind", &rec->kind, err)) != 0)
+    return rc;
+  if (json_object_get(v, "when") != NULL &&
+      (rc = when(rec, json_object_get(v, "when"), err)) != 0)
+    return rc;
+  fields = json_object_get(v, "fields");
+  if (!json_is_object(fields) || json_object_size(fields) == 0 ||
+      json_object_size(fields) > RECORD_FIELDS_MAX)
+    return mapping_bad_type(err, "options.records.fields",
+                            "an object of 1 to 32 fields", fields);
+  if ((rec->f = calloc(json_object_size(fields), sizeof *rec->f)) == NULL)
+    return mapping_nomem(err);
+  json_object_foreach((json_t *)fields, key, fv) {
+    struct map_record_field *f = &rec->f[rec->n++];
+
+    if ((rc = mapping_join(sub, "options.records.fields", key, err)) != 0)
+      return rc;
+    if ((f->name = strdup(key)) == NULL)
+      return mapping_nomem(err);
+    if ((rc = record_field(m, f, fv, sub, err)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+void records_options_free(struct map_records *rec) {
+  size_t i;
+
+  if (rec == NULL)
+    return;
+  for (i = 0; i < rec->n; i++) {
+    free(rec->f[i].name);
+    free(rec->f[i].column);
+  }
+  free(rec->f);
+  free(rec->kind);
+  free(rec->when_column);
+  mapping_strings_free(rec->when_in, rec->n_when);
+  free(rec);
+}
+
+int records_header(struct run *r, const struct dahub_csv_row *row) {
+  const struct map_records *rec = r->m->records;
+  size_t i;
+  int rc;
+
+  r->when_col = NO_COL;
+  if (rec->when_column != NULL &&
+      (rc = mapped_find_column(r, row, rec->when_column, &r->when_col)) != 0)
+    return rc;
+  for (i = 0; i < rec->n; i++) {
+    r->record_col[i] = NO_COL;
+    if (rec->f[i].column != NULL &&
+        (rc = mapped_find_column(r, row, rec->f[i].column,
+                                 &r->record_col[i])) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* Whether this host can take records: the field is there and set. */
+static int host_takes_records(const struct dahub_host *h) {
+  return h->struct_size >=
+             offsetof(struct dahub_host, emit_record) + sizeof h->emit_record &&
+         h->emit_record != NULL;
+}
+
+/* The text of field i for this row, into *out (owned: freed by caller). */
+static int field_text(struct run *r, const struct dahub_csv_row *row,
+                      const char *const *val, size_t i, char **out) {
+  const struct map_record_field *f = &r->m->records->f[i];
+  const char *cell, *s, *e;
+  size_t len, j = r->record_col[i];
+  char buf[32];
+  int y, mo, d, rc;
+
+  if (f->column == NULL) {
+    *out = strdup(val[f->field] != NULL ? val[f->field] : "");
+    goto done;
+  }
+  cell = s = mapped_cell(r, row, j, &len);
+  e = s + len;
+  while (s < e && (*s == ' ' || *s == '\t'))
+    s++;
+  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+    e--;
+  if (f->date && e > s) {
+    rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d);
+    if (rc == -ERANGE)
+      return mapped_cell_error(r, row->line, j, f->column, "a real day", cell,
+                               "no such date");
+    if (rc != 0)
+      return mapped_cell_error(r, row->line, j, f->column,
+                               "a date such as 31/07/2025 or 2025-07-31", cell,
+                               "not a date");
+    (void)snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
+    *out = strdup(buf);
+  } else if (f->pence && e > s) {
+    struct dahub_number n;
+    int64_t v;
+
+    if (dahub_number_parse(s, (size_t)(e - s), r->m->number_flags, &n) != 0 ||
+        n.kind != DAHUB_NUM_NUMBER || n.percent || n.estimated ||
+        n.note != NULL || n.scale > 2)
+      return mapped_cell_error(r, row->line, j, f->column,
+                               "an exact amount such as 124,864", cell,
+                               "not an amount of money");
+    v = n.value;
+    for (uint8_t sc = n.scale; sc < 2; sc++)
+      if (__builtin_mul_overflow(v, 10, &v))
+        return mapped_cell_error(r, row->line, j, f->column, "a smaller amount",
+                                 cell, "amount too large");
+    (void)snprintf(buf, sizeof buf, "%" PRId64, v);
+    *out = strdup(buf);
+  } else {
+    *out = strndup(s, (size_t)(e - s));
+  }
+done:
+  if (*out == NULL)
+    return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
+  return 0;
+}
+
+int records_row(struct run *r, const struct dahub_csv_row *row,
+                const char *const *val) {
+  const struct map_records *rec = r->m->records;
+  struct dahub_dim fields[RECORD_FIELDS_MAX] = {0};
+  char *text[RECORD_FIELDS_MAX] = {NULL};
+  const char *s;
+  size_t i, len;
+  int rc = 0;
+
+  if (rec->when_column != NULL) {
+    s = mapped_cell(r, row, r->when_col, &len);
+    for (i = 0; i < rec->n_when && !mapping_same(s, len, rec->when_in[i]); i++)
+      ;
+    if (i == rec->n_when)
+      return 0;
+  }
+  if (!host_takes_records(r->host)) {
+    if (!r->records_off)
+      mapped_warn(r, row->line, 0,
+                  "this hub does not take records: %s records are left out "
+                  "(the figures are not)",
+                  rec->kind);
+    r->records_off = 1;
+    return 0;
+  }
+  for (i = 0; i < rec->n; i++) {
+    if ((rc = field_text(r, row, val, i, &text[i])) != 0)
+      goto out;
+    fields[i].name = rec->f[i].name;
+    fields[i].value = text[i];
+  }
+  if (r->host->emit_record(r->ctx, rec->kind, fields, rec->n, row->line) != 0)
+    rc = dahub_error_set(r->err, -ECANCELED, row->line, 0,
+                         "the hub stopped reading this file");
+out:
+  for (i = 0; i < rec->n; i++)
+    free(text[i]);
+  return rc;
+}

@@ -1,0 +1,336 @@
+/*
+ * test_mapped_cases.c: the cases layout (cases.c): one case per row,
+ * counted by the date that decides each count's period, by service and
+ * area with one-way breakdowns; distinct people by a pseudonymised case
+ * reference that never leaves the plugin; memory bounded.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "test_mapped_host.h"
+
+/* The sum of the figures that match (NULL matches any). */
+static int64_t total(const struct dahub_ctx *ctx, const char *measure,
+                     const char *dims) {
+  int64_t sum = 0;
+  size_t i;
+
+  for (i = 0; i < ctx->n; i++)
+    if (strcmp(ctx->obs[i].measure, measure) == 0 &&
+        (dims == NULL || strcmp(ctx->obs[i].dims, dims) == 0))
+      sum += ctx->obs[i].value;
+  return sum;
+}
+
+static void test_lwa_sample_counted_by_the_real_mapping(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char *opts = feed_options("lwa");
+  size_t len, i;
+  char *data = read_sample("lwa_case_level_extract_2024-25_Q1.csv", &len);
+  const struct got *g;
+
+  assert_int_equal(parse_bytes(ctx, opts, data, len, &err), DAHUB_OK);
+  assert_int_equal(ctx->n_warn, 0);
+  /* 28 referrals, each in one figure with no breakdown and once in each
+   * of three breakdowns; 3 closures; 24 people with a first contact. */
+  assert_int_equal(total(ctx, "referrals_received", ""), 28);
+  assert_int_equal(total(ctx, "referrals_received", NULL), 4 * 28);
+  assert_int_equal(total(ctx, "cases_closed", ""), 3);
+  assert_int_equal(total(ctx, "cases_closed", "end_reason=moved_out_of_area"),
+                   3);
+  assert_int_equal(total(ctx, "individuals_supported", ""), 24);
+  /* GP and Health Visitor are both primary health: one figure each. */
+  assert_int_equal(
+      total(ctx, "referrals_received", "referral_source=health_primary"), 9);
+  /* Outreach in Blaby: three referrals, the first on row 4 (referral_date
+   * is column 3). */
+  g = find_dims(ctx, "E07000129", "referrals_received", "FY2024-25-Q1", "");
+  assert_string_equal(g->service_id, "lwa.outreach");
+  assert_int_equal(g->value, 3);
+  assert_int_equal(g->line, 4);
+  assert_int_equal(g->col, 3);
+  assert_null(g->raw);
+  /* The blank district is X_UNKNOWN; a blank age is not_known; 17 is in
+   * 16-17 and 19 in 18-24. */
+  g = find_dims(ctx, "X_UNKNOWN", "referrals_received", "FY2024-25-Q1",
+                "age_band=16-17");
+  assert_string_equal(g->service_id, "lwa.yp_idva");
+  assert_int_equal(g->value, 2);
+  assert_int_equal(total(ctx, "referrals_received", "age_band=18-24"), 3);
+  assert_int_equal(total(ctx, "referrals_received", "risk_level=not_assessed"),
+                   4);
+  for (i = 0; i < ctx->n; i++)
+    assert_string_equal(ctx->obs[i].period, "FY2024-25-Q1");
+  /* The case references went to pseudonymise() only: no text the plugin
+   * handed over holds one. */
+  assert_int_equal(ctx->n_pseudo, 24);
+  assert_null(strstr(ctx->seen, "LWA-"));
+  assert_null(strstr(ctx->seen, "586889"));
+  free(data);
+  free(opts);
+}
+
+#define CASES                                                                  \
+  "{\"layout\": \"cases\", \"header\": {\"row\": 1},"                          \
+  " \"columns\": {\"area\": \"District\", \"dimensions\": {"                   \
+  "   \"end_reason\": \"Reason\"}},"                                           \
+  " \"fixed\": {\"service_id\": \"lwa.outreach\"},"                            \
+  " \"values\": {\"area\": {\"Blaby\": \"E07000129\", \"Melton\": "            \
+  "\"E07000133\"}, \"end_reason\": {\"Moved\": \"moved_out_of_area\", "        \
+  "\"\": \"not_known\"}},"                                                     \
+  " \"cases\": {\"reference\": \"Ref\", \"count\": ["                          \
+  "   {\"measure\": \"referrals_received\", \"date\": \"Referred\"},"          \
+  "   {\"measure\": \"cases_closed\", \"date\": \"Closed\", \"by\": "          \
+  "[\"end_reason\"]},"                                                         \
+  "   {\"measure\": \"individuals_supported\", \"date\": \"Contact\", "        \
+  "\"distinct\": true}]%s}}"
+
+#define CASES_HEADER "Ref,District,Referred,Contact,Closed,Reason\n"
+
+static void test_distinct_reference_counts_once(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER
+                              "A-1,Blaby,01/04/2024,02/04/2024,,\n"
+                              "A-1,Blaby,05/05/2024,06/05/2024,20/06/2024,\n"
+                              "B-2,Blaby,10/05/2024,,,\n"
+                              "C-3,Melton,10/05/2024,11/05/2024,,\n",
+                              &err),
+                   DAHUB_OK);
+  assert_int_equal(
+      find_dims(ctx, "E07000129", "referrals_received", NULL, "")->value, 3);
+  /* A-1 twice is one person; B-2 had no contact yet. */
+  assert_int_equal(
+      find_dims(ctx, "E07000129", "individuals_supported", NULL, "")->value, 1);
+  assert_int_equal(
+      find_dims(ctx, "E07000133", "individuals_supported", NULL, "")->value, 1);
+  /* A blank closed date: not closed. A blank reason: not_known. */
+  assert_int_equal(
+      find_dims(ctx, "E07000129", "cases_closed", NULL, "end_reason=not_known")
+          ->value,
+      1);
+  assert_int_equal(count_obs(ctx, NULL, "cases_closed", NULL, NULL), 2);
+  assert_null(strstr(ctx->seen, "A-1"));
+}
+
+static void test_no_key_means_no_distinct_count(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  ctx->no_key = 1;
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,01/04/2024,,,\n"
+                                           "A-1,Blaby,05/05/2024,06/05/2024,,"
+                                           "\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.line, 3);
+  assert_int_equal(err.col, 1);
+  assert_string_equal(err.msg, "distinct cases are counted by a keyed HMAC of "
+                               "the reference: give this feed an "
+                               "hmac_key_file");
+  assert_null(strstr(err.found, "A-1"));
+  assert_int_equal(ctx->n, 0);
+}
+
+static void test_blank_reference_is_an_error_without_text(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER " ,Blaby,01/04/2024,02/04/2024,,\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.line, 2);
+  assert_int_equal(err.col, 1);
+  assert_string_equal(err.field, "Ref");
+  assert_string_equal(err.msg,
+                      "Ref: no case reference: a distinct count needs one");
+}
+
+static void test_case_dates_and_labels_are_checked(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  assert_int_equal(
+      parse_text(ctx, json, CASES_HEADER "A-1,Blaby,31/02/2024,,,\n", &err),
+      DAHUB_FAIL);
+  assert_int_equal(err.line, 2);
+  assert_int_equal(err.col, 3);
+  assert_string_equal(err.found, "31/02/2024");
+  assert_string_equal(err.msg, "Referred: no such date");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,01/04/2024,,2 June,\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.col, 5);
+  assert_string_equal(err.msg, "Closed: not a date");
+  assert_int_equal(
+      parse_text(ctx, json, CASES_HEADER "A-1,Leics,01/04/2024,,,\n", &err),
+      DAHUB_FAIL);
+  assert_int_equal(err.col, 2);
+  assert_string_equal(err.found, "Leics");
+  assert_string_equal(err.msg, "District: no code for this area: add it to "
+                               "options.values.area, or set "
+                               "options.unknown.area to \"skip\"");
+  /* A breakdown is read only for a row that counts: no closed date, so
+   * its unknown reason does not matter. */
+  fake_reset(ctx);
+  assert_int_equal(
+      parse_text(ctx, json, CASES_HEADER "A-1,Blaby,01/04/2024,,,Gone\n", &err),
+      DAHUB_OK);
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,01/04/2024,,"
+                                           "01/05/2024,Gone\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.col, 6);
+  assert_string_equal(err.found, "Gone");
+}
+
+static void test_latest_period_only_with_a_warning(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, ", \"periods\": \"latest\"");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,15/03/2024,16/03/2024,,\n"
+                                           "B-2,Blaby,15/04/2024,,,\n",
+                              &err),
+                   DAHUB_OK);
+  assert_int_equal(ctx->n, 1);
+  assert_string_equal(ctx->obs[0].period, "FY2024-25-Q1");
+  assert_string_equal(ctx->obs[0].measure, "referrals_received");
+  assert_int_equal(ctx->obs[0].line, 3);
+  assert_int_equal(ctx->n_warn, 1);
+  assert_string_equal(ctx->warn[0].msg,
+                      "2 figures for periods before FY2024-25-Q1 were left "
+                      "out (options.cases.periods is \"latest\")");
+  fake_reset(ctx);
+  (void)snprintf(json, sizeof json, CASES, "");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,15/03/2024,16/03/2024,,\n"
+                                           "B-2,Blaby,15/04/2024,,,\n",
+                              &err),
+                   DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_string_equal(ctx->obs[0].period, "FY2023-24-Q4");
+}
+
+static void test_memory_bounds_are_errors(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)snprintf(json, sizeof json, CASES, ", \"max_groups\": 2");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,01/04/2024,,,\n"
+                                           "B-2,Melton,01/04/2024,,,\n"
+                                           "C-3,Blaby,01/07/2024,,,\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.line, 4);
+  assert_string_equal(err.msg, "more than 2 figures in one file "
+                               "(options.cases.max_groups)");
+  assert_int_equal(ctx->n, 0); /* nothing is emitted before the end */
+  (void)snprintf(json, sizeof json, CASES, ", \"max_references\": 2");
+  assert_int_equal(parse_text(ctx, json,
+                              CASES_HEADER "A-1,Blaby,01/04/2024,01/04/2024,,\n"
+                                           "A-1,Blaby,01/05/2024,01/05/2024,,\n"
+                                           "B-2,Blaby,01/04/2024,01/04/2024,,\n"
+                                           "C-3,Blaby,01/04/2024,01/04/2024,,"
+                                           "\n",
+                              &err),
+                   DAHUB_FAIL);
+  assert_int_equal(err.line, 5);
+  assert_string_equal(err.msg, "more than 2 distinct case references in one "
+                               "file (options.cases.max_references)");
+}
+
+static void test_cases_option_errors(void **state) {
+  (void)state;
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}}",
+                    "options.cases: missing: a cases layout needs it");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}, \"cases\": {\"count\": "
+                    "[{\"measure\": \"m\", \"date\": \"D\", \"distinct\": "
+                    "true}]}}",
+                    "options.cases.count[0]: a distinct count needs "
+                    "options.cases.reference");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}, \"cases\": {\"count\": "
+                    "[{\"measure\": \"m\", \"date\": \"D\", \"by\": "
+                    "[\"area\"]}]}}",
+                    "options.cases.count[0].by[0]: expected a dimension read "
+                    "from a column (options.columns.dimensions)");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}, \"columns\": "
+                    "{\"dimensions\": {\"gender\": \"Gender\"}},"
+                    " \"cases\": {\"count\": [{\"measure\": \"m\", \"date\": "
+                    "\"D\"}]}}",
+                    "options.columns.dimensions.gender: no count breaks down "
+                    "by it (add it to a count's \"by\")");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"columns\": {\"area\": \"District\"},"
+                    " \"cases\": {\"count\": [{\"measure\": \"m\", \"date\": "
+                    "\"D\"}]}}",
+                    "options.values.area: figures are added up by area, so "
+                    "list its labels here (or set options.unknown.area to "
+                    "\"keep\" when the file already writes codes)");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\", \"period\": \"FY2024-25\"},"
+                    " \"cases\": {\"count\": [{\"measure\": \"m\", \"date\": "
+                    "\"D\"}]}}",
+                    "options: a cases layout takes period from the dates it "
+                    "reads");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}, \"cases\": {\"count\": "
+                    "[{\"measure\": \"m\", \"date\": \"D\"}], "
+                    "\"max_references\": 0}}",
+                    "options.cases.max_references: expected a whole number "
+                    "from 1 to 100000000, found a number");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"fixed\": {\"area\": \"A\"}, \"cases\": {\"count\": "
+                    "[{\"measure\": \"m\", \"date\": \"D\"}], "
+                    "\"periods\": \"last\"}}",
+                    "options.cases.periods: expected \"all\" or \"latest\", "
+                    "found a string");
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_cases_option_errors),
+#define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
+      T(test_lwa_sample_counted_by_the_real_mapping),
+      T(test_distinct_reference_counts_once),
+      T(test_no_key_means_no_distinct_count),
+      T(test_blank_reference_is_an_error_without_text),
+      T(test_case_dates_and_labels_are_checked),
+      T(test_latest_period_only_with_a_warning),
+      T(test_memory_bounds_are_errors),
+#undef T
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
