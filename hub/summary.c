@@ -429,9 +429,13 @@ static int add_figure(struct build *b, const struct part *p,
   const char *sources[] = {p->source, b->all};
   const char *up = rollup(b->env, &b->str, p->area);
   const char *areas[] = {p->area, up, b->all};
+  const struct vocab_measure *m = vocab_measure(b->env->vocab, p->measure);
+  /* a percentage or an average is shown as received, never summed */
+  int n_src = m != NULL && !m->additive ? 1 : 2;
+  int n_area = m != NULL && !m->additive ? 1 : 3;
 
-  for (int s = 0; s < 2; s++)
-    for (int a = 0; a < 3; a++) {
+  for (int s = 0; s < n_src; s++)
+    for (int a = 0; a < n_area; a++) {
       struct cell *c;
 
       if (areas[a] == NULL)
@@ -462,6 +466,8 @@ static int build_cells(struct build *b) {
     for (j = i + 1; j < n && part_key_cmp(&v[i], &v[j]) == 0; j++)
       ;
     assemble(&v[i], &v[j], m != NULL && m->snapshot, b->parts.period_mask, &f);
+    if (m != NULL && !m->additive && v[i].mask != b->parts.period_mask)
+      continue; /* parts of an average do not make the period's average */
     if ((rc = add_figure(b, &v[i], &f)) != 0)
       return rc;
   }

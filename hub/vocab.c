@@ -274,11 +274,15 @@ static int load_measures(struct jsonconf *jc, struct vocab *v,
     }
     basis = jsonconf_string(jc, def, "basis", 0);
     if (basis != NULL && strcmp(basis, "flow") != 0 &&
-        strcmp(basis, "snapshot") != 0)
-      jsonconf_error(jc, id, "measures.%s.basis: expected flow or snapshot",
-                     id);
+        strcmp(basis, "snapshot") != 0 && strcmp(basis, "average") != 0)
+      jsonconf_error(
+          jc, id, "measures.%s.basis: expected flow, snapshot or average", id);
     v->measures[v->n_measures].snapshot =
         basis != NULL && strcmp(basis, "snapshot") == 0;
+    /* a percentage or an average means nothing added to another */
+    v->measures[v->n_measures].additive =
+        (basis == NULL || strcmp(basis, "average") != 0) &&
+        (enum vocab_unit)u != UNIT_PERCENT;
     v->measures[v->n_measures].id = strdup(id);
     if (v->measures[v->n_measures].id == NULL)
       return -ENOMEM;

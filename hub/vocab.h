@@ -29,6 +29,8 @@ struct vocab_measure {
   enum vocab_unit unit;
   int snapshot; /* "basis": "snapshot": a level at the period's end, so a
                    year is its last part, not the sum of its parts */
+  int additive; /* 0 for a percentage or "basis": "average": never summed
+                   over areas, partners or parts of a period */
 };
 
 /* A rate the summary computes: numerator / denominator, as a percentage. */

@@ -954,6 +954,31 @@ static void test_reported_year_wins_over_its_parts(void **state) {
   assert_null(json_object_get(fig(f, m, "p1", BLABY, NODIMS), "partial"));
 }
 
+/* A percentage or an average is shown as received, never added up over
+ * areas, partners or the parts of a year. */
+static void test_averages_and_percentages_are_never_summed(void **state) {
+  struct fx *f = *state;
+  const char *avg = "sa_average_stay_days";
+  const char *pct = "cs_single_assessments_da_pct";
+  const struct ob obs[] = {
+      {BLABY, "FY2024-25-Q1", avg, NODIMS, 90, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, "FY2024-25-Q1", avg, NODIMS, 120, DAHUB_ACTUAL, 0},
+      {RUTLAND, "FY2024-25-Q1", pct, NODIMS, 31, DAHUB_ACTUAL, 0},
+      {RUTLAND, "FY2024-25-Q2", pct, NODIMS, 34, DAHUB_ACTUAL, 0},
+  };
+
+  fx_default(f);
+  (void)fx_ingest(f, "p1", obs, 4);
+  (void)fx_summary(f, "FY2024-25-Q1");
+  assert_int_equal(value_of(f, avg, "p1", BLABY, NODIMS), 90);
+  assert_int_equal(value_of(f, avg, "p1", CHARNWOOD, NODIMS), 120);
+  assert_null(find_fig(f->doc, avg, "p1", "all", NODIMS));
+  assert_null(find_fig(f->doc, avg, "all", BLABY, NODIMS));
+  assert_null(find_fig(f->doc, avg, "p1", "E10000018", NODIMS));
+  (void)fx_summary(f, "FY2024-25-H1");
+  assert_null(find_fig(f->doc, pct, "p1", RUTLAND, NODIMS));
+}
+
 static void test_snapshot_year_is_its_last_quarter(void **state) {
   struct fx *f = *state;
   const char *bed = "sa_bedspaces_available", *open = "caseload_open_at_end";
@@ -1964,6 +1989,7 @@ int main(void) {
       T(test_year_from_halves_or_quarters),
       T(test_reported_year_wins_over_its_parts),
       T(test_snapshot_year_is_its_last_quarter),
+      T(test_averages_and_percentages_are_never_summed),
       T(test_quarter_before_a_meeting),
       T(test_change_on_previous_quarter_and_year_ago),
       T(test_no_change_when_this_quarter_is_suppressed),
