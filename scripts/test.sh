@@ -21,3 +21,7 @@ for variant in plain asan; do
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --output-on-failure -j "$jobs")
 done
+
+# Each fuzz target for a short, bounded time when clang is here (the corpora
+# were already replayed by ctest above, in both builds).
+scripts/fuzz.sh 20

@@ -47,7 +47,8 @@ struct dahub_csv {
   unsigned char in[CSV_CHUNK];
   size_t in_pos, in_end;
   int started, eof;
-  int utf8;    /* decode as UTF-8; a BOM sets it whatever the option */
+  int utf8; /* decode as UTF-8; a BOM sets it whatever the option */
+  unsigned char plain[256]; /* 1: a byte the fast path may copy as is */
   int prev_cr; /* the last byte was CR: an LF now ends nothing new */
   uint32_t line, line_byte;
   uint32_t rec_line; /* where the record being read starts */
@@ -82,6 +83,39 @@ void dahub_csv_options_init(struct dahub_csv_options *o) {
   o->max_fields = DAHUB_CSV_DEFAULT_MAX_FIELDS;
 }
 
+static int csv_put(struct dahub_csv *r, const char *s, size_t k,
+                   struct dahub_error *err);
+
+/* Bytes that are text in any state inside a cell, with nothing to check:
+ * printable ASCII and tab, but not the quote or the delimiter. */
+static void plain_table(struct dahub_csv *r) {
+  unsigned b;
+
+  for (b = 0; b < 256; b++)
+    r->plain[b] = (b >= 0x20 && b < 0x7F) || b == '\t';
+  r->plain['"'] = 0;
+  r->plain[(unsigned char)r->opt.delimiter] = 0;
+}
+
+/* Copies the run of plain bytes at in_pos, at most room of them (what the
+ * line limit leaves). Returns how many, or a negative code. */
+static ssize_t csv_plain_run(struct dahub_csv *r, size_t room,
+                             struct dahub_error *err) {
+  const unsigned char *p = r->in + r->in_pos, *e = r->in + r->in_end, *q = p;
+  int rc;
+
+  if ((size_t)(e - p) > room)
+    e = p + room;
+  while (q < e && r->plain[*q])
+    q++;
+  if (q == p)
+    return 0;
+  if ((rc = csv_put(r, (const char *)p, (size_t)(q - p), err)) != 0)
+    return rc;
+  r->in_pos += (size_t)(q - p);
+  return q - p;
+}
+
 int dahub_csv_new(const struct dahub_csv_options *opt,
                   ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
                   struct dahub_csv **out, struct dahub_error *err) {
@@ -108,6 +142,7 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
   r->arg = arg;
   r->utf8 = opt->encoding == DAHUB_CSV_UTF8;
   r->line = 1;
+  plain_table(r);
   /* Each input byte becomes at most 3 bytes (Windows-1252) or 1 (UTF-8, as
    * it is copied); a delimiter becomes a NUL; the last field adds one. */
   r->out_max = (size_t)opt->max_line_bytes * (r->utf8 ? 1 : 3) + 1;
@@ -342,6 +377,21 @@ int dahub_csv_next(struct dahub_csv *r, struct dahub_csv_row *row,
       if ((rc = csv_fill(r, err)) != 0)
         return csv_fail(r, rc);
       continue;
+    }
+    /* Inside a cell, with no character or CRLF half read: a plain run
+     * changes nothing but the counts. The byte after it, or one past the
+     * line limit, takes the slow way. */
+    if ((st == CSV_UNQUOTED || st == CSV_QUOTED || st == CSV_AFTER_QUOTE) &&
+        r->need == 0 && !r->prev_cr && raw < r->opt.max_line_bytes) {
+      ssize_t k = csv_plain_run(r, r->opt.max_line_bytes - raw, err);
+
+      if (k < 0)
+        return csv_fail(r, (int)k);
+      if (k > 0) {
+        raw += (size_t)k;
+        r->line_byte += (uint32_t)k;
+        continue;
+      }
     }
     b = r->in[r->in_pos++];
     if (b == '\n' && r->prev_cr) {

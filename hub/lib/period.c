@@ -60,7 +60,8 @@ int dahub_period_of_date(int y, int m, int d, enum dahub_period_kind kind,
   default:
     return -EINVAL;
   }
-  return out->fy >= YEAR_MIN ? 0 : -EINVAL;
+  /* the year must format and parse back: FY2999-00 would not */
+  return out->fy >= YEAR_MIN && out->fy < YEAR_MAX ? 0 : -EINVAL;
 }
 
 /* Reads exactly n digits at s; -1 if they are not all digits. */
@@ -175,7 +176,7 @@ void dahub_period_bounds(const struct dahub_period *p, char start[11],
   (void)snprintf(start, 11, "%04u-%02u-01", (unsigned)y % 10000u,
                  (unsigned)m % 100u);
   calendar_month(p->fy, last, &y, &m);
-  while (!dahub_date_valid(y, m, d))
+  while (d > 28 && !dahub_date_valid(y, m, d))
     d--;
   (void)snprintf(end, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
                  (unsigned)m % 100u, (unsigned)d % 100u);

@@ -8,7 +8,8 @@
  *   dimension name and code.
  * Memory is bounded twice over: at most max_groups figures, and at most
  * max_refs (figure, reference) pairs for distinct counts, where a
- * reference is the 32-byte HMAC of a case reference, never the reference.
+ * reference is the 32-byte HMAC of a case reference, never the reference;
+ * only a 64-bit fingerprint of each pair is kept (see agg.c).
  */
 #ifndef MAPPED_AGG_H
 #define MAPPED_AGG_H
@@ -21,21 +22,32 @@
 struct agg_key {
   char buf[AGG_KEY_MAX];
   size_t len;
-  int overflow; /* a text did not fit: the key is unusable */
+  uint64_t hash; /* of the texts so far, kept as they are added */
+  int overflow;  /* a text did not fit: the key is unusable */
 };
 
-/* Starts an empty key; appends one text (NULL as ""). */
+/* Where a key stood, to go back to: a row's figures share a prefix. */
+struct agg_mark {
+  size_t len;
+  uint64_t hash;
+  int overflow;
+};
+
+/* Starts an empty key; appends one text (NULL as ""), or one of known
+ * length (no NUL within). */
 void agg_key_start(struct agg_key *k);
 void agg_key_add(struct agg_key *k, const char *s);
+void agg_key_add_n(struct agg_key *k, const char *s, size_t len);
+void agg_key_mark(const struct agg_key *k, struct agg_mark *m);
+void agg_key_rewind(struct agg_key *k, const struct agg_mark *m);
 
 struct agg_group {
   char *key; /* owned */
   size_t len;
+  uint64_t hash; /* the key's, so growing the index rehashes nothing */
   int64_t value;
   uint32_t line, col; /* where its first part was read */
 };
-
-struct agg_ref; /* agg.c's */
 
 struct agg {
   struct agg_group *g; /* in the order first seen */
@@ -43,13 +55,13 @@ struct agg {
   uint64_t max_groups;
   size_t *slot; /* hash index: group number + 1, 0 empty */
   size_t n_slots;
-  struct agg_ref *ref; /* distinct (group, HMAC) pairs */
+  uint64_t *ref; /* fingerprints of distinct (group, HMAC) pairs, 0 empty */
   size_t n_refs, ref_slots;
   uint64_t max_refs;
 };
 
 void agg_init(struct agg *a, uint64_t max_groups, uint64_t max_refs);
-/* Frees everything, wiping the HMACs first. */
+/* Frees everything, wiping the fingerprints first. */
 void agg_close(struct agg *a);
 
 /* The group of key, made with value 0 and the given place if new. 0 with

@@ -645,6 +645,60 @@ static int target(struct mapping *m, size_t f, const json_t *v,
   return 0;
 }
 
+static void trim(const char **s, const char **e);
+static char ascii_lower(char c);
+
+/* The hash of a text as mapping_same() sees it: trimmed, ASCII case
+ * folded (FNV-1a; labels and cells are short). */
+static uint64_t folded_hash(const char *s, size_t len) {
+  const char *e = s + len;
+  uint64_t h = 14695981039346656037ull;
+
+  trim(&s, &e);
+  for (; s < e; s++) {
+    h ^= (unsigned char)ascii_lower(*s);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+/* Indexes the exact labels. Two labels the same but for case or spaces:
+ * the first wins, as the scan it replaces found it first. */
+static int label_index(struct map_labels *l) {
+  size_t n = 16, i, k, mask;
+
+  while (n < 2 * l->n)
+    n *= 2;
+  if ((l->slot = calloc(n, sizeof *l->slot)) == NULL)
+    return -ENOMEM;
+  l->n_slots = n;
+  mask = n - 1;
+  for (i = 0; i < l->n; i++) {
+    const struct map_label *lab = &l->p[i];
+    uint64_t h;
+
+    if (lab->prefix) {
+      l->any_prefix = 1;
+      continue;
+    }
+    h = folded_hash(lab->key, strlen(lab->key));
+    for (k = (size_t)h & mask; l->slot[k].label != 0; k = (k + 1) & mask)
+      if (l->slot[k].hash == h && mapping_same(lab->key, strlen(lab->key),
+                                               l->p[l->slot[k].label - 1].key))
+        break;
+    if (l->slot[k].label == 0) {
+      const char *t = lab->key, *e = t + strlen(t);
+
+      trim(&t, &e);
+      l->slot[k].hash = h;
+      l->slot[k].label = i + 1;
+      l->slot[k].text = t;
+      l->slot[k].len = (size_t)(e - t);
+    }
+  }
+  return 0;
+}
+
 /* The labels of one field in "values". */
 static int field_labels(struct mapping *m, size_t f, const json_t *obj,
                         const char *path, struct dahub_error *err) {
@@ -672,6 +726,8 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
         (rc = target(m, f, v, sub, &lab->t, err)) != 0)
       return rc;
   }
+  if ((rc = label_index(l)) != 0)
+    return mapping_nomem(err);
   m->field[f].has_values = 1;
   return 0;
 }
@@ -1162,6 +1218,7 @@ static void labels_free(struct map_labels *l) {
     free(t->reason);
   }
   free(l->p);
+  free(l->slot);
 }
 
 void mapping_free(struct mapping *m) {
@@ -1247,14 +1304,38 @@ static int starts_with(const char *cell, size_t len, const char *label) {
   return 1;
 }
 
+/* Two trimmed texts of n bytes, ASCII case ignored (mapping_same's rule). */
+static int same_folded(const char *a, const char *b, size_t n) {
+  size_t i;
+
+  for (i = 0; i < n; i++)
+    if (ascii_lower(a[i]) != ascii_lower(b[i]))
+      return 0;
+  return 1;
+}
+
 const struct map_target *mapping_label(const struct map_labels *l,
                                        const char *cell, size_t len) {
   const struct map_label *best = NULL;
   size_t i;
 
-  for (i = 0; i < l->n; i++)
-    if (!l->p[i].prefix && mapping_same(cell, len, l->p[i].key))
-      return &l->p[i].t;
+  if (l->n_slots > 0) {
+    const char *s = cell, *e = cell + len;
+    uint64_t h = folded_hash(cell, len);
+    size_t mask = l->n_slots - 1;
+
+    trim(&s, &e);
+    for (i = (size_t)h & mask; l->slot[i].label != 0; i = (i + 1) & mask)
+      if (l->slot[i].hash == h && l->slot[i].len == (size_t)(e - s) &&
+          same_folded(s, l->slot[i].text, l->slot[i].len))
+        return &l->p[l->slot[i].label - 1].t;
+    if (!l->any_prefix)
+      return NULL;
+  } else {
+    for (i = 0; i < l->n; i++)
+      if (!l->p[i].prefix && mapping_same(cell, len, l->p[i].key))
+        return &l->p[i].t;
+  }
   for (i = 0; i < l->n; i++)
     if (l->p[i].prefix && starts_with(cell, len, l->p[i].key) &&
         (best == NULL || strlen(l->p[i].key) > strlen(best->key)))

@@ -81,9 +81,23 @@ struct map_label {
   struct map_target t;
 };
 
+/* A label's place in the index of map_labels: the hash of its folded,
+ * trimmed text, and its number + 1 (0: an empty slot). */
+struct map_label_slot {
+  uint64_t hash;
+  size_t label;
+  const char *text; /* the label trimmed: within its key */
+  size_t len;
+};
+
 struct map_labels {
   struct map_label *p;
   size_t n;
+  /* The exact (non-'*') labels by folded text, built at open() and only
+   * read after, so threads share it: a lookup is one hash, not a scan. */
+  struct map_label_slot *slot;
+  size_t n_slots; /* a power of two, at least twice n; 0: no index */
+  int any_prefix; /* some label ends in '*' */
 };
 
 /* "bands": a number read into the band that holds it ("17" -> "16-17"). */

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""dahub's ingest benchmark: speed, memory, latency and idle cost.
+
+    tests/bench/run.sh [--rows N] [--big-rows N] [--quick]
+
+(run.sh builds a Release dahub and calls this with --build.) It generates
+deterministic synthetic inputs (gen.py), then on the same inputs in the same
+run measures:
+  - dahub: the real daemon ingesting a file dropped in its spool (mapped
+    plugin, label maps, periods from dates, age bands, HMAC of every case
+    reference, counting, one SQLite transaction); wall time as the daemon
+    logs it for the ingest, CPU and peak RSS of the daemon process;
+  - the plain-Python reference of the same work (reference.py);
+  - the sqlite3 CLI's .import of the raw file alone;
+  - the floor: scanning the file, and 1M HMAC-SHA256 (dahub_floor);
+checks that dahub stores the same figures as the reference, and prints the
+figures and the ratios against the targets. Then: the latency of small files
+dropped into a running daemon, and the CPU an idle daemon uses.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
+TICK = os.sysconf("SC_CLK_TCK")
+AREAS = {"Blaby": "E07000129", "Charnwood": "E07000130",
+         "Harborough": "E07000131", "Hinckley & Bosworth": "E07000132",
+         "Melton": "E07000133", "NW Leics": "E07000134",
+         "Oadby & Wigston": "E07000135", "Out of county / unknown": "X_UNKNOWN"}
+
+
+def run_measured(argv, **kw):
+    """Runs argv; returns (wall s, cpu s, peak RSS MiB)."""
+    t0 = time.monotonic()
+    p = subprocess.Popen(argv, **kw)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit("failed (%d): %s" % (p.returncode, " ".join(argv)))
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+
+
+def proc_cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def proc_hwm(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+class Daemon:
+    """A dahub installation in workdir/<name> running the real daemon."""
+
+    def __init__(self, build, work, name, settle_ms=50):
+        self.build = build
+        self.root = os.path.join(work, name)
+        shutil.rmtree(self.root, ignore_errors=True)
+        conf = os.path.join(self.root, "conf")
+        os.makedirs(os.path.join(conf, "feeds.d"))
+        shutil.copytree(os.path.join(SOURCE, "conf", "keys"),
+                        os.path.join(conf, "keys"))
+        os.chmod(os.path.join(conf, "keys", "lwa.key"), 0o600)
+        shutil.copy(os.path.join(SOURCE, "conf", "vocabulary.json"), conf)
+        shutil.copy(os.path.join(SOURCE, "conf", "feeds.d", "lwa.json"),
+                    os.path.join(conf, "feeds.d"))
+        for feed in (wide_feed(), long_feed()):
+            with open(os.path.join(conf, "feeds.d", feed["name"] + ".json"),
+                      "w") as f:
+                json.dump(feed, f)
+        self.settle_ms = settle_ms
+        with open(os.path.join(conf, "hub.json"), "w") as f:
+            json.dump({"spool_dir": "../spool", "state_dir": "../state",
+                       "plugin_dir": os.path.join(build, "plugins"),
+                       "vocabulary": "vocabulary.json",
+                       "settle_ms": settle_ms, "rescan_ms": 5000,
+                       "limits": {"max_file_bytes": 1 << 33,
+                                  "max_line_bytes": 1 << 20},
+                       "summary": {"meetings": []}}, f)
+        self.log = os.path.join(self.root, "serve.log")
+        self.proc = None
+
+    def start(self):
+        self.logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(
+            [os.path.join(self.build, "dahub"), "serve", "--config",
+             os.path.join(self.root, "conf", "hub.json")],
+            stdout=subprocess.DEVNULL, stderr=self.logf)
+        self.wait(lambda: "event=ready" in self.text(), 30, "ready")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+        self.logf.close()
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def wait(self, pred, timeout, what):
+        end = time.monotonic() + timeout
+        while not pred():
+            if time.monotonic() > end:
+                sys.exit("timed out waiting for %s; log %s" % (what, self.log))
+            time.sleep(0.001)
+
+    def spool(self, feed, sub):
+        return os.path.join(self.root, "spool", feed, sub)
+
+    def ingest(self, feed, path):
+        """Drops path (copied in first, untimed) and waits for its ingest:
+        returns (ingest ms as the daemon logs it, daemon CPU s, peak RSS)."""
+        name = os.path.basename(path)
+        part = os.path.join(self.spool(feed, "incoming"), name + ".part")
+        shutil.copyfile(path, part)
+        cpu0 = proc_cpu(self.proc.pid)
+        n0 = self.text().count("event=file_done")
+        os.rename(part, part[:-5])
+        self.wait(lambda: self.text().count("event=file_done") > n0, 600,
+                  "the ingest of " + name)
+        cpu = proc_cpu(self.proc.pid) - cpu0
+        line = [l for l in self.text().splitlines()
+                if "event=file_done" in l][-1]
+        ms = float(re.search(r" ms=([0-9.]+)", line).group(1))
+        return ms / 1000.0, cpu, proc_hwm(self.proc.pid)
+
+    def store(self):
+        return sqlite3.connect(os.path.join(self.root, "state", "dahub.sqlite"))
+
+
+def wide_feed():
+    services = {"Service %02d" % s: "bench.s%02d" % s for s in range(1, 64)}
+    return {"name": "bench_wide", "source_id": "bench", "plugin": "mapped",
+            "options": {"header": {"match": "Service"}, "layout": "wide",
+                        "columns": {"service_id": "Service",
+                                    "measure": "Measure", "period": "Period"},
+                        "values": {"service_id": services},
+                        "across": {"field": "area", "columns": AREAS}}}
+
+
+def long_feed():
+    return {"name": "bench_long", "source_id": "bench", "plugin": "mapped",
+            "options": {"header": {"row": 1}, "layout": "long",
+                        "columns": {"area": "Area", "period": "Period",
+                                    "measure": "Measure", "value": "Value"},
+                        "fixed": {"service_id": "bench.small"}}}
+
+
+def figures(db, sql):
+    return {tuple(r[:-1]): r[-1] for r in db.execute(sql)}
+
+
+def mb(path):
+    return os.path.getsize(path) / 1e6
+
+
+def row(name, wall, cpu, rss, size):
+    print("  %-34s %8.2f s %8.2f s %9.1f MiB %8.0f MB/s"
+          % (name, wall, cpu, rss, size / wall if wall > 0 else 0))
+
+
+def bench_file(args, kind, rows, path):
+    if not os.path.exists(path):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"), kind,
+                        str(rows), path + ".tmp"], check=True)
+        os.rename(path + ".tmp", path)
+    size = mb(path)
+    print("\n%s input: %d rows, %.1f MB (%s)" % (kind, rows, size, path))
+    print("  %-34s %10s %10s %13s %13s" % ("", "wall", "cpu", "peak RSS",
+                                          "throughput"))
+    d = Daemon(args.build, args.work, "dahub-" + kind)
+    d.start()
+    feed = "lwa" if kind == "cases" else "bench_wide"
+    wall, cpu, rss = d.ingest(feed, path)
+    d.stop()
+    row("dahub (daemon ingest)", wall, cpu, rss, size)
+    res = {"dahub": wall, "dahub_rss": rss}
+    ref_db = os.path.join(args.work, "reference-%s.sqlite" % kind)
+    if os.path.exists(ref_db):
+        os.unlink(ref_db)
+    ref = [sys.executable, os.path.join(HERE, "reference.py")]
+    if kind == "cases":
+        ref += [os.path.join(SOURCE, "conf", "feeds.d", "lwa.json"),
+                os.path.join(SOURCE, "conf", "keys", "lwa.key"), path, ref_db]
+    else:
+        ref += ["--wide", os.path.join(d.root, "conf", "feeds.d",
+                                       "bench_wide.json"), path, ref_db]
+    w, c, r = run_measured(ref)
+    row("Python reference (same work)", w, c, r, size)
+    res["python"] = w
+    imp_db = os.path.join(args.work, "import.sqlite")
+    if os.path.exists(imp_db):
+        os.unlink(imp_db)
+    w, c, r = run_measured(["sqlite3", imp_db, ".import --csv %s raw" % path],
+                           stderr=subprocess.DEVNULL)
+    row("sqlite3 CLI .import alone", w, c, r, size)
+    res["import"] = w
+    out = subprocess.run([os.path.join(args.build, "tests", "bench",
+                                       "dahub_floor"), path, str(rows)],
+                         capture_output=True, text=True, check=True).stdout
+    floor = float(re.search(r"floor ([0-9.]+)", out).group(1))
+    scan = float(re.search(r"scan ([0-9.]+)", out).group(1))
+    print("  %-34s %8.2f s   (scan %.2f s + 1M HMAC %.2f s)"
+          % ("floor", floor, scan, floor - scan))
+    res["floor"] = floor if kind == "cases" else scan
+    ours = figures(d.store(), "SELECT service_id, area_code, period,"
+                   " measure_id, dimensions, value FROM current_observations"
+                   " WHERE value_status = 'actual'")
+    theirs = figures(sqlite3.connect(ref_db), "SELECT * FROM figures")
+    same = ours == theirs
+    print("  stored figures: dahub %d, reference %d, %s"
+          % (len(ours), len(theirs), "identical" if same else "DIFFERENT"))
+    if not same:
+        sys.exit("dahub and the reference disagree")
+    return res
+
+
+def latency(args):
+    d = Daemon(args.build, args.work, "dahub-latency", settle_ms=100)
+    d.start()
+    done = d.spool("bench_long", "done")
+    lat = []
+    for i in range(args.drops):
+        name = "small-%04d.csv" % i
+        data = "Area,Period,Measure,Value\nE07000130,FY2024-25-Q1," \
+               "helpline_contacts,%d\n" % (i + 5)
+        part = os.path.join(d.spool("bench_long", "incoming"), name + ".part")
+        with open(part, "w") as f:
+            f.write(data)
+        t0 = time.monotonic()
+        os.rename(part, part[:-5])
+        target = os.path.join(done, name)
+        while not os.path.exists(target):
+            time.sleep(0.0005)
+        lat.append((time.monotonic() - t0) * 1000 - d.settle_ms)
+    lat.sort()
+    p50 = statistics.median(lat)
+    p99 = lat[int(len(lat) * 0.99) - 1]
+    print("\nlatency of %d small files dropped into a running daemon"
+          " (settle %d ms): p50 settle + %.0f ms, p99 settle + %.0f ms"
+          % (args.drops, d.settle_ms, p50, p99))
+    cpu0 = proc_cpu(d.proc.pid)
+    time.sleep(args.idle)
+    idle = proc_cpu(d.proc.pid) - cpu0
+    print("idle daemon: %.2f CPU seconds in %d s" % (idle, args.idle))
+    d.stop()
+    return p50, p99, idle
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--work", default="/tmp/dahub-bench")
+    ap.add_argument("--rows", type=int, default=1000000)
+    ap.add_argument("--wide-rows", type=int, default=200000)
+    ap.add_argument("--big-rows", type=int, default=0,
+                    help="also ingest a case-level file of this many rows")
+    ap.add_argument("--drops", type=int, default=200)
+    ap.add_argument("--idle", type=int, default=60)
+    args = ap.parse_args()
+    os.makedirs(args.work, exist_ok=True)
+    c = bench_file(args, "cases", args.rows,
+                   os.path.join(args.work, "cases-%d.csv" % args.rows))
+    w = bench_file(args, "wide", args.wide_rows,
+                   os.path.join(args.work, "wide-%d.csv" % args.wide_rows))
+    big = None
+    if args.big_rows:
+        big = bench_file(args, "cases", args.big_rows,
+                         os.path.join(args.work, "cases-%d.csv" % args.big_rows))
+    p50, p99, idle = latency(args)
+    print("\ntargets (ratios measured in this run):")
+
+    def check(what, ok, detail):
+        print("  [%s] %s: %s" % ("met" if ok else "MISSED", what, detail))
+
+    check("case-level: >= 15x faster than Python", c["python"] / c["dahub"] >= 15,
+          "%.1fx" % (c["python"] / c["dahub"]))
+    check("case-level: >= 3x faster than sqlite3 .import",
+          c["import"] / c["dahub"] >= 3, "%.1fx" % (c["import"] / c["dahub"]))
+    check("case-level: within 2x of the floor (scan + HMAC)",
+          c["dahub"] <= 2 * c["floor"], "%.2fx" % (c["dahub"] / c["floor"]))
+    check("wide: >= 15x faster than Python", w["python"] / w["dahub"] >= 15,
+          "%.1fx" % (w["python"] / w["dahub"]))
+    check("wide: >= 3x faster than sqlite3 .import",
+          w["import"] / w["dahub"] >= 3, "%.1fx" % (w["import"] / w["dahub"]))
+    check("peak RSS <= 32 MiB (case-level %d rows)" % args.rows,
+          c["dahub_rss"] <= 32, "%.1f MiB" % c["dahub_rss"])
+    if big:
+        check("peak RSS <= 32 MiB (case-level %d rows)" % args.big_rows,
+              big["dahub_rss"] <= 32, "%.1f MiB" % big["dahub_rss"])
+    check("peak RSS <= 32 MiB (wide)", w["dahub_rss"] <= 32,
+          "%.1f MiB" % w["dahub_rss"])
+    check("latency p50 <= settle + 50 ms", p50 <= 50, "+%.0f ms" % p50)
+    check("latency p99 <= settle + 200 ms", p99 <= 200, "+%.0f ms" % p99)
+    check("idle daemon uses no CPU beyond its timers", idle < 0.5,
+          "%.2f s in %d s" % (idle, args.idle))
+
+
+if __name__ == "__main__":
+    main()
