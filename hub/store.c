@@ -55,8 +55,9 @@ static const char *const stmt_sql[Q_COUNT] = {
     [Q_SET_HASH] = "UPDATE ingests SET sha256 = ?, stored_at = ?, "
                    "observations = ? WHERE ingest_id = ?",
     [Q_CURRENT] = "INSERT INTO current_periods(feed, period, ingest_id) "
-                  "SELECT DISTINCT feed, period, ingest_id FROM observations "
-                  "WHERE ingest_id = ? ON CONFLICT(feed, period) DO UPDATE "
+                  "SELECT feed, period, ingest_id FROM observations "
+                  "WHERE ingest_id = ? GROUP BY period ON CONFLICT(feed, "
+                  "period) DO UPDATE "
                   "SET ingest_id = excluded.ingest_id",
     [Q_RECEIPT] = "INSERT INTO receipts(feed, file_name, sha256, received_at,"
                   " outcome, ingest_id) VALUES(?,?,?,?,?,?)",
