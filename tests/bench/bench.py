@@ -216,8 +216,8 @@ def bench_file(args, kind, rows, path):
                          capture_output=True, text=True, check=True).stdout
     floor = float(re.search(r"floor ([0-9.]+)", out).group(1))
     scan = float(re.search(r"scan ([0-9.]+)", out).group(1))
-    print("  %-34s %8.2f s   (scan %.2f s + 1M HMAC %.2f s)"
-          % ("floor", floor, scan, floor - scan))
+    print("  %-34s %8.2f s   (scan %.2f s + %d HMAC %.2f s)"
+          % ("floor", floor, scan, rows, floor - scan))
     res["floor"] = floor if kind == "cases" else scan
     ours = figures(d.store(), "SELECT service_id, area_code, period,"
                    " measure_id, dimensions, value FROM current_observations"
