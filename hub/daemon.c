@@ -40,10 +40,19 @@
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS 300000
 
+/* One loaded configuration. Jobs and summary work hold a reference, so a
+ * reload can swap in a new one while files of the old one finish. */
+struct generation {
+  struct runtime *rt;
+  struct ingest_env env;
+  unsigned refs;
+};
+
 struct job {
   uv_work_t req;
   uv_timer_t retry;
   struct daemon *d;
+  struct generation *gen;
   struct ingest_feed *feed;
   char name[NAME_MAX + 1];
   int recovered; /* check the hash first: it may be our own commit */
@@ -56,11 +65,11 @@ struct job {
 
 struct daemon {
   uv_loop_t loop;
-  struct runtime *rt;
+  struct generation *gen;               /* the current configuration */
+  const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
   struct store *store;
-  struct ingest_env env;
   atomic_int stopping;
-  uv_signal_t sig_term, sig_int;
+  uv_signal_t sig_term, sig_int, sig_hup;
   uv_timer_t watchdog, grace, extend;
   int watchdog_on;
   struct spool **spools;
@@ -70,11 +79,47 @@ struct daemon {
   /* The meeting calendar: one summary job at a time. */
   uv_timer_t board_timer;
   uv_work_t board_work;
+  struct generation *board_gen; /* held while board_work runs */
   int board_busy, board_again;
   unsigned long stored, duplicates, failed, retries;
 };
 
 static void job_queue(struct job *j);
+
+static struct generation *gen_get(struct generation *g) {
+  g->refs++;
+  return g;
+}
+
+static void gen_put(struct generation *g) {
+  if (g == NULL || --g->refs > 0)
+    return;
+  runtime_free(g->rt);
+  free(g->rt);
+  free(g);
+}
+
+/* A generation for a loaded runtime (ownership moves in). NULL: no memory,
+ * and rt was freed. */
+static struct generation *gen_new(struct daemon *d, struct runtime *rt) {
+  struct generation *g = calloc(1, sizeof *g);
+
+  if (g == NULL) {
+    runtime_free(rt);
+    free(rt);
+    return NULL;
+  }
+  g->rt = rt;
+  g->refs = 1;
+  g->env =
+      (struct ingest_env){.vocab = rt->vocab,
+                          .store = d->store,
+                          .max_file_bytes = rt->conf->max_file_bytes,
+                          .max_line_bytes = (uint32_t)rt->conf->max_line_bytes,
+                          .max_errors = (uint32_t)rt->conf->max_errors,
+                          .stopping = &d->stopping};
+  return g;
+}
 static void board_soon(struct daemon *d, uint64_t ms);
 
 static void job_closed(uv_handle_t *h) {
@@ -84,6 +129,8 @@ static void job_closed(uv_handle_t *h) {
 }
 
 static void job_free(struct job *j) {
+  gen_put(j->gen);
+  j->gen = NULL;
   j->prev->next = j->next;
   j->next->prev = j->prev;
   uv_close((uv_handle_t *)&j->retry, job_closed);
@@ -92,7 +139,7 @@ static void job_free(struct job *j) {
 static void job_work(uv_work_t *req) {
   struct job *j = container_of(req, struct job, req);
 
-  ingest_run(&j->d->env, j->feed, j->name, j->recovered, &j->res);
+  ingest_run(&j->gen->env, j->feed, j->name, j->recovered, &j->res);
 }
 
 static void become_ready(struct daemon *d);
@@ -188,6 +235,7 @@ static void job_new(struct daemon *d, struct ingest_feed *f, const char *name,
     return;
   }
   j->d = d;
+  j->gen = gen_get(d->gen);
   j->feed = f;
   memcpy(j->name, name, len + 1);
   j->recovered = recovery;
@@ -214,7 +262,7 @@ static void on_recover(void *arg, struct ingest_feed *f, const char *name) {
 static void board_work(uv_work_t *req) {
   struct daemon *d = container_of(req, struct daemon, board_work);
 
-  (void)board_publish_due(d->rt, d->store, (int64_t)time(NULL));
+  (void)board_publish_due(d->board_gen->rt, d->store, (int64_t)time(NULL));
 }
 
 static void board_check(struct daemon *d);
@@ -223,11 +271,13 @@ static void board_done(uv_work_t *req, int status) {
   struct daemon *d = container_of(req, struct daemon, board_work);
   int due[CONFIG_MAX_MEETINGS];
   int64_t now = (int64_t)time(NULL);
-  int64_t next = board_due(&d->rt->conf->summary, now, due);
+  int64_t next = board_due(&d->gen->rt->conf->summary, now, due);
   uint64_t ms = BOARD_RECHECK_MS;
 
   (void)status;
   d->board_busy = 0;
+  gen_put(d->board_gen);
+  d->board_gen = NULL;
   if (atomic_load(&d->stopping))
     return;
   if (d->board_again) {
@@ -237,7 +287,7 @@ static void board_done(uv_work_t *req, int status) {
   }
   if (next != INT64_MAX && (uint64_t)(next - now) * 1000 < ms)
     ms = (uint64_t)(next - now) * 1000 + 1000;
-  if (d->rt->conf->summary.n_meetings > 0)
+  if (d->gen->rt->conf->summary.n_meetings > 0)
     board_soon(d, ms);
 }
 
@@ -248,11 +298,15 @@ static void board_check(struct daemon *d) {
     d->board_again = 1;
     return;
   }
+  d->board_gen = gen_get(d->gen);
   rc = uv_queue_work(&d->loop, &d->board_work, board_work, board_done);
-  if (rc == 0)
+  if (rc == 0) {
     d->board_busy = 1;
-  else
+  } else {
+    gen_put(d->board_gen);
+    d->board_gen = NULL;
     log_event(LOG_ERR, "summary_queue_failed", "error=%s", uv_err_name(rc));
+  }
 }
 
 static void on_board_timer(uv_timer_t *t) {
@@ -261,7 +315,7 @@ static void on_board_timer(uv_timer_t *t) {
 
 /* Looks at the calendar in ms, or sooner if already planned sooner. */
 static void board_soon(struct daemon *d, uint64_t ms) {
-  if (d->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping))
+  if (d->gen->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping))
     return;
   if (uv_is_active((uv_handle_t *)&d->board_timer) &&
       uv_timer_get_due_in(&d->board_timer) <= ms)
@@ -280,24 +334,111 @@ static void on_watchdog(uv_timer_t *t) {
   (void)sd_notify(0, "WATCHDOG=1");
 }
 
+/* Watches the spool of every feed of the current generation. */
+static void start_spools(struct daemon *d) {
+  const struct runtime *rt = d->gen->rt;
+
+  free(d->spools);
+  d->spools = calloc(rt->n_feeds + 1, sizeof *d->spools);
+  if (d->spools == NULL) {
+    log_event(LOG_ERR, "spool_failed", "reason=\"out of memory\"");
+    return;
+  }
+  for (size_t i = 0; i < rt->n_feeds; i++) {
+    int rc = spool_start(&d->loop, &rt->feeds[i], rt->conf->settle_ms,
+                         rt->conf->rescan_ms, on_claim, d, &d->spools[i]);
+    if (rc != 0)
+      log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
+                rt->feeds[i].conf->name, uv_err_name(rc));
+  }
+}
+
+static void stop_spools(struct daemon *d) {
+  for (size_t i = 0; d->spools != NULL && d->spools[i] != NULL; i++)
+    spool_stop(d->spools[i]); /* frees itself once its handles close */
+  free(d->spools);
+  d->spools = NULL;
+}
+
 static void become_ready(struct daemon *d) {
-  size_t n = d->rt->n_feeds;
+  const struct runtime *rt = d->gen->rt;
 
   if (d->ready || atomic_load(&d->stopping))
     return;
   d->ready = 1;
   (void)uv_timer_stop(&d->extend);
-  for (size_t i = 0; i < n; i++) {
-    int rc = spool_start(&d->loop, &d->rt->feeds[i], d->rt->conf->settle_ms,
-                         d->rt->conf->rescan_ms, on_claim, d, &d->spools[i]);
-    if (rc != 0)
-      log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
-                d->rt->feeds[i].conf->name, uv_err_name(rc));
-  }
+  start_spools(d);
   (void)sd_notify(0, "READY=1\nSTATUS=Watching spool folders");
-  log_event(LOG_INFO, "ready", "feeds=%zu meetings=%zu pid=%ld", n,
-            d->rt->conf->summary.n_meetings, (long)getpid());
+  log_event(LOG_INFO, "ready", "feeds=%zu meetings=%zu pid=%ld", rt->n_feeds,
+            rt->conf->summary.n_meetings, (long)getpid());
   board_soon(d, 0);
+}
+
+static void log_reload_error(const char *msg, void *arg) {
+  char q[600];
+
+  (void)arg;
+  log_event(LOG_ERR, "reload_error", "detail=%s", log_quote(q, sizeof q, msg));
+}
+
+/* SIGHUP: the configuration is loaded and checked whole; only then are the
+ * spools moved over to it. Files already claimed finish with the
+ * configuration they started with (their generation stays alive until
+ * they are done). Anything wrong: the running configuration stays. */
+static void reload(struct daemon *d) {
+  struct runtime *rt = calloc(1, sizeof *rt);
+  const struct config *old = d->gen->rt->conf;
+  struct errlist errs = {0};
+  struct generation *g;
+  struct dahub_error e = {0};
+  int rc;
+
+  (void)sd_notify(0, "RELOADING=1");
+  rc = rt == NULL ? -ENOMEM
+                  : runtime_load(rt, d->config_path, d->plugin_dir, &errs);
+  errlist_each(&errs, log_reload_error, NULL);
+  errlist_clear(&errs);
+  if (rc == 0 && (strcmp(rt->conf->spool_dir, old->spool_dir) != 0 ||
+                  strcmp(rt->conf->state_dir, old->state_dir) != 0)) {
+    log_event(LOG_ERR, "reload_error",
+              "detail=\"spool_dir and state_dir change only on restart\"");
+    rc = -EINVAL;
+  }
+  for (size_t i = 0; rc == 0 && i < rt->n_feeds; i++)
+    if ((rc = spool_prepare(&rt->feeds[i], rt->conf->spool_dir, &e)) != 0)
+      log_event(LOG_ERR, "reload_error", "feed=%s detail=%s",
+                rt->feeds[i].conf->name, log_quote((char[300]){0}, 300, e.msg));
+  if (rc != 0) {
+    if (rt != NULL)
+      runtime_free(rt);
+    free(rt);
+    log_event(LOG_ERR, "reload_refused",
+              "detail=\"the running configuration stays\"");
+    (void)sd_notify(0, "READY=1");
+    return;
+  }
+  if ((g = gen_new(d, rt)) == NULL) {
+    log_event(LOG_ERR, "reload_refused", "detail=\"out of memory\"");
+    (void)sd_notify(0, "READY=1");
+    return;
+  }
+  stop_spools(d);
+  gen_put(d->gen);
+  d->gen = g;
+  if (d->ready)
+    start_spools(d);
+  (void)sd_notify(0, "READY=1");
+  log_event(LOG_NOTICE, "reloaded", "feeds=%zu meetings=%zu", g->rt->n_feeds,
+            g->rt->conf->summary.n_meetings);
+  board_soon(d, 0);
+}
+
+static void on_hup(uv_signal_t *s, int signum) {
+  struct daemon *d = s->data;
+
+  (void)signum;
+  if (!atomic_load(&d->stopping))
+    reload(d);
 }
 
 static void on_grace(uv_timer_t *t) {
@@ -315,16 +456,14 @@ static void on_signal(uv_signal_t *s, int signum) {
     return;
   (void)sd_notify(0, "STOPPING=1");
   log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
-  for (size_t i = 0; i < d->rt->n_feeds; i++) {
-    spool_stop(d->spools[i]);
-    d->spools[i] = NULL;
-  }
+  stop_spools(d);
   uv_close((uv_handle_t *)&d->board_timer, NULL);
   uv_close((uv_handle_t *)&d->extend, NULL);
   if (d->board_busy)
     (void)uv_cancel((uv_req_t *)&d->board_work);
   uv_close((uv_handle_t *)&d->sig_term, NULL);
   uv_close((uv_handle_t *)&d->sig_int, NULL);
+  uv_close((uv_handle_t *)&d->sig_hup, NULL);
   if (d->watchdog_on)
     uv_close((uv_handle_t *)&d->watchdog, NULL);
   for (struct job *j = d->jobs.next, *n; j != &d->jobs; j = n) {
@@ -335,19 +474,21 @@ static void on_signal(uv_signal_t *s, int signum) {
       job_free(j); /* waiting for a retry: its file stays in work/ */
   }
   /* unref: the grace timer alone must not keep the loop alive */
-  if (uv_timer_start(&d->grace, on_grace, d->rt->conf->shutdown_grace_ms, 0) ==
-      0)
+  if (uv_timer_start(&d->grace, on_grace, d->gen->rt->conf->shutdown_grace_ms,
+                     0) == 0)
     uv_unref((uv_handle_t *)&d->grace);
 }
 
 static int start_signals(struct daemon *d) {
   int rc;
 
-  d->sig_term.data = d->sig_int.data = d;
+  d->sig_term.data = d->sig_int.data = d->sig_hup.data = d;
   if ((rc = uv_signal_init(&d->loop, &d->sig_term)) != 0 ||
       (rc = uv_signal_init(&d->loop, &d->sig_int)) != 0 ||
+      (rc = uv_signal_init(&d->loop, &d->sig_hup)) != 0 ||
       (rc = uv_signal_start(&d->sig_term, on_signal, SIGTERM)) != 0 ||
-      (rc = uv_signal_start(&d->sig_int, on_signal, SIGINT)) != 0)
+      (rc = uv_signal_start(&d->sig_int, on_signal, SIGINT)) != 0 ||
+      (rc = uv_signal_start(&d->sig_hup, on_hup, SIGHUP)) != 0)
     return rc;
   return 0;
 }
@@ -369,17 +510,16 @@ static void close_walk(uv_handle_t *h, void *arg) {
 }
 
 /* Opens the store in the state folder; errors are for the journal. */
-static int open_store(struct daemon *d) {
+static int open_store(struct daemon *d, const char *state_dir) {
   char path[PATH_MAX];
   struct dahub_error e = {0};
   int rc;
 
-  if ((rc = fs_mkdirs(d->rt->conf->state_dir, 0750)) != 0) {
+  if ((rc = fs_mkdirs(state_dir, 0750)) != 0) {
     log_event(LOG_ERR, "state_dir_failed", "error=%s", strerror(-rc));
     return rc;
   }
-  if ((rc = fs_join(path, sizeof path, d->rt->conf->state_dir,
-                    "dahub.sqlite")) != 0 ||
+  if ((rc = fs_join(path, sizeof path, state_dir, "dahub.sqlite")) != 0 ||
       (rc = store_open(path, &d->store, &e)) != 0) {
     log_event(LOG_ERR, "store_failed", "error=%s",
               log_quote((char[300]){0}, 300, e.msg));
@@ -388,35 +528,37 @@ static int open_store(struct daemon *d) {
   return 0;
 }
 
-int daemon_serve(struct runtime *rt) {
+int daemon_serve(struct runtime *rt, const char *config_path,
+                 const char *plugin_dir) {
   struct daemon *d = calloc(1, sizeof *d);
   struct dahub_error e = {0};
   int rc;
 
-  if (d == NULL)
+  if (d == NULL) {
+    runtime_free(rt);
+    free(rt);
     return -ENOMEM;
-  d->rt = rt;
-  d->jobs.next = d->jobs.prev = &d->jobs;
-  d->spools = calloc(rt->n_feeds + 1, sizeof *d->spools);
-  if (d->spools == NULL) {
-    rc = -ENOMEM;
-    goto out;
   }
+  d->config_path = config_path;
+  d->plugin_dir = plugin_dir;
+  d->jobs.next = d->jobs.prev = &d->jobs;
   for (size_t i = 0; i < rt->n_feeds; i++)
     if ((rc = spool_prepare(&rt->feeds[i], rt->conf->spool_dir, &e)) != 0) {
       log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
                 rt->feeds[i].conf->name, log_quote((char[300]){0}, 300, e.msg));
+      runtime_free(rt);
+      free(rt);
       goto out;
     }
-  if ((rc = open_store(d)) != 0)
+  if ((rc = open_store(d, rt->conf->state_dir)) != 0) {
+    runtime_free(rt);
+    free(rt);
     goto out;
-  d->env =
-      (struct ingest_env){.vocab = rt->vocab,
-                          .store = d->store,
-                          .max_file_bytes = rt->conf->max_file_bytes,
-                          .max_line_bytes = (uint32_t)rt->conf->max_line_bytes,
-                          .max_errors = (uint32_t)rt->conf->max_errors,
-                          .stopping = &d->stopping};
+  }
+  if ((d->gen = gen_new(d, rt)) == NULL) { /* rt is freed */
+    rc = -ENOMEM;
+    goto out;
+  }
   srandom((unsigned)getpid());
   if ((rc = uv_loop_init(&d->loop)) != 0)
     goto out;
@@ -439,8 +581,9 @@ int daemon_serve(struct runtime *rt) {
     (void)sd_notify(0, "EXTEND_TIMEOUT_USEC=" EXTEND_USEC);
     if (uv_timer_start(&d->extend, on_extend, EXTEND_MS, EXTEND_MS) != 0)
       log_event(LOG_WARNING, "extend_timer_failed", NULL);
-  } else
+  } else {
     become_ready(d);
+  }
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",
             "stored=%lu duplicates=%lu failed=%lu retries=%lu", d->stored,
@@ -452,6 +595,7 @@ loop_out:
   if (uv_loop_close(&d->loop) != 0)
     log_event(LOG_WARNING, "loop_not_empty", NULL);
 out:
+  gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   free(d->spools);
   free(d);

@@ -6,8 +6,11 @@
 
 #include "runtime.h"
 
-/* Runs until SIGTERM or SIGINT. 0 on a clean stop, negative when the
- * daemon could not start (the reason is logged). */
-int daemon_serve(struct runtime *rt);
+/* Runs until SIGTERM or SIGINT; SIGHUP loads config_path again (with
+ * plugin_dir, may be NULL) and swaps it in only if it is whole. rt (heap,
+ * loaded) becomes the daemon's, freed by it. 0 on a clean stop, negative
+ * when the daemon could not start (the reason is logged). */
+int daemon_serve(struct runtime *rt, const char *config_path,
+                 const char *plugin_dir);
 
 #endif

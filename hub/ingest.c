@@ -522,6 +522,15 @@ static void settle(struct dahub_ctx *ctx, const char *name,
   }
 }
 
+/* What every run reports, whatever its outcome. */
+static void ctx_result(const struct dahub_ctx *ctx, struct ingest_result *r) {
+  r->bytes = ctx->bytes;
+  r->errors = ctx->n_errors;
+  r->warnings = ctx->n_warnings;
+  if (ctx->n_errors > 0)
+    r->first = ctx->errors[0];
+}
+
 void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
                 const char *name, int recovered, struct ingest_result *r) {
   struct dahub_ctx ctx;
@@ -600,11 +609,7 @@ settle:
     r->observations = ctx.n_obs;
   settle(&ctx, name, r, &dup);
 out:
-  r->bytes = ctx.bytes;
-  r->errors = ctx.n_errors;
-  r->warnings = ctx.n_warnings;
-  if (ctx.n_errors > 0)
-    r->first = ctx.errors[0];
+  ctx_result(&ctx, r);
   r->ms = now_ms() - t0;
   log_result(f, name, r);
   ctx_close(&ctx);
@@ -630,10 +635,6 @@ void ingest_try(const struct ingest_env *env, const struct ingest_feed *f,
   hex_digest(&ctx, r->sha256);
   r->observations = ctx.n_obs;
 out:
-  r->bytes = ctx.bytes;
-  r->errors = ctx.n_errors;
-  r->warnings = ctx.n_warnings;
-  if (ctx.n_errors > 0)
-    r->first = ctx.errors[0];
+  ctx_result(&ctx, r);
   ctx_close(&ctx);
 }

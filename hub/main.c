@@ -220,13 +220,18 @@ out:
 }
 
 static int cmd_serve(const struct args *a) {
-  struct runtime rt;
-  int rc = load(&rt, a);
+  struct runtime *rt = calloc(1, sizeof *rt);
+  int rc;
 
-  if (rc == 0)
-    rc = daemon_serve(&rt);
-  runtime_free(&rt);
-  return rc == 0 ? 0 : 1;
+  if (rt == NULL)
+    return 1;
+  if ((rc = load(rt, a)) != 0) {
+    runtime_free(rt);
+    free(rt);
+    return 1;
+  }
+  /* the daemon owns rt from here, and loads the config again on SIGHUP */
+  return daemon_serve(rt, a->config, a->plugin_dir) == 0 ? 0 : 1;
 }
 
 static int cmd_report(const struct args *a) {
