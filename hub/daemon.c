@@ -19,6 +19,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -560,6 +561,9 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto out;
   }
   srandom((unsigned)getpid());
+  /* A full disk or a file size limit must fail a write (EFBIG: the store
+   * answers retry), not kill the daemon with SIGXFSZ mid-transaction. */
+  (void)signal(SIGXFSZ, SIG_IGN);
   if ((rc = uv_loop_init(&d->loop)) != 0)
     goto out;
   if ((rc = uv_timer_init(&d->loop, &d->grace)) != 0 ||

@@ -45,6 +45,7 @@ struct dahub_ctx {
   int read_error; /* a read() failure, or 0 */
   int in_txn;     /* a store transaction is open */
   uint64_t n_obs;
+  uint64_t n_records;
   struct dahub_error *errors; /* up to env->max_errors */
   unsigned n_errors;
   struct dahub_error *warnings; /* up to MAX_WARNINGS */
@@ -200,6 +201,8 @@ static int hub_emit_record(struct dahub_ctx *ctx, const char *kind,
   } else if (ctx->env->on_record != NULL) {
     ctx->env->on_record(ctx->env->arg, kind, text, line);
   }
+  if (rc == 0 && text != NULL && ctx->n_errors == 0)
+    ctx->n_records++;
   free(text);
   json_decref(obj);
   return rc;
@@ -437,6 +440,18 @@ static enum ingest_outcome decide(struct dahub_ctx *ctx,
     return INGEST_RETRY;
   if (ctx->n_errors > 0 || out != DAHUB_OK)
     return INGEST_FAILED;
+  if (ctx->n_obs == 0 && ctx->n_records == 0) {
+    /* an empty file, a header alone: most likely a wrong export, and
+     * storing it would make the feed look reported */
+    struct dahub_error e = {0};
+
+    (void)dahub_error_set(&e, -ENODATA, 0, 0,
+                          "the file holds no figures (empty, or a header "
+                          "without rows)");
+    dahub_error_detail(&e, "file", "rows of figures", "none");
+    record_error(ctx, &e);
+    return INGEST_FAILED;
+  }
   return INGEST_STORED;
 }
 
