@@ -477,7 +477,8 @@ static void log_result(const struct ingest_feed *f, const char *name,
     log_event(LOG_WARNING, "file_failed",
               "feed=%s file=%s errors=%u line=%u col=%u field=%s",
               f->conf->name, q, r->errors, r->first.line, r->first.col,
-              r->first.field[0] ? r->first.field : "-");
+              log_quote((char[160]){0}, 160,
+                        r->first.field[0] ? r->first.field : "-"));
     break;
   case INGEST_RETRY:
     log_event(LOG_WARNING, "file_retry", "feed=%s file=%s reason=%s",

@@ -184,6 +184,13 @@ static int store_code(int rc) {
 
 static int fail(struct store *st, int rc, const char *what,
                 struct dahub_error *err) {
+  int sys = sqlite3_system_errno(st->db);
+
+  /* "disk I/O error" alone hides a full disk (ENOSPC) or a size limit
+   * (EFBIG): say which when the OS told SQLite */
+  if ((rc & 0xff) == SQLITE_IOERR && sys != 0)
+    return dahub_error_set(err, store_code(rc), 0, 0, "store: %s: %s (%s)",
+                           what, sqlite3_errmsg(st->db), strerror(sys));
   return dahub_error_set(err, store_code(rc), 0, 0, "store: %s: %s", what,
                          sqlite3_errmsg(st->db));
 }
