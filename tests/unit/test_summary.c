@@ -30,6 +30,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include "fixture.h"
 #include <jansson.h>
 
 #include "config.h"
@@ -77,23 +79,12 @@ struct fx {
   char *text;  /* doc dumped compact */
 };
 
-static const char *source_dir(void) {
-  const char *s = getenv("DAHUB_SOURCE_DIR");
-
-  return s != NULL ? s : DAHUB_SOURCE_DIR_DEFAULT;
-}
-
 static int remove_entry(const char *path, const struct stat *sb, int flag,
                         struct FTW *ftw) {
   (void)sb;
   (void)flag;
   (void)ftw;
   return remove(path);
-}
-
-static void print_errline(const char *msg, void *arg) {
-  (void)arg;
-  print_message("%s\n", msg);
 }
 
 static int64_t at(const char *iso) {
@@ -114,7 +105,6 @@ static void write_file(const char *path, const char *text) {
 
 static int setup(void **state) {
   struct fx *f = calloc(1, sizeof *f);
-  struct errlist errs = {0};
   char path[512];
   struct dahub_error err = {0};
 
@@ -132,13 +122,8 @@ static int setup(void **state) {
     print_message("store: %s\n", err.msg);
     return -1;
   }
-  (void)snprintf(path, sizeof path, "%s/conf/vocabulary.json", source_dir());
-  if (vocab_load(path, &f->vocab, &errs) != 0) {
-    errlist_each(&errs, print_errline, NULL);
-    errlist_clear(&errs);
+  if (fixture_load_vocab(&f->vocab) != 0)
     return -1;
-  }
-  errlist_clear(&errs);
   f->now = at("2026-01-15T12:00:00Z");
   return 0;
 }
@@ -173,7 +158,7 @@ static void fx_config(struct fx *f, const char *summary,
                  "{\n  \"spool_dir\": \"spool\",\n  \"state_dir\": "
                  "\"state\",\n  \"vocabulary\": \"%s/conf/vocabulary.json\",\n"
                  "  \"summary\": %s\n}\n",
-                 source_dir(), summary);
+                 fixture_source_dir(), summary);
   (void)snprintf(path, sizeof path, "%s/hub.json", f->dir);
   write_file(path, text);
   for (size_t i = 0; i < n_feeds; i++) {
@@ -198,7 +183,7 @@ static void fx_config(struct fx *f, const char *summary,
   f->conf = NULL;
   (void)snprintf(path, sizeof path, "%s/hub.json", f->dir);
   if (config_load(path, "/nonexistent-plugins", &f->conf, &errs) != 0) {
-    errlist_each(&errs, print_errline, NULL);
+    errlist_each(&errs, fixture_print_error, NULL);
     errlist_clear(&errs);
     fail_msg("the test's config does not load");
   }

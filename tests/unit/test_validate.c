@@ -19,30 +19,14 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "validate.h"
 
-static const char *source_dir(void) {
-  const char *s = getenv("DAHUB_SOURCE_DIR");
-
-  return s != NULL ? s : DAHUB_SOURCE_DIR_DEFAULT;
-}
-
-static void print_one(const char *msg, void *arg) {
-  (void)arg;
-  print_message("  %s\n", msg);
-}
-
 static int setup(void **state) {
-  char path[1024];
-  struct errlist errs = {0};
   struct vocab *v;
-  int rc;
 
-  (void)snprintf(path, sizeof path, "%s/conf/vocabulary.json", source_dir());
-  rc = vocab_load(path, &v, &errs);
-  errlist_each(&errs, print_one, NULL);
-  errlist_clear(&errs);
-  if (rc != 0)
+  if (fixture_load_vocab(&v) != 0)
     return -1;
   *state = v;
   return 0;

@@ -19,30 +19,14 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "vocab.h"
 
-static const char *source_dir(void) {
-  const char *s = getenv("DAHUB_SOURCE_DIR");
-
-  return s != NULL ? s : DAHUB_SOURCE_DIR_DEFAULT;
-}
-
-static void print_one(const char *msg, void *arg) {
-  (void)arg;
-  print_message("  %s\n", msg);
-}
-
 static int setup_real(void **state) {
-  char path[1024];
-  struct errlist errs = {0};
   struct vocab *v;
-  int rc;
 
-  (void)snprintf(path, sizeof path, "%s/conf/vocabulary.json", source_dir());
-  rc = vocab_load(path, &v, &errs);
-  errlist_each(&errs, print_one, NULL);
-  errlist_clear(&errs);
-  if (rc != 0)
+  if (fixture_load_vocab(&v) != 0)
     return -1;
   *state = v;
   return 0;
@@ -256,7 +240,7 @@ static void expect_error_part(struct tmpvocab *t, const char *part) {
 
   errlist_each(&t->errs, find_part, &s);
   if (!s.found) {
-    errlist_each(&t->errs, print_one, NULL);
+    errlist_each(&t->errs, fixture_print_error, NULL);
     fail_msg("no error containing \"%s\"", part);
   }
 }
