@@ -314,13 +314,18 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s) {
 }
 
 /* Steps q once, expecting no row; resets it; 0 or a code with err. */
+/* Makes a prepared statement ready for its next use. */
+static void stmt_release(sqlite3_stmt *q) {
+  (void)sqlite3_reset(q);
+  (void)sqlite3_clear_bindings(q);
+}
+
 static int step_done(struct store *st, sqlite3_stmt *q, const char *what,
                      struct dahub_error *err) {
   int rc = sqlite3_step(q);
 
   rc = rc == SQLITE_DONE ? 0 : fail(st, rc, what, err);
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   return rc;
 }
 
@@ -407,8 +412,7 @@ static int find_hash(struct store *st, const char *feed, const char *sha256,
   } else {
     rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "find hash", err);
   }
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   return rc;
 }
 
@@ -533,16 +537,15 @@ int store_each_current(struct store *st, const char *prefix,
   }
   rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read observations", err);
 out:
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }
 
 int store_each_delivery(struct store *st, const char *prefix,
                         int (*fn)(void *arg, const char *feed,
-                                  const char *period, int64_t ingests,
-                                  const char *last_stored),
+                                  const char *period, int64_t ingest_id,
+                                  const char *stored_at),
                         void *arg, struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_EACH_DELIVERY];
   int rc;
@@ -559,8 +562,7 @@ int store_each_delivery(struct store *st, const char *prefix,
   }
   rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read deliveries", err);
 out:
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }
@@ -582,8 +584,7 @@ int store_summary_latest(struct store *st, const char *period,
   } else {
     rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read summaries", err);
   }
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }
@@ -642,8 +643,7 @@ int store_each_record(struct store *st, const char *kind,
   }
   rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read records", err);
 out:
-  (void)sqlite3_reset(q);
-  (void)sqlite3_clear_bindings(q);
+  stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }
