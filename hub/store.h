@@ -16,7 +16,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -51,6 +51,10 @@ struct store_match {
 
 /* Opens (creating and migrating) the store at path. OUT: store_close(). */
 int store_open(const char *path, struct store **out, struct dahub_error *err);
+/* As store_open, migrating no further than schema version latest (for the
+ * tests of migrations). */
+int store_open_version(const char *path, int latest, struct store **out,
+                       struct dahub_error *err);
 void store_close(struct store *st);
 
 int store_ingest_begin(struct store *st, const struct store_ingest *in,

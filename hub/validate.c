@@ -98,10 +98,8 @@ static int check_number(const struct dahub_obs *o, enum vocab_unit unit,
                         struct store_obs *s, struct dahub_error *err) {
   int64_t value = o->value;
   int scale = o->scale;
-  char found[32];
+  const char *found = o->raw != NULL ? o->raw : "(a number)";
 
-  (void)snprintf(found, sizeof found, "%s",
-                 o->raw != NULL ? o->raw : "(a number)");
   if (scale > 18)
     return bad(o, err, "value", "at most 18 decimal places", found,
                "too many decimal places");
