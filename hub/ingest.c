@@ -41,7 +41,9 @@ struct dahub_ctx {
   int fd;
   EVP_MD_CTX *sha;
   uint64_t bytes;
-  int stop;       /* why the hub asked the plugin to stop, or 0 */
+  /* Why the hub asked the plugin to stop, or 0. Atomic: read() may run on
+   * a thread of the plugin's while emit() runs on the worker thread. */
+  atomic_int stop;
   int read_error; /* a read() failure, or 0 */
   int in_txn;     /* a store transaction is open */
   uint64_t n_obs;

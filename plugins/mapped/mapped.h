@@ -22,6 +22,7 @@
 struct agg;
 struct cases_run;
 struct total_range;
+struct memo;
 
 /* What one parse() knows about its file; the mapping itself is shared. */
 struct run {
@@ -47,6 +48,8 @@ struct run {
   size_t *record_col;               /* ... and each field's column */
   int records_off;                  /* the host takes no records: warned */
   struct cases_run *cases;          /* the cases layout's counts */
+  struct memo *memo;                /* recent texts of each field: mapped.c */
+  int can_skip[MAP_MAX_FIELDS];     /* a label of the field leaves rows out */
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
   char year[DAHUB_PERIOD_ID_MAX];   /* a financial year read from one */
   char noted[DAHUB_PERIOD_ID_MAX];  /* the period an observation gets */

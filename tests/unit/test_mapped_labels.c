@@ -325,6 +325,80 @@ static void test_bands_put_a_number_in_its_band(void **state) {
                                "cell");
 }
 
+/* Each field remembers its recent texts (mapped.c): many labels, texts
+ * that share their first and last eight bytes and length (the same memo
+ * slot), case and spaces as partners vary them, a text too long to be
+ * remembered, and bands, must each resolve as if looked up afresh. */
+#define ROWS 500 /* within the fake host's MAX_OBS; 151 texts, 3 spellings */
+static void test_remembered_labels_resolve_like_fresh_ones(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  size_t cap = 1 << 16, used = 0, row, n = 0;
+  char *json = malloc(cap), *csv = malloc(cap * 4), label[64];
+  int i;
+
+  assert_non_null(json);
+  assert_non_null(csv);
+  used += (size_t)snprintf(
+      json + used, cap - used,
+      "{\"layout\": \"long\", \"header\": {\"row\": 1},"
+      " \"fixed\": {\"measure\": \"m\", \"period\": \"FY2024-25-Q1\"},"
+      " \"columns\": {\"area\": \"Area\", \"value\": \"Count\","
+      "  \"dimensions\": {\"age_band\": {\"column\": \"Age\","
+      "   \"bands\": [\"0-15\", \"16-17\", \"18-64\", \"65+\"]}}},"
+      " \"values\": {\"area\": {");
+  for (i = 0; i < 150; i++)
+    used += (size_t)snprintf(json + used, cap - used,
+                             "%s\"Place %04d middle end\": \"code_%d\"",
+                             i ? ", " : "", i, i);
+  used += (size_t)snprintf(json + used, cap - used,
+                           ", \"A place whose name is longer than thirty "
+                           "bytes\": \"code_long\"}}}");
+  assert_true(used < cap);
+  used = (size_t)snprintf(csv, cap * 4, "Area,Count,Age\n");
+  for (row = 0; row < ROWS; row++) {
+    i = (int)((row * 37) % 151);
+    if (i == 150)
+      (void)snprintf(label, sizeof label,
+                     "a place whose name is longer than thirty bytes");
+    else
+      (void)snprintf(label, sizeof label,
+                     row % 3 == 0   ? "Place %04d middle end"
+                     : row % 3 == 1 ? " place %04d MIDDLE end "
+                                    : "PLACE %04d middle END",
+                     i);
+    used += (size_t)snprintf(csv + used, cap * 4 - used, "%s,%zu,%zu\n", label,
+                             row, (row * 7) % 90);
+  }
+  assert_true(used < cap * 4);
+  assert_int_equal(parse_text(ctx, json, csv, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, ROWS);
+  for (row = 0; row < ROWS; row++) {
+    const struct got *g = &ctx->obs[row];
+    size_t age = (row * 7) % 90;
+    char want[32];
+
+    i = (int)((row * 37) % 151);
+    if (i == 150)
+      (void)snprintf(want, sizeof want, "code_long");
+    else
+      (void)snprintf(want, sizeof want, "code_%d", i);
+    assert_string_equal(g->area, want);
+    assert_int_equal(g->value, (int64_t)row);
+    (void)snprintf(want, sizeof want, "age_band=%s",
+                   age <= 15   ? "0-15"
+                   : age <= 17 ? "16-17"
+                   : age <= 64 ? "18-64"
+                               : "65+");
+    assert_string_equal(g->dims, want);
+    n++;
+  }
+  assert_int_equal(n, ROWS);
+  free(json);
+  free(csv);
+}
+#undef ROWS
+
 static void test_label_option_errors(void **state) {
   (void)state;
   expect_open_error(WIDE_HEAD ", \"values\": {\"measure\": {\"x\": "
@@ -399,6 +473,7 @@ int main(void) {
       T(test_unknown_keep_passes_text_as_written),
       T(test_text_cells_skipped_per_measure_with_warning),
       T(test_bands_put_a_number_in_its_band),
+      T(test_remembered_labels_resolve_like_fresh_ones),
 #undef T
   };
 
