@@ -6,10 +6,13 @@
  * A figure is named by its key: NUL-terminated texts one after another,
  *   measure, period, service_id ("" for none), area, then pairs of
  *   dimension name and code.
- * Memory is bounded twice over: at most max_groups figures, and at most
- * max_refs (figure, reference) pairs for distinct counts, where a
+ * Memory is bounded whatever the input: at most max_groups figures; for
+ * distinct counts, about 2 MiB of buffers while the rows are read, then
+ * one partition's table (about 1/64 of max_refs pairs) at the end. A
  * reference is the 32-byte HMAC of a case reference, never the reference;
- * only a 64-bit fingerprint of each pair is kept (see agg.c).
+ * only a 64-bit fingerprint of each (figure, reference) pair and the
+ * figure's number are kept, in memory or in an unlinked temporary file
+ * (see agg.c). At most max_refs distinct pairs are counted.
  */
 #ifndef MAPPED_AGG_H
 #define MAPPED_AGG_H
@@ -49,19 +52,34 @@ struct agg_group {
   uint32_t line, col; /* where its first part was read */
 };
 
+struct agg_part; /* one partition of the distinct pairs (agg.c) */
+
 struct agg {
   struct agg_group *g; /* in the order first seen */
   size_t n, cap;
   uint64_t max_groups;
   size_t *slot; /* hash index: group number + 1, 0 empty */
   size_t n_slots;
-  uint64_t *ref; /* fingerprints of distinct (group, HMAC) pairs, 0 empty */
-  size_t n_refs, ref_slots;
+  /* Distinct counts: pairs recorded by partition, counted by agg_finish. */
+  struct agg_part *part; /* made at the first distinct pair */
+  unsigned char *buf;    /* the partitions' buffers, one block */
+  size_t buf_entries;    /* pairs per buffer, set by agg_init; a test may
+                            lower it before the first pair, to spill */
+  uint64_t n_recorded;   /* pairs recorded, repeats included */
+  uint64_t max_recorded; /* AGG_RECORD_FACTOR * max_refs */
+  uint64_t n_spilled;    /* pairs written to temporary files */
+  uint64_t *ref;         /* one partition's distinct fingerprints, 0 empty */
+  size_t ref_used, ref_slots;
+  uint64_t n_refs; /* distinct pairs counted, all partitions */
   uint64_t max_refs;
 };
 
+/* Pairs recorded before agg_add_distinct refuses (see agg.c). */
+#define AGG_RECORD_FACTOR 8
+
 void agg_init(struct agg *a, uint64_t max_groups, uint64_t max_refs);
-/* Frees everything, wiping the fingerprints first. */
+/* Frees everything, wiping the fingerprints first; temporary files are
+ * closed, and with that gone. */
 void agg_close(struct agg *a);
 
 /* The group of key, made with value 0 and the given place if new. 0 with
@@ -73,8 +91,21 @@ int agg_group(struct agg *a, const struct agg_key *key, uint32_t line,
 /* Adds n to a group. 0, or -EOVERFLOW. */
 int agg_add(struct agg *a, size_t index, int64_t n);
 
-/* Counts ref once per group: 1 if it was new to the group (and 1 was
- * added), 0 if seen before; -E2BIG beyond max_refs, -ENOMEM. */
+/* Records that ref counts towards a group; whether it is new to the group
+ * is known only at agg_finish, which adds the 1. 0; -E2BIG when more than
+ * AGG_RECORD_FACTOR * max_refs pairs have been recorded (repeats
+ * included); -ENOMEM; -EINVAL for an index agg_group did not give; or the
+ * negative errno of creating or writing a temporary file (-ENOSPC, -EIO,
+ * -EMFILE, -ENOENT for a missing $TMPDIR, ...). After an error only
+ * agg_close is left to call. */
 int agg_add_distinct(struct agg *a, size_t index, const uint8_t ref[32]);
+
+/* Counts the recorded pairs, once each, into their groups' values: call
+ * once, after the last agg_add_distinct and before reading any group.
+ * Releases the buffers and temporary files. 0; -E2BIG when there are more
+ * than max_refs distinct pairs; -EOVERFLOW when a value would overflow;
+ * -ENOMEM; or the negative errno of reading a temporary file back
+ * (-EIO, ...). */
+int agg_finish(struct agg *a);
 
 #endif

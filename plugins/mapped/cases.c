@@ -33,9 +33,10 @@
  * many rows it has.
  *
  * The case reference never leaves this file: it is passed straight to
- * host->pseudonymise (HMAC-SHA256 under the feed's key), and only the 32
- * bytes that come back are kept, in agg.c's bounded set, until the file
- * ends. It is not emitted, logged, or quoted in any error.
+ * host->pseudonymise (HMAC-SHA256 under the feed's key), and of the 32
+ * bytes that come back only a 64-bit fingerprint is kept (agg.c), in memory
+ * or an unlinked temporary file, until the file ends. It is not emitted,
+ * logged, or quoted in any error.
  *
  * Figures are added up in memory (agg.c) and emitted when the file ends,
  * each pointing at the first row that counted towards it. The plugin
@@ -316,7 +317,8 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
   return 0;
 }
 
-/* One more case for the figure named by key. */
+/* One more case for the figure named by key; with ref, recorded for the
+ * distinct count that cases_end makes. */
 static int count_one(struct run *r, const struct dahub_csv_row *row,
                      const struct agg_key *key, uint32_t col,
                      const uint8_t *ref) {
@@ -326,25 +328,35 @@ static int count_one(struct run *r, const struct dahub_csv_row *row,
   int rc;
 
   rc = agg_group(a, key, row->line, col, &index);
-  if (rc == 0)
-    rc = ref != NULL ? agg_add_distinct(a, index, ref) : agg_add(a, index, 1);
-  if (rc >= 0)
-    return 0;
-  if (rc == -E2BIG && ref != NULL && (uint64_t)a->n_refs >= c->max_references)
-    return dahub_error_set(r->err, rc, row->line, col,
-                           "more than %" PRIu64 " distinct case references "
-                           "in one file (options.cases.max_references)",
-                           c->max_references);
   if (rc == -E2BIG)
     return dahub_error_set(r->err, rc, row->line, col,
                            "more than %" PRIu64 " figures in one file "
                            "(options.cases.max_groups)",
                            c->max_groups);
+  if (rc == -EINVAL)
+    return dahub_error_set(r->err, rc, row->line, col,
+                           "a figure's name is too long (codes longer than "
+                           "1 KiB)");
+  if (rc == 0)
+    rc = ref != NULL ? agg_add_distinct(a, index, ref) : agg_add(a, index, 1);
+  if (rc == 0)
+    return 0;
+  if (rc == -E2BIG) /* agg_add_distinct's bound on pairs recorded */
+    return dahub_error_set(r->err, rc, row->line, col,
+                           "more than %" PRIu64 " case references to count "
+                           "in one file, repeats included (%d times "
+                           "options.cases.max_references)",
+                           a->max_recorded, AGG_RECORD_FACTOR);
   if (rc == -ENOMEM)
     return dahub_error_set(r->err, rc, row->line, col, "out of memory");
-  return dahub_error_set(r->err, -EINVAL, row->line, col,
-                         "a figure's name is too long (codes longer than "
-                         "1 KiB)");
+  if (rc == -EOVERFLOW)
+    return dahub_error_set(r->err, rc, row->line, col,
+                           "too many cases for one figure");
+  /* not the file's fault (a full disk, no temporary folder): retried */
+  return dahub_error_set(r->err, -EAGAIN, row->line, col,
+                         "could not spill distinct case references to a "
+                         "temporary file: %s",
+                         strerror(-rc));
 }
 
 /* Appends the fixed dimensions a label's target adds. */
@@ -482,6 +494,28 @@ static const char *group_period(const struct agg_group *g) {
   return g->key + strlen(g->key) + 1;
 }
 
+/* The distinct counts, made final before any figure is read. */
+static int cases_finish(struct run *r) {
+  const struct map_cases *c = r->m->cases;
+  int rc = agg_finish(&r->cases->agg);
+
+  if (rc == 0)
+    return 0;
+  if (rc == -E2BIG)
+    return dahub_error_set(r->err, rc, 0, 0,
+                           "more than %" PRIu64 " distinct case references "
+                           "in one file (options.cases.max_references)",
+                           c->max_references);
+  if (rc == -ENOMEM)
+    return dahub_error_set(r->err, rc, 0, 0, "out of memory");
+  if (rc == -EOVERFLOW)
+    return dahub_error_set(r->err, rc, 0, 0, "too many cases for one figure");
+  return dahub_error_set(r->err, -EAGAIN, 0, 0,
+                         "could not read distinct case references back from "
+                         "a temporary file: %s",
+                         strerror(-rc));
+}
+
 int cases_end(struct run *r) {
   const struct agg *a = &r->cases->agg;
   struct dahub_period p, latest = {0};
@@ -490,6 +524,8 @@ int cases_end(struct run *r) {
   int have = 0, rc;
   size_t i;
 
+  if ((rc = cases_finish(r)) != 0)
+    return rc;
   if (!r->m->cases->latest)
     return mapped_emit_groups(r, a, NULL, NULL);
   for (i = 0; i < a->n; i++) {

@@ -898,8 +898,10 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
 out:
   dahub_csv_free(csv);
   run_free(&r);
-  if (rc == -ENOMEM)
-    return DAHUB_RETRY; /* the same file may well go through later */
+  /* The same file may well go through later: out of memory, or -EAGAIN:
+   * the temporary files of distinct counts failed (cases.c) */
+  if (rc == -ENOMEM || rc == -EAGAIN)
+    return DAHUB_RETRY;
   return rc < 0 ? DAHUB_FAIL : DAHUB_OK;
 }
 

@@ -12,6 +12,8 @@ endfunction()
 dahub_text_test(test_csv ${CMAKE_CURRENT_SOURCE_DIR}/test_csv.c)
 # Counts and fails allocations to check the reader's memory bound.
 target_link_options(test_csv PRIVATE -Wl,--wrap=malloc -Wl,--wrap=realloc)
+# The reader's thread must never hang it: a hang fails, it does not wait.
+set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 
@@ -40,3 +42,4 @@ dahub_mapped_test(test_mapped_cases)
 dahub_mapped_test(test_mapped_json)
 dahub_mapped_test(test_mapped_records)
 dahub_mapped_test(test_mapped_feeds)
+dahub_mapped_test(test_agg)
