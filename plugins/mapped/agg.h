@@ -36,11 +36,20 @@ struct agg_mark {
   int overflow;
 };
 
+struct agg;
+
 /* Starts an empty key; appends one text (NULL as ""), or one of known
- * length (no NUL within). */
+ * length (no NUL within), or one whose agg_text_hash() is known. */
 void agg_key_start(struct agg_key *k);
 void agg_key_add(struct agg_key *k, const char *s);
 void agg_key_add_n(struct agg_key *k, const char *s, size_t len);
+uint64_t agg_text_hash(const char *s, size_t len);
+void agg_key_add_hashed(struct agg_key *k, const char *s, size_t len,
+                        uint64_t hash);
+/* As agg_key_add, for a text that stays where it is, unchanged, while a
+ * lives (a code the mapping owns): its length and hash are looked up by
+ * its address. */
+void agg_key_add_stable(struct agg *a, struct agg_key *k, const char *s);
 void agg_key_mark(const struct agg_key *k, struct agg_mark *m);
 void agg_key_rewind(struct agg_key *k, const struct agg_mark *m);
 
@@ -54,8 +63,17 @@ struct agg_group {
 
 struct agg_part; /* one partition of the distinct pairs (agg.c) */
 
+#define AGG_TEXTS 512 /* stable texts remembered, direct-mapped */
+
+struct agg_text {
+  const char *s; /* the address: NULL for an empty entry */
+  size_t len;
+  uint64_t hash;
+};
+
 struct agg {
-  struct agg_group *g; /* in the order first seen */
+  struct agg_group *g;    /* in the order first seen */
+  struct agg_text *texts; /* agg_key_add_stable's, made at its first call */
   size_t n, cap;
   uint64_t max_groups;
   size_t *slot; /* hash index: group number + 1, 0 empty */

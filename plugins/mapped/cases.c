@@ -73,6 +73,7 @@
 struct period_id {
   int fy, n, used;
   size_t len;
+  uint64_t hash; /* agg_text_hash() of id */
   char id[DAHUB_PERIOD_ID_MAX];
 };
 
@@ -259,14 +260,18 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
 }
 
 /* The value of field f for this row: fixed, from a cell, or resolved from
- * its column. As mapped_resolve(). */
+ * its column. As mapped_resolve(); *row_text is 1 when it is the cell's
+ * own text (unknown labels kept), which lives only as long as the row. */
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
-                       const char **out, const struct map_target **tg) {
+                       const char **out, const struct map_target **tg,
+                       int *row_text) {
   const struct map_field *mf = &r->m->field[f];
   const char *text;
   size_t len;
+  int rc;
 
   *tg = NULL;
+  *row_text = 0;
   switch (mf->src) {
   case MAP_FIXED:
     *out = mf->text;
@@ -277,7 +282,9 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
     return 1;
   case MAP_COLUMN:
     text = mapped_cell(r, row, r->col[f], &len);
-    return mapped_resolve(r, f, text, len, row->line, r->col[f], out, tg);
+    rc = mapped_resolve(r, f, text, len, row->line, r->col[f], out, tg);
+    *row_text = rc == 1 && *out == text;
+    return rc;
   default:
     *out = NULL;
     return 1;
@@ -360,13 +367,23 @@ static int count_one(struct run *r, const struct dahub_csv_row *row,
 }
 
 /* Appends the fixed dimensions a label's target adds. */
-static void key_target_dims(struct agg_key *k, const struct map_target *t) {
+static void key_target_dims(struct agg *a, struct agg_key *k,
+                            const struct map_target *t) {
   size_t i;
 
   for (i = 0; t != NULL && i < t->dims.n; i++) {
-    agg_key_add(k, t->dims.p[i].key);
-    agg_key_add(k, t->dims.p[i].val);
+    agg_key_add_stable(a, k, t->dims.p[i].key);
+    agg_key_add_stable(a, k, t->dims.p[i].val);
   }
+}
+
+/* Appends a field's value: remembered by address unless it is the row's. */
+static void key_value(struct agg *a, struct agg_key *k, const char *v,
+                      int row_text) {
+  if (row_text)
+    agg_key_add(k, v);
+  else
+    agg_key_add_stable(a, k, v);
 }
 
 /* The id of period p (of the mapping's kind), from the cache. */
@@ -378,6 +395,7 @@ static const struct period_id *period_id(struct run *r,
   if (!e->used || e->fy != p->fy || e->n != p->n) {
     dahub_period_format(p, e->id);
     e->len = strlen(e->id);
+    e->hash = agg_text_hash(e->id, e->len);
     e->fy = p->fy;
     e->n = p->n;
     e->used = 1;
@@ -414,9 +432,10 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   const struct map_cases *c = m->cases;
   const char *val[MAP_MAX_FIELDS] = {NULL}, *service;
   const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
-  int have[MAP_MAX_FIELDS] = {0};
+  int have[MAP_MAX_FIELDS] = {0}, raw[MAP_MAX_FIELDS] = {0};
+  struct agg *a = &r->cases->agg;
   uint8_t ref[32];
-  int have_ref = 0, rc = 0;
+  int have_ref = 0, service_raw, rc = 0;
   size_t f, k, b;
   struct agg_key key; /* 1 KiB: once per row, not once per count */
 
@@ -428,14 +447,17 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
     if (f == MAP_PERIOD || f == MAP_MEASURE || f == MAP_YEAR ||
         (f >= MAP_FIRST_DIM && m->field[f].src == MAP_COLUMN))
       continue;
-    if ((rc = field_value(r, row, f, &val[f], &tg[f])) <= 0)
+    if ((rc = field_value(r, row, f, &val[f], &tg[f], &raw[f])) <= 0)
       goto out;
     have[f] = 1;
   }
   service = val[MAP_SERVICE];
+  service_raw = raw[MAP_SERVICE];
   for (f = 0; f < m->n_fields; f++)
-    if (tg[f] != NULL && tg[f]->service_id != NULL)
+    if (tg[f] != NULL && tg[f]->service_id != NULL) {
       service = tg[f]->service_id;
+      service_raw = 0;
+    }
   for (k = 0; k < c->n_count; k++) {
     const struct map_count *cnt = &c->count[k];
     uint32_t col = (uint32_t)(r->cases->date_col[k] + 1);
@@ -453,18 +475,18 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
       have_ref = 1;
     }
     agg_key_start(&key);
-    agg_key_add(&key, cnt->measure);
-    agg_key_add_n(&key, period->id, period->len);
-    agg_key_add(&key, service);
-    agg_key_add(&key, val[MAP_AREA]);
+    agg_key_add_stable(a, &key, cnt->measure);
+    agg_key_add_hashed(&key, period->id, period->len, period->hash);
+    key_value(a, &key, service, service_raw);
+    key_value(a, &key, val[MAP_AREA], raw[MAP_AREA]);
     for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
       if (have[f] == 1) {
-        agg_key_add(&key, m->field[f].name);
-        agg_key_add(&key, val[f]);
+        agg_key_add_stable(a, &key, m->field[f].name);
+        key_value(a, &key, val[f], raw[f]);
       }
     for (f = 0; f < m->n_fields; f++)
       if (have[f] == 1)
-        key_target_dims(&key, tg[f]);
+        key_target_dims(a, &key, tg[f]);
     if ((rc = count_one(r, row, &key, col, cnt->distinct ? ref : NULL)) != 0)
       goto out;
     /* Each breakdown extends the figure's key: back to it, not a copy. */
@@ -472,14 +494,14 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
     for (b = 0; b < cnt->n_by; b++) {
       f = cnt->by[b];
       if (!have[f]) { /* read a breakdown only for a row that counts */
-        if ((rc = field_value(r, row, f, &val[f], &tg[f])) <= 0)
+        if ((rc = field_value(r, row, f, &val[f], &tg[f], &raw[f])) <= 0)
           goto out;
         have[f] = 2;
       }
       agg_key_rewind(&key, &mark);
-      agg_key_add(&key, m->field[f].name);
-      agg_key_add(&key, val[f]);
-      key_target_dims(&key, tg[f]);
+      agg_key_add_stable(a, &key, m->field[f].name);
+      key_value(a, &key, val[f], raw[f]);
+      key_target_dims(a, &key, tg[f]);
       if ((rc = count_one(r, row, &key, col, cnt->distinct ? ref : NULL)) != 0)
         goto out;
     }

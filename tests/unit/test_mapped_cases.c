@@ -237,6 +237,44 @@ static void test_latest_period_only_with_a_warning(void **state) {
   assert_string_equal(ctx->obs[0].period, "FY2023-24-Q4");
 }
 
+/* Codes written in the file itself ("unknown": "keep") live only as long
+ * as their row, unlike the mapping's codes whose hashes are remembered by
+ * address: many of them, of many lengths, each still makes one figure. */
+static void test_codes_kept_as_written_make_one_figure_each(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  enum { CODES = 300, TIMES = 3 };
+  size_t cap = CODES * TIMES * 48 + 64, used, i, k;
+  char *csv = malloc(cap), code[32];
+
+  assert_non_null(csv);
+  used = (size_t)snprintf(csv, cap, "District,D\n");
+  for (k = 0; k < TIMES; k++)
+    for (i = 0; i < CODES; i++) {
+      size_t n = (i * 7 + k * 13) % CODES; /* each k, another order */
+
+      used +=
+          (size_t)snprintf(csv + used, cap - used, "Z%.*s%zu,0%zu/05/2024\n",
+                           (int)(n % 7), "-------", n, k + 1);
+    }
+  assert_true(used < cap);
+  assert_int_equal(
+      parse_text(ctx,
+                 "{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                 " \"columns\": {\"area\": \"District\"},"
+                 " \"unknown\": {\"area\": \"keep\"},"
+                 " \"cases\": {\"count\": [{\"measure\": \"m\","
+                 " \"date\": \"D\"}]}}",
+                 csv, &err),
+      DAHUB_OK);
+  assert_int_equal(ctx->n, CODES);
+  for (i = 0; i < ctx->n; i++)
+    assert_int_equal(ctx->obs[i].value, TIMES);
+  (void)snprintf(code, sizeof code, "Z%zu", (size_t)0);
+  assert_int_equal(count_obs(ctx, code, "m", NULL, NULL), 1);
+  free(csv);
+}
+
 static void test_memory_bounds_are_errors(void **state) {
   struct dahub_ctx *ctx = *state;
   struct dahub_error err;
@@ -343,6 +381,7 @@ int main(void) {
       T(test_case_dates_and_labels_are_checked),
       T(test_latest_period_only_with_a_warning),
       T(test_memory_bounds_are_errors),
+      T(test_codes_kept_as_written_make_one_figure_each),
 #undef T
   };
 
