@@ -77,11 +77,34 @@ struct period_id {
   char id[DAHUB_PERIOD_ID_MAX];
 };
 
+/* A figure found again without building its key. A file has few figures
+ * and many rows, and what names a row's figure is a handful of words: the
+ * count, the period, and the addresses of the codes its fields resolved to
+ * (owned by the mapping, so one address is one code; a code kept as
+ * written goes the long way). Building the key and looking it up was a
+ * fifth of the time of a case-level file. Direct-mapped: a clash only
+ * builds the key again. */
+#define FIG_SLOTS 4096
+#define FIG_WORDS 12
+
+struct fig_slot {
+  uint64_t hash; /* of the words; 0: an empty slot */
+  size_t n, group;
+  uintptr_t w[FIG_WORDS];
+};
+
+struct fig_words {
+  size_t n;
+  uintptr_t w[FIG_WORDS];
+  int ok; /* 0: too many words, or a code kept as written */
+};
+
 struct cases_run {
   struct agg agg;
   size_t ref_col;
   size_t date_col[MAX_COUNTS];
   struct period_id period[PERIOD_CACHE];
+  struct fig_slot *fig; /* FIG_SLOTS, or NULL: every key is built */
 };
 
 /* ---- Options ---- */
@@ -232,6 +255,7 @@ int cases_begin(struct run *r) {
   if ((r->cases = calloc(1, sizeof *r->cases)) == NULL)
     return dahub_error_set(r->err, -ENOMEM, 0, 0, "out of memory");
   agg_init(&r->cases->agg, c->max_groups, c->max_references);
+  r->cases->fig = calloc(FIG_SLOTS, sizeof *r->cases->fig); /* or slower */
   return 0;
 }
 
@@ -239,6 +263,7 @@ void cases_free(struct run *r) {
   if (r->cases == NULL)
     return;
   agg_close(&r->cases->agg);
+  free(r->cases->fig);
   free(r->cases);
   r->cases = NULL;
 }
@@ -324,17 +349,67 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
   return 0;
 }
 
-/* One more case for the figure named by key; with ref, recorded for the
- * distinct count that cases_end makes. */
-static int count_one(struct run *r, const struct dahub_csv_row *row,
-                     const struct agg_key *key, uint32_t col,
-                     const uint8_t *ref) {
-  const struct map_cases *c = r->m->cases;
-  struct agg *a = &r->cases->agg;
-  size_t index;
-  int rc;
+static void fig_start(struct fig_words *fw, int ok) {
+  fw->n = 0;
+  fw->ok = ok;
+}
 
-  rc = agg_group(a, key, row->line, col, &index);
+static void fig_word(struct fig_words *fw, uintptr_t w) {
+  if (fw->n == FIG_WORDS)
+    fw->ok = 0;
+  else
+    fw->w[fw->n++] = w;
+}
+
+static uint64_t fig_hash(const struct fig_words *fw) {
+  uint64_t h = fw->n;
+  size_t i;
+
+  for (i = 0; i < fw->n; i++) {
+    h = (h ^ (uint64_t)fw->w[i]) * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 31;
+  }
+  return h != 0 ? h : 1;
+}
+
+/* The cached figure of fw: 1 with *group, or 0. */
+static int fig_find(const struct cases_run *c, const struct fig_words *fw,
+                    size_t *group) {
+  const struct fig_slot *e;
+  uint64_t h;
+
+  if (c->fig == NULL || !fw->ok)
+    return 0;
+  h = fig_hash(fw);
+  e = &c->fig[h & (FIG_SLOTS - 1)];
+  if (e->hash != h || e->n != fw->n ||
+      memcmp(e->w, fw->w, fw->n * sizeof *fw->w) != 0)
+    return 0;
+  *group = e->group;
+  return 1;
+}
+
+static void fig_keep(struct cases_run *c, const struct fig_words *fw,
+                     size_t group) {
+  struct fig_slot *e;
+  uint64_t h;
+
+  if (c->fig == NULL || !fw->ok)
+    return;
+  h = fig_hash(fw);
+  e = &c->fig[h & (FIG_SLOTS - 1)];
+  e->hash = h;
+  e->n = fw->n;
+  e->group = group;
+  memcpy(e->w, fw->w, fw->n * sizeof *fw->w);
+}
+
+/* The figure named by key, made if new (remembering this row's place). */
+static int figure(struct run *r, const struct dahub_csv_row *row,
+                  const struct agg_key *key, uint32_t col, size_t *index) {
+  const struct map_cases *c = r->m->cases;
+  int rc = agg_group(&r->cases->agg, key, row->line, col, index);
+
   if (rc == -E2BIG)
     return dahub_error_set(r->err, rc, row->line, col,
                            "more than %" PRIu64 " figures in one file "
@@ -344,8 +419,18 @@ static int count_one(struct run *r, const struct dahub_csv_row *row,
     return dahub_error_set(r->err, rc, row->line, col,
                            "a figure's name is too long (codes longer than "
                            "1 KiB)");
-  if (rc == 0)
-    rc = ref != NULL ? agg_add_distinct(a, index, ref) : agg_add(a, index, 1);
+  if (rc != 0)
+    return dahub_error_set(r->err, rc, row->line, col, "out of memory");
+  return 0;
+}
+
+/* One more case for figure index; with ref, recorded for the distinct
+ * count that cases_end makes. */
+static int count_one(struct run *r, const struct dahub_csv_row *row,
+                     size_t index, uint32_t col, const uint8_t *ref) {
+  struct agg *a = &r->cases->agg;
+  int rc = ref != NULL ? agg_add_distinct(a, index, ref) : agg_add(a, index, 1);
+
   if (rc == 0)
     return 0;
   if (rc == -E2BIG) /* agg_add_distinct's bound on pairs recorded */
@@ -365,6 +450,17 @@ static int count_one(struct run *r, const struct dahub_csv_row *row,
                          "temporary file: %s",
                          strerror(-rc));
 }
+
+/* What cases_row knows of a row's fields. */
+struct row_fields {
+  const char *val[MAP_MAX_FIELDS];
+  const struct map_target *tg[MAP_MAX_FIELDS];
+  int have[MAP_MAX_FIELDS]; /* 1: shared by every figure; 2: a breakdown */
+  int raw[MAP_MAX_FIELDS];  /* the value is the cell's own text */
+  const char *service;      /* the row's service, a label may set it */
+  int service_raw, any_raw;
+  struct agg_key key; /* 1 KiB: once per row, not once per count */
+};
 
 /* Appends the fixed dimensions a label's target adds. */
 static void key_target_dims(struct agg *a, struct agg_key *k,
@@ -427,84 +523,158 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
   return 1;
 }
 
+/* The row's share of a figure's key: service, area, and dimensions that
+ * are fixed or read from a cell, with their labels' fixed dimensions. */
+static void key_row_part(struct run *r, struct agg_key *key,
+                         const struct row_fields *rf) {
+  const struct mapping *m = r->m;
+  struct agg *a = &r->cases->agg;
+  size_t f;
+
+  key_value(a, key, rf->service, rf->service_raw);
+  key_value(a, key, rf->val[MAP_AREA], rf->raw[MAP_AREA]);
+  for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
+    if (rf->have[f] == 1) {
+      agg_key_add_stable(a, key, m->field[f].name);
+      key_value(a, key, rf->val[f], rf->raw[f]);
+    }
+  for (f = 0; f < m->n_fields; f++)
+    if (rf->have[f] == 1)
+      key_target_dims(a, key, rf->tg[f]);
+}
+
+/* The same as words for the figure cache: what the row's share names. */
+static void fig_row_part(const struct mapping *m, struct fig_words *fw,
+                         const struct row_fields *rf) {
+  size_t f;
+
+  fig_word(fw, (uintptr_t)rf->service);
+  for (f = 0; f < m->n_fields; f++)
+    if (rf->have[f] == 1) {
+      fig_word(fw, (uintptr_t)rf->val[f]);
+      fig_word(fw, (uintptr_t)rf->tg[f]);
+    }
+}
+
+/* Counts the row for count k in the period's figure, then in each of its
+ * breakdowns. 0, 1 when a label leaves the rest of the row out, or an
+ * error. */
+static int count_row(struct run *r, const struct dahub_csv_row *row,
+                     struct row_fields *rf, size_t k,
+                     const struct period_id *period, const uint8_t *ref) {
+  const struct mapping *m = r->m;
+  const struct map_count *cnt = &m->cases->count[k];
+  struct cases_run *c = r->cases;
+  struct agg *a = &c->agg;
+  uint32_t col = (uint32_t)(c->date_col[k] + 1);
+  struct agg_key *key = &rf->key;
+  struct agg_mark mark;
+  struct fig_words fw;
+  size_t f, b, base, index;
+  int built = 0, rc;
+
+  fig_start(&fw, !rf->any_raw);
+  fig_word(&fw, (uintptr_t)k + 1);
+  fig_word(&fw, (uintptr_t)period->fy << 8 | (uintptr_t)period->n);
+  fig_row_part(m, &fw, rf);
+  if (!fig_find(c, &fw, &base)) {
+    agg_key_start(key);
+    agg_key_add_stable(a, key, cnt->measure);
+    agg_key_add_hashed(key, period->id, period->len, period->hash);
+    key_row_part(r, key, rf);
+    agg_key_mark(key, &mark);
+    built = 1;
+    if ((rc = figure(r, row, key, col, &base)) != 0)
+      return rc;
+    fig_keep(c, &fw, base);
+  }
+  if ((rc = count_one(r, row, base, col, ref)) != 0)
+    return rc;
+  for (b = 0; b < cnt->n_by; b++) {
+    f = cnt->by[b];
+    if (!rf->have[f]) { /* read a breakdown only for a row that counts */
+      rc = field_value(r, row, f, &rf->val[f], &rf->tg[f], &rf->raw[f]);
+      if (rc <= 0)
+        return rc < 0 ? rc : 1; /* a label leaves the row out */
+      rf->have[f] = 2;
+    }
+    /* words above FIG_WORDS' range of counts: never a count's */
+    fig_start(&fw, !rf->raw[f]);
+    fig_word(&fw, (uintptr_t)(base + 1) << 16 | (uintptr_t)f << 8 | 0xff);
+    fig_word(&fw, (uintptr_t)rf->val[f]);
+    fig_word(&fw, (uintptr_t)rf->tg[f]);
+    if (!fig_find(c, &fw, &index)) {
+      if (!built) { /* the figure's key, which each breakdown extends */
+        agg_key_start(key);
+        agg_key_add_stable(a, key, cnt->measure);
+        agg_key_add_hashed(key, period->id, period->len, period->hash);
+        key_row_part(r, key, rf);
+        agg_key_mark(key, &mark);
+        built = 1;
+      }
+      agg_key_rewind(key, &mark);
+      agg_key_add_stable(a, key, m->field[f].name);
+      key_value(a, key, rf->val[f], rf->raw[f]);
+      key_target_dims(a, key, rf->tg[f]);
+      if ((rc = figure(r, row, key, col, &index)) != 0)
+        return rc;
+      fig_keep(c, &fw, index);
+    }
+    if ((rc = count_one(r, row, index, col, ref)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
 int cases_row(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
   const struct map_cases *c = m->cases;
-  const char *val[MAP_MAX_FIELDS] = {NULL}, *service;
-  const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
-  int have[MAP_MAX_FIELDS] = {0}, raw[MAP_MAX_FIELDS] = {0};
-  struct agg *a = &r->cases->agg;
+  struct row_fields rf;
   uint8_t ref[32];
-  int have_ref = 0, service_raw, rc = 0;
-  size_t f, k, b;
-  struct agg_key key; /* 1 KiB: once per row, not once per count */
+  int have_ref = 0, rc = 0;
+  size_t f, k;
 
   if (mapped_row_skipped(r, row))
     return 0;
+  memset(rf.have, 0, sizeof rf.have);
+  rf.any_raw = 0;
   /* What every figure of this row shares: service, area, and dimensions
    * that are fixed or read from a cell. */
   for (f = 0; f < m->n_fields; f++) {
+    rf.val[f] = NULL;
+    rf.tg[f] = NULL;
+    rf.raw[f] = 0;
     if (f == MAP_PERIOD || f == MAP_MEASURE || f == MAP_YEAR ||
         (f >= MAP_FIRST_DIM && m->field[f].src == MAP_COLUMN))
       continue;
-    if ((rc = field_value(r, row, f, &val[f], &tg[f], &raw[f])) <= 0)
+    if ((rc = field_value(r, row, f, &rf.val[f], &rf.tg[f], &rf.raw[f])) <= 0)
       goto out;
-    have[f] = 1;
+    rf.have[f] = 1;
+    rf.any_raw |= rf.raw[f];
   }
-  service = val[MAP_SERVICE];
-  service_raw = raw[MAP_SERVICE];
+  rf.service = rf.val[MAP_SERVICE];
+  rf.service_raw = rf.raw[MAP_SERVICE];
   for (f = 0; f < m->n_fields; f++)
-    if (tg[f] != NULL && tg[f]->service_id != NULL) {
-      service = tg[f]->service_id;
-      service_raw = 0;
+    if (rf.tg[f] != NULL && rf.tg[f]->service_id != NULL) {
+      rf.service = rf.tg[f]->service_id;
+      rf.service_raw = 0;
     }
   for (k = 0; k < c->n_count; k++) {
-    const struct map_count *cnt = &c->count[k];
-    uint32_t col = (uint32_t)(r->cases->date_col[k] + 1);
     const struct period_id *period = NULL;
-    struct agg_mark mark;
 
     if ((rc = count_period(r, row, k, &period)) <= 0) {
       if (rc < 0)
         goto out;
       continue;
     }
-    if (cnt->distinct && !have_ref) {
+    if (c->count[k].distinct && !have_ref) {
       if ((rc = reference(r, row, ref)) != 0)
         goto out;
       have_ref = 1;
     }
-    agg_key_start(&key);
-    agg_key_add_stable(a, &key, cnt->measure);
-    agg_key_add_hashed(&key, period->id, period->len, period->hash);
-    key_value(a, &key, service, service_raw);
-    key_value(a, &key, val[MAP_AREA], raw[MAP_AREA]);
-    for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
-      if (have[f] == 1) {
-        agg_key_add_stable(a, &key, m->field[f].name);
-        key_value(a, &key, val[f], raw[f]);
-      }
-    for (f = 0; f < m->n_fields; f++)
-      if (have[f] == 1)
-        key_target_dims(a, &key, tg[f]);
-    if ((rc = count_one(r, row, &key, col, cnt->distinct ? ref : NULL)) != 0)
+    if ((rc = count_row(r, row, &rf, k, period,
+                        c->count[k].distinct ? ref : NULL)) != 0)
       goto out;
-    /* Each breakdown extends the figure's key: back to it, not a copy. */
-    agg_key_mark(&key, &mark);
-    for (b = 0; b < cnt->n_by; b++) {
-      f = cnt->by[b];
-      if (!have[f]) { /* read a breakdown only for a row that counts */
-        if ((rc = field_value(r, row, f, &val[f], &tg[f], &raw[f])) <= 0)
-          goto out;
-        have[f] = 2;
-      }
-      agg_key_rewind(&key, &mark);
-      agg_key_add_stable(a, &key, m->field[f].name);
-      key_value(a, &key, val[f], raw[f]);
-      key_target_dims(a, &key, tg[f]);
-      if ((rc = count_one(r, row, &key, col, cnt->distinct ? ref : NULL)) != 0)
-        goto out;
-    }
   }
 out:
   explicit_bzero(ref, sizeof ref);
