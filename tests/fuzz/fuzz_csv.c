@@ -9,13 +9,17 @@
  *           serves (2^n bytes; 15: as much as asked)
  *   byte 1: max_line_bytes = 4 * b + 1 (0: the 1 MiB default)
  *   byte 2: max_fields = b + 1 (0: the default)
- *   byte 3: seed of the chunk sizes
+ *   byte 3: bits 0-5 seed of the chunk sizes, bit 6 threaded mode, bit 7
+ *           (with bit 6) its thread started at once, not after 64 KiB
  * Every record must be valid UTF-8 fields within the limits, with sane line
- * numbers; every error one of the documented codes, and sticky.
+ * numbers; every error one of the documented codes, and sticky. In
+ * threaded mode, records and errors must also be those of an inline reader
+ * of the same bytes, read side by side.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "../../hub/lib/csv_thread.h"
 #include "dahub/csv.h"
 #include "fuzz.h"
 
@@ -72,13 +76,39 @@ static void check_row(const struct dahub_csv_row *row,
              "record within max_line_bytes");
 }
 
+/* The inline reader's answer to the same call: the same code, record and
+ * error. */
+static void check_same(struct dahub_csv *ref, int rc,
+                       const struct dahub_csv_row *row,
+                       const struct dahub_error *err) {
+  struct dahub_csv_row want;
+  struct dahub_error werr;
+  size_t i;
+
+  memset(&werr, 0, sizeof werr);
+  fuzz_check(dahub_csv_next(ref, &want, &werr) == rc,
+             "threaded mode returns what the inline reader returns");
+  if (rc < 0)
+    fuzz_check(werr.line == err->line && werr.col == err->col &&
+                   strcmp(werr.msg, err->msg) == 0,
+               "threaded mode fails as the inline reader does");
+  if (rc != 1)
+    return;
+  fuzz_check(want.line == row->line && want.n == row->n,
+             "threaded mode gives the inline reader's records");
+  for (i = 0; i < row->n; i++)
+    fuzz_check(want.len[i] == row->len[i] &&
+                   memcmp(want.field[i], row->field[i], row->len[i]) == 0,
+               "threaded mode gives the inline reader's fields");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static const char delims[4] = {',', ';', '\t', '|'};
   struct dahub_csv_options o;
   struct dahub_csv_row row;
   struct dahub_error err;
-  struct dahub_csv *r;
-  struct feed f;
+  struct dahub_csv *r, *ref = NULL;
+  struct feed f, rf;
   uint32_t last_line = 1, breaks = 0;
   size_t rows = 0, i;
   int rc;
@@ -89,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   f.data = data + 4;
   f.len = size - 4;
   f.max_chunk = (data[0] >> 4) == 15 ? 0 : (size_t)1 << (data[0] >> 4);
-  f.seed = 0x9E3779B9u ^ data[3];
+  f.seed = 0x9E3779B9u ^ (data[3] & 0x3Fu);
   f.fail_at_end = (data[0] & 8) != 0;
   for (i = 0; i < f.len; i++)
     breaks += f.data[i] == '\n' || f.data[i] == '\r';
@@ -101,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.max_line_bytes = 4u * data[1] + 1;
   if (data[2] != 0)
     o.max_fields = data[2] + 1u;
+  o.threaded = (data[3] & 0x40) != 0;
 
   memset(&err, 0, sizeof err);
   rc = dahub_csv_new(&o, feed_read, &f, &r, &err);
@@ -109,12 +140,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   fuzz_check(rc == 0 && r != NULL, "new() takes good options");
+  if (o.threaded) {
+    if (data[3] & 0x80)
+      csv_set_eager(r);
+    rf = f;
+    o.threaded = 0;
+    fuzz_check(dahub_csv_new(&o, feed_read, &rf, &ref, &err) == 0,
+               "new() takes good options");
+  }
 
   while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
+    if (ref != NULL)
+      check_same(ref, rc, &row, &err);
     check_row(&row, &o, last_line, breaks);
     last_line = row.line;
     fuzz_check(++rows <= f.len, "every record takes at least one byte");
   }
+  if (ref != NULL)
+    check_same(ref, rc, &row, &err);
   if (rc == 0) {
     fuzz_check(!f.fail_at_end, "a failed read is reported");
     fuzz_check(dahub_csv_next(r, &row, &err) == 0, "the end stays the end");
@@ -125,5 +168,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_check(dahub_csv_next(r, &row, &err) == rc, "an error is sticky");
   }
   dahub_csv_free(r);
+  dahub_csv_free(ref);
   return 0;
 }

@@ -7,20 +7,30 @@
  * "line:field|field\n" so a test states the whole expected result at once.
  * malloc and realloc are wrapped (-Wl,--wrap) to measure what the reader
  * holds and to fail the Nth allocation.
+ *
+ * Threaded mode must give exactly what the inline reader gives, so every
+ * input is also read with the reader's thread forced on (csv_set_eager)
+ * and in threaded mode as callers use it; large generated files are read
+ * both ways side by side. Callbacks that run on the reader's thread only
+ * record what they see: cmocka asserts on the test's thread alone.
  */
 #include <errno.h>
 #include <iconv.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
+#include "../../hub/lib/csv_thread.h"
 #include "dahub/csv.h"
 
 /* --- allocation accounting: only while `counting` is set --- */
@@ -30,6 +40,9 @@ void *__real_realloc(void *p, size_t n);
 void *__wrap_malloc(size_t n);
 void *__wrap_realloc(void *p, size_t n);
 
+/* The reader's thread allocates too: the counts are under a lock. free()
+ * is not wrapped, so peak is all that was allocated while counting. */
+static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
 static int counting;
 static size_t live, peak;
 static long fail_at = -1; /* fail the allocation with this number */
@@ -37,16 +50,22 @@ static long allocs;
 
 static void *account(void *old, size_t n, int is_realloc) {
   size_t before = old != NULL ? malloc_usable_size(old) : 0;
+  int fail;
   void *p;
 
-  if (counting && fail_at >= 0 && allocs++ == fail_at)
+  pthread_mutex_lock(&count_mu);
+  fail = counting && fail_at >= 0 && allocs++ == fail_at;
+  pthread_mutex_unlock(&count_mu);
+  if (fail)
     return NULL;
   p = is_realloc ? __real_realloc(old, n) : __real_malloc(n);
+  pthread_mutex_lock(&count_mu);
   if (counting && p != NULL) {
     live = live - before + malloc_usable_size(p);
     if (live > peak)
       peak = live;
   }
+  pthread_mutex_unlock(&count_mu);
   return p;
 }
 
@@ -54,15 +73,19 @@ void *__wrap_malloc(size_t n) { return account(NULL, n, 0); }
 void *__wrap_realloc(void *p, size_t n) { return account(p, n, 1); }
 
 static void count_start(long fail) {
+  pthread_mutex_lock(&count_mu);
   counting = 1;
   live = peak = 0;
   allocs = 0;
   fail_at = fail;
+  pthread_mutex_unlock(&count_mu);
 }
 
 static void count_stop(void) {
+  pthread_mutex_lock(&count_mu);
   counting = 0;
   fail_at = -1;
+  pthread_mutex_unlock(&count_mu);
 }
 
 /* --- inputs --- */
@@ -70,13 +93,19 @@ static void count_stop(void) {
 struct mem {
   const char *p;
   size_t len, pos, chunk;
-  size_t served; /* bytes handed out so far */
+  size_t served;  /* bytes handed out so far */
+  size_t fail_at; /* nonzero: once pos gets here, read() fails... */
+  int too_much;   /* ...by saying it read more than asked, else -EIO */
 };
 
 static ssize_t mem_read(void *arg, void *buf, size_t cap) {
   struct mem *m = arg;
   size_t n = m->len - m->pos;
 
+  if (m->fail_at != 0 && m->pos >= m->fail_at)
+    return m->too_much ? (ssize_t)cap + 1 : -EIO;
+  if (m->fail_at != 0 && n > m->fail_at - m->pos)
+    n = m->fail_at - m->pos;
   if (n > cap)
     n = cap;
   if (n > m->chunk)
@@ -106,19 +135,42 @@ static ssize_t failing_read(void *arg, void *buf, size_t cap) {
   return -EIO;
 }
 
+enum mode {
+  INLINE,   /* threaded = 0 */
+  THREADED, /* threaded = 1: a thread once the input passes 64 KiB */
+  EAGER,    /* threaded = 1 and a thread whatever the size */
+};
+
+/* A reader of m in the given mode. OUT: caller frees. */
+static struct dahub_csv *open_mode(const struct dahub_csv_options *opt,
+                                   struct mem *m, enum mode mode,
+                                   struct dahub_error *err) {
+  struct dahub_csv_options o = *opt;
+  struct dahub_csv *r;
+
+  o.threaded = mode != INLINE;
+  assert_int_equal(dahub_csv_new(&o, mem_read, m, &r, err), 0);
+  if (mode == EAGER)
+    csv_set_eager(r);
+  return r;
+}
+
 /* Reads all rows of data (len bytes) into out as "line:f|f\n"; returns the
- * last code of dahub_csv_next (0 at a clean end). */
+ * last code of dahub_csv_next (0 at a clean end), after checking that the
+ * next call repeats it. */
 static int flatten_chunked(const struct dahub_csv_options *opt,
                            const char *data, size_t len, size_t chunk,
-                           char *out, size_t cap, struct dahub_error *err) {
+                           enum mode mode, char *out, size_t cap,
+                           struct dahub_error *err) {
   struct mem m = {.p = data, .len = len, .chunk = chunk};
   struct dahub_csv *r;
   struct dahub_csv_row row;
+  struct dahub_error again;
   size_t used = 0, i;
   int rc;
 
   out[0] = '\0';
-  assert_int_equal(dahub_csv_new(opt, mem_read, &m, &r, err), 0);
+  r = open_mode(opt, &m, mode, err);
   while ((rc = dahub_csv_next(r, &row, err)) == 1) {
     used += (size_t)snprintf(out + used, cap - used, "%u:", row.line);
     for (i = 0; i < row.n; i++) {
@@ -129,28 +181,44 @@ static int flatten_chunked(const struct dahub_csv_options *opt,
     used += (size_t)snprintf(out + used, cap - used, "\n");
     assert_true(used < cap);
   }
+  assert_int_equal(dahub_csv_next(r, &row, &again), rc);
   dahub_csv_free(r);
   return rc;
 }
 
-/* Both whole and byte by byte; asserts they agree. */
+static void assert_same_error(const struct dahub_error *a,
+                              const struct dahub_error *b) {
+  assert_int_equal(a->line, b->line);
+  assert_int_equal(a->col, b->col);
+  assert_string_equal(a->msg, b->msg);
+}
+
+/* Inline, whole and byte by byte, then with the thread forced on, and in
+ * threaded mode (inline, after reading ahead): all must agree, errors
+ * included. */
 static int flatten_opt(const struct dahub_csv_options *opt, const char *data,
                        size_t len, char *out, size_t cap,
                        struct dahub_error *err) {
-  char *one = malloc(cap);
+  static const struct {
+    size_t chunk;
+    enum mode mode;
+  } ways[] = {{1, INLINE}, {1 << 16, EAGER}, {1, EAGER}, {1, THREADED}};
+  char *other = malloc(cap);
   struct dahub_error err1;
-  int rc, rc1;
+  size_t i;
+  int rc;
 
-  assert_non_null(one);
-  rc = flatten_chunked(opt, data, len, 1 << 16, out, cap, err);
-  rc1 = flatten_chunked(opt, data, len, 1, one, cap, &err1);
-  assert_int_equal(rc, rc1);
-  assert_string_equal(out, one);
-  if (rc < 0) {
-    assert_int_equal(err->line, err1.line);
-    assert_int_equal(err->col, err1.col);
+  assert_non_null(other);
+  rc = flatten_chunked(opt, data, len, 1 << 16, INLINE, out, cap, err);
+  for (i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+    assert_int_equal(flatten_chunked(opt, data, len, ways[i].chunk,
+                                     ways[i].mode, other, cap, &err1),
+                     rc);
+    assert_string_equal(out, other);
+    if (rc < 0)
+      assert_same_error(err, &err1);
   }
-  free(one);
+  free(other);
   return rc;
 }
 
@@ -558,6 +626,514 @@ static void test_allocation_failure_is_enomem(void **state) {
   assert_true(n < 50);
 }
 
+/* --- threaded mode against the inline reader, on large inputs --- */
+
+static uint32_t rnd(uint32_t *s) {
+  *s ^= *s << 13;
+  *s ^= *s >> 17;
+  *s ^= *s << 5;
+  return *s;
+}
+
+/* Appends one cell of a kind partners send; returns its length. */
+static size_t gen_cell(char *p, uint32_t *seed) {
+  static const char *const kinds[] = {
+      "",
+      "E07000130",
+      "\"Calls, texts and emails\"",
+      "\"two\r\nlines\"",
+      "\"two\nlines\"",
+      "\"lone\rcr\"",
+      "\"Suppressed as \"\"<5\"\"\"",
+      "\"abc\"def",
+      "caf\xC3\xA9 \xE2\x82\xAC"
+      "5 \xF0\x9F\x98\x80",
+      "x\"y",
+  };
+  uint32_t k = rnd(seed) % 12;
+
+  if (k >= 10)
+    return (size_t)sprintf(p, "%u", (unsigned)(rnd(seed) % 100000));
+  memcpy(p, kinds[k], strlen(kinds[k]));
+  return strlen(kinds[k]);
+}
+
+/* About size bytes of records with all of the above, CRLF, LF and lone CR
+ * endings, blank lines, and every 2000th record one quoted cell of nearly
+ * max_line input bytes with line breaks in it. OUT: caller frees. */
+static char *gen_file(size_t size, uint32_t max_line, uint32_t seed,
+                      size_t *len) {
+  static const char *const ends[] = {"\r\n", "\n", "\r\n", "\r"};
+  char *p = malloc(size + max_line + 4096);
+  size_t n = 0, rec = 0, k, cells, i;
+
+  assert_non_null(p);
+  while (n < size) {
+    if (++rec % 2000 == 0) {
+      k = max_line - 2 - rnd(&seed) % 64; /* the quotes count too */
+      p[n++] = '"';
+      for (i = 0; i < k; i++)
+        p[n + i] = i % 997 == 996 ? '\n' : (char)('a' + i % 26);
+      n += k;
+      p[n++] = '"';
+    } else if (rnd(&seed) % 50 != 0) { /* else a blank line */
+      cells = 1 + rnd(&seed) % 12;
+      for (i = 0; i < cells; i++) {
+        if (i > 0)
+          p[n++] = ',';
+        n += gen_cell(p + n, &seed);
+      }
+    }
+    k = rnd(&seed) % 4;
+    memcpy(p + n, ends[k], strlen(ends[k]));
+    n += strlen(ends[k]);
+  }
+  *len = n;
+  return p;
+}
+
+/* data with the k bytes of bad put in at pos. OUT: caller frees. */
+static char *spliced(const char *data, size_t len, size_t pos, const char *bad,
+                     size_t k) {
+  char *p = malloc(len + k);
+
+  assert_non_null(p);
+  memcpy(p, data, pos);
+  memcpy(p + pos, bad, k);
+  memcpy(p + pos + k, data + pos, len - pos);
+  return p;
+}
+
+static void assert_same_row(const struct dahub_csv_row *a,
+                            const struct dahub_csv_row *b) {
+  size_t i;
+
+  assert_int_equal(a->line, b->line);
+  assert_int_equal(a->n, b->n);
+  for (i = 0; i < a->n; i++) {
+    assert_int_equal(a->len[i], b->len[i]);
+    assert_memory_equal(a->field[i], b->field[i], a->len[i] + 1);
+  }
+}
+
+/* Reads what a and b serve (the same bytes), one inline and one in mode,
+ * side by side: the same records, then the same outcome and err, twice.
+ * Returns the outcome; *rows counts the records. */
+static int read_both(const struct dahub_csv_options *opt, struct mem *a,
+                     struct mem *b, enum mode mode, size_t *rows,
+                     struct dahub_error *err) {
+  struct dahub_csv *ra = open_mode(opt, a, INLINE, err);
+  struct dahub_csv *rb = open_mode(opt, b, mode, err);
+  struct dahub_csv_row rowa, rowb;
+  struct dahub_error erra, errb;
+  int rc, rcb;
+
+  *rows = 0;
+  for (;;) {
+    rc = dahub_csv_next(ra, &rowa, err);
+    rcb = dahub_csv_next(rb, &rowb, &errb);
+    assert_int_equal(rc, rcb);
+    if (rc != 1)
+      break;
+    assert_same_row(&rowa, &rowb);
+    ++*rows;
+  }
+  if (rc < 0)
+    assert_same_error(err, &errb);
+  assert_int_equal(dahub_csv_next(ra, &rowa, &erra), rc);
+  assert_int_equal(dahub_csv_next(rb, &rowb, &errb), rc);
+  if (rc < 0)
+    assert_same_error(&erra, &errb);
+  dahub_csv_free(ra);
+  dahub_csv_free(rb);
+  return rc;
+}
+
+static int read_both_data(const struct dahub_csv_options *opt, const char *data,
+                          size_t len, size_t chunk, enum mode mode,
+                          size_t *rows, struct dahub_error *err) {
+  struct mem a = {.p = data, .len = len, .chunk = chunk};
+  struct mem b = a;
+
+  return read_both(opt, &a, &b, mode, rows, err);
+}
+
+#define BIG_LINE 300000u /* above a batch's 256 KiB */
+
+static void test_threaded_large_input_matches_inline(void **state) {
+  struct dahub_csv_options opt;
+  struct dahub_error err;
+  size_t len, rows;
+  char *data;
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  opt.max_line_bytes = BIG_LINE;
+  data = gen_file((size_t)6 << 20, BIG_LINE, 1, &len);
+  assert_int_equal(
+      read_both_data(&opt, data, len, 1 << 16, THREADED, &rows, &err), 0);
+  assert_true(rows > 20000);
+  /* Reads of odd sizes, and a thread from the first byte. */
+  assert_int_equal(read_both_data(&opt, data, len, 4093, EAGER, &rows, &err),
+                   0);
+  free(data);
+  opt.encoding = DAHUB_CSV_CP1252; /* the text triples in size */
+  data = gen_file((size_t)2 << 20, BIG_LINE, 2, &len);
+  assert_int_equal(
+      read_both_data(&opt, data, len, 1 << 16, THREADED, &rows, &err), 0);
+  free(data);
+}
+
+/* Bad input two megabytes in: the same records first, then the same err. */
+static void test_threaded_error_midway_matches_inline(void **state) {
+  static const struct {
+    const char *bad; /* NULL: a record longer than max_line_bytes */
+    size_t k;
+    int code;
+  } cases[] = {
+      {"\xFF", 1, -EILSEQ},
+      {"x\xE2\x82,", 4, -EILSEQ},
+      {"a\0b", 3, -EILSEQ},
+      {NULL, BIG_LINE + 1, -EMSGSIZE},
+  };
+  struct dahub_csv_options opt;
+  struct dahub_error err;
+  size_t len, rows, i;
+  char *data, *bad, *longer;
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  opt.max_line_bytes = BIG_LINE;
+  data = gen_file((size_t)3 << 20, BIG_LINE, 3, &len);
+  longer = malloc(BIG_LINE + 1);
+  assert_non_null(longer);
+  memset(longer, 'y', BIG_LINE + 1);
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    bad = spliced(data, len, (size_t)2 << 20,
+                  cases[i].bad != NULL ? cases[i].bad : longer, cases[i].k);
+    assert_int_equal(read_both_data(&opt, bad, len + cases[i].k, 1 << 16,
+                                    THREADED, &rows, &err),
+                     cases[i].code);
+    assert_true(rows > 5000);
+    free(bad);
+  }
+  /* A quote left open at the very end. */
+  bad = spliced(data, len, len, "\n\"never closed", 14);
+  assert_int_equal(
+      read_both_data(&opt, bad, len + 14, 1 << 16, THREADED, &rows, &err),
+      -EILSEQ);
+  assert_non_null(strstr(err.msg, "never closed"));
+  free(bad);
+  free(longer);
+  free(data);
+}
+
+static void test_threaded_read_error_is_passed_on(void **state) {
+  struct dahub_csv_options opt;
+  struct dahub_error err;
+  struct mem a, b;
+  size_t len, rows;
+  char *data;
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  data = gen_file((size_t)3 << 20, 4096, 4, &len);
+  /* On the reader's thread, a megabyte and a half in. */
+  a = (struct mem){
+      .p = data, .len = len, .chunk = 1 << 16, .fail_at = (size_t)3 << 19};
+  b = a;
+  assert_int_equal(read_both(&opt, &a, &b, THREADED, &rows, &err), -EIO);
+  assert_true(rows > 1000);
+  assert_string_equal(err.msg, "reading the input failed");
+  /* While reading ahead, before any thread: reported after the records
+   * before it, where the inline reader would have read. */
+  a = (struct mem){.p = data, .len = len, .chunk = 100, .fail_at = 1000};
+  b = a;
+  assert_int_equal(read_both(&opt, &a, &b, THREADED, &rows, &err), -EIO);
+  assert_true(rows > 0);
+  a = (struct mem){
+      .p = data, .len = len, .chunk = 100, .fail_at = 1000, .too_much = 1};
+  b = a;
+  assert_int_equal(read_both(&opt, &a, &b, THREADED, &rows, &err), -EIO);
+  assert_non_null(strstr(err.msg, "more than asked"));
+  free(data);
+}
+
+/* read() as the reader's thread sees it: who calls, and how many at once. */
+struct watched {
+  struct mem m;
+  atomic_size_t served;
+  atomic_int inside, overlapped;
+  atomic_int first_row; /* the test has had its first row */
+  atomic_int on_caller; /* read() ran on the test's thread after that */
+  pthread_t caller;
+};
+
+static ssize_t watched_read(void *arg, void *buf, size_t cap) {
+  struct watched *w = arg;
+  ssize_t got;
+
+  if (atomic_fetch_add(&w->inside, 1) != 0)
+    atomic_store(&w->overlapped, 1);
+  if (atomic_load(&w->first_row) && pthread_equal(pthread_self(), w->caller))
+    atomic_store(&w->on_caller, 1);
+  got = mem_read(&w->m, buf, cap);
+  if (got > 0)
+    atomic_fetch_add(&w->served, (size_t)got);
+  atomic_fetch_sub(&w->inside, 1);
+  return got;
+}
+
+static void watched_init(struct watched *w, const char *data, size_t len) {
+  memset(&w->m, 0, sizeof w->m);
+  w->m.p = data;
+  w->m.len = len;
+  w->m.chunk = 1 << 16;
+  atomic_init(&w->served, 0);
+  atomic_init(&w->inside, 0);
+  atomic_init(&w->overlapped, 0);
+  atomic_init(&w->first_row, 0);
+  atomic_init(&w->on_caller, 0);
+  w->caller = pthread_self();
+}
+
+static double now_s(void) {
+  struct timespec t;
+
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Waits until the reader's thread has read nothing for 200 ms: it waits
+ * for a free batch, or is done. Returns the bytes it has read. */
+static size_t wait_reader_idle(struct watched *w) {
+  const struct timespec tick = {0, 10 * 1000 * 1000};
+  double deadline = now_s() + 30, quiet_since = now_s();
+  size_t seen = atomic_load(&w->served), s;
+
+  while (now_s() < deadline) {
+    nanosleep(&tick, NULL);
+    s = atomic_load(&w->served);
+    if (s != seen || atomic_load(&w->inside) != 0) {
+      seen = s;
+      quiet_since = now_s();
+    } else if (now_s() - quiet_since > 0.2) {
+      return s;
+    }
+  }
+  fail_msg("the reader's thread never stopped reading");
+  return 0;
+}
+
+static struct dahub_csv *open_watched(struct watched *w, uint32_t max_line,
+                                      struct dahub_error *err) {
+  struct dahub_csv_options opt;
+  struct dahub_csv *r;
+
+  dahub_csv_options_init(&opt);
+  opt.max_line_bytes = max_line;
+  opt.threaded = 1;
+  assert_int_equal(dahub_csv_new(&opt, watched_read, w, &r, err), 0);
+  return r;
+}
+
+static void test_threaded_read_runs_on_one_other_thread(void **state) {
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  struct watched w;
+  size_t len, rows = 0;
+  char *data = gen_file((size_t)4 << 20, 4096, 5, &len);
+  int rc;
+
+  (void)state;
+  watched_init(&w, data, len);
+  r = open_watched(&w, 4096, &err);
+  while ((rc = dahub_csv_next(r, &row, &err)) == 1)
+    if (rows++ == 0)
+      atomic_store(&w.first_row, 1);
+  assert_int_equal(rc, 0);
+  dahub_csv_free(r);
+  assert_int_equal(atomic_load(&w.served), len);
+  assert_int_equal(atomic_load(&w.overlapped), 0);
+  assert_int_equal(atomic_load(&w.on_caller), 0);
+  free(data);
+}
+
+/* A slow caller holds the reader's thread back: it reads at most the ring
+ * ahead, and free() stops it there without a hang or a leak. */
+static void test_threaded_free_midway_stops_the_thread(void **state) {
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  struct watched w;
+  size_t len, ahead;
+  char *data = gen_file((size_t)16 << 20, 4096, 6, &len);
+  int i;
+
+  (void)state;
+  watched_init(&w, data, len);
+  r = open_watched(&w, 4096, &err);
+  for (i = 0; i < 3; i++)
+    assert_int_equal(dahub_csv_next(r, &row, &err), 1);
+  ahead = wait_reader_idle(&w);
+  /* Past the first chunk, but no further than 4 batches of 256 KiB, a
+   * record waiting for one, and the 64 KiB chunk it came from. */
+  assert_true(ahead > 65536);
+  assert_true(ahead <= ((size_t)4 << 18) + 4096 + 65536);
+  dahub_csv_free(r);
+  /* Freed at once, with the thread busy reading and tokenizing. */
+  watched_init(&w, data, len);
+  r = open_watched(&w, 4096, &err);
+  assert_int_equal(dahub_csv_next(r, &row, &err), 1);
+  dahub_csv_free(r);
+  /* Freed before the first record, and after an error. */
+  watched_init(&w, data, len);
+  dahub_csv_free(open_watched(&w, 4096, &err));
+  watched_init(&w, data, len);
+  r = open_watched(&w, 8, &err);
+  assert_int_equal(dahub_csv_next(r, &row, &err), -EMSGSIZE);
+  dahub_csv_free(r);
+  free(data);
+}
+
+/* Records larger than a batch go one to a batch, so each one returned is
+ * the last of its batch: it must stay intact, however long the thread is
+ * left to run, until the caller asks for the next one. */
+static void test_threaded_row_stays_until_next_call(void **state) {
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  struct watched w;
+  size_t len, rows = 0;
+  char *data = gen_file((size_t)3 << 20, BIG_LINE, 7, &len);
+  char *copy = malloc(BIG_LINE + 1);
+  int rc;
+
+  (void)state;
+  assert_non_null(copy);
+  watched_init(&w, data, len);
+  r = open_watched(&w, BIG_LINE, &err);
+  while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
+    if (row.n != 1 || row.len[0] < (size_t)256 * 1024)
+      continue;
+    memcpy(copy, row.field[0], row.len[0] + 1);
+    (void)wait_reader_idle(&w);
+    assert_memory_equal(copy, row.field[0], row.len[0] + 1);
+    if (++rows == 6)
+      break;
+  }
+  assert_int_equal(rows, 6);
+  dahub_csv_free(r);
+  free(copy);
+  free(data);
+}
+
+/* Reads it all in threaded mode, counting what the reader allocates. */
+static size_t threaded_peak(const struct dahub_csv_options *opt,
+                            const char *data, size_t len) {
+  struct mem m = {.p = data, .len = len, .chunk = 1 << 16};
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  int rc;
+
+  count_start(-1);
+  r = open_mode(opt, &m, THREADED, &err);
+  while ((rc = dahub_csv_next(r, &row, &err)) == 1)
+    ;
+  count_stop();
+  assert_int_equal(rc, 0);
+  dahub_csv_free(r);
+  return peak;
+}
+
+/* However long the file: the reader's own buffers, the thread's state and
+ * 4 batches, of 256 KiB or the largest record. */
+static void test_threaded_memory_is_bounded(void **state) {
+  struct dahub_csv_options opt;
+  size_t len, got;
+  char *data;
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  opt.max_line_bytes = 4096;
+  data = gen_file((size_t)16 << 20, 4096, 8, &len);
+  got = threaded_peak(&opt, data, len);
+  assert_true(got > (size_t)4 << 18);
+  assert_true(got <= ((size_t)4 << 18) + 65536 + 32768);
+  free(data);
+  opt.max_line_bytes = BIG_LINE;
+  data = gen_file((size_t)8 << 20, BIG_LINE, 9, &len);
+  got = threaded_peak(&opt, data, len);
+  assert_true(got > (size_t)4 * BIG_LINE);
+  assert_true(got <= 5 * ((size_t)BIG_LINE + 4096) + 65536 + 32768);
+  free(data);
+}
+
+/* The inline reader's bound holds with the thread: it stops within one
+ * chunk of the limit, holding one record and no batch. */
+static void test_threaded_line_longer_than_limit_fails_early(void **state) {
+  const size_t limit = 1u << 20;
+  struct dahub_csv_options opt;
+  struct dahub_csv_row row;
+  struct dahub_csv *r;
+  struct dahub_error err;
+  struct mem m = {.len = (size_t)60 << 20};
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  opt.max_line_bytes = (uint32_t)limit;
+  opt.threaded = 1;
+  count_start(-1);
+  assert_int_equal(dahub_csv_new(&opt, endless_read, &m, &r, &err), 0);
+  assert_int_equal(dahub_csv_next(r, &row, &err), -EMSGSIZE);
+  count_stop();
+  assert_int_equal(err.line, 1);
+  assert_non_null(strstr(err.msg, "longer than 1048576 bytes"));
+  assert_int_equal(dahub_csv_next(r, &row, &err), -EMSGSIZE);
+  dahub_csv_free(r);
+  assert_true(m.served <= limit + 65536);
+  assert_true(peak <= limit + 65536 + 16384);
+}
+
+static void test_threaded_allocation_failure_is_enomem(void **state) {
+  struct dahub_csv_options opt;
+  struct dahub_csv_row row;
+  struct dahub_csv *r;
+  struct dahub_error err;
+  struct mem m;
+  long n;
+  int failed = 0;
+
+  (void)state;
+  dahub_csv_options_init(&opt);
+  opt.threaded = 1;
+  for (n = 0; n < 50; n++) {
+    int rc;
+
+    m = (struct mem){
+        .p = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r\nx\n", .len = 38, .chunk = 5};
+    count_start(n);
+    rc = dahub_csv_new(&opt, mem_read, &m, &r, &err);
+    if (rc == 0) {
+      csv_set_eager(r);
+      while ((rc = dahub_csv_next(r, &row, &err)) == 1)
+        ;
+      assert_int_equal(dahub_csv_next(r, &row, &err), rc);
+    }
+    dahub_csv_free(r);
+    count_stop();
+    if (rc == 0)
+      break;
+    assert_int_equal(rc, -ENOMEM);
+    failed++;
+  }
+  /* The reader, the thread's state, the record's buffers and a batch. */
+  assert_true(failed >= 6);
+  assert_true(n < 50);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_utf8_bom_is_stripped),
@@ -583,6 +1159,15 @@ int main(void) {
       cmocka_unit_test(test_read_error_is_passed_on_and_sticks),
       cmocka_unit_test(test_bad_options_are_refused),
       cmocka_unit_test(test_allocation_failure_is_enomem),
+      cmocka_unit_test(test_threaded_large_input_matches_inline),
+      cmocka_unit_test(test_threaded_error_midway_matches_inline),
+      cmocka_unit_test(test_threaded_read_error_is_passed_on),
+      cmocka_unit_test(test_threaded_read_runs_on_one_other_thread),
+      cmocka_unit_test(test_threaded_free_midway_stops_the_thread),
+      cmocka_unit_test(test_threaded_row_stays_until_next_call),
+      cmocka_unit_test(test_threaded_memory_is_bounded),
+      cmocka_unit_test(test_threaded_line_longer_than_limit_fails_early),
+      cmocka_unit_test(test_threaded_allocation_failure_is_enomem),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

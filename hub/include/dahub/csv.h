@@ -16,6 +16,24 @@
  * Text after a closing quote ("abc"def) is kept, as Excel keeps it. A record
  * that is blank comes back as one empty field: callers decide to skip it.
  * Pure code, no globals: one reader per thread.
+ *
+ * Threaded mode (options.threaded) overlaps reading and tokenizing with the
+ * caller's work on each record. Once the input proves longer than the first
+ * 64 KiB chunk, a thread of the reader's own runs the same tokenizer and
+ * hands the records over in batches; a shorter input is read inline, with
+ * no thread. Records, line numbers and errors are exactly the inline
+ * reader's. read() then runs on that thread, one call at a time, never
+ * again on the caller's: it must not rely on thread-local state, and the
+ * caller must leave arg alone until dahub_csv_free() returns. If no thread
+ * can be started, the reader reads inline.
+ *
+ * Threaded mode adds to the bound above at most 4 batches, each of
+ * 256 KiB or, if more, of the largest record it has held: the record's
+ * text with a NUL per field, 16 bytes a field (8 on 32-bit hosts) and 48.
+ * That is 1 MiB for files of ordinary records, and at most
+ * 4 * max(256 KiB, max_line_bytes + 16 * max_fields + 48) for UTF-8
+ * (4.3 MiB with the default limits), with 3 * max_line_bytes for
+ * Windows-1252. The thread's stack takes address space, and few pages.
  */
 #ifndef DAHUB_CSV_H
 #define DAHUB_CSV_H
@@ -39,6 +57,7 @@ struct dahub_csv_options {
   enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
   uint32_t max_line_bytes;          /* longest record, in input bytes */
   uint32_t max_fields;              /* most cells in one record */
+  int threaded; /* nonzero: tokenize on a thread of its own (above) */
 };
 
 /* One record, borrowed from the reader until the next call. */
@@ -51,13 +70,14 @@ struct dahub_csv_row {
 
 struct dahub_csv; /* opaque */
 
-/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields. */
+/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline. */
 void dahub_csv_options_init(struct dahub_csv_options *o);
 
 /* Makes a reader that pulls bytes with read(arg, buf, cap): it returns how
  * many it put in buf (at most cap), 0 at the end, or a negative code that
- * the reader hands back. 0, or -EINVAL (bad option) or -ENOMEM, with err.
- * OUT: caller frees *out with dahub_csv_free(). */
+ * the reader hands back. In threaded mode read() may run on another thread
+ * (see above). 0, or -EINVAL (bad option) or -ENOMEM, with err. No read()
+ * happens here. OUT: caller frees *out with dahub_csv_free(). */
 int dahub_csv_new(const struct dahub_csv_options *opt,
                   ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
                   struct dahub_csv **out, struct dahub_error *err);
@@ -69,7 +89,9 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
 int dahub_csv_next(struct dahub_csv *r, struct dahub_csv_row *row,
                    struct dahub_error *err);
 
-/* Frees the reader; NULL is a no-op. */
+/* Frees the reader at any point, even mid-file in threaded mode: it stops
+ * the reader's thread and waits for it (for a read() in progress to
+ * return). NULL is a no-op. */
 void dahub_csv_free(struct dahub_csv *r);
 
 #endif
