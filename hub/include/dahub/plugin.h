@@ -9,7 +9,9 @@
  *
  * Rules a plugin lives by:
  *  - No I/O. Read the input only through in->read; never open files or
- *    sockets, never sleep, never touch the store.
+ *    sockets, never sleep, never touch the store. (One exception: scratch
+ *    space in an unlinked temporary file, which the mapped plugin's
+ *    distinct counts spill to so that memory stays bounded.)
  *  - No globals. Everything a feed needs lives in the state open() returns;
  *    parse() may run for several files of the same feed at once, so treat
  *    the state as read-only after open().
@@ -88,7 +90,10 @@ struct dahub_obs {
 
 /* The input, read through the hub. read() fills buf with up to cap bytes and
  * returns how many, 0 at the end, or a negative code (stop, return
- * DAHUB_FAIL: the hub knows why). */
+ * DAHUB_FAIL: the hub knows why). read() may be called from a thread the
+ * plugin starts (the mapped plugin reads and splits the CSV on a second
+ * core), one call at a time, all before parse() returns. The host's calls
+ * (emit, warn, ...) only from parse()'s own thread. */
 struct dahub_input {
   const char *name; /* file name as the partner sent it, no folder */
   uint64_t size;    /* in bytes, as claimed */
