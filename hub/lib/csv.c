@@ -406,18 +406,36 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
         return csv_fail(r, rc);
       continue;
     }
-    /* Inside a cell, with no character or CRLF half read: a plain run
-     * changes nothing but the counts. The byte after it, or one past the
-     * line limit, takes the slow way. */
-    if ((st == CSV_UNQUOTED || st == CSV_QUOTED || st == CSV_AFTER_QUOTE) &&
-        r->need == 0 && !r->prev_cr && raw < r->opt.max_line_bytes) {
+    /* With no character or CRLF half read, a plain run changes nothing
+     * but the counts (at a cell's start it makes the cell unquoted, as
+     * its first byte is not a quote), and the delimiter after an unquoted
+     * run ends the cell. Most cells go this way; any other byte, or one
+     * past the line limit, takes the slow way. */
+    if (st != CSV_QUOTE_SEEN && r->need == 0 && !r->prev_cr &&
+        raw < r->opt.max_line_bytes) {
       ssize_t k = csv_plain_run(r, r->opt.max_line_bytes - raw, err);
 
       if (k < 0)
         return csv_fail(r, (int)k);
       if (k > 0) {
+        if (!any) {
+          any = 1;
+          r->rec_line = r->line;
+        }
+        if (st == CSV_FIELD_START)
+          st = CSV_UNQUOTED;
         raw += (size_t)k;
         r->line_byte += (uint32_t)k;
+        if (st == CSV_UNQUOTED && r->in_pos < r->in_end &&
+            r->in[r->in_pos] == (unsigned char)r->opt.delimiter &&
+            raw < r->opt.max_line_bytes) {
+          r->in_pos++;
+          raw++;
+          r->line_byte++;
+          if ((rc = csv_end_field(r, err)) != 0)
+            return csv_fail(r, rc);
+          st = CSV_FIELD_START;
+        }
         continue;
       }
     }
