@@ -636,14 +636,10 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
 
   if (mapped_row_skipped(r, row))
     return 0;
-  memset(rf.have, 0, sizeof rf.have);
-  rf.any_raw = 0;
+  memset(&rf, 0, offsetof(struct row_fields, key)); /* all but the key */
   /* What every figure of this row shares: service, area, and dimensions
    * that are fixed or read from a cell. */
   for (f = 0; f < m->n_fields; f++) {
-    rf.val[f] = NULL;
-    rf.tg[f] = NULL;
-    rf.raw[f] = 0;
     if (f == MAP_PERIOD || f == MAP_MEASURE || f == MAP_YEAR ||
         (f >= MAP_FIRST_DIM && m->field[f].src == MAP_COLUMN))
       continue;
@@ -662,7 +658,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   for (k = 0; k < c->n_count; k++) {
     const struct period_id *period = NULL;
 
-    if ((rc = count_period(r, row, k, &period)) <= 0) {
+    if ((rc = count_period(r, row, k, &period)) <= 0 || period == NULL) {
       if (rc < 0)
         goto out;
       continue;
