@@ -103,8 +103,8 @@ void dahub_csv_options_init(struct dahub_csv_options *o) {
   o->threaded = 0;
 }
 
-static int csv_put(struct dahub_csv *r, const char *s, size_t k,
-                   struct dahub_error *err);
+static inline int csv_put(struct dahub_csv *r, const char *s, size_t k,
+                          struct dahub_error *err);
 
 /* Bytes that are text in any state inside a cell, with nothing to check:
  * printable ASCII and tab, but not the quote or the delimiter. */
@@ -232,8 +232,8 @@ static int csv_start(struct dahub_csv *r, struct dahub_error *err) {
   return 0;
 }
 
-static int csv_grow_out(struct dahub_csv *r, size_t need,
-                        struct dahub_error *err) {
+static __attribute__((noinline)) int
+csv_grow_out(struct dahub_csv *r, size_t need, struct dahub_error *err) {
   size_t cap = r->out_cap ? r->out_cap : 256;
   char *p;
 
@@ -255,11 +255,11 @@ static int csv_grow_out(struct dahub_csv *r, size_t need,
 }
 
 /* Appends k bytes of field text, leaving room for the field's NUL. */
-static int csv_put(struct dahub_csv *r, const char *s, size_t k,
-                   struct dahub_error *err) {
+static inline int csv_put(struct dahub_csv *r, const char *s, size_t k,
+                          struct dahub_error *err) {
   int rc;
 
-  if (r->out_len + k + 1 > r->out_cap &&
+  if (__builtin_expect(r->out_len + k + 1 > r->out_cap, 0) &&
       (rc = csv_grow_out(r, r->out_len + k + 1, err)) != 0)
     return rc;
   memcpy(r->out + r->out_len, s, k);
@@ -268,7 +268,8 @@ static int csv_put(struct dahub_csv *r, const char *s, size_t k,
 }
 
 /* Makes room for field n, the (n+1)th, if max_fields allows it. */
-static int csv_grow_fields(struct dahub_csv *r, struct dahub_error *err) {
+static __attribute__((noinline)) int csv_grow_fields(struct dahub_csv *r,
+                                                     struct dahub_error *err) {
   size_t cap = r->cap ? r->cap * 2 : 16;
   size_t *s, *l;
   const char **f;
@@ -297,13 +298,15 @@ nomem:
 }
 
 /* Ends the current field: its NUL goes in, the next one would start after
- * it. The room for the NUL was reserved by csv_put. */
-static int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
+ * it. The room for the NUL was reserved by csv_put. Once per cell: the
+ * growing is out of line, so that the common case is a few stores. */
+static inline int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
   int rc;
 
-  if ((rc = csv_grow_fields(r, err)) != 0)
+  if (__builtin_expect(r->n >= r->cap || r->n >= r->opt.max_fields, 0) &&
+      (rc = csv_grow_fields(r, err)) != 0)
     return rc;
-  if (r->out_len + 1 > r->out_cap &&
+  if (__builtin_expect(r->out_len + 1 > r->out_cap, 0) &&
       (rc = csv_grow_out(r, r->out_len + 1, err)) != 0)
     return rc;
   r->start[r->n] = r->cur;
