@@ -4,7 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
+# clang and its runtime (libFuzzer) for the fuzz run at the end
+scripts/deps.sh clang libclang-rt-14-dev
 
 jobs=$(nproc 2>/dev/null || echo 2)
 for variant in plain asan; do
@@ -22,6 +23,6 @@ for variant in plain asan; do
     ctest --output-on-failure -j "$jobs")
 done
 
-# Each fuzz target for a short, bounded time when clang is here (the corpora
-# were already replayed by ctest above, in both builds).
+# Each fuzz target for a short, bounded time (the corpora were already
+# replayed by ctest above, in both builds).
 scripts/fuzz.sh 20
