@@ -543,6 +543,19 @@ static void key_row_part(struct run *r, struct agg_key *key,
       key_target_dims(a, key, rf->tg[f]);
 }
 
+/* The key of count cnt's figure for the period and the row, marked where
+ * a breakdown would extend it. */
+static void key_figure(struct run *r, struct agg_key *key,
+                       const struct map_count *cnt,
+                       const struct period_id *period,
+                       const struct row_fields *rf, struct agg_mark *mark) {
+  agg_key_start(key);
+  agg_key_add_stable(&r->cases->agg, key, cnt->measure);
+  agg_key_add_hashed(key, period->id, period->len, period->hash);
+  key_row_part(r, key, rf);
+  agg_key_mark(key, mark);
+}
+
 /* The same as words for the figure cache: what the row's share names. */
 static void fig_row_part(const struct mapping *m, struct fig_words *fw,
                          const struct row_fields *rf) {
@@ -578,11 +591,7 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
   fig_word(&fw, (uintptr_t)period->fy << 8 | (uintptr_t)period->n);
   fig_row_part(m, &fw, rf);
   if (!fig_find(c, &fw, &base)) {
-    agg_key_start(key);
-    agg_key_add_stable(a, key, cnt->measure);
-    agg_key_add_hashed(key, period->id, period->len, period->hash);
-    key_row_part(r, key, rf);
-    agg_key_mark(key, &mark);
+    key_figure(r, key, cnt, period, rf, &mark);
     built = 1;
     if ((rc = figure(r, row, key, col, &base)) != 0)
       return rc;
@@ -605,11 +614,7 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
     fig_word(&fw, (uintptr_t)rf->tg[f]);
     if (!fig_find(c, &fw, &index)) {
       if (!built) { /* the figure's key, which each breakdown extends */
-        agg_key_start(key);
-        agg_key_add_stable(a, key, cnt->measure);
-        agg_key_add_hashed(key, period->id, period->len, period->hash);
-        key_row_part(r, key, rf);
-        agg_key_mark(key, &mark);
+        key_figure(r, key, cnt, period, rf, &mark);
         built = 1;
       }
       agg_key_rewind(key, &mark);
