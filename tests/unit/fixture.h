@@ -1,19 +1,35 @@
 /*
  * fixture.h: what several hub tests need: where the source tree is, how to
- * show a list of errors, and the real vocabulary. Static inline so each
- * test stays one file to build. Include after <cmocka.h>.
+ * show a list of errors, the real vocabulary, and removing a test's
+ * temporary folder. Static inline so each test stays one file to build.
+ * Include after <cmocka.h>.
  */
 #ifndef DAHUB_TEST_FIXTURE_H
 #define DAHUB_TEST_FIXTURE_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "errlist.h"
 #include "vocab.h"
 
 #ifndef DAHUB_SOURCE_DIR_DEFAULT
 #define DAHUB_SOURCE_DIR_DEFAULT "."
+static inline int fixture_remove_entry(const char *path, const struct stat *st,
+                                       int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* Removes dir and everything in it, never following a symlink. */
+static inline void fixture_remove_tree(const char *dir) {
+  (void)nftw(dir, fixture_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 #endif
 
 /* The checkout: $DAHUB_SOURCE_DIR (set by ctest), else the build's. */
@@ -42,6 +58,19 @@ static inline int fixture_load_vocab(struct vocab **out) {
   errlist_each(&errs, fixture_print_error, NULL);
   errlist_clear(&errs);
   return rc;
+}
+
+static inline int fixture_remove_entry(const char *path, const struct stat *st,
+                                       int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+/* Removes dir and everything in it, never following a symlink. */
+static inline void fixture_remove_tree(const char *dir) {
+  (void)nftw(dir, fixture_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif

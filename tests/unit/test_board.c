@@ -12,7 +12,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,6 +27,7 @@
 #include "board.h"
 #include "config.h"
 #include "errlist.h"
+#include "fixture.h"
 #include "report.h"
 #include "runtime.h"
 #include "store.h"
@@ -57,14 +57,6 @@ static const char *env_or(const char *name, const char *dflt) {
   const char *s = getenv(name);
 
   return s != NULL ? s : dflt;
-}
-
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
 }
 
 static void print_errline(const char *msg, void *arg) {
@@ -118,7 +110,7 @@ static int teardown(void **state) {
 
   close_runtime(f);
   config_free(f->conf);
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }

@@ -7,7 +7,6 @@
  * layout (two-space indent) so that line and column are known too.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "fixture.h"
 
 #include "config.h"
 
@@ -45,14 +46,6 @@ struct fixture {
   "  \"plugin\": \"mapped\"\n"                                                 \
   "}\n"
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
   char feeds[128];
@@ -75,7 +68,7 @@ static int teardown(void **state) {
 
   config_free(f->c);
   errlist_clear(&f->errs);
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }

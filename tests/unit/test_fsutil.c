@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "fsutil.h"
 #include "spool.h"
 
@@ -30,14 +31,6 @@ struct fixture {
   char from[128];
   char to[128];
 };
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
 
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
@@ -60,7 +53,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   struct fixture *f = *state;
 
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }

@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
+
 #include "plugin_host.h"
 
 struct fixture {
@@ -29,14 +30,6 @@ struct fixture {
   struct plugin p, p2;
   struct dahub_error err;
 };
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
 
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
@@ -58,7 +51,7 @@ static int teardown(void **state) {
   plugin_unload(&f->p);
   plugin_unload(&f->p2);
   (void)chmod(f->dir, 0700);
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }

@@ -8,7 +8,6 @@
  * meant.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +20,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
+#include "fixture.h"
 #include "store.h"
 
 #define HASH_A                                                                 \
@@ -35,14 +35,6 @@ struct fixture {
   struct dahub_error err;
 };
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 static int setup(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
 
@@ -54,7 +46,7 @@ static int setup(void **state) {
   (void)snprintf(f->path, sizeof f->path, "%s/dahub.db", f->dir);
   if (store_open(f->path, &f->st, &f->err) != 0) {
     print_message("%s\n", f->err.msg);
-    (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+    fixture_remove_tree(f->dir);
     free(f);
     return -1;
   }
@@ -80,7 +72,7 @@ static int teardown(void **state) {
   struct fixture *f = *state;
 
   store_close(f->st);
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }

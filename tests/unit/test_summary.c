@@ -18,7 +18,6 @@
  * All figures are synthetic.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,14 +78,6 @@ struct fx {
   char *text;  /* doc dumped compact */
 };
 
-static int remove_entry(const char *path, const struct stat *sb, int flag,
-                        struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
 static int64_t at(const char *iso) {
   int64_t t;
 
@@ -136,7 +127,7 @@ static int teardown(void **state) {
   store_close(f->st);
   vocab_free(f->vocab);
   config_free(f->conf);
-  (void)nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+  fixture_remove_tree(f->dir);
   free(f);
   return 0;
 }
