@@ -36,6 +36,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "csv_thread.h"
 
 #define CSV_CHUNK 65536
@@ -68,6 +72,7 @@ struct dahub_csv {
   int started, eof;
   int utf8; /* decode as UTF-8; a BOM sets it whatever the option */
   unsigned char plain[256]; /* 1: a byte the fast path may copy as is */
+  int bytewise;             /* no fast path (tests compare the two) */
   int prev_cr; /* the last byte was CR: an LF now ends nothing new */
   uint32_t line, line_byte;
   uint32_t rec_line; /* where the record being read starts */
@@ -103,9 +108,6 @@ void dahub_csv_options_init(struct dahub_csv_options *o) {
   o->threaded = 0;
 }
 
-static inline int csv_put(struct dahub_csv *r, const char *s, size_t k,
-                          struct dahub_error *err);
-
 /* Bytes that are text in any state inside a cell, with nothing to check:
  * printable ASCII and tab, but not the quote or the delimiter. */
 static void plain_table(struct dahub_csv *r) {
@@ -115,25 +117,6 @@ static void plain_table(struct dahub_csv *r) {
     r->plain[b] = (b >= 0x20 && b < 0x7F) || b == '\t';
   r->plain['"'] = 0;
   r->plain[(unsigned char)r->opt.delimiter] = 0;
-}
-
-/* Copies the run of plain bytes at in_pos, at most room of them (what the
- * line limit leaves). Returns how many, or a negative code. */
-static ssize_t csv_plain_run(struct dahub_csv *r, size_t room,
-                             struct dahub_error *err) {
-  const unsigned char *p = r->in + r->in_pos, *e = r->in + r->in_end, *q = p;
-  int rc;
-
-  if ((size_t)(e - p) > room)
-    e = p + room;
-  while (q < e && r->plain[*q])
-    q++;
-  if (q == p)
-    return 0;
-  if ((rc = csv_put(r, (const char *)p, (size_t)(q - p), err)) != 0)
-    return rc;
-  r->in_pos += (size_t)(q - p);
-  return q - p;
 }
 
 int dahub_csv_new(const struct dahub_csv_options *opt,
@@ -171,6 +154,8 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
 }
 
 void csv_set_eager(struct dahub_csv *r) { r->eager = 1; }
+
+void csv_set_bytewise(struct dahub_csv *r) { r->bytewise = 1; }
 
 void dahub_csv_free(struct dahub_csv *r) {
   if (r == NULL)
@@ -297,24 +282,127 @@ nomem:
   return dahub_error_set(err, -ENOMEM, r->line, 0, "csv: out of memory");
 }
 
-/* Ends the current field: its NUL goes in, the next one would start after
- * it. The room for the NUL was reserved by csv_put. Once per cell: the
- * growing is out of line, so that the common case is a few stores. */
-static inline int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
+/* Bitmasks of 16 input bytes: in *dm the delimiters, in *stop the bytes
+ * the fast path leaves to the byte machine (quotes, controls, DEL and all
+ * non-ASCII). With SSE2 a tab that is not the delimiter stops too, which is
+ * only slower: the byte machine keeps it as text. */
+static inline void csv_masks(const struct dahub_csv *r, const unsigned char *p,
+                             unsigned *stop, unsigned *dm) {
+#if defined(__SSE2__)
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  /* Signed: bytes 0x80 and up are below 0x20 too. */
+  __m128i x = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                           _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+
+  *dm = (unsigned)_mm_movemask_epi8(
+      _mm_cmpeq_epi8(v, _mm_set1_epi8((char)r->opt.delimiter)));
+  *stop = (unsigned)_mm_movemask_epi8(x) & ~*dm;
+#else
+  unsigned i, s = 0, d = 0;
+
+  for (i = 0; i < 16; i++) {
+    if (p[i] == (unsigned char)r->opt.delimiter)
+      d |= 1u << i;
+    else if (!r->plain[p[i]])
+      s |= 1u << i;
+  }
+  *stop = s;
+  *dm = d;
+#endif
+}
+
+/* Ends the field whose delimiter (or end) is at offset at of out, which
+ * the caller makes a NUL. Once per cell: the growing is out of line, so
+ * that the common case is a few stores. */
+static inline int csv_cut(struct dahub_csv *r, size_t at,
+                          struct dahub_error *err) {
   int rc;
 
   if (__builtin_expect(r->n >= r->cap || r->n >= r->opt.max_fields, 0) &&
       (rc = csv_grow_fields(r, err)) != 0)
     return rc;
+  r->start[r->n] = r->cur;
+  r->len[r->n] = at - r->cur;
+  r->n++;
+  r->cur = at + 1;
+  return 0;
+}
+
+/* Ends the current field: its NUL goes in, the next one would start after
+ * it. The room for the NUL was reserved by csv_put. */
+static inline int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
+  int rc;
+
   if (__builtin_expect(r->out_len + 1 > r->out_cap, 0) &&
       (rc = csv_grow_out(r, r->out_len + 1, err)) != 0)
     return rc;
-  r->start[r->n] = r->cur;
-  r->len[r->n] = r->out_len - r->cur;
+  if ((rc = csv_cut(r, r->out_len, err)) != 0)
+    return rc;
   r->out[r->out_len++] = '\0';
-  r->n++;
-  r->cur = r->out_len;
   return 0;
+}
+
+/* The fast path: from in_pos, at most room bytes of what the input buffer
+ * holds, in any state but CSV_QUOTE_SEEN and with no character or CRLF
+ * half read. Outside quotes it takes plain text and delimiters, ending a
+ * field at each; inside quotes plain text and delimiters are both text. It
+ * stops before any other byte, which the byte machine then reads. Plain
+ * ASCII is copied as it is, and a delimiter is as long as its NUL, so the
+ * run is copied in one piece and the NULs put in after. Returns the bytes
+ * taken, or a negative code. */
+static ssize_t csv_bulk(struct dahub_csv *r, enum csv_state *st, size_t room,
+                        struct dahub_error *err) {
+  const unsigned char *s = r->in + r->in_pos, *p = s, *e;
+  size_t base = r->out_len, n0 = r->n, k, i;
+  int quoted = *st == CSV_QUOTED, rc;
+  unsigned stop, dm;
+
+  e = s +
+      ((size_t)(r->in_end - r->in_pos) < room ? r->in_end - r->in_pos : room);
+  /* out_len + room + 1 is within out_max: see csv_grow_out(). */
+  if (base + (size_t)(e - s) + 1 > r->out_cap &&
+      (rc = csv_grow_out(r, base + (size_t)(e - s) + 1, err)) != 0)
+    return rc;
+  for (; e - p >= 16; p += 16) {
+    csv_masks(r, p, &stop, &dm);
+    if (quoted)
+      dm = 0;
+    if (stop != 0)
+      dm &= (1u << __builtin_ctz(stop)) - 1;
+    for (; dm != 0; dm &= dm - 1)
+      if ((rc = csv_cut(r, base + (size_t)(p - s) + (size_t)__builtin_ctz(dm),
+                        err)) != 0)
+        return rc;
+    if (stop != 0) {
+      p += __builtin_ctz(stop);
+      goto done;
+    }
+  }
+  for (; p < e; p++) {
+    if (*p == (unsigned char)r->opt.delimiter && !quoted) {
+      if ((rc = csv_cut(r, base + (size_t)(p - s), err)) != 0)
+        return rc;
+    } else if (!r->plain[*p] && !(quoted && *p == r->opt.delimiter)) {
+      break;
+    }
+  }
+done:
+  k = (size_t)(p - s);
+  if (k == 0)
+    return 0;
+  memcpy(r->out + base, s, k);
+  for (i = n0; i < r->n; i++)
+    r->out[r->start[i] + r->len[i]] = '\0';
+  r->out_len = base + k;
+  r->in_pos += k;
+  if (!quoted) {
+    if (r->n > n0 && r->cur == r->out_len)
+      *st = CSV_FIELD_START;
+    else if (r->n > n0 || *st == CSV_FIELD_START)
+      *st = CSV_UNQUOTED;
+  }
+  return (ssize_t)k;
 }
 
 /* Copies one byte of cell text, decoding it; non-ASCII only comes here. */
@@ -409,14 +497,11 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
         return csv_fail(r, rc);
       continue;
     }
-    /* With no character or CRLF half read, a plain run changes nothing
-     * but the counts (at a cell's start it makes the cell unquoted, as
-     * its first byte is not a quote), and the delimiter after an unquoted
-     * run ends the cell. Most cells go this way; any other byte, or one
-     * past the line limit, takes the slow way. */
+    /* Most of a record goes by the fast path; the byte it stops at, or
+     * one past the line limit, takes the byte machine below. */
     if (st != CSV_QUOTE_SEEN && r->need == 0 && !r->prev_cr &&
-        raw < r->opt.max_line_bytes) {
-      ssize_t k = csv_plain_run(r, r->opt.max_line_bytes - raw, err);
+        raw < r->opt.max_line_bytes && !r->bytewise) {
+      ssize_t k = csv_bulk(r, &st, r->opt.max_line_bytes - raw, err);
 
       if (k < 0)
         return csv_fail(r, (int)k);
@@ -425,21 +510,10 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
           any = 1;
           r->rec_line = r->line;
         }
-        if (st == CSV_FIELD_START)
-          st = CSV_UNQUOTED;
         raw += (size_t)k;
         r->line_byte += (uint32_t)k;
-        if (st == CSV_UNQUOTED && r->in_pos < r->in_end &&
-            r->in[r->in_pos] == (unsigned char)r->opt.delimiter &&
-            raw < r->opt.max_line_bytes) {
-          r->in_pos++;
-          raw++;
-          r->line_byte++;
-          if ((rc = csv_end_field(r, err)) != 0)
-            return csv_fail(r, rc);
-          st = CSV_FIELD_START;
-        }
-        continue;
+        if (r->in_pos == r->in_end)
+          continue;
       }
     }
     b = r->in[r->in_pos++];
@@ -462,6 +536,10 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
     }
     r->line_byte++;
     if (r->need > 0) {
+      /* A character's every byte counts towards the limit: the fast path
+       * relies on the record's text being no longer than its input. */
+      if (++raw > r->opt.max_line_bytes)
+        return csv_fail(r, csv_too_long(r, err));
       if (b < r->lo || b > r->hi) {
         rc = dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
                              "invalid UTF-8: a character is cut short at "

@@ -34,4 +34,8 @@ void csv_thread_free(struct csv_thread *t);
  * fuzzer, whose inputs are too small to start one otherwise. */
 void csv_set_eager(struct dahub_csv *r);
 
+/* Every byte through the byte machine, none by the fast path: the reader
+ * as it would be without it, for tests and the fuzzer to compare with. */
+void csv_set_bytewise(struct dahub_csv *r);
+
 #endif

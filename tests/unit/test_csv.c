@@ -139,6 +139,7 @@ enum mode {
   INLINE,   /* threaded = 0 */
   THREADED, /* threaded = 1: a thread once the input passes 64 KiB */
   EAGER,    /* threaded = 1 and a thread whatever the size */
+  BYTEWISE, /* threaded = 0, and no fast path: the byte machine alone */
 };
 
 /* A reader of m in the given mode. OUT: caller frees. */
@@ -152,6 +153,8 @@ static struct dahub_csv *open_mode(const struct dahub_csv_options *opt,
   assert_int_equal(dahub_csv_new(&o, mem_read, m, &r, err), 0);
   if (mode == EAGER)
     csv_set_eager(r);
+  if (mode == BYTEWISE)
+    csv_set_bytewise(r);
   return r;
 }
 
@@ -193,16 +196,20 @@ static void assert_same_error(const struct dahub_error *a,
   assert_string_equal(a->msg, b->msg);
 }
 
-/* Inline, whole and byte by byte, then with the thread forced on, and in
- * threaded mode (inline, after reading ahead): all must agree, errors
- * included. */
+/* Inline, whole and byte by byte, then with the thread forced on, in
+ * threaded mode (inline, after reading ahead), and by the byte machine
+ * alone: all must agree, errors included. */
 static int flatten_opt(const struct dahub_csv_options *opt, const char *data,
                        size_t len, char *out, size_t cap,
                        struct dahub_error *err) {
   static const struct {
     size_t chunk;
     enum mode mode;
-  } ways[] = {{1, INLINE}, {1 << 16, EAGER}, {1, EAGER}, {1, THREADED}};
+  } ways[] = {{1, INLINE},
+              {1 << 16, EAGER},
+              {1, EAGER},
+              {1, THREADED},
+              {1 << 16, BYTEWISE}};
   char *other = malloc(cap);
   struct dahub_error err1;
   size_t i;
@@ -481,6 +488,14 @@ static void test_record_limit_is_per_record(void **state) {
   assert_int_equal(
       flatten_opt(&opt, bad, sizeof bad - 1, out, sizeof out, &err), -EMSGSIZE);
   assert_int_equal(err.line, 2);
+  /* Bytes, not characters: four two-byte ones fill the eight. */
+  assert_int_equal(flatten_opt(&opt, "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\n", 9,
+                               out, sizeof out, &err),
+                   0);
+  assert_int_equal(flatten_opt(&opt,
+                               "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\n", 11,
+                               out, sizeof out, &err),
+                   -EMSGSIZE);
 }
 
 static void test_nul_byte_is_error(void **state) {
@@ -1097,6 +1112,73 @@ static void test_threaded_line_longer_than_limit_fails_early(void **state) {
 }
 
 /* The reader, the thread's state, the record's buffers and a batch. */
+/* --- the fast path against the byte machine --- */
+
+/* size bytes of cells whose runs of plain text end at every offset of a
+ * 16-byte block, mixed with what the fast path must stop at: quotes at a
+ * cell's start and inside it, tabs, DEL, controls, non-ASCII, NUL-free
+ * line breaks of every kind, and the other delimiters. OUT: caller frees. */
+static char *gen_mixed(size_t size, uint32_t seed, size_t *len) {
+  static const char *const odd[] = {
+      "\"", "\"q,\"\"x\"", "\t", "\x7F", "\x01", "\xC3\xA9", "\r\n",
+      "\n", "\r",          ";",  ",",    "\"\"", "a\"b",     "\xE2\x82\xAC"};
+  char *p = malloc(size + 64);
+  size_t n = 0, k, i;
+
+  assert_non_null(p);
+  while (n < size) {
+    k = rnd(&seed) % 40;
+    for (i = 0; i < k && n < size; i++)
+      p[n++] = (char)('a' + rnd(&seed) % 26);
+    k = rnd(&seed) % (sizeof odd / sizeof odd[0] + 6);
+    if (k < sizeof odd / sizeof odd[0]) {
+      memcpy(p + n, odd[k], strlen(odd[k]));
+      n += strlen(odd[k]);
+    } else {
+      p[n++] = k % 2 ? ',' : ';';
+    }
+  }
+  *len = n;
+  return p;
+}
+
+static void test_fast_path_matches_byte_machine(void **state) {
+  static const char delims[] = {',', ';', '\t'};
+  static const uint32_t limits[] = {DAHUB_CSV_DEFAULT_MAX_LINE, 17, 64};
+  static const size_t chunks[] = {1 << 16, 7, 16};
+  struct dahub_csv_options opt;
+  struct dahub_error err;
+  size_t len, rows, d, l, c;
+  char *data;
+  int rc;
+
+  (void)state;
+  data = gen_mixed((size_t)1 << 20, 5, &len);
+  for (d = 0; d < sizeof delims; d++)
+    for (l = 0; l < sizeof limits / sizeof limits[0]; l++)
+      for (c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        dahub_csv_options_init(&opt);
+        opt.delimiter = delims[d];
+        opt.max_line_bytes = limits[l];
+        opt.encoding = c == 2 ? DAHUB_CSV_CP1252 : DAHUB_CSV_UTF8;
+        rc = read_both_data(&opt, data, len, chunks[c], BYTEWISE, &rows, &err);
+        /* \x01 and \x7F are text, so only a limit or a quote can stop it */
+        if (limits[l] == DAHUB_CSV_DEFAULT_MAX_LINE)
+          assert_true(rc == 0 || rc == -EILSEQ);
+        else
+          assert_int_equal(rc, -EMSGSIZE);
+        assert_true(rc != 0 || rows > 1000);
+      }
+  free(data);
+  /* The common case at length: the benchmark's kind of file, whole. */
+  dahub_csv_options_init(&opt);
+  data = gen_file((size_t)4 << 20, 4096, 6, &len);
+  assert_int_equal(
+      read_both_data(&opt, data, len, 1 << 16, BYTEWISE, &rows, &err), 0);
+  assert_true(rows > 50000);
+  free(data);
+}
+
 static void test_threaded_allocation_failure_is_enomem(void **state) {
   (void)state;
   allocation_failure_is_enomem(1, 6);
@@ -1136,6 +1218,7 @@ int main(void) {
       cmocka_unit_test(test_threaded_memory_is_bounded),
       cmocka_unit_test(test_threaded_line_longer_than_limit_fails_early),
       cmocka_unit_test(test_threaded_allocation_failure_is_enomem),
+      cmocka_unit_test(test_fast_path_matches_byte_machine),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
