@@ -106,6 +106,9 @@ void dahub_csv_options_init(struct dahub_csv_options *o) {
   o->max_line_bytes = DAHUB_CSV_DEFAULT_MAX_LINE;
   o->max_fields = DAHUB_CSV_DEFAULT_MAX_FIELDS;
   o->threaded = 0;
+  o->prepare = NULL;
+  o->prepare_arg = NULL;
+  o->prepare_size = 0;
 }
 
 /* Bytes that are text in any state inside a cell, with nothing to check:
@@ -137,6 +140,11 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "csv: max_line_bytes must be 1..2^28 and "
                            "max_fields 1..2^20");
+  if (opt->prepare != NULL &&
+      (opt->prepare_size == 0 || opt->prepare_size > DAHUB_CSV_PREPARE_MAX))
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "csv: prepare_size must be 1..%d bytes",
+                           DAHUB_CSV_PREPARE_MAX);
   if ((r = malloc(sizeof *r)) == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "csv: out of memory");
   memset(r, 0, sizeof *r);
@@ -156,6 +164,10 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
 void csv_set_eager(struct dahub_csv *r) { r->eager = 1; }
 
 void csv_set_bytewise(struct dahub_csv *r) { r->bytewise = 1; }
+
+const struct dahub_csv_options *csv_options(const struct dahub_csv *r) {
+  return &r->opt;
+}
 
 void dahub_csv_free(struct dahub_csv *r) {
   if (r == NULL)
@@ -286,59 +298,107 @@ nomem:
  * the fast path leaves to the byte machine (quotes, controls, DEL and all
  * non-ASCII). With SSE2 a tab that is not the delimiter stops too, which is
  * only slower: the byte machine keeps it as text. */
-static inline void csv_masks(const struct dahub_csv *r, const unsigned char *p,
-                             unsigned *stop, unsigned *dm) {
 #if defined(__SSE2__)
+struct csv_vec {
+  __m128i delim, space, del, quote;
+};
+
+static void csv_vec_init(struct csv_vec *v, const struct dahub_csv *r) {
+  v->delim = _mm_set1_epi8(r->opt.delimiter);
+  v->space = _mm_set1_epi8(0x20);
+  v->del = _mm_set1_epi8(0x7F);
+  v->quote = _mm_set1_epi8('"');
+}
+
+static inline void csv_masks(const struct csv_vec *c, const unsigned char *p,
+                             unsigned *stop, unsigned *dm) {
   __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
   /* Signed: bytes 0x80 and up are below 0x20 too. */
-  __m128i x = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                           _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
-                                        _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+  __m128i x = _mm_or_si128(
+      _mm_cmplt_epi8(v, c->space),
+      _mm_or_si128(_mm_cmpeq_epi8(v, c->del), _mm_cmpeq_epi8(v, c->quote)));
 
-  *dm = (unsigned)_mm_movemask_epi8(
-      _mm_cmpeq_epi8(v, _mm_set1_epi8((char)r->opt.delimiter)));
+  *dm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, c->delim));
   *stop = (unsigned)_mm_movemask_epi8(x) & ~*dm;
+}
 #else
+struct csv_vec {
+  const struct dahub_csv *r;
+};
+
+static void csv_vec_init(struct csv_vec *v, const struct dahub_csv *r) {
+  v->r = r;
+}
+
+static inline void csv_masks(const struct csv_vec *c, const unsigned char *p,
+                             unsigned *stop, unsigned *dm) {
   unsigned i, s = 0, d = 0;
 
   for (i = 0; i < 16; i++) {
-    if (p[i] == (unsigned char)r->opt.delimiter)
+    if (p[i] == (unsigned char)c->r->opt.delimiter)
       d |= 1u << i;
-    else if (!r->plain[p[i]])
+    else if (!c->r->plain[p[i]])
       s |= 1u << i;
   }
   *stop = s;
   *dm = d;
+}
 #endif
+
+/* The field bookkeeping of a record, in locals while the fast path runs:
+ * in the reader itself, every store to start[] could change n, as far as
+ * the compiler knows, so each cell reloaded them all. */
+struct csv_cuts {
+  size_t n, cur, lim; /* lim: room in start[] and len[], within max_fields */
+  size_t *start, *len;
+};
+
+static inline void cuts_load(struct csv_cuts *c, const struct dahub_csv *r) {
+  c->n = r->n;
+  c->cur = r->cur;
+  c->lim = r->cap < r->opt.max_fields ? r->cap : r->opt.max_fields;
+  c->start = r->start;
+  c->len = r->len;
+}
+
+static inline void cuts_store(const struct csv_cuts *c, struct dahub_csv *r) {
+  r->n = c->n;
+  r->cur = c->cur;
 }
 
 /* Ends the field whose delimiter (or end) is at offset at of out, which
  * the caller makes a NUL. Once per cell: the growing is out of line, so
  * that the common case is a few stores. */
-static inline int csv_cut(struct dahub_csv *r, size_t at,
+static inline int csv_cut(struct dahub_csv *r, struct csv_cuts *c, size_t at,
                           struct dahub_error *err) {
   int rc;
 
-  if (__builtin_expect(r->n >= r->cap || r->n >= r->opt.max_fields, 0) &&
-      (rc = csv_grow_fields(r, err)) != 0)
-    return rc;
-  r->start[r->n] = r->cur;
-  r->len[r->n] = at - r->cur;
-  r->n++;
-  r->cur = at + 1;
+  if (__builtin_expect(c->n >= c->lim, 0)) {
+    cuts_store(c, r);
+    if ((rc = csv_grow_fields(r, err)) != 0)
+      return rc;
+    cuts_load(c, r);
+  }
+  c->start[c->n] = c->cur;
+  c->len[c->n] = at - c->cur;
+  c->n++;
+  c->cur = at + 1;
   return 0;
 }
 
 /* Ends the current field: its NUL goes in, the next one would start after
  * it. The room for the NUL was reserved by csv_put. */
 static inline int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
+  struct csv_cuts c;
   int rc;
 
   if (__builtin_expect(r->out_len + 1 > r->out_cap, 0) &&
       (rc = csv_grow_out(r, r->out_len + 1, err)) != 0)
     return rc;
-  if ((rc = csv_cut(r, r->out_len, err)) != 0)
+  cuts_load(&c, r);
+  if ((rc = csv_cut(r, &c, r->out_len, err)) != 0)
     return rc;
+  cuts_store(&c, r);
   r->out[r->out_len++] = '\0';
   return 0;
 }
@@ -354,9 +414,12 @@ static inline int csv_end_field(struct dahub_csv *r, struct dahub_error *err) {
 static ssize_t csv_bulk(struct dahub_csv *r, enum csv_state *st, size_t room,
                         struct dahub_error *err) {
   const unsigned char *s = r->in + r->in_pos, *p = s, *e;
+  const unsigned char delim = (unsigned char)r->opt.delimiter;
   size_t base = r->out_len, n0 = r->n, k, i;
   int quoted = *st == CSV_QUOTED, rc;
   unsigned stop, dm;
+  struct csv_vec vec;
+  struct csv_cuts c;
 
   e = s +
       ((size_t)(r->in_end - r->in_pos) < room ? r->in_end - r->in_pos : room);
@@ -364,14 +427,17 @@ static ssize_t csv_bulk(struct dahub_csv *r, enum csv_state *st, size_t room,
   if (base + (size_t)(e - s) + 1 > r->out_cap &&
       (rc = csv_grow_out(r, base + (size_t)(e - s) + 1, err)) != 0)
     return rc;
+  csv_vec_init(&vec, r);
+  cuts_load(&c, r);
   for (; e - p >= 16; p += 16) {
-    csv_masks(r, p, &stop, &dm);
+    csv_masks(&vec, p, &stop, &dm);
     if (quoted)
       dm = 0;
     if (stop != 0)
       dm &= (1u << __builtin_ctz(stop)) - 1;
     for (; dm != 0; dm &= dm - 1)
-      if ((rc = csv_cut(r, base + (size_t)(p - s) + (size_t)__builtin_ctz(dm),
+      if ((rc = csv_cut(r, &c,
+                        base + (size_t)(p - s) + (size_t)__builtin_ctz(dm),
                         err)) != 0)
         return rc;
     if (stop != 0) {
@@ -380,26 +446,27 @@ static ssize_t csv_bulk(struct dahub_csv *r, enum csv_state *st, size_t room,
     }
   }
   for (; p < e; p++) {
-    if (*p == (unsigned char)r->opt.delimiter && !quoted) {
-      if ((rc = csv_cut(r, base + (size_t)(p - s), err)) != 0)
+    if (*p == delim && !quoted) {
+      if ((rc = csv_cut(r, &c, base + (size_t)(p - s), err)) != 0)
         return rc;
-    } else if (!r->plain[*p] && !(quoted && *p == r->opt.delimiter)) {
+    } else if (!r->plain[*p] && !(quoted && *p == delim)) {
       break;
     }
   }
 done:
+  cuts_store(&c, r);
   k = (size_t)(p - s);
   if (k == 0)
     return 0;
   memcpy(r->out + base, s, k);
-  for (i = n0; i < r->n; i++)
-    r->out[r->start[i] + r->len[i]] = '\0';
+  for (i = n0; i < c.n; i++)
+    r->out[c.start[i] + c.len[i]] = '\0';
   r->out_len = base + k;
   r->in_pos += k;
   if (!quoted) {
-    if (r->n > n0 && r->cur == r->out_len)
+    if (c.n > n0 && c.cur == r->out_len)
       *st = CSV_FIELD_START;
-    else if (r->n > n0 || *st == CSV_FIELD_START)
+    else if (c.n > n0 || *st == CSV_FIELD_START)
       *st = CSV_UNQUOTED;
   }
   return (ssize_t)k;
@@ -472,6 +539,7 @@ static void csv_make_row(struct dahub_csv *r, struct dahub_csv_row *row) {
   row->n = r->n;
   row->field = r->field;
   row->len = r->len;
+  row->prepared = NULL;
 }
 
 int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,

@@ -29,6 +29,10 @@
  * stop, which the producer sees before its next record or while it waits
  * for a free batch, and joins it.
  *
+ * A record's entry also holds what options.prepare wrote for it, between
+ * the lengths and the text: the producer calls it as it adds the record,
+ * and the consumer lends it out as row->prepared.
+ *
  * Locking: mu guards produced, given and changes to stop; a batch belongs
  * to the producer from its take until it is published, then to the
  * consumer until given back, so its contents need no lock. Once started,
@@ -54,12 +58,14 @@
 _Static_assert(sizeof(const char *) % alignof(size_t) == 0,
                "a field pointer keeps a length after it aligned");
 
-/* A record in an arena, followed by n field pointers, n lengths and the
- * text; size rounds it all up to CSV_ALIGN, where the next one starts. */
+/* A record in an arena, followed by n field pointers, n lengths, the
+ * prepared bytes and the text; size rounds it all up to CSV_ALIGN, where
+ * the next one starts. */
 struct csv_rec {
   size_t size;
   size_t n;
   uint32_t line;
+  int prepared; /* prepare() wrote the bytes after the lengths */
 };
 
 #define CSV_REC_HEAD                                                           \
@@ -75,6 +81,9 @@ struct csv_batch {
 
 struct csv_thread {
   struct dahub_csv *r; /* the producer's alone */
+  int (*prepare)(void *arg, const struct dahub_csv_row *row, void *out);
+  void *prepare_arg;
+  size_t prep; /* the room for prepare's bytes in an entry, or 0 */
   pthread_t tid;
   pthread_mutex_t mu;
   pthread_cond_t filled;   /* a batch was published, or stop */
@@ -90,9 +99,11 @@ struct csv_thread {
   int failed;            /* the error already reported, or 0 */
 };
 
-/* The room an entry takes: header, pointers, lengths, text, padding. */
-static size_t rec_size(size_t n, size_t text) {
-  size_t k = CSV_REC_HEAD + n * (sizeof(const char *) + sizeof(size_t)) + text;
+/* The room an entry takes: header, pointers, lengths, prepared bytes,
+ * text, padding. */
+static size_t rec_size(size_t n, size_t prep, size_t text) {
+  size_t k =
+      CSV_REC_HEAD + n * (sizeof(const char *) + sizeof(size_t)) + prep + text;
 
   return (k + CSV_ALIGN - 1) / CSV_ALIGN * CSV_ALIGN;
 }
@@ -111,14 +122,14 @@ static int batch_grow(struct csv_batch *b, size_t need, uint32_t line,
   return 0;
 }
 
-/* Copies row into b. 1: stored; 0: b is full, with at least one record;
- * -ENOMEM. */
-static int batch_add(struct csv_batch *b, const struct dahub_csv_row *row,
-                     struct dahub_error *err) {
+/* Copies row into b, and prepares it. 1: stored; 0: b is full, with at
+ * least one record; -ENOMEM. */
+static int batch_add(const struct csv_thread *t, struct csv_batch *b,
+                     const struct dahub_csv_row *row, struct dahub_error *err) {
   const char *text = row->field[0];
   size_t bytes = (size_t)(row->field[row->n - 1] - text) +
                  row->len[row->n - 1] + 1; /* csv_read_record lays them so */
-  size_t need = rec_size(row->n, bytes), i;
+  size_t need = rec_size(row->n, t->prep, bytes), i;
   struct csv_rec *rec;
   int rc;
   const char **field;
@@ -134,10 +145,12 @@ static int batch_add(struct csv_batch *b, const struct dahub_csv_row *row,
   rec = (struct csv_rec *)(void *)(b->arena + b->used);
   field = (const char **)(void *)((char *)rec + CSV_REC_HEAD);
   len = (size_t *)(void *)(field + row->n);
-  to = (char *)(len + row->n);
+  to = (char *)(len + row->n) + t->prep;
   rec->size = need;
   rec->n = row->n;
   rec->line = row->line;
+  rec->prepared =
+      t->prepare != NULL && t->prepare(t->prepare_arg, row, len + row->n) == 1;
   memcpy(to, text, bytes);
   memcpy(len, row->len, row->n * sizeof *len);
   for (i = 0; i < row->n; i++)
@@ -187,7 +200,7 @@ static int batch_fill(struct csv_thread *t, struct csv_batch *b,
       }
       *have = 1;
     }
-    if ((rc = batch_add(b, row, &b->err)) == 0)
+    if ((rc = batch_add(t, b, row, &b->err)) == 0)
       return 1;
     if (rc < 0) {
       b->rc = rc;
@@ -222,6 +235,10 @@ int csv_thread_start(struct dahub_csv *r, struct csv_thread **out,
     return dahub_error_set(err, -ENOMEM, 0, 0, "csv: out of memory");
   memset(t, 0, sizeof *t);
   t->r = r;
+  t->prepare = csv_options(r)->prepare;
+  t->prepare_arg = csv_options(r)->prepare_arg;
+  if (t->prepare != NULL) /* the text after it needs no alignment */
+    t->prep = (csv_options(r)->prepare_size + 7) / 8 * 8;
   atomic_init(&t->stop, 0);
   if (pthread_mutex_init(&t->mu, NULL) != 0)
     goto no_mu;
@@ -289,6 +306,7 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
   row->n = rec->n;
   row->field = (const char *const *)(void *)((const char *)rec + CSV_REC_HEAD);
   row->len = (const size_t *)(void *)(row->field + rec->n);
+  row->prepared = rec->prepared ? (const void *)(row->len + rec->n) : NULL;
   t->pos += rec->size;
   return 1;
 }

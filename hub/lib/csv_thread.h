@@ -15,6 +15,9 @@ struct csv_thread; /* a producer thread and its batches */
 int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
                     struct dahub_error *err);
 
+/* The options r was made with. */
+const struct dahub_csv_options *csv_options(const struct dahub_csv *r);
+
 /* Starts a thread that reads r with csv_read_record() from now on; r is
  * the thread's until csv_thread_free(). 0 with *out set; 0 with *out NULL
  * when no thread could be started (read inline: a thread only saves time);

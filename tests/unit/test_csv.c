@@ -599,6 +599,33 @@ static void test_read_error_is_passed_on_and_sticks(void **state) {
   dahub_csv_free(r);
 }
 
+/* --- options.prepare --- */
+
+/* What odd_prepare() makes of a record: its line, cell count and bytes. */
+struct prep {
+  uint32_t line;
+  size_t n, bytes;
+};
+
+static atomic_int prepared_on_caller; /* prepare() ran on the test's thread */
+static pthread_t prep_caller;
+
+/* Prepares records with an odd number of cells, and no others. */
+static int odd_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
+  struct prep p = {.line = row->line, .n = row->n, .bytes = 0};
+  size_t i;
+
+  (void)arg;
+  if (pthread_equal(pthread_self(), prep_caller))
+    atomic_store(&prepared_on_caller, 1);
+  if (row->n % 2 == 0)
+    return 0;
+  for (i = 0; i < row->n; i++)
+    p.bytes += row->len[i];
+  memcpy(out, &p, sizeof p);
+  return 1;
+}
+
 static void test_bad_options_are_refused(void **state) {
   struct dahub_csv_options opt;
   struct dahub_csv *r = NULL;
@@ -612,6 +639,12 @@ static void test_bad_options_are_refused(void **state) {
   dahub_csv_options_init(&opt);
   opt.max_line_bytes = 0;
   assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
+  dahub_csv_options_init(&opt);
+  opt.prepare = odd_prepare;
+  assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
+  opt.prepare_size = DAHUB_CSV_PREPARE_MAX + 1;
+  assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
+  assert_non_null(strstr(err.msg, "prepare_size"));
   dahub_csv_free(NULL);
 }
 
@@ -1179,6 +1212,50 @@ static void test_fast_path_matches_byte_machine(void **state) {
   free(data);
 }
 
+/* In threaded mode each record comes with what prepare() made of it on the
+ * reader's thread, or NULL where it made nothing; inline, always NULL. */
+static void test_prepare_runs_on_the_readers_thread(void **state) {
+  struct dahub_csv_options opt;
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  struct mem m;
+  size_t len, rows = 0, with = 0, i, bytes;
+  char *data = gen_file((size_t)2 << 20, 4096, 7, &len);
+  enum mode mode;
+  int rc;
+
+  (void)state;
+  prep_caller = pthread_self();
+  atomic_store(&prepared_on_caller, 0);
+  dahub_csv_options_init(&opt);
+  opt.prepare = odd_prepare;
+  opt.prepare_size = sizeof(struct prep);
+  for (mode = INLINE; mode <= EAGER; mode++) {
+    m = (struct mem){.p = data, .len = len, .chunk = 1 << 16};
+    r = open_mode(&opt, &m, mode, &err);
+    while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
+      rows++;
+      if (mode == INLINE || row.n % 2 == 0) {
+        assert_null(row.prepared);
+        continue;
+      }
+      assert_non_null(row.prepared);
+      for (i = 0, bytes = 0; i < row.n; i++)
+        bytes += row.len[i];
+      assert_int_equal(((const struct prep *)row.prepared)->line, row.line);
+      assert_int_equal(((const struct prep *)row.prepared)->n, row.n);
+      assert_int_equal(((const struct prep *)row.prepared)->bytes, bytes);
+      with++;
+    }
+    assert_int_equal(rc, 0);
+    dahub_csv_free(r);
+  }
+  assert_true(with > rows / 6); /* half of the two threaded thirds */
+  assert_int_equal(atomic_load(&prepared_on_caller), 0);
+  free(data);
+}
+
 static void test_threaded_allocation_failure_is_enomem(void **state) {
   (void)state;
   allocation_failure_is_enomem(1, 6);
@@ -1219,6 +1296,7 @@ int main(void) {
       cmocka_unit_test(test_threaded_line_longer_than_limit_fails_early),
       cmocka_unit_test(test_threaded_allocation_failure_is_enomem),
       cmocka_unit_test(test_fast_path_matches_byte_machine),
+      cmocka_unit_test(test_prepare_runs_on_the_readers_thread),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,9 +27,22 @@
  * caller must leave arg alone until dahub_csv_free() returns. If no thread
  * can be started, the reader reads inline.
  *
+ * A parser may also hand the reader's thread some of its own work on each
+ * record: options.prepare(prepare_arg, row, out) runs there as each record
+ * is tokenized, ahead of the parser, and what it writes to out (at most
+ * prepare_size bytes) comes with the record as row->prepared. It returns 1,
+ * or 0 when it has nothing for the record; row->prepared is then NULL, as
+ * it always is for records read inline (a short input, or no thread). So
+ * the parser must be able to do the work itself, and prepare() must be
+ * safe beside it: it may read the row, and what the parser does not change
+ * or publishes atomically, nothing else. A parser that has, say, found the
+ * column it needs only after the header publishes that column; records
+ * tokenized before then come unprepared.
+ *
  * Threaded mode adds to the bound above at most 4 batches, each of
  * 256 KiB or, if more, of the largest record it has held: the record's
- * text with a NUL per field, 16 bytes a field (8 on 32-bit hosts) and 48.
+ * text with a NUL per field, 16 bytes a field (8 on 32-bit hosts), 48 and
+ * prepare_size rounded up to 8.
  * That is 1 MiB for files of ordinary records, and at most
  * 4 * max(256 KiB, max_line_bytes + 16 * max_fields + 48) for UTF-8
  * (4.3 MiB with the default limits), with 3 * max_line_bytes for
@@ -52,13 +65,22 @@ enum dahub_csv_encoding {
 #define DAHUB_CSV_DEFAULT_MAX_LINE (1u << 20) /* 1 MiB */
 #define DAHUB_CSV_DEFAULT_MAX_FIELDS 4096u
 
+struct dahub_csv_row;
+
 struct dahub_csv_options {
   char delimiter;                   /* ',', ';' or '\t' */
   enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
   uint32_t max_line_bytes;          /* longest record, in input bytes */
   uint32_t max_fields;              /* most cells in one record */
   int threaded; /* nonzero: tokenize on a thread of its own (above) */
+  /* Threaded mode: work done on each record on the reader's thread (above).
+   * NULL (the default): none. */
+  int (*prepare)(void *arg, const struct dahub_csv_row *row, void *out);
+  void *prepare_arg;
+  size_t prepare_size; /* 1..DAHUB_CSV_PREPARE_MAX bytes, with prepare */
 };
+
+#define DAHUB_CSV_PREPARE_MAX 256
 
 /* One record, borrowed from the reader until the next call. */
 struct dahub_csv_row {
@@ -66,11 +88,13 @@ struct dahub_csv_row {
   size_t n;                 /* number of fields, at least 1 */
   const char *const *field; /* field[i]: NUL-terminated UTF-8 */
   const size_t *len;        /* len[i]: its length in bytes, without NUL */
+  const void *prepared;     /* what options.prepare wrote for it, or NULL */
 };
 
 struct dahub_csv; /* opaque */
 
-/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline. */
+/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline, no
+ * prepare. */
 void dahub_csv_options_init(struct dahub_csv_options *o);
 
 /* Makes a reader that pulls bytes with read(arg, buf, cap): it returns how
