@@ -218,13 +218,8 @@ bad:
 
 static int hub_pseudonymise(struct dahub_ctx *ctx, const void *data, size_t len,
                             uint8_t out[32]) {
-  const struct ingest_feed *f = ctx->feed;
-
-  if (f->hmac_key == NULL)
+  if (ctx->feed->hmac_key == NULL)
     return -ENOKEY;
-  if (ctx->pseudonym == NULL &&
-      pseudonym_new(f->hmac_key, f->hmac_key_len, &ctx->pseudonym) != 0)
-    return -EIO;
   return pseudonym_hmac(ctx->pseudonym, data, len, out);
 }
 
@@ -249,6 +244,11 @@ static int ctx_init(struct dahub_ctx *ctx, const struct ingest_env *env,
   ctx->warnings = calloc(MAX_WARNINGS, sizeof *ctx->warnings);
   if (ctx->sha == NULL || ctx->errors == NULL || ctx->warnings == NULL ||
       EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1)
+    return -ENOMEM;
+  /* Made here, not on first use: a plugin may pseudonymise on two threads
+   * at once, and pseudonym_hmac() only reads it. */
+  if (f->hmac_key != NULL &&
+      pseudonym_new(f->hmac_key, f->hmac_key_len, &ctx->pseudonym) != 0)
     return -ENOMEM;
   ctx->in.read = hub_read;
   ctx->in.hub = ctx;

@@ -113,7 +113,7 @@ void pseudonym_free(struct pseudonym *p) {
   free(p);
 }
 
-int pseudonym_hmac(struct pseudonym *p, const void *data, size_t len,
+int pseudonym_hmac(const struct pseudonym *p, const void *data, size_t len,
                    uint8_t out[32]) {
   SHA256_CTX c = p->inner;
   uint8_t inner[32];

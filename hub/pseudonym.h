@@ -28,8 +28,9 @@ int pseudonym_read_key(const char *path, uint8_t **key, size_t *len,
 int pseudonym_new(const uint8_t *key, size_t len, struct pseudonym **out);
 void pseudonym_free(struct pseudonym *p);
 
-/* out = HMAC-SHA256(key, data). 0, or -EIO. */
-int pseudonym_hmac(struct pseudonym *p, const void *data, size_t len,
+/* out = HMAC-SHA256(key, data). 0, or -EIO. Only reads p: safe on several
+ * threads at once. */
+int pseudonym_hmac(const struct pseudonym *p, const void *data, size_t len,
                    uint8_t out[32]);
 
 #endif

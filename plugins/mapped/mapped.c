@@ -891,6 +891,11 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   /* Reading, hashing and splitting the CSV on a second core: a quarter of
    * the work of a big file (the reader starts its thread only for one). */
   opt.threaded = 1;
+  if (m->layout == MAP_CASES && cases_distinct(m->cases)) {
+    opt.prepare = cases_prepare;
+    opt.prepare_arg = cases_prepare_arg(&r);
+    opt.prepare_size = 32;
+  }
   if (in->max_line_bytes != 0)
     opt.max_line_bytes = in->max_line_bytes;
   if ((rc = dahub_csv_new(&opt, mapped_read, in, &csv, err)) != 0)

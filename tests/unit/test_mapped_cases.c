@@ -126,6 +126,49 @@ static void test_distinct_reference_counts_once(void **state) {
   assert_null(strstr(ctx->seen, "A-1"));
 }
 
+/* A file long enough for the CSV reader's thread: the case references are
+ * hashed there as it reads (cases_prepare), and the counts are exactly
+ * those of the rows. Each reference is hashed once, and a row no distinct
+ * count counts (no contact date) not at all. */
+static void test_references_hashed_on_the_readers_thread(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024], *data;
+  size_t len = 0, i, cap = (size_t)1 << 20, contacts = 0;
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  data = malloc(cap);
+  assert_non_null(data);
+  len += (size_t)sprintf(data, CASES_HEADER);
+  /* 6000 rows (300 KiB), 700 people; every 7th row has no contact yet */
+  for (i = 0; i < 6000; i++) {
+    int contact = i % 7 != 0;
+
+    len += (size_t)sprintf(data + len,
+                           "%05u,%s,%02u/05/2024,%s,,   padding to "
+                           "make the rows longer\n",
+                           (unsigned)(i % 700), i % 2 ? "Blaby" : "Melton",
+                           (unsigned)(1 + i % 28), contact ? "30/05/2024" : "");
+    contacts += (size_t)contact;
+  }
+  assert_true(len > (size_t)256 * 1024 && len < cap);
+  assert_int_equal(parse_bytes(ctx, json, data, len, &err), DAHUB_OK);
+  assert_int_equal(total(ctx, "referrals_received", ""), 6000);
+  /* Reference r is on rows r + 700k: one district (700 is even), and
+   * contact or none on all of them (700 is a multiple of 7). Of the 350
+   * references in each district, the 50 that are multiples of 7 are no
+   * one supported yet. */
+  assert_int_equal(
+      find_dims(ctx, "E07000129", "individuals_supported", NULL, "")->value,
+      300);
+  assert_int_equal(
+      find_dims(ctx, "E07000133", "individuals_supported", NULL, "")->value,
+      300);
+  assert_int_equal(atomic_load(&ctx->n_pseudo), contacts);
+  assert_true(atomic_load(&ctx->n_pseudo_elsewhere) > contacts / 2);
+  free(data);
+}
+
 static void test_no_key_means_no_distinct_count(void **state) {
   struct dahub_ctx *ctx = *state;
   struct dahub_error err;
@@ -376,6 +419,7 @@ int main(void) {
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
       T(test_lwa_sample_counted_by_the_real_mapping),
       T(test_distinct_reference_counts_once),
+      T(test_references_hashed_on_the_readers_thread),
       T(test_no_key_means_no_distinct_count),
       T(test_blank_reference_is_an_error_without_text),
       T(test_case_dates_and_labels_are_checked),

@@ -11,6 +11,8 @@
 #ifndef TEST_MAPPED_HOST_H
 #define TEST_MAPPED_HOST_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,8 +53,10 @@ struct dahub_ctx {
   size_t n_warn;
   struct got_record rec[MAX_REC];
   size_t n_rec;
-  int no_key;      /* pseudonymise() answers -ENOKEY */
-  size_t n_pseudo; /* calls to pseudonymise() */
+  int no_key;                       /* pseudonymise() answers -ENOKEY */
+  atomic_size_t n_pseudo;           /* calls to pseudonymise() */
+  atomic_size_t n_pseudo_elsewhere; /* ... on a thread not parse()'s */
+  pthread_t parse_thread;
   char seen[4096]; /* every text the plugin handed over, ';'-joined */
   size_t seen_len;
 };

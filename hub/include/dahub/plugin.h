@@ -93,7 +93,8 @@ struct dahub_obs {
  * DAHUB_FAIL: the hub knows why). read() may be called from a thread the
  * plugin starts (the mapped plugin reads and splits the CSV on a second
  * core), one call at a time, all before parse() returns. The host's calls
- * (emit, warn, ...) only from parse()'s own thread. */
+ * (emit, warn, ...) only from parse()'s own thread, but for pseudonymise,
+ * which any thread of the plugin's may call until parse() returns. */
 struct dahub_input {
   const char *name; /* file name as the partner sent it, no folder */
   uint64_t size;    /* in bytes, as claimed */
@@ -127,7 +128,8 @@ struct dahub_host {
   /* out = HMAC-SHA256 of data under the feed's secret key ("hmac_key_file"
    * in its feeds.d file), so a case reference can be told apart from others
    * without being kept. 0, -ENOKEY when the feed has no key, or -EIO. Keep
-   * only the result; never emit the reference or its HMAC. */
+   * only the result; never emit the reference or its HMAC. Safe from any
+   * thread of the plugin's, several at once. */
   int (*pseudonymise)(struct dahub_ctx *ctx, const void *data, size_t len,
                       uint8_t out[32]);
   /* Hands the hub one record that is not a number, such as a contract of
