@@ -628,6 +628,12 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
       if (st != CSV_QUOTED) {
         if ((rc = csv_end_field(r, err)) != 0)
           return csv_fail(r, rc);
+        /* The LF of a CRLF in the buffer goes now, not as the next
+         * record's first byte, which would keep it off the fast path. */
+        if (b == '\r' && r->in_pos < r->in_end && r->in[r->in_pos] == '\n') {
+          r->in_pos++;
+          r->prev_cr = 0;
+        }
         csv_make_row(r, row);
         return 1;
       }
