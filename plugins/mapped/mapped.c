@@ -177,8 +177,31 @@ static struct memo *memo_slot(struct run *r, size_t f, const char *s,
   return &r->memo[f * MEMO_SLOTS + (size_t)(h >> 58)];
 }
 
+/* memcmp(a, b, len) == 0 for the short texts of the memo, in a few loads:
+ * the call to memcmp was a third of the time of a hit. */
+static inline int memo_same(const char *a, const char *b, size_t len) {
+  uint64_t x, y;
+  size_t i;
+
+  if (len < 8) {
+    for (i = 0; i < len; i++)
+      if (a[i] != b[i])
+        return 0;
+    return 1;
+  }
+  for (i = 0; i + 8 < len; i += 8) {
+    memcpy(&x, a + i, 8);
+    memcpy(&y, b + i, 8);
+    if (x != y)
+      return 0;
+  }
+  memcpy(&x, a + len - 8, 8);
+  memcpy(&y, b + len - 8, 8);
+  return x == y;
+}
+
 static int memo_hit(const struct memo *e, int what, const char *s, size_t len) {
-  return (e->known & what) && e->len == len && memcmp(e->text, s, len) == 0;
+  return (e->known & what) && e->len == len && memo_same(e->text, s, len);
 }
 
 static void memo_keep(struct memo *e, int what, const char *s, size_t len) {
