@@ -725,7 +725,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
 
   if (mapped_row_skipped(r, row))
     return 0;
-  /* have[] says which of the rest are set: 2 KiB of memset was a tenth
+  /* have[] says which of the rest are set: half a KiB of memset was a tenth
    * of this function's time. */
   memset(rf.have, 0, m->n_fields * sizeof rf.have[0]);
   rf.any_raw = 0;

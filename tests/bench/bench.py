@@ -16,6 +16,11 @@ run measures:
 checks that dahub stores the same figures as the reference, and prints the
 figures and the ratios against the targets. Then: the latency of small files
 dropped into a running daemon, and the CPU an idle daemon uses.
+
+dahub's ingest, the .import and the floor are each timed --repeat times
+(default 3) and the fastest kept, for all three alike: on a shared 2-core
+machine one timing of the same work varies by half again. Peak RSS is the
+largest of the runs. The Python reference, 50 times slower, runs once.
 """
 
 import argparse
@@ -198,11 +203,15 @@ def bench_file(args, kind, rows, path):
     print("\n%s input: %d rows, %.1f MB (%s)" % (kind, rows, size, path))
     print("  %-34s %10s %10s %13s %13s" % ("", "wall", "cpu", "peak RSS",
                                           "throughput"))
-    d = Daemon(args.build, args.work, "dahub-" + kind)
-    d.start()
     feed = "lwa" if kind == "cases" else "bench_wide"
-    wall, cpu, rss = d.ingest(feed, path)
-    d.stop()
+    runs = []
+    for _ in range(args.repeat):
+        d = Daemon(args.build, args.work, "dahub-" + kind)  # a fresh store
+        d.start()
+        runs.append(d.ingest(feed, path))
+        d.stop()
+    wall, cpu, _ = min(runs)
+    rss = max(r[2] for r in runs)
     row("dahub (daemon ingest)", wall, cpu, rss, size)
     res = {"dahub": wall, "dahub_rss": rss}
     ref_db = os.path.join(args.work, "reference-%s.sqlite" % kind)
@@ -219,17 +228,26 @@ def bench_file(args, kind, rows, path):
     row("Python reference (same work)", w, c, r, size)
     res["python"] = w
     imp_db = os.path.join(args.work, "import.sqlite")
-    if os.path.exists(imp_db):
-        os.unlink(imp_db)
-    w, c, r = run_measured(["sqlite3", imp_db, ".import --csv %s raw" % path],
-                           stderr=subprocess.DEVNULL)
+    runs = []
+    for _ in range(args.repeat):
+        if os.path.exists(imp_db):
+            os.unlink(imp_db)
+        runs.append(run_measured(["sqlite3", imp_db,
+                                  ".import --csv %s raw" % path],
+                                 stderr=subprocess.DEVNULL))
+    w, c, r = min(runs)
     row("sqlite3 CLI .import alone", w, c, r, size)
     res["import"] = w
-    out = subprocess.run([os.path.join(args.build, "tests", "bench",
-                                       "dahub_floor"), path, str(rows)],
-                         capture_output=True, text=True, check=True).stdout
-    floor = float(re.search(r"floor ([0-9.]+)", out).group(1))
-    scan = float(re.search(r"scan ([0-9.]+)", out).group(1))
+    floor = scan = None
+    for _ in range(args.repeat):
+        out = subprocess.run([os.path.join(args.build, "tests", "bench",
+                                           "dahub_floor"), path, str(rows)],
+                             capture_output=True, text=True,
+                             check=True).stdout
+        f = float(re.search(r"floor ([0-9.]+)", out).group(1))
+        if floor is None or f < floor:
+            floor = f
+            scan = float(re.search(r"scan ([0-9.]+)", out).group(1))
     print("  %-34s %8.2f s   (scan %.2f s + %d HMAC %.2f s)"
           % ("floor", floor, scan, rows, floor - scan))
     res["floor"] = floor if kind == "cases" else scan
@@ -283,6 +301,9 @@ def main():
                     help="also ingest a case-level file of this many rows")
     ap.add_argument("--drops", type=int, default=200)
     ap.add_argument("--idle", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="timings of dahub, .import and the floor to take "
+                         "the fastest of")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     c = bench_file(args, "cases", args.rows,
