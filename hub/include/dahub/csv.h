@@ -42,11 +42,11 @@
  * Threaded mode adds to the bound above at most 4 batches, each of
  * 256 KiB or, if more, of the largest record it has held: the record's
  * text with a NUL per field, 16 bytes a field (8 on 32-bit hosts), 48 and
- * prepare_size rounded up to 8.
- * That is 1 MiB for files of ordinary records, and at most
- * 4 * max(256 KiB, max_line_bytes + 16 * max_fields + 48) for UTF-8
- * (4.3 MiB with the default limits), with 3 * max_line_bytes for
- * Windows-1252. The thread's stack takes address space, and few pages.
+ * prepare_size rounded up to 8. That is 1 MiB for files of ordinary
+ * records, and at most 4 * max(256 KiB, max_line_bytes + 16 * max_fields +
+ * 48 + prepare_size) for UTF-8 (4.3 MiB with the default limits), with
+ * 3 * max_line_bytes for Windows-1252. The thread's stack takes address
+ * space, and few pages.
  */
 #ifndef DAHUB_CSV_H
 #define DAHUB_CSV_H
