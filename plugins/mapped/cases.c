@@ -404,13 +404,14 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
                      uint8_t out[32]) {
   const struct dahub_host *h = r->host;
   size_t j = r->cases->ref_col, len;
-  const char *text = mapped_cell(r, row, j, &len), *s, *e;
+  const char *text, *s, *e;
   int rc;
 
   if (row->prepared != NULL) {
     memcpy(out, row->prepared, 32);
     return 0;
   }
+  text = mapped_cell(r, row, j, &len);
   trim_reference(text, len, &s, &e);
   if (s == e)
     return mapped_cell_error(r, row->line, j, r->m->cases->reference,
