@@ -5,10 +5,13 @@
  * hashing (the host does it inside read()) and tokenizing can run beside it
  * on the second core. Here a producer thread runs the inline reader
  * (csv_read_record) and copies each record into a batch: one arena per
- * batch holding, per record, a header, the field pointers, the lengths and
- * the field text with its NULs, ready to be lent out as a struct
- * dahub_csv_row without another copy. The caller's thread, in
- * dahub_csv_next(), walks the batch and lends those records.
+ * batch holding, per record, a header, the fields' offsets (4 bytes each)
+ * and the field text with its NULs. The caller's thread, in
+ * dahub_csv_next(), walks the batch and lends those records, the text
+ * where it lies, the pointers and lengths of struct dahub_csv_row made
+ * from the offsets in arrays of its own. Pointers and lengths in the
+ * batch took 16 bytes a field: twice the text of a typical record, all of
+ * it written on one core and read on the other.
  *
  * CSV_BATCHES batches go round a ring. The consumer holds the one it
  * reads, and gives it back only when it asks for the record after its last
@@ -17,10 +20,13 @@
  * is the ring, never the file. A record that does not fit what is left of a
  * batch starts the next one; one that does not fit an empty batch grows its
  * arena, so any record the reader accepts fits, and pointers into an arena
- * never move while it holds records. 256 KiB is several hundred records,
- * so the hand-over (a lock, now and then a wake-up) is rare; of 4 batches,
+ * never move while it holds records. 1 MiB is thousands of records, so
+ * the hand-over (a lock, now and then a wake-up) is rare; of 4 batches,
  * the caller reads one, the producer fills one, and two absorb the jitter
- * of either side.
+ * of either side. Batches of 256 KiB absorbed too little: a few
+ * milliseconds of work, while either thread's pace on a shared machine
+ * varies over longer spells, and each waited for the other a fifth of the
+ * time.
  *
  * The batch that ends the input carries the end: 0, or the reader's error
  * code and err, which the consumer reports after that batch's records, and
@@ -51,21 +57,19 @@
 #include <string.h>
 
 #define CSV_BATCHES 4
-#define CSV_BATCH_BYTES ((size_t)256 * 1024)
+#define CSV_BATCH_BYTES ((size_t)1024 * 1024)
 #define CSV_ALIGN alignof(max_align_t)
 
-/* The lengths follow the pointers in an entry, and stay aligned. */
-_Static_assert(sizeof(const char *) % alignof(size_t) == 0,
-               "a field pointer keeps a length after it aligned");
-
-/* A record in an arena, followed by n field pointers, n lengths, the
- * prepared bytes and the text; size rounds it all up to CSV_ALIGN, where
- * the next one starts. */
+/* A record in an arena, followed by n offsets (from the text's start, of
+ * each field), padding to 8, the prepared bytes and the text; size rounds
+ * it all up to CSV_ALIGN, where the next one starts. The reader's limits
+ * keep a record's text far below 4 GiB. */
 struct csv_rec {
   size_t size;
   size_t n;
+  size_t text; /* bytes of text, NULs included */
   uint32_t line;
-  int prepared; /* prepare() wrote the bytes after the lengths */
+  int prepared; /* prepare() wrote the bytes after the offsets */
 };
 
 #define CSV_REC_HEAD                                                           \
@@ -97,13 +101,19 @@ struct csv_thread {
   struct csv_batch *cur; /* the batch being read, or NULL */
   size_t pos;            /* the next record in it */
   int failed;            /* the error already reported, or 0 */
+  const char **field;    /* the lent record's pointers and lengths */
+  size_t *len;
+  size_t cap; /* entries in both */
 };
 
-/* The room an entry takes: header, pointers, lengths, prepared bytes,
- * text, padding. */
+/* The room of n offsets, padded so that what follows is aligned to 8. */
+static size_t offsets_size(size_t n) {
+  return (n * sizeof(uint32_t) + 7) / 8 * 8;
+}
+
+/* The room an entry takes: header, offsets, prepared bytes, text, padding. */
 static size_t rec_size(size_t n, size_t prep, size_t text) {
-  size_t k =
-      CSV_REC_HEAD + n * (sizeof(const char *) + sizeof(size_t)) + prep + text;
+  size_t k = CSV_REC_HEAD + offsets_size(n) + prep + text;
 
   return (k + CSV_ALIGN - 1) / CSV_ALIGN * CSV_ALIGN;
 }
@@ -131,10 +141,9 @@ static int batch_add(const struct csv_thread *t, struct csv_batch *b,
                  row->len[row->n - 1] + 1; /* csv_read_record lays them so */
   size_t need = rec_size(row->n, t->prep, bytes), i;
   struct csv_rec *rec;
+  uint32_t *off;
+  char *prep, *to;
   int rc;
-  const char **field;
-  size_t *len;
-  char *to;
 
   if (need > b->cap - b->used) {
     if (b->used > 0)
@@ -143,18 +152,18 @@ static int batch_add(const struct csv_thread *t, struct csv_batch *b,
       return rc;
   }
   rec = (struct csv_rec *)(void *)(b->arena + b->used);
-  field = (const char **)(void *)((char *)rec + CSV_REC_HEAD);
-  len = (size_t *)(void *)(field + row->n);
-  to = (char *)(len + row->n) + t->prep;
+  off = (uint32_t *)(void *)((char *)rec + CSV_REC_HEAD);
+  prep = (char *)off + offsets_size(row->n);
+  to = prep + t->prep;
   rec->size = need;
   rec->n = row->n;
+  rec->text = bytes;
   rec->line = row->line;
   rec->prepared =
-      t->prepare != NULL && t->prepare(t->prepare_arg, row, len + row->n) == 1;
+      t->prepare != NULL && t->prepare(t->prepare_arg, row, prep) == 1;
   memcpy(to, text, bytes);
-  memcpy(len, row->len, row->n * sizeof *len);
   for (i = 0; i < row->n; i++)
-    field[i] = to + (row->field[i] - text);
+    off[i] = (uint32_t)(row->field[i] - text);
   b->used += need;
   return 1;
 }
@@ -284,10 +293,37 @@ static struct csv_batch *consumer_next_batch(struct csv_thread *t) {
   return b;
 }
 
+/* Makes room for a record of n fields in the consumer's arrays. */
+static __attribute__((noinline)) int consumer_grow(struct csv_thread *t,
+                                                   size_t n, uint32_t line,
+                                                   struct dahub_error *err) {
+  size_t cap = t->cap ? t->cap : 16;
+  const char **f;
+  size_t *l;
+
+  while (cap < n)
+    cap *= 2;
+  if ((f = realloc(t->field, cap * sizeof *f)) == NULL)
+    goto nomem;
+  t->field = f;
+  if ((l = realloc(t->len, cap * sizeof *l)) == NULL)
+    goto nomem;
+  t->len = l;
+  t->cap = cap;
+  return 0;
+nomem:
+  t->failed = -ENOMEM;
+  return dahub_error_set(err, -ENOMEM, line, 0, "csv: out of memory");
+}
+
 int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
                     struct dahub_error *err) {
   struct csv_batch *b = t->cur;
   const struct csv_rec *rec;
+  const uint32_t *off;
+  const char *prep, *text;
+  size_t i, n;
+  int rc;
 
   if (t->failed)
     return dahub_error_set(err, t->failed, 0, 0,
@@ -302,11 +338,24 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
                            b->err.msg);
   }
   rec = (const struct csv_rec *)(void *)(b->arena + t->pos);
+  n = rec->n;
+  if (n > t->cap && (rc = consumer_grow(t, n, rec->line, err)) != 0)
+    return rc;
+  off = (const uint32_t *)(const void *)((const char *)rec + CSV_REC_HEAD);
+  prep = (const char *)off + offsets_size(n);
+  text = prep + t->prep;
+  /* Fields lie end to end, each with its NUL. */
+  for (i = 0; i + 1 < n; i++) {
+    t->field[i] = text + off[i];
+    t->len[i] = off[i + 1] - off[i] - 1;
+  }
+  t->field[n - 1] = text + off[n - 1];
+  t->len[n - 1] = rec->text - off[n - 1] - 1;
   row->line = rec->line;
-  row->n = rec->n;
-  row->field = (const char *const *)(void *)((const char *)rec + CSV_REC_HEAD);
-  row->len = (const size_t *)(void *)(row->field + rec->n);
-  row->prepared = rec->prepared ? (const void *)(row->len + rec->n) : NULL;
+  row->n = n;
+  row->field = t->field;
+  row->len = t->len;
+  row->prepared = rec->prepared ? (const void *)prep : NULL;
   t->pos += rec->size;
   return 1;
 }
@@ -323,6 +372,8 @@ void csv_thread_free(struct csv_thread *t) {
   pthread_join(t->tid, NULL);
   for (i = 0; i < CSV_BATCHES; i++)
     free(t->b[i].arena);
+  free(t->field);
+  free(t->len);
   pthread_cond_destroy(&t->released);
   pthread_cond_destroy(&t->filled);
   pthread_mutex_destroy(&t->mu);

@@ -824,7 +824,7 @@ static int read_both_data(const struct dahub_csv_options *opt, const char *data,
   return read_both(opt, &a, &b, mode, rows, err);
 }
 
-#define BIG_LINE 300000u /* above a batch's 256 KiB */
+#define BIG_LINE 1100000u /* above a batch's 1 MiB */
 
 static void test_threaded_large_input_matches_inline(void **state) {
   struct dahub_csv_options opt;
@@ -835,7 +835,7 @@ static void test_threaded_large_input_matches_inline(void **state) {
   (void)state;
   dahub_csv_options_init(&opt);
   opt.max_line_bytes = BIG_LINE;
-  data = gen_file((size_t)6 << 20, BIG_LINE, 1, &len);
+  data = gen_file((size_t)12 << 20, BIG_LINE, 1, &len);
   assert_int_equal(
       read_both_data(&opt, data, len, 1 << 16, THREADED, &rows, &err), 0);
   assert_true(rows > 20000);
@@ -850,7 +850,7 @@ static void test_threaded_large_input_matches_inline(void **state) {
   free(data);
 }
 
-/* Bad input two megabytes in: the same records first, then the same err. */
+/* Bad input six megabytes in: the same records first, then the same err. */
 static void test_threaded_error_midway_matches_inline(void **state) {
   static const struct {
     const char *bad; /* NULL: a record longer than max_line_bytes */
@@ -870,12 +870,12 @@ static void test_threaded_error_midway_matches_inline(void **state) {
   (void)state;
   dahub_csv_options_init(&opt);
   opt.max_line_bytes = BIG_LINE;
-  data = gen_file((size_t)3 << 20, BIG_LINE, 3, &len);
+  data = gen_file((size_t)8 << 20, BIG_LINE, 3, &len);
   longer = malloc(BIG_LINE + 1);
   assert_non_null(longer);
   memset(longer, 'y', BIG_LINE + 1);
   for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-    bad = spliced(data, len, (size_t)2 << 20,
+    bad = spliced(data, len, (size_t)6 << 20,
                   cases[i].bad != NULL ? cases[i].bad : longer, cases[i].k);
     assert_int_equal(read_both_data(&opt, bad, len + cases[i].k, 1 << 16,
                                     THREADED, &rows, &err),
@@ -1043,10 +1043,10 @@ static void test_threaded_free_midway_stops_the_thread(void **state) {
   for (i = 0; i < 3; i++)
     assert_int_equal(dahub_csv_next(r, &row, &err), 1);
   ahead = wait_reader_idle(&w);
-  /* Past the first chunk, but no further than 4 batches of 256 KiB, a
+  /* Past the first chunk, but no further than 4 batches of 1 MiB, a
    * record waiting for one, and the 64 KiB chunk it came from. */
   assert_true(ahead > 65536);
-  assert_true(ahead <= ((size_t)4 << 18) + 4096 + 65536);
+  assert_true(ahead <= ((size_t)4 << 20) + 4096 + 65536);
   dahub_csv_free(r);
   /* Freed at once, with the thread busy reading and tokenizing. */
   watched_init(&w, data, len);
@@ -1072,7 +1072,7 @@ static void test_threaded_row_stays_until_next_call(void **state) {
   struct dahub_csv *r;
   struct watched w;
   size_t len, rows = 0;
-  char *data = gen_file((size_t)3 << 20, BIG_LINE, 7, &len);
+  char *data = gen_file((size_t)9 << 20, BIG_LINE, 7, &len);
   char *copy = malloc(BIG_LINE + 1);
   int rc;
 
@@ -1081,7 +1081,7 @@ static void test_threaded_row_stays_until_next_call(void **state) {
   watched_init(&w, data, len);
   r = open_watched(&w, BIG_LINE, &err);
   while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
-    if (row.n != 1 || row.len[0] < (size_t)256 * 1024)
+    if (row.n != 1 || row.len[0] < (size_t)1024 * 1024)
       continue;
     memcpy(copy, row.field[0], row.len[0] + 1);
     (void)wait_reader_idle(&w);
@@ -1115,7 +1115,7 @@ static size_t threaded_peak(const struct dahub_csv_options *opt,
 }
 
 /* However long the file: the reader's own buffers, the thread's state and
- * 4 batches, of 256 KiB or the largest record. */
+ * 4 batches, of 1 MiB or the largest record. */
 static void test_threaded_memory_is_bounded(void **state) {
   struct dahub_csv_options opt;
   size_t len, got;
@@ -1126,8 +1126,8 @@ static void test_threaded_memory_is_bounded(void **state) {
   opt.max_line_bytes = 4096;
   data = gen_file((size_t)16 << 20, 4096, 8, &len);
   got = threaded_peak(&opt, data, len);
-  assert_true(got > (size_t)4 << 18);
-  assert_true(got <= ((size_t)4 << 18) + 65536 + 32768);
+  assert_true(got > (size_t)4 << 20);
+  assert_true(got <= ((size_t)4 << 20) + 65536 + 32768);
   free(data);
   opt.max_line_bytes = BIG_LINE;
   data = gen_file((size_t)8 << 20, BIG_LINE, 9, &len);

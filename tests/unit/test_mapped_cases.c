@@ -134,14 +134,16 @@ static void test_references_hashed_on_the_readers_thread(void **state) {
   struct dahub_ctx *ctx = *state;
   struct dahub_error err;
   char json[1024], *data;
-  size_t len = 0, i, cap = (size_t)1 << 20, contacts = 0;
+  size_t len = 0, i, cap = (size_t)8 << 20, contacts = 0;
 
   (void)snprintf(json, sizeof json, CASES, "");
   data = malloc(cap);
   assert_non_null(data);
   len += (size_t)sprintf(data, CASES_HEADER);
-  /* 6000 rows (300 KiB), 700 people; every 7th row has no contact yet */
-  for (i = 0; i < 6000; i++) {
+  /* 100,000 rows (5 MiB: the reader hands over 1 MiB at a time, and only
+   * rows read after the header was can be prepared), 700 people; every 7th
+   * row has no contact yet */
+  for (i = 0; i < 100000; i++) {
     int contact = i % 7 != 0;
 
     len += (size_t)sprintf(data + len,
@@ -151,9 +153,9 @@ static void test_references_hashed_on_the_readers_thread(void **state) {
                            (unsigned)(1 + i % 28), contact ? "30/05/2024" : "");
     contacts += (size_t)contact;
   }
-  assert_true(len > (size_t)256 * 1024 && len < cap);
+  assert_true(len > (size_t)4 << 20 && len < cap);
   assert_int_equal(parse_bytes(ctx, json, data, len, &err), DAHUB_OK);
-  assert_int_equal(total(ctx, "referrals_received", ""), 6000);
+  assert_int_equal(total(ctx, "referrals_received", ""), 100000);
   /* Reference r is on rows r + 700k: one district (700 is even), and
    * contact or none on all of them (700 is a multiple of 7). Of the 350
    * references in each district, the 50 that are multiples of 7 are no
