@@ -18,9 +18,10 @@ figures and the ratios against the targets. Then: the latency of small files
 dropped into a running daemon, and the CPU an idle daemon uses.
 
 dahub's ingest, the .import and the floor are each timed --repeat times
-(default 3) and the fastest kept, for all three alike: on a shared 2-core
-machine one timing of the same work varies by half again. Peak RSS is the
-largest of the runs. The Python reference, 50 times slower, runs once.
+(default 3), in rounds of the three, and the fastest of each kept: on a
+shared 2-core machine one timing of the same work varies by half again.
+Peak RSS is the largest of the runs. The Python reference, 50 times
+slower, runs once.
 """
 
 import argparse
@@ -206,12 +207,26 @@ def bench_file(args, kind, rows, path):
     print("  %-34s %10s %10s %13s %13s" % ("", "wall", "cpu", "peak RSS",
                                           "throughput"))
     feed = "lwa" if kind == "cases" else "bench_wide"
-    runs = []
+    imp_db = os.path.join(args.work, "import.sqlite")
+    floor_argv = [os.path.join(args.build, "tests", "bench", "dahub_floor"),
+                  path, str(rows)]
+    runs, imports, floors = [], [], []
+    # Round after round of the three, so that each sees the machine in the
+    # same moods: its pace drifts by half again over a minute or two.
     for _ in range(args.repeat):
         d = Daemon(args.build, args.work, "dahub-" + kind)  # a fresh store
         d.start()
         runs.append(d.ingest(feed, path))
         d.stop()
+        if os.path.exists(imp_db):
+            os.unlink(imp_db)
+        imports.append(run_measured(["sqlite3", imp_db,
+                                     ".import --csv %s raw" % path],
+                                    stderr=subprocess.DEVNULL))
+        out = subprocess.run(floor_argv, capture_output=True, text=True,
+                             check=True).stdout
+        floors.append((float(re.search(r"floor ([0-9.]+)", out).group(1)),
+                       float(re.search(r"scan ([0-9.]+)", out).group(1))))
     wall, cpu, _ = min(runs)
     rss = max(r[2] for r in runs)
     row("dahub (daemon ingest)", wall, cpu, rss, size)
@@ -229,27 +244,10 @@ def bench_file(args, kind, rows, path):
     w, c, r = run_measured(ref)
     row("Python reference (same work)", w, c, r, size)
     res["python"] = w
-    imp_db = os.path.join(args.work, "import.sqlite")
-    runs = []
-    for _ in range(args.repeat):
-        if os.path.exists(imp_db):
-            os.unlink(imp_db)
-        runs.append(run_measured(["sqlite3", imp_db,
-                                  ".import --csv %s raw" % path],
-                                 stderr=subprocess.DEVNULL))
-    w, c, r = min(runs)
+    w, c, r = min(imports)
     row("sqlite3 CLI .import alone", w, c, r, size)
     res["import"] = w
-    floor = scan = None
-    for _ in range(args.repeat):
-        out = subprocess.run([os.path.join(args.build, "tests", "bench",
-                                           "dahub_floor"), path, str(rows)],
-                             capture_output=True, text=True,
-                             check=True).stdout
-        f = float(re.search(r"floor ([0-9.]+)", out).group(1))
-        if floor is None or f < floor:
-            floor = f
-            scan = float(re.search(r"scan ([0-9.]+)", out).group(1))
+    floor, scan = min(floors)
     print("  %-34s %8.2f s   (scan %.2f s + %d HMAC %.2f s)"
           % ("floor", floor, scan, rows, floor - scan))
     res["floor"] = floor if kind == "cases" else scan
