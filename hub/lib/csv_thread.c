@@ -36,7 +36,7 @@
  * for a free batch, and joins it.
  *
  * A record's entry also holds what options.prepare wrote for it, between
- * the lengths and the text: the producer calls it as it adds the record,
+ * the offsets and the text: the producer calls it as it adds the record,
  * and the consumer lends it out as row->prepared.
  *
  * Locking: mu guards produced, given and changes to stop; a batch belongs
