@@ -17,19 +17,6 @@
 
 #ifndef DAHUB_SOURCE_DIR_DEFAULT
 #define DAHUB_SOURCE_DIR_DEFAULT "."
-static inline int fixture_remove_entry(const char *path, const struct stat *st,
-                                       int flag, struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-/* Removes dir and everything in it, never following a symlink. */
-static inline void fixture_remove_tree(const char *dir) {
-  (void)nftw(dir, fixture_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
-}
-
 #endif
 
 /* The checkout: $DAHUB_SOURCE_DIR (set by ctest), else the build's. */
