@@ -267,12 +267,24 @@ static inline int csv_put(struct dahub_csv *r, const char *s, size_t k,
   return 0;
 }
 
+int csv_grow_row_arrays(const char ***field, size_t **len, size_t cap) {
+  const char **f;
+  size_t *l;
+
+  if ((f = realloc(*field, cap * sizeof *f)) == NULL)
+    return -ENOMEM;
+  *field = f;
+  if ((l = realloc(*len, cap * sizeof *l)) == NULL)
+    return -ENOMEM;
+  *len = l;
+  return 0;
+}
+
 /* Makes room for field n, the (n+1)th, if max_fields allows it. */
 static __attribute__((noinline)) int csv_grow_fields(struct dahub_csv *r,
                                                      struct dahub_error *err) {
   size_t cap = r->cap ? r->cap * 2 : 16;
-  size_t *s, *l;
-  const char **f;
+  size_t *s;
 
   if (r->n >= r->opt.max_fields)
     return dahub_error_set(err, -EMSGSIZE, r->rec_line, (uint32_t)r->n + 1,
@@ -285,12 +297,8 @@ static __attribute__((noinline)) int csv_grow_fields(struct dahub_csv *r,
   if ((s = realloc(r->start, cap * sizeof *s)) == NULL)
     goto nomem;
   r->start = s;
-  if ((l = realloc(r->len, cap * sizeof *l)) == NULL)
+  if (csv_grow_row_arrays(&r->field, &r->len, cap) != 0)
     goto nomem;
-  r->len = l;
-  if ((f = realloc(r->field, cap * sizeof *f)) == NULL)
-    goto nomem;
-  r->field = f;
   r->cap = cap;
   return 0;
 nomem:

@@ -298,22 +298,15 @@ static __attribute__((noinline)) int consumer_grow(struct csv_thread *t,
                                                    size_t n, uint32_t line,
                                                    struct dahub_error *err) {
   size_t cap = t->cap ? t->cap : 16;
-  const char **f;
-  size_t *l;
 
   while (cap < n)
     cap *= 2;
-  if ((f = realloc(t->field, cap * sizeof *f)) == NULL)
-    goto nomem;
-  t->field = f;
-  if ((l = realloc(t->len, cap * sizeof *l)) == NULL)
-    goto nomem;
-  t->len = l;
+  if (csv_grow_row_arrays(&t->field, &t->len, cap) != 0) {
+    t->failed = -ENOMEM;
+    return dahub_error_set(err, -ENOMEM, line, 0, "csv: out of memory");
+  }
   t->cap = cap;
   return 0;
-nomem:
-  t->failed = -ENOMEM;
-  return dahub_error_set(err, -ENOMEM, line, 0, "csv: out of memory");
 }
 
 int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,

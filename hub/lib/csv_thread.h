@@ -15,6 +15,10 @@ struct csv_thread; /* a producer thread and its batches */
 int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
                     struct dahub_error *err);
 
+/* Makes the pointer and length arrays a row lends hold cap entries (both
+ * grow; on -ENOMEM each is still valid, of its old size or the new). */
+int csv_grow_row_arrays(const char ***field, size_t **len, size_t cap);
+
 /* The options r was made with. */
 const struct dahub_csv_options *csv_options(const struct dahub_csv *r);
 
