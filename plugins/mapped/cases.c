@@ -322,7 +322,7 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
     if (c->count[i].distinct)
       r->cases->prep->date_col[r->cases->prep->n_dates++] =
           r->cases->date_col[i];
-  if (r->cases->ref_col != NO_COL && cases_distinct(c) &&
+  if (r->cases->ref_col != NO_COL && r->cases->prep->n_dates > 0 &&
       can_pseudonymise(r->host))
     atomic_store_explicit(&r->cases->prep->col, r->cases->ref_col,
                           memory_order_release);
