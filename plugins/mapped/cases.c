@@ -65,6 +65,7 @@
 #include "agg.h"
 #include "dates.h"
 #include "mapped.h"
+#include "memo.h"
 
 #define MAX_COUNTS 64
 #define PERIOD_CACHE 64 /* a file spans a few dozen periods at most */
@@ -100,18 +101,47 @@ struct fig_words {
   int ok; /* 0: too many words, or a code kept as written */
 };
 
-/* What cases_prepare() reads on the CSV reader's thread: a cache line of
- * its own, which this thread writes once. In struct run, which this thread
- * writes on every row, each read missed. */
+/* What cases_prepare() reads on the CSV reader's thread: cache lines of
+ * their own, which this thread writes once, when the header is read, and
+ * publishes through ready. In struct run, which this thread writes on
+ * every row, each read missed. The memo is the reader thread's alone. */
 struct cases_prep {
   _Alignas(64) const struct dahub_host *host;
   struct dahub_ctx *ctx;
-  /* ref_col once the header is read; NO_COL before, or when no count is
-   * distinct. */
-  atomic_size_t col;
-  size_t n_dates; /* the date columns of the distinct counts */
-  size_t date_col[MAX_COUNTS];
+  const struct mapping *m;
+  struct memo *memo;
+  atomic_int ready; /* 1: the header is read, what follows is set */
+  size_t ref_col;   /* the reference to hash, or NO_COL: none */
+  size_t field_col[MAP_MAX_FIELDS]; /* fields worked out ahead, or NO_COL */
+  size_t count_col[MAX_COUNTS];     /* each count's date column, or NO_COL */
 };
+
+/* What cases_prepare() writes for a row, as row->prepared: the HMAC of its
+ * case reference, then 16-bit codes, one per field of the mapping (memo.h)
+ * and one per count: its date's period. The row's own thread need only
+ * look them up. */
+struct cases_ahead {
+  uint8_t ref[32];
+  uint8_t has_ref;
+  uint16_t code[]; /* m->n_fields, then m->cases->n_count */
+};
+
+_Static_assert(sizeof(struct cases_ahead) + 2 * (MAP_MAX_FIELDS + MAX_COUNTS) <=
+                   DAHUB_CSV_PREPARE_MAX,
+               "the codes of a row fit what the CSV reader carries");
+
+/* A count's date ahead: not worked out, blank, or DATE_FIRST plus the
+ * period's financial year * 16 plus its number. */
+#define DATE_NONE 0
+#define DATE_BLANK 1
+#define DATE_FIRST 2
+
+/* The row's codes worked out ahead, or NULL. */
+static const uint16_t *ahead_of(const struct dahub_csv_row *row) {
+  const struct cases_ahead *a = row->prepared;
+
+  return a != NULL ? a->code : NULL;
+}
 
 struct cases_run {
   struct agg agg;
@@ -273,8 +303,9 @@ int cases_begin(struct run *r) {
   agg_init(&r->cases->agg, c->max_groups, c->max_references);
   r->cases->prep->host = r->host;
   r->cases->prep->ctx = r->ctx;
-  r->cases->prep->n_dates = 0;
-  atomic_init(&r->cases->prep->col, NO_COL);
+  r->cases->prep->m = r->m;
+  r->cases->prep->memo = memo_new(r->m); /* or slower */
+  atomic_init(&r->cases->prep->ready, 0);
   r->cases->fig = calloc(FIG_SLOTS, sizeof *r->cases->fig); /* or slower */
   return 0;
 }
@@ -283,6 +314,8 @@ void cases_free(struct run *r) {
   if (r->cases == NULL)
     return;
   agg_close(&r->cases->agg);
+  if (r->cases->prep != NULL)
+    memo_free(r->cases->prep->memo);
   free(r->cases->prep);
   free(r->cases->fig);
   free(r->cases);
@@ -305,6 +338,41 @@ static int can_pseudonymise(const struct dahub_host *h) {
          h->pseudonymise != NULL;
 }
 
+/* 1 when column j is a fill_down column: a blank cell there takes the
+ * text above, which only the row's own thread knows. */
+static int filled_down(const struct run *r, size_t j) {
+  size_t k;
+
+  for (k = 0; k < r->m->n_fill_down; k++)
+    if (r->fill_col[k] == j)
+      return 1;
+  return 0;
+}
+
+/* Tells cases_prepare() which cells to work out ahead, and starts it. */
+static void prep_start(struct run *r) {
+  const struct mapping *m = r->m;
+  struct cases_prep *p = r->cases->prep;
+  size_t f, k;
+
+  p->ref_col = cases_distinct(m->cases) && can_pseudonymise(r->host)
+                   ? r->cases->ref_col
+                   : NO_COL;
+  for (f = 0; f < m->n_fields; f++) {
+    const struct map_field *mf = &m->field[f];
+
+    p->field_col[f] = NO_COL;
+    if (f != MAP_PERIOD && f != MAP_MEASURE && f != MAP_YEAR &&
+        mf->src == MAP_COLUMN && (mf->bands != NULL || mf->has_values) &&
+        !filled_down(r, r->col[f]))
+      p->field_col[f] = r->col[f];
+  }
+  for (k = 0; k < m->cases->n_count; k++)
+    p->count_col[k] =
+        filled_down(r, r->cases->date_col[k]) ? NO_COL : r->cases->date_col[k];
+  atomic_store_explicit(&p->ready, 1, memory_order_release);
+}
+
 int cases_header(struct run *r, const struct dahub_csv_row *row) {
   const struct map_cases *c = r->m->cases;
   size_t i;
@@ -318,14 +386,7 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
     if ((rc = mapped_find_column(r, row, c->count[i].date,
                                  &r->cases->date_col[i])) != 0)
       return rc;
-  for (i = 0; i < c->n_count; i++)
-    if (c->count[i].distinct)
-      r->cases->prep->date_col[r->cases->prep->n_dates++] =
-          r->cases->date_col[i];
-  if (r->cases->ref_col != NO_COL && r->cases->prep->n_dates > 0 &&
-      can_pseudonymise(r->host))
-    atomic_store_explicit(&r->cases->prep->col, r->cases->ref_col,
-                          memory_order_release);
+  prep_start(r);
   return 0;
 }
 
@@ -336,12 +397,15 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
                        const char **out, const struct map_target **tg,
                        int *row_text) {
   const struct map_field *mf = &r->m->field[f];
+  const uint16_t *ahead = ahead_of(row);
   const char *text;
   size_t len;
   int rc;
 
   *tg = NULL;
   *row_text = 0;
+  if (ahead != NULL && (rc = memo_from_ahead(r->m, f, ahead[f], out, tg)) >= 0)
+    return rc;
   switch (mf->src) {
   case MAP_FIXED:
     *out = mf->text;
@@ -372,28 +436,77 @@ static void trim_reference(const char *text, size_t len, const char **s,
     --*e;
 }
 
-/* The HMAC of the row's case reference, done on the CSV reader's thread
- * (options.prepare) while this one counts earlier rows: the hashing is
- * the largest part of a row's work. Only a cell with a reference in it is
- * hashed here: a blank one may take the text above it (fill_down), and
- * reference() has the error for one without. Nor is a row no distinct
- * count counts, for want of a date. */
+/* Cell j of a row as mapped_cell() reads it, for a column that is not
+ * filled down. */
+static const char *cell_of(const struct dahub_csv_row *row, size_t j,
+                           size_t *len) {
+  *len = j < row->n ? row->len[j] : 0;
+  return j < row->n ? row->field[j] : "";
+}
+
+/* The code of a count's date (DATE_*): its period's, if it has one. */
+static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
+                           enum dahub_period_kind kind) {
+  struct dahub_period p;
+  const char *text;
+  size_t len;
+  int y, m, d;
+
+  if (j == NO_COL)
+    return DATE_NONE;
+  text = cell_of(row, j, &len);
+  if (mapped_blank(text, len))
+    return DATE_BLANK;
+  if (dates_parse(text, len, &y, &m, &d) != 0 ||
+      dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
+      p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)
+    return DATE_NONE;
+  return (uint16_t)(DATE_FIRST + p.fy * 16 + p.n);
+}
+
+/* The work on a row that the CSV reader's thread does as it reads the row
+ * (options.prepare), while this one counts earlier rows: the HMAC of its
+ * case reference, the largest part of a row's work, and what its fields'
+ * labels and its dates resolve to (struct cases_ahead). Only what resolves
+ * without a question is worked out: the row's own thread does the rest,
+ * errors included. Cells filled down are left to it, as the text above is
+ * its to know; so is a reference cell that is blank, and a row that no
+ * distinct count counts, for want of a date, is not hashed. */
 int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   struct cases_prep *p = arg;
-  size_t j = atomic_load_explicit(&p->col, memory_order_acquire), k, d;
-  const char *s, *e;
+  struct cases_ahead *a = out;
+  const struct mapping *m = p->m;
+  const struct map_cases *c = m->cases;
+  uint16_t *date = a->code + m->n_fields;
+  const char *text, *s, *e;
+  size_t f, k, len;
+  int dated = 0;
 
-  if (j == NO_COL || j >= row->n)
+  if (!atomic_load_explicit(&p->ready, memory_order_acquire))
     return 0;
-  for (k = 0; k < p->n_dates; k++) {
-    d = p->date_col[k];
-    if (d < row->n && !mapped_blank(row->field[d], row->len[d]))
-      break;
+  for (f = 0; f < m->n_fields; f++) {
+    a->code[f] = MEMO_AHEAD_NONE;
+    if (p->field_col[f] != NO_COL) {
+      text = cell_of(row, p->field_col[f], &len);
+      a->code[f] = memo_ahead(p->memo, m, f, text, len);
+    }
   }
-  if (k == p->n_dates)
-    return 0;
-  trim_reference(row->field[j], row->len[j], &s, &e);
-  return s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), out) == 0;
+  for (k = 0; k < c->n_count; k++) {
+    date[k] = date_ahead(row, p->count_col[k], c->period);
+    dated |= c->count[k].distinct && date[k] != DATE_BLANK;
+  }
+  a->has_ref = 0;
+  if (p->ref_col != NO_COL && p->ref_col < row->n && dated) {
+    trim_reference(row->field[p->ref_col], row->len[p->ref_col], &s, &e);
+    a->has_ref =
+        s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), a->ref) == 0;
+  }
+  return 1;
+}
+
+size_t cases_prepare_size(const struct mapping *m) {
+  return sizeof(struct cases_ahead) +
+         sizeof(uint16_t) * (m->n_fields + m->cases->n_count);
 }
 
 void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
@@ -407,8 +520,10 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
   const char *text, *s, *e;
   int rc;
 
-  if (row->prepared != NULL) {
-    memcpy(out, row->prepared, 32);
+  const struct cases_ahead *a = row->prepared;
+
+  if (a != NULL && a->has_ref) {
+    memcpy(out, a->ref, sizeof a->ref);
     return 0;
   }
   text = mapped_cell(r, row, j, &len);
@@ -589,11 +704,24 @@ static const struct period_id *period_id(struct run *r,
 static int count_period(struct run *r, const struct dahub_csv_row *row,
                         size_t k, const struct period_id **out) {
   const struct map_count *c = &r->m->cases->count[k];
+  const uint16_t *ahead = ahead_of(row);
   size_t j = r->cases->date_col[k], len;
-  const char *text = mapped_cell(r, row, j, &len);
+  const char *text;
   struct dahub_period p;
   int y, m, d, rc;
 
+  if (ahead != NULL && ahead[r->m->n_fields + k] != DATE_NONE) {
+    unsigned code = ahead[r->m->n_fields + k];
+
+    if (code == DATE_BLANK)
+      return 0;
+    p.kind = r->m->cases->period;
+    p.fy = (int)((code - DATE_FIRST) / 16);
+    p.n = (int)((code - DATE_FIRST) % 16);
+    *out = period_id(r, &p);
+    return 1;
+  }
+  text = mapped_cell(r, row, j, &len);
   if (mapped_blank(text, len))
     return 0;
   rc = dates_parse(text, len, &y, &m, &d);
@@ -724,7 +852,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   int have_ref = 0, rc = 0;
   size_t f, k;
 
-  if (mapped_row_skipped(r, row))
+  if (mapped_row_skipped(r, row, ahead_of(row)))
     return 0;
   /* The mapping's fields only: half a KiB of memset for all that might be
    * was a tenth of this function's time. */

@@ -51,30 +51,13 @@
 #include "cases.h"
 #include "dates.h"
 #include "jsondoc.h"
+#include "memo.h"
 #include "records.h"
 #include "total.h"
 
 /* Dimensions one observation may carry: its dimension fields, and what
  * the labels of its fields add. The hub takes fewer; it says so. */
 #define OBS_DIMS_MAX (MAP_MAX_DIMS + 4 * MAP_MAX_TARGET_DIMS)
-
-/* A file repeats a few labels on every row, so each field remembers what
- * its recent texts resolved to: a hit costs one short compare instead of a
- * folded hash and probe, which was a tenth of the time of a case-level
- * file. What is remembered is owned by the mapping (a label's target, a
- * band's code), so it outlives the row; the text is copied, never kept as
- * a pointer into the reader. Direct-mapped: a clash only resolves again. */
-#define MEMO_SLOTS 64
-#define MEMO_TEXT 30
-#define MEMO_LABEL 1
-#define MEMO_BAND 2
-
-struct memo {
-  unsigned char known, len; /* MEMO_LABEL | MEMO_BAND: what is remembered */
-  char text[MEMO_TEXT];
-  const struct map_target *label; /* MEMO_LABEL: mapping_label()'s answer */
-  const char *band;               /* MEMO_BAND: mapping_band()'s code */
-};
 
 static ssize_t mapped_read(void *arg, void *buf, size_t cap) {
   struct dahub_input *in = arg;
@@ -164,89 +147,6 @@ static int period_of_date(struct run *r, const struct map_field *mf,
   return 0;
 }
 
-/* The slot of field f for a text of at most MEMO_TEXT bytes: its first and
- * last eight bytes and its length, mixed. */
-static struct memo *memo_slot(struct run *r, size_t f, const char *s,
-                              size_t len) {
-  uint64_t a = 0, b = 0, h;
-
-  memcpy(&a, s, len < 8 ? len : 8);
-  if (len > 8)
-    memcpy(&b, s + len - 8, 8);
-  h = (a ^ (b * 0xff51afd7ed558ccdull) ^ len) * 0x9E3779B97F4A7C15ull;
-  return &r->memo[f * MEMO_SLOTS + (size_t)(h >> 58)];
-}
-
-/* memcmp(a, b, len) == 0 for the short texts of the memo, in a few loads:
- * the call to memcmp was a third of the time of a hit. */
-static inline int memo_same(const char *a, const char *b, size_t len) {
-  uint64_t x, y;
-  size_t i;
-
-  if (len < 8) {
-    for (i = 0; i < len; i++)
-      if (a[i] != b[i])
-        return 0;
-    return 1;
-  }
-  for (i = 0; i + 8 < len; i += 8) {
-    memcpy(&x, a + i, 8);
-    memcpy(&y, b + i, 8);
-    if (x != y)
-      return 0;
-  }
-  memcpy(&x, a + len - 8, 8);
-  memcpy(&y, b + len - 8, 8);
-  return x == y;
-}
-
-static int memo_hit(const struct memo *e, int what, const char *s, size_t len) {
-  return (e->known & what) && e->len == len && memo_same(e->text, s, len);
-}
-
-static void memo_keep(struct memo *e, int what, const char *s, size_t len) {
-  e->known = (unsigned char)what;
-  e->len = (unsigned char)len;
-  memcpy(e->text, s, len);
-}
-
-/* mapping_label() for field f, remembered. */
-static const struct map_target *label_of(struct run *r, size_t f,
-                                         const char *text, size_t len) {
-  const struct map_labels *l = &r->m->field[f].values;
-  struct memo *e;
-
-  if (r->memo == NULL || len > MEMO_TEXT)
-    return mapping_label(l, text, len);
-  e = memo_slot(r, f, text, len);
-  if (!memo_hit(e, MEMO_LABEL, text, len)) {
-    memo_keep(e, MEMO_LABEL, text, len);
-    e->label = mapping_label(l, text, len);
-  }
-  return e->label;
-}
-
-/* mapping_band() for field f, remembered when the text is in a band. */
-static int band_of(struct run *r, size_t f, const char *text, size_t len,
-                   const char **code) {
-  const struct map_field *mf = &r->m->field[f];
-  struct memo *e;
-  int rc;
-
-  if (r->memo == NULL || len > MEMO_TEXT)
-    return mapping_band(mf, text, len, code);
-  e = memo_slot(r, f, text, len);
-  if (memo_hit(e, MEMO_BAND, text, len)) {
-    *code = e->band;
-    return 0;
-  }
-  if ((rc = mapping_band(mf, text, len, code)) == 0) {
-    memo_keep(e, MEMO_BAND, text, len);
-    e->band = *code;
-  }
-  return rc;
-}
-
 int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
                    uint32_t line, size_t j, const char **out,
                    const struct map_target **tg) {
@@ -265,7 +165,7 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
       *out = mf->blank;
       return 1;
     }
-    rc = band_of(r, f, text, len, out);
+    rc = memo_band(r->memo, r->m, f, text, len, out);
     if (rc == -ERANGE)
       return mapped_cell_error(r, line, j, field_header(mf),
                                "a number that one of the bands holds", text,
@@ -278,7 +178,7 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
   if (mf->has_values) {
     char msg[192];
 
-    if ((t = label_of(r, f, text, len)) != NULL) {
+    if ((t = memo_label(r->memo, r->m, f, text, len)) != NULL) {
       if (t->skip)
         return 0;
       *out = t->code;
@@ -326,7 +226,8 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
   return 1;
 }
 
-int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row) {
+int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row,
+                       const uint16_t *ahead) {
   const struct mapping *m = r->m;
   const struct map_target *t;
   const char *text;
@@ -337,8 +238,11 @@ int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row) {
 
     if (!r->can_skip[f])
       continue;
-    text = mapped_cell(r, row, r->col[f], &len);
-    t = label_of(r, f, text, len);
+    t = ahead != NULL ? memo_ahead_label(m, f, ahead[f]) : NULL;
+    if (t == NULL) {
+      text = mapped_cell(r, row, r->col[f], &len);
+      t = memo_label(r->memo, m, f, text, len);
+    }
     if (t != NULL && t->skip) {
       if (t->reason != NULL)
         mapped_warn(r, row->line, (uint32_t)(r->col[f] + 1),
@@ -587,7 +491,7 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
     total_row_parts(r, row);
   if (m->layout == MAP_CASES)
     return cases_row(r, row);
-  if (mapped_row_skipped(r, row))
+  if (mapped_row_skipped(r, row, NULL))
     return 0;
   if ((rc = row_fields(r, row, val, tg)) <= 0)
     return rc;
@@ -861,7 +765,7 @@ static int run_alloc(struct run *r) {
   for (k = 0; r->col_totals != NULL && k < m->across.n; k++)
     total_start(&r->col_totals[k]);
   /* Without it a file is only slower. */
-  r->memo = calloc(m->n_fields * MEMO_SLOTS, sizeof *r->memo);
+  r->memo = memo_new(m);
   for (k = 0; k < m->n_fields; k++)
     r->can_skip[k] = can_skip(&m->field[k]);
   if (m->layout == MAP_CASES)
@@ -882,7 +786,7 @@ static void run_free(struct run *r) {
   free(r->skip_col);
   free(r->record_col);
   free(r->col_totals);
-  free(r->memo);
+  memo_free(r->memo);
   cases_free(r);
 }
 
@@ -914,10 +818,10 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   /* Reading, hashing and splitting the CSV on a second core: a quarter of
    * the work of a big file (the reader starts its thread only for one). */
   opt.threaded = 1;
-  if (m->layout == MAP_CASES && cases_distinct(m->cases)) {
+  if (m->layout == MAP_CASES) {
     opt.prepare = cases_prepare;
     opt.prepare_arg = cases_prepare_arg(&r);
-    opt.prepare_size = 32;
+    opt.prepare_size = cases_prepare_size(m);
   }
   if (in->max_line_bytes != 0)
     opt.max_line_bytes = in->max_line_bytes;

@@ -86,8 +86,11 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
                    const struct map_target **tg);
 
 /* 1 when a label of the row says to leave it out (warned, with a reason
- * if the label gives one): checked before anything else is read. */
-int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row);
+ * if the label gives one): checked before anything else is read. ahead:
+ * each field's code as worked out on the CSV reader's thread (memo.h), or
+ * NULL. */
+int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row,
+                       const uint16_t *ahead);
 
 /* Hands one observation to the hub. 0, or -ECANCELED with err set when the
  * hub says stop. */

@@ -364,6 +364,176 @@ static void test_memory_bounds_are_errors(void **state) {
                                "file (options.cases.max_references)");
 }
 
+/* A mapping with every kind of field the reader's thread works out ahead:
+ * labels (one leaving the row out with a reason), bands with a blank code,
+ * a column filled down, and dates. */
+#define AHEAD                                                                  \
+  "{\"layout\": \"cases\", \"header\": {\"row\": 1},"                          \
+  " \"fill_down\": [\"Service\"],"                                             \
+  " \"columns\": {\"service_id\": \"Service\", \"area\": \"District\","        \
+  "   \"dimensions\": {\"age_band\": {\"column\": \"Age\", \"bands\": "        \
+  "     [\"0-17\", \"18-64\", \"65+\"], \"blank\": \"not_known\"},"            \
+  "   \"end_reason\": \"Reason\"}},"                                           \
+  " \"values\": {\"service_id\": {\"Outreach\": \"lwa.outreach\", "            \
+  "   \"IDVA\": \"lwa.idva\", \"Pilot\": {\"skip\": \"not reported\"}},"       \
+  "  \"area\": {\"Blaby\": \"E07000129\", \"Melton\": \"E07000133\", "         \
+  "   \"\": \"X_UNKNOWN\"},"                                                   \
+  "  \"end_reason\": {\"Moved\": \"moved_out_of_area\", \"\": "                \
+  "\"not_known\"}},"                                                           \
+  " \"cases\": {\"reference\": \"Ref\", \"count\": ["                          \
+  "   {\"measure\": \"referrals_received\", \"date\": \"Referred\", "          \
+  "    \"by\": [\"age_band\"]},"                                               \
+  "   {\"measure\": \"cases_closed\", \"date\": \"Closed\", "                  \
+  "    \"by\": [\"end_reason\"]},"                                             \
+  "   {\"measure\": \"individuals_supported\", \"date\": \"Contact\", "        \
+  "    \"distinct\": true}]}}"
+#define AHEAD_HEADER "Ref,Service,District,Age,Referred,Contact,Closed,Reason\n"
+#define AHEAD_CHUNK 500 /* rows: 30 KiB, which the reader reads inline */
+
+/* Row i of the file below. References repeat within a chunk of rows only,
+ * and a chunk's first row names its service, so each chunk can be read on
+ * its own. Every 5,000th row is of a pilot, left out with a warning. */
+static int ahead_row(char *out, size_t i) {
+  static const char *const service[] = {"Outreach", "IDVA"};
+  static const char *const area[] = {"Blaby", "Melton", ""};
+  static const char *const age[] = {"", "17", "30", "70", " 45 "};
+  unsigned day = (unsigned)(1 + i % 28), month = (unsigned)(4 + i % 6);
+  const char *svc = i % 5000 == 8 ? "Pilot" : service[i / 3 % 2];
+  char when[16], closed[16];
+
+  if (i % 3 == 1 && i % AHEAD_CHUNK != 0 && i % 5000 != 8 && i % 5000 != 9)
+    svc = ""; /* filled down, never from a pilot's row */
+  (void)snprintf(when, sizeof when, "%02u/%02u/2024", day, month);
+  (void)snprintf(closed, sizeof closed, "%02u/%02u/2024", day, month + 1);
+  return sprintf(out, "R%05u,%s,%s,%s,%s,%s,%s,%s\n",
+                 (unsigned)(i / AHEAD_CHUNK * 1000 + i % 37), svc, area[i % 3],
+                 age[i % 5], when, i % 7 ? when : "", i % 10 == 3 ? closed : "",
+                 i % 20 == 3 ? "Moved" : "");
+}
+
+/* Figures keyed by what names them, added up. */
+struct sums {
+  char key[MAX_OBS][384];
+  int64_t value[MAX_OBS];
+  size_t n;
+};
+
+static void add_figures(struct sums *s, const struct dahub_ctx *ctx) {
+  char key[384];
+  size_t i, k;
+
+  for (i = 0; i < ctx->n; i++) {
+    const struct got *g = &ctx->obs[i];
+
+    (void)snprintf(key, sizeof key, "%s|%s|%s|%s|%s", g->service_id, g->area,
+                   g->period, g->measure, g->dims);
+    for (k = 0; k < s->n && strcmp(s->key[k], key) != 0; k++)
+      ;
+    if (k == s->n) {
+      assert_true(s->n < MAX_OBS);
+      (void)snprintf(s->key[s->n++], sizeof key, "%s", key);
+    }
+    s->value[k] += g->value;
+  }
+}
+
+/* A file long enough for the CSV reader's thread, which works out each
+ * row's labels, bands and dates as it reads them (cases_prepare): the
+ * figures and warnings are exactly those of the same rows read a chunk at
+ * a time, inline, where nothing is worked out ahead. */
+static void test_rows_worked_out_ahead_count_as_read_inline(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  static struct sums whole, parts;
+  size_t rows = 100000, cap = (size_t)8 << 20, len = 0, i, k, warnings = 0;
+  char *data = malloc(cap), *chunk = malloc(64 << 10);
+  int64_t referred = 0;
+
+  assert_non_null(data);
+  assert_non_null(chunk);
+  memset(&whole, 0, sizeof whole);
+  memset(&parts, 0, sizeof parts);
+  len += (size_t)sprintf(data, AHEAD_HEADER);
+  for (i = 0; i < rows; i++)
+    len += (size_t)ahead_row(data + len, i);
+  assert_true(len < cap);
+  assert_int_equal(parse_bytes(ctx, AHEAD, data, len, &err), DAHUB_OK);
+  add_figures(&whole, ctx);
+  assert_int_equal(ctx->n_warn, rows / 5000);
+  assert_true(atomic_load(&ctx->n_pseudo_elsewhere) > 0);
+  for (i = 0; i < rows; i += AHEAD_CHUNK) {
+    size_t n = (size_t)sprintf(chunk, AHEAD_HEADER);
+
+    for (k = i; k < i + AHEAD_CHUNK; k++)
+      n += (size_t)ahead_row(chunk + n, k);
+    fake_reset(ctx);
+    assert_int_equal(parse_bytes(ctx, AHEAD, chunk, n, &err), DAHUB_OK);
+    assert_int_equal(atomic_load(&ctx->n_pseudo_elsewhere), 0);
+    add_figures(&parts, ctx);
+    warnings += ctx->n_warn;
+  }
+  assert_int_equal(warnings, rows / 5000);
+  assert_int_equal(whole.n, parts.n);
+  for (k = 0; k < parts.n; k++) {
+    for (i = 0; i < whole.n && strcmp(whole.key[i], parts.key[k]) != 0; i++)
+      ;
+    assert_true(i < whole.n);
+    assert_int_equal(whole.value[i], parts.value[k]);
+    if (strstr(parts.key[k], "|referrals_received|") != NULL &&
+        strstr(parts.key[k], "age_band") == NULL)
+      referred += parts.value[k];
+  }
+  /* every row but the pilots' is a referral; the bands were read too */
+  assert_int_equal(referred, (int64_t)(rows - rows / 5000));
+  free(chunk);
+  free(data);
+}
+
+/* Far into a long file, where labels and dates are worked out ahead: a
+ * cell that does not resolve is still the row's own thread's to report,
+ * with its line and column. */
+static void test_rows_worked_out_ahead_keep_their_errors(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  static const struct {
+    size_t row;
+    const char *from, *to, *msg;
+    uint32_t col;
+  } bad[] = {
+      {90000, "Blaby", "Leics",
+       "District: no code for this area: add it to options.values.area, or "
+       "set options.unknown.area to \"skip\"",
+       3},
+      {90001, ",17,", ",old,", "Age: not a whole number", 4},
+      {95000, "/2024,", "/2023x,", "Referred: not a date", 5},
+      {95001, "26/07/2024", "31/02/2024", "Referred: no such date", 5},
+  };
+  size_t rows = 100000, cap = (size_t)8 << 20, len, i, k;
+  char *data = malloc(cap), line[256], *p;
+
+  assert_non_null(data);
+  for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+    len = (size_t)sprintf(data, AHEAD_HEADER);
+    for (i = 0; i < rows; i++) {
+      if (i != bad[k].row) {
+        len += (size_t)ahead_row(data + len, i);
+        continue;
+      }
+      (void)ahead_row(line, i);
+      p = strstr(line, bad[k].from);
+      assert_non_null(p);
+      len += (size_t)sprintf(data + len, "%.*s%s%s", (int)(p - line), line,
+                             bad[k].to, p + strlen(bad[k].from));
+    }
+    fake_reset(ctx);
+    assert_int_equal(parse_bytes(ctx, AHEAD, data, len, &err), DAHUB_FAIL);
+    assert_int_equal(err.line, bad[k].row + 2);
+    assert_int_equal(err.col, bad[k].col);
+    assert_string_equal(err.msg, bad[k].msg);
+  }
+  free(data);
+}
+
 static void test_cases_option_errors(void **state) {
   (void)state;
   expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
@@ -428,6 +598,8 @@ int main(void) {
       T(test_latest_period_only_with_a_warning),
       T(test_memory_bounds_are_errors),
       T(test_codes_kept_as_written_make_one_figure_each),
+      T(test_rows_worked_out_ahead_count_as_read_inline),
+      T(test_rows_worked_out_ahead_keep_their_errors),
 #undef T
   };
 

@@ -26,6 +26,7 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/memo.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c)
 function(dahub_mapped_test name)
