@@ -37,7 +37,11 @@
  *
  * A record's entry also holds what options.prepare wrote for it, between
  * the offsets and the text: the producer calls it as it adds the record,
- * and the consumer lends it out as row->prepared.
+ * and the consumer lends it out as row->prepared. When the producer takes
+ * a batch while at most one is published and not yet handed back, the
+ * consumer is reading its last records or waiting: the producer is the
+ * slower, and every record of that batch goes to prepare() with hurry
+ * set. When the consumer is the slower, the ring is full at each take.
  *
  * Locking: mu guards produced, given and changes to stop; a batch belongs
  * to the producer from its take until it is published, then to the
@@ -95,6 +99,7 @@ struct csv_thread {
   unsigned long produced;  /* batches published so far */
   unsigned long given;     /* batches handed back so far */
   atomic_int stop;         /* free() wants the producer gone */
+  int hurry;               /* the producer's: the batch it fills is awaited */
   struct csv_batch b[CSV_BATCHES];
 
   /* The consumer's alone. */
@@ -177,6 +182,7 @@ static struct csv_batch *producer_take(struct csv_thread *t) {
     pthread_cond_wait(&t->released, &t->mu);
   if (!atomic_load(&t->stop))
     b = &t->b[t->produced % CSV_BATCHES];
+  t->hurry = t->produced - t->given <= 1;
   pthread_mutex_unlock(&t->mu);
   return b;
 }
@@ -209,6 +215,7 @@ static int batch_fill(struct csv_thread *t, struct csv_batch *b,
       }
       *have = 1;
     }
+    row->hurry = t->hurry;
     if ((rc = batch_add(t, b, row, &b->err)) == 0)
       return 1;
     if (rc < 0) {

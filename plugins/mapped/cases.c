@@ -74,31 +74,31 @@
  * time. Direct-mapped by year and number; a clash formats again. */
 struct period_id {
   int fy, n, used;
+  uint16_t code; /* DATE_FIRST + fy * 16 + n */
   size_t len;
   uint64_t hash; /* agg_text_hash() of id */
   char id[DAHUB_PERIOD_ID_MAX];
 };
 
-/* A figure found again without building its key. A file has few figures
- * and many rows, and what names a row's figure is a handful of words: the
- * count, the period, and the addresses of the codes its fields resolved to
- * (owned by the mapping, so one address is one code; a code kept as
- * written goes the long way). Building the key and looking it up was a
- * fifth of the time of a case-level file. Direct-mapped: a clash only
- * builds the key again. */
-#define FIG_SLOTS 4096
-#define FIG_WORDS 12
+/* A figure found again by a key of one word, without building its text.
+ * A file has few figures and many rows, and what tells a row's figures
+ * apart, besides what the whole file shares (fixed fields, cells above
+ * the header), is a few small numbers: the count, the period, and the
+ * codes (memo.h) of the row's own fields, its service and area; for a
+ * breakdown, the figure's number, the field and its code. Building the
+ * key and looking it up was a fifth of the time of a case-level file. An
+ * open-addressed table of 16-byte slots, kept at most half full. A figure
+ * with a code kept as written, which has no number, is found by building
+ * its key each time. */
+#define FIG_SLOTS 4096 /* a power of two */
+#define FIG_KEEP (FIG_SLOTS / 2)
+#define FIG_SHARED 2 /* a row's own fields: its service and area */
+#define FIG_USED ((uint64_t)1 << 63) /* in every key: 0 is an empty slot */
+#define FIG_BY ((uint64_t)1 << 62)   /* in a breakdown's key */
 
 struct fig_slot {
-  uint64_t hash; /* of the words; 0: an empty slot */
-  size_t n, group;
-  uintptr_t w[FIG_WORDS];
-};
-
-struct fig_words {
-  size_t n;
-  uintptr_t w[FIG_WORDS];
-  int ok; /* 0: too many words, or a code kept as written */
+  uint64_t key;
+  size_t group;
 };
 
 /* What cases_prepare() reads on the CSV reader's thread: cache lines of
@@ -131,10 +131,22 @@ _Static_assert(sizeof(struct cases_ahead) + 2 * (MAP_MAX_FIELDS + MAX_COUNTS) <=
                "the codes of a row fit what the CSV reader carries");
 
 /* A count's date ahead: not worked out, blank, or DATE_FIRST plus the
- * period's financial year * 16 plus its number. */
+ * period's financial year * 16 plus its number (the years periods take,
+ * 1900 to 2999, fit). */
 #define DATE_NONE 0
 #define DATE_BLANK 1
 #define DATE_FIRST 2
+
+static uint16_t date_code(const struct dahub_period *p) {
+  return (uint16_t)(DATE_FIRST + p->fy * 16 + p->n);
+}
+
+static void date_of_code(uint16_t code, enum dahub_period_kind kind,
+                         struct dahub_period *p) {
+  p->kind = kind;
+  p->fy = (code - DATE_FIRST) / 16;
+  p->n = (code - DATE_FIRST) % 16;
+}
 
 /* The row's codes worked out ahead, or NULL. */
 static const uint16_t *ahead_of(const struct dahub_csv_row *row) {
@@ -150,6 +162,21 @@ struct cases_run {
   size_t date_col[MAX_COUNTS];
   struct period_id period[PERIOD_CACHE];
   struct fig_slot *fig; /* FIG_SLOTS, or NULL: every key is built */
+  size_t n_fig;
+  /* The fields read from a column that every figure of a row shares. */
+  size_t shared[FIG_SHARED], n_shared;
+};
+
+/* What cases_row knows of a row's fields. */
+struct row_fields {
+  const char *val[MAP_MAX_FIELDS];
+  const struct map_target *tg[MAP_MAX_FIELDS];
+  int have[MAP_MAX_FIELDS];      /* 1: shared by every figure; 2: a breakdown */
+  int raw[MAP_MAX_FIELDS];       /* the value is the cell's own text */
+  uint16_t code[MAP_MAX_FIELDS]; /* column fields: the value's (memo.h) */
+  const char *service;           /* the row's service, a label may set it */
+  int service_raw;
+  struct agg_key key; /* 1 KiB: once per row, not once per count */
 };
 
 /* ---- Options ---- */
@@ -294,8 +321,16 @@ void cases_options_free(struct map_cases *c) {
 
 /* ---- One file ---- */
 
+/* 1 when every figure of a row carries field f: the service, the area,
+ * and dimensions that are fixed or read from a cell (not a breakdown's). */
+static int shared_field(const struct mapping *m, size_t f) {
+  return f != MAP_PERIOD && f != MAP_MEASURE && f != MAP_YEAR &&
+         (f < MAP_FIRST_DIM || m->field[f].src != MAP_COLUMN);
+}
+
 int cases_begin(struct run *r) {
   const struct map_cases *c = r->m->cases;
+  size_t f;
 
   if ((r->cases = calloc(1, sizeof *r->cases)) == NULL ||
       (r->cases->prep = aligned_alloc(64, sizeof *r->cases->prep)) == NULL)
@@ -307,6 +342,11 @@ int cases_begin(struct run *r) {
   r->cases->prep->memo = memo_new(r->m); /* or slower */
   atomic_init(&r->cases->prep->ready, 0);
   r->cases->fig = calloc(FIG_SLOTS, sizeof *r->cases->fig); /* or slower */
+  /* Dimensions read from a column are breakdowns, so a row's own shared
+   * fields can only be its service and its area. */
+  for (f = 0; f < MAP_FIRST_DIM && f < r->m->n_fields; f++)
+    if (shared_field(r->m, f) && r->m->field[f].src == MAP_COLUMN)
+      r->cases->shared[r->cases->n_shared++] = f;
   return 0;
 }
 
@@ -390,37 +430,47 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
   return 0;
 }
 
-/* The value of field f for this row: fixed, from a cell, or resolved from
- * its column. As mapped_resolve(); *row_text is 1 when it is the cell's
- * own text (unknown labels kept), which lives only as long as the row. */
+/* Field f of this row in rf: fixed, from a cell, or resolved from its
+ * column, as mapped_resolve() (1, 0 to leave the row out, or an error).
+ * A column's value comes from its code, worked out ahead or now; only
+ * what has none (an error, a code kept as written, which is the cell's
+ * own text and lives only as long as the row) is resolved the long way. */
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
-                       const char **out, const struct map_target **tg,
-                       int *row_text) {
+                       struct row_fields *rf) {
   const struct map_field *mf = &r->m->field[f];
   const uint16_t *ahead = ahead_of(row);
-  const char *text;
-  size_t len;
+  const char *text = NULL;
+  uint16_t code = ahead != NULL ? ahead[f] : MEMO_AHEAD_NONE;
+  size_t len = 0;
   int rc;
 
-  *tg = NULL;
-  *row_text = 0;
-  if (ahead != NULL && (rc = memo_from_ahead(r->m, f, ahead[f], out, tg)) >= 0)
-    return rc;
+  rf->tg[f] = NULL;
+  rf->raw[f] = 0;
+  rf->code[f] = MEMO_AHEAD_NONE;
   switch (mf->src) {
   case MAP_FIXED:
-    *out = mf->text;
+    rf->val[f] = mf->text;
     return 1;
   case MAP_CELL:
-    *out = r->cell[f];
-    *tg = r->cell_target[f];
+    rf->val[f] = r->cell[f];
+    rf->tg[f] = r->cell_target[f];
     return 1;
   case MAP_COLUMN:
-    text = mapped_cell(r, row, r->col[f], &len);
-    rc = mapped_resolve(r, f, text, len, row->line, r->col[f], out, tg);
-    *row_text = rc == 1 && *out == text;
+    if (code == MEMO_AHEAD_NONE) {
+      text = mapped_cell(r, row, r->col[f], &len);
+      code = memo_ahead(r->memo, r->m, f, text, len);
+    }
+    rf->code[f] = code;
+    if ((rc = memo_from_ahead(r->m, f, code, &rf->val[f], &rf->tg[f])) >= 0)
+      return rc;
+    if (text == NULL)
+      text = mapped_cell(r, row, r->col[f], &len);
+    rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &rf->val[f],
+                        &rf->tg[f]);
+    rf->raw[f] = rc == 1 && rf->val[f] == text;
     return rc;
   default:
-    *out = NULL;
+    rf->val[f] = NULL;
     return 1;
   }
 }
@@ -444,9 +494,10 @@ static const char *cell_of(const struct dahub_csv_row *row, size_t j,
   return j < row->n ? row->field[j] : "";
 }
 
-/* The code of a count's date (DATE_*): its period's, if it has one. */
+/* The code of a count's date (DATE_*): blank or not, and with read, its
+ * period's, if it has one. */
 static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
-                           enum dahub_period_kind kind) {
+                           enum dahub_period_kind kind, int read) {
   struct dahub_period p;
   const char *text;
   size_t len;
@@ -457,11 +508,11 @@ static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
   text = cell_of(row, j, &len);
   if (mapped_blank(text, len))
     return DATE_BLANK;
-  if (dates_parse(text, len, &y, &m, &d) != 0 ||
+  if (!read || dates_parse(text, len, &y, &m, &d) != 0 ||
       dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
       p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)
     return DATE_NONE;
-  return (uint16_t)(DATE_FIRST + p.fy * 16 + p.n);
+  return date_code(&p);
 }
 
 /* The work on a row that the CSV reader's thread does as it reads the row
@@ -484,15 +535,16 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
 
   if (!atomic_load_explicit(&p->ready, memory_order_acquire))
     return 0;
+  /* In a hurry, the HMAC alone: the row's thread has time for the rest. */
   for (f = 0; f < m->n_fields; f++) {
     a->code[f] = MEMO_AHEAD_NONE;
-    if (p->field_col[f] != NO_COL) {
+    if (p->field_col[f] != NO_COL && !row->hurry) {
       text = cell_of(row, p->field_col[f], &len);
       a->code[f] = memo_ahead(p->memo, m, f, text, len);
     }
   }
   for (k = 0; k < c->n_count; k++) {
-    date[k] = date_ahead(row, p->count_col[k], c->period);
+    date[k] = date_ahead(row, p->count_col[k], c->period, !row->hurry);
     dated |= c->count[k].distinct && date[k] != DATE_BLANK;
   }
   a->has_ref = 0;
@@ -546,62 +598,34 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
   return 0;
 }
 
-static void fig_start(struct fig_words *fw, int ok) {
-  fw->n = 0;
-  fw->ok = ok;
+static size_t fig_slot(uint64_t key) {
+  return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 52) & (FIG_SLOTS - 1);
 }
 
-static void fig_word(struct fig_words *fw, uintptr_t w) {
-  if (fw->n == FIG_WORDS)
-    fw->ok = 0;
-  else
-    fw->w[fw->n++] = w;
-}
-
-static uint64_t fig_hash(const struct fig_words *fw) {
-  uint64_t h = fw->n;
+/* The figure of key (0: none fits) remembered: 1 with *group, or 0. */
+static int fig_find(const struct cases_run *c, uint64_t key, size_t *group) {
   size_t i;
 
-  for (i = 0; i < fw->n; i++) {
-    h = (h ^ (uint64_t)fw->w[i]) * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 31;
-  }
-  return h != 0 ? h : 1;
+  if (key == 0 || c->fig == NULL)
+    return 0;
+  for (i = fig_slot(key); c->fig[i].key != 0; i = (i + 1) & (FIG_SLOTS - 1))
+    if (c->fig[i].key == key) {
+      *group = c->fig[i].group;
+      return 1;
+    }
+  return 0;
 }
 
-/* The cached figure of fw: 1 with *group, or 0. */
-static int fig_find(const struct cases_run *c, const struct fig_words *fw,
-                    size_t *group) {
-  const struct fig_slot *e;
-  uint64_t h;
+static void fig_keep(struct cases_run *c, uint64_t key, size_t group) {
   size_t i;
 
-  if (c->fig == NULL || !fw->ok)
-    return 0;
-  h = fig_hash(fw);
-  e = &c->fig[h & (FIG_SLOTS - 1)];
-  if (e->hash != h || e->n != fw->n)
-    return 0;
-  for (i = 0; i < fw->n; i++) /* not memcmp: a call for a few words */
-    if (e->w[i] != fw->w[i])
-      return 0;
-  *group = e->group;
-  return 1;
-}
-
-static void fig_keep(struct cases_run *c, const struct fig_words *fw,
-                     size_t group) {
-  struct fig_slot *e;
-  uint64_t h;
-
-  if (c->fig == NULL || !fw->ok)
+  if (key == 0 || c->fig == NULL || c->n_fig == FIG_KEEP)
     return;
-  h = fig_hash(fw);
-  e = &c->fig[h & (FIG_SLOTS - 1)];
-  e->hash = h;
-  e->n = fw->n;
-  e->group = group;
-  memcpy(e->w, fw->w, fw->n * sizeof *fw->w);
+  for (i = fig_slot(key); c->fig[i].key != 0; i = (i + 1) & (FIG_SLOTS - 1))
+    ;
+  c->fig[i].key = key;
+  c->fig[i].group = group;
+  c->n_fig++;
 }
 
 /* The figure named by key, made if new (remembering this row's place). */
@@ -651,17 +675,6 @@ static int count_one(struct run *r, const struct dahub_csv_row *row,
                          strerror(-rc));
 }
 
-/* What cases_row knows of a row's fields. */
-struct row_fields {
-  const char *val[MAP_MAX_FIELDS];
-  const struct map_target *tg[MAP_MAX_FIELDS];
-  int have[MAP_MAX_FIELDS]; /* 1: shared by every figure; 2: a breakdown */
-  int raw[MAP_MAX_FIELDS];  /* the value is the cell's own text */
-  const char *service;      /* the row's service, a label may set it */
-  int service_raw, any_raw;
-  struct agg_key key; /* 1 KiB: once per row, not once per count */
-};
-
 /* Appends the fixed dimensions a label's target adds. */
 static void key_target_dims(struct agg *a, struct agg_key *k,
                             const struct map_target *t) {
@@ -694,6 +707,7 @@ static const struct period_id *period_id(struct run *r,
     e->hash = agg_text_hash(e->id, e->len);
     e->fy = p->fy;
     e->n = p->n;
+    e->code = date_code(p);
     e->used = 1;
   }
   return e;
@@ -711,13 +725,9 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
   int y, m, d, rc;
 
   if (ahead != NULL && ahead[r->m->n_fields + k] != DATE_NONE) {
-    unsigned code = ahead[r->m->n_fields + k];
-
-    if (code == DATE_BLANK)
+    if (ahead[r->m->n_fields + k] == DATE_BLANK)
       return 0;
-    p.kind = r->m->cases->period;
-    p.fy = (int)((code - DATE_FIRST) / 16);
-    p.n = (int)((code - DATE_FIRST) % 16);
+    date_of_code(ahead[r->m->n_fields + k], r->m->cases->period, &p);
     *out = period_id(r, &p);
     return 1;
   }
@@ -769,17 +779,26 @@ static void key_figure(struct run *r, struct agg_key *key,
   agg_key_mark(key, mark);
 }
 
-/* The same as words for the figure cache: what the row's share names. */
-static void fig_row_part(const struct mapping *m, struct fig_words *fw,
-                         const struct row_fields *rf) {
-  size_t f;
+/* The key of count k's figure in the period, or 0: a code kept as written. */
+static uint64_t fig_key(const struct cases_run *c, size_t k,
+                        const struct period_id *period,
+                        const struct row_fields *rf) {
+  uint64_t key = FIG_USED | (uint64_t)k << 48 | (uint64_t)period->code << 32;
+  size_t i;
 
-  fig_word(fw, (uintptr_t)rf->service);
-  for (f = 0; f < m->n_fields; f++)
-    if (rf->have[f] == 1) {
-      fig_word(fw, (uintptr_t)rf->val[f]);
-      fig_word(fw, (uintptr_t)rf->tg[f]);
-    }
+  for (i = 0; i < c->n_shared; i++) {
+    if (rf->code[c->shared[i]] == MEMO_AHEAD_NONE)
+      return 0;
+    key |= (uint64_t)rf->code[c->shared[i]] << (16 * i);
+  }
+  return key;
+}
+
+/* The key of figure base's breakdown by field f, or 0. */
+static uint64_t fig_by_key(size_t base, size_t f, uint16_t code) {
+  if (code == MEMO_AHEAD_NONE || base >= (size_t)1 << 24)
+    return 0;
+  return FIG_USED | FIG_BY | (uint64_t)base << 24 | (uint64_t)f << 16 | code;
 }
 
 /* Counts the row for count k in the period's figure, then in each of its
@@ -795,37 +814,28 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
   uint32_t col = (uint32_t)(c->date_col[k] + 1);
   struct agg_key *key = &rf->key;
   struct agg_mark mark;
-  struct fig_words fw;
   size_t f, b, base, index;
+  uint64_t fk = fig_key(c, k, period, rf);
   int built = 0, rc;
 
-  fig_start(&fw, !rf->any_raw);
-  fig_word(&fw, (uintptr_t)k + 1);
-  fig_word(&fw, (uintptr_t)period->fy << 8 | (uintptr_t)period->n);
-  fig_row_part(m, &fw, rf);
-  if (!fig_find(c, &fw, &base)) {
+  if (!fig_find(c, fk, &base)) {
     key_figure(r, key, cnt, period, rf, &mark);
     built = 1;
     if ((rc = figure(r, row, key, col, &base)) != 0)
       return rc;
-    fig_keep(c, &fw, base);
+    fig_keep(c, fk, base);
   }
   if ((rc = count_one(r, row, base, col, ref)) != 0)
     return rc;
   for (b = 0; b < cnt->n_by; b++) {
     f = cnt->by[b];
     if (!rf->have[f]) { /* read a breakdown only for a row that counts */
-      rc = field_value(r, row, f, &rf->val[f], &rf->tg[f], &rf->raw[f]);
-      if (rc <= 0)
+      if ((rc = field_value(r, row, f, rf)) <= 0)
         return rc < 0 ? rc : 1; /* a label leaves the row out */
       rf->have[f] = 2;
     }
-    /* words above FIG_WORDS' range of counts: never a count's */
-    fig_start(&fw, !rf->raw[f]);
-    fig_word(&fw, (uintptr_t)(base + 1) << 16 | (uintptr_t)f << 8 | 0xff);
-    fig_word(&fw, (uintptr_t)rf->val[f]);
-    fig_word(&fw, (uintptr_t)rf->tg[f]);
-    if (!fig_find(c, &fw, &index)) {
+    fk = fig_by_key(base, f, rf->code[f]);
+    if (!fig_find(c, fk, &index)) {
       if (!built) { /* the figure's key, which each breakdown extends */
         key_figure(r, key, cnt, period, rf, &mark);
         built = 1;
@@ -836,7 +846,7 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
       key_target_dims(a, key, rf->tg[f]);
       if ((rc = figure(r, row, key, col, &index)) != 0)
         return rc;
-      fig_keep(c, &fw, index);
+      fig_keep(c, fk, index);
     }
     if ((rc = count_one(r, row, index, col, ref)) != 0)
       return rc;
@@ -859,17 +869,14 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   memset(rf.have, 0, m->n_fields * sizeof rf.have[0]);
   memset(rf.val, 0, m->n_fields * sizeof rf.val[0]);
   memset(rf.tg, 0, m->n_fields * sizeof rf.tg[0]);
-  rf.any_raw = 0;
   /* What every figure of this row shares: service, area, and dimensions
    * that are fixed or read from a cell. */
   for (f = 0; f < m->n_fields; f++) {
-    if (f == MAP_PERIOD || f == MAP_MEASURE || f == MAP_YEAR ||
-        (f >= MAP_FIRST_DIM && m->field[f].src == MAP_COLUMN))
+    if (!shared_field(m, f))
       continue;
-    if ((rc = field_value(r, row, f, &rf.val[f], &rf.tg[f], &rf.raw[f])) <= 0)
+    if ((rc = field_value(r, row, f, &rf)) <= 0)
       goto out;
     rf.have[f] = 1;
-    rf.any_raw |= rf.raw[f];
   }
   rf.service = rf.val[MAP_SERVICE];
   rf.service_raw = rf.raw[MAP_SERVICE];

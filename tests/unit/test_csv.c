@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -1256,6 +1257,66 @@ static void test_prepare_runs_on_the_readers_thread(void **state) {
   free(data);
 }
 
+/* Notes row->hurry of each record, and takes its time when slow is set:
+ * the reader's thread is then the slower of the two. */
+static int hurry_prepare(void *arg, const struct dahub_csv_row *row,
+                         void *out) {
+  const int *slow = arg;
+  volatile unsigned spin = 0;
+
+  while (*slow && spin < 2000)
+    spin++;
+  memcpy(out, &row->hurry, sizeof row->hurry);
+  return 1;
+}
+
+/* The records' row->hurry (sleeping pause_us every 1,000 records when it
+ * is not 0): how many of them had it set, and whether the last one did. */
+static size_t count_hurried(int slow, unsigned pause_us, int *last) {
+  struct dahub_csv_options opt;
+  struct dahub_csv_row row;
+  struct dahub_error err;
+  struct dahub_csv *r;
+  struct mem m;
+  size_t len, rows = 0, hurried = 0;
+  char *data = gen_file((size_t)6 << 20, 4096, 11, &len);
+  int rc, h = 0;
+
+  dahub_csv_options_init(&opt);
+  opt.prepare = hurry_prepare;
+  opt.prepare_arg = &slow;
+  opt.prepare_size = sizeof h;
+  m = (struct mem){.p = data, .len = len, .chunk = 1 << 16};
+  r = open_mode(&opt, &m, EAGER, &err);
+  while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
+    assert_non_null(row.prepared);
+    memcpy(&h, row.prepared, sizeof h);
+    hurried += h != 0;
+    if (pause_us != 0 && ++rows % 1000 == 0)
+      (void)usleep(pause_us);
+  }
+  assert_int_equal(rc, 0);
+  *last = h;
+  dahub_csv_free(r);
+  free(data);
+  return hurried;
+}
+
+/* prepare() is told to hurry while the caller waits for records, and not
+ * once the caller is the slower and the reader's batches queue up. */
+static void test_prepare_hurries_only_while_awaited(void **state) {
+  int last;
+
+  (void)state;
+  /* A caller that takes records as fast as they come waits on every
+   * batch but the last ones the slow reader has queued. */
+  assert_true(count_hurried(1, 0, &last) > 0);
+  /* A caller slower than the reader: its batches are queued long before
+   * the last ones are read. */
+  (void)count_hurried(0, 20000, &last);
+  assert_int_equal(last, 0);
+}
+
 static void test_threaded_allocation_failure_is_enomem(void **state) {
   (void)state;
   allocation_failure_is_enomem(1, 6);
@@ -1295,6 +1356,7 @@ int main(void) {
       cmocka_unit_test(test_threaded_memory_is_bounded),
       cmocka_unit_test(test_threaded_line_longer_than_limit_fails_early),
       cmocka_unit_test(test_threaded_allocation_failure_is_enomem),
+      cmocka_unit_test(test_prepare_hurries_only_while_awaited),
       cmocka_unit_test(test_fast_path_matches_byte_machine),
       cmocka_unit_test(test_prepare_runs_on_the_readers_thread),
   };

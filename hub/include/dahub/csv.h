@@ -37,7 +37,9 @@
  * safe beside it: it may read the row, and what the parser does not change
  * or publishes atomically, nothing else. A parser that has, say, found the
  * column it needs only after the header publishes that column; records
- * tokenized before then come unprepared.
+ * tokenized before then come unprepared. Work that either thread may do
+ * can follow the load: row->hurry says, a batch at a time, that the
+ * parser is waiting for records, so the reader's thread should shed it.
  *
  * Threaded mode adds to the bound above at most 4 batches, each of 1 MiB
  * or, if more, of the largest record it has held: the record's text with a
@@ -89,6 +91,11 @@ struct dahub_csv_row {
   const char *const *field; /* field[i]: NUL-terminated UTF-8 */
   const size_t *len;        /* len[i]: its length in bytes, without NUL */
   const void *prepared;     /* what options.prepare wrote for it, or NULL */
+  /* For prepare() alone: nonzero while the caller has run, or is about to
+   * run, out of records, so the reader's thread is the slower of the two
+   * and prepare() should do only what the parser cannot do as well
+   * itself. 0 on records read inline. */
+  int hurry;
 };
 
 struct dahub_csv; /* opaque */
