@@ -461,36 +461,15 @@ static int row_fields(struct run *r, const struct dahub_csv_row *row,
   return 1;
 }
 
-static int data_row(struct run *r, const struct dahub_csv_row *row) {
+/* A row of a long or wide return: its fields, its record, and one
+ * observation per value cell. */
+static int figures_row(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
-  const char *val[MAP_MAX_FIELDS] = {NULL}, *text;
+  const char *val[MAP_MAX_FIELDS] = {NULL};
   const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
-  size_t f, k, len;
+  size_t f, k;
   int rc;
 
-  /* Remember the last text of each fill_down column, for the rows below. */
-  for (k = 0; k < m->n_fill_down; k++) {
-    size_t j = r->fill_col[k];
-    char *copy;
-
-    if (j >= row->n || mapped_blank(row->field[j], row->len[j]))
-      continue;
-    if ((copy = strdup(row->field[j])) == NULL)
-      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
-    free(r->fill_text[k]);
-    r->fill_text[k] = copy;
-  }
-  if (total_row(r, row))
-    return 0; /* checked, never emitted */
-  for (k = 0; k < m->n_skip_if_blank; k++) {
-    text = mapped_cell(r, row, r->skip_col[k], &len);
-    if (mapped_blank(text, len))
-      return 0;
-  }
-  if (m->total.column != NULL || m->total.row_column != NULL)
-    total_row_parts(r, row);
-  if (m->layout == MAP_CASES)
-    return cases_row(r, row);
   if (mapped_row_skipped(r, row, NULL))
     return 0;
   if ((rc = row_fields(r, row, val, tg)) <= 0)
@@ -514,6 +493,39 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
       return rc;
   }
   return 0;
+}
+
+static int data_row(struct run *r, const struct dahub_csv_row *row) {
+  const struct mapping *m = r->m;
+  const char *text;
+  size_t k, len;
+
+  /* Remember the last text of each fill_down column, for the rows below. */
+  for (k = 0; k < m->n_fill_down; k++) {
+    size_t j = r->fill_col[k];
+    char *copy;
+
+    if (j >= row->n || mapped_blank(row->field[j], row->len[j]))
+      continue;
+    if ((copy = strdup(row->field[j])) == NULL)
+      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
+    free(r->fill_text[k]);
+    r->fill_text[k] = copy;
+  }
+  if (total_row(r, row))
+    return 0; /* checked, never emitted */
+  for (k = 0; k < m->n_skip_if_blank; k++) {
+    text = mapped_cell(r, row, r->skip_col[k], &len);
+    if (mapped_blank(text, len))
+      return 0;
+  }
+  if (m->total.column != NULL || m->total.row_column != NULL)
+    total_row_parts(r, row);
+  /* The cases layout counts the row; the arrays of a figures_row() were
+   * zeroed for it in vain, a tenth of a row's own work. */
+  if (m->layout == MAP_CASES)
+    return cases_row(r, row);
+  return figures_row(r, row);
 }
 
 int mapped_find_column(struct run *r, const struct dahub_csv_row *row,

@@ -37,15 +37,36 @@ struct memo *memo_new(const struct mapping *m) {
 
 void memo_free(struct memo *memo) { free(memo); }
 
+/* Up to 8 bytes of s, as one number, in whole loads: bytes stored one by
+ * one and read back as a word stall the load, which was a fifth of the
+ * time of a lookup. The ends of a short text overlap. */
+static uint64_t word_of(const char *s, size_t len) {
+  uint32_t lo, hi;
+
+  if (len >= 4) {
+    memcpy(&lo, s, 4);
+    memcpy(&hi, s + len - 4, 4);
+    return (uint64_t)hi << 32 | lo;
+  }
+  if (len == 0)
+    return 0;
+  return (uint64_t)(unsigned char)s[0] |
+         (uint64_t)(unsigned char)s[len / 2] << 8 |
+         (uint64_t)(unsigned char)s[len - 1] << 16;
+}
+
 /* The slot of field f for a text of at most MEMO_TEXT bytes: its first and
  * last eight bytes and its length, mixed. */
 static struct memo_slot *slot_of(struct memo *memo, size_t f, const char *s,
                                  size_t len) {
-  uint64_t a = 0, b = 0, h;
+  uint64_t a, b = 0, h;
 
-  memcpy(&a, s, len < 8 ? len : 8);
-  if (len > 8)
+  if (len > 8) {
+    memcpy(&a, s, 8);
     memcpy(&b, s + len - 8, 8);
+  } else {
+    a = word_of(s, len);
+  }
   h = (a ^ (b * 0xff51afd7ed558ccdull) ^ len) * 0x9E3779B97F4A7C15ull;
   return &memo[f].slot[h >> 58];
 }
@@ -56,12 +77,8 @@ static inline int same_text(const char *a, const char *b, size_t len) {
   uint64_t x, y;
   size_t i;
 
-  if (len < 8) {
-    for (i = 0; i < len; i++)
-      if (a[i] != b[i])
-        return 0;
-    return 1;
-  }
+  if (len <= 8)
+    return word_of(a, len) == word_of(b, len);
   for (i = 0; i + 8 < len; i += 8) {
     memcpy(&x, a + i, 8);
     memcpy(&y, b + i, 8);
@@ -158,38 +175,4 @@ uint16_t memo_ahead(struct memo *memo, const struct mapping *m, size_t f,
   /* t is the target of one of the field's labels: its number, by place */
   return ahead_of((size_t)((const char *)t - (const char *)&mf->values.p->t) /
                   sizeof *mf->values.p);
-}
-
-const struct map_target *memo_ahead_label(const struct mapping *m, size_t f,
-                                          uint16_t code) {
-  const struct map_field *mf = &m->field[f];
-
-  if (mf->bands != NULL || !mf->has_values || code < MEMO_AHEAD_FIRST ||
-      (size_t)(code - MEMO_AHEAD_FIRST) >= mf->values.n)
-    return NULL;
-  return &mf->values.p[code - MEMO_AHEAD_FIRST].t;
-}
-
-int memo_from_ahead(const struct mapping *m, size_t f, uint16_t code,
-                    const char **out, const struct map_target **tg) {
-  const struct map_field *mf = &m->field[f];
-  const struct map_target *t;
-
-  *tg = NULL;
-  if (code == MEMO_AHEAD_NONE)
-    return -1;
-  if (mf->bands != NULL) {
-    if (code == MEMO_AHEAD_BLANK)
-      *out = mf->blank;
-    else
-      *out = mf->bands[code - MEMO_AHEAD_FIRST].code;
-    return 1;
-  }
-  if ((t = memo_ahead_label(m, f, code)) == NULL)
-    return -1;
-  if (t->skip)
-    return 0;
-  *out = t->code;
-  *tg = t;
-  return 1;
 }

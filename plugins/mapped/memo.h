@@ -48,14 +48,42 @@ int memo_band(struct memo *memo, const struct mapping *m, size_t f,
 uint16_t memo_ahead(struct memo *memo, const struct mapping *m, size_t f,
                     const char *text, size_t len);
 
-/* Label i of field f for code, or NULL when code is not a label's. */
-const struct map_target *memo_ahead_label(const struct mapping *m, size_t f,
-                                          uint16_t code);
+/* Label i of field f for code, or NULL when code is not a label's. Inline,
+ * as the thread that counts a row decodes each of its fields. */
+static inline const struct map_target *
+memo_ahead_label(const struct mapping *m, size_t f, uint16_t code) {
+  const struct map_field *mf = &m->field[f];
+
+  if (mf->bands != NULL || !mf->has_values || code < MEMO_AHEAD_FIRST ||
+      (size_t)(code - MEMO_AHEAD_FIRST) >= mf->values.n)
+    return NULL;
+  return &mf->values.p[code - MEMO_AHEAD_FIRST].t;
+}
 
 /* What mapped_resolve() gives for the text that made code: 1 with *out
  * (and *tg, a label's target, or NULL), 0 when the label leaves the row
  * out, -1 for MEMO_AHEAD_NONE. */
-int memo_from_ahead(const struct mapping *m, size_t f, uint16_t code,
-                    const char **out, const struct map_target **tg);
+static inline int memo_from_ahead(const struct mapping *m, size_t f,
+                                  uint16_t code, const char **out,
+                                  const struct map_target **tg) {
+  const struct map_field *mf = &m->field[f];
+  const struct map_target *t;
+
+  *tg = NULL;
+  if (code == MEMO_AHEAD_NONE)
+    return -1;
+  if (mf->bands != NULL) {
+    *out = code == MEMO_AHEAD_BLANK ? mf->blank
+                                    : mf->bands[code - MEMO_AHEAD_FIRST].code;
+    return 1;
+  }
+  if ((t = memo_ahead_label(m, f, code)) == NULL)
+    return -1;
+  if (t->skip)
+    return 0;
+  *out = t->code;
+  *tg = t;
+  return 1;
+}
 
 #endif
