@@ -38,10 +38,12 @@
  * A record's entry also holds what options.prepare wrote for it, between
  * the offsets and the text: the producer calls it as it adds the record,
  * and the consumer lends it out as row->prepared. When the producer takes
- * a batch while at most one is published and not yet handed back, the
- * consumer is reading its last records or waiting: the producer is the
- * slower, and every record of that batch goes to prepare() with hurry
- * set. When the consumer is the slower, the ring is full at each take.
+ * a batch while at most two are published and not yet handed back, the
+ * consumer will soon be waiting: the producer is the slower, and every
+ * record of that batch goes to prepare() with hurry set. When the consumer
+ * is the slower, the ring is full at each take. (At most one left the
+ * consumer waiting a quarter of the time on a case-level file: by the
+ * time a batch was awaited, it was too late to shed the work.)
  *
  * Locking: mu guards produced, given and changes to stop; a batch belongs
  * to the producer from its take until it is published, then to the
@@ -65,16 +67,22 @@
 #define CSV_ALIGN alignof(max_align_t)
 
 /* A record in an arena, followed by n offsets (from the text's start, of
- * each field), padding to 8, the prepared bytes and the text; size rounds
- * it all up to CSV_ALIGN, where the next one starts. The reader's limits
- * keep a record's text far below 4 GiB. */
+ * each field: 2 bytes each when the text is shorter than 64 KiB, as it
+ * nearly always is, else 4), padding to 8, the prepared bytes and the
+ * text; size rounds it all up to CSV_ALIGN, where the next one starts.
+ * The reader's limits (2^28 bytes a line, 2^20 fields) keep each number
+ * in 32 bits. Most of what crosses from one core to the other is records:
+ * a head and offsets of 8 bytes each took more room than the text. */
 struct csv_rec {
-  size_t size;
-  size_t n;
-  size_t text; /* bytes of text, NULs included */
+  uint32_t size;
+  uint32_t n;    /* fields, with the REC_ flags above them */
+  uint32_t text; /* bytes of text, NULs included */
   uint32_t line;
-  int prepared; /* prepare() wrote the bytes after the offsets */
 };
+
+#define REC_PREPARED (1u << 31) /* prepare() wrote the bytes after offsets */
+#define REC_SHORT (1u << 30)    /* offsets of 2 bytes */
+#define REC_FIELDS (REC_SHORT - 1)
 
 #define CSV_REC_HEAD                                                           \
   ((sizeof(struct csv_rec) + CSV_ALIGN - 1) / CSV_ALIGN * CSV_ALIGN)
@@ -112,13 +120,18 @@ struct csv_thread {
 };
 
 /* The room of n offsets, padded so that what follows is aligned to 8. */
-static size_t offsets_size(size_t n) {
-  return (n * sizeof(uint32_t) + 7) / 8 * 8;
+static size_t offsets_size(size_t n, int narrow) {
+  return (n * (narrow ? sizeof(uint16_t) : sizeof(uint32_t)) + 7) / 8 * 8;
+}
+
+/* Offset i of an entry's offsets. */
+static inline size_t offset_at(const void *offs, int narrow, size_t i) {
+  return narrow ? ((const uint16_t *)offs)[i] : ((const uint32_t *)offs)[i];
 }
 
 /* The room an entry takes: header, offsets, prepared bytes, text, padding. */
 static size_t rec_size(size_t n, size_t prep, size_t text) {
-  size_t k = CSV_REC_HEAD + offsets_size(n) + prep + text;
+  size_t k = CSV_REC_HEAD + offsets_size(n, text <= UINT16_MAX) + prep + text;
 
   return (k + CSV_ALIGN - 1) / CSV_ALIGN * CSV_ALIGN;
 }
@@ -145,9 +158,9 @@ static int batch_add(const struct csv_thread *t, struct csv_batch *b,
   size_t bytes = (size_t)(row->field[row->n - 1] - text) +
                  row->len[row->n - 1] + 1; /* csv_read_record lays them so */
   size_t need = rec_size(row->n, t->prep, bytes), i;
+  int narrow = bytes <= UINT16_MAX;
   struct csv_rec *rec;
-  uint32_t *off;
-  char *prep, *to;
+  char *off, *prep, *to;
   int rc;
 
   if (need > b->cap - b->used) {
@@ -157,18 +170,22 @@ static int batch_add(const struct csv_thread *t, struct csv_batch *b,
       return rc;
   }
   rec = (struct csv_rec *)(void *)(b->arena + b->used);
-  off = (uint32_t *)(void *)((char *)rec + CSV_REC_HEAD);
-  prep = (char *)off + offsets_size(row->n);
+  off = (char *)rec + CSV_REC_HEAD;
+  prep = off + offsets_size(row->n, narrow);
   to = prep + t->prep;
-  rec->size = need;
-  rec->n = row->n;
-  rec->text = bytes;
+  rec->size = (uint32_t)need;
+  rec->n = (uint32_t)row->n | (narrow ? REC_SHORT : 0);
+  rec->text = (uint32_t)bytes;
   rec->line = row->line;
-  rec->prepared =
-      t->prepare != NULL && t->prepare(t->prepare_arg, row, prep) == 1;
+  if (t->prepare != NULL && t->prepare(t->prepare_arg, row, prep) == 1)
+    rec->n |= REC_PREPARED;
   memcpy(to, text, bytes);
-  for (i = 0; i < row->n; i++)
-    off[i] = (uint32_t)(row->field[i] - text);
+  if (narrow)
+    for (i = 0; i < row->n; i++)
+      ((uint16_t *)(void *)off)[i] = (uint16_t)(row->field[i] - text);
+  else
+    for (i = 0; i < row->n; i++)
+      ((uint32_t *)(void *)off)[i] = (uint32_t)(row->field[i] - text);
   b->used += need;
   return 1;
 }
@@ -182,7 +199,7 @@ static struct csv_batch *producer_take(struct csv_thread *t) {
     pthread_cond_wait(&t->released, &t->mu);
   if (!atomic_load(&t->stop))
     b = &t->b[t->produced % CSV_BATCHES];
-  t->hurry = t->produced - t->given <= 1;
+  t->hurry = t->produced - t->given <= 2;
   pthread_mutex_unlock(&t->mu);
   return b;
 }
@@ -320,10 +337,9 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
                     struct dahub_error *err) {
   struct csv_batch *b = t->cur;
   const struct csv_rec *rec;
-  const uint32_t *off;
-  const char *prep, *text;
+  const char *off, *prep, *text;
   size_t i, n;
-  int rc;
+  int narrow, rc;
 
   if (t->failed)
     return dahub_error_set(err, t->failed, 0, 0,
@@ -338,24 +354,28 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
                            b->err.msg);
   }
   rec = (const struct csv_rec *)(void *)(b->arena + t->pos);
-  n = rec->n;
+  n = rec->n & REC_FIELDS;
+  narrow = (rec->n & REC_SHORT) != 0;
   if (n > t->cap && (rc = consumer_grow(t, n, rec->line, err)) != 0)
     return rc;
-  off = (const uint32_t *)(const void *)((const char *)rec + CSV_REC_HEAD);
-  prep = (const char *)off + offsets_size(n);
+  off = (const char *)rec + CSV_REC_HEAD;
+  prep = off + offsets_size(n, narrow);
   text = prep + t->prep;
   /* Fields lie end to end, each with its NUL. */
+  t->field[0] = text;
   for (i = 0; i + 1 < n; i++) {
-    t->field[i] = text + off[i];
-    t->len[i] = off[i + 1] - off[i] - 1;
+    size_t next = offset_at(off, narrow, i + 1);
+
+    t->field[i + 1] = text + next;
+    t->len[i] = (size_t)(text + next - t->field[i]) - 1;
   }
-  t->field[n - 1] = text + off[n - 1];
-  t->len[n - 1] = rec->text - off[n - 1] - 1;
+  t->len[n - 1] = (size_t)(text + rec->text - t->field[n - 1]) - 1;
   row->line = rec->line;
   row->n = n;
   row->field = t->field;
   row->len = t->len;
-  row->prepared = rec->prepared ? (const void *)prep : NULL;
+  row->prepared = rec->n & REC_PREPARED ? (const void *)prep : NULL;
+  row->hurry = 0;
   t->pos += rec->size;
   return 1;
 }

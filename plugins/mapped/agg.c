@@ -286,9 +286,10 @@ int agg_add(struct agg *a, size_t index, int64_t n) {
 /* The fingerprint of a (group, HMAC) pair; 0 marks an empty slot, so a
  * zero fingerprint becomes 1 (two values in 2^64 share it: still
  * negligible). */
-static uint64_t ref_print(uint32_t group, const uint8_t h[32]) {
+static uint64_t ref_print(uint32_t group, const uint8_t h[AGG_REF_BYTES]) {
   uint64_t x;
 
+  _Static_assert(sizeof x == AGG_REF_BYTES, "a fingerprint is the bytes");
   memcpy(&x, h, sizeof x);
   x ^= group * MIX_K;
   return x != 0 ? x : 1;
@@ -409,7 +410,8 @@ static int part_spill(struct agg *a, size_t i) {
   return 0;
 }
 
-int agg_add_distinct(struct agg *a, size_t index, const uint8_t ref[32]) {
+int agg_add_distinct(struct agg *a, size_t index,
+                     const uint8_t ref[AGG_REF_BYTES]) {
   uint64_t fp;
   uint32_t group = (uint32_t)index;
   unsigned char *e;

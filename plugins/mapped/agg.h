@@ -109,6 +109,10 @@ int agg_group(struct agg *a, const struct agg_key *key, uint32_t line,
 /* Adds n to a group. 0, or -EOVERFLOW. */
 int agg_add(struct agg *a, size_t index, int64_t n);
 
+/* The bytes of a reference's HMAC that make its fingerprint: the rest of
+ * the 32 need not be kept. */
+#define AGG_REF_BYTES 8
+
 /* Records that ref counts towards a group; whether it is new to the group
  * is known only at agg_finish, which adds the 1. 0; -E2BIG when more than
  * AGG_RECORD_FACTOR * max_refs pairs have been recorded (repeats
@@ -116,7 +120,8 @@ int agg_add(struct agg *a, size_t index, int64_t n);
  * negative errno of creating or writing a temporary file (-ENOSPC, -EIO,
  * -EMFILE, -ENOENT for a missing $TMPDIR, ...). After an error only
  * agg_close is left to call. */
-int agg_add_distinct(struct agg *a, size_t index, const uint8_t ref[32]);
+int agg_add_distinct(struct agg *a, size_t index,
+                     const uint8_t ref[AGG_REF_BYTES]);
 
 /* Counts the recorded pairs, once each, into their groups' values: call
  * once, after the last agg_add_distinct and before reading any group.

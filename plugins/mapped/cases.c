@@ -121,7 +121,7 @@ struct cases_prep {
  * and one per count: its date's period. The row's own thread need only
  * look them up. */
 struct cases_ahead {
-  uint8_t ref[32];
+  uint8_t ref[AGG_REF_BYTES]; /* of the HMAC: what a count keeps of it */
   uint8_t has_ref;
   uint16_t code[]; /* m->n_fields, then m->cases->n_count */
 };
@@ -530,6 +530,7 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   const struct map_cases *c = m->cases;
   uint16_t *date = a->code + m->n_fields;
   const char *text, *s, *e;
+  uint8_t hmac[32];
   size_t f, k, len;
   int dated = 0;
 
@@ -551,7 +552,9 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   if (p->ref_col != NO_COL && p->ref_col < row->n && dated) {
     trim_reference(row->field[p->ref_col], row->len[p->ref_col], &s, &e);
     a->has_ref =
-        s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), a->ref) == 0;
+        s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), hmac) == 0;
+    memcpy(a->ref, hmac, sizeof a->ref);
+    explicit_bzero(hmac, sizeof hmac);
   }
   return 1;
 }
@@ -570,9 +573,8 @@ static int reference(struct run *r, const struct dahub_csv_row *row,
   const struct dahub_host *h = r->host;
   size_t j = r->cases->ref_col, len;
   const char *text, *s, *e;
-  int rc;
-
   const struct cases_ahead *a = row->prepared;
+  int rc;
 
   if (a != NULL && a->has_ref) {
     memcpy(out, a->ref, sizeof a->ref);

@@ -43,10 +43,10 @@
  *
  * Threaded mode adds to the bound above at most 4 batches, each of 1 MiB
  * or, if more, of the largest record it has held: the record's text with a
- * NUL per field, 4 bytes a field, 48 and prepare_size rounded up to 8;
+ * NUL per field, at most 4 bytes a field, 40 and prepare_size rounded up to 8;
  * and, on the caller's side, 16 bytes a field of the widest record (8 on
  * 32-bit hosts). That is 4 MiB for files of ordinary records, and at most
- * 4 * max(1 MiB, max_line_bytes + 4 * max_fields + 48 + prepare_size) for
+ * 4 * max(1 MiB, max_line_bytes + 4 * max_fields + 40 + prepare_size) for
  * UTF-8 (4.1 MiB with the default limits), with 3 * max_line_bytes for
  * Windows-1252. The thread's stack takes address space, and few pages.
  */
