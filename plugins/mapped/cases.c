@@ -430,6 +430,14 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
   return 0;
 }
 
+/* Cell j of a row as mapped_cell() reads it, for a column that is not
+ * filled down. */
+static const char *cell_of(const struct dahub_csv_row *row, size_t j,
+                           size_t *len) {
+  *len = j < row->n ? row->len[j] : 0;
+  return j < row->n ? row->field[j] : "";
+}
+
 /* Field f of this row in rf: fixed, from a cell, or resolved from its
  * column, as mapped_resolve() (1, 0 to leave the row out, or an error).
  * A column's value comes from its code, worked out ahead or now; only
@@ -456,8 +464,10 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
     rf->tg[f] = r->cell_target[f];
     return 1;
   case MAP_COLUMN:
-    if (code == MEMO_AHEAD_NONE) {
-      text = mapped_cell(r, row, r->col[f], &len);
+    /* cases_prepare() reads the cells it may; the same here, without the
+     * blank check mapped_cell() makes for cells filled down */
+    if (code == MEMO_AHEAD_NONE && r->cases->prep->field_col[f] != NO_COL) {
+      text = cell_of(row, r->col[f], &len);
       code = memo_ahead(r->memo, r->m, f, text, len);
     }
     rf->code[f] = code;
@@ -484,14 +494,6 @@ static void trim_reference(const char *text, size_t len, const char **s,
     ++*s;
   while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
     --*e;
-}
-
-/* Cell j of a row as mapped_cell() reads it, for a column that is not
- * filled down. */
-static const char *cell_of(const struct dahub_csv_row *row, size_t j,
-                           size_t *len) {
-  *len = j < row->n ? row->len[j] : 0;
-  return j < row->n ? row->field[j] : "";
 }
 
 /* The code of a count's date (DATE_*): blank or not, and with read, its
@@ -551,9 +553,10 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   a->has_ref = 0;
   if (p->ref_col != NO_COL && p->ref_col < row->n && dated) {
     trim_reference(row->field[p->ref_col], row->len[p->ref_col], &s, &e);
-    a->has_ref =
-        s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), hmac) == 0;
-    memcpy(a->ref, hmac, sizeof a->ref);
+    if (s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), hmac) == 0) {
+      memcpy(a->ref, hmac, sizeof a->ref);
+      a->has_ref = 1;
+    }
     explicit_bzero(hmac, sizeof hmac);
   }
   return 1;
@@ -733,7 +736,10 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
     *out = period_id(r, &p);
     return 1;
   }
-  text = mapped_cell(r, row, j, &len);
+  if (r->cases->prep->count_col[k] != NO_COL)
+    text = cell_of(row, j, &len);
+  else
+    text = mapped_cell(r, row, j, &len);
   if (mapped_blank(text, len))
     return 0;
   rc = dates_parse(text, len, &y, &m, &d);

@@ -373,6 +373,10 @@ static int bands(struct map_field *f, const json_t *arr, const char *path,
 
   if ((rc = mapping_strings(arr, path, &codes, &n, err)) != 0)
     goto out;
+  if (n > MAP_MAX_LABELS) {
+    rc = mapping_bad(err, path, "more than 60000 bands");
+    goto out;
+  }
   if ((f->bands = calloc(n, sizeof *f->bands)) == NULL) {
     rc = mapping_nomem(err);
     goto out;
@@ -710,6 +714,8 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
 
   if (!json_is_object(obj))
     return mapping_bad_type(err, path, "an object", obj);
+  if (json_object_size(obj) > MAP_MAX_LABELS)
+    return mapping_bad(err, path, "more than 60000 labels");
   if ((l->p = calloc(json_object_size(obj) + 1, sizeof *l->p)) == NULL)
     return mapping_nomem(err);
   json_object_foreach((json_t *)obj, key, v) {

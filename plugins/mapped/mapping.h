@@ -29,7 +29,9 @@ enum {
 #define MAP_MAX_DIMS 16
 #define MAP_MAX_FIELDS (MAP_FIRST_DIM + MAP_MAX_DIMS)
 #define MAP_MAX_TARGET_DIMS 8 /* fixed dimensions one label may add */
-#define MAP_PATH_MAX 256      /* "options.values.measure.<label>" */
+/* Labels, or bands, of one field: each is known by a 16-bit number. */
+#define MAP_MAX_LABELS 60000
+#define MAP_PATH_MAX 256 /* "options.values.measure.<label>" */
 #define MAP_NO_FIELD SIZE_MAX
 
 enum map_layout {

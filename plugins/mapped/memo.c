@@ -9,6 +9,7 @@
  */
 #include "memo.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,12 +20,14 @@
 #define MEMO_LABEL 1
 #define MEMO_BAND 2
 
+/* What is remembered is a code (memo.h): the number of the label or band
+ * the text resolved to, which both the value and a row's figure key are
+ * made from. */
 struct memo_slot {
   unsigned char known, len; /* MEMO_LABEL | MEMO_BAND: what is remembered */
+  uint16_t label;           /* MEMO_LABEL: the label's, or none */
+  uint16_t band;            /* MEMO_BAND: the band's */
   char text[MEMO_TEXT];
-  const struct map_target *label; /* MEMO_LABEL: mapping_label()'s answer */
-  const char *band;               /* MEMO_BAND: mapping_band()'s code */
-  size_t band_i;                  /* ... and that band's number */
 };
 
 struct memo {
@@ -100,79 +103,91 @@ static void keep(struct memo_slot *e, int what, const char *s, size_t len) {
   memcpy(e->text, s, len);
 }
 
-const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
-                                    size_t f, const char *text, size_t len) {
-  const struct map_labels *l = &m->field[f].values;
-  struct memo_slot *e;
-
-  if (memo == NULL || len > MEMO_TEXT)
-    return mapping_label(l, text, len);
-  e = slot_of(memo, f, text, len);
-  if (!hit(e, MEMO_LABEL, text, len)) {
-    keep(e, MEMO_LABEL, text, len);
-    e->label = mapping_label(l, text, len);
-  }
-  return e->label;
+/* MEMO_AHEAD_FIRST + i, or MEMO_AHEAD_NONE past what 16 bits hold. */
+static uint16_t code_of(size_t i) {
+  return i <= UINT16_MAX - MEMO_AHEAD_FIRST ? (uint16_t)(i + MEMO_AHEAD_FIRST)
+                                            : MEMO_AHEAD_NONE;
 }
 
-/* mapping_band(), with the number of the band in *i. */
-static int band_of(struct memo *memo, const struct mapping *m, size_t f,
-                   const char *text, size_t len, const char **code, size_t *i) {
-  const struct map_field *mf = &m->field[f];
+/* The code of the label of field f that text names, or none. */
+static uint16_t label_code(struct memo *memo, const struct mapping *m, size_t f,
+                           const char *text, size_t len) {
+  const struct map_labels *l = &m->field[f].values;
+  const struct map_target *t;
   struct memo_slot *e = NULL;
-  int rc;
+  uint16_t code = MEMO_AHEAD_NONE;
 
   if (memo != NULL && len <= MEMO_TEXT) {
     e = slot_of(memo, f, text, len);
-    if (hit(e, MEMO_BAND, text, len)) {
-      *code = e->band;
-      *i = e->band_i;
-      return 0;
-    }
+    if (hit(e, MEMO_LABEL, text, len))
+      return e->label;
   }
-  if ((rc = mapping_band(mf, text, len, code)) != 0)
-    return rc;
-  for (*i = 0; *i < mf->n_bands && mf->bands[*i].code != *code; ++*i)
+  /* t is the target of one of the field's labels: its number, by place */
+  if ((t = mapping_label(l, text, len)) != NULL)
+    code = code_of((size_t)((const char *)t - (const char *)&l->p->t) /
+                   sizeof *l->p);
+  if (e != NULL) {
+    keep(e, MEMO_LABEL, text, len);
+    e->label = code;
+  }
+  return code;
+}
+
+/* The code of the band of field f holding text's number; none with *rc,
+ * mapping_band()'s error, when there is none. */
+static uint16_t band_code(struct memo *memo, const struct mapping *m, size_t f,
+                          const char *text, size_t len, int *rc) {
+  const struct map_field *mf = &m->field[f];
+  struct memo_slot *e = NULL;
+  const char *band;
+  size_t i;
+
+  if (memo != NULL && len <= MEMO_TEXT) {
+    e = slot_of(memo, f, text, len);
+    if (hit(e, MEMO_BAND, text, len))
+      return e->band;
+  }
+  if ((*rc = mapping_band(mf, text, len, &band)) != 0)
+    return MEMO_AHEAD_NONE;
+  for (i = 0; i < mf->n_bands && mf->bands[i].code != band; i++)
     ;
   if (e != NULL) {
     keep(e, MEMO_BAND, text, len);
-    e->band = *code;
-    e->band_i = *i;
+    e->band = code_of(i);
   }
-  return 0;
+  return code_of(i);
+}
+
+const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
+                                    size_t f, const char *text, size_t len) {
+  uint16_t code = label_code(memo, m, f, text, len);
+
+  return code != MEMO_AHEAD_NONE
+             ? &m->field[f].values.p[code - MEMO_AHEAD_FIRST].t
+             : NULL;
 }
 
 int memo_band(struct memo *memo, const struct mapping *m, size_t f,
               const char *text, size_t len, const char **code) {
-  size_t i;
+  int rc = -EINVAL;
+  uint16_t c = band_code(memo, m, f, text, len, &rc);
 
-  return band_of(memo, m, f, text, len, code, &i);
-}
-
-/* MEMO_AHEAD_FIRST + i, or MEMO_AHEAD_NONE past what 16 bits hold. */
-static uint16_t ahead_of(size_t i) {
-  return i <= UINT16_MAX - MEMO_AHEAD_FIRST ? (uint16_t)(i + MEMO_AHEAD_FIRST)
-                                            : MEMO_AHEAD_NONE;
+  if (c == MEMO_AHEAD_NONE)
+    return rc;
+  *code = m->field[f].bands[c - MEMO_AHEAD_FIRST].code;
+  return 0;
 }
 
 uint16_t memo_ahead(struct memo *memo, const struct mapping *m, size_t f,
                     const char *text, size_t len) {
   const struct map_field *mf = &m->field[f];
-  const struct map_target *t;
-  const char *code;
-  size_t i;
+  int rc;
 
   /* In mapped_resolve()'s order: bands, then labels. */
   if (mf->bands != NULL) {
     if (mapped_blank(text, len))
       return mf->blank != NULL ? MEMO_AHEAD_BLANK : MEMO_AHEAD_NONE;
-    if (band_of(memo, m, f, text, len, &code, &i) != 0)
-      return MEMO_AHEAD_NONE;
-    return ahead_of(i);
+    return band_code(memo, m, f, text, len, &rc);
   }
-  if (!mf->has_values || (t = memo_label(memo, m, f, text, len)) == NULL)
-    return MEMO_AHEAD_NONE;
-  /* t is the target of one of the field's labels: its number, by place */
-  return ahead_of((size_t)((const char *)t - (const char *)&mf->values.p->t) /
-                  sizeof *mf->values.p);
+  return mf->has_values ? label_code(memo, m, f, text, len) : MEMO_AHEAD_NONE;
 }

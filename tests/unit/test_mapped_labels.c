@@ -460,9 +460,37 @@ static void test_label_option_errors(void **state) {
                     "\"lo-hi\" or \"lo+\"");
 }
 
+/* A field's labels and bands are each known by a 16-bit number: more than
+ * 60,000 are refused when the mapping is read. */
+static void test_labels_and_bands_are_bounded(void **state) {
+  size_t cap = (size_t)4 << 20, n, i;
+  char *json = malloc(cap);
+
+  (void)state;
+  assert_non_null(json);
+  n = (size_t)sprintf(json, WIDE_HEAD ", \"values\": {\"measure\": {");
+  for (i = 0; i <= 60000; i++)
+    n += (size_t)sprintf(json + n, "%s\"label %zu\": \"m%zu\"", i ? "," : "", i,
+                         i);
+  (void)sprintf(json + n, "}}}");
+  expect_open_error(json, "options.values.measure: more than 60000 labels");
+  n = (size_t)sprintf(json, "{\"layout\": \"long\", \"header\": {\"row\": 1},"
+                            " \"fixed\": {\"area\": \"A\", \"period\": "
+                            "\"FY2024-25\", \"measure\": \"m\"},"
+                            " \"columns\": {\"value\": \"V\", \"dimensions\":"
+                            " {\"age\": {\"column\": \"Age\", \"bands\": [");
+  for (i = 0; i <= 60000; i++)
+    n += (size_t)sprintf(json + n, "%s\"%zu-%zu\"", i ? "," : "", i, i);
+  (void)sprintf(json + n, "]}}}}");
+  expect_open_error(json, "options.columns.dimensions.age.bands: more than "
+                          "60000 bands");
+  free(json);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_label_option_errors),
+      cmocka_unit_test(test_labels_and_bands_are_bounded),
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
       T(test_label_gives_measure_and_dimensions),
       T(test_label_with_star_matches_a_prefix),
