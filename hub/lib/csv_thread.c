@@ -5,8 +5,8 @@
  * hashing (the host does it inside read()) and tokenizing can run beside it
  * on the second core. Here a producer thread runs the inline reader
  * (csv_read_record) and copies each record into a batch: one arena per
- * batch holding, per record, a header, the fields' offsets (4 bytes each)
- * and the field text with its NULs. The caller's thread, in
+ * batch holding, per record, a header, the fields' offsets (2 or 4 bytes
+ * each) and the field text with its NULs. The caller's thread, in
  * dahub_csv_next(), walks the batch and lends those records, the text
  * where it lies, the pointers and lengths of struct dahub_csv_row made
  * from the offsets in arrays of its own. Pointers and lengths in the

@@ -87,7 +87,8 @@ struct period_id {
  * codes (memo.h) of the row's own fields, its service and area; for a
  * breakdown, the figure's number, the field and its code. Building the
  * key and looking it up was a fifth of the time of a case-level file. An
- * open-addressed table of 16-byte slots, kept at most half full. A figure
+ * open-addressed table of slots of a key and a group, kept at most half
+ * full. A figure
  * with a code kept as written, which has no number, is found by building
  * its key each time. */
 #define FIG_SLOTS 4096 /* a power of two */

@@ -2,10 +2,10 @@
  * memo.c: each field's recent texts, and values worked out ahead (memo.h).
  *
  * A hit costs one short compare instead of a folded hash and probe, which
- * was a tenth of the time of a case-level file. What is remembered is owned
- * by the mapping (a label's target, a band's code), so it outlives the row;
- * the text is copied, never kept as a pointer into the reader.
- * Direct-mapped: a clash only resolves again.
+ * was a tenth of the time of a case-level file. What is remembered is the
+ * number of the mapping's label or band the text resolved to, so it
+ * outlives the row; the text is copied, never kept as a pointer into the
+ * reader. Direct-mapped: a clash only resolves again.
  */
 #include "memo.h"
 
@@ -103,11 +103,12 @@ static void keep(struct memo_slot *e, int what, const char *s, size_t len) {
   memcpy(e->text, s, len);
 }
 
-/* MEMO_AHEAD_FIRST + i, or MEMO_AHEAD_NONE past what 16 bits hold. */
-static uint16_t code_of(size_t i) {
-  return i <= UINT16_MAX - MEMO_AHEAD_FIRST ? (uint16_t)(i + MEMO_AHEAD_FIRST)
-                                            : MEMO_AHEAD_NONE;
-}
+/* MEMO_AHEAD_FIRST + i: a field has at most MAP_MAX_LABELS labels, and as
+ * many bands (mapping.c), so every one of them has a code. */
+static uint16_t code_of(size_t i) { return (uint16_t)(i + MEMO_AHEAD_FIRST); }
+
+_Static_assert(MAP_MAX_LABELS + MEMO_AHEAD_FIRST <= UINT16_MAX,
+               "a label's or band's number fits a code");
 
 /* The code of the label of field f that text names, or none. */
 static uint16_t label_code(struct memo *memo, const struct mapping *m, size_t f,

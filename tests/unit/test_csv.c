@@ -1317,6 +1317,42 @@ static void test_prepare_hurries_only_while_awaited(void **state) {
   assert_int_equal(last, 0);
 }
 
+/* Records whose text (NULs included) is just under, at and just over
+ * 64 KiB, where the threaded mode's offsets widen from 2 bytes to 4, come
+ * through as the inline reader reads them. */
+static void test_threaded_records_around_64_kib(void **state) {
+  struct dahub_csv_options opt;
+  struct dahub_error err;
+  size_t cap = (size_t)2 << 20, len = 0, rows, text, k, i;
+  char *data = malloc(cap);
+
+  (void)state;
+  assert_non_null(data);
+  dahub_csv_options_init(&opt);
+  /* A short record first, so the thread starts; then one and three fields
+   * whose texts are 65533 to 65538 bytes. */
+  len += (size_t)sprintf(data, "a,b\n");
+  for (text = 65533; text <= 65538; text++)
+    for (k = 1; k <= 3; k += 2) {
+      for (i = 0; i + 1 < text; i++) /* a NUL for each field, less the
+                                        delimiters: one more byte */
+        data[len++] =
+            i % (text / k) == text / k - 1 ? ',' : (char)('a' + i % 26);
+      data[len++] = '\n';
+    }
+  /* A last field that starts past 64 KiB, and one just before it. */
+  for (text = 65520; text <= 65540; text += 20) {
+    memset(data + len, 'x', text);
+    len += text;
+    len += (size_t)sprintf(data + len, ",last field\n");
+  }
+  assert_true(len < cap);
+  assert_int_equal(read_both_data(&opt, data, len, 1 << 16, EAGER, &rows, &err),
+                   0);
+  assert_int_equal(rows, 15);
+  free(data);
+}
+
 static void test_threaded_allocation_failure_is_enomem(void **state) {
   (void)state;
   allocation_failure_is_enomem(1, 6);
@@ -1357,6 +1393,7 @@ int main(void) {
       cmocka_unit_test(test_threaded_line_longer_than_limit_fails_early),
       cmocka_unit_test(test_threaded_allocation_failure_is_enomem),
       cmocka_unit_test(test_prepare_hurries_only_while_awaited),
+      cmocka_unit_test(test_threaded_records_around_64_kib),
       cmocka_unit_test(test_fast_path_matches_byte_machine),
       cmocka_unit_test(test_prepare_runs_on_the_readers_thread),
   };
