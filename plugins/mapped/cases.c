@@ -725,22 +725,25 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
                         size_t k, const struct period_id **out) {
   const struct map_count *c = &r->m->cases->count[k];
   const uint16_t *ahead = ahead_of(row);
+  uint16_t code = ahead != NULL ? ahead[r->m->n_fields + k] : DATE_NONE;
   size_t j = r->cases->date_col[k], len;
   const char *text;
   struct dahub_period p;
   int y, m, d, rc;
 
-  if (ahead != NULL && ahead[r->m->n_fields + k] != DATE_NONE) {
-    if (ahead[r->m->n_fields + k] == DATE_BLANK)
-      return 0;
-    date_of_code(ahead[r->m->n_fields + k], r->m->cases->period, &p);
+  /* Worked out ahead, or now as cases_prepare() would; the long way below
+   * reads a cell filled down, and has the errors. */
+  if (code == DATE_NONE)
+    code =
+        date_ahead(row, r->cases->prep->count_col[k], r->m->cases->period, 1);
+  if (code == DATE_BLANK)
+    return 0;
+  if (code != DATE_NONE) {
+    date_of_code(code, r->m->cases->period, &p);
     *out = period_id(r, &p);
     return 1;
   }
-  if (r->cases->prep->count_col[k] != NO_COL)
-    text = cell_of(row, j, &len);
-  else
-    text = mapped_cell(r, row, j, &len);
+  text = mapped_cell(r, row, j, &len);
   if (mapped_blank(text, len))
     return 0;
   rc = dates_parse(text, len, &y, &m, &d);

@@ -521,8 +521,8 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
   }
   if (m->total.column != NULL || m->total.row_column != NULL)
     total_row_parts(r, row);
-  /* The cases layout counts the row; the arrays of a figures_row() were
-   * zeroed for it in vain, a tenth of a row's own work. */
+  /* The cases layout counts the row; zeroing a figures_row()'s arrays for
+   * it was a twentieth of the counting thread's samples. */
   if (m->layout == MAP_CASES)
     return cases_row(r, row);
   return figures_row(r, row);
