@@ -22,15 +22,10 @@ static const char *const hub_keys[] = {
     "spool_dir",   "state_dir", "plugin_dir", "vocabulary",
     "settle_ms",   "rescan_ms", "limits",     "shutdown_grace_ms",
     "description", "summary",   NULL};
-static const char *const summary_keys[] = {"outbox_dir",
-                                           "sinks",
-                                           "threshold",
-                                           "area_thresholds",
-                                           "suppress_zeros",
-                                           "meetings",
-                                           "days_before",
-                                           "contract_warning_months",
-                                           NULL};
+static const char *const summary_keys[] = {
+    "outbox_dir",     "sinks",      "threshold",   "area_thresholds",
+    "suppress_zeros", "meetings",   "days_before", "contract_warning_months",
+    "marker",         "protection", NULL};
 static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
                                          "max_errors", NULL};
 static const char *const feed_keys[] = {
@@ -157,6 +152,19 @@ static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
   }
 }
 
+/* A marker stands where a number would: it must never read as one. */
+static int marker_ok(const char *k) {
+  int digits = 1;
+
+  for (const char *p = k; *p != '\0'; p++) {
+    if (*p < 0x20 || *p > 0x7e)
+      return 0;
+    if (!(*p >= '0' && *p <= '9') && *p != '.' && *p != '-' && *p != ' ')
+      digits = 0;
+  }
+  return !digits;
+}
+
 static void load_summary(struct jsonconf *jc, struct config *c,
                          const char *base, const json_t *o) {
   struct summary_conf *s = &c->summary;
@@ -177,6 +185,16 @@ static void load_summary(struct jsonconf *jc, struct config *c,
     s->outbox_dir = fs_resolve(base, k);
   }
   jsonconf_uint(jc, o, "threshold", 1, 1000, &s->threshold);
+  jsonconf_uint(jc, o, "protection", 0, 1000, &s->protection);
+  k = jsonconf_string(jc, o, "marker", 0);
+  if (k != NULL &&
+      (strlen(k) == 0 || strlen(k) >= sizeof s->marker || !marker_ok(k)))
+    jsonconf_error(jc, "marker",
+                   "marker: expected 1 to %zu printable ASCII characters "
+                   "that are not a number",
+                   sizeof s->marker - 1);
+  else if (k != NULL)
+    memcpy(s->marker, k, strlen(k) + 1);
   jsonconf_uint(jc, o, "days_before", 0, 365, &s->days_before);
   jsonconf_uint(jc, o, "contract_warning_months", 0, 120,
                 &s->contract_warning_months);
@@ -416,6 +434,8 @@ static int load(const char *path, const char *plugin_dir, int partial,
   c->max_line_bytes = 1u << 20;
   c->max_errors = 100;
   c->summary.threshold = 5;
+  memcpy(c->summary.marker, CONFIG_DEFAULT_MARKER,
+         sizeof CONFIG_DEFAULT_MARKER);
   c->summary.suppress_zeros = 1;
   c->summary.days_before = 7;
   c->summary.contract_warning_months = 6;

@@ -38,6 +38,8 @@ struct area_threshold {
   uint64_t threshold;
 };
 
+#define CONFIG_DEFAULT_MARKER "[c]"
+
 /* The board summary: what it hides, where it goes, when. */
 struct summary_conf {
   char *outbox_dir;
@@ -47,6 +49,9 @@ struct summary_conf {
   struct area_threshold area_thresholds[CONFIG_MAX_AREA_THRESHOLDS];
   size_t n_area_thresholds;
   int suppress_zeros;
+  uint64_t protection; /* the narrowest interval a reader may learn of a
+                          small count; 0: its threshold */
+  char marker[16];     /* published for every confidential cell */
   int64_t meetings[CONFIG_MAX_MEETINGS];     /* UTC epoch seconds, ascending */
   char meeting_ids[CONFIG_MAX_MEETINGS][32]; /* as written in hub.json */
   size_t n_meetings;

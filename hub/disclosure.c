@@ -1,80 +1,49 @@
 /*
- * disclosure.c: primary and secondary suppression of small counts (see
- * disclosure.h).
+ * disclosure.c: which cells of the published tables are hidden (see
+ * disclosure.h); disclosure_audit.c proves the pattern holds.
  *
- * The summary builds one instance per published table set, applies it, and
- * hands sinks only what disclosure_published() gives: suppression lives in
- * the core so that no sink can see, log or forward a value that should be
+ * The summary builds one instance per publication, applies it, and hands
+ * sinks only what disclosure_published() gives: suppression lives in the
+ * core so that no sink can see, log or forward a value that should be
  * hidden.
  *
- * A line is an equation, members + total, only when its total is exact; a
- * partial total is a lower bound and tells an attacker nothing exact. The
- * attacker we defend against subtracts along such lines, one at a time,
- * using what each step told them in the next: what a reader of a board paper
- * can do by hand. They can start only on a line with exactly one unknown
- * cell, so the invariant after disclosure_apply() is: every line with an
- * exact total has zero hidden cells or at least two. SOURCE cells count as
- * hidden there, so a partner's "<5" cannot be worked out from our table
- * either.
+ * A line is an equation only when its members add up to its total in the
+ * true figures; any other line forces nothing. Treating a breakdown with
+ * unrecorded members as an equation would both hide needlessly (protecting
+ * against a subtraction that gives nothing) and mislead the audit.
  *
- * Secondary suppression is a worklist rather than sweeps over all lines: a
- * cell only ever goes from shown to hidden, so a line's hidden count only
- * grows, and it reaches exactly one at most once (at the start, or when it
- * goes from zero to one). Each line is queued at most once and each hiding
- * visits the lines of its cell once: time and memory linear in cells plus
- * memberships, no recursion. The result depends only on the order of adds,
- * so a summary run twice publishes the same table.
+ * Choosing is in three steps. Primary: exact counts below the threshold.
+ * Secondary, as a worklist: an equation with exactly one hidden cell gives
+ * that cell away by subtraction, so one more of its cells is hidden; a cell
+ * only ever goes from shown to hidden, so a line reaches "exactly one" at
+ * most once per pass and each pass is linear in the memberships. These two
+ * steps are cheap and necessary, but not sufficient: a reader solves all
+ * lines together and uses that counts are never negative. So the audit runs
+ * next, and where it finds a weak cell, the repair hides one more shown cell
+ * among the lines around it (the nearest lines first), then the worklist and
+ * the audit run again, until the audit passes or nothing is left to hide.
  *
- * Not modelled: solving several lines together (a hidden cell that is the
- * only link between two closed groups of hidden cells is determined), and
- * the bounds that counts being >= 0 give. A shown partial cell in a line
- * with an exact total counts as known, as if the attacker had its true
- * value: an assumption that can only make us hide more, never less.
+ * One case no hiding can mend: a cell the lines fix whatever is shown, such
+ * as a 0 that is the difference of two cells other lines prove equal (a
+ * partner's only district is its county). Hiding it protects nothing, so it
+ * is shown (counted as "determined"): that tells the reader nothing the
+ * lines did not. A cell that is only narrowed, or fixed with the help of a
+ * shown value, is never shown that way: if nothing can be hidden for it,
+ * the summary is refused.
+ *
+ * Every choice depends only on the cells and lines in the order added, so
+ * the same store publishes the same table.
  */
-#include "disclosure.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct cell {
-  int64_t value; /* 0 for SOURCE: never read */
-  int64_t threshold;
-  size_t mark;         /* add_line's duplicate check: last epoch seen */
-  unsigned char exact; /* 0: a lower bound */
-  unsigned char source;
-  unsigned char state; /* enum disclosure_state */
-};
+#include "disclosure_impl.h"
 
-/* slots[first .. first + n - 1] are the members, slots[first + n] the
- * total. */
-struct line {
-  size_t first;
-  size_t n;
-};
-
-struct disclosure {
-  struct cell *cells;
-  size_t n_cells, cap_cells;
-  struct line *lines;
-  size_t n_lines, cap_lines;
-  size_t *slots;
-  size_t n_slots, cap_slots;
-  size_t epoch;  /* one per add_line call, so a failed call leaves no marks */
-  int published; /* 1 after a full apply with nothing added since */
-};
-
-/* The lines with an exact total each cell is in (members and totals alike),
- * as compressed rows: cell c's are lines[start[c] .. start[c + 1] - 1]. Only
- * exact lines are equations, so only they are indexed. */
-struct incidence {
-  size_t *start;
-  size_t *lines;
-};
+enum { RULE_NONE, RULE_PRIMARY, RULE_SECONDARY, RULE_AUDIT, RULE_DETERMINED };
 
 /* arr (*cap elements of size) with room for need, or NULL, arr untouched,
- * when memory runs out. need <= max, so no size overflows: max * size is a
- * few tens of MB. */
+ * when memory runs out. need <= max, so no size overflows. */
 static void *grow(void *arr, size_t *cap, size_t need, size_t size,
                   size_t max) {
   size_t cap2;
@@ -93,9 +62,9 @@ static void *grow(void *arr, size_t *cap, size_t need, size_t size,
 int disclosure_new(struct disclosure **out) {
   struct disclosure *d;
 
-  if ((d = malloc(sizeof *d)) == NULL)
+  if ((d = calloc(1, sizeof *d)) == NULL)
     return -ENOMEM;
-  memset(d, 0, sizeof *d);
+  d->weak = SIZE_MAX;
   *out = d;
   return 0;
 }
@@ -109,12 +78,13 @@ void disclosure_free(struct disclosure *d) {
   free(d);
 }
 
-int disclosure_add_cell(struct disclosure *d, int64_t value, int exact,
-                        int64_t threshold, int source_suppressed,
+int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *in,
                         size_t *id_out) {
-  struct cell *c;
+  int source = (in->flags & DISCLOSURE_CELL_SOURCE) != 0;
+  struct dcell *c;
 
-  if ((!source_suppressed && value < 0) || threshold < 0)
+  if ((!source && in->value < 0) || in->threshold < 0 || in->protection < 0 ||
+      in->state > DISCLOSURE_SOURCE)
     return -EINVAL;
   if (d->n_cells >= DISCLOSURE_MAX_CELLS)
     return -E2BIG;
@@ -125,23 +95,42 @@ int disclosure_add_cell(struct disclosure *d, int64_t value, int exact,
   d->cells = c;
   c = &d->cells[d->n_cells];
   memset(c, 0, sizeof *c);
-  c->value = source_suppressed ? 0 : value;
-  c->threshold = threshold;
-  c->exact = exact != 0;
-  c->source = source_suppressed != 0;
-  c->state = c->source ? DISCLOSURE_SOURCE : DISCLOSURE_SHOWN;
+  c->value = source ? 0 : in->value;
+  c->threshold = in->threshold;
+  c->protection = in->protection > 0 ? in->protection : in->threshold;
+  if (c->protection == 0)
+    c->protection = 1;
+  c->flags = in->flags;
+  if (source)
+    c->state = DISCLOSURE_SOURCE;
+  else if (in->flags & DISCLOSURE_CELL_FIXED)
+    c->state = (unsigned char)in->state;
+  else
+    c->state = DISCLOSURE_SHOWN;
+  c->hi = INT64_MAX;
   d->published = 0;
   *id_out = d->n_cells++;
   return 0;
 }
 
+/* What the true values make of a line. */
+static unsigned char line_kind(const struct disclosure *d,
+                               const size_t *members, size_t n, size_t total) {
+  int64_t sum = 0;
+
+  for (size_t i = 0; i < n; i++)
+    if (__builtin_add_overflow(sum, d->cells[members[i]].value, &sum))
+      return LINE_NONE;
+  return sum == d->cells[total].value ? LINE_EQ : LINE_NONE;
+}
+
 int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
                         size_t total) {
   size_t *slots;
-  struct line *lines;
-  size_t i;
+  struct dline *lines;
 
-  if (n == 0 || total >= d->n_cells)
+  if (n == 0 || total >= d->n_cells ||
+      d->cells[total].state == DISCLOSURE_SOURCE)
     return -EINVAL;
   /* n + 1 slots, compared without computing n + 1, which could wrap. */
   if (n >= DISCLOSURE_MAX_MEMBERSHIPS - d->n_slots)
@@ -150,9 +139,10 @@ int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
    * per call: marks left by an earlier call, failed or not, never match. */
   d->epoch++;
   d->cells[total].mark = d->epoch;
-  for (i = 0; i < n; i++) {
-    if (members[i] >= d->n_cells || d->cells[members[i]].mark == d->epoch)
-      return -EINVAL; /* unknown, repeated, or the total itself */
+  for (size_t i = 0; i < n; i++) {
+    if (members[i] >= d->n_cells || d->cells[members[i]].mark == d->epoch ||
+        d->cells[members[i]].state == DISCLOSURE_SOURCE)
+      return -EINVAL; /* unknown, repeated, the total itself, or unknowable */
     d->cells[members[i]].mark = d->epoch;
   }
   slots = grow(d->slots, &d->cap_slots, d->n_slots + n + 1, sizeof *slots,
@@ -170,14 +160,12 @@ int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
   d->slots[d->n_slots + n] = total;
   d->lines[d->n_lines].first = d->n_slots;
   d->lines[d->n_lines].n = n;
+  d->lines[d->n_lines].kind = line_kind(d, members, n, total);
   d->n_slots += n + 1;
   d->n_lines++;
+  d->cells[total].total = 1;
   d->published = 0;
   return 0;
-}
-
-static int line_exact(const struct disclosure *d, const struct line *l) {
-  return d->cells[d->slots[l->first + l->n]].exact;
 }
 
 static void incidence_free(struct incidence *inc) {
@@ -189,7 +177,7 @@ static void incidence_free(struct incidence *inc) {
 static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   size_t c, i, k, pos;
 
-  inc->start = malloc((d->n_cells + 1) * sizeof *inc->start);
+  inc->start = calloc(d->n_cells + 1, sizeof *inc->start);
   /* + 1: malloc(0) may return NULL, which is not running out of memory. */
   inc->lines = malloc((d->n_slots + 1) * sizeof *inc->lines);
   if (inc->start == NULL || inc->lines == NULL) {
@@ -197,22 +185,21 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
     inc->start = inc->lines = NULL;
     return -ENOMEM;
   }
-  memset(inc->start, 0, (d->n_cells + 1) * sizeof *inc->start);
   /* Count into start[c + 1], sum to offsets, then fill with start[c] as
    * each cell's cursor; shifting back leaves start[c] at its first entry. */
   for (k = 0; k < d->n_lines; k++) {
-    const struct line *l = &d->lines[k];
+    const struct dline *l = &d->lines[k];
 
-    if (line_exact(d, l))
+    if (l->kind == LINE_EQ)
       for (i = 0; i <= l->n; i++)
         inc->start[d->slots[l->first + i] + 1]++;
   }
   for (c = 0; c < d->n_cells; c++)
     inc->start[c + 1] += inc->start[c];
   for (k = 0; k < d->n_lines; k++) {
-    const struct line *l = &d->lines[k];
+    const struct dline *l = &d->lines[k];
 
-    if (line_exact(d, l))
+    if (l->kind == LINE_EQ)
       for (i = 0; i <= l->n; i++)
         inc->lines[inc->start[d->slots[l->first + i]]++] = k;
   }
@@ -227,53 +214,74 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   return 0;
 }
 
-static int is_hidden(const struct cell *c) {
-  return c->state != DISCLOSURE_SHOWN;
+static int is_fixed(const struct dcell *c) {
+  return (c->flags & DISCLOSURE_CELL_FIXED) != 0;
 }
 
-static void primary(struct disclosure *d, int suppress_zeros) {
-  size_t i;
-
+static void primary(struct disclosure *d, int suppress_zeros,
+                    unsigned char *rule) {
   d->published = 0;
-  for (i = 0; i < d->n_cells; i++) {
-    struct cell *c = &d->cells[i];
+  for (size_t i = 0; i < d->n_cells; i++) {
+    struct dcell *c = &d->cells[i];
 
-    if (c->source)
-      c->state = DISCLOSURE_SOURCE;
-    else if (c->exact && c->value < c->threshold &&
-             (c->value != 0 || suppress_zeros))
+    rule[i] = RULE_NONE;
+    if (is_fixed(c) || c->state == DISCLOSURE_SOURCE)
+      continue;
+    if (c->value < c->threshold && (c->value != 0 || suppress_zeros)) {
       c->state = DISCLOSURE_PRIMARY;
-    else
+      rule[i] = RULE_PRIMARY;
+    } else {
       c->state = DISCLOSURE_SHOWN;
+    }
   }
 }
 
 /*
- * The SHOWN cell of l to hide, or SIZE_MAX if none is left. Ranks: a
- * non-zero member (the smallest hides the least information a reader
- * wants), then the total (hiding it spreads into the lines it is a member
- * of), then a zero member (a hidden 0 is often guessed: tables are full of
- * them). Ties by value, then lowest id, so the choice is deterministic.
+ * How much a reader of the board pack loses when c is hidden, as a rank
+ * (lower hides first): a non-zero member of a line, then a total, then a
+ * zero (a hidden 0 adds no room downwards), a headline partnership total
+ * last while anything else is left.
  */
-static size_t pick(const struct disclosure *d, const struct line *l) {
-  size_t best = SIZE_MAX, i;
+static int tier(const struct dcell *c, int as_total) {
+  if (c->flags & DISCLOSURE_CELL_HEADLINE)
+    return 3;
+  if (c->value == 0)
+    return 2;
+  return as_total || c->total ? 1 : 0;
+}
+
+/* Whether cell ia of rank ra hides before cell ib of rank rb (ib SIZE_MAX:
+ * none yet); value then id break ties, so the choice depends on nothing but
+ * the table. */
+static int before(const struct disclosure *d, int ra, size_t ia, int rb,
+                  size_t ib) {
+  if (ib == SIZE_MAX || ra != rb)
+    return ib == SIZE_MAX || ra < rb;
+  if (d->cells[ia].value != d->cells[ib].value)
+    return d->cells[ia].value < d->cells[ib].value;
+  return ia < ib;
+}
+
+static int can_hide(const struct dcell *c, unsigned char rule) {
+  return c->state == DISCLOSURE_SHOWN && !is_fixed(c) &&
+         rule != RULE_DETERMINED;
+}
+
+/* The shown cell of line k to hide, or SIZE_MAX if none can be. */
+static size_t pick(const struct disclosure *d, const unsigned char *rule,
+                   size_t k) {
+  const struct dline *l = &d->lines[k];
+  size_t best = SIZE_MAX;
   int best_rank = 0;
 
-  for (i = 0; i <= l->n; i++) {
+  for (size_t i = 0; i <= l->n; i++) {
     size_t id = d->slots[l->first + i];
-    const struct cell *c = &d->cells[id];
     int rank;
 
-    if (is_hidden(c))
+    if (!can_hide(&d->cells[id], rule[id]))
       continue;
-    if (i == l->n)
-      rank = 1;
-    else
-      rank = c->value > 0 ? 0 : 2;
-    if (best == SIZE_MAX || rank < best_rank ||
-        (rank == best_rank &&
-         (c->value < d->cells[best].value ||
-          (c->value == d->cells[best].value && id < best)))) {
+    rank = tier(&d->cells[id], i == l->n);
+    if (before(d, rank, id, best_rank, best)) {
       best = id;
       best_rank = rank;
     }
@@ -281,66 +289,336 @@ static size_t pick(const struct disclosure *d, const struct line *l) {
   return best;
 }
 
-static int secondary(struct disclosure *d) {
-  struct incidence inc = {NULL, NULL};
-  size_t *hidden = NULL, *queue = NULL;
-  size_t head = 0, tail = 0, i, k;
-  int rc;
+/* Hides a second cell in every equation with exactly one hidden cell, to a
+ * fixed point. hidden and queue have room for n_lines. */
+static void secondary(struct disclosure *d, const struct incidence *inc,
+                      unsigned char *rule, size_t *hidden, size_t *queue) {
+  size_t head = 0, tail = 0;
 
-  if ((rc = incidence_build(d, &inc)) != 0)
-    goto out;
-  hidden = malloc((d->n_lines + 1) * sizeof *hidden);
-  queue = malloc((d->n_lines + 1) * sizeof *queue);
-  if (hidden == NULL || queue == NULL) {
-    rc = -ENOMEM;
-    goto out;
-  }
-  for (k = 0; k < d->n_lines; k++) {
-    const struct line *l = &d->lines[k];
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
 
     hidden[k] = 0;
-    if (!line_exact(d, l))
+    if (l->kind != LINE_EQ)
       continue;
-    for (i = 0; i <= l->n; i++)
-      hidden[k] += is_hidden(&d->cells[d->slots[l->first + i]]);
+    for (size_t i = 0; i <= l->n; i++)
+      hidden[k] += dcell_hidden(&d->cells[d->slots[l->first + i]]);
     if (hidden[k] == 1)
       queue[tail++] = k;
   }
   /* A line enters the queue only when its count is or becomes one, which
    * happens once, so n_lines entries are enough. */
   while (head < tail) {
-    size_t c;
+    size_t k = queue[head++], c;
 
-    k = queue[head++];
-    if (hidden[k] != 1)
-      continue; /* another line's choice already hid a second cell here */
-    /* Every line has two cells or more, so with one hidden one is shown. */
-    c = pick(d, &d->lines[k]);
+    if (hidden[k] != 1 || (c = pick(d, rule, k)) == SIZE_MAX)
+      continue; /* already two, or nothing left to hide: the audit judges */
     d->cells[c].state = DISCLOSURE_SECONDARY;
-    for (i = inc.start[c]; i < inc.start[c + 1]; i++)
-      if (++hidden[inc.lines[i]] == 1)
-        queue[tail++] = inc.lines[i];
+    rule[c] = RULE_SECONDARY;
+    for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++)
+      if (++hidden[inc->lines[i]] == 1)
+        queue[tail++] = inc->lines[i];
   }
+}
+
+/* How far c's audited interval falls short: the smallest hidden value that
+ * could close the gap. */
+static int64_t shortfall(const struct dcell *c) {
+  int64_t up, wide;
+
+  if (c->state != DISCLOSURE_PRIMARY)
+    return 1;
+  up = c->hi >= c->threshold ? 0 : c->threshold - c->hi;
+  wide = c->hi - c->lo >= c->protection ? 0 : c->protection - (c->hi - c->lo);
+  return up > wide ? up : wide;
+}
+
+/*
+ * For weak cell w: a shown cell to hide, searched outwards over the lines
+ * from w (its own lines first, then the lines of the hidden cells met
+ * there). The lowest tier wins wherever it is, so a headline total is taken
+ * only when nothing else is left; within a tier, the nearest, then a value
+ * that covers the shortfall, then the smallest. seen and queue have room
+ * for n_cells; seen is all 0 on entry and on return.
+ */
+static size_t repair_pick(const struct disclosure *d,
+                          const struct incidence *inc,
+                          const unsigned char *rule, size_t w,
+                          unsigned char *seen, size_t *queue) {
+  int64_t need = shortfall(&d->cells[w]);
+  size_t head = 0, tail = 0, best = SIZE_MAX, level = 0;
+  int best_rank = 0;
+
+  queue[tail++] = w;
+  seen[w] = 1;
+  while (head < tail) {
+    size_t level_end = tail;
+
+    for (; head < level_end; head++) {
+      size_t h = queue[head];
+
+      for (size_t i = inc->start[h]; i < inc->start[h + 1]; i++) {
+        const struct dline *l = &d->lines[inc->lines[i]];
+
+        for (size_t j = 0; j <= l->n; j++) {
+          size_t id = d->slots[l->first + j];
+          const struct dcell *c = &d->cells[id];
+          int rank;
+
+          if (seen[id])
+            continue;
+          if (can_hide(c, rule[id])) {
+            /* levels past 1000 rank alike: far enough to be equal */
+            rank = (tier(c, j == l->n) * 1024 +
+                    (int)(level < 1000 ? level : 1000)) *
+                       2 +
+                   (c->value >= need ? 0 : 1);
+            if (before(d, rank, id, best_rank, best)) {
+              best = id;
+              best_rank = rank;
+            }
+          } else if (dcell_hidden(c) && c->state != DISCLOSURE_SOURCE) {
+            seen[id] = 1;
+            queue[tail++] = id;
+          }
+        }
+      }
+    }
+    level++;
+  }
+  for (size_t i = 0; i < tail; i++)
+    seen[queue[i]] = 0;
+  return best;
+}
+
+static void count(const struct disclosure *d, const unsigned char *rule,
+                  struct disclosure_stats *st) {
+  for (size_t i = 0; i < d->n_cells; i++) {
+    if (d->cells[i].state == DISCLOSURE_SOURCE)
+      st->source++;
+    else if (rule[i] == RULE_PRIMARY && dcell_hidden(&d->cells[i]))
+      st->primary++;
+    else if (rule[i] == RULE_SECONDARY)
+      st->secondary++;
+    else if (rule[i] == RULE_AUDIT)
+      st->audit++;
+    else if (rule[i] == RULE_DETERMINED)
+      st->determined++;
+  }
+}
+
+/* One round of repairs after an audit that found weak cells: *changed 1
+ * when some cell changed, 0 when nothing could. pos has room for n_cells. */
+static int repair(struct disclosure *d, const struct incidence *inc,
+                  unsigned char *rule, unsigned char *seen, size_t *queue,
+                  size_t *picks, size_t *pos, int *changed) {
+  size_t n_picks = 0;
+  int rc;
+
+  *changed = 0;
+  for (size_t c = 0; c < d->n_cells; c++) {
+    struct dcell *x = &d->cells[c];
+    int fixed = 0;
+    size_t p;
+
+    if (!x->weak)
+      continue;
+    if (!is_fixed(x) && x->lo == x->hi &&
+        (rc = disclosure_structural(d, inc, c, seen, queue, pos, &fixed)) != 0)
+      return rc;
+    if (fixed) {
+      x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
+      rule[c] = RULE_DETERMINED;
+      *changed = 1;
+    } else if ((p = repair_pick(d, inc, rule, c, seen, queue)) != SIZE_MAX) {
+      picks[n_picks++] = p;
+    }
+  }
+  /* Hidden after the search, so every weak cell chose from the same
+   * pattern; two may well choose the same cell. */
+  for (size_t i = 0; i < n_picks; i++) {
+    d->cells[picks[i]].state = DISCLOSURE_SECONDARY;
+    rule[picks[i]] = RULE_AUDIT;
+    *changed = 1;
+  }
+  return 0;
+}
+
+/* Whether cell a is worth more to the board than cell b: shown first when
+ * the pattern is thinned. The reverse of the order in which cells hide. */
+static int worth_more(const struct disclosure *d, size_t a, size_t b) {
+  int ta = tier(&d->cells[a], 0), tb = tier(&d->cells[b], 0);
+
+  if (ta != tb)
+    return ta > tb;
+  if (d->cells[a].value != d->cells[b].value)
+    return d->cells[a].value > d->cells[b].value;
+  return a < b;
+}
+
+static const struct disclosure *sort_d; /* qsort has no context argument */
+
+static int by_worth(const void *x, const void *y) {
+  size_t a = *(const size_t *)x, b = *(const size_t *)y;
+
+  return worth_more(sort_d, a, b) ? -1 : (worth_more(sort_d, b, a) ? 1 : 0);
+}
+
+/*
+ * Thins a passing pattern: each cell hidden beyond the primary ones, most
+ * valuable first, is shown again if the pattern still passes without it
+ * (an equation left with one hidden cell fails at once; otherwise the audit
+ * of the groups around it decides). The repairs add cells one weakness at a
+ * time and an early choice can be made redundant by a later one; this takes
+ * back what is no longer needed. mark has room for n_cells, all 0.
+ */
+static int thin(struct disclosure *d, const struct incidence *inc,
+                unsigned char *rule, unsigned char *mark, size_t *order,
+                struct disclosure_stats *st) {
+  size_t n = 0;
+  int rc = 0;
+
+  for (size_t c = 0; c < d->n_cells; c++)
+    if (rule[c] == RULE_SECONDARY || rule[c] == RULE_AUDIT)
+      order[n++] = c;
+  sort_d = d;
+  qsort(order, n, sizeof *order, by_worth);
+  for (size_t k = 0; rc == 0 && k < n; k++) {
+    size_t c = order[k], weak = 0;
+    int lone = 0;
+
+    d->cells[c].state = DISCLOSURE_SHOWN;
+    for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
+      const struct dline *l = &d->lines[inc->lines[i]];
+      size_t hidden = 0;
+
+      for (size_t j = 0; j <= l->n; j++) {
+        size_t id = d->slots[l->first + j];
+
+        if (dcell_hidden(&d->cells[id])) {
+          hidden++;
+          mark[id] = 1;
+        }
+      }
+      lone |= hidden == 1;
+    }
+    if (!lone)
+      rc = disclosure_audit_run(d, mark, &weak, &st->lps);
+    if (lone || weak > 0)
+      d->cells[c].state = DISCLOSURE_SECONDARY;
+    else
+      rule[c] = RULE_NONE;
+    for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
+      const struct dline *l = &d->lines[inc->lines[i]];
+
+      for (size_t j = 0; j <= l->n; j++)
+        mark[d->slots[l->first + j]] = 0;
+    }
+  }
+  return rc;
+}
+
+int disclosure_apply(struct disclosure *d, int suppress_zeros,
+                     struct disclosure_stats *stats) {
+  struct incidence inc = {NULL, NULL};
+  struct disclosure_stats st = {0};
+  unsigned char *rule = NULL, *seen = NULL;
+  size_t *hidden = NULL, *queue = NULL, *picks = NULL, *pos = NULL;
+  int rc, changed;
+
+  d->weak = SIZE_MAX;
+  if ((rc = incidence_build(d, &inc)) != 0)
+    goto out;
+  rc = -ENOMEM;
+  rule = malloc(d->n_cells + 1);
+  seen = calloc(d->n_cells + 1, 1);
+  hidden = malloc((d->n_lines + 1) * sizeof *hidden);
+  queue = malloc((d->n_lines + d->n_cells + 1) * sizeof *queue);
+  picks = malloc((d->n_cells + 1) * sizeof *picks);
+  pos = malloc((d->n_cells + 1) * sizeof *pos);
+  if (rule == NULL || seen == NULL || hidden == NULL || queue == NULL ||
+      picks == NULL || pos == NULL)
+    goto out;
+  primary(d, suppress_zeros, rule);
+  /* Each round hides or shows at least one cell for good, so there are at
+   * most as many rounds as cells; in practice a handful. */
+  for (;;) {
+    size_t weak = 0;
+
+    secondary(d, &inc, rule, hidden, queue);
+    st.rounds++;
+    d->weak = SIZE_MAX;
+    if ((rc = disclosure_audit_run(d, NULL, &weak, &st.lps)) != 0)
+      goto out;
+    if (weak == 0)
+      break;
+    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed)) != 0)
+      goto out;
+    if (!changed) {
+      rc = -EDOM; /* d->weak names the first weak cell */
+      goto out;
+    }
+  }
+  /* Thinning audits groups with trial states; the last audit gives every
+   * hidden cell its interval as published. */
+  if ((rc = thin(d, &inc, rule, seen, picks, &st)) != 0)
+    goto out;
+  {
+    size_t weak = 0;
+
+    if ((rc = disclosure_audit_run(d, NULL, &weak, &st.lps)) != 0)
+      goto out;
+    if (weak > 0) {
+      rc = -EIO; /* thinning kept only passing states: cannot happen */
+      goto out;
+    }
+  }
+  count(d, rule, &st);
+  d->published = 1;
   rc = 0;
 out:
+  if (stats != NULL)
+    *stats = st;
+  free(pos);
+  free(picks);
   free(queue);
   free(hidden);
+  free(seen);
+  free(rule);
   incidence_free(&inc);
   return rc;
 }
 
 int disclosure_apply_primary(struct disclosure *d, int suppress_zeros) {
-  primary(d, suppress_zeros);
+  unsigned char *rule = malloc(d->n_cells + 1);
+
+  if (rule == NULL)
+    return -ENOMEM;
+  primary(d, suppress_zeros, rule);
+  free(rule);
   return 0;
 }
 
-int disclosure_apply(struct disclosure *d, int suppress_zeros) {
-  int rc;
+int disclosure_audit(struct disclosure *d, size_t *weak) {
+  size_t lps = 0;
 
-  primary(d, suppress_zeros);
-  if ((rc = secondary(d)) != 0)
-    return rc;
-  d->published = 1;
+  d->weak = SIZE_MAX;
+  return disclosure_audit_run(d, NULL, weak, &lps);
+}
+
+size_t disclosure_weak(const struct disclosure *d) { return d->weak; }
+
+int disclosure_bounds(const struct disclosure *d, size_t id, int64_t *lo,
+                      int64_t *hi) {
+  const struct dcell *c;
+
+  if (id >= d->n_cells)
+    return -EINVAL;
+  c = &d->cells[id];
+  if (!dcell_hidden(c) || c->state == DISCLOSURE_SOURCE)
+    return -ENODATA;
+  *lo = c->lo;
+  *hi = c->hi;
   return 0;
 }
 
@@ -356,67 +634,8 @@ int disclosure_published(const struct disclosure *d, size_t id,
     return -EINVAL;
   if (!d->published)
     return -EAGAIN;
-  if (is_hidden(&d->cells[id]))
+  if (dcell_hidden(&d->cells[id]))
     return -ENODATA;
   *value = d->cells[id].value;
   return 0;
-}
-
-int disclosure_recoverable(const struct disclosure *d, size_t *out) {
-  struct incidence inc = {NULL, NULL};
-  size_t *unknown = NULL, *queue = NULL;
-  unsigned char *known = NULL;
-  size_t head = 0, tail = 0, n = 0, i, k;
-  int rc;
-
-  if ((rc = incidence_build(d, &inc)) != 0)
-    goto out;
-  unknown = malloc((d->n_lines + 1) * sizeof *unknown);
-  queue = malloc((d->n_lines + 1) * sizeof *queue);
-  known = malloc(d->n_cells + 1);
-  if (unknown == NULL || queue == NULL || known == NULL) {
-    rc = -ENOMEM;
-    goto out;
-  }
-  for (i = 0; i < d->n_cells; i++)
-    known[i] = !is_hidden(&d->cells[i]);
-  for (k = 0; k < d->n_lines; k++) {
-    const struct line *l = &d->lines[k];
-
-    unknown[k] = 0;
-    if (!line_exact(d, l))
-      continue;
-    for (i = 0; i <= l->n; i++)
-      unknown[k] += !known[d->slots[l->first + i]];
-    if (unknown[k] == 1)
-      queue[tail++] = k;
-  }
-  /* Counts only fall, so each line reaches one once: n_lines entries. */
-  while (head < tail) {
-    const struct line *l;
-    size_t c = SIZE_MAX;
-
-    k = queue[head++];
-    if (unknown[k] != 1)
-      continue; /* learnt meanwhile through another line */
-    l = &d->lines[k];
-    for (i = 0; i <= l->n && c == SIZE_MAX; i++)
-      if (!known[d->slots[l->first + i]])
-        c = d->slots[l->first + i];
-    known[c] = 1;
-    if (d->cells[c].state == DISCLOSURE_PRIMARY ||
-        d->cells[c].state == DISCLOSURE_SECONDARY)
-      n++;
-    for (i = inc.start[c]; i < inc.start[c + 1]; i++)
-      if (--unknown[inc.lines[i]] == 1)
-        queue[tail++] = inc.lines[i];
-  }
-  *out = n;
-  rc = 0;
-out:
-  free(known);
-  free(queue);
-  free(unknown);
-  incidence_free(&inc);
-  return rc;
 }

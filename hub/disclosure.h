@@ -1,17 +1,20 @@
 /*
- * disclosure.h: small-number suppression for the published tables of counts.
+ * disclosure.h: small-number suppression for the published tables of counts,
+ * audited against a reader who combines everything published at once.
  *
- * The summary describes each table to this module as cells (a count, whether
- * it is exact, its threshold, whether the partner suppressed it) and additive
- * lines (member cells that add up to a total cell: a row and its row total, a
- * column and its column total, the districts and the county). After
- * disclosure_apply() each cell is SHOWN or hidden, and
- * disclosure_published() is the only way a value leaves for a sink: it gives
- * a value only for a SHOWN cell of a fully applied table, so a summary that
- * forgets to apply, or ran out of memory half way, publishes nothing.
+ * The summary describes its tables to this module as cells (a count, its
+ * threshold, whether the partner suppressed it) and lines (member cells and
+ * the total they are said to add up to: the districts and the county, the
+ * partners and all partners, a breakdown and its figure). The engine keeps a
+ * line as an equation only when its members really add up to its total; one
+ * that does not (a breakdown with unrecorded members, a county that also
+ * reports directly) gives the reader only an inequality. Cells published
+ * before (an earlier version, an overlapping period) may be added as fixed:
+ * their state stays as published, but the audit protects them too.
  *
- * Pure computation: no I/O, no globals. One instance belongs to one thread
- * at a time; the const functions may run together on a shared instance.
+ * After disclosure_apply() each cell is SHOWN or hidden, and
+ * disclosure_published() is the only way a value leaves for a sink. Pure
+ * computation: no I/O, no globals; one thread per instance at a time.
  */
 #ifndef DAHUB_DISCLOSURE_H
 #define DAHUB_DISCLOSURE_H
@@ -22,13 +25,42 @@
 /* Per instance; beyond them the add functions return -E2BIG. */
 #define DISCLOSURE_MAX_CELLS 1000000
 /* Cells named by all lines together, each line's total included. */
-#define DISCLOSURE_MAX_MEMBERSHIPS 1000000
+#define DISCLOSURE_MAX_MEMBERSHIPS 4000000
 
 enum disclosure_state {
   DISCLOSURE_SHOWN,     /* published */
   DISCLOSURE_PRIMARY,   /* exact and below its threshold */
-  DISCLOSURE_SECONDARY, /* hidden so no hidden cell can be worked out */
+  DISCLOSURE_SECONDARY, /* hidden so that no hidden cell can be worked out */
   DISCLOSURE_SOURCE,    /* suppressed by the partner: value never known */
+};
+
+/* Cell flags. */
+#define DISCLOSURE_CELL_SOURCE                                                 \
+  1u /* the partner sent "<5": SOURCE, in no line */
+#define DISCLOSURE_CELL_HEADLINE 2u /* a partnership total: hidden last */
+#define DISCLOSURE_CELL_TOTAL                                                  \
+  4u /* a total of some line: hidden after members */
+#define DISCLOSURE_CELL_FIXED 8u /* published before: keeps .state */
+
+struct disclosure_cell {
+  int64_t value;      /* the true count, >= 0 (ignored for SOURCE) */
+  int64_t threshold;  /* an exact count below it is PRIMARY; >= 0 */
+  int64_t protection; /* the narrowest interval a reader may learn for a
+                         PRIMARY cell; 0: its threshold */
+  unsigned flags;
+  enum disclosure_state state; /* with DISCLOSURE_CELL_FIXED: as published */
+};
+
+/* What one apply did, for the summary and the log. */
+struct disclosure_stats {
+  size_t primary;   /* below the threshold */
+  size_t secondary; /* hidden so that no line gives a hidden cell away */
+  size_t audit;     /* hidden more because the audit found a weakness */
+  size_t source;    /* suppressed by the partner */
+  size_t
+      determined; /* shown: the lines alone fix it, hiding protects nothing */
+  size_t lps;     /* linear programmes solved */
+  size_t rounds;  /* audits run */
 };
 
 struct disclosure;
@@ -38,49 +70,60 @@ int disclosure_new(struct disclosure **out);
 /* NULL is a no-op. */
 void disclosure_free(struct disclosure *d);
 
-/*
- * Adds a cell, its id (0, 1, 2, ... in call order) in *id_out.
- * value: the count, >= 0; ignored when source_suppressed.
- * exact: 1 when value is the true count; 0 when it is a lower bound (a
- *   total that includes a SOURCE or missing cell), published as partial. A
- *   line whose total is not exact gives no equation, so needs no secondary
- *   suppression; a partial cell is never PRIMARY.
- * threshold: >= 0; an exact count below it is hidden (from config: default
- *   5, per-area overrides such as Rutland's 10).
- * source_suppressed: 1 when the partner sent "<5" or similar: SOURCE.
- * 0, -EINVAL (negative value or threshold), -E2BIG or -ENOMEM.
- */
-int disclosure_add_cell(struct disclosure *d, int64_t value, int exact,
-                        int64_t threshold, int source_suppressed,
+/* Adds a cell, its id (0, 1, 2, ... in call order) in *id_out. 0, -EINVAL
+ * (negative value, threshold or protection), -E2BIG or -ENOMEM. */
+int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *c,
                         size_t *id_out);
 
 /*
- * Adds a line: members[0..n-1] add up to total. members is read, not kept.
- * n >= 1; ids from disclosure_add_cell(), each at most once in the line,
- * total not among the members. A cell may be in any number of lines (a row
- * total is also a member of the line of row totals).
- * 0, -EINVAL, -E2BIG or -ENOMEM; on error nothing is added.
+ * Adds a line: members[0..n-1] are said to add up to total. members is read,
+ * not kept. n >= 1; ids from disclosure_add_cell(), each at most once in the
+ * line, total not among the members, no SOURCE cell. Whether it is an
+ * equation is decided from the cells' values. 0, -EINVAL, -E2BIG or -ENOMEM;
+ * on error nothing is added.
  */
 int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
                         size_t total);
 
 /*
- * Decides every cell from scratch, so it may run again after more adds.
- * Primary: an exact cell below its threshold, except a 0 when suppress_zeros
- * is 0 (the default usage passes 1). Secondary, to a fixed point: a line
- * with an exact total and exactly one hidden cell (PRIMARY, SECONDARY or
- * SOURCE) hides one more SHOWN cell, chosen as the smallest non-zero member,
- * else the total, else a zero member (ties: lowest id). Then no hidden cell
- * can be worked out by subtracting along lines, one after another.
- * 0 or -ENOMEM (cells then unpublishable until a successful apply).
+ * Decides every cell that is not fixed, from scratch. Primary: an exact cell
+ * below its threshold (a 0 only when suppress_zeros). Secondary: while an
+ * equation has exactly one hidden cell, one more of its shown cells (the one
+ * of least value to a reader: members before totals, headline totals last,
+ * non-zero before zero, small before large). Then the audit, repeated until
+ * it passes: for each hidden cell, the smallest and largest value a reader
+ * can reach with a linear programme over every line at once (counts >= 0);
+ * a PRIMARY cell must keep an interval at least its protection wide that
+ * reaches its threshold, every other hidden cell more than one value. Where
+ * it fails, one more cell near the weak one is hidden; a weak cell the lines
+ * fix exactly with nothing left to hide near it is shown instead.
+ * 0; -EDOM when the audit still fails and nothing more can be hidden
+ * (disclosure_weak() names a cell); -ENOMEM or -EIO (the solver gave up).
+ * On any error nothing is publishable.
  */
-int disclosure_apply(struct disclosure *d, int suppress_zeros);
+int disclosure_apply(struct disclosure *d, int suppress_zeros,
+                     struct disclosure_stats *stats);
+
+/* For tests: primary suppression only, a pattern that may be recoverable.
+ * disclosure_published() refuses after it. */
+int disclosure_apply_primary(struct disclosure *d, int suppress_zeros);
 
 /*
- * For tests and self-checks: primary suppression only, a pattern that may
- * be recoverable. disclosure_published() refuses after it.
+ * For tests and self-checks: audits the cells' current states as
+ * disclosure_apply() does, without changing them. *weak: how many hidden
+ * cells fail (0 after a successful apply). 0, -ENOMEM or -EIO.
  */
-int disclosure_apply_primary(struct disclosure *d, int suppress_zeros);
+int disclosure_audit(struct disclosure *d, size_t *weak);
+
+/* After a failed apply or audit: a cell that failed, or SIZE_MAX. */
+size_t disclosure_weak(const struct disclosure *d);
+
+/* After an apply or audit, for the audit log: the interval a reader can
+ * narrow hidden cell id to ([lo, hi], hi INT64_MAX when unbounded). It may
+ * be reported narrower only when the cell failed; a passing cell's interval
+ * is at least as wide as given. -ENODATA for a shown or SOURCE cell. */
+int disclosure_bounds(const struct disclosure *d, size_t id, int64_t *lo,
+                      int64_t *hi);
 
 /* A cell's state after the last apply (SHOWN or SOURCE before any). An id
  * not from d reads as DISCLOSURE_SOURCE: hidden, never published. */
@@ -93,15 +136,5 @@ enum disclosure_state disclosure_state(const struct disclosure *d, size_t id);
  * id. *value is written only on 0.
  */
 int disclosure_published(const struct disclosure *d, size_t id, int64_t *value);
-
-/*
- * For tests and self-checks: plays the attacker. Starting from the SHOWN
- * cells, any line with an exact total and exactly one unknown cell gives
- * that cell, repeatedly; *out is how many PRIMARY or SECONDARY cells become
- * known (a SOURCE cell was never published by us, so is not counted). 0
- * after disclosure_apply(). Stronger attacks (solving lines together, bounds
- * from counts being >= 0) are not modelled. 0 or -ENOMEM.
- */
-int disclosure_recoverable(const struct disclosure *d, size_t *out);
 
 #endif

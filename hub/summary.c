@@ -296,7 +296,6 @@ struct cell {
   struct num known;
   int known_parts, hidden_parts, missing_parts, estimated;
   int whole;
-  int direct; /* a county cell with a figure reported at county level */
   int64_t ingests[MAX_INGESTS];
   int n_ingests;
   size_t disc; /* disclosure id, or SIZE_MAX when not controlled */
@@ -421,6 +420,7 @@ struct build {
   struct collect parts;
   struct cells cells;
   struct disclosure *disc;
+  struct disclosure_stats stats;
   const char *all; /* interned ALL */
 };
 
@@ -445,9 +445,6 @@ static int add_figure(struct build *b, const struct part *p,
         return -ENOMEM;
       c->m = vocab_measure(b->env->vocab, p->measure);
       cell_add(c, f);
-      if (a == 0 && up == NULL &&
-          strncmp(p->area, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) == 0)
-        c->direct = 1;
     }
   return 0;
 }
@@ -557,7 +554,7 @@ static int breakdown_lines(struct build *b, struct lines *l,
   int rc = 0;
 
   if (dims == NULL)
-    return 0; /* written by validate.c: cannot happen */
+    return -EBADMSG; /* stored as canonical JSON: a damaged store */
   json_object_foreach(dims, name, v) {
     json_t *rest = json_deep_copy(dims);
     char *text;
@@ -611,8 +608,10 @@ static int place_in_lines(struct build *b, struct lines *l,
   } else {
     return -ENOMEM;
   }
-  if (strncmp(c->area, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) == 0 &&
-      !c->direct) {
+  /* A county that also reports figures of its own is not the sum of its
+   * districts: the disclosure engine sees that from the values and keeps
+   * the line as the inequality it is. */
+  if (strncmp(c->area, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) == 0) {
     x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, c->area, NULL);
     if (x == NULL)
       return -ENOMEM;
@@ -652,13 +651,18 @@ static int control(struct build *b) {
     return rc;
   for (size_t i = 0; i < b->cells.n; i++) {
     struct cell *c = &b->cells.v[i];
-    int64_t t = (int64_t)config_threshold(b->env->conf, c->area);
+    struct disclosure_cell dc = {
+        .value = c->known.value < 0 ? 0 : c->known.value,
+        .threshold = (int64_t)config_threshold(b->env->conf, c->area),
+        .protection = (int64_t)b->env->conf->summary.protection};
 
     if (!is_controlled(c) || (c->known_parts == 0 && c->hidden_parts == 0))
       continue;
-    rc = disclosure_add_cell(b->disc, c->known.value < 0 ? 0 : c->known.value,
-                             1, t, c->known_parts == 0, &c->disc);
-    if (rc != 0)
+    if (c->known_parts == 0)
+      dc.flags |= DISCLOSURE_CELL_SOURCE;
+    if (c->area == b->all && c->source == b->all && strcmp(c->dims, "{}") == 0)
+      dc.flags |= DISCLOSURE_CELL_HEADLINE;
+    if ((rc = disclosure_add_cell(b->disc, &dc, &c->disc)) != 0)
       goto out;
   }
   for (size_t i = 0; i < b->cells.n; i++)
@@ -671,7 +675,8 @@ static int control(struct build *b) {
         (rc = disclosure_add_line(b->disc, l.v[i].members, l.v[i].n,
                                   l.v[i].total)) != 0)
       goto out;
-  rc = disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros);
+  rc = disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
+                        &b->stats);
 out:
   for (size_t i = 0; i < l.n; i++)
     free(l.v[i].members);
@@ -716,16 +721,15 @@ static int cell_value(const struct build *b, const struct cell *c,
     n->scale = c->known.scale;
     n->overflow = 0;
     return 1;
-  case DISCLOSURE_SECONDARY:
-    *marker = "suppressed_secondary";
-    return 0;
   case DISCLOSURE_SOURCE:
     *marker = "suppressed_at_source";
     return 0;
   default:
     break;
   }
-  *marker = "suppressed";
+  /* one marker for every confidential cell: which rule hid it would tell
+   * a reader that a primary cell is small */
+  *marker = b->env->conf->summary.marker;
   return 0;
 }
 
@@ -831,8 +835,10 @@ static json_t *rates_json(struct build *b) {
             !cell_value(b, num, &t, &m1) || !cell_value(b, den, &t, &m2);
 
         (void)json_object_set_new(o, "value", json_null());
-        (void)json_object_set_new(
-            o, "marker", json_string(hidden ? "suppressed" : "not_computable"));
+        (void)json_object_set_new(o, "marker",
+                                  json_string(hidden
+                                                  ? b->env->conf->summary.marker
+                                                  : "not_computable"));
       }
       (void)json_array_append_new(out, o);
     }
@@ -846,6 +852,50 @@ static void free_build(struct build *b) {
   free(b->cells.slot);
   free(b->parts.v);
   strings_free(&b->str);
+}
+
+/* Says why disclosure control stopped the summary (rc from control()). */
+static int control_error(const struct build *b, int rc,
+                         struct dahub_error *err) {
+  size_t weak = rc == -EDOM ? disclosure_weak(b->disc) : SIZE_MAX;
+  const struct cell *c = NULL;
+
+  for (size_t i = 0; weak != SIZE_MAX && i < b->cells.n; i++)
+    if (b->cells.v[i].disc == weak)
+      c = &b->cells.v[i];
+  switch (rc) {
+  case 0:
+    return 0;
+  case -ENOMEM:
+    return dahub_error_set(err, rc, 0, 0, "summary: out of memory");
+  case -EBADMSG:
+    return dahub_error_set(err, rc, 0, 0,
+                           "summary of %s: a stored breakdown is not valid "
+                           "JSON; nothing published",
+                           b->id);
+  case -EDOM:
+    if (c != NULL)
+      return dahub_error_set(
+          err, rc, 0, 0,
+          "summary of %s: a hidden figure of %s (area %s, partner %s) could "
+          "still be worked out from what is published, and no other cell "
+          "can be hidden; nothing published",
+          b->id, c->measure, c->area == b->all ? "all" : c->area,
+          c->source == b->all ? "all" : c->source);
+    return dahub_error_set(err, rc, 0, 0,
+                           "summary of %s: the disclosure audit failed; "
+                           "nothing published",
+                           b->id);
+  case -EIO:
+    return dahub_error_set(err, rc, 0, 0,
+                           "summary of %s: the disclosure audit's solver "
+                           "could not finish; nothing published",
+                           b->id);
+  default:
+    return dahub_error_set(err, rc, 0, 0,
+                           "summary of %s: disclosure control failed (%s)",
+                           b->id, strerror(-rc));
+  }
 }
 
 /* Builds cells for period p (without the document). */
@@ -867,13 +917,11 @@ static int compute(const struct summary_env *env, const struct dahub_period *p,
   if (b->all == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
   rc = store_each_current(env->store, prefix, collect_row, &b->parts, err);
-  if (rc == 0)
-    rc = build_cells(b);
-  if (rc == 0)
+  if (rc != 0)
+    return rc;
+  if ((rc = build_cells(b)) == 0)
     rc = control(b);
-  if (rc == -ENOMEM)
-    (void)dahub_error_set(err, rc, 0, 0, "summary: out of memory");
-  return rc;
+  return control_error(b, rc, err);
 }
 
 /* The same period a step back: previous quarter/half/month, previous year. */
@@ -1113,8 +1161,19 @@ static json_t *disclosure_json(const struct build *b) {
         disclosure_state(b->disc, b->cells.v[i].disc) != DISCLOSURE_SHOWN)
       hidden++;
   (void)json_object_set_new(o, "area_thresholds", areas);
+  (void)json_object_set_new(o, "marker", json_string(s->marker));
   (void)json_object_set_new(o, "hidden_cells",
                             json_integer((json_int_t)hidden));
+  /* how many each rule hid, never which: that stays in the store */
+  (void)json_object_set_new(o, "hidden_by_rule",
+                            json_pack("{s:I, s:I, s:I}", "primary",
+                                      (json_int_t)b->stats.primary, "secondary",
+                                      (json_int_t)b->stats.secondary, "audit",
+                                      (json_int_t)b->stats.audit));
+  (void)json_object_set_new(o, "suppressed_at_source",
+                            json_integer((json_int_t)b->stats.source));
+  (void)json_object_set_new(o, "shown_as_determined",
+                            json_integer((json_int_t)b->stats.determined));
   return o;
 }
 

@@ -1,0 +1,359 @@
+/*
+ * disclosure_audit.c: the reader's attack on a suppression pattern, as a
+ * linear programme per group of linked hidden cells (disclosure_impl.h).
+ *
+ * The reader knows every shown value, every line that holds (an equation)
+ * and that counts are never negative. Every hidden cell is a variable >= 0;
+ * each line with a hidden cell is a row, its shown cells moved to the
+ * right-hand side. Lines with no hidden cell are constants and tell nothing.
+ * Hidden cells that share no line, directly or through other hidden cells,
+ * cannot inform each other, so each group (a union-find component) is its own,
+ * small, programme.
+ *
+ * For each variable the reader's interval is [min, max] over the polytope.
+ * Solving two programmes per cell is what a careful reader does; we solve
+ * fewer: every solution is a point the reader cannot rule out, so each cell
+ * keeps the range of values seen at points so far (starting at the true
+ * values, which satisfy every line), and a cell whose seen range is already
+ * wide enough needs no programme of its own. Only a cell that is still
+ * narrow gets its exact maximum, then its exact minimum. Counts are whole,
+ * so the interval is rounded inwards before it is judged.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disclosure_impl.h"
+#include "lp.h"
+
+#define EPS 1e-6
+
+static size_t uf_find(size_t *parent, size_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]]; /* halve the path as we go */
+    x = parent[x];
+  }
+  return x;
+}
+
+static int in_audit(const struct dcell *c) {
+  return dcell_hidden(c) && c->state != DISCLOSURE_SOURCE;
+}
+
+/* Whole-number interval of [lo, hi]; hi HUGE_VAL is open. */
+static void rounded(double lo, double hi, int64_t *l, int64_t *h) {
+  *l = (int64_t)ceil(lo - EPS);
+  *h = hi >= 9.0e18 ? INT64_MAX : (int64_t)floor(hi + EPS);
+}
+
+/* Whether a reader who can narrow c to [lo, hi] learns too much. */
+static int protected(const struct dcell *c, double lo, double hi) {
+  int64_t l, h;
+
+  rounded(lo, hi, &l, &h);
+  if (c->state == DISCLOSURE_PRIMARY)
+    return h >= c->threshold && (h == INT64_MAX || h - l >= c->protection);
+  return h > l;
+}
+
+struct group {
+  const struct disclosure *d;
+  const size_t *vars; /* cell ids, the programme's columns in order */
+  size_t n;
+  double *seen_lo, *seen_hi;
+  size_t *lps;
+};
+
+static void learn(struct group *g, const double *point) {
+  for (size_t k = 0; k < g->n; k++) {
+    if (point[k] < g->seen_lo[k])
+      g->seen_lo[k] = point[k];
+    if (point[k] > g->seen_hi[k])
+      g->seen_hi[k] = point[k];
+  }
+}
+
+/* Audits column k of g's programme lp: sets its cell's lo, hi, weak. */
+static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
+  struct dcell *c = &g->d->cells[g->vars[k]];
+  const double *point;
+  double lo = g->seen_lo[k], hi = g->seen_hi[k], v;
+  int rc;
+
+  if (!protected(c, lo, hi)) {
+    if ((rc = lp_extreme(lp, k, 1, &v, &point)) != 0)
+      return rc;
+    ++*g->lps;
+    if (point != NULL)
+      learn(g, point);
+    hi = v;
+    lo = g->seen_lo[k];
+  }
+  if (!protected(c, lo, hi)) {
+    if ((rc = lp_extreme(lp, k, 0, &v, &point)) != 0)
+      return rc;
+    ++*g->lps;
+    learn(g, point);
+    lo = v;
+  }
+  rounded(lo, hi, &c->lo, &c->hi);
+  *weak = !protected(c, lo, hi);
+
+  c->weak = (unsigned char)*weak;
+  return 0;
+}
+
+/* One row per line of the group: members +1, total -1, shown cells moved
+ * to the right. col[c] is cell c's column. */
+static int add_rows(const struct disclosure *d, struct lp *lp,
+                    const size_t *glines, size_t n_lines, const size_t *col,
+                    size_t *vars, double *coef) {
+  for (size_t r = 0; r < n_lines; r++) {
+    const struct dline *l = &d->lines[glines[r]];
+    double rhs = 0;
+    size_t n = 0;
+    int rc;
+
+    for (size_t i = 0; i <= l->n; i++) {
+      const struct dcell *c = &d->cells[d->slots[l->first + i]];
+      double sign = i == l->n ? -1.0 : 1.0;
+
+      if (in_audit(c)) {
+        vars[n] = col[d->slots[l->first + i]];
+        coef[n++] = sign;
+      } else {
+        rhs -= sign * (double)c->value;
+      }
+    }
+    if ((rc = lp_add_row(lp, vars, coef, n, rhs, rhs)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
+                         size_t *n_weak, size_t *lps) {
+  size_t n = d->n_cells, n_groups = 0, widest = 1;
+  size_t *parent = NULL, *group_of = NULL, *vstart = NULL, *vars = NULL;
+  size_t *lstart = NULL, *glines = NULL, *col = NULL, *rowv = NULL;
+  unsigned char *wanted = NULL;
+  double *coef = NULL, *seen = NULL;
+  int rc = -ENOMEM;
+
+  *n_weak = 0;
+  parent = malloc((n + 1) * sizeof *parent);
+  group_of = malloc((n + 1) * sizeof *group_of);
+  col = malloc((n + 1) * sizeof *col);
+  if (parent == NULL || group_of == NULL || col == NULL)
+    goto out;
+  for (size_t c = 0; c < n; c++)
+    parent[c] = c;
+  /* Link the hidden cells of each line. */
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
+    size_t first = SIZE_MAX;
+
+    if (l->kind != LINE_EQ)
+      continue;
+    if (l->n + 1 > widest)
+      widest = l->n + 1;
+    for (size_t i = 0; i <= l->n; i++) {
+      size_t c = d->slots[l->first + i];
+
+      if (!in_audit(&d->cells[c]))
+        continue;
+      if (first == SIZE_MAX)
+        first = c;
+      else
+        parent[uf_find(parent, c)] = uf_find(parent, first);
+    }
+  }
+  /* Number the groups; cells by group (a counting sort). */
+  for (size_t c = 0; c < n; c++)
+    group_of[c] = SIZE_MAX;
+  for (size_t c = 0; c < n; c++) {
+    size_t r;
+
+    if (!in_audit(&d->cells[c]))
+      continue;
+    d->cells[c].weak = 0;
+    r = uf_find(parent, c);
+    if (group_of[r] == SIZE_MAX)
+      group_of[r] = n_groups++;
+    group_of[c] = group_of[r];
+  }
+  vstart = calloc(n_groups + 2, sizeof *vstart);
+  lstart = calloc(n_groups + 2, sizeof *lstart);
+  vars = malloc((n + 1) * sizeof *vars);
+  glines = malloc((d->n_lines + 1) * sizeof *glines);
+  rowv = malloc(widest * sizeof *rowv);
+  coef = malloc(widest * sizeof *coef);
+  seen = malloc((2 * n + 1) * sizeof *seen);
+  wanted = calloc(n_groups + 1, 1);
+  if (vstart == NULL || lstart == NULL || vars == NULL || glines == NULL ||
+      rowv == NULL || coef == NULL || seen == NULL || wanted == NULL)
+    goto out;
+  for (size_t c = 0; c < n; c++)
+    if (group_of[c] != SIZE_MAX && (only == NULL || only[c]))
+      wanted[group_of[c]] = 1;
+  for (size_t c = 0; c < n; c++)
+    if (group_of[c] != SIZE_MAX)
+      vstart[group_of[c] + 2]++;
+  for (size_t g = 0; g < n_groups; g++)
+    vstart[g + 2] += vstart[g + 1];
+  for (size_t c = 0; c < n; c++)
+    if (group_of[c] != SIZE_MAX) {
+      col[c] = vstart[group_of[c] + 1]++;
+    }
+  /* The cursors moved each start to the next group's: group g's cells are
+   * vars[vstart[g] .. vstart[g + 1] - 1]. */
+  for (size_t c = 0; c < n; c++)
+    if (group_of[c] != SIZE_MAX)
+      vars[col[c]] = c;
+  /* A line belongs to the group of its hidden cells (all in one). */
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
+
+    if (l->kind != LINE_EQ)
+      continue;
+    for (size_t i = 0; i <= l->n; i++) {
+      size_t c = d->slots[l->first + i];
+
+      if (group_of[c] != SIZE_MAX) {
+        lstart[group_of[c] + 2]++;
+        break;
+      }
+    }
+  }
+  for (size_t g = 0; g < n_groups; g++)
+    lstart[g + 2] += lstart[g + 1];
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
+
+    if (l->kind != LINE_EQ)
+      continue;
+    for (size_t i = 0; i <= l->n; i++) {
+      size_t c = d->slots[l->first + i];
+
+      if (group_of[c] != SIZE_MAX) {
+        glines[lstart[group_of[c] + 1]++] = k;
+        break;
+      }
+    }
+  }
+  for (size_t g = 0; g < n_groups; g++) {
+    struct group gr = {.d = d,
+                       .vars = &vars[vstart[g]],
+                       .n = vstart[g + 1] - vstart[g],
+                       .seen_lo = seen,
+                       .seen_hi = seen + n,
+                       .lps = lps};
+    struct lp *lp = NULL;
+
+    if (!wanted[g])
+      continue;
+    /* Columns are numbered within the group. */
+    for (size_t k = 0; k < gr.n; k++) {
+      col[gr.vars[k]] = k;
+      gr.seen_lo[k] = gr.seen_hi[k] = (double)d->cells[gr.vars[k]].value;
+    }
+    rc = lp_new(gr.n, &lp);
+    if (rc == 0)
+      rc = add_rows(d, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g], col,
+                    rowv, coef);
+    for (size_t k = 0; rc == 0 && k < gr.n; k++) {
+      int weak;
+
+      if ((rc = audit_var(&gr, lp, k, &weak)) == 0 && weak) {
+        ++*n_weak;
+        if (d->weak == SIZE_MAX)
+          d->weak = gr.vars[k];
+      }
+    }
+    lp_free(lp);
+    if (rc == -EDOM)
+      rc = -EIO; /* the true values satisfy every row: the solver erred */
+    if (rc != 0)
+      goto out;
+  }
+  rc = 0;
+out:
+  free(wanted);
+  free(seen);
+  free(coef);
+  free(rowv);
+  free(glines);
+  free(vars);
+  free(lstart);
+  free(vstart);
+  free(col);
+  free(group_of);
+  free(parent);
+  return rc;
+}
+
+int disclosure_structural(const struct disclosure *d,
+                          const struct incidence *inc, size_t w,
+                          unsigned char *seen, size_t *queue, size_t *col,
+                          int *fixed) {
+  size_t head = 0, tail = 0, widest = 1, *rowv = NULL;
+  double *coef = NULL, v, one = 1;
+  const double *point;
+  struct lp *lp = NULL;
+  int rc;
+
+  /* Every cell linked to w by lines, whether shown or hidden. */
+  queue[tail++] = w;
+  seen[w] = 1;
+  while (head < tail) {
+    size_t h = queue[head++];
+
+    for (size_t i = inc->start[h]; i < inc->start[h + 1]; i++) {
+      const struct dline *l = &d->lines[inc->lines[i]];
+
+      if (l->n + 1 > widest)
+        widest = l->n + 1;
+      for (size_t j = 0; j <= l->n; j++) {
+        size_t id = d->slots[l->first + j];
+
+        if (!seen[id] && d->cells[id].state != DISCLOSURE_SOURCE) {
+          seen[id] = 1;
+          queue[tail++] = id;
+        }
+      }
+    }
+  }
+  for (size_t k = 0; k < tail; k++)
+    col[queue[k]] = k;
+  rowv = malloc(widest * sizeof *rowv);
+  coef = malloc(widest * sizeof *coef);
+  rc = rowv == NULL || coef == NULL ? -ENOMEM : lp_new(tail, &lp);
+  /* The lines with nothing shown: each row once, from its total's side. */
+  for (size_t k = 0; rc == 0 && k < tail; k++) {
+    size_t h = queue[k];
+
+    for (size_t i = inc->start[h]; rc == 0 && i < inc->start[h + 1]; i++) {
+      const struct dline *l = &d->lines[inc->lines[i]];
+
+      if (d->slots[l->first + l->n] != h)
+        continue;
+      for (size_t j = 0; j <= l->n; j++) {
+        rowv[j] = col[d->slots[l->first + j]];
+        coef[j] = j == l->n ? -1.0 : 1.0;
+      }
+      rc = lp_add_row(lp, rowv, coef, l->n + 1, 0, 0);
+    }
+  }
+  /* Scaled so that w is at most 1: the cone is then bounded. */
+  if (rc == 0)
+    rc = lp_add_row(lp, &col[w], &one, 1, -HUGE_VAL, 1);
+  if (rc == 0 && (rc = lp_extreme(lp, col[w], 1, &v, &point)) == 0)
+    *fixed = v < EPS;
+  for (size_t k = 0; k < tail; k++)
+    seen[queue[k]] = 0;
+  lp_free(lp);
+  free(coef);
+  free(rowv);
+  return rc == -EDOM ? -EIO : rc;
+}

@@ -1,0 +1,78 @@
+/*
+ * disclosure_impl.h: what disclosure.c (the choices) and disclosure_audit.c
+ * (the reader's linear programmes) share. Not for any other module.
+ */
+#ifndef DAHUB_DISCLOSURE_IMPL_H
+#define DAHUB_DISCLOSURE_IMPL_H
+
+#include "disclosure.h"
+
+/* What a line tells a reader, decided from the true values when it is
+ * added: an equation only when its members add up to its total. One that
+ * does not (a breakdown with unrecorded members, a county that also reports
+ * directly, a member counted under two values) forces nothing. */
+enum line_kind {
+  LINE_NONE,
+  LINE_EQ, /* members = total */
+};
+
+struct dcell {
+  int64_t value; /* 0 for SOURCE: never read */
+  int64_t threshold;
+  int64_t protection; /* > 0 */
+  int64_t lo, hi;     /* the last audit's interval; hi INT64_MAX: open */
+  size_t mark;        /* add_line's duplicate check: last epoch seen */
+  unsigned flags;
+  unsigned char state; /* enum disclosure_state */
+  unsigned char total; /* the total of some line */
+  unsigned char weak;  /* failed the last audit */
+};
+
+/* slots[first .. first + n - 1] are the members, slots[first + n] the
+ * total. */
+struct dline {
+  size_t first;
+  size_t n;
+  unsigned char kind; /* enum line_kind */
+};
+
+/* The lines each cell is in (members and totals alike), as compressed rows:
+ * cell c's are lines[start[c] .. start[c + 1] - 1]. Equations only. */
+struct incidence {
+  size_t *start;
+  size_t *lines;
+};
+
+struct disclosure {
+  struct dcell *cells;
+  size_t n_cells, cap_cells;
+  struct dline *lines;
+  size_t n_lines, cap_lines;
+  size_t *slots;
+  size_t n_slots, cap_slots;
+  size_t epoch;  /* one per add_line call, so a failed call leaves no marks */
+  int published; /* 1 after a full apply with nothing added since */
+  size_t weak;   /* a cell that failed the last audit, or SIZE_MAX */
+};
+
+static inline int dcell_hidden(const struct dcell *c) {
+  return c->state != DISCLOSURE_SHOWN;
+}
+
+/* Runs the audit over the current states: sets the lo, hi and weak of
+ * every hidden cell in a group with a cell marked in only (NULL: all);
+ * *n_weak counts the weak ones, *lps adds the programmes solved. 0, -ENOMEM
+ * or -EIO. */
+int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
+                         size_t *n_weak, size_t *lps);
+
+/* Whether the lines alone fix cell w, whatever is shown or hidden: *fixed
+ * 1 when every solution of the lines with nothing shown has w = 0 (only a 0
+ * can be fixed that way). seen (all 0, left so), queue and col have room
+ * for n_cells. 0, -ENOMEM or -EIO. */
+int disclosure_structural(const struct disclosure *d,
+                          const struct incidence *inc, size_t w,
+                          unsigned char *seen, size_t *queue, size_t *col,
+                          int *fixed);
+
+#endif

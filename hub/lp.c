@@ -1,0 +1,194 @@
+/*
+ * lp.c: extremes of one variable over a polytope, on COIN-OR CLP (lp.h).
+ *
+ * Rows are gathered in row-major arrays and handed to CLP at the first
+ * question, in one Clp_addRows: CLP copies them, so ours are freed then.
+ * Every question changes only the objective (one coefficient) and its sense,
+ * so the previous optimal basis stays primal feasible and the primal simplex
+ * starts from it. CLP's own messages are silenced (log level 0): a daemon's
+ * stderr carries only our log lines.
+ */
+#include "lp.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <coin/Clp_C_Interface.h>
+
+/* A component of hidden cells is far smaller; this bounds int indices. */
+#define LP_MAX 10000000u
+
+struct lp {
+  Clp_Simplex *model;
+  size_t n_vars;
+  double *obj; /* all 0 but the variable asked about */
+  size_t asked;
+  int loaded; /* rows handed to CLP: no more may be added */
+  /* rows, row-major, until loaded */
+  CoinBigIndex *starts;
+  int *cols;
+  double *coef, *lo, *hi;
+  size_t n_rows, cap_rows, n_elems, cap_elems;
+};
+
+int lp_new(size_t n_vars, struct lp **out) {
+  struct lp *lp;
+
+  *out = NULL;
+  if (n_vars == 0 || n_vars > LP_MAX)
+    return -E2BIG;
+  if ((lp = calloc(1, sizeof *lp)) == NULL)
+    return -ENOMEM;
+  lp->n_vars = n_vars;
+  lp->obj = calloc(n_vars, sizeof *lp->obj);
+  lp->starts = malloc(sizeof *lp->starts);
+  if (lp->obj == NULL || lp->starts == NULL) {
+    lp_free(lp);
+    return -ENOMEM;
+  }
+  lp->starts[0] = 0;
+  *out = lp;
+  return 0;
+}
+
+static void rows_free(struct lp *lp) {
+  free(lp->starts);
+  free(lp->cols);
+  free(lp->coef);
+  free(lp->lo);
+  free(lp->hi);
+  lp->starts = NULL;
+  lp->cols = NULL;
+  lp->coef = lp->lo = lp->hi = NULL;
+}
+
+void lp_free(struct lp *lp) {
+  if (lp == NULL)
+    return;
+  if (lp->model != NULL)
+    Clp_deleteModel(lp->model);
+  rows_free(lp);
+  free(lp->obj);
+  free(lp);
+}
+
+/* Room for one more row of n elements. Each array that grows is kept even
+ * when a later one fails: it is only spare room, and the caps are raised
+ * only once all have grown. */
+static int room(struct lp *lp, size_t n) {
+  if (lp->n_rows + 2 > lp->cap_rows) {
+    size_t cap = lp->cap_rows ? lp->cap_rows * 2 : 64;
+    CoinBigIndex *s = realloc(lp->starts, cap * sizeof *s);
+    double *lo, *hi;
+
+    if (s == NULL)
+      return -ENOMEM;
+    lp->starts = s;
+    if ((lo = realloc(lp->lo, cap * sizeof *lo)) == NULL)
+      return -ENOMEM;
+    lp->lo = lo;
+    if ((hi = realloc(lp->hi, cap * sizeof *hi)) == NULL)
+      return -ENOMEM;
+    lp->hi = hi;
+    lp->cap_rows = cap;
+  }
+  if (lp->n_elems + n > lp->cap_elems) {
+    size_t cap = lp->cap_elems ? lp->cap_elems : 256;
+    int *c;
+    double *v;
+
+    while (cap < lp->n_elems + n)
+      cap *= 2;
+    if ((c = realloc(lp->cols, cap * sizeof *c)) == NULL)
+      return -ENOMEM;
+    lp->cols = c;
+    if ((v = realloc(lp->coef, cap * sizeof *v)) == NULL)
+      return -ENOMEM;
+    lp->coef = v;
+    lp->cap_elems = cap;
+  }
+  return 0;
+}
+
+int lp_add_row(struct lp *lp, const size_t *vars, const double *coef, size_t n,
+               double lo, double hi) {
+  if (lp->loaded || n == 0 || n > LP_MAX - lp->n_elems || lp->n_rows >= LP_MAX)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++)
+    if (vars[i] >= lp->n_vars)
+      return -EINVAL;
+  if (room(lp, n) != 0)
+    return -ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    lp->cols[lp->n_elems + i] = (int)vars[i];
+    lp->coef[lp->n_elems + i] = coef[i];
+  }
+  lp->n_elems += n;
+  lp->lo[lp->n_rows] = lo;
+  lp->hi[lp->n_rows] = hi;
+  lp->starts[++lp->n_rows] = (CoinBigIndex)lp->n_elems;
+  return 0;
+}
+
+/* Hands the rows to CLP: n_vars columns in [0, inf), objective 0. */
+static int load(struct lp *lp) {
+  CoinBigIndex *empty = NULL;
+  double *collo = NULL, *colhi = NULL;
+  int rc = -ENOMEM;
+
+  if ((lp->model = Clp_newModel()) == NULL)
+    return -ENOMEM;
+  Clp_setLogLevel(lp->model, 0);
+  empty = calloc(lp->n_vars + 1, sizeof *empty);
+  collo = calloc(lp->n_vars, sizeof *collo);
+  colhi = malloc(lp->n_vars * sizeof *colhi);
+  if (empty == NULL || collo == NULL || colhi == NULL)
+    goto out;
+  for (size_t i = 0; i < lp->n_vars; i++)
+    colhi[i] = HUGE_VAL;
+  Clp_loadProblem(lp->model, (int)lp->n_vars, 0, empty, NULL, NULL, collo,
+                  colhi, lp->obj, NULL, NULL);
+  if (lp->n_rows > 0)
+    Clp_addRows(lp->model, (int)lp->n_rows, lp->lo, lp->hi, lp->starts,
+                lp->cols, lp->coef);
+  rows_free(lp);
+  lp->loaded = 1;
+  rc = 0;
+out:
+  free(empty);
+  free(collo);
+  free(colhi);
+  return rc;
+}
+
+int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
+               const double **point) {
+  int rc, status;
+
+  if (var >= lp->n_vars)
+    return -EINVAL;
+  if (!lp->loaded && (rc = load(lp)) != 0)
+    return rc;
+  lp->obj[lp->asked] = 0;
+  lp->obj[var] = 1;
+  lp->asked = var;
+  Clp_chgObjCoefficients(lp->model, lp->obj);
+  Clp_setOptimizationDirection(lp->model, maximise ? -1 : 1);
+  (void)Clp_primal(lp->model, 0);
+  status = Clp_status(lp->model);
+  if (status == 2 && maximise) {
+    /* dual infeasible: no finite maximum, the variable can grow for ever */
+    *value = HUGE_VAL;
+    *point = NULL;
+    return 0;
+  }
+  if (status == 1)
+    return -EDOM;
+  if (status != 0)
+    return -EIO;
+  *point = Clp_getColSolution(lp->model);
+  *value = (*point)[var];
+  return 0;
+}
