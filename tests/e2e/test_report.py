@@ -103,7 +103,7 @@ class ReportTest(HubTestCase):
         self.assertEqual(figure(doc, "helpline_contacts", "all", "all", female)["value"], 52)
         hidden = figure(doc, "referrals_received", "freeva", "E06000017", female)
         self.assertIsNone(hidden["value"])
-        self.assertEqual(hidden["marker"], "suppressed")
+        self.assertEqual(hidden["marker"], "[c]")
         comp = {c["feed"]: c for c in doc["completeness"]}
         self.assertEqual(comp[FEED]["status"], "reported")
         self.assertEqual(comp[FEED]["ingests"], 1)
@@ -124,7 +124,7 @@ class ReportTest(HubTestCase):
         self.assertIn("\r\n%s,E07000130,Charnwood,freeva,helpline_contacts,count,gender=male,"
                       "31,,,,,,\r\n" % Q1, text)
         self.assertIn("\r\n%s,E06000017,Rutland,freeva,referrals_received,count,gender=female,"
-                      ",suppressed,,,,,\r\n" % Q1, text)
+                      ",[c],,,,,\r\n" % Q1, text)
         with open(self.outbox(hub, Q1, "v1", "summary.json")) as f:
             doc = json.load(f)
         self.assertEqual(text.count("\r\n"), 1 + len(doc["figures"]) + len(doc["rates"]))
