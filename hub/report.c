@@ -101,12 +101,13 @@ int report_publish(const struct runtime *rt, struct store *st,
                    struct report_result *res, struct dahub_error *err) {
   struct summary_env env = {
       .conf = rt->conf, .vocab = rt->vocab, .store = st, .now = now};
+  struct summary_log log = {0};
   char sha[65], old_sha[65] = "", stamp[32], sub[64];
   int latest = 0, for_meeting = 0, rc;
   json_t *doc = NULL;
 
   memset(res, 0, sizeof *res);
-  if ((rc = summary_build(&env, period, &doc, err)) != 0)
+  if ((rc = summary_build(&env, period, &doc, &log, err)) != 0)
     return rc;
   if ((rc = content_sha(doc, sha)) != 0) {
     (void)dahub_error_set(err, rc, 0, 0, "cannot hash the summary");
@@ -160,8 +161,9 @@ int report_publish(const struct runtime *rt, struct store *st,
   if ((rc = write_sinks(rt, doc, res->folder, err)) != 0)
     goto out;
   rc = store_summary_add(st, period, res->version, meeting, sha, res->folder,
-                         err);
+                         log.cells, log.n, err);
 out:
+  summary_log_free(&log);
   json_decref(doc);
   return rc;
 }

@@ -45,6 +45,8 @@ enum stmt_id {
   Q_SUMMARY_ADD,
   Q_RECORD,
   Q_EACH_RECORD,
+  Q_PUB_ADD,
+  Q_EACH_PUB,
   Q_COUNT,
 };
 
@@ -91,6 +93,17 @@ static const char *const stmt_sql[Q_COUNT] = {
         " AND r.ingest_id = (SELECT max(r2.ingest_id) FROM records r2 JOIN"
         " ingests i ON i.ingest_id = r2.ingest_id WHERE r2.feed = r.feed AND"
         " r2.kind = ?1 AND i.sha256 IS NOT NULL) ORDER BY r.feed, r.record_id",
+    [Q_PUB_ADD] = "INSERT INTO published_cells(summary_id, measure_id,"
+                  " source_id, area_code, dimensions, value, scale, state,"
+                  " threshold, ingests, whole) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_EACH_PUB] =
+        "SELECT s.period, s.version, p.measure_id, p.source_id, p.area_code,"
+        " p.dimensions, p.value, p.scale, p.state, p.threshold, p.ingests,"
+        " p.whole"
+        " FROM published_cells p JOIN summaries s"
+        " ON s.summary_id = p.summary_id"
+        " WHERE substr(s.period, 1, length(?1)) = ?1"
+        " ORDER BY s.period, s.version, p.rowid",
 };
 
 /* Each entry brings the schema from version i to i + 1. Only appended. */
@@ -166,6 +179,20 @@ static const char *const migrations[] = {
     "CREATE VIEW current_observations AS SELECT o.* FROM observations o"
     " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"
     " AND c.ingest_id = o.ingest_id;",
+    /* 6: every controlled cell of every summary version: its true count and
+     * whether it was shown or hidden by which rule. Published summaries
+     * carry one marker; the rule stays here, for the audit of later
+     * versions and overlapping periods (and the board's auditor). */
+    "CREATE TABLE published_cells("
+    " summary_id INTEGER NOT NULL REFERENCES summaries(summary_id),"
+    " measure_id TEXT NOT NULL, source_id TEXT NOT NULL,"
+    " area_code TEXT NOT NULL, dimensions TEXT NOT NULL,"
+    " value INTEGER NOT NULL, scale INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK(state = 'shown' OR state = 'primary' OR"
+    "  state = 'secondary' OR state = 'source'),"
+    " threshold INTEGER NOT NULL, ingests TEXT NOT NULL,"
+    " whole INTEGER NOT NULL);"
+    "CREATE INDEX published_cells_by_summary ON published_cells(summary_id);",
 };
 
 struct store {
@@ -641,22 +668,100 @@ int store_summary_latest(struct store *st, const char *period,
   return rc;
 }
 
+static const char *const pub_states[] = {"shown", "primary", "secondary",
+                                         "source"};
+
 int store_summary_add(struct store *st, const char *period, int version,
                       const char *meeting, const char *sha256,
-                      const char *folder, struct dahub_error *err) {
+                      const char *folder, const struct store_pub_cell *cells,
+                      size_t n_cells, struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_SUMMARY_ADD];
+  int64_t id;
   char now[32];
   int rc;
 
   store_now(now);
   (void)pthread_mutex_lock(&st->lock);
+  if ((rc = exec(st, "BEGIN IMMEDIATE", err)) != 0)
+    goto out;
   bind_text(q, 1, period);
   (void)sqlite3_bind_int(q, 2, version);
   bind_text(q, 3, meeting);
   bind_text(q, 4, sha256);
   bind_text(q, 5, now);
   bind_text(q, 6, folder);
-  rc = step_done(st, q, "record summary", err);
+  if ((rc = step_done(st, q, "record summary", err)) != 0)
+    goto rollback;
+  id = sqlite3_last_insert_rowid(st->db);
+  q = st->q[Q_PUB_ADD];
+  for (size_t i = 0; i < n_cells; i++) {
+    const struct store_pub_cell *c = &cells[i];
+
+    if (c->state < 0 || c->state > 3) {
+      rc = dahub_error_set(err, -EINVAL, 0, 0, "record summary: bad state");
+      goto rollback;
+    }
+    (void)sqlite3_bind_int64(q, 1, id);
+    bind_text(q, 2, c->measure);
+    bind_text(q, 3, c->source_id);
+    bind_text(q, 4, c->area);
+    bind_text(q, 5, c->dims);
+    (void)sqlite3_bind_int64(q, 6, c->value);
+    (void)sqlite3_bind_int(q, 7, c->scale);
+    bind_text(q, 8, pub_states[c->state]);
+    (void)sqlite3_bind_int64(q, 9, c->threshold);
+    bind_text(q, 10, c->ingests);
+    (void)sqlite3_bind_int(q, 11, c->whole != 0);
+    if ((rc = step_done(st, q, "record summary cells", err)) != 0)
+      goto rollback;
+  }
+  rc = exec(st, "COMMIT", err);
+  if (rc == 0)
+    goto out;
+rollback:
+  (void)exec(st, "ROLLBACK", NULL);
+out:
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_each_published(struct store *st, const char *prefix,
+                         int (*fn)(void *arg, const struct store_pub_cell *c),
+                         void *arg, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_EACH_PUB];
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  bind_text(q, 1, prefix);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    const char *state = column_text(q, 8);
+    struct store_pub_cell c = {
+        .period = column_text(q, 0),
+        .version = sqlite3_column_int(q, 1),
+        .measure = column_text(q, 2),
+        .source_id = column_text(q, 3),
+        .area = column_text(q, 4),
+        .dims = column_text(q, 5),
+        .value = sqlite3_column_int64(q, 6),
+        .scale = sqlite3_column_int(q, 7),
+        .state = -1,
+        .threshold = sqlite3_column_int64(q, 9),
+        .ingests = column_text(q, 10),
+        .whole = sqlite3_column_int(q, 11),
+    };
+    int stop;
+
+    for (int k = 0; k < 4; k++)
+      if (strcmp(state, pub_states[k]) == 0)
+        c.state = k;
+    if ((stop = fn(arg, &c)) != 0) {
+      rc = stop;
+      goto out;
+    }
+  }
+  rc = rc == SQLITE_DONE ? 0 : fail(st, rc, "read published cells", err);
+out:
+  stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }

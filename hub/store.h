@@ -11,12 +11,13 @@
 #ifndef DAHUB_STORE_H
 #define DAHUB_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 5
+#define STORE_SCHEMA_VERSION 6
 
 struct store;
 
@@ -123,10 +124,33 @@ int store_each_delivery(struct store *st, const char *prefix,
 int store_summary_latest(struct store *st, const char *period,
                          const char *meeting, int *version, char sha256[65],
                          struct dahub_error *err);
-/* Records a summary version written to folder. */
+/* One cell of a summary version, as the audit log keeps it. */
+struct store_pub_cell {
+  const char *period; /* filled by store_each_published() */
+  int version;        /* likewise */
+  const char *measure, *source_id, *area, *dims; /* "*" for all */
+  int64_t value; /* the true figure (what was known of it) */
+  int scale;     /* value / 10^scale */
+  int state;     /* enum disclosure_state: shown, primary, ... */
+  int64_t threshold;
+  const char *ingests; /* the ingest ids the summary listed, JSON */
+  int whole;           /* the figure covered the period with nothing unknown */
+};
+
+/* Records a summary version written to folder, and its cells (the audit
+ * log), in one transaction. */
 int store_summary_add(struct store *st, const char *period, int version,
                       const char *meeting, const char *sha256,
-                      const char *folder, struct dahub_error *err);
+                      const char *folder, const struct store_pub_cell *cells,
+                      size_t n_cells, struct dahub_error *err);
+
+/* Calls fn for each recorded cell of every summary version of a period
+ * with that prefix ("FY2024-25": the year and its parts), by period, then
+ * version; fn returns non-zero to stop (returned). A state the store does
+ * not know reads as -1. */
+int store_each_published(struct store *st, const char *prefix,
+                         int (*fn)(void *arg, const struct store_pub_cell *c),
+                         void *arg, struct dahub_error *err);
 
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);

@@ -29,132 +29,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "dahub/period.h"
-#include "disclosure.h"
-
-#define COUNTY_PREFIX "E10" /* counties: districts roll up into them */
-#define ALL "*"
-#define MAX_INGESTS 16 /* provenance ids kept per figure */
-#define MAX_SCALE 6
+#include "summary_int.h"
 
 /* ---- Small helpers ---- */
 
-/* Fiscal months of a period as bits 0..11 (April = bit 0). */
-static unsigned months(const struct dahub_period *p) {
-  int first = 1, len = 12;
-
-  switch (p->kind) {
-  case DAHUB_PERIOD_HALF:
-    first = (p->n - 1) * 6 + 1;
-    len = 6;
-    break;
-  case DAHUB_PERIOD_QUARTER:
-    first = (p->n - 1) * 3 + 1;
-    len = 3;
-    break;
-  case DAHUB_PERIOD_MONTH:
-    first = p->n;
-    len = 1;
-    break;
-  default:
-    break;
-  }
-  return ((1u << len) - 1) << (first - 1);
-}
-
-static int popcount(unsigned m) { return __builtin_popcount(m); }
-
-/* An exact decimal: value / 10^scale. */
-struct num {
-  int64_t value;
-  int scale;
-  int overflow;
-};
-
-static void num_add(struct num *acc, int64_t v, int scale) {
-  if (scale > MAX_SCALE) {
-    acc->overflow = 1;
-    return;
-  }
-  while (acc->scale < scale)
-    if (__builtin_mul_overflow(acc->value, 10, &acc->value) ||
-        ++acc->scale > MAX_SCALE)
-      acc->overflow = 1;
-  for (int s = scale; s < acc->scale; s++)
-    if (__builtin_mul_overflow(v, 10, &v))
-      acc->overflow = 1;
-  if (__builtin_add_overflow(acc->value, v, &acc->value))
-    acc->overflow = 1;
-}
-
-static json_t *num_json(const struct num *n) {
-  char buf[48];
-  int64_t p = 1;
-
-  if (n->scale == 0)
-    return json_integer(n->value);
-  for (int i = 0; i < n->scale; i++)
-    p *= 10;
-  (void)snprintf(buf, sizeof buf, "%s%lld.%0*lld", n->value < 0 ? "-" : "",
-                 (long long)llabs(n->value / p), n->scale,
-                 (long long)llabs(n->value % p));
-  return json_string(buf);
-}
-
-/* ---- Interned strings: every key part is compared by pointer ---- */
-
-struct strings {
-  char **v;
-  size_t n, cap;
-};
-
-static const char *intern(struct strings *s, const char *text) {
-  char *copy;
-
-  for (size_t i = s->n; i-- > 0;) /* recent first: rows come grouped */
-    if (strcmp(s->v[i], text) == 0)
-      return s->v[i];
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    char **v = realloc(s->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return NULL;
-    s->v = v;
-    s->cap = cap;
-  }
-  if ((copy = strdup(text)) == NULL)
-    return NULL;
-  s->v[s->n++] = copy;
-  return copy;
-}
-
-static void strings_free(struct strings *s) {
-  for (size_t i = 0; i < s->n; i++)
-    free(s->v[i]);
-  free(s->v);
-}
-
 /* ---- 1. Parts ---- */
-
-struct part {
-  /* interned; service "" when the figure names none */
-  const char *feed, *source, *service, *measure, *area, *dims;
-  unsigned mask;
-  enum dahub_status status;
-  int64_t value;
-  int scale;
-  int64_t ingest;
-};
-
-struct collect {
-  unsigned period_mask;
-  int fy;
-  struct strings *str;
-  struct part *v;
-  size_t n, cap;
-  int oom;
-};
 
 static int collect_row(void *arg, const struct store_row *r) {
   struct collect *c = arg;
@@ -162,7 +41,7 @@ static int collect_row(void *arg, const struct store_row *r) {
   struct part *pt;
 
   if (dahub_period_parse(r->period, &p) != 0 || p.fy != c->fy ||
-      (months(&p) & ~c->period_mask) != 0)
+      (summary_months(&p) & ~c->period_mask) != 0)
     return 0; /* another year, or reaches outside the period */
   if (c->n == c->cap) {
     size_t cap = c->cap ? c->cap * 2 : 256;
@@ -174,16 +53,16 @@ static int collect_row(void *arg, const struct store_row *r) {
     c->cap = cap;
   }
   pt = &c->v[c->n];
-  pt->feed = intern(c->str, r->feed);
-  pt->source = intern(c->str, r->source_id);
-  pt->service = intern(c->str, r->service_id ? r->service_id : "");
-  pt->measure = intern(c->str, r->measure_id);
-  pt->area = intern(c->str, r->area_code);
-  pt->dims = intern(c->str, r->dimensions);
+  pt->feed = strings_intern(c->str, r->feed);
+  pt->source = strings_intern(c->str, r->source_id);
+  pt->service = strings_intern(c->str, r->service_id ? r->service_id : "");
+  pt->measure = strings_intern(c->str, r->measure_id);
+  pt->area = strings_intern(c->str, r->area_code);
+  pt->dims = strings_intern(c->str, r->dimensions);
   if (pt->feed == NULL || pt->source == NULL || pt->service == NULL ||
       pt->measure == NULL || pt->area == NULL || pt->dims == NULL)
     return -ENOMEM;
-  pt->mask = months(&p);
+  pt->mask = summary_months(&p);
   pt->status = r->status;
   pt->value = r->value;
   pt->scale = r->scale;
@@ -216,8 +95,8 @@ static int part_cmp(const void *x, const void *y) {
   if (k != 0)
     return k;
   /* within a figure: the largest part first, then the latest */
-  if (popcount(a->mask) != popcount(b->mask))
-    return popcount(b->mask) - popcount(a->mask);
+  if (__builtin_popcount(a->mask) != __builtin_popcount(b->mask))
+    return __builtin_popcount(b->mask) - __builtin_popcount(a->mask);
   return a->mask < b->mask ? 1 : (a->mask > b->mask ? -1 : 0);
 }
 
@@ -289,103 +168,6 @@ static void assemble(const struct part *a, const struct part *b, int snapshot,
              f->missing_parts == 0 && !f->known.overflow;
 }
 
-/* ---- 2. Cells ---- */
-
-struct cell {
-  const char *measure, *source, *area, *dims; /* interned or ALL */
-  struct num known;
-  int known_parts, hidden_parts, missing_parts, estimated;
-  int whole;
-  int64_t ingests[MAX_INGESTS];
-  int n_ingests;
-  size_t disc; /* disclosure id, or SIZE_MAX when not controlled */
-  const struct vocab_measure *m;
-};
-
-struct cells {
-  struct cell *v;
-  size_t n, cap;
-  size_t *slot; /* open addressing: index + 1, 0 empty */
-  size_t n_slot;
-};
-
-static size_t key_hash(const char *m, const char *s, const char *a,
-                       const char *d) {
-  size_t h = 1469598103934665603u;
-  const char *k[] = {m, s, a, d};
-
-  for (int i = 0; i < 4; i++) /* interned: hash the pointers */
-    h = (h ^ (size_t)(uintptr_t)k[i]) * 1099511628211u;
-  return h;
-}
-
-static struct cell *cell_find(struct cells *c, const char *m, const char *s,
-                              const char *a, const char *d) {
-  size_t i;
-
-  if (c->n_slot == 0)
-    return NULL;
-  for (i = key_hash(m, s, a, d) & (c->n_slot - 1); c->slot[i];
-       i = (i + 1) & (c->n_slot - 1)) {
-    struct cell *x = &c->v[c->slot[i] - 1];
-
-    if (x->measure == m && x->source == s && x->area == a && x->dims == d)
-      return x;
-  }
-  return NULL;
-}
-
-static int cells_grow(struct cells *c) {
-  size_t n_slot = c->n_slot ? c->n_slot * 2 : 1024;
-  size_t *slot = calloc(n_slot, sizeof *slot);
-  struct cell *v = realloc(c->v, (n_slot / 2) * sizeof *v);
-
-  if (slot == NULL || v == NULL) {
-    free(slot);
-    if (v != NULL)
-      c->v = v;
-    return -ENOMEM;
-  }
-  c->v = v;
-  c->cap = n_slot / 2;
-  free(c->slot);
-  c->slot = slot;
-  c->n_slot = n_slot;
-  for (size_t k = 0; k < c->n; k++) {
-    struct cell *x = &c->v[k];
-    size_t i = key_hash(x->measure, x->source, x->area, x->dims) & (n_slot - 1);
-
-    while (slot[i])
-      i = (i + 1) & (n_slot - 1);
-    slot[i] = k + 1;
-  }
-  return 0;
-}
-
-static struct cell *cell_get(struct cells *c, const char *m, const char *s,
-                             const char *a, const char *d) {
-  struct cell *x = cell_find(c, m, s, a, d);
-  size_t i;
-
-  if (x != NULL)
-    return x;
-  if (c->n == c->cap && cells_grow(c) != 0)
-    return NULL;
-  x = &c->v[c->n];
-  memset(x, 0, sizeof *x);
-  x->measure = m;
-  x->source = s;
-  x->area = a;
-  x->dims = d;
-  x->whole = 1;
-  x->disc = SIZE_MAX;
-  for (i = key_hash(m, s, a, d) & (c->n_slot - 1); c->slot[i];
-       i = (i + 1) & (c->n_slot - 1))
-    ;
-  c->slot[i] = ++c->n;
-  return x;
-}
-
 static void cell_add(struct cell *c, const struct figure *f) {
   if (f->known_parts > 0) {
     num_add(&c->known, f->known.value, f->known.scale);
@@ -401,33 +183,10 @@ static void cell_add(struct cell *c, const struct figure *f) {
     add_ingest(c->ingests, &c->n_ingests, f->ingests[i]);
 }
 
-/* The area a figure also counts towards, or NULL. */
-static const char *rollup(const struct summary_env *env, struct strings *str,
-                          const char *area) {
-  const struct vocab_area *a = vocab_area_info(env->vocab, area);
-
-  if (a == NULL || a->parent == NULL ||
-      strncmp(a->parent, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) != 0)
-    return NULL;
-  return intern(str, a->parent);
-}
-
-struct build {
-  const struct summary_env *env;
-  struct dahub_period period;
-  char id[DAHUB_PERIOD_ID_MAX];
-  struct strings str;
-  struct collect parts;
-  struct cells cells;
-  struct disclosure *disc;
-  struct disclosure_stats stats;
-  const char *all; /* interned ALL */
-};
-
 static int add_figure(struct build *b, const struct part *p,
                       const struct figure *f) {
   const char *sources[] = {p->source, b->all};
-  const char *up = rollup(b->env, &b->str, p->area);
+  const char *up = summary_rollup(b->env, &b->str, p->area);
   const char *areas[] = {p->area, up, b->all};
   const struct vocab_measure *m = vocab_measure(b->env->vocab, p->measure);
   /* a percentage or an average is shown as received, never summed */
@@ -440,7 +199,7 @@ static int add_figure(struct build *b, const struct part *p,
 
       if (areas[a] == NULL)
         continue;
-      c = cell_get(&b->cells, p->measure, sources[s], areas[a], p->dims);
+      c = cells_get(&b->cells, p->measure, sources[s], areas[a], p->dims);
       if (c == NULL)
         return -ENOMEM;
       c->m = vocab_measure(b->env->vocab, p->measure);
@@ -473,178 +232,7 @@ static int build_cells(struct build *b) {
 
 /* ---- 3. Disclosure control ---- */
 
-static int is_controlled(const struct cell *c) {
-  return c->m != NULL && c->m->unit == UNIT_COUNT;
-}
-
-/* A cell with a known value takes part in sums; one with none does not. */
-static int in_sums(const struct cell *c) {
-  return is_controlled(c) && c->known_parts > 0;
-}
-
-/* Lines are gathered by a key of the shared parts and a role. */
-struct line {
-  const char *k1, *k2, *k3, *k4, *k5; /* what the members share */
-  int kind;
-  size_t total; /* disclosure id or SIZE_MAX */
-  size_t *members;
-  size_t n, cap;
-};
-
-struct lines {
-  struct line *v;
-  size_t n, cap;
-};
-
-static struct line *line_get(struct lines *l, int kind, const char *k1,
-                             const char *k2, const char *k3, const char *k4,
-                             const char *k5) {
-  for (size_t i = l->n; i-- > 0;) {
-    struct line *x = &l->v[i];
-
-    if (x->kind == kind && x->k1 == k1 && x->k2 == k2 && x->k3 == k3 &&
-        x->k4 == k4 && x->k5 == k5)
-      return x;
-  }
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    struct line *v = realloc(l->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return NULL;
-    l->v = v;
-    l->cap = cap;
-  }
-  l->v[l->n] = (struct line){.kind = kind,
-                             .k1 = k1,
-                             .k2 = k2,
-                             .k3 = k3,
-                             .k4 = k4,
-                             .k5 = k5,
-                             .total = SIZE_MAX};
-  return &l->v[l->n++];
-}
-
-static int line_member(struct line *x, size_t id) {
-  if (x->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 8;
-    size_t *v = realloc(x->members, cap * sizeof *v);
-
-    if (v == NULL)
-      return -ENOMEM;
-    x->members = v;
-    x->cap = cap;
-  }
-  x->members[x->n++] = id;
-  return 0;
-}
-
-enum { LINE_COUNTY, LINE_PARTNERSHIP, LINE_PARTNERS, LINE_BREAKDOWN };
-
-/* A breakdown is a member of one line per dimension it names: the same
- * figure with that dimension taken away is the line's total, so
- * {"age_band":"18-24","gender":"female"} adds up, with the other age bands,
- * to {"gender":"female"}. dims is canonical ({"a":"x","b":"y"}, sorted). */
-static int breakdown_lines(struct build *b, struct lines *l,
-                           const struct cell *c) {
-  json_error_t je;
-  json_t *dims = json_loads(c->dims, 0, &je);
-  const char *name;
-  json_t *v;
-  int rc = 0;
-
-  if (dims == NULL)
-    return -EBADMSG; /* stored as canonical JSON: a damaged store */
-  json_object_foreach(dims, name, v) {
-    json_t *rest = json_deep_copy(dims);
-    char *text;
-    const char *rest_i, *dim_i;
-    struct line *x;
-
-    if (rest == NULL || json_object_del(rest, name) != 0 ||
-        (text = json_dumps(rest, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
-      json_decref(rest);
-      rc = -ENOMEM;
-      break;
-    }
-    rest_i = intern(&b->str, text);
-    dim_i = intern(&b->str, name);
-    free(text);
-    json_decref(rest);
-    if (rest_i == NULL || dim_i == NULL ||
-        (x = line_get(l, LINE_BREAKDOWN, c->measure, c->source, c->area, rest_i,
-                      dim_i)) == NULL) {
-      rc = -ENOMEM;
-      break;
-    }
-    if ((rc = line_member(x, c->disc)) != 0)
-      break;
-  }
-  json_decref(dims);
-  return rc;
-}
-
-static int place_in_lines(struct build *b, struct lines *l,
-                          const struct cell *c) {
-  const char *up = NULL;
-  struct line *x;
-  int rc = 0;
-
-  if (c->area != b->all && (up = rollup(b->env, &b->str, c->area)) != NULL) {
-    /* a district: member of its county */
-    if ((x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, up,
-                      NULL)) == NULL ||
-        (rc = line_member(x, c->disc)) != 0)
-      return rc ? rc : -ENOMEM;
-  } else if (c->area != b->all) {
-    /* a county or an area outside any county: member of the partnership */
-    if ((x = line_get(l, LINE_PARTNERSHIP, c->measure, c->source, c->dims, NULL,
-                      NULL)) == NULL ||
-        (rc = line_member(x, c->disc)) != 0)
-      return rc ? rc : -ENOMEM;
-  } else if ((x = line_get(l, LINE_PARTNERSHIP, c->measure, c->source, c->dims,
-                           NULL, NULL)) != NULL) {
-    x->total = c->disc;
-  } else {
-    return -ENOMEM;
-  }
-  /* A county that also reports figures of its own is not the sum of its
-   * districts: the disclosure engine sees that from the values and keeps
-   * the line as the inequality it is. */
-  if (strncmp(c->area, COUNTY_PREFIX, strlen(COUNTY_PREFIX)) == 0) {
-    x = line_get(l, LINE_COUNTY, c->measure, c->source, c->dims, c->area, NULL);
-    if (x == NULL)
-      return -ENOMEM;
-    x->total = c->disc;
-  }
-  x = line_get(l, LINE_PARTNERS, c->measure, c->area, c->dims, NULL, NULL);
-  if (x == NULL)
-    return -ENOMEM;
-  if (c->source == b->all)
-    x->total = c->disc;
-  else if ((rc = line_member(x, c->disc)) != 0)
-    return rc;
-  if (strcmp(c->dims, "{}") == 0)
-    return 0;
-  return breakdown_lines(b, l, c);
-}
-
-/* A breakdown line's total is the same figure without its dimension. */
-static void breakdown_totals(struct build *b, struct lines *l) {
-  for (size_t i = 0; i < l->n; i++) {
-    struct line *x = &l->v[i];
-    struct cell *t;
-
-    if (x->kind != LINE_BREAKDOWN)
-      continue;
-    t = cell_find(&b->cells, x->k1, x->k2, x->k3, x->k4);
-    if (t != NULL && in_sums(t))
-      x->total = t->disc;
-  }
-}
-
-static int control(struct build *b) {
-  struct lines l = {0};
+static int control(struct build *b, struct dahub_error *err) {
   int rc;
 
   if ((rc = disclosure_new(&b->disc)) != 0)
@@ -663,25 +251,13 @@ static int control(struct build *b) {
     if (c->area == b->all && c->source == b->all && strcmp(c->dims, "{}") == 0)
       dc.flags |= DISCLOSURE_CELL_HEADLINE;
     if ((rc = disclosure_add_cell(b->disc, &dc, &c->disc)) != 0)
-      goto out;
+      return rc;
   }
-  for (size_t i = 0; i < b->cells.n; i++)
-    if (in_sums(&b->cells.v[i]) &&
-        (rc = place_in_lines(b, &l, &b->cells.v[i])) != 0)
-      goto out;
-  breakdown_totals(b, &l);
-  for (size_t i = 0; i < l.n; i++)
-    if (l.v[i].total != SIZE_MAX && l.v[i].n > 0 &&
-        (rc = disclosure_add_line(b->disc, l.v[i].members, l.v[i].n,
-                                  l.v[i].total)) != 0)
-      goto out;
-  rc = disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
-                        &b->stats);
-out:
-  for (size_t i = 0; i < l.n; i++)
-    free(l.v[i].members);
-  free(l.v);
-  return rc;
+  if ((rc = summary_lines(b, &b->cells)) != 0 ||
+      (rc = published_context(b, err)) != 0)
+    return rc;
+  return disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
+                          &b->stats);
 }
 
 /* ---- 4. The document ---- */
@@ -795,13 +371,13 @@ static int whole_value(const struct build *b, const struct cell *c,
 static json_t *rates_json(struct build *b) {
   json_t *out = json_array();
   const struct vocab_rate *r;
-  const char *none = intern(&b->str, "{}");
+  const char *none = strings_intern(&b->str, "{}");
   size_t n_rates;
 
   r = vocab_rates(b->env->vocab, &n_rates);
   for (size_t k = 0; out != NULL && none != NULL && k < n_rates; k++) {
-    const char *num_id = intern(&b->str, r[k].numerator);
-    const char *den_id = intern(&b->str, r[k].denominator);
+    const char *num_id = strings_intern(&b->str, r[k].numerator);
+    const char *den_id = strings_intern(&b->str, r[k].denominator);
 
     for (size_t i = 0; i < b->cells.n; i++) {
       const struct cell *den = &b->cells.v[i], *num;
@@ -810,7 +386,7 @@ static json_t *rates_json(struct build *b) {
 
       if (den->measure != den_id || den->dims != none)
         continue;
-      num = cell_find(&b->cells, num_id, den->source, den->area, none);
+      num = cells_find(&b->cells, num_id, den->source, den->area, none);
       if (num == NULL)
         continue;
       o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rate", r[k].id, "source_id",
@@ -848,8 +424,7 @@ static json_t *rates_json(struct build *b) {
 
 static void free_build(struct build *b) {
   disclosure_free(b->disc);
-  free(b->cells.v);
-  free(b->cells.slot);
+  cells_free(&b->cells);
   free(b->parts.v);
   strings_free(&b->str);
 }
@@ -910,17 +485,20 @@ static int compute(const struct summary_env *env, const struct dahub_period *p,
   b->period = *p;
   dahub_period_format(p, b->id);
   dahub_period_format(&fy, prefix);
-  b->all = intern(&b->str, ALL);
+  b->all = strings_intern(&b->str, ALL);
   b->parts.str = &b->str;
   b->parts.fy = p->fy;
-  b->parts.period_mask = months(p);
+  b->parts.period_mask = summary_months(p);
   if (b->all == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
   rc = store_each_current(env->store, prefix, collect_row, &b->parts, err);
   if (rc != 0)
     return rc;
   if ((rc = build_cells(b)) == 0)
-    rc = control(b);
+    rc = control(b, err);
+  if (rc != 0 && err != NULL && err->msg[0] != '\0' && rc != -EDOM &&
+      rc != -ENOMEM)
+    return rc; /* the store said why */
   return control_error(b, rc, err);
 }
 
@@ -944,22 +522,26 @@ static struct dahub_period step_back(const struct dahub_period *p, int year) {
 }
 
 /* Adds {"previous": {...}} style comparisons to each figure. */
+/* Adds {"previous": {...}} style comparisons to each figure: against the
+ * newest published version of period old_id, where the figure was shown
+ * and whole there. A comparison only repeats what was published. */
 static void add_changes(struct build *b, struct cell **order, json_t *figs,
-                        struct build *old, const char *key) {
+                        struct cells *old, const char *old_id,
+                        const char *key) {
   for (size_t i = 0; i < b->cells.n; i++) {
     const struct cell *c = order[i];
-    const struct cell *o;
+    const struct cell *o =
+        cells_find(old, c->measure, c->source, c->area, c->dims);
     struct num now, then;
     json_t *cmp;
 
-    o = cell_find(&old->cells, intern(&old->str, c->measure),
-                  c->source == b->all ? old->all : intern(&old->str, c->source),
-                  c->area == b->all ? old->all : intern(&old->str, c->area),
-                  intern(&old->str, c->dims));
-    if (!whole_value(b, c, &now) || !whole_value(old, o, &then) ||
-        now.scale != then.scale)
+    if (o == NULL || !whole_value(b, c, &now) || o->state != DISCLOSURE_SHOWN ||
+        !o->whole || o->known_parts == 0)
       continue;
-    cmp = json_pack("{s:s, s:o, s:o}", "period", old->id, "value",
+    then = o->known;
+    if (now.scale != then.scale)
+      continue;
+    cmp = json_pack("{s:s, s:o, s:o}", "period", old_id, "value",
                     num_json(&then), "change",
                     num_json(&(struct num){.value = now.value - then.value,
                                            .scale = now.scale}));
@@ -985,7 +567,7 @@ static int on_delivery(void *arg, const char *feed, const char *period,
   int seen = 0;
 
   if (dahub_period_parse(period, &p) != 0 || p.fy != d->b->period.fy ||
-      (months(&p) & months(&d->b->period)) == 0)
+      (summary_months(&p) & summary_months(&d->b->period)) == 0)
     return 0;
   f = json_object_get(d->feeds, feed);
   if (f == NULL) {
@@ -1050,7 +632,7 @@ static json_t *completeness(const struct build *b, struct dahub_error *err) {
   for (size_t i = 0; i < conf->n_feeds; i++) {
     const struct feed_conf *f = &conf->feeds[i];
     json_t *got = json_object_get(d.feeds, f->name), *o;
-    int months_long = popcount(months(&b->period));
+    int months_long = __builtin_popcount(summary_months(&b->period));
     const char *status;
 
     if (got != NULL) {
@@ -1190,17 +772,71 @@ static json_t *period_json(const struct dahub_period *p) {
                    end, "previous", prev, "year_ago", ago);
 }
 
+void summary_log_free(struct summary_log *log) {
+  if (log == NULL)
+    return;
+  for (size_t i = 0; i < log->n; i++) {
+    free((char *)log->cells[i].measure);
+    free((char *)log->cells[i].source_id);
+    free((char *)log->cells[i].area);
+    free((char *)log->cells[i].dims);
+    free((char *)log->cells[i].ingests);
+  }
+  free(log->cells);
+  log->cells = NULL;
+  log->n = 0;
+}
+
+/* Every cell with a value or a marker, its true figure and its state, for
+ * the store: what the audit of a later summary stands on. */
+static int make_log(const struct build *b, struct summary_log *log) {
+  memset(log, 0, sizeof *log);
+  if ((log->cells = calloc(b->cells.n + 1, sizeof *log->cells)) == NULL)
+    return -ENOMEM;
+  for (size_t i = 0; i < b->cells.n; i++) {
+    const struct cell *c = &b->cells.v[i];
+    struct store_pub_cell *x = &log->cells[log->n];
+
+    if ((c->known_parts == 0 && c->hidden_parts == 0) || c->known.overflow)
+      continue; /* missing: published as such, nothing to keep */
+    x->measure = strdup(c->measure);
+    x->source_id = strdup(c->source);
+    x->area = strdup(c->area);
+    x->dims = strdup(c->dims);
+    x->ingests = strdup(c->ingests_key ? c->ingests_key : "[]");
+    log->n++;
+    if (x->measure == NULL || x->source_id == NULL || x->area == NULL ||
+        x->dims == NULL || x->ingests == NULL) {
+      summary_log_free(log);
+      return -ENOMEM;
+    }
+    x->value = c->known.value;
+    x->scale = c->known.scale;
+    x->whole = c->whole;
+    x->threshold = (int64_t)config_threshold(b->env->conf, c->area);
+    if (c->disc != SIZE_MAX)
+      x->state = (int)disclosure_state(b->disc, c->disc);
+    else
+      x->state = c->known_parts > 0 ? DISCLOSURE_SHOWN : DISCLOSURE_SOURCE;
+  }
+  return 0;
+}
+
 int summary_build(const struct summary_env *env, const char *period,
-                  json_t **out, struct dahub_error *err) {
-  struct build b, prev, ago;
+                  json_t **out, struct summary_log *log,
+                  struct dahub_error *err) {
+  struct cells prev = {0}, ago = {0};
   struct dahub_period p, q, y;
   struct cell **order = NULL;
   json_t *doc = NULL, *figs = NULL, *comp, *contracts;
+  char q_id[DAHUB_PERIOD_ID_MAX], y_id[DAHUB_PERIOD_ID_MAX];
+  struct build b;
   int rc;
 
   *out = NULL;
-  memset(&prev, 0, sizeof prev);
-  memset(&ago, 0, sizeof ago);
+  memset(&b, 0, sizeof b);
+  if (log != NULL)
+    memset(log, 0, sizeof *log);
   if (dahub_period_parse(period, &p) != 0)
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "\"%.40s\" is not a period such as FY2024-25-Q4 "
@@ -1208,9 +844,11 @@ int summary_build(const struct summary_env *env, const char *period,
                            period);
   q = step_back(&p, 0);
   y = step_back(&p, 1);
+  dahub_period_format(&q, q_id);
+  dahub_period_format(&y, y_id);
   if ((rc = compute(env, &p, &b, err)) != 0 ||
-      (rc = compute(env, &q, &prev, err)) != 0 ||
-      (rc = compute(env, &y, &ago, err)) != 0)
+      (rc = published_latest(&b, &q, &prev, err)) != 0 ||
+      (rc = published_latest(&b, &y, &ago, err)) != 0)
     goto out;
   rc = -ENOMEM;
   order = malloc((b.cells.n + 1) * sizeof *order);
@@ -1223,9 +861,9 @@ int summary_build(const struct summary_env *env, const char *period,
   for (size_t i = 0; i < b.cells.n; i++)
     if (json_array_append_new(figs, figure_json(&b, order[i])) != 0)
       goto out;
-  add_changes(&b, order, figs, &prev, "previous");
+  add_changes(&b, order, figs, &prev, q_id, "previous");
   if (memcmp(&q, &y, sizeof q) != 0)
-    add_changes(&b, order, figs, &ago, "year_ago");
+    add_changes(&b, order, figs, &ago, y_id, "year_ago");
   if ((comp = completeness(&b, err)) == NULL) {
     rc = err->msg[0] ? -EIO : -ENOMEM;
     goto out;
@@ -1240,8 +878,11 @@ int summary_build(const struct summary_env *env, const char *period,
                   disclosure_json(&b), "completeness", comp, "figures", figs,
                   "rates", rates_json(&b), "contracts", contracts);
   figs = NULL; /* doc owns it now, or it was freed with doc's failure */
-  if (doc == NULL)
+  if (doc == NULL || (log != NULL && make_log(&b, log) != 0)) {
+    json_decref(doc);
+    doc = NULL;
     goto out;
+  }
   *out = doc;
   rc = 0;
 out:
@@ -1249,9 +890,9 @@ out:
     (void)dahub_error_set(err, rc, 0, 0, "summary: out of memory");
   json_decref(figs);
   free(order);
+  cells_free(&prev);
+  cells_free(&ago);
   free_build(&b);
-  free_build(&prev);
-  free_build(&ago);
   return rc;
 }
 

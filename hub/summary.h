@@ -26,11 +26,23 @@ struct summary_env {
   int64_t now; /* UTC seconds: decides which missing returns are late */
 };
 
-/* Builds the summary of period ("FY2024-25-Q1", "FY2024-25", ...).
- * OUT: *out, a new JSON object the caller json_decref()s. 0, -EINVAL for a
- * bad period, or a store error, with err. */
+/* The audit log of one summary: each cell's true figure and whether it was
+ * shown or hidden, and by which rule. Kept in the store, never published. */
+struct summary_log {
+  struct store_pub_cell *cells; /* owned: summary_log_free() */
+  size_t n;
+};
+
+/* Builds the summary of period ("FY2024-25-Q1", "FY2024-25", ...), audited
+ * against every summary of its year recorded in the store.
+ * OUT: *out, a new JSON object the caller json_decref()s, and (log not
+ * NULL) *log, to record with the version. 0, -EINVAL for a bad period,
+ * -EDOM when disclosure control cannot protect it, or a store error, with
+ * err; on error nothing is returned. */
 int summary_build(const struct summary_env *env, const char *period,
-                  json_t **out, struct dahub_error *err);
+                  json_t **out, struct summary_log *log,
+                  struct dahub_error *err);
+void summary_log_free(struct summary_log *log);
 
 /* The latest quarter that ended before t (UTC seconds). */
 void summary_quarter_before(int64_t t, char id[16]);

@@ -70,12 +70,17 @@ print("period %s (%s to %s), version %s" % (s["period"]["id"], s["period"]["star
 print("\nreturns:")
 for f in s["completeness"]:
     print("  %-14s %s" % (f["feed"], f["status"]))
-print("\npartnership totals, all partners (suppressed cells shown as markers):")
+conf = s["disclosure"]["marker"]
+print("\npartnership totals, all partners (%s: confidential; other markers in brackets):" % conf)
 for f in s["figures"]:
     if f["area"] == "all" and f["source_id"] == "all" and not f["dimensions"]:
-        v = f["value"] if f["value"] is not None else "[" + f["marker"] + "]"
+        m = f.get("marker")
+        v = f["value"] if m is None else (m if m == conf else "[" + m + "]")
         print("  %-36s %s%s" % (f["measure"], v, " (partial)" if f.get("partial") else ""))
-print("\ncells hidden by disclosure control: %d" % s["disclosure"]["hidden_cells"])
+d = s["disclosure"]
+print("\ncells hidden by disclosure control: %d (%s; %d suppressed at source)"
+      % (d["hidden_cells"], ", ".join("%s %d" % kv for kv in d["hidden_by_rule"].items()),
+         d["suppressed_at_source"]))
 PY
 echo
 echo "summary: $summary/ (summary.json, summary.csv)"

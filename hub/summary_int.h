@@ -1,0 +1,143 @@
+/*
+ * summary_int.h: what the modules of the summary share (summary.c builds
+ * the document, summary_cells.c keeps the cells, summary_lines.c tells the
+ * disclosure engine the sums, published.c brings in what was published
+ * before). Not for any other module.
+ */
+#ifndef DAHUB_SUMMARY_INT_H
+#define DAHUB_SUMMARY_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dahub/period.h"
+#include "disclosure.h"
+#include "summary.h"
+
+#define COUNTY_PREFIX "E10" /* counties: districts roll up into them */
+#define ALL "*"
+#define MAX_INGESTS 16 /* provenance ids kept per figure */
+#define MAX_SCALE 6
+
+/* Fiscal months of a period as bits 0..11 (April = bit 0). */
+unsigned summary_months(const struct dahub_period *p);
+
+/* An exact decimal: value / 10^scale. */
+struct num {
+  int64_t value;
+  int scale;
+  int overflow;
+};
+
+void num_add(struct num *acc, int64_t v, int scale);
+json_t *num_json(const struct num *n);
+
+/* Interned strings: every key part is compared by pointer. */
+struct strings {
+  char **v;
+  size_t n, cap;
+};
+
+/* The one copy of text in s, or NULL when memory runs out. */
+const char *strings_intern(struct strings *s, const char *text);
+void strings_free(struct strings *s);
+
+struct cell {
+  const char *measure, *source, *area, *dims; /* interned or ALL */
+  struct num known;
+  int known_parts, hidden_parts, missing_parts, estimated;
+  int whole;
+  int64_t ingests[MAX_INGESTS];
+  int n_ingests;
+  size_t disc; /* disclosure id, or SIZE_MAX when not controlled */
+  const struct vocab_measure *m;
+  /* a cell of a table published before (published.c) */
+  const char *ingests_key; /* interned "[1,4]", sorted: equal lists match */
+  int state;               /* enum disclosure_state as published */
+  int64_t threshold;
+};
+
+struct cells {
+  struct cell *v;
+  size_t n, cap;
+  size_t *slot; /* open addressing: index + 1, 0 empty */
+  size_t n_slot;
+};
+
+struct cell *cells_find(struct cells *c, const char *m, const char *s,
+                        const char *a, const char *d);
+/* The cell, made (empty, whole) if new; NULL when memory runs out. */
+struct cell *cells_get(struct cells *c, const char *m, const char *s,
+                       const char *a, const char *d);
+void cells_free(struct cells *c);
+
+/* The county a district's figure also counts towards (interned), or NULL. */
+const char *summary_rollup(const struct summary_env *env, struct strings *str,
+                           const char *area);
+
+/* ---- the parts of the period's figures, read from the store ---- */
+struct part {
+  /* interned; service "" when the figure names none */
+  const char *feed, *source, *service, *measure, *area, *dims;
+  unsigned mask;
+  enum dahub_status status;
+  int64_t value;
+  int scale;
+  int64_t ingest;
+};
+
+struct collect {
+  unsigned period_mask;
+  int fy;
+  struct strings *str;
+  struct part *v;
+  size_t n, cap;
+  int oom;
+};
+
+struct build {
+  const struct summary_env *env;
+  struct dahub_period period;
+  char id[DAHUB_PERIOD_ID_MAX];
+  struct strings str;
+  struct collect parts;
+  struct cells cells;
+  struct disclosure *disc;
+  struct disclosure_stats stats;
+  const char *all; /* interned ALL */
+};
+
+static inline int is_controlled(const struct cell *c) {
+  return c->m != NULL && c->m->unit == UNIT_COUNT;
+}
+
+/* A cell with a known value takes part in sums; one with none does not. */
+static inline int in_sums(const struct cell *c) {
+  return is_controlled(c) && c->known_parts > 0;
+}
+
+/* ---- published.c ---- */
+
+/* Adds to b->disc, as fixed cells, every table published before for b's
+ * financial year, with their lines, the links between versions of a
+ * period, the sums over time (quarters -> half -> year), and the links from
+ * them to this period's cells (already added). 0, -ENOMEM, or a store error
+ * with err. */
+int published_context(struct build *b, struct dahub_error *err);
+
+/* The newest published version of period p, as a table: *t holds its cells
+ * with their published states (empty when none was published). */
+int published_latest(struct build *b, const struct dahub_period *p,
+                     struct cells *t, struct dahub_error *err);
+
+/* The sorted, interned ingest list of c ("[3,7]"), or NULL (no memory). */
+const char *published_ingests_key(struct build *b, const struct cell *c);
+
+/* Adds the lines of table t (this period's cells, or a published table's)
+ * to b->disc. 0, or an error from the engine; -EBADMSG for a breakdown that
+ * is not JSON. */
+int summary_lines(struct build *b, struct cells *t);
+
+#endif
