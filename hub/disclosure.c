@@ -23,13 +23,15 @@
  * among the lines around it (the nearest lines first), then the worklist and
  * the audit run again, until the audit passes or nothing is left to hide.
  *
- * One case no hiding can mend: a cell the lines fix whatever is shown, such
- * as a 0 that is the difference of two cells other lines prove equal (a
- * partner's only district is its county). Hiding it protects nothing, so it
- * is shown (counted as "determined"): that tells the reader nothing the
- * lines did not. A cell that is only narrowed, or fixed with the help of a
- * shown value, is never shown that way: if nothing can be hidden for it,
- * the summary is refused.
+ * One case no hiding can mend: a cell fixed by what was published before
+ * and the lines alone, whatever this publication shows or hides, such as a
+ * 0 that is the difference of two cells other lines prove equal (a
+ * partner's only district is its county), or a figure an earlier version
+ * showed and nothing has changed since. Hiding it protects nothing, so it
+ * is shown (counted as "determined"): that tells the reader nothing they
+ * did not have. A cell that is only narrowed, or fixed with the help of a
+ * value this publication could hide, is never shown that way: if nothing
+ * can be hidden for it, the summary is refused.
  *
  * Every choice depends only on the cells and lines in the order added, so
  * the same store publishes the same table.
@@ -411,22 +413,23 @@ static void count(const struct disclosure *d, const unsigned char *rule,
  * when some cell changed, 0 when nothing could. pos has room for n_cells. */
 static int repair(struct disclosure *d, const struct incidence *inc,
                   unsigned char *rule, unsigned char *seen, size_t *queue,
-                  size_t *picks, size_t *pos, int *changed) {
+                  size_t *picks, size_t *pos, int *changed, size_t *lps) {
   size_t n_picks = 0;
   int rc;
 
   *changed = 0;
   for (size_t c = 0; c < d->n_cells; c++) {
     struct dcell *x = &d->cells[c];
-    int fixed = 0;
+    int pinned = 0;
     size_t p;
 
     if (!x->weak)
       continue;
     if (!is_fixed(x) && x->lo == x->hi &&
-        (rc = disclosure_structural(d, inc, c, seen, queue, pos, &fixed)) != 0)
+        (rc = disclosure_pinned(d, inc, c, seen, queue, pos, &pinned, lps)) !=
+            0)
       return rc;
-    if (fixed) {
+    if (pinned) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
       rule[c] = RULE_DETERMINED;
       *changed = 1;
@@ -552,7 +555,8 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
       goto out;
     if (weak == 0)
       break;
-    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed)) != 0)
+    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed,
+                     &st.lps)) != 0)
       goto out;
     if (!changed) {
       rc = -EDOM; /* d->weak names the first weak cell */

@@ -142,6 +142,9 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   int rc = -ENOMEM;
 
   *n_weak = 0;
+  if (only == NULL) /* flags left by an earlier audit would mislead repair */
+    for (size_t c = 0; c < n; c++)
+      d->cells[c].weak = 0;
   parent = malloc((n + 1) * sizeof *parent);
   group_of = malloc((n + 1) * sizeof *group_of);
   col = malloc((n + 1) * sizeof *col);
@@ -293,17 +296,21 @@ out:
   return rc;
 }
 
-int disclosure_structural(const struct disclosure *d,
-                          const struct incidence *inc, size_t w,
-                          unsigned char *seen, size_t *queue, size_t *col,
-                          int *fixed) {
+static int fixed_shown(const struct dcell *c) {
+  return (c->flags & DISCLOSURE_CELL_FIXED) && c->state == DISCLOSURE_SHOWN;
+}
+
+int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
+                      size_t w, unsigned char *seen, size_t *queue, size_t *col,
+                      int *pinned, size_t *lps) {
   size_t head = 0, tail = 0, widest = 1, *rowv = NULL;
-  double *coef = NULL, v, one = 1;
+  double *coef = NULL, lo = 0, hi = 0;
   const double *point;
   struct lp *lp = NULL;
   int rc;
 
-  /* Every cell linked to w by lines, whether shown or hidden. */
+  /* Every cell linked to w by lines, through cells that could still
+   * change; what was published before stops the search. */
   queue[tail++] = w;
   seen[w] = 1;
   while (head < tail) {
@@ -316,8 +323,9 @@ int disclosure_structural(const struct disclosure *d,
         widest = l->n + 1;
       for (size_t j = 0; j <= l->n; j++) {
         size_t id = d->slots[l->first + j];
+        const struct dcell *c = &d->cells[id];
 
-        if (!seen[id] && d->cells[id].state != DISCLOSURE_SOURCE) {
+        if (!seen[id] && c->state != DISCLOSURE_SOURCE && !fixed_shown(c)) {
           seen[id] = 1;
           queue[tail++] = id;
         }
@@ -329,27 +337,45 @@ int disclosure_structural(const struct disclosure *d,
   rowv = malloc(widest * sizeof *rowv);
   coef = malloc(widest * sizeof *coef);
   rc = rowv == NULL || coef == NULL ? -ENOMEM : lp_new(tail, &lp);
-  /* The lines with nothing shown: each row once, from its total's side. */
+  /* Each line once: from the first of its cells in the region, in queue
+   * order. */
   for (size_t k = 0; rc == 0 && k < tail; k++) {
     size_t h = queue[k];
 
     for (size_t i = inc->start[h]; rc == 0 && i < inc->start[h + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
+      size_t first = SIZE_MAX, n = 0;
+      double rhs = 0;
 
-      if (d->slots[l->first + l->n] != h)
+      for (size_t j = 0; j <= l->n && first == SIZE_MAX; j++) {
+        size_t id = d->slots[l->first + j];
+
+        if (seen[id] && !fixed_shown(&d->cells[id]))
+          first = id;
+      }
+      if (first != h)
         continue;
       for (size_t j = 0; j <= l->n; j++) {
-        rowv[j] = col[d->slots[l->first + j]];
-        coef[j] = j == l->n ? -1.0 : 1.0;
+        size_t id = d->slots[l->first + j];
+        double sign = j == l->n ? -1.0 : 1.0;
+
+        if (fixed_shown(&d->cells[id])) {
+          rhs -= sign * (double)d->cells[id].value;
+        } else {
+          rowv[n] = col[id];
+          coef[n++] = sign;
+        }
       }
-      rc = lp_add_row(lp, rowv, coef, l->n + 1, 0, 0);
+      rc = lp_add_row(lp, rowv, coef, n, rhs, rhs);
     }
   }
-  /* Scaled so that w is at most 1: the cone is then bounded. */
+  if (rc == 0 && (rc = lp_extreme(lp, col[w], 1, &hi, &point)) == 0) {
+    ++*lps;
+    if (hi < HUGE_VAL && (rc = lp_extreme(lp, col[w], 0, &lo, &point)) == 0)
+      ++*lps;
+  }
   if (rc == 0)
-    rc = lp_add_row(lp, &col[w], &one, 1, -HUGE_VAL, 1);
-  if (rc == 0 && (rc = lp_extreme(lp, col[w], 1, &v, &point)) == 0)
-    *fixed = v < EPS;
+    *pinned = hi < HUGE_VAL && hi - lo < EPS;
   for (size_t k = 0; k < tail; k++)
     seen[queue[k]] = 0;
   lp_free(lp);

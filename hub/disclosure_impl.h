@@ -66,13 +66,14 @@ static inline int dcell_hidden(const struct dcell *c) {
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
                          size_t *n_weak, size_t *lps);
 
-/* Whether the lines alone fix cell w, whatever is shown or hidden: *fixed
- * 1 when every solution of the lines with nothing shown has w = 0 (only a 0
- * can be fixed that way). seen (all 0, left so), queue and col have room
- * for n_cells. 0, -ENOMEM or -EIO. */
-int disclosure_structural(const struct disclosure *d,
-                          const struct incidence *inc, size_t w,
-                          unsigned char *seen, size_t *queue, size_t *col,
-                          int *fixed);
+/* Whether cell w is fixed by what was published before, whatever this
+ * publication shows or hides: the lines with every cell not fixed as
+ * published left free still give w one value (a 0 that two cells other
+ * lines prove equal differ by; a cell an earlier version showed). Then no
+ * hiding can protect it. seen (all 0, left so), queue and col have room for
+ * n_cells; *lps adds the programmes solved. 0, -ENOMEM or -EIO. */
+int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
+                      size_t w, unsigned char *seen, size_t *queue, size_t *col,
+                      int *pinned, size_t *lps);
 
 #endif
