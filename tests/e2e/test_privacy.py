@@ -242,6 +242,25 @@ class PrivacyTest(HubTestCase):
         self.assertIn('found "%s"' % LONG_TEXT[:40], r.stderr)
         self.assertNotIn(LONG_TEXT[:41], r.stderr)
 
+    def test_a_personal_feed_keeps_no_records(self):
+        # The register's contracts are records: texts from the file, kept as
+        # they are. Marked personal, the feed may not store them.
+        with open(os.path.join(CONF, "feeds.d", "lcc.json")) as f:
+            feed = json.load(f)
+        feed["personal"] = True
+        hub = self.make_hub(feeds=[feed])
+        hub.start()
+        sample = os.path.join(SOURCE_DIR, "spool", "lcc", "sample",
+                              "lcc_commissioning_and_funding_register_2024-06.csv")
+        with open(sample, "rb") as f:
+            hub.drop("lcc", "register.csv", f.read())
+        report = hub.wait_failed("lcc", "register.csv")
+        self.assertIn("keeps no records", report["message"], report)
+        self.assertEqual(report["field"], "record", report)
+        hub.stop()
+        self.assertEqual(hub.scalar("SELECT count(*) FROM records"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+
     def test_key_file_owned_by_another_user_is_refused(self):
         if os.geteuid() != 0:
             self.skipTest("giving a file to another user takes root")
