@@ -36,7 +36,6 @@ void redact_describe(char *dst, size_t n, const char *text) {
   const char *list[KINDS];
   size_t chars = 0, bytes = strlen(text), k = 0;
   char kinds[96];
-  int w;
 
   for (; *p != '\0'; p++) {
     if (is_continuation(*p))
@@ -58,11 +57,11 @@ void redact_describe(char *dst, size_t n, const char *text) {
     list[k++] = names[OTHER];
   kinds[0] = '\0';
   for (size_t i = 0, used = 0; i < k; i++) {
-    w = snprintf(kinds + used, sizeof kinds - used, "%s%s",
-                 i == 0       ? ""
-                 : i + 1 == k ? " and "
-                              : ", ",
-                 list[i]);
+    int w = snprintf(kinds + used, sizeof kinds - used, "%s%s",
+                     i == 0       ? ""
+                     : i + 1 == k ? " and "
+                                  : ", ",
+                     list[i]);
     if (w < 0 || (size_t)w >= sizeof kinds - used)
       break; /* cannot happen: four short names fit */
     used += (size_t)w;
