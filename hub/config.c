@@ -29,8 +29,9 @@ static const char *const summary_keys[] = {
 static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
                                          "max_errors", NULL};
 static const char *const feed_keys[] = {
-    "name",        "source_id", "service_id", "plugin",        "options",
-    "description", "expect",    "due_days",   "hmac_key_file", NULL};
+    "name",          "source_id",   "service_id", "plugin",
+    "options",       "description", "expect",     "due_days",
+    "hmac_key_file", "personal",    NULL};
 
 static void feed_clear(struct feed_conf *f) {
   free(f->name);
@@ -326,6 +327,20 @@ static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
     f->expect_months = kinds[i].months;
 }
 
+/* "personal": true says the feed's files hold data about people, so no
+ * report, log line or `dahub try` may quote their cells (redact.h). A
+ * case-level plugin says so itself; this is for any other feed. */
+static void load_personal(struct jsonconf *jc, struct feed_conf *f) {
+  const json_t *v = json_object_get(jc->root, "personal");
+
+  if (v == NULL)
+    return;
+  if (!json_is_boolean(v))
+    jsonconf_error(jc, "personal", "personal: expected true or false");
+  else
+    f->personal = json_is_true(v);
+}
+
 static int load_feed(struct config *c, const char *base, const char *path,
                      struct errlist *errs) {
   struct feed_conf *f = &c->feeds[c->n_feeds];
@@ -350,6 +365,7 @@ static int load_feed(struct config *c, const char *base, const char *path,
   f->expect_months = 3;
   f->due_days = 30;
   load_expect(&jc, f);
+  load_personal(&jc, f);
   opts = json_object_get(jc.root, "options");
   if (opts != NULL && !json_is_object(opts))
     jsonconf_error(&jc, "options", "options: expected an object");

@@ -27,6 +27,7 @@ struct feed_conf {
   char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
   int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
   uint64_t due_days;   /* days after a period's end before it is late */
+  int personal;        /* "personal": its cells are never quoted */
 };
 
 #define CONFIG_MAX_MEETINGS 64

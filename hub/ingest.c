@@ -12,6 +12,13 @@
  * back with `recovered` set, and a hash already stored then means step 2
  * happened, so the file just moves on. Errors are collected (up to the
  * configured number) so the data lead sees every bad cell in one report.
+ *
+ * Every error that may carry text from the file (the plugin's, and the
+ * vocabulary's judgement of an observation or record) passes through
+ * file_error() before it is kept, shown by `dahub try` or logged: its cell
+ * is cut, or described for a feed of personal data (redact.h). Such a
+ * feed's observations are stored without their raw text, and it may not
+ * hand over records, which are texts.
  */
 #include "ingest.h"
 
@@ -29,6 +36,7 @@
 #include "fsutil.h"
 #include "log.h"
 #include "pseudonym.h"
+#include "redact.h"
 #include "validate.h"
 
 #define MAX_WARNINGS 100
@@ -82,6 +90,12 @@ static void record_error(struct dahub_ctx *ctx, const struct dahub_error *e) {
     ctx->env->on_problem(ctx->env->arg, "error", e);
 }
 
+/* An error about the file's content: its cell cut or described first. */
+static void file_error(struct dahub_ctx *ctx, struct dahub_error *e) {
+  redact_error(e, ctx->feed->personal);
+  record_error(ctx, e);
+}
+
 /* ---- What the plugin calls ---- */
 
 static ssize_t hub_read(struct dahub_input *in, void *buf, size_t cap) {
@@ -119,13 +133,17 @@ static int hub_emit(struct dahub_ctx *ctx, const struct dahub_obs *o) {
     return ctx->stop;
   if (validate_obs(ctx->env->vocab, o, ctx->feed->conf->service_id, &ctx->v,
                    &e) != 0) {
-    record_error(ctx, &e);
+    file_error(ctx, &e);
     if (ctx->n_errors >= ctx->env->max_errors)
       ctx->stop = -E2BIG;
     return ctx->stop;
   }
   if (ctx->n_errors > 0)
     return 0; /* the file will fail: only look for more errors */
+  /* A value cell that parsed is a number, but what a plugin calls raw is
+   * its own affair: of a feed of personal data no text is kept. */
+  if (ctx->feed->personal)
+    ctx->v.obs.raw = NULL;
   if (ctx->in_txn) {
     rc = store_ingest_obs(ctx->env->store, &ctx->v.obs, &ctx->store_err);
     if (rc != 0) {
@@ -164,6 +182,14 @@ static int hub_emit_record(struct dahub_ctx *ctx, const char *kind,
 
   if (ctx->stop != 0)
     return ctx->stop;
+  if (ctx->feed->personal) {
+    /* a record is texts from the file, kept as they are */
+    (void)dahub_error_set(&e, -EINVAL, line, 0,
+                          "a feed of personal data keeps no records: they "
+                          "are texts from the file");
+    dahub_error_detail(&e, "record", "no records", NULL);
+    goto bad;
+  }
   if (kind == NULL || !vocab_record_field(ctx->env->vocab, kind, NULL)) {
     (void)dahub_error_set(&e, -EINVAL, line, 0, "unknown record kind");
     dahub_error_detail(&e, "record", "a record kind of the vocabulary", kind);
@@ -210,7 +236,7 @@ static int hub_emit_record(struct dahub_ctx *ctx, const char *kind,
   return rc;
 bad:
   json_decref(obj);
-  record_error(ctx, &e);
+  file_error(ctx, &e);
   if (ctx->n_errors >= ctx->env->max_errors)
     ctx->stop = -E2BIG;
   return ctx->stop;
@@ -418,6 +444,8 @@ static enum dahub_outcome run_parse(struct dahub_ctx *ctx,
   enum dahub_outcome out;
 
   out = p->desc.parse(ctx->feed->state, &ctx->in, &host, ctx, perr);
+  /* whatever the outcome: a RETRY's reason is logged */
+  redact_error(perr, ctx->feed->personal);
   if (out == DAHUB_FAIL && ctx->stop == 0 && ctx->read_error == 0)
     record_error(ctx, perr);
   if (out == DAHUB_OK && ctx->stop == 0)

@@ -26,6 +26,7 @@ struct ingest_feed {
   void *state;
   uint8_t *hmac_key; /* the feed's secret, or NULL (owned by the runtime) */
   size_t hmac_key_len;
+  int personal; /* its files hold data about people: cells never quoted */
   char incoming[PATH_MAX], work[PATH_MAX], done[PATH_MAX], failed[PATH_MAX];
 };
 

@@ -27,45 +27,88 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
-#include "fsutil.h"
-
 #define BLOCK 64 /* SHA-256's block size */
 
 struct pseudonym {
   SHA256_CTX inner, outer; /* keyed prefixes, never finalised */
 };
 
+/* The key file is checked through the descriptor it is read from, so the
+ * file checked is the file read. Owned by root or by us: a key another
+ * user may replace would let that user choose the pseudonyms. */
 int pseudonym_read_key(const char *path, uint8_t **key, size_t *len,
                        struct dahub_error *err) {
   struct stat st;
-  char *data = NULL;
-  int rc;
+  uint8_t *data = NULL;
+  size_t got = 0;
+  int fd, rc = 0;
 
   *key = NULL;
-  if (lstat(path, &st) != 0)
-    return dahub_error_set(err, -errno, 0, 0, "key file %s: %s", path,
-                           strerror(errno));
-  if (!S_ISREG(st.st_mode))
+  *len = 0;
+  fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP)
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "key file %s is not a regular file", path);
-  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    return dahub_error_set(err, -EPERM, 0, 0,
-                           "key file %s may be read by group or others "
-                           "(chmod 600)",
-                           path);
-  rc = fs_read_small(path, PSEUDONYM_KEY_MAX, &data, len);
-  if (rc == 0 && *len < PSEUDONYM_KEY_MIN)
-    rc = -EINVAL;
-  if (rc != 0) {
-    if (data != NULL)
-      OPENSSL_cleanse(data, *len);
-    free(data);
-    return dahub_error_set(err, rc, 0, 0,
-                           "key file %s: expected %d to %d bytes", path,
-                           PSEUDONYM_KEY_MIN, PSEUDONYM_KEY_MAX);
+  if (fd < 0)
+    return dahub_error_set(err, -errno, 0, 0, "key file %s: %s", path,
+                           strerror(errno));
+  if (fstat(fd, &st) != 0) {
+    rc = dahub_error_set(err, -errno, 0, 0, "key file %s: %s", path,
+                         strerror(errno));
+    goto out;
   }
-  *key = (uint8_t *)data;
-  return 0;
+  if (!S_ISREG(st.st_mode)) {
+    rc = dahub_error_set(err, -EINVAL, 0, 0,
+                         "key file %s is not a regular file", path);
+    goto out;
+  }
+  if (st.st_uid != 0 && st.st_uid != geteuid()) {
+    rc = dahub_error_set(err, -EPERM, 0, 0,
+                         "key file %s is owned by uid %lu: it must belong to "
+                         "root or to the user dahub runs as (uid %lu)",
+                         path, (unsigned long)st.st_uid,
+                         (unsigned long)geteuid());
+    goto out;
+  }
+  if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    rc = dahub_error_set(err, -EPERM, 0, 0,
+                         "key file %s may be read by group or others "
+                         "(chmod 600)",
+                         path);
+    goto out;
+  }
+  if (st.st_size < PSEUDONYM_KEY_MIN || st.st_size > PSEUDONYM_KEY_MAX) {
+    rc = dahub_error_set(err, -EINVAL, 0, 0,
+                         "key file %s: expected %d to %d bytes", path,
+                         PSEUDONYM_KEY_MIN, PSEUDONYM_KEY_MAX);
+    goto out;
+  }
+  if ((data = malloc((size_t)st.st_size)) == NULL) {
+    rc = dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+    goto out;
+  }
+  while (got < (size_t)st.st_size) {
+    ssize_t n = read(fd, data + got, (size_t)st.st_size - got);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) { /* an error, or the file shrank under us */
+      rc = dahub_error_set(err, n < 0 ? -errno : -EIO, 0, 0,
+                           "key file %s: cannot read it whole", path);
+      goto out;
+    }
+    got += (size_t)n;
+  }
+  *key = data;
+  *len = got;
+  data = NULL; /* the caller's now */
+out:
+  if (data != NULL) {
+    OPENSSL_cleanse(data, got);
+    free(data);
+  }
+  (void)close(fd);
+  return rc;
 }
 
 static int keyed(SHA256_CTX *c, const uint8_t *k, uint8_t pad) {

@@ -19,8 +19,10 @@
 
 struct pseudonym;
 
-/* Reads the key file: 16 to 1024 bytes, a regular file that group and
- * others cannot read or write. OUT: *key (caller frees), *len. */
+/* Reads the key file: 16 to 1024 bytes, a regular file (not a link)
+ * owned by root or the effective user, that group and others cannot read
+ * or write. err names the file and the rule broken. OUT: *key (caller
+ * frees), *len. */
 int pseudonym_read_key(const char *path, uint8_t **key, size_t *len,
                        struct dahub_error *err);
 

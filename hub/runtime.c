@@ -130,6 +130,10 @@ int runtime_load(struct runtime *rt, const char *config_path,
       rc = -EINVAL;
       continue;
     }
+    /* the officer's word, or the plugin's for its layout (a case-level
+     * extract): either is enough */
+    f->personal = fc->personal ||
+                  (p->desc.personal != NULL && p->desc.personal(f->state));
     rt->n_feeds++;
   }
   if (load_sinks(rt, errs) != 0)

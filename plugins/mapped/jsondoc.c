@@ -251,6 +251,31 @@ static int path_error(struct run *r, int code, const char *path,
   return rc;
 }
 
+/* jansson's reason ends with the text it stopped at, "invalid token near
+ * 'Jane'": that text is the document's, and goes in found. */
+static int syntax_error(struct run *r, const json_error_t *jerr) {
+  static const char near[] = " near '";
+  const char *at = strstr(jerr->text, near), *tok;
+  size_t len;
+  char token[JSON_ERROR_TEXT_LENGTH];
+  int rc;
+
+  if (at == NULL)
+    return dahub_error_set(r->err, -EINVAL, (uint32_t)jerr->line,
+                           (uint32_t)jerr->column, "not JSON: %s", jerr->text);
+  tok = at + sizeof near - 1;
+  len = strlen(tok);
+  if (len > 0 && tok[len - 1] == '\'')
+    len--;
+  memcpy(token, tok, len);
+  token[len] = '\0';
+  rc = dahub_error_set(r->err, -EINVAL, (uint32_t)jerr->line,
+                       (uint32_t)jerr->column, "not JSON: %.*s",
+                       (int)(at - jerr->text), jerr->text);
+  dahub_error_detail(r->err, NULL, "JSON", token);
+  return rc;
+}
+
 static int read_all(struct run *r, struct dahub_input *in, uint64_t max,
                     char **out, size_t *len) {
   size_t cap = READ_CHUNK, used = 0;
@@ -289,7 +314,8 @@ static int read_all(struct run *r, struct dahub_input *in, uint64_t max,
   return dahub_error_set(r->err, -ENOMEM, 0, 0, "out of memory");
 }
 
-/* The code an object's key gives field f: as mapped_resolve(). */
+/* The code an object's key gives field f: as mapped_resolve(). path is
+ * the object's: a key is the document's text, so it goes in found alone. */
 static int key_code(struct run *r, size_t f, const char *key, const char *path,
                     const char **out, const struct map_target **tg) {
   const struct map_field *mf = &r->m->field[f];
@@ -302,9 +328,10 @@ static int key_code(struct run *r, size_t f, const char *key, const char *path,
     return 1; /* "keep": mapping.c insists on one or the other */
   if ((t = mapping_label(&mf->values, key, strlen(key))) != NULL) {
     if (t->skip) {
+      /* a label of the mapping: the officer's words, fit to quote */
       if (t->reason != NULL)
-        mapped_warn(r, 0, 0, "%s: left out: %s (options.values.%s)", path,
-                    t->reason, mf->name);
+        mapped_warn(r, 0, 0, "%s.%s: left out: %s (options.values.%s)", path,
+                    key, t->reason, mf->name);
       return 0;
     }
     *out = t->code;
@@ -403,6 +430,7 @@ static int sum_item(struct run *r, struct agg *a, const struct map_sum *s,
   const char *k, *code;
   json_t *v, *kv;
   int64_t n = 0;
+  size_t nth = 0;
   int rc;
 
   if (s->key == NULL) {
@@ -422,11 +450,17 @@ static int sum_item(struct run *r, struct agg *a, const struct map_sum *s,
                       v == NULL ? "nothing" : "something else",
                       "expected an object of counts");
   json_object_foreach(v, k, kv) {
-    join_path(kpath, sizeof kpath, path, k);
-    if ((rc = key_code(r, s->by, k, kpath, &code, &tg)) < 0)
+    nth++;
+    if ((rc = key_code(r, s->by, k, path, &code, &tg)) < 0)
       return rc;
     if (rc == 0)
       continue; /* a label that says skip */
+    /* A key that matched a label of the mapping may name the place; one
+     * kept as written is the document's text, named by its position. */
+    if (tg != NULL)
+      join_path(kpath, sizeof kpath, path, k);
+    else if (snprintf(kpath, sizeof kpath, "%s (key %zu)", path, nth) < 0)
+      kpath[0] = '\0';
     if ((rc = whole(r, kv, kpath, &n)) != 0)
       return rc;
     figure_key(m, s, period, code, tg, &key);
@@ -504,8 +538,7 @@ int jsondoc_parse(struct run *r, struct dahub_input *in) {
     off = 3; /* a byte order mark */
   doc = json_loadb(buf + off, len - off, JSON_REJECT_DUPLICATES, &jerr);
   if (doc == NULL) {
-    rc = dahub_error_set(r->err, -EINVAL, (uint32_t)jerr.line,
-                         (uint32_t)jerr.column, "not JSON: %s", jerr.text);
+    rc = syntax_error(r, &jerr);
     goto out;
   }
   items = at(doc, j->items);

@@ -866,14 +866,23 @@ static int mapped_open(const json_t *options, void **state,
 
 static void mapped_close(void *state) { mapping_free(state); }
 
+/* A case-level extract is one row per case: its cells are references,
+ * ages, dates and labels of one person each, whatever the feed says. */
+static int mapped_personal(const void *state) {
+  const struct mapping *m = state;
+
+  return m != NULL && m->layout == MAP_CASES;
+}
+
 __attribute__((visibility("default")))
 const struct dahub_plugin dahub_plugin_v1 = {
     .abi_version = DAHUB_ABI_VERSION,
     .struct_size = sizeof(struct dahub_plugin),
     .name = "mapped",
-    .version = "1.1.0",
+    .version = "1.2.0",
     .kind = DAHUB_KIND_SOURCE,
     .open = mapped_open,
     .close = mapped_close,
     .parse = mapped_parse,
+    .personal = mapped_personal,
 };

@@ -284,6 +284,42 @@ static void test_unknown_key_in_feed_is_named_with_line(void **state) {
   assert_int_equal(errlist_count(&f->errs), 1);
 }
 
+static void test_personal_is_read_and_defaults_to_false(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/a.json",
+      "{\n"
+      "  \"name\": \"a\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"personal\": true\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(config_feed(f->c, "a")->personal, 1);
+  assert_int_equal(config_feed(f->c, "freeva")->personal, 0);
+}
+
+/* "personal": "yes" must not pass for false: the feed's cells would be
+ * quoted in reports. */
+static void test_personal_not_a_boolean_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"personal\": \"yes\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
+               ":5:3: personal: expected true or false");
+  assert_int_equal(errlist_count(&f->errs), 1);
+}
+
 /* An option moved out of "options" by mistake: the error must point at the
  * stray top-level key, not at the same word inside "options". */
 static void test_unknown_key_is_located_outside_options(void **state) {
@@ -560,6 +596,10 @@ int main(void) {
           test_unknown_key_in_feed_is_named_with_line, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_unknown_key_is_located_outside_options, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_personal_is_read_and_defaults_to_false, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_personal_not_a_boolean_is_an_error,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_settle_ms_as_string_is_wrong_type,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_settle_ms_out_of_range, setup,

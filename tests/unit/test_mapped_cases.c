@@ -252,6 +252,62 @@ static void test_case_dates_and_labels_are_checked(void **state) {
   assert_string_equal(err.found, "Gone");
 }
 
+/* The hub describes a personal feed's cells rather than quote them: the
+ * plugin says a case-level feed is one, and puts a cell's text in found
+ * only, where the hub finds it. */
+static void test_a_case_level_feed_is_personal(void **state) {
+  void *st = NULL;
+  struct dahub_error err;
+  char json[1024];
+
+  (void)state;
+  (void)snprintf(json, sizeof json, CASES, "");
+  assert_int_equal(open_mapping(json, &st, &err), 0);
+  assert_non_null(dahub_plugin_v1.personal);
+  assert_int_equal(dahub_plugin_v1.personal(st), 1);
+  dahub_plugin_v1.close(st);
+  assert_int_equal(
+      open_mapping("{\"header\": {\"row\": 1}, \"layout\": \"long\","
+                   " \"columns\": {\"area\": \"Area\", \"period\": \"P\","
+                   " \"measure\": \"M\", \"value\": \"V\"}}",
+                   &st, &err),
+      0);
+  assert_int_equal(dahub_plugin_v1.personal(st), 0);
+  dahub_plugin_v1.close(st);
+}
+
+static void test_case_errors_hold_the_cell_in_found_only(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[1024];
+  static const char *const rows[] = {
+      /* a reference typed into the referral date */
+      "A-1,Blaby,LWA-2024-0001234,,,\n",
+      /* a name shifted into the district */
+      "A-1,Jane Exampleperson,01/04/2024,,,\n",
+      /* ... into the closed date */
+      "A-1,Blaby,01/04/2024,,Jane Exampleperson,\n",
+      /* ... into the reason of a closed case */
+      "A-1,Blaby,01/04/2024,,01/05/2024,Jane Exampleperson\n",
+  };
+
+  (void)snprintf(json, sizeof json, CASES, "");
+  for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+    char csv[256];
+
+    (void)snprintf(csv, sizeof csv, "%s%s", CASES_HEADER, rows[i]);
+    fake_reset(ctx);
+    assert_int_equal(parse_text(ctx, json, csv, &err), DAHUB_FAIL);
+    assert_true(strstr(err.found, "LWA-2024") != NULL ||
+                strstr(err.found, "Exampleperson") != NULL);
+    assert_null(strstr(err.msg, "LWA-2024"));
+    assert_null(strstr(err.msg, "Exampleperson"));
+    assert_null(strstr(err.field, "Exampleperson"));
+    assert_null(strstr(err.expected, "Exampleperson"));
+    assert_int_equal(ctx->n_warn, 0);
+  }
+}
+
 static void test_latest_period_only_with_a_warning(void **state) {
   struct dahub_ctx *ctx = *state;
   struct dahub_error err;
@@ -595,6 +651,8 @@ int main(void) {
       T(test_no_key_means_no_distinct_count),
       T(test_blank_reference_is_an_error_without_text),
       T(test_case_dates_and_labels_are_checked),
+      T(test_a_case_level_feed_is_personal),
+      T(test_case_errors_hold_the_cell_in_found_only),
       T(test_latest_period_only_with_a_warning),
       T(test_memory_bounds_are_errors),
       T(test_codes_kept_as_written_make_one_figure_each),

@@ -133,8 +133,11 @@ static void test_json_errors_name_the_path(void **state) {
                               " \"by_la\": {\"Melton\": 3}}]}",
                               &err),
                    DAHUB_FAIL);
+  /* The key is the document's text: in found only, where the hub can
+   * cut or describe it, not in the path. */
   assert_string_equal(err.found, "Melton");
-  assert_string_equal(err.msg, "meetings[0].by_la.Melton: no code for this "
+  assert_string_equal(err.field, "meetings[0].by_la");
+  assert_string_equal(err.msg, "meetings[0].by_la: no code for this "
                                "area: add it to options.values.area, or set "
                                "options.unknown.area");
   assert_int_equal(parse_text(ctx, json,
@@ -150,10 +153,40 @@ static void test_json_errors_name_the_path(void **state) {
       DAHUB_FAIL);
   assert_int_equal(err.line, 2);
   assert_non_null(strstr(err.msg, "not JSON: "));
+  /* jansson names the text it stopped at: that goes in found, not msg */
+  assert_int_equal(parse_text(ctx, json,
+                              "{\"meetings\": [{\"date\": Exampleperson}]}",
+                              &err),
+                   DAHUB_FAIL);
+  assert_null(strstr(err.msg, "Exampleperson"));
+  assert_non_null(strstr(err.msg, "not JSON: "));
+  assert_non_null(strstr(err.found, "Exampleperson"));
   assert_int_equal(
       parse_text(ctx, json, "{\"meetings\": [], \"meetings\": []}", &err),
       DAHUB_FAIL);
   assert_non_null(strstr(err.msg, "duplicate"));
+}
+
+/* A key kept as written ("unknown": "keep") is the document's text: an
+ * error about its count names it by position, not by the key. */
+static void test_a_kept_key_is_named_by_its_position(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+
+  assert_int_equal(
+      parse_text(ctx,
+                 "{\"layout\": \"json\", \"fixed\": {\"area\": \"X_LLR\"},"
+                 " \"json\": {\"items\": \"meetings\", \"date\": \"date\","
+                 "   \"sum\": [{\"measure\": \"marac_referrals_by_agency\","
+                 "     \"key\": \"by_agency\", \"by\": \"referral_source\"}]},"
+                 " \"unknown\": {\"referral_source\": \"keep\"}}",
+                 "{\"meetings\": [{\"date\": \"2024-04-04\","
+                 " \"by_agency\": {\"police\": 2, \"Jane Exampleperson\": "
+                 "\"x\"}}]}",
+                 &err),
+      DAHUB_FAIL);
+  assert_string_equal(err.field, "meetings[0].by_agency (key 2)");
+  assert_null(strstr(err.msg, "Exampleperson"));
 }
 
 static void test_document_size_is_bounded(void **state) {
@@ -219,6 +252,7 @@ int main(void) {
       T(test_marac_sample_summed_by_the_real_mapping),
       T(test_items_summed_per_period_of_their_dates),
       T(test_json_errors_name_the_path),
+      T(test_a_kept_key_is_named_by_its_position),
       T(test_document_size_is_bounded),
 #undef T
   };

@@ -2,6 +2,7 @@
  * test_pseudonym.c: the keyed HMAC matches HMAC-SHA256 (RFC 4231 vectors)
  * and key files are refused when others can read them.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,14 +30,14 @@ static void test_rfc4231_case_2(void **state) {
 
   (void)state;
   assert_int_equal(pseudonym_new((const uint8_t *)"Jefe", 4, &p), 0);
-  assert_int_equal(
-      pseudonym_hmac(p, "what do ya want for nothing?", 28, out), 0);
+  assert_int_equal(pseudonym_hmac(p, "what do ya want for nothing?", 28, out),
+                   0);
   hex(out, 32, h);
   assert_string_equal(
       h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   /* the context is reusable: the same input gives the same output */
-  assert_int_equal(
-      pseudonym_hmac(p, "what do ya want for nothing?", 28, out), 0);
+  assert_int_equal(pseudonym_hmac(p, "what do ya want for nothing?", 28, out),
+                   0);
   hex(out, 32, h);
   assert_string_equal(
       h, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
@@ -92,11 +93,63 @@ static void test_key_file_rules(void **state) {
   assert_int_equal(rmdir(dir), 0);
 }
 
+static void test_key_file_link_is_refused(void **state) {
+  char dir[] = "/tmp/dahub-key-XXXXXX", path[64], link[64];
+  struct dahub_error e = {0};
+  uint8_t *key = NULL;
+  size_t len = 0;
+
+  (void)state;
+  assert_non_null(mkdtemp(dir));
+  (void)snprintf(path, sizeof path, "%s/k", dir);
+  (void)snprintf(link, sizeof link, "%s/l", dir);
+  write_key(path, 0600, 32);
+  assert_int_equal(symlink(path, link), 0);
+  assert_int_equal(pseudonym_read_key(link, &key, &len, &e), -EINVAL);
+  assert_null(key);
+  assert_non_null(strstr(e.msg, "not a regular file"));
+  assert_int_equal(unlink(link), 0);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(dir), 0);
+}
+
+/* A key another user owns could be replaced by that user, who would then
+ * choose the pseudonyms: refused, naming the file. Giving the file away
+ * takes root; elsewhere the test is skipped. */
+static void test_key_file_owned_by_another_user_is_refused(void **state) {
+  char dir[] = "/tmp/dahub-key-XXXXXX", path[64];
+  struct dahub_error e = {0};
+  uint8_t *key = NULL;
+  size_t len = 0;
+
+  (void)state;
+  if (geteuid() != 0)
+    skip();
+  assert_non_null(mkdtemp(dir));
+  (void)snprintf(path, sizeof path, "%s/k", dir);
+  write_key(path, 0600, 32);
+  assert_int_equal(chown(path, 65534, 65534), 0);
+  assert_int_equal(pseudonym_read_key(path, &key, &len, &e), -EPERM);
+  assert_null(key);
+  assert_non_null(strstr(e.msg, path));
+  assert_non_null(strstr(e.msg, "owned by uid 65534"));
+  assert_non_null(strstr(e.msg, "root or to the user dahub runs as"));
+  /* back to root: the same file is accepted */
+  assert_int_equal(chown(path, 0, 0), 0);
+  assert_int_equal(pseudonym_read_key(path, &key, &len, &e), 0);
+  assert_int_equal(len, 32);
+  free(key);
+  assert_int_equal(unlink(path), 0);
+  assert_int_equal(rmdir(dir), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc4231_case_2),
       cmocka_unit_test(test_rfc4231_long_key),
       cmocka_unit_test(test_key_file_rules),
+      cmocka_unit_test(test_key_file_link_is_refused),
+      cmocka_unit_test(test_key_file_owned_by_another_user_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,7 +19,8 @@ struct dahub_error {
   uint32_t line, col; /* 1-based; 0 when not about a position */
   char field[64];     /* column header or config key, or empty */
   char expected[128]; /* what would have been right, or empty */
-  char found[128];    /* what was there (cell text), or empty */
+  char found[128];    /* what was there (cell text), or empty: the only
+                         place for the file's text (dahub/plugin.h) */
   char msg[256];      /* one sentence for a person */
 };
 

@@ -17,6 +17,11 @@
  *    the state as read-only after open().
  *  - Export exactly one symbol, dahub_plugin_v1, a const struct dahub_plugin
  *    filled with designated initialisers. Build with -fvisibility=hidden.
+ *  - Text from the file goes in an error's `found` and nowhere else: not in
+ *    msg, field or expected, not in a warning. The hub quotes `found` cut
+ *    to 40 characters, or for a feed of personal data describes it ("text
+ *    of 16 characters (letters, digits and other characters)"), before
+ *    anyone reads it; text anywhere else it cannot find.
  *
  * A sink plugin turns the board summary (a JSON document, already through
  * disclosure control: it holds no value that must stay hidden) into a
@@ -81,7 +86,8 @@ struct dahub_obs {
   int64_t bound; /* SUPPRESSED: the bound as received ("<5": 5), or 0 */
   uint32_t line; /* where in the input, 1-based, for error reports */
   uint32_t col;
-  const char *raw; /* the cell as received, or NULL (kept in provenance) */
+  const char *raw; /* the cell as received, or NULL (kept in provenance,
+                    * but for a feed of personal data) */
   /* The columns the labels came from, on the same line, or 0 when a label
    * is not from a cell of that line (a fixed value, a cell above the
    * header): an error about the area then points at the area's cell. */
@@ -122,7 +128,7 @@ struct dahub_host {
    * down, store trouble). */
   int (*emit)(struct dahub_ctx *ctx, const struct dahub_obs *obs);
   /* A note for the ingest report that does not stop the file, such as a
-   * TOTAL that does not add up. msg must not quote personal data. */
+   * TOTAL that does not add up. msg must not quote the file's cells. */
   void (*warn)(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
                const char *msg);
   /* out = HMAC-SHA256 of data under the feed's secret key ("hmac_key_file"
@@ -173,6 +179,13 @@ struct dahub_plugin {
   enum dahub_outcome (*render)(void *state, const json_t *summary,
                                struct dahub_output *out,
                                struct dahub_error *err);
+
+  /* Sources, optional (appended; NULL or absent counts as 0). 1 when the
+   * files of the feed whose state this is hold data about people, one row
+   * per person or case (the mapped plugin's "cases" layout): the hub then
+   * never quotes their cells and keeps no text of them (`raw`, records),
+   * as for a feed marked "personal": true. Loop thread, after open(). */
+  int (*personal)(const void *state);
 };
 
 #endif
