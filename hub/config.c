@@ -339,32 +339,16 @@ int config_parse_duration(const char *s, uint64_t *seconds) {
   return -EINVAL;
 }
 
-/* The one place that decides whether a feed's files are personal data.
- * Today: a mapped feed with the case-level layout (one row per case). The
- * feed's own `personal` flag, once config files carry it, is ORed in
- * here, so retention and anything else that asks follow it too. */
-int config_feed_is_personal(const struct feed_conf *f) {
-  const char *layout;
-
-  if (f->plugin == NULL || strcmp(f->plugin, "mapped") != 0)
-    return 0;
-  layout = json_string_value(json_object_get(f->options, "layout"));
-  return layout != NULL && strcmp(layout, "cases") == 0;
-}
-
 /* "retain": {"done": "0d", "failed": "30d"}: how long files stay in done/
- * and failed/; each defaults by config_feed_is_personal(), so call this
- * once plugin and options are read. */
+ * and failed/. A folder left out keeps CONFIG_RETAIN_DEFAULT: its default
+ * is retention.c's to decide, once the feed's plugin has said whether its
+ * files are personal data. */
 static void load_retain(struct jsonconf *jc, struct feed_conf *f) {
   const char *const folders[] = {"done", "failed"};
   uint64_t *const out[] = {&f->retain_done_s, &f->retain_failed_s};
   const json_t *r = json_object_get(jc->root, "retain");
-  int personal = config_feed_is_personal(f);
 
-  f->retain_done_s =
-      personal ? CONFIG_RETAIN_PERSONAL_DONE_S : CONFIG_RETAIN_DONE_S;
-  f->retain_failed_s =
-      personal ? CONFIG_RETAIN_PERSONAL_FAILED_S : CONFIG_RETAIN_FAILED_S;
+  f->retain_done_s = f->retain_failed_s = CONFIG_RETAIN_DEFAULT;
   if (r == NULL)
     return;
   if (!json_is_object(r)) {

@@ -27,23 +27,15 @@ struct feed_conf {
   char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
   int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
   uint64_t due_days;   /* days after a period's end before it is late */
-  /* Seconds a file stays in done/ and failed/ ("retain"); 0: removed at the
-   * next sweep. Defaults depend on config_feed_is_personal(). */
+  /* Seconds a file stays in done/ and failed/ ("retain"; 0: not at all),
+   * or CONFIG_RETAIN_DEFAULT where the file does not say: the default then
+   * depends on whether the feed is personal (retention_period()). */
   uint64_t retain_done_s;
   uint64_t retain_failed_s;
 };
 
-/* Retention defaults, in seconds. A partner's own file is evidence for a
- * year's returns and their late corrections (400 days covers a financial
- * year and the next quarter's resubmissions); a bad file is kept a quarter
- * for its data lead to fix and send again. A personal feed's file is gone
- * from done/ once stored (its receipt, hash and provenance stay in the
- * store) and from failed/ after 30 days. */
-#define CONFIG_RETAIN_DONE_S (400ull * 86400)
-#define CONFIG_RETAIN_FAILED_S (90ull * 86400)
-#define CONFIG_RETAIN_PERSONAL_DONE_S 0ull
-#define CONFIG_RETAIN_PERSONAL_FAILED_S (30ull * 86400)
-#define CONFIG_RETAIN_MAX_S (3650ull * 86400)
+#define CONFIG_RETAIN_DEFAULT UINT64_MAX
+#define CONFIG_RETAIN_MAX_S (3650ull * 86400) /* ten years */
 
 #define CONFIG_MAX_MEETINGS 64
 #define CONFIG_MAX_SINKS 8
@@ -110,10 +102,6 @@ int config_parse_time(const char *s, int64_t *t);
 /* "30d", "12h", "15m" or "45s" -> seconds, at most CONFIG_RETAIN_MAX_S.
  * 0 with *seconds, or -EINVAL. */
 int config_parse_duration(const char *s, uint64_t *seconds);
-
-/* 1 when the feed's files hold personal data (case-level extracts): they
- * then leave done/ as soon as they are stored. */
-int config_feed_is_personal(const struct feed_conf *f);
 
 /* The feed called name, or NULL. */
 const struct feed_conf *config_feed(const struct config *c, const char *name);

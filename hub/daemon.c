@@ -198,7 +198,7 @@ static void job_done(uv_work_t *req, int status) {
     return;
   }
   if ((j->res.outcome == INGEST_STORED || j->res.outcome == INGEST_DUPLICATE) &&
-      j->feed->conf->retain_done_s == 0)
+      retention_period(j->feed, RETENTION_DONE) == 0)
     retention_request(d, RETENTION_QUICK); /* personal data: gone at once */
   switch (j->res.outcome) {
   case INGEST_STORED:
@@ -360,7 +360,7 @@ static void retention_work(uv_work_t *req) {
 
     if (d->retention_scope & RETENTION_ALL)
       which = RETENTION_DONE | RETENTION_FAILED;
-    else if (f->conf->retain_done_s == 0)
+    else if (retention_period(f, RETENTION_DONE) == 0)
       which = RETENTION_DONE;
     if (which != 0)
       retention_sweep(f, which, now, &d->stopping, &d->retention_last);

@@ -38,6 +38,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "log.h"
 
 static const char *const companion_suffixes[] = {".error.json",
@@ -164,18 +166,43 @@ static void sweep_folder(struct sweep *s, const char *dir,
   s->dfd = -1;
 }
 
+/* The one place that decides whether a feed's files are personal data, for
+ * retention. Today: a mapped feed with the case-level layout (one row per
+ * case). A feed's own "personal": true, and a plugin that says its feed is
+ * personal, are to be ORed in here. */
+int retention_feed_is_personal(const struct ingest_feed *f) {
+  const struct feed_conf *c = f->conf;
+  const char *layout;
+
+  if (c->plugin == NULL || strcmp(c->plugin, "mapped") != 0)
+    return 0;
+  layout = json_string_value(json_object_get(c->options, "layout"));
+  return layout != NULL && strcmp(layout, "cases") == 0;
+}
+
+uint64_t retention_period(const struct ingest_feed *f, unsigned folder) {
+  int done = folder == RETENTION_DONE;
+  uint64_t own = done ? f->conf->retain_done_s : f->conf->retain_failed_s;
+
+  if (own != CONFIG_RETAIN_DEFAULT)
+    return own;
+  if (retention_feed_is_personal(f))
+    return done ? RETENTION_PERSONAL_DONE_S : RETENTION_PERSONAL_FAILED_S;
+  return done ? RETENTION_DONE_S : RETENTION_FAILED_S;
+}
+
 void retention_sweep(const struct ingest_feed *f, unsigned which, int64_t now,
                      const atomic_int *stop, struct retention_stats *st) {
   struct sweep s = {.feed = f, .dfd = -1, .now = now, .st = st};
 
   if (which & RETENTION_DONE) {
     s.folder = "done";
-    s.max_age_s = f->conf->retain_done_s;
+    s.max_age_s = retention_period(f, RETENTION_DONE);
     sweep_folder(&s, f->done, stop);
   }
   if (which & RETENTION_FAILED) {
     s.folder = "failed";
-    s.max_age_s = f->conf->retain_failed_s;
+    s.max_age_s = retention_period(f, RETENTION_FAILED);
     sweep_folder(&s, f->failed, stop);
   }
 }

@@ -18,10 +18,29 @@
 #define RETENTION_DONE 1u
 #define RETENTION_FAILED 2u
 
+/* Defaults where a feed does not say, in seconds. A partner's own file is
+ * evidence for a year's returns and their late corrections (400 days: a
+ * financial year and the next quarter's resubmissions); a bad file is kept
+ * a quarter for its data lead to fix and send again. A file of personal
+ * data leaves done/ once stored (its receipt, hash and provenance stay in
+ * the store) and failed/ after 30 days. */
+#define RETENTION_DONE_S (400ull * 86400)
+#define RETENTION_FAILED_S (90ull * 86400)
+#define RETENTION_PERSONAL_DONE_S 0ull
+#define RETENTION_PERSONAL_FAILED_S (30ull * 86400)
+
 struct retention_stats {
   unsigned long removed;  /* partner files removed (companions not counted) */
   unsigned long failures; /* files or folders that could not be dealt with */
 };
+
+/* 1 when f's files hold personal data, so their defaults are the
+ * personal ones. */
+int retention_feed_is_personal(const struct ingest_feed *f);
+
+/* How long f keeps a file in folder (RETENTION_DONE or RETENTION_FAILED),
+ * in seconds: its "retain", else the default. 0: not at all. */
+uint64_t retention_period(const struct ingest_feed *f, unsigned folder);
 
 /* Removes from f's done/ and/or failed/ (which) every partner file whose
  * age (now minus its mtime, epoch seconds) has reached the feed's retain

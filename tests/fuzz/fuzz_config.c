@@ -54,8 +54,10 @@ static void check_feed(const struct feed_conf *f) {
                  f->expect_months == 6 || f->expect_months == 12,
              "expect is 0, 3, 6 or 12 months");
   fuzz_check(f->due_days <= 366, "due_days within limits");
-  fuzz_check(f->retain_done_s <= CONFIG_RETAIN_MAX_S &&
-                 f->retain_failed_s <= CONFIG_RETAIN_MAX_S,
+  fuzz_check((f->retain_done_s <= CONFIG_RETAIN_MAX_S ||
+              f->retain_done_s == CONFIG_RETAIN_DEFAULT) &&
+                 (f->retain_failed_s <= CONFIG_RETAIN_MAX_S ||
+                  f->retain_failed_s == CONFIG_RETAIN_DEFAULT),
              "retain periods within limits");
 }
 

@@ -573,7 +573,8 @@ static void test_duration_units_and_bounds(void **state) {
   }
 }
 
-static void test_retention_defaults_follow_personal_data(void **state) {
+/* Left out, a period is for retention.c to decide (test_retention.c). */
+static void test_retain_left_out_is_the_default(void **state) {
   struct fixture *f = *state;
   const struct feed_conf *fr, *lwa;
 
@@ -590,13 +591,10 @@ static void test_retention_defaults_follow_personal_data(void **state) {
   assert_int_equal(f->c->retention_check_ms, 3600000);
   fr = config_feed(f->c, "freeva");
   lwa = config_feed(f->c, "lwa");
-  assert_false(config_feed_is_personal(fr));
-  assert_int_equal(fr->retain_done_s, 400 * 86400);
-  assert_int_equal(fr->retain_failed_s, 90 * 86400);
-  /* a case-level extract leaves done/ once stored */
-  assert_true(config_feed_is_personal(lwa));
-  assert_int_equal(lwa->retain_done_s, 0);
-  assert_int_equal(lwa->retain_failed_s, 30 * 86400);
+  assert_true(fr->retain_done_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(fr->retain_failed_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(lwa->retain_done_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(lwa->retain_failed_s == CONFIG_RETAIN_DEFAULT);
 }
 
 static void test_retain_values_are_read(void **state) {
@@ -617,7 +615,7 @@ static void test_retain_values_are_read(void **state) {
       "  \"plugin\": \"mapped\",\n"
       "  \"retain\": {\"done\": \"2s\", \"failed\": \"12h\"}\n"
       "}\n");
-  /* one folder given: the other keeps its default (personal here) */
+  /* one folder given: the other is left to its default */
   put(f, "feeds.d/lwa.json",
       "{\n"
       "  \"name\": \"lwa\",\n"
@@ -630,7 +628,7 @@ static void test_retain_values_are_read(void **state) {
   assert_int_equal(f->c->retention_check_ms, 500);
   assert_int_equal(config_feed(f->c, "freeva")->retain_done_s, 2);
   assert_int_equal(config_feed(f->c, "freeva")->retain_failed_s, 12 * 3600);
-  assert_int_equal(config_feed(f->c, "lwa")->retain_done_s, 0);
+  assert_true(config_feed(f->c, "lwa")->retain_done_s == CONFIG_RETAIN_DEFAULT);
   assert_int_equal(config_feed(f->c, "lwa")->retain_failed_s, 3650ull * 86400);
 }
 
@@ -768,8 +766,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_no_feeds_is_an_error, setup,
                                       teardown),
       cmocka_unit_test(test_duration_units_and_bounds),
-      cmocka_unit_test_setup_teardown(
-          test_retention_defaults_follow_personal_data, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_retain_left_out_is_the_default,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_retain_values_are_read, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(

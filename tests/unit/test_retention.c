@@ -114,6 +114,33 @@ static void sweep(struct fixture *f) {
                   &f->st);
 }
 
+static void test_defaults_follow_personal_data(void **state) {
+  struct fixture *f = *state;
+  json_t *cases = json_pack("{s:s}", "layout", "cases");
+  json_t *wide = json_pack("{s:s}", "layout", "wide");
+
+  f->conf.retain_done_s = f->conf.retain_failed_s = CONFIG_RETAIN_DEFAULT;
+  f->conf.plugin = "mapped";
+  f->conf.options = wide;
+  assert_false(retention_feed_is_personal(&f->feed));
+  assert_int_equal(retention_period(&f->feed, RETENTION_DONE), 400 * DAY);
+  assert_int_equal(retention_period(&f->feed, RETENTION_FAILED), 90 * DAY);
+  /* a case-level extract leaves done/ once stored */
+  f->conf.options = cases;
+  assert_true(retention_feed_is_personal(&f->feed));
+  assert_int_equal(retention_period(&f->feed, RETENTION_DONE), 0);
+  assert_int_equal(retention_period(&f->feed, RETENTION_FAILED), 30 * DAY);
+  /* the feed's own word wins */
+  f->conf.retain_done_s = 7 * DAY;
+  assert_int_equal(retention_period(&f->feed, RETENTION_DONE), 7 * DAY);
+  assert_int_equal(retention_period(&f->feed, RETENTION_FAILED), 30 * DAY);
+  /* the layout alone is not enough: it is the mapped plugin's */
+  f->conf.plugin = "csv";
+  assert_false(retention_feed_is_personal(&f->feed));
+  json_decref(cases);
+  json_decref(wide);
+}
+
 static void test_old_failed_file_goes_with_its_report(void **state) {
   struct fixture *f = *state;
 
@@ -264,6 +291,8 @@ static void test_a_sweep_stops_when_asked(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_defaults_follow_personal_data, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_old_failed_file_goes_with_its_report,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_each_folder_has_its_own_period,
