@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import sys
 import time
 import unittest
@@ -115,7 +116,8 @@ class RetentionTest(HubTestCase):
         hub.wait_done("brief", "q1.csv")
         hub.wait_done("kept", "q1.csv")
         self.wait_gone(hub, "brief", "done", "q1.csv", timeout=10)
-        ev = hub.events("file_removed", feed="brief", file="q1.csv")
+        # logged just after the unlink: wait for the line too
+        ev = self.assertEvent(hub, "file_removed", feed="brief", file="q1.csv")
         self.assertEqual(len(ev), 1, ev)
         self.assertEqual(ev[0]["folder"], "done")
         self.assertGreaterEqual(int(ev[0]["age_s"]), 2, "removed before its 2 s were up")
@@ -162,7 +164,7 @@ class RetentionTest(HubTestCase):
         age(hub.path(feed, "failed", "fresh.csv.error.json"), 40)  # the file decides
         self.wait_gone(hub, feed, "failed", "old.csv")
         self.wait_gone(hub, feed, "failed", "old.csv.error.json")
-        ev = hub.events("file_removed", feed=feed, file="old.csv")
+        ev = self.assertEvent(hub, "file_removed", feed=feed, file="old.csv")
         self.assertEqual(ev[0]["folder"], "failed")
         self.assertEqual(ev[0]["companions"], "1")
         self.assertGreaterEqual(int(ev[0]["age_s"]), 40 * DAY)
@@ -207,6 +209,7 @@ class RetentionTest(HubTestCase):
         with open(marker, "wb") as f:
             f.write(BAD)
         self.wait_gone(hub, feed, "failed", "marker.csv")
+        self.assertEvent(hub, "file_removed", feed=feed, folder="failed", file="marker.csv")
 
         for p in (work, part, secret, inner):
             self.assertTrue(os.path.isfile(p), p)
@@ -235,6 +238,21 @@ class RetentionTest(HubTestCase):
         self.assertEqual(hub.listdir(feed, "done"), [])
         self.assertEqual(hub.listdir(feed, "failed"), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
+        hub.stop()
+
+    def test_a_reload_brings_new_periods_and_a_new_interval(self):
+        feed = "demo_long"
+        hub = self.make_hub(feeds=[long_feed()])  # 400 days, hourly checks
+        hub.start()
+        hub.drop(feed, "q1.csv", csv_bytes(rows()))
+        hub.wait_done(feed, "q1.csv")
+        hub.write_feed(with_retain(long_feed(), done="1s"))
+        hub.hub_conf["retention_check_ms"] = 200
+        hub.write_hub_json(hub.hub_conf)
+        n = len(hub.events("reloaded"))
+        hub.proc.send_signal(signal.SIGHUP)
+        hub.wait_for(lambda: len(hub.events("reloaded")) > n, what="event=reloaded")
+        self.wait_gone(hub, feed, "done", "q1.csv", timeout=10)
         hub.stop()
 
     def test_check_names_a_bad_duration_with_line_and_column(self):
