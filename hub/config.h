@@ -16,26 +16,25 @@
 
 #define CONFIG_MAX_FEEDS 256
 #define CONFIG_NAME_MAX 64
+#define CONFIG_RETAIN_DEFAULT UINT64_MAX
+#define CONFIG_RETAIN_MAX_S (3650ull * 86400) /* ten years */
 
 struct feed_conf {
-  char *name;          /* [a-z0-9_]+, also the spool folder's name */
-  char *source_id;     /* partner id stored with every observation */
-  char *service_id;    /* fixed service, or NULL */
-  char *plugin;        /* plugin name */
-  char *file;          /* the feeds.d file it came from, for messages */
-  json_t *options;     /* handed to the plugin's open(); may be NULL */
-  char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
-  int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
-  uint64_t due_days;   /* days after a period's end before it is late */
+  char *name;       /* [a-z0-9_]+, also the spool folder's name */
+  char *source_id;  /* partner id stored with every observation */
+  char *service_id; /* fixed service, or NULL */
+  char *plugin;     /* plugin name */
+  char *file;       /* the feeds.d file it came from, for messages */
+  json_t *options;  /* handed to the plugin's open(); may be NULL */
   /* Seconds a file stays in done/ and failed/ ("retain"; 0: not at all),
    * or CONFIG_RETAIN_DEFAULT where the file does not say: the default then
    * depends on whether the feed is personal (retention_period()). */
   uint64_t retain_done_s;
   uint64_t retain_failed_s;
+  char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
+  int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
+  uint64_t due_days;   /* days after a period's end before it is late */
 };
-
-#define CONFIG_RETAIN_DEFAULT UINT64_MAX
-#define CONFIG_RETAIN_MAX_S (3650ull * 86400) /* ten years */
 
 #define CONFIG_MAX_MEETINGS 64
 #define CONFIG_MAX_SINKS 8
