@@ -112,6 +112,32 @@ int config_parse_time(const char *s, int64_t *t) {
   return 0;
 }
 
+int config_parse_duration(const char *s, uint64_t *seconds) {
+  static const struct {
+    char unit;
+    uint64_t seconds;
+  } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  uint64_t n = 0;
+  size_t i = 0;
+
+  /* at most 9 digits: no overflow before the bound is checked */
+  for (; s[i] >= '0' && s[i] <= '9'; i++) {
+    if (i == 9)
+      return -EINVAL;
+    n = n * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (i == 0 || s[i] == '\0' || s[i + 1] != '\0')
+    return -EINVAL;
+  for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+    if (s[i] == units[u].unit) {
+      if (n > CONFIG_RETAIN_MAX_S / units[u].seconds)
+        return -EINVAL;
+      *seconds = n * units[u].seconds;
+      return 0;
+    }
+  return -EINVAL;
+}
+
 uint64_t config_threshold(const struct config *c, const char *area) {
   for (size_t i = 0; i < c->summary.n_area_thresholds; i++)
     if (strcmp(c->summary.area_thresholds[i].area, area) == 0)
@@ -288,57 +314,6 @@ static char *ident_member(struct jsonconf *jc, const json_t *o, const char *key,
   return strdup(v);
 }
 
-/* "expect": "quarterly" (default), "half-yearly", "annual" or "none". */
-static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
-  static const struct {
-    const char *name;
-    int months;
-  } kinds[] = {
-      {"quarterly", 3}, {"half-yearly", 6}, {"annual", 12}, {"none", 0}};
-  const char *e = jsonconf_string(jc, jc->root, "expect", 0);
-  size_t i;
-
-  jsonconf_uint(jc, jc->root, "due_days", 0, 366, &f->due_days);
-  if (e == NULL)
-    return;
-  for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
-    if (strcmp(e, kinds[i].name) == 0)
-      break;
-  if (i == sizeof kinds / sizeof *kinds)
-    jsonconf_error(jc, "expect",
-                   "expect: expected quarterly, half-yearly, "
-                   "annual or none, found \"%s\"",
-                   e);
-  else
-    f->expect_months = kinds[i].months;
-}
-
-int config_parse_duration(const char *s, uint64_t *seconds) {
-  static const struct {
-    char unit;
-    uint64_t seconds;
-  } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
-  uint64_t n = 0;
-  size_t i = 0;
-
-  /* at most 9 digits: no overflow before the bound is checked */
-  for (; s[i] >= '0' && s[i] <= '9'; i++) {
-    if (i == 9)
-      return -EINVAL;
-    n = n * 10 + (uint64_t)(s[i] - '0');
-  }
-  if (i == 0 || s[i] == '\0' || s[i + 1] != '\0')
-    return -EINVAL;
-  for (size_t u = 0; u < sizeof units / sizeof *units; u++)
-    if (s[i] == units[u].unit) {
-      if (n > CONFIG_RETAIN_MAX_S / units[u].seconds)
-        return -EINVAL;
-      *seconds = n * units[u].seconds;
-      return 0;
-    }
-  return -EINVAL;
-}
-
 /* "retain": {"done": "0d", "failed": "30d"}: how long files stay in done/
  * and failed/. A folder left out keeps CONFIG_RETAIN_DEFAULT: its default
  * is retention.c's to decide, once the feed's plugin has said whether its
@@ -370,6 +345,31 @@ static void load_retain(struct jsonconf *jc, struct feed_conf *f) {
                         "\"12h\", \"15m\" or \"45s\", at most 3650d",
                         folders[i]);
   }
+}
+
+/* "expect": "quarterly" (default), "half-yearly", "annual" or "none". */
+static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
+  static const struct {
+    const char *name;
+    int months;
+  } kinds[] = {
+      {"quarterly", 3}, {"half-yearly", 6}, {"annual", 12}, {"none", 0}};
+  const char *e = jsonconf_string(jc, jc->root, "expect", 0);
+  size_t i;
+
+  jsonconf_uint(jc, jc->root, "due_days", 0, 366, &f->due_days);
+  if (e == NULL)
+    return;
+  for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
+    if (strcmp(e, kinds[i].name) == 0)
+      break;
+  if (i == sizeof kinds / sizeof *kinds)
+    jsonconf_error(jc, "expect",
+                   "expect: expected quarterly, half-yearly, "
+                   "annual or none, found \"%s\"",
+                   e);
+  else
+    f->expect_months = kinds[i].months;
 }
 
 static int load_feed(struct config *c, const char *base, const char *path,
