@@ -19,9 +19,10 @@
 #include "jsonconf.h"
 
 static const char *const hub_keys[] = {
-    "spool_dir",   "state_dir", "plugin_dir", "vocabulary",
-    "settle_ms",   "rescan_ms", "limits",     "shutdown_grace_ms",
-    "description", "summary",   NULL};
+    "spool_dir",  "state_dir",          "plugin_dir",
+    "vocabulary", "settle_ms",          "rescan_ms",
+    "limits",     "shutdown_grace_ms",  "description",
+    "summary",    "retention_check_ms", NULL};
 static const char *const summary_keys[] = {
     "outbox_dir",     "sinks",      "threshold",   "area_thresholds",
     "suppress_zeros", "meetings",   "days_before", "contract_warning_months",
@@ -31,7 +32,8 @@ static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
 static const char *const feed_keys[] = {
     "name",          "source_id",   "service_id", "plugin",
     "options",       "description", "expect",     "due_days",
-    "hmac_key_file", "personal",    NULL};
+    "hmac_key_file", "personal",    "retain",     NULL};
+static const char *const retain_keys[] = {"done", "failed", NULL};
 
 static void feed_clear(struct feed_conf *f) {
   free(f->name);
@@ -104,6 +106,32 @@ int config_parse_time(const char *s, int64_t *t) {
     return -EINVAL;
   *t = (int64_t)timegm(&tm);
   return 0;
+}
+
+int config_parse_duration(const char *s, uint64_t *seconds) {
+  static const struct {
+    char unit;
+    uint64_t seconds;
+  } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
+  uint64_t n = 0;
+  size_t i = 0;
+
+  /* at most 9 digits: no overflow before the bound is checked */
+  for (; s[i] >= '0' && s[i] <= '9'; i++) {
+    if (i == 9)
+      return -EINVAL;
+    n = n * 10 + (uint64_t)(s[i] - '0');
+  }
+  if (i == 0 || s[i] == '\0' || s[i + 1] != '\0')
+    return -EINVAL;
+  for (size_t u = 0; u < sizeof units / sizeof *units; u++)
+    if (s[i] == units[u].unit) {
+      if (n > CONFIG_RETAIN_MAX_S / units[u].seconds)
+        return -EINVAL;
+      *seconds = n * units[u].seconds;
+      return 0;
+    }
+  return -EINVAL;
 }
 
 uint64_t config_threshold(const struct config *c, const char *area) {
@@ -267,6 +295,9 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
   jsonconf_uint(&jc, jc.root, "rescan_ms", 50, 3600000, &c->rescan_ms);
   jsonconf_uint(&jc, jc.root, "shutdown_grace_ms", 0, 600000,
                 &c->shutdown_grace_ms);
+  /* from a tenth of a second (for tests) to a day */
+  jsonconf_uint(&jc, jc.root, "retention_check_ms", 100, 86400000,
+                &c->retention_check_ms);
   c->summary.outbox_dir = fs_resolve(base, "../outbox");
   load_summary(&jc, c, base, json_object_get(jc.root, "summary"));
   limits = json_object_get(jc.root, "limits");
@@ -300,6 +331,39 @@ static char *ident_member(struct jsonconf *jc, const json_t *o, const char *key,
     return NULL;
   }
   return strdup(v);
+}
+
+/* "retain": {"done": "0d", "failed": "30d"}: how long files stay in done/
+ * and failed/. A folder left out keeps CONFIG_RETAIN_DEFAULT: its default
+ * is retention.c's to decide, once the feed's plugin has said whether its
+ * files are personal data. */
+static void load_retain(struct jsonconf *jc, struct feed_conf *f) {
+  const char *const folders[] = {"done", "failed"};
+  uint64_t *const out[] = {&f->retain_done_s, &f->retain_failed_s};
+  const json_t *r = json_object_get(jc->root, "retain");
+
+  f->retain_done_s = f->retain_failed_s = CONFIG_RETAIN_DEFAULT;
+  if (r == NULL)
+    return;
+  if (!json_is_object(r)) {
+    jsonconf_error(jc, "retain",
+                   "retain: expected an object such as "
+                   "{\"done\": \"400d\", \"failed\": \"90d\"}");
+    return;
+  }
+  jsonconf_only(jc, r, "retain", retain_keys);
+  for (size_t i = 0; i < 2; i++) {
+    const json_t *v = json_object_get(r, folders[i]);
+
+    if (v == NULL)
+      continue;
+    if (!json_is_string(v) ||
+        config_parse_duration(json_string_value(v), out[i]) != 0)
+      jsonconf_error_in(jc, "retain", folders[i],
+                        "retain.%s: expected a duration such as \"30d\", "
+                        "\"12h\", \"15m\" or \"45s\", at most 3650d",
+                        folders[i]);
+  }
 }
 
 /* "expect": "quarterly" (default), "half-yearly", "annual" or "none". */
@@ -371,6 +435,7 @@ static int load_feed(struct config *c, const char *base, const char *path,
     jsonconf_error(&jc, "options", "options: expected an object");
   else
     f->options = json_incref(opts);
+  load_retain(&jc, f);
   f->file = strdup(path);
   if (f->name != NULL && config_feed(c, f->name) != NULL)
     jsonconf_error(&jc, "name", "feed \"%s\" is defined twice", f->name);
@@ -446,6 +511,7 @@ static int load(const char *path, const char *plugin_dir, int partial,
   c->settle_ms = 1000;
   c->rescan_ms = 5000;
   c->shutdown_grace_ms = 10000;
+  c->retention_check_ms = 3600000;
   c->max_file_bytes = 100u << 20;
   c->max_line_bytes = 1u << 20;
   c->max_errors = 100;

@@ -16,14 +16,21 @@
 
 #define CONFIG_MAX_FEEDS 256
 #define CONFIG_NAME_MAX 64
+#define CONFIG_RETAIN_DEFAULT UINT64_MAX
+#define CONFIG_RETAIN_MAX_S (3650ull * 86400) /* ten years */
 
 struct feed_conf {
-  char *name;          /* [a-z0-9_]+, also the spool folder's name */
-  char *source_id;     /* partner id stored with every observation */
-  char *service_id;    /* fixed service, or NULL */
-  char *plugin;        /* plugin name */
-  char *file;          /* the feeds.d file it came from, for messages */
-  json_t *options;     /* handed to the plugin's open(); may be NULL */
+  char *name;       /* [a-z0-9_]+, also the spool folder's name */
+  char *source_id;  /* partner id stored with every observation */
+  char *service_id; /* fixed service, or NULL */
+  char *plugin;     /* plugin name */
+  char *file;       /* the feeds.d file it came from, for messages */
+  json_t *options;  /* handed to the plugin's open(); may be NULL */
+  /* Seconds a file stays in done/ and failed/ ("retain"; 0: not at all),
+   * or CONFIG_RETAIN_DEFAULT where the file does not say: the default then
+   * depends on whether the feed is personal (retention_period()). */
+  uint64_t retain_done_s;
+  uint64_t retain_failed_s;
   char *hmac_key_file; /* secret for pseudonymising case references, or NULL */
   int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
   uint64_t due_days;   /* days after a period's end before it is late */
@@ -69,6 +76,7 @@ struct config {
   uint64_t settle_ms;
   uint64_t rescan_ms;
   uint64_t shutdown_grace_ms;
+  uint64_t retention_check_ms; /* how often done/ and failed/ are swept */
   uint64_t max_file_bytes;
   uint64_t max_line_bytes;
   uint64_t max_errors;
@@ -95,6 +103,10 @@ uint64_t config_threshold(const struct config *c, const char *area);
 /* Parses "2024-09-27" (midnight UTC, the start of the meeting day) or
  * "2024-09-27T10:00:00Z". 0 with *t, or -EINVAL. */
 int config_parse_time(const char *s, int64_t *t);
+
+/* "30d", "12h", "15m" or "45s" -> seconds, at most CONFIG_RETAIN_MAX_S.
+ * 0 with *seconds, or -EINVAL. */
+int config_parse_duration(const char *s, uint64_t *seconds);
 
 /* The feed called name, or NULL. */
 const struct feed_conf *config_feed(const struct config *c, const char *name);

@@ -15,6 +15,12 @@
  * back; nothing is half-stored. If that takes longer than the grace period
  * the process exits anyway: an uncommitted transaction is simply not there
  * after a crash either.
+ *
+ * Retention (retention.c) sweeps done/ and failed/ on the thread pool, one
+ * sweep at a time: once after start-up recovery, then every
+ * retention_check_ms, and right after a file settles into done/ of a feed
+ * that keeps nothing there (only those folders: they stay near empty, so
+ * that sweep is cheap however busy the feed).
  */
 #include "daemon.h"
 
@@ -31,6 +37,7 @@
 #include "common.h"
 #include "fsutil.h"
 #include "log.h"
+#include "retention.h"
 #include "spool.h"
 #include "store.h"
 
@@ -40,6 +47,8 @@
 #define EXTEND_USEC "30000000"   /* ... ask systemd for 30 s more */
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS 300000
+#define RETENTION_ALL 1u   /* every feed's done/ and failed/ */
+#define RETENTION_QUICK 2u /* done/ of the feeds that keep nothing there */
 
 /* One loaded configuration. Jobs and summary work hold a reference, so a
  * reload can swap in a new one while files of the old one finish. */
@@ -82,10 +91,20 @@ struct daemon {
   uv_work_t board_work;
   struct generation *board_gen; /* held while board_work runs */
   int board_busy, board_again;
-  unsigned long stored, duplicates, failed, retries;
+  /* Retention: one sweep at a time; a request while one runs is kept in
+   * retention_want and made when it ends. */
+  uv_timer_t retention_timer;
+  uv_work_t retention_work;
+  struct generation *retention_gen; /* held while retention_work runs */
+  unsigned retention_scope;         /* RETENTION_ALL/_QUICK of that sweep */
+  unsigned retention_want;
+  int retention_busy;
+  struct retention_stats retention_last; /* of that sweep */
+  unsigned long stored, duplicates, failed, retries, removed, remove_failures;
 };
 
 static void job_queue(struct job *j);
+static void retention_request(struct daemon *d, unsigned scope);
 
 static struct generation *gen_get(struct generation *g) {
   g->refs++;
@@ -178,6 +197,9 @@ static void job_done(uv_work_t *req, int status) {
     job_free(j);
     return;
   }
+  if ((j->res.outcome == INGEST_STORED || j->res.outcome == INGEST_DUPLICATE) &&
+      retention_period(j->feed, RETENTION_DONE) == 0)
+    retention_request(d, RETENTION_QUICK); /* personal data: gone at once */
   switch (j->res.outcome) {
   case INGEST_STORED:
     d->stored++;
@@ -325,6 +347,91 @@ static void board_soon(struct daemon *d, uint64_t ms) {
     log_event(LOG_ERR, "summary_timer_failed", NULL);
 }
 
+/* ---- Retention ---- */
+
+static void retention_work(uv_work_t *req) {
+  struct daemon *d = container_of(req, struct daemon, retention_work);
+  const struct runtime *rt = d->retention_gen->rt;
+  int64_t now = (int64_t)time(NULL);
+
+  for (size_t i = 0; i < rt->n_feeds && !atomic_load(&d->stopping); i++) {
+    const struct ingest_feed *f = &rt->feeds[i];
+    unsigned which = 0;
+
+    if (d->retention_scope & RETENTION_ALL)
+      which = RETENTION_DONE | RETENTION_FAILED;
+    else if (retention_period(f, RETENTION_DONE) == 0)
+      which = RETENTION_DONE;
+    if (which != 0)
+      retention_sweep(f, which, now, &d->stopping, &d->retention_last);
+  }
+}
+
+static void retention_done(uv_work_t *req, int status);
+
+static void retention_start(struct daemon *d) {
+  int rc;
+
+  d->retention_scope = d->retention_want;
+  d->retention_want = 0;
+  d->retention_last = (struct retention_stats){0};
+  d->retention_gen = gen_get(d->gen);
+  rc = uv_queue_work(&d->loop, &d->retention_work, retention_work,
+                     retention_done);
+  if (rc == 0) {
+    d->retention_busy = 1;
+    return;
+  }
+  gen_put(d->retention_gen);
+  d->retention_gen = NULL;
+  d->remove_failures++;
+  log_event(LOG_WARNING, "retention_queue_failed", "error=%s", uv_err_name(rc));
+}
+
+static void retention_done(uv_work_t *req, int status) {
+  struct daemon *d = container_of(req, struct daemon, retention_work);
+
+  (void)status; /* cancelled at shutdown: the next start sweeps anyway */
+  d->retention_busy = 0;
+  gen_put(d->retention_gen);
+  d->retention_gen = NULL;
+  d->removed += d->retention_last.removed;
+  d->remove_failures += d->retention_last.failures;
+  if (d->retention_last.failures > 0)
+    log_event(LOG_WARNING, "retention_incomplete",
+              "removed=%lu failures=%lu detail=\"tried again at the next "
+              "sweep\"",
+              d->retention_last.removed, d->retention_last.failures);
+  if (d->retention_want != 0 && !atomic_load(&d->stopping))
+    retention_start(d);
+}
+
+/* Asks for a sweep of scope; made now, or when the running one ends. */
+static void retention_request(struct daemon *d, unsigned scope) {
+  if (atomic_load(&d->stopping))
+    return;
+  d->retention_want |= scope;
+  if (!d->retention_busy)
+    retention_start(d);
+}
+
+static void on_retention_timer(uv_timer_t *t) {
+  retention_request(container_of(t, struct daemon, retention_timer),
+                    RETENTION_ALL);
+}
+
+/* Sweeps after first_ms, then every retention_check_ms of the current
+ * configuration. */
+static void retention_schedule(struct daemon *d, uint64_t first_ms) {
+  uint64_t every = d->gen->rt->conf->retention_check_ms;
+  int rc =
+      uv_timer_start(&d->retention_timer, on_retention_timer, first_ms, every);
+
+  if (rc != 0)
+    log_event(LOG_WARNING, "retention_timer_failed", "error=%s",
+              uv_err_name(rc));
+}
+
 static void on_extend(uv_timer_t *t) {
   (void)t;
   (void)sd_notify(0, "EXTEND_TIMEOUT_USEC=" EXTEND_USEC);
@@ -369,6 +476,7 @@ static void become_ready(struct daemon *d) {
   d->ready = 1;
   (void)uv_timer_stop(&d->extend);
   start_spools(d);
+  retention_schedule(d, 0); /* once now that work/ is recovered */
   (void)sd_notify(0, "READY=1\nSTATUS=Watching spool folders");
   log_event(LOG_INFO, "ready", "feeds=%zu meetings=%zu pid=%ld", rt->n_feeds,
             rt->conf->summary.n_meetings, (long)getpid());
@@ -426,8 +534,10 @@ static void reload(struct daemon *d) {
   stop_spools(d);
   gen_put(d->gen);
   d->gen = g;
-  if (d->ready)
+  if (d->ready) {
     start_spools(d);
+    retention_schedule(d, g->rt->conf->retention_check_ms);
+  }
   (void)sd_notify(0, "READY=1");
   log_event(LOG_NOTICE, "reloaded", "feeds=%zu meetings=%zu", g->rt->n_feeds,
             g->rt->conf->summary.n_meetings);
@@ -459,9 +569,12 @@ static void on_signal(uv_signal_t *s, int signum) {
   log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
   stop_spools(d);
   uv_close((uv_handle_t *)&d->board_timer, NULL);
+  uv_close((uv_handle_t *)&d->retention_timer, NULL);
   uv_close((uv_handle_t *)&d->extend, NULL);
   if (d->board_busy)
     (void)uv_cancel((uv_req_t *)&d->board_work);
+  if (d->retention_busy) /* a running sweep sees `stopping` between files */
+    (void)uv_cancel((uv_req_t *)&d->retention_work);
   uv_close((uv_handle_t *)&d->sig_term, NULL);
   uv_close((uv_handle_t *)&d->sig_int, NULL);
   uv_close((uv_handle_t *)&d->sig_hup, NULL);
@@ -568,6 +681,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto out;
   if ((rc = uv_timer_init(&d->loop, &d->grace)) != 0 ||
       (rc = uv_timer_init(&d->loop, &d->board_timer)) != 0 ||
+      (rc = uv_timer_init(&d->loop, &d->retention_timer)) != 0 ||
       (rc = uv_timer_init(&d->loop, &d->extend)) != 0 ||
       (rc = start_signals(d)) != 0) {
     log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
@@ -590,8 +704,10 @@ int daemon_serve(struct runtime *rt, const char *config_path,
   }
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",
-            "stored=%lu duplicates=%lu failed=%lu retries=%lu", d->stored,
-            d->duplicates, d->failed, d->retries);
+            "stored=%lu duplicates=%lu failed=%lu retries=%lu removed=%lu "
+            "remove_failures=%lu",
+            d->stored, d->duplicates, d->failed, d->retries, d->removed,
+            d->remove_failures);
   rc = 0;
 loop_out:
   uv_walk(&d->loop, close_walk, NULL);

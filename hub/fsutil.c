@@ -151,6 +151,17 @@ int fs_move_unique(const char *from_dir, const char *name, const char *to_dir,
   return -EEXIST;
 }
 
+int fs_touch(const char *dir, const char *name) {
+  char path[PATH_MAX];
+  int rc;
+
+  if ((rc = fs_join(path, sizeof path, dir, name)) != 0)
+    return rc;
+  if (utimensat(AT_FDCWD, path, NULL, AT_SYMLINK_NOFOLLOW) != 0)
+    return -errno;
+  return 0;
+}
+
 int fs_read_small(const char *path, size_t max, char **data, size_t *len) {
   struct stat st;
   char *buf = NULL;

@@ -32,6 +32,10 @@ int fs_write_atomic(const char *dir, const char *name, const void *data,
 int fs_move_unique(const char *from_dir, const char *name, const char *to_dir,
                    char *out, size_t n);
 
+/* Sets dir/name's access and modification times to now, not following a
+ * link. 0, or negative errno. */
+int fs_touch(const char *dir, const char *name);
+
 /* Reads a whole small file (config, vocabulary) up to max bytes, NUL-ended.
  * OUT: *data is the caller's to free(). 0, -EFBIG, or negative errno. */
 int fs_read_small(const char *path, size_t max, char **data, size_t *len);

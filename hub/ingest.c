@@ -548,6 +548,11 @@ static void settle(struct dahub_ctx *ctx, const char *name,
   struct dahub_error e = {0};
   int rc;
 
+  /* rename() keeps mtime: set it now, so retention ages the file from its
+   * arrival in done/ or failed/ (see retention.c) */
+  if ((rc = fs_touch(f->work, name)) != 0)
+    log_event(LOG_WARNING, "file_touch_failed", "feed=%s error=%s",
+              f->conf->name, strerror(-rc));
   rc = fs_move_unique(f->work, name, to, r->final_name, sizeof r->final_name);
   if (rc != 0) {
     log_event(LOG_ERR, "file_move_failed", "feed=%s to=%s error=%s",

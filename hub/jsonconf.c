@@ -136,6 +136,17 @@ void jsonconf_error(struct jsonconf *jc, const char *key, const char *fmt,
   error_at(jc, NULL, key, msg);
 }
 
+void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
+                       const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  (void)vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  error_at(jc, parent, key, msg);
+}
+
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys) {
   const char *k;

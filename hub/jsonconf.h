@@ -34,6 +34,12 @@ void jsonconf_close(struct jsonconf *jc);
 void jsonconf_error(struct jsonconf *jc, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The same for key inside the object that is the value of parent
+ * ("done" in "retain": {...}), so a like-named key elsewhere is not blamed. */
+void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
+                       const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Every key of obj must be in keys (NULL-ended); path prefixes messages. */
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys);

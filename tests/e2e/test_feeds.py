@@ -73,7 +73,12 @@ class FeedsTest(HubTestCase):
             path = sample_path(n)
             hub.drop(n, os.path.basename(path), read_bytes(path))
         for n in names:
-            hub.wait_done(n, os.path.basename(sample_path(n)))
+            name = os.path.basename(sample_path(n))
+            if n == CASE_LEVEL:
+                # personal data: the extract leaves done/ once it is stored
+                self.assertEvent(hub, "file_removed", feed=n, folder="done", file=name)
+            else:
+                hub.wait_done(n, name)
 
     def figures(self, hub, feed, measure, period=None, dims=None):
         sql = ("SELECT * FROM current_observations WHERE feed = ? AND measure_id = ?")
@@ -293,8 +298,11 @@ class FeedsTest(HubTestCase):
         report = hub.cli("report", "--config", hub.config, "--period", "FY2024-25-Q1")
         self.assertEqual(report.returncode, 0, report.stderr)
 
-        # Every byte the hub wrote, except the partner's own file in done/.
+        # The partner's own file is gone from done/ (retention: a case-level
+        # extract is personal data), and no byte the hub wrote holds a
+        # reference.
         own = os.path.join(hub.spool_dir, CASE_LEVEL, "done", os.path.basename(path))
+        self.assertFalse(os.path.lexists(own), "the extract is still in done/")
         written = []
         for root, _dirs, files in os.walk(hub.root):
             if os.path.abspath(root).startswith(os.path.abspath(hub.conf_dir)):

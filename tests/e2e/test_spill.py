@@ -7,9 +7,10 @@ that size into the real daemon with the shipped lwa feed:
 
 - with $TMPDIR missing, the spill fails: the file is retried (it stays in
   work/, the reason is logged), not failed;
-- once the folder exists, the retry stores it, the counts equal those of
-  the plain-Python reference (tests/bench/reference.py) on the same file,
-  and nothing is left in the folder.
+- once the folder exists, the retry stores it (and, as a case-level
+  extract, it then leaves done/), the counts equal those of the
+  plain-Python reference (tests/bench/reference.py) on the same file, and
+  nothing is left in the folder.
 
 All data is synthetic (tests/bench/gen.py).
 """
@@ -89,7 +90,9 @@ class SpillTest(HubTestCase):
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
 
         os.makedirs(scratch, mode=0o700)
-        hub.wait_done(FEED, name, timeout=scaled(90))
+        # stored: a case-level extract then leaves done/ at once (retention)
+        self.assertEvent(hub, "file_removed", timeout=scaled(90), feed=FEED,
+                         folder="done", file=name)
         self.assertEqual(os.listdir(scratch), [],
                          "spill files have no name and vanish when closed")
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)

@@ -54,6 +54,11 @@ static void check_feed(const struct feed_conf *f) {
                  f->expect_months == 6 || f->expect_months == 12,
              "expect is 0, 3, 6 or 12 months");
   fuzz_check(f->due_days <= 366, "due_days within limits");
+  fuzz_check((f->retain_done_s <= CONFIG_RETAIN_MAX_S ||
+              f->retain_done_s == CONFIG_RETAIN_DEFAULT) &&
+                 (f->retain_failed_s <= CONFIG_RETAIN_MAX_S ||
+                  f->retain_failed_s == CONFIG_RETAIN_DEFAULT),
+             "retain periods within limits");
 }
 
 static void check_config(const struct config *c, int two_feeds) {
@@ -65,7 +70,9 @@ static void check_config(const struct config *c, int two_feeds) {
                  s->outbox_dir != NULL,
              "paths are set");
   fuzz_check(c->settle_ms <= 600000 && c->rescan_ms >= 50 &&
-                 c->rescan_ms <= 3600000 && c->shutdown_grace_ms <= 600000,
+                 c->rescan_ms <= 3600000 && c->shutdown_grace_ms <= 600000 &&
+                 c->retention_check_ms >= 100 &&
+                 c->retention_check_ms <= 86400000,
              "timers within limits");
   fuzz_check(c->max_file_bytes >= 1 &&
                  c->max_file_bytes <= (UINT64_C(1) << 40) &&

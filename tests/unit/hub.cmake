@@ -24,13 +24,14 @@ dahub_unit_test(test_config test_config.c)
 dahub_unit_test(test_vocab test_vocab.c)
 dahub_unit_test(test_validate test_validate.c)
 dahub_unit_test(test_store test_store.c)
+dahub_unit_test(test_retention test_retention.c)
 dahub_unit_test(test_plugin_host test_plugin_host.c)
 dahub_unit_test(test_period test_period.c)
 dahub_unit_test(test_fsutil test_fsutil.c)
 dahub_unit_test(test_redact test_redact.c)
 
 foreach(t test_config test_vocab test_validate test_store test_plugin_host
-          test_period test_fsutil)
+          test_period test_fsutil test_retention)
   target_compile_definitions(${t} PRIVATE ${DAHUB_HUB_TEST_DEFS})
 endforeach()
 
@@ -42,4 +43,4 @@ endforeach()
 
 # A store or plugin test that deadlocks should fail, not hang the run.
 set_tests_properties(test_config test_vocab test_validate test_store
-  test_plugin_host test_period test_fsutil PROPERTIES TIMEOUT 60)
+  test_plugin_host test_period test_fsutil test_retention PROPERTIES TIMEOUT 60)

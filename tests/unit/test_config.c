@@ -578,6 +578,183 @@ static void test_missing_feeds_folder_is_an_error(void **state) {
                ": cannot read the feeds folder: No such file or directory");
 }
 
+/* ---- retention: "retain" in a feed, "retention_check_ms" in hub.json ---- */
+
+static void test_duration_units_and_bounds(void **state) {
+  static const struct {
+    const char *text;
+    int rc;
+    uint64_t seconds;
+  } cases[] = {
+      {"0d", 0, 0},          {"30d", 0, 30 * 86400},
+      {"12h", 0, 12 * 3600}, {"15m", 0, 900},
+      {"45s", 0, 45},        {"3650d", 0, 3650ull * 86400},
+      {"3651d", -EINVAL, 0}, {"87601h", -EINVAL, 0},
+      {"d", -EINVAL, 0},     {"30", -EINVAL, 0},
+      {"30 d", -EINVAL, 0},  {"30D", -EINVAL, 0},
+      {"-1d", -EINVAL, 0},   {"+1d", -EINVAL, 0},
+      {"1dd", -EINVAL, 0},   {"1w", -EINVAL, 0},
+      {"", -EINVAL, 0},      {"9999999999s", -EINVAL, 0},
+  };
+
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    uint64_t got = UINT64_MAX;
+
+    if (config_parse_duration(cases[i].text, &got) != cases[i].rc)
+      fail_msg("\"%s\": expected %d", cases[i].text, cases[i].rc);
+    if (cases[i].rc == 0 && got != cases[i].seconds)
+      fail_msg("\"%s\": expected %llu s, got %llu", cases[i].text,
+               (unsigned long long)cases[i].seconds, (unsigned long long)got);
+  }
+}
+
+/* Left out, a period is for retention.c to decide (test_retention.c). */
+static void test_retain_left_out_is_the_default(void **state) {
+  struct fixture *f = *state;
+  const struct feed_conf *fr, *lwa;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  put(f, "feeds.d/lwa.json",
+      "{\n"
+      "  \"name\": \"lwa\",\n"
+      "  \"source_id\": \"lwa\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"options\": {\"layout\": \"cases\"}\n"
+      "}\n");
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->retention_check_ms, 3600000);
+  fr = config_feed(f->c, "freeva");
+  lwa = config_feed(f->c, "lwa");
+  assert_true(fr->retain_done_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(fr->retain_failed_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(lwa->retain_done_s == CONFIG_RETAIN_DEFAULT);
+  assert_true(lwa->retain_failed_s == CONFIG_RETAIN_DEFAULT);
+}
+
+static void test_retain_values_are_read(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"retention_check_ms\": 500\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"retain\": {\"done\": \"2s\", \"failed\": \"12h\"}\n"
+      "}\n");
+  /* one folder given: the other is left to its default */
+  put(f, "feeds.d/lwa.json",
+      "{\n"
+      "  \"name\": \"lwa\",\n"
+      "  \"source_id\": \"lwa\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"options\": {\"layout\": \"cases\"},\n"
+      "  \"retain\": {\"failed\": \"3650d\"}\n"
+      "}\n");
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->retention_check_ms, 500);
+  assert_int_equal(config_feed(f->c, "freeva")->retain_done_s, 2);
+  assert_int_equal(config_feed(f->c, "freeva")->retain_failed_s, 12 * 3600);
+  assert_true(config_feed(f->c, "lwa")->retain_done_s == CONFIG_RETAIN_DEFAULT);
+  assert_int_equal(config_feed(f->c, "lwa")->retain_failed_s, 3650ull * 86400);
+}
+
+static void test_bad_retain_durations_are_named_with_line(void **state) {
+  struct fixture *f = *state;
+  const char *feed = in_dir(f, "feeds.d/freeva.json");
+  char where[256];
+
+  (void)snprintf(where, sizeof where, "%s", feed);
+  put(f, "hub.json", HUB_MINIMAL);
+  /* "failed" also appears inside options: the error must point at the
+   * one inside "retain" */
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"options\": {\"values\": {\"failed\": null}},\n"
+      "  \"retain\": {\n"
+      "    \"done\": \"30 days\",\n"
+      "    \"failed\": \"3651d\"\n"
+      "  }\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, where,
+               ":7:5: retain.done: expected a duration such as \"30d\", "
+               "\"12h\", \"15m\" or \"45s\", at most 3650d");
+  expect_error(f, where,
+               ":8:5: retain.failed: expected a duration such as \"30d\", "
+               "\"12h\", \"15m\" or \"45s\", at most 3650d");
+  assert_int_equal(errlist_count(&f->errs), 2);
+}
+
+static void test_retain_number_and_unknown_key_are_errors(void **state) {
+  struct fixture *f = *state;
+  char where[256];
+
+  (void)snprintf(where, sizeof where, "%s", in_dir(f, "feeds.d/freeva.json"));
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"retain\": {\"done\": 30, \"work\": \"1d\"}\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, where,
+               ":5:14: retain.done: expected a duration such as \"30d\", "
+               "\"12h\", \"15m\" or \"45s\", at most 3650d");
+  expect_error(f, where, ":5:26: retain.work: unknown key");
+  assert_int_equal(errlist_count(&f->errs), 2);
+}
+
+static void test_retain_must_be_an_object(void **state) {
+  struct fixture *f = *state;
+  char where[256];
+
+  (void)snprintf(where, sizeof where, "%s", in_dir(f, "feeds.d/freeva.json"));
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json",
+      "{\n"
+      "  \"name\": \"freeva\",\n"
+      "  \"source_id\": \"freeva\",\n"
+      "  \"plugin\": \"mapped\",\n"
+      "  \"retain\": \"30d\"\n"
+      "}\n");
+  load_bad(f);
+  expect_error(f, where,
+               ":5:3: retain: expected an object such as {\"done\": "
+               "\"400d\", \"failed\": \"90d\"}");
+}
+
+static void test_retention_check_ms_out_of_range(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"plugin_dir\": \"plugins\",\n"
+      "  \"vocabulary\": \"vocabulary.json\",\n"
+      "  \"retention_check_ms\": 10\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub,
+               ":6:3: retention_check_ms: expected 100 to 86400000, found 10");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_minimal_config_loads, setup,
@@ -628,6 +805,19 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_no_feeds_is_an_error, setup,
                                       teardown),
+      cmocka_unit_test(test_duration_units_and_bounds),
+      cmocka_unit_test_setup_teardown(test_retain_left_out_is_the_default,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_retain_values_are_read, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(
+          test_bad_retain_durations_are_named_with_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_retain_number_and_unknown_key_are_errors, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_retain_must_be_an_object, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_retention_check_ms_out_of_range,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_feeds_folder_is_an_error,
                                       setup, teardown),
   };

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -198,6 +199,26 @@ static void test_write_atomic_into_missing_folder_fails_cleanly(void **state) {
   assert_string_equal(listing(f->dir), "from|to");
 }
 
+/* A file keeps its mtime through rename(); fs_touch sets it to now, so
+ * retention ages a file from its arrival in done/ (and the file's bytes
+ * stay as they were). */
+static void test_touch_sets_mtime_to_now_and_keeps_content(void **state) {
+  struct fixture *f = *state;
+  char path[512];
+  struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+  struct stat st;
+  time_t before = time(NULL);
+
+  put(f->from, "q1.csv", "a,b\n");
+  (void)snprintf(path, sizeof path, "%s/q1.csv", f->from);
+  assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+  assert_int_equal(fs_touch(f->from, "q1.csv"), 0);
+  assert_int_equal(stat(path, &st), 0);
+  assert_true(st.st_mtim.tv_sec >= before - 1);
+  assert_string_equal(get(f->from, "q1.csv"), "a,b\n");
+  assert_int_equal(fs_touch(f->from, "missing.csv"), -ENOENT);
+}
+
 static void test_dirname_and_resolve(void **state) {
   char *s;
 
@@ -269,6 +290,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(
           test_write_atomic_into_missing_folder_fails_cleanly, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_touch_sets_mtime_to_now_and_keeps_content, setup, teardown),
       cmocka_unit_test(test_dirname_and_resolve),
       cmocka_unit_test(test_dotfiles_are_ignored),
       cmocka_unit_test(test_part_uploads_are_ignored),
