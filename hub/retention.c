@@ -38,8 +38,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "log.h"
 
 static const char *const companion_suffixes[] = {".error.json",

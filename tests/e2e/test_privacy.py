@@ -109,10 +109,16 @@ def install_key(hub, feed):
 class PrivacyTest(HubTestCase):
 
     def make_privacy_hub(self):
+        # Personal feeds keep their files a year here, against the default
+        # (removed once stored), so that every file the hub writes stays to
+        # be searched.
+        keep = {"done": "400d", "failed": "400d"}
         personal = long_feed(PERSONAL)
         personal["personal"] = True
+        personal["retain"] = keep
         hub = self.make_hub(feeds=[long_feed(PLAIN), personal])
         feed = lwa_feed()
+        feed["retain"] = keep
         hub.write_feed(feed)
         install_key(hub, feed)
         return hub
