@@ -58,8 +58,13 @@ int board_publish_due(const struct runtime *rt, struct store *st, int64_t now) {
       continue;
     written++;
     log_event(LOG_NOTICE, "summary_published",
-              "meeting=%s period=%s version=%d folder=%s", s->meeting_ids[i],
-              period, res.version, log_quote(q, sizeof q, res.folder));
+              "meeting=%s period=%s version=%d folder=%s primary=%zu "
+              "secondary=%zu audit=%zu determined=%zu at_source=%zu lps=%zu "
+              "control_ms=%.1f",
+              s->meeting_ids[i], period, res.version,
+              log_quote(q, sizeof q, res.folder), res.stats.primary,
+              res.stats.secondary, res.stats.audit, res.stats.determined,
+              res.stats.source, res.stats.lps, res.control_ms);
   }
   return written;
 }

@@ -42,7 +42,13 @@
 
 #include "disclosure_impl.h"
 
-enum { RULE_NONE, RULE_PRIMARY, RULE_SECONDARY, RULE_AUDIT, RULE_DETERMINED };
+enum {
+  RULE_NONE = DISCLOSURE_RULE_NONE,
+  RULE_PRIMARY = DISCLOSURE_RULE_PRIMARY,
+  RULE_SECONDARY = DISCLOSURE_RULE_SECONDARY,
+  RULE_AUDIT = DISCLOSURE_RULE_AUDIT,
+  RULE_DETERMINED = DISCLOSURE_RULE_DETERMINED,
+};
 
 /* arr (*cap elements of size) with room for need, or NULL, arr untouched,
  * when memory runs out. need <= max, so no size overflows. */
@@ -220,18 +226,17 @@ static int is_fixed(const struct dcell *c) {
   return (c->flags & DISCLOSURE_CELL_FIXED) != 0;
 }
 
-static void primary(struct disclosure *d, int suppress_zeros,
-                    unsigned char *rule) {
+static void primary(struct disclosure *d, int suppress_zeros) {
   d->published = 0;
   for (size_t i = 0; i < d->n_cells; i++) {
     struct dcell *c = &d->cells[i];
 
-    rule[i] = RULE_NONE;
+    c->rule = RULE_NONE;
     if (is_fixed(c) || c->state == DISCLOSURE_SOURCE)
       continue;
     if (c->value < c->threshold && (c->value != 0 || suppress_zeros)) {
       c->state = DISCLOSURE_PRIMARY;
-      rule[i] = RULE_PRIMARY;
+      c->rule = RULE_PRIMARY;
     } else {
       c->state = DISCLOSURE_SHOWN;
     }
@@ -264,14 +269,13 @@ static int before(const struct disclosure *d, int ra, size_t ia, int rb,
   return ia < ib;
 }
 
-static int can_hide(const struct dcell *c, unsigned char rule) {
+static int can_hide(const struct dcell *c) {
   return c->state == DISCLOSURE_SHOWN && !is_fixed(c) &&
-         rule != RULE_DETERMINED;
+         c->rule != RULE_DETERMINED;
 }
 
 /* The shown cell of line k to hide, or SIZE_MAX if none can be. */
-static size_t pick(const struct disclosure *d, const unsigned char *rule,
-                   size_t k) {
+static size_t pick(const struct disclosure *d, size_t k) {
   const struct dline *l = &d->lines[k];
   size_t best = SIZE_MAX;
   int best_rank = 0;
@@ -280,7 +284,7 @@ static size_t pick(const struct disclosure *d, const unsigned char *rule,
     size_t id = d->slots[l->first + i];
     int rank;
 
-    if (!can_hide(&d->cells[id], rule[id]))
+    if (!can_hide(&d->cells[id]))
       continue;
     rank = tier(&d->cells[id], i == l->n);
     if (before(d, rank, id, best_rank, best)) {
@@ -294,7 +298,7 @@ static size_t pick(const struct disclosure *d, const unsigned char *rule,
 /* Hides a second cell in every equation with exactly one hidden cell, to a
  * fixed point. hidden and queue have room for n_lines. */
 static void secondary(struct disclosure *d, const struct incidence *inc,
-                      unsigned char *rule, size_t *hidden, size_t *queue) {
+                      size_t *hidden, size_t *queue) {
   size_t head = 0, tail = 0;
 
   for (size_t k = 0; k < d->n_lines; k++) {
@@ -313,10 +317,10 @@ static void secondary(struct disclosure *d, const struct incidence *inc,
   while (head < tail) {
     size_t k = queue[head++], c;
 
-    if (hidden[k] != 1 || (c = pick(d, rule, k)) == SIZE_MAX)
+    if (hidden[k] != 1 || (c = pick(d, k)) == SIZE_MAX)
       continue; /* already two, or nothing left to hide: the audit judges */
     d->cells[c].state = DISCLOSURE_SECONDARY;
-    rule[c] = RULE_SECONDARY;
+    d->cells[c].rule = RULE_SECONDARY;
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++)
       if (++hidden[inc->lines[i]] == 1)
         queue[tail++] = inc->lines[i];
@@ -344,8 +348,7 @@ static int64_t shortfall(const struct dcell *c) {
  * for n_cells; seen is all 0 on entry and on return.
  */
 static size_t repair_pick(const struct disclosure *d,
-                          const struct incidence *inc,
-                          const unsigned char *rule, size_t w,
+                          const struct incidence *inc, size_t w,
                           unsigned char *seen, size_t *queue) {
   int64_t need = shortfall(&d->cells[w]);
   size_t head = 0, tail = 0, best = SIZE_MAX, level = 0;
@@ -369,7 +372,7 @@ static size_t repair_pick(const struct disclosure *d,
 
           if (seen[id])
             continue;
-          if (can_hide(c, rule[id])) {
+          if (can_hide(c)) {
             /* levels past 1000 rank alike: far enough to be equal */
             rank = (tier(c, j == l->n) * 1024 +
                     (int)(level < 1000 ? level : 1000)) *
@@ -393,31 +396,33 @@ static size_t repair_pick(const struct disclosure *d,
   return best;
 }
 
-static void count(const struct disclosure *d, const unsigned char *rule,
-                  struct disclosure_stats *st) {
+static void count(const struct disclosure *d, struct disclosure_stats *st) {
   for (size_t i = 0; i < d->n_cells; i++) {
+    if (is_fixed(&d->cells[i]))
+      continue; /* published before: counted then */
     if (d->cells[i].state == DISCLOSURE_SOURCE)
       st->source++;
-    else if (rule[i] == RULE_PRIMARY && dcell_hidden(&d->cells[i]))
+    else if (d->cells[i].rule == RULE_PRIMARY && dcell_hidden(&d->cells[i]))
       st->primary++;
-    else if (rule[i] == RULE_SECONDARY)
+    else if (d->cells[i].rule == RULE_SECONDARY)
       st->secondary++;
-    else if (rule[i] == RULE_AUDIT)
+    else if (d->cells[i].rule == RULE_AUDIT)
       st->audit++;
-    else if (rule[i] == RULE_DETERMINED)
+    else if (d->cells[i].rule == RULE_DETERMINED)
       st->determined++;
   }
 }
 
 /* One round of repairs after an audit that found weak cells: *changed 1
- * when some cell changed, 0 when nothing could. pos has room for n_cells. */
+ * when some cell changed, 0 when nothing could; *shown 1 when a determined
+ * cell was shown. pos has room for n_cells. */
 static int repair(struct disclosure *d, const struct incidence *inc,
-                  unsigned char *rule, unsigned char *seen, size_t *queue,
-                  size_t *picks, size_t *pos, int *changed, size_t *lps) {
+                  unsigned char *seen, size_t *queue, size_t *picks,
+                  size_t *pos, int *changed, int *shown, size_t *lps) {
   size_t n_picks = 0;
   int rc;
 
-  *changed = 0;
+  *changed = *shown = 0;
   for (size_t c = 0; c < d->n_cells; c++) {
     struct dcell *x = &d->cells[c];
     int pinned = 0;
@@ -431,9 +436,9 @@ static int repair(struct disclosure *d, const struct incidence *inc,
       return rc;
     if (pinned) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
-      rule[c] = RULE_DETERMINED;
-      *changed = 1;
-    } else if ((p = repair_pick(d, inc, rule, c, seen, queue)) != SIZE_MAX) {
+      x->rule = RULE_DETERMINED;
+      *changed = *shown = 1;
+    } else if ((p = repair_pick(d, inc, c, seen, queue)) != SIZE_MAX) {
       picks[n_picks++] = p;
     }
   }
@@ -441,10 +446,19 @@ static int repair(struct disclosure *d, const struct incidence *inc,
    * pattern; two may well choose the same cell. */
   for (size_t i = 0; i < n_picks; i++) {
     d->cells[picks[i]].state = DISCLOSURE_SECONDARY;
-    rule[picks[i]] = RULE_AUDIT;
+    d->cells[picks[i]].rule = RULE_AUDIT;
     *changed = 1;
   }
   return 0;
+}
+
+/* Back to the primary pattern, determined cells kept shown. */
+static void unhide(struct disclosure *d) {
+  for (size_t c = 0; c < d->n_cells; c++)
+    if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT) {
+      d->cells[c].state = DISCLOSURE_SHOWN;
+      d->cells[c].rule = RULE_NONE;
+    }
 }
 
 /* Whether cell a is worth more to the board than cell b: shown first when
@@ -459,12 +473,13 @@ static int worth_more(const struct disclosure *d, size_t a, size_t b) {
   return a < b;
 }
 
-static const struct disclosure *sort_d; /* qsort has no context argument */
-
-static int by_worth(const void *x, const void *y) {
+/* For qsort_r: a file static for qsort's missing context would be shared
+ * by instances applied on two threads at once. */
+static int by_worth(const void *x, const void *y, void *arg) {
+  const struct disclosure *d = arg;
   size_t a = *(const size_t *)x, b = *(const size_t *)y;
 
-  return worth_more(sort_d, a, b) ? -1 : (worth_more(sort_d, b, a) ? 1 : 0);
+  return worth_more(d, a, b) ? -1 : (worth_more(d, b, a) ? 1 : 0);
 }
 
 /*
@@ -476,16 +491,15 @@ static int by_worth(const void *x, const void *y) {
  * back what is no longer needed. mark has room for n_cells, all 0.
  */
 static int thin(struct disclosure *d, const struct incidence *inc,
-                unsigned char *rule, unsigned char *mark, size_t *order,
+                unsigned char *mark, size_t *order,
                 struct disclosure_stats *st) {
   size_t n = 0;
   int rc = 0;
 
   for (size_t c = 0; c < d->n_cells; c++)
-    if (rule[c] == RULE_SECONDARY || rule[c] == RULE_AUDIT)
+    if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT)
       order[n++] = c;
-  sort_d = d;
-  qsort(order, n, sizeof *order, by_worth);
+  qsort_r(order, n, sizeof *order, by_worth, d);
   for (size_t k = 0; rc == 0 && k < n; k++) {
     size_t c = order[k], weak = 0;
     int lone = 0;
@@ -510,7 +524,7 @@ static int thin(struct disclosure *d, const struct incidence *inc,
     if (lone || weak > 0)
       d->cells[c].state = DISCLOSURE_SECONDARY;
     else
-      rule[c] = RULE_NONE;
+      d->cells[c].rule = RULE_NONE;
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
 
@@ -525,47 +539,53 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
                      struct disclosure_stats *stats) {
   struct incidence inc = {NULL, NULL};
   struct disclosure_stats st = {0};
-  unsigned char *rule = NULL, *seen = NULL;
+  unsigned char *seen = NULL;
   size_t *hidden = NULL, *queue = NULL, *picks = NULL, *pos = NULL;
-  int rc, changed;
+  int rc, changed, shown;
 
   d->weak = SIZE_MAX;
   if ((rc = incidence_build(d, &inc)) != 0)
     goto out;
   rc = -ENOMEM;
-  rule = malloc(d->n_cells + 1);
   seen = calloc(d->n_cells + 1, 1);
   hidden = malloc((d->n_lines + 1) * sizeof *hidden);
   queue = malloc((d->n_lines + d->n_cells + 1) * sizeof *queue);
   picks = malloc((d->n_cells + 1) * sizeof *picks);
   pos = malloc((d->n_cells + 1) * sizeof *pos);
-  if (rule == NULL || seen == NULL || hidden == NULL || queue == NULL ||
-      picks == NULL || pos == NULL)
+  if (seen == NULL || hidden == NULL || queue == NULL || picks == NULL ||
+      pos == NULL)
     goto out;
-  primary(d, suppress_zeros, rule);
-  /* Each round hides or shows at least one cell for good, so there are at
-   * most as many rounds as cells; in practice a handful. */
+  primary(d, suppress_zeros);
+  /* Each round hides at least one more cell or shows a determined one for
+   * good, and showing one starts the hiding again: at most as many rounds
+   * as cells between two determined cells; in practice a handful in all. */
   for (;;) {
     size_t weak = 0;
 
-    secondary(d, &inc, rule, hidden, queue);
+    secondary(d, &inc, hidden, queue);
     st.rounds++;
     d->weak = SIZE_MAX;
     if ((rc = disclosure_audit_run(d, NULL, &weak, &st.lps)) != 0)
       goto out;
     if (weak == 0)
       break;
-    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed,
+    if ((rc = repair(d, &inc, seen, queue, picks, pos, &changed, &shown,
                      &st.lps)) != 0)
       goto out;
     if (!changed) {
       rc = -EDOM; /* d->weak names the first weak cell */
       goto out;
     }
+    /* The cells hidden so far may have been hidden for the one just shown,
+     * and may protect each other in pairs that thinning, one cell at a
+     * time, cannot take back. A determined cell stays shown for good, so
+     * starting the choice again from the primary cells ends. */
+    if (shown)
+      unhide(d);
   }
   /* Thinning audits groups with trial states; the last audit gives every
    * hidden cell its interval as published. */
-  if ((rc = thin(d, &inc, rule, seen, picks, &st)) != 0)
+  if ((rc = thin(d, &inc, seen, picks, &st)) != 0)
     goto out;
   {
     size_t weak = 0;
@@ -577,7 +597,7 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
       goto out;
     }
   }
-  count(d, rule, &st);
+  count(d, &st);
   d->published = 1;
   rc = 0;
 out:
@@ -588,19 +608,19 @@ out:
   free(queue);
   free(hidden);
   free(seen);
-  free(rule);
   incidence_free(&inc);
   return rc;
 }
 
 int disclosure_apply_primary(struct disclosure *d, int suppress_zeros) {
-  unsigned char *rule = malloc(d->n_cells + 1);
-
-  if (rule == NULL)
-    return -ENOMEM;
-  primary(d, suppress_zeros, rule);
-  free(rule);
+  primary(d, suppress_zeros);
   return 0;
+}
+
+enum disclosure_rule disclosure_rule(const struct disclosure *d, size_t id) {
+  if (id >= d->n_cells)
+    return DISCLOSURE_RULE_NONE;
+  return (enum disclosure_rule)d->cells[id].rule;
 }
 
 int disclosure_audit(struct disclosure *d, size_t *weak) {

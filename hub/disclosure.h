@@ -34,6 +34,16 @@ enum disclosure_state {
   DISCLOSURE_SOURCE,    /* suppressed by the partner: value never known */
 };
 
+/* Why a cell of this publication is as it is: for the store's audit log,
+ * never for a sink (one marker for every confidential cell). */
+enum disclosure_rule {
+  DISCLOSURE_RULE_NONE,       /* shown; or fixed, published before */
+  DISCLOSURE_RULE_PRIMARY,    /* below its threshold */
+  DISCLOSURE_RULE_SECONDARY,  /* an equation had it as its one other cell */
+  DISCLOSURE_RULE_AUDIT,      /* the audit found a weak cell near it */
+  DISCLOSURE_RULE_DETERMINED, /* shown: what was published fixes it */
+};
+
 /* Cell flags. */
 #define DISCLOSURE_CELL_SOURCE                                                 \
   1u /* the partner sent "<5": SOURCE, in no line */
@@ -114,6 +124,9 @@ int disclosure_apply_primary(struct disclosure *d, int suppress_zeros);
  * cells fail (0 after a successful apply). 0, -ENOMEM or -EIO.
  */
 int disclosure_audit(struct disclosure *d, size_t *weak);
+
+/* Cell id's rule after the last apply (NONE for an unknown id). */
+enum disclosure_rule disclosure_rule(const struct disclosure *d, size_t id);
 
 /* After a failed apply or audit: a cell that failed, or SIZE_MAX. */
 size_t disclosure_weak(const struct disclosure *d);

@@ -26,6 +26,7 @@ struct dcell {
   unsigned char state; /* enum disclosure_state */
   unsigned char total; /* the total of some line */
   unsigned char weak;  /* failed the last audit */
+  unsigned char rule;  /* enum disclosure_rule */
 };
 
 /* slots[first .. first + n - 1] are the members, slots[first + n] the

@@ -260,6 +260,12 @@ static int cmd_report(const struct args *a) {
   printf("%s %s version %d in %s\n", a->period,
          res.fresh ? "summary written as" : "unchanged since", res.version,
          res.folder);
+  printf("  hidden: %zu below the threshold, %zu by secondary suppression, "
+         "%zu more for the audit; %zu suppressed at source; %zu shown as "
+         "fixed by what was published; audited in %.0f ms (%zu linear "
+         "programmes)\n",
+         res.stats.primary, res.stats.secondary, res.stats.audit,
+         res.stats.source, res.stats.determined, res.control_ms, res.stats.lps);
   for (size_t i = 0; i < rt.n_sinks; i++)
     printf("  %s/summary.%s\n", res.folder, rt.sinks[i].plugin->desc.extension);
 out:

@@ -122,6 +122,7 @@ static int on_row(void *arg, const struct store_pub_cell *r) {
     c->known_parts = 1;
   c->whole = r->whole;
   c->state = r->state;
+  c->rule = r->rule;
   c->threshold = r->threshold;
   return 0;
 }

@@ -109,6 +109,8 @@ int report_publish(const struct runtime *rt, struct store *st,
   memset(res, 0, sizeof *res);
   if ((rc = summary_build(&env, period, &doc, &log, err)) != 0)
     return rc;
+  res->stats = log.stats;
+  res->control_ms = log.control_ms;
   if ((rc = content_sha(doc, sha)) != 0) {
     (void)dahub_error_set(err, rc, 0, 0, "cannot hash the summary");
     goto out;

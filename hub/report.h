@@ -11,6 +11,7 @@
 
 #include <limits.h>
 
+#include "disclosure.h"
 #include "runtime.h"
 #include "store.h"
 
@@ -18,6 +19,8 @@ struct report_result {
   int version;
   int fresh; /* 1 when this call wrote the version, 0 when it existed */
   char folder[PATH_MAX];
+  struct disclosure_stats stats; /* of the summary as built by this call */
+  double control_ms;
 };
 
 /* Builds the summary of period and publishes it. meeting (may be NULL) is

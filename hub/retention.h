@@ -34,7 +34,6 @@ struct retention_stats {
   unsigned long failures; /* files or folders that could not be dealt with */
 };
 
-
 /* How long f keeps a file in folder (RETENTION_DONE or RETENTION_FAILED),
  * in seconds: its "retain", else the default. 0: not at all. */
 uint64_t retention_period(const struct ingest_feed *f, unsigned folder);

@@ -95,11 +95,12 @@ static const char *const stmt_sql[Q_COUNT] = {
         " r2.kind = ?1 AND i.sha256 IS NOT NULL) ORDER BY r.feed, r.record_id",
     [Q_PUB_ADD] = "INSERT INTO published_cells(summary_id, measure_id,"
                   " source_id, area_code, dimensions, value, scale, state,"
-                  " threshold, ingests, whole) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+                  " threshold, ingests, whole, rule)"
+                  " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [Q_EACH_PUB] =
         "SELECT s.period, s.version, p.measure_id, p.source_id, p.area_code,"
         " p.dimensions, p.value, p.scale, p.state, p.threshold, p.ingests,"
-        " p.whole"
+        " p.whole, p.rule"
         " FROM published_cells p JOIN summaries s"
         " ON s.summary_id = p.summary_id"
         " WHERE substr(s.period, 1, length(?1)) = ?1"
@@ -195,7 +196,7 @@ static const char *const migrations[] = {
     " state TEXT NOT NULL CHECK(state = 'shown' OR state = 'primary' OR"
     "  state = 'secondary' OR state = 'source'),"
     " threshold INTEGER NOT NULL, ingests TEXT NOT NULL,"
-    " whole INTEGER NOT NULL);"
+    " whole INTEGER NOT NULL, rule INTEGER NOT NULL);"
     "CREATE INDEX published_cells_by_summary ON published_cells(summary_id);",
 };
 
@@ -720,6 +721,7 @@ int store_summary_add(struct store *st, const char *period, int version,
     (void)sqlite3_bind_int64(q, 9, c->threshold);
     bind_text(q, 10, c->ingests);
     (void)sqlite3_bind_int(q, 11, c->whole != 0);
+    (void)sqlite3_bind_int(q, 12, c->rule);
     if ((rc = step_done(st, q, "record summary cells", err)) != 0)
       goto rollback;
   }
@@ -756,6 +758,7 @@ int store_each_published(struct store *st, const char *prefix,
         .threshold = sqlite3_column_int64(q, 9),
         .ingests = column_text(q, 10),
         .whole = sqlite3_column_int(q, 11),
+        .rule = sqlite3_column_int(q, 12),
     };
     int stop;
 

@@ -135,6 +135,7 @@ struct store_pub_cell {
   int64_t threshold;
   const char *ingests; /* the ingest ids the summary listed, JSON */
   int whole;           /* the figure covered the period with nothing unknown */
+  int rule;            /* enum disclosure_rule: why it was as it was */
 };
 
 /* Records a summary version written to folder, and its cells (the audit

@@ -232,9 +232,92 @@ static int build_cells(struct build *b) {
 
 /* ---- 3. Disclosure control ---- */
 
+/* A cell with a value or a marker: what the audit log keeps. */
+static int logged(const struct cell *c) {
+  return (c->known_parts > 0 || c->hidden_parts > 0) && !c->known.overflow;
+}
+
+static int ingest_keys(struct build *b) {
+  for (size_t i = 0; i < b->cells.n; i++)
+    if ((b->cells.v[i].ingests_key =
+             published_ingests_key(b, &b->cells.v[i])) == NULL)
+      return -ENOMEM;
+  return 0;
+}
+
+/* Whether last, the newest published version of b's period, was made from
+ * exactly b's figures: the same cells, values, parts and ingests. */
+static int same_figures(struct build *b, struct cells *last) {
+  size_t n = 0;
+
+  if (last->n == 0)
+    return 0;
+  for (size_t i = 0; i < b->cells.n; i++) {
+    const struct cell *c = &b->cells.v[i], *o;
+
+    if (!logged(c))
+      continue;
+    n++;
+    o = cells_find(last, c->measure, c->source, c->area, c->dims);
+    if (o == NULL || o->known.value != c->known.value ||
+        o->known.scale != c->known.scale || o->whole != c->whole ||
+        o->ingests_key != c->ingests_key ||
+        (o->state == DISCLOSURE_SOURCE) != (c->known_parts == 0))
+      return 0;
+  }
+  return n == last->n;
+}
+
+/* The rule that made a cell as it is: as published before when the figures
+ * are the same, else as the engine decided now. */
+static int rule_of(struct build *b, const struct cell *c) {
+  const struct cell *o;
+
+  if (b->same.n > 0 &&
+      (o = cells_find(&b->same, c->measure, c->source, c->area, c->dims)))
+    return o->rule;
+  return c->disc != SIZE_MAX ? (int)disclosure_rule(b->disc, c->disc)
+                             : DISCLOSURE_RULE_NONE;
+}
+
+/* The stats of a kept pattern, from the rules it was published with. */
+static void count_rules(struct build *b) {
+  struct disclosure_stats *st = &b->stats;
+
+  st->primary = st->secondary = st->audit = st->determined = st->source = 0;
+  for (size_t i = 0; i < b->cells.n; i++) {
+    const struct cell *c = &b->cells.v[i];
+
+    if (c->disc == SIZE_MAX)
+      continue;
+    if (disclosure_state(b->disc, c->disc) == DISCLOSURE_SOURCE) {
+      st->source++;
+      continue;
+    }
+    switch (rule_of(b, c)) {
+    case DISCLOSURE_RULE_PRIMARY:
+      st->primary++;
+      break;
+    case DISCLOSURE_RULE_SECONDARY:
+      st->secondary++;
+      break;
+    case DISCLOSURE_RULE_AUDIT:
+      st->audit++;
+      break;
+    case DISCLOSURE_RULE_DETERMINED:
+      st->determined++;
+      break;
+    default:
+      break;
+    }
+  }
+}
+
 static int control(struct build *b, struct dahub_error *err) {
+  struct timespec t0, t1;
   int rc;
 
+  (void)clock_gettime(CLOCK_MONOTONIC, &t0);
   if ((rc = disclosure_new(&b->disc)) != 0)
     return rc;
   for (size_t i = 0; i < b->cells.n; i++) {
@@ -250,14 +333,27 @@ static int control(struct build *b, struct dahub_error *err) {
       dc.flags |= DISCLOSURE_CELL_SOURCE;
     if (c->area == b->all && c->source == b->all && strcmp(c->dims, "{}") == 0)
       dc.flags |= DISCLOSURE_CELL_HEADLINE;
+    if (b->same.n > 0) { /* the figures were published: keep their pattern */
+      const struct cell *o =
+          cells_find(&b->same, c->measure, c->source, c->area, c->dims);
+
+      dc.flags |= DISCLOSURE_CELL_FIXED;
+      dc.state = (enum disclosure_state)o->state;
+    }
     if ((rc = disclosure_add_cell(b->disc, &dc, &c->disc)) != 0)
       return rc;
   }
   if ((rc = summary_lines(b, &b->cells)) != 0 ||
       (rc = published_context(b, err)) != 0)
     return rc;
-  return disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
-                          &b->stats);
+  rc = disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
+                        &b->stats);
+  if (rc == 0 && b->same.n > 0)
+    count_rules(b);
+  (void)clock_gettime(CLOCK_MONOTONIC, &t1);
+  b->control_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+  return rc;
 }
 
 /* ---- 4. The document ---- */
@@ -425,6 +521,7 @@ static json_t *rates_json(struct build *b) {
 static void free_build(struct build *b) {
   disclosure_free(b->disc);
   cells_free(&b->cells);
+  cells_free(&b->same);
   free(b->parts.v);
   strings_free(&b->str);
 }
@@ -494,7 +591,11 @@ static int compute(const struct summary_env *env, const struct dahub_period *p,
   rc = store_each_current(env->store, prefix, collect_row, &b->parts, err);
   if (rc != 0)
     return rc;
-  if ((rc = build_cells(b)) == 0)
+  if ((rc = build_cells(b)) == 0 && (rc = ingest_keys(b)) == 0 &&
+      (rc = published_latest(b, p, &b->same, err)) == 0 &&
+      !same_figures(b, &b->same))
+    cells_free(&b->same);
+  if (rc == 0)
     rc = control(b, err);
   if (rc != 0 && err != NULL && err->msg[0] != '\0' && rc != -EDOM &&
       rc != -ENOMEM)
@@ -789,15 +890,17 @@ void summary_log_free(struct summary_log *log) {
 
 /* Every cell with a value or a marker, its true figure and its state, for
  * the store: what the audit of a later summary stands on. */
-static int make_log(const struct build *b, struct summary_log *log) {
+static int make_log(struct build *b, struct summary_log *log) {
   memset(log, 0, sizeof *log);
+  log->stats = b->stats;
+  log->control_ms = b->control_ms;
   if ((log->cells = calloc(b->cells.n + 1, sizeof *log->cells)) == NULL)
     return -ENOMEM;
   for (size_t i = 0; i < b->cells.n; i++) {
     const struct cell *c = &b->cells.v[i];
     struct store_pub_cell *x = &log->cells[log->n];
 
-    if ((c->known_parts == 0 && c->hidden_parts == 0) || c->known.overflow)
+    if (!logged(c))
       continue; /* missing: published as such, nothing to keep */
     x->measure = strdup(c->measure);
     x->source_id = strdup(c->source);
@@ -814,6 +917,7 @@ static int make_log(const struct build *b, struct summary_log *log) {
     x->scale = c->known.scale;
     x->whole = c->whole;
     x->threshold = (int64_t)config_threshold(b->env->conf, c->area);
+    x->rule = rule_of(b, c);
     if (c->disc != SIZE_MAX)
       x->state = (int)disclosure_state(b->disc, c->disc);
     else

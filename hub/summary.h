@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "dahub/error.h"
+#include "disclosure.h"
 #include "store.h"
 #include "vocab.h"
 
@@ -31,6 +32,8 @@ struct summary_env {
 struct summary_log {
   struct store_pub_cell *cells; /* owned: summary_log_free() */
   size_t n;
+  struct disclosure_stats stats; /* what each rule hid, the audit's work */
+  double control_ms;             /* disclosure control, audit included */
 };
 
 /* Builds the summary of period ("FY2024-25-Q1", "FY2024-25", ...), audited

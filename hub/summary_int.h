@@ -56,6 +56,7 @@ struct cell {
   /* a cell of a table published before (published.c) */
   const char *ingests_key; /* interned "[1,4]", sorted: equal lists match */
   int state;               /* enum disclosure_state as published */
+  int rule;                /* enum disclosure_rule as published */
   int64_t threshold;
 };
 
@@ -106,6 +107,11 @@ struct build {
   struct cells cells;
   struct disclosure *disc;
   struct disclosure_stats stats;
+  double control_ms; /* disclosure control, audit included: for the log */
+  /* the newest published version of this period when it was made from
+   * exactly these figures: its pattern is kept, so the same figures
+   * always give the same summary */
+  struct cells same;
   const char *all; /* interned ALL */
 };
 

@@ -75,13 +75,20 @@ class ReportTest(HubTestCase):
         r = self.report(hub, Q1)
         self.assertReportOk(r)
         lines = r.stdout.splitlines()
-        self.assertEqual(len(lines), 3, r.stdout)
+        self.assertEqual(len(lines), 4, r.stdout)
         prefix = "%s summary written as version 1 in " % Q1
         self.assertTrue(lines[0].startswith(prefix), lines[0])
         folder = lines[0][len(prefix):]
         self.assertEqual(os.path.realpath(folder), os.path.realpath(self.outbox(hub, Q1, "v1")))
-        self.assertEqual(lines[1], "  %s/summary.json" % folder)
-        self.assertEqual(lines[2], "  %s/summary.csv" % folder)
+        # how much each rule hid, as the document says
+        with open(os.path.join(folder, "summary.json")) as f:
+            rules = json.load(f)["disclosure"]["hidden_by_rule"]
+        self.assertTrue(lines[1].startswith(
+            "  hidden: %d below the threshold, %d by secondary suppression, %d more "
+            "for the audit;" % (rules["primary"], rules["secondary"], rules["audit"])),
+            lines[1])
+        self.assertEqual(lines[2], "  %s/summary.json" % folder)
+        self.assertEqual(lines[3], "  %s/summary.csv" % folder)
         self.assertEqual(sorted(os.listdir(self.outbox(hub))), [Q1])
         self.assertEqual(sorted(os.listdir(self.outbox(hub, Q1))), ["v1"])
         self.assertEqual(sorted(os.listdir(self.outbox(hub, Q1, "v1"))),
