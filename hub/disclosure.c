@@ -408,14 +408,15 @@ static void count(const struct disclosure *d, const unsigned char *rule,
 }
 
 /* One round of repairs after an audit that found weak cells: *changed 1
- * when some cell changed, 0 when nothing could. pos has room for n_cells. */
+ * when some cell changed, 0 when nothing could; *shown 1 when a determined
+ * cell was shown. pos has room for n_cells. */
 static int repair(struct disclosure *d, const struct incidence *inc,
                   unsigned char *rule, unsigned char *seen, size_t *queue,
-                  size_t *picks, size_t *pos, int *changed) {
+                  size_t *picks, size_t *pos, int *changed, int *shown) {
   size_t n_picks = 0;
   int rc;
 
-  *changed = 0;
+  *changed = *shown = 0;
   for (size_t c = 0; c < d->n_cells; c++) {
     struct dcell *x = &d->cells[c];
     int fixed = 0;
@@ -429,7 +430,7 @@ static int repair(struct disclosure *d, const struct incidence *inc,
     if (fixed) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
       rule[c] = RULE_DETERMINED;
-      *changed = 1;
+      *changed = *shown = 1;
     } else if ((p = repair_pick(d, inc, rule, c, seen, queue)) != SIZE_MAX) {
       picks[n_picks++] = p;
     }
@@ -442,6 +443,15 @@ static int repair(struct disclosure *d, const struct incidence *inc,
     *changed = 1;
   }
   return 0;
+}
+
+/* Back to the primary pattern, determined cells kept shown. */
+static void unhide(struct disclosure *d, unsigned char *rule) {
+  for (size_t c = 0; c < d->n_cells; c++)
+    if (rule[c] == RULE_SECONDARY || rule[c] == RULE_AUDIT) {
+      d->cells[c].state = DISCLOSURE_SHOWN;
+      rule[c] = RULE_NONE;
+    }
 }
 
 /* Whether cell a is worth more to the board than cell b: shown first when
@@ -524,7 +534,7 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
   struct disclosure_stats st = {0};
   unsigned char *rule = NULL, *seen = NULL;
   size_t *hidden = NULL, *queue = NULL, *picks = NULL, *pos = NULL;
-  int rc, changed;
+  int rc, changed, shown;
 
   d->weak = SIZE_MAX;
   if ((rc = incidence_build(d, &inc)) != 0)
@@ -540,8 +550,9 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
       picks == NULL || pos == NULL)
     goto out;
   primary(d, suppress_zeros, rule);
-  /* Each round hides or shows at least one cell for good, so there are at
-   * most as many rounds as cells; in practice a handful. */
+  /* Each round hides at least one more cell or shows a determined one for
+   * good, and showing one starts the hiding again: at most as many rounds
+   * as cells between two determined cells; in practice a handful in all. */
   for (;;) {
     size_t weak = 0;
 
@@ -552,12 +563,19 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
       goto out;
     if (weak == 0)
       break;
-    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed)) != 0)
+    if ((rc = repair(d, &inc, rule, seen, queue, picks, pos, &changed,
+                     &shown)) != 0)
       goto out;
     if (!changed) {
       rc = -EDOM; /* d->weak names the first weak cell */
       goto out;
     }
+    /* The cells hidden so far may have been hidden for the one just shown,
+     * and may protect each other in pairs that thinning, one cell at a
+     * time, cannot take back. A determined cell stays shown for good, so
+     * starting the choice again from the primary cells ends. */
+    if (shown)
+      unhide(d, rule);
   }
   /* Thinning audits groups with trial states; the last audit gives every
    * hidden cell its interval as published. */
