@@ -466,12 +466,13 @@ static int worth_more(const struct disclosure *d, size_t a, size_t b) {
   return a < b;
 }
 
-static const struct disclosure *sort_d; /* qsort has no context argument */
-
-static int by_worth(const void *x, const void *y) {
+/* For qsort_r: a file static for qsort's missing context would be shared
+ * by instances applied on two threads at once. */
+static int by_worth(const void *x, const void *y, void *arg) {
+  const struct disclosure *d = arg;
   size_t a = *(const size_t *)x, b = *(const size_t *)y;
 
-  return worth_more(sort_d, a, b) ? -1 : (worth_more(sort_d, b, a) ? 1 : 0);
+  return worth_more(d, a, b) ? -1 : (worth_more(d, b, a) ? 1 : 0);
 }
 
 /*
@@ -491,8 +492,7 @@ static int thin(struct disclosure *d, const struct incidence *inc,
   for (size_t c = 0; c < d->n_cells; c++)
     if (rule[c] == RULE_SECONDARY || rule[c] == RULE_AUDIT)
       order[n++] = c;
-  sort_d = d;
-  qsort(order, n, sizeof *order, by_worth);
+  qsort_r(order, n, sizeof *order, by_worth, d);
   for (size_t k = 0; rc == 0 && k < n; k++) {
     size_t c = order[k], weak = 0;
     int lone = 0;
