@@ -422,13 +422,15 @@ static int repair(struct disclosure *d, const struct incidence *inc,
     int fixed = 0;
     size_t p;
 
-    if (!x->weak)
+    /* weak is only fresh for the cells the last audit saw: hidden ones */
+    if (!x->weak || !dcell_hidden(x))
       continue;
     if (!is_fixed(x) && x->lo == x->hi &&
         (rc = disclosure_structural(d, inc, c, seen, queue, pos, &fixed)) != 0)
       return rc;
     if (fixed) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
+      x->weak = 0;
       rule[c] = RULE_DETERMINED;
       *changed = *shown = 1;
     } else if ((p = repair_pick(d, inc, rule, c, seen, queue)) != SIZE_MAX) {
