@@ -4,8 +4,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# clang and its runtime (libFuzzer) for the fuzz run at the end
-scripts/deps.sh clang libclang-rt-14-dev
+# clang and its runtime (libFuzzer) for the fuzz run at the end; SciPy for
+# the disclosure attacker (tests/attack)
+scripts/deps.sh clang libclang-rt-14-dev python3-scipy
 
 jobs=$(nproc 2>/dev/null || echo 2)
 for variant in plain asan; do
