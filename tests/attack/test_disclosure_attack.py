@@ -186,7 +186,7 @@ def main():
     if len(sys.argv) < 2:
         raise SystemExit("usage: test_disclosure_attack.py DRIVER [TABLES]")
     driver = sys.argv[1]
-    n_tables = int(sys.argv[2]) if len(sys.argv) > 2 else 2400
+    n_tables = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     n_periods = n_tables // 8
     rng = random.Random(SEED)
     start = time.monotonic()
