@@ -605,7 +605,8 @@ static void test_hierarchy_districts_and_county(void **state) {
  * reader who knows Melton is below 5 pins Rutland to 9 or more. With one
  * marker for every hidden cell a reader cannot know that; the audit then
  * proves Rutland keeps an interval that reaches 10 and is 10 wide, and
- * Melton one that reaches 5.
+ * Melton one that reaches 5. (Were Melton's "<5" the partner's, a reader
+ * would know it: docs/disclosure.md, what the audit does not model.)
  */
 static void test_audit_protects_rutland_behind_county(void **state) {
   struct tab *t = tab_new();
