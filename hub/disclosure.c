@@ -8,9 +8,13 @@
  * hidden.
  *
  * A line is an equation only when its members add up to its total in the
- * true figures; any other line forces nothing. Treating a breakdown with
- * unrecorded members as an equation would both hide needlessly (protecting
- * against a subtraction that gives nothing) and mislead the audit.
+ * true figures; any other line is an inequality (a county is at least its
+ * districts; recorded values add up to at most the total). Treating a
+ * breakdown with unrecorded members as an equation would both hide
+ * needlessly (protecting against a subtraction that gives nothing) and
+ * mislead the audit; ignoring it would let the audit pass a cell that the
+ * "at most" proves small. So inequalities force no secondary cell, but the
+ * audit, the repairs and the thinning count them.
  *
  * Choosing is in three steps. Primary: exact counts below the threshold.
  * Secondary, as a worklist: an equation with exactly one hidden cell gives
@@ -121,7 +125,9 @@ static unsigned char line_kind(const struct disclosure *d,
   for (size_t i = 0; i < n; i++)
     if (__builtin_add_overflow(sum, d->cells[members[i]].value, &sum))
       return LINE_NONE;
-  return sum == d->cells[total].value ? LINE_EQ : LINE_NONE;
+  if (sum == d->cells[total].value)
+    return LINE_EQ;
+  return sum < d->cells[total].value ? LINE_LE : LINE_GE;
 }
 
 int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
@@ -190,7 +196,7 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   for (k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind == LINE_EQ)
+    if (l->kind != LINE_NONE)
       for (i = 0; i <= l->n; i++)
         inc->start[d->slots[l->first + i] + 1]++;
   }
@@ -199,7 +205,7 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   for (k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind == LINE_EQ)
+    if (l->kind != LINE_NONE)
       for (i = 0; i <= l->n; i++)
         inc->lines[inc->start[d->slots[l->first + i]]++] = k;
   }
@@ -316,7 +322,8 @@ static void secondary(struct disclosure *d, const struct incidence *inc,
     d->cells[c].state = DISCLOSURE_SECONDARY;
     rule[c] = RULE_SECONDARY;
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++)
-      if (++hidden[inc->lines[i]] == 1)
+      if (++hidden[inc->lines[i]] == 1 &&
+          d->lines[inc->lines[i]].kind == LINE_EQ)
         queue[tail++] = inc->lines[i];
   }
 }
@@ -512,7 +519,7 @@ static int thin(struct disclosure *d, const struct incidence *inc,
           mark[id] = 1;
         }
       }
-      lone |= hidden == 1;
+      lone |= l->kind == LINE_EQ && hidden == 1;
     }
     if (!lone)
       rc = disclosure_audit_run(d, mark, &weak, &st->lps);

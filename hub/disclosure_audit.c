@@ -2,13 +2,13 @@
  * disclosure_audit.c: the reader's attack on a suppression pattern, as a
  * linear programme per group of linked hidden cells (disclosure_impl.h).
  *
- * The reader knows every shown value, every line that holds (an equation)
- * and that counts are never negative. Every hidden cell is a variable >= 0;
- * each line with a hidden cell is a row, its shown cells moved to the
- * right-hand side. Lines with no hidden cell are constants and tell nothing.
- * Hidden cells that share no line, directly or through other hidden cells,
- * cannot inform each other, so each group (a union-find component) is its own,
- * small, programme.
+ * The reader knows every shown value, every line that holds (an equation),
+ * which way each other line misses (an inequality) and that counts are
+ * never negative. Every hidden cell is a variable >= 0; each line with a
+ * hidden cell is a row, its shown cells moved to the right-hand side. Lines
+ * with no hidden cell are constants and tell nothing. Hidden cells that share
+ * no line, directly or through other hidden cells, cannot inform each other, so
+ * each group (a union-find component) is its own, small, programme.
  *
  * For each variable the reader's interval is [min, max] over the polytope.
  * Solving two programmes per cell is what a careful reader does; we solve
@@ -105,7 +105,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
 }
 
 /* One row per line of the group: members +1, total -1, shown cells moved
- * to the right. col[c] is cell c's column. */
+ * to the right; an equation or an inequality. col[c] is cell c's column. */
 static int add_rows(const struct disclosure *d, struct lp *lp,
                     const size_t *glines, size_t n_lines, const size_t *col,
                     size_t *vars, double *coef) {
@@ -126,7 +126,10 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
         rhs -= sign * (double)c->value;
       }
     }
-    if ((rc = lp_add_row(lp, vars, coef, n, rhs, rhs)) != 0)
+    /* members - total = 0, <= 0 or >= 0 */
+    if ((rc =
+             lp_add_row(lp, vars, coef, n, l->kind == LINE_LE ? -HUGE_VAL : rhs,
+                        l->kind == LINE_GE ? HUGE_VAL : rhs)) != 0)
       return rc;
   }
   return 0;
@@ -154,7 +157,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     const struct dline *l = &d->lines[k];
     size_t first = SIZE_MAX;
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     if (l->n + 1 > widest)
       widest = l->n + 1;
@@ -215,7 +218,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   for (size_t k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     for (size_t i = 0; i <= l->n; i++) {
       size_t c = d->slots[l->first + i];
@@ -231,7 +234,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   for (size_t k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     for (size_t i = 0; i <= l->n; i++) {
       size_t c = d->slots[l->first + i];
@@ -336,7 +339,7 @@ int disclosure_structural(const struct disclosure *d,
     for (size_t i = inc->start[h]; rc == 0 && i < inc->start[h + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
 
-      if (d->slots[l->first + l->n] != h)
+      if (l->kind != LINE_EQ || d->slots[l->first + l->n] != h)
         continue;
       for (size_t j = 0; j <= l->n; j++) {
         rowv[j] = col[d->slots[l->first + j]];

@@ -10,10 +10,14 @@
 /* What a line tells a reader, decided from the true values when it is
  * added: an equation only when its members add up to its total. One that
  * does not (a breakdown with unrecorded members, a county that also reports
- * directly, a member counted under two values) forces nothing. */
+ * directly, a member counted under two values) still tells which way it
+ * misses: the audit keeps it as an inequality, but it forces no secondary
+ * cell, since a lone hidden cell in it is only bounded, not given away. */
 enum line_kind {
-  LINE_NONE,
-  LINE_EQ, /* members = total */
+  LINE_NONE, /* the sum overflowed: nothing a reader can use */
+  LINE_EQ,   /* members = total */
+  LINE_LE,   /* members <= total */
+  LINE_GE,   /* members >= total */
 };
 
 struct dcell {
@@ -37,7 +41,8 @@ struct dline {
 };
 
 /* The lines each cell is in (members and totals alike), as compressed rows:
- * cell c's are lines[start[c] .. start[c + 1] - 1]. Equations only. */
+ * cell c's are lines[start[c] .. start[c + 1] - 1]. Equations and
+ * inequalities: every line but LINE_NONE. */
 struct incidence {
   size_t *start;
   size_t *lines;
