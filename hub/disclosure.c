@@ -8,9 +8,13 @@
  * hidden.
  *
  * A line is an equation only when its members add up to its total in the
- * true figures; any other line forces nothing. Treating a breakdown with
- * unrecorded members as an equation would both hide needlessly (protecting
- * against a subtraction that gives nothing) and mislead the audit.
+ * true figures; any other line is an inequality (a county is at least its
+ * districts; recorded values add up to at most the total). Treating a
+ * breakdown with unrecorded members as an equation would both hide
+ * needlessly (protecting against a subtraction that gives nothing) and
+ * mislead the audit; ignoring it would let the audit pass a cell that the
+ * "at most" proves small. So inequalities force no secondary cell, but the
+ * audit, the repairs and the thinning count them.
  *
  * Choosing is in three steps. Primary: exact counts below the threshold.
  * Secondary, as a worklist: an equation with exactly one hidden cell gives
@@ -29,9 +33,11 @@
  * partner's only district is its county), or a figure an earlier version
  * showed and nothing has changed since. Hiding it protects nothing, so it
  * is shown (counted as "determined"): that tells the reader nothing they
- * did not have. A cell that is only narrowed, or fixed with the help of a
- * value this publication could hide, is never shown that way: if nothing
- * can be hidden for it, the summary is refused.
+ * did not have. Not so a small count that published values give away: that
+ * is a disclosure already made, and the summary is refused so that someone
+ * looks at it. A cell that is only narrowed, or fixed with the help of a
+ * value this publication could hide, is never shown that way either: if
+ * nothing can be hidden for it, the summary is refused.
  *
  * Every choice depends only on the cells and lines in the order added, so
  * the same store publishes the same table.
@@ -129,7 +135,9 @@ static unsigned char line_kind(const struct disclosure *d,
   for (size_t i = 0; i < n; i++)
     if (__builtin_add_overflow(sum, d->cells[members[i]].value, &sum))
       return LINE_NONE;
-  return sum == d->cells[total].value ? LINE_EQ : LINE_NONE;
+  if (sum == d->cells[total].value)
+    return LINE_EQ;
+  return sum < d->cells[total].value ? LINE_LE : LINE_GE;
 }
 
 int disclosure_add_line(struct disclosure *d, const size_t *members, size_t n,
@@ -198,7 +206,7 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   for (k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind == LINE_EQ)
+    if (l->kind != LINE_NONE)
       for (i = 0; i <= l->n; i++)
         inc->start[d->slots[l->first + i] + 1]++;
   }
@@ -207,7 +215,7 @@ static int incidence_build(const struct disclosure *d, struct incidence *inc) {
   for (k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind == LINE_EQ)
+    if (l->kind != LINE_NONE)
       for (i = 0; i <= l->n; i++)
         inc->lines[inc->start[d->slots[l->first + i]]++] = k;
   }
@@ -322,7 +330,8 @@ static void secondary(struct disclosure *d, const struct incidence *inc,
     d->cells[c].state = DISCLOSURE_SECONDARY;
     d->cells[c].rule = RULE_SECONDARY;
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++)
-      if (++hidden[inc->lines[i]] == 1)
+      if (++hidden[inc->lines[i]] == 1 &&
+          d->lines[inc->lines[i]].kind == LINE_EQ)
         queue[tail++] = inc->lines[i];
   }
 }
@@ -425,15 +434,21 @@ static int repair(struct disclosure *d, const struct incidence *inc,
   *changed = *shown = 0;
   for (size_t c = 0; c < d->n_cells; c++) {
     struct dcell *x = &d->cells[c];
-    int pinned = 0;
+    int pinned = 0, structural = 0;
     size_t p;
 
     if (!x->weak)
       continue;
     if (!is_fixed(x) && x->lo == x->hi &&
-        (rc = disclosure_pinned(d, inc, c, seen, queue, pos, &pinned, lps)) !=
-            0)
+        (rc = disclosure_pinned(d, inc, c, seen, queue, pos, 0, &pinned,
+                                lps)) != 0)
       return rc;
+    if (pinned && x->state == DISCLOSURE_PRIMARY &&
+        (rc = disclosure_pinned(d, inc, c, seen, queue, pos, 1, &structural,
+                                lps)) != 0)
+      return rc;
+    if (pinned && x->state == DISCLOSURE_PRIMARY && !structural)
+      continue; /* a small count published figures give away: refused */
     if (pinned) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
       x->rule = RULE_DETERMINED;
@@ -517,7 +532,7 @@ static int thin(struct disclosure *d, const struct incidence *inc,
           mark[id] = 1;
         }
       }
-      lone |= hidden == 1;
+      lone |= l->kind == LINE_EQ && hidden == 1;
     }
     if (!lone)
       rc = disclosure_audit_run(d, mark, &weak, &st->lps);

@@ -2,8 +2,9 @@
  * disclosure_audit.c: the reader's attack on a suppression pattern, as a
  * linear programme per group of linked hidden cells (disclosure_impl.h).
  *
- * The reader knows every shown value, every line that holds (an equation)
- * and that counts are never negative. Every hidden cell is a variable >= 0;
+ * The reader knows every shown value, every line that holds (an equation),
+ * which way each other line misses (an inequality) and that counts are
+ * never negative. Every hidden cell is a variable >= 0;
  * each line with a hidden cell is a row, its shown cells moved to the
  * right-hand side. Lines with no hidden cell are constants and tell nothing.
  * Hidden cells that share no line, directly or through other hidden cells,
@@ -105,7 +106,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
 }
 
 /* One row per line of the group: members +1, total -1, shown cells moved
- * to the right. col[c] is cell c's column. */
+ * to the right; an equation or an inequality. col[c] is cell c's column. */
 static int add_rows(const struct disclosure *d, struct lp *lp,
                     const size_t *glines, size_t n_lines, const size_t *col,
                     size_t *vars, double *coef) {
@@ -126,7 +127,10 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
         rhs -= sign * (double)c->value;
       }
     }
-    if ((rc = lp_add_row(lp, vars, coef, n, rhs, rhs)) != 0)
+    /* members - total = 0, <= 0 or >= 0 */
+    if ((rc =
+             lp_add_row(lp, vars, coef, n, l->kind == LINE_LE ? -HUGE_VAL : rhs,
+                        l->kind == LINE_GE ? HUGE_VAL : rhs)) != 0)
       return rc;
   }
   return 0;
@@ -157,7 +161,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     const struct dline *l = &d->lines[k];
     size_t first = SIZE_MAX;
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     if (l->n + 1 > widest)
       widest = l->n + 1;
@@ -218,7 +222,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   for (size_t k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     for (size_t i = 0; i <= l->n; i++) {
       size_t c = d->slots[l->first + i];
@@ -234,7 +238,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   for (size_t k = 0; k < d->n_lines; k++) {
     const struct dline *l = &d->lines[k];
 
-    if (l->kind != LINE_EQ)
+    if (l->kind == LINE_NONE)
       continue;
     for (size_t i = 0; i <= l->n; i++) {
       size_t c = d->slots[l->first + i];
@@ -296,13 +300,16 @@ out:
   return rc;
 }
 
-static int fixed_shown(const struct dcell *c) {
-  return (c->flags & DISCLOSURE_CELL_FIXED) && c->state == DISCLOSURE_SHOWN;
+/* A published value, a constant of the reader's; with lines_only every
+ * cell is an unknown. */
+static int constant(const struct dcell *c, int lines_only) {
+  return !lines_only && (c->flags & DISCLOSURE_CELL_FIXED) &&
+         c->state == DISCLOSURE_SHOWN;
 }
 
 int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
                       size_t w, unsigned char *seen, size_t *queue, size_t *col,
-                      int *pinned, size_t *lps) {
+                      int lines_only, int *pinned, size_t *lps) {
   size_t head = 0, tail = 0, widest = 1, *rowv = NULL;
   double *coef = NULL, lo = 0, hi = 0;
   const double *point;
@@ -325,7 +332,8 @@ int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
         size_t id = d->slots[l->first + j];
         const struct dcell *c = &d->cells[id];
 
-        if (!seen[id] && c->state != DISCLOSURE_SOURCE && !fixed_shown(c)) {
+        if (!seen[id] && c->state != DISCLOSURE_SOURCE &&
+            !constant(c, lines_only)) {
           seen[id] = 1;
           queue[tail++] = id;
         }
@@ -350,7 +358,7 @@ int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
       for (size_t j = 0; j <= l->n && first == SIZE_MAX; j++) {
         size_t id = d->slots[l->first + j];
 
-        if (seen[id] && !fixed_shown(&d->cells[id]))
+        if (seen[id] && !constant(&d->cells[id], lines_only))
           first = id;
       }
       if (first != h)
@@ -359,14 +367,15 @@ int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
         size_t id = d->slots[l->first + j];
         double sign = j == l->n ? -1.0 : 1.0;
 
-        if (fixed_shown(&d->cells[id])) {
+        if (constant(&d->cells[id], lines_only)) {
           rhs -= sign * (double)d->cells[id].value;
         } else {
           rowv[n] = col[id];
           coef[n++] = sign;
         }
       }
-      rc = lp_add_row(lp, rowv, coef, n, rhs, rhs);
+      rc = lp_add_row(lp, rowv, coef, n, l->kind == LINE_LE ? -HUGE_VAL : rhs,
+                      l->kind == LINE_GE ? HUGE_VAL : rhs);
     }
   }
   if (rc == 0 && (rc = lp_extreme(lp, col[w], 1, &hi, &point)) == 0) {

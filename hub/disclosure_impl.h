@@ -10,10 +10,14 @@
 /* What a line tells a reader, decided from the true values when it is
  * added: an equation only when its members add up to its total. One that
  * does not (a breakdown with unrecorded members, a county that also reports
- * directly, a member counted under two values) forces nothing. */
+ * directly, a member counted under two values) still tells which way it
+ * misses: the audit keeps it as an inequality, but it forces no secondary
+ * cell, since a lone hidden cell in it is only bounded, not given away. */
 enum line_kind {
-  LINE_NONE,
-  LINE_EQ, /* members = total */
+  LINE_NONE, /* the sum overflowed: nothing a reader can use */
+  LINE_EQ,   /* members = total */
+  LINE_LE,   /* members <= total */
+  LINE_GE,   /* members >= total */
 };
 
 struct dcell {
@@ -38,7 +42,8 @@ struct dline {
 };
 
 /* The lines each cell is in (members and totals alike), as compressed rows:
- * cell c's are lines[start[c] .. start[c + 1] - 1]. Equations only. */
+ * cell c's are lines[start[c] .. start[c + 1] - 1]. Equations and
+ * inequalities: every line but LINE_NONE. */
 struct incidence {
   size_t *start;
   size_t *lines;
@@ -69,12 +74,14 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
 
 /* Whether cell w is fixed by what was published before, whatever this
  * publication shows or hides: the lines with every cell not fixed as
- * published left free still give w one value (a 0 that two cells other
- * lines prove equal differ by; a cell an earlier version showed). Then no
- * hiding can protect it. seen (all 0, left so), queue and col have room for
- * n_cells; *lps adds the programmes solved. 0, -ENOMEM or -EIO. */
+ * published left free still give w one value (a cell an earlier version
+ * showed; a 0 that two cells other lines prove equal differ by). Then no
+ * hiding can protect it. With lines_only, published values are unknowns
+ * too: whether the lines alone fix w. seen (all 0, left so), queue and col
+ * have room for n_cells; *lps adds the programmes solved. 0, -ENOMEM or
+ * -EIO. */
 int disclosure_pinned(const struct disclosure *d, const struct incidence *inc,
                       size_t w, unsigned char *seen, size_t *queue, size_t *col,
-                      int *pinned, size_t *lps);
+                      int lines_only, int *pinned, size_t *lps);
 
 #endif

@@ -4,8 +4,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# clang and its runtime (libFuzzer) for the fuzz run at the end; scipy for
-# the tests' own disclosure reader
+# clang and its runtime (libFuzzer) for the fuzz run at the end; SciPy for
+# the tests' own disclosure attackers (tests/attack, tests/e2e/reader.py)
 scripts/deps.sh clang libclang-rt-14-dev python3-scipy
 
 jobs=$(nproc 2>/dev/null || echo 2)
