@@ -48,6 +48,8 @@
 
 #include "disclosure_impl.h"
 
+#define THIN_MIN_LPS 20000
+
 enum {
   RULE_NONE = DISCLOSURE_RULE_NONE,
   RULE_PRIMARY = DISCLOSURE_RULE_PRIMARY,
@@ -336,6 +338,77 @@ static void secondary(struct disclosure *d, const struct incidence *inc,
   }
 }
 
+/* What a small cell needs to reach upwards from 0: its threshold, and as
+ * wide an interval as its protection. */
+static int64_t reach(const struct dcell *c) {
+  return c->threshold > c->protection ? c->threshold : c->protection;
+}
+
+/*
+ * Room in each equation for its small members. A PRIMARY member can grow
+ * only as far as the other hidden members can shrink (to 0), unless the
+ * total is hidden too; where that room is short of what the cell must
+ * reach, one more member is hidden (the smallest that closes the gap, else
+ * the largest) until it is not. One line at a time: necessary, not enough,
+ * but it leaves the audit little to mend, and on a large table each audit
+ * round is what costs. Hiding only adds room elsewhere, so one pass over
+ * the lines is enough. Returns how many cells it hid.
+ */
+static size_t capacity(struct disclosure *d) {
+  size_t hid = 0;
+
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
+
+    if (l->kind != LINE_EQ ||
+        dcell_hidden(&d->cells[d->slots[l->first + l->n]]))
+      continue;
+    for (;;) {
+      int64_t room = 0, short_by = 0;
+      size_t best = SIZE_MAX;
+
+      for (size_t i = 0; i < l->n; i++) {
+        const struct dcell *c = &d->cells[d->slots[l->first + i]];
+
+        if (dcell_hidden(c) && c->state != DISCLOSURE_SOURCE)
+          room += c->value;
+      }
+      for (size_t i = 0; i < l->n; i++) {
+        const struct dcell *c = &d->cells[d->slots[l->first + i]];
+        int64_t gap = reach(c) - c->value - (room - c->value);
+
+        if (c->state == DISCLOSURE_PRIMARY && gap > short_by)
+          short_by = gap;
+      }
+      if (short_by <= 0)
+        break;
+      for (size_t i = 0; i < l->n; i++) {
+        size_t id = d->slots[l->first + i];
+        const struct dcell *c = &d->cells[id], *b;
+
+        if (!can_hide(c))
+          continue;
+        if (best == SIZE_MAX) {
+          best = id;
+          continue;
+        }
+        b = &d->cells[best];
+        if ((c->value >= short_by) != (b->value >= short_by)
+                ? c->value >= short_by
+                : (c->value >= short_by ? c->value < b->value
+                                        : c->value > b->value))
+          best = id;
+      }
+      if (best == SIZE_MAX)
+        break; /* nothing left to hide here: the audit judges */
+      d->cells[best].state = DISCLOSURE_SECONDARY;
+      d->cells[best].rule = RULE_SECONDARY;
+      hid++;
+    }
+  }
+  return hid;
+}
+
 /* How far c's audited interval falls short: the smallest hidden value that
  * could close the gap. */
 static int64_t shortfall(const struct dcell *c) {
@@ -503,19 +576,23 @@ static int by_worth(const void *x, const void *y, void *arg) {
  * (an equation left with one hidden cell fails at once; otherwise the audit
  * of the groups around it decides). The repairs add cells one weakness at a
  * time and an early choice can be made redundant by a later one; this takes
- * back what is no longer needed. mark has room for n_cells, all 0.
+ * back what is no longer needed. It may spend as many programmes as the
+ * choosing did, and THIN_MIN_LPS more: on a large table a trial audits a
+ * large group, and the board should not wait hours for a few cells. The
+ * count of programmes is the same on every run, so is the result. mark has
+ * room for n_cells, all 0.
  */
 static int thin(struct disclosure *d, const struct incidence *inc,
                 unsigned char *mark, size_t *order,
                 struct disclosure_stats *st) {
-  size_t n = 0;
+  size_t n = 0, limit = 2 * st->lps + THIN_MIN_LPS;
   int rc = 0;
 
   for (size_t c = 0; c < d->n_cells; c++)
     if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT)
       order[n++] = c;
   qsort_r(order, n, sizeof *order, by_worth, d);
-  for (size_t k = 0; rc == 0 && k < n; k++) {
+  for (size_t k = 0; rc == 0 && k < n && st->lps < limit; k++) {
     size_t c = order[k], weak = 0;
     int lone = 0;
 
@@ -577,7 +654,9 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
   for (;;) {
     size_t weak = 0;
 
-    secondary(d, &inc, hidden, queue);
+    do
+      secondary(d, &inc, hidden, queue);
+    while (capacity(d) > 0);
     st.rounds++;
     d->weak = SIZE_MAX;
     if ((rc = disclosure_audit_run(d, NULL, &weak, &st.lps)) != 0)

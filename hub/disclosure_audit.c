@@ -75,6 +75,51 @@ static void learn(struct group *g, const double *point) {
   }
 }
 
+/*
+ * A few points first, each pushing every cell of the group one way at once:
+ * all up (each capped just above what it needs, so that one cell's growth
+ * cannot take the whole sum), all down, and two mixtures. On a table most
+ * cells then already have a wide enough range seen, and only the few left
+ * need a programme of their own.
+ */
+#define SURVEY_MIN 8     /* smaller groups go straight to their cells */
+#define SURVEY_PASSES 16 /* all up, all down, then mixtures */
+
+static int survey(struct group *g, struct lp *lp) {
+  double *w = malloc(g->n * sizeof *w), *cap = malloc(g->n * sizeof *cap);
+  const double *point;
+  int rc = 0;
+
+  if (w == NULL || cap == NULL) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  for (size_t k = 0; k < g->n; k++) {
+    const struct dcell *c = &g->d->cells[g->vars[k]];
+
+    cap[k] =
+        (double)c->value + (double)c->threshold + (double)c->protection + 1;
+  }
+  for (int pass = 0; rc == 0 && pass < SURVEY_PASSES; pass++) {
+    uint64_t r = 0x9e3779b97f4a7c15u * (uint64_t)(pass + 1);
+
+    for (size_t k = 0; k < g->n; k++) {
+      r ^= r << 13; /* xorshift: the same signs every run */
+      r ^= r >> 7;
+      r ^= r << 17;
+      w[k] = pass == 0 ? 1.0 : pass == 1 ? -1.0 : (r & 1 ? 1.0 : -1.0);
+    }
+    if ((rc = lp_point(lp, w, cap, &point)) == 0) {
+      ++*g->lps;
+      learn(g, point);
+    }
+  }
+out:
+  free(cap);
+  free(w);
+  return rc;
+}
+
 /* Audits column k of g's programme lp: sets its cell's lo, hi, weak. */
 static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   struct dcell *c = &g->d->cells[g->vars[k]];
@@ -91,7 +136,9 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
     hi = v;
     lo = g->seen_lo[k];
   }
-  if (!protected(c, lo, hi)) {
+  /* a small cell that cannot reach its threshold fails whatever its least */
+  if (!protected(c, lo, hi) &&
+      !(c->state == DISCLOSURE_PRIMARY && hi < (double)c->threshold - EPS)) {
     if ((rc = lp_extreme(lp, k, 0, &v, &point)) != 0)
       return rc;
     ++*g->lps;
@@ -269,6 +316,8 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     if (rc == 0)
       rc = add_rows(d, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g], col,
                     rowv, coef);
+    if (rc == 0 && gr.n >= SURVEY_MIN)
+      rc = survey(&gr, lp);
     for (size_t k = 0; rc == 0 && k < gr.n; k++) {
       int weak;
 

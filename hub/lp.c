@@ -25,7 +25,8 @@ struct lp {
   size_t n_vars;
   double *obj; /* all 0 but the variable asked about */
   size_t asked;
-  int loaded; /* rows handed to CLP: no more may be added */
+  double *open; /* n_vars HUGE_VAL: the columns' own upper bounds */
+  int loaded;   /* rows handed to CLP: no more may be added */
   /* rows, row-major, until loaded */
   CoinBigIndex *starts;
   int *cols;
@@ -43,11 +44,14 @@ int lp_new(size_t n_vars, struct lp **out) {
     return -ENOMEM;
   lp->n_vars = n_vars;
   lp->obj = calloc(n_vars, sizeof *lp->obj);
+  lp->open = malloc(n_vars * sizeof *lp->open);
   lp->starts = malloc(sizeof *lp->starts);
-  if (lp->obj == NULL || lp->starts == NULL) {
+  if (lp->obj == NULL || lp->open == NULL || lp->starts == NULL) {
     lp_free(lp);
     return -ENOMEM;
   }
+  for (size_t i = 0; i < n_vars; i++)
+    lp->open[i] = HUGE_VAL;
   lp->starts[0] = 0;
   *out = lp;
   return 0;
@@ -71,6 +75,7 @@ void lp_free(struct lp *lp) {
     Clp_deleteModel(lp->model);
   rows_free(lp);
   free(lp->obj);
+  free(lp->open);
   free(lp);
 }
 
@@ -135,21 +140,19 @@ int lp_add_row(struct lp *lp, const size_t *vars, const double *coef, size_t n,
 /* Hands the rows to CLP: n_vars columns in [0, inf), objective 0. */
 static int load(struct lp *lp) {
   CoinBigIndex *empty = NULL;
-  double *collo = NULL, *colhi = NULL;
+  double *collo = NULL;
   int rc = -ENOMEM;
 
   if ((lp->model = Clp_newModel()) == NULL)
     return -ENOMEM;
   Clp_setLogLevel(lp->model, 0);
+  Clp_scaling(lp->model, 0); /* coefficients are all 1 and -1 */
   empty = calloc(lp->n_vars + 1, sizeof *empty);
   collo = calloc(lp->n_vars, sizeof *collo);
-  colhi = malloc(lp->n_vars * sizeof *colhi);
-  if (empty == NULL || collo == NULL || colhi == NULL)
+  if (empty == NULL || collo == NULL)
     goto out;
-  for (size_t i = 0; i < lp->n_vars; i++)
-    colhi[i] = HUGE_VAL;
   Clp_loadProblem(lp->model, (int)lp->n_vars, 0, empty, NULL, NULL, collo,
-                  colhi, lp->obj, NULL, NULL);
+                  lp->open, lp->obj, NULL, NULL);
   if (lp->n_rows > 0)
     Clp_addRows(lp->model, (int)lp->n_rows, lp->lo, lp->hi, lp->starts,
                 lp->cols, lp->coef);
@@ -159,7 +162,6 @@ static int load(struct lp *lp) {
 out:
   free(empty);
   free(collo);
-  free(colhi);
   return rc;
 }
 
@@ -190,5 +192,27 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
     return -EIO;
   *point = Clp_getColSolution(lp->model);
   *value = (*point)[var];
+  return 0;
+}
+
+int lp_point(struct lp *lp, const double *weights, const double *upper,
+             const double **point) {
+  int rc, status;
+
+  if (!lp->loaded && (rc = load(lp)) != 0)
+    return rc;
+  Clp_chgObjCoefficients(lp->model, weights);
+  Clp_chgColumnUpper(lp->model, upper);
+  Clp_setOptimizationDirection(lp->model, -1);
+  (void)Clp_primal(lp->model, 0);
+  status = Clp_status(lp->model);
+  Clp_chgColumnUpper(lp->model, lp->open);
+  /* the next lp_extreme() sets its own objective from lp->obj */
+  Clp_chgObjCoefficients(lp->model, lp->obj);
+  if (status == 1)
+    return -EDOM;
+  if (status != 0)
+    return -EIO;
+  *point = Clp_getColSolution(lp->model);
   return 0;
 }

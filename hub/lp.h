@@ -39,4 +39,14 @@ int lp_add_row(struct lp *lp, const size_t *vars, const double *coef, size_t n,
 int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
                const double **point);
 
+/*
+ * A point of the polytope as far as possible along weights (maximised),
+ * with every x[i] held at most upper[i] (HUGE_VAL: no cap) for this one
+ * question: caps only shrink the polytope, so the point is one of the
+ * rows' own. 0 with *point (n_vars values, valid until the next call),
+ * -EDOM when no point meets the rows and caps, -EIO when the solver gave up.
+ */
+int lp_point(struct lp *lp, const double *weights, const double *upper,
+             const double **point);
+
 #endif

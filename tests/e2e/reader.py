@@ -297,3 +297,31 @@ class Reader:
                     found.append("%s: narrowed to [%d, %d]" % (where, lo, hi))
         return found
 
+
+
+def main(argv):
+    """reader.py STORE SUMMARY.json VOCABULARY.json [THRESHOLD [AREA=T ...]]:
+    attacks one published summary, prints what it found and how long the
+    reader took (the benchmark's reference for the hub's audit)."""
+    import time
+    store, summary, vocab_path = argv[1:4]
+    threshold = int(argv[4]) if len(argv) > 4 else 5
+    per_area = dict((a, int(t)) for a, t in (x.split("=") for x in argv[5:]))
+    with open(vocab_path) as f:
+        vocab = json.load(f)
+    with open(summary) as f:
+        doc = json.load(f)
+    t0 = time.monotonic()
+    r = Reader(vocab)
+    r.add(doc, true_cells(store, doc["period"]["id"], vocab))
+    marker = doc["disclosure"].get("marker", "[c]")
+    found = r.weaknesses({marker}, lambda a: per_area.get(a, threshold))
+    hidden = sum(1 for f in doc["figures"] if f.get("marker") == marker)
+    print("reader: %d hidden cells, %d weak, %.2f s"
+          % (hidden, len(found), time.monotonic() - t0))
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv))
