@@ -355,6 +355,62 @@ static void test_settle_ms_as_string_is_wrong_type(void **state) {
   expect_error(f, f->hub, ":6:3: settle_ms: expected a whole number");
 }
 
+/* The confidential marker and the protection level: defaults, values, and
+ * a marker that could be read as a number is refused. */
+#define MARKER_ERROR                                                           \
+  ":6:15: marker: expected 1 to 15 printable ASCII characters that are not "   \
+  "a number"
+static void test_summary_marker_and_protection(void **state) {
+  static const struct {
+    const char *summary, *error; /* error NULL: loads */
+    const char *marker;
+    uint64_t protection;
+  } cases[] = {
+      {"{}", NULL, "[c]", 0},
+      {"{\"marker\": \"x\", \"protection\": 7}", NULL, "x", 7},
+      {"{\"marker\": \"12\"}", MARKER_ERROR, NULL, 0},
+      {"{\"marker\": \"\"}", ":6:15: marker: expected a non-empty string", NULL,
+       0},
+      {"{\"marker\": \"a marker far too long\"}", MARKER_ERROR, NULL, 0},
+      {"{\"protection\": 1001}",
+       ":6:15: protection: expected 0 to 1000, found 1001", NULL, 0},
+  };
+
+  struct fixture *f = *state;
+  char text[512];
+
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    struct errlist errs = {0};
+    struct config *c = NULL;
+
+    (void)snprintf(text, sizeof text,
+                   "{\n"
+                   "  \"spool_dir\": \"spool\",\n"
+                   "  \"state_dir\": \"state\",\n"
+                   "  \"plugin_dir\": \"plugins\",\n"
+                   "  \"vocabulary\": \"vocabulary.json\",\n"
+                   "  \"summary\": %s\n"
+                   "}\n",
+                   cases[i].summary);
+    put(f, "hub.json", text);
+    put(f, "feeds.d/freeva.json", FEED_FREEVA);
+    if (cases[i].error != NULL) {
+      errlist_clear(&f->errs);
+      load_bad(f);
+      expect_error(f, f->hub, "%s", cases[i].error);
+      continue;
+    }
+    if (config_load(f->hub, NULL, &c, &errs) != 0) {
+      errlist_each(&errs, print_one, NULL);
+      fail_msg("case %zu does not load", i);
+    }
+    assert_string_equal(c->summary.marker, cases[i].marker);
+    assert_int_equal(c->summary.protection, cases[i].protection);
+    errlist_clear(&errs);
+    config_free(c);
+  }
+}
+
 static void test_settle_ms_out_of_range(void **state) {
   struct fixture *f = *state;
 
@@ -779,6 +835,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_settle_ms_as_string_is_wrong_type,
                                       setup, teardown),
+      cmocka_unit_test_setup_teardown(test_summary_marker_and_protection, setup,
+                                      teardown),
       cmocka_unit_test_setup_teardown(test_settle_ms_out_of_range, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_negative_number_out_of_range, setup,
