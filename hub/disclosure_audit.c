@@ -183,6 +183,20 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
   return 0;
 }
 
+/* The group of line k's hidden cells (all in one), or SIZE_MAX when it has
+ * none or tells nothing. */
+static size_t line_group(const struct disclosure *d, size_t k,
+                         const size_t *group_of) {
+  const struct dline *l = &d->lines[k];
+
+  if (l->kind == LINE_NONE)
+    return SIZE_MAX;
+  for (size_t i = 0; i <= l->n; i++)
+    if (group_of[d->slots[l->first + i]] != SIZE_MAX)
+      return group_of[d->slots[l->first + i]];
+  return SIZE_MAX;
+}
+
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
                          size_t *n_weak, size_t *lps) {
   size_t n = d->n_cells, n_groups = 0, widest = 1;
@@ -257,44 +271,27 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   for (size_t g = 0; g < n_groups; g++)
     vstart[g + 2] += vstart[g + 1];
   for (size_t c = 0; c < n; c++)
-    if (group_of[c] != SIZE_MAX) {
+    if (group_of[c] != SIZE_MAX)
       col[c] = vstart[group_of[c] + 1]++;
-    }
   /* The cursors moved each start to the next group's: group g's cells are
    * vars[vstart[g] .. vstart[g + 1] - 1]. */
   for (size_t c = 0; c < n; c++)
     if (group_of[c] != SIZE_MAX)
       vars[col[c]] = c;
-  /* A line belongs to the group of its hidden cells (all in one). */
+  /* Lines by group, as the cells. */
   for (size_t k = 0; k < d->n_lines; k++) {
-    const struct dline *l = &d->lines[k];
+    size_t g = line_group(d, k, group_of);
 
-    if (l->kind == LINE_NONE)
-      continue;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t c = d->slots[l->first + i];
-
-      if (group_of[c] != SIZE_MAX) {
-        lstart[group_of[c] + 2]++;
-        break;
-      }
-    }
+    if (g != SIZE_MAX)
+      lstart[g + 2]++;
   }
   for (size_t g = 0; g < n_groups; g++)
     lstart[g + 2] += lstart[g + 1];
   for (size_t k = 0; k < d->n_lines; k++) {
-    const struct dline *l = &d->lines[k];
+    size_t g = line_group(d, k, group_of);
 
-    if (l->kind == LINE_NONE)
-      continue;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t c = d->slots[l->first + i];
-
-      if (group_of[c] != SIZE_MAX) {
-        glines[lstart[group_of[c] + 1]++] = k;
-        break;
-      }
-    }
+    if (g != SIZE_MAX)
+      glines[lstart[g + 1]++] = k;
   }
   for (size_t g = 0; g < n_groups; g++) {
     struct group gr = {.d = d,

@@ -65,6 +65,38 @@ static inline int dcell_hidden(const struct dcell *c) {
   return c->state != DISCLOSURE_SHOWN;
 }
 
+static inline int dcell_fixed(const struct dcell *c) {
+  return (c->flags & DISCLOSURE_CELL_FIXED) != 0;
+}
+
+/* ---- disclosure_choose.c: the steps of disclosure_apply() ---- */
+
+/* Every cell not fixed from scratch: PRIMARY below its threshold (a 0 only
+ * with suppress_zeros), else SHOWN; rules cleared. */
+void choose_primary(struct disclosure *d, int suppress_zeros);
+/* Hides a second cell in every equation with exactly one hidden cell, to a
+ * fixed point. hidden and queue have room for n_lines. */
+void choose_secondary(struct disclosure *d, const struct incidence *inc,
+                      size_t *hidden, size_t *queue);
+/* Room in each equation for its small members; how many cells it hid. */
+size_t choose_capacity(struct disclosure *d);
+/* One round of repairs after an audit that found weak cells: *changed 1
+ * when some cell changed, *shown 1 when a determined cell was shown. seen,
+ * queue, picks and pos have room for n_cells (seen all 0, left so). 0,
+ * -ENOMEM or -EIO. */
+int choose_repair(struct disclosure *d, const struct incidence *inc,
+                  unsigned char *seen, size_t *queue, size_t *picks,
+                  size_t *pos, int *changed, int *shown, size_t *lps);
+/* Back to the primary pattern, determined cells kept shown. */
+void choose_unhide(struct disclosure *d);
+/* Shows again what a passing pattern no longer needs, within a budget of
+ * programmes. mark (all 0) and order have room for n_cells. */
+int choose_thin(struct disclosure *d, const struct incidence *inc,
+                unsigned char *mark, size_t *order,
+                struct disclosure_stats *st);
+/* Adds what each rule hid in this publication to st. */
+void choose_count(const struct disclosure *d, struct disclosure_stats *st);
+
 /* Runs the audit over the current states: sets the lo, hi and weak of
  * every hidden cell in a group with a cell marked in only (NULL: all);
  * *n_weak counts the weak ones, *lps adds the programmes solved. 0, -ENOMEM
