@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "dahub/period.h"
 #include "jsonconf.h"
 
@@ -44,53 +46,60 @@ static int bad(const struct dahub_obs *o, struct dahub_error *err,
   return rc;
 }
 
-static int dim_cmp(const void *a, const void *b) {
-  return strcmp(((const struct dahub_dim *)a)->name,
-                ((const struct dahub_dim *)b)->name);
-}
-
-/* Builds {"a":"x","b":"y"} from codes sorted by dimension name. */
+/* The canonical breakdown, {"a":"x","b":"y"}: codes by dimension name,
+ * written by jansson so that whatever a code holds comes out as JSON that
+ * disclosure control can read back. */
 static int dims_json(const struct vocab *v, const struct dahub_obs *o,
                      char *buf, size_t n, struct dahub_error *err) {
-  struct dahub_dim d[VALIDATE_MAX_DIMS];
-  size_t used = 0;
-  int w;
+  json_t *d = json_object();
+  char *text = NULL;
+  int rc = 0;
 
-  if (o->n_dims > VALIDATE_MAX_DIMS)
-    return bad(o, err, "dimensions", "at most 8 breakdowns", NULL,
-               "too many breakdowns for one figure");
+  if (d == NULL)
+    return dahub_error_set(err, -ENOMEM, o->line, o->col, "out of memory");
+  if (o->n_dims > VALIDATE_MAX_DIMS) {
+    rc = bad(o, err, "dimensions", "at most 8 breakdowns", NULL,
+             "too many breakdowns for one figure");
+    goto out;
+  }
   for (size_t i = 0; i < o->n_dims; i++) {
     const char *code;
 
-    if (o->dims[i].name == NULL || !vocab_has_dim(v, o->dims[i].name))
-      return bad(o, err, "dimension", "a dimension of the vocabulary",
-                 o->dims[i].name, "unknown dimension");
+    if (o->dims[i].name == NULL || !vocab_has_dim(v, o->dims[i].name)) {
+      rc = bad(o, err, "dimension", "a dimension of the vocabulary",
+               o->dims[i].name, "unknown dimension");
+      goto out;
+    }
     code = vocab_dim_value(v, o->dims[i].name, o->dims[i].value);
-    if (code == NULL)
-      return bad(o, err, o->dims[i].name, "a value of this dimension",
-                 o->dims[i].value, "unknown value for this dimension");
-    d[i].name = o->dims[i].name;
-    d[i].value = code;
+    if (code == NULL) {
+      rc = bad(o, err, o->dims[i].name, "a value of this dimension",
+               o->dims[i].value, "unknown value for this dimension");
+      goto out;
+    }
+    if (json_object_get(d, o->dims[i].name) != NULL) {
+      rc = bad(o, err, o->dims[i].name, "each dimension once", o->dims[i].name,
+               "the same dimension twice");
+      goto out;
+    }
+    if (json_object_set_new(d, o->dims[i].name, json_string(code)) != 0) {
+      rc = dahub_error_set(err, -ENOMEM, o->line, o->col, "out of memory");
+      goto out;
+    }
   }
-  qsort(d, o->n_dims, sizeof *d, dim_cmp);
-  buf[used++] = '{';
-  for (size_t i = 0; i < o->n_dims; i++) {
-    if (i > 0 && strcmp(d[i].name, d[i - 1].name) == 0)
-      return bad(o, err, d[i].name, "each dimension once", d[i].name,
-                 "the same dimension twice");
-    w = snprintf(buf + used, n - used, "%s\"%s\":\"%s\"", i ? "," : "",
-                 d[i].name, d[i].value);
-    if (w < 0 || (size_t)w >= n - used)
-      return bad(o, err, "dimensions", "shorter breakdown codes", NULL,
-                 "breakdown too long");
-    used += (size_t)w;
+  if ((text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS)) == NULL) {
+    rc = dahub_error_set(err, -ENOMEM, o->line, o->col, "out of memory");
+    goto out;
   }
-  if (used + 2 > n)
-    return bad(o, err, "dimensions", "shorter breakdown codes", NULL,
-               "breakdown too long");
-  buf[used++] = '}';
-  buf[used] = '\0';
-  return 0;
+  if (strlen(text) >= n) {
+    rc = bad(o, err, "dimensions", "shorter breakdown codes", NULL,
+             "breakdown too long");
+    goto out;
+  }
+  memcpy(buf, text, strlen(text) + 1);
+out:
+  free(text);
+  json_decref(d);
+  return rc;
 }
 
 /* Exact value checks against the unit; money is brought to pence. */

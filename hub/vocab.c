@@ -185,15 +185,54 @@ static int add_label(struct jsonconf *jc, struct table *t, const char *label,
   return 0;
 }
 
+/* Whether code may stand in the store and in every summary as it is: a
+ * dimension's code is lower case, digits and _ + - . ("18-24", "85+"); an
+ * area's an ONS GSS code (E07000129) or a pseudo code (X_UNKNOWN). Nothing
+ * that JSON or a CSV would have to escape, so no code can break the
+ * canonical breakdown the store keeps and disclosure control reads. */
+static int code_ok(const char *code, int area) {
+  size_t n = strlen(code);
+
+  if (n == 0 || n > 64)
+    return 0;
+  if (area && code[0] == 'X' && code[1] == '_') {
+    for (size_t i = 2; i < n; i++)
+      if (!((code[i] >= 'A' && code[i] <= 'Z') ||
+            (code[i] >= '0' && code[i] <= '9') || code[i] == '_'))
+        return 0;
+    return n > 2;
+  }
+  if (area) {
+    if (n != 9 || strchr("EWSN", code[0]) == NULL)
+      return 0;
+    for (size_t i = 1; i < n; i++)
+      if (code[i] < '0' || code[i] > '9')
+        return 0;
+    return 1;
+  }
+  for (size_t i = 0; i < n; i++)
+    if (!((code[i] >= 'a' && code[i] <= 'z') ||
+          (code[i] >= '0' && code[i] <= '9') || strchr("_+-.", code[i])))
+      return 0;
+  return 1;
+}
+
 /* Adds code (and itself as a label) and its labels (a JSON array). */
 static int add_code(struct jsonconf *jc, struct table *t, const char *code,
-                    const json_t *labels) {
+                    const json_t *labels, int area) {
   const json_t *l;
   size_t i;
-  char *c = strdup(code);
+  char *c;
   int rc;
 
-  if (c == NULL)
+  if (!code_ok(code, area)) { /* counted; the load fails at the end */
+    jsonconf_error(jc, code, "%s: code \"%.60s\": expected %s", t->name, code,
+                   area ? "an ONS GSS code such as E07000129, or X_ and "
+                          "capitals"
+                        : "lower-case letters, digits and _ + - . only");
+    return 0;
+  }
+  if ((c = strdup(code)) == NULL)
     return -ENOMEM;
   t->codes[t->n_codes++] = c;
   if ((rc = add_label(jc, t, c, c)) != 0)
@@ -343,8 +382,8 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
       continue;
     }
     jsonconf_only(jc, def, code, keys);
-    if ((rc = add_code(jc, &v->areas, code, json_object_get(def, "labels"))) !=
-        0)
+    if ((rc = add_code(jc, &v->areas, code, json_object_get(def, "labels"),
+                       1)) != 0)
       return rc;
     name = jsonconf_string(jc, def, "name", 1);
     if ((rc = add_area_info(jc, v, def, name)) != 0)
@@ -479,7 +518,7 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
     if ((rc = table_init(t, name, json_object_size(codes))) != 0)
       return rc;
     json_object_foreach(codes, code, labels) {
-      if ((rc = add_code(jc, t, code, labels)) != 0)
+      if ((rc = add_code(jc, t, code, labels, 0)) != 0)
         return rc;
     }
     if ((rc = table_seal(jc, t)) != 0)

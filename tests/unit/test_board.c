@@ -288,8 +288,10 @@ static void load_runtime(struct fx *f) {
     fail_msg("store: %s", err.msg);
 }
 
-/* Stores one return of p1: referrals_received in Blaby for period. */
-static void ingest(struct fx *f, const char *period, int64_t value) {
+/* Stores one return of p1: referrals_received in Blaby for period, broken
+ * down as dims (canonical JSON as the store keeps it, or not). */
+static void ingest_dims(struct fx *f, const char *period, int64_t value,
+                        const char *dims) {
   struct store_ingest in = {.feed = "p1",
                             .source_id = "p1",
                             .plugin = "mapped",
@@ -300,7 +302,7 @@ static void ingest(struct fx *f, const char *period, int64_t value) {
   struct store_obs o = {.area_code = BLABY,
                         .period = period,
                         .measure_id = "referrals_received",
-                        .dimensions = "{}",
+                        .dimensions = dims,
                         .unit = "count",
                         .status = DAHUB_ACTUAL,
                         .value = value,
@@ -316,6 +318,10 @@ static void ingest(struct fx *f, const char *period, int64_t value) {
       store_ingest_obs(f->st, &o, &err) != 0 ||
       store_ingest_commit(f->st, hash, &id, &match, &err) != 0)
     fail_msg("ingest: %s", err.msg);
+}
+
+static void ingest(struct fx *f, const char *period, int64_t value) {
+  ingest_dims(f, period, value, "{}");
 }
 
 static int exists(struct fx *f, const char *rel) {
@@ -520,6 +526,27 @@ static void test_report_refuses_a_bad_period_and_writes_nothing(void **state) {
   assert_false(exists(f, "outbox"));
 }
 
+/* A breakdown the store holds but nobody can read (a damaged file, or a
+ * code written by hand): its lines cannot be known, so disclosure control
+ * would fail open. The summary stops instead, saying why; nothing is
+ * written. */
+static void test_unreadable_breakdown_stops_the_summary(void **state) {
+  struct fx *f = *state;
+  struct report_result res;
+  struct dahub_error err = {0};
+
+  write_config(f, "[]", 10);
+  load_runtime(f);
+  ingest(f, Q1, 40);
+  ingest_dims(f, Q1, 3, "{\"gender\":\"fe\"male\"}");
+  assert_int_equal(
+      report_publish(&f->rt, f->st, Q1, NULL, at("2024-09-20"), &res, &err),
+      -EBADMSG);
+  assert_non_null(strstr(err.msg, "breakdown is not valid JSON"));
+  assert_non_null(strstr(err.msg, Q1));
+  assert_false(exists(f, "outbox"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -536,6 +563,7 @@ int main(void) {
       T(test_same_figures_next_day_are_not_a_new_version),
       T(test_report_publish_twice_is_unchanged),
       T(test_report_refuses_a_bad_period_and_writes_nothing),
+      T(test_unreadable_breakdown_stops_the_summary),
 #undef T
   };
 

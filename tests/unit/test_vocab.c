@@ -304,6 +304,39 @@ static void test_unknown_unit_fails_to_load(void **state) {
   expect_error_part(t, "measures.helpline_contacts: unknown unit");
 }
 
+/* A code is stored and published as it is, so one that JSON or CSV would
+ * have to escape (a quote, a capital, a space) is refused, each named. */
+static void test_codes_that_would_need_escaping_fail_to_load(void **state) {
+  static const char *const bad[] = {"fe\\\"male", "Female", "not known", ""};
+  struct tmpvocab *t = *state;
+  char text[512];
+
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(text, sizeof text,
+                   "{\n"
+                   "  \"measures\": {\"helpline_contacts\": {\"unit\": "
+                   "\"count\"}},\n"
+                   "  \"areas\": {\"E07000130\": {\"name\": \"Charnwood\"}},\n"
+                   "  \"dimensions\": {\"gender\": {\"%s\": [\"F\"]}}\n"
+                   "}\n",
+                   bad[i]);
+    write_text(t, text);
+    assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
+    assert_null(t->v);
+    expect_error_part(t, "lower-case letters, digits and _ + - . only");
+    errlist_clear(&t->errs);
+  }
+  write_text(t,
+             "{\n"
+             "  \"measures\": {\"helpline_contacts\": {\"unit\": "
+             "\"count\"}},\n"
+             "  \"areas\": {\"Charnwood\": {\"name\": \"Charnwood\"}},\n"
+             "  \"dimensions\": {\"age_band\": {\"85+\": [], \"18-24\": []}}\n"
+             "}\n");
+  assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
+  expect_error_part(t, "areas: code \"Charnwood\": expected an ONS GSS code");
+}
+
 /* A dimension declared before its codes are agreed ("trans_status": {})
  * is a table without labels: it loads, and knows no value. */
 static void test_dimension_without_codes_loads(void **state) {
@@ -348,6 +381,9 @@ int main(void) {
           teardown_tmp),
       cmocka_unit_test_setup_teardown(test_unknown_unit_fails_to_load,
                                       setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(
+          test_codes_that_would_need_escaping_fail_to_load, setup_tmp,
+          teardown_tmp),
       cmocka_unit_test_setup_teardown(test_dimension_without_codes_loads,
                                       setup_tmp, teardown_tmp),
   };
