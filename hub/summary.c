@@ -4,22 +4,20 @@
  * 1. Parts. The current observations of the period's financial year are
  *    read; those whose period lies within the one reported are kept. For
  *    each partner's figure (feed, partner, service, measure, area,
- *    breakdown) the
- *    parts are put together: the period itself when reported, else the
- *    largest parts that do not overlap (a year from H1 + H2, a half from two
- *    quarters); a level measure ("basis": "snapshot") takes its latest part.
- *    A figure missing some months, or holding a part suppressed at source or
- *    left blank, is "partial": the sum of what is known, never a guess.
- * 2. Cells. Each figure counts towards its own cell, its county's (a
- *    district rolls up into its E10 parent) and the partnership's ("*"),
- *    each for its partner and for all partners ("*").
- * 3. Disclosure control (disclosure.c), on counts only: every cell is a
- *    cell, every sum a line (districts -> county; areas -> partnership;
- *    partners -> all partners; breakdown values -> the figure's total), and
- *    only cells the engine calls SHOWN get a value in the document. A part
- *    suppressed at source has no value in any sum, so it is in no line.
- * 4. Rates, change on the previous period and on a year before (where both
- *    figures are shown and whole), completeness of the feeds, provenance.
+ *    breakdown) the parts are put together: the period itself when
+ *    reported, else the largest parts that do not overlap (a year from
+ *    H1 + H2, a half from two quarters); a level measure ("basis":
+ *    "snapshot") takes its latest part. A figure missing some months, or
+ *    holding a part suppressed at source or left blank, is "partial": the
+ *    sum of what is known, never a guess.
+ * 2. Cells (summary_cells.c). Each figure counts towards its own cell, its
+ *    county's (a district rolls up into its E10 parent) and the
+ *    partnership's ("*"), each for its partner and for all partners ("*").
+ * 3. Disclosure control (summary_control.c), on counts only; only cells
+ *    the engine calls SHOWN get a value in the document.
+ * 4. The document: figures, rates, change on the previous period and on a
+ *    year before as published, completeness (completeness.c), contracts
+ *    (contracts.c), and the audit log the store keeps with the version.
  */
 #include "summary.h"
 
@@ -230,132 +228,6 @@ static int build_cells(struct build *b) {
   return 0;
 }
 
-/* ---- 3. Disclosure control ---- */
-
-/* A cell with a value or a marker: what the audit log keeps. */
-static int logged(const struct cell *c) {
-  return (c->known_parts > 0 || c->hidden_parts > 0) && !c->known.overflow;
-}
-
-static int ingest_keys(struct build *b) {
-  for (size_t i = 0; i < b->cells.n; i++)
-    if ((b->cells.v[i].ingests_key =
-             published_ingests_key(b, &b->cells.v[i])) == NULL)
-      return -ENOMEM;
-  return 0;
-}
-
-/* Whether last, the newest published version of b's period, was made from
- * exactly b's figures: the same cells, values, parts and ingests. */
-static int same_figures(struct build *b, struct cells *last) {
-  size_t n = 0;
-
-  if (last->n == 0)
-    return 0;
-  for (size_t i = 0; i < b->cells.n; i++) {
-    const struct cell *c = &b->cells.v[i], *o;
-
-    if (!logged(c))
-      continue;
-    n++;
-    o = cells_find(last, c->measure, c->source, c->area, c->dims);
-    if (o == NULL || o->known.value != c->known.value ||
-        o->known.scale != c->known.scale || o->whole != c->whole ||
-        o->ingests_key != c->ingests_key ||
-        (o->state == DISCLOSURE_SOURCE) != (c->known_parts == 0))
-      return 0;
-  }
-  return n == last->n;
-}
-
-/* The rule that made a cell as it is: as published before when the figures
- * are the same, else as the engine decided now. */
-static int rule_of(struct build *b, const struct cell *c) {
-  const struct cell *o;
-
-  if (b->same.n > 0 &&
-      (o = cells_find(&b->same, c->measure, c->source, c->area, c->dims)))
-    return o->rule;
-  return c->disc != SIZE_MAX ? (int)disclosure_rule(b->disc, c->disc)
-                             : DISCLOSURE_RULE_NONE;
-}
-
-/* The stats of a kept pattern, from the rules it was published with. */
-static void count_rules(struct build *b) {
-  struct disclosure_stats *st = &b->stats;
-
-  st->primary = st->secondary = st->audit = st->determined = st->source = 0;
-  for (size_t i = 0; i < b->cells.n; i++) {
-    const struct cell *c = &b->cells.v[i];
-
-    if (c->disc == SIZE_MAX)
-      continue;
-    if (disclosure_state(b->disc, c->disc) == DISCLOSURE_SOURCE) {
-      st->source++;
-      continue;
-    }
-    switch (rule_of(b, c)) {
-    case DISCLOSURE_RULE_PRIMARY:
-      st->primary++;
-      break;
-    case DISCLOSURE_RULE_SECONDARY:
-      st->secondary++;
-      break;
-    case DISCLOSURE_RULE_AUDIT:
-      st->audit++;
-      break;
-    case DISCLOSURE_RULE_DETERMINED:
-      st->determined++;
-      break;
-    default:
-      break;
-    }
-  }
-}
-
-static int control(struct build *b, struct dahub_error *err) {
-  struct timespec t0, t1;
-  int rc;
-
-  (void)clock_gettime(CLOCK_MONOTONIC, &t0);
-  if ((rc = disclosure_new(&b->disc)) != 0)
-    return rc;
-  for (size_t i = 0; i < b->cells.n; i++) {
-    struct cell *c = &b->cells.v[i];
-    struct disclosure_cell dc = {
-        .value = c->known.value < 0 ? 0 : c->known.value,
-        .threshold = (int64_t)config_threshold(b->env->conf, c->area),
-        .protection = (int64_t)b->env->conf->summary.protection};
-
-    if (!is_controlled(c) || (c->known_parts == 0 && c->hidden_parts == 0))
-      continue;
-    if (c->known_parts == 0)
-      dc.flags |= DISCLOSURE_CELL_SOURCE;
-    if (c->area == b->all && c->source == b->all && strcmp(c->dims, "{}") == 0)
-      dc.flags |= DISCLOSURE_CELL_HEADLINE;
-    if (b->same.n > 0) { /* the figures were published: keep their pattern */
-      const struct cell *o =
-          cells_find(&b->same, c->measure, c->source, c->area, c->dims);
-
-      dc.flags |= DISCLOSURE_CELL_FIXED;
-      dc.state = (enum disclosure_state)o->state;
-    }
-    if ((rc = disclosure_add_cell(b->disc, &dc, &c->disc)) != 0)
-      return rc;
-  }
-  if ((rc = summary_lines(b, &b->cells)) != 0 ||
-      (rc = published_context(b, err)) != 0)
-    return rc;
-  rc = disclosure_apply(b->disc, b->env->conf->summary.suppress_zeros,
-                        &b->stats);
-  if (rc == 0 && b->same.n > 0)
-    count_rules(b);
-  (void)clock_gettime(CLOCK_MONOTONIC, &t1);
-  b->control_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
-                  (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-  return rc;
-}
-
 /* ---- 4. The document ---- */
 
 static const char *area_name(const struct build *b, const char *area) {
@@ -526,50 +398,6 @@ static void free_build(struct build *b) {
   strings_free(&b->str);
 }
 
-/* Says why disclosure control stopped the summary (rc from control()). */
-static int control_error(const struct build *b, int rc,
-                         struct dahub_error *err) {
-  size_t weak = rc == -EDOM ? disclosure_weak(b->disc) : SIZE_MAX;
-  const struct cell *c = NULL;
-
-  for (size_t i = 0; weak != SIZE_MAX && i < b->cells.n; i++)
-    if (b->cells.v[i].disc == weak)
-      c = &b->cells.v[i];
-  switch (rc) {
-  case 0:
-    return 0;
-  case -ENOMEM:
-    return dahub_error_set(err, rc, 0, 0, "summary: out of memory");
-  case -EBADMSG:
-    return dahub_error_set(err, rc, 0, 0,
-                           "summary of %s: a stored breakdown is not valid "
-                           "JSON; nothing published",
-                           b->id);
-  case -EDOM:
-    if (c != NULL)
-      return dahub_error_set(
-          err, rc, 0, 0,
-          "summary of %s: a hidden figure of %s (area %s, partner %s) could "
-          "still be worked out from what is published, and no other cell "
-          "can be hidden; nothing published",
-          b->id, c->measure, c->area == b->all ? "all" : c->area,
-          c->source == b->all ? "all" : c->source);
-    return dahub_error_set(err, rc, 0, 0,
-                           "summary of %s: the disclosure audit failed; "
-                           "nothing published",
-                           b->id);
-  case -EIO:
-    return dahub_error_set(err, rc, 0, 0,
-                           "summary of %s: the disclosure audit's solver "
-                           "could not finish; nothing published",
-                           b->id);
-  default:
-    return dahub_error_set(err, rc, 0, 0,
-                           "summary of %s: disclosure control failed (%s)",
-                           b->id, strerror(-rc));
-  }
-}
-
 /* Builds cells for period p (without the document). */
 static int compute(const struct summary_env *env, const struct dahub_period *p,
                    struct build *b, struct dahub_error *err) {
@@ -591,16 +419,9 @@ static int compute(const struct summary_env *env, const struct dahub_period *p,
   rc = store_each_current(env->store, prefix, collect_row, &b->parts, err);
   if (rc != 0)
     return rc;
-  if ((rc = build_cells(b)) == 0 && (rc = ingest_keys(b)) == 0 &&
-      (rc = published_latest(b, p, &b->same, err)) == 0 &&
-      !same_figures(b, &b->same))
-    cells_free(&b->same);
-  if (rc == 0)
-    rc = control(b, err);
-  if (rc != 0 && err != NULL && err->msg[0] != '\0' && rc != -EDOM &&
-      rc != -ENOMEM)
-    return rc; /* the store said why */
-  return control_error(b, rc, err);
+  if ((rc = build_cells(b)) != 0)
+    return dahub_error_set(err, rc, 0, 0, "summary: out of memory");
+  return summary_control(b, err);
 }
 
 /* The same period a step back: previous quarter/half/month, previous year. */
@@ -648,182 +469,6 @@ static void add_changes(struct build *b, struct cell **order, json_t *figs,
                                            .scale = now.scale}));
     (void)json_object_set_new(json_array_get(figs, i), key, cmp);
   }
-}
-
-/* ---- Completeness ---- */
-
-struct delivery {
-  const struct build *b;
-  /* feed name -> {"ids": [ingest ids], "per_period": {period: count},
-   * "last_received": stored_at}; folded by delivery_fold() */
-  json_t *feeds;
-};
-
-static int on_delivery(void *arg, const char *feed, const char *period,
-                       int64_t ingest, const char *stored) {
-  struct delivery *d = arg;
-  struct dahub_period p;
-  json_t *f, *ids, *per, *v;
-  size_t i;
-  int seen = 0;
-
-  if (dahub_period_parse(period, &p) != 0 || p.fy != d->b->period.fy ||
-      (summary_months(&p) & summary_months(&d->b->period)) == 0)
-    return 0;
-  f = json_object_get(d->feeds, feed);
-  if (f == NULL) {
-    f = json_pack("{s:[], s:{}, s:s}", "ids", "per_period", "last_received",
-                  "");
-    if (f == NULL || json_object_set_new(d->feeds, feed, f) != 0)
-      return -ENOMEM;
-  }
-  ids = json_object_get(f, "ids");
-  json_array_foreach(ids, i, v) seen |= json_integer_value(v) == ingest;
-  if (!seen && json_array_append_new(ids, json_integer(ingest)) != 0)
-    return -ENOMEM;
-  per = json_object_get(f, "per_period");
-  (void)json_object_set_new(
-      per, period,
-      json_integer(json_integer_value(json_object_get(per, period)) + 1));
-  if (stored != NULL &&
-      strcmp(stored, json_string_value(json_object_get(f, "last_received"))) >
-          0)
-    (void)json_object_set_new(f, "last_received", json_string(stored));
-  return 0;
-}
-
-/* One file is one ingest whatever periods it holds; a period delivered by
- * more than one ingest was corrected (the later ones superseded it). */
-static void delivery_fold(json_t *f) {
-  json_int_t most = 0;
-  const char *k;
-  json_t *v;
-
-  json_object_foreach(json_object_get(f, "per_period"), k, v) {
-    if (json_integer_value(v) > most)
-      most = json_integer_value(v);
-  }
-  (void)json_object_set_new(
-      f, "ingests",
-      json_integer((json_int_t)json_array_size(json_object_get(f, "ids"))));
-  (void)json_object_set_new(f, "corrections",
-                            json_integer(most > 0 ? most - 1 : 0));
-  (void)json_object_del(f, "ids");
-  (void)json_object_del(f, "per_period");
-}
-
-static json_t *completeness(const struct build *b, struct dahub_error *err) {
-  struct dahub_period fy = {.fy = b->period.fy, .kind = DAHUB_PERIOD_YEAR};
-  struct delivery d = {.b = b, .feeds = json_object()};
-  const struct config *conf = b->env->conf;
-  char prefix[DAHUB_PERIOD_ID_MAX], start[11], end[11];
-  int64_t end_t;
-  json_t *out = json_array();
-
-  dahub_period_format(&fy, prefix);
-  dahub_period_bounds(&b->period, start, end);
-  if (out == NULL || d.feeds == NULL ||
-      store_each_delivery(b->env->store, prefix, on_delivery, &d, err) != 0 ||
-      config_parse_time(end, &end_t) != 0) {
-    json_decref(out);
-    json_decref(d.feeds);
-    return NULL;
-  }
-  end_t += 86400; /* the end date is inclusive */
-  for (size_t i = 0; i < conf->n_feeds; i++) {
-    const struct feed_conf *f = &conf->feeds[i];
-    json_t *got = json_object_get(d.feeds, f->name), *o;
-    int months_long = __builtin_popcount(summary_months(&b->period));
-    const char *status;
-
-    if (got != NULL) {
-      status = "reported";
-      delivery_fold(got);
-    } else if (f->expect_months == 0 || f->expect_months > months_long)
-      status = "not_expected";
-    else if (b->env->now > end_t + (int64_t)f->due_days * 86400)
-      status = "late";
-    else
-      status = "not_yet_due";
-    o = json_pack("{s:s, s:s, s:s}", "feed", f->name, "source_id", f->source_id,
-                  "status", status);
-    if (o == NULL)
-      continue;
-    if (got != NULL)
-      (void)json_object_update(o, got);
-    else if (strcmp(status, "not_expected") != 0) {
-      char due[32];
-      time_t t = (time_t)(end_t + (int64_t)f->due_days * 86400 - 86400);
-      struct tm tm;
-
-      (void)gmtime_r(&t, &tm);
-      (void)strftime(due, sizeof due, "%Y-%m-%d", &tm);
-      (void)json_object_set_new(o, "due", json_string(due));
-    }
-    (void)json_array_append_new(out, o);
-  }
-  json_decref(d.feeds);
-  return out;
-}
-
-/* ---- Contracts ---- */
-
-struct contracts {
-  json_t *list;
-  char horizon[11]; /* ISO date: contracts ending by then are flagged */
-  char today[11];
-};
-
-static int on_contract(void *arg, const char *feed, const char *fields,
-                       int64_t ingest) {
-  struct contracts *c = arg;
-  json_error_t je;
-  json_t *o = json_loads(fields, 0, &je);
-  const char *end, *pence;
-
-  if (o == NULL)
-    return 0; /* stored by us as JSON: cannot happen, skip if it does */
-  (void)json_object_set_new(o, "feed", json_string(feed));
-  (void)json_object_set_new(o, "ingest", json_integer(ingest));
-  pence = json_string_value(json_object_get(o, "value_gbp"));
-  if (pence != NULL) { /* pence as text -> pounds and pence */
-    char *tail;
-    long long v = strtoll(pence, &tail, 10);
-
-    if (*tail == '\0' && tail != pence)
-      (void)json_object_set_new(
-          o, "value_gbp", num_json(&(struct num){.value = v, .scale = 2}));
-  }
-  end = json_string_value(json_object_get(o, "end_date"));
-  (void)json_object_set_new(o, "ending_soon",
-                            json_boolean(end != NULL && strlen(end) == 10 &&
-                                         strcmp(end, c->horizon) <= 0 &&
-                                         strcmp(end, c->today) >= 0));
-  return json_array_append_new(c->list, o) == 0 ? 0 : -ENOMEM;
-}
-
-static json_t *contracts_json(const struct build *b, struct dahub_error *err) {
-  struct contracts c = {.list = json_array()};
-  time_t now = (time_t)b->env->now, until;
-  struct tm tm;
-
-  if (c.list == NULL)
-    return NULL;
-  (void)gmtime_r(&now, &tm);
-  (void)strftime(c.today, sizeof c.today, "%Y-%m-%d", &tm);
-  tm.tm_mon += (int)b->env->conf->summary.contract_warning_months;
-  until = timegm(&tm);
-  (void)gmtime_r(&until, &tm);
-  (void)strftime(c.horizon, sizeof c.horizon, "%Y-%m-%d", &tm);
-  if (store_each_record(b->env->store, "contract", on_contract, &c, err) != 0) {
-    json_decref(c.list);
-    return NULL;
-  }
-  /* "as_of" is stamped by the caller after the content hash: a new day
-   * alone is not a new summary */
-  return json_pack("{s:I, s:o}", "warning_months",
-                   (json_int_t)b->env->conf->summary.contract_warning_months,
-                   "contracts", c.list);
 }
 
 /* ---- The whole document ---- */
@@ -900,7 +545,7 @@ static int make_log(struct build *b, struct summary_log *log) {
     const struct cell *c = &b->cells.v[i];
     struct store_pub_cell *x = &log->cells[log->n];
 
-    if (!logged(c))
+    if (!summary_logged(c))
       continue; /* missing: published as such, nothing to keep */
     x->measure = strdup(c->measure);
     x->source_id = strdup(c->source);
@@ -917,7 +562,7 @@ static int make_log(struct build *b, struct summary_log *log) {
     x->scale = c->known.scale;
     x->whole = c->whole;
     x->threshold = (int64_t)config_threshold(b->env->conf, c->area);
-    x->rule = rule_of(b, c);
+    x->rule = summary_rule_of(b, c);
     if (c->disc != SIZE_MAX)
       x->state = (int)disclosure_state(b->disc, c->disc);
     else
@@ -968,11 +613,11 @@ int summary_build(const struct summary_env *env, const char *period,
   add_changes(&b, order, figs, &prev, q_id, "previous");
   if (memcmp(&q, &y, sizeof q) != 0)
     add_changes(&b, order, figs, &ago, y_id, "year_ago");
-  if ((comp = completeness(&b, err)) == NULL) {
+  if ((comp = summary_completeness(&b, err)) == NULL) {
     rc = err->msg[0] ? -EIO : -ENOMEM;
     goto out;
   }
-  if ((contracts = contracts_json(&b, err)) == NULL) {
+  if ((contracts = summary_contracts(&b, err)) == NULL) {
     json_decref(comp);
     rc = err->msg[0] ? -EIO : -ENOMEM;
     goto out;

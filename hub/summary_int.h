@@ -124,6 +124,26 @@ static inline int in_sums(const struct cell *c) {
   return is_controlled(c) && c->known_parts > 0;
 }
 
+/* ---- summary_control.c ---- */
+
+/* Disclosure control of b's cells, audited against what was published
+ * before: b->disc decided, b->stats filled. 0, or an error with err (-EDOM:
+ * a figure could still be worked out; -EBADMSG: a stored breakdown is not
+ * JSON). */
+int summary_control(struct build *b, struct dahub_error *err);
+/* A cell with a value or a marker: what the audit log keeps. */
+int summary_logged(const struct cell *c);
+/* The rule that made c as it is (enum disclosure_rule). */
+int summary_rule_of(struct build *b, const struct cell *c);
+
+/* ---- completeness.c, contracts.c: parts of the document ---- */
+
+/* [{"feed", "source_id", "status", ...}] per configured feed, or NULL with
+ * err (a store error) or without (out of memory). */
+json_t *summary_completeness(const struct build *b, struct dahub_error *err);
+/* {"warning_months", "contracts": [...]}, or NULL as above. */
+json_t *summary_contracts(const struct build *b, struct dahub_error *err);
+
 /* ---- published.c ---- */
 
 /* Adds to b->disc, as fixed cells, every table published before for b's

@@ -1,0 +1,129 @@
+/*
+ * completeness.c: which partners' returns are in for a summary's period,
+ * late or not yet due (summary_int.h).
+ *
+ * A feed has reported when any of its ingests holds figures for a period
+ * inside the summary's; one file is one ingest whatever periods it holds,
+ * and a period delivered by more than one ingest was corrected. A feed that
+ * has not is late once its due days after the period's end have passed,
+ * unless it is not expected for a period this long.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "summary_int.h"
+
+struct delivery {
+  const struct build *b;
+  /* feed name -> {"ids": [ingest ids], "per_period": {period: count},
+   * "last_received": stored_at}; folded by delivery_fold() */
+  json_t *feeds;
+};
+
+static int on_delivery(void *arg, const char *feed, const char *period,
+                       int64_t ingest, const char *stored) {
+  struct delivery *d = arg;
+  struct dahub_period p;
+  json_t *f, *ids, *per, *v;
+  size_t i;
+  int seen = 0;
+
+  if (dahub_period_parse(period, &p) != 0 || p.fy != d->b->period.fy ||
+      (summary_months(&p) & summary_months(&d->b->period)) == 0)
+    return 0;
+  f = json_object_get(d->feeds, feed);
+  if (f == NULL) {
+    f = json_pack("{s:[], s:{}, s:s}", "ids", "per_period", "last_received",
+                  "");
+    if (f == NULL || json_object_set_new(d->feeds, feed, f) != 0)
+      return -ENOMEM;
+  }
+  ids = json_object_get(f, "ids");
+  json_array_foreach(ids, i, v) seen |= json_integer_value(v) == ingest;
+  if (!seen && json_array_append_new(ids, json_integer(ingest)) != 0)
+    return -ENOMEM;
+  per = json_object_get(f, "per_period");
+  (void)json_object_set_new(
+      per, period,
+      json_integer(json_integer_value(json_object_get(per, period)) + 1));
+  if (stored != NULL &&
+      strcmp(stored, json_string_value(json_object_get(f, "last_received"))) >
+          0)
+    (void)json_object_set_new(f, "last_received", json_string(stored));
+  return 0;
+}
+
+/* One file is one ingest whatever periods it holds; a period delivered by
+ * more than one ingest was corrected (the later ones superseded it). */
+static void delivery_fold(json_t *f) {
+  json_int_t most = 0;
+  const char *k;
+  json_t *v;
+
+  json_object_foreach(json_object_get(f, "per_period"), k, v) {
+    if (json_integer_value(v) > most)
+      most = json_integer_value(v);
+  }
+  (void)json_object_set_new(
+      f, "ingests",
+      json_integer((json_int_t)json_array_size(json_object_get(f, "ids"))));
+  (void)json_object_set_new(f, "corrections",
+                            json_integer(most > 0 ? most - 1 : 0));
+  (void)json_object_del(f, "ids");
+  (void)json_object_del(f, "per_period");
+}
+
+json_t *summary_completeness(const struct build *b, struct dahub_error *err) {
+  struct dahub_period fy = {.fy = b->period.fy, .kind = DAHUB_PERIOD_YEAR};
+  struct delivery d = {.b = b, .feeds = json_object()};
+  const struct config *conf = b->env->conf;
+  char prefix[DAHUB_PERIOD_ID_MAX], start[11], end[11];
+  int64_t end_t;
+  json_t *out = json_array();
+
+  dahub_period_format(&fy, prefix);
+  dahub_period_bounds(&b->period, start, end);
+  if (out == NULL || d.feeds == NULL ||
+      store_each_delivery(b->env->store, prefix, on_delivery, &d, err) != 0 ||
+      config_parse_time(end, &end_t) != 0) {
+    json_decref(out);
+    json_decref(d.feeds);
+    return NULL;
+  }
+  end_t += 86400; /* the end date is inclusive */
+  for (size_t i = 0; i < conf->n_feeds; i++) {
+    const struct feed_conf *f = &conf->feeds[i];
+    json_t *got = json_object_get(d.feeds, f->name), *o;
+    int months_long = __builtin_popcount(summary_months(&b->period));
+    const char *status;
+
+    if (got != NULL) {
+      status = "reported";
+      delivery_fold(got);
+    } else if (f->expect_months == 0 || f->expect_months > months_long)
+      status = "not_expected";
+    else if (b->env->now > end_t + (int64_t)f->due_days * 86400)
+      status = "late";
+    else
+      status = "not_yet_due";
+    o = json_pack("{s:s, s:s, s:s}", "feed", f->name, "source_id", f->source_id,
+                  "status", status);
+    if (o == NULL)
+      continue;
+    if (got != NULL)
+      (void)json_object_update(o, got);
+    else if (strcmp(status, "not_expected") != 0) {
+      char due[32];
+      time_t t = (time_t)(end_t + (int64_t)f->due_days * 86400 - 86400);
+      struct tm tm;
+
+      (void)gmtime_r(&t, &tm);
+      (void)strftime(due, sizeof due, "%Y-%m-%d", &tm);
+      (void)json_object_set_new(o, "due", json_string(due));
+    }
+    (void)json_array_append_new(out, o);
+  }
+  json_decref(d.feeds);
+  return out;
+}
