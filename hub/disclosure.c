@@ -209,6 +209,7 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
   int rc, changed, shown;
 
   d->weak = SIZE_MAX;
+  d->work = 0;
   if ((rc = incidence_build(d, &inc)) != 0)
     goto out;
   rc = -ENOMEM;

@@ -64,6 +64,7 @@ struct group {
   size_t n;
   double *seen_lo, *seen_hi;
   size_t *lps;
+  size_t *work; /* programmes solved times their columns */
 };
 
 static void learn(struct group *g, const double *point) {
@@ -111,6 +112,7 @@ static int survey(struct group *g, struct lp *lp) {
     }
     if ((rc = lp_point(lp, w, cap, &point)) == 0) {
       ++*g->lps;
+      *g->work += g->n;
       learn(g, point);
     }
   }
@@ -131,6 +133,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
     if ((rc = lp_extreme(lp, k, 1, &v, &point)) != 0)
       return rc;
     ++*g->lps;
+    *g->work += g->n;
     if (point != NULL)
       learn(g, point);
     hi = v;
@@ -142,6 +145,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
     if ((rc = lp_extreme(lp, k, 0, &v, &point)) != 0)
       return rc;
     ++*g->lps;
+    *g->work += g->n;
     learn(g, point);
     lo = v;
   }
@@ -299,7 +303,8 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
                        .n = vstart[g + 1] - vstart[g],
                        .seen_lo = seen,
                        .seen_hi = seen + n,
-                       .lps = lps};
+                       .lps = lps,
+                       .work = &d->work};
     struct lp *lp = NULL;
 
     if (!wanted[g])

@@ -31,7 +31,7 @@
 
 #include "disclosure_impl.h"
 
-#define THIN_MIN_LPS 20000
+#define THIN_MIN_WORK 500000 /* columns solved: a demo summary thins fully */
 
 enum {
   RULE_NONE = DISCLOSURE_RULE_NONE,
@@ -381,23 +381,23 @@ static int by_worth(const void *x, const void *y, void *arg) {
  * (an equation left with one hidden cell fails at once; otherwise the audit
  * of the groups around it decides). The repairs add cells one weakness at a
  * time and an early choice can be made redundant by a later one; this takes
- * back what is no longer needed. It may spend as many programmes as the
- * choosing did, and THIN_MIN_LPS more: on a large table a trial audits a
- * large group, and the board should not wait hours for a few cells. The
- * count of programmes is the same on every run, so is the result. mark has
- * room for n_cells, all 0.
+ * back what is no longer needed. It may do twice the work the choosing did
+ * (programmes times their columns), and THIN_MIN_WORK more: on a large
+ * table a trial audits a large group, and the board should not wait hours
+ * for a few cells. The work is the same on every run, so is the result. mark
+ * has room for n_cells, all 0.
  */
 int choose_thin(struct disclosure *d, const struct incidence *inc,
                 unsigned char *mark, size_t *order,
                 struct disclosure_stats *st) {
-  size_t n = 0, limit = 2 * st->lps + THIN_MIN_LPS;
+  size_t n = 0, limit = 2 * d->work + THIN_MIN_WORK;
   int rc = 0;
 
   for (size_t c = 0; c < d->n_cells; c++)
     if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT)
       order[n++] = c;
   qsort_r(order, n, sizeof *order, by_worth, d);
-  for (size_t k = 0; rc == 0 && k < n && st->lps < limit; k++) {
+  for (size_t k = 0; rc == 0 && k < n && d->work < limit; k++) {
     size_t c = order[k], weak = 0;
     int lone = 0;
 

@@ -59,6 +59,8 @@ struct disclosure {
   size_t epoch;  /* one per add_line call, so a failed call leaves no marks */
   int published; /* 1 after a full apply with nothing added since */
   size_t weak;   /* a cell that failed the last audit, or SIZE_MAX */
+  size_t work;   /* programmes solved times their columns: thinning's
+                    budget, the same on every run */
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
