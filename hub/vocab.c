@@ -217,21 +217,26 @@ static int code_ok(const char *code, int area) {
   return 1;
 }
 
+/* 1 when code may be added to t; else 0, the error counted (the load fails
+ * at the end, with every bad code named). */
+static int check_code(struct jsonconf *jc, const struct table *t,
+                      const char *code, int area) {
+  if (code_ok(code, area))
+    return 1;
+  jsonconf_error(jc, code, "%s: code \"%.60s\": expected %s", t->name, code,
+                 area ? "an ONS GSS code such as E07000129, or X_ and capitals"
+                      : "lower-case letters, digits and _ + - . only");
+  return 0;
+}
+
 /* Adds code (and itself as a label) and its labels (a JSON array). */
 static int add_code(struct jsonconf *jc, struct table *t, const char *code,
-                    const json_t *labels, int area) {
+                    const json_t *labels) {
   const json_t *l;
   size_t i;
   char *c;
   int rc;
 
-  if (!code_ok(code, area)) { /* counted; the load fails at the end */
-    jsonconf_error(jc, code, "%s: code \"%.60s\": expected %s", t->name, code,
-                   area ? "an ONS GSS code such as E07000129, or X_ and "
-                          "capitals"
-                        : "lower-case letters, digits and _ + - . only");
-    return 0;
-  }
   if ((c = strdup(code)) == NULL)
     return -ENOMEM;
   t->codes[t->n_codes++] = c;
@@ -382,8 +387,10 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
       continue;
     }
     jsonconf_only(jc, def, code, keys);
-    if ((rc = add_code(jc, &v->areas, code, json_object_get(def, "labels"),
-                       1)) != 0)
+    if (!check_code(jc, &v->areas, code, 1))
+      continue;
+    if ((rc = add_code(jc, &v->areas, code, json_object_get(def, "labels"))) !=
+        0)
       return rc;
     name = jsonconf_string(jc, def, "name", 1);
     if ((rc = add_area_info(jc, v, def, name)) != 0)
@@ -518,7 +525,9 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
     if ((rc = table_init(t, name, json_object_size(codes))) != 0)
       return rc;
     json_object_foreach(codes, code, labels) {
-      if ((rc = add_code(jc, t, code, labels, 0)) != 0)
+      if (!check_code(jc, t, code, 0))
+        continue;
+      if ((rc = add_code(jc, t, code, labels)) != 0)
         return rc;
     }
     if ((rc = table_seal(jc, t)) != 0)
