@@ -29,7 +29,8 @@ static int ingest_keys(struct build *b) {
 }
 
 /* Whether last, the newest published version of b's period, was made from
- * exactly b's figures: the same cells, values, parts and ingests. */
+ * exactly b's figures: the same cells, values, parts and ingests, and the
+ * same thresholds. */
 static int same_figures(struct build *b, struct cells *last) {
   size_t n = 0;
 
@@ -45,7 +46,8 @@ static int same_figures(struct build *b, struct cells *last) {
     if (o == NULL || o->known.value != c->known.value ||
         o->known.scale != c->known.scale || o->whole != c->whole ||
         o->ingests_key != c->ingests_key ||
-        (o->state == DISCLOSURE_SOURCE) != (c->known_parts == 0))
+        (o->state == DISCLOSURE_SOURCE) != (c->known_parts == 0) ||
+        o->threshold != (int64_t)config_threshold(b->env->conf, c->area))
       return 0;
   }
   return n == last->n;
@@ -192,6 +194,14 @@ int summary_control(struct build *b, struct dahub_error *err) {
     cells_free(&b->same);
   if (rc == 0)
     rc = control(b, err);
+  if (rc == -EDOM && b->same.n > 0) {
+    /* the kept pattern no longer passes (a stronger protection since):
+     * choose again from scratch */
+    cells_free(&b->same);
+    disclosure_free(b->disc);
+    b->disc = NULL;
+    rc = control(b, err);
+  }
   if (rc != 0 && err != NULL && err->msg[0] != '\0' && rc != -EDOM &&
       rc != -ENOMEM)
     return rc; /* the store said why */

@@ -1523,6 +1523,39 @@ static void test_override_hides_seven_in_rutland_not_in_blaby(void **state) {
   assert_nothing_recoverable(f, 0);
 }
 
+/* The same figures keep the pattern they were published with, but not past
+ * a change of thresholds: at 10, Blaby's 7 would have to be hidden, yet
+ * the version before showed it and nothing changed since. That is refused,
+ * naming the figure, rather than published again as it was. */
+static void test_kept_pattern_yields_to_a_new_threshold(void **state) {
+  struct fx *f = *state;
+  const char *q = "FY2024-25-Q1", *m = "referrals_received";
+  const struct ob obs[] = {
+      {BLABY, q, m, NODIMS, 7, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, q, m, NODIMS, 30, DAHUB_ACTUAL, 0},
+      {HARBOROUGH, q, m, NODIMS, 40, DAHUB_ACTUAL, 0},
+  };
+  struct summary_env env;
+  struct dahub_error err = {0};
+  json_t *doc = NULL;
+
+  fx_default(f);
+  (void)fx_ingest(f, "p2", obs, 3);
+  fx_publish(f, q);
+  assert_int_equal(value_of(f, m, "p2", BLABY, NODIMS), 7);
+  fx_summary(f, q); /* unchanged: the same pattern */
+  assert_int_equal(value_of(f, m, "p2", BLABY, NODIMS), 7);
+  fx_config(f,
+            "{\"threshold\": 10, \"area_thresholds\": {\"E06000017\": 10},"
+            " \"suppress_zeros\": true}",
+            three_partners, 3);
+  env = (struct summary_env){
+      .conf = f->conf, .vocab = f->vocab, .store = f->st, .now = f->now};
+  assert_int_equal(summary_build(&env, q, &doc, NULL, &err), -EDOM);
+  assert_null(doc);
+  assert_non_null(strstr(err.msg, "referrals_received (area E07000129"));
+}
+
 static void test_suppressed_at_source_stays_so(void **state) {
   struct fx *f = *state;
   const char *q = "FY2024-25-Q1", *m = "referrals_received";
@@ -2009,6 +2042,7 @@ int main(void) {
       T(test_secondary_across_partners_and_all_partners),
       T(test_secondary_in_a_two_way_table),
       T(test_override_hides_seven_in_rutland_not_in_blaby),
+      T(test_kept_pattern_yields_to_a_new_threshold),
       T(test_suppressed_at_source_stays_so),
       T(test_hidden_values_are_nowhere_in_the_document),
       T(test_two_level_breakdown_hides_by_subtraction),
