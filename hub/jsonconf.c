@@ -116,9 +116,11 @@ static void locate(const char *text, const char *parent, const char *key,
 }
 
 static void error_at(struct jsonconf *jc, const char *parent, const char *key,
-                     const char *msg) {
+                     const char *fmt, va_list ap) {
   unsigned line = 0, col = 0;
+  char msg[512];
 
+  (void)vsnprintf(msg, sizeof msg, fmt, ap);
   if (key != NULL)
     locate(jc->text, parent, key, &line, &col);
   errlist_add(jc->errs, jc->file, line, col, "%s", msg);
@@ -127,24 +129,20 @@ static void error_at(struct jsonconf *jc, const char *parent, const char *key,
 
 void jsonconf_error(struct jsonconf *jc, const char *key, const char *fmt,
                     ...) {
-  char msg[512];
   va_list ap;
 
   va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof msg, fmt, ap);
+  error_at(jc, NULL, key, fmt, ap);
   va_end(ap);
-  error_at(jc, NULL, key, msg);
 }
 
 void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
                        const char *fmt, ...) {
-  char msg[512];
   va_list ap;
 
   va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof msg, fmt, ap);
+  error_at(jc, parent, key, fmt, ap);
   va_end(ap);
-  error_at(jc, parent, key, msg);
 }
 
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
@@ -161,12 +159,10 @@ void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
         break;
     if (keys[i] == NULL) {
       const char *dot = strrchr(path, '.');
-      char msg[512];
 
-      (void)snprintf(msg, sizeof msg, "%s%s%s: unknown key", path,
-                     path[0] ? "." : "", k);
       /* the key belongs to the object named by the path's last part */
-      error_at(jc, path[0] ? (dot ? dot + 1 : path) : NULL, k, msg);
+      jsonconf_error_in(jc, path[0] ? (dot ? dot + 1 : path) : NULL, k,
+                        "%s%s%s: unknown key", path, path[0] ? "." : "", k);
     }
   }
 }
