@@ -48,9 +48,7 @@ enum disclosure_rule {
 #define DISCLOSURE_CELL_SOURCE                                                 \
   1u /* the partner sent "<5": SOURCE, in no line */
 #define DISCLOSURE_CELL_HEADLINE 2u /* a partnership total: hidden last */
-#define DISCLOSURE_CELL_TOTAL                                                  \
-  4u /* a total of some line: hidden after members */
-#define DISCLOSURE_CELL_FIXED 8u /* published before: keeps .state */
+#define DISCLOSURE_CELL_FIXED 8u    /* published before: keeps .state */
 
 struct disclosure_cell {
   int64_t value;      /* the true count, >= 0 (ignored for SOURCE) */
