@@ -25,7 +25,7 @@ import dahub_e2e  # noqa: E402
 from dahub_e2e import HubTestCase, csv_bytes, fy_periods, grid_rows  # noqa: E402
 
 FEED = "demo_long"
-BUSY_TIMEOUT_S = 5.0  # hub/store.c BUSY_TIMEOUT_MS
+BUSY_TIMEOUT_S = 5.0  # hub/store/store.c BUSY_TIMEOUT_MS
 PERIODS = fy_periods(2024)
 
 

@@ -1,5 +1,5 @@
 /*
- * fuzz_config.c: the config loader (hub/config.c), config_load(path).
+ * fuzz_config.c: the config loader (hub/core/config.c), config_load(path).
  *
  * The input is hub.json, written into a fresh temporary folder beside a
  * feeds.d/ that holds one minimal feed. If the input contains a line

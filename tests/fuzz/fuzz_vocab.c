@@ -1,5 +1,5 @@
 /*
- * fuzz_vocab.c: the vocabulary loader (hub/vocab.c), vocab_load(path).
+ * fuzz_vocab.c: the vocabulary loader (hub/core/vocab.c), vocab_load(path).
  *
  * The input is the vocabulary file; it is written to a memfd and loaded as
  * /proc/self/fd/N, so nothing touches the disk. A load that fails must say
