@@ -29,6 +29,8 @@ dahub_unit_test(test_plugin_host test_plugin_host.c)
 dahub_unit_test(test_period test_period.c)
 dahub_unit_test(test_fsutil test_fsutil.c)
 dahub_unit_test(test_redact test_redact.c)
+dahub_unit_test(test_policy test_policy.c)
+dahub_unit_test(test_transfers test_transfers.c)
 
 foreach(t test_config test_vocab test_validate test_store test_plugin_host
           test_period test_fsutil test_retention)
@@ -43,4 +45,5 @@ endforeach()
 
 # A store or plugin test that deadlocks should fail, not hang the run.
 set_tests_properties(test_config test_vocab test_validate test_store
-  test_plugin_host test_period test_fsutil test_retention PROPERTIES TIMEOUT 60)
+  test_plugin_host test_period test_fsutil test_retention test_transfers
+  PROPERTIES TIMEOUT 60)
