@@ -22,7 +22,7 @@ static const char *const hub_keys[] = {
     "spool_dir",  "state_dir",          "plugin_dir",
     "vocabulary", "settle_ms",          "rescan_ms",
     "limits",     "shutdown_grace_ms",  "description",
-    "summary",    "retention_check_ms", NULL};
+    "summary",    "retention_check_ms", "deliveries", NULL};
 static const char *const summary_keys[] = {
     "outbox_dir",     "sinks",      "threshold",   "area_thresholds",
     "suppress_zeros", "meetings",   "days_before", "contract_warning_months",
@@ -59,6 +59,7 @@ void config_free(struct config *c) {
   free(c->summary.outbox_dir);
   for (size_t i = 0; i < c->summary.n_sinks; i++)
     free(c->summary.sinks[i]);
+  destinations_free(c->deliveries, c->n_deliveries);
   free(c);
 }
 
@@ -300,6 +301,9 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
                 &c->retention_check_ms);
   c->summary.outbox_dir = fs_resolve(base, "../outbox");
   load_summary(&jc, c, base, json_object_get(jc.root, "summary"));
+  (void)destinations_load(&jc, json_object_get(jc.root, "deliveries"), base,
+                          c->summary.sinks, c->summary.n_sinks,
+                          &c->deliveries, &c->n_deliveries);
   limits = json_object_get(jc.root, "limits");
   if (limits != NULL && !json_is_object(limits)) {
     jsonconf_error(&jc, "limits", "limits: expected an object");

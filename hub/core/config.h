@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "destinations.h"
 #include "errlist.h"
 
 #define CONFIG_MAX_FEEDS 256
@@ -81,6 +82,8 @@ struct config {
   uint64_t max_line_bytes;
   uint64_t max_errors;
   struct summary_conf summary;
+  struct destination *deliveries; /* where summaries go (hub.json) */
+  size_t n_deliveries;
   struct feed_conf *feeds;
   size_t n_feeds;
 };
