@@ -99,6 +99,13 @@ const char *const store_status_names[4] = {[DAHUB_ACTUAL] = "actual",
                                            [DAHUB_MISSING] = "missing",
                                            [DAHUB_ESTIMATED] = "estimated"};
 
+int store_name_index(const char *s, const char *const *names, int n, int dflt) {
+  for (int i = 0; s != NULL && i < n; i++)
+    if (strcmp(s, names[i]) == 0)
+      return i;
+  return dflt;
+}
+
 void store_now(char buf[32]) {
   struct tm tm;
   time_t t = time(NULL);
@@ -224,15 +231,16 @@ int store_step_done(struct store *st, sqlite3_stmt *q, const char *what,
 }
 
 int store_each(struct store *st, enum store_stmt id, const char *param,
-               int (*row)(void *arg, sqlite3_stmt *q), void *arg,
-               const char *what, struct dahub_error *err) {
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *what,
+               struct dahub_error *err) {
   sqlite3_stmt *q = st->q[id];
   int rc;
 
   (void)pthread_mutex_lock(&st->lock);
   store_bind_text(q, 1, param);
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    int stop = row(arg, q);
+    int stop = row(c, q);
 
     if (stop != 0) {
       rc = stop;

@@ -47,6 +47,10 @@ struct store {
 /* The value_status texts of the schema, by enum dahub_status. */
 extern const char *const store_status_names[4];
 
+/* The index of s in names[0..n), or dflt when s is NULL or not there: a
+ * text column read back as the enum it was written from. */
+int store_name_index(const char *s, const char *const *names, int n, int dflt);
+
 /* Fills err from SQLite's result rc for the step named what; returns
  * -EAGAIN (transient) or -EIO. */
 int store_fail(struct store *st, int rc, const char *what,
@@ -75,12 +79,27 @@ static inline const char *store_column_text(sqlite3_stmt *q, int i) {
   return (const char *)sqlite3_column_text(q, i);
 }
 
+/* A caller's callback and its argument, for a row function of
+ * store_each(): one member of fn a query. */
+struct store_call {
+  union {
+    int (*current)(void *arg, const struct store_row *r);
+    int (*delivery)(void *arg, const char *feed, const char *period,
+                    int64_t ingest_id, const char *stored_at);
+    int (*record)(void *arg, const char *feed, const char *fields,
+                  int64_t ingest_id);
+    int (*published)(void *arg, const struct store_pub_cell *c);
+  } fn;
+  void *arg;
+};
+
 /* Runs statement id with param bound to ?1, holding the store's lock, and
- * calls row(arg, q) on each row; row returns 0 to go on, non-zero to stop
+ * calls row(c, q) on each row; row returns 0 to go on, non-zero to stop
  * (returned). what names the query in err. Every query that hands rows to
  * a caller goes through here, so all release and unlock alike. */
 int store_each(struct store *st, enum store_stmt id, const char *param,
-               int (*row)(void *arg, sqlite3_stmt *q), void *arg,
-               const char *what, struct dahub_error *err);
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *what,
+               struct dahub_error *err);
 
 #endif

@@ -12,7 +12,23 @@
 #include <errno.h>
 #include <stdio.h>
 
-/* Each entry brings the schema from version i to i + 1. Only appended. */
+/* What migrations 1 and 5 both write, word for word: 5 rebuilt the table
+ * with its columns unchanged but for the status CHECK. */
+#define OBS_COLUMNS                                                            \
+  " obs_id INTEGER PRIMARY KEY,"                                               \
+  " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"                 \
+  " feed TEXT NOT NULL, source_id TEXT NOT NULL, service_id TEXT,"             \
+  " area_code TEXT NOT NULL, period TEXT NOT NULL,"                            \
+  " measure_id TEXT NOT NULL, dimensions TEXT NOT NULL DEFAULT '{}',"          \
+  " value INTEGER, scale INTEGER NOT NULL DEFAULT 0,"
+#define CURRENT_VIEW                                                           \
+  "CREATE VIEW current_observations AS SELECT o.* FROM observations o"         \
+  " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"         \
+  " AND c.ingest_id = o.ingest_id;"
+
+/* Each entry brings the schema from version i to i + 1. Only appended.
+ * Kept one SQL line a source line, as SQL is read. */
+/* clang-format off */
 static const char *const migrations[] = {
     "CREATE TABLE ingests("
     " ingest_id INTEGER PRIMARY KEY,"
@@ -23,12 +39,7 @@ static const char *const migrations[] = {
     " observations INTEGER NOT NULL DEFAULT 0,"
     " UNIQUE(feed, sha256));"
     "CREATE TABLE observations("
-    " obs_id INTEGER PRIMARY KEY,"
-    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
-    " feed TEXT NOT NULL, source_id TEXT NOT NULL, service_id TEXT,"
-    " area_code TEXT NOT NULL, period TEXT NOT NULL,"
-    " measure_id TEXT NOT NULL, dimensions TEXT NOT NULL DEFAULT '{}',"
-    " value INTEGER, scale INTEGER NOT NULL DEFAULT 0,"
+    OBS_COLUMNS
     " value_status TEXT NOT NULL CHECK(value_status IN"
     "  ('actual','suppressed','missing','estimated')),"
     " bound INTEGER, unit TEXT NOT NULL, locator TEXT NOT NULL, raw TEXT);"
@@ -38,9 +49,7 @@ static const char *const migrations[] = {
     " feed TEXT NOT NULL, period TEXT NOT NULL,"
     " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
     " PRIMARY KEY(feed, period));"
-    "CREATE VIEW current_observations AS SELECT o.* FROM observations o"
-    " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"
-    " AND c.ingest_id = o.ingest_id;"
+    CURRENT_VIEW
     "CREATE TABLE receipts("
     " receipt_id INTEGER PRIMARY KEY,"
     " feed TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT,"
@@ -67,12 +76,7 @@ static const char *const migrations[] = {
      * by building a temporary b-tree for every row inserted, which was
      * most of the cost of storing a wide return */
     "CREATE TABLE observations_v5("
-    " obs_id INTEGER PRIMARY KEY,"
-    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
-    " feed TEXT NOT NULL, source_id TEXT NOT NULL, service_id TEXT,"
-    " area_code TEXT NOT NULL, period TEXT NOT NULL,"
-    " measure_id TEXT NOT NULL, dimensions TEXT NOT NULL DEFAULT '{}',"
-    " value INTEGER, scale INTEGER NOT NULL DEFAULT 0,"
+    OBS_COLUMNS
     " value_status TEXT NOT NULL CHECK(value_status = 'actual' OR"
     "  value_status = 'suppressed' OR value_status = 'missing' OR"
     "  value_status = 'estimated'),"
@@ -82,9 +86,7 @@ static const char *const migrations[] = {
     "DROP TABLE observations;"
     "ALTER TABLE observations_v5 RENAME TO observations;"
     "CREATE INDEX observations_by_ingest ON observations(ingest_id, period);"
-    "CREATE VIEW current_observations AS SELECT o.* FROM observations o"
-    " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"
-    " AND c.ingest_id = o.ingest_id;",
+    CURRENT_VIEW,
     /* 6: every controlled cell of every summary version: its true count and
      * whether it was shown or hidden by which rule. Published summaries
      * carry one marker; the rule stays here, for the audit of later
@@ -100,6 +102,7 @@ static const char *const migrations[] = {
     " whole INTEGER NOT NULL, rule INTEGER NOT NULL);"
     "CREATE INDEX published_cells_by_summary ON published_cells(summary_id);",
 };
+/* clang-format on */
 
 #define LATEST_SCHEMA ((int)(sizeof migrations / sizeof *migrations))
 _Static_assert(sizeof migrations / sizeof *migrations == STORE_SCHEMA_VERSION,

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 
 int store_summary_latest(struct store *st, const char *period,
                          const char *meeting, int *version, char sha256[65],
@@ -93,14 +92,7 @@ out:
   return rc;
 }
 
-struct each_published {
-  int (*fn)(void *arg, const struct store_pub_cell *c);
-  void *arg;
-};
-
-static int published_row(void *arg, sqlite3_stmt *q) {
-  struct each_published *e = arg;
-  const char *state = store_column_text(q, 8);
+static int published_row(const struct store_call *e, sqlite3_stmt *q) {
   struct store_pub_cell c = {
       .period = store_column_text(q, 0),
       .version = sqlite3_column_int(q, 1),
@@ -110,24 +102,20 @@ static int published_row(void *arg, sqlite3_stmt *q) {
       .dims = store_column_text(q, 5),
       .value = sqlite3_column_int64(q, 6),
       .scale = sqlite3_column_int(q, 7),
-      .state = -1,
+      .state = store_name_index(store_column_text(q, 8), pub_states, 4, -1),
       .threshold = sqlite3_column_int64(q, 9),
       .ingests = store_column_text(q, 10),
       .whole = sqlite3_column_int(q, 11),
       .rule = sqlite3_column_int(q, 12),
   };
 
-  for (int k = 0; k < 4; k++)
-    if (strcmp(state, pub_states[k]) == 0)
-      c.state = k;
-  return e->fn(e->arg, &c);
+  return e->fn.published(e->arg, &c);
 }
 
 int store_each_published(struct store *st, const char *prefix,
                          int (*fn)(void *arg, const struct store_pub_cell *c),
                          void *arg, struct dahub_error *err) {
-  struct each_published e = {fn, arg};
-
-  return store_each(st, Q_EACH_PUB, prefix, published_row, &e,
+  return store_each(st, Q_EACH_PUB, prefix, published_row,
+                    &(struct store_call){.fn.published = fn, .arg = arg},
                     "read published cells", err);
 }
