@@ -41,6 +41,8 @@ static struct dahub_period step_back(const struct dahub_period *p, int year) {
   return q;
 }
 
+/* The period and its neighbours, or NULL when memory runs out (the
+ * document's json_pack then fails whole). */
 static json_t *period_json(const struct dahub_period *p) {
   char id[DAHUB_PERIOD_ID_MAX], start[11], end[11];
   char prev[DAHUB_PERIOD_ID_MAX], ago[DAHUB_PERIOD_ID_MAX];
@@ -112,7 +114,8 @@ int summary_build(const struct summary_env *env, const char *period,
                   struct dahub_error *err) {
   struct cells prev = {0}, ago = {0};
   struct dahub_period p, q, y;
-  json_t *doc = NULL, *figs = NULL, *comp, *contracts;
+  json_t *doc = NULL, *figs = NULL, *comp = NULL, *contracts = NULL;
+  json_t *rates = NULL, *disc = NULL;
   char q_id[DAHUB_PERIOD_ID_MAX], y_id[DAHUB_PERIOD_ID_MAX];
   struct build b;
   int rc;
@@ -130,42 +133,44 @@ int summary_build(const struct summary_env *env, const char *period,
   y = step_back(&p, 1);
   dahub_period_format(&q, q_id);
   dahub_period_format(&y, y_id);
+  /* Every part is made before the document: each reports its own failure,
+   * so none can go missing from it unnoticed. */
   if ((rc = summary_compute(env, &p, &b, err)) != 0 ||
       (rc = published_latest(&b, &q, &prev, err)) != 0 ||
-      (rc = published_latest(&b, &y, &ago, err)) != 0)
-    goto out;
-  /* a year's previous period is the year before: compared once */
-  if ((rc = summary_figures_json(&b, &prev, q_id, &ago,
+      (rc = published_latest(&b, &y, &ago, err)) != 0 ||
+      /* a year's previous period is the year before: compared once */
+      (rc = summary_figures_json(&b, &prev, q_id, &ago,
                                  memcmp(&q, &y, sizeof q) != 0 ? y_id : NULL,
-                                 &figs)) != 0)
+                                 &figs)) != 0 ||
+      (rc = summary_completeness(&b, &comp, err)) != 0 ||
+      (rc = summary_contracts(&b, &contracts, err)) != 0 ||
+      (rc = summary_rates_json(&b, &rates)) != 0 ||
+      (rc = summary_disclosure_json(&b, &disc)) != 0)
     goto out;
-  rc = -ENOMEM;
-  if ((comp = summary_completeness(&b, err)) == NULL) {
-    rc = err->msg[0] ? -EIO : -ENOMEM;
-    goto out;
-  }
-  if ((contracts = summary_contracts(&b, err)) == NULL) {
-    json_decref(comp);
-    rc = err->msg[0] ? -EIO : -ENOMEM;
-    goto out;
-  }
   doc =
       json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema", SUMMARY_SCHEMA,
-                "period", period_json(&p), "disclosure",
-                summary_disclosure_json(&b), "completeness", comp, "figures",
-                figs, "rates", summary_rates_json(&b), "contracts", contracts);
-  figs = NULL; /* doc owns it now, or it was freed with doc's failure */
-  if (doc == NULL || (log != NULL && make_log(&b, log) != 0)) {
-    json_decref(doc);
-    doc = NULL;
+                "period", period_json(&p), "disclosure", disc, "completeness",
+                comp, "figures", figs, "rates", rates, "contracts", contracts);
+  /* doc owns them now, or they were freed with doc's failure */
+  disc = comp = figs = rates = contracts = NULL;
+  if (doc == NULL) {
+    rc = -ENOMEM;
     goto out;
   }
+  if (log != NULL && (rc = make_log(&b, log)) != 0)
+    goto out;
   *out = doc;
+  doc = NULL;
   rc = 0;
 out:
   if (rc == -ENOMEM)
     (void)dahub_error_set(err, rc, 0, 0, "summary: out of memory");
+  json_decref(doc);
+  json_decref(disc);
+  json_decref(comp);
   json_decref(figs);
+  json_decref(rates);
+  json_decref(contracts);
   cells_free(&prev);
   cells_free(&ago);
   summary_build_free(&b);

@@ -142,11 +142,11 @@ void summary_build_free(struct build *b);
 int summary_figures_json(struct build *b, struct cells *prev,
                          const char *prev_id, struct cells *ago,
                          const char *ago_id, json_t **out);
-/* The rates of the vocabulary over b's cells, or NULL (no memory). */
-json_t *summary_rates_json(struct build *b);
-/* The disclosure note: thresholds, marker, how many cells each rule hid;
- * or NULL (no memory). */
-json_t *summary_disclosure_json(const struct build *b);
+/* The rates of the vocabulary over b's cells: 0 with *out, or -ENOMEM. */
+int summary_rates_json(struct build *b, json_t **out);
+/* The disclosure note: thresholds, marker, how many cells each rule hid.
+ * 0 with *out, or -ENOMEM. */
+int summary_disclosure_json(const struct build *b, json_t **out);
 
 /* ---- summary_control.c ---- */
 
@@ -162,11 +162,13 @@ int summary_rule_of(struct build *b, const struct cell *c);
 
 /* ---- completeness.c, contracts.c: parts of the document ---- */
 
-/* [{"feed", "source_id", "status", ...}] per configured feed, or NULL with
- * err (a store error) or without (out of memory). */
-json_t *summary_completeness(const struct build *b, struct dahub_error *err);
-/* {"warning_months", "contracts": [...]}, or NULL as above. */
-json_t *summary_contracts(const struct build *b, struct dahub_error *err);
+/* *out = [{"feed", "source_id", "status", ...}] per configured feed. 0,
+ * -ENOMEM (err untouched), or a store error with err. */
+int summary_completeness(const struct build *b, json_t **out,
+                         struct dahub_error *err);
+/* *out = {"warning_months", "contracts": [...]}. Codes as above. */
+int summary_contracts(const struct build *b, json_t **out,
+                      struct dahub_error *err);
 
 /* ---- published.c ---- */
 

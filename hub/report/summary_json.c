@@ -76,20 +76,30 @@ static int cell_order(const void *x, const void *y) {
   return strcmp(a->dims, b->dims);
 }
 
+/* The figure's ingest ids, or NULL when memory runs out. */
 static json_t *ingest_list(const int64_t *v, int n) {
   json_t *a = json_array();
 
   for (int i = 0; a != NULL && i < n; i++)
-    (void)json_array_append_new(a, json_integer(v[i]));
+    if (json_array_append_new(a, json_integer(v[i])) != 0) {
+      json_decref(a);
+      a = NULL;
+    }
   return a;
 }
 
+/* One figure as the document shows it, or NULL when memory runs out: a
+ * key left out for want of memory would publish a different figure. */
 static json_t *figure_json(const struct build *b, const struct cell *c) {
   struct num n;
   const char *marker;
   json_error_t je;
   json_t *o, *dims = json_loads(c->dims, 0, &je);
+  int bad;
 
+  /* stored by us as JSON: one that does not parse shows as no breakdown */
+  if (dims == NULL && json_error_code(&je) == json_error_out_of_memory)
+    return NULL;
   o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "measure", c->measure, "unit",
                 c->m ? vocab_unit_name(c->m->unit) : "count", "source_id",
                 c->source == b->all ? "all" : c->source, "area",
@@ -98,18 +108,19 @@ static json_t *figure_json(const struct build *b, const struct cell *c) {
                 dims ? dims : json_object());
   if (o == NULL)
     return NULL;
-  if (cell_value(b, c, &n, &marker)) {
-    (void)json_object_set_new(o, "value", num_json(&n));
-    if (!c->whole)
-      (void)json_object_set_new(o, "partial", json_true());
-    if (c->estimated)
-      (void)json_object_set_new(o, "estimated", json_true());
-  } else {
-    (void)json_object_set_new(o, "value", json_null());
-    (void)json_object_set_new(o, "marker", json_string(marker));
+  if (cell_value(b, c, &n, &marker))
+    bad =
+        json_object_set_new(o, "value", num_json(&n)) != 0 ||
+        (!c->whole && json_object_set_new(o, "partial", json_true()) != 0) ||
+        (c->estimated && json_object_set_new(o, "estimated", json_true()) != 0);
+  else
+    bad = json_object_set_new(o, "value", json_null()) != 0 ||
+          json_object_set_new(o, "marker", json_string(marker)) != 0;
+  if (bad || json_object_set_new(o, "ingests",
+                                 ingest_list(c->ingests, c->n_ingests)) != 0) {
+    json_decref(o);
+    return NULL;
   }
-  (void)json_object_set_new(o, "ingests",
-                            ingest_list(c->ingests, c->n_ingests));
   return o;
 }
 
@@ -121,66 +132,85 @@ static int whole_value(const struct build *b, const struct cell *c,
   return c != NULL && c->whole && cell_value(b, c, n, &marker);
 }
 
-json_t *summary_rates_json(struct build *b) {
-  json_t *out = json_array();
+/* The rate num / den of one partner in one area, or NULL when memory runs
+ * out. */
+static json_t *rate_json(const struct build *b, const struct vocab_rate *r,
+                         const struct cell *num, const struct cell *den) {
+  struct num nv, dv;
+  json_t *o;
+  int bad;
+
+  o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rate", r->id, "source_id",
+                den->source == b->all ? "all" : den->source, "area",
+                den->area == b->all ? "all" : den->area, "area_name",
+                area_name(b, den->area), "unit", "percent");
+  if (o == NULL)
+    return NULL;
+  if (whole_value(b, num, &nv) && whole_value(b, den, &dv) && dv.value > 0 &&
+      nv.scale == 0 && dv.scale == 0) {
+    /* one decimal, rounded half up: 70 of 216 is 32.4 */
+    struct num pct = {.value = (nv.value * 2000 / dv.value + 1) / 2,
+                      .scale = 1};
+
+    bad = json_object_set_new(o, "value", num_json(&pct)) != 0 ||
+          json_object_set_new(o, "numerator", json_integer(nv.value)) != 0 ||
+          json_object_set_new(o, "denominator", json_integer(dv.value)) != 0;
+  } else {
+    const char *m1 = NULL, *m2 = NULL;
+    struct num t;
+    int hidden = !cell_value(b, num, &t, &m1) || !cell_value(b, den, &t, &m2);
+
+    bad = json_object_set_new(o, "value", json_null()) != 0 ||
+          json_object_set_new(o, "marker",
+                              json_string(hidden ? b->env->conf->summary.marker
+                                                 : "not_computable")) != 0;
+  }
+  if (bad) {
+    json_decref(o);
+    return NULL;
+  }
+  return o;
+}
+
+int summary_rates_json(struct build *b, json_t **out) {
+  json_t *list = json_array();
   const struct vocab_rate *r;
   const char *none = strings_intern(&b->str, "{}");
   size_t n_rates;
 
+  *out = NULL;
+  if (list == NULL || none == NULL)
+    goto fail;
   r = vocab_rates(b->env->vocab, &n_rates);
-  for (size_t k = 0; out != NULL && none != NULL && k < n_rates; k++) {
+  for (size_t k = 0; k < n_rates; k++) {
     const char *num_id = strings_intern(&b->str, r[k].numerator);
     const char *den_id = strings_intern(&b->str, r[k].denominator);
 
+    if (num_id == NULL || den_id == NULL)
+      goto fail;
     for (size_t i = 0; i < b->cells.n; i++) {
       const struct cell *den = &b->cells.v[i], *num;
-      struct num nv, dv;
-      json_t *o;
 
       if (den->measure != den_id || den->dims != none)
         continue;
       num = cells_find(&b->cells, num_id, den->source, den->area, none);
-      if (num == NULL)
-        continue;
-      o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "rate", r[k].id, "source_id",
-                    den->source == b->all ? "all" : den->source, "area",
-                    den->area == b->all ? "all" : den->area, "area_name",
-                    area_name(b, den->area), "unit", "percent");
-      if (o == NULL)
-        break;
-      if (whole_value(b, num, &nv) && whole_value(b, den, &dv) &&
-          dv.value > 0 && nv.scale == 0 && dv.scale == 0) {
-        /* one decimal, rounded half up: 70 of 216 is 32.4 */
-        struct num pct = {.value = (nv.value * 2000 / dv.value + 1) / 2,
-                          .scale = 1};
-
-        (void)json_object_set_new(o, "value", num_json(&pct));
-        (void)json_object_set_new(o, "numerator", json_integer(nv.value));
-        (void)json_object_set_new(o, "denominator", json_integer(dv.value));
-      } else {
-        const char *m1 = NULL, *m2 = NULL;
-        struct num t;
-        int hidden =
-            !cell_value(b, num, &t, &m1) || !cell_value(b, den, &t, &m2);
-
-        (void)json_object_set_new(o, "value", json_null());
-        (void)json_object_set_new(o, "marker",
-                                  json_string(hidden
-                                                  ? b->env->conf->summary.marker
-                                                  : "not_computable"));
-      }
-      (void)json_array_append_new(out, o);
+      if (num != NULL &&
+          json_array_append_new(list, rate_json(b, &r[k], num, den)) != 0)
+        goto fail;
     }
   }
-  return out;
+  *out = list;
+  return 0;
+fail:
+  json_decref(list);
+  return -ENOMEM;
 }
 
 /* Adds {"previous": {...}} style comparisons to each figure: against the
  * newest published version of period old_id, where the figure was shown
  * and whole there. A comparison only repeats what was published. */
-static void add_changes(struct build *b, struct cell **order, json_t *figs,
-                        struct cells *old, const char *old_id,
-                        const char *key) {
+static int add_changes(struct build *b, struct cell **order, json_t *figs,
+                       struct cells *old, const char *old_id, const char *key) {
   for (size_t i = 0; i < b->cells.n; i++) {
     const struct cell *c = order[i];
     const struct cell *o =
@@ -198,8 +228,10 @@ static void add_changes(struct build *b, struct cell **order, json_t *figs,
                     num_json(&then), "change",
                     num_json(&(struct num){.value = now.value - then.value,
                                            .scale = now.scale}));
-    (void)json_object_set_new(json_array_get(figs, i), key, cmp);
+    if (json_object_set_new(json_array_get(figs, i), key, cmp) != 0)
+      return -ENOMEM;
   }
+  return 0;
 }
 
 int summary_figures_json(struct build *b, struct cells *prev,
@@ -218,9 +250,10 @@ int summary_figures_json(struct build *b, struct cells *prev,
   for (size_t i = 0; i < b->cells.n; i++)
     if (json_array_append_new(figs, figure_json(b, order[i])) != 0)
       goto out;
-  add_changes(b, order, figs, prev, prev_id, "previous");
-  if (ago_id != NULL)
-    add_changes(b, order, figs, ago, ago_id, "year_ago");
+  if (add_changes(b, order, figs, prev, prev_id, "previous") != 0 ||
+      (ago_id != NULL &&
+       add_changes(b, order, figs, ago, ago_id, "year_ago") != 0))
+    goto out;
   *out = figs;
   figs = NULL;
   rc = 0;
@@ -230,34 +263,33 @@ out:
   return rc;
 }
 
-json_t *summary_disclosure_json(const struct build *b) {
+int summary_disclosure_json(const struct build *b, json_t **out) {
   const struct summary_conf *s = &b->env->conf->summary;
-  json_t *o = json_pack("{s:I, s:b}", "threshold", (json_int_t)s->threshold,
-                        "suppress_zeros", s->suppress_zeros);
   json_t *areas = json_object();
   size_t hidden = 0;
 
-  for (size_t i = 0; i < s->n_area_thresholds; i++)
-    (void)json_object_set_new(
-        areas, s->area_thresholds[i].area,
-        json_integer((json_int_t)s->area_thresholds[i].threshold));
+  *out = NULL;
+  for (size_t i = 0; areas != NULL && i < s->n_area_thresholds; i++)
+    if (json_object_set_new(
+            areas, s->area_thresholds[i].area,
+            json_integer((json_int_t)s->area_thresholds[i].threshold)) != 0) {
+      json_decref(areas);
+      return -ENOMEM;
+    }
   for (size_t i = 0; i < b->cells.n; i++)
     if (b->cells.v[i].disc != SIZE_MAX &&
         disclosure_state(b->disc, b->cells.v[i].disc) != DISCLOSURE_SHOWN)
       hidden++;
-  (void)json_object_set_new(o, "area_thresholds", areas);
-  (void)json_object_set_new(o, "marker", json_string(s->marker));
-  (void)json_object_set_new(o, "hidden_cells",
-                            json_integer((json_int_t)hidden));
-  /* how many each rule hid, never which: that stays in the store */
-  (void)json_object_set_new(o, "hidden_by_rule",
-                            json_pack("{s:I, s:I, s:I}", "primary",
-                                      (json_int_t)b->stats.primary, "secondary",
-                                      (json_int_t)b->stats.secondary, "audit",
-                                      (json_int_t)b->stats.audit));
-  (void)json_object_set_new(o, "suppressed_at_source",
-                            json_integer((json_int_t)b->stats.source));
-  (void)json_object_set_new(o, "shown_as_determined",
-                            json_integer((json_int_t)b->stats.determined));
-  return o;
+  /* how many each rule hid, never which: that stays in the store. One
+   * json_pack: it fails whole, taking areas with it, or not at all. */
+  *out = json_pack("{s:I, s:b, s:o, s:s, s:I, s:{s:I, s:I, s:I}, s:I, s:I}",
+                   "threshold", (json_int_t)s->threshold, "suppress_zeros",
+                   s->suppress_zeros, "area_thresholds", areas, "marker",
+                   s->marker, "hidden_cells", (json_int_t)hidden,
+                   "hidden_by_rule", "primary", (json_int_t)b->stats.primary,
+                   "secondary", (json_int_t)b->stats.secondary, "audit",
+                   (json_int_t)b->stats.audit, "suppressed_at_source",
+                   (json_int_t)b->stats.source, "shown_as_determined",
+                   (json_int_t)b->stats.determined);
+  return *out != NULL ? 0 : -ENOMEM;
 }
