@@ -5,7 +5,7 @@
 #ifndef DAHUB_CSV_THREAD_H
 #define DAHUB_CSV_THREAD_H
 
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 
 struct csv_thread; /* a producer thread and its batches */
 
