@@ -2,9 +2,10 @@
  * ingest_report.c: the notes left beside a settled file, for the data lead:
  * failed/<name>.error.json names every error found (line, column, field,
  * what was expected, what was found), and done/<name>.duplicate.json which
- * stored file a duplicate repeats. Written atomically (fs_write_atomic()),
- * after the file moved, so a note never stands beside a file that is not
- * there. Cells in errors were cut or described before they were kept.
+ * stored file a duplicate repeats. Each is written atomically
+ * (fs_write_atomic()) once the file has moved, under its final name, so a
+ * reader never meets half a note. Cells in errors were cut or described
+ * before they were kept.
  */
 #include <errno.h>
 #include <stdio.h>
