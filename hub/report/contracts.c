@@ -23,10 +23,11 @@ static int on_contract(void *arg, const char *feed, const char *fields,
   json_t *o = json_loads(fields, 0, &je);
   const char *end, *pence;
 
-  /* stored by us as JSON: one that does not parse cannot happen and is
-   * skipped if it does; a lack of memory stops the summary */
+  /* Stored by us as JSON, so it parses unless memory ran out, which
+   * jansson reports as a syntax error: either way the summary stops rather
+   * than leave the contract out. */
   if (o == NULL)
-    return json_error_code(&je) == json_error_out_of_memory ? -ENOMEM : 0;
+    return -EBADMSG;
   if (json_object_set_new(o, "feed", json_string(feed)) != 0 ||
       json_object_set_new(o, "ingest", json_integer(ingest)) != 0)
     goto fail;
@@ -70,6 +71,10 @@ int summary_contracts(const struct build *b, json_t **out,
   (void)gmtime_r(&until, &tm);
   (void)strftime(c.horizon, sizeof c.horizon, "%Y-%m-%d", &tm);
   rc = store_each_record(b->env->store, "contract", on_contract, &c, err);
+  if (rc == -EBADMSG)
+    rc = dahub_error_set(err, rc, 0, 0,
+                         "summary: a stored contract could not be read (out "
+                         "of memory, or not JSON); nothing published");
   if (rc != 0) {
     json_decref(c.list);
     return rc;

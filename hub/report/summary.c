@@ -141,7 +141,7 @@ int summary_build(const struct summary_env *env, const char *period,
       /* a year's previous period is the year before: compared once */
       (rc = summary_figures_json(&b, &prev, q_id, &ago,
                                  memcmp(&q, &y, sizeof q) != 0 ? y_id : NULL,
-                                 &figs)) != 0 ||
+                                 &figs, err)) != 0 ||
       (rc = summary_completeness(&b, &comp, err)) != 0 ||
       (rc = summary_contracts(&b, &contracts, err)) != 0 ||
       (rc = summary_rates_json(&b, &rates)) != 0 ||

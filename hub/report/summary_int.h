@@ -138,10 +138,12 @@ void summary_build_free(struct build *b);
 
 /* The figures of b, in a fixed order, each with its change on period
  * prev_id and (ago_id not NULL) ago_id as published (prev, ago). 0 with
- * *out, a new array, or -ENOMEM. */
+ * *out, a new array; -ENOMEM, or -EBADMSG for a stored breakdown that
+ * could not be read, with err. */
 int summary_figures_json(struct build *b, struct cells *prev,
                          const char *prev_id, struct cells *ago,
-                         const char *ago_id, json_t **out);
+                         const char *ago_id, json_t **out,
+                         struct dahub_error *err);
 /* The rates of the vocabulary over b's cells: 0 with *out, or -ENOMEM. */
 int summary_rates_json(struct build *b, json_t **out);
 /* The disclosure note: thresholds, marker, how many cells each rule hid.
@@ -166,7 +168,8 @@ int summary_rule_of(struct build *b, const struct cell *c);
  * -ENOMEM (err untouched), or a store error with err. */
 int summary_completeness(const struct build *b, json_t **out,
                          struct dahub_error *err);
-/* *out = {"warning_months", "contracts": [...]}. Codes as above. */
+/* *out = {"warning_months", "contracts": [...]}. Codes as above, and
+ * -EBADMSG with err for a stored contract that could not be read. */
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err);
 

@@ -88,24 +88,28 @@ static json_t *ingest_list(const int64_t *v, int n) {
   return a;
 }
 
-/* One figure as the document shows it, or NULL when memory runs out: a
- * key left out for want of memory would publish a different figure. */
-static json_t *figure_json(const struct build *b, const struct cell *c) {
+/* One figure as the document shows it, or NULL when memory runs out or
+ * its breakdown cannot be read (*bad_dims set): a key left out, or a
+ * breakdown shown as none, would publish a different figure. */
+static json_t *figure_json(const struct build *b, const struct cell *c,
+                           int *bad_dims) {
   struct num n;
   const char *marker;
   json_error_t je;
   json_t *o, *dims = json_loads(c->dims, 0, &je);
   int bad;
 
-  /* stored by us as JSON: one that does not parse shows as no breakdown */
-  if (dims == NULL && json_error_code(&je) == json_error_out_of_memory)
+  /* Stored by us as JSON, so it parses unless memory ran out, which
+   * jansson reports as a syntax error: either way the summary stops. */
+  if (dims == NULL) {
+    *bad_dims = 1;
     return NULL;
+  }
   o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "measure", c->measure, "unit",
                 c->m ? vocab_unit_name(c->m->unit) : "count", "source_id",
                 c->source == b->all ? "all" : c->source, "area",
                 c->area == b->all ? "all" : c->area, "area_name",
-                area_name(b, c->area), "dimensions",
-                dims ? dims : json_object());
+                area_name(b, c->area), "dimensions", dims);
   if (o == NULL)
     return NULL;
   if (cell_value(b, c, &n, &marker))
@@ -236,10 +240,11 @@ static int add_changes(struct build *b, struct cell **order, json_t *figs,
 
 int summary_figures_json(struct build *b, struct cells *prev,
                          const char *prev_id, struct cells *ago,
-                         const char *ago_id, json_t **out) {
+                         const char *ago_id, json_t **out,
+                         struct dahub_error *err) {
   struct cell **order = malloc((b->cells.n + 1) * sizeof *order);
   json_t *figs = json_array();
-  int rc = -ENOMEM;
+  int bad_dims = 0, rc = -ENOMEM;
 
   *out = NULL;
   if (order == NULL || figs == NULL)
@@ -248,7 +253,7 @@ int summary_figures_json(struct build *b, struct cells *prev,
     order[i] = &b->cells.v[i];
   qsort(order, b->cells.n, sizeof *order, cell_order);
   for (size_t i = 0; i < b->cells.n; i++)
-    if (json_array_append_new(figs, figure_json(b, order[i])) != 0)
+    if (json_array_append_new(figs, figure_json(b, order[i], &bad_dims)) != 0)
       goto out;
   if (add_changes(b, order, figs, prev, prev_id, "previous") != 0 ||
       (ago_id != NULL &&
@@ -258,6 +263,12 @@ int summary_figures_json(struct build *b, struct cells *prev,
   figs = NULL;
   rc = 0;
 out:
+  if (bad_dims)
+    rc = dahub_error_set(err, -EBADMSG, 0, 0,
+                         "summary: a stored breakdown could not be read (out "
+                         "of memory, or not JSON); nothing published");
+  else if (rc != 0)
+    rc = dahub_error_set(err, rc, 0, 0, "summary: out of memory");
   json_decref(figs);
   free(order);
   return rc;
