@@ -1,11 +1,12 @@
 /*
- * csv_thread.h: between the CSV reader (csv.c) and its threaded mode
- * (csv_thread.c). Private to hub/lib; tests include it to force a thread.
+ * csv_thread.h: between the CSV reader (csv.c, csv_record.c) and its
+ * threaded mode (csv_thread.c). Private to hub/lib; tests include it to force a
+ * thread.
  */
 #ifndef DAHUB_CSV_THREAD_H
 #define DAHUB_CSV_THREAD_H
 
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 
 struct csv_thread; /* a producer thread and its batches */
 

@@ -44,19 +44,22 @@ static int on_delivery(void *arg, const char *feed, const char *period,
   if (!seen && json_array_append_new(ids, json_integer(ingest)) != 0)
     return -ENOMEM;
   per = json_object_get(f, "per_period");
-  (void)json_object_set_new(
-      per, period,
-      json_integer(json_integer_value(json_object_get(per, period)) + 1));
+  if (json_object_set_new(
+          per, period,
+          json_integer(json_integer_value(json_object_get(per, period)) + 1)) !=
+      0)
+    return -ENOMEM;
   if (stored != NULL &&
       strcmp(stored, json_string_value(json_object_get(f, "last_received"))) >
-          0)
-    (void)json_object_set_new(f, "last_received", json_string(stored));
+          0 &&
+      json_object_set_new(f, "last_received", json_string(stored)) != 0)
+    return -ENOMEM;
   return 0;
 }
 
 /* One file is one ingest whatever periods it holds; a period delivered by
  * more than one ingest was corrected (the later ones superseded it). */
-static void delivery_fold(json_t *f) {
+static int delivery_fold(json_t *f) {
   json_int_t most = 0;
   const char *k;
   json_t *v;
@@ -65,42 +68,50 @@ static void delivery_fold(json_t *f) {
     if (json_integer_value(v) > most)
       most = json_integer_value(v);
   }
-  (void)json_object_set_new(
-      f, "ingests",
-      json_integer((json_int_t)json_array_size(json_object_get(f, "ids"))));
-  (void)json_object_set_new(f, "corrections",
-                            json_integer(most > 0 ? most - 1 : 0));
-  (void)json_object_del(f, "ids");
+  if (json_object_set_new(f, "ingests",
+                          json_integer((json_int_t)json_array_size(
+                              json_object_get(f, "ids")))) != 0 ||
+      json_object_set_new(f, "corrections",
+                          json_integer(most > 0 ? most - 1 : 0)) != 0)
+    return -ENOMEM;
+  (void)json_object_del(f, "ids"); /* both there: made in on_delivery() */
   (void)json_object_del(f, "per_period");
+  return 0;
 }
 
-json_t *summary_completeness(const struct build *b, struct dahub_error *err) {
+int summary_completeness(const struct build *b, json_t **out,
+                         struct dahub_error *err) {
   struct dahub_period fy = {.fy = b->period.fy, .kind = DAHUB_PERIOD_YEAR};
   struct delivery d = {.b = b, .feeds = json_object()};
   const struct config *conf = b->env->conf;
   char prefix[DAHUB_PERIOD_ID_MAX], start[11], end[11];
   int64_t end_t;
-  json_t *out = json_array();
+  json_t *list = json_array(), *o = NULL;
+  int rc = -ENOMEM;
 
+  *out = NULL;
   dahub_period_format(&fy, prefix);
   dahub_period_bounds(&b->period, start, end);
-  if (out == NULL || d.feeds == NULL ||
-      store_each_delivery(b->env->store, prefix, on_delivery, &d, err) != 0 ||
-      config_parse_time(end, &end_t) != 0) {
-    json_decref(out);
-    json_decref(d.feeds);
-    return NULL;
+  if (list == NULL || d.feeds == NULL ||
+      (rc = store_each_delivery(b->env->store, prefix, on_delivery, &d, err)) !=
+          0)
+    goto out;
+  if (config_parse_time(end, &end_t) != 0) {
+    rc = dahub_error_set(err, -EINVAL, 0, 0, "summary: period end %s", end);
+    goto out;
   }
+  rc = -ENOMEM;
   end_t += 86400; /* the end date is inclusive */
   for (size_t i = 0; i < conf->n_feeds; i++) {
     const struct feed_conf *f = &conf->feeds[i];
-    json_t *got = json_object_get(d.feeds, f->name), *o;
+    json_t *got = json_object_get(d.feeds, f->name);
     int months_long = __builtin_popcount(summary_months(&b->period));
     const char *status;
 
     if (got != NULL) {
       status = "reported";
-      delivery_fold(got);
+      if (delivery_fold(got) != 0)
+        goto out;
     } else if (f->expect_months == 0 || f->expect_months > months_long)
       status = "not_expected";
     else if (b->env->now > end_t + (int64_t)f->due_days * 86400)
@@ -110,20 +121,31 @@ json_t *summary_completeness(const struct build *b, struct dahub_error *err) {
     o = json_pack("{s:s, s:s, s:s}", "feed", f->name, "source_id", f->source_id,
                   "status", status);
     if (o == NULL)
-      continue;
-    if (got != NULL)
-      (void)json_object_update(o, got);
-    else if (strcmp(status, "not_expected") != 0) {
+      goto out;
+    if (got != NULL) {
+      if (json_object_update(o, got) != 0)
+        goto out;
+    } else if (strcmp(status, "not_expected") != 0) {
       char due[32];
       time_t t = (time_t)(end_t + (int64_t)f->due_days * 86400 - 86400);
       struct tm tm;
 
       (void)gmtime_r(&t, &tm);
       (void)strftime(due, sizeof due, "%Y-%m-%d", &tm);
-      (void)json_object_set_new(o, "due", json_string(due));
+      if (json_object_set_new(o, "due", json_string(due)) != 0)
+        goto out;
     }
-    (void)json_array_append_new(out, o);
+    rc = json_array_append_new(list, o) != 0 ? -ENOMEM : 0;
+    o = NULL; /* the list's now, or freed by the failed append */
+    if (rc != 0)
+      goto out;
   }
+  *out = list;
+  list = NULL;
+  rc = 0;
+out:
+  json_decref(o);
+  json_decref(list);
   json_decref(d.feeds);
-  return out;
+  return rc;
 }

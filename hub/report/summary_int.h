@@ -1,8 +1,9 @@
 /*
- * summary_int.h: what the modules of the summary share (summary.c builds
- * the document, summary_cells.c keeps the cells, summary_lines.c tells the
- * disclosure engine the sums, published.c brings in what was published
- * before). Not for any other module.
+ * summary_int.h: what the modules of the summary share (summary.c puts
+ * the document together, summary_parts.c makes the period's cells from the
+ * store, summary_cells.c keeps them, summary_json.c writes them as JSON,
+ * summary_lines.c tells the disclosure engine the sums, published.c brings
+ * in what was published before). Not for any other module.
  */
 #ifndef DAHUB_SUMMARY_INT_H
 #define DAHUB_SUMMARY_INT_H
@@ -124,6 +125,31 @@ static inline int in_sums(const struct cell *c) {
   return is_controlled(c) && c->known_parts > 0;
 }
 
+/* ---- summary_parts.c ---- */
+
+/* Makes b the cells of period p from the store's current figures, under
+ * disclosure control (summary_control()). 0, or an error with err; b is
+ * freed with summary_build_free() either way. */
+int summary_compute(const struct summary_env *env, const struct dahub_period *p,
+                    struct build *b, struct dahub_error *err);
+void summary_build_free(struct build *b);
+
+/* ---- summary_json.c ---- */
+
+/* The figures of b, in a fixed order, each with its change on period
+ * prev_id and (ago_id not NULL) ago_id as published (prev, ago). 0 with
+ * *out, a new array; -ENOMEM, or -EBADMSG for a stored breakdown that
+ * could not be read, with err. */
+int summary_figures_json(struct build *b, struct cells *prev,
+                         const char *prev_id, struct cells *ago,
+                         const char *ago_id, json_t **out,
+                         struct dahub_error *err);
+/* The rates of the vocabulary over b's cells: 0 with *out, or -ENOMEM. */
+int summary_rates_json(struct build *b, json_t **out);
+/* The disclosure note: thresholds, marker, how many cells each rule hid.
+ * 0 with *out, or -ENOMEM. */
+int summary_disclosure_json(const struct build *b, json_t **out);
+
 /* ---- summary_control.c ---- */
 
 /* Disclosure control of b's cells, audited against what was published
@@ -138,11 +164,14 @@ int summary_rule_of(struct build *b, const struct cell *c);
 
 /* ---- completeness.c, contracts.c: parts of the document ---- */
 
-/* [{"feed", "source_id", "status", ...}] per configured feed, or NULL with
- * err (a store error) or without (out of memory). */
-json_t *summary_completeness(const struct build *b, struct dahub_error *err);
-/* {"warning_months", "contracts": [...]}, or NULL as above. */
-json_t *summary_contracts(const struct build *b, struct dahub_error *err);
+/* *out = [{"feed", "source_id", "status", ...}] per configured feed. 0,
+ * -ENOMEM (err untouched), or a store error with err. */
+int summary_completeness(const struct build *b, json_t **out,
+                         struct dahub_error *err);
+/* *out = {"warning_months", "contracts": [...]}. Codes as above, and
+ * -EBADMSG with err for a stored contract that could not be read. */
+int summary_contracts(const struct build *b, json_t **out,
+                      struct dahub_error *err);
 
 /* ---- published.c ---- */
 

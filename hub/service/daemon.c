@@ -16,11 +16,9 @@
  * the process exits anyway: an uncommitted transaction is simply not there
  * after a crash either.
  *
- * Retention (retention.c) sweeps done/ and failed/ on the thread pool, one
- * sweep at a time: once after start-up recovery, then every
- * retention_check_ms, and right after a file settles into done/ of a feed
- * that keeps nothing there (only those folders: they stay near empty, so
- * that sweep is cheap however busy the feed).
+ * Each claimed file is a job (daemon_jobs.c); the meeting calendar
+ * (daemon_board.c) and retention sweeps (daemon_retention.c) run on the
+ * thread pool beside them, one at a time each.
  */
 #include "daemon.h"
 
@@ -28,90 +26,20 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
-#include "board.h"
-#include "common.h"
+#include "daemon_int.h"
 #include "fsutil.h"
 #include "log.h"
-#include "retention.h"
-#include "spool.h"
-#include "store.h"
 
-#define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
-#define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
-#define EXTEND_MS 10000          /* while recovering, every 10 s ... */
-#define EXTEND_USEC "30000000"   /* ... ask systemd for 30 s more */
-#define RETRY_BASE_MS 1000
-#define RETRY_CAP_MS 300000
-#define RETENTION_ALL 1u   /* every feed's done/ and failed/ */
-#define RETENTION_QUICK 2u /* done/ of the feeds that keep nothing there */
-
-/* One loaded configuration. Jobs and summary work hold a reference, so a
- * reload can swap in a new one while files of the old one finish. */
-struct generation {
-  struct runtime *rt;
-  struct ingest_env env;
-  unsigned refs;
-};
-
-struct job {
-  uv_work_t req;
-  uv_timer_t retry;
-  struct daemon *d;
-  struct generation *gen;
-  struct ingest_feed *feed;
-  char name[NAME_MAX + 1];
-  int recovered; /* check the hash first: it may be our own commit */
-  int recovery;  /* part of start-up: READY=1 waits for it */
-  int running;   /* queued on the thread pool */
-  unsigned attempts;
-  struct ingest_result res;
-  struct job *next, *prev;
-};
-
-struct daemon {
-  uv_loop_t loop;
-  struct generation *gen;               /* the current configuration */
-  const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
-  struct store *store;
-  atomic_int stopping;
-  uv_signal_t sig_term, sig_int, sig_hup;
-  uv_timer_t watchdog, grace, extend;
-  int watchdog_on;
-  struct spool **spools;
-  struct job jobs; /* list head of live jobs */
-  size_t recovering;
-  int ready;
-  /* The meeting calendar: one summary job at a time. */
-  uv_timer_t board_timer;
-  uv_work_t board_work;
-  struct generation *board_gen; /* held while board_work runs */
-  int board_busy, board_again;
-  /* Retention: one sweep at a time; a request while one runs is kept in
-   * retention_want and made when it ends. */
-  uv_timer_t retention_timer;
-  uv_work_t retention_work;
-  struct generation *retention_gen; /* held while retention_work runs */
-  unsigned retention_scope;         /* RETENTION_ALL/_QUICK of that sweep */
-  unsigned retention_want;
-  int retention_busy;
-  struct retention_stats retention_last; /* of that sweep */
-  unsigned long stored, duplicates, failed, retries, removed, remove_failures;
-};
-
-static void job_queue(struct job *j);
-static void retention_request(struct daemon *d, unsigned scope);
-
-static struct generation *gen_get(struct generation *g) {
+struct generation *daemon_gen_get(struct generation *g) {
   g->refs++;
   return g;
 }
 
-static void gen_put(struct generation *g) {
+void daemon_gen_put(struct generation *g) {
   if (g == NULL || --g->refs > 0)
     return;
   runtime_free(g->rt);
@@ -119,9 +47,7 @@ static void gen_put(struct generation *g) {
   free(g);
 }
 
-/* A generation for a loaded runtime (ownership moves in). NULL: no memory,
- * and rt was freed. */
-static struct generation *gen_new(struct daemon *d, struct runtime *rt) {
+struct generation *daemon_gen_new(struct daemon *d, struct runtime *rt) {
   struct generation *g = calloc(1, sizeof *g);
 
   if (g == NULL) {
@@ -139,297 +65,6 @@ static struct generation *gen_new(struct daemon *d, struct runtime *rt) {
                           .max_errors = (uint32_t)rt->conf->max_errors,
                           .stopping = &d->stopping};
   return g;
-}
-static void board_soon(struct daemon *d, uint64_t ms);
-
-static void job_closed(uv_handle_t *h) {
-  struct job *j = container_of((uv_timer_t *)h, struct job, retry);
-
-  free(j);
-}
-
-static void job_free(struct job *j) {
-  gen_put(j->gen);
-  j->gen = NULL;
-  j->prev->next = j->next;
-  j->next->prev = j->prev;
-  uv_close((uv_handle_t *)&j->retry, job_closed);
-}
-
-static void job_work(uv_work_t *req) {
-  struct job *j = container_of(req, struct job, req);
-
-  ingest_run(&j->gen->env, j->feed, j->name, j->recovered, &j->res);
-}
-
-static void become_ready(struct daemon *d);
-
-static void job_retry(uv_timer_t *t) {
-  job_queue(container_of(t, struct job, retry));
-}
-
-static uint64_t backoff_ms(unsigned attempts) {
-  uint64_t cap = RETRY_BASE_MS;
-
-  for (unsigned i = 0; i < attempts && cap < RETRY_CAP_MS; i++)
-    cap *= 2;
-  if (cap > RETRY_CAP_MS)
-    cap = RETRY_CAP_MS;
-  /* Full jitter: many files failing together do not retry together. */
-  return RETRY_BASE_MS / 2 + (uint64_t)random() % cap;
-}
-
-static void job_done(uv_work_t *req, int status) {
-  struct job *j = container_of(req, struct job, req);
-  struct daemon *d = j->d;
-  char q[320];
-
-  j->running = 0;
-  if (j->recovery) {
-    j->recovery = 0;
-    if (--d->recovering == 0)
-      become_ready(d);
-  }
-  if (status == UV_ECANCELED || atomic_load(&d->stopping)) {
-    if (status == UV_ECANCELED)
-      log_event(LOG_NOTICE, "file_left_for_restart", "feed=%s file=%s",
-                j->feed->conf->name, log_quote(q, sizeof q, j->name));
-    job_free(j);
-    return;
-  }
-  if ((j->res.outcome == INGEST_STORED || j->res.outcome == INGEST_DUPLICATE) &&
-      retention_period(j->feed, RETENTION_DONE) == 0)
-    retention_request(d, RETENTION_QUICK); /* personal data: gone at once */
-  switch (j->res.outcome) {
-  case INGEST_STORED:
-    d->stored++;
-    board_soon(d, BOARD_SETTLE_MS); /* a late correction may change it */
-    break;
-  case INGEST_DUPLICATE:
-    d->duplicates++;
-    break;
-  case INGEST_FAILED:
-    d->failed++;
-    break;
-  case INGEST_RETRY: {
-    uint64_t ms = backoff_ms(j->attempts++);
-    int rc;
-
-    d->retries++;
-    j->recovered = 1; /* a commit may have happened before the trouble */
-    rc = uv_timer_start(&j->retry, job_retry, ms, 0);
-    log_event(LOG_WARNING, "retry_scheduled",
-              "feed=%s file=%s attempt=%u in_ms=%llu", j->feed->conf->name,
-              log_quote(q, sizeof q, j->name), j->attempts,
-              (unsigned long long)ms);
-    if (rc == 0)
-      return;
-    log_event(LOG_ERR, "retry_failed", "feed=%s error=%s file_stays_in=work",
-              j->feed->conf->name, uv_err_name(rc));
-    break;
-  }
-  }
-  job_free(j);
-}
-
-static void job_queue(struct job *j) {
-  int rc = uv_queue_work(&j->d->loop, &j->req, job_work, job_done);
-
-  if (rc != 0) {
-    log_event(LOG_ERR, "queue_failed", "feed=%s error=%s file_stays_in=work",
-              j->feed->conf->name, uv_err_name(rc));
-    return;
-  }
-  j->running = 1;
-}
-
-static void job_new(struct daemon *d, struct ingest_feed *f, const char *name,
-                    int recovery) {
-  struct job *j = calloc(1, sizeof *j);
-  size_t len = strlen(name);
-
-  if (j == NULL || len >= sizeof j->name ||
-      uv_timer_init(&d->loop, &j->retry) != 0) {
-    free(j);
-    log_event(LOG_ERR, "job_failed",
-              "feed=%s reason=\"out of memory\" "
-              "file_stays_in=work",
-              f->conf->name);
-    return;
-  }
-  j->d = d;
-  j->gen = gen_get(d->gen);
-  j->feed = f;
-  memcpy(j->name, name, len + 1);
-  j->recovered = recovery;
-  j->recovery = recovery;
-  j->next = d->jobs.next;
-  j->prev = &d->jobs;
-  d->jobs.next->prev = j;
-  d->jobs.next = j;
-  if (recovery)
-    d->recovering++;
-  job_queue(j);
-}
-
-static void on_claim(void *arg, struct ingest_feed *f, const char *name) {
-  job_new(arg, f, name, 0);
-}
-
-static void on_recover(void *arg, struct ingest_feed *f, const char *name) {
-  job_new(arg, f, name, 1);
-}
-
-/* ---- The meeting calendar ---- */
-
-static void board_work(uv_work_t *req) {
-  struct daemon *d = container_of(req, struct daemon, board_work);
-
-  (void)board_publish_due(d->board_gen->rt, d->store, (int64_t)time(NULL));
-}
-
-static void board_check(struct daemon *d);
-
-static void board_done(uv_work_t *req, int status) {
-  struct daemon *d = container_of(req, struct daemon, board_work);
-  int due[CONFIG_MAX_MEETINGS];
-  int64_t now = (int64_t)time(NULL);
-  int64_t next = board_due(&d->gen->rt->conf->summary, now, due);
-  uint64_t ms = BOARD_RECHECK_MS;
-
-  (void)status;
-  d->board_busy = 0;
-  gen_put(d->board_gen);
-  d->board_gen = NULL;
-  if (atomic_load(&d->stopping))
-    return;
-  if (d->board_again) {
-    d->board_again = 0;
-    board_check(d);
-    return;
-  }
-  if (next != INT64_MAX && (uint64_t)(next - now) * 1000 < ms)
-    ms = (uint64_t)(next - now) * 1000 + 1000;
-  if (d->gen->rt->conf->summary.n_meetings > 0)
-    board_soon(d, ms);
-}
-
-static void board_check(struct daemon *d) {
-  int rc;
-
-  if (d->board_busy) {
-    d->board_again = 1;
-    return;
-  }
-  d->board_gen = gen_get(d->gen);
-  rc = uv_queue_work(&d->loop, &d->board_work, board_work, board_done);
-  if (rc == 0) {
-    d->board_busy = 1;
-  } else {
-    gen_put(d->board_gen);
-    d->board_gen = NULL;
-    log_event(LOG_ERR, "summary_queue_failed", "error=%s", uv_err_name(rc));
-  }
-}
-
-static void on_board_timer(uv_timer_t *t) {
-  board_check(container_of(t, struct daemon, board_timer));
-}
-
-/* Looks at the calendar in ms, or sooner if already planned sooner. */
-static void board_soon(struct daemon *d, uint64_t ms) {
-  if (d->gen->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping))
-    return;
-  if (uv_is_active((uv_handle_t *)&d->board_timer) &&
-      uv_timer_get_due_in(&d->board_timer) <= ms)
-    return;
-  if (uv_timer_start(&d->board_timer, on_board_timer, ms, 0) != 0)
-    log_event(LOG_ERR, "summary_timer_failed", NULL);
-}
-
-/* ---- Retention ---- */
-
-static void retention_work(uv_work_t *req) {
-  struct daemon *d = container_of(req, struct daemon, retention_work);
-  const struct runtime *rt = d->retention_gen->rt;
-  int64_t now = (int64_t)time(NULL);
-
-  for (size_t i = 0; i < rt->n_feeds && !atomic_load(&d->stopping); i++) {
-    const struct ingest_feed *f = &rt->feeds[i];
-    unsigned which = 0;
-
-    if (d->retention_scope & RETENTION_ALL)
-      which = RETENTION_DONE | RETENTION_FAILED;
-    else if (retention_period(f, RETENTION_DONE) == 0)
-      which = RETENTION_DONE;
-    if (which != 0)
-      retention_sweep(f, which, now, &d->stopping, &d->retention_last);
-  }
-}
-
-static void retention_done(uv_work_t *req, int status);
-
-static void retention_start(struct daemon *d) {
-  int rc;
-
-  d->retention_scope = d->retention_want;
-  d->retention_want = 0;
-  d->retention_last = (struct retention_stats){0};
-  d->retention_gen = gen_get(d->gen);
-  rc = uv_queue_work(&d->loop, &d->retention_work, retention_work,
-                     retention_done);
-  if (rc == 0) {
-    d->retention_busy = 1;
-    return;
-  }
-  gen_put(d->retention_gen);
-  d->retention_gen = NULL;
-  d->remove_failures++;
-  log_event(LOG_WARNING, "retention_queue_failed", "error=%s", uv_err_name(rc));
-}
-
-static void retention_done(uv_work_t *req, int status) {
-  struct daemon *d = container_of(req, struct daemon, retention_work);
-
-  (void)status; /* cancelled at shutdown: the next start sweeps anyway */
-  d->retention_busy = 0;
-  gen_put(d->retention_gen);
-  d->retention_gen = NULL;
-  d->removed += d->retention_last.removed;
-  d->remove_failures += d->retention_last.failures;
-  if (d->retention_last.failures > 0)
-    log_event(LOG_WARNING, "retention_incomplete",
-              "removed=%lu failures=%lu detail=\"tried again at the next "
-              "sweep\"",
-              d->retention_last.removed, d->retention_last.failures);
-  if (d->retention_want != 0 && !atomic_load(&d->stopping))
-    retention_start(d);
-}
-
-/* Asks for a sweep of scope; made now, or when the running one ends. */
-static void retention_request(struct daemon *d, unsigned scope) {
-  if (atomic_load(&d->stopping))
-    return;
-  d->retention_want |= scope;
-  if (!d->retention_busy)
-    retention_start(d);
-}
-
-static void on_retention_timer(uv_timer_t *t) {
-  retention_request(container_of(t, struct daemon, retention_timer),
-                    RETENTION_ALL);
-}
-
-/* Sweeps after first_ms, then every retention_check_ms of the current
- * configuration. */
-static void retention_schedule(struct daemon *d, uint64_t first_ms) {
-  uint64_t every = d->gen->rt->conf->retention_check_ms;
-  int rc =
-      uv_timer_start(&d->retention_timer, on_retention_timer, first_ms, every);
-
-  if (rc != 0)
-    log_event(LOG_WARNING, "retention_timer_failed", "error=%s",
-              uv_err_name(rc));
 }
 
 static void on_extend(uv_timer_t *t) {
@@ -453,8 +88,9 @@ static void start_spools(struct daemon *d) {
     return;
   }
   for (size_t i = 0; i < rt->n_feeds; i++) {
-    int rc = spool_start(&d->loop, &rt->feeds[i], rt->conf->settle_ms,
-                         rt->conf->rescan_ms, on_claim, d, &d->spools[i]);
+    int rc =
+        spool_start(&d->loop, &rt->feeds[i], rt->conf->settle_ms,
+                    rt->conf->rescan_ms, daemon_on_claim, d, &d->spools[i]);
     if (rc != 0)
       log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
                 rt->feeds[i].conf->name, uv_err_name(rc));
@@ -468,7 +104,7 @@ static void stop_spools(struct daemon *d) {
   d->spools = NULL;
 }
 
-static void become_ready(struct daemon *d) {
+void daemon_become_ready(struct daemon *d) {
   const struct runtime *rt = d->gen->rt;
 
   if (d->ready || atomic_load(&d->stopping))
@@ -476,11 +112,11 @@ static void become_ready(struct daemon *d) {
   d->ready = 1;
   (void)uv_timer_stop(&d->extend);
   start_spools(d);
-  retention_schedule(d, 0); /* once now that work/ is recovered */
+  daemon_retention_schedule(d, 0); /* once now that work/ is recovered */
   (void)sd_notify(0, "READY=1\nSTATUS=Watching spool folders");
   log_event(LOG_INFO, "ready", "feeds=%zu meetings=%zu pid=%ld", rt->n_feeds,
             rt->conf->summary.n_meetings, (long)getpid());
-  board_soon(d, 0);
+  daemon_board_soon(d, 0);
 }
 
 static void log_reload_error(const char *msg, void *arg) {
@@ -526,22 +162,22 @@ static void reload(struct daemon *d) {
     (void)sd_notify(0, "READY=1");
     return;
   }
-  if ((g = gen_new(d, rt)) == NULL) {
+  if ((g = daemon_gen_new(d, rt)) == NULL) {
     log_event(LOG_ERR, "reload_refused", "detail=\"out of memory\"");
     (void)sd_notify(0, "READY=1");
     return;
   }
   stop_spools(d);
-  gen_put(d->gen);
+  daemon_gen_put(d->gen);
   d->gen = g;
   if (d->ready) {
     start_spools(d);
-    retention_schedule(d, g->rt->conf->retention_check_ms);
+    daemon_retention_schedule(d, g->rt->conf->retention_check_ms);
   }
   (void)sd_notify(0, "READY=1");
   log_event(LOG_NOTICE, "reloaded", "feeds=%zu meetings=%zu", g->rt->n_feeds,
             g->rt->conf->summary.n_meetings);
-  board_soon(d, 0);
+  daemon_board_soon(d, 0);
 }
 
 static void on_hup(uv_signal_t *s, int signum) {
@@ -585,7 +221,7 @@ static void on_signal(uv_signal_t *s, int signum) {
     if (j->running)
       (void)uv_cancel((uv_req_t *)&j->req); /* fails if already running */
     else
-      job_free(j); /* waiting for a retry: its file stays in work/ */
+      daemon_job_free(j); /* waiting for a retry: its file stays in work/ */
   }
   /* unref: the grace timer alone must not keep the loop alive */
   if (uv_timer_start(&d->grace, on_grace, d->gen->rt->conf->shutdown_grace_ms,
@@ -669,7 +305,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     free(rt);
     goto out;
   }
-  if ((d->gen = gen_new(d, rt)) == NULL) { /* rt is freed */
+  if ((d->gen = daemon_gen_new(d, rt)) == NULL) { /* rt is freed */
     rc = -ENOMEM;
     goto out;
   }
@@ -689,7 +325,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
   }
   start_watchdog(d);
   for (size_t i = 0; i < rt->n_feeds; i++)
-    if (spool_each_work(&rt->feeds[i], on_recover, d) != 0)
+    if (spool_each_work(&rt->feeds[i], daemon_on_recover, d) != 0)
       log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",
                 rt->feeds[i].conf->name);
   if (d->recovering > 0) {
@@ -700,7 +336,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     if (uv_timer_start(&d->extend, on_extend, EXTEND_MS, EXTEND_MS) != 0)
       log_event(LOG_WARNING, "extend_timer_failed", NULL);
   } else {
-    become_ready(d);
+    daemon_become_ready(d);
   }
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",
@@ -715,7 +351,7 @@ loop_out:
   if (uv_loop_close(&d->loop) != 0)
     log_event(LOG_WARNING, "loop_not_empty", NULL);
 out:
-  gen_put(d->gen); /* every job is done: this is the last reference */
+  daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   free(d->spools);
   free(d);

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 #include "dahub/error.h"
 
 #include "mapping.h"

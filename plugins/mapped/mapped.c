@@ -42,7 +42,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 #include "dahub/number.h"
 #include "dahub/period.h"
 #include "dahub/plugin.h"

@@ -17,38 +17,8 @@
  * that is blank comes back as one empty field: callers decide to skip it.
  * Pure code, no globals: one reader per thread.
  *
- * Threaded mode (options.threaded) overlaps reading and tokenizing with the
- * caller's work on each record. Once the input proves longer than the first
- * 64 KiB chunk, a thread of the reader's own runs the same tokenizer and
- * hands the records over in batches; a shorter input is read inline, with
- * no thread. Records, line numbers and errors are exactly the inline
- * reader's. read() then runs on that thread, one call at a time, never
- * again on the caller's: it must not rely on thread-local state, and the
- * caller must leave arg alone until dahub_csv_free() returns. If no thread
- * can be started, the reader reads inline.
- *
- * A parser may also hand the reader's thread some of its own work on each
- * record: options.prepare(prepare_arg, row, out) runs there as each record
- * is tokenized, ahead of the parser, and what it writes to out (at most
- * prepare_size bytes) comes with the record as row->prepared. It returns 1,
- * or 0 when it has nothing for the record; row->prepared is then NULL, as
- * it always is for records read inline (a short input, or no thread). So
- * the parser must be able to do the work itself, and prepare() must be
- * safe beside it: it may read the row, and what the parser does not change
- * or publishes atomically, nothing else. A parser that has, say, found the
- * column it needs only after the header publishes that column; records
- * tokenized before then come unprepared. Work that either thread may do
- * can follow the load: row->hurry says, a batch at a time, that the
- * parser is waiting for records, so the reader's thread should shed it.
- *
- * Threaded mode adds to the bound above at most 4 batches, each of 1 MiB
- * or, if more, of the largest record it has held: the record's text with a
- * NUL per field, at most 4 bytes a field, 40 and prepare_size rounded up to 8;
- * and, on the caller's side, 16 bytes a field of the widest record (8 on
- * 32-bit hosts). That is 4 MiB for files of ordinary records, and at most
- * 4 * max(1 MiB, max_line_bytes + 4 * max_fields + 40 + prepare_size) for
- * UTF-8 (4.1 MiB with the default limits), with 3 * max_line_bytes for
- * Windows-1252. The thread's stack takes address space, and few pages.
+ * To read faster on a second core, see dahub/csv_fast.h; the defaults
+ * read inline, on the caller's thread, which is right for most files.
  */
 #ifndef DAHUB_CSV_H
 #define DAHUB_CSV_H
@@ -74,15 +44,12 @@ struct dahub_csv_options {
   enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
   uint32_t max_line_bytes;          /* longest record, in input bytes */
   uint32_t max_fields;              /* most cells in one record */
-  int threaded; /* nonzero: tokenize on a thread of its own (above) */
-  /* Threaded mode: work done on each record on the reader's thread (above).
-   * NULL (the default): none. */
+  /* Speed, off by default: dahub/csv_fast.h says when and how to use. */
+  int threaded;
   int (*prepare)(void *arg, const struct dahub_csv_row *row, void *out);
   void *prepare_arg;
-  size_t prepare_size; /* 1..DAHUB_CSV_PREPARE_MAX bytes, with prepare */
+  size_t prepare_size;
 };
-
-#define DAHUB_CSV_PREPARE_MAX 256
 
 /* One record, borrowed from the reader until the next call. */
 struct dahub_csv_row {
@@ -90,25 +57,20 @@ struct dahub_csv_row {
   size_t n;                 /* number of fields, at least 1 */
   const char *const *field; /* field[i]: NUL-terminated UTF-8 */
   const size_t *len;        /* len[i]: its length in bytes, without NUL */
-  const void *prepared;     /* what options.prepare wrote for it, or NULL */
-  /* For prepare() alone: nonzero while the caller has run, or is about to
-   * run, out of records, so the reader's thread is the slower of the two
-   * and prepare() should do only what the parser cannot do as well
-   * itself. 0 on records read inline. */
-  int hurry;
+  const void *prepared;     /* dahub/csv_fast.h; NULL unless you prepare */
+  int hurry;                /* dahub/csv_fast.h; 0 unless you prepare */
 };
 
 struct dahub_csv; /* opaque */
 
-/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline, no
- * prepare. */
+/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline. */
 void dahub_csv_options_init(struct dahub_csv_options *o);
 
 /* Makes a reader that pulls bytes with read(arg, buf, cap): it returns how
  * many it put in buf (at most cap), 0 at the end, or a negative code that
- * the reader hands back. In threaded mode read() may run on another thread
- * (see above). 0, or -EINVAL (bad option) or -ENOMEM, with err. No read()
- * happens here. OUT: caller frees *out with dahub_csv_free(). */
+ * the reader hands back (threaded mode: see dahub/csv_fast.h). 0, or
+ * -EINVAL (bad option) or -ENOMEM, with err. No read() happens here. OUT:
+ * caller frees *out with dahub_csv_free(). */
 int dahub_csv_new(const struct dahub_csv_options *opt,
                   ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
                   struct dahub_csv **out, struct dahub_error *err);
@@ -120,9 +82,8 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
 int dahub_csv_next(struct dahub_csv *r, struct dahub_csv_row *row,
                    struct dahub_error *err);
 
-/* Frees the reader at any point, even mid-file in threaded mode: it stops
- * the reader's thread and waits for it (for a read() in progress to
- * return). NULL is a no-op. */
+/* Frees the reader at any point, even mid-file (threaded mode: after its
+ * thread stopped). NULL is a no-op. */
 void dahub_csv_free(struct dahub_csv *r);
 
 #endif

@@ -13,8 +13,10 @@
  *    space in an unlinked temporary file, which the mapped plugin's
  *    distinct counts spill to so that memory stays bounded.)
  *  - No globals. Everything a feed needs lives in the state open() returns;
- *    parse() may run for several files of the same feed at once, so treat
- *    the state as read-only after open().
+ *    treat it as read-only after open().
+ *  - Threads: open(), close() and personal() run on the loop thread; parse()
+ *    and render() on workers, several at once. Call the host only from
+ *    parse()'s thread, except in->read and pseudonymise (notes at each).
  *  - Export exactly one symbol, dahub_plugin_v1, a const struct dahub_plugin
  *    filled with designated initialisers. Build with -fvisibility=hidden.
  *  - Text from the file goes in an error's `found` and nowhere else: not in
@@ -96,11 +98,8 @@ struct dahub_obs {
 
 /* The input, read through the hub. read() fills buf with up to cap bytes and
  * returns how many, 0 at the end, or a negative code (stop, return
- * DAHUB_FAIL: the hub knows why). read() may be called from a thread the
- * plugin starts (the mapped plugin reads and splits the CSV on a second
- * core), one call at a time, all before parse() returns. The host's calls
- * (emit, warn, ...) only from parse()'s own thread, but for pseudonymise,
- * which any thread of the plugin's may call until parse() returns. */
+ * DAHUB_FAIL: the hub knows why). Any one thread of the plugin's may call
+ * it, one call at a time, until parse() returns. */
 struct dahub_input {
   const char *name; /* file name as the partner sent it, no folder */
   uint64_t size;    /* in bytes, as claimed */
@@ -134,8 +133,8 @@ struct dahub_host {
   /* out = HMAC-SHA256 of data under the feed's secret key ("hmac_key_file"
    * in its feeds.d file), so a case reference can be told apart from others
    * without being kept. 0, -ENOKEY when the feed has no key, or -EIO. Keep
-   * only the result; never emit the reference or its HMAC. Safe from any
-   * thread of the plugin's, several at once. */
+   * only the result; never emit the reference or its HMAC. Any thread of
+   * the plugin's may call it, several at once, until parse() returns. */
   int (*pseudonymise)(struct dahub_ctx *ctx, const void *data, size_t len,
                       uint8_t out[32]);
   /* Hands the hub one record that is not a number, such as a contract of

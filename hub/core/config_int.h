@@ -1,0 +1,23 @@
+/*
+ * config_int.h: what the files of the configuration share: config.c
+ * (hub.json, and the whole load), config_summary.c (its "summary" member)
+ * and config_feeds.c (feeds.d/). Not for any other module.
+ */
+#ifndef DAHUB_CONFIG_INT_H
+#define DAHUB_CONFIG_INT_H
+
+#include "config.h"
+#include "jsonconf.h"
+
+/* Reads hub.json's "summary" object o (NULL: absent) into c->summary,
+ * over the defaults; errors go to jc. */
+void config_load_summary(struct jsonconf *jc, struct config *c,
+                         const char *base, const json_t *o);
+
+/* Reads every feeds.d/NAME.json next to hub.json (folder base), in name
+ * order, into c->feeds. 0, or negative with each error in errs. */
+int config_load_feeds(struct config *c, const char *base, struct errlist *errs);
+/* Frees what a feed's entry holds (not the entry). */
+void config_feed_clear(struct feed_conf *f);
+
+#endif

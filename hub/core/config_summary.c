@@ -1,0 +1,188 @@
+/*
+ * config_summary.c: hub.json's "summary" member: disclosure thresholds,
+ * the marker, the sinks and the meeting calendar (see config.h).
+ *
+ * Meetings are kept in time order, each with its text as written, so the
+ * calendar (board.c) needs no sorting and a summary names its meeting as
+ * the officer wrote it. Errors are counted in jc, not returned: the whole
+ * file is refused once every error was found.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config_int.h"
+#include "dahub/period.h"
+#include "fsutil.h"
+
+static const char *const summary_keys[] = {
+    "outbox_dir",     "sinks",      "threshold",   "area_thresholds",
+    "suppress_zeros", "meetings",   "days_before", "contract_warning_months",
+    "marker",         "protection", NULL};
+
+int config_parse_time(const char *s, int64_t *t) {
+  struct tm tm;
+  const char *end;
+  int y, mo, d;
+
+  memset(&tm, 0, sizeof tm);
+  end = strptime(s, "%Y-%m-%d", &tm);
+  if (end == NULL)
+    return -EINVAL;
+  if (*end == 'T') {
+    end = strptime(end + 1, "%H:%M:%S", &tm);
+    if (end == NULL || strcmp(end, "Z") != 0)
+      return -EINVAL;
+  } else if (*end != '\0') {
+    return -EINVAL;
+  }
+  y = tm.tm_year + 1900;
+  mo = tm.tm_mon + 1;
+  d = tm.tm_mday;
+  if (!dahub_date_valid(y, mo, d))
+    return -EINVAL;
+  *t = (int64_t)timegm(&tm);
+  return 0;
+}
+
+uint64_t config_threshold(const struct config *c, const char *area) {
+  for (size_t i = 0; i < c->summary.n_area_thresholds; i++)
+    if (strcmp(c->summary.area_thresholds[i].area, area) == 0)
+      return c->summary.area_thresholds[i].threshold;
+  return c->summary.threshold;
+}
+
+static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
+                          const json_t *m) {
+  const json_t *v;
+  size_t i;
+
+  if (m == NULL)
+    return;
+  if (!json_is_array(m) || json_array_size(m) > CONFIG_MAX_MEETINGS) {
+    jsonconf_error(jc, "meetings",
+                   "summary.meetings: expected an array of at most %d dates",
+                   CONFIG_MAX_MEETINGS);
+    return;
+  }
+  json_array_foreach(m, i, v) {
+    const char *text = json_string_value(v);
+    size_t k = s->n_meetings;
+    int64_t t;
+
+    if (text == NULL || strlen(text) >= sizeof s->meeting_ids[0] ||
+        config_parse_time(text, &t) != 0) {
+      jsonconf_error(jc, "meetings",
+                     "summary.meetings[%zu]: expected a date such as "
+                     "\"2024-09-27\" or \"2024-09-27T10:00:00Z\"",
+                     i);
+      continue;
+    }
+    /* kept in time order, each with its text as written: "2024-09-27" is a
+     * whole day, "2024-09-27T00:00:00Z" an instant */
+    while (k > 0 && s->meetings[k - 1] > t) {
+      s->meetings[k] = s->meetings[k - 1];
+      memcpy(s->meeting_ids[k], s->meeting_ids[k - 1],
+             sizeof s->meeting_ids[k]);
+      k--;
+    }
+    s->meetings[k] = t;
+    memcpy(s->meeting_ids[k], text, strlen(text) + 1);
+    s->n_meetings++;
+  }
+}
+
+/* A marker stands where a number would: it must never read as one. */
+static int marker_ok(const char *k) {
+  int digits = 1;
+
+  for (const char *p = k; *p != '\0'; p++) {
+    if (*p < 0x20 || *p > 0x7e)
+      return 0;
+    if (!(*p >= '0' && *p <= '9') && *p != '.' && *p != '-' && *p != ' ')
+      digits = 0;
+  }
+  return !digits;
+}
+
+void config_load_summary(struct jsonconf *jc, struct config *c,
+                         const char *base, const json_t *o) {
+  struct summary_conf *s = &c->summary;
+  const json_t *sinks, *at, *v;
+  const char *k;
+  size_t i;
+
+  if (o == NULL)
+    return;
+  if (!json_is_object(o)) {
+    jsonconf_error(jc, "summary", "summary: expected an object");
+    return;
+  }
+  jsonconf_only(jc, o, "summary", summary_keys);
+  k = jsonconf_string(jc, o, "outbox_dir", 0);
+  if (k != NULL) {
+    free(s->outbox_dir);
+    s->outbox_dir = fs_resolve(base, k);
+  }
+  jsonconf_uint(jc, o, "threshold", 1, 1000, &s->threshold);
+  jsonconf_uint(jc, o, "protection", 0, 1000, &s->protection);
+  k = jsonconf_string(jc, o, "marker", 0);
+  if (k != NULL &&
+      (strlen(k) == 0 || strlen(k) >= sizeof s->marker || !marker_ok(k)))
+    jsonconf_error(jc, "marker",
+                   "marker: expected 1 to %zu printable ASCII characters "
+                   "that are not a number",
+                   sizeof s->marker - 1);
+  else if (k != NULL)
+    memcpy(s->marker, k, strlen(k) + 1);
+  jsonconf_uint(jc, o, "days_before", 0, 365, &s->days_before);
+  jsonconf_uint(jc, o, "contract_warning_months", 0, 120,
+                &s->contract_warning_months);
+  v = json_object_get(o, "suppress_zeros");
+  if (v != NULL && !json_is_boolean(v))
+    jsonconf_error(jc, "suppress_zeros",
+                   "suppress_zeros: expected true or "
+                   "false");
+  else if (v != NULL)
+    s->suppress_zeros = json_is_true(v);
+  sinks = json_object_get(o, "sinks");
+  if (sinks != NULL) {
+    for (i = 0; i < s->n_sinks; i++)
+      free(s->sinks[i]);
+    s->n_sinks = 0;
+    if (!json_is_array(sinks) || json_array_size(sinks) > CONFIG_MAX_SINKS)
+      jsonconf_error(jc, "sinks",
+                     "sinks: expected an array of at most %d "
+                     "plugin names",
+                     CONFIG_MAX_SINKS);
+    else
+      json_array_foreach(sinks, i, v) {
+        if (!jsonconf_is_ident(json_string_value(v), CONFIG_NAME_MAX))
+          jsonconf_error(jc, "sinks", "sinks[%zu]: expected a plugin name", i);
+        else
+          s->sinks[s->n_sinks++] = strdup(json_string_value(v));
+      }
+  }
+  at = json_object_get(o, "area_thresholds");
+  if (at != NULL && (!json_is_object(at) ||
+                     json_object_size(at) > CONFIG_MAX_AREA_THRESHOLDS)) {
+    jsonconf_error(jc, "area_thresholds",
+                   "area_thresholds: expected an "
+                   "object of area codes and numbers");
+  } else if (at != NULL) {
+    json_object_foreach((json_t *)at, k, v) {
+      struct area_threshold *a = &s->area_thresholds[s->n_area_thresholds];
+
+      if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+          json_integer_value(v) > 1000 || strlen(k) >= sizeof a->area) {
+        jsonconf_error(jc, k, "area_thresholds.%s: expected 1 to 1000", k);
+        continue;
+      }
+      memcpy(a->area, k, strlen(k) + 1);
+      a->threshold = (uint64_t)json_integer_value(v);
+      s->n_area_thresholds++;
+    }
+  }
+  load_meetings(jc, s, json_object_get(o, "meetings"));
+}

@@ -1,0 +1,105 @@
+/*
+ * ingest_report.c: the notes left beside a settled file, for the data lead:
+ * failed/<name>.error.json names every error found (line, column, field,
+ * what was expected, what was found), and done/<name>.duplicate.json which
+ * stored file a duplicate repeats. Each is written atomically
+ * (fs_write_atomic()) once the file has moved, under its final name, so a
+ * reader never meets half a note. Cells in errors were cut or described
+ * before they were kept.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fsutil.h"
+#include "ingest_int.h"
+
+/* A file name as JSON text: names come from partners' machines and need not
+ * be UTF-8 (a Windows en dash is byte 0x96); such bytes become U+FFFD so the
+ * report still names the file. */
+static json_t *name_json(const char *name) {
+  json_t *s = json_string(name);
+  char buf[4 * NAME_MAX + 1];
+  size_t o = 0;
+
+  if (s != NULL || name == NULL)
+    return s;
+  for (const unsigned char *p = (const unsigned char *)name;
+       *p != '\0' && o + 4 < sizeof buf; p++) {
+    if (*p < 0x80) {
+      buf[o++] = (char)*p;
+    } else {
+      memcpy(buf + o, "\xEF\xBF\xBD", 3); /* not decoded: replaced */
+      o += 3;
+    }
+  }
+  buf[o] = '\0';
+  return json_string(buf);
+}
+
+static json_t *error_json(const struct dahub_error *e) {
+  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "line",
+                   (json_int_t)e->line, "column", (json_int_t)e->col, "field",
+                   e->field, "expected", e->expected, "found", e->found,
+                   "message", e->msg);
+}
+
+int ingest_write_report(const struct dahub_ctx *ctx, const char *dir,
+                        const char *final_name, const char *sha256) {
+  char name[NAME_MAX + 1];
+  json_t *doc = error_json(&ctx->errors[0]);
+  json_t *all = json_array(), *warn = json_array();
+  char *text = NULL;
+  unsigned kept = ctx->n_errors < ctx->env->max_errors ? ctx->n_errors
+                                                       : ctx->env->max_errors;
+  int rc = -ENOMEM;
+
+  if (doc == NULL || all == NULL || warn == NULL)
+    goto out;
+  for (unsigned i = 0; i < kept; i++)
+    (void)json_array_append_new(all, error_json(&ctx->errors[i]));
+  for (unsigned i = 0; i < ctx->n_warnings && i < MAX_WARNINGS; i++)
+    (void)json_array_append_new(warn, error_json(&ctx->warnings[i]));
+  (void)json_object_set_new(doc, "feed", json_string(ctx->feed->conf->name));
+  (void)json_object_set_new(doc, "file", name_json(ctx->in.name));
+  (void)json_object_set_new(doc, "sha256", json_string(sha256));
+  (void)json_object_set_new(doc, "error_count",
+                            json_integer((json_int_t)ctx->n_errors));
+  (void)json_object_set(doc, "errors", all);
+  (void)json_object_set(doc, "warnings", warn);
+  text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  if (text == NULL || snprintf(name, sizeof name, "%s.error.json",
+                               final_name) >= (int)sizeof name)
+    goto out;
+  rc = fs_write_atomic(dir, name, text, strlen(text));
+out:
+  free(text);
+  json_decref(all);
+  json_decref(warn);
+  json_decref(doc);
+  return rc;
+}
+
+int ingest_write_duplicate_note(const struct ingest_feed *f,
+                                const char *final_name, const char *sha256,
+                                const struct store_match *m) {
+  char name[NAME_MAX + 1];
+  json_t *doc;
+  char *text;
+  int rc = -ENOMEM;
+
+  if (snprintf(name, sizeof name, "%s.duplicate.json", final_name) >=
+      (int)sizeof name)
+    return -ENAMETOOLONG;
+  doc = json_pack("{s:s, s:o, s:s, s:{s:I, s:o, s:s}}", "feed", f->conf->name,
+                  "file", name_json(final_name), "sha256", sha256,
+                  "duplicate_of", "ingest_id", (json_int_t)m->ingest_id, "file",
+                  name_json(m->file_name), "stored_at", m->stored_at);
+  text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+  if (text != NULL)
+    rc = fs_write_atomic(f->done, name, text, strlen(text));
+  free(text);
+  json_decref(doc);
+  return rc;
+}

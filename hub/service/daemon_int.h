@@ -1,0 +1,118 @@
+/*
+ * daemon_int.h: what the files of `dahub serve` share: daemon.c (start,
+ * reload, stop), daemon_jobs.c (one claimed file, queued and retried),
+ * daemon_board.c (the meeting calendar) and daemon_retention.c (sweeps of
+ * done/ and failed/). All of it runs on the loop thread but the work
+ * callbacks, which touch only their own job. Not for any other module.
+ */
+#ifndef DAHUB_DAEMON_INT_H
+#define DAHUB_DAEMON_INT_H
+
+#include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <uv.h>
+
+#include "ingest.h"
+#include "retention.h"
+#include "runtime.h"
+#include "spool.h"
+#include "store.h"
+
+#define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
+#define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
+#define EXTEND_MS 10000          /* while recovering, every 10 s ... */
+#define EXTEND_USEC "30000000"   /* ... ask systemd for 30 s more */
+#define RETRY_BASE_MS 1000
+#define RETRY_CAP_MS 300000
+#define RETENTION_ALL 1u   /* every feed's done/ and failed/ */
+#define RETENTION_QUICK 2u /* done/ of the feeds that keep nothing there */
+
+/* One loaded configuration. Jobs and summary work hold a reference, so a
+ * reload can swap in a new one while files of the old one finish. */
+struct generation {
+  struct runtime *rt;
+  struct ingest_env env;
+  unsigned refs;
+};
+
+struct job {
+  uv_work_t req;
+  uv_timer_t retry;
+  struct daemon *d;
+  struct generation *gen;
+  struct ingest_feed *feed;
+  char name[NAME_MAX + 1];
+  int recovered; /* check the hash first: it may be our own commit */
+  int recovery;  /* part of start-up: READY=1 waits for it */
+  int running;   /* queued on the thread pool */
+  unsigned attempts;
+  struct ingest_result res;
+  struct job *next, *prev;
+};
+
+struct daemon {
+  uv_loop_t loop;
+  struct generation *gen;               /* the current configuration */
+  const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
+  struct store *store;
+  atomic_int stopping;
+  uv_signal_t sig_term, sig_int, sig_hup;
+  uv_timer_t watchdog, grace, extend;
+  int watchdog_on;
+  struct spool **spools;
+  struct job jobs; /* list head of live jobs */
+  size_t recovering;
+  int ready;
+  /* The meeting calendar: one summary job at a time. */
+  uv_timer_t board_timer;
+  uv_work_t board_work;
+  struct generation *board_gen; /* held while board_work runs */
+  int board_busy, board_again;
+  /* Retention: one sweep at a time; a request while one runs is kept in
+   * retention_want and made when it ends. */
+  uv_timer_t retention_timer;
+  uv_work_t retention_work;
+  struct generation *retention_gen; /* held while retention_work runs */
+  unsigned retention_scope;         /* RETENTION_ALL/_QUICK of that sweep */
+  unsigned retention_want;
+  int retention_busy;
+  struct retention_stats retention_last; /* of that sweep */
+  unsigned long stored, duplicates, failed, retries, removed, remove_failures;
+};
+
+/* ---- daemon.c ---- */
+
+/* A reference to g, for work that may outlive a reload. */
+struct generation *daemon_gen_get(struct generation *g);
+/* Drops a reference; the last frees the runtime. NULL is a no-op. */
+void daemon_gen_put(struct generation *g);
+/* A generation for a loaded runtime (ownership moves in). NULL: no memory,
+ * and rt was freed. */
+struct generation *daemon_gen_new(struct daemon *d, struct runtime *rt);
+/* Start-up recovery is over: READY=1, the spools and sweeps start. */
+void daemon_become_ready(struct daemon *d);
+
+/* ---- daemon_jobs.c ---- */
+
+/* spool callbacks: a file claimed from incoming/, or left in work/. */
+void daemon_on_claim(void *arg, struct ingest_feed *f, const char *name);
+void daemon_on_recover(void *arg, struct ingest_feed *f, const char *name);
+/* Unlinks j and frees it once its timer has closed. */
+void daemon_job_free(struct job *j);
+
+/* ---- daemon_board.c ---- */
+
+/* Looks at the calendar in ms, or sooner if already planned sooner. */
+void daemon_board_soon(struct daemon *d, uint64_t ms);
+
+/* ---- daemon_retention.c ---- */
+
+/* Asks for a sweep of scope; made now, or when the running one ends. */
+void daemon_retention_request(struct daemon *d, unsigned scope);
+/* Sweeps after first_ms, then every retention_check_ms of the current
+ * configuration. */
+void daemon_retention_schedule(struct daemon *d, uint64_t first_ms);
+
+#endif

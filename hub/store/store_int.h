@@ -1,0 +1,105 @@
+/*
+ * store_int.h: what the store's own files share (store.c, store_schema.c,
+ * store_ingest.c, store_query.c, store_summary.c). Nothing outside
+ * hub/store includes it: the module's surface is store.h.
+ */
+#ifndef DAHUB_STORE_INT_H
+#define DAHUB_STORE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* The statements, prepared once at open (store.c holds their SQL). */
+enum store_stmt {
+  Q_INGEST,
+  Q_OBS,
+  Q_FIND,
+  Q_SET_HASH,
+  Q_CURRENT,
+  Q_RECEIPT,
+  Q_EACH_CURRENT,
+  Q_EACH_DELIVERY,
+  Q_SUMMARY_LATEST,
+  Q_SUMMARY_ADD,
+  Q_RECORD,
+  Q_EACH_RECORD,
+  Q_PUB_ADD,
+  Q_EACH_PUB,
+  Q_COUNT,
+};
+
+struct store {
+  sqlite3 *db;
+  sqlite3_stmt *q[Q_COUNT];
+  pthread_mutex_t lock;
+  /* The open transaction's ingest, copied at begin. */
+  int64_t ingest_id;
+  int64_t n_obs;
+  char feed[128];
+  char source_id[128];
+  char file_name[256];
+};
+
+/* The value_status texts of the schema, by enum dahub_status. */
+extern const char *const store_status_names[4];
+
+/* The index of s in names[0..n), or dflt when s is NULL or not there: a
+ * text column read back as the enum it was written from. */
+int store_name_index(const char *s, const char *const *names, int n, int dflt);
+
+/* Fills err from SQLite's result rc for the step named what; returns
+ * -EAGAIN (transient) or -EIO. */
+int store_fail(struct store *st, int rc, const char *what,
+               struct dahub_error *err);
+/* Runs sql without results: 0 or a code with err. */
+int store_exec(struct store *st, const char *sql, struct dahub_error *err);
+
+/* Reads the file's schema version; refuses one newer than this dahub
+ * (store_schema.c). Called before anything, even the journal mode, is
+ * changed. */
+int store_schema_version(struct store *st, int *version,
+                         struct dahub_error *err);
+/* Brings the schema from version to latest, a transaction a step. */
+int store_schema_migrate(struct store *st, int version, int latest,
+                         struct dahub_error *err);
+
+/* Binds s, or NULL when s is NULL; s must outlive the statement's use. */
+void store_bind_text(sqlite3_stmt *q, int i, const char *s);
+/* Makes a prepared statement ready for its next use. */
+void store_stmt_release(sqlite3_stmt *q);
+/* Steps q once, expecting no row; releases it; 0 or a code with err. */
+int store_step_done(struct store *st, sqlite3_stmt *q, const char *what,
+                    struct dahub_error *err);
+
+static inline const char *store_column_text(sqlite3_stmt *q, int i) {
+  return (const char *)sqlite3_column_text(q, i);
+}
+
+/* A caller's callback and its argument, for a row function of
+ * store_each(): one member of fn a query. */
+struct store_call {
+  union {
+    int (*current)(void *arg, const struct store_row *r);
+    int (*delivery)(void *arg, const char *feed, const char *period,
+                    int64_t ingest_id, const char *stored_at);
+    int (*record)(void *arg, const char *feed, const char *fields,
+                  int64_t ingest_id);
+    int (*published)(void *arg, const struct store_pub_cell *c);
+  } fn;
+  void *arg;
+};
+
+/* Runs statement id with param bound to ?1, holding the store's lock, and
+ * calls row(c, q) on each row; row returns 0 to go on, non-zero to stop
+ * (returned). what names the query in err. Every query that hands rows to
+ * a caller goes through here, so all release and unlock alike. */
+int store_each(struct store *st, enum store_stmt id, const char *param,
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *what,
+               struct dahub_error *err);
+
+#endif
