@@ -5,17 +5,21 @@
  *   dahub check [--config PATH] [--plugin-dir DIR]
  *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
  *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
+ *   dahub deliveries [--config PATH] [--retry ID]
  *
  * Every command loads the same runtime (config, vocabulary, plugins), so
  * what `check` accepts is what `serve` runs. Exit codes: 0 fine, 1 the input
  * or config is bad (the reasons are printed), 2 usage.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <curl/curl.h>
 #include <jansson.h>
 #include <sqlite3.h>
 
@@ -34,6 +38,7 @@ struct args {
   const char *feed;
   const char *file;
   const char *period;
+  const char *retry; /* deliveries: the outbox row to send again */
 };
 
 static int usage(void) {
@@ -43,6 +48,7 @@ static int usage(void) {
         "FILE\n"
         "       dahub report [--config PATH] [--plugin-dir DIR] --period "
         "FY2024-25-Q4\n"
+        "       dahub deliveries [--config PATH] [--retry ID]\n"
         "default config: " DEFAULT_CONFIG "\n",
         stderr);
   return 2;
@@ -54,6 +60,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
       {"plugin-dir", required_argument, NULL, 'p'},
       {"feed", required_argument, NULL, 'f'},
       {"period", required_argument, NULL, 'P'},
+      {"retry", required_argument, NULL, 'r'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   int c;
@@ -64,7 +71,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:P:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:r:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -77,6 +84,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
       break;
     case 'P':
       a->period = optarg;
+      break;
+    case 'r':
+      a->retry = optarg;
       break;
     default:
       return -1;
@@ -235,24 +245,33 @@ static int cmd_serve(const struct args *a) {
   return daemon_serve(rt, a->config, a->plugin_dir) == 0 ? 0 : 1;
 }
 
+/* The store in the configuration's state folder, made when missing. */
+static int open_state_store(const struct runtime *rt, struct store **st) {
+  struct dahub_error e = {0};
+  char path[PATH_MAX];
+  int rc;
+
+  if ((rc = fs_mkdirs(rt->conf->state_dir, 0750)) != 0 ||
+      (rc = fs_join(path, sizeof path, rt->conf->state_dir, "dahub.sqlite")) !=
+          0) {
+    fprintf(stderr, "%s: %s\n", rt->conf->state_dir, strerror(-rc));
+    return rc;
+  }
+  if ((rc = store_open(path, st, &e)) != 0)
+    fprintf(stderr, "store: %s\n", e.msg);
+  return rc;
+}
+
 static int cmd_report(const struct args *a) {
   struct runtime rt;
   struct store *st = NULL;
   struct report_result res;
   struct dahub_error e = {0};
-  char path[PATH_MAX];
   int rc = load(&rt, a);
 
-  if (rc != 0)
+  if (rc != 0 || (rc = open_state_store(&rt, &st)) != 0)
     goto out;
-  if ((rc = fs_mkdirs(rt.conf->state_dir, 0750)) != 0 ||
-      (rc = fs_join(path, sizeof path, rt.conf->state_dir, "dahub.sqlite")) !=
-          0) {
-    fprintf(stderr, "%s: %s\n", rt.conf->state_dir, strerror(-rc));
-    goto out;
-  }
-  if ((rc = store_open(path, &st, &e)) != 0 ||
-      (rc = report_publish(&rt, st, a->period, NULL, (int64_t)time(NULL), &res,
+  if ((rc = report_publish(&rt, st, a->period, NULL, (int64_t)time(NULL), &res,
                            &e)) != 0) {
     fprintf(stderr, "report: %s\n", e.msg);
     goto out;
@@ -268,6 +287,67 @@ static int cmd_report(const struct args *a) {
          res.stats.source, res.stats.determined, res.control_ms, res.stats.lps);
   for (size_t i = 0; i < rt.n_sinks; i++)
     printf("  %s/summary.%s\n", res.folder, rt.sinks[i].plugin->desc.extension);
+  if (res.deliveries > 0)
+    printf("  %zu deliveries recorded: `dahub serve` sends them\n",
+           res.deliveries);
+out:
+  store_close(st);
+  runtime_free(&rt);
+  return rc == 0 ? 0 : 1;
+}
+
+/* One outbox row a line: what became of each delivery. */
+static int print_delivery(void *arg, const struct store_outbox_row *r) {
+  char when[32] = "";
+  time_t t = (time_t)(r->next_ms / 1000);
+  struct tm tm;
+
+  (void)arg;
+  if (r->state == OUTBOX_PENDING || r->state == OUTBOX_RETRYING) {
+    (void)gmtime_r(&t, &tm);
+    (void)strftime(when, sizeof when, " next %Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+  printf("%-5" PRId64 " %-14s v%-3d %-16s %-8s attempts %d%s%s", r->id,
+         r->period, r->version, r->destination,
+         store_outbox_state_name(r->state), r->attempts, when,
+         r->status ? "" : "\n");
+  if (r->status)
+    printf(" status %ld\n", r->status);
+  if (r->answer[0] != '\0' && r->state != OUTBOX_SENT)
+    printf("      %.200s\n", r->answer);
+  return 0;
+}
+
+static int cmd_deliveries(const struct args *a) {
+  struct runtime rt;
+  struct store *st = NULL;
+  struct dahub_error e = {0};
+  int rc = load(&rt, a);
+
+  if (rc != 0 || (rc = open_state_store(&rt, &st)) != 0)
+    goto out;
+  if (a->retry != NULL) {
+    char *end;
+    long long id = strtoll(a->retry, &end, 10);
+
+    rc = *a->retry == '\0' || *end != '\0' || id <= 0
+             ? -EINVAL
+             : store_outbox_retry(st, id, store_now_ms(), &e);
+    if (rc == 0)
+      printf("delivery %lld is pending again: `dahub serve` sends it "
+             "within seconds\n",
+             id);
+    else
+      fprintf(stderr, "deliveries: %s\n",
+              rc == -EINVAL   ? "--retry wants a delivery number"
+              : rc == -ENOENT ? "no such delivery"
+              : rc == -EBUSY  ? "that delivery is not parked"
+                              : e.msg);
+    goto out;
+  }
+  printf("id    period         ver  destination      state\n");
+  if ((rc = store_outbox_each(st, print_delivery, NULL, &e)) != 0)
+    fprintf(stderr, "deliveries: %s\n", e.msg);
 out:
   store_close(st);
   runtime_free(&rt);
@@ -282,6 +362,12 @@ int main(int argc, char **argv) {
   /* Before SQLite starts: its allocation statistics take a global mutex on
    * every allocation, a few per stored figure, and nothing reads them. */
   (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+    fputs("dahub: cannot set up libcurl\n", stderr);
+    return 1;
+  }
+  if (strcmp(a.command, "deliveries") == 0)
+    return cmd_deliveries(&a);
   if (strcmp(a.command, "serve") == 0)
     return cmd_serve(&a);
   if (strcmp(a.command, "check") == 0)

@@ -54,15 +54,14 @@ struct destination {
  * against sinks[0 .. n_sinks - 1], the sinks the summary is written with.
  * OUT: destinations_free(). 0, or -EINVAL with errors recorded.
  */
-int destinations_load(struct jsonconf *jc, const json_t *list,
-                      const char *base, char *const *sinks, size_t n_sinks,
+int destinations_load(struct jsonconf *jc, const json_t *list, const char *base,
+                      char *const *sinks, size_t n_sinks,
                       struct destination **out, size_t *n);
 void destinations_free(struct destination *d, size_t n);
 
 /* A credential's content, trailing newline dropped: 0 with *value (the
  * caller wipes and frees it), or negative with why in err (never the
  * content). */
-int destination_secret(const char *path, char **value, char *err,
-                       size_t errsz);
+int destination_secret(const char *path, char **value, char *err, size_t errsz);
 
 #endif

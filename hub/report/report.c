@@ -21,6 +21,7 @@
 #include "common.h"
 #include "fsutil.h"
 #include "log.h"
+#include "policy.h"
 #include "summary.h"
 
 #define OUTPUT_MAX (256u << 20) /* a sink's payload, at most */
@@ -96,6 +97,69 @@ static int write_sinks(const struct runtime *rt, const json_t *doc,
   return rc;
 }
 
+/* The deliveries a new version owes: one e-mail per smtp destination with
+ * all its payloads attached; one request per payload of an https one, each
+ * with a key of its own (a receiver must not take the CSV for a resend of
+ * the JSON). */
+struct plan {
+  struct store_outbox_new rows[DEST_MAX * DEST_MAX_PAYLOADS];
+  char keys[DEST_MAX * DEST_MAX_PAYLOADS][33];
+  char files[DEST_MAX * DEST_MAX_PAYLOADS][512];
+  size_t n;
+};
+
+static const char *sink_extension(const struct runtime *rt, const char *name) {
+  for (size_t i = 0; i < rt->n_sinks; i++)
+    if (strcmp(rt->sinks[i].plugin->desc.name, name) == 0)
+      return rt->sinks[i].plugin->desc.extension;
+  return NULL;
+}
+
+static int plan_row(struct plan *p, const char *period, int version,
+                    const struct destination *d, const char *part) {
+  char id[160];
+  size_t k = p->n;
+
+  (void)snprintf(id, sizeof id, "%s%s%s", d->name, part ? "/" : "",
+                 part ? part : "");
+  if (policy_key(period, version, id, p->keys[k]) != 0)
+    return -EIO;
+  p->rows[k] = (struct store_outbox_new){
+      .destination = d->name, .key = p->keys[k], .files = p->files[k]};
+  p->n++;
+  return 0;
+}
+
+static int plan_deliveries(const struct runtime *rt, const char *period,
+                           int version, struct plan *p,
+                           struct dahub_error *err) {
+  p->n = 0;
+  for (size_t i = 0; i < rt->conf->n_deliveries; i++) {
+    const struct destination *d = &rt->conf->deliveries[i];
+    size_t used = 0;
+
+    for (size_t k = 0; k < d->n_payloads; k++) {
+      const char *ext = sink_extension(rt, d->payloads[k]);
+      int rc;
+
+      if (ext == NULL)
+        return dahub_error_set(err, -EINVAL, 0, 0,
+                               "delivery %s: sink %s is not loaded", d->name,
+                               d->payloads[k]);
+      if (d->kind == DEST_HTTPS || k == 0) {
+        if ((rc = plan_row(p, period, version, d,
+                           d->kind == DEST_HTTPS ? d->payloads[k] : NULL)) != 0)
+          return dahub_error_set(err, rc, 0, 0, "cannot make a delivery key");
+        used = 0;
+      }
+      used +=
+          (size_t)snprintf(p->files[p->n - 1] + used, sizeof p->files[0] - used,
+                           "%ssummary.%s", used ? "\n" : "", ext);
+    }
+  }
+  return 0;
+}
+
 int report_publish(const struct runtime *rt, struct store *st,
                    const char *period, const char *meeting, int64_t now,
                    struct report_result *res, struct dahub_error *err) {
@@ -105,6 +169,7 @@ int report_publish(const struct runtime *rt, struct store *st,
   char sha[65], old_sha[65] = "", stamp[32], sub[64];
   int latest = 0, for_meeting = 0, rc;
   json_t *doc = NULL;
+  struct plan *plan = NULL;
 
   memset(res, 0, sizeof *res);
   if ((rc = summary_build(&env, period, &doc, &log, err)) != 0)
@@ -162,9 +227,17 @@ int report_publish(const struct runtime *rt, struct store *st,
   }
   if ((rc = write_sinks(rt, doc, res->folder, err)) != 0)
     goto out;
+  if ((plan = malloc(sizeof *plan)) == NULL) {
+    rc = dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+    goto out;
+  }
+  if ((rc = plan_deliveries(rt, period, res->version, plan, err)) != 0)
+    goto out;
   rc = store_summary_add(st, period, res->version, meeting, sha, res->folder,
-                         log.cells, log.n, err);
+                         log.cells, log.n, plan->rows, plan->n, err);
+  res->deliveries = plan->n;
 out:
+  free(plan);
   summary_log_free(&log);
   json_decref(doc);
   return rc;

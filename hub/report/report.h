@@ -21,6 +21,7 @@ struct report_result {
   char folder[PATH_MAX];
   struct disclosure_stats stats; /* of the summary as built by this call */
   double control_ms;
+  size_t deliveries; /* outbox rows recorded with the version */
 };
 
 /* Builds the summary of period and publishes it. meeting (may be NULL) is

@@ -168,6 +168,9 @@ static void reload(struct daemon *d) {
     return;
   }
   stop_spools(d);
+  /* the outbox reads destinations from g before the old one can go */
+  outbox_configure(d->outbox, g->rt->conf->deliveries,
+                   g->rt->conf->n_deliveries);
   daemon_gen_put(d->gen);
   d->gen = g;
   if (d->ready) {
@@ -204,6 +207,10 @@ static void on_signal(uv_signal_t *s, int signum) {
   (void)sd_notify(0, "STOPPING=1");
   log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
   stop_spools(d);
+  if (d->outbox != NULL)
+    d->delivered = outbox_stats(d->outbox);
+  outbox_close(d->outbox); /* a row on the wire goes again next start */
+  d->outbox = NULL;
   uv_close((uv_handle_t *)&d->board_timer, NULL);
   uv_close((uv_handle_t *)&d->retention_timer, NULL);
   uv_close((uv_handle_t *)&d->extend, NULL);
@@ -324,6 +331,11 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   start_watchdog(d);
+  if ((rc = outbox_new(&d->loop, d->store, &d->outbox)) != 0) {
+    log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
+    goto loop_out;
+  }
+  outbox_configure(d->outbox, rt->conf->deliveries, rt->conf->n_deliveries);
   for (size_t i = 0; i < rt->n_feeds; i++)
     if (spool_each_work(&rt->feeds[i], daemon_on_recover, d) != 0)
       log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",
@@ -341,9 +353,11 @@ int daemon_serve(struct runtime *rt, const char *config_path,
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   log_event(LOG_INFO, "stopped",
             "stored=%lu duplicates=%lu failed=%lu retries=%lu removed=%lu "
-            "remove_failures=%lu",
+            "remove_failures=%lu delivered=%lu delivery_retries=%lu "
+            "parked=%lu",
             d->stored, d->duplicates, d->failed, d->retries, d->removed,
-            d->remove_failures);
+            d->remove_failures, d->delivered.sent, d->delivered.retries,
+            d->delivered.parked);
   rc = 0;
 loop_out:
   uv_walk(&d->loop, close_walk, NULL);

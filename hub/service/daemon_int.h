@@ -15,6 +15,7 @@
 #include <uv.h>
 
 #include "ingest.h"
+#include "outbox.h"
 #include "retention.h"
 #include "runtime.h"
 #include "spool.h"
@@ -79,6 +80,8 @@ struct daemon {
   unsigned retention_want;
   int retention_busy;
   struct retention_stats retention_last; /* of that sweep */
+  struct outbox *outbox; /* deliveries of recorded summaries */
+  struct outbox_stats delivered; /* its counts, kept when it closes */
   unsigned long stored, duplicates, failed, retries, removed, remove_failures;
 };
 

@@ -114,6 +114,13 @@ void store_now(char buf[32]) {
   (void)strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+int64_t store_now_ms(void) {
+  struct timespec ts;
+
+  (void)clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Transient results mean the same work may succeed later. */
 static int store_code(int rc) {
   switch (rc & 0xff) {

@@ -17,7 +17,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 6
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 
@@ -138,12 +138,79 @@ struct store_pub_cell {
   int rule;            /* enum disclosure_rule: why it was as it was */
 };
 
-/* Records a summary version written to folder, and its cells (the audit
- * log), in one transaction. */
+/* A delivery of a summary version, as store_summary_add() records it. */
+struct store_outbox_new {
+  const char *destination; /* hub.json's delivery name */
+  const char *key;         /* policy_key(): unique, stable */
+  const char *files;       /* names in the version's folder, one a line */
+};
+
+/* Records a summary version written to folder, its cells (the audit log)
+ * and its deliveries (pending, due at once), in one transaction: a
+ * version is never recorded without the deliveries it owes. */
 int store_summary_add(struct store *st, const char *period, int version,
                       const char *meeting, const char *sha256,
                       const char *folder, const struct store_pub_cell *cells,
-                      size_t n_cells, struct dahub_error *err);
+                      size_t n_cells, const struct store_outbox_new *out,
+                      size_t n_out, struct dahub_error *err);
+
+/* ---- the outbox: deliveries of summary versions (store_outbox.c) ---- */
+
+enum outbox_state {
+  OUTBOX_PENDING,
+  OUTBOX_SENDING,
+  OUTBOX_SENT,
+  OUTBOX_RETRYING,
+  OUTBOX_PARKED,
+};
+
+/* The state's name in the store and in `dahub deliveries`. */
+const char *store_outbox_state_name(enum outbox_state s);
+
+struct store_outbox_row {
+  int64_t id;
+  char destination[64];
+  char key[33];
+  char period[32];
+  int version;
+  char folder[1024];
+  char files[512];
+  enum outbox_state state;
+  int attempts;
+  int64_t since_ms; /* recorded, or last re-driven: give_up_after's start */
+  int64_t next_ms;  /* due (pending, retrying), or the lease's end (sending) */
+  long status;      /* the last HTTP status or SMTP reply, 0: none */
+  char answer[600]; /* what the server said, or why it is parked */
+  char updated_at[32];
+};
+
+/* Unsettled rows (pending, sending, retrying) due at now_ms, oldest first,
+ * at most max into rows. 0 with *n. */
+int store_outbox_due(struct store *st, int64_t now_ms,
+                     struct store_outbox_row *rows, size_t max, size_t *n,
+                     struct dahub_error *err);
+/* The earliest next_ms of the unsettled rows: 0 with *next_ms, 1 when
+ * there are none. */
+int store_outbox_next(struct store *st, int64_t *next_ms,
+                      struct dahub_error *err);
+/* Moves row id on. answer may be NULL. 0, -ENOENT or a store error. */
+int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
+                        int attempts, int64_t next_ms, long status,
+                        const char *answer, struct dahub_error *err);
+/* Every unsettled row of destination waits until at least until_ms. */
+int store_outbox_defer(struct store *st, const char *destination,
+                       int64_t until_ms, struct dahub_error *err);
+/* Rows left sending (a crash or stop mid-attempt) are due at now_ms. */
+int store_outbox_recover(struct store *st, int64_t now_ms,
+                         struct dahub_error *err);
+/* A parked row goes again: pending, due now, give_up_after counted from
+ * now; attempts are kept. 0, -ENOENT (no such row) or -EBUSY (not parked). */
+int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
+                       struct dahub_error *err);
+/* Every row, newest first; fn returns non-zero to stop (returned). */
+int store_outbox_each(struct store *st,
+                      int (*fn)(void *arg, const struct store_outbox_row *r),
+                      void *arg, struct dahub_error *err);
 
 /* Calls fn for each recorded cell of every summary version of a period
  * with that prefix ("FY2024-25": the year and its parts), by period, then
@@ -155,5 +222,7 @@ int store_each_published(struct store *st, const char *prefix,
 
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);
+/* Now in milliseconds since 1970 (UTC), as the outbox keeps times. */
+int64_t store_now_ms(void);
 
 #endif

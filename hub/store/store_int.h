@@ -102,4 +102,10 @@ int store_each(struct store *st, enum store_stmt id, const char *param,
                const struct store_call *c, const char *what,
                struct dahub_error *err);
 
+/* Records the deliveries of summary summary_id, pending and due now, in
+ * the caller's transaction (store_outbox.c). */
+int store_outbox_add(struct store *st, int64_t summary_id,
+                     const struct store_outbox_new *out, size_t n,
+                     struct dahub_error *err);
+
 #endif

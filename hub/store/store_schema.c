@@ -101,6 +101,20 @@ static const char *const migrations[] = {
     " threshold INTEGER NOT NULL, ingests TEXT NOT NULL,"
     " whole INTEGER NOT NULL, rule INTEGER NOT NULL);"
     "CREATE INDEX published_cells_by_summary ON published_cells(summary_id);",
+    /* 7: the outbox: each delivery a summary version owes, written with the
+     * version, before any attempt; next_ms is when it is due, or while
+     * sending the end of its attempt's lease. */
+    "CREATE TABLE outbox("
+    " outbox_id INTEGER PRIMARY KEY,"
+    " summary_id INTEGER NOT NULL REFERENCES summaries(summary_id),"
+    " destination TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"
+    " files TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN"
+    "  ('pending','sending','sent','retrying','parked')),"
+    " attempts INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
+    " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"
+    " updated_at TEXT NOT NULL);"
+    "CREATE INDEX outbox_due ON outbox(state, next_ms);",
 };
 /* clang-format on */
 

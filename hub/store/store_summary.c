@@ -40,7 +40,8 @@ static const char *const pub_states[] = {"shown", "primary", "secondary",
 int store_summary_add(struct store *st, const char *period, int version,
                       const char *meeting, const char *sha256,
                       const char *folder, const struct store_pub_cell *cells,
-                      size_t n_cells, struct dahub_error *err) {
+                      size_t n_cells, const struct store_outbox_new *out,
+                      size_t n_out, struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_SUMMARY_ADD];
   int64_t id;
   char now[32];
@@ -82,6 +83,8 @@ int store_summary_add(struct store *st, const char *period, int version,
     if ((rc = store_step_done(st, q, "record summary cells", err)) != 0)
       goto rollback;
   }
+  if ((rc = store_outbox_add(st, id, out, n_out, err)) != 0)
+    goto rollback;
   rc = store_exec(st, "COMMIT", err);
   if (rc == 0)
     goto out;

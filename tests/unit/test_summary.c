@@ -308,7 +308,7 @@ static json_t *fx_publish(struct fx *f, const char *period) {
 
   if (store_summary_latest(f->st, period, NULL, &version, sha, &err) < 0 ||
       store_summary_add(f->st, period, version + 1, NULL, "0", "outbox",
-                        log.cells, log.n, &err) != 0)
+                        log.cells, log.n, NULL, 0, &err) != 0)
     fail_msg("recording %s: %s", period, err.msg);
   summary_log_free(&log);
   return doc;

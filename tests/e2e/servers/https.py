@@ -181,7 +181,7 @@ class HTTPSServer:
         self._httpd.server_close()
         self._thread.join(timeout)
         with self._lock:
-            socks = [s for group in self._conns for s in group]
+            socks = [s for group in self._conns.values() for s in group]
         for s in socks:
             try:
                 s.shutdown(socket.SHUT_RDWR)

@@ -1,0 +1,333 @@
+/*
+ * outbox.c: the outbox's rows, attempted on the loop (outbox.h).
+ *
+ * A timer looks for due rows: at start, when kicked, when an attempt ends,
+ * when the earliest retry falls due, and at least every OUTBOX_POLL_MS, so
+ * a summary recorded by `dahub report` in another process goes out too.
+ * Each destination is one circuit: when a row must wait to retry, every
+ * other unsettled row of its destination waits at least as long (in the
+ * store, so a restart keeps it), and a throttled server is not hammered by
+ * every pending row. A row on the wire holds a lease (its timeout and a
+ * margin) rather than being due; at start, rows left sending by a crash
+ * are due at once. A row older than its destination's give_up_after is
+ * parked, never dropped.
+ */
+#include "outbox.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "log.h"
+#include "policy.h"
+#include "request.h"
+#include "transfers.h"
+
+#define OUTBOX_POLL_MS 5000
+#define OUTBOX_LOOK_MAX 16 /* due rows read at one look */
+#define LEASE_MARGIN_S 30  /* a row on the wire is not due before */
+#define BACKOFF_BASE_MS 2000
+#define BACKOFF_CAP_MS (30 * 60 * 1000)
+
+struct attempt {
+  struct outbox *o;
+  struct request req;
+  int64_t id;
+  int attempts;
+  int64_t since_ms, started_ms;
+  uint64_t give_up_ms;
+  enum dest_kind kind;
+  char destination[64];
+  char url[256]; /* for the log: no credentials, no query */
+  struct attempt *next;
+};
+
+struct outbox {
+  uv_loop_t *loop;
+  struct store *st;
+  struct transfers *xfers;
+  uv_timer_t timer;
+  const struct destination *dests;
+  size_t n_dests;
+  struct attempt *running;
+  size_t n_running;
+  struct outbox_stats stats;
+  int closing;
+};
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+
+  (void)clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const struct destination *destination(const struct outbox *o,
+                                             const char *name) {
+  for (size_t i = 0; i < o->n_dests; i++)
+    if (strcmp(o->dests[i].name, name) == 0)
+      return &o->dests[i];
+  return NULL;
+}
+
+static void schedule(struct outbox *o, uint64_t ms);
+
+/* Records what became of a row; a store that fails here leaves the row as
+ * it was, so it is attempted again: at least once, never lost. */
+static void settle(struct outbox *o, int64_t id, enum outbox_state state,
+                   int attempts, int64_t next_ms, long status,
+                   const char *answer) {
+  struct dahub_error err = {0};
+
+  if (store_outbox_update(o->st, id, state, attempts, next_ms, status, answer,
+                          &err) != 0)
+    log_event(LOG_ERR, "delivery_record_failed", "id=%" PRId64 " error=%s", id,
+              err.msg);
+}
+
+static void park(struct outbox *o, int64_t id, const char *destination,
+                 int attempts, long status, const char *why) {
+  o->stats.parked++;
+  log_event(LOG_ERR, "delivery_parked",
+            "id=%" PRId64 " destination=%s attempts=%d status=%ld reason=%s",
+            id, destination, attempts, status, why);
+  settle(o, id, OUTBOX_PARKED, attempts, 0, status, why);
+}
+
+/* A printable, one-line copy of the server's answer for the row. */
+static void answer_text(const struct request *r, char *out, size_t size) {
+  size_t n = 0;
+
+  for (size_t i = 0; i < r->answer_len && n + 1 < size; i++) {
+    unsigned char c = (unsigned char)r->answer[i];
+
+    out[n++] = c >= 32 && c < 127 ? (char)c : ' ';
+  }
+  out[n] = '\0';
+}
+
+static uint64_t jitter(void) {
+  uint64_t r = 0;
+
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+    r = (uint64_t)now_ms() * 0x9e3779b97f4a7c15u;
+  return r;
+}
+
+static void on_done(CURL *easy, CURLcode result, void *arg) {
+  struct attempt *a = arg, **p;
+  struct outbox *o = a->o;
+  long status = 0;
+  curl_off_t sent = 0;
+  int64_t now = now_ms();
+  enum outcome out;
+  char answer[REQUEST_ANSWER_MAX + 1];
+
+  for (p = &o->running; *p != a; p = &(*p)->next)
+    ;
+  *p = a->next;
+  o->n_running--;
+  (void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  (void)curl_easy_getinfo(easy, CURLINFO_SIZE_UPLOAD_T, &sent);
+  answer_text(&a->req, answer, sizeof answer);
+  out = a->kind == DEST_SMTP ? policy_smtp(status, result)
+                             : policy_http(status, result);
+  log_event(result == CURLE_OK ? LOG_INFO : LOG_WARNING, "delivery_attempt",
+            "id=%" PRId64 " destination=%s url=%s status=%ld bytes=%" PRId64
+            " ms=%" PRId64 " result=%s",
+            a->id, a->destination, a->url, status, (int64_t)sent,
+            now - a->started_ms, curl_easy_strerror(result));
+  if (result == CURLE_ABORTED_BY_CALLBACK && o->closing) {
+    /* stopping: the row stays sending and goes again at the next start */
+  } else if (out == OUTCOME_SENT) {
+    o->stats.sent++;
+    log_event(LOG_NOTICE, "delivery_sent",
+              "id=%" PRId64 " destination=%s status=%ld attempts=%d", a->id,
+              a->destination, status, a->attempts);
+    settle(o, a->id, OUTBOX_SENT, a->attempts, 0, status, answer);
+  } else if (out == OUTCOME_PARK) {
+    char why[REQUEST_ANSWER_MAX + 64];
+
+    if (status != 0)
+      (void)snprintf(why, sizeof why, "the server refused it: %s", answer);
+    else
+      (void)snprintf(why, sizeof why, "%s",
+                     a->req.error[0] ? a->req.error
+                                     : curl_easy_strerror(result));
+    park(o, a->id, a->destination, a->attempts, status, why);
+  } else {
+    uint64_t after = 0, wait;
+    struct dahub_error err = {0};
+
+    if (a->req.retry_after[0] != '\0')
+      (void)policy_retry_after(a->req.retry_after, (time_t)(now / 1000),
+                               &after);
+    wait = policy_backoff_ms((unsigned)a->attempts, BACKOFF_BASE_MS,
+                             BACKOFF_CAP_MS, jitter(), after);
+    if (store_outbox_defer(o->st, a->destination, now + (int64_t)wait, &err) !=
+        0)
+      log_event(LOG_ERR, "delivery_record_failed", "destination=%s error=%s",
+                a->destination, err.msg);
+    o->stats.retries++;
+    log_event(LOG_WARNING, "delivery_retry",
+              "id=%" PRId64 " destination=%s attempts=%d status=%ld "
+              "next_in_ms=%" PRIu64,
+              a->id, a->destination, a->attempts, status, wait);
+    settle(o, a->id, OUTBOX_RETRYING, a->attempts, now + (int64_t)wait, status,
+           status ? answer : curl_easy_strerror(result));
+  }
+  request_free(&a->req); /* cleans easy up too */
+  free(a);
+  if (!o->closing)
+    schedule(o, 0);
+}
+
+/* Starts one due row, or parks it when it cannot go. */
+static void start(struct outbox *o, const struct store_outbox_row *r,
+                  int64_t now) {
+  const struct destination *d = destination(o, r->destination);
+  struct delivery_job j = {.key = r->key,
+                           .period = r->period,
+                           .version = r->version,
+                           .folder = r->folder};
+  char err[512] = "", files[1024];
+  struct attempt *a;
+  int rc;
+
+  for (a = o->running; a != NULL; a = a->next)
+    if (a->id == r->id)
+      return; /* this row's attempt is on the wire */
+  if (d == NULL) {
+    (void)snprintf(err, sizeof err,
+                   "hub.json has no delivery named %s any more",
+                   r->destination);
+    park(o, r->id, r->destination, r->attempts, 0, err);
+    return;
+  }
+  if (now - r->since_ms > (int64_t)d->give_up_after * 1000) {
+    (void)snprintf(err, sizeof err,
+                   "gave up after %d attempts over %" PRIu64 " s "
+                   "(give_up_after)",
+                   r->attempts, d->give_up_after);
+    park(o, r->id, r->destination, r->attempts, r->status, err);
+    return;
+  }
+  (void)snprintf(files, sizeof files, "%s", r->files);
+  for (char *s = files, *save = NULL, *f;
+       (f = strtok_r(s, "\n", &save)) != NULL && j.n_files < DEST_MAX_PAYLOADS;
+       s = NULL)
+    j.files[j.n_files++] = f;
+  if ((a = calloc(1, sizeof *a)) == NULL)
+    return; /* tried again at the next look */
+  a->o = o;
+  a->id = r->id;
+  a->attempts = r->attempts + 1;
+  a->started_ms = now;
+  a->kind = d->kind;
+  (void)snprintf(a->destination, sizeof a->destination, "%s", d->name);
+  policy_url_for_log(d->url, a->url, sizeof a->url);
+  if ((rc = request_build(&a->req, d, &j, err, sizeof err)) != 0) {
+    request_free(&a->req);
+    free(a);
+    if (rc != -ENOMEM)
+      park(o, r->id, r->destination, r->attempts, 0, err);
+    return;
+  }
+  settle(o, r->id, OUTBOX_SENDING, a->attempts,
+         now + ((int64_t)d->timeout_s + LEASE_MARGIN_S) * 1000, r->status,
+         r->answer);
+  if (transfers_add(o->xfers, a->req.easy, on_done, a) != 0) {
+    request_free(&a->req);
+    free(a);
+    return;
+  }
+  a->next = o->running;
+  o->running = a;
+  o->n_running++;
+}
+
+static void look(uv_timer_t *t) {
+  struct outbox *o = t->data;
+  struct store_outbox_row rows[OUTBOX_LOOK_MAX];
+  struct dahub_error err = {0};
+  int64_t now = now_ms(), next = 0;
+  uint64_t wait = OUTBOX_POLL_MS;
+  size_t n = 0;
+
+  if (o->closing)
+    return;
+  /* rows first, then attempts: an attempt writes to the store */
+  if (store_outbox_due(o->st, now, rows, OUTBOX_LOOK_MAX, &n, &err) != 0)
+    log_event(LOG_ERR, "delivery_lookup_failed", "error=%s", err.msg);
+  for (size_t i = 0; i < n && o->n_running < OUTBOX_RUNNING_MAX; i++)
+    start(o, &rows[i], now);
+  if (store_outbox_next(o->st, &next, &err) == 0 && next - now < (int64_t)wait)
+    wait = next <= now ? 0 : (uint64_t)(next - now);
+  /* Rows due but not started (every slot busy) wait for an attempt to end,
+   * which looks again. */
+  if (wait == 0)
+    wait = o->n_running >= OUTBOX_RUNNING_MAX ? OUTBOX_POLL_MS : 100;
+  schedule(o, wait);
+}
+
+static void schedule(struct outbox *o, uint64_t ms) {
+  if (!o->closing)
+    (void)uv_timer_start(&o->timer, look, ms, 0);
+}
+
+int outbox_new(uv_loop_t *loop, struct store *st, struct outbox **out) {
+  struct dahub_error err = {0};
+  struct outbox *o;
+  int rc;
+
+  *out = NULL;
+  /* rows a crash left on the wire: due now, with the same key */
+  if ((rc = store_outbox_recover(st, now_ms(), &err)) != 0) {
+    log_event(LOG_ERR, "delivery_recover_failed", "error=%s", err.msg);
+    return rc;
+  }
+  if ((o = calloc(1, sizeof *o)) == NULL)
+    return -ENOMEM;
+  o->loop = loop;
+  o->st = st;
+  if ((rc = transfers_new(loop, &o->xfers)) != 0) {
+    free(o);
+    return rc;
+  }
+  if (uv_timer_init(loop, &o->timer) != 0) {
+    transfers_close(o->xfers);
+    free(o);
+    return -EIO;
+  }
+  o->timer.data = o;
+  *out = o;
+  return 0;
+}
+
+void outbox_configure(struct outbox *o, const struct destination *dests,
+                      size_t n) {
+  o->dests = dests;
+  o->n_dests = n;
+  schedule(o, 0);
+}
+
+void outbox_kick(struct outbox *o) { schedule(o, 0); }
+
+struct outbox_stats outbox_stats(const struct outbox *o) {
+  return o->stats;
+}
+
+static void timer_closed(uv_handle_t *h) { free(h->data); }
+
+void outbox_close(struct outbox *o) {
+  if (o == NULL)
+    return;
+  o->closing = 1;
+  (void)uv_timer_stop(&o->timer);
+  transfers_close(o->xfers); /* each running attempt ends in on_done */
+  uv_close((uv_handle_t *)&o->timer, timer_closed);
+}

@@ -1,0 +1,49 @@
+/*
+ * outbox.h: delivers recorded summaries on the daemon's loop.
+ *
+ * The store's outbox rows are the truth: a row is written with the summary
+ * version it carries, before any attempt, and every attempt moves it on
+ * (pending -> sending -> sent | retrying | parked). After a crash, rows
+ * left pending or sending go again with the same key, so a receiver that
+ * honours the key sees one delivery. This module only decides when to try
+ * a row and what its answer means.
+ */
+#ifndef DAHUB_DELIVER_OUTBOX_H
+#define DAHUB_DELIVER_OUTBOX_H
+
+#include <stddef.h>
+
+#include <uv.h>
+
+#include "destinations.h"
+#include "store.h"
+
+#define OUTBOX_RUNNING_MAX 4 /* attempts in flight at once */
+
+struct outbox;
+
+struct outbox_stats {
+  unsigned long sent, retries, parked;
+};
+
+/* 0, -ENOMEM or -EIO. */
+int outbox_new(uv_loop_t *loop, struct store *st, struct outbox **out);
+
+/* The destinations rows go to, from the current configuration; they must
+ * stay valid until the next call or outbox_close(). Looks for due rows. */
+void outbox_configure(struct outbox *o, const struct destination *dests,
+                      size_t n);
+
+/* Looks for due rows now: a summary was just recorded, or an operator
+ * asked for a retry. */
+void outbox_kick(struct outbox *o);
+
+/* Counts since start. */
+struct outbox_stats outbox_stats(const struct outbox *o);
+
+/* Stops: running attempts are ended (their rows stay sending and go again
+ * at the next start); handles close and o is freed as the loop runs on.
+ * NULL is a no-op. */
+void outbox_close(struct outbox *o);
+
+#endif

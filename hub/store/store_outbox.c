@@ -1,0 +1,274 @@
+/*
+ * store_outbox.c: the deliveries summary versions owe (store.h).
+ *
+ * Rows are written by store_summary_add() in the version's transaction and
+ * only ever move on from there; none is deleted, so `dahub deliveries` can
+ * always say what became of a summary. Statements are prepared per call:
+ * they run a few times a minute at most, and a store opened at an older
+ * schema (the migration tests) never prepares them.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const states[] = {"pending", "sending", "sent", "retrying",
+                                     "parked"};
+
+const char *store_outbox_state_name(enum outbox_state s) {
+  return (unsigned)s < sizeof states / sizeof *states ? states[s] : "?";
+}
+
+#define ROW_COLUMNS                                                            \
+  "o.outbox_id, o.destination, o.key, s.period, s.version, s.folder,"          \
+  " o.files, o.state, o.attempts, o.since_ms, o.next_ms, o.status,"            \
+  " o.answer, o.updated_at FROM outbox o"                                      \
+  " JOIN summaries s ON s.summary_id = o.summary_id"
+
+static void text(char *out, size_t size, sqlite3_stmt *q, int i) {
+  const char *s = store_column_text(q, i);
+
+  (void)snprintf(out, size, "%s", s != NULL ? s : "");
+}
+
+static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
+  memset(r, 0, sizeof *r);
+  r->id = sqlite3_column_int64(q, 0);
+  text(r->destination, sizeof r->destination, q, 1);
+  text(r->key, sizeof r->key, q, 2);
+  text(r->period, sizeof r->period, q, 3);
+  r->version = sqlite3_column_int(q, 4);
+  text(r->folder, sizeof r->folder, q, 5);
+  text(r->files, sizeof r->files, q, 6);
+  r->state = (enum outbox_state)store_name_index(
+      store_column_text(q, 7), states, sizeof states / sizeof *states,
+      OUTBOX_PARKED);
+  r->attempts = sqlite3_column_int(q, 8);
+  r->since_ms = sqlite3_column_int64(q, 9);
+  r->next_ms = sqlite3_column_int64(q, 10);
+  r->status = (long)sqlite3_column_int64(q, 11);
+  text(r->answer, sizeof r->answer, q, 12);
+  text(r->updated_at, sizeof r->updated_at, q, 13);
+}
+
+/* Prepares sql under the lock; on failure unlocks and fills err. */
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
+                   const char *what, struct dahub_error *err) {
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  if ((rc = sqlite3_prepare_v2(st->db, sql, -1, q, NULL)) != SQLITE_OK) {
+    rc = store_fail(st, rc, what, err);
+    (void)pthread_mutex_unlock(&st->lock);
+    return rc;
+  }
+  return 0;
+}
+
+/* Steps q to its end, expecting no row; finalizes it and unlocks. */
+static int finish(struct store *st, sqlite3_stmt *q, const char *what,
+                  struct dahub_error *err) {
+  int rc = sqlite3_step(q);
+
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, what, err);
+  if (rc == 0 && sqlite3_changes(st->db) == 0)
+    rc = -ENOENT;
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_due(struct store *st, int64_t now_ms,
+                     struct store_outbox_row *rows, size_t max, size_t *n,
+                     struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  *n = 0;
+  if ((rc = prepare(st,
+                    "SELECT " ROW_COLUMNS
+                    " WHERE o.state IN ('pending','sending','retrying')"
+                    " AND o.next_ms <= ?1 ORDER BY o.next_ms, o.outbox_id"
+                    " LIMIT ?2",
+                    &q, "read the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, now_ms);
+  (void)sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
+    read_row(q, &rows[(*n)++]);
+  rc = rc == SQLITE_DONE || rc == SQLITE_ROW
+           ? 0
+           : store_fail(st, rc, "read the outbox", err);
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_next(struct store *st, int64_t *next_ms,
+                      struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = prepare(st,
+                    "SELECT min(next_ms) FROM outbox"
+                    " WHERE state IN ('pending','sending','retrying')",
+                    &q, "read the outbox", err)) != 0)
+    return rc;
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+    *next_ms = sqlite3_column_int64(q, 0);
+    rc = 0;
+  } else {
+    rc = rc == SQLITE_ROW ? 1 : store_fail(st, rc, "read the outbox", err);
+  }
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
+                        int attempts, int64_t next_ms, long status,
+                        const char *answer, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc;
+
+  store_now(now);
+  if ((rc = prepare(st,
+                    "UPDATE outbox SET state = ?2, attempts = ?3,"
+                    " next_ms = ?4, status = ?5, answer = ?6,"
+                    " updated_at = ?7 WHERE outbox_id = ?1",
+                    &q, "update the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, id);
+  store_bind_text(q, 2, store_outbox_state_name(state));
+  (void)sqlite3_bind_int(q, 3, attempts);
+  (void)sqlite3_bind_int64(q, 4, next_ms);
+  (void)sqlite3_bind_int64(q, 5, status);
+  store_bind_text(q, 6, answer);
+  store_bind_text(q, 7, now);
+  return finish(st, q, "update the outbox", err);
+}
+
+int store_outbox_defer(struct store *st, const char *destination,
+                       int64_t until_ms, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = prepare(st,
+                    "UPDATE outbox SET next_ms = max(next_ms, ?2)"
+                    " WHERE destination = ?1"
+                    " AND state IN ('pending','retrying')",
+                    &q, "update the outbox", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, destination);
+  (void)sqlite3_bind_int64(q, 2, until_ms);
+  rc = finish(st, q, "update the outbox", err);
+  return rc == -ENOENT ? 0 : rc;
+}
+
+int store_outbox_recover(struct store *st, int64_t now_ms,
+                         struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = prepare(st,
+                    "UPDATE outbox SET next_ms = ?1"
+                    " WHERE state = 'sending' AND next_ms > ?1",
+                    &q, "update the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, now_ms);
+  rc = finish(st, q, "update the outbox", err);
+  return rc == -ENOENT ? 0 : rc;
+}
+
+int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
+                       struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc;
+
+  store_now(now);
+  if ((rc = prepare(st,
+                    "UPDATE outbox SET state = 'pending', next_ms = ?2,"
+                    " since_ms = ?2, updated_at = ?3"
+                    " WHERE outbox_id = ?1 AND state = 'parked'",
+                    &q, "update the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, id);
+  (void)sqlite3_bind_int64(q, 2, now_ms);
+  store_bind_text(q, 3, now);
+  if ((rc = finish(st, q, "update the outbox", err)) != -ENOENT)
+    return rc;
+  /* nothing changed: no such row, or one that is not parked */
+  if ((rc = prepare(st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
+                    "read the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, id);
+  rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_each(struct store *st,
+                      int (*fn)(void *arg, const struct store_outbox_row *r),
+                      void *arg, struct dahub_error *err) {
+  struct store_outbox_row r;
+  sqlite3_stmt *q;
+  int rc, stop = 0;
+
+  if ((rc = prepare(st, "SELECT " ROW_COLUMNS " ORDER BY o.outbox_id DESC", &q,
+                    "read the outbox", err)) != 0)
+    return rc;
+  while (stop == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+    read_row(q, &r);
+    stop = fn(arg, &r);
+  }
+  if (stop != 0)
+    rc = stop;
+  else
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read the outbox", err);
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+/* The deliveries of summary id, pending and due at once (in the caller's
+ * transaction). */
+int store_outbox_add(struct store *st, int64_t summary_id,
+                     const struct store_outbox_new *out, size_t n,
+                     struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int64_t now_ms;
+  int rc;
+
+  if (n == 0)
+    return 0;
+  store_now(now);
+  now_ms = store_now_ms();
+  if ((rc = sqlite3_prepare_v2(
+           st->db,
+           "INSERT INTO outbox(summary_id, destination, key, files, state,"
+           " attempts, since_ms, next_ms, status, answer, updated_at)"
+           " VALUES(?1, ?2, ?3, ?4, 'pending', 0, ?5, ?5, 0, NULL, ?6)",
+           -1, &q, NULL)) != SQLITE_OK)
+    return store_fail(st, rc, "record deliveries", err);
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    (void)sqlite3_bind_int64(q, 1, summary_id);
+    store_bind_text(q, 2, out[i].destination);
+    store_bind_text(q, 3, out[i].key);
+    store_bind_text(q, 4, out[i].files);
+    (void)sqlite3_bind_int64(q, 5, now_ms);
+    store_bind_text(q, 6, now);
+    rc =
+        sqlite3_step(q) == SQLITE_DONE
+            ? 0
+            : store_fail(st, sqlite3_errcode(st->db), "record deliveries", err);
+    (void)sqlite3_reset(q);
+  }
+  sqlite3_finalize(q);
+  return rc;
+}
