@@ -1,8 +1,9 @@
 /*
  * vocab.c: loads and answers questions about the vocabulary (see vocab.h).
  *
- * Labels are compared after folding: ASCII lower case, "&" read as "and",
- * "+" as "plus", every other punctuation mark as a space, runs of spaces as
+ * Labels are compared after folding by dahub/label.h's rule, which the
+ * mapped plugin's "values" share: ASCII lower case, "&" read as "and", "+"
+ * as "plus", every other punctuation mark as a space, runs of spaces as
  * one. So "Hinckley & Bosworth", "hinckley and bosworth" and
  * "Hinckley  and Bosworth" are one label, while "85+" and "85" are not. Each
  * table is a sorted array searched by bsearch: loads once, no allocation on
@@ -14,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsonconf.h"
+#include "dahub/label.h"
 
-#define LABEL_MAX 256
+#include "jsonconf.h"
 
 static const char *const unit_names[] = {
     [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent",
@@ -56,59 +57,10 @@ int vocab_unit_whole(enum vocab_unit u) {
 }
 int vocab_unit_signed(enum vocab_unit u) { return u == UNIT_GBP; }
 
-/* Length of a UTF-8 punctuation mark that Excel and Word put where people
- * type ASCII (no-break space, en and em dash, curly quotes), or 0. */
-static size_t punctuation_utf8(const char *s) {
-  const unsigned char *u = (const unsigned char *)s;
-
-  if (u[0] == 0xC2 && u[1] == 0xA0)
-    return 2;
-  if (u[0] == 0xE2 && u[1] == 0x80 &&
-      ((u[2] >= 0x93 && u[2] <= 0x94) || (u[2] >= 0x98 && u[2] <= 0x9D)))
-    return 3;
-  return 0;
-}
-
-/* Folds s into out (LABEL_MAX bytes); 0, or -1 if too long or empty. */
+/* Folds s into out (DAHUB_LABEL_MAX bytes) by dahub/label.h's rule, the
+ * one a mapping's "values" also use; 0, or -1 if too long or empty. */
 static int fold(const char *s, char *out) {
-  size_t o = 0;
-  int space = 1; /* drops leading spaces */
-
-  for (; *s != '\0'; s++) {
-    unsigned char c = (unsigned char)*s;
-    const char *word = NULL;
-    size_t skip = punctuation_utf8(s);
-
-    if (skip > 0) { /* read as a space, like its ASCII cousins */
-      s += skip - 1;
-      c = ' ';
-    }
-    if (c == '&')
-      word = "and";
-    else if (c == '+')
-      word = "plus";
-    if (word != NULL || !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-                          (c >= 'A' && c <= 'Z') || c >= 0x80)) {
-      if (!space && o + 1 < LABEL_MAX)
-        out[o++] = ' ';
-      space = 1;
-      if (word == NULL)
-        continue;
-      for (; *word != '\0' && o + 1 < LABEL_MAX; word++)
-        out[o++] = *word;
-      if (o + 1 < LABEL_MAX)
-        out[o++] = ' ';
-      continue;
-    }
-    if (o + 1 >= LABEL_MAX)
-      return -1;
-    out[o++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-    space = 0;
-  }
-  while (o > 0 && out[o - 1] == ' ')
-    o--;
-  out[o] = '\0';
-  return o > 0 ? 0 : -1;
+  return dahub_label_fold(s, strlen(s), out) > 0 ? 0 : -1;
 }
 
 static int label_cmp(const void *a, const void *b) {
@@ -162,7 +114,7 @@ void vocab_free(struct vocab *v) {
 
 static int add_label(struct jsonconf *jc, struct table *t, const char *label,
                      const char *code) {
-  char key[LABEL_MAX];
+  char key[DAHUB_LABEL_MAX];
 
   if (fold(label, key) != 0) {
     jsonconf_error(jc, code, "%s: label \"%.60s\" is empty or too long",
@@ -579,7 +531,7 @@ const struct vocab_measure *vocab_measure(const struct vocab *v,
 
 static const char *table_find(const struct table *t, const char *label) {
   struct label key = {0};
-  char folded[LABEL_MAX];
+  char folded[DAHUB_LABEL_MAX];
   const struct label *l;
 
   if (label == NULL || t->n_labels == 0 || fold(label, folded) != 0)

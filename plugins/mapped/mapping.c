@@ -60,7 +60,9 @@
  *
  * Labels
  *   "values": {              label -> code for a field read from the file
- *     "measure": {           (case and spaces ignored; "" maps a blank):
+ *     "measure": {           (compared as the vocabulary compares labels,
+ *                            dahub/label.h: case, spaces and punctuation
+ *                            ignored, "&" read as "and"; "" maps a blank):
  *       "Calls handled": "helpline_contacts",            a code;
  *       "Bedspaces available at*": "sa_bedspaces_available",  a final '*'
  *                            matches every cell starting with the rest;
@@ -112,6 +114,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dahub/label.h"
 #include "dahub/number.h"
 #include "dahub/period.h"
 
@@ -649,25 +652,20 @@ static int target(struct mapping *m, size_t f, const json_t *v,
   return 0;
 }
 
-static void trim(const char **s, const char **e);
-static char ascii_lower(char c);
-
-/* The hash of a text as mapping_same() sees it: trimmed, ASCII case
- * folded (FNV-1a; labels and cells are short). */
+/* The hash of a folded label (FNV-1a; labels and cells are short). */
 static uint64_t folded_hash(const char *s, size_t len) {
-  const char *e = s + len;
   uint64_t h = 14695981039346656037ull;
+  size_t i;
 
-  trim(&s, &e);
-  for (; s < e; s++) {
-    h ^= (unsigned char)ascii_lower(*s);
+  for (i = 0; i < len; i++) {
+    h ^= (unsigned char)s[i];
     h *= 1099511628211ull;
   }
   return h;
 }
 
-/* Indexes the exact labels. Two labels the same but for case or spaces:
- * the first wins, as the scan it replaces found it first. */
+/* Indexes the exact labels by their folded text. Two labels the same once
+ * folded: the first wins, as a scan in order would find it first. */
 static int label_index(struct map_labels *l) {
   size_t n = 16, i, k, mask;
 
@@ -685,19 +683,16 @@ static int label_index(struct map_labels *l) {
       l->any_prefix = 1;
       continue;
     }
-    h = folded_hash(lab->key, strlen(lab->key));
+    h = folded_hash(lab->folded, lab->folded_len);
     for (k = (size_t)h & mask; l->slot[k].label != 0; k = (k + 1) & mask)
-      if (l->slot[k].hash == h && mapping_same(lab->key, strlen(lab->key),
-                                               l->p[l->slot[k].label - 1].key))
+      if (l->slot[k].hash == h && l->slot[k].len == lab->folded_len &&
+          memcmp(l->slot[k].text, lab->folded, lab->folded_len) == 0)
         break;
     if (l->slot[k].label == 0) {
-      const char *t = lab->key, *e = t + strlen(t);
-
-      trim(&t, &e);
       l->slot[k].hash = h;
       l->slot[k].label = i + 1;
-      l->slot[k].text = t;
-      l->slot[k].len = (size_t)(e - t);
+      l->slot[k].text = lab->folded;
+      l->slot[k].len = lab->folded_len;
     }
   }
   return 0;
@@ -708,9 +703,9 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
                         const char *path, struct dahub_error *err) {
   struct map_labels *l = &m->field[f].values;
   const char *key;
-  char sub[MAP_PATH_MAX];
+  char sub[MAP_PATH_MAX], folded[DAHUB_LABEL_MAX];
   json_t *v;
-  int rc;
+  int rc, fl;
 
   if (!json_is_object(obj))
     return mapping_bad_type(err, path, "an object", obj);
@@ -726,10 +721,16 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
       return mapping_nomem(err);
     if (len > 1 && key[len - 1] == '*') {
       lab->prefix = 1;
-      lab->key[len - 1] = '\0';
+      lab->key[--len] = '\0';
     }
-    if ((rc = mapping_join(sub, path, key, err)) != 0 ||
-        (rc = target(m, f, v, sub, &lab->t, err)) != 0)
+    if ((rc = mapping_join(sub, path, key, err)) != 0)
+      return rc;
+    if ((fl = dahub_label_fold(lab->key, len, folded)) < 0)
+      return mapping_bad(err, sub, "a label longer than 255 characters");
+    if ((lab->folded = strdup(folded)) == NULL)
+      return mapping_nomem(err);
+    lab->folded_len = (size_t)fl;
+    if ((rc = target(m, f, v, sub, &lab->t, err)) != 0)
       return rc;
   }
   if ((rc = label_index(l)) != 0)
@@ -1217,6 +1218,7 @@ static void labels_free(struct map_labels *l) {
     struct map_target *t = &l->p[i].t;
 
     free(l->p[i].key);
+    free(l->p[i].folded);
     free(t->code);
     free(t->service_id);
     mapping_list_free(&t->dims);
@@ -1296,55 +1298,30 @@ const char *mapping_lookup(const struct map_list *l, const char *cell,
   return NULL;
 }
 
-/* 1 when the cell (trimmed) starts with label (trimmed), case ignored. */
-static int starts_with(const char *cell, size_t len, const char *label) {
-  const char *ce = cell + len, *le = label + strlen(label);
-
-  trim(&cell, &ce);
-  trim(&label, &le);
-  if (ce - cell < le - label)
-    return 0;
-  for (; label < le; cell++, label++)
-    if (ascii_lower(*cell) != ascii_lower(*label))
-      return 0;
-  return 1;
-}
-
-/* Two trimmed texts of n bytes, ASCII case ignored (mapping_same's rule). */
-static int same_folded(const char *a, const char *b, size_t n) {
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    if (ascii_lower(a[i]) != ascii_lower(b[i]))
-      return 0;
-  return 1;
-}
-
 const struct map_target *mapping_label(const struct map_labels *l,
                                        const char *cell, size_t len) {
   const struct map_label *best = NULL;
-  size_t i;
+  char folded[DAHUB_LABEL_MAX];
+  int fl = dahub_label_fold(cell, len, folded);
+  size_t i, mask = l->n_slots - 1, n;
 
-  if (l->n_slots > 0) {
-    const char *s = cell, *e = cell + len;
-    uint64_t h = folded_hash(cell, len);
-    size_t mask = l->n_slots - 1;
+  /* A cell too long to fold whole matches no exact label (none is that
+   * long), but its folded start may still match a prefix label. */
+  if (fl >= 0 && l->n_slots > 0) {
+    uint64_t h = folded_hash(folded, (size_t)fl);
 
-    trim(&s, &e);
     for (i = (size_t)h & mask; l->slot[i].label != 0; i = (i + 1) & mask)
-      if (l->slot[i].hash == h && l->slot[i].len == (size_t)(e - s) &&
-          same_folded(s, l->slot[i].text, l->slot[i].len))
+      if (l->slot[i].hash == h && l->slot[i].len == (size_t)fl &&
+          memcmp(folded, l->slot[i].text, (size_t)fl) == 0)
         return &l->p[l->slot[i].label - 1].t;
-    if (!l->any_prefix)
-      return NULL;
-  } else {
-    for (i = 0; i < l->n; i++)
-      if (!l->p[i].prefix && mapping_same(cell, len, l->p[i].key))
-        return &l->p[i].t;
   }
+  if (!l->any_prefix)
+    return NULL;
+  n = fl >= 0 ? (size_t)fl : DAHUB_LABEL_MAX - 1;
   for (i = 0; i < l->n; i++)
-    if (l->p[i].prefix && starts_with(cell, len, l->p[i].key) &&
-        (best == NULL || strlen(l->p[i].key) > strlen(best->key)))
+    if (l->p[i].prefix && l->p[i].folded_len <= n &&
+        memcmp(folded, l->p[i].folded, l->p[i].folded_len) == 0 &&
+        (best == NULL || l->p[i].folded_len > best->folded_len))
       best = &l->p[i];
   return best != NULL ? &best->t : NULL;
 }

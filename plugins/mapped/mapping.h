@@ -78,17 +78,19 @@ struct map_target {
 };
 
 struct map_label {
-  char *key;  /* as the partner writes it */
-  int prefix; /* written with a final '*': matches cells starting with key */
+  char *key;    /* as the partner writes it */
+  int prefix;   /* written with a final '*': matches cells starting with key */
+  char *folded; /* key folded by dahub/label.h's rule, as cells are */
+  size_t folded_len;
   struct map_target t;
 };
 
-/* A label's place in the index of map_labels: the hash of its folded,
- * trimmed text, and its number + 1 (0: an empty slot). */
+/* A label's place in the index of map_labels: the hash of its folded text,
+ * and its number + 1 (0: an empty slot). */
 struct map_label_slot {
   uint64_t hash;
   size_t label;
-  const char *text; /* the label trimmed: within its key */
+  const char *text; /* the label folded: its folded */
   size_t len;
 };
 
@@ -230,7 +232,8 @@ int mapping_same(const char *cell, size_t len, const char *label);
 const char *mapping_lookup(const struct map_list *l, const char *cell,
                            size_t len);
 
-/* What "values" says about a cell: the exact label first, then the longest
+/* What "values" says about a cell, both folded by dahub/label.h's rule (as
+ * the vocabulary compares labels): the exact label first, then the longest
  * label written with a final '*' that the cell starts with; or NULL. */
 const struct map_target *mapping_label(const struct map_labels *l,
                                        const char *cell, size_t len);
