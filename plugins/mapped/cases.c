@@ -64,8 +64,11 @@
 
 #include "agg.h"
 #include "dates.h"
-#include "mapped.h"
+#include "fields.h"
 #include "memo.h"
+#include "options.h"
+#include "resolve.h"
+#include "run.h"
 
 #define MAX_COUNTS 64
 #define PERIOD_CACHE 64 /* a file spans a few dozen periods at most */
@@ -191,37 +194,35 @@ static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
   int rc;
 
   if (!json_is_object(v))
-    return mapping_bad_type(err, path, "an object", v);
-  if ((rc = mapping_only_keys(v, path, keys, err)) != 0 ||
-      (rc = mapping_join(sub, path, "measure", err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, "measure"), sub, &c->measure,
-                               err)) != 0 ||
-      (rc = mapping_join(sub, path, "date", err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, "date"), sub, &c->date,
-                               err)) != 0 ||
-      (rc = mapping_join(sub, path, "by", err)) != 0)
+    return opt_bad_type(err, path, "an object", v);
+  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
+      (rc = opt_join(sub, path, "measure", err)) != 0 ||
+      (rc = opt_string(json_object_get(v, "measure"), sub, &c->measure, err)) !=
+          0 ||
+      (rc = opt_join(sub, path, "date", err)) != 0 ||
+      (rc = opt_string(json_object_get(v, "date"), sub, &c->date, err)) != 0 ||
+      (rc = opt_join(sub, path, "by", err)) != 0)
     return rc;
   if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
-    return mapping_bad_type(err, sub, "an array of dimension names", by);
+    return opt_bad_type(err, sub, "an array of dimension names", by);
   for (i = 0; i < json_array_size(by); i++) {
     if (snprintf(item, sizeof item, "%s[%zu]", sub, i) >= (int)sizeof item)
-      return mapping_bad(err, sub, "path too long");
+      return opt_bad(err, sub, "path too long");
     if (!json_is_string(json_array_get(by, i)))
-      return mapping_bad_type(err, item, "a dimension name",
-                              json_array_get(by, i));
-    if ((rc = mapping_field(m, json_string_value(json_array_get(by, i)), 0,
-                            item, &f, err)) != 0)
+      return opt_bad_type(err, item, "a dimension name", json_array_get(by, i));
+    if ((rc = fields_get(m, json_string_value(json_array_get(by, i)), 0, item,
+                         &f, err)) != 0)
       return rc;
     if (f < MAP_FIRST_DIM || m->field[f].src != MAP_COLUMN)
-      return mapping_bad(err, item,
-                         "expected a dimension read from a column "
-                         "(options.columns.dimensions)");
+      return opt_bad(err, item,
+                     "expected a dimension read from a column "
+                     "(options.columns.dimensions)");
     c->by[c->n_by++] = f;
   }
   d = json_object_get(v, "distinct");
   if (d != NULL && !json_is_boolean(d)) {
-    if ((rc = mapping_join(sub, path, "distinct", err)) == 0)
-      rc = mapping_bad_type(err, sub, "true or false", d);
+    if ((rc = opt_join(sub, path, "distinct", err)) == 0)
+      rc = opt_bad_type(err, sub, "true or false", d);
     return rc;
   }
   c->distinct = json_is_true(d);
@@ -239,43 +240,40 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
   int rc;
 
   if (v == NULL)
-    return mapping_bad(err, "options.cases",
-                       "missing: a cases layout needs it");
+    return opt_bad(err, "options.cases", "missing: a cases layout needs it");
   if (!json_is_object(v))
-    return mapping_bad_type(err, "options.cases", "an object", v);
-  if ((rc = mapping_only_keys(v, "options.cases", keys, err)) != 0)
+    return opt_bad_type(err, "options.cases", "an object", v);
+  if ((rc = opt_only_keys(v, "options.cases", keys, err)) != 0)
     return rc;
   if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
-    return mapping_nomem(err);
+    return opt_nomem(err);
   if (json_object_get(v, "reference") != NULL &&
-      (rc = mapping_dup_string(json_object_get(v, "reference"),
-                               "options.cases.reference", &c->reference,
-                               err)) != 0)
+      (rc = opt_string(json_object_get(v, "reference"),
+                       "options.cases.reference", &c->reference, err)) != 0)
     return rc;
-  if ((rc = mapping_period_kind(json_object_get(v, "period"),
-                                "options.cases.period", &c->period, err)) !=
-          0 ||
-      (rc = mapping_uint(json_object_get(v, "max_references"),
-                         "options.cases.max_references", 1, 100000000, 10000000,
-                         &c->max_references, err)) != 0 ||
-      (rc = mapping_uint(json_object_get(v, "max_groups"),
-                         "options.cases.max_groups", 1, 10000000, 100000,
-                         &c->max_groups, err)) != 0)
+  if ((rc = opt_period_kind(json_object_get(v, "period"),
+                            "options.cases.period", &c->period, err)) != 0 ||
+      (rc = opt_uint(json_object_get(v, "max_references"),
+                     "options.cases.max_references", 1, 100000000, 10000000,
+                     &c->max_references, err)) != 0 ||
+      (rc = opt_uint(json_object_get(v, "max_groups"),
+                     "options.cases.max_groups", 1, 10000000, 100000,
+                     &c->max_groups, err)) != 0)
     return rc;
   if ((p = json_object_get(v, "periods")) != NULL) {
     if (!json_is_string(p) || (strcmp(json_string_value(p), "all") != 0 &&
                                strcmp(json_string_value(p), "latest") != 0))
-      return mapping_bad_type(err, "options.cases.periods",
-                              "\"all\" or \"latest\"", p);
+      return opt_bad_type(err, "options.cases.periods", "\"all\" or \"latest\"",
+                          p);
     c->latest = strcmp(json_string_value(p), "latest") == 0;
   }
   count = json_object_get(v, "count");
   if (!json_is_array(count) || json_array_size(count) == 0 ||
       json_array_size(count) > MAX_COUNTS)
-    return mapping_bad_type(err, "options.cases.count",
-                            "an array of 1 to 64 counts", count);
+    return opt_bad_type(err, "options.cases.count",
+                        "an array of 1 to 64 counts", count);
   if ((c->count = calloc(json_array_size(count), sizeof *c->count)) == NULL)
-    return mapping_nomem(err);
+    return opt_nomem(err);
   for (i = 0; i < json_array_size(count); i++) {
     (void)snprintf(path, sizeof path, "options.cases.count[%zu]", i);
     c->n_count = i + 1;
@@ -283,8 +281,8 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
                         err)) != 0)
       return rc;
     if (c->count[i].distinct && c->reference == NULL)
-      return mapping_bad(err, path,
-                         "a distinct count needs options.cases.reference");
+      return opt_bad(err, path,
+                     "a distinct count needs options.cases.reference");
   }
   if (m->field[MAP_AREA].src == MAP_NONE)
     return dahub_error_set(err, -EINVAL, 0, 0,

@@ -34,11 +34,11 @@ struct memo; /* opaque */
 struct memo *memo_new(const struct mapping *m);
 void memo_free(struct memo *memo);
 
-/* mapping_label() for field f of m, remembered. */
+/* labels_find() for field f of m, remembered. */
 const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
                                     size_t f, const char *text, size_t len);
 
-/* mapping_band() for field f of m, remembered when the text is in a band. */
+/* fields_band() for field f of m, remembered when the text is in a band. */
 int memo_band(struct memo *memo, const struct mapping *m, size_t f,
               const char *text, size_t len, const char **code);
 

@@ -12,6 +12,24 @@
 
 #include "mapping.h"
 
+/* "records": rows that also become records through host->emit_record. */
+struct map_record_field {
+  char *name;   /* a field of the record kind: "end_date" */
+  char *column; /* read from this column, or NULL: */
+  size_t field; /* ... from the row's resolved field (MAP_SERVICE, ...) */
+  int date;     /* the text is a date: written as yyyy-mm-dd */
+  int pence;    /* the text is money: written as whole pence */
+};
+
+struct map_records {
+  char *kind;        /* a record kind of the vocabulary: "contract" */
+  char *when_column; /* only rows whose cell here is one of when_in */
+  char **when_in;
+  size_t n_when;
+  struct map_record_field *f;
+  size_t n;
+};
+
 struct run;
 
 /* Checks "records" and adds it to m. 0, or -EINVAL/-ENOMEM with err. */

@@ -22,6 +22,12 @@ dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/fields.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/labels.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/run.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/resolve.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
