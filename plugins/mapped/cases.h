@@ -31,6 +31,9 @@ struct map_cases {
   uint64_t max_groups;     /* figures kept */
 };
 
+/* Counts one cases layout may make. */
+#define CASES_MAX_COUNTS 64
+
 struct run;
 
 /* Checks "cases" and adds it to m. 0, or -EINVAL/-ENOMEM with err. */

@@ -324,7 +324,7 @@ static int row_fields(struct run *r, const struct dahub_csv_row *row,
     case MAP_COLUMN:
       text = mapped_cell(r, row, r->col[f], &len);
       if ((rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &val[f],
-                               &tg[f])) <= 0)
+                               &tg[f], NULL)) <= 0)
         return rc;
       break;
     default: /* NONE: absent; ACROSS: set per value column */

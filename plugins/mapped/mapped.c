@@ -120,7 +120,7 @@ static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
           "options.cells.%s: row %u is not above the header (row %u)",
           m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
     rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
-                        m->field[f].col - 1, &code, &r->cell_target[f]);
+                        m->field[f].col - 1, &code, &r->cell_target[f], NULL);
     if (rc < 0)
       return rc;
     if (rc == 0)

@@ -170,17 +170,6 @@ const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
              : NULL;
 }
 
-int memo_band(struct memo *memo, const struct mapping *m, size_t f,
-              const char *text, size_t len, const char **code) {
-  int rc = -EINVAL;
-  uint16_t c = band_code(memo, m, f, text, len, &rc);
-
-  if (c == MEMO_AHEAD_NONE)
-    return rc;
-  *code = m->field[f].bands[c - MEMO_AHEAD_FIRST].code;
-  return 0;
-}
-
 uint16_t memo_ahead(struct memo *memo, const struct mapping *m, size_t f,
                     const char *text, size_t len) {
   const struct map_field *mf = &m->field[f];

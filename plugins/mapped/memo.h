@@ -38,10 +38,6 @@ void memo_free(struct memo *memo);
 const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
                                     size_t f, const char *text, size_t len);
 
-/* fields_band() for field f of m, remembered when the text is in a band. */
-int memo_band(struct memo *memo, const struct mapping *m, size_t f,
-              const char *text, size_t len, const char **code);
-
 /* The code of field f's text (a field with bands or "values"): only what
  * resolves without a question (a label found, a band holding the number, a
  * blank with a "blank" code); anything else is MEMO_AHEAD_NONE. */

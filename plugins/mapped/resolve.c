@@ -14,6 +14,7 @@
 #include "dahub/period.h"
 
 #include "dates.h"
+#include "fields.h"
 #include "memo.h"
 
 /* The header text of the column a field is read from, for messages. */
@@ -42,42 +43,43 @@ static int period_of_date(struct run *r, const struct map_field *mf,
 
 int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
                    uint32_t line, size_t j, const char **out,
-                   const struct map_target **tg) {
+                   const struct map_target **tg, uint16_t *code) {
   const struct map_field *mf = &r->m->field[f];
-  const struct map_target *t;
+  const char *band;
   struct dahub_period p;
+  uint16_t c = MEMO_AHEAD_NONE;
   int rc;
 
   *tg = NULL;
-  if (mf->bands != NULL) {
-    if (mapped_blank(text, len)) {
-      if (mf->blank == NULL)
-        return mapped_cell_error(r, line, j, field_header(mf), "a number", "",
-                                 "expected a number here, found a blank "
-                                 "cell");
-      *out = mf->blank;
-      return 1;
+  if (code != NULL)
+    *code = MEMO_AHEAD_NONE;
+  /* A label or band: its code (memo.h), which is also what the reader's
+   * thread works out ahead for a cases layout; only when there is none do
+   * the errors, "unknown" and the rest below apply. */
+  if (mf->bands != NULL || mf->has_values) {
+    c = memo_ahead(r->memo, r->m, f, text, len);
+    if ((rc = memo_from_ahead(r->m, f, c, out, tg)) >= 0) {
+      if (code != NULL)
+        *code = c;
+      return rc;
     }
-    rc = memo_band(r->memo, r->m, f, text, len, out);
+  }
+  if (mf->bands != NULL) {
+    if (mapped_blank(text, len))
+      return mapped_cell_error(r, line, j, field_header(mf), "a number", "",
+                               "expected a number here, found a blank "
+                               "cell");
+    rc = fields_band(mf, text, len, &band);
     if (rc == -ERANGE)
       return mapped_cell_error(r, line, j, field_header(mf),
                                "a number that one of the bands holds", text,
                                "no band holds this number");
-    if (rc != 0)
-      return mapped_cell_error(r, line, j, field_header(mf), "a whole number",
-                               text, "not a whole number");
-    return 1;
+    return mapped_cell_error(r, line, j, field_header(mf), "a whole number",
+                             text, "not a whole number");
   }
   if (mf->has_values) {
     char msg[192];
 
-    if ((t = memo_label(r->memo, r->m, f, text, len)) != NULL) {
-      if (t->skip)
-        return 0;
-      *out = t->code;
-      *tg = t;
-      return 1;
-    }
     if (mf->unknown == MAP_UNKNOWN_SKIP && mf->src == MAP_COLUMN)
       return 0;
     if (mf->unknown != MAP_UNKNOWN_KEEP) {

@@ -27,14 +27,19 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/labels.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/run.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/resolve.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/memo.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg_distinct.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/figtab.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_options.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c ${DAHUB_MAPPED_SOURCES})
