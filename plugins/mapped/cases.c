@@ -283,14 +283,9 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
    * the cell as a person sees it (filled down), with the errors. */
   if (code == DATE_NONE) {
     text = mapped_cell(r, row, j, &len);
-    rc = cases_date_code(text, len, r->m->cases->period, &code);
-    if (rc == -ERANGE)
-      return mapped_cell_error(r, row->line, j, c->date, "a real day", text,
-                               "no such date");
-    if (rc != 0)
-      return mapped_cell_error(r, row->line, j, c->date,
-                               "a date such as 31/05/2024 or 2024-05-31", text,
-                               "not a date");
+    if ((rc = cases_date_code(text, len, r->m->cases->period, &code)) != 0)
+      return mapped_date_error(r, row->line, j, c->date, rc, text,
+                               "31/05/2024 or 2024-05-31");
   }
   if (code == DATE_BLANK)
     return 0;

@@ -174,6 +174,16 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
   return 0;
 }
 
+/* The field a key of section ("options.values") names; sub is its path. */
+static int field_of(struct mapping *m, const char *section, const char *key,
+                    char *sub, size_t *i, struct dahub_error *err) {
+  int rc;
+
+  if ((rc = opt_join(sub, section, key, err)) != 0)
+    return rc;
+  return fields_get(m, key, 0, sub, i, err);
+}
+
 /* "values" and "unknown": labels for fields read from the file. */
 int labels_options(struct mapping *m, const json_t *values,
                    const json_t *unknown, struct dahub_error *err) {
@@ -187,8 +197,7 @@ int labels_options(struct mapping *m, const json_t *values,
   if (values != NULL && !json_is_object(values))
     return opt_bad_type(err, "options.values", "an object", values);
   json_object_foreach((json_t *)values, key, v) {
-    if ((rc = opt_join(sub, "options.values", key, err)) != 0 ||
-        (rc = fields_get(m, key, 0, sub, &i, err)) != 0)
+    if ((rc = field_of(m, "options.values", key, sub, &i, err)) != 0)
       return rc;
     f = &m->field[i];
     if (f->src != MAP_COLUMN && f->src != MAP_CELL && !f->from_keys)
@@ -201,8 +210,7 @@ int labels_options(struct mapping *m, const json_t *values,
   if (unknown != NULL && !json_is_object(unknown))
     return opt_bad_type(err, "options.unknown", "an object", unknown);
   json_object_foreach((json_t *)unknown, key, v) {
-    if ((rc = opt_join(sub, "options.unknown", key, err)) != 0 ||
-        (rc = fields_get(m, key, 0, sub, &i, err)) != 0)
+    if ((rc = field_of(m, "options.unknown", key, sub, &i, err)) != 0)
       return rc;
     f = &m->field[i];
     s = json_string_value(v);

@@ -212,14 +212,9 @@ static int field_text(struct run *r, const struct dahub_csv_row *row,
   while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
     e--;
   if (f->date && e > s) {
-    rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d);
-    if (rc == -ERANGE)
-      return mapped_cell_error(r, row->line, j, f->column, "a real day", cell,
-                               "no such date");
-    if (rc != 0)
-      return mapped_cell_error(r, row->line, j, f->column,
-                               "a date such as 31/07/2025 or 2025-07-31", cell,
-                               "not a date");
+    if ((rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d)) != 0)
+      return mapped_date_error(r, row->line, j, f->column, rc, cell,
+                               "31/07/2025 or 2025-07-31");
     (void)snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
     *out = strdup(buf);
   } else if (f->pence && e > s) {

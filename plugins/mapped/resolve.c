@@ -30,13 +30,11 @@ static int period_of_date(struct run *r, const struct map_field *mf,
   int y, m, d, rc;
 
   rc = dates_parse(text, len, &y, &m, &d);
-  if (rc == -ERANGE)
-    return mapped_cell_error(r, line, j, field_header(mf), "a real day", text,
-                             "no such date");
-  if (rc != 0 || dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
-    return mapped_cell_error(r, line, j, field_header(mf),
-                             "a date such as 13/06/2024 or 2024-06-13", text,
-                             "not a date");
+  if (rc == 0 && dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
+    rc = -EINVAL;
+  if (rc != 0)
+    return mapped_date_error(r, line, j, field_header(mf), rc, text,
+                             "13/06/2024 or 2024-06-13");
   dahub_period_format(&p, r->period);
   return 0;
 }

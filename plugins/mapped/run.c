@@ -51,6 +51,17 @@ int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
   return rc;
 }
 
+int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
+                      int rc, const char *text, const char *example) {
+  char expected[96];
+
+  if (rc == -ERANGE)
+    return mapped_cell_error(r, line, j, field, "a real day", text,
+                             "no such date");
+  (void)snprintf(expected, sizeof expected, "a date such as %s", example);
+  return mapped_cell_error(r, line, j, field, expected, text, "not a date");
+}
+
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
                  ...) {
   char msg[256];

@@ -64,6 +64,12 @@ struct run {
 int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found, const char *msg);
 
+/* A date cell the data lead must fix: rc is dates_parse()'s (-ERANGE: no
+ * such day; else not a date), example a date as the column would hold
+ * one ("31/05/2024 or 2024-05-31"). Returns -EINVAL. */
+int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
+                      int rc, const char *text, const char *example);
+
 /* A note for the ingest report; never quote cell text that could be
  * personal in it. */
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
