@@ -48,8 +48,10 @@ set_tests_properties(test_config test_vocab test_validate test_store
 # One label-folding rule: the vocabulary (the hub's) and the mapped
 # plugin's "values" (compiled in, under its fake host) answer alike.
 dahub_unit_test(test_label test_label.c
-  ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c ${DAHUB_MAPPED_SOURCES})
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
+  ${PROJECT_SOURCE_DIR}/tests/support/fake_host.c ${DAHUB_MAPPED_SOURCES})
 target_include_directories(test_label PRIVATE
-  ${PROJECT_SOURCE_DIR}/plugins/mapped ${CMAKE_CURRENT_SOURCE_DIR})
+  ${PROJECT_SOURCE_DIR}/plugins/mapped ${PROJECT_SOURCE_DIR}/tests/support
+  ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_label PRIVATE PkgConfig::JANSSON)
 target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})

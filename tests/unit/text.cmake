@@ -42,9 +42,11 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
-    ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c ${DAHUB_MAPPED_SOURCES})
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
+    ${PROJECT_SOURCE_DIR}/tests/support/fake_host.c ${DAHUB_MAPPED_SOURCES})
   target_include_directories(${name} PRIVATE
-    ${PROJECT_SOURCE_DIR}/plugins/mapped ${CMAKE_CURRENT_SOURCE_DIR})
+    ${PROJECT_SOURCE_DIR}/plugins/mapped ${PROJECT_SOURCE_DIR}/tests/support
+    ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 dahub_mapped_test(test_mapped)
 dahub_mapped_test(test_mapped_labels)
