@@ -23,7 +23,7 @@
  * Where each field comes from
  *   "layout": "long"         one value per row, in the "value" column;
  *             "wide"         one value per column listed in "across";
- *             "cases"        one case per row, counted (see cases.c);
+ *             "cases"        one case per row, counted (cases_options.c);
  *             "json"         a JSON document of items, summed (jsondoc.c)
  *   "columns": {             fields read from each data row, by header text
  *     "service_id": "Service", "area": "District", "period": "Quarter",

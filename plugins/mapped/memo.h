@@ -7,7 +7,7 @@
  * one thread; the mapping it reads is shared and never changes.
  *
  * A code ("ahead") carries a field's value from the CSV reader's thread,
- * where cases.c works it out as the record is read, to the thread that
+ * where cases_ahead.c works it out as the record is read, to the thread that
  * counts the row: MEMO_AHEAD_NONE (not worked out: resolve the text now,
  * which also gives any error), MEMO_AHEAD_BLANK (a blank cell of a field
  * with bands: their "blank" code), or MEMO_AHEAD_FIRST + i (label i of the
