@@ -22,7 +22,6 @@
 
 #include "fields.h"
 #include "options.h"
-#include "records.h"
 #include "resolve.h"
 
 static int across(struct mapping *m, const json_t *a, struct dahub_error *err) {
@@ -334,29 +333,19 @@ static int row_fields(struct run *r, const struct dahub_csv_row *row,
   return 1;
 }
 
-/* A row of a long or wide return: its fields, its record, and one
- * observation per value cell. */
-int figures_row(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  const char *val[MAP_MAX_FIELDS] = {NULL};
-  const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
-  size_t f, k;
-  int rc;
-
+int figures_fields(struct run *r, const struct dahub_csv_row *row,
+                   const char **val, const struct map_target **tg) {
   if (mapped_row_skipped(r, row, NULL))
     return 0;
-  if ((rc = row_fields(r, row, val, tg)) <= 0)
-    return rc;
-  if (m->records != NULL) {
-    const char *rec[MAP_MAX_FIELDS];
+  return row_fields(r, row, val, tg);
+}
 
-    memcpy(rec, val, sizeof rec);
-    for (f = 0; f < m->n_fields; f++)
-      if (tg[f] != NULL && tg[f]->service_id != NULL)
-        rec[MAP_SERVICE] = tg[f]->service_id;
-    if ((rc = records_row(r, row, rec)) != 0)
-      return rc;
-  }
+int figures_emit(struct run *r, const struct dahub_csv_row *row,
+                 const char **val, const struct map_target *const *tg) {
+  const struct mapping *m = r->m;
+  size_t k;
+  int rc;
+
   if (m->layout == MAP_LONG)
     return emit_value(r, row, val, tg, r->value_col, m->value_column);
   for (k = 0; k < m->across.n; k++) {

@@ -20,8 +20,14 @@ int figures_options(struct mapping *m, const json_t *options,
 /* What must hold once every section is read: each period code is one. */
 int figures_check(const struct mapping *m, struct dahub_error *err);
 
-/* A data row: its fields, its record, and one observation per value cell.
- * 0, or an error naming the cell. */
-int figures_row(struct run *r, const struct dahub_csv_row *row);
+/* A data row's fields (val, and in tg what their labels say), unless a
+ * label leaves the row out: 1 go on; 0 leave it out; negative an error
+ * naming the cell. */
+int figures_fields(struct run *r, const struct dahub_csv_row *row,
+                   const char **val, const struct map_target **tg);
+/* One observation per value cell of a row figures_fields() read (val's
+ * "across" field is set for each). 0, or an error naming the cell. */
+int figures_emit(struct run *r, const struct dahub_csv_row *row,
+                 const char **val, const struct map_target *const *tg);
 
 #endif

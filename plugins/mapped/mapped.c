@@ -70,6 +70,20 @@ static int row_blank(const struct dahub_csv_row *row) {
   return 1;
 }
 
+/* A row of a long or wide return: its fields, its record (records.c),
+ * then one observation per value cell (figures.c). */
+static int figures_row(struct run *r, const struct dahub_csv_row *row) {
+  const char *val[MAP_MAX_FIELDS] = {NULL};
+  const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
+  int rc;
+
+  if ((rc = figures_fields(r, row, val, tg)) <= 0)
+    return rc;
+  if (r->m->records != NULL && (rc = records_row(r, row, val, tg)) != 0)
+    return rc;
+  return figures_emit(r, row, val, tg);
+}
+
 static int data_row(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
   const char *text;

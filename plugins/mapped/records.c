@@ -244,14 +244,21 @@ done:
 }
 
 int records_row(struct run *r, const struct dahub_csv_row *row,
-                const char *const *val) {
+                const char *const *fields_val,
+                const struct map_target *const *tg) {
   const struct map_records *rec = r->m->records;
+  const char *val[MAP_MAX_FIELDS];
   struct dahub_dim fields[RECORD_FIELDS_MAX] = {0};
   char *text[RECORD_FIELDS_MAX] = {NULL};
   const char *s;
   size_t i, len;
   int rc = 0;
 
+  /* The row's service is the one a label gives, if any, as its figures'. */
+  memcpy(val, fields_val, sizeof val);
+  for (i = 0; i < r->m->n_fields; i++)
+    if (tg[i] != NULL && tg[i]->service_id != NULL)
+      val[MAP_SERVICE] = tg[i]->service_id;
   if (rec->when_column != NULL) {
     s = mapped_cell(r, row, r->when_col, &len);
     for (i = 0; i < rec->n_when && !mapping_same(s, len, rec->when_in[i]); i++)

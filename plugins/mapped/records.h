@@ -39,9 +39,10 @@ void records_options_free(struct map_records *rec);
 
 /* Finds the columns the records read, in the header row. */
 int records_header(struct run *r, const struct dahub_csv_row *row);
-/* A data row that was not left out, with its resolved fields: hands it to
- * host->emit_record when "when" matches. 0, or negative with err. */
+/* A data row that was not left out, with its resolved fields (val) and
+ * what their labels say (tg): hands it to host->emit_record when "when"
+ * matches. 0, or negative with err. */
 int records_row(struct run *r, const struct dahub_csv_row *row,
-                const char *const *val);
+                const char *const *val, const struct map_target *const *tg);
 
 #endif
