@@ -21,7 +21,7 @@ enum vocab_unit {
   UNIT_BEDSPACES,
   UNIT_FTE,
   UNIT_SESSIONS,
-  UNIT_DAYS,
+  UNIT_DAYS, /* the last: vocab_load.c reads units up to it */
 };
 
 struct vocab_measure {

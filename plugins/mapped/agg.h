@@ -92,13 +92,18 @@ struct agg {
   uint64_t max_refs;
 };
 
-/* Pairs recorded before agg_add_distinct refuses (see agg.c). */
+/* Pairs recorded before agg_add_distinct refuses (see agg_distinct.c). */
 #define AGG_RECORD_FACTOR 8
+/* Pairs in a partition's buffer: 32 KiB of 12-byte pairs. */
+#define AGG_BUF_ENTRIES ((32u << 10) / 12)
 
 void agg_init(struct agg *a, uint64_t max_groups, uint64_t max_refs);
 /* Frees everything, wiping the fingerprints first; temporary files are
  * closed, and with that gone. */
 void agg_close(struct agg *a);
+/* agg_close()'s part in agg_distinct.c: the partitions, their buffers and
+ * files, and the fingerprints, wiped. */
+void agg_distinct_release(struct agg *a);
 
 /* The group of key, made with value 0 and the given place if new. 0 with
  * *index; -E2BIG when it would be one more than max_groups; -ENOMEM;

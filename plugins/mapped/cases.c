@@ -2,27 +2,10 @@
  * cases.c: the "cases" layout: one case per row, counted (see cases.h).
  *
  * Some partners send a case-level extract, one row per case, rather than
- * figures. The mapping says what to count:
- *
- *   "layout": "cases",
- *   "columns": {"service_id": "service", "area": "district",
- *     "dimensions": {"risk_level": "dash_risk_at_intake",
- *       "age_band": {"column": "age_at_referral",
- *                    "bands": ["0-5", "6-10", ..., "85+"],
- *                    "blank": "not_known"}}},
- *   "values": {"area": {"Leicester City": "E06000016", "": "X_UNKNOWN"},
- *              "risk_level": {"High": "high", "": "not_assessed"}, ...},
- *   "cases": {
- *     "reference": "client_ref",   the case reference (distinct counts)
- *     "period": "quarter",         "month", "half" or "year"
- *     "periods": "latest",         or "all" (default): see below
- *     "count": [
- *       {"measure": "referrals_received", "date": "referral_date",
- *        "by": ["age_band", "risk_level"]},
- *       {"measure": "individuals_supported", "date": "date_first_contact",
- *        "distinct": true}],
- *     "max_references": 10000000,  (reference, figure) pairs kept
- *     "max_groups": 100000}        figures kept
+ * figures; the mapping says what to count (the language is in
+ * cases_options.c). On the reader's thread, cases_ahead.c works out each
+ * row's HMAC and codes ahead; this file counts each row into figures, on
+ * parse()'s thread.
  *
  * Each count counts the rows whose date column holds a date, in the period
  * holding that date (a blank date: not counted, as an open case has no
@@ -32,11 +15,7 @@
  * figure. With "distinct", a case reference counts once per figure however
  * many rows it has.
  *
- * The case reference never leaves this file: it is passed straight to
- * host->pseudonymise (HMAC-SHA256 under the feed's key), and of the 32
- * bytes that come back only a 64-bit fingerprint is kept (agg.c), in memory
- * or an unlinked temporary file, until the file ends. It is not emitted,
- * logged, or quoted in any error.
+ * The case reference is cases_ahead.c's, which keeps only its HMAC.
  *
  * Figures are added up in memory (agg.c) and emitted when the file ends,
  * each pointing at the first row that counted towards it. The plugin
@@ -53,8 +32,6 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +40,12 @@
 #include "dahub/plugin.h"
 
 #include "agg.h"
-#include "dates.h"
-#include "mapped.h"
+#include "cases_ahead.h"
+#include "figtab.h"
 #include "memo.h"
+#include "resolve.h"
+#include "run.h"
 
-#define MAX_COUNTS 64
 #define PERIOD_CACHE 64 /* a file spans a few dozen periods at most */
 
 /* A period's id, formatted once: snprintf for each row was a tenth of the
@@ -80,90 +58,19 @@ struct period_id {
   char id[DAHUB_PERIOD_ID_MAX];
 };
 
-/* A figure found again by a key of one word, without building its text.
- * A file has few figures and many rows, and what tells a row's figures
- * apart, besides what the whole file shares (fixed fields, cells above
- * the header), is a few small numbers: the count, the period, and the
- * codes (memo.h) of the row's own fields, its service and area; for a
- * breakdown, the figure's number, the field and its code. Building the
- * key and looking it up was a fifth of the time of a case-level file. An
- * open-addressed table of slots of a key and a group, kept at most half
- * full. A figure
- * with a code kept as written, which has no number, is found by building
- * its key each time. */
-#define FIG_SLOTS 4096 /* a power of two */
-#define FIG_KEEP (FIG_SLOTS / 2)
 #define FIG_SHARED 2 /* a row's own fields: its service and area */
+
 #define FIG_USED ((uint64_t)1 << 63) /* in every key: 0 is an empty slot */
-#define FIG_BY ((uint64_t)1 << 62)   /* in a breakdown's key */
 
-struct fig_slot {
-  uint64_t key;
-  size_t group;
-};
-
-/* What cases_prepare() reads on the CSV reader's thread: cache lines of
- * their own, which this thread writes once, when the header is read, and
- * publishes through ready. In struct run, which this thread writes on
- * every row, each read missed. The memo is the reader thread's alone. */
-struct cases_prep {
-  _Alignas(64) const struct dahub_host *host;
-  struct dahub_ctx *ctx;
-  const struct mapping *m;
-  struct memo *memo;
-  atomic_int ready; /* 1: the header is read, what follows is set */
-  size_t ref_col;   /* the reference to hash, or NO_COL: none */
-  size_t field_col[MAP_MAX_FIELDS]; /* fields worked out ahead, or NO_COL */
-  size_t count_col[MAX_COUNTS];     /* each count's date column, or NO_COL */
-};
-
-/* What cases_prepare() writes for a row, as row->prepared: the HMAC of its
- * case reference, then 16-bit codes, one per field of the mapping (memo.h)
- * and one per count: its date's period. The row's own thread need only
- * look them up. */
-struct cases_ahead {
-  uint8_t ref[AGG_REF_BYTES]; /* of the HMAC: what a count keeps of it */
-  uint8_t has_ref;
-  uint16_t code[]; /* m->n_fields, then m->cases->n_count */
-};
-
-_Static_assert(sizeof(struct cases_ahead) + 2 * (MAP_MAX_FIELDS + MAX_COUNTS) <=
-                   DAHUB_CSV_PREPARE_MAX,
-               "the codes of a row fit what the CSV reader carries");
-
-/* A count's date ahead: not worked out, blank, or DATE_FIRST plus the
- * period's financial year * 16 plus its number (the years periods take,
- * 1900 to 2999, fit). */
-#define DATE_NONE 0
-#define DATE_BLANK 1
-#define DATE_FIRST 2
-
-static uint16_t date_code(const struct dahub_period *p) {
-  return (uint16_t)(DATE_FIRST + p->fy * 16 + p->n);
-}
-
-static void date_of_code(uint16_t code, enum dahub_period_kind kind,
-                         struct dahub_period *p) {
-  p->kind = kind;
-  p->fy = (code - DATE_FIRST) / 16;
-  p->n = (code - DATE_FIRST) % 16;
-}
-
-/* The row's codes worked out ahead, or NULL. */
-static const uint16_t *ahead_of(const struct dahub_csv_row *row) {
-  const struct cases_ahead *a = row->prepared;
-
-  return a != NULL ? a->code : NULL;
-}
+#define FIG_BY ((uint64_t)1 << 62) /* in a breakdown's key */
 
 struct cases_run {
   struct agg agg;
   size_t ref_col;
   struct cases_prep *prep;
-  size_t date_col[MAX_COUNTS];
+  size_t date_col[CASES_MAX_COUNTS];
   struct period_id period[PERIOD_CACHE];
-  struct fig_slot *fig; /* FIG_SLOTS, or NULL: every key is built */
-  size_t n_fig;
+  struct figtab fig; /* figures by a key of one word (figtab.h) */
   /* The fields read from a column that every figure of a row shares. */
   size_t shared[FIG_SHARED], n_shared;
 };
@@ -180,146 +87,6 @@ struct row_fields {
   struct agg_key key; /* 1 KiB: once per row, not once per count */
 };
 
-/* ---- Options ---- */
-
-static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
-                     const char *path, struct dahub_error *err) {
-  static const char *const keys[] = {"measure", "date", "by", "distinct", NULL};
-  const json_t *by = json_object_get(v, "by"), *d;
-  char sub[MAP_PATH_MAX], item[MAP_PATH_MAX];
-  size_t i, f;
-  int rc;
-
-  if (!json_is_object(v))
-    return mapping_bad_type(err, path, "an object", v);
-  if ((rc = mapping_only_keys(v, path, keys, err)) != 0 ||
-      (rc = mapping_join(sub, path, "measure", err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, "measure"), sub, &c->measure,
-                               err)) != 0 ||
-      (rc = mapping_join(sub, path, "date", err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, "date"), sub, &c->date,
-                               err)) != 0 ||
-      (rc = mapping_join(sub, path, "by", err)) != 0)
-    return rc;
-  if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
-    return mapping_bad_type(err, sub, "an array of dimension names", by);
-  for (i = 0; i < json_array_size(by); i++) {
-    if (snprintf(item, sizeof item, "%s[%zu]", sub, i) >= (int)sizeof item)
-      return mapping_bad(err, sub, "path too long");
-    if (!json_is_string(json_array_get(by, i)))
-      return mapping_bad_type(err, item, "a dimension name",
-                              json_array_get(by, i));
-    if ((rc = mapping_field(m, json_string_value(json_array_get(by, i)), 0,
-                            item, &f, err)) != 0)
-      return rc;
-    if (f < MAP_FIRST_DIM || m->field[f].src != MAP_COLUMN)
-      return mapping_bad(err, item,
-                         "expected a dimension read from a column "
-                         "(options.columns.dimensions)");
-    c->by[c->n_by++] = f;
-  }
-  d = json_object_get(v, "distinct");
-  if (d != NULL && !json_is_boolean(d)) {
-    if ((rc = mapping_join(sub, path, "distinct", err)) == 0)
-      rc = mapping_bad_type(err, sub, "true or false", d);
-    return rc;
-  }
-  c->distinct = json_is_true(d);
-  return 0;
-}
-
-int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
-  static const char *const keys[] = {
-      "reference",      "period",     "periods", "count",
-      "max_references", "max_groups", NULL};
-  struct map_cases *c;
-  const json_t *count, *p;
-  char path[MAP_PATH_MAX];
-  size_t i, k, f;
-  int rc;
-
-  if (v == NULL)
-    return mapping_bad(err, "options.cases",
-                       "missing: a cases layout needs it");
-  if (!json_is_object(v))
-    return mapping_bad_type(err, "options.cases", "an object", v);
-  if ((rc = mapping_only_keys(v, "options.cases", keys, err)) != 0)
-    return rc;
-  if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
-    return mapping_nomem(err);
-  if (json_object_get(v, "reference") != NULL &&
-      (rc = mapping_dup_string(json_object_get(v, "reference"),
-                               "options.cases.reference", &c->reference,
-                               err)) != 0)
-    return rc;
-  if ((rc = mapping_period_kind(json_object_get(v, "period"),
-                                "options.cases.period", &c->period, err)) !=
-          0 ||
-      (rc = mapping_uint(json_object_get(v, "max_references"),
-                         "options.cases.max_references", 1, 100000000, 10000000,
-                         &c->max_references, err)) != 0 ||
-      (rc = mapping_uint(json_object_get(v, "max_groups"),
-                         "options.cases.max_groups", 1, 10000000, 100000,
-                         &c->max_groups, err)) != 0)
-    return rc;
-  if ((p = json_object_get(v, "periods")) != NULL) {
-    if (!json_is_string(p) || (strcmp(json_string_value(p), "all") != 0 &&
-                               strcmp(json_string_value(p), "latest") != 0))
-      return mapping_bad_type(err, "options.cases.periods",
-                              "\"all\" or \"latest\"", p);
-    c->latest = strcmp(json_string_value(p), "latest") == 0;
-  }
-  count = json_object_get(v, "count");
-  if (!json_is_array(count) || json_array_size(count) == 0 ||
-      json_array_size(count) > MAX_COUNTS)
-    return mapping_bad_type(err, "options.cases.count",
-                            "an array of 1 to 64 counts", count);
-  if ((c->count = calloc(json_array_size(count), sizeof *c->count)) == NULL)
-    return mapping_nomem(err);
-  for (i = 0; i < json_array_size(count); i++) {
-    (void)snprintf(path, sizeof path, "options.cases.count[%zu]", i);
-    c->n_count = i + 1;
-    if ((rc = one_count(m, &c->count[i], json_array_get(count, i), path,
-                        err)) != 0)
-      return rc;
-    if (c->count[i].distinct && c->reference == NULL)
-      return mapping_bad(err, path,
-                         "a distinct count needs options.cases.reference");
-  }
-  if (m->field[MAP_AREA].src == MAP_NONE)
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "options: nothing gives area (add it to columns, "
-                           "cells or fixed)");
-  /* A dimension column no count uses is most likely a typo. */
-  for (f = MAP_FIRST_DIM; f < m->n_fields; f++) {
-    int used = m->field[f].src != MAP_COLUMN;
-
-    for (i = 0; !used && i < c->n_count; i++)
-      for (k = 0; k < c->count[i].n_by; k++)
-        used |= c->count[i].by[k] == f;
-    if (!used)
-      return dahub_error_set(err, -EINVAL, 0, 0,
-                             "options.columns.dimensions.%s: no count "
-                             "breaks down by it (add it to a count's \"by\")",
-                             m->field[f].name);
-  }
-  return 0;
-}
-
-void cases_options_free(struct map_cases *c) {
-  size_t i;
-
-  if (c == NULL)
-    return;
-  for (i = 0; i < c->n_count; i++) {
-    free(c->count[i].measure);
-    free(c->count[i].date);
-  }
-  free(c->count);
-  free(c->reference);
-  free(c);
-}
-
 /* ---- One file ---- */
 
 /* 1 when every figure of a row carries field f: the service, the area,
@@ -334,15 +101,10 @@ int cases_begin(struct run *r) {
   size_t f;
 
   if ((r->cases = calloc(1, sizeof *r->cases)) == NULL ||
-      (r->cases->prep = aligned_alloc(64, sizeof *r->cases->prep)) == NULL)
+      (r->cases->prep = cases_prep_new(r)) == NULL)
     return dahub_error_set(r->err, -ENOMEM, 0, 0, "out of memory");
   agg_init(&r->cases->agg, c->max_groups, c->max_references);
-  r->cases->prep->host = r->host;
-  r->cases->prep->ctx = r->ctx;
-  r->cases->prep->m = r->m;
-  r->cases->prep->memo = memo_new(r->m); /* or slower */
-  atomic_init(&r->cases->prep->ready, 0);
-  r->cases->fig = calloc(FIG_SLOTS, sizeof *r->cases->fig); /* or slower */
+  figtab_init(&r->cases->fig); /* or slower */
   /* Dimensions read from a column are breakdowns, so a row's own shared
    * fields can only be its service and its area. */
   for (f = 0; f < MAP_FIRST_DIM && f < r->m->n_fields; f++)
@@ -355,63 +117,10 @@ void cases_free(struct run *r) {
   if (r->cases == NULL)
     return;
   agg_close(&r->cases->agg);
-  if (r->cases->prep != NULL)
-    memo_free(r->cases->prep->memo);
-  free(r->cases->prep);
-  free(r->cases->fig);
+  cases_prep_free(r->cases->prep);
+  figtab_close(&r->cases->fig);
   free(r->cases);
   r->cases = NULL;
-}
-
-/* 1 when some count is distinct, and so needs every row's HMAC. */
-int cases_distinct(const struct map_cases *c) {
-  size_t i;
-
-  for (i = 0; c != NULL && i < c->n_count; i++)
-    if (c->count[i].distinct)
-      return 1;
-  return 0;
-}
-
-static int can_pseudonymise(const struct dahub_host *h) {
-  return h->struct_size >= offsetof(struct dahub_host, pseudonymise) +
-                               sizeof h->pseudonymise &&
-         h->pseudonymise != NULL;
-}
-
-/* 1 when column j is a fill_down column: a blank cell there takes the
- * text above, which only the row's own thread knows. */
-static int filled_down(const struct run *r, size_t j) {
-  size_t k;
-
-  for (k = 0; k < r->m->n_fill_down; k++)
-    if (r->fill_col[k] == j)
-      return 1;
-  return 0;
-}
-
-/* Tells cases_prepare() which cells to work out ahead, and starts it. */
-static void prep_start(struct run *r) {
-  const struct mapping *m = r->m;
-  struct cases_prep *p = r->cases->prep;
-  size_t f, k;
-
-  p->ref_col = cases_distinct(m->cases) && can_pseudonymise(r->host)
-                   ? r->cases->ref_col
-                   : NO_COL;
-  for (f = 0; f < m->n_fields; f++) {
-    const struct map_field *mf = &m->field[f];
-
-    p->field_col[f] = NO_COL;
-    if (f != MAP_PERIOD && f != MAP_MEASURE && f != MAP_YEAR &&
-        mf->src == MAP_COLUMN && (mf->bands != NULL || mf->has_values) &&
-        !filled_down(r, r->col[f]))
-      p->field_col[f] = r->col[f];
-  }
-  for (k = 0; k < m->cases->n_count; k++)
-    p->count_col[k] =
-        filled_down(r, r->cases->date_col[k]) ? NO_COL : r->cases->date_col[k];
-  atomic_store_explicit(&p->ready, 1, memory_order_release);
 }
 
 int cases_header(struct run *r, const struct dahub_csv_row *row) {
@@ -427,30 +136,23 @@ int cases_header(struct run *r, const struct dahub_csv_row *row) {
     if ((rc = mapped_find_column(r, row, c->count[i].date,
                                  &r->cases->date_col[i])) != 0)
       return rc;
-  prep_start(r);
+  cases_prep_start(r->cases->prep, r, r->cases->ref_col, r->cases->date_col);
   return 0;
 }
 
-/* Cell j of a row as mapped_cell() reads it, for a column that is not
- * filled down. */
-static const char *cell_of(const struct dahub_csv_row *row, size_t j,
-                           size_t *len) {
-  *len = j < row->n ? row->len[j] : 0;
-  return j < row->n ? row->field[j] : "";
-}
+void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
 
-/* Field f of this row in rf: fixed, from a cell, or resolved from its
- * column, as mapped_resolve() (1, 0 to leave the row out, or an error).
- * A column's value comes from its code, worked out ahead or now; only
- * what has none (an error, a code kept as written, which is the cell's
- * own text and lives only as long as the row) is resolved the long way. */
+/* Field f of this row in rf: fixed, from a cell, or from its column (1, 0
+ * to leave the row out, or an error, as mapped_resolve()). A column's
+ * text is resolved by mapped_resolve(), the one path; the code worked out
+ * ahead on the reader's thread, when there is one, is that path's answer
+ * cached, and stands in for the call. */
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
                        struct row_fields *rf) {
   const struct map_field *mf = &r->m->field[f];
   const uint16_t *ahead = ahead_of(row);
-  const char *text = NULL;
-  uint16_t code = ahead != NULL ? ahead[f] : MEMO_AHEAD_NONE;
-  size_t len = 0;
+  const char *text;
+  size_t len;
   int rc;
 
   rf->tg[f] = NULL;
@@ -465,173 +167,19 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
     rf->tg[f] = r->cell_target[f];
     return 1;
   case MAP_COLUMN:
-    /* cases_prepare() reads the cells it may; the same here, without the
-     * blank check mapped_cell() makes for cells filled down */
-    if (code == MEMO_AHEAD_NONE && r->cases->prep->field_col[f] != NO_COL) {
-      text = cell_of(row, r->col[f], &len);
-      code = memo_ahead(r->memo, r->m, f, text, len);
+    if (ahead != NULL && ahead[f] != MEMO_AHEAD_NONE) {
+      rf->code[f] = ahead[f];
+      return memo_from_ahead(r->m, f, ahead[f], &rf->val[f], &rf->tg[f]);
     }
-    rf->code[f] = code;
-    if ((rc = memo_from_ahead(r->m, f, code, &rf->val[f], &rf->tg[f])) >= 0)
-      return rc;
-    if (text == NULL)
-      text = mapped_cell(r, row, r->col[f], &len);
+    text = mapped_cell(r, row, r->col[f], &len);
     rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &rf->val[f],
-                        &rf->tg[f]);
+                        &rf->tg[f], &rf->code[f]);
     rf->raw[f] = rc == 1 && rf->val[f] == text;
     return rc;
   default:
     rf->val[f] = NULL;
     return 1;
   }
-}
-
-/* A case reference without the spaces around it: *e - *s bytes. */
-static void trim_reference(const char *text, size_t len, const char **s,
-                           const char **e) {
-  *s = text;
-  *e = text + len;
-  while (*s < *e && (**s == ' ' || **s == '\t'))
-    ++*s;
-  while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
-    --*e;
-}
-
-/* The code of a count's date (DATE_*): blank or not, and with read, its
- * period's, if it has one. */
-static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
-                           enum dahub_period_kind kind, int read) {
-  struct dahub_period p;
-  const char *text;
-  size_t len;
-  int y, m, d;
-
-  if (j == NO_COL)
-    return DATE_NONE;
-  text = cell_of(row, j, &len);
-  if (mapped_blank(text, len))
-    return DATE_BLANK;
-  if (!read || dates_parse(text, len, &y, &m, &d) != 0 ||
-      dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
-      p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)
-    return DATE_NONE;
-  return date_code(&p);
-}
-
-/* The work on a row that the CSV reader's thread does as it reads the row
- * (options.prepare), while this one counts earlier rows: the HMAC of its
- * case reference, the largest part of a row's work, and what its fields'
- * labels and its dates resolve to (struct cases_ahead). Only what resolves
- * without a question is worked out: the row's own thread does the rest,
- * errors included. Cells filled down are left to it, as the text above is
- * its to know; so is a reference cell that is blank, and a row that no
- * distinct count counts, for want of a date, is not hashed. */
-int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
-  struct cases_prep *p = arg;
-  struct cases_ahead *a = out;
-  const struct mapping *m = p->m;
-  const struct map_cases *c = m->cases;
-  uint16_t *date = a->code + m->n_fields;
-  const char *text, *s, *e;
-  uint8_t hmac[32];
-  size_t f, k, len;
-  int dated = 0;
-
-  if (!atomic_load_explicit(&p->ready, memory_order_acquire))
-    return 0;
-  /* In a hurry, the HMAC alone: the row's thread has time for the rest. */
-  for (f = 0; f < m->n_fields; f++) {
-    a->code[f] = MEMO_AHEAD_NONE;
-    if (p->field_col[f] != NO_COL && !row->hurry) {
-      text = cell_of(row, p->field_col[f], &len);
-      a->code[f] = memo_ahead(p->memo, m, f, text, len);
-    }
-  }
-  for (k = 0; k < c->n_count; k++) {
-    date[k] = date_ahead(row, p->count_col[k], c->period, !row->hurry);
-    dated |= c->count[k].distinct && date[k] != DATE_BLANK;
-  }
-  a->has_ref = 0;
-  if (p->ref_col != NO_COL && p->ref_col < row->n && dated) {
-    trim_reference(row->field[p->ref_col], row->len[p->ref_col], &s, &e);
-    if (s < e && p->host->pseudonymise(p->ctx, s, (size_t)(e - s), hmac) == 0) {
-      memcpy(a->ref, hmac, sizeof a->ref);
-      a->has_ref = 1;
-    }
-    explicit_bzero(hmac, sizeof hmac);
-  }
-  return 1;
-}
-
-size_t cases_prepare_size(const struct mapping *m) {
-  return sizeof(struct cases_ahead) +
-         sizeof(uint16_t) * (m->n_fields + m->cases->n_count);
-}
-
-void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
-
-/* The HMAC of the row's case reference, prepared or made now; the
- * reference itself is only borrowed from the CSV reader's buffer. */
-static int reference(struct run *r, const struct dahub_csv_row *row,
-                     uint8_t out[32]) {
-  const struct dahub_host *h = r->host;
-  size_t j = r->cases->ref_col, len;
-  const char *text, *s, *e;
-  const struct cases_ahead *a = row->prepared;
-  int rc;
-
-  if (a != NULL && a->has_ref) {
-    memcpy(out, a->ref, sizeof a->ref);
-    return 0;
-  }
-  text = mapped_cell(r, row, j, &len);
-  trim_reference(text, len, &s, &e);
-  if (s == e)
-    return mapped_cell_error(r, row->line, j, r->m->cases->reference,
-                             "a case reference", "",
-                             "no case reference: a distinct count needs one");
-  if (!can_pseudonymise(h))
-    return dahub_error_set(r->err, -ENOTSUP, row->line, (uint32_t)(j + 1),
-                           "this hub cannot pseudonymise case references");
-  rc = h->pseudonymise(r->ctx, s, (size_t)(e - s), out);
-  if (rc == -ENOKEY)
-    return dahub_error_set(r->err, -EINVAL, row->line, (uint32_t)(j + 1),
-                           "distinct cases are counted by a keyed HMAC of "
-                           "the reference: give this feed an hmac_key_file");
-  if (rc != 0)
-    return dahub_error_set(r->err, -EIO, row->line, (uint32_t)(j + 1),
-                           "the case reference could not be pseudonymised");
-  return 0;
-}
-
-static size_t fig_slot(uint64_t key) {
-  return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 52) & (FIG_SLOTS - 1);
-}
-
-/* The figure of key (0: none fits) remembered: 1 with *group, or 0. */
-static int fig_find(const struct cases_run *c, uint64_t key, size_t *group) {
-  size_t i;
-
-  if (key == 0 || c->fig == NULL)
-    return 0;
-  for (i = fig_slot(key); c->fig[i].key != 0; i = (i + 1) & (FIG_SLOTS - 1))
-    if (c->fig[i].key == key) {
-      *group = c->fig[i].group;
-      return 1;
-    }
-  return 0;
-}
-
-static void fig_keep(struct cases_run *c, uint64_t key, size_t group) {
-  size_t i;
-
-  if (key == 0 || c->fig == NULL || c->n_fig == FIG_KEEP)
-    return;
-  for (i = fig_slot(key); c->fig[i].key != 0; i = (i + 1) & (FIG_SLOTS - 1))
-    ;
-  c->fig[i].key = key;
-  c->fig[i].group = group;
-  c->n_fig++;
 }
 
 /* The figure named by key, made if new (remembering this row's place). */
@@ -729,31 +277,19 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
   size_t j = r->cases->date_col[k], len;
   const char *text;
   struct dahub_period p;
-  int y, m, d, rc;
+  int rc;
 
-  /* Worked out ahead, or now as cases_prepare() would; the long way below
-   * reads a cell filled down, and has the errors. */
-  if (code == DATE_NONE)
-    code =
-        date_ahead(row, r->cases->prep->count_col[k], r->m->cases->period, 1);
+  /* Not worked out ahead: read now, by the same cases_date_code(), from
+   * the cell as a person sees it (filled down), with the errors. */
+  if (code == DATE_NONE) {
+    text = mapped_cell(r, row, j, &len);
+    if ((rc = cases_date_code(text, len, r->m->cases->period, &code)) != 0)
+      return mapped_date_error(r, row->line, j, c->date, rc, text,
+                               "31/05/2024 or 2024-05-31");
+  }
   if (code == DATE_BLANK)
     return 0;
-  if (code != DATE_NONE) {
-    date_of_code(code, r->m->cases->period, &p);
-    *out = period_id(r, &p);
-    return 1;
-  }
-  text = mapped_cell(r, row, j, &len);
-  if (mapped_blank(text, len))
-    return 0;
-  rc = dates_parse(text, len, &y, &m, &d);
-  if (rc == -ERANGE)
-    return mapped_cell_error(r, row->line, j, c->date, "a real day", text,
-                             "no such date");
-  if (rc != 0 || dahub_period_of_date(y, m, d, r->m->cases->period, &p) != 0)
-    return mapped_cell_error(r, row->line, j, c->date,
-                             "a date such as 31/05/2024 or 2024-05-31", text,
-                             "not a date");
+  date_of_code(code, r->m->cases->period, &p);
   *out = period_id(r, &p);
   return 1;
 }
@@ -830,12 +366,12 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
   uint64_t fk = fig_key(c, k, period, rf);
   int built = 0, rc;
 
-  if (!fig_find(c, fk, &base)) {
+  if (!figtab_find(&c->fig, fk, &base)) {
     key_figure(r, key, cnt, period, rf, &mark);
     built = 1;
     if ((rc = figure(r, row, key, col, &base)) != 0)
       return rc;
-    fig_keep(c, fk, base);
+    figtab_keep(&c->fig, fk, base);
   }
   if ((rc = count_one(r, row, base, col, ref)) != 0)
     return rc;
@@ -847,7 +383,7 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
       rf->have[f] = 2;
     }
     fk = fig_by_key(base, f, rf->code[f]);
-    if (!fig_find(c, fk, &index)) {
+    if (!figtab_find(&c->fig, fk, &index)) {
       if (!built) { /* the figure's key, which each breakdown extends */
         key_figure(r, key, cnt, period, rf, &mark);
         built = 1;
@@ -858,7 +394,7 @@ static int count_row(struct run *r, const struct dahub_csv_row *row,
       key_target_dims(a, key, rf->tg[f]);
       if ((rc = figure(r, row, key, col, &index)) != 0)
         return rc;
-      fig_keep(c, fk, index);
+      figtab_keep(&c->fig, fk, index);
     }
     if ((rc = count_one(r, row, index, col, ref)) != 0)
       return rc;
@@ -906,7 +442,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
       continue;
     }
     if (c->count[k].distinct && !have_ref) {
-      if ((rc = reference(r, row, ref)) != 0)
+      if ((rc = cases_reference(r, row, r->cases->ref_col, ref)) != 0)
         goto out;
       have_ref = 1;
     }

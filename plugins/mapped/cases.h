@@ -12,6 +12,28 @@
 
 #include "mapping.h"
 
+/* "cases": one count of the cases layout. */
+struct map_count {
+  char *measure;
+  char *date;              /* the column whose date decides the period */
+  size_t by[MAP_MAX_DIMS]; /* one-way breakdowns: dimension fields */
+  size_t n_by;
+  int distinct; /* count distinct case references, not rows */
+};
+
+struct map_cases {
+  char *reference; /* the column of the case reference, or NULL */
+  enum dahub_period_kind period;
+  int latest; /* "periods": "latest": only the file's latest period */
+  struct map_count *count;
+  size_t n_count;
+  uint64_t max_references; /* (reference, figure) pairs kept */
+  uint64_t max_groups;     /* figures kept */
+};
+
+/* Counts one cases layout may make. */
+#define CASES_MAX_COUNTS 64
+
 struct run;
 
 /* Checks "cases" and adds it to m. 0, or -EINVAL/-ENOMEM with err. */

@@ -12,6 +12,25 @@
 
 #include "mapping.h"
 
+/* "json": one entry of "sum". */
+struct map_sum {
+  char *measure;
+  char *key;            /* dotted path within an item; NULL: count items */
+  size_t by;            /* the field an object's keys give, or MAP_NO_FIELD */
+  struct map_list dims; /* fixed dimensions: name -> code */
+};
+
+struct map_json {
+  char *items; /* dotted path of the array of items; "" for the document */
+  char *date;  /* dotted path of each item's date */
+  enum dahub_period_kind period;
+  struct map_sum *sum;
+  size_t n_sum;
+  struct map_list check; /* dotted path of a total -> measure */
+  uint64_t max_bytes;
+  uint64_t max_groups;
+};
+
 struct run;
 
 /* Checks "json" and adds it to m. 0, or -EINVAL/-ENOMEM with err. */

@@ -6,7 +6,8 @@
  * const struct, dahub_plugin_v1, and three callbacks:
  *
  *  - open() runs on the hub's loop thread when the feed is loaded. It
- *    checks every option (mapping.c) and returns the state parse() needs.
+ *    checks every option (mapping.c, then the layout's own, labels.c,
+ *    records.c) and returns the state parse() needs.
  *  - parse() runs on a worker thread, once per file, possibly for several
  *    files of the feed at once: the state is only read, and what belongs to
  *    one file lives in a struct run on parse()'s stack. The file comes in
@@ -19,11 +20,16 @@
  * picked up), the header (which finds each named column), then data rows
  * until a footer or the end. Blank rows are skipped everywhere. For each
  * data row, in this order: fill-down, a total row or the parts of totals
- * (total.c), labels that leave the row out, the fields, a record
- * (records.c), then one observation per value cell. The cases layout
- * counts each row instead (cases.c) and the json layout reads no CSV at
- * all (jsondoc.c); both emit their figures at the end, through
- * mapped_emit_groups() below.
+ * (total.c), then the row goes to its layout: figures.c (long, wide)
+ * leaves it out if a label says so, reads its fields, its record
+ * (records.c), then makes one observation per value cell; cases.c counts
+ * it instead. The json layout reads no CSV at all (jsondoc.c). Cases and
+ * json emit their figures at the end, through mapped_emit_groups()
+ * (run.c).
+ *
+ * This file is the only one that knows every layout: the layouts know the
+ * core (mapping.c, fields.c, labels.c, options.c, run.c, resolve.c,
+ * memo.c, agg.c, dates.c) and none another.
  *
  * The first problem ends the file with DAHUB_FAIL and an error naming the
  * line, the column (as a spreadsheet counts them), the column's header,
@@ -31,47 +37,28 @@
  * does not stop the file (a text cell the mapping skips, a total that does
  * not add up, a row a label leaves out with a reason) goes to host->warn.
  */
-#include "mapped.h"
-
 #include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "dahub/csv_fast.h"
-#include "dahub/number.h"
-#include "dahub/period.h"
 #include "dahub/plugin.h"
 
-#include "agg.h"
 #include "cases.h"
-#include "dates.h"
+#include "figures.h"
 #include "jsondoc.h"
+#include "labels.h"
 #include "memo.h"
 #include "records.h"
+#include "resolve.h"
+#include "run.h"
 #include "total.h"
-
-/* Dimensions one observation may carry: its dimension fields, and what
- * the labels of its fields add. The hub takes fewer; it says so. */
-#define OBS_DIMS_MAX (MAP_MAX_DIMS + 4 * MAP_MAX_TARGET_DIMS)
 
 static ssize_t mapped_read(void *arg, void *buf, size_t cap) {
   struct dahub_input *in = arg;
 
   return in->read(in, buf, cap);
-}
-
-int mapped_blank(const char *s, size_t len) {
-  size_t i;
-
-  for (i = 0; i < len; i++)
-    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-      return 0;
-  return 1;
 }
 
 static int row_blank(const struct dahub_csv_row *row) {
@@ -83,416 +70,18 @@ static int row_blank(const struct dahub_csv_row *row) {
   return 1;
 }
 
-const char *mapped_cell(const struct run *r, const struct dahub_csv_row *row,
-                        size_t j, size_t *len) {
-  size_t k;
-
-  if (j < row->n && !mapped_blank(row->field[j], row->len[j])) {
-    *len = row->len[j];
-    return row->field[j];
-  }
-  for (k = 0; k < r->m->n_fill_down; k++)
-    if (r->fill_col[k] == j && r->fill_text[k] != NULL) {
-      *len = strlen(r->fill_text[k]);
-      return r->fill_text[k];
-    }
-  *len = j < row->n ? row->len[j] : 0;
-  return j < row->n ? row->field[j] : "";
-}
-
-int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
-                      const char *expected, const char *found,
-                      const char *msg) {
-  int rc = dahub_error_set(r->err, -EINVAL, line, (uint32_t)(j + 1), "%s: %s",
-                           field, msg);
-
-  dahub_error_detail(r->err, field, expected, found);
-  return rc;
-}
-
-void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
-                 ...) {
-  char msg[256];
-  va_list ap;
-
-  if (r->host->warn == NULL)
-    return;
-  va_start(ap, fmt);
-  (void)vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  r->host->warn(r->ctx, line, col, msg);
-}
-
-/* The header text of the column a field is read from, for messages. */
-static const char *field_header(const struct map_field *f) {
-  return f->src == MAP_COLUMN ? f->text : f->name;
-}
-
-/* A date cell read as the period holding it ("period_from_date"). */
-static int period_of_date(struct run *r, const struct map_field *mf,
-                          const char *text, size_t len, uint32_t line,
-                          size_t j) {
-  struct dahub_period p;
-  int y, m, d, rc;
-
-  rc = dates_parse(text, len, &y, &m, &d);
-  if (rc == -ERANGE)
-    return mapped_cell_error(r, line, j, field_header(mf), "a real day", text,
-                             "no such date");
-  if (rc != 0 || dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
-    return mapped_cell_error(r, line, j, field_header(mf),
-                             "a date such as 13/06/2024 or 2024-06-13", text,
-                             "not a date");
-  dahub_period_format(&p, r->period);
-  return 0;
-}
-
-int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
-                   uint32_t line, size_t j, const char **out,
-                   const struct map_target **tg) {
-  const struct map_field *mf = &r->m->field[f];
-  const struct map_target *t;
-  struct dahub_period p;
-  int rc;
-
-  *tg = NULL;
-  if (mf->bands != NULL) {
-    if (mapped_blank(text, len)) {
-      if (mf->blank == NULL)
-        return mapped_cell_error(r, line, j, field_header(mf), "a number", "",
-                                 "expected a number here, found a blank "
-                                 "cell");
-      *out = mf->blank;
-      return 1;
-    }
-    rc = memo_band(r->memo, r->m, f, text, len, out);
-    if (rc == -ERANGE)
-      return mapped_cell_error(r, line, j, field_header(mf),
-                               "a number that one of the bands holds", text,
-                               "no band holds this number");
-    if (rc != 0)
-      return mapped_cell_error(r, line, j, field_header(mf), "a whole number",
-                               text, "not a whole number");
-    return 1;
-  }
-  if (mf->has_values) {
-    char msg[192];
-
-    if ((t = memo_label(r->memo, r->m, f, text, len)) != NULL) {
-      if (t->skip)
-        return 0;
-      *out = t->code;
-      *tg = t;
-      return 1;
-    }
-    if (mf->unknown == MAP_UNKNOWN_SKIP && mf->src == MAP_COLUMN)
-      return 0;
-    if (mf->unknown != MAP_UNKNOWN_KEEP) {
-      (void)snprintf(msg, sizeof msg,
-                     "no code for this %s: add it to options.values.%s%s%s%s",
-                     mf->name, mf->name,
-                     mf->src == MAP_COLUMN ? ", or set options.unknown." : "",
-                     mf->src == MAP_COLUMN ? mf->name : "",
-                     mf->src == MAP_COLUMN ? " to \"skip\"" : "");
-      return mapped_cell_error(r, line, j, field_header(mf),
-                               "a label listed in the mapping", text, msg);
-    }
-  }
-  if (mapped_blank(text, len))
-    return mapped_cell_error(r, line, j, field_header(mf), mf->name, "",
-                             "expected a value here, found a blank cell");
-  if (f == MAP_PERIOD && r->m->dates) {
-    if ((rc = period_of_date(r, mf, text, len, line, j)) != 0)
-      return rc;
-    *out = r->period;
-    return 1;
-  }
-  if (f == MAP_PERIOD || f == MAP_YEAR) {
-    if (dahub_period_from_text(text, len, &p) != 0)
-      return mapped_cell_error(
-          r, line, j, field_header(mf),
-          f == MAP_PERIOD ? "a period such as Q1 2024/25"
-                          : "a year such as 2024/25",
-          text, f == MAP_PERIOD ? "not a period" : "not a financial year");
-    if (f == MAP_YEAR) {
-      p.kind = DAHUB_PERIOD_YEAR; /* only its year counts */
-      p.n = 0;
-    }
-    dahub_period_format(&p, f == MAP_PERIOD ? r->period : r->year);
-    *out = f == MAP_PERIOD ? r->period : r->year;
-    return 1;
-  }
-  *out = text;
-  return 1;
-}
-
-int mapped_row_skipped(struct run *r, const struct dahub_csv_row *row,
-                       const uint16_t *ahead) {
-  const struct mapping *m = r->m;
-  const struct map_target *t;
-  const char *text;
-  size_t f, len;
-
-  for (f = 0; f < m->n_fields; f++) {
-    const struct map_field *mf = &m->field[f];
-
-    if (!r->can_skip[f])
-      continue;
-    t = ahead != NULL ? memo_ahead_label(m, f, ahead[f]) : NULL;
-    if (t == NULL) {
-      text = mapped_cell(r, row, r->col[f], &len);
-      t = memo_label(r->memo, m, f, text, len);
-    }
-    if (t != NULL && t->skip) {
-      if (t->reason != NULL)
-        mapped_warn(r, row->line, (uint32_t)(r->col[f] + 1),
-                    "row left out: %s (options.values.%s)", t->reason,
-                    mf->name);
-      return 1;
-    }
-    if (t == NULL && mf->unknown == MAP_UNKNOWN_SKIP)
-      return 1;
-  }
-  return 0;
-}
-
-int mapped_emit(struct run *r, const struct dahub_obs *o) {
-  if (r->host->emit(r->ctx, o) != 0)
-    return dahub_error_set(r->err, -ECANCELED, o->line, o->col,
-                           "the hub stopped reading this file");
-  return 0;
-}
-
-/* Sets the part of a financial year a text names: FY, H1, Q3, M07. */
-static void set_part(struct dahub_period *p, const char *part) {
-  if (part[0] == 'F') {
-    p->kind = DAHUB_PERIOD_YEAR;
-    p->n = 0;
-    return;
-  }
-  p->kind = part[0] == 'H'   ? DAHUB_PERIOD_HALF
-            : part[0] == 'Q' ? DAHUB_PERIOD_QUARTER
-                             : DAHUB_PERIOD_MONTH;
-  p->n = (int)strtol(part + 1, NULL, 10); /* checked by mapping.c */
-}
-
-/* The period a figure gets: the row's period, completed with the financial
- * year where it is only a part ("Q1"), moved to another year by a label's
- * "financial_year", and to another part of its year by a note: "86
- * (Q1+Q2)" with "Q1+Q2": "H1" in FY2023-24-Q1 belongs to FY2023-24-H1. */
-static int figure_period(struct run *r, struct dahub_obs *o, const char *year,
-                         const char *label_year, const struct dahub_number *num,
-                         size_t j, const char *header) {
-  struct dahub_period p, y;
-  const char *part = NULL;
-
-  if (num->note != NULL &&
-      (part = mapping_lookup(&r->m->period_notes, num->note, num->note_len)) ==
-          NULL)
-    return mapped_cell_error(r, o->line, j, header,
-                             "a number, blank, or <N / *", o->raw,
-                             "a note in brackets that options.period_notes "
-                             "does not list");
-  if (label_year != NULL)
-    year = label_year;
-  if (mapping_period_part(o->period)) {
-    if (year == NULL || dahub_period_parse(year, &y) != 0)
-      return mapped_cell_error(r, o->line, j, header, "a financial year",
-                               o->period,
-                               "the period is only a part of a year, and "
-                               "nothing gives the year");
-    p.fy = y.fy;
-    set_part(&p, o->period);
-  } else if (dahub_period_parse(o->period, &p) != 0) {
-    if (part == NULL && label_year == NULL)
-      return 0; /* as written ("keep"): the hub will say if it is wrong */
-    return mapped_cell_error(r, o->line, j, header, "a period id", o->period,
-                             "a note cannot change a period that is not an "
-                             "id");
-  } else if (label_year != NULL && dahub_period_parse(label_year, &y) == 0) {
-    p.fy = y.fy;
-  }
-  if (part != NULL)
-    set_part(&p, part);
-  dahub_period_format(&p, r->noted);
-  o->period = r->noted;
-  return 0;
-}
-
-/* Whether "text" says to skip a text cell of this measure. */
-static int text_skipped(const struct mapping *m, const char *measure) {
-  size_t i;
-
-  if (m->text_skip_all)
-    return 1;
-  for (i = 0; measure != NULL && i < m->n_text_skip; i++)
-    if (strcmp(m->text_skip[i], measure) == 0)
-      return 1;
-  return 0;
-}
-
-/* The 1-based column a field's label came from on this row (j: the value
- * column, for the "across" field), or 0 when it is not a cell of the row:
- * the hub then points an error about that label at the right cell. */
-static uint32_t source_col(const struct run *r, size_t f, size_t j) {
-  switch (r->m->field[f].src) {
-  case MAP_COLUMN:
-    return r->col[f] == NO_COL ? 0 : (uint32_t)(r->col[f] + 1);
-  case MAP_ACROSS:
-    return (uint32_t)(j + 1);
-  default:
-    return 0;
-  }
-}
-
-/* One value cell, with the row's other fields in val and what their labels
- * say in tg, to the hub. */
-static int emit_value(struct run *r, const struct dahub_csv_row *row,
-                      const char *const *val,
-                      const struct map_target *const *tg, size_t j,
-                      const char *header) {
-  const struct mapping *m = r->m;
-  struct dahub_dim dims[OBS_DIMS_MAX] = {0};
-  const char *label_year = NULL;
-  struct dahub_number num;
-  struct dahub_obs o;
-  size_t len = j < row->n ? row->len[j] : 0, f, i, n = 0;
-  int rc;
-
-  memset(&o, 0, sizeof o);
-  o.raw = j < row->n ? row->field[j] : "";
-  o.line = row->line;
-  o.col = (uint32_t)(j + 1);
-  o.service_id = val[MAP_SERVICE];
-  o.area = val[MAP_AREA];
-  o.period = val[MAP_PERIOD];
-  o.measure = val[MAP_MEASURE];
-  o.service_col = source_col(r, MAP_SERVICE, j);
-  o.area_col = source_col(r, MAP_AREA, j);
-  o.period_col = source_col(r, MAP_PERIOD, j);
-  o.measure_col = source_col(r, MAP_MEASURE, j);
-  for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
-    if (val[f] != NULL) {
-      dims[n].name = m->field[f].name;
-      dims[n].col = source_col(r, f, j);
-      dims[n++].value = val[f];
-    }
-  for (f = 0; f < m->n_fields; f++) {
-    if (tg[f] == NULL)
-      continue;
-    if (tg[f]->service_id != NULL)
-      o.service_id = tg[f]->service_id;
-    if (tg[f]->year != NULL)
-      label_year = tg[f]->year;
-    for (i = 0; i < tg[f]->dims.n; i++) {
-      if (n == OBS_DIMS_MAX)
-        return mapped_cell_error(r, o.line, j, header, "fewer dimensions", NULL,
-                                 "too many dimensions for one figure");
-      dims[n].name = tg[f]->dims.p[i].key;
-      dims[n].col = source_col(r, f, j);
-      dims[n++].value = tg[f]->dims.p[i].val;
-    }
-  }
-  o.dims = dims;
-  o.n_dims = n;
-  rc = dahub_number_parse(o.raw, len, m->number_flags, &num);
-  if (rc == -ERANGE)
-    return mapped_cell_error(r, o.line, j, header,
-                             "a number of at most 18 digits", o.raw,
-                             "number too large");
-  switch (num.kind) {
-  case DAHUB_NUM_NUMBER:
-    o.status = num.estimated ? DAHUB_ESTIMATED : DAHUB_ACTUAL;
-    o.value = num.value;
-    o.scale = num.scale;
-    break;
-  case DAHUB_NUM_BLANK:
-    o.status = DAHUB_MISSING;
-    break;
-  case DAHUB_NUM_SUPPRESSED:
-    o.status = DAHUB_SUPPRESSED;
-    o.bound = num.bound;
-    break;
-  default:
-    if (text_skipped(m, o.measure)) {
-      /* The text is not quoted: a comment may name someone. */
-      mapped_warn(r, o.line, o.col,
-                  "%s: text where a number belongs, left out (options.text)",
-                  header);
-      return 0;
-    }
-    return mapped_cell_error(r, o.line, j, header, "a number, blank, or <N / *",
-                             o.raw, "not a number");
-  }
-  if (o.period != NULL && (rc = figure_period(r, &o, val[MAP_YEAR], label_year,
-                                              &num, j, header)) != 0)
-    return rc;
-  return mapped_emit(r, &o);
-}
-
-/* The value of every field of a data row. 1: go on; 0: a label leaves the
- * row out; negative: an error. */
-static int row_fields(struct run *r, const struct dahub_csv_row *row,
-                      const char **val, const struct map_target **tg) {
-  const struct mapping *m = r->m;
-  const char *text;
-  size_t f, len;
-  int rc;
-
-  for (f = 0; f < m->n_fields; f++) {
-    switch (m->field[f].src) {
-    case MAP_FIXED:
-      val[f] = m->field[f].text;
-      break;
-    case MAP_CELL:
-      val[f] = r->cell[f];
-      tg[f] = r->cell_target[f];
-      break;
-    case MAP_COLUMN:
-      text = mapped_cell(r, row, r->col[f], &len);
-      if ((rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &val[f],
-                               &tg[f])) <= 0)
-        return rc;
-      break;
-    default: /* NONE: absent; ACROSS: set per value column */
-      break;
-    }
-  }
-  return 1;
-}
-
-/* A row of a long or wide return: its fields, its record, and one
- * observation per value cell. */
+/* A row of a long or wide return: its fields, its record (records.c),
+ * then one observation per value cell (figures.c). */
 static int figures_row(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
   const char *val[MAP_MAX_FIELDS] = {NULL};
   const struct map_target *tg[MAP_MAX_FIELDS] = {NULL};
-  size_t f, k;
   int rc;
 
-  if (mapped_row_skipped(r, row, NULL))
-    return 0;
-  if ((rc = row_fields(r, row, val, tg)) <= 0)
+  if ((rc = figures_fields(r, row, val, tg)) <= 0)
     return rc;
-  if (m->records != NULL) {
-    const char *rec[MAP_MAX_FIELDS];
-
-    memcpy(rec, val, sizeof rec);
-    for (f = 0; f < m->n_fields; f++)
-      if (tg[f] != NULL && tg[f]->service_id != NULL)
-        rec[MAP_SERVICE] = tg[f]->service_id;
-    if ((rc = records_row(r, row, rec)) != 0)
-      return rc;
-  }
-  if (m->layout == MAP_LONG)
-    return emit_value(r, row, val, tg, r->value_col, m->value_column);
-  for (k = 0; k < m->across.n; k++) {
-    val[m->across_field] = m->across.p[k].val;
-    if ((rc = emit_value(r, row, val, tg, r->across[k], m->across.p[k].key)) !=
-        0)
-      return rc;
-  }
-  return 0;
+  if (r->m->records != NULL && (rc = records_row(r, row, val, tg)) != 0)
+    return rc;
+  return figures_emit(r, row, val, tg);
 }
 
 static int data_row(struct run *r, const struct dahub_csv_row *row) {
@@ -528,26 +117,6 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
   return figures_row(r, row);
 }
 
-int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
-                       const char *name, size_t *out) {
-  size_t j;
-
-  *out = NO_COL;
-  for (j = 0; j < row->n; j++) {
-    if (!mapping_same(row->field[j], row->len[j], name))
-      continue;
-    if (*out != NO_COL)
-      return mapped_cell_error(r, row->line, j, name,
-                               "one column with this header", name,
-                               "two columns have this header");
-    *out = j;
-  }
-  if (*out == NO_COL)
-    return mapped_cell_error(r, row->line, 0, name, "a column with this header",
-                             "", "the header has no such column");
-  return 0;
-}
-
 /* Settles the cells above the header into codes. */
 static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
   const struct mapping *m = r->m;
@@ -565,7 +134,7 @@ static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
           "options.cells.%s: row %u is not above the header (row %u)",
           m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
     rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
-                        m->field[f].col - 1, &code, &r->cell_target[f]);
+                        m->field[f].col - 1, &code, &r->cell_target[f], NULL);
     if (rc < 0)
       return rc;
     if (rc == 0)
@@ -698,50 +267,6 @@ static int read_rows(struct run *r, struct dahub_csv *csv) {
   return rc;
 }
 
-int mapped_emit_groups(struct run *r, const struct agg *a,
-                       const char *only_period, uint64_t *left_out) {
-  struct dahub_dim dims[OBS_DIMS_MAX] = {0};
-  struct dahub_obs o;
-  size_t i, k;
-  int rc;
-
-  for (i = 0; i < a->n; i++) {
-    const struct agg_group *g = &a->g[i];
-    const char *p = g->key, *end = g->key + g->len, *part[4];
-
-    for (k = 0; k < 4; k++) {
-      part[k] = p;
-      p += strlen(p) + 1;
-    }
-    if (only_period != NULL && strcmp(part[1], only_period) != 0) {
-      (*left_out)++;
-      continue;
-    }
-    memset(&o, 0, sizeof o);
-    o.measure = part[0];
-    o.period = part[1];
-    o.service_id = part[2][0] != '\0' ? part[2] : NULL;
-    o.area = part[3];
-    for (o.n_dims = 0; p < end; o.n_dims++) {
-      if (o.n_dims == OBS_DIMS_MAX)
-        return dahub_error_set(r->err, -EINVAL, g->line, g->col,
-                               "too many dimensions for one figure");
-      dims[o.n_dims].name = p;
-      p += strlen(p) + 1;
-      dims[o.n_dims].value = p;
-      p += strlen(p) + 1;
-    }
-    o.dims = dims;
-    o.status = DAHUB_ACTUAL;
-    o.value = g->value;
-    o.line = g->line;
-    o.col = g->col;
-    if ((rc = mapped_emit(r, &o)) != 0)
-      return rc;
-  }
-  return 0;
-}
-
 /* 1 when a label of column field f may leave a row out: only those fields
  * are looked at before the rest of the row is read. */
 static int can_skip(const struct map_field *mf) {
@@ -852,19 +377,57 @@ out:
   return rc < 0 ? DAHUB_FAIL : DAHUB_OK;
 }
 
-static int mapped_open(const json_t *options, void **state,
-                       struct dahub_error *err) {
-  struct mapping *m;
+/* The mapping and what each layout adds to it. */
+static void options_free(struct mapping *m) {
+  if (m == NULL)
+    return;
+  records_options_free(m->records);
+  cases_options_free(m->cases);
+  jsondoc_options_free(m->json);
+  mapping_free(m);
+}
+
+/* The feed's options, section by section: what every layout shares, the
+ * layout's own, the labels (which need to know where each field comes
+ * from), records, then what must hold of the whole. */
+static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+  struct mapping *m = NULL;
+  const json_t *v;
   int rc;
 
   *state = NULL;
-  if ((rc = mapping_new(options, &m, err)) != 0)
-    return rc;
+  if ((rc = mapping_new(o, &m, err)) != 0)
+    goto out;
+  switch (m->layout) {
+  case MAP_CASES:
+    rc = cases_options(m, json_object_get(o, "cases"), err);
+    break;
+  case MAP_JSON:
+    rc = jsondoc_options(m, json_object_get(o, "json"), err);
+    break;
+  default:
+    rc = figures_options(m, o, err);
+    break;
+  }
+  if (rc != 0 || (rc = labels_options(m, json_object_get(o, "values"),
+                                      json_object_get(o, "unknown"), err)) != 0)
+    goto out;
+  if ((v = json_object_get(o, "records")) != NULL &&
+      (rc = records_options(m, v, err)) != 0)
+    goto out;
+  if ((rc = mapping_check(m, err)) != 0)
+    goto out;
+  if ((m->layout == MAP_LONG || m->layout == MAP_WIDE) &&
+      (rc = figures_check(m, err)) != 0)
+    goto out;
   *state = m;
-  return 0;
+  m = NULL;
+out:
+  options_free(m);
+  return rc;
 }
 
-static void mapped_close(void *state) { mapping_free(state); }
+static void mapped_close(void *state) { options_free(state); }
 
 /* A case-level extract is one row per case: its cells are references,
  * ages, dates and labels of one person each, whatever the feed says. */

@@ -23,7 +23,7 @@
  * Where each field comes from
  *   "layout": "long"         one value per row, in the "value" column;
  *             "wide"         one value per column listed in "across";
- *             "cases"        one case per row, counted (see cases.c);
+ *             "cases"        one case per row, counted (cases_options.c);
  *             "json"         a JSON document of items, summed (jsondoc.c)
  *   "columns": {             fields read from each data row, by header text
  *     "service_id": "Service", "area": "District", "period": "Quarter",
@@ -60,7 +60,9 @@
  *
  * Labels
  *   "values": {              label -> code for a field read from the file
- *     "measure": {           (case and spaces ignored; "" maps a blank):
+ *     "measure": {           (compared as the vocabulary compares labels,
+ *                            dahub/label.h: case, spaces and punctuation
+ *                            ignored, "&" read as "and"; "" maps a blank):
  *       "Calls handled": "helpline_contacts",            a code;
  *       "Bedspaces available at*": "sa_bedspaces_available",  a final '*'
  *                            matches every cell starting with the rest;
@@ -102,432 +104,25 @@
  * service_id and each dimension from at most one. Rows and columns count
  * as a spreadsheet does: row 5 is the fifth record, blank ones included.
  *
- * mapping_new() runs on the loop thread and builds a struct mapping that
- * the parsing code then only reads.
+ * This file reads the part every layout shares (the file's shape, the
+ * CSV layouts' common keys) and checks the whole at the end; fields.c
+ * reads where each field comes from, labels.c "values" and "unknown", and
+ * each layout its own section (figures.c: "across", "total"; cases_options.c;
+ * jsondoc_options.c; records.c). mapped.c's open() calls them in turn, on
+ * the loop thread; the parsing code then only reads the struct mapping.
  */
 #include "mapping.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "dahub/csv.h"
 #include "dahub/number.h"
-#include "dahub/period.h"
 
-#include "cases.h"
-#include "jsondoc.h"
-#include "records.h"
-
-static const char *const std_names[MAP_FIRST_DIM] = {
-    "service_id", "area", "period", "measure", "financial_year"};
-static const char *const source_names[] = {"nowhere", "options.fixed",
-                                           "options.cells", "options.columns",
-                                           "options.across"};
-
-/* The kind of a JSON value, for "expected a string, found a number". */
-static const char *json_kind(const json_t *v) {
-  if (v == NULL)
-    return "nothing";
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    return "an object";
-  case JSON_ARRAY:
-    return "an array";
-  case JSON_STRING:
-    return "a string";
-  case JSON_INTEGER:
-  case JSON_REAL:
-    return "a number";
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return "true/false";
-  default:
-    return "null";
-  }
-}
-
-/* "options.header.rwo: unknown key"; the path also goes in err->field. */
-int mapping_bad(struct dahub_error *err, const char *path, const char *what) {
-  int rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: %s", path, what);
-
-  dahub_error_detail(err, path, NULL, NULL);
-  return rc;
-}
-
-int mapping_bad_type(struct dahub_error *err, const char *path,
-                     const char *expected, const json_t *found) {
-  int rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: expected %s, found %s",
-                           path, expected, json_kind(found));
-
-  dahub_error_detail(err, path, expected, json_kind(found));
-  return rc;
-}
-
-int mapping_nomem(struct dahub_error *err) {
-  return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
-}
-
-int mapping_join(char *buf, const char *path, const char *key,
-                 struct dahub_error *err) {
-  int n = snprintf(buf, MAP_PATH_MAX, "%s.%s", path, key);
-
-  if (n < 0 || n >= MAP_PATH_MAX)
-    return mapping_bad(err, path, "a key is too long");
-  return 0;
-}
-
-int mapping_only_keys(const json_t *obj, const char *path,
-                      const char *const *allowed, struct dahub_error *err) {
-  const char *key;
-  const char *const *a;
-  json_t *v;
-  char sub[MAP_PATH_MAX];
-  int rc;
-
-  /* jansson's iterator takes a non-const object; it is only read. */
-  json_object_foreach((json_t *)obj, key, v) {
-    for (a = allowed; *a != NULL && strcmp(*a, key) != 0; a++)
-      ;
-    if (*a != NULL)
-      continue;
-    if ((rc = mapping_join(sub, path, key, err)) != 0)
-      return rc;
-    return mapping_bad(err, sub, "unknown key");
-  }
-  return 0;
-}
-
-int mapping_dup_string(const json_t *v, const char *path, char **out,
-                       struct dahub_error *err) {
-  if (!json_is_string(v) || json_string_length(v) == 0)
-    return mapping_bad_type(err, path, "a non-empty string", v);
-  if ((*out = strdup(json_string_value(v))) == NULL)
-    return mapping_nomem(err);
-  return 0;
-}
-
-int mapping_pairs(const json_t *obj, const char *path, struct map_list *l,
-                  struct dahub_error *err) {
-  const char *key;
-  json_t *v;
-  char sub[MAP_PATH_MAX];
-
-  if (!json_is_object(obj))
-    return mapping_bad_type(err, path, "an object", obj);
-  if ((l->p = calloc(json_object_size(obj) + 1, sizeof *l->p)) == NULL)
-    return mapping_nomem(err);
-  json_object_foreach((json_t *)obj, key, v) {
-    int rc;
-
-    if ((rc = mapping_join(sub, path, key, err)) != 0 ||
-        (rc = mapping_dup_string(v, sub, &l->p[l->n].val, err)) != 0)
-      return rc;
-    if ((l->p[l->n++].key = strdup(key)) == NULL)
-      return mapping_nomem(err);
-  }
-  return 0;
-}
-
-int mapping_strings(const json_t *arr, const char *path, char ***out, size_t *n,
-                    struct dahub_error *err) {
-  char sub[MAP_PATH_MAX];
-  size_t i;
-
-  if (!json_is_array(arr) || json_array_size(arr) == 0)
-    return mapping_bad_type(err, path, "a non-empty array of strings", arr);
-  if ((*out = calloc(json_array_size(arr), sizeof **out)) == NULL)
-    return mapping_nomem(err);
-  for (i = 0; i < json_array_size(arr); i++) {
-    int rc;
-
-    if (snprintf(sub, sizeof sub, "%s[%zu]", path, i) >= (int)sizeof sub)
-      return mapping_bad(err, path, "path too long");
-    if ((rc = mapping_dup_string(json_array_get(arr, i), sub, &(*out)[i],
-                                 err)) != 0)
-      return rc;
-    *n = i + 1;
-  }
-  return 0;
-}
-
-int mapping_uint(const json_t *v, const char *path, uint64_t min, uint64_t max,
-                 uint64_t def, uint64_t *out, struct dahub_error *err) {
-  char expected[96];
-
-  if (v == NULL) {
-    *out = def;
-    return 0;
-  }
-  (void)snprintf(expected, sizeof expected, "a whole number from %llu to %llu",
-                 (unsigned long long)min, (unsigned long long)max);
-  if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-      (uint64_t)json_integer_value(v) < min ||
-      (uint64_t)json_integer_value(v) > max)
-    return mapping_bad_type(err, path, expected, v);
-  *out = (uint64_t)json_integer_value(v);
-  return 0;
-}
-
-int mapping_period_kind(const json_t *v, const char *path,
-                        enum dahub_period_kind *out, struct dahub_error *err) {
-  static const struct {
-    const char *name;
-    enum dahub_period_kind kind;
-  } kinds[] = {{"quarter", DAHUB_PERIOD_QUARTER},
-               {"month", DAHUB_PERIOD_MONTH},
-               {"half", DAHUB_PERIOD_HALF},
-               {"year", DAHUB_PERIOD_YEAR}};
-  const char *s = json_string_value(v);
-  size_t i;
-
-  *out = DAHUB_PERIOD_QUARTER;
-  if (v == NULL)
-    return 0;
-  for (i = 0; s != NULL && i < sizeof kinds / sizeof *kinds; i++)
-    if (strcmp(s, kinds[i].name) == 0) {
-      *out = kinds[i].kind;
-      return 0;
-    }
-  return mapping_bad_type(err, path,
-                          "\"quarter\", \"month\", \"half\" or \"year\"", v);
-}
-
-static int is_std_name(const char *name) {
-  size_t i;
-
-  for (i = 0; i < MAP_FIRST_DIM; i++)
-    if (strcmp(std_names[i], name) == 0)
-      return 1;
-  return 0;
-}
-
-static int is_ident(const char *s) {
-  const char *c;
-
-  for (c = s; *c != '\0'; c++)
-    if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
-      return 0;
-  return c != s;
-}
-
-int mapping_field(struct mapping *m, const char *name, int is_dim,
-                  const char *path, size_t *out, struct dahub_error *err) {
-  size_t i;
-
-  for (i = 0; i < m->n_fields; i++)
-    if (strcmp(m->field[i].name, name) == 0)
-      break;
-  if (i < MAP_FIRST_DIM && is_dim)
-    return mapping_bad(err, path, "is a field, not a dimension");
-  if (i < m->n_fields) {
-    *out = i;
-    return 0;
-  }
-  if (!is_dim)
-    return mapping_bad(err, path,
-                       "no such field (expected service_id, area, period, "
-                       "measure, financial_year or a dimension named "
-                       "elsewhere in the mapping)");
-  if (!is_ident(name))
-    return mapping_bad(err, path, "a dimension name is [a-z0-9_]+");
-  if (m->n_fields == MAP_MAX_FIELDS)
-    return mapping_bad(err, path, "more than 16 dimensions");
-  if ((m->field[m->n_fields].name = strdup(name)) == NULL)
-    return mapping_nomem(err);
-  *out = m->n_fields++;
-  return 0;
-}
-
-int mapping_dims(const struct mapping *m, const json_t *obj, const char *path,
-                 size_t max, int against_fields, struct map_list *l,
-                 struct dahub_error *err) {
-  char sub[MAP_PATH_MAX];
-  size_t i, f;
-  int rc;
-
-  if ((rc = mapping_pairs(obj, path, l, err)) != 0)
-    return rc;
-  if (l->n > max)
-    return mapping_bad(err, path, "too many dimensions");
-  for (i = 0; i < l->n; i++) {
-    if ((rc = mapping_join(sub, path, l->p[i].key, err)) != 0)
-      return rc;
-    if (!is_ident(l->p[i].key))
-      return mapping_bad(err, sub, "a dimension name is [a-z0-9_]+");
-    for (f = MAP_FIRST_DIM; against_fields && f < m->n_fields; f++)
-      if (strcmp(m->field[f].name, l->p[i].key) == 0)
-        return mapping_bad(err, sub,
-                           "the mapping reads this dimension elsewhere: a "
-                           "figure has each dimension once");
-  }
-  return 0;
-}
-
-/* "bands": ["0-5", "6-10", ..., "85+"], each "lo-hi" or "lo+", apart. */
-static int bands(struct map_field *f, const json_t *arr, const char *path,
-                 struct dahub_error *err) {
-  char **codes = NULL;
-  size_t n = 0, i, k;
-  int rc;
-
-  if ((rc = mapping_strings(arr, path, &codes, &n, err)) != 0)
-    goto out;
-  if (n > MAP_MAX_LABELS) {
-    rc = mapping_bad(err, path, "more than 60000 bands");
-    goto out;
-  }
-  if ((f->bands = calloc(n, sizeof *f->bands)) == NULL) {
-    rc = mapping_nomem(err);
-    goto out;
-  }
-  for (i = 0; i < n; i++) {
-    struct map_band *b = &f->bands[i];
-    char *end;
-
-    b->code = codes[i];
-    codes[i] = NULL;
-    f->n_bands++;
-    b->lo = strtoll(b->code, &end, 10);
-    if (end == b->code || b->lo < 0) {
-      rc = mapping_bad(err, path, "a band is \"lo-hi\" or \"lo+\"");
-      goto out;
-    }
-    if (strcmp(end, "+") == 0) {
-      b->hi = INT64_MAX;
-    } else if (*end == '-' && end[1] >= '0' && end[1] <= '9') {
-      const char *hi = end + 1;
-
-      b->hi = strtoll(hi, &end, 10);
-      if (*end != '\0' || b->hi < b->lo) {
-        rc = mapping_bad(err, path, "a band is \"lo-hi\" or \"lo+\"");
-        goto out;
-      }
-    } else {
-      rc = mapping_bad(err, path, "a band is \"lo-hi\" or \"lo+\"");
-      goto out;
-    }
-    for (k = 0; k < i; k++)
-      if (b->lo <= f->bands[k].hi && f->bands[k].lo <= b->hi) {
-        rc = mapping_bad(err, path, "two bands overlap");
-        goto out;
-      }
-  }
-out:
-  mapping_strings_free(codes, n);
-  return rc;
-}
-
-static int cell_position(const json_t *v, const char *path, struct map_field *f,
-                         struct dahub_error *err) {
-  static const char *const keys[] = {"row", "col", NULL};
-  const json_t *row = json_object_get(v, "row"), *col;
-  int rc;
-
-  if (!json_is_object(v))
-    return mapping_bad_type(err, path, "an object {\"row\": R, \"col\": C}", v);
-  if ((rc = mapping_only_keys(v, path, keys, err)) != 0)
-    return rc;
-  col = json_object_get(v, "col");
-  if (!json_is_integer(row) || !json_is_integer(col) ||
-      json_integer_value(row) < 1 || json_integer_value(row) > 1000000 ||
-      json_integer_value(col) < 1 || json_integer_value(col) > 100000)
-    return mapping_bad(err, path,
-                       "expected \"row\" and \"col\", whole numbers from 1");
-  f->row = (uint32_t)json_integer_value(row);
-  f->col = (uint32_t)json_integer_value(col);
-  return 0;
-}
-
-/* A dimension column written as {"column": "Age", "bands": [...],
- * "blank": "not_known"}. */
-static int band_column(struct map_field *f, const json_t *v, const char *path,
-                       struct dahub_error *err) {
-  static const char *const keys[] = {"column", "bands", "blank", NULL};
-  char sub[MAP_PATH_MAX];
-  const json_t *blank = json_object_get(v, "blank");
-  int rc;
-
-  if ((rc = mapping_only_keys(v, path, keys, err)) != 0 ||
-      (rc = mapping_join(sub, path, "column", err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, "column"), sub, &f->text,
-                               err)) != 0 ||
-      (rc = mapping_join(sub, path, "bands", err)) != 0 ||
-      (rc = bands(f, json_object_get(v, "bands"), sub, err)) != 0)
-    return rc;
-  if (blank != NULL &&
-      ((rc = mapping_join(sub, path, "blank", err)) != 0 ||
-       (rc = mapping_dup_string(blank, sub, &f->blank, err)) != 0))
-    return rc;
-  return 0;
-}
-
-/* One field of "columns", "cells" or "fixed". */
-static int source(struct mapping *m, const char *name, int is_dim,
-                  const json_t *v, const char *path, enum map_source src,
-                  struct dahub_error *err) {
-  struct map_field *f;
-  size_t i;
-  int rc;
-
-  if ((rc = mapping_field(m, name, is_dim, path, &i, err)) != 0)
-    return rc;
-  f = &m->field[i];
-  if (f->src != MAP_NONE) {
-    rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: %s already comes from %s",
-                         path, name, source_names[f->src]);
-    dahub_error_detail(err, path, NULL, NULL);
-    return rc;
-  }
-  f->src = src;
-  if (src == MAP_CELL)
-    return cell_position(v, path, f, err);
-  if (src == MAP_COLUMN && is_dim && json_is_object(v))
-    return band_column(f, v, path, err);
-  return mapping_dup_string(v, path, &f->text, err);
-}
-
-/* "columns", "cells" or "fixed": the fields, "dimensions", and for columns
- * "value". */
-static int group(struct mapping *m, const json_t *obj, const char *path,
-                 enum map_source src, struct dahub_error *err) {
-  static const char *const keys[] = {
-      "service_id",     "area",       "period", "measure",
-      "financial_year", "dimensions", "value",  NULL};
-  const char *key, *dkey;
-  json_t *v, *dv;
-  char sub[MAP_PATH_MAX], dsub[MAP_PATH_MAX];
-  int rc;
-
-  if (obj == NULL)
-    return 0;
-  if (!json_is_object(obj))
-    return mapping_bad_type(err, path, "an object", obj);
-  if ((rc = mapping_only_keys(obj, path, keys, err)) != 0)
-    return rc;
-  json_object_foreach((json_t *)obj, key, v) {
-    if ((rc = mapping_join(sub, path, key, err)) != 0)
-      return rc;
-    if (strcmp(key, "value") == 0) {
-      if (src != MAP_COLUMN)
-        return mapping_bad(err, sub,
-                           "unknown key (only options.columns has it)");
-      if ((rc = mapping_dup_string(v, sub, &m->value_column, err)) != 0)
-        return rc;
-    } else if (strcmp(key, "dimensions") == 0) {
-      if (!json_is_object(v))
-        return mapping_bad_type(err, sub, "an object", v);
-      json_object_foreach(v, dkey, dv) {
-        if ((rc = mapping_join(dsub, sub, dkey, err)) != 0 ||
-            (rc = source(m, dkey, 1, dv, dsub, src, err)) != 0)
-          return rc;
-      }
-    } else if ((rc = source(m, key, 0, v, sub, src, err)) != 0) {
-      return rc;
-    }
-  }
-  return 0;
-}
+#include "fields.h"
+#include "labels.h"
+#include "options.h"
 
 static int header(struct mapping *m, const json_t *h, struct dahub_error *err) {
   static const char *const keys[] = {"row", "match", NULL};
@@ -535,254 +130,24 @@ static int header(struct mapping *m, const json_t *h, struct dahub_error *err) {
   int rc;
 
   if (h == NULL)
-    return mapping_bad(err, "options.header",
-                       "missing: say which row is the header");
+    return opt_bad(err, "options.header",
+                   "missing: say which row is the header");
   if (!json_is_object(h))
-    return mapping_bad_type(err, "options.header", "an object", h);
-  if ((rc = mapping_only_keys(h, "options.header", keys, err)) != 0)
+    return opt_bad_type(err, "options.header", "an object", h);
+  if ((rc = opt_only_keys(h, "options.header", keys, err)) != 0)
     return rc;
   row = json_object_get(h, "row");
   match = json_object_get(h, "match");
   if ((row == NULL) == (match == NULL))
-    return mapping_bad(err, "options.header",
-                       "expected one of \"row\" or \"match\"");
+    return opt_bad(err, "options.header",
+                   "expected one of \"row\" or \"match\"");
   if (match != NULL)
-    return mapping_dup_string(match, "options.header.match", &m->header_match,
-                              err);
+    return opt_string(match, "options.header.match", &m->header_match, err);
   if (!json_is_integer(row) || json_integer_value(row) < 1 ||
       json_integer_value(row) > 1000000)
-    return mapping_bad_type(err, "options.header.row", "a whole number from 1",
-                            row);
+    return opt_bad_type(err, "options.header.row", "a whole number from 1",
+                        row);
   m->header_row = (uint32_t)json_integer_value(row);
-  return 0;
-}
-
-static int across(struct mapping *m, const json_t *a, struct dahub_error *err) {
-  static const char *const keys[] = {"field", "columns", NULL};
-  const json_t *name = json_object_get(a, "field");
-  int rc;
-
-  if (!json_is_object(a))
-    return mapping_bad_type(err, "options.across", "an object", a);
-  if ((rc = mapping_only_keys(a, "options.across", keys, err)) != 0)
-    return rc;
-  if (!json_is_string(name))
-    return mapping_bad_type(err, "options.across.field", "a field name", name);
-  if ((rc = mapping_field(m, json_string_value(name),
-                          !is_std_name(json_string_value(name)),
-                          "options.across.field", &m->across_field, err)) != 0)
-    return rc;
-  if (m->field[m->across_field].src != MAP_NONE)
-    return mapping_bad(err, "options.across.field",
-                       "that field already has a source");
-  m->field[m->across_field].src = MAP_ACROSS;
-  if ((rc = mapping_pairs(json_object_get(a, "columns"),
-                          "options.across.columns", &m->across, err)) != 0)
-    return rc;
-  if (m->across.n == 0)
-    return mapping_bad(err, "options.across.columns", "lists no column");
-  return 0;
-}
-
-/* One label's meaning in "values": a code, null (leave the row out), or an
- * object with the code and more, or {"skip": "reason"}. */
-static int target(struct mapping *m, size_t f, const json_t *v,
-                  const char *path, struct map_target *t,
-                  struct dahub_error *err) {
-  static const char *const keys[] = {"service_id", "dimensions",
-                                     "financial_year", "skip", NULL};
-  const char *name = m->field[f].name, *key;
-  struct dahub_period p;
-  char sub[MAP_PATH_MAX];
-  json_t *kv;
-  int rc;
-
-  if (json_is_null(v)) {
-    t->skip = 1;
-    return 0;
-  }
-  if (json_is_string(v))
-    return mapping_dup_string(v, path, &t->code, err);
-  if (!json_is_object(v))
-    return mapping_bad_type(err, path, "a code, null, or an object", v);
-  json_object_foreach((json_t *)v, key, kv) {
-    const char *const *a;
-
-    for (a = keys; *a != NULL && strcmp(*a, key) != 0; a++)
-      ;
-    if (*a == NULL && strcmp(key, name) != 0) {
-      if ((rc = mapping_join(sub, path, key, err)) != 0)
-        return rc;
-      return mapping_bad(err, sub, "unknown key");
-    }
-  }
-  if ((kv = json_object_get(v, "skip")) != NULL) {
-    if (json_object_size(v) != 1)
-      return mapping_bad(err, path, "\"skip\" stands alone");
-    t->skip = 1;
-    if ((rc = mapping_join(sub, path, "skip", err)) != 0)
-      return rc;
-    return mapping_dup_string(kv, sub, &t->reason, err);
-  }
-  if ((rc = mapping_join(sub, path, name, err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(v, name), sub, &t->code, err)) !=
-          0)
-    return rc;
-  if (f != MAP_SERVICE && (kv = json_object_get(v, "service_id")) != NULL &&
-      ((rc = mapping_join(sub, path, "service_id", err)) != 0 ||
-       (rc = mapping_dup_string(kv, sub, &t->service_id, err)) != 0))
-    return rc;
-  if ((kv = json_object_get(v, "dimensions")) != NULL &&
-      ((rc = mapping_join(sub, path, "dimensions", err)) != 0 ||
-       (rc = mapping_dims(m, kv, sub, MAP_MAX_TARGET_DIMS, 1, &t->dims, err)) !=
-           0))
-    return rc;
-  if ((kv = json_object_get(v, "financial_year")) != NULL) {
-    if ((rc = mapping_join(sub, path, "financial_year", err)) != 0 ||
-        (rc = mapping_dup_string(kv, sub, &t->year, err)) != 0)
-      return rc;
-    if (dahub_period_parse(t->year, &p) != 0 || p.kind != DAHUB_PERIOD_YEAR)
-      return mapping_bad(err, sub, "expected a year id such as FY2024-25");
-    if (m->layout != MAP_LONG && m->layout != MAP_WIDE)
-      return mapping_bad(err, sub, "only long and wide layouts have it");
-  }
-  return 0;
-}
-
-static void trim(const char **s, const char **e);
-static char ascii_lower(char c);
-
-/* The hash of a text as mapping_same() sees it: trimmed, ASCII case
- * folded (FNV-1a; labels and cells are short). */
-static uint64_t folded_hash(const char *s, size_t len) {
-  const char *e = s + len;
-  uint64_t h = 14695981039346656037ull;
-
-  trim(&s, &e);
-  for (; s < e; s++) {
-    h ^= (unsigned char)ascii_lower(*s);
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-/* Indexes the exact labels. Two labels the same but for case or spaces:
- * the first wins, as the scan it replaces found it first. */
-static int label_index(struct map_labels *l) {
-  size_t n = 16, i, k, mask;
-
-  while (n < 2 * l->n)
-    n *= 2;
-  if ((l->slot = calloc(n, sizeof *l->slot)) == NULL)
-    return -ENOMEM;
-  l->n_slots = n;
-  mask = n - 1;
-  for (i = 0; i < l->n; i++) {
-    const struct map_label *lab = &l->p[i];
-    uint64_t h;
-
-    if (lab->prefix) {
-      l->any_prefix = 1;
-      continue;
-    }
-    h = folded_hash(lab->key, strlen(lab->key));
-    for (k = (size_t)h & mask; l->slot[k].label != 0; k = (k + 1) & mask)
-      if (l->slot[k].hash == h && mapping_same(lab->key, strlen(lab->key),
-                                               l->p[l->slot[k].label - 1].key))
-        break;
-    if (l->slot[k].label == 0) {
-      const char *t = lab->key, *e = t + strlen(t);
-
-      trim(&t, &e);
-      l->slot[k].hash = h;
-      l->slot[k].label = i + 1;
-      l->slot[k].text = t;
-      l->slot[k].len = (size_t)(e - t);
-    }
-  }
-  return 0;
-}
-
-/* The labels of one field in "values". */
-static int field_labels(struct mapping *m, size_t f, const json_t *obj,
-                        const char *path, struct dahub_error *err) {
-  struct map_labels *l = &m->field[f].values;
-  const char *key;
-  char sub[MAP_PATH_MAX];
-  json_t *v;
-  int rc;
-
-  if (!json_is_object(obj))
-    return mapping_bad_type(err, path, "an object", obj);
-  if (json_object_size(obj) > MAP_MAX_LABELS)
-    return mapping_bad(err, path, "more than 60000 labels");
-  if ((l->p = calloc(json_object_size(obj) + 1, sizeof *l->p)) == NULL)
-    return mapping_nomem(err);
-  json_object_foreach((json_t *)obj, key, v) {
-    struct map_label *lab = &l->p[l->n++];
-    size_t len = strlen(key);
-
-    if ((lab->key = strdup(key)) == NULL)
-      return mapping_nomem(err);
-    if (len > 1 && key[len - 1] == '*') {
-      lab->prefix = 1;
-      lab->key[len - 1] = '\0';
-    }
-    if ((rc = mapping_join(sub, path, key, err)) != 0 ||
-        (rc = target(m, f, v, sub, &lab->t, err)) != 0)
-      return rc;
-  }
-  if ((rc = label_index(l)) != 0)
-    return mapping_nomem(err);
-  m->field[f].has_values = 1;
-  return 0;
-}
-
-/* "values" and "unknown": labels for fields read from the file. */
-static int labels(struct mapping *m, const json_t *values,
-                  const json_t *unknown, struct dahub_error *err) {
-  const char *key, *s;
-  json_t *v;
-  char sub[MAP_PATH_MAX];
-  struct map_field *f;
-  size_t i = 0;
-  int rc;
-
-  if (values != NULL && !json_is_object(values))
-    return mapping_bad_type(err, "options.values", "an object", values);
-  json_object_foreach((json_t *)values, key, v) {
-    if ((rc = mapping_join(sub, "options.values", key, err)) != 0 ||
-        (rc = mapping_field(m, key, 0, sub, &i, err)) != 0)
-      return rc;
-    f = &m->field[i];
-    if (f->src != MAP_COLUMN && f->src != MAP_CELL && !f->from_keys)
-      return mapping_bad(err, sub,
-                         "this field is not read from a column or cell");
-    if (f->bands != NULL)
-      return mapping_bad(err, sub, "this field is read into bands");
-    if ((rc = field_labels(m, i, v, sub, err)) != 0)
-      return rc;
-  }
-  if (unknown != NULL && !json_is_object(unknown))
-    return mapping_bad_type(err, "options.unknown", "an object", unknown);
-  json_object_foreach((json_t *)unknown, key, v) {
-    if ((rc = mapping_join(sub, "options.unknown", key, err)) != 0 ||
-        (rc = mapping_field(m, key, 0, sub, &i, err)) != 0)
-      return rc;
-    f = &m->field[i];
-    s = json_string_value(v);
-    if (s == NULL || (strcmp(s, "skip") != 0 && strcmp(s, "error") != 0 &&
-                      strcmp(s, "keep") != 0))
-      return mapping_bad_type(err, sub, "\"skip\", \"error\" or \"keep\"", v);
-    if (strcmp(s, "keep") == 0) {
-      f->unknown = MAP_UNKNOWN_KEEP;
-      continue;
-    }
-    if (!f->has_values)
-      return mapping_bad(err, sub,
-                         "options.values has no labels for this field");
-    f->unknown = strcmp(s, "skip") == 0 ? MAP_UNKNOWN_SKIP : MAP_UNKNOWN_ERROR;
-  }
   return 0;
 }
 
@@ -809,66 +174,28 @@ static int text_cells(struct mapping *m, const json_t *v,
   if (json_is_string(v)) {
     if (strcmp(json_string_value(v), "skip") != 0 &&
         strcmp(json_string_value(v), "error") != 0)
-      return mapping_bad_type(err, "options.text", "\"skip\" or \"error\"", v);
+      return opt_bad_type(err, "options.text", "\"skip\" or \"error\"", v);
     m->text_skip_all = strcmp(json_string_value(v), "skip") == 0;
     return 0;
   }
   if (!json_is_object(v))
-    return mapping_bad_type(err, "options.text",
-                            "\"skip\", or an object of measure -> \"skip\"", v);
+    return opt_bad_type(err, "options.text",
+                        "\"skip\", or an object of measure -> \"skip\"", v);
   if ((m->text_skip = calloc(json_object_size(v) + 1, sizeof *m->text_skip)) ==
       NULL)
-    return mapping_nomem(err);
+    return opt_nomem(err);
   json_object_foreach((json_t *)v, key, kv) {
-    if ((rc = mapping_join(sub, "options.text", key, err)) != 0)
+    if ((rc = opt_join(sub, "options.text", key, err)) != 0)
       return rc;
     if (!json_is_string(kv) || (strcmp(json_string_value(kv), "skip") != 0 &&
                                 strcmp(json_string_value(kv), "error") != 0))
-      return mapping_bad_type(err, sub, "\"skip\" or \"error\"", kv);
+      return opt_bad_type(err, sub, "\"skip\" or \"error\"", kv);
     if (strcmp(json_string_value(kv), "error") == 0)
       continue;
     if ((m->text_skip[m->n_text_skip] = strdup(key)) == NULL)
-      return mapping_nomem(err);
+      return opt_nomem(err);
     m->n_text_skip++;
   }
-  return 0;
-}
-
-/* "total": {"column": "TOTAL"} and/or {"row": {"column": C, "match": T}}. */
-static int total(struct mapping *m, const json_t *v, struct dahub_error *err) {
-  static const char *const keys[] = {"column", "row", NULL};
-  static const char *const row_keys[] = {"column", "match", NULL};
-  const json_t *row;
-  int rc;
-
-  if (!json_is_object(v))
-    return mapping_bad_type(err, "options.total", "an object", v);
-  if ((rc = mapping_only_keys(v, "options.total", keys, err)) != 0)
-    return rc;
-  if (m->layout != MAP_WIDE)
-    return mapping_bad(err, "options.total", "only a wide layout has it");
-  if (json_object_get(v, "column") != NULL &&
-      (rc = mapping_dup_string(json_object_get(v, "column"),
-                               "options.total.column", &m->total.column,
-                               err)) != 0)
-    return rc;
-  if ((row = json_object_get(v, "row")) != NULL) {
-    if (!json_is_object(row))
-      return mapping_bad_type(err, "options.total.row",
-                              "an object {\"column\": C, \"match\": T}", row);
-    if ((rc = mapping_only_keys(row, "options.total.row", row_keys, err)) !=
-            0 ||
-        (rc = mapping_dup_string(json_object_get(row, "column"),
-                                 "options.total.row.column",
-                                 &m->total.row_column, err)) != 0 ||
-        (rc = mapping_dup_string(json_object_get(row, "match"),
-                                 "options.total.row.match", &m->total.row_match,
-                                 err)) != 0)
-      return rc;
-  }
-  if (m->total.column == NULL && m->total.row_column == NULL)
-    return mapping_bad(err, "options.total",
-                       "expected \"column\", \"row\" or both");
   return 0;
 }
 
@@ -886,8 +213,8 @@ static int scalars(struct mapping *m, const json_t *o,
     s = json_string_value(v);
     if (s == NULL ||
         (strcmp(s, ",") != 0 && strcmp(s, ";") != 0 && strcmp(s, "\t") != 0))
-      return mapping_bad_type(err, "options.delimiter",
-                              "\",\", \";\" or \"\\t\"", v);
+      return opt_bad_type(err, "options.delimiter", "\",\", \";\" or \"\\t\"",
+                          v);
     m->delimiter = s[0];
   }
   m->encoding = DAHUB_CSV_UTF8;
@@ -895,14 +222,14 @@ static int scalars(struct mapping *m, const json_t *o,
     s = json_string_value(v);
     if (s == NULL ||
         (strcmp(s, "utf-8") != 0 && strcmp(s, "windows-1252") != 0))
-      return mapping_bad_type(err, "options.encoding",
-                              "\"utf-8\" or \"windows-1252\"", v);
+      return opt_bad_type(err, "options.encoding",
+                          "\"utf-8\" or \"windows-1252\"", v);
     if (strcmp(s, "windows-1252") == 0)
       m->encoding = DAHUB_CSV_CP1252;
   }
   if ((v = json_object_get(o, "decimal_comma")) != NULL) {
     if (!json_is_boolean(v))
-      return mapping_bad_type(err, "options.decimal_comma", "true or false", v);
+      return opt_bad_type(err, "options.decimal_comma", "true or false", v);
     m->number_flags = json_is_true(v) ? DAHUB_NUM_DECIMAL_COMMA : 0;
   }
   v = json_object_get(o, "layout");
@@ -911,13 +238,13 @@ static int scalars(struct mapping *m, const json_t *o,
     if (strcmp(s, layouts[i]) == 0)
       break;
   if (s == NULL || i == sizeof layouts / sizeof *layouts)
-    return mapping_bad_type(err, "options.layout",
-                            "\"long\", \"wide\", \"cases\" or \"json\"",
-                            v ? v : json_null());
+    return opt_bad_type(err, "options.layout",
+                        "\"long\", \"wide\", \"cases\" or \"json\"",
+                        v ? v : json_null());
   m->layout = (enum map_layout)i;
   if ((v = json_object_get(o, "period_from_date")) != NULL) {
-    if ((rc = mapping_period_kind(v, "options.period_from_date", &m->date_kind,
-                                  err)) != 0)
+    if ((rc = opt_period_kind(v, "options.period_from_date", &m->date_kind,
+                              err)) != 0)
       return rc;
     m->dates = 1;
   }
@@ -937,52 +264,15 @@ static int csv_only(const json_t *o, struct dahub_error *err) {
 
   for (k = keys; *k != NULL; k++)
     if (json_object_get(o, *k) != NULL) {
-      if ((rc = mapping_join(path, "options", *k, err)) == 0)
-        rc = mapping_bad(err, path, "only the CSV layouts have it");
+      if ((rc = opt_join(path, "options", *k, err)) == 0)
+        rc = opt_bad(err, path, "only the CSV layouts have it");
       return rc;
     }
   return 0;
 }
 
-/* A period code of the mapping: a period id, or a part of one when the
- * mapping gives the financial year. */
-static int period_code(const struct mapping *m, const char *code,
-                       const char *path, struct dahub_error *err) {
-  struct dahub_period p;
-
-  if (dahub_period_parse(code, &p) == 0)
-    return 0;
-  if (mapping_period_part(code) && m->field[MAP_YEAR].src != MAP_NONE)
-    return 0;
-  return mapping_bad(err, path, "expected a period id such as FY2024-25-Q1");
-}
-
-static int period_codes(const struct mapping *m, struct dahub_error *err) {
-  const struct map_field *f = &m->field[MAP_PERIOD];
-  char path[MAP_PATH_MAX];
+int mapping_check(const struct mapping *m, struct dahub_error *err) {
   size_t i;
-  int rc;
-
-  if (f->src == MAP_FIXED)
-    return period_code(m, f->text, "options.fixed.period", err);
-  for (i = 0; f->src == MAP_ACROSS && i < m->across.n; i++)
-    if ((rc = mapping_join(path, "options.across.columns", m->across.p[i].key,
-                           err)) != 0 ||
-        (rc = period_code(m, m->across.p[i].val, path, err)) != 0)
-      return rc;
-  for (i = 0; i < f->values.n; i++)
-    if (f->values.p[i].t.code != NULL &&
-        ((rc = mapping_join(path, "options.values.period", f->values.p[i].key,
-                            err)) != 0 ||
-         (rc = period_code(m, f->values.p[i].t.code, path, err)) != 0))
-      return rc;
-  return 0;
-}
-
-/* What must hold once everything is read. */
-static int complete(struct mapping *m, struct dahub_error *err) {
-  size_t i;
-  int rc;
 
   if (m->layout == MAP_LONG || m->layout == MAP_WIDE) {
     for (i = MAP_AREA; i <= MAP_MEASURE; i++)
@@ -990,9 +280,7 @@ static int complete(struct mapping *m, struct dahub_error *err) {
         return dahub_error_set(err, -EINVAL, 0, 0,
                                "options: nothing gives %s (add it to columns, "
                                "cells, fixed or across)",
-                               std_names[i]);
-    if ((rc = period_codes(m, err)) != 0)
-      return rc;
+                               m->field[i].name);
   } else {
     /* cases and json: counts and sums name their measures, dates give the
      * periods, and an area is fixed or read per case (checked there). */
@@ -1000,11 +288,11 @@ static int complete(struct mapping *m, struct dahub_error *err) {
       if (m->field[i].src != MAP_NONE)
         return dahub_error_set(
             err, -EINVAL, 0, 0, "options: a %s layout takes %s from %s",
-            m->layout == MAP_CASES ? "cases" : "json", std_names[i],
+            m->layout == MAP_CASES ? "cases" : "json", m->field[i].name,
             i == MAP_MEASURE ? "its counts or sums" : "the dates it reads");
     if (m->dates)
-      return mapping_bad(err, "options.period_from_date",
-                         "the cases and json layouts always read dates");
+      return opt_bad(err, "options.period_from_date",
+                     "the cases and json layouts always read dates");
     /* Grouped fields: the plugin adds up by code, so it must know every
      * code; the vocabulary's synonyms are the hub's. */
     for (i = 0; i < m->n_fields; i++) {
@@ -1021,14 +309,14 @@ static int complete(struct mapping *m, struct dahub_error *err) {
     }
   }
   if (m->layout == MAP_WIDE && m->value_column != NULL)
-    return mapping_bad(err, "options.columns.value",
-                       "a wide layout takes its values from options.across");
+    return opt_bad(err, "options.columns.value",
+                   "a wide layout takes its values from options.across");
   if (m->layout == MAP_LONG && m->value_column == NULL)
-    return mapping_bad(err, "options.columns.value",
-                       "a long layout needs the header of its value column");
+    return opt_bad(err, "options.columns.value",
+                   "a long layout needs the header of its value column");
   if (m->layout != MAP_LONG && m->layout != MAP_WIDE && m->value_column != NULL)
-    return mapping_bad(err, "options.columns.value",
-                       "only the long layout has a value column");
+    return opt_bad(err, "options.columns.value",
+                   "only the long layout has a value column");
   for (i = 0; i < m->n_fields; i++)
     if (m->field[i].src == MAP_CELL && m->header_row != 0 &&
         m->field[i].row >= m->header_row)
@@ -1039,32 +327,17 @@ static int complete(struct mapping *m, struct dahub_error *err) {
                              (unsigned)m->header_row);
   if (m->dates && m->field[MAP_PERIOD].src != MAP_COLUMN &&
       m->field[MAP_PERIOD].src != MAP_CELL)
-    return mapping_bad(err, "options.period_from_date",
-                       "the period must be read from a column or a cell");
+    return opt_bad(err, "options.period_from_date",
+                   "the period must be read from a column or a cell");
   if (m->records != NULL && m->layout != MAP_LONG && m->layout != MAP_WIDE)
-    return mapping_bad(err, "options.records",
-                       "only long and wide layouts have it");
+    return opt_bad(err, "options.records",
+                   "only long and wide layouts have it");
   return 0;
 }
 
-/* The layout's own section: "cases" or "json", and only for it. */
-static int layout_section(struct mapping *m, const json_t *o,
-                          struct dahub_error *err) {
-  const json_t *cases = json_object_get(o, "cases");
-  const json_t *json = json_object_get(o, "json");
-
-  if (cases != NULL && m->layout != MAP_CASES)
-    return mapping_bad(err, "options.cases", "only a cases layout has it");
-  if (json != NULL && m->layout != MAP_JSON)
-    return mapping_bad(err, "options.json", "only a json layout has it");
-  if (m->layout == MAP_CASES)
-    return cases_options(m, cases, err);
-  if (m->layout == MAP_JSON)
-    return jsondoc_options(m, json, err);
-  return 0;
-}
-
-/* The rest of a CSV layout's keys. */
+/* The keys of the CSV layouts that are not one layout's own. "across" and
+ * "total" are the wide layout's (figures.c): only whether they may be here
+ * is checked. */
 static int csv_options(struct mapping *m, const json_t *o,
                        struct dahub_error *err) {
   static const char *const footer_keys[] = {"match", NULL};
@@ -1074,46 +347,51 @@ static int csv_options(struct mapping *m, const json_t *o,
   int rc;
 
   if ((v = json_object_get(o, "across")) != NULL && m->layout != MAP_WIDE)
-    return mapping_bad(err, "options.across", "only a wide layout has it");
+    return opt_bad(err, "options.across", "only a wide layout has it");
   if (v == NULL && m->layout == MAP_WIDE)
-    return mapping_bad(err, "options.across",
-                       "missing: a wide layout needs it");
-  if (v != NULL && (rc = across(m, v, err)) != 0)
-    return rc;
+    return opt_bad(err, "options.across", "missing: a wide layout needs it");
+  if (json_object_get(o, "total") != NULL && m->layout != MAP_WIDE)
+    return opt_bad(err, "options.total", "only a wide layout has it");
   if ((v = json_object_get(o, "fill_down")) != NULL &&
-      (rc = mapping_strings(v, "options.fill_down", &m->fill_down,
-                            &m->n_fill_down, err)) != 0)
+      (rc = opt_strings(v, "options.fill_down", &m->fill_down, &m->n_fill_down,
+                        err)) != 0)
     return rc;
   if ((v = json_object_get(o, "skip_if_blank")) != NULL &&
-      (rc = mapping_strings(v, "options.skip_if_blank", &m->skip_if_blank,
-                            &m->n_skip_if_blank, err)) != 0)
+      (rc = opt_strings(v, "options.skip_if_blank", &m->skip_if_blank,
+                        &m->n_skip_if_blank, err)) != 0)
     return rc;
   if ((v = json_object_get(o, "footer")) != NULL) {
     if (!json_is_object(v))
-      return mapping_bad_type(err, "options.footer", "an object", v);
-    if ((rc = mapping_only_keys(v, "options.footer", footer_keys, err)) != 0 ||
-        (rc = mapping_strings(json_object_get(v, "match"),
-                              "options.footer.match", &m->footer, &m->n_footer,
-                              err)) != 0)
+      return opt_bad_type(err, "options.footer", "an object", v);
+    if ((rc = opt_only_keys(v, "options.footer", footer_keys, err)) != 0 ||
+        (rc = opt_strings(json_object_get(v, "match"), "options.footer.match",
+                          &m->footer, &m->n_footer, err)) != 0)
       return rc;
   }
   if ((v = json_object_get(o, "period_notes")) != NULL &&
-      (rc = mapping_pairs(v, "options.period_notes", &m->period_notes, err)) !=
-          0)
+      (rc = opt_pairs(v, "options.period_notes", &m->period_notes, err)) != 0)
     return rc;
   for (i = 0; i < m->period_notes.n; i++) {
     if (mapping_period_part(m->period_notes.p[i].val))
       continue;
-    if ((rc = mapping_join(path, "options.period_notes",
-                           m->period_notes.p[i].key, err)) == 0)
-      rc = mapping_bad(err, path, "expected FY, H1, H2, Q1..Q4 or M01..M12");
+    if ((rc = opt_join(path, "options.period_notes", m->period_notes.p[i].key,
+                       err)) == 0)
+      rc = opt_bad(err, path, "expected FY, H1, H2, Q1..Q4 or M01..M12");
     return rc;
   }
   if ((v = json_object_get(o, "text")) != NULL &&
       (rc = text_cells(m, v, err)) != 0)
     return rc;
-  if ((v = json_object_get(o, "total")) != NULL && (rc = total(m, v, err)) != 0)
-    return rc;
+  return 0;
+}
+
+/* The layout's own section, "cases" or "json", is only for it. */
+static int layout_section(const struct mapping *m, const json_t *o,
+                          struct dahub_error *err) {
+  if (json_object_get(o, "cases") != NULL && m->layout != MAP_CASES)
+    return opt_bad(err, "options.cases", "only a cases layout has it");
+  if (json_object_get(o, "json") != NULL && m->layout != MAP_JSON)
+    return opt_bad(err, "options.json", "only a json layout has it");
   return 0;
 }
 
@@ -1127,53 +405,39 @@ int mapping_new(const json_t *o, struct mapping **out,
       "text",          "total",    "records",       "cases",
       "json",          NULL};
   struct mapping *m = NULL;
-  const json_t *v;
-  size_t i;
   int rc;
 
   *out = NULL;
   if (!json_is_object(o)) {
-    rc = mapping_bad_type(err, "options", "an object (the mapping)",
-                          o ? o : json_null());
+    rc = opt_bad_type(err, "options", "an object (the mapping)",
+                      o ? o : json_null());
     goto out;
   }
   if ((m = calloc(1, sizeof *m)) == NULL) {
-    rc = mapping_nomem(err);
+    rc = opt_nomem(err);
     goto out;
   }
-  for (i = 0; i < MAP_FIRST_DIM; i++)
-    if ((m->field[i].name = strdup(std_names[i])) == NULL) {
-      rc = mapping_nomem(err);
-      goto out;
-    }
-  m->n_fields = MAP_FIRST_DIM;
   m->across_field = MAP_NO_FIELD;
-  if ((rc = mapping_only_keys(o, "options", keys, err)) != 0 ||
+  if ((rc = fields_init(m, err)) != 0 ||
+      (rc = opt_only_keys(o, "options", keys, err)) != 0 ||
       (rc = scalars(m, o, err)) != 0)
     goto out;
   if (m->layout == MAP_JSON) {
     if ((rc = csv_only(o, err)) != 0)
       goto out;
   } else if ((rc = header(m, json_object_get(o, "header"), err)) != 0 ||
-             (rc = group(m, json_object_get(o, "columns"), "options.columns",
-                         MAP_COLUMN, err)) != 0 ||
-             (rc = group(m, json_object_get(o, "cells"), "options.cells",
-                         MAP_CELL, err)) != 0) {
+             (rc = fields_group(m, json_object_get(o, "columns"),
+                                "options.columns", MAP_COLUMN, err)) != 0 ||
+             (rc = fields_group(m, json_object_get(o, "cells"), "options.cells",
+                                MAP_CELL, err)) != 0) {
     goto out;
   }
-  if ((rc = group(m, json_object_get(o, "fixed"), "options.fixed", MAP_FIXED,
-                  err)) != 0)
+  if ((rc = fields_group(m, json_object_get(o, "fixed"), "options.fixed",
+                         MAP_FIXED, err)) != 0)
     goto out;
   if (m->layout != MAP_JSON && (rc = csv_options(m, o, err)) != 0)
     goto out;
-  if ((rc = layout_section(m, o, err)) != 0 ||
-      (rc = labels(m, json_object_get(o, "values"),
-                   json_object_get(o, "unknown"), err)) != 0)
-    goto out;
-  if ((v = json_object_get(o, "records")) != NULL &&
-      (rc = records_options(m, v, err)) != 0)
-    goto out;
-  if ((rc = complete(m, err)) != 0)
+  if ((rc = layout_section(m, o, err)) != 0)
     goto out;
   *out = m;
   m = NULL;
@@ -1182,82 +446,25 @@ out:
   return rc;
 }
 
-void mapping_list_free(struct map_list *l) {
-  size_t i;
-
-  if (l->p == NULL)
-    return;
-  for (i = 0; i < l->n; i++) {
-    free(l->p[i].key);
-    free(l->p[i].val);
-  }
-  /* mapping_pairs() may stop between a val and its key: that is p[n]. */
-  free(l->p[l->n].val);
-  free(l->p);
-  l->p = NULL;
-  l->n = 0;
-}
-
-void mapping_strings_free(char **s, size_t n) {
-  size_t i;
-
-  if (s == NULL)
-    return;
-  for (i = 0; i < n; i++)
-    free(s[i]);
-  free(s);
-}
-
-static void labels_free(struct map_labels *l) {
-  size_t i;
-
-  if (l->p == NULL)
-    return;
-  for (i = 0; i < l->n; i++) {
-    struct map_target *t = &l->p[i].t;
-
-    free(l->p[i].key);
-    free(t->code);
-    free(t->service_id);
-    mapping_list_free(&t->dims);
-    free(t->year);
-    free(t->reason);
-  }
-  free(l->p);
-  free(l->slot);
-}
-
 void mapping_free(struct mapping *m) {
   size_t i;
 
   if (m == NULL)
     return;
-  for (i = 0; i < MAP_MAX_FIELDS; i++) {
-    struct map_field *f = &m->field[i];
-    size_t k;
-
-    free(f->name);
-    free(f->text);
-    labels_free(&f->values);
-    for (k = 0; k < f->n_bands; k++)
-      free(f->bands[k].code);
-    free(f->bands);
-    free(f->blank);
-  }
+  for (i = 0; i < MAP_MAX_FIELDS; i++)
+    labels_free(&m->field[i].values);
+  fields_free(m);
   free(m->header_match);
   free(m->value_column);
-  mapping_list_free(&m->across);
-  mapping_list_free(&m->period_notes);
-  mapping_strings_free(m->text_skip, m->n_text_skip);
+  opt_pairs_free(&m->across);
+  opt_pairs_free(&m->period_notes);
+  opt_strings_free(m->text_skip, m->n_text_skip);
   free(m->total.column);
   free(m->total.row_column);
   free(m->total.row_match);
-  records_options_free(m->records);
-  cases_options_free(m->cases);
-  jsondoc_options_free(m->json);
-  mapping_strings_free(m->fill_down, m->n_fill_down);
-  mapping_strings_free(m->skip_if_blank, m->n_skip_if_blank);
-  mapping_strings_free(m->footer, m->n_footer);
+  opt_strings_free(m->fill_down, m->n_fill_down);
+  opt_strings_free(m->skip_if_blank, m->n_skip_if_blank);
+  opt_strings_free(m->footer, m->n_footer);
   free(m);
 }
 
@@ -1294,74 +501,4 @@ const char *mapping_lookup(const struct map_list *l, const char *cell,
     if (mapping_same(cell, len, l->p[i].key))
       return l->p[i].val;
   return NULL;
-}
-
-/* 1 when the cell (trimmed) starts with label (trimmed), case ignored. */
-static int starts_with(const char *cell, size_t len, const char *label) {
-  const char *ce = cell + len, *le = label + strlen(label);
-
-  trim(&cell, &ce);
-  trim(&label, &le);
-  if (ce - cell < le - label)
-    return 0;
-  for (; label < le; cell++, label++)
-    if (ascii_lower(*cell) != ascii_lower(*label))
-      return 0;
-  return 1;
-}
-
-/* Two trimmed texts of n bytes, ASCII case ignored (mapping_same's rule). */
-static int same_folded(const char *a, const char *b, size_t n) {
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    if (ascii_lower(a[i]) != ascii_lower(b[i]))
-      return 0;
-  return 1;
-}
-
-const struct map_target *mapping_label(const struct map_labels *l,
-                                       const char *cell, size_t len) {
-  const struct map_label *best = NULL;
-  size_t i;
-
-  if (l->n_slots > 0) {
-    const char *s = cell, *e = cell + len;
-    uint64_t h = folded_hash(cell, len);
-    size_t mask = l->n_slots - 1;
-
-    trim(&s, &e);
-    for (i = (size_t)h & mask; l->slot[i].label != 0; i = (i + 1) & mask)
-      if (l->slot[i].hash == h && l->slot[i].len == (size_t)(e - s) &&
-          same_folded(s, l->slot[i].text, l->slot[i].len))
-        return &l->p[l->slot[i].label - 1].t;
-    if (!l->any_prefix)
-      return NULL;
-  } else {
-    for (i = 0; i < l->n; i++)
-      if (!l->p[i].prefix && mapping_same(cell, len, l->p[i].key))
-        return &l->p[i].t;
-  }
-  for (i = 0; i < l->n; i++)
-    if (l->p[i].prefix && starts_with(cell, len, l->p[i].key) &&
-        (best == NULL || strlen(l->p[i].key) > strlen(best->key)))
-      best = &l->p[i];
-  return best != NULL ? &best->t : NULL;
-}
-
-int mapping_band(const struct map_field *f, const char *cell, size_t len,
-                 const char **code) {
-  struct dahub_number num;
-  size_t i;
-
-  if (dahub_number_parse(cell, len, 0, &num) != 0 ||
-      num.kind != DAHUB_NUM_NUMBER || num.scale != 0 || num.value < 0 ||
-      num.percent || num.currency || num.estimated || num.note != NULL)
-    return -EINVAL;
-  for (i = 0; i < f->n_bands; i++)
-    if (num.value >= f->bands[i].lo && num.value <= f->bands[i].hi) {
-      *code = f->bands[i].code;
-      return 0;
-    }
-  return -ERANGE;
 }

@@ -1,8 +1,9 @@
 /*
  * mapping.h: a feed's mapping, checked and ready for parsing (private to the
  * mapped plugin). mapping.c builds it from the feed's "options" once, at
- * open(), with help from the files of each feature (cases.c, jsondoc.c,
- * records.c); the parsing code only reads it, from any number of threads.
+ * open(), with fields.c and labels.c; each layout reads its own section
+ * into it (figures.c, cases_options.c, jsondoc_options.c, records.c). The
+ * parsing code only reads it, from any number of threads.
  */
 #ifndef MAPPED_MAPPING_H
 #define MAPPED_MAPPING_H
@@ -15,6 +16,8 @@
 #include "dahub/csv.h"
 #include "dahub/error.h"
 #include "dahub/period.h"
+
+#include "options.h"
 
 /* The fields every observation has, then its dimensions. financial_year is
  * not stored: it completes a period given only as a part ("Q1", "FY"). */
@@ -31,8 +34,11 @@ enum {
 #define MAP_MAX_TARGET_DIMS 8 /* fixed dimensions one label may add */
 /* Labels, or bands, of one field: each is known by a 16-bit number. */
 #define MAP_MAX_LABELS 60000
-#define MAP_PATH_MAX 256 /* "options.values.measure.<label>" */
 #define MAP_NO_FIELD SIZE_MAX
+
+struct map_records;
+struct map_cases;
+struct map_json;
 
 enum map_layout {
   MAP_LONG = 0, /* one figure per row */
@@ -57,16 +63,6 @@ enum map_unknown {
   MAP_UNKNOWN_KEEP,      /* passes the text on as written */
 };
 
-struct map_pair {
-  char *key; /* a label as the partner writes it, or a header */
-  char *val; /* the code it stands for */
-};
-
-struct map_list {
-  struct map_pair *p;
-  size_t n;
-};
-
 /* What one label of "values" stands for. */
 struct map_target {
   char *code;           /* the field's code; NULL when the row is left out */
@@ -78,17 +74,19 @@ struct map_target {
 };
 
 struct map_label {
-  char *key;  /* as the partner writes it */
-  int prefix; /* written with a final '*': matches cells starting with key */
+  char *key;    /* as the partner writes it */
+  int prefix;   /* written with a final '*': matches cells starting with key */
+  char *folded; /* key folded by dahub/label.h's rule, as cells are */
+  size_t folded_len;
   struct map_target t;
 };
 
-/* A label's place in the index of map_labels: the hash of its folded,
- * trimmed text, and its number + 1 (0: an empty slot). */
+/* A label's place in the index of map_labels: the hash of its folded text,
+ * and its number + 1 (0: an empty slot). */
 struct map_label_slot {
   uint64_t hash;
   size_t label;
-  const char *text; /* the label trimmed: within its key */
+  const char *text; /* the label folded: its folded */
   size_t len;
 };
 
@@ -129,62 +127,6 @@ struct map_total {
   char *row_match;  /* ... and the text it holds there ("Total") */
 };
 
-/* "records": rows that also become records through host->emit_record. */
-struct map_record_field {
-  char *name;   /* a field of the record kind: "end_date" */
-  char *column; /* read from this column, or NULL: */
-  size_t field; /* ... from the row's resolved field (MAP_SERVICE, ...) */
-  int date;     /* the text is a date: written as yyyy-mm-dd */
-  int pence;    /* the text is money: written as whole pence */
-};
-
-struct map_records {
-  char *kind;        /* a record kind of the vocabulary: "contract" */
-  char *when_column; /* only rows whose cell here is one of when_in */
-  char **when_in;
-  size_t n_when;
-  struct map_record_field *f;
-  size_t n;
-};
-
-/* "cases": one count of the cases layout. */
-struct map_count {
-  char *measure;
-  char *date;              /* the column whose date decides the period */
-  size_t by[MAP_MAX_DIMS]; /* one-way breakdowns: dimension fields */
-  size_t n_by;
-  int distinct; /* count distinct case references, not rows */
-};
-
-struct map_cases {
-  char *reference; /* the column of the case reference, or NULL */
-  enum dahub_period_kind period;
-  int latest; /* "periods": "latest": only the file's latest period */
-  struct map_count *count;
-  size_t n_count;
-  uint64_t max_references; /* (reference, figure) pairs kept */
-  uint64_t max_groups;     /* figures kept */
-};
-
-/* "json": one entry of "sum". */
-struct map_sum {
-  char *measure;
-  char *key;            /* dotted path within an item; NULL: count items */
-  size_t by;            /* the field an object's keys give, or MAP_NO_FIELD */
-  struct map_list dims; /* fixed dimensions: name -> code */
-};
-
-struct map_json {
-  char *items; /* dotted path of the array of items; "" for the document */
-  char *date;  /* dotted path of each item's date */
-  enum dahub_period_kind period;
-  struct map_sum *sum;
-  size_t n_sum;
-  struct map_list check; /* dotted path of a total -> measure */
-  uint64_t max_bytes;
-  uint64_t max_groups;
-};
-
 struct mapping {
   char delimiter;
   enum dahub_csv_encoding encoding;
@@ -204,9 +146,9 @@ struct mapping {
   char **text_skip;                 /* "text": {"<measure>": "skip"} */
   size_t n_text_skip;
   struct map_total total;
-  struct map_records *records; /* or NULL */
-  struct map_cases *cases;     /* MAP_CASES only */
-  struct map_json *json;       /* MAP_JSON only */
+  struct map_records *records; /* or NULL (records.h) */
+  struct map_cases *cases;     /* MAP_CASES only (cases.h) */
+  struct map_json *json;       /* MAP_JSON only (jsondoc.h) */
   char **fill_down;
   size_t n_fill_down;
   char **skip_if_blank;
@@ -215,14 +157,20 @@ struct mapping {
   size_t n_footer;
 };
 
-/* Checks options and builds the mapping. 0, or -EINVAL / -ENOMEM with err
- * naming the option ("options.header.rwo: unknown key").
- * OUT: caller frees *out with mapping_free(). */
+/* The part of the options every layout shares: the file's shape, where
+ * fields come from, and the keys of the CSV layouts that are not a
+ * layout's own. Each layout's section, "values" and "records" are read
+ * after, by their files; then mapping_check(). 0, or -EINVAL / -ENOMEM
+ * with err naming the option ("options.header.rwo: unknown key").
+ * OUT: *out, which the caller frees with mapping_free() (after freeing the
+ * layouts' sections, which mapping_free() leaves alone). */
 int mapping_new(const json_t *options, struct mapping **out,
                 struct dahub_error *err);
+/* What must hold once every section is read. */
+int mapping_check(const struct mapping *m, struct dahub_error *err);
 void mapping_free(struct mapping *m);
 
-/* Compares a cell with a label as a person would: ASCII case ignored,
+/* Compares a cell with a header as a person would: ASCII case ignored,
  * spaces around either ignored. 1 equal, 0 not. */
 int mapping_same(const char *cell, size_t len, const char *label);
 
@@ -230,57 +178,7 @@ int mapping_same(const char *cell, size_t len, const char *label);
 const char *mapping_lookup(const struct map_list *l, const char *cell,
                            size_t len);
 
-/* What "values" says about a cell: the exact label first, then the longest
- * label written with a final '*' that the cell starts with; or NULL. */
-const struct map_target *mapping_label(const struct map_labels *l,
-                                       const char *cell, size_t len);
-
-/* The band of f holding the number in the cell. 0 with *code; -EINVAL not
- * a whole number; -ERANGE a number no band holds. A blank cell is the
- * caller's. */
-int mapping_band(const struct map_field *f, const char *cell, size_t len,
-                 const char **code);
-
 /* 1 when s is a part of a financial year: FY, H1, H2, Q1..Q4, M01..M12. */
 int mapping_period_part(const char *s);
-
-/* ---- For the checkers of each feature (cases.c, jsondoc.c, records.c).
- * Each fills err with the option's path, as mapping_new() does. ---- */
-
-int mapping_bad(struct dahub_error *err, const char *path, const char *what);
-int mapping_bad_type(struct dahub_error *err, const char *path,
-                     const char *expected, const json_t *found);
-int mapping_nomem(struct dahub_error *err);
-/* buf (MAP_PATH_MAX bytes) = path.key */
-int mapping_join(char *buf, const char *path, const char *key,
-                 struct dahub_error *err);
-/* Refuses any key of obj not in allowed (NULL-terminated). */
-int mapping_only_keys(const json_t *obj, const char *path,
-                      const char *const *allowed, struct dahub_error *err);
-int mapping_dup_string(const json_t *v, const char *path, char **out,
-                       struct dahub_error *err);
-/* An object of non-empty strings, key -> text. */
-int mapping_pairs(const json_t *obj, const char *path, struct map_list *l,
-                  struct dahub_error *err);
-/* An array of non-empty strings. */
-int mapping_strings(const json_t *arr, const char *path, char ***out, size_t *n,
-                    struct dahub_error *err);
-/* v absent: *out = def; else a whole number in [min, max]. */
-int mapping_uint(const json_t *v, const char *path, uint64_t min, uint64_t max,
-                 uint64_t def, uint64_t *out, struct dahub_error *err);
-/* "quarter" (default when v is absent), "month", "half" or "year". */
-int mapping_period_kind(const json_t *v, const char *path,
-                        enum dahub_period_kind *out, struct dahub_error *err);
-/* The field called name; with is_dim, a new name adds a dimension. */
-int mapping_field(struct mapping *m, const char *name, int is_dim,
-                  const char *path, size_t *out, struct dahub_error *err);
-/* Fixed dimensions (an object of name -> code): names are [a-z0-9_]+,
- * at most max; with against_fields, none may be a dimension the mapping
- * reads elsewhere (an observation has each dimension once). */
-int mapping_dims(const struct mapping *m, const json_t *obj, const char *path,
-                 size_t max, int against_fields, struct map_list *l,
-                 struct dahub_error *err);
-void mapping_list_free(struct map_list *l);
-void mapping_strings_free(char **s, size_t n);
 
 #endif

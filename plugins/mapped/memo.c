@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mapped.h"
+#include "fields.h"
+#include "labels.h"
+#include "run.h"
 
 #define MEMO_SLOTS 64
 #define MEMO_TEXT 30
@@ -124,7 +126,7 @@ static uint16_t label_code(struct memo *memo, const struct mapping *m, size_t f,
       return e->label;
   }
   /* t is the target of one of the field's labels: its number, by place */
-  if ((t = mapping_label(l, text, len)) != NULL)
+  if ((t = labels_find(l, text, len)) != NULL)
     code = code_of((size_t)((const char *)t - (const char *)&l->p->t) /
                    sizeof *l->p);
   if (e != NULL) {
@@ -135,7 +137,7 @@ static uint16_t label_code(struct memo *memo, const struct mapping *m, size_t f,
 }
 
 /* The code of the band of field f holding text's number; none with *rc,
- * mapping_band()'s error, when there is none. */
+ * fields_band()'s error, when there is none. */
 static uint16_t band_code(struct memo *memo, const struct mapping *m, size_t f,
                           const char *text, size_t len, int *rc) {
   const struct map_field *mf = &m->field[f];
@@ -148,7 +150,7 @@ static uint16_t band_code(struct memo *memo, const struct mapping *m, size_t f,
     if (hit(e, MEMO_BAND, text, len))
       return e->band;
   }
-  if ((*rc = mapping_band(mf, text, len, &band)) != 0)
+  if ((*rc = fields_band(mf, text, len, &band)) != 0)
     return MEMO_AHEAD_NONE;
   for (i = 0; i < mf->n_bands && mf->bands[i].code != band; i++)
     ;
@@ -166,17 +168,6 @@ const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
   return code != MEMO_AHEAD_NONE
              ? &m->field[f].values.p[code - MEMO_AHEAD_FIRST].t
              : NULL;
-}
-
-int memo_band(struct memo *memo, const struct mapping *m, size_t f,
-              const char *text, size_t len, const char **code) {
-  int rc = -EINVAL;
-  uint16_t c = band_code(memo, m, f, text, len, &rc);
-
-  if (c == MEMO_AHEAD_NONE)
-    return rc;
-  *code = m->field[f].bands[c - MEMO_AHEAD_FIRST].code;
-  return 0;
 }
 
 uint16_t memo_ahead(struct memo *memo, const struct mapping *m, size_t f,

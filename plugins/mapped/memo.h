@@ -7,7 +7,7 @@
  * one thread; the mapping it reads is shared and never changes.
  *
  * A code ("ahead") carries a field's value from the CSV reader's thread,
- * where cases.c works it out as the record is read, to the thread that
+ * where cases_ahead.c works it out as the record is read, to the thread that
  * counts the row: MEMO_AHEAD_NONE (not worked out: resolve the text now,
  * which also gives any error), MEMO_AHEAD_BLANK (a blank cell of a field
  * with bands: their "blank" code), or MEMO_AHEAD_FIRST + i (label i of the
@@ -34,13 +34,9 @@ struct memo; /* opaque */
 struct memo *memo_new(const struct mapping *m);
 void memo_free(struct memo *memo);
 
-/* mapping_label() for field f of m, remembered. */
+/* labels_find() for field f of m, remembered. */
 const struct map_target *memo_label(struct memo *memo, const struct mapping *m,
                                     size_t f, const char *text, size_t len);
-
-/* mapping_band() for field f of m, remembered when the text is in a band. */
-int memo_band(struct memo *memo, const struct mapping *m, size_t f,
-              const char *text, size_t len, const char **code);
 
 /* The code of field f's text (a field with bands or "values"): only what
  * resolves without a question (a label found, a band holding the number, a

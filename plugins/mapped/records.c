@@ -39,7 +39,9 @@
 #include "dahub/plugin.h"
 
 #include "dates.h"
-#include "mapped.h"
+#include "fields.h"
+#include "options.h"
+#include "run.h"
 
 #define RECORD_FIELDS_MAX 32 /* the hub takes at most this many */
 
@@ -53,32 +55,32 @@ static int record_field(struct mapping *m, struct map_record_field *f,
 
   f->field = MAP_NO_FIELD;
   if (json_is_string(v))
-    return mapping_dup_string(v, path, &f->column, err);
+    return opt_string(v, path, &f->column, err);
   if (!json_is_object(v))
-    return mapping_bad_type(err, path, "a column header or an object", v);
-  if ((rc = mapping_only_keys(v, path, keys, err)) != 0)
+    return opt_bad_type(err, path, "a column header or an object", v);
+  if ((rc = opt_only_keys(v, path, keys, err)) != 0)
     return rc;
   date = json_object_get(v, "date");
   pence = json_object_get(v, "pence");
   if ((date != NULL && !json_is_boolean(date)) ||
       (pence != NULL && !json_is_boolean(pence)))
-    return mapping_bad(err, path, "\"date\" and \"pence\" are true or false");
+    return opt_bad(err, path, "\"date\" and \"pence\" are true or false");
   f->date = json_is_true(date);
   f->pence = json_is_true(pence);
   if (f->date && f->pence)
-    return mapping_bad(err, path, "a field is a date or money, not both");
+    return opt_bad(err, path, "a field is a date or money, not both");
   if ((field = json_object_get(v, "field")) != NULL) {
     if (json_object_get(v, "column") != NULL || f->date || f->pence)
-      return mapping_bad(err, path, "\"field\" stands alone");
-    if ((rc = mapping_join(sub, path, "field", err)) != 0)
+      return opt_bad(err, path, "\"field\" stands alone");
+    if ((rc = opt_join(sub, path, "field", err)) != 0)
       return rc;
     if (!json_is_string(field))
-      return mapping_bad_type(err, sub, "a field name", field);
-    return mapping_field(m, json_string_value(field), 0, sub, &f->field, err);
+      return opt_bad_type(err, sub, "a field name", field);
+    return fields_get(m, json_string_value(field), 0, sub, &f->field, err);
   }
-  if ((rc = mapping_join(sub, path, "column", err)) != 0)
+  if ((rc = opt_join(sub, path, "column", err)) != 0)
     return rc;
-  return mapping_dup_string(json_object_get(v, "column"), sub, &f->column, err);
+  return opt_string(json_object_get(v, "column"), sub, &f->column, err);
 }
 
 static int when(struct map_records *rec, const json_t *w,
@@ -89,23 +91,22 @@ static int when(struct map_records *rec, const json_t *w,
   int rc;
 
   if (!json_is_object(w))
-    return mapping_bad_type(err, "options.records.when", "an object", w);
-  if ((rc = mapping_only_keys(w, "options.records.when", keys, err)) != 0 ||
-      (rc = mapping_dup_string(json_object_get(w, "column"),
-                               "options.records.when.column", &rec->when_column,
-                               err)) != 0)
+    return opt_bad_type(err, "options.records.when", "an object", w);
+  if ((rc = opt_only_keys(w, "options.records.when", keys, err)) != 0 ||
+      (rc = opt_string(json_object_get(w, "column"),
+                       "options.records.when.column", &rec->when_column,
+                       err)) != 0)
     return rc;
   if ((in == NULL) == (eq == NULL))
-    return mapping_bad(err, "options.records.when",
-                       "expected one of \"in\" or \"equals\"");
+    return opt_bad(err, "options.records.when",
+                   "expected one of \"in\" or \"equals\"");
   if (in != NULL)
-    return mapping_strings(in, "options.records.when.in", &rec->when_in,
-                           &rec->n_when, err);
+    return opt_strings(in, "options.records.when.in", &rec->when_in,
+                       &rec->n_when, err);
   if ((rec->when_in = calloc(1, sizeof *rec->when_in)) == NULL)
-    return mapping_nomem(err);
+    return opt_nomem(err);
   rec->n_when = 1;
-  return mapping_dup_string(eq, "options.records.when.equals", &rec->when_in[0],
-                            err);
+  return opt_string(eq, "options.records.when.equals", &rec->when_in[0], err);
 }
 
 int records_options(struct mapping *m, const json_t *v,
@@ -118,13 +119,13 @@ int records_options(struct mapping *m, const json_t *v,
   int rc;
 
   if (!json_is_object(v))
-    return mapping_bad_type(err, "options.records", "an object", v);
-  if ((rc = mapping_only_keys(v, "options.records", keys, err)) != 0)
+    return opt_bad_type(err, "options.records", "an object", v);
+  if ((rc = opt_only_keys(v, "options.records", keys, err)) != 0)
     return rc;
   if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
-    return mapping_nomem(err);
-  if ((rc = mapping_dup_string(json_object_get(v, "kind"),
-                               "options.records.kind", &rec->kind, err)) != 0)
+    return opt_nomem(err);
+  if ((rc = opt_string(json_object_get(v, "kind"), "options.records.kind",
+                       &rec->kind, err)) != 0)
     return rc;
   if (json_object_get(v, "when") != NULL &&
       (rc = when(rec, json_object_get(v, "when"), err)) != 0)
@@ -132,17 +133,17 @@ int records_options(struct mapping *m, const json_t *v,
   fields = json_object_get(v, "fields");
   if (!json_is_object(fields) || json_object_size(fields) == 0 ||
       json_object_size(fields) > RECORD_FIELDS_MAX)
-    return mapping_bad_type(err, "options.records.fields",
-                            "an object of 1 to 32 fields", fields);
+    return opt_bad_type(err, "options.records.fields",
+                        "an object of 1 to 32 fields", fields);
   if ((rec->f = calloc(json_object_size(fields), sizeof *rec->f)) == NULL)
-    return mapping_nomem(err);
+    return opt_nomem(err);
   json_object_foreach((json_t *)fields, key, fv) {
     struct map_record_field *f = &rec->f[rec->n++];
 
-    if ((rc = mapping_join(sub, "options.records.fields", key, err)) != 0)
+    if ((rc = opt_join(sub, "options.records.fields", key, err)) != 0)
       return rc;
     if ((f->name = strdup(key)) == NULL)
-      return mapping_nomem(err);
+      return opt_nomem(err);
     if ((rc = record_field(m, f, fv, sub, err)) != 0)
       return rc;
   }
@@ -161,7 +162,7 @@ void records_options_free(struct map_records *rec) {
   free(rec->f);
   free(rec->kind);
   free(rec->when_column);
-  mapping_strings_free(rec->when_in, rec->n_when);
+  opt_strings_free(rec->when_in, rec->n_when);
   free(rec);
 }
 
@@ -211,14 +212,9 @@ static int field_text(struct run *r, const struct dahub_csv_row *row,
   while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
     e--;
   if (f->date && e > s) {
-    rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d);
-    if (rc == -ERANGE)
-      return mapped_cell_error(r, row->line, j, f->column, "a real day", cell,
-                               "no such date");
-    if (rc != 0)
-      return mapped_cell_error(r, row->line, j, f->column,
-                               "a date such as 31/07/2025 or 2025-07-31", cell,
-                               "not a date");
+    if ((rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d)) != 0)
+      return mapped_date_error(r, row->line, j, f->column, rc, cell,
+                               "31/07/2025 or 2025-07-31");
     (void)snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
     *out = strdup(buf);
   } else if (f->pence && e > s) {
@@ -248,14 +244,21 @@ done:
 }
 
 int records_row(struct run *r, const struct dahub_csv_row *row,
-                const char *const *val) {
+                const char *const *fields_val,
+                const struct map_target *const *tg) {
   const struct map_records *rec = r->m->records;
+  const char *val[MAP_MAX_FIELDS];
   struct dahub_dim fields[RECORD_FIELDS_MAX] = {0};
   char *text[RECORD_FIELDS_MAX] = {NULL};
   const char *s;
   size_t i, len;
   int rc = 0;
 
+  /* The row's service is the one a label gives, if any, as its figures'. */
+  memcpy(val, fields_val, sizeof val);
+  for (i = 0; i < r->m->n_fields; i++)
+    if (tg[i] != NULL && tg[i]->service_id != NULL)
+      val[MAP_SERVICE] = tg[i]->service_id;
   if (rec->when_column != NULL) {
     s = mapped_cell(r, row, r->when_col, &len);
     for (i = 0; i < rec->n_when && !mapping_same(s, len, rec->when_in[i]); i++)

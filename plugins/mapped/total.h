@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mapped.h"
+#include "run.h"
 
 /* What the parts of a total allow it to be: lo..hi, or at least lo when
  * open (a blank, "*" or text part could be anything). Only whole numbers

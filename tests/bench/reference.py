@@ -23,7 +23,24 @@ import sys
 
 
 def fold(s):
-    return s.strip().lower()
+    """A label as dahub/label.h folds it: ASCII lower case, "&" as "and",
+    "+" as "plus", other punctuation (and the no-break space, dashes and
+    curly quotes office software types) as a space, runs of spaces as one."""
+    out, space = [], True
+    for ch in s:
+        word = {"&": "and", "+": "plus"}.get(ch)
+        if ch in "\u00a0\u2013\u2014\u2018\u2019\u201a\u201b\u201c\u201d":
+            ch = " "
+        if word is None and (ch.isascii() and ch.isalnum() or ord(ch) >= 0x80):
+            out.append(ch.lower() if ch.isascii() else ch)
+            space = False
+            continue
+        if not space:
+            out.append(" ")
+        space = True
+        if word is not None:
+            out.append(word + " ")
+    return "".join(out).strip()
 
 
 def quarter(d):

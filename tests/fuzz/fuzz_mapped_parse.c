@@ -120,13 +120,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     open_mappings();
     opened = 1;
   }
-  ctx = (struct dahub_ctx){.period_ids = 1};
+  ctx = (struct dahub_ctx){.count_only = 1, .period_ids = 1};
   (void)fake_parse(&dahub_plugin_v1, states[0], &ctx, data, size, 64, h, 0);
 
-  ctx = (struct dahub_ctx){.period_ids = 1, .stop_at = h % 4 == 0 ? 3 : 0};
+  ctx = (struct dahub_ctx){
+      .count_only = 1, .period_ids = 1, .stop_at = h % 4 == 0 ? 3 : 0};
   (void)fake_parse(&dahub_plugin_v1, states[1], &ctx, data, size, 0, h, 256);
 
-  ctx = (struct dahub_ctx){.period_ids = 1};
+  ctx = (struct dahub_ctx){.count_only = 1, .period_ids = 1};
   (void)fake_parse(&dahub_plugin_v1, states[2], &ctx, data, size, 7, h >> 8, 0);
   return 0;
 }

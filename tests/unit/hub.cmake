@@ -48,3 +48,14 @@ endforeach()
 set_tests_properties(test_config test_vocab test_validate test_store
   test_plugin_host test_period test_fsutil test_retention test_transfers
   PROPERTIES TIMEOUT 60)
+
+# One label-folding rule: the vocabulary (the hub's) and the mapped
+# plugin's "values" (compiled in, under its fake host) answer alike.
+dahub_unit_test(test_label test_label.c
+  ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
+  ${PROJECT_SOURCE_DIR}/tests/support/fake_host.c ${DAHUB_MAPPED_SOURCES})
+target_include_directories(test_label PRIVATE
+  ${PROJECT_SOURCE_DIR}/plugins/mapped ${PROJECT_SOURCE_DIR}/tests/support
+  ${CMAKE_CURRENT_SOURCE_DIR})
+target_link_libraries(test_label PRIVATE PkgConfig::JANSSON)
+target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})

@@ -1,77 +1,21 @@
 /*
- * test_mapped_host.h: the fake host the mapped plugin's tests run under.
- *
- * It plays the hub's part of parse(): it serves the file through in->read
- * in small chunks (so records straddle reads, as they do with real files),
- * copies every observation, warning and record the plugin hands it (the
- * plugin only lends its strings), and pseudonymises with a stand-in for
- * the hub's HMAC. Mappings are written as the JSON an officer would put in
- * feeds.d/, and the real sample returns are read where they exist.
+ * test_mapped_host.h: what the mapped plugin's tests share, around the
+ * fake host of tests/support/fake_host.h (which the fuzz targets use too):
+ * cmocka setup, opening a mapping and parsing a file under the host, and
+ * finding what the plugin handed over. Mappings are written as the JSON
+ * an officer would put in feeds.d/, and the real sample returns are read
+ * where they exist.
  */
 #ifndef TEST_MAPPED_HOST_H
 #define TEST_MAPPED_HOST_H
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "dahub/plugin.h"
 
+#include "fake_host.h"
+
 extern const struct dahub_plugin dahub_plugin_v1;
-
-#define MAX_OBS 512
-#define MAX_WARN 64
-#define MAX_REC 64
-
-struct got {
-  char *service_id, *area, *period, *measure, *raw;
-  char dims[256]; /* "gender=Male;age=25-34", in the order emitted */
-  enum dahub_status status;
-  int64_t value, bound;
-  uint8_t scale;
-  uint32_t line, col;
-};
-
-struct got_warning {
-  uint32_t line, col;
-  char msg[256];
-};
-
-struct got_record {
-  char kind[32];
-  char fields[1024]; /* "provider=Freeva;end_date=2025-08-31" */
-  uint32_t line;
-};
-
-/* The hub's ctx is opaque to plugins; here it is the fake host's record. */
-struct dahub_ctx {
-  struct got obs[MAX_OBS];
-  size_t n;
-  size_t stop_at; /* emit() says stop at this observation; 0: never */
-  struct got_warning warn[MAX_WARN];
-  size_t n_warn;
-  struct got_record rec[MAX_REC];
-  size_t n_rec;
-  int no_key;                       /* pseudonymise() answers -ENOKEY */
-  atomic_size_t n_pseudo;           /* calls to pseudonymise() */
-  atomic_size_t n_pseudo_elsewhere; /* ... on a thread not parse()'s */
-  pthread_t parse_thread;
-  char seen[4096]; /* every text the plugin handed over, ';'-joined */
-  size_t seen_len;
-};
-
-/* The file as the hub lends it: 7 bytes per read(). */
-struct fake_input {
-  struct dahub_input in;
-  const char *data;
-  size_t len, pos;
-};
-ssize_t fake_read(struct dahub_input *in, void *buf, size_t cap);
-
-/* The whole host, and one from before emit_record existed. */
-extern const struct dahub_host fake_host;
-extern const struct dahub_host fake_host_no_records;
 
 int fake_setup(void **state);
 int fake_teardown(void **state);

@@ -22,18 +22,31 @@ dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/fields.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/labels.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/run.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/resolve.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/memo.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/agg_distinct.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/figtab.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_options.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
-    ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c ${DAHUB_MAPPED_SOURCES})
+    ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
+    ${PROJECT_SOURCE_DIR}/tests/support/fake_host.c ${DAHUB_MAPPED_SOURCES})
   target_include_directories(${name} PRIVATE
-    ${PROJECT_SOURCE_DIR}/plugins/mapped ${CMAKE_CURRENT_SOURCE_DIR})
+    ${PROJECT_SOURCE_DIR}/plugins/mapped ${PROJECT_SOURCE_DIR}/tests/support
+    ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 dahub_mapped_test(test_mapped)
 dahub_mapped_test(test_mapped_labels)

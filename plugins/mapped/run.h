@@ -1,13 +1,13 @@
 /*
- * mapped.h: one parse() of the mapped plugin, shared by the files of each
- * feature (private to the plugin). mapped.c reads the CSV layouts row by
- * row; cases.c counts cases, jsondoc.c sums a JSON document, records.c
- * hands rows on as records, total.c checks totals. All of them work on the
- * struct run of one file, on parse()'s worker thread, and only read the
- * mapping.
+ * run.h: one parse() of the mapped plugin, shared by the layouts (private
+ * to the plugin). mapped.c reads the CSV layouts row by row and hands each
+ * data row to its layout: figures.c (long, wide), cases.c (counted);
+ * jsondoc.c sums a JSON document, records.c hands rows on as records,
+ * total.c checks totals. All of them work on the struct run of one file,
+ * on parse()'s worker thread, and only read the mapping.
  */
-#ifndef MAPPED_MAPPED_H
-#define MAPPED_MAPPED_H
+#ifndef MAPPED_RUN_H
+#define MAPPED_RUN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +18,10 @@
 #include "mapping.h"
 
 #define NO_COL SIZE_MAX
+
+/* Dimensions one observation may carry: its dimension fields, and what
+ * the labels of its fields add. The hub takes fewer; it says so. */
+#define OBS_DIMS_MAX (MAP_MAX_DIMS + 4 * MAP_MAX_TARGET_DIMS)
 
 struct agg;
 struct cases_run;
@@ -60,6 +64,12 @@ struct run {
 int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found, const char *msg);
 
+/* A date cell the data lead must fix: rc is dates_parse()'s (-ERANGE: no
+ * such day; else not a date), example a date as the column would hold
+ * one ("31/05/2024 or 2024-05-31"). Returns -EINVAL. */
+int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
+                      int rc, const char *text, const char *example);
+
 /* A note for the ingest report; never quote cell text that could be
  * personal in it. */
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
@@ -76,14 +86,6 @@ const char *mapped_cell(const struct run *r, const struct dahub_csv_row *row,
 /* The place of the column headed name; exactly one must match. */
 int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
                        const char *name, size_t *out);
-
-/* Turns the text of field f into what the observation carries: the code
- * "values" gives (and its label's target in *tg, or NULL), a band, a period
- * id, or the text itself. 1: *out is set; 0: leave this row out; negative:
- * an error naming line and column j. */
-int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
-                   uint32_t line, size_t j, const char **out,
-                   const struct map_target **tg);
 
 /* 1 when a label of the row says to leave it out (warned, with a reason
  * if the label gives one): checked before anything else is read. ahead:

@@ -1,0 +1,184 @@
+/*
+ * cases_options.c: the "cases" section of a cases layout's mapping: the
+ * case reference, the period, and each count with its date column and
+ * breakdowns. Read at open(), on the loop thread; the counting code
+ * (cases.c) only reads it.
+ *
+ * A case-level extract has one row per case; the mapping says what to
+ * count:
+ *
+ *   "layout": "cases",
+ *   "columns": {"service_id": "service", "area": "district",
+ *     "dimensions": {"risk_level": "dash_risk_at_intake",
+ *       "age_band": {"column": "age_at_referral",
+ *                    "bands": ["0-5", "6-10", ..., "85+"],
+ *                    "blank": "not_known"}}},
+ *   "values": {"area": {"Leicester City": "E06000016", "": "X_UNKNOWN"},
+ *              "risk_level": {"High": "high", "": "not_assessed"}, ...},
+ *   "cases": {
+ *     "reference": "client_ref",   the case reference (distinct counts)
+ *     "period": "quarter",         "month", "half" or "year"
+ *     "periods": "latest",         or "all" (default): see below
+ *     "count": [
+ *       {"measure": "referrals_received", "date": "referral_date",
+ *        "by": ["age_band", "risk_level"]},
+ *       {"measure": "individuals_supported", "date": "date_first_contact",
+ *        "distinct": true}],
+ *     "max_references": 10000000,  (reference, figure) pairs kept
+ *     "max_groups": 100000}        figures kept
+ *
+ */
+#include "cases.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "options.h"
+
+/* ---- Options ---- */
+
+static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
+                     const char *path, struct dahub_error *err) {
+  static const char *const keys[] = {"measure", "date", "by", "distinct", NULL};
+  const json_t *by = json_object_get(v, "by"), *d;
+  char sub[MAP_PATH_MAX], item[MAP_PATH_MAX];
+  size_t i, f;
+  int rc;
+
+  if (!json_is_object(v))
+    return opt_bad_type(err, path, "an object", v);
+  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
+      (rc = opt_join(sub, path, "measure", err)) != 0 ||
+      (rc = opt_string(json_object_get(v, "measure"), sub, &c->measure, err)) !=
+          0 ||
+      (rc = opt_join(sub, path, "date", err)) != 0 ||
+      (rc = opt_string(json_object_get(v, "date"), sub, &c->date, err)) != 0 ||
+      (rc = opt_join(sub, path, "by", err)) != 0)
+    return rc;
+  if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
+    return opt_bad_type(err, sub, "an array of dimension names", by);
+  for (i = 0; i < json_array_size(by); i++) {
+    if (snprintf(item, sizeof item, "%s[%zu]", sub, i) >= (int)sizeof item)
+      return opt_bad(err, sub, "path too long");
+    if (!json_is_string(json_array_get(by, i)))
+      return opt_bad_type(err, item, "a dimension name", json_array_get(by, i));
+    if ((rc = fields_get(m, json_string_value(json_array_get(by, i)), 0, item,
+                         &f, err)) != 0)
+      return rc;
+    if (f < MAP_FIRST_DIM || m->field[f].src != MAP_COLUMN)
+      return opt_bad(err, item,
+                     "expected a dimension read from a column "
+                     "(options.columns.dimensions)");
+    c->by[c->n_by++] = f;
+  }
+  d = json_object_get(v, "distinct");
+  if (d != NULL && !json_is_boolean(d)) {
+    if ((rc = opt_join(sub, path, "distinct", err)) == 0)
+      rc = opt_bad_type(err, sub, "true or false", d);
+    return rc;
+  }
+  c->distinct = json_is_true(d);
+  return 0;
+}
+
+int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
+  static const char *const keys[] = {
+      "reference",      "period",     "periods", "count",
+      "max_references", "max_groups", NULL};
+  struct map_cases *c;
+  const json_t *count, *p;
+  char path[MAP_PATH_MAX];
+  size_t i, k, f;
+  int rc;
+
+  if (v == NULL)
+    return opt_bad(err, "options.cases", "missing: a cases layout needs it");
+  if (!json_is_object(v))
+    return opt_bad_type(err, "options.cases", "an object", v);
+  if ((rc = opt_only_keys(v, "options.cases", keys, err)) != 0)
+    return rc;
+  if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
+    return opt_nomem(err);
+  if (json_object_get(v, "reference") != NULL &&
+      (rc = opt_string(json_object_get(v, "reference"),
+                       "options.cases.reference", &c->reference, err)) != 0)
+    return rc;
+  if ((rc = opt_period_kind(json_object_get(v, "period"),
+                            "options.cases.period", &c->period, err)) != 0 ||
+      (rc = opt_uint(json_object_get(v, "max_references"),
+                     "options.cases.max_references", 1, 100000000, 10000000,
+                     &c->max_references, err)) != 0 ||
+      (rc = opt_uint(json_object_get(v, "max_groups"),
+                     "options.cases.max_groups", 1, 10000000, 100000,
+                     &c->max_groups, err)) != 0)
+    return rc;
+  if ((p = json_object_get(v, "periods")) != NULL) {
+    if (!json_is_string(p) || (strcmp(json_string_value(p), "all") != 0 &&
+                               strcmp(json_string_value(p), "latest") != 0))
+      return opt_bad_type(err, "options.cases.periods", "\"all\" or \"latest\"",
+                          p);
+    c->latest = strcmp(json_string_value(p), "latest") == 0;
+  }
+  count = json_object_get(v, "count");
+  if (!json_is_array(count) || json_array_size(count) == 0 ||
+      json_array_size(count) > CASES_MAX_COUNTS)
+    return opt_bad_type(err, "options.cases.count",
+                        "an array of 1 to 64 counts", count);
+  if ((c->count = calloc(json_array_size(count), sizeof *c->count)) == NULL)
+    return opt_nomem(err);
+  for (i = 0; i < json_array_size(count); i++) {
+    (void)snprintf(path, sizeof path, "options.cases.count[%zu]", i);
+    c->n_count = i + 1;
+    if ((rc = one_count(m, &c->count[i], json_array_get(count, i), path,
+                        err)) != 0)
+      return rc;
+    if (c->count[i].distinct && c->reference == NULL)
+      return opt_bad(err, path,
+                     "a distinct count needs options.cases.reference");
+  }
+  if (m->field[MAP_AREA].src == MAP_NONE)
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "options: nothing gives area (add it to columns, "
+                           "cells or fixed)");
+  /* A dimension column no count uses is most likely a typo. */
+  for (f = MAP_FIRST_DIM; f < m->n_fields; f++) {
+    int used = m->field[f].src != MAP_COLUMN;
+
+    for (i = 0; !used && i < c->n_count; i++)
+      for (k = 0; k < c->count[i].n_by; k++)
+        used |= c->count[i].by[k] == f;
+    if (!used)
+      return dahub_error_set(err, -EINVAL, 0, 0,
+                             "options.columns.dimensions.%s: no count "
+                             "breaks down by it (add it to a count's \"by\")",
+                             m->field[f].name);
+  }
+  return 0;
+}
+
+void cases_options_free(struct map_cases *c) {
+  size_t i;
+
+  if (c == NULL)
+    return;
+  for (i = 0; i < c->n_count; i++) {
+    free(c->count[i].measure);
+    free(c->count[i].date);
+  }
+  free(c->count);
+  free(c->reference);
+  free(c);
+}
+
+/* 1 when some count is distinct, and so needs every row's HMAC. */
+int cases_distinct(const struct map_cases *c) {
+  size_t i;
+
+  for (i = 0; c != NULL && i < c->n_count; i++)
+    if (c->count[i].distinct)
+      return 1;
+  return 0;
+}

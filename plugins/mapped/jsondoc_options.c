@@ -1,0 +1,164 @@
+/*
+ * jsondoc_options.c: the "json" section of a json layout's mapping (see
+ * jsondoc.c for the language): where the items are, their dates, and each
+ * sum with its breakdown and fixed dimensions. Read at open(), on the
+ * loop thread; the summing code only reads it.
+ */
+#include "jsondoc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+#include "options.h"
+
+#define MAX_SUMS 64
+
+/* ---- Options ---- */
+
+static int one_sum(struct mapping *m, struct map_sum *s, const json_t *v,
+                   const char *path, struct dahub_error *err) {
+  static const char *const keys[] = {"measure", "key", "by", "dimensions",
+                                     NULL};
+  const json_t *by = json_object_get(v, "by"), *dims;
+  char sub[MAP_PATH_MAX];
+  const char *name;
+  size_t i;
+  int rc;
+
+  s->by = MAP_NO_FIELD;
+  if (!json_is_object(v))
+    return opt_bad_type(err, path, "an object", v);
+  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
+      (rc = opt_join(sub, path, "measure", err)) != 0 ||
+      (rc = opt_string(json_object_get(v, "measure"), sub, &s->measure, err)) !=
+          0)
+    return rc;
+  if (json_object_get(v, "key") != NULL &&
+      ((rc = opt_join(sub, path, "key", err)) != 0 ||
+       (rc = opt_string(json_object_get(v, "key"), sub, &s->key, err)) != 0))
+    return rc;
+  if (by != NULL) {
+    if ((rc = opt_join(sub, path, "by", err)) != 0)
+      return rc;
+    if (s->key == NULL)
+      return opt_bad(err, sub,
+                     "\"by\" reads the keys of an object: give "
+                     "its \"key\"");
+    if ((name = json_string_value(by)) == NULL)
+      return opt_bad_type(err, sub, "a field or dimension name", by);
+    if (strcmp(name, "period") == 0 || strcmp(name, "measure") == 0 ||
+        strcmp(name, "financial_year") == 0)
+      return opt_bad(err, sub, "expected area, service_id or a dimension");
+    if ((rc = fields_get(m, name,
+                         strcmp(name, "area") != 0 &&
+                             strcmp(name, "service_id") != 0,
+                         sub, &s->by, err)) != 0)
+      return rc;
+    if (s->by >= MAP_FIRST_DIM && m->field[s->by].src != MAP_NONE)
+      return opt_bad(err, sub, "this dimension is fixed for every figure");
+    m->field[s->by].from_keys = 1;
+  }
+  if ((dims = json_object_get(v, "dimensions")) != NULL) {
+    if ((rc = opt_join(sub, path, "dimensions", err)) != 0 ||
+        (rc = fields_dims(m, dims, sub, MAP_MAX_TARGET_DIMS, 0, &s->dims,
+                          err)) != 0)
+      return rc;
+    for (i = 0; i < s->dims.n; i++) {
+      size_t f;
+
+      for (f = MAP_FIRST_DIM; f < m->n_fields; f++)
+        if (strcmp(m->field[f].name, s->dims.p[i].key) == 0 &&
+            (f == s->by || m->field[f].src != MAP_NONE))
+          return opt_bad(err, sub, "a dimension given twice for one figure");
+    }
+  }
+  return 0;
+}
+
+int jsondoc_options(struct mapping *m, const json_t *v,
+                    struct dahub_error *err) {
+  static const char *const keys[] = {"items", "date",      "period",     "sum",
+                                     "check", "max_bytes", "max_groups", NULL};
+  struct map_json *j;
+  const json_t *sum, *items;
+  char path[MAP_PATH_MAX];
+  size_t i, k;
+  int rc;
+
+  if (v == NULL)
+    return opt_bad(err, "options.json", "missing: a json layout needs it");
+  if (!json_is_object(v))
+    return opt_bad_type(err, "options.json", "an object", v);
+  if ((rc = opt_only_keys(v, "options.json", keys, err)) != 0)
+    return rc;
+  if ((m->json = j = calloc(1, sizeof *j)) == NULL)
+    return opt_nomem(err);
+  items = json_object_get(v, "items");
+  if (!json_is_string(items))
+    return opt_bad_type(err, "options.json.items",
+                        "a dotted path (\"\" for the document)", items);
+  if ((j->items = strdup(json_string_value(items))) == NULL)
+    return opt_nomem(err);
+  if ((rc = opt_string(json_object_get(v, "date"), "options.json.date",
+                       &j->date, err)) != 0 ||
+      (rc = opt_period_kind(json_object_get(v, "period"), "options.json.period",
+                            &j->period, err)) != 0 ||
+      (rc = opt_uint(json_object_get(v, "max_bytes"), "options.json.max_bytes",
+                     1024, 1u << 30, 16u << 20, &j->max_bytes, err)) != 0 ||
+      (rc =
+           opt_uint(json_object_get(v, "max_groups"), "options.json.max_groups",
+                    1, 10000000, 100000, &j->max_groups, err)) != 0)
+    return rc;
+  sum = json_object_get(v, "sum");
+  if (!json_is_array(sum) || json_array_size(sum) == 0 ||
+      json_array_size(sum) > MAX_SUMS)
+    return opt_bad_type(err, "options.json.sum", "an array of 1 to 64 sums",
+                        sum);
+  if ((j->sum = calloc(json_array_size(sum), sizeof *j->sum)) == NULL)
+    return opt_nomem(err);
+  for (i = 0; i < json_array_size(sum); i++) {
+    (void)snprintf(path, sizeof path, "options.json.sum[%zu]", i);
+    j->n_sum = i + 1;
+    if ((rc = one_sum(m, &j->sum[i], json_array_get(sum, i), path, err)) != 0)
+      return rc;
+    if (m->field[MAP_AREA].src == MAP_NONE && j->sum[i].by != MAP_AREA)
+      return opt_bad(err, path,
+                     "no area: add \"by\": \"area\", or options.fixed.area");
+  }
+  if (json_object_get(v, "check") != NULL &&
+      (rc = opt_pairs(json_object_get(v, "check"), "options.json.check",
+                      &j->check, err)) != 0)
+    return rc;
+  for (i = 0; i < j->check.n; i++) {
+    for (k = 0; k < j->n_sum && strcmp(j->sum[k].measure, j->check.p[i].val);
+         k++)
+      ;
+    if (k == j->n_sum) {
+      if ((rc = opt_join(path, "options.json.check", j->check.p[i].key, err)) ==
+          0)
+        rc = opt_bad(err, path, "no sum has this measure");
+      return rc;
+    }
+  }
+  return 0;
+}
+
+void jsondoc_options_free(struct map_json *j) {
+  size_t i;
+
+  if (j == NULL)
+    return;
+  for (i = 0; i < j->n_sum; i++) {
+    free(j->sum[i].measure);
+    free(j->sum[i].key);
+    opt_pairs_free(&j->sum[i].dims);
+  }
+  free(j->sum);
+  opt_pairs_free(&j->check);
+  free(j->items);
+  free(j->date);
+  free(j);
+}

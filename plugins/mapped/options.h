@@ -1,0 +1,58 @@
+/*
+ * options.h: checks on the JSON of a feed's options (private to the mapped
+ * plugin). Each fills err with the option's path and returns -EINVAL, or
+ * -ENOMEM; 0 when the option is good.
+ */
+#ifndef MAPPED_OPTIONS_H
+#define MAPPED_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dahub/error.h"
+#include "dahub/period.h"
+
+#define MAP_PATH_MAX 256 /* "options.values.measure.<label>" */
+
+struct map_pair {
+  char *key; /* a label as the partner writes it, or a header */
+  char *val; /* the code it stands for */
+};
+
+struct map_list {
+  struct map_pair *p;
+  size_t n;
+};
+
+/* "options.header.rwo: unknown key"; the path also goes in err's detail. */
+int opt_bad(struct dahub_error *err, const char *path, const char *what);
+int opt_bad_type(struct dahub_error *err, const char *path,
+                 const char *expected, const json_t *found);
+int opt_nomem(struct dahub_error *err);
+/* buf (MAP_PATH_MAX bytes) = path.key */
+int opt_join(char *buf, const char *path, const char *key,
+             struct dahub_error *err);
+/* Refuses any key of obj not in allowed (NULL-terminated). */
+int opt_only_keys(const json_t *obj, const char *path,
+                  const char *const *allowed, struct dahub_error *err);
+/* A non-empty string, copied. OUT: caller frees *out. */
+int opt_string(const json_t *v, const char *path, char **out,
+               struct dahub_error *err);
+/* An object of non-empty strings, key -> text. OUT: opt_pairs_free(l). */
+int opt_pairs(const json_t *obj, const char *path, struct map_list *l,
+              struct dahub_error *err);
+/* An array of non-empty strings. OUT: opt_strings_free(*out, *n). */
+int opt_strings(const json_t *arr, const char *path, char ***out, size_t *n,
+                struct dahub_error *err);
+/* v absent: *out = def; else a whole number in [min, max]. */
+int opt_uint(const json_t *v, const char *path, uint64_t min, uint64_t max,
+             uint64_t def, uint64_t *out, struct dahub_error *err);
+/* "quarter" (default when v is absent), "month", "half" or "year". */
+int opt_period_kind(const json_t *v, const char *path,
+                    enum dahub_period_kind *out, struct dahub_error *err);
+void opt_pairs_free(struct map_list *l);
+void opt_strings_free(char **s, size_t n);
+
+#endif
