@@ -10,7 +10,7 @@
  * every pending row. A row on the wire holds a lease (its timeout and a
  * margin) rather than being due; at start, rows left sending by a crash
  * are due at once. A row older than its destination's give_up_after is
- * parked, never dropped.
+ * parked once it has been tried at least once, never dropped.
  */
 #include "outbox.h"
 
@@ -208,7 +208,8 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
     park(o, r->id, r->destination, r->attempts, 0, err);
     return;
   }
-  if (now - r->since_ms > (int64_t)d->give_up_after * 1000) {
+  /* at least one attempt: the daemon may simply have been down */
+  if (r->attempts > 0 && now - r->since_ms > (int64_t)d->give_up_after * 1000) {
     (void)snprintf(err, sizeof err,
                    "gave up after %d attempts over %" PRIu64 " s "
                    "(give_up_after)",

@@ -201,6 +201,46 @@ class DeliveryTest(HubTestCase):
             self.assertGreaterEqual(second.time - first.time, 2.0)
             self.assertEqual(first.idempotency_key, second.idempotency_key)
 
+    def mail_dest(self, smtp):
+        return {"name": "board_mail", "kind": "smtp",
+                "url": "smtp://127.0.0.1:%d" % smtp.port, "starttls": False,
+                "from": "figures@council.example", "to": ["clerk@council.example"],
+                "payloads": ["csv"]}
+
+    def test_smtp_4xx_is_retried_and_5xx_parked(self):
+        with SMTPServer() as smtp:
+            smtp.fail_next(1, code=451, at="DATA")
+            hub = self.make_delivering_hub([self.mail_dest(smtp)])
+            hub.start()
+            self.store_and_report(hub)
+            (msg,) = smtp.wait_for_messages(1, timeout=scaled(30))
+            self.wait_states(hub, ["sent"])
+            self.assertEqual(len(smtp.refusals), 1)
+            self.assertEqual(self.outbox_rows(hub)[0][4], 2)  # attempts
+            self.assertEvent(hub, "delivery_retry", destination="board_mail")
+        with SMTPServer() as smtp:
+            smtp.fail_next(1, code=550, at="RCPT")
+            hub = self.make_delivering_hub([self.mail_dest(smtp)])
+            hub.start()
+            self.store_and_report(hub)
+            self.wait_states(hub, ["parked"])
+            self.assertEqual(self.outbox_rows(hub)[0][5], 550)
+            self.assertEqual(smtp.messages, [])
+
+    def test_a_delivery_is_parked_after_give_up_after_never_dropped(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_default("/figures", {"status": 503})
+            dest = self.https_dest(web)
+            dest["give_up_after"] = "3s"
+            hub = self.make_delivering_hub([dest])
+            hub.start()
+            self.store_and_report(hub)
+            self.wait_states(hub, ["parked"], timeout=60)
+            (row,) = self.outbox_rows(hub)
+            self.assertIn("gave up after", row[6])
+            self.assertGreaterEqual(row[4], 1)
+            self.assertEvent(hub, "delivery_parked", destination="dashboard")
+
     def test_a_loose_credential_is_refused_at_start(self):
         hub = self.make_delivering_hub([{
             "name": "dashboard", "kind": "https", "url": "https://127.0.0.1:9/x",
