@@ -12,12 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
 #include "config.h"
+#include "credential.h"
 #include "fsutil.h"
 
 #define DEFAULT_TIMEOUT_S 60
@@ -85,39 +85,6 @@ static int url_parts(const char *url, char *scheme, size_t n, int *loopback) {
   return rc;
 }
 
-/* A credential file's place: a plain file name, in $CREDENTIALS_DIRECTORY
- * or beside hub.json. NULL (with an error) when it is no good. */
-static char *credential(struct jsonconf *jc, const json_t *o, const char *key,
-                        const char *base, size_t i) {
-  const char *name = jsonconf_string(jc, o, key, 0);
-  const char *dir = getenv("CREDENTIALS_DIRECTORY");
-  char *path, why[160];
-
-  if (name == NULL)
-    return NULL;
-  if (*name == '\0' || *name == '.' || strchr(name, '/') != NULL ||
-      strlen(name) > 128) {
-    jsonconf_error_in(jc, "deliveries", key,
-                      "deliveries[%zu].%s: expected a file name (no folder)", i,
-                      key);
-    return NULL;
-  }
-  path = fs_resolve(dir != NULL && *dir ? dir : base, name);
-  if (path != NULL) {
-    char *secret = NULL;
-
-    if (destination_secret(path, &secret, why, sizeof why) != 0) {
-      jsonconf_error_in(jc, "deliveries", key, "deliveries[%zu].%s: %s", i, key,
-                        why);
-      free(path);
-      return NULL;
-    }
-    explicit_bzero(secret, strlen(secret));
-    free(secret);
-  }
-  return path;
-}
-
 static char *dup_string(struct jsonconf *jc, const json_t *o, const char *key,
                         int required) {
   const char *s = jsonconf_string(jc, o, key, required);
@@ -137,7 +104,8 @@ static void duration(struct jsonconf *jc, const json_t *o, const char *key,
 }
 
 static void load_smtp(struct jsonconf *jc, const json_t *o, const char *base,
-                      size_t i, int loopback, struct destination *d) {
+                      size_t i, const char *where, int loopback,
+                      struct destination *d) {
   const json_t *to = json_object_get(o, "to"), *v, *tls;
   size_t k;
 
@@ -169,8 +137,10 @@ static void load_smtp(struct jsonconf *jc, const json_t *o, const char *base,
                       "most 200 characters",
                       i);
   d->username = dup_string(jc, o, "username", 0);
-  d->password_file = credential(jc, o, "password_file", base, i);
-  d->bearer_file = credential(jc, o, "bearer_file", base, i);
+  d->password_file =
+      credential_member(jc, o, "password_file", "deliveries", where, base);
+  d->bearer_file =
+      credential_member(jc, o, "bearer_file", "deliveries", where, base);
   if (d->password_file != NULL && d->bearer_file != NULL)
     jsonconf_error_in(jc, "deliveries", "bearer_file",
                       "deliveries[%zu]: password_file or bearer_file, not "
@@ -260,7 +230,7 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
   duration(jc, o, "timeout", i, &d->timeout_s);
   duration(jc, o, "give_up_after", i, &d->give_up_after);
   if (d->kind == DEST_SMTP) {
-    load_smtp(jc, o, base, i, loopback, d);
+    load_smtp(jc, o, base, i, where, loopback, d);
     return;
   }
   d->method = dup_string(jc, o, "method", 0);
@@ -270,7 +240,8 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
     jsonconf_error_in(jc, "deliveries", "method",
                       "deliveries[%zu].method: expected \"POST\" or \"PUT\"",
                       i);
-  d->auth_file = credential(jc, o, "auth_file", base, i);
+  d->auth_file =
+      credential_member(jc, o, "auth_file", "deliveries", where, base);
 }
 
 int destinations_load(struct jsonconf *jc, const json_t *list, const char *base,
@@ -311,48 +282,4 @@ int destinations_load(struct jsonconf *jc, const json_t *list, const char *base,
   }
   *out = d;
   return jc->nerr > before ? -EINVAL : 0;
-}
-
-int destination_secret(const char *path, char **value, char *err,
-                       size_t errsz) {
-  struct stat sb;
-  char *data = NULL;
-  size_t len = 0;
-  int rc;
-
-  *value = NULL;
-  if (lstat(path, &sb) != 0) {
-    rc = -errno;
-    (void)snprintf(err, errsz, "cannot open credential file %s: %s", path,
-                   strerror(-rc));
-    return rc;
-  }
-  if (!S_ISREG(sb.st_mode)) {
-    (void)snprintf(err, errsz, "credential %s is not a regular file", path);
-    return -EINVAL;
-  }
-  if ((sb.st_mode & 077) != 0) {
-    (void)snprintf(err, errsz,
-                   "credential %s may be read by others (mode %03o): "
-                   "chmod 600 it",
-                   path, (unsigned)(sb.st_mode & 0777));
-    return -EACCES;
-  }
-  if ((rc = fs_read_small(path, DEST_SECRET_MAX, &data, &len)) != 0) {
-    (void)snprintf(err, errsz, "cannot read credential %s: %s", path,
-                   strerror(-rc));
-    return rc;
-  }
-  while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-    data[--len] = '\0';
-  if (len == 0 || memchr(data, '\0', len) != NULL ||
-      strpbrk(data, "\r\n") != NULL) {
-    explicit_bzero(data, len);
-    free(data);
-    (void)snprintf(err, errsz, "credential %s: expected one line of text",
-                   path);
-    return -EINVAL;
-  }
-  *value = data;
-  return 0;
 }

@@ -2,11 +2,8 @@
  * destinations.h: where board summaries are delivered, as hub.json's
  * "deliveries" list says, and the credentials each one uses.
  *
- * Credentials are never in hub.json: a destination names a file, found in
- * $CREDENTIALS_DIRECTORY (systemd's LoadCredential=) when that is set, else
- * beside hub.json. It must be a regular file no one but its owner can read
- * or write (mode 600 or stricter); its content is read for each attempt,
- * so a fixed credential needs no restart, and is never logged or stored.
+ * Credentials are files of their own (credential.h), read for each
+ * attempt.
  */
 #ifndef DAHUB_DELIVER_DESTINATIONS_H
 #define DAHUB_DELIVER_DESTINATIONS_H
@@ -21,7 +18,6 @@
 #define DEST_MAX 16         /* destinations in hub.json */
 #define DEST_MAX_TO 16      /* recipients of one e-mail */
 #define DEST_MAX_PAYLOADS 8 /* sinks one destination carries */
-#define DEST_SECRET_MAX 4096
 
 enum dest_kind { DEST_SMTP, DEST_HTTPS };
 
@@ -58,10 +54,5 @@ int destinations_load(struct jsonconf *jc, const json_t *list, const char *base,
                       char *const *sinks, size_t n_sinks,
                       struct destination **out, size_t *n);
 void destinations_free(struct destination *d, size_t n);
-
-/* A credential's content, trailing newline dropped: 0 with *value (the
- * caller wipes and frees it), or negative with why in err (never the
- * content). */
-int destination_secret(const char *path, char **value, char *err, size_t errsz);
 
 #endif

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "credential.h"
 #include "fsutil.h"
 
 #define CONNECT_TIMEOUT_S 15
@@ -120,7 +121,7 @@ static int common(struct request *r, const struct destination *d) {
 
 static int secret(struct request *r, const char *path, char *err,
                   size_t errsz) {
-  return path == NULL ? 0 : destination_secret(path, &r->secret, err, errsz);
+  return path == NULL ? 0 : credential_read(path, &r->secret, err, errsz);
 }
 
 static int https(struct request *r, const struct destination *d,
@@ -311,9 +312,6 @@ void request_free(struct request *r) {
   curl_slist_free_all(r->rcpt);
   if (r->upload != NULL)
     (void)fclose(r->upload);
-  if (r->secret != NULL) {
-    explicit_bzero(r->secret, strlen(r->secret));
-    free(r->secret);
-  }
+  credential_free(r->secret);
   memset(r, 0, sizeof *r);
 }

@@ -18,6 +18,7 @@
 #include "fixture.h"
 
 #include "config.h"
+#include "credential.h"
 
 #define SECRET "s3cret-do-not-log"
 
@@ -167,8 +168,8 @@ static void test_credentials_come_from_the_credentials_directory(void **state) {
   assert_int_equal(setenv("CREDENTIALS_DIRECTORY", creds, 1), 0);
   assert_int_equal(load(f, "[" MAIL "]"), 0);
   assert_non_null(strstr(f->c->deliveries[0].password_file, "/creds/"));
-  assert_int_equal(destination_secret(f->c->deliveries[0].password_file,
-                                      &secret, err, sizeof err),
+  assert_int_equal(credential_read(f->c->deliveries[0].password_file, &secret,
+                                   err, sizeof err),
                    0);
   assert_string_equal(secret, SECRET); /* the newline dropped */
   free(secret);

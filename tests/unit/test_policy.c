@@ -1,5 +1,5 @@
 /*
- * test_policy.c: the delivery rules (hub/deliver/policy.c): which answers
+ * test_policy.c: the delivery rules (hub/net/policy.c): which answers
  * are sent, retried or parked; the backoff's bounds; Retry-After in both
  * forms; keys; URLs as logs show them.
  */

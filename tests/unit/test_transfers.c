@@ -1,5 +1,5 @@
 /*
- * test_transfers.c: libcurl on the libuv loop (hub/deliver/transfers.c),
+ * test_transfers.c: libcurl on the libuv loop (hub/net/transfers.c),
  * against a real HTTP server on 127.0.0.1 that this test runs on a thread:
  * transfers run side by side on one thread, a refused connection is
  * reported as such, and closing ends a stalled transfer and leaves the

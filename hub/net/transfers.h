@@ -6,8 +6,8 @@
  * them. No thread per transfer: the spool keeps flowing while transfers
  * run, and every callback runs on the loop's thread.
  */
-#ifndef DAHUB_DELIVER_TRANSFERS_H
-#define DAHUB_DELIVER_TRANSFERS_H
+#ifndef DAHUB_NET_TRANSFERS_H
+#define DAHUB_NET_TRANSFERS_H
 
 #include <curl/curl.h>
 #include <uv.h>

@@ -4,8 +4,8 @@
  * keys that let a receiver recognise a resend. Pure functions, so each rule
  * is tested on its own (tests/unit/test_policy.c).
  */
-#ifndef DAHUB_DELIVER_POLICY_H
-#define DAHUB_DELIVER_POLICY_H
+#ifndef DAHUB_NET_POLICY_H
+#define DAHUB_NET_POLICY_H
 
 #include <stddef.h>
 #include <stdint.h>
