@@ -20,6 +20,23 @@
 #define CONFIG_RETAIN_DEFAULT UINT64_MAX
 #define CONFIG_RETAIN_MAX_S (3650ull * 86400) /* ten years */
 
+#define PULL_MAX_HEADERS 16
+
+/* A feed the hub fetches over HTTPS ("pull"), as well as its spool. */
+struct pull_conf {
+  char *url;
+  uint64_t every_s;  /* the interval; 86400 with daily */
+  int daily_minute;  /* minutes after local midnight, or -1: every_s */
+  char *headers[PULL_MAX_HEADERS]; /* "Name: value" lines */
+  size_t n_headers;
+  char *auth_file; /* credential: the Authorization header's value */
+  char *ca_file;   /* NULL: the system's CAs */
+  uint64_t max_bytes;
+  uint64_t timeout_s;
+  uint64_t stale_after_s; /* failing this long: stale in completeness */
+  char ext[8];            /* the spooled file's: the URL's, else "csv" */
+};
+
 struct feed_conf {
   char *name;       /* [a-z0-9_]+, also the spool folder's name */
   char *source_id;  /* partner id stored with every observation */
@@ -36,6 +53,7 @@ struct feed_conf {
   int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
   uint64_t due_days;   /* days after a period's end before it is late */
   int personal;        /* "personal": its cells are never quoted */
+  struct pull_conf *pull; /* fetched over HTTPS too, or NULL */
 };
 
 #define CONFIG_MAX_MEETINGS 64

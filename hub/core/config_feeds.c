@@ -17,7 +17,8 @@
 static const char *const feed_keys[] = {
     "name",          "source_id",   "service_id", "plugin",
     "options",       "description", "expect",     "due_days",
-    "hmac_key_file", "personal",    "retain",     NULL};
+    "hmac_key_file", "personal",    "retain",     "pull",
+    NULL};
 static const char *const retain_keys[] = {"done", "failed", NULL};
 
 void config_feed_clear(struct feed_conf *f) {
@@ -28,6 +29,7 @@ void config_feed_clear(struct feed_conf *f) {
   free(f->file);
   free(f->hmac_key_file);
   json_decref(f->options);
+  config_pull_free(f->pull);
 }
 
 int config_parse_duration(const char *s, uint64_t *seconds) {
@@ -175,6 +177,8 @@ static int load_feed(struct config *c, const char *base, const char *path,
   else
     f->options = json_incref(opts);
   load_retain(&jc, f);
+  config_load_pull(&jc, json_object_get(jc.root, "pull"), base,
+                   c->max_file_bytes, &f->pull);
   f->file = strdup(path);
   if (f->name != NULL && config_feed(c, f->name) != NULL)
     jsonconf_error(&jc, "name", "feed \"%s\" is defined twice", f->name);

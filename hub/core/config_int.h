@@ -17,6 +17,11 @@ void config_load_summary(struct jsonconf *jc, struct config *c,
 /* Reads every feeds.d/NAME.json next to hub.json (folder base), in name
  * order, into c->feeds. 0, or negative with each error in errs. */
 int config_load_feeds(struct config *c, const char *base, struct errlist *errs);
+/* Reads a feed file's "pull" object o (NULL: none) into *out
+ * (config_pull.c); errors go to jc. */
+void config_load_pull(struct jsonconf *jc, const json_t *o, const char *base,
+                      uint64_t max_file_bytes, struct pull_conf **out);
+void config_pull_free(struct pull_conf *p);
 /* Frees what a feed's entry holds (not the entry). */
 void config_feed_clear(struct feed_conf *f);
 

@@ -12,7 +12,24 @@
 #include <string.h>
 #include <time.h>
 
+#include "pull.h"
 #include "summary_int.h"
+
+/* A feed the hub fetches whose fetches have failed longer than its
+ * stale_after: "stale": true, so the board knows its figures may be old. */
+static int mark_stale(const struct build *b, const struct feed_conf *f,
+                      json_t *o, struct dahub_error *err) {
+  struct store_pull_state ps;
+  int rc = store_pull_state(b->env->store, f->name, &ps, err);
+
+  if (rc < 0)
+    return rc;
+  if (rc == 0 &&
+      pull_is_stale(f->pull, ps.failing_since_ms, b->env->now * 1000) &&
+      json_object_set_new(o, "stale", json_true()) != 0)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "summary: out of memory");
+  return 0;
+}
 
 struct delivery {
   const struct build *b;
@@ -135,6 +152,8 @@ int summary_completeness(const struct build *b, json_t **out,
       if (json_object_set_new(o, "due", json_string(due)) != 0)
         goto out;
     }
+    if (f->pull != NULL && (rc = mark_stale(b, f, o, err)) != 0)
+      goto out;
     rc = json_array_append_new(list, o) != 0 ? -ENOMEM : 0;
     o = NULL; /* the list's now, or freed by the failed append */
     if (rc != 0)

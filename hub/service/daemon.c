@@ -171,6 +171,7 @@ static void reload(struct daemon *d) {
   /* the outbox reads destinations from g before the old one can go */
   outbox_configure(d->outbox, g->rt->conf->deliveries,
                    g->rt->conf->n_deliveries);
+  pulls_configure(d->pulls, g->rt->feeds, g->rt->n_feeds);
   daemon_gen_put(d->gen);
   d->gen = g;
   if (d->ready) {
@@ -211,6 +212,8 @@ static void on_signal(uv_signal_t *s, int signum) {
     d->delivered = outbox_stats(d->outbox);
   outbox_close(d->outbox); /* a row on the wire goes again next start */
   d->outbox = NULL;
+  pulls_close(d->pulls); /* a fetch cut short keeps nothing */
+  d->pulls = NULL;
   uv_close((uv_handle_t *)&d->board_timer, NULL);
   uv_close((uv_handle_t *)&d->retention_timer, NULL);
   uv_close((uv_handle_t *)&d->extend, NULL);
@@ -336,6 +339,11 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   outbox_configure(d->outbox, rt->conf->deliveries, rt->conf->n_deliveries);
+  if ((rc = pulls_new(&d->loop, d->store, &d->pulls)) != 0) {
+    log_event(LOG_ERR, "pulls_failed", "error=%s", strerror(-rc));
+    goto loop_out;
+  }
+  pulls_configure(d->pulls, rt->feeds, rt->n_feeds);
   for (size_t i = 0; i < rt->n_feeds; i++)
     if (spool_each_work(&rt->feeds[i], daemon_on_recover, d) != 0)
       log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",

@@ -16,6 +16,7 @@
 
 #include "ingest.h"
 #include "outbox.h"
+#include "pull.h"
 #include "retention.h"
 #include "runtime.h"
 #include "spool.h"
@@ -82,6 +83,7 @@ struct daemon {
   struct retention_stats retention_last; /* of that sweep */
   struct outbox *outbox; /* deliveries of recorded summaries */
   struct outbox_stats delivered; /* its counts, kept when it closes */
+  struct pulls *pulls;           /* feeds fetched over HTTPS */
   unsigned long stored, duplicates, failed, retries, removed, remove_failures;
 };
 

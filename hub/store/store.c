@@ -260,3 +260,28 @@ out:
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
 }
+
+int store_prepare_locked(struct store *st, const char *sql, sqlite3_stmt **q,
+                         const char *what, struct dahub_error *err) {
+  int rc;
+
+  (void)pthread_mutex_lock(&st->lock);
+  if ((rc = sqlite3_prepare_v2(st->db, sql, -1, q, NULL)) != SQLITE_OK) {
+    rc = store_fail(st, rc, what, err);
+    (void)pthread_mutex_unlock(&st->lock);
+    return rc;
+  }
+  return 0;
+}
+
+int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
+                        struct dahub_error *err) {
+  int rc = sqlite3_step(q);
+
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, what, err);
+  if (rc == 0 && sqlite3_changes(st->db) == 0)
+    rc = -ENOENT;
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}

@@ -17,7 +17,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 7
+#define STORE_SCHEMA_VERSION 8
 
 struct store;
 
@@ -219,6 +219,34 @@ int store_outbox_each(struct store *st,
 int store_each_published(struct store *st, const char *prefix,
                          int (*fn)(void *arg, const struct store_pub_cell *c),
                          void *arg, struct dahub_error *err);
+
+/* ---- feeds fetched over HTTPS (store_pull.c) ---- */
+
+struct store_pull_state {
+  char etag[256];           /* of the last body fetched, "" when none */
+  char last_modified[64];   /* likewise */
+  int64_t ok_ms;            /* the last fetch that worked, 0: never */
+  int64_t failing_since_ms; /* the first failure since, 0: not failing */
+  int failures;             /* in a row */
+};
+
+/* 0 with *out filled, 1 when the feed was never fetched. */
+int store_pull_state(struct store *st, const char *feed,
+                     struct store_pull_state *out, struct dahub_error *err);
+/* A fetch that worked: not failing any more. etag and last_modified (NULL:
+ * keep the stored ones, as after a 304) are what the next request sends. */
+int store_pull_ok(struct store *st, const char *feed, const char *etag,
+                  const char *last_modified, int64_t now_ms,
+                  struct dahub_error *err);
+/* A fetch that failed: failing since the first such, one more in a row.
+ * error is for the operator (no credential). */
+int store_pull_failed(struct store *st, const char *feed, int64_t now_ms,
+                      const char *error, struct dahub_error *err);
+/* A fetched body handed to the spool as file_name: its provenance. */
+int store_pull_add(struct store *st, const char *feed, const char *url,
+                   const char *etag, const char *last_modified,
+                   const char *sha256, uint64_t bytes, const char *file_name,
+                   struct dahub_error *err);
 
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);

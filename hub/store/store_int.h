@@ -102,6 +102,15 @@ int store_each(struct store *st, enum store_stmt id, const char *param,
                const struct store_call *c, const char *what,
                struct dahub_error *err);
 
+/* For statements run now and then, prepared per call (the outbox, pulls):
+ * takes the lock and prepares sql; on failure unlocks and fills err. */
+int store_prepare_locked(struct store *st, const char *sql, sqlite3_stmt **q,
+                         const char *what, struct dahub_error *err);
+/* Steps such a q to its end, expecting no row; finalizes it and unlocks.
+ * -ENOENT when it changed no row. */
+int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
+                        struct dahub_error *err);
+
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */
 int store_outbox_add(struct store *st, int64_t summary_id,

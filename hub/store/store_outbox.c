@@ -52,33 +52,6 @@ static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
   text(r->updated_at, sizeof r->updated_at, q, 13);
 }
 
-/* Prepares sql under the lock; on failure unlocks and fills err. */
-static int prepare(struct store *st, const char *sql, sqlite3_stmt **q,
-                   const char *what, struct dahub_error *err) {
-  int rc;
-
-  (void)pthread_mutex_lock(&st->lock);
-  if ((rc = sqlite3_prepare_v2(st->db, sql, -1, q, NULL)) != SQLITE_OK) {
-    rc = store_fail(st, rc, what, err);
-    (void)pthread_mutex_unlock(&st->lock);
-    return rc;
-  }
-  return 0;
-}
-
-/* Steps q to its end, expecting no row; finalizes it and unlocks. */
-static int finish(struct store *st, sqlite3_stmt *q, const char *what,
-                  struct dahub_error *err) {
-  int rc = sqlite3_step(q);
-
-  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, what, err);
-  if (rc == 0 && sqlite3_changes(st->db) == 0)
-    rc = -ENOENT;
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
-}
-
 int store_outbox_due(struct store *st, int64_t now_ms,
                      struct store_outbox_row *rows, size_t max, size_t *n,
                      struct dahub_error *err) {
@@ -86,12 +59,13 @@ int store_outbox_due(struct store *st, int64_t now_ms,
   int rc;
 
   *n = 0;
-  if ((rc = prepare(st,
-                    "SELECT " ROW_COLUMNS
-                    " WHERE o.state IN ('pending','sending','retrying')"
-                    " AND o.next_ms <= ?1 ORDER BY o.next_ms, o.outbox_id"
-                    " LIMIT ?2",
-                    &q, "read the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(
+           st,
+           "SELECT " ROW_COLUMNS
+           " WHERE o.state IN ('pending','sending','retrying')"
+           " AND o.next_ms <= ?1 ORDER BY o.next_ms, o.outbox_id"
+           " LIMIT ?2",
+           &q, "read the outbox", err)) != 0)
     return rc;
   (void)sqlite3_bind_int64(q, 1, now_ms);
   (void)sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
@@ -110,10 +84,11 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
   sqlite3_stmt *q;
   int rc;
 
-  if ((rc = prepare(st,
-                    "SELECT min(next_ms) FROM outbox"
-                    " WHERE state IN ('pending','sending','retrying')",
-                    &q, "read the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(
+           st,
+           "SELECT min(next_ms) FROM outbox"
+           " WHERE state IN ('pending','sending','retrying')",
+           &q, "read the outbox", err)) != 0)
     return rc;
   rc = sqlite3_step(q);
   if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
@@ -135,11 +110,11 @@ int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
   int rc;
 
   store_now(now);
-  if ((rc = prepare(st,
-                    "UPDATE outbox SET state = ?2, attempts = ?3,"
-                    " next_ms = ?4, status = ?5, answer = ?6,"
-                    " updated_at = ?7 WHERE outbox_id = ?1",
-                    &q, "update the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(st,
+                                 "UPDATE outbox SET state = ?2, attempts = ?3,"
+                                 " next_ms = ?4, status = ?5, answer = ?6,"
+                                 " updated_at = ?7 WHERE outbox_id = ?1",
+                                 &q, "update the outbox", err)) != 0)
     return rc;
   (void)sqlite3_bind_int64(q, 1, id);
   store_bind_text(q, 2, store_outbox_state_name(state));
@@ -148,7 +123,7 @@ int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
   (void)sqlite3_bind_int64(q, 5, status);
   store_bind_text(q, 6, answer);
   store_bind_text(q, 7, now);
-  return finish(st, q, "update the outbox", err);
+  return store_finish_locked(st, q, "update the outbox", err);
 }
 
 int store_outbox_defer(struct store *st, const char *destination,
@@ -156,15 +131,15 @@ int store_outbox_defer(struct store *st, const char *destination,
   sqlite3_stmt *q;
   int rc;
 
-  if ((rc = prepare(st,
-                    "UPDATE outbox SET next_ms = max(next_ms, ?2)"
-                    " WHERE destination = ?1"
-                    " AND state IN ('pending','retrying')",
-                    &q, "update the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(st,
+                                 "UPDATE outbox SET next_ms = max(next_ms, ?2)"
+                                 " WHERE destination = ?1"
+                                 " AND state IN ('pending','retrying')",
+                                 &q, "update the outbox", err)) != 0)
     return rc;
   store_bind_text(q, 1, destination);
   (void)sqlite3_bind_int64(q, 2, until_ms);
-  rc = finish(st, q, "update the outbox", err);
+  rc = store_finish_locked(st, q, "update the outbox", err);
   return rc == -ENOENT ? 0 : rc;
 }
 
@@ -173,13 +148,13 @@ int store_outbox_recover(struct store *st, int64_t now_ms,
   sqlite3_stmt *q;
   int rc;
 
-  if ((rc = prepare(st,
-                    "UPDATE outbox SET next_ms = ?1"
-                    " WHERE state = 'sending' AND next_ms > ?1",
-                    &q, "update the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(st,
+                                 "UPDATE outbox SET next_ms = ?1"
+                                 " WHERE state = 'sending' AND next_ms > ?1",
+                                 &q, "update the outbox", err)) != 0)
     return rc;
   (void)sqlite3_bind_int64(q, 1, now_ms);
-  rc = finish(st, q, "update the outbox", err);
+  rc = store_finish_locked(st, q, "update the outbox", err);
   return rc == -ENOENT ? 0 : rc;
 }
 
@@ -190,20 +165,22 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
   int rc;
 
   store_now(now);
-  if ((rc = prepare(st,
-                    "UPDATE outbox SET state = 'pending', next_ms = ?2,"
-                    " since_ms = ?2, updated_at = ?3"
-                    " WHERE outbox_id = ?1 AND state = 'parked'",
-                    &q, "update the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(
+           st,
+           "UPDATE outbox SET state = 'pending', next_ms = ?2,"
+           " since_ms = ?2, updated_at = ?3"
+           " WHERE outbox_id = ?1 AND state = 'parked'",
+           &q, "update the outbox", err)) != 0)
     return rc;
   (void)sqlite3_bind_int64(q, 1, id);
   (void)sqlite3_bind_int64(q, 2, now_ms);
   store_bind_text(q, 3, now);
-  if ((rc = finish(st, q, "update the outbox", err)) != -ENOENT)
+  if ((rc = store_finish_locked(st, q, "update the outbox", err)) != -ENOENT)
     return rc;
   /* nothing changed: no such row, or one that is not parked */
-  if ((rc = prepare(st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
-                    "read the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(
+           st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
+           "read the outbox", err)) != 0)
     return rc;
   (void)sqlite3_bind_int64(q, 1, id);
   rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
@@ -219,8 +196,9 @@ int store_outbox_each(struct store *st,
   sqlite3_stmt *q;
   int rc, stop = 0;
 
-  if ((rc = prepare(st, "SELECT " ROW_COLUMNS " ORDER BY o.outbox_id DESC", &q,
-                    "read the outbox", err)) != 0)
+  if ((rc = store_prepare_locked(
+           st, "SELECT " ROW_COLUMNS " ORDER BY o.outbox_id DESC", &q,
+           "read the outbox", err)) != 0)
     return rc;
   while (stop == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
     read_row(q, &r);

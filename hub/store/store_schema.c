@@ -115,6 +115,19 @@ static const char *const migrations[] = {
     " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"
     " updated_at TEXT NOT NULL);"
     "CREATE INDEX outbox_due ON outbox(state, next_ms);",
+    /* 8: feeds the hub fetches over HTTPS: per feed, what a conditional
+     * request needs and since when fetching has failed (staleness); per
+     * fetched body, its provenance (the URL without query, the ETag) and
+     * the name it got in the spool, which its receipt carries too. */
+    "CREATE TABLE pull_state("
+    " feed TEXT PRIMARY KEY, etag TEXT, last_modified TEXT,"
+    " ok_ms INTEGER, failing_since_ms INTEGER,"
+    " failures INTEGER NOT NULL, error TEXT, updated_at TEXT NOT NULL);"
+    "CREATE TABLE pulls("
+    " pull_id INTEGER PRIMARY KEY, feed TEXT NOT NULL, url TEXT NOT NULL,"
+    " etag TEXT, last_modified TEXT, sha256 TEXT NOT NULL,"
+    " bytes INTEGER NOT NULL, file_name TEXT NOT NULL,"
+    " fetched_at TEXT NOT NULL);",
 };
 /* clang-format on */
 

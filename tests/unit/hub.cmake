@@ -32,6 +32,7 @@ dahub_unit_test(test_redact test_redact.c)
 dahub_unit_test(test_policy test_policy.c)
 dahub_unit_test(test_transfers test_transfers.c)
 dahub_unit_test(test_destinations test_destinations.c)
+dahub_unit_test(test_pull test_pull.c)
 
 foreach(t test_config test_vocab test_validate test_store test_plugin_host
           test_period test_fsutil test_retention)

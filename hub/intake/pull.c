@@ -1,0 +1,568 @@
+/*
+ * pull.c: scheduled HTTPS fetches of partners' returns (pull.h).
+ *
+ * One timer per pulled feed. A fetch is a conditional GET (If-None-Match,
+ * If-Modified-Since from the last body) on the shared libcurl loop, with a
+ * connect and a total timeout, a stall limit, a body cap that aborts the
+ * transfer, TLS always verified, and at most three redirects, each to
+ * https only. A failed fetch is tried again sooner than the next regular
+ * one, with growing delays; a feed failing longer than its stale_after is
+ * logged stale (and shows so in completeness).
+ */
+#include "pull.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "credential.h"
+#include "fsutil.h"
+#include "log.h"
+#include "policy.h"
+#include "transfers.h"
+
+#define CONNECT_TIMEOUT_S 15
+#define STALL_SECONDS 30     /* under a byte a second this long: give up */
+#define RETRY_BASE_MS 5000   /* the first retry of a failed fetch */
+#define START_SPREAD_MS 5000 /* overdue feeds at start: within this */
+
+struct fetch;
+
+struct pull_feed {
+  struct pulls *p;
+  char name[CONFIG_NAME_MAX + 1];
+  const struct pull_conf *conf; /* the current configuration's */
+  char incoming[PATH_MAX];
+  uv_timer_t timer;
+  struct fetch *running;
+  unsigned failures; /* in a row, for the retry delay */
+  int stale_logged, removed;
+  struct pull_feed *next;
+};
+
+struct fetch {
+  struct pull_feed *f;
+  CURL *easy;
+  struct curl_slist *headers;
+  char *secret;
+  int fd;
+  char part[PATH_MAX + 96];
+  char url[512]; /* for the log and provenance: no query, no credentials */
+  char etag[256], last_modified[64];
+  uint64_t bytes, max_bytes;
+  int too_big, write_failed;
+  EVP_MD_CTX *sha;
+  int64_t started_ms;
+  char error[CURL_ERROR_SIZE];
+};
+
+struct pulls {
+  uv_loop_t *loop;
+  struct store *st;
+  struct transfers *xfers;
+  struct pull_feed *feeds;
+  int closing;
+};
+
+static int64_t now_ms(void) { return store_now_ms(); }
+
+static uint64_t name_hash(const char *s) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a: stable across runs */
+
+  for (; *s; s++)
+    h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
+
+int64_t pull_next_ms(const struct pull_conf *c, const char *feed,
+                     int64_t now_ms) {
+  if (c->daily_minute >= 0) {
+    time_t t = (time_t)(now_ms / 1000);
+    struct tm tm;
+    time_t at;
+
+    (void)localtime_r(&t, &tm);
+    tm.tm_hour = c->daily_minute / 60;
+    tm.tm_min = c->daily_minute % 60;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    if ((at = mktime(&tm)) <= t) {
+      tm.tm_mday++; /* mktime normalises the day and the clock change */
+      tm.tm_isdst = -1;
+      at = mktime(&tm);
+    }
+    return (int64_t)at * 1000;
+  }
+  {
+    int64_t every = (int64_t)c->every_s * 1000;
+    int64_t phase = (int64_t)(name_hash(feed) % (uint64_t)every);
+    int64_t k = (now_ms - phase) / every;
+
+    return phase + (k + 1) * every;
+  }
+}
+
+int pull_is_stale(const struct pull_conf *c, int64_t failing_since_ms,
+                  int64_t now_ms) {
+  return failing_since_ms > 0 &&
+         now_ms - failing_since_ms >= (int64_t)c->stale_after_s * 1000;
+}
+
+static void on_timer(uv_timer_t *t);
+
+static void arm(struct pull_feed *f, int64_t at_ms) {
+  int64_t wait = at_ms - now_ms();
+
+  if (!f->p->closing && !f->removed)
+    (void)uv_timer_start(&f->timer, on_timer, wait > 0 ? (uint64_t)wait : 0, 0);
+}
+
+static void fetch_free(struct fetch *x) {
+  if (x->fd >= 0)
+    (void)close(x->fd);
+  if (x->part[0] != '\0')
+    (void)unlink(x->part); /* a body not handed over is never kept */
+  if (x->easy != NULL)
+    curl_easy_cleanup(x->easy);
+  for (struct curl_slist *l = x->headers; l != NULL; l = l->next)
+    if (strncmp(l->data, "Authorization:", 14) == 0)
+      explicit_bzero(l->data, strlen(l->data));
+  curl_slist_free_all(x->headers);
+  credential_free(x->secret);
+  EVP_MD_CTX_free(x->sha);
+  free(x);
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg) {
+  struct fetch *x = arg;
+  size_t k = size * n;
+
+  if (k > x->max_bytes - x->bytes) {
+    x->too_big = 1;
+    return 0; /* aborts the transfer */
+  }
+  for (size_t done = 0; done < k;) {
+    ssize_t w = write(x->fd, data + done, k - done);
+
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      x->write_failed = errno ? errno : EIO;
+      return 0;
+    }
+    done += (size_t)w;
+  }
+  x->bytes += k;
+  return EVP_DigestUpdate(x->sha, data, k) == 1 ? k : 0;
+}
+
+/* The last response's validators: a redirect's own are forgotten. */
+static size_t on_header(char *h, size_t size, size_t n, void *arg) {
+  struct fetch *x = arg;
+  size_t k = size * n;
+  char *out = NULL;
+  size_t cap = 0, skip = 0;
+
+  if (k >= 5 && strncmp(h, "HTTP/", 5) == 0) {
+    x->etag[0] = x->last_modified[0] = '\0';
+  } else if (k > 5 && strncasecmp(h, "ETag:", 5) == 0) {
+    out = x->etag, cap = sizeof x->etag, skip = 5;
+  } else if (k > 14 && strncasecmp(h, "Last-Modified:", 14) == 0) {
+    out = x->last_modified, cap = sizeof x->last_modified, skip = 14;
+  }
+  if (out != NULL) {
+    size_t v = k - skip;
+
+    while (v > 0 && (h[skip] == ' ' || h[skip] == '\t'))
+      skip++, v--;
+    while (v > 0 && (h[skip + v - 1] == '\r' || h[skip + v - 1] == '\n' ||
+                     h[skip + v - 1] == ' '))
+      v--;
+    if (v < cap) {
+      memcpy(out, h + skip, v);
+      out[v] = '\0';
+    }
+  }
+  return k;
+}
+
+/* Renames the checked body into incoming/ and records its provenance. */
+static int hand_over(struct fetch *x, const char *sha, char *name,
+                     size_t size) {
+  struct pull_feed *f = x->f;
+  struct dahub_error err = {0};
+  char stamp[32], path[PATH_MAX + NAME_MAX + 2];
+  time_t t = time(NULL);
+  struct tm tm;
+  int rc;
+
+  (void)gmtime_r(&t, &tm);
+  (void)strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+  for (int i = 1;; i++) {
+    if (i == 1)
+      (void)snprintf(name, size, "%s-pull-%s.%s", f->name, stamp, f->conf->ext);
+    else
+      (void)snprintf(name, size, "%s-pull-%s-%d.%s", f->name, stamp, i,
+                     f->conf->ext);
+    (void)snprintf(path, sizeof path, "%s/%s", f->incoming, name);
+    if (link(x->part, path) == 0)
+      break; /* never replaces a file a partner dropped */
+    if (errno != EEXIST || i == 99)
+      return -errno;
+  }
+  (void)unlink(x->part);
+  x->part[0] = '\0';
+  (void)fs_sync_dir(f->incoming);
+  if ((rc = store_pull_add(f->p->st, f->name, x->url, x->etag, x->last_modified,
+                           sha, x->bytes, name, &err)) != 0)
+    log_event(LOG_ERR, "pull_record_failed", "feed=%s error=%s", f->name,
+              err.msg);
+  return 0;
+}
+
+static void failed(struct fetch *x, const char *why) {
+  struct pull_feed *f = x->f;
+  struct store_pull_state ps;
+  struct dahub_error err = {0};
+  int64_t now = now_ms(), retry;
+  char quoted[CURL_ERROR_SIZE * 2 + 64];
+  uint64_t r = 0;
+
+  f->failures++;
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+    r = (uint64_t)now;
+  /* Later each time, from a small share of the interval up to the whole
+   * of it: equal jitter, so the waits grow while feeds stay spread. */
+  {
+    uint64_t every = f->conf->every_s * 1000,
+             base = every / 8 < RETRY_BASE_MS ? every / 8 : RETRY_BASE_MS,
+             ceiling = base ? base : 1;
+
+    for (unsigned i = 1; i < f->failures && ceiling < every; i++)
+      ceiling *= 2;
+    if (ceiling > every)
+      ceiling = every;
+    retry = now + (int64_t)(ceiling / 2 + r % (ceiling / 2 + 1));
+  }
+  log_event(LOG_WARNING, "pull_failed",
+            "feed=%s url=%s reason=%s failures=%u next_in_ms=%" PRId64, f->name,
+            x->url, log_quote(quoted, sizeof quoted, why), f->failures,
+            retry - now);
+  if (store_pull_failed(f->p->st, f->name, now, why, &err) != 0)
+    log_event(LOG_ERR, "pull_record_failed", "feed=%s error=%s", f->name,
+              err.msg);
+  else if (store_pull_state(f->p->st, f->name, &ps, &err) == 0 &&
+           pull_is_stale(f->conf, ps.failing_since_ms, now) &&
+           !f->stale_logged) {
+    f->stale_logged = 1;
+    log_event(LOG_WARNING, "pull_stale",
+              "feed=%s failing_for_s=%" PRId64 " stale_after_s=%" PRIu64,
+              f->name, (now - ps.failing_since_ms) / 1000,
+              f->conf->stale_after_s);
+  }
+  arm(f, retry);
+}
+
+static void worked(struct fetch *x, long status) {
+  struct pull_feed *f = x->f;
+  struct dahub_error err = {0};
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  char sha[65], name[NAME_MAX + 1] = "";
+  struct store_match m;
+  int64_t now = now_ms();
+  int rc = 0;
+
+  if (status == 200) {
+    if (fsync(x->fd) != 0 || EVP_DigestFinal_ex(x->sha, md, &len) != 1) {
+      failed(x, "cannot write the body to the spool");
+      return;
+    }
+    for (unsigned i = 0; i < len && i < 32; i++)
+      (void)snprintf(sha + 2 * i, 3, "%02x", md[i]);
+    if ((rc = store_find_hash(f->p->st, f->name, sha, &m, &err)) < 0) {
+      failed(x, "the store is unavailable");
+      return;
+    }
+    if (rc == 0 && hand_over(x, sha, name, sizeof name) != 0) {
+      failed(x, "cannot move the body into incoming/");
+      return;
+    }
+  }
+  f->failures = 0;
+  f->stale_logged = 0;
+  if (store_pull_ok(f->p->st, f->name, status == 200 ? x->etag : NULL,
+                    status == 200 ? x->last_modified : NULL, now, &err) != 0)
+    log_event(LOG_ERR, "pull_record_failed", "feed=%s error=%s", f->name,
+              err.msg);
+  if (name[0] != '\0')
+    log_event(LOG_INFO, "pull_stored",
+              "feed=%s url=%s status=%ld bytes=%" PRIu64 " ms=%" PRId64
+              " file=%s",
+              f->name, x->url, status, x->bytes, now - x->started_ms, name);
+  else
+    log_event(LOG_INFO, "pull_unchanged",
+              "feed=%s url=%s status=%ld bytes=%" PRIu64 " ms=%" PRId64
+              " reason=%s",
+              f->name, x->url, status, x->bytes, now - x->started_ms,
+              status == 304 ? "not_modified" : "same_sha256");
+  arm(f, pull_next_ms(f->conf, f->name, now));
+}
+
+static void feed_closed(uv_handle_t *h) { free(h->data); }
+
+static void on_done(CURL *easy, CURLcode result, void *arg) {
+  struct fetch *x = arg;
+  struct pull_feed *f = x->f;
+  long status = 0;
+  char why[CURL_ERROR_SIZE + 64];
+
+  f->running = NULL;
+  (void)curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+  if (f->p->closing || f->removed) {
+    /* stopping, or the feed left the configuration: nothing is kept */
+  } else if (x->too_big) {
+    (void)snprintf(why, sizeof why, "body_over_max_bytes(%" PRIu64 ")",
+                   x->max_bytes);
+    failed(x, why);
+  } else if (result == CURLE_FILESIZE_EXCEEDED) {
+    (void)snprintf(why, sizeof why, "body_over_max_bytes(%" PRIu64 ")",
+                   x->max_bytes);
+    failed(x, why);
+  } else if (x->write_failed) {
+    (void)snprintf(why, sizeof why, "spool_write(%s)",
+                   strerror(x->write_failed));
+    failed(x, why);
+  } else if (result != CURLE_OK) {
+    (void)snprintf(why, sizeof why, "%s",
+                   x->error[0] ? x->error : curl_easy_strerror(result));
+    failed(x, why);
+  } else if (status != 200 && status != 304) {
+    (void)snprintf(why, sizeof why, "status_%ld", status);
+    failed(x, why);
+  } else {
+    worked(x, status);
+  }
+  fetch_free(x);
+  if (f->removed)
+    uv_close((uv_handle_t *)&f->timer, feed_closed);
+}
+
+static int header(struct curl_slist **l, const char *fmt, const char *v) {
+  char line[1024];
+  struct curl_slist *n;
+
+  (void)snprintf(line, sizeof line, fmt, v);
+  if ((n = curl_slist_append(*l, line)) == NULL)
+    return -ENOMEM;
+  *l = n;
+  return 0;
+}
+
+/* A conditional GET of f's URL, its body into a dotted file in incoming/. */
+static int start(struct pull_feed *f, char *why, size_t whysz) {
+  const struct pull_conf *c = f->conf;
+  struct store_pull_state ps;
+  struct dahub_error err = {0};
+  struct fetch *x;
+  int rc = -ENOMEM;
+
+  if ((x = calloc(1, sizeof *x)) == NULL)
+    return -ENOMEM;
+  x->f = f;
+  x->fd = -1;
+  x->max_bytes = c->max_bytes;
+  x->started_ms = now_ms();
+  policy_url_for_log(c->url, x->url, sizeof x->url);
+  if ((size_t)snprintf(x->part, sizeof x->part, "%s/.%s.pull.part", f->incoming,
+                       f->name) >= sizeof x->part) {
+    x->part[0] = '\0';
+    rc = -ENAMETOOLONG;
+    goto fail;
+  }
+  if ((x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) <
+      0) {
+    rc = -errno;
+    x->part[0] = '\0';
+    (void)snprintf(why, whysz, "cannot write in incoming/: %s", strerror(-rc));
+    goto fail;
+  }
+  if ((x->sha = EVP_MD_CTX_new()) == NULL ||
+      EVP_DigestInit_ex(x->sha, EVP_sha256(), NULL) != 1 ||
+      (x->easy = curl_easy_init()) == NULL)
+    goto fail;
+  for (size_t i = 0; i < c->n_headers; i++)
+    if ((rc = header(&x->headers, "%s", c->headers[i])) != 0)
+      goto fail;
+  if (store_pull_state(f->p->st, f->name, &ps, &err) == 0) {
+    if (ps.etag[0] != '\0' &&
+        (rc = header(&x->headers, "If-None-Match: %s", ps.etag)) != 0)
+      goto fail;
+    if (ps.last_modified[0] != '\0' &&
+        (rc = header(&x->headers, "If-Modified-Since: %s", ps.last_modified)) !=
+            0)
+      goto fail;
+  }
+  if (c->auth_file != NULL &&
+      ((rc = credential_read(c->auth_file, &x->secret, why, whysz)) != 0 ||
+       (rc = header(&x->headers, "Authorization: %s", x->secret)) != 0))
+    goto fail;
+  (void)curl_easy_setopt(x->easy, CURLOPT_URL, c->url);
+  (void)curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
+  (void)curl_easy_setopt(x->easy, CURLOPT_NOSIGNAL, 1L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->error);
+  (void)curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "https");
+  (void)curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  (void)curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 3L);
+  /* a redirect elsewhere must not carry the partner's credential */
+  (void)curl_easy_setopt(x->easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_TIMEOUT, (long)c->timeout_s);
+  (void)curl_easy_setopt(x->easy, CURLOPT_CONNECTTIMEOUT,
+                         (long)(c->timeout_s < CONNECT_TIMEOUT_S
+                                    ? c->timeout_s
+                                    : CONNECT_TIMEOUT_S));
+  (void)curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_LOW_SPEED_TIME, (long)STALL_SECONDS);
+  (void)curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t)c->max_bytes);
+  (void)curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (c->ca_file != NULL)
+    (void)curl_easy_setopt(x->easy, CURLOPT_CAINFO, c->ca_file);
+  (void)curl_easy_setopt(x->easy, CURLOPT_WRITEFUNCTION, on_body);
+  (void)curl_easy_setopt(x->easy, CURLOPT_WRITEDATA, x);
+  (void)curl_easy_setopt(x->easy, CURLOPT_HEADERFUNCTION, on_header);
+  (void)curl_easy_setopt(x->easy, CURLOPT_HEADERDATA, x);
+  if ((rc = transfers_add(f->p->xfers, x->easy, on_done, x)) != 0)
+    goto fail;
+  f->running = x;
+  return 0;
+fail:
+  if (why[0] == '\0')
+    (void)snprintf(why, whysz, "cannot start: %s", strerror(-rc));
+  fetch_free(x);
+  return rc;
+}
+
+static void on_timer(uv_timer_t *t) {
+  struct pull_feed *f = t->data;
+  char why[300] = "";
+
+  if (f->running != NULL || f->p->closing || f->removed)
+    return;
+  if (start(f, why, sizeof why) != 0) {
+    struct fetch x = {.f = f, .fd = -1};
+
+    policy_url_for_log(f->conf->url, x.url, sizeof x.url);
+    failed(&x, why);
+  }
+}
+
+/* The first fetch: soon when the last good one is older than an interval
+ * (or there is none), else at the next regular time. */
+static void first(struct pull_feed *f) {
+  struct store_pull_state ps;
+  struct dahub_error err = {0};
+  int64_t now = now_ms();
+
+  if (store_pull_state(f->p->st, f->name, &ps, &err) != 0 ||
+      now - ps.ok_ms > (int64_t)f->conf->every_s * 1000)
+    arm(f, now + (int64_t)(name_hash(f->name) % START_SPREAD_MS));
+  else
+    arm(f, pull_next_ms(f->conf, f->name, now));
+}
+
+void pulls_configure(struct pulls *p, const struct ingest_feed *feeds,
+                     size_t n) {
+  struct pull_feed **pp = &p->feeds;
+
+  for (struct pull_feed *f = p->feeds; f != NULL; f = f->next)
+    f->removed = 1;
+  for (size_t i = 0; i < n; i++) {
+    const struct feed_conf *c = feeds[i].conf;
+    struct pull_feed *f;
+
+    if (c->pull == NULL)
+      continue;
+    for (f = p->feeds; f != NULL; f = f->next)
+      if (f->removed && strcmp(f->name, c->name) == 0)
+        break;
+    if (f == NULL) {
+      if ((f = calloc(1, sizeof *f)) == NULL ||
+          uv_timer_init(p->loop, &f->timer) != 0) {
+        free(f);
+        log_event(LOG_ERR, "pull_failed", "feed=%s reason=out_of_memory",
+                  c->name);
+        continue;
+      }
+      f->p = p;
+      f->timer.data = f;
+      (void)snprintf(f->name, sizeof f->name, "%s", c->name);
+      f->next = p->feeds;
+      p->feeds = f;
+    }
+    f->removed = 0;
+    f->conf = c->pull;
+    (void)snprintf(f->incoming, sizeof f->incoming, "%s", feeds[i].incoming);
+    if (f->running == NULL)
+      first(f);
+  }
+  /* feeds no longer pulled: closed now, or when their fetch ends */
+  while (*pp != NULL) {
+    struct pull_feed *f = *pp;
+
+    if (!f->removed) {
+      pp = &f->next;
+      continue;
+    }
+    *pp = f->next;
+    (void)uv_timer_stop(&f->timer);
+    if (f->running == NULL)
+      uv_close((uv_handle_t *)&f->timer, feed_closed);
+  }
+}
+
+int pulls_new(uv_loop_t *loop, struct store *st, struct pulls **out) {
+  struct pulls *p;
+  int rc;
+
+  *out = NULL;
+  if ((p = calloc(1, sizeof *p)) == NULL)
+    return -ENOMEM;
+  p->loop = loop;
+  p->st = st;
+  if ((rc = transfers_new(loop, &p->xfers)) != 0) {
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return 0;
+}
+
+void pulls_close(struct pulls *p) {
+  if (p == NULL)
+    return;
+  p->closing = 1;
+  for (struct pull_feed *f = p->feeds; f != NULL; f = f->next)
+    f->removed = 1;
+  transfers_close(p->xfers); /* each running fetch ends in on_done */
+  while (p->feeds != NULL) {
+    struct pull_feed *f = p->feeds;
+
+    p->feeds = f->next;
+    if (!uv_is_closing((uv_handle_t *)&f->timer))
+      uv_close((uv_handle_t *)&f->timer, feed_closed);
+  }
+  free(p);
+}

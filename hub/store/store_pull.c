@@ -1,0 +1,127 @@
+/*
+ * store_pull.c: what the hub keeps of the feeds it fetches (store.h).
+ *
+ * pull_state is one row per feed, rewritten by every fetch: enough for the
+ * next conditional request and to tell since when fetching has failed, so
+ * both survive a restart. pulls is the provenance of each fetched body,
+ * never rewritten.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+int store_pull_state(struct store *st, const char *feed,
+                     struct store_pull_state *out, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  memset(out, 0, sizeof *out);
+  if ((rc = store_prepare_locked(
+           st,
+           "SELECT etag, last_modified, ok_ms, failing_since_ms, failures"
+           " FROM pull_state WHERE feed = ?1",
+           &q, "read pull state", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, feed);
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    const char *etag = store_column_text(q, 0), *lm = store_column_text(q, 1);
+
+    (void)snprintf(out->etag, sizeof out->etag, "%s", etag ? etag : "");
+    (void)snprintf(out->last_modified, sizeof out->last_modified, "%s",
+                   lm ? lm : "");
+    out->ok_ms = sqlite3_column_int64(q, 2);
+    out->failing_since_ms = sqlite3_column_int64(q, 3);
+    out->failures = sqlite3_column_int(q, 4);
+    rc = 0;
+  } else {
+    rc = rc == SQLITE_DONE ? 1 : store_fail(st, rc, "read pull state", err);
+  }
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_pull_ok(struct store *st, const char *feed, const char *etag,
+                  const char *last_modified, int64_t now_ms,
+                  struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc, keep = etag == NULL && last_modified == NULL;
+
+  store_now(now);
+  if ((rc = store_prepare_locked(
+           st,
+           keep ? "INSERT INTO pull_state(feed, ok_ms, failing_since_ms,"
+                  " failures, error, updated_at) VALUES(?1, ?4, NULL, 0, NULL,"
+                  " ?5) ON CONFLICT(feed) DO UPDATE SET ok_ms = ?4,"
+                  " failing_since_ms = NULL, failures = 0, error = NULL,"
+                  " updated_at = ?5"
+                : "INSERT INTO pull_state(feed, etag, last_modified, ok_ms,"
+                  " failing_since_ms, failures, error, updated_at)"
+                  " VALUES(?1, ?2, ?3, ?4, NULL, 0, NULL, ?5)"
+                  " ON CONFLICT(feed) DO UPDATE SET etag = ?2,"
+                  " last_modified = ?3, ok_ms = ?4, failing_since_ms = NULL,"
+                  " failures = 0, error = NULL, updated_at = ?5",
+           &q, "record a pull", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, feed);
+  if (!keep) {
+    store_bind_text(q, 2, etag);
+    store_bind_text(q, 3, last_modified);
+  }
+  (void)sqlite3_bind_int64(q, 4, now_ms);
+  store_bind_text(q, 5, now);
+  return store_finish_locked(st, q, "record a pull", err);
+}
+
+int store_pull_failed(struct store *st, const char *feed, int64_t now_ms,
+                      const char *error, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc;
+
+  store_now(now);
+  if ((rc = store_prepare_locked(
+           st,
+           "INSERT INTO pull_state(feed, failing_since_ms, failures, error,"
+           " updated_at) VALUES(?1, ?2, 1, ?3, ?4)"
+           " ON CONFLICT(feed) DO UPDATE SET"
+           " failing_since_ms = coalesce(failing_since_ms, ?2),"
+           " failures = failures + 1, error = ?3, updated_at = ?4",
+           &q, "record a pull", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, feed);
+  (void)sqlite3_bind_int64(q, 2, now_ms);
+  store_bind_text(q, 3, error);
+  store_bind_text(q, 4, now);
+  return store_finish_locked(st, q, "record a pull", err);
+}
+
+int store_pull_add(struct store *st, const char *feed, const char *url,
+                   const char *etag, const char *last_modified,
+                   const char *sha256, uint64_t bytes, const char *file_name,
+                   struct dahub_error *err) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc;
+
+  store_now(now);
+  if ((rc = store_prepare_locked(
+           st,
+           "INSERT INTO pulls(feed, url, etag, last_modified, sha256, bytes,"
+           " file_name, fetched_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+           &q, "record a pull", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, feed);
+  store_bind_text(q, 2, url);
+  store_bind_text(q, 3, etag);
+  store_bind_text(q, 4, last_modified);
+  store_bind_text(q, 5, sha256);
+  (void)sqlite3_bind_int64(q, 6, (sqlite3_int64)bytes);
+  store_bind_text(q, 7, file_name);
+  store_bind_text(q, 8, now);
+  return store_finish_locked(st, q, "record a pull", err);
+}

@@ -1,0 +1,168 @@
+"""Feeds the hub fetches over HTTPS: the real `dahub serve` against a real
+HTTPS server on 127.0.0.1 with a certificate from a test CA.
+
+Checked: a scheduled pull is stored as a spooled file would be, with its
+URL and ETag kept; the next is a 304 and stores nothing; a changed body
+supersedes; an unchanged body without validators is recognised by its hash;
+a server down, slow, failing, truncating or oversending is logged with its
+reason and leaves nothing behind while dropped files are still ingested;
+a feed failing longer than stale_after shows as stale; the partner's token
+never appears in a log or the store."""
+
+import os
+import sys
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from dahub_e2e import HubTestCase, csv_bytes, long_feed, scaled  # noqa: E402
+from servers.https import HTTPSServer  # noqa: E402
+
+FEED = "demo_long"
+Q1 = "FY2024-25-Q1"
+TOKEN = "Bearer synthetic-partner-token-93"
+SUMMARY = {"outbox_dir": "../outbox", "sinks": ["json"], "meetings": []}
+V1 = [["Charnwood", Q1, "helpline_contacts", "M", "31"],
+      ["Blaby", Q1, "helpline_contacts", "F", "12"]]
+V2 = [["Charnwood", Q1, "helpline_contacts", "M", "33"],
+      ["Blaby", Q1, "helpline_contacts", "F", "12"]]
+
+
+class PullTest(HubTestCase):
+
+    def make_pulling_hub(self, web, path="/returns/q1.csv", **pull):
+        feed = long_feed(service_id=None)
+        feed["pull"] = dict({"url": web.url + path, "every": "2s",
+                             "ca_file": web.ca_file, "auth_file": "partner-token",
+                             "headers": {"Accept": "text/csv"}}, **pull)
+        hub = self.make_hub(feeds=[feed], hub_extra={"summary": SUMMARY})
+        token = os.path.join(hub.conf_dir, "partner-token")
+        with open(token, "w") as f:
+            f.write(TOKEN + "\n")
+        os.chmod(token, 0o600)
+        return hub
+
+    def query(self, hub, sql):
+        with hub.db() as db:
+            return [tuple(r) for r in db.execute(sql)]
+
+    def values(self, hub):
+        return sorted(r[0] for r in self.query(
+            hub, "SELECT value FROM current_observations"))
+
+    def failed_with(self, hub, reason):
+        return [e for e in hub.events("pull_failed")
+                if reason in e.get("reason", "").lower()]
+
+    def assertNoSecret(self, hub):
+        with open(hub.store_path, "rb") as f:
+            store = f.read().decode("latin-1")
+        for text in (hub.log_text(all_runs=True), store):
+            self.assertNotIn(TOKEN.split()[1], text)
+
+    def test_scheduled_pulls_store_then_304_then_supersede(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_resource("/returns/q1.csv", csv_bytes(V1), etag='"v1"')
+            hub = self.make_pulling_hub(web)
+            hub.start()
+            self.assertEvent(hub, "pull_stored", timeout=scaled(20), feed=FEED)
+            hub.wait_for(lambda: self.values(hub) == [12, 31], scaled(20), "V1 stored")
+            (pull,) = self.query(hub, "SELECT url, etag, file_name FROM pulls")
+            self.assertEqual(pull[0], web.url + "/returns/q1.csv")
+            self.assertEqual(pull[1], '"v1"')
+            self.assertTrue(pull[2].startswith("demo_long-pull-"), pull[2])
+            hub.wait_done(FEED, pull[2])
+            # the next fetch asks whether it changed, and stores nothing
+            self.assertEvent(hub, "pull_unchanged", timeout=scaled(20),
+                             reason="not_modified")
+            conditional = [r for r in web.requests_for("/returns/q1.csv")
+                           if r.headers.get("If-None-Match") == '"v1"']
+            self.assertTrue(conditional)
+            self.assertEqual(conditional[0].headers["Accept"], "text/csv")
+            self.assertEqual(len(self.query(hub, "SELECT * FROM ingests")), 1)
+            # a changed body supersedes the first
+            web.set_resource("/returns/q1.csv", csv_bytes(V2), etag='"v2"')
+            hub.wait_for(lambda: self.values(hub) == [12, 33], scaled(20), "V2 stored")
+            self.assertEqual(len(self.query(hub, "SELECT * FROM pulls")), 2)
+            self.assertNoSecret(hub)
+
+    def test_a_body_without_validators_is_recognised_by_its_hash(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_default("/returns/q1.csv", {"status": 200, "body": csv_bytes(V1)})
+            hub = self.make_pulling_hub(web)
+            hub.start()
+            self.assertEvent(hub, "pull_stored", timeout=scaled(20), feed=FEED)
+            self.assertEvent(hub, "pull_unchanged", timeout=scaled(20),
+                             reason="same_sha256")
+            self.assertEqual(len(self.query(hub, "SELECT * FROM pulls")), 1)
+
+    def test_failures_leave_nothing_and_the_feed_goes_stale(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            big = b"Area,Period,Measure,Gender,Value\n" + b"x" * 5000
+            web.queue("/returns/q1.csv",
+                      {"status": 500},
+                      {"reset": True},
+                      {"status": 200, "body": csv_bytes(V1), "truncate": 100},
+                      {"status": 200, "body": big},
+                      {"status": 200, "body": csv_bytes(V1), "delay": 4})
+            web.set_default("/returns/q1.csv", {"status": 503})
+            hub = self.make_pulling_hub(web, timeout="2s", max_bytes=4096,
+                                        stale_after="4s")
+            hub.start()
+            # each failure named: a 500, the connection reset (libcurl sees it
+            # as a receive or poll error, by timing), a truncated body, one
+            # over max_bytes, a server too slow for the timeout
+            for reasons in (("status_500",), ("reset", "poll", "recv"),
+                            ("remaining",), ("body_over_max_bytes",), ("timed out",)):
+                hub.wait_for(lambda: any(self.failed_with(hub, r) for r in reasons),
+                             scaled(60), "a pull_failed for %s" % (reasons,))
+            # dropped files are still ingested meanwhile
+            hub.drop(FEED, "dropped.csv", csv_bytes(V2))
+            hub.wait_done(FEED, "dropped.csv")
+            self.assertEvent(hub, "pull_stale", timeout=scaled(30), feed=FEED)
+            self.assertEqual(self.query(hub, "SELECT * FROM pulls"), [])
+            self.assertEqual(len(self.query(hub, "SELECT * FROM ingests")), 1)
+            leftovers = [n for n in os.listdir(hub.dir(FEED, "incoming"))]
+            self.assertEqual(leftovers, [])
+            # delays grow between failures
+            times = [r.time for r in web.requests_for("/returns/q1.csv")]
+            self.assertGreater(times[-1] - times[-2], times[1] - times[0])
+            r = hub.cli("report", "--config", hub.config, "--period", Q1)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            import json
+            with open(os.path.join(hub.root, "outbox", Q1, "v1", "summary.json")) as f:
+                doc = json.load(f)
+            (c,) = [c for c in doc["completeness"] if c["feed"] == FEED]
+            self.assertIs(c.get("stale"), True)
+            self.assertNoSecret(hub)
+
+    def test_a_redirect_to_plain_http_is_refused(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_default("/returns/q1.csv", {
+                "status": 302, "headers": {"Location": "http://127.0.0.1:9/q1.csv"}})
+            hub = self.make_pulling_hub(web)
+            hub.start()
+            hub.wait_for(lambda: hub.events("pull_failed"), scaled(20), "pull_failed")
+            self.assertEqual(self.query(hub, "SELECT * FROM pulls"), [])
+            time.sleep(0.5)
+            self.assertEqual(os.listdir(hub.dir(FEED, "incoming")), [])
+
+    def test_pull_config_mistakes_are_named(self):
+        feed = long_feed(service_id=None)
+        feed["pull"] = {"url": "http://partner.example/q1.csv", "every": "1h",
+                        "daily": "06:30", "headers": {"Authorization": "x"},
+                        "max_bytes": 0}
+        hub = self.make_hub(feeds=[feed])
+        r = hub.cli("check", "--config", hub.config)
+        self.assertEqual(r.returncode, 1)
+        for want in ("pull.url: expected an https:// URL",
+                     "pull: expected \"every\" or \"daily\" (one of them)",
+                     "pull.headers.Authorization: expected a header name",
+                     "max_bytes"):
+            self.assertIn(want, r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
