@@ -10,6 +10,12 @@ done/ or failed/. At the end one clean run drains the spool and the store
 must hold exactly what one clean run produces: every file stored once, the
 expected number of observations, no duplicate hashes, nothing in failed/.
 
+Then a delivery phase: summaries are recorded (`dahub report`) for the
+board, delivered by HTTPS POST to a real server on 127.0.0.1 that answers
+slowly, while the daemon is killed again at random moments (many kills land
+mid-attempt). At the end every delivery of every version is sent, and the
+server saw exactly the outbox's keys: none lost, none invented.
+
     tests/soak/crash_soak.py --kills 200      # the full run the README records
     tests/soak/crash_soak.py --kills 25       # what the test suite runs
 
@@ -25,6 +31,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "e2e"))
 import dahub_e2e as e2e  # noqa: E402
+from servers.https import HTTPSServer  # noqa: E402
 
 FEED = "demo_long"
 SUBS = ("incoming", "work", "done", "failed")
@@ -48,6 +55,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kills", type=int, default=25)
     ap.add_argument("--files-per-round", type=int, default=2)
+    ap.add_argument("--delivery-kills", type=int, default=15)
     ap.add_argument("--seed", type=int,
                     default=int(os.environ.get("DAHUB_E2E_SEED", "20241127")))
     args = ap.parse_args()
@@ -107,12 +115,76 @@ def main():
             problems.append("done/ does not hold each file exactly once")
         if problems:
             hub.fail("; ".join(problems))
+        sent = delivery_phase(hub, rng, args.delivery_kills)
         print("crash soak: %d kills, %d files, %d observations, all stored once,"
-              " nothing lost (%.0f s, seed %d)"
-              % (args.kills, len(dropped), obs, time.monotonic() - t0, args.seed))
+              " nothing lost; %d more kills while delivering, %d deliveries all"
+              " sent (%.0f s, seed %d)"
+              % (args.kills, len(dropped), obs, args.delivery_kills, sent,
+                 time.monotonic() - t0, args.seed))
         print("1 passed, 0 failed")
     finally:
         hub.cleanup()
+
+
+PERIODS = ("FY2024-25-Q1", "FY2024-25-Q2", "FY2024-25-H1", "FY2024-25-Q3",
+           "FY2024-25-Q4", "FY2024-25-H2", "FY2024-25")
+
+
+def delivery_phase(hub, rng, kills):
+    """Records summaries and kills the daemon while it delivers them; returns
+    how many deliveries were sent."""
+    with HTTPSServer(authorization="Bearer synthetic-soak-token") as web:
+        web.set_default("/board", {"status": 201, "delay": 0.15})
+        token = os.path.join(hub.conf_dir, "board-token")
+        with open(token, "w") as f:
+            f.write("Bearer synthetic-soak-token\n")
+        os.chmod(token, 0o600)
+        hub.hub_conf["summary"] = {"outbox_dir": "../outbox", "sinks": ["json", "csv"],
+                                   "meetings": []}
+        hub.hub_conf["deliveries"] = [{
+            "name": "board", "kind": "https", "url": web.url + "/board",
+            "payloads": ["json", "csv"], "auth_file": "board-token",
+            "ca_file": web.ca_file, "timeout": "5s"}]
+        hub.write_hub_json(hub.hub_conf)
+        periods = list(PERIODS)
+        mid_attempt = 0
+        for k in range(kills):
+            if periods and (k % 2 == 0):
+                r = hub.cli("report", "--config", hub.config, "--period", periods.pop(0))
+                if r.returncode != 0:
+                    hub.fail("dahub report: %s" % r.stderr)
+            hub.start(wait_ready=False)
+            time.sleep(rng.uniform(0.05, 0.6) * e2e.SCALE)
+            hub.kill()
+            if os.path.exists(hub.store_path):
+                with hub.db() as con:
+                    mid_attempt += con.execute("SELECT count(*) FROM outbox"
+                                               " WHERE state = 'sending'").fetchone()[0] > 0
+        for p in periods:
+            r = hub.cli("report", "--config", hub.config, "--period", p)
+            if r.returncode != 0:
+                hub.fail("dahub report: %s" % r.stderr)
+        hub.start()
+
+        def rows():
+            with hub.db() as con:
+                return [tuple(r) for r in con.execute(
+                    "SELECT key, state FROM outbox ORDER BY outbox_id")]
+        hub.wait_for(lambda: all(st == "sent" for _, st in rows()), 120,
+                     "every delivery sent: %s" % rows())
+        hub.stop()
+        keys = {k for k, _ in rows()}
+        seen = set(web.idempotency_counts())
+        if len(keys) != 2 * len(PERIODS):
+            hub.fail("%d deliveries recorded, expected %d" % (len(keys), 2 * len(PERIODS)))
+        if seen != keys:
+            hub.fail("the server saw %d keys, the outbox holds %d (missing %s, unknown %s)"
+                     % (len(seen), len(keys), keys - seen, seen - keys))
+        if any(c["processed"] < 1 for c in web.idempotency_counts().values()):
+            hub.fail("a key was never answered 2xx")
+        print("delivery phase: %d of %d kills left a delivery mid-attempt"
+              % (mid_attempt, kills))
+        return len(keys)
 
 
 if __name__ == "__main__":
