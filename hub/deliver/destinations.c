@@ -22,7 +22,7 @@
 
 #define DEFAULT_TIMEOUT_S 60
 #define DEFAULT_GIVE_UP_S (7 * 24 * 3600)
-#define DEFAULT_SUBJECT "Board figures {period}, version {version}"
+#define DEFAULT_SUBJECT "Board figures {label}, version {version}"
 
 static const char *const keys[] = {
     "name",          "kind",        "url",      "payloads", "ca_file",

@@ -34,7 +34,7 @@ struct destination {
   char *from;
   char *to[DEST_MAX_TO];
   size_t n_to;
-  char *subject;       /* "{period}" and "{version}" are filled in */
+  char *subject;       /* "{label}", "{period}", "{version}" filled in */
   char *username;      /* with password_file or bearer_file */
   char *password_file; /* resolved paths of credential files */
   char *bearer_file;   /* an OAuth2 token (XOAUTH2) */

@@ -227,6 +227,24 @@ class DeliveryTest(HubTestCase):
             self.assertEqual(self.outbox_rows(hub)[0][5], 550)
             self.assertEqual(smtp.messages, [])
 
+    def test_smtps_from_the_first_byte(self):
+        with SMTPServer(smtps=True, auth=("figures", SMTP_PASSWORD)) as smtp:
+            mail = {"name": "board_mail", "kind": "smtp",
+                    "url": "smtps://127.0.0.1:%d" % smtp.port,
+                    "from": "figures@council.example", "to": ["clerk@council.example"],
+                    "payloads": ["json"], "username": "figures",
+                    "password_file": "smtp-password", "ca_file": smtp.ca_file}
+            hub = self.make_delivering_hub([mail])
+            hub.start()
+            self.store_and_report(hub)
+            (msg,) = smtp.wait_for_messages(1, timeout=scaled(30))
+            self.wait_states(hub, ["sent"])
+            self.assertTrue(msg.tls)
+            self.assertEqual(msg.auth_user, "figures")
+            self.assertEqual(msg.message["Subject"],
+                             "Board figures Q1 2024/25, version 1")
+            self.assertNoSecrets(hub)
+
     def test_a_delivery_is_parked_after_give_up_after_never_dropped(self):
         with HTTPSServer(authorization=TOKEN) as web:
             web.set_default("/figures", {"status": 503})

@@ -145,7 +145,7 @@ static void test_a_good_list_is_read(void **state) {
   assert_int_equal(d->n_to, 2);
   assert_string_equal(d->to[1], "chair@council.example");
   assert_int_equal(d->n_payloads, 2);
-  assert_string_equal(d->subject, "Board figures {period}, version {version}");
+  assert_string_equal(d->subject, "Board figures {label}, version {version}");
   assert_int_equal(d->give_up_after, 3 * 86400);
   assert_int_equal(d->timeout_s, 60);
   assert_int_equal(d->plain_loopback, 0);
