@@ -4,7 +4,8 @@
  *
  * Checked at load like everything else: an https:// URL (libcurl's own
  * parser), one schedule, headers that cannot smuggle a second header or a
- * credential into the feed file, a body cap no larger than the spool's.
+ * credential into the feed file, a body cap no larger than the spool's, a
+ * timeout libcurl can take (an hour at most).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include "fsutil.h"
 
 #define PULL_TIMEOUT_S 120
+#define PULL_TIMEOUT_MAX_S 3600
 #define PULL_STALE_INTERVALS 3 /* stale after this many intervals failing */
 
 static const char *const pull_keys[] = {
@@ -83,9 +85,28 @@ static int clock_minute(const char *s) {
   return h < 24 && m < 60 ? h * 60 + m : -1;
 }
 
+/* Names that carry a credential (which belongs in auth_file, read from a
+ * file of its own and never sent on to another host) or that libcurl
+ * sets itself. */
+static int header_refused(const char *name) {
+  static const char *const exact[] = {"Authorization",  "Proxy-Authorization",
+                                      "Cookie",         "Host",
+                                      "Content-Length", "Transfer-Encoding"};
+  static const char *const parts[] = {"key",    "token",    "auth",
+                                      "secret", "password", "session"};
+
+  for (size_t i = 0; i < sizeof exact / sizeof *exact; i++)
+    if (strcasecmp(name, exact[i]) == 0)
+      return 1;
+  for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+    if (strcasestr(name, parts[i]) != NULL)
+      return 1;
+  return 0;
+}
+
 static int header_ok(const char *name, const char *value) {
   if (*name == '\0' || strlen(name) > 64 || strlen(value) > 512 ||
-      strcasecmp(name, "Authorization") == 0 || strcasecmp(name, "Host") == 0)
+      header_refused(name))
     return 0;
   for (const char *p = name; *p; p++)
     if (!isalnum((unsigned char)*p) && *p != '-')
@@ -177,6 +198,9 @@ void config_load_pull(struct jsonconf *jc, const json_t *o, const char *base,
   if ((s = jsonconf_string(jc, o, "ca_file", 0)) != NULL)
     p->ca_file = fs_resolve(base, s);
   duration(jc, o, "timeout", &p->timeout_s);
+  if (p->timeout_s > PULL_TIMEOUT_MAX_S)
+    jsonconf_error_in(jc, "pull", "timeout", "pull.timeout: at most %ds",
+                      PULL_TIMEOUT_MAX_S);
   jsonconf_uint(jc, o, "max_bytes", 1, max_file_bytes, &p->max_bytes);
   p->stale_after_s = p->every_s * PULL_STALE_INTERVALS;
   duration(jc, o, "stale_after", &p->stale_after_s);

@@ -5,10 +5,12 @@
 #include "credential.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fsutil.h"
 
@@ -48,36 +50,53 @@ int credential_read(const char *path, char **value, char *err, size_t errsz) {
   struct stat sb;
   char *data = NULL;
   size_t len = 0;
-  int rc;
+  int fd, rc = 0;
 
   *value = NULL;
-  if (lstat(path, &sb) != 0) {
+  /* one descriptor for the checks and the read: no file swapped between */
+  if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
     rc = -errno;
     (void)snprintf(err, errsz, "cannot open credential file %s: %s", path,
-                   strerror(-rc));
+                   rc == -ELOOP ? "it is a symbolic link" : strerror(-rc));
     return rc;
   }
-  if (!S_ISREG(sb.st_mode)) {
+  if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
     (void)snprintf(err, errsz, "credential %s is not a regular file", path);
-    return -EINVAL;
-  }
-  if ((sb.st_mode & 077) != 0) {
+    rc = -EINVAL;
+  } else if ((sb.st_mode & 077) != 0) {
     (void)snprintf(err, errsz,
                    "credential %s may be read by others (mode %03o): "
                    "chmod 600 it",
                    path, (unsigned)(sb.st_mode & 0777));
-    return -EACCES;
+    rc = -EACCES;
+  } else if (sb.st_size > CREDENTIAL_MAX) {
+    (void)snprintf(err, errsz, "credential %s: larger than %d bytes", path,
+                   CREDENTIAL_MAX);
+    rc = -EFBIG;
+  } else if ((data = malloc((size_t)sb.st_size + 1)) == NULL) {
+    rc = -ENOMEM;
+    (void)snprintf(err, errsz, "out of memory");
   }
-  if ((rc = fs_read_small(path, CREDENTIAL_MAX, &data, &len)) != 0) {
-    (void)snprintf(err, errsz, "cannot read credential %s: %s", path,
-                   strerror(-rc));
+  while (rc == 0 && len < (size_t)sb.st_size) {
+    ssize_t r = read(fd, data + len, (size_t)sb.st_size - len);
+
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      break; /* shrank while read: what is there is judged below */
+    len += (size_t)r;
+  }
+  (void)close(fd);
+  if (rc != 0) {
+    free(data); /* nothing read into it */
     return rc;
   }
+  data[len] = '\0';
   while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
     data[--len] = '\0';
   if (len == 0 || memchr(data, '\0', len) != NULL ||
       strpbrk(data, "\r\n") != NULL) {
-    explicit_bzero(data, len);
+    explicit_bzero(data, (size_t)sb.st_size + 1);
     free(data);
     (void)snprintf(err, errsz, "credential %s: expected one line of text",
                    path);

@@ -21,7 +21,6 @@
 #include "fsutil.h"
 
 #define DEFAULT_TIMEOUT_S 60
-#define DEFAULT_GIVE_UP_S (7 * 24 * 3600)
 #define DEFAULT_SUBJECT "Board figures {label}, version {version}"
 
 static const char *const keys[] = {
@@ -163,6 +162,13 @@ static void load_smtp(struct jsonconf *jc, const json_t *o, const char *base,
     d->plain_loopback = json_is_false(tls);
 }
 
+static int has_payload(const struct destination *d, const char *name) {
+  for (size_t k = 0; k < d->n_payloads; k++)
+    if (strcmp(d->payloads[k], name) == 0)
+      return 1;
+  return 0;
+}
+
 static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
                      char *const *sinks, size_t n_sinks, size_t i,
                      struct destination *d) {
@@ -175,7 +181,7 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
   (void)snprintf(where, sizeof where, "deliveries[%zu]", i);
   jsonconf_only(jc, o, where, keys);
   d->timeout_s = DEFAULT_TIMEOUT_S;
-  d->give_up_after = DEFAULT_GIVE_UP_S;
+  d->give_up_after = DEST_GIVE_UP_DEFAULT_S;
   d->name = dup_string(jc, o, "name", 1);
   if (d->name != NULL && !jsonconf_is_ident(d->name, 63))
     jsonconf_error_in(jc, "deliveries", "name",
@@ -215,6 +221,11 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
                           "deliveries[%zu].payloads[%zu]: expected one of "
                           "summary.sinks",
                           i, k);
+      else if (has_payload(d, sinks[s]))
+        jsonconf_error_in(jc, "deliveries", "payloads",
+                          "deliveries[%zu].payloads[%zu]: \"%s\" is named "
+                          "twice",
+                          i, k, sinks[s]);
       else
         d->payloads[d->n_payloads++] = strdup(sinks[s]);
     }
@@ -228,6 +239,10 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
                         d->ca_file);
   }
   duration(jc, o, "timeout", i, &d->timeout_s);
+  if (d->timeout_s > DEST_TIMEOUT_MAX_S)
+    jsonconf_error_in(jc, "deliveries", "timeout",
+                      "deliveries[%zu].timeout: at most %ds", i,
+                      DEST_TIMEOUT_MAX_S);
   duration(jc, o, "give_up_after", i, &d->give_up_after);
   if (d->kind == DEST_SMTP) {
     load_smtp(jc, o, base, i, where, loopback, d);
@@ -263,8 +278,10 @@ int destinations_load(struct jsonconf *jc, const json_t *list, const char *base,
                    DEST_MAX);
     return -EINVAL;
   }
-  if ((d = calloc(json_array_size(list) + 1, sizeof *d)) == NULL)
+  if ((d = calloc(json_array_size(list) + 1, sizeof *d)) == NULL) {
+    jsonconf_error(jc, "deliveries", "deliveries: out of memory");
     return -ENOMEM;
+  }
   json_array_foreach(list, i, o) {
     if (!json_is_object(o)) {
       jsonconf_error(jc, "deliveries", "deliveries[%zu]: expected an object",

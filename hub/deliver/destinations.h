@@ -18,6 +18,8 @@
 #define DEST_MAX 16         /* destinations in hub.json */
 #define DEST_MAX_TO 16      /* recipients of one e-mail */
 #define DEST_MAX_PAYLOADS 8 /* sinks one destination carries */
+#define DEST_GIVE_UP_DEFAULT_S (7 * 24 * 3600)
+#define DEST_TIMEOUT_MAX_S 3600 /* one attempt, at most */
 
 enum dest_kind { DEST_SMTP, DEST_HTTPS };
 

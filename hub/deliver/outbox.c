@@ -28,8 +28,9 @@
 #include "transfers.h"
 
 #define OUTBOX_POLL_MS 5000
-#define OUTBOX_LOOK_MAX 16 /* due rows read at one look */
-#define LEASE_MARGIN_S 30  /* a row on the wire is not due before */
+#define OUTBOX_LOOK_MAX 16    /* due rows read at one look */
+#define LEASE_MARGIN_S 30     /* a row on the wire is not due before */
+#define UNKNOWN_WAIT_MS 60000 /* a row for a destination not loaded */
 #define BACKOFF_BASE_MS 2000
 #define BACKOFF_CAP_MS (30 * 60 * 1000)
 
@@ -46,6 +47,25 @@ struct attempt {
   struct attempt *next;
 };
 
+/* A row's record the store was too busy to take. */
+struct settled {
+  int64_t id;
+  enum outbox_state state;
+  int attempts;
+  int64_t next_ms;
+  long status;
+  char answer[600];
+  struct settled *next;
+};
+
+/* A destination backing off: its rows wait until open_until_ms. Kept here
+ * as well as in the store, so a row that was on the wire, or one recorded
+ * meanwhile, waits too. */
+struct circuit {
+  char name[64];
+  int64_t open_until_ms;
+};
+
 struct outbox {
   uv_loop_t *loop;
   struct store *st;
@@ -55,6 +75,11 @@ struct outbox {
   size_t n_dests;
   struct attempt *running;
   size_t n_running;
+  struct settled *unwritten;
+  struct circuit circuits[DEST_MAX];
+  size_t n_circuits;
+  char waiting_logged[DEST_MAX][64]; /* rows for a destination not known */
+  size_t n_waiting_logged;
   struct outbox_stats stats;
   int closing;
 };
@@ -78,24 +103,64 @@ static void schedule(struct outbox *o, uint64_t ms);
 
 /* Records what became of a row; a store that fails here leaves the row as
  * it was, so it is attempted again: at least once, never lost. */
-static void settle(struct outbox *o, int64_t id, enum outbox_state state,
-                   int attempts, int64_t next_ms, long status,
-                   const char *answer) {
+/* Records what became of a row. A store that is busy (an ingest holds the
+ * write lock) keeps the record in memory, written at the next look; a row
+ * left sending meanwhile is not due before its lease ends. A failure of
+ * any other kind leaves the row as it was, to be attempted again: at least
+ * once, never lost. 0 when written now. */
+static int settle(struct outbox *o, int64_t id, enum outbox_state state,
+                  int attempts, int64_t next_ms, long status,
+                  const char *answer) {
   struct dahub_error err = {0};
+  struct settled *k;
+  int rc = store_outbox_update(o->st, id, state, attempts, next_ms, status,
+                               answer, &err);
 
-  if (store_outbox_update(o->st, id, state, attempts, next_ms, status, answer,
-                          &err) != 0)
+  if (rc == -EAGAIN && state != OUTBOX_SENDING &&
+      (k = calloc(1, sizeof *k)) != NULL) {
+    *k = (struct settled){.id = id,
+                          .state = state,
+                          .attempts = attempts,
+                          .next_ms = next_ms,
+                          .status = status,
+                          .next = o->unwritten};
+    (void)snprintf(k->answer, sizeof k->answer, "%s", answer ? answer : "");
+    o->unwritten = k;
+  } else if (rc != 0) {
     log_event(LOG_ERR, "delivery_record_failed", "id=%" PRId64 " error=%s", id,
-              err.msg);
+              log_quote((char[300]){0}, 300, err.msg));
+  }
+  return rc;
+}
+
+/* Writes what settle() had to keep; what is still busy stays. */
+static void flush(struct outbox *o) {
+  struct settled **pk = &o->unwritten;
+
+  while (*pk != NULL) {
+    struct settled *k = *pk;
+    struct dahub_error err = {0};
+
+    if (store_outbox_update(o->st, k->id, k->state, k->attempts, k->next_ms,
+                            k->status, k->answer, &err) == -EAGAIN) {
+      pk = &k->next;
+      continue;
+    }
+    *pk = k->next;
+    free(k);
+  }
 }
 
 static void park(struct outbox *o, int64_t id, const char *destination,
                  int attempts, long status, const char *why) {
+  char quoted[700];
+
   o->stats.parked++;
   log_event(LOG_ERR, "delivery_parked",
             "id=%" PRId64 " destination=%s attempts=%d status=%ld reason=%s",
-            id, destination, attempts, status, why);
-  settle(o, id, OUTBOX_PARKED, attempts, 0, status, why);
+            id, destination, attempts, status,
+            log_quote(quoted, sizeof quoted, why));
+  (void)settle(o, id, OUTBOX_PARKED, attempts, 0, status, why);
 }
 
 /* A printable, one-line copy of the server's answer for the row. */
@@ -116,6 +181,29 @@ static uint64_t jitter(void) {
   if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
     r = (uint64_t)now_ms() * 0x9e3779b97f4a7c15u;
   return r;
+}
+
+static struct circuit *circuit(struct outbox *o, const char *name) {
+  for (size_t i = 0; i < o->n_circuits; i++)
+    if (strcmp(o->circuits[i].name, name) == 0)
+      return &o->circuits[i];
+  if (o->n_circuits == DEST_MAX)
+    return NULL; /* more names than destinations: the store still defers */
+  (void)snprintf(o->circuits[o->n_circuits].name, sizeof o->circuits[0].name,
+                 "%s", name);
+  o->circuits[o->n_circuits].open_until_ms = 0;
+  return &o->circuits[o->n_circuits++];
+}
+
+/* Whether name is already in the list (adding it when not). */
+static int logged_once(struct outbox *o, const char *name) {
+  for (size_t i = 0; i < o->n_waiting_logged; i++)
+    if (strcmp(o->waiting_logged[i], name) == 0)
+      return 1;
+  if (o->n_waiting_logged < DEST_MAX)
+    (void)snprintf(o->waiting_logged[o->n_waiting_logged++],
+                   sizeof o->waiting_logged[0], "%s", name);
+  return 0;
 }
 
 static void on_done(CURL *easy, CURLcode result, void *arg) {
@@ -148,12 +236,16 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
     log_event(LOG_NOTICE, "delivery_sent",
               "id=%" PRId64 " destination=%s status=%ld attempts=%d", a->id,
               a->destination, status, a->attempts);
-    settle(o, a->id, OUTBOX_SENT, a->attempts, 0, status, answer);
+    (void)settle(o, a->id, OUTBOX_SENT, a->attempts, 0, status, answer);
   } else if (out == OUTCOME_PARK) {
     char why[REQUEST_ANSWER_MAX + 64];
 
-    if (status != 0)
+    if (status != 0 && a->kind == DEST_HTTPS)
       (void)snprintf(why, sizeof why, "the server refused it: %s", answer);
+    else if (status != 0) /* SMTP: libcurl names the command and reply */
+      (void)snprintf(why, sizeof why, "the server refused it: %s",
+                     a->req.error[0] ? a->req.error
+                                     : curl_easy_strerror(result));
     else
       (void)snprintf(why, sizeof why, "%s",
                      a->req.error[0] ? a->req.error
@@ -162,23 +254,33 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
   } else {
     uint64_t after = 0, wait;
     struct dahub_error err = {0};
+    struct circuit *c = circuit(o, a->destination);
 
     if (a->req.retry_after[0] != '\0')
       (void)policy_retry_after(a->req.retry_after, (time_t)(now / 1000),
                                &after);
     wait = policy_backoff_ms((unsigned)a->attempts, BACKOFF_BASE_MS,
                              BACKOFF_CAP_MS, jitter(), after);
+    if (c != NULL && c->open_until_ms > now + (int64_t)wait)
+      wait = (uint64_t)(c->open_until_ms - now); /* a sibling waits longer */
+    if (c != NULL)
+      c->open_until_ms = now + (int64_t)wait;
     if (store_outbox_defer(o->st, a->destination, now + (int64_t)wait, &err) !=
-        0)
-      log_event(LOG_ERR, "delivery_record_failed", "destination=%s error=%s",
-                a->destination, err.msg);
+            0 &&
+        err.msg[0] != '\0')
+      log_event(LOG_WARNING, "delivery_record_failed",
+                "destination=%s error=%s", a->destination,
+                log_quote((char[300]){0}, 300, err.msg));
     o->stats.retries++;
     log_event(LOG_WARNING, "delivery_retry",
               "id=%" PRId64 " destination=%s attempts=%d status=%ld "
               "next_in_ms=%" PRIu64,
               a->id, a->destination, a->attempts, status, wait);
-    settle(o, a->id, OUTBOX_RETRYING, a->attempts, now + (int64_t)wait, status,
-           status ? answer : curl_easy_strerror(result));
+    (void)settle(o, a->id, OUTBOX_RETRYING, a->attempts, now + (int64_t)wait,
+                 status,
+                 a->kind == DEST_HTTPS && status ? answer
+                 : a->req.error[0]               ? a->req.error
+                                                 : curl_easy_strerror(result));
   }
   request_free(&a->req); /* cleans easy up too */
   free(a);
@@ -190,6 +292,7 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
 static void start(struct outbox *o, const struct store_outbox_row *r,
                   int64_t now) {
   const struct destination *d = destination(o, r->destination);
+  struct circuit *c;
   struct delivery_job j = {.key = r->key,
                            .period = r->period,
                            .version = r->version,
@@ -201,9 +304,23 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
   for (a = o->running; a != NULL; a = a->next)
     if (a->id == r->id)
       return; /* this row's attempt is on the wire */
+  if ((c = circuit(o, r->destination)) != NULL && c->open_until_ms > now)
+    return; /* its destination is backing off */
   if (d == NULL) {
-    (void)snprintf(err, sizeof err,
-                   "hub.json has no delivery named %s any more",
+    /* Perhaps hub.json gained it and the daemon was not reloaded yet: the
+     * row waits, and parks only once it is as old as a destination's
+     * default give_up_after. */
+    if (now - r->since_ms <= (int64_t)DEST_GIVE_UP_DEFAULT_S * 1000) {
+      if (!logged_once(o, r->destination))
+        log_event(LOG_WARNING, "delivery_waiting",
+                  "destination=%s reason=\"not in the running configuration "
+                  "(reload the daemon)\"",
+                  r->destination);
+      (void)settle(o, r->id, r->state, r->attempts, now + UNKNOWN_WAIT_MS,
+                   r->status, r->answer);
+      return;
+    }
+    (void)snprintf(err, sizeof err, "hub.json has no delivery named %s",
                    r->destination);
     park(o, r->id, r->destination, r->attempts, 0, err);
     return;
@@ -238,10 +355,12 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
       park(o, r->id, r->destination, r->attempts, 0, err);
     return;
   }
-  settle(o, r->id, OUTBOX_SENDING, a->attempts,
-         now + ((int64_t)d->timeout_s + LEASE_MARGIN_S) * 1000, r->status,
-         r->answer);
-  if (transfers_add(o->xfers, a->req.easy, on_done, a) != 0) {
+  /* the lease first: a row the store does not know is on the wire is not
+   * sent (the next look tries again) */
+  if (settle(o, r->id, OUTBOX_SENDING, a->attempts,
+             now + ((int64_t)d->timeout_s + LEASE_MARGIN_S) * 1000, r->status,
+             r->answer) != 0 ||
+      transfers_add(o->xfers, a->req.easy, on_done, a) != 0) {
     request_free(&a->req);
     free(a);
     return;
@@ -261,6 +380,7 @@ static void look(uv_timer_t *t) {
 
   if (o->closing)
     return;
+  flush(o);
   /* rows first, then attempts: an attempt writes to the store */
   if (store_outbox_due(o->st, now, rows, OUTBOX_LOOK_MAX, &n, &err) != 0)
     log_event(LOG_ERR, "delivery_lookup_failed", "error=%s", err.msg);
@@ -268,10 +388,10 @@ static void look(uv_timer_t *t) {
     start(o, &rows[i], now);
   if (store_outbox_next(o->st, &next, &err) == 0 && next - now < (int64_t)wait)
     wait = next <= now ? 0 : (uint64_t)(next - now);
-  /* Rows due but not started (every slot busy) wait for an attempt to end,
-   * which looks again. */
+  /* Rows due but not started: every slot busy (an attempt's end looks
+   * again), or the store was busy or a circuit open (a second on). */
   if (wait == 0)
-    wait = o->n_running >= OUTBOX_RUNNING_MAX ? OUTBOX_POLL_MS : 100;
+    wait = o->n_running >= OUTBOX_RUNNING_MAX ? OUTBOX_POLL_MS : 1000;
   schedule(o, wait);
 }
 
@@ -322,7 +442,17 @@ struct outbox_stats outbox_stats(const struct outbox *o) {
   return o->stats;
 }
 
-static void timer_closed(uv_handle_t *h) { free(h->data); }
+static void timer_closed(uv_handle_t *h) {
+  struct outbox *o = h->data;
+
+  while (o->unwritten != NULL) { /* the rows stay sending: resent at start */
+    struct settled *k = o->unwritten;
+
+    o->unwritten = k->next;
+    free(k);
+  }
+  free(o);
+}
 
 void outbox_close(struct outbox *o) {
   if (o == NULL)

@@ -22,6 +22,7 @@
 
 #include "credential.h"
 #include "fsutil.h"
+#include "transfers.h"
 
 #define CONNECT_TIMEOUT_S 15
 
@@ -78,24 +79,6 @@ static const char *content_type(const char *file) {
   return "application/octet-stream";
 }
 
-/* Appends a formatted header; 0 or -ENOMEM. */
-static int header(struct curl_slist **list, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int header(struct curl_slist **list, const char *fmt, ...) {
-  char line[1024];
-  struct curl_slist *l;
-  va_list ap;
-
-  va_start(ap, fmt);
-  (void)vsnprintf(line, sizeof line, fmt, ap);
-  va_end(ap);
-  if ((l = curl_slist_append(*list, line)) == NULL)
-    return -ENOMEM;
-  *list = l;
-  return 0;
-}
-
 static int common(struct request *r, const struct destination *d) {
   CURL *e = r->easy;
 
@@ -142,12 +125,14 @@ static int https(struct request *r, const struct destination *d,
   }
   if ((rc = secret(r, d->auth_file, err, errsz)) != 0)
     return rc;
-  if ((rc = header(&r->headers, "Content-Type: %s",
-                   content_type(j->files[0]))) != 0 ||
-      (rc = header(&r->headers, "Idempotency-Key: \"%s\"", j->key)) != 0 ||
-      (rc = header(&r->headers, "Expect:")) != 0 ||
+  if ((rc = transfers_header(&r->headers, "Content-Type: %s",
+                             content_type(j->files[0]))) != 0 ||
+      (rc = transfers_header(&r->headers, "Idempotency-Key: \"%s\"", j->key)) !=
+          0 ||
+      (rc = transfers_header(&r->headers, "Expect:")) != 0 ||
       (r->secret != NULL &&
-       (rc = header(&r->headers, "Authorization: %s", r->secret)) != 0))
+       (rc = transfers_header(&r->headers, "Authorization: %s", r->secret)) !=
+           0))
     return rc;
   (void)curl_easy_setopt(r->easy, CURLOPT_READDATA, r->upload);
   if (strcmp(d->method, "PUT") == 0) {
@@ -255,15 +240,36 @@ static int smtp(struct request *r, const struct destination *d,
   subject(d->subject, j, subj, sizeof subj);
   (void)gmtime_r(&now, &tm);
   (void)strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  if ((rc = header(&r->headers, "Subject: %s", subj)) != 0 ||
-      (rc = header(&r->headers, "From: <%s>", d->from)) != 0 ||
-      (rc = header(&r->headers, "Date: %s", date)) != 0 ||
-      (rc = header(&r->headers, "Message-ID: <dahub.%s@%s>", j->key, domain)) !=
-          0)
+  if ((rc = transfers_header(&r->headers, "Subject: %s", subj)) != 0 ||
+      (rc = transfers_header(&r->headers, "From: <%s>", d->from)) != 0 ||
+      (rc = transfers_header(&r->headers, "Date: %s", date)) != 0 ||
+      (rc = transfers_header(&r->headers, "Message-ID: <dahub.%s@%s>", j->key,
+                             domain)) != 0)
     return rc;
-  for (size_t i = 0; i < d->n_to; i++)
-    if ((rc = header(&r->headers, "To: <%s>", d->to[i])) != 0)
+  /* one To: field with every recipient (RFC 5322 allows one) */
+  {
+    char *to = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&to, &len);
+
+    if (m == NULL)
+      return -ENOMEM;
+    /* folded only where a line would pass 998 characters */
+    for (size_t i = 0, line = 4; i < d->n_to; i++) {
+      size_t add = strlen(d->to[i]) + 4;
+
+      (void)fprintf(m, "%s<%s>",
+                    i == 0             ? ""
+                    : line + add > 900 ? ",\r\n "
+                                       : ", ",
+                    d->to[i]);
+      line = i > 0 && line + add > 900 ? add : line + add;
+    }
+    rc = fclose(m) != 0 ? -ENOMEM : transfers_header(&r->headers, "To: %s", to);
+    free(to);
+    if (rc != 0)
       return rc;
+  }
   if ((rc = mail_body(r, d, j, err, errsz)) != 0)
     return rc;
   if ((rc = secret(r, d->password_file ? d->password_file : d->bearer_file, err,
@@ -305,10 +311,7 @@ void request_free(struct request *r) {
   if (r->easy != NULL)
     curl_easy_cleanup(r->easy);
   curl_mime_free(r->mime);
-  for (struct curl_slist *l = r->headers; l != NULL; l = l->next)
-    if (strncmp(l->data, "Authorization:", 14) == 0)
-      explicit_bzero(l->data, strlen(l->data));
-  curl_slist_free_all(r->headers);
+  transfers_headers_free(r->headers);
   curl_slist_free_all(r->rcpt);
   if (r->upload != NULL)
     (void)fclose(r->upload);

@@ -61,6 +61,7 @@ struct fetch {
   char etag[256], last_modified[64];
   uint64_t bytes, max_bytes;
   int too_big, write_failed;
+  int framed; /* the body's end was announced: its length, or chunks */
   EVP_MD_CTX *sha;
   int64_t started_ms;
   char error[CURL_ERROR_SIZE];
@@ -134,10 +135,7 @@ static void fetch_free(struct fetch *x) {
     (void)unlink(x->part); /* a body not handed over is never kept */
   if (x->easy != NULL)
     curl_easy_cleanup(x->easy);
-  for (struct curl_slist *l = x->headers; l != NULL; l = l->next)
-    if (strncmp(l->data, "Authorization:", 14) == 0)
-      explicit_bzero(l->data, strlen(l->data));
-  curl_slist_free_all(x->headers);
+  transfers_headers_free(x->headers);
   credential_free(x->secret);
   EVP_MD_CTX_free(x->sha);
   free(x);
@@ -166,33 +164,53 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg) {
   return EVP_DigestUpdate(x->sha, data, k) == 1 ? k : 0;
 }
 
-/* The last response's validators: a redirect's own are forgotten. */
+/* A validator a server sent: visible ASCII only (spaces too in a date),
+ * so what is stored and sent back in the next request cannot carry a
+ * second header. */
+static void keep_validator(char *out, size_t cap, const char *v, size_t n,
+                           int spaces) {
+  out[0] = '\0';
+  if (n == 0 || n >= cap)
+    return;
+  for (size_t i = 0; i < n; i++)
+    if ((unsigned char)v[i] > 0x7e || (unsigned char)v[i] < 0x20 ||
+        (v[i] == ' ' && !spaces))
+      return;
+  memcpy(out, v, n);
+  out[n] = '\0';
+}
+
+/* The last response's validators and framing: a redirect's own are
+ * forgotten. */
 static size_t on_header(char *h, size_t size, size_t n, void *arg) {
   struct fetch *x = arg;
-  size_t k = size * n;
-  char *out = NULL;
-  size_t cap = 0, skip = 0;
+  size_t k = size * n, skip = 0, v;
+  int which = 0;
 
   if (k >= 5 && strncmp(h, "HTTP/", 5) == 0) {
     x->etag[0] = x->last_modified[0] = '\0';
-  } else if (k > 5 && strncasecmp(h, "ETag:", 5) == 0) {
-    out = x->etag, cap = sizeof x->etag, skip = 5;
-  } else if (k > 14 && strncasecmp(h, "Last-Modified:", 14) == 0) {
-    out = x->last_modified, cap = sizeof x->last_modified, skip = 14;
+    x->framed = k >= 7 && h[5] == '2'; /* HTTP/2 frames every body */
+    return k;
   }
-  if (out != NULL) {
-    size_t v = k - skip;
-
-    while (v > 0 && (h[skip] == ' ' || h[skip] == '\t'))
-      skip++, v--;
-    while (v > 0 && (h[skip + v - 1] == '\r' || h[skip + v - 1] == '\n' ||
-                     h[skip + v - 1] == ' '))
-      v--;
-    if (v < cap) {
-      memcpy(out, h + skip, v);
-      out[v] = '\0';
-    }
-  }
+  if (k > 5 && strncasecmp(h, "ETag:", 5) == 0)
+    which = 1, skip = 5;
+  else if (k > 14 && strncasecmp(h, "Last-Modified:", 14) == 0)
+    which = 2, skip = 14;
+  else if ((k > 15 && strncasecmp(h, "Content-Length:", 15) == 0) ||
+           (k > 18 && strncasecmp(h, "Transfer-Encoding:", 18) == 0 &&
+            strcasestr(h, "chunked") != NULL))
+    x->framed = 1; /* a body cut short is then seen as such */
+  if (which == 0)
+    return k;
+  for (v = k - skip; v > 0 && (h[skip] == ' ' || h[skip] == '\t');)
+    skip++, v--;
+  while (v > 0 && (h[skip + v - 1] == '\r' || h[skip + v - 1] == '\n' ||
+                   h[skip + v - 1] == ' '))
+    v--;
+  if (which == 1)
+    keep_validator(x->etag, sizeof x->etag, h + skip, v, 0);
+  else
+    keep_validator(x->last_modified, sizeof x->last_modified, h + skip, v, 1);
   return k;
 }
 
@@ -347,6 +365,9 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
     (void)snprintf(why, sizeof why, "%s",
                    x->error[0] ? x->error : curl_easy_strerror(result));
     failed(x, why);
+  } else if (status == 200 && !x->framed) {
+    /* ended by the connection closing: a cut would pass for the end */
+    failed(x, "the server sent no length for the body");
   } else if (status != 200 && status != 304) {
     (void)snprintf(why, sizeof why, "status_%ld", status);
     failed(x, why);
@@ -356,17 +377,6 @@ static void on_done(CURL *easy, CURLcode result, void *arg) {
   fetch_free(x);
   if (f->removed)
     uv_close((uv_handle_t *)&f->timer, feed_closed);
-}
-
-static int header(struct curl_slist **l, const char *fmt, const char *v) {
-  char line[1024];
-  struct curl_slist *n;
-
-  (void)snprintf(line, sizeof line, fmt, v);
-  if ((n = curl_slist_append(*l, line)) == NULL)
-    return -ENOMEM;
-  *l = n;
-  return 0;
 }
 
 /* A conditional GET of f's URL, its body into a dotted file in incoming/. */
@@ -384,14 +394,15 @@ static int start(struct pull_feed *f, char *why, size_t whysz) {
   x->max_bytes = c->max_bytes;
   x->started_ms = now_ms();
   policy_url_for_log(c->url, x->url, sizeof x->url);
-  if ((size_t)snprintf(x->part, sizeof x->part, "%s/.%s.pull.part", f->incoming,
-                       f->name) >= sizeof x->part) {
+  /* a name of its own: a fetch of the feed still running (from before a
+   * reload) never shares it */
+  if ((size_t)snprintf(x->part, sizeof x->part, "%s/.%s.pull.XXXXXX",
+                       f->incoming, f->name) >= sizeof x->part) {
     x->part[0] = '\0';
     rc = -ENAMETOOLONG;
     goto fail;
   }
-  if ((x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) <
-      0) {
+  if ((x->fd = mkostemp(x->part, O_CLOEXEC)) < 0) {
     rc = -errno;
     x->part[0] = '\0';
     (void)snprintf(why, whysz, "cannot write in incoming/: %s", strerror(-rc));
@@ -402,20 +413,21 @@ static int start(struct pull_feed *f, char *why, size_t whysz) {
       (x->easy = curl_easy_init()) == NULL)
     goto fail;
   for (size_t i = 0; i < c->n_headers; i++)
-    if ((rc = header(&x->headers, "%s", c->headers[i])) != 0)
+    if ((rc = transfers_header(&x->headers, "%s", c->headers[i])) != 0)
       goto fail;
   if (store_pull_state(f->p->st, f->name, &ps, &err) == 0) {
     if (ps.etag[0] != '\0' &&
-        (rc = header(&x->headers, "If-None-Match: %s", ps.etag)) != 0)
+        (rc = transfers_header(&x->headers, "If-None-Match: %s", ps.etag)) != 0)
       goto fail;
     if (ps.last_modified[0] != '\0' &&
-        (rc = header(&x->headers, "If-Modified-Since: %s", ps.last_modified)) !=
-            0)
+        (rc = transfers_header(&x->headers, "If-Modified-Since: %s",
+                               ps.last_modified)) != 0)
       goto fail;
   }
   if (c->auth_file != NULL &&
       ((rc = credential_read(c->auth_file, &x->secret, why, whysz)) != 0 ||
-       (rc = header(&x->headers, "Authorization: %s", x->secret)) != 0))
+       (rc = transfers_header(&x->headers, "Authorization: %s", x->secret)) !=
+           0))
     goto fail;
   (void)curl_easy_setopt(x->easy, CURLOPT_URL, c->url);
   (void)curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, x->headers);
@@ -492,13 +504,14 @@ void pulls_configure(struct pulls *p, const struct ingest_feed *feeds,
   for (size_t i = 0; i < n; i++) {
     const struct feed_conf *c = feeds[i].conf;
     struct pull_feed *f;
+    int fresh;
 
     if (c->pull == NULL)
       continue;
     for (f = p->feeds; f != NULL; f = f->next)
       if (f->removed && strcmp(f->name, c->name) == 0)
         break;
-    if (f == NULL) {
+    if ((fresh = f == NULL)) {
       if ((f = calloc(1, sizeof *f)) == NULL ||
           uv_timer_init(p->loop, &f->timer) != 0) {
         free(f);
@@ -515,7 +528,8 @@ void pulls_configure(struct pulls *p, const struct ingest_feed *feeds,
     f->removed = 0;
     f->conf = c->pull;
     (void)snprintf(f->incoming, sizeof f->incoming, "%s", feeds[i].incoming);
-    if (f->running == NULL)
+    /* a feed already scheduled keeps its timer and its backoff */
+    if (fresh)
       first(f);
   }
   /* feeds no longer pulled: closed now, or when their fetch ends */

@@ -24,8 +24,9 @@ struct pulls;
 int pulls_new(uv_loop_t *loop, struct store *st, struct pulls **out);
 
 /* The feeds of the current configuration; those with a "pull" are
- * scheduled. They must stay valid until the next call or pulls_close(); a
- * fetch already running finishes with what it started with. */
+ * scheduled (a feed already scheduled keeps its time and backoff, and reads
+ * the new settings from then on). They must stay valid until the next call
+ * or pulls_close(). */
 void pulls_configure(struct pulls *p, const struct ingest_feed *feeds,
                      size_t n);
 

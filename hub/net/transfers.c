@@ -10,7 +10,11 @@
 #include "transfers.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "common.h"
 
@@ -226,4 +230,31 @@ void transfers_close(struct transfers *t) {
   t->multi = NULL;
   (void)uv_timer_stop(&t->timer);
   uv_close((uv_handle_t *)&t->timer, handle_closed);
+}
+
+int transfers_header(struct curl_slist **list, const char *fmt, ...) {
+  struct curl_slist *l;
+  char *line = NULL;
+  va_list ap;
+  int n;
+
+  va_start(ap, fmt);
+  n = vasprintf(&line, fmt, ap);
+  va_end(ap);
+  if (n < 0)
+    return -ENOMEM;
+  l = curl_slist_append(*list, line);
+  explicit_bzero(line, (size_t)n);
+  free(line);
+  if (l == NULL)
+    return -ENOMEM;
+  *list = l;
+  return 0;
+}
+
+void transfers_headers_free(struct curl_slist *list) {
+  for (struct curl_slist *l = list; l != NULL; l = l->next)
+    if (strncasecmp(l->data, "Authorization:", 14) == 0)
+      explicit_bzero(l->data, strlen(l->data));
+  curl_slist_free_all(list);
 }

@@ -36,4 +36,13 @@ size_t transfers_running(const struct transfers *t);
  * loop until then. NULL is a no-op. */
 void transfers_close(struct transfers *t);
 
+/* Appends a header line, formatted, to *list (any length: a token may be
+ * long). The formatted copy is wiped once libcurl has its own, as a value
+ * may be a credential. 0 or -ENOMEM. */
+int transfers_header(struct curl_slist **list, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Wipes the list's Authorization lines and frees it. NULL is a no-op. */
+void transfers_headers_free(struct curl_slist *list);
+
 #endif

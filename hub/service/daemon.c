@@ -280,11 +280,15 @@ static int open_store(struct daemon *d, const char *state_dir) {
     return rc;
   }
   if ((rc = fs_join(path, sizeof path, state_dir, "dahub.sqlite")) != 0 ||
-      (rc = store_open(path, &d->store, &e)) != 0) {
+      (rc = store_open(path, &d->store, &e)) != 0 ||
+      (rc = store_open(path, &d->loop_store, &e)) != 0) {
     log_event(LOG_ERR, "store_failed", "error=%s",
               log_quote((char[300]){0}, 300, e.msg));
     return rc ? rc : -EIO;
   }
+  /* the loop's own connection: the ingests' lock and long write
+   * transactions are on the other one */
+  store_set_busy_ms(d->loop_store, LOOP_BUSY_MS);
   return 0;
 }
 
@@ -334,12 +338,12 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   start_watchdog(d);
-  if ((rc = outbox_new(&d->loop, d->store, &d->outbox)) != 0) {
+  if ((rc = outbox_new(&d->loop, d->loop_store, &d->outbox)) != 0) {
     log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
     goto loop_out;
   }
   outbox_configure(d->outbox, rt->conf->deliveries, rt->conf->n_deliveries);
-  if ((rc = pulls_new(&d->loop, d->store, &d->pulls)) != 0) {
+  if ((rc = pulls_new(&d->loop, d->loop_store, &d->pulls)) != 0) {
     log_event(LOG_ERR, "pulls_failed", "error=%s", strerror(-rc));
     goto loop_out;
   }
@@ -368,6 +372,8 @@ int daemon_serve(struct runtime *rt, const char *config_path,
             d->delivered.parked);
   rc = 0;
 loop_out:
+  outbox_close(d->outbox); /* NULL when closed at the signal */
+  pulls_close(d->pulls);
   uv_walk(&d->loop, close_walk, NULL);
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&d->loop) != 0)
@@ -375,6 +381,7 @@ loop_out:
 out:
   daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
+  store_close(d->loop_store);
   free(d->spools);
   free(d);
   return rc;

@@ -22,6 +22,7 @@
 #include "spool.h"
 #include "store.h"
 
+#define LOOP_BUSY_MS 50 /* the loop waits no longer for the store */
 #define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
 #define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
 #define EXTEND_MS 10000          /* while recovering, every 10 s ... */
@@ -58,7 +59,8 @@ struct daemon {
   uv_loop_t loop;
   struct generation *gen;               /* the current configuration */
   const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
-  struct store *store;
+  struct store *store;      /* ingests and summaries, on the thread pool */
+  struct store *loop_store; /* deliveries and pulls, on the loop */
   atomic_int stopping;
   uv_signal_t sig_term, sig_int, sig_hup;
   uv_timer_t watchdog, grace, extend;

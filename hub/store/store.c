@@ -261,6 +261,10 @@ out:
   return rc;
 }
 
+void store_set_busy_ms(struct store *st, int ms) {
+  (void)sqlite3_busy_timeout(st->db, ms);
+}
+
 int store_prepare_locked(struct store *st, const char *sql, sqlite3_stmt **q,
                          const char *what, struct dahub_error *err) {
   int rc;

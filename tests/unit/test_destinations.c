@@ -203,6 +203,12 @@ static void test_mistakes_are_named(void **state) {
        " \"payloads\": [\"pdf\"]}]",
        "deliveries[0].payloads[0]: expected one of summary.sinks"},
       {"[{\"name\": \"x\", \"kind\": \"https\", \"url\": \"https://a.example\","
+       " \"payloads\": [\"json\", \"json\"]}]",
+       "deliveries[0].payloads[1]: \"json\" is named twice"},
+      {"[{\"name\": \"x\", \"kind\": \"https\", \"url\": \"https://a.example\","
+       " \"payloads\": [\"json\"], \"timeout\": \"2h\"}]",
+       "deliveries[0].timeout: at most 3600s"},
+      {"[{\"name\": \"x\", \"kind\": \"https\", \"url\": \"https://a.example\","
        " \"payloads\": [\"json\"], \"method\": \"DELETE\"}]",
        "deliveries[0].method: expected \"POST\" or \"PUT\""},
       {"[{\"name\": \"x\", \"kind\": \"https\", \"url\": \"https://a.example\","
