@@ -11,10 +11,14 @@
 #include "report.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -160,6 +164,27 @@ static int plan_deliveries(const struct runtime *rt, const char *period,
   return 0;
 }
 
+/* Takes the report lock in the state folder, beside the store (flock:
+ * released if the process dies; the outbox holds only what the board
+ * reads). */
+static int report_lock(const char *dir, int *fd, struct dahub_error *err) {
+  char path[PATH_MAX];
+  int rc;
+
+  if ((rc = fs_mkdirs(dir, 0750)) != 0 ||
+      (rc = fs_join(path, sizeof path, dir, "report.lock")) != 0)
+    return dahub_error_set(err, rc, 0, 0, "cannot use %s: %s", dir,
+                           strerror(-rc));
+  if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0)
+    return dahub_error_set(err, -errno, 0, 0, "cannot open %s: %s", path,
+                           strerror(errno));
+  while (flock(*fd, LOCK_EX) != 0)
+    if (errno != EINTR)
+      return dahub_error_set(err, -errno, 0, 0, "cannot lock %s: %s", path,
+                             strerror(errno));
+  return 0;
+}
+
 int report_publish(const struct runtime *rt, struct store *st,
                    const char *period, const char *meeting, int64_t now,
                    struct report_result *res, struct dahub_error *err) {
@@ -170,6 +195,7 @@ int report_publish(const struct runtime *rt, struct store *st,
   int latest = 0, for_meeting = 0, rc;
   json_t *doc = NULL;
   struct plan *plan = NULL;
+  int lock = -1;
 
   memset(res, 0, sizeof *res);
   if ((rc = summary_build(&env, period, &doc, &log, err)) != 0)
@@ -180,6 +206,11 @@ int report_publish(const struct runtime *rt, struct store *st,
     (void)dahub_error_set(err, rc, 0, 0, "cannot hash the summary");
     goto out;
   }
+  /* From reading the latest version to recording the next, one report at
+   * a time: the daemon's and a `dahub report` would otherwise both take
+   * version N + 1 and write each other's files into its folder. */
+  if ((rc = report_lock(rt->conf->state_dir, &lock, err)) != 0)
+    goto out;
   rc = store_summary_latest(st, period, NULL, &latest, old_sha, err);
   if (rc < 0)
     goto out;
@@ -237,6 +268,8 @@ int report_publish(const struct runtime *rt, struct store *st,
                          log.cells, log.n, plan->rows, plan->n, err);
   res->deliveries = plan->n;
 out:
+  if (lock >= 0)
+    (void)close(lock); /* releases the lock */
   free(plan);
   summary_log_free(&log);
   json_decref(doc);

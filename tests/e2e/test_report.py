@@ -139,6 +139,26 @@ class ReportTest(HubTestCase):
         self.assertNotIn(",7,", text)
         self.assertNotIn('"value": 7', json.dumps(doc))
 
+    def test_reports_at_once_take_one_version_between_them(self):
+        """The daemon and an officer may report the same period at the same
+        moment: one writes v1, the others find it unchanged; none fails or
+        writes into another's folder."""
+        import subprocess
+        import dahub_e2e
+        hub = self.make_stored_hub()
+        argv = [dahub_e2e.BIN, "report", "--config", hub.config, "--period", Q1,
+                "--plugin-dir", os.path.abspath(dahub_e2e.PLUGIN_DIR)]
+        procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, cwd=hub.root) for _ in range(4)]
+        outs = [p.communicate(timeout=120) for p in procs]
+        for p, (out, err) in zip(procs, outs):
+            self.assertEqual(p.returncode, 0, err)
+        written = [o for o, _ in outs if "summary written as version 1" in o]
+        self.assertEqual(len(written), 1, outs)
+        self.assertEqual(sorted(os.listdir(self.outbox(hub, Q1))), ["v1"])
+        with hub.db() as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM summaries").fetchone()[0], 1)
+
     def test_second_run_with_no_change_is_unchanged_and_writes_no_v2(self):
         hub = self.make_stored_hub()
         self.assertReportOk(self.report(hub, Q1))
