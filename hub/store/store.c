@@ -27,6 +27,7 @@
 #include "store_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -288,4 +289,29 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
   sqlite3_finalize(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
+}
+
+int store_write(struct store *st, const char *what, struct dahub_error *err,
+                const char *sql, const char *types, ...) {
+  sqlite3_stmt *q;
+  char now[32];
+  va_list ap;
+  int rc;
+
+  store_now(now);
+  if ((rc = store_prepare_locked(st, sql, &q, what, err)) != 0)
+    return rc;
+  va_start(ap, types);
+  for (int i = 0; types[i] != '\0'; i++) {
+    if (types[i] == 's')
+      store_bind_text(q, i + 1, va_arg(ap, const char *));
+    else if (types[i] == 'i')
+      (void)sqlite3_bind_int(q, i + 1, va_arg(ap, int));
+    else if (types[i] == 'I')
+      (void)sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
+    else
+      store_bind_text(q, i + 1, now); /* 'n': bound at the step */
+  }
+  va_end(ap);
+  return store_finish_locked(st, q, what, err);
 }

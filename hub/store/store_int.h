@@ -111,6 +111,14 @@ int store_prepare_locked(struct store *st, const char *sql, sqlite3_stmt **q,
 int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
                         struct dahub_error *err);
 
+/* Runs one statement that returns no row, prepared per call: its
+ * parameters ?1, ?2 ... in order, one letter of types each: 's' a text
+ * (const char *, NULL binds NULL), 'i' an int, 'I' an int64_t, 'n' the
+ * time now (no argument). 0, -ENOENT when it changed no row, or a store
+ * error with err. */
+int store_write(struct store *st, const char *what, struct dahub_error *err,
+                const char *sql, const char *types, ...);
+
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */
 int store_outbox_add(struct store *st, int64_t summary_id,

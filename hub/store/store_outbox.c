@@ -105,77 +105,45 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
 int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                         int attempts, int64_t next_ms, long status,
                         const char *answer, struct dahub_error *err) {
-  sqlite3_stmt *q;
-  char now[32];
-  int rc;
-
-  store_now(now);
-  if ((rc = store_prepare_locked(st,
-                                 "UPDATE outbox SET state = ?2, attempts = ?3,"
-                                 " next_ms = ?4, status = ?5, answer = ?6,"
-                                 " updated_at = ?7 WHERE outbox_id = ?1",
-                                 &q, "update the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, id);
-  store_bind_text(q, 2, store_outbox_state_name(state));
-  (void)sqlite3_bind_int(q, 3, attempts);
-  (void)sqlite3_bind_int64(q, 4, next_ms);
-  (void)sqlite3_bind_int64(q, 5, status);
-  store_bind_text(q, 6, answer);
-  store_bind_text(q, 7, now);
-  return store_finish_locked(st, q, "update the outbox", err);
+  return store_write(st, "update the outbox", err,
+                     "UPDATE outbox SET state = ?2, attempts = ?3,"
+                     " next_ms = ?4, status = ?5, answer = ?6,"
+                     " updated_at = ?7 WHERE outbox_id = ?1",
+                     "IsiIIsn", id, store_outbox_state_name(state), attempts,
+                     next_ms, (int64_t)status, answer);
 }
 
 int store_outbox_defer(struct store *st, const char *destination,
                        int64_t until_ms, struct dahub_error *err) {
-  sqlite3_stmt *q;
-  int rc;
+  int rc = store_write(st, "update the outbox", err,
+                       "UPDATE outbox SET next_ms = max(next_ms, ?2)"
+                       " WHERE destination = ?1"
+                       " AND state IN ('pending','retrying')",
+                       "sI", destination, until_ms);
 
-  if ((rc = store_prepare_locked(st,
-                                 "UPDATE outbox SET next_ms = max(next_ms, ?2)"
-                                 " WHERE destination = ?1"
-                                 " AND state IN ('pending','retrying')",
-                                 &q, "update the outbox", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, destination);
-  (void)sqlite3_bind_int64(q, 2, until_ms);
-  rc = store_finish_locked(st, q, "update the outbox", err);
   return rc == -ENOENT ? 0 : rc;
 }
 
 int store_outbox_recover(struct store *st, int64_t now_ms,
                          struct dahub_error *err) {
-  sqlite3_stmt *q;
-  int rc;
+  int rc = store_write(st, "update the outbox", err,
+                       "UPDATE outbox SET next_ms = ?1"
+                       " WHERE state = 'sending' AND next_ms > ?1",
+                       "I", now_ms);
 
-  if ((rc = store_prepare_locked(st,
-                                 "UPDATE outbox SET next_ms = ?1"
-                                 " WHERE state = 'sending' AND next_ms > ?1",
-                                 &q, "update the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, now_ms);
-  rc = store_finish_locked(st, q, "update the outbox", err);
   return rc == -ENOENT ? 0 : rc;
 }
 
 int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
                        struct dahub_error *err) {
   sqlite3_stmt *q;
-  char now[32];
-  int rc;
+  int rc = store_write(st, "update the outbox", err,
+                       "UPDATE outbox SET state = 'pending', next_ms = ?2,"
+                       " since_ms = ?2, updated_at = ?3"
+                       " WHERE outbox_id = ?1 AND state = 'parked'",
+                       "IIn", id, now_ms);
 
-  store_now(now);
-  if ((rc = store_prepare_locked(
-           st,
-           "UPDATE outbox SET state = 'pending', next_ms = ?2,"
-           " since_ms = ?2, updated_at = ?3"
-           " WHERE outbox_id = ?1 AND state = 'parked'",
-           &q, "update the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, id);
-  (void)sqlite3_bind_int64(q, 2, now_ms);
-  store_bind_text(q, 3, now);
-  if ((rc = store_finish_locked(st, q, "update the outbox", err)) != -ENOENT)
+  if (rc != -ENOENT)
     return rc;
   /* nothing changed: no such row, or one that is not parked */
   if ((rc = store_prepare_locked(

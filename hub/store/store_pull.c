@@ -47,81 +47,45 @@ int store_pull_state(struct store *st, const char *feed,
 int store_pull_ok(struct store *st, const char *feed, const char *etag,
                   const char *last_modified, int64_t now_ms,
                   struct dahub_error *err) {
-  sqlite3_stmt *q;
-  char now[32];
-  int rc, keep = etag == NULL && last_modified == NULL;
-
-  store_now(now);
-  if ((rc = store_prepare_locked(
-           st,
-           keep ? "INSERT INTO pull_state(feed, ok_ms, failing_since_ms,"
-                  " failures, error, updated_at) VALUES(?1, ?4, NULL, 0, NULL,"
-                  " ?5) ON CONFLICT(feed) DO UPDATE SET ok_ms = ?4,"
-                  " failing_since_ms = NULL, failures = 0, error = NULL,"
-                  " updated_at = ?5"
-                : "INSERT INTO pull_state(feed, etag, last_modified, ok_ms,"
-                  " failing_since_ms, failures, error, updated_at)"
-                  " VALUES(?1, ?2, ?3, ?4, NULL, 0, NULL, ?5)"
-                  " ON CONFLICT(feed) DO UPDATE SET etag = ?2,"
-                  " last_modified = ?3, ok_ms = ?4, failing_since_ms = NULL,"
-                  " failures = 0, error = NULL, updated_at = ?5",
-           &q, "record a pull", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, feed);
-  if (!keep) {
-    store_bind_text(q, 2, etag);
-    store_bind_text(q, 3, last_modified);
-  }
-  (void)sqlite3_bind_int64(q, 4, now_ms);
-  store_bind_text(q, 5, now);
-  return store_finish_locked(st, q, "record a pull", err);
+  if (etag == NULL && last_modified == NULL) /* a 304: the same validators */
+    return store_write(
+        st, "record a pull", err,
+        "INSERT INTO pull_state(feed, ok_ms, failing_since_ms, failures,"
+        " error, updated_at) VALUES(?1, ?2, NULL, 0, NULL, ?3)"
+        " ON CONFLICT(feed) DO UPDATE SET ok_ms = ?2,"
+        " failing_since_ms = NULL, failures = 0, error = NULL,"
+        " updated_at = ?3",
+        "sIn", feed, now_ms);
+  return store_write(
+      st, "record a pull", err,
+      "INSERT INTO pull_state(feed, etag, last_modified, ok_ms,"
+      " failing_since_ms, failures, error, updated_at)"
+      " VALUES(?1, ?2, ?3, ?4, NULL, 0, NULL, ?5)"
+      " ON CONFLICT(feed) DO UPDATE SET etag = ?2, last_modified = ?3,"
+      " ok_ms = ?4, failing_since_ms = NULL, failures = 0, error = NULL,"
+      " updated_at = ?5",
+      "sssIn", feed, etag, last_modified, now_ms);
 }
 
 int store_pull_failed(struct store *st, const char *feed, int64_t now_ms,
                       const char *error, struct dahub_error *err) {
-  sqlite3_stmt *q;
-  char now[32];
-  int rc;
-
-  store_now(now);
-  if ((rc = store_prepare_locked(
-           st,
-           "INSERT INTO pull_state(feed, failing_since_ms, failures, error,"
-           " updated_at) VALUES(?1, ?2, 1, ?3, ?4)"
-           " ON CONFLICT(feed) DO UPDATE SET"
-           " failing_since_ms = coalesce(failing_since_ms, ?2),"
-           " failures = failures + 1, error = ?3, updated_at = ?4",
-           &q, "record a pull", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, feed);
-  (void)sqlite3_bind_int64(q, 2, now_ms);
-  store_bind_text(q, 3, error);
-  store_bind_text(q, 4, now);
-  return store_finish_locked(st, q, "record a pull", err);
+  return store_write(st, "record a pull", err,
+                     "INSERT INTO pull_state(feed, failing_since_ms, failures,"
+                     " error, updated_at) VALUES(?1, ?2, 1, ?3, ?4)"
+                     " ON CONFLICT(feed) DO UPDATE SET"
+                     " failing_since_ms = coalesce(failing_since_ms, ?2),"
+                     " failures = failures + 1, error = ?3, updated_at = ?4",
+                     "sIsn", feed, now_ms, error);
 }
 
 int store_pull_add(struct store *st, const char *feed, const char *url,
                    const char *etag, const char *last_modified,
                    const char *sha256, uint64_t bytes, const char *file_name,
                    struct dahub_error *err) {
-  sqlite3_stmt *q;
-  char now[32];
-  int rc;
-
-  store_now(now);
-  if ((rc = store_prepare_locked(
-           st,
-           "INSERT INTO pulls(feed, url, etag, last_modified, sha256, bytes,"
-           " file_name, fetched_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-           &q, "record a pull", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, feed);
-  store_bind_text(q, 2, url);
-  store_bind_text(q, 3, etag);
-  store_bind_text(q, 4, last_modified);
-  store_bind_text(q, 5, sha256);
-  (void)sqlite3_bind_int64(q, 6, (sqlite3_int64)bytes);
-  store_bind_text(q, 7, file_name);
-  store_bind_text(q, 8, now);
-  return store_finish_locked(st, q, "record a pull", err);
+  return store_write(
+      st, "record a pull", err,
+      "INSERT INTO pulls(feed, url, etag, last_modified, sha256, bytes,"
+      " file_name, fetched_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+      "sssssIsn", feed, url, etag, last_modified, sha256, (int64_t)bytes,
+      file_name);
 }
