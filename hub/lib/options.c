@@ -191,42 +191,70 @@ static void report_one(dahub_opt_report_fn report, void *arg,
   report(arg, &p);
 }
 
+/* Checks and stores the present value v of o's key, reporting a problem. */
+static int check_value(const struct dahub_opt *o, const json_t *v,
+                       const char *path, void *dst, dahub_opt_report_fn report,
+                       void *arg) {
+  int kind = take(o, v, dst);
+
+  if (kind < 0)
+    return 0;
+  report_one(report, arg, (enum dahub_opt_problem_kind)kind, path, o->key, o,
+             v);
+  return kind == DAHUB_OPT_NOMEM ? -ENOMEM : -EINVAL;
+}
+
+static int check_missing(const struct dahub_opt *o, const json_t *obj,
+                         const char *path, dahub_opt_report_fn report,
+                         void *arg) {
+  if (!(o->flags & DAHUB_OPT_REQUIRED) ||
+      (obj != NULL && json_object_get(obj, o->key) != NULL))
+    return 0;
+  report_one(report, arg, DAHUB_OPT_MISSING, path, o->key, o, NULL);
+  return -EINVAL;
+}
+
 int dahub_opt_check(const json_t *obj, const char *path,
                     const struct dahub_opt *table, void *dst,
                     dahub_opt_report_fn report, void *arg) {
   const struct dahub_opt *o;
   const char *key;
   json_t *v;
-  int rc = 0;
+  int rc = 0, r;
 
   dahub_opt_defaults(table, dst);
-  if (obj == NULL)
-    goto missing;
-  if (!json_is_object(obj)) {
+  if (obj != NULL && !json_is_object(obj)) {
     report_one(report, arg, DAHUB_OPT_NOT_OBJECT, path, NULL, NULL, obj);
     return -EINVAL;
   }
   /* jansson's iterator takes a non-const object; it is only read */
   json_object_foreach((json_t *)obj, key, v) {
-    int kind = DAHUB_OPT_UNKNOWN;
-
     for (o = table; o->key != NULL; o++)
       if (strcmp(o->key, key) == 0)
         break;
-    if (o->key != NULL && (kind = take(o, v, dst)) < 0)
-      continue;
-    report_one(report, arg, (enum dahub_opt_problem_kind)kind, path, key,
-               o->key != NULL ? o : NULL, v);
-    if (kind == DAHUB_OPT_NOMEM)
-      return -ENOMEM;
-    rc = -EINVAL;
-  }
-missing:
-  for (o = table; o->key != NULL; o++)
-    if ((o->flags & DAHUB_OPT_REQUIRED) &&
-        (obj == NULL || json_object_get(obj, o->key) == NULL)) {
-      report_one(report, arg, DAHUB_OPT_MISSING, path, o->key, o, NULL);
+    if (o->key == NULL) {
+      report_one(report, arg, DAHUB_OPT_UNKNOWN, path, key, NULL, v);
       rc = -EINVAL;
+    } else if ((r = check_value(o, v, path, dst, report, arg)) == -ENOMEM) {
+      return r;
+    } else if (r != 0) {
+      rc = r;
     }
+  }
+  for (o = table; o->key != NULL; o++)
+    if (check_missing(o, obj, path, report, arg) != 0)
+      rc = -EINVAL;
   return rc;
+}
+
+int dahub_opt_check_one(const json_t *obj, const char *path,
+                        const struct dahub_opt *o, void *dst,
+                        dahub_opt_report_fn report, void *arg) {
+  const json_t *v = json_is_object(obj) ? json_object_get(obj, o->key) : NULL;
+  const struct dahub_opt one[2] = {*o, {.key = NULL}};
+
+  dahub_opt_defaults(one, dst);
+  if (v != NULL)
+    return check_value(o, v, path, dst, report, arg);
+  return check_missing(o, NULL, path, report, arg);
 }

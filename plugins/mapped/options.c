@@ -14,27 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The kind of a JSON value, for "expected a string, found a number". */
-static const char *json_kind(const json_t *v) {
-  if (v == NULL)
-    return "nothing";
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    return "an object";
-  case JSON_ARRAY:
-    return "an array";
-  case JSON_STRING:
-    return "a string";
-  case JSON_INTEGER:
-  case JSON_REAL:
-    return "a number";
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return "true/false";
-  default:
-    return "null";
-  }
-}
+#include "dahub/options.h"
 
 /* "options.header.rwo: unknown key"; the path also goes in err->field. */
 int opt_bad(struct dahub_error *err, const char *path, const char *what) {
@@ -47,9 +27,9 @@ int opt_bad(struct dahub_error *err, const char *path, const char *what) {
 int opt_bad_type(struct dahub_error *err, const char *path,
                  const char *expected, const json_t *found) {
   int rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: expected %s, found %s",
-                           path, expected, json_kind(found));
+                           path, expected, dahub_opt_found(found));
 
-  dahub_error_detail(err, path, expected, json_kind(found));
+  dahub_error_detail(err, path, expected, dahub_opt_found(found));
   return rc;
 }
 

@@ -39,46 +39,20 @@ static int set_colour(void *dst, const struct dahub_opt *o, const json_t *v) {
   return 0;
 }
 
+#define AT(field) offsetof(struct conf, field)
+/* clang-format off */
 static const struct dahub_opt table[] = {
-    {.key = "rows",
-     .type = DAHUB_OPT_UINT,
-     .min = 1,
-     .max = 100,
-     .def = 10,
-     .offset = offsetof(struct conf, rows),
-     .help = "rows to read"},
-    {.key = "keep",
-     .type = DAHUB_OPT_DURATION,
-     .max = 86400,
-     .def = 3600,
-     .offset = offsetof(struct conf, keep_s),
-     .help = "how long to keep"},
-    {.key = "strict",
-     .type = DAHUB_OPT_BOOL,
-     .def = 1,
-     .offset = offsetof(struct conf, strict),
-     .help = "refuse odd rows"},
-    {.key = "name",
-     .type = DAHUB_OPT_STRING,
-     .flags = DAHUB_OPT_REQUIRED,
-     .offset = offsetof(struct conf, name),
-     .help = "what to call it"},
-    {.key = "feed",
-     .type = DAHUB_OPT_IDENT,
-     .max = 8,
-     .offset = offsetof(struct conf, feed),
-     .help = "the feed's name"},
-    {.key = "columns",
-     .type = DAHUB_OPT_OBJECT,
-     .offset = offsetof(struct conf, columns),
-     .help = "header -> field"},
-    {.key = "colour",
-     .type = DAHUB_OPT_STRING,
-     .offset = DAHUB_OPT_NOWHERE,
-     .set = set_colour,
-     .expect = "\"red\" or \"blue\"",
-     .help = "a colour"},
-    {.key = NULL}};
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"rows", DAHUB_OPT_UINT, 0, 1, 100, 10, AT(rows), NULL, NULL, "rows to read"},
+  {"keep", DAHUB_OPT_DURATION, 0, 0, 86400, 3600, AT(keep_s), NULL, NULL, "how long to keep"},
+  {"strict", DAHUB_OPT_BOOL, 0, 0, 0, 1, AT(strict), NULL, NULL, "refuse odd rows"},
+  {"name", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(name), NULL, NULL, "what to call it"},
+  {"feed", DAHUB_OPT_IDENT, 0, 0, 8, 0, AT(feed), NULL, NULL, "the feed's name"},
+  {"columns", DAHUB_OPT_OBJECT, 0, 0, 0, 0, AT(columns), NULL, NULL, "header -> field"},
+  {"colour", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_colour, "\"red\" or \"blue\"", "a colour"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
 
 /* Every problem, as "path kind expected found", one a line. */
 struct seen {
@@ -102,7 +76,7 @@ static void collect(void *arg, const struct dahub_opt_problem *p) {
 }
 
 /* Checks text against the table; the problems land in s. */
-static int check(const char *text, struct conf *c, struct seen *s) {
+static int check_into(const char *text, struct conf *c, struct seen *s) {
   json_error_t je;
   json_t *o = json_loads(text, 0, &je);
   int rc;
@@ -113,6 +87,24 @@ static int check(const char *text, struct conf *c, struct seen *s) {
   rc = dahub_opt_check(o, "options", table, c, collect, s);
   json_decref(o);
   return rc;
+}
+
+/* Each test's struct and problems, fresh. */
+struct fix {
+  struct conf c;
+  struct seen s;
+};
+
+static int fix_setup(void **state) {
+  static struct fix f;
+
+  memset(&f, 0, sizeof f);
+  *state = &f;
+  return 0;
+}
+
+static int check(struct fix *f, const char *text) {
+  return check_into(text, &f->c, &f->s);
 }
 
 static void test_good_object_fills_the_struct(void **state) {
@@ -138,76 +130,66 @@ static void test_good_object_fills_the_struct(void **state) {
 }
 
 static void test_default_applied_when_absent(void **state) {
-  struct conf c;
-  struct seen s;
+  struct fix *f = *state;
 
-  (void)state;
-  assert_int_equal(check("{\"name\": \"n\"}", &c, &s), 0);
-  assert_int_equal(c.rows, 10);
-  assert_int_equal(c.keep_s, 3600);
-  assert_int_equal(c.strict, 1);
-  assert_null(c.feed);
-  assert_null(c.columns);
+  assert_int_equal(check(f, "{\"name\": \"n\"}"), 0);
+  assert_int_equal(f->c.rows, 10);
+  assert_int_equal(f->c.keep_s, 3600);
+  assert_int_equal(f->c.strict, 1);
+  assert_null(f->c.feed);
+  assert_null(f->c.columns);
   /* an absent object gets its defaults, and its required keys are missed */
-  memset(&s, 0, sizeof s);
-  assert_int_equal(dahub_opt_check(NULL, "options", table, &c, collect, &s),
-                   -EINVAL);
-  assert_int_equal(c.rows, 10);
-  assert_string_equal(s.text, "options.name missing [a non-empty string] "
-                              "nothing\n");
+  memset(&f->s, 0, sizeof f->s);
+  assert_int_equal(
+      dahub_opt_check(NULL, "options", table, &f->c, collect, &f->s), -EINVAL);
+  assert_int_equal(f->c.rows, 10);
+  assert_string_equal(f->s.text, "options.name missing [a non-empty string] "
+                                 "nothing\n");
 }
 
 static void test_unknown_key_is_named_by_its_path(void **state) {
-  struct conf c;
-  struct seen s;
+  struct fix *f = *state;
 
-  (void)state;
-  assert_int_equal(check("{\"name\": \"n\", \"rwos\": 5}", &c, &s), -EINVAL);
-  assert_string_equal(s.text, "options.rwos unknown [-] a number\n");
+  assert_int_equal(check(f, "{\"name\": \"n\", \"rwos\": 5}"), -EINVAL);
+  assert_string_equal(f->s.text, "options.rwos unknown [-] a number\n");
 }
 
 static void test_wrong_type_says_what_was_expected(void **state) {
-  struct conf c;
-  struct seen s;
+  struct fix *f = *state;
 
-  (void)state;
-  assert_int_equal(check("{\"name\": \"n\", \"strict\": \"yes\"}", &c, &s),
-                   -EINVAL);
-  assert_string_equal(s.text, "options.strict type [true or false] a string\n");
-  assert_int_equal(c.strict, 1); /* the default stays */
-  assert_int_equal(check("{\"name\": \"\"}", &c, &s), -EINVAL);
-  assert_string_equal(s.text,
+  assert_int_equal(check(f, "{\"name\": \"n\", \"strict\": \"yes\"}"), -EINVAL);
+  assert_string_equal(f->s.text,
+                      "options.strict type [true or false] a string\n");
+  assert_int_equal(f->c.strict, 1); /* the default stays */
+  assert_int_equal(check(f, "{\"name\": \"\"}"), -EINVAL);
+  assert_string_equal(f->s.text,
                       "options.name type [a non-empty string] a string\n");
 }
 
 static void test_out_of_range_is_refused(void **state) {
-  struct conf c;
-  struct seen s;
+  struct fix *f = *state;
 
-  (void)state;
-  assert_int_equal(check("{\"name\": \"n\", \"rows\": 101}", &c, &s), -EINVAL);
+  assert_int_equal(check(f, "{\"name\": \"n\", \"rows\": 101}"), -EINVAL);
   assert_string_equal(
-      s.text, "options.rows range [a whole number from 1 to 100] a number\n");
-  assert_int_equal(c.rows, 10);
-  assert_int_equal(check("{\"name\": \"n\", \"rows\": -1}", &c, &s), -EINVAL);
-  assert_int_equal(s.n, 1);
-  assert_int_equal(check("{\"name\": \"n\", \"keep\": \"2d\"}", &c, &s),
-                   -EINVAL);
+      f->s.text,
+      "options.rows range [a whole number from 1 to 100] a number\n");
+  assert_int_equal(f->c.rows, 10);
+  assert_int_equal(check(f, "{\"name\": \"n\", \"rows\": -1}"), -EINVAL);
+  assert_int_equal(f->s.n, 1);
+  assert_int_equal(check(f, "{\"name\": \"n\", \"keep\": \"2d\"}"), -EINVAL);
   assert_string_equal(
-      s.text, "options.keep invalid [a duration such as \"30d\"] a string\n");
+      f->s.text,
+      "options.keep invalid [a duration such as \"30d\"] a string\n");
 }
 
 static void test_every_problem_is_reported_at_once(void **state) {
-  struct conf c;
-  struct seen s;
+  struct fix *f = *state;
 
-  (void)state;
-  assert_int_equal(check("{\"rows\": 0, \"colour\": \"green\", \"x\": 1, "
-                         "\"feed\": \"Freeva\", \"columns\": [], "
-                         "\"strict\": true}",
-                         &c, &s),
+  assert_int_equal(check(f, "{\"rows\": 0, \"colour\": \"green\", \"x\": 1, "
+                            "\"feed\": \"Freeva\", \"columns\": [], "
+                            "\"strict\": true}"),
                    -EINVAL);
-  assert_string_equal(s.text,
+  assert_string_equal(f->s.text,
                       "options.rows range [a whole number from 1 to 100] "
                       "a number\n"
                       "options.colour invalid [\"red\" or \"blue\"] a string\n"
@@ -216,8 +198,8 @@ static void test_every_problem_is_reported_at_once(void **state) {
                       "_] a string\n"
                       "options.columns type [an object] an array\n"
                       "options.name missing [a non-empty string] nothing\n");
-  assert_int_equal(s.n, 6);
-  assert_int_equal(c.strict, 1); /* the good ones are still taken */
+  assert_int_equal(f->s.n, 6);
+  assert_int_equal(f->c.strict, 1); /* the good ones are still taken */
 }
 
 static void test_not_an_object_is_one_problem(void **state) {
@@ -251,11 +233,11 @@ static void test_duration_and_ident_edges(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_good_object_fills_the_struct),
-      cmocka_unit_test(test_default_applied_when_absent),
-      cmocka_unit_test(test_unknown_key_is_named_by_its_path),
-      cmocka_unit_test(test_wrong_type_says_what_was_expected),
-      cmocka_unit_test(test_out_of_range_is_refused),
-      cmocka_unit_test(test_every_problem_is_reported_at_once),
+      cmocka_unit_test_setup(test_default_applied_when_absent, fix_setup),
+      cmocka_unit_test_setup(test_unknown_key_is_named_by_its_path, fix_setup),
+      cmocka_unit_test_setup(test_wrong_type_says_what_was_expected, fix_setup),
+      cmocka_unit_test_setup(test_out_of_range_is_refused, fix_setup),
+      cmocka_unit_test_setup(test_every_problem_is_reported_at_once, fix_setup),
       cmocka_unit_test(test_not_an_object_is_one_problem),
       cmocka_unit_test(test_duration_and_ident_edges),
   };

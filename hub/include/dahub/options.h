@@ -98,6 +98,13 @@ int dahub_opt_check(const json_t *obj, const char *path,
                     const struct dahub_opt *table, void *dst,
                     dahub_opt_report_fn report, void *arg);
 
+/* Checks only o's key of obj (NULL: absent), for readers that take an
+ * object's keys one by one; other keys are not looked at. o's default is
+ * set first. Returns as dahub_opt_check. */
+int dahub_opt_check_one(const json_t *obj, const char *path,
+                        const struct dahub_opt *o, void *dst,
+                        dahub_opt_report_fn report, void *arg);
+
 /* What the entry wants, in words: o->expect, else by type ("a whole number
  * from 1 to 10", "true or false"). Returns buf. */
 const char *dahub_opt_expected(const struct dahub_opt *o, char *buf, size_t n);
