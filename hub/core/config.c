@@ -23,11 +23,11 @@
 /* clang-format off */
 static const struct dahub_opt hub_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
-  {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), jsonconf_keep, NULL, "the partners' incoming folders"},
-  {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), jsonconf_keep, NULL, "the database and its neighbours"},
+  {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), dahub_opt_keep, NULL, "the partners' incoming folders"},
+  {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the database and its neighbours"},
   /* required unless given on the command line: load_hub checks */
-  {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), jsonconf_keep, NULL, "where the plugins' .so files are"},
-  {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), jsonconf_keep, NULL, "the measures and codes of figures"},
+  {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), dahub_opt_keep, NULL, "where the plugins' .so files are"},
+  {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), dahub_opt_keep, NULL, "the measures and codes of figures"},
   {"settle_ms", DAHUB_OPT_UINT, 0, 0, 600000, 1000, AT(settle_ms), NULL, NULL, "a file is taken once it stopped growing this long"},
   {"rescan_ms", DAHUB_OPT_UINT, 0, 50, 3600000, 5000, AT(rescan_ms), NULL, NULL, "the spool is listed again this often"},
   {"shutdown_grace_ms", DAHUB_OPT_UINT, 0, 0, 600000, 10000, AT(shutdown_grace_ms), NULL, NULL, "work in hand may end this long after a stop"},

@@ -24,11 +24,11 @@
 /* clang-format off */
 static const struct dahub_opt feed_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
-  {"name", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(name), jsonconf_keep, NULL, "the feed, and its spool folder"},
-  {"source_id", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(source_id), jsonconf_keep, NULL, "the partner, as the store knows it"},
-  {"plugin", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(plugin), jsonconf_keep, NULL, "the source plugin that reads the files"},
-  {"service_id", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(service_id), jsonconf_keep, NULL, "the service, when the files do not say"},
-  {"hmac_key_file", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(hmac_key_file), jsonconf_keep, NULL, "the key that pseudonymises references"},
+  {"name", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(name), dahub_opt_keep, NULL, "the feed, and its spool folder"},
+  {"source_id", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(source_id), dahub_opt_keep, NULL, "the partner, as the store knows it"},
+  {"plugin", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(plugin), dahub_opt_keep, NULL, "the source plugin that reads the files"},
+  {"service_id", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(service_id), dahub_opt_keep, NULL, "the service, when the files do not say"},
+  {"hmac_key_file", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(hmac_key_file), dahub_opt_keep, NULL, "the key that pseudonymises references"},
   {"options", DAHUB_OPT_OBJECT, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "for the plugin's open() to check"},
   {"description", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note for the people who keep the file"},
   {"expect", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "how often a return is due (load_expect)"},

@@ -220,17 +220,6 @@ int jsonconf_check(struct jsonconf *jc, const json_t *obj, const char *path,
   return dahub_opt_check(obj, path, table, dst, report, &r);
 }
 
-int jsonconf_keep(void *dst, const struct dahub_opt *o, const json_t *v) {
-  char **slot = (char **)((char *)dst + o->offset);
-  char *copy = strdup(json_string_value(v));
-
-  if (copy == NULL)
-    return -ENOMEM;
-  free(*slot);
-  *slot = copy;
-  return 0;
-}
-
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys) {
   struct dahub_opt *table;

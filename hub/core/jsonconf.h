@@ -54,10 +54,6 @@ int jsonconf_check(struct jsonconf *jc, const json_t *obj, const char *path,
                    enum jsonconf_naming naming, const struct dahub_opt *table,
                    void *dst);
 
-/* A setter (dahub/options.h) that keeps a copy of a string at the entry's
- * offset, a char * the struct's owner frees. */
-int jsonconf_keep(void *dst, const struct dahub_opt *o, const json_t *v);
-
 /* Every key of obj must be in keys (NULL-ended); path prefixes messages. */
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys);

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *dahub_opt_found(const json_t *v) {
@@ -95,6 +96,17 @@ const char *dahub_opt_expected(const struct dahub_opt *o, char *buf, size_t n) {
 
 static void *slot(void *dst, const struct dahub_opt *o) {
   return (char *)dst + o->offset;
+}
+
+int dahub_opt_keep(void *dst, const struct dahub_opt *o, const json_t *v) {
+  char **at = slot(dst, o);
+  char *copy = strdup(json_string_value(v));
+
+  if (copy == NULL)
+    return -ENOMEM;
+  free(*at);
+  *at = copy;
+  return 0;
 }
 
 void dahub_opt_defaults(const struct dahub_opt *table, void *dst) {

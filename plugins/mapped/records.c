@@ -109,9 +109,20 @@ static int when(struct map_records *rec, const json_t *w,
   return opt_string(eq, "options.records.when.equals", &rec->when_in[0], err);
 }
 
+#define AT(field) offsetof(struct map_records, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt records_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"kind", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(kind), dahub_opt_keep, NULL, "a record kind of the vocabulary"},
+  {"when", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "only rows whose cell is one of these"},
+  {"fields", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "record field <- where its text comes from"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 int records_options(struct mapping *m, const json_t *v,
                     struct dahub_error *err) {
-  static const char *const keys[] = {"kind", "when", "fields", NULL};
   struct map_records *rec;
   const json_t *fields, *fv;
   const char *key;
@@ -120,12 +131,9 @@ int records_options(struct mapping *m, const json_t *v,
 
   if (!json_is_object(v))
     return opt_bad_type(err, "options.records", "an object", v);
-  if ((rc = opt_only_keys(v, "options.records", keys, err)) != 0)
-    return rc;
   if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_string(json_object_get(v, "kind"), "options.records.kind",
-                       &rec->kind, err)) != 0)
+  if ((rc = opt_check(v, "options.records", records_opts, rec, err)) != 0)
     return rc;
   if (json_object_get(v, "when") != NULL &&
       (rc = when(rec, json_object_get(v, "when"), err)) != 0)

@@ -86,6 +86,10 @@ struct dahub_opt_problem {
 typedef void (*dahub_opt_report_fn)(void *arg,
                                     const struct dahub_opt_problem *p);
 
+/* A setter that keeps a copy of a string value at the entry's offset: a
+ * char * the struct's owner frees (the one there before is freed). */
+int dahub_opt_keep(void *dst, const struct dahub_opt *o, const json_t *v);
+
 /* Sets every entry's default in dst (UINT, BOOL and DURATION; the others
  * are left as they are, NULL when dst was zeroed). */
 void dahub_opt_defaults(const struct dahub_opt *table, void *dst);
