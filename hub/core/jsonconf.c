@@ -4,6 +4,10 @@
  * Duplicate keys are rejected by jansson (JSON_REJECT_DUPLICATES): with two
  * "settle_ms" lines, which one wins is a guess an officer should not have to
  * make.
+ *
+ * An object's keys are checked against its option table (dahub/options.h),
+ * the same check a plugin's options get; here each problem is worded as
+ * the hub's messages always were and placed at its key in the file.
  */
 #include "jsonconf.h"
 
