@@ -9,19 +9,43 @@
  * an outside input meets is set here, with a bound on the bound.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
 #include "fsutil.h"
 
-static const char *const hub_keys[] = {
-    "spool_dir",  "state_dir",          "plugin_dir",
-    "vocabulary", "settle_ms",          "rescan_ms",
-    "limits",     "shutdown_grace_ms",  "description",
-    "summary",    "retention_check_ms", "deliveries", NULL};
-static const char *const limit_keys[] = {"max_file_bytes", "max_line_bytes",
-                                         "max_errors", NULL};
+/* hub.json. The paths are copied, then resolved against its folder;
+ * "summary" and "deliveries" have their own readers. */
+#define AT(field) offsetof(struct config, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt hub_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), dahub_opt_keep, NULL, "the partners' incoming folders"},
+  {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the database and its neighbours"},
+  /* required unless given on the command line: load_hub checks */
+  {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), dahub_opt_keep, NULL, "where the plugins' .so files are"},
+  {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), dahub_opt_keep, NULL, "the measures and codes of figures"},
+  {"settle_ms", DAHUB_OPT_UINT, 0, 0, 600000, 1000, AT(settle_ms), NULL, NULL, "a file is taken once it stopped growing this long"},
+  {"rescan_ms", DAHUB_OPT_UINT, 0, 50, 3600000, 5000, AT(rescan_ms), NULL, NULL, "the spool is listed again this often"},
+  {"shutdown_grace_ms", DAHUB_OPT_UINT, 0, 0, 600000, 10000, AT(shutdown_grace_ms), NULL, NULL, "work in hand may end this long after a stop"},
+  /* from a tenth of a second (for tests) to a day */
+  {"retention_check_ms", DAHUB_OPT_UINT, 0, 100, 86400000, 3600000, AT(retention_check_ms), NULL, NULL, "old files are looked for this often"},
+  {"limits", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "bounds on a partner's file (limit_opts)"},
+  {"summary", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board summary (config_summary.c)"},
+  {"deliveries", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where summaries are sent (destinations.c)"},
+  {"description", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note for the people who keep the file"},
+  {.key = NULL}};
+
+static const struct dahub_opt limit_opts[] = {
+  {"max_file_bytes", DAHUB_OPT_UINT, 0, 1, UINT64_C(1) << 40, 100u << 20, AT(max_file_bytes), NULL, NULL, "a partner's file larger is refused"},
+  {"max_line_bytes", DAHUB_OPT_UINT, 0, 64, 64u << 20, 1u << 20, AT(max_line_bytes), NULL, NULL, "a line longer is refused"},
+  {"max_errors", DAHUB_OPT_UINT, 0, 1, 10000, 100, AT(max_errors), NULL, NULL, "a file's report lists at most this many errors"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
 
 void config_free(struct config *c) {
   if (c == NULL)
@@ -48,59 +72,46 @@ const struct feed_conf *config_feed(const struct config *c, const char *name) {
   return NULL;
 }
 
-/* A path member resolved against base; required. */
-static char *path_member(struct jsonconf *jc, const char *base,
-                         const char *key) {
-  const char *v = jsonconf_string(jc, jc->root, key, 1);
+/* A path as written, made absolute against base in place. */
+static void resolve(struct jsonconf *jc, const char *base, const char *key,
+                    char **path) {
   char *r;
 
-  if (v == NULL)
-    return NULL;
-  r = fs_resolve(base, v);
+  if (*path == NULL)
+    return;
+  r = fs_resolve(base, *path);
+  free(*path);
+  *path = r;
   if (r == NULL)
     jsonconf_error(jc, key, "%s: path too long", key);
-  return r;
 }
 
 static int load_hub(struct config *c, const char *base, const char *plugin_dir,
                     struct errlist *errs) {
   struct jsonconf jc;
-  const json_t *limits;
   int rc;
 
   if ((rc = jsonconf_load(&jc, c->path, errs)) != 0)
     goto out;
-  jsonconf_only(&jc, jc.root, "", hub_keys);
-  c->spool_dir = path_member(&jc, base, "spool_dir");
-  c->state_dir = path_member(&jc, base, "state_dir");
-  c->vocabulary = path_member(&jc, base, "vocabulary");
-  if (plugin_dir != NULL)
+  (void)jsonconf_check(&jc, jc.root, "", JSONCONF_BY_KEY, hub_opts, c);
+  resolve(&jc, base, "spool_dir", &c->spool_dir);
+  resolve(&jc, base, "state_dir", &c->state_dir);
+  resolve(&jc, base, "vocabulary", &c->vocabulary);
+  if (plugin_dir != NULL) {
+    free(c->plugin_dir);
     c->plugin_dir = strdup(plugin_dir);
-  else
-    c->plugin_dir = path_member(&jc, base, "plugin_dir");
-  jsonconf_uint(&jc, jc.root, "settle_ms", 0, 600000, &c->settle_ms);
-  jsonconf_uint(&jc, jc.root, "rescan_ms", 50, 3600000, &c->rescan_ms);
-  jsonconf_uint(&jc, jc.root, "shutdown_grace_ms", 0, 600000,
-                &c->shutdown_grace_ms);
-  /* from a tenth of a second (for tests) to a day */
-  jsonconf_uint(&jc, jc.root, "retention_check_ms", 100, 86400000,
-                &c->retention_check_ms);
+  } else if (json_object_get(jc.root, "plugin_dir") == NULL) {
+    jsonconf_error(&jc, NULL, "missing required key \"plugin_dir\"");
+  } else {
+    resolve(&jc, base, "plugin_dir", &c->plugin_dir);
+  }
   c->summary.outbox_dir = fs_resolve(base, "../outbox");
   config_load_summary(&jc, c, base, json_object_get(jc.root, "summary"));
   (void)destinations_load(&jc, json_object_get(jc.root, "deliveries"), base,
-                          c->summary.sinks, c->summary.n_sinks,
-                          &c->deliveries, &c->n_deliveries);
-  limits = json_object_get(jc.root, "limits");
-  if (limits != NULL && !json_is_object(limits)) {
-    jsonconf_error(&jc, "limits", "limits: expected an object");
-  } else if (limits != NULL) {
-    jsonconf_only(&jc, limits, "limits", limit_keys);
-    jsonconf_uint(&jc, limits, "max_file_bytes", 1, UINT64_C(1) << 40,
-                  &c->max_file_bytes);
-    jsonconf_uint(&jc, limits, "max_line_bytes", 64, 64u << 20,
-                  &c->max_line_bytes);
-    jsonconf_uint(&jc, limits, "max_errors", 1, 10000, &c->max_errors);
-  }
+                          c->summary.sinks, c->summary.n_sinks, &c->deliveries,
+                          &c->n_deliveries);
+  (void)jsonconf_check(&jc, json_object_get(jc.root, "limits"), "limits",
+                       JSONCONF_BY_KEY, limit_opts, c);
   rc = jc.nerr > 0 ? -EINVAL : 0;
 out:
   jsonconf_close(&jc);
@@ -119,22 +130,10 @@ static int load(const char *path, const char *plugin_dir, int partial,
     rc = -ENOMEM;
     goto out;
   }
-  c->settle_ms = 1000;
-  c->rescan_ms = 5000;
-  c->shutdown_grace_ms = 10000;
-  c->retention_check_ms = 3600000;
-  c->max_file_bytes = 100u << 20;
-  c->max_line_bytes = 1u << 20;
-  c->max_errors = 100;
-  c->summary.threshold = 5;
-  memcpy(c->summary.marker, CONFIG_DEFAULT_MARKER,
-         sizeof CONFIG_DEFAULT_MARKER);
-  c->summary.suppress_zeros = 1;
-  c->summary.days_before = 7;
-  c->summary.contract_warning_months = 6;
-  c->summary.sinks[0] = strdup("json");
-  c->summary.sinks[1] = strdup("csv");
-  c->summary.n_sinks = 2;
+  /* the feeds are read even when hub.json is not, and need its limits */
+  dahub_opt_defaults(hub_opts, c);
+  dahub_opt_defaults(limit_opts, c);
+  config_summary_defaults(&c->summary);
   rc = load_hub(c, base, plugin_dir, errs);
   if (config_load_feeds(c, base, errs) != 0 && rc == 0)
     rc = -EINVAL;

@@ -8,18 +8,47 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_int.h"
 #include "fsutil.h"
 
-static const char *const feed_keys[] = {
-    "name",          "source_id",   "service_id", "plugin",
-    "options",       "description", "expect",     "due_days",
-    "hmac_key_file", "personal",    "retain",     "pull",
-    NULL};
-static const char *const retain_keys[] = {"done", "failed", NULL};
+/* A feed's file. "expect", "retain" and "pull" have their own readers;
+ * "options" is its plugin's to check, at open(). */
+#define AT(field) offsetof(struct feed_conf, field)
+#define RETAIN_EXPECT                                                          \
+  "a duration such as \"30d\", \"12h\", \"15m\" or \"45s\", at most 3650d"
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt feed_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"name", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(name), dahub_opt_keep, NULL, "the feed, and its spool folder"},
+  {"source_id", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(source_id), dahub_opt_keep, NULL, "the partner, as the store knows it"},
+  {"plugin", DAHUB_OPT_IDENT, DAHUB_OPT_REQUIRED, 0, CONFIG_NAME_MAX, 0, AT(plugin), dahub_opt_keep, NULL, "the source plugin that reads the files"},
+  {"service_id", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(service_id), dahub_opt_keep, NULL, "the service, when the files do not say"},
+  {"hmac_key_file", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(hmac_key_file), dahub_opt_keep, NULL, "the key that pseudonymises references"},
+  {"options", DAHUB_OPT_OBJECT, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "for the plugin's open() to check"},
+  {"description", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note for the people who keep the file"},
+  {"expect", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "how often a return is due (load_expect)"},
+  {"due_days", DAHUB_OPT_UINT, 0, 0, 366, 30, AT(due_days), NULL, NULL, "days after a period's end before it is late"},
+  /* true: no report, log line or `dahub try` quotes the files' cells
+   * (redact.h); a case-level plugin says so itself, this is for others */
+  {"personal", DAHUB_OPT_BOOL, 0, 0, 0, 0, AT(personal), NULL, NULL, "its files hold data about people"},
+  {"retain", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "how long files stay in done/ and failed/"},
+  {"pull", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fetch the files over HTTPS (config_pull.c)"},
+  {.key = NULL}};
+
+/* A folder left out keeps CONFIG_RETAIN_DEFAULT: its default is
+ * retention.c's to decide, once the feed's plugin has said whether its
+ * files are personal data. */
+static const struct dahub_opt retain_opts[] = {
+  {"done", DAHUB_OPT_DURATION, 0, 0, CONFIG_RETAIN_MAX_S, CONFIG_RETAIN_DEFAULT, AT(retain_done_s), NULL, RETAIN_EXPECT, "how long a read file is kept"},
+  {"failed", DAHUB_OPT_DURATION, 0, 0, CONFIG_RETAIN_MAX_S, CONFIG_RETAIN_DEFAULT, AT(retain_failed_s), NULL, RETAIN_EXPECT, "how long a refused file is kept"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
 
 void config_feed_clear(struct feed_conf *f) {
   free(f->name);
@@ -33,78 +62,21 @@ void config_feed_clear(struct feed_conf *f) {
 }
 
 int config_parse_duration(const char *s, uint64_t *seconds) {
-  static const struct {
-    char unit;
-    uint64_t seconds;
-  } units[] = {{'d', 86400}, {'h', 3600}, {'m', 60}, {'s', 1}};
-  uint64_t n = 0;
-  size_t i = 0;
-
-  /* at most 9 digits: no overflow before the bound is checked */
-  for (; s[i] >= '0' && s[i] <= '9'; i++) {
-    if (i == 9)
-      return -EINVAL;
-    n = n * 10 + (uint64_t)(s[i] - '0');
-  }
-  if (i == 0 || s[i] == '\0' || s[i + 1] != '\0')
-    return -EINVAL;
-  for (size_t u = 0; u < sizeof units / sizeof *units; u++)
-    if (s[i] == units[u].unit) {
-      if (n > CONFIG_RETAIN_MAX_S / units[u].seconds)
-        return -EINVAL;
-      *seconds = n * units[u].seconds;
-      return 0;
-    }
-  return -EINVAL;
+  return dahub_opt_duration(s, CONFIG_RETAIN_MAX_S, seconds);
 }
 
-static char *ident_member(struct jsonconf *jc, const json_t *o, const char *key,
-                          int required) {
-  const char *v = jsonconf_string(jc, o, key, required);
-
-  if (v == NULL)
-    return NULL;
-  if (!jsonconf_is_ident(v, CONFIG_NAME_MAX)) {
-    jsonconf_error(jc, key,
-                   "%s: expected lower-case letters, digits and _ (at most "
-                   "%d), found \"%s\"",
-                   key, CONFIG_NAME_MAX, v);
-    return NULL;
-  }
-  return strdup(v);
-}
-
-/* "retain": {"done": "0d", "failed": "30d"}: how long files stay in done/
- * and failed/. A folder left out keeps CONFIG_RETAIN_DEFAULT: its default
- * is retention.c's to decide, once the feed's plugin has said whether its
- * files are personal data. */
+/* "retain": {"done": "0d", "failed": "30d"}. */
 static void load_retain(struct jsonconf *jc, struct feed_conf *f) {
-  const char *const folders[] = {"done", "failed"};
-  uint64_t *const out[] = {&f->retain_done_s, &f->retain_failed_s};
   const json_t *r = json_object_get(jc->root, "retain");
 
-  f->retain_done_s = f->retain_failed_s = CONFIG_RETAIN_DEFAULT;
-  if (r == NULL)
-    return;
-  if (!json_is_object(r)) {
+  if (r != NULL && !json_is_object(r)) {
+    dahub_opt_defaults(retain_opts, f);
     jsonconf_error(jc, "retain",
                    "retain: expected an object such as "
                    "{\"done\": \"400d\", \"failed\": \"90d\"}");
     return;
   }
-  jsonconf_only(jc, r, "retain", retain_keys);
-  for (size_t i = 0; i < 2; i++) {
-    const json_t *v = json_object_get(r, folders[i]);
-
-    if (v == NULL)
-      continue;
-    if (!json_is_string(v) ||
-        config_parse_duration(json_string_value(v), out[i]) != 0)
-      jsonconf_error_in(jc, "retain", folders[i],
-                        "retain.%s: expected a duration such as \"30d\", "
-                        "\"12h\", \"15m\" or \"45s\", at most 3650d",
-                        folders[i]);
-  }
+  (void)jsonconf_check(jc, r, "retain", JSONCONF_BY_PATH, retain_opts, f);
 }
 
 /* "expect": "quarterly" (default), "half-yearly", "annual" or "none". */
@@ -114,12 +86,12 @@ static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
     int months;
   } kinds[] = {
       {"quarterly", 3}, {"half-yearly", 6}, {"annual", 12}, {"none", 0}};
-  const char *e = jsonconf_string(jc, jc->root, "expect", 0);
+  const char *e = json_string_value(json_object_get(jc->root, "expect"));
   size_t i;
 
-  jsonconf_uint(jc, jc->root, "due_days", 0, 366, &f->due_days);
-  if (e == NULL)
-    return;
+  f->expect_months = 3;
+  if (e == NULL || e[0] == '\0')
+    return; /* absent, or the table said what is wrong */
   for (i = 0; i < sizeof kinds / sizeof *kinds; i++)
     if (strcmp(e, kinds[i].name) == 0)
       break;
@@ -132,49 +104,27 @@ static void load_expect(struct jsonconf *jc, struct feed_conf *f) {
     f->expect_months = kinds[i].months;
 }
 
-/* "personal": true says the feed's files hold data about people, so no
- * report, log line or `dahub try` may quote their cells (redact.h). A
- * case-level plugin says so itself; this is for any other feed. */
-static void load_personal(struct jsonconf *jc, struct feed_conf *f) {
-  const json_t *v = json_object_get(jc->root, "personal");
-
-  if (v == NULL)
-    return;
-  if (!json_is_boolean(v))
-    jsonconf_error(jc, "personal", "personal: expected true or false");
-  else
-    f->personal = json_is_true(v);
-}
-
 static int load_feed(struct config *c, const char *base, const char *path,
                      struct errlist *errs) {
   struct feed_conf *f = &c->feeds[c->n_feeds];
   struct jsonconf jc;
-  const char *svc;
   json_t *opts;
   int rc;
 
   memset(f, 0, sizeof *f);
   if ((rc = jsonconf_load(&jc, path, errs)) != 0)
     goto out;
-  jsonconf_only(&jc, jc.root, "", feed_keys);
-  f->name = ident_member(&jc, jc.root, "name", 1);
-  f->source_id = ident_member(&jc, jc.root, "source_id", 1);
-  f->plugin = ident_member(&jc, jc.root, "plugin", 1);
-  svc = jsonconf_string(&jc, jc.root, "service_id", 0);
-  if (svc != NULL)
-    f->service_id = strdup(svc);
-  svc = jsonconf_string(&jc, jc.root, "hmac_key_file", 0);
-  if (svc != NULL && (f->hmac_key_file = fs_resolve(base, svc)) == NULL)
-    jsonconf_error(&jc, "hmac_key_file", "hmac_key_file: path too long");
-  f->expect_months = 3;
-  f->due_days = 30;
+  (void)jsonconf_check(&jc, jc.root, "", JSONCONF_BY_KEY, feed_opts, f);
+  if (f->hmac_key_file != NULL) {
+    char *p = fs_resolve(base, f->hmac_key_file);
+
+    free(f->hmac_key_file);
+    if ((f->hmac_key_file = p) == NULL)
+      jsonconf_error(&jc, "hmac_key_file", "hmac_key_file: path too long");
+  }
   load_expect(&jc, f);
-  load_personal(&jc, f);
   opts = json_object_get(jc.root, "options");
-  if (opts != NULL && !json_is_object(opts))
-    jsonconf_error(&jc, "options", "options: expected an object");
-  else
+  if (json_is_object(opts))
     f->options = json_incref(opts);
   load_retain(&jc, f);
   config_load_pull(&jc, json_object_get(jc.root, "pull"), base,

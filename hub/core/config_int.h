@@ -9,6 +9,9 @@
 #include "config.h"
 #include "jsonconf.h"
 
+/* Sets the summary's defaults, before hub.json is read. */
+void config_summary_defaults(struct summary_conf *s);
+
 /* Reads hub.json's "summary" object o (NULL: absent) into c->summary,
  * over the defaults; errors go to jc. */
 void config_load_summary(struct jsonconf *jc, struct config *c,

@@ -8,6 +8,7 @@
  * file is refused once every error was found.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,11 +16,6 @@
 #include "config_int.h"
 #include "dahub/period.h"
 #include "fsutil.h"
-
-static const char *const summary_keys[] = {
-    "outbox_dir",     "sinks",      "threshold",   "area_thresholds",
-    "suppress_zeros", "meetings",   "days_before", "contract_warning_months",
-    "marker",         "protection", NULL};
 
 int config_parse_time(const char *s, int64_t *t) {
   struct tm tm;
@@ -106,6 +102,48 @@ static int marker_ok(const char *k) {
   return !digits;
 }
 
+static int set_marker(void *dst, const struct dahub_opt *o, const json_t *v) {
+  struct summary_conf *s = dst;
+  const char *k = json_string_value(v);
+
+  (void)o;
+  if (strlen(k) >= sizeof s->marker || !marker_ok(k))
+    return -EINVAL;
+  memcpy(s->marker, k, strlen(k) + 1);
+  return 0;
+}
+
+/* summary_opts' words for the marker count its characters */
+_Static_assert(sizeof(((struct summary_conf *)0)->marker) == 16,
+               "the marker's message says 1 to 15 characters");
+
+#define AT(field) offsetof(struct summary_conf, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt summary_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"outbox_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "summaries wait here to be delivered"},
+  {"sinks", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the sink plugins a summary is rendered by"},
+  {"area_thresholds", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a threshold per area code"},
+  {"meetings", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board's meeting dates"},
+  {"threshold", DAHUB_OPT_UINT, 0, 1, 1000, 5, AT(threshold), NULL, NULL, "counts below this are hidden"},
+  {"protection", DAHUB_OPT_UINT, 0, 0, 1000, 0, AT(protection), NULL, NULL, "the narrowest interval a reader may learn"},
+  {"marker", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_marker, "1 to 15 printable ASCII characters that are not a number", "published for every confidential cell"},
+  {"days_before", DAHUB_OPT_UINT, 0, 0, 365, 7, AT(days_before), NULL, NULL, "the summary goes out this many days before"},
+  {"contract_warning_months", DAHUB_OPT_UINT, 0, 0, 120, 6, AT(contract_warning_months), NULL, NULL, "contracts ending this soon are flagged"},
+  {"suppress_zeros", DAHUB_OPT_BOOL, 0, 0, 0, 1, AT(suppress_zeros), NULL, NULL, "zeros are hidden like small counts"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
+void config_summary_defaults(struct summary_conf *s) {
+  dahub_opt_defaults(summary_opts, s);
+  memcpy(s->marker, CONFIG_DEFAULT_MARKER, sizeof CONFIG_DEFAULT_MARKER);
+  s->sinks[0] = strdup("json");
+  s->sinks[1] = strdup("csv");
+  s->n_sinks = 2;
+}
+
 void config_load_summary(struct jsonconf *jc, struct config *c,
                          const char *base, const json_t *o) {
   struct summary_conf *s = &c->summary;
@@ -115,37 +153,14 @@ void config_load_summary(struct jsonconf *jc, struct config *c,
 
   if (o == NULL)
     return;
-  if (!json_is_object(o)) {
-    jsonconf_error(jc, "summary", "summary: expected an object");
-    return;
-  }
-  jsonconf_only(jc, o, "summary", summary_keys);
-  k = jsonconf_string(jc, o, "outbox_dir", 0);
-  if (k != NULL) {
+  (void)jsonconf_check(jc, o, "summary", JSONCONF_BY_KEY, summary_opts, s);
+  if (!json_is_object(o))
+    return; /* said so; nothing else can be read */
+  k = json_string_value(json_object_get(o, "outbox_dir"));
+  if (k != NULL && k[0] != '\0') {
     free(s->outbox_dir);
     s->outbox_dir = fs_resolve(base, k);
   }
-  jsonconf_uint(jc, o, "threshold", 1, 1000, &s->threshold);
-  jsonconf_uint(jc, o, "protection", 0, 1000, &s->protection);
-  k = jsonconf_string(jc, o, "marker", 0);
-  if (k != NULL &&
-      (strlen(k) == 0 || strlen(k) >= sizeof s->marker || !marker_ok(k)))
-    jsonconf_error(jc, "marker",
-                   "marker: expected 1 to %zu printable ASCII characters "
-                   "that are not a number",
-                   sizeof s->marker - 1);
-  else if (k != NULL)
-    memcpy(s->marker, k, strlen(k) + 1);
-  jsonconf_uint(jc, o, "days_before", 0, 365, &s->days_before);
-  jsonconf_uint(jc, o, "contract_warning_months", 0, 120,
-                &s->contract_warning_months);
-  v = json_object_get(o, "suppress_zeros");
-  if (v != NULL && !json_is_boolean(v))
-    jsonconf_error(jc, "suppress_zeros",
-                   "suppress_zeros: expected true or "
-                   "false");
-  else if (v != NULL)
-    s->suppress_zeros = json_is_true(v);
   sinks = json_object_get(o, "sinks");
   if (sinks != NULL) {
     for (i = 0; i < s->n_sinks; i++)

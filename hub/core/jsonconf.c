@@ -4,6 +4,10 @@
  * Duplicate keys are rejected by jansson (JSON_REJECT_DUPLICATES): with two
  * "settle_ms" lines, which one wins is a guess an officer should not have to
  * make.
+ *
+ * An object's keys are checked against its option table (dahub/options.h),
+ * the same check a plugin's options get; here each problem is worded as
+ * the hub's messages always were and placed at its key in the file.
  */
 #include "jsonconf.h"
 
@@ -145,76 +149,132 @@ void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
   va_end(ap);
 }
 
+/* Where a check's problems go, and how they are named. */
+struct report_ctx {
+  struct jsonconf *jc;
+  const char *parent; /* the object's key, where its keys are; NULL: top */
+  enum jsonconf_naming naming;
+};
+
+/* One problem, worded as the hub's messages always were (tests and
+ * officers' notes quote them). */
+static void report(void *arg, const struct dahub_opt_problem *p) {
+  const struct report_ctx *r = arg;
+  const struct dahub_opt *o = p->opt;
+  const char *name = r->naming == JSONCONF_BY_PATH ? p->path : p->key;
+  char want[128];
+
+  switch (p->kind) {
+  case DAHUB_OPT_UNKNOWN:
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s: unknown key", p->path);
+    return;
+  case DAHUB_OPT_MISSING:
+    jsonconf_error(r->jc, NULL, "missing required key \"%s\"", p->key);
+    return;
+  case DAHUB_OPT_NOT_OBJECT:
+    jsonconf_error(r->jc, r->parent, "%s: expected an object", p->path);
+    return;
+  case DAHUB_OPT_NOMEM:
+    jsonconf_error(r->jc, NULL, "out of memory");
+    return;
+  case DAHUB_OPT_RANGE:
+    jsonconf_error_in(r->jc, r->parent, p->key,
+                      "%s: expected %llu to %llu, found %lld", name,
+                      (unsigned long long)o->min, (unsigned long long)o->max,
+                      (long long)json_integer_value(p->value));
+    return;
+  default:
+    break;
+  }
+  /* a value of the wrong type was always named by its type alone */
+  if (p->kind == DAHUB_OPT_WRONG_TYPE &&
+      (o->type == DAHUB_OPT_STRING || o->type == DAHUB_OPT_IDENT))
+    jsonconf_error_in(r->jc, r->parent, p->key,
+                      "%s: expected a non-empty string", name);
+  else if (p->kind == DAHUB_OPT_WRONG_TYPE && o->type == DAHUB_OPT_UINT)
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s: expected a whole number",
+                      name);
+  else if (o->type == DAHUB_OPT_IDENT)
+    jsonconf_error_in(r->jc, r->parent, p->key,
+                      "%s: expected lower-case letters, digits and _ (at "
+                      "most %llu), found \"%s\"",
+                      name, (unsigned long long)o->max,
+                      json_string_value(p->value));
+  else
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s: expected %s", name,
+                      dahub_opt_expected(o, want, sizeof want));
+}
+
+static struct report_ctx report_to(struct jsonconf *jc, const char *path,
+                                   enum jsonconf_naming naming) {
+  const char *dot = strrchr(path, '.');
+  struct report_ctx r = {jc, NULL, naming};
+
+  /* the keys belong to the object named by the path's last part */
+  if (path[0] != '\0')
+    r.parent = dot != NULL ? dot + 1 : path;
+  return r;
+}
+
+int jsonconf_check(struct jsonconf *jc, const json_t *obj, const char *path,
+                   enum jsonconf_naming naming, const struct dahub_opt *table,
+                   void *dst) {
+  struct report_ctx r = report_to(jc, path, naming);
+
+  return dahub_opt_check(obj, path, table, dst, report, &r);
+}
+
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys) {
-  const char *k;
-  json_t *v;
+  struct dahub_opt *table;
+  size_t n = 0;
 
-  json_object_foreach((json_t *)obj, k, v) {
-    size_t i;
-
-    (void)v;
-    for (i = 0; keys[i] != NULL; i++)
-      if (strcmp(keys[i], k) == 0)
-        break;
-    if (keys[i] == NULL) {
-      const char *dot = strrchr(path, '.');
-
-      /* the key belongs to the object named by the path's last part */
-      jsonconf_error_in(jc, path[0] ? (dot ? dot + 1 : path) : NULL, k,
-                        "%s%s%s: unknown key", path, path[0] ? "." : "", k);
-    }
+  if (!json_is_object(obj))
+    return; /* the caller says what obj should have been */
+  while (keys[n] != NULL)
+    n++;
+  if ((table = calloc(n + 1, sizeof *table)) == NULL) {
+    jsonconf_error(jc, NULL, "out of memory");
+    return;
   }
+  /* any value: the caller checks each key's own */
+  for (size_t i = 0; i < n; i++)
+    table[i] = (struct dahub_opt){
+        .key = keys[i], .type = DAHUB_OPT_ANY, .offset = DAHUB_OPT_NOWHERE};
+  (void)jsonconf_check(jc, obj, path, JSONCONF_BY_KEY, table, NULL);
+  free(table);
+}
+
+/* The member key of obj by the one-entry table o, into dst. */
+static void check_one(struct jsonconf *jc, const json_t *obj,
+                      const struct dahub_opt *o, void *dst) {
+  struct report_ctx r = {jc, NULL, JSONCONF_BY_KEY};
+
+  (void)dahub_opt_check_one(obj, "", o, dst, report, &r);
 }
 
 const char *jsonconf_string(struct jsonconf *jc, const json_t *obj,
                             const char *key, int required) {
-  const json_t *v = json_object_get(obj, key);
+  const struct dahub_opt o = {.key = key,
+                              .type = DAHUB_OPT_STRING,
+                              .flags = required ? DAHUB_OPT_REQUIRED : 0,
+                              .offset = 0};
+  const char *s = NULL;
 
-  if (v == NULL) {
-    if (required)
-      jsonconf_error(jc, NULL, "missing required key \"%s\"", key);
-    return NULL;
-  }
-  if (!json_is_string(v) || json_string_length(v) == 0 ||
-      strlen(json_string_value(v)) != json_string_length(v)) {
-    jsonconf_error(jc, key, "%s: expected a non-empty string", key);
-    return NULL;
-  }
-  return json_string_value(v);
+  check_one(jc, obj, &o, &s);
+  return s;
 }
 
 void jsonconf_uint(struct jsonconf *jc, const json_t *obj, const char *key,
                    uint64_t min, uint64_t max, uint64_t *out) {
-  const json_t *v = json_object_get(obj, key);
-  json_int_t i;
+  const struct dahub_opt o = {.key = key,
+                              .type = DAHUB_OPT_UINT,
+                              .min = min,
+                              .max = max,
+                              .def = *out,
+                              .offset = 0};
 
-  if (v == NULL)
-    return;
-  if (!json_is_integer(v)) {
-    jsonconf_error(jc, key, "%s: expected a whole number", key);
-    return;
-  }
-  i = json_integer_value(v);
-  if (i < 0 || (uint64_t)i < min || (uint64_t)i > max) {
-    jsonconf_error(jc, key, "%s: expected %llu to %llu, found %lld", key,
-                   (unsigned long long)min, (unsigned long long)max,
-                   (long long)i);
-    return;
-  }
-  *out = (uint64_t)i;
-}
-
-int jsonconf_is_ident(const char *s, size_t max) {
-  size_t n = 0;
-
-  if (s == NULL)
-    return 0;
-  for (; s[n] != '\0'; n++)
-    if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= '0' && s[n] <= '9') ||
-          s[n] == '_'))
-      return 0;
-  return n > 0 && n <= max;
+  check_one(jc, obj, &o, out);
 }
 
 void jsonconf_locate_path(const char *file, const char *path, unsigned *line,

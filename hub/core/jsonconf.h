@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "dahub/options.h"
 #include "errlist.h"
 
 #define JSONCONF_MAX_BYTES (1u << 20) /* a config file larger is refused */
@@ -40,6 +41,19 @@ void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* How a problem with a value names it: by its key alone ("max_errors:
+ * expected ...", as hub.json's messages always have) or by its path
+ * ("retain.done: ..."). An unknown key is always named by its path. */
+enum jsonconf_naming { JSONCONF_BY_KEY, JSONCONF_BY_PATH };
+
+/* Checks obj (NULL: absent) against table (dahub/options.h), filling dst;
+ * each problem goes to errs at its key's place. path names obj: "" for the
+ * top level, else dotted ("limits"); its last part is the object's key,
+ * where its keys are looked for. 0, -EINVAL or -ENOMEM. */
+int jsonconf_check(struct jsonconf *jc, const json_t *obj, const char *path,
+                   enum jsonconf_naming naming, const struct dahub_opt *table,
+                   void *dst);
+
 /* Every key of obj must be in keys (NULL-ended); path prefixes messages. */
 void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
                    const char *const *keys);
@@ -59,6 +73,8 @@ void jsonconf_locate_path(const char *file, const char *path, unsigned *line,
                           unsigned *col);
 
 /* 1 when s is a non-empty [a-z0-9_]+ of at most max bytes. */
-int jsonconf_is_ident(const char *s, size_t max);
+static inline int jsonconf_is_ident(const char *s, size_t max) {
+  return dahub_opt_is_ident(s, max);
+}
 
 #endif

@@ -31,6 +31,7 @@
 #include "cases.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,22 +41,53 @@
 
 /* ---- Options ---- */
 
+#define AT(field) offsetof(struct map_count, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt count_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"measure", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(measure), dahub_opt_keep, NULL, "the measure counted"},
+  {"date", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(date), dahub_opt_keep, NULL, "the column whose date decides the period"},
+  {"by", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "one-way breakdowns: dimension names"},
+  {"distinct", DAHUB_OPT_BOOL, 0, 0, 0, 0, AT(distinct), NULL, NULL, "count distinct case references, not rows"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
+static int set_periods(void *dst, const struct dahub_opt *o, const json_t *v) {
+  struct map_cases *c = dst;
+
+  (void)o;
+  if (strcmp(json_string_value(v), "all") != 0 &&
+      strcmp(json_string_value(v), "latest") != 0)
+    return -EINVAL;
+  c->latest = strcmp(json_string_value(v), "latest") == 0;
+  return 0;
+}
+
+#define AT(field) offsetof(struct map_cases, field)
+/* clang-format off */
+static const struct dahub_opt cases_opts[] = {
+  {"reference", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(reference), dahub_opt_keep, NULL, "the column of the case reference"},
+  {"period", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"quarter\", \"month\", \"half\" or \"year\""},
+  {"periods", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_periods, "\"all\" or \"latest\"", "every period, or only the file's latest"},
+  {"count", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "what to count"},
+  {"max_references", DAHUB_OPT_UINT, 0, 1, 100000000, 10000000, AT(max_references), NULL, NULL, "(reference, figure) pairs kept"},
+  {"max_groups", DAHUB_OPT_UINT, 0, 1, 10000000, 100000, AT(max_groups), NULL, NULL, "figures kept"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
                      const char *path, struct dahub_error *err) {
-  static const char *const keys[] = {"measure", "date", "by", "distinct", NULL};
-  const json_t *by = json_object_get(v, "by"), *d;
+  const json_t *by = json_object_get(v, "by");
   char sub[MAP_PATH_MAX], item[MAP_PATH_MAX];
   size_t i, f;
   int rc;
 
   if (!json_is_object(v))
     return opt_bad_type(err, path, "an object", v);
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
-      (rc = opt_join(sub, path, "measure", err)) != 0 ||
-      (rc = opt_string(json_object_get(v, "measure"), sub, &c->measure, err)) !=
-          0 ||
-      (rc = opt_join(sub, path, "date", err)) != 0 ||
-      (rc = opt_string(json_object_get(v, "date"), sub, &c->date, err)) != 0 ||
+  if ((rc = opt_check(v, path, count_opts, c, err)) != 0 ||
       (rc = opt_join(sub, path, "by", err)) != 0)
     return rc;
   if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
@@ -74,22 +106,12 @@ static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
                      "(options.columns.dimensions)");
     c->by[c->n_by++] = f;
   }
-  d = json_object_get(v, "distinct");
-  if (d != NULL && !json_is_boolean(d)) {
-    if ((rc = opt_join(sub, path, "distinct", err)) == 0)
-      rc = opt_bad_type(err, sub, "true or false", d);
-    return rc;
-  }
-  c->distinct = json_is_true(d);
   return 0;
 }
 
 int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
-  static const char *const keys[] = {
-      "reference",      "period",     "periods", "count",
-      "max_references", "max_groups", NULL};
   struct map_cases *c;
-  const json_t *count, *p;
+  const json_t *count;
   char path[MAP_PATH_MAX];
   size_t i, k, f;
   int rc;
@@ -98,30 +120,12 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
     return opt_bad(err, "options.cases", "missing: a cases layout needs it");
   if (!json_is_object(v))
     return opt_bad_type(err, "options.cases", "an object", v);
-  if ((rc = opt_only_keys(v, "options.cases", keys, err)) != 0)
-    return rc;
   if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
     return opt_nomem(err);
-  if (json_object_get(v, "reference") != NULL &&
-      (rc = opt_string(json_object_get(v, "reference"),
-                       "options.cases.reference", &c->reference, err)) != 0)
+  if ((rc = opt_check(v, "options.cases", cases_opts, c, err)) != 0 ||
+      (rc = opt_period_kind(json_object_get(v, "period"),
+                            "options.cases.period", &c->period, err)) != 0)
     return rc;
-  if ((rc = opt_period_kind(json_object_get(v, "period"),
-                            "options.cases.period", &c->period, err)) != 0 ||
-      (rc = opt_uint(json_object_get(v, "max_references"),
-                     "options.cases.max_references", 1, 100000000, 10000000,
-                     &c->max_references, err)) != 0 ||
-      (rc = opt_uint(json_object_get(v, "max_groups"),
-                     "options.cases.max_groups", 1, 10000000, 100000,
-                     &c->max_groups, err)) != 0)
-    return rc;
-  if ((p = json_object_get(v, "periods")) != NULL) {
-    if (!json_is_string(p) || (strcmp(json_string_value(p), "all") != 0 &&
-                               strcmp(json_string_value(p), "latest") != 0))
-      return opt_bad_type(err, "options.cases.periods", "\"all\" or \"latest\"",
-                          p);
-    c->latest = strcmp(json_string_value(p), "latest") == 0;
-  }
   count = json_object_get(v, "count");
   if (!json_is_array(count) || json_array_size(count) == 0 ||
       json_array_size(count) > CASES_MAX_COUNTS)

@@ -10,6 +10,7 @@
 #include "fields.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,26 +171,29 @@ static int cell_position(const json_t *v, const char *path, struct map_field *f,
   return 0;
 }
 
+#define AT(field) offsetof(struct map_field, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt band_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"column", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(text), dahub_opt_keep, NULL, "the header of the column of numbers"},
+  {"bands", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the codes, each a range: \"0-5\", \"85+\""},
+  {"blank", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(blank), dahub_opt_keep, NULL, "the code of a blank cell"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 /* A dimension column written as {"column": "Age", "bands": [...],
  * "blank": "not_known"}. */
 static int band_column(struct map_field *f, const json_t *v, const char *path,
                        struct dahub_error *err) {
-  static const char *const keys[] = {"column", "bands", "blank", NULL};
   char sub[MAP_PATH_MAX];
-  const json_t *blank = json_object_get(v, "blank");
   int rc;
 
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
-      (rc = opt_join(sub, path, "column", err)) != 0 ||
-      (rc = opt_string(json_object_get(v, "column"), sub, &f->text, err)) !=
-          0 ||
-      (rc = opt_join(sub, path, "bands", err)) != 0 ||
-      (rc = bands(f, json_object_get(v, "bands"), sub, err)) != 0)
+  if ((rc = opt_check(v, path, band_opts, f, err)) != 0 ||
+      (rc = opt_join(sub, path, "bands", err)) != 0)
     return rc;
-  if (blank != NULL && ((rc = opt_join(sub, path, "blank", err)) != 0 ||
-                        (rc = opt_string(blank, sub, &f->blank, err)) != 0))
-    return rc;
-  return 0;
+  return bands(f, json_object_get(v, "bands"), sub, err);
 }
 
 /* One field of "columns", "cells" or "fixed". */

@@ -14,6 +14,7 @@
 #include "figures.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,34 +52,38 @@ static int across(struct mapping *m, const json_t *a, struct dahub_error *err) {
   return 0;
 }
 
+#define AT(field) offsetof(struct mapping, total.field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt total_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"column", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(column), dahub_opt_keep, NULL, "the header of the TOTAL column"},
+  {"row", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the TOTAL row: {\"column\": C, \"match\": T}"},
+  {.key = NULL}};
+
+static const struct dahub_opt total_row_opts[] = {
+  {"column", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(row_column), dahub_opt_keep, NULL, "the column that names the row"},
+  {"match", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(row_match), dahub_opt_keep, NULL, "its text in that column"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 /* "total": {"column": "TOTAL"} and/or {"row": {"column": C, "match": T}}. */
 static int total(struct mapping *m, const json_t *v, struct dahub_error *err) {
-  static const char *const keys[] = {"column", "row", NULL};
-  static const char *const row_keys[] = {"column", "match", NULL};
   const json_t *row;
   int rc;
 
   if (!json_is_object(v))
     return opt_bad_type(err, "options.total", "an object", v);
-  if ((rc = opt_only_keys(v, "options.total", keys, err)) != 0)
+  if ((rc = opt_check(v, "options.total", total_opts, m, err)) != 0)
     return rc;
   if (m->layout != MAP_WIDE)
     return opt_bad(err, "options.total", "only a wide layout has it");
-  if (json_object_get(v, "column") != NULL &&
-      (rc = opt_string(json_object_get(v, "column"), "options.total.column",
-                       &m->total.column, err)) != 0)
-    return rc;
   if ((row = json_object_get(v, "row")) != NULL) {
     if (!json_is_object(row))
       return opt_bad_type(err, "options.total.row",
                           "an object {\"column\": C, \"match\": T}", row);
-    if ((rc = opt_only_keys(row, "options.total.row", row_keys, err)) != 0 ||
-        (rc = opt_string(json_object_get(row, "column"),
-                         "options.total.row.column", &m->total.row_column,
-                         err)) != 0 ||
-        (rc = opt_string(json_object_get(row, "match"),
-                         "options.total.row.match", &m->total.row_match,
-                         err)) != 0)
+    if ((rc = opt_check(row, "options.total.row", total_row_opts, m, err)) != 0)
       return rc;
   }
   if (m->total.column == NULL && m->total.row_column == NULL)

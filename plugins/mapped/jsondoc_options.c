@@ -7,6 +7,7 @@
 #include "jsondoc.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,35 @@
 
 /* ---- Options ---- */
 
+#define AT(field) offsetof(struct map_sum, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt sum_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"measure", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(measure), dahub_opt_keep, NULL, "the measure summed"},
+  {"key", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(key), dahub_opt_keep, NULL, "dotted path within an item; none: count items"},
+  {"by", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the field an object's keys give"},
+  {"dimensions", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fixed dimensions: name -> code"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
+#define AT(field) offsetof(struct map_json, field)
+/* clang-format off */
+static const struct dahub_opt json_opts[] = {
+  {"items", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "dotted path of the array of items"},
+  {"date", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(date), dahub_opt_keep, NULL, "dotted path of each item's date"},
+  {"period", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"quarter\", \"month\", \"half\" or \"year\""},
+  {"sum", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the figures: 1 to 64 sums"},
+  {"check", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "dotted path of a total -> measure"},
+  {"max_bytes", DAHUB_OPT_UINT, 0, 1024, 1u << 30, 16u << 20, AT(max_bytes), NULL, NULL, "a larger document is refused"},
+  {"max_groups", DAHUB_OPT_UINT, 0, 1, 10000000, 100000, AT(max_groups), NULL, NULL, "figures kept"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 static int one_sum(struct mapping *m, struct map_sum *s, const json_t *v,
                    const char *path, struct dahub_error *err) {
-  static const char *const keys[] = {"measure", "key", "by", "dimensions",
-                                     NULL};
   const json_t *by = json_object_get(v, "by"), *dims;
   char sub[MAP_PATH_MAX];
   const char *name;
@@ -31,14 +57,7 @@ static int one_sum(struct mapping *m, struct map_sum *s, const json_t *v,
   s->by = MAP_NO_FIELD;
   if (!json_is_object(v))
     return opt_bad_type(err, path, "an object", v);
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0 ||
-      (rc = opt_join(sub, path, "measure", err)) != 0 ||
-      (rc = opt_string(json_object_get(v, "measure"), sub, &s->measure, err)) !=
-          0)
-    return rc;
-  if (json_object_get(v, "key") != NULL &&
-      ((rc = opt_join(sub, path, "key", err)) != 0 ||
-       (rc = opt_string(json_object_get(v, "key"), sub, &s->key, err)) != 0))
+  if ((rc = opt_check(v, path, sum_opts, s, err)) != 0)
     return rc;
   if (by != NULL) {
     if ((rc = opt_join(sub, path, "by", err)) != 0)
@@ -80,8 +99,6 @@ static int one_sum(struct mapping *m, struct map_sum *s, const json_t *v,
 
 int jsondoc_options(struct mapping *m, const json_t *v,
                     struct dahub_error *err) {
-  static const char *const keys[] = {"items", "date",      "period",     "sum",
-                                     "check", "max_bytes", "max_groups", NULL};
   struct map_json *j;
   const json_t *sum, *items;
   char path[MAP_PATH_MAX];
@@ -92,25 +109,18 @@ int jsondoc_options(struct mapping *m, const json_t *v,
     return opt_bad(err, "options.json", "missing: a json layout needs it");
   if (!json_is_object(v))
     return opt_bad_type(err, "options.json", "an object", v);
-  if ((rc = opt_only_keys(v, "options.json", keys, err)) != 0)
-    return rc;
   if ((m->json = j = calloc(1, sizeof *j)) == NULL)
     return opt_nomem(err);
+  if ((rc = opt_check(v, "options.json", json_opts, j, err)) != 0)
+    return rc;
   items = json_object_get(v, "items");
   if (!json_is_string(items))
     return opt_bad_type(err, "options.json.items",
                         "a dotted path (\"\" for the document)", items);
   if ((j->items = strdup(json_string_value(items))) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_string(json_object_get(v, "date"), "options.json.date",
-                       &j->date, err)) != 0 ||
-      (rc = opt_period_kind(json_object_get(v, "period"), "options.json.period",
-                            &j->period, err)) != 0 ||
-      (rc = opt_uint(json_object_get(v, "max_bytes"), "options.json.max_bytes",
-                     1024, 1u << 30, 16u << 20, &j->max_bytes, err)) != 0 ||
-      (rc =
-           opt_uint(json_object_get(v, "max_groups"), "options.json.max_groups",
-                    1, 10000000, 100000, &j->max_groups, err)) != 0)
+  if ((rc = opt_period_kind(json_object_get(v, "period"), "options.json.period",
+                            &j->period, err)) != 0)
     return rc;
   sum = json_object_get(v, "sum");
   if (!json_is_array(sum) || json_array_size(sum) == 0 ||

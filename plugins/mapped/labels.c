@@ -28,9 +28,10 @@
 static int target(struct mapping *m, size_t f, const json_t *v,
                   const char *path, struct map_target *t,
                   struct dahub_error *err) {
-  static const char *const keys[] = {"service_id", "dimensions",
-                                     "financial_year", "skip", NULL};
-  const char *name = m->field[f].name, *key;
+  const char *name = m->field[f].name;
+  /* the field's own name gives the code: {"area": "E06000016", ...} */
+  const char *const keys[] = {"service_id", "dimensions", "financial_year",
+                              "skip",       name,         NULL};
   struct dahub_period p;
   char sub[MAP_PATH_MAX];
   json_t *kv;
@@ -44,17 +45,8 @@ static int target(struct mapping *m, size_t f, const json_t *v,
     return opt_string(v, path, &t->code, err);
   if (!json_is_object(v))
     return opt_bad_type(err, path, "a code, null, or an object", v);
-  json_object_foreach((json_t *)v, key, kv) {
-    const char *const *a;
-
-    for (a = keys; *a != NULL && strcmp(*a, key) != 0; a++)
-      ;
-    if (*a == NULL && strcmp(key, name) != 0) {
-      if ((rc = opt_join(sub, path, key, err)) != 0)
-        return rc;
-      return opt_bad(err, sub, "unknown key");
-    }
-  }
+  if ((rc = opt_only_keys(v, path, keys, err)) != 0)
+    return rc;
   if ((kv = json_object_get(v, "skip")) != NULL) {
     if (json_object_size(v) != 1)
       return opt_bad(err, path, "\"skip\" stands alone");
@@ -274,4 +266,41 @@ const struct map_target *labels_find(const struct map_labels *l,
         (best == NULL || l->p[i].folded_len > best->folded_len))
       best = &l->p[i];
   return best != NULL ? &best->t : NULL;
+}
+
+/* Labels are matched as people read them: case and the spaces around
+ * them do not count. */
+static void trim(const char **s, const char **e) {
+  while (*s < *e && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n'))
+    (*s)++;
+  while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r' ||
+                     (*e)[-1] == '\n'))
+    (*e)--;
+}
+
+static char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+int mapping_same(const char *cell, size_t len, const char *label) {
+  const char *ce = cell + len, *le = label + strlen(label);
+
+  trim(&cell, &ce);
+  trim(&label, &le);
+  if (ce - cell != le - label)
+    return 0;
+  for (; cell < ce; cell++, label++)
+    if (ascii_lower(*cell) != ascii_lower(*label))
+      return 0;
+  return 1;
+}
+
+const char *mapping_lookup(const struct map_list *l, const char *cell,
+                           size_t len) {
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    if (mapping_same(cell, len, l->p[i].key))
+      return l->p[i].val;
+  return NULL;
 }

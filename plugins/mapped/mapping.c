@@ -114,6 +114,7 @@
 #include "mapping.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,9 +125,25 @@
 #include "labels.h"
 #include "options.h"
 
+static int set_header_row(void *dst, const struct dahub_opt *o,
+                          const json_t *v) {
+  (void)o;
+  ((struct mapping *)dst)->header_row = (uint32_t)json_integer_value(v);
+  return 0;
+}
+
+#define AT(field) offsetof(struct mapping, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt header_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"row", DAHUB_OPT_UINT, 0, 1, 1000000, 0, DAHUB_OPT_NOWHERE, set_header_row, "a whole number from 1", "the header's row, counted from 1"},
+  {"match", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(header_match), dahub_opt_keep, NULL, "a text of the header row, to find it by"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 static int header(struct mapping *m, const json_t *h, struct dahub_error *err) {
-  static const char *const keys[] = {"row", "match", NULL};
-  const json_t *row, *match;
   int rc;
 
   if (h == NULL)
@@ -134,20 +151,12 @@ static int header(struct mapping *m, const json_t *h, struct dahub_error *err) {
                    "missing: say which row is the header");
   if (!json_is_object(h))
     return opt_bad_type(err, "options.header", "an object", h);
-  if ((rc = opt_only_keys(h, "options.header", keys, err)) != 0)
+  if ((rc = opt_check(h, "options.header", header_opts, m, err)) != 0)
     return rc;
-  row = json_object_get(h, "row");
-  match = json_object_get(h, "match");
-  if ((row == NULL) == (match == NULL))
+  if ((json_object_get(h, "row") == NULL) ==
+      (json_object_get(h, "match") == NULL))
     return opt_bad(err, "options.header",
                    "expected one of \"row\" or \"match\"");
-  if (match != NULL)
-    return opt_string(match, "options.header.match", &m->header_match, err);
-  if (!json_is_integer(row) || json_integer_value(row) < 1 ||
-      json_integer_value(row) > 1000000)
-    return opt_bad_type(err, "options.header.row", "a whole number from 1",
-                        row);
-  m->header_row = (uint32_t)json_integer_value(row);
   return 0;
 }
 
@@ -199,7 +208,65 @@ static int text_cells(struct mapping *m, const json_t *v,
   return 0;
 }
 
-/* Scalar options; the caller has checked the keys. */
+static int set_delimiter(void *dst, const struct dahub_opt *o,
+                         const json_t *v) {
+  const char *s = json_string_value(v);
+
+  (void)o;
+  if (strcmp(s, ",") != 0 && strcmp(s, ";") != 0 && strcmp(s, "\t") != 0)
+    return -EINVAL;
+  ((struct mapping *)dst)->delimiter = s[0];
+  return 0;
+}
+
+static int set_encoding(void *dst, const struct dahub_opt *o, const json_t *v) {
+  const char *s = json_string_value(v);
+
+  (void)o;
+  if (strcmp(s, "utf-8") != 0 && strcmp(s, "windows-1252") != 0)
+    return -EINVAL;
+  if (strcmp(s, "windows-1252") == 0)
+    ((struct mapping *)dst)->encoding = DAHUB_CSV_CP1252;
+  return 0;
+}
+
+static int set_decimal_comma(void *dst, const struct dahub_opt *o,
+                             const json_t *v) {
+  (void)o;
+  ((struct mapping *)dst)->number_flags =
+      json_is_true(v) ? DAHUB_NUM_DECIMAL_COMMA : 0;
+  return 0;
+}
+
+/* The mapping's own keys; each section's are checked by its reader. */
+/* clang-format off */
+static const struct dahub_opt mapping_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
+  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\" or \"windows-1252\"", "of the file's text"},
+  {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},
+  {"layout", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"long\", \"wide\", \"cases\" or \"json\""},
+  {"header", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "which row is the header"},
+  {"columns", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fields read from columns"},
+  {"cells", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fields read from cells above the header"},
+  {"fixed", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fields the same for every figure"},
+  {"across", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a wide layout's columns (figures.c)"},
+  {"values", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "labels as written -> codes (labels.c)"},
+  {"unknown", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "what an unlisted label does"},
+  {"fill_down", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "columns whose blank repeats the cell above"},
+  {"skip_if_blank", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a row blank here is no figure"},
+  {"footer", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where the figures end"},
+  {"period_notes", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note -> a part of a period"},
+  {"period_from_date", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the period from a date, by this kind"},
+  {"text", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "what a text cell does"},
+  {"total", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a TOTAL to check the parts by (figures.c)"},
+  {"records", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "rows that are records (records.c)"},
+  {"cases", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a cases layout's counts (cases_options.c)"},
+  {"json", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a json layout's sums (jsondoc_options.c)"},
+  {.key = NULL}};
+/* clang-format on */
+
+/* The layout and its period kind; the table took the rest. */
 static int scalars(struct mapping *m, const json_t *o,
                    struct dahub_error *err) {
   static const char *const layouts[] = {"long", "wide", "cases", "json"};
@@ -208,30 +275,6 @@ static int scalars(struct mapping *m, const json_t *o,
   size_t i;
   int rc;
 
-  m->delimiter = ',';
-  if ((v = json_object_get(o, "delimiter")) != NULL) {
-    s = json_string_value(v);
-    if (s == NULL ||
-        (strcmp(s, ",") != 0 && strcmp(s, ";") != 0 && strcmp(s, "\t") != 0))
-      return opt_bad_type(err, "options.delimiter", "\",\", \";\" or \"\\t\"",
-                          v);
-    m->delimiter = s[0];
-  }
-  m->encoding = DAHUB_CSV_UTF8;
-  if ((v = json_object_get(o, "encoding")) != NULL) {
-    s = json_string_value(v);
-    if (s == NULL ||
-        (strcmp(s, "utf-8") != 0 && strcmp(s, "windows-1252") != 0))
-      return opt_bad_type(err, "options.encoding",
-                          "\"utf-8\" or \"windows-1252\"", v);
-    if (strcmp(s, "windows-1252") == 0)
-      m->encoding = DAHUB_CSV_CP1252;
-  }
-  if ((v = json_object_get(o, "decimal_comma")) != NULL) {
-    if (!json_is_boolean(v))
-      return opt_bad_type(err, "options.decimal_comma", "true or false", v);
-    m->number_flags = json_is_true(v) ? DAHUB_NUM_DECIMAL_COMMA : 0;
-  }
   v = json_object_get(o, "layout");
   s = json_string_value(v);
   for (i = 0; s != NULL && i < sizeof layouts / sizeof *layouts; i++)
@@ -397,13 +440,6 @@ static int layout_section(const struct mapping *m, const json_t *o,
 
 int mapping_new(const json_t *o, struct mapping **out,
                 struct dahub_error *err) {
-  static const char *const keys[] = {
-      "delimiter",     "encoding", "decimal_comma", "header",
-      "layout",        "columns",  "cells",         "fixed",
-      "across",        "values",   "unknown",       "fill_down",
-      "skip_if_blank", "footer",   "period_notes",  "period_from_date",
-      "text",          "total",    "records",       "cases",
-      "json",          NULL};
   struct mapping *m = NULL;
   int rc;
 
@@ -418,8 +454,10 @@ int mapping_new(const json_t *o, struct mapping **out,
     goto out;
   }
   m->across_field = MAP_NO_FIELD;
+  m->delimiter = ',';
+  m->encoding = DAHUB_CSV_UTF8;
   if ((rc = fields_init(m, err)) != 0 ||
-      (rc = opt_only_keys(o, "options", keys, err)) != 0 ||
+      (rc = opt_check(o, "options", mapping_opts, m, err)) != 0 ||
       (rc = scalars(m, o, err)) != 0)
     goto out;
   if (m->layout == MAP_JSON) {
@@ -466,39 +504,4 @@ void mapping_free(struct mapping *m) {
   opt_strings_free(m->skip_if_blank, m->n_skip_if_blank);
   opt_strings_free(m->footer, m->n_footer);
   free(m);
-}
-
-static void trim(const char **s, const char **e) {
-  while (*s < *e && (**s == ' ' || **s == '\t' || **s == '\r' || **s == '\n'))
-    (*s)++;
-  while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r' ||
-                     (*e)[-1] == '\n'))
-    (*e)--;
-}
-
-static char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
-
-int mapping_same(const char *cell, size_t len, const char *label) {
-  const char *ce = cell + len, *le = label + strlen(label);
-
-  trim(&cell, &ce);
-  trim(&label, &le);
-  if (ce - cell != le - label)
-    return 0;
-  for (; cell < ce; cell++, label++)
-    if (ascii_lower(*cell) != ascii_lower(*label))
-      return 0;
-  return 1;
-}
-
-const char *mapping_lookup(const struct map_list *l, const char *cell,
-                           size_t len) {
-  size_t i;
-
-  for (i = 0; i < l->n; i++)
-    if (mapping_same(cell, len, l->p[i].key))
-      return l->p[i].val;
-  return NULL;
 }

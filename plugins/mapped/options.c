@@ -9,32 +9,13 @@
  */
 #include "options.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The kind of a JSON value, for "expected a string, found a number". */
-static const char *json_kind(const json_t *v) {
-  if (v == NULL)
-    return "nothing";
-  switch (json_typeof(v)) {
-  case JSON_OBJECT:
-    return "an object";
-  case JSON_ARRAY:
-    return "an array";
-  case JSON_STRING:
-    return "a string";
-  case JSON_INTEGER:
-  case JSON_REAL:
-    return "a number";
-  case JSON_TRUE:
-  case JSON_FALSE:
-    return "true/false";
-  default:
-    return "null";
-  }
-}
+#include "dahub/options.h"
 
 /* "options.header.rwo: unknown key"; the path also goes in err->field. */
 int opt_bad(struct dahub_error *err, const char *path, const char *what) {
@@ -47,9 +28,9 @@ int opt_bad(struct dahub_error *err, const char *path, const char *what) {
 int opt_bad_type(struct dahub_error *err, const char *path,
                  const char *expected, const json_t *found) {
   int rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: expected %s, found %s",
-                           path, expected, json_kind(found));
+                           path, expected, dahub_opt_found(found));
 
-  dahub_error_detail(err, path, expected, json_kind(found));
+  dahub_error_detail(err, path, expected, dahub_opt_found(found));
   return rc;
 }
 
@@ -66,25 +47,65 @@ int opt_join(char *buf, const char *path, const char *key,
   return 0;
 }
 
+/* The problems of one object. open() can return a single error, and its
+ * message is one line in the hub's list, placed at file:line:col by the
+ * option's path (err->field). Joining every problem into that line would
+ * cut them at 256 bytes and point at only one of them anyway; so err keeps
+ * the first, whole and placed, and counts the others: the officer sees
+ * exactly what to fix first, and that the object needs another look. */
+struct opt_sink {
+  struct dahub_error *err;
+  unsigned n;  /* problems found */
+  int unknown; /* err holds an unknown key */
+};
+
+static void opt_report(void *arg, const struct dahub_opt_problem *p) {
+  struct opt_sink *s = arg;
+  char want[128];
+
+  /* an unknown key is most likely the typo behind the rest: it wins */
+  if (s->n++ > 0 && (s->unknown || p->kind != DAHUB_OPT_UNKNOWN))
+    return;
+  if (p->kind == DAHUB_OPT_NOMEM)
+    (void)opt_nomem(s->err);
+  else if (p->kind == DAHUB_OPT_UNKNOWN)
+    (void)opt_bad(s->err, p->path, "unknown key");
+  else if (p->kind == DAHUB_OPT_NOT_OBJECT)
+    (void)opt_bad_type(s->err, p->path, "an object", p->value);
+  else
+    (void)opt_bad_type(s->err, p->path,
+                       dahub_opt_expected(p->opt, want, sizeof want), p->value);
+  s->unknown = p->kind == DAHUB_OPT_UNKNOWN;
+}
+
+int opt_check(const json_t *obj, const char *path,
+              const struct dahub_opt *table, void *dst,
+              struct dahub_error *err) {
+  struct opt_sink s = {err, 0, 0};
+  int rc = dahub_opt_check(obj, path, table, dst, opt_report, &s);
+  size_t len;
+
+  if (s.n > 1 && err != NULL && rc != -ENOMEM &&
+      (len = strlen(err->msg)) < sizeof err->msg)
+    (void)snprintf(err->msg + len, sizeof err->msg - len,
+                   " (and %u more in %s)", s.n - 1,
+                   path[0] != '\0' ? path : "options");
+  return rc;
+}
+
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, struct dahub_error *err) {
-  const char *key;
-  const char *const *a;
-  json_t *v;
-  char sub[MAP_PATH_MAX];
-  int rc;
+  struct dahub_opt table[48];
+  size_t n = 0;
 
-  /* jansson's iterator takes a non-const object; it is only read. */
-  json_object_foreach((json_t *)obj, key, v) {
-    for (a = allowed; *a != NULL && strcmp(*a, key) != 0; a++)
-      ;
-    if (*a != NULL)
-      continue;
-    if ((rc = opt_join(sub, path, key, err)) != 0)
-      return rc;
-    return opt_bad(err, sub, "unknown key");
+  /* any value: the caller checks each key's own */
+  for (; allowed[n] != NULL; n++) {
+    assert(n + 1 < sizeof table / sizeof *table);
+    table[n] = (struct dahub_opt){
+        .key = allowed[n], .type = DAHUB_OPT_ANY, .offset = DAHUB_OPT_NOWHERE};
   }
-  return 0;
+  table[n] = (struct dahub_opt){.key = NULL};
+  return opt_check(obj, path, table, NULL, err);
 }
 
 int opt_string(const json_t *v, const char *path, char **out,
@@ -141,18 +162,23 @@ int opt_strings(const json_t *arr, const char *path, char ***out, size_t *n,
 
 int opt_uint(const json_t *v, const char *path, uint64_t min, uint64_t max,
              uint64_t def, uint64_t *out, struct dahub_error *err) {
-  char expected[96];
+  const struct dahub_opt o = {.key = "",
+                              .type = DAHUB_OPT_UINT,
+                              .min = min,
+                              .max = max,
+                              .def = def,
+                              .offset = 0};
+  char want[96];
 
-  if (v == NULL) {
-    *out = def;
+  *out = def;
+  if (v == NULL)
     return 0;
-  }
-  (void)snprintf(expected, sizeof expected, "a whole number from %llu to %llu",
-                 (unsigned long long)min, (unsigned long long)max);
+  /* one value, not an object's member: checked as the entry alone */
   if (!json_is_integer(v) || json_integer_value(v) < 0 ||
       (uint64_t)json_integer_value(v) < min ||
       (uint64_t)json_integer_value(v) > max)
-    return opt_bad_type(err, path, expected, v);
+    return opt_bad_type(err, path, dahub_opt_expected(&o, want, sizeof want),
+                        v);
   *out = (uint64_t)json_integer_value(v);
   return 0;
 }

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "dahub/error.h"
+#include "dahub/options.h"
 #include "dahub/period.h"
 
 #define MAP_PATH_MAX 256 /* "options.values.measure.<label>" */
@@ -34,6 +35,13 @@ int opt_nomem(struct dahub_error *err);
 /* buf (MAP_PATH_MAX bytes) = path.key */
 int opt_join(char *buf, const char *path, const char *key,
              struct dahub_error *err);
+/* Checks obj, an object or NULL (absent), against table (dahub/options.h)
+ * and fills dst. Every problem of the object is found; err gets the first
+ * (an unknown key before the rest, as the keys are checked first), and
+ * says how many more there were. */
+int opt_check(const json_t *obj, const char *path,
+              const struct dahub_opt *table, void *dst,
+              struct dahub_error *err);
 /* Refuses any key of obj not in allowed (NULL-terminated). */
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, struct dahub_error *err);

@@ -45,11 +45,23 @@
 
 #define RECORD_FIELDS_MAX 32 /* the hub takes at most this many */
 
+#define AT(field) offsetof(struct map_record_field, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt field_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"column", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(column), dahub_opt_keep, NULL, "the column the text comes from"},
+  {"date", DAHUB_OPT_BOOL, 0, 0, 0, 0, AT(date), NULL, NULL, "the text is a date, written yyyy-mm-dd"},
+  {"pence", DAHUB_OPT_BOOL, 0, 0, 0, 0, AT(pence), NULL, NULL, "the text is money, written in whole pence"},
+  {"field", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the row's resolved field instead"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 static int record_field(struct mapping *m, struct map_record_field *f,
                         const json_t *v, const char *path,
                         struct dahub_error *err) {
-  static const char *const keys[] = {"column", "date", "pence", "field", NULL};
-  const json_t *date, *pence, *field;
+  const json_t *field;
   char sub[MAP_PATH_MAX];
   int rc;
 
@@ -58,19 +70,12 @@ static int record_field(struct mapping *m, struct map_record_field *f,
     return opt_string(v, path, &f->column, err);
   if (!json_is_object(v))
     return opt_bad_type(err, path, "a column header or an object", v);
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0)
+  if ((rc = opt_check(v, path, field_opts, f, err)) != 0)
     return rc;
-  date = json_object_get(v, "date");
-  pence = json_object_get(v, "pence");
-  if ((date != NULL && !json_is_boolean(date)) ||
-      (pence != NULL && !json_is_boolean(pence)))
-    return opt_bad(err, path, "\"date\" and \"pence\" are true or false");
-  f->date = json_is_true(date);
-  f->pence = json_is_true(pence);
   if (f->date && f->pence)
     return opt_bad(err, path, "a field is a date or money, not both");
   if ((field = json_object_get(v, "field")) != NULL) {
-    if (json_object_get(v, "column") != NULL || f->date || f->pence)
+    if (f->column != NULL || f->date || f->pence)
       return opt_bad(err, path, "\"field\" stands alone");
     if ((rc = opt_join(sub, path, "field", err)) != 0)
       return rc;
@@ -78,9 +83,11 @@ static int record_field(struct mapping *m, struct map_record_field *f,
       return opt_bad_type(err, sub, "a field name", field);
     return fields_get(m, json_string_value(field), 0, sub, &f->field, err);
   }
+  if (f->column != NULL)
+    return 0;
   if ((rc = opt_join(sub, path, "column", err)) != 0)
     return rc;
-  return opt_string(json_object_get(v, "column"), sub, &f->column, err);
+  return opt_bad_type(err, sub, "a non-empty string", NULL);
 }
 
 static int when(struct map_records *rec, const json_t *w,
@@ -109,9 +116,20 @@ static int when(struct map_records *rec, const json_t *w,
   return opt_string(eq, "options.records.when.equals", &rec->when_in[0], err);
 }
 
+#define AT(field) offsetof(struct map_records, field)
+/* One option a line: the table reads as one. */
+/* clang-format off */
+static const struct dahub_opt records_opts[] = {
+  /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"kind", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(kind), dahub_opt_keep, NULL, "a record kind of the vocabulary"},
+  {"when", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "only rows whose cell is one of these"},
+  {"fields", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "record field <- where its text comes from"},
+  {.key = NULL}};
+/* clang-format on */
+#undef AT
+
 int records_options(struct mapping *m, const json_t *v,
                     struct dahub_error *err) {
-  static const char *const keys[] = {"kind", "when", "fields", NULL};
   struct map_records *rec;
   const json_t *fields, *fv;
   const char *key;
@@ -120,12 +138,9 @@ int records_options(struct mapping *m, const json_t *v,
 
   if (!json_is_object(v))
     return opt_bad_type(err, "options.records", "an object", v);
-  if ((rc = opt_only_keys(v, "options.records", keys, err)) != 0)
-    return rc;
   if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_string(json_object_get(v, "kind"), "options.records.kind",
-                       &rec->kind, err)) != 0)
+  if ((rc = opt_check(v, "options.records", records_opts, rec, err)) != 0)
     return rc;
   if (json_object_get(v, "when") != NULL &&
       (rc = when(rec, json_object_get(v, "when"), err)) != 0)

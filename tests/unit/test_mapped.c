@@ -40,6 +40,19 @@ static void test_option_unknown_key_is_named(void **state) {
                     "options.cells.period.column: unknown key");
 }
 
+/* open() returns one error: the first problem of the object, placed by its
+ * path, and how many more the object has. */
+static void test_option_problems_of_an_object_are_counted(void **state) {
+  (void)state;
+  expect_open_error("{\"layout\": \"long\", \"header\": {\"rwo\": 5, "
+                    "\"mtach\": \"Area\", \"row\": 0}}",
+                    "options.header.rwo: unknown key (and 2 more in "
+                    "options.header)");
+  expect_open_error("{" LONG_OK ", \"decimal_comma\": 1, \"delimiter\": \"|\"}",
+                    "options.decimal_comma: expected true or false, found a "
+                    "number (and 1 more in options)");
+}
+
 static void test_option_wrong_type_says_what_was_expected(void **state) {
   struct dahub_error err;
   void *st;
@@ -641,6 +654,7 @@ static void test_unlisted_note_is_an_error(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_option_unknown_key_is_named),
+      cmocka_unit_test(test_option_problems_of_an_object_are_counted),
       cmocka_unit_test(test_option_wrong_type_says_what_was_expected),
       cmocka_unit_test(test_option_rules_between_keys),
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)

@@ -16,6 +16,7 @@ target_link_options(test_csv PRIVATE -Wl,--wrap=malloc -Wl,--wrap=realloc)
 set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
+dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
 
 # The plugin's sources are compiled in, so its static functions run under
 # the fake host without dlopen.
