@@ -203,6 +203,11 @@ int pull_fetch_start(struct pull_feed *f, transfer_done_fn *done, char *why,
   (void)curl_easy_setopt(x->easy, CURLOPT_ERRORBUFFER, x->error);
   (void)curl_easy_setopt(x->easy, CURLOPT_PROTOCOLS_STR, "https");
   (void)curl_easy_setopt(x->easy, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  /* Pulls are minutes or hours apart, so a kept connection would be dead
+   * by the next; and curl's own retry on a dead one would hide an attempt
+   * from the backoff and the log. One attempt, one connection. */
+  (void)curl_easy_setopt(x->easy, CURLOPT_FRESH_CONNECT, 1L);
+  (void)curl_easy_setopt(x->easy, CURLOPT_FORBID_REUSE, 1L);
   (void)curl_easy_setopt(x->easy, CURLOPT_FOLLOWLOCATION, 1L);
   (void)curl_easy_setopt(x->easy, CURLOPT_MAXREDIRS, 3L);
   /* a redirect elsewhere must not carry the partner's credential */
