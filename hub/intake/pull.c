@@ -137,7 +137,9 @@ static void worked(struct fetch *x, long status) {
     }
     for (unsigned i = 0; i < len && i < 32; i++)
       (void)snprintf(sha + 2 * i, 3, "%02x", md[i]);
-    if ((rc = store_find_hash(f->p->st, f->name, sha, &m, &err)) < 0) {
+    if (strcmp(sha, f->last_sha) == 0)
+      rc = 1;
+    else if ((rc = store_find_hash(f->p->st, f->name, sha, &m, &err)) < 0) {
       failed(x, "the store is unavailable");
       return;
     }
@@ -145,6 +147,8 @@ static void worked(struct fetch *x, long status) {
       failed(x, "cannot move the body into incoming/");
       return;
     }
+    if (rc == 0)
+      (void)snprintf(f->last_sha, sizeof f->last_sha, "%s", sha);
   }
   f->failures = 0;
   f->stale_logged = 0;

@@ -184,6 +184,8 @@ int pull_fetch_start(struct pull_feed *f, transfer_done_fn *done, char *why,
     if ((rc = transfers_header(&x->headers, "%s", c->headers[i])) != 0)
       goto fail;
   if (store_pull_state(f->p->st, f->name, &ps, &err) == 0) {
+    if (f->last_sha[0] == '\0') /* after a restart */
+      (void)snprintf(f->last_sha, sizeof f->last_sha, "%s", ps.last_sha256);
     if (ps.etag[0] != '\0' &&
         (rc = transfers_header(&x->headers, "If-None-Match: %s", ps.etag)) != 0)
       goto fail;

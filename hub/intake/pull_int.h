@@ -26,6 +26,9 @@ struct pull_feed {
   struct fetch *running;
   unsigned failures; /* in a row, for the retry delay */
   int stale_logged, removed;
+  /* the last body handed to the spool: the same again is unchanged, even
+   * before the ingest has read it (and its hash reached the store) */
+  char last_sha[65];
   struct pull_feed *next;
 };
 

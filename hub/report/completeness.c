@@ -24,8 +24,11 @@ static int mark_stale(const struct build *b, const struct feed_conf *f,
 
   if (rc < 0)
     return rc;
+  /* The report's clock is in whole seconds: whole seconds on both sides,
+   * so a feed the daemon has already logged stale is stale here too. */
   if (rc == 0 &&
-      pull_is_stale(f->pull, ps.failing_since_ms, b->env->now * 1000) &&
+      pull_is_stale(f->pull, ps.failing_since_ms / 1000 * 1000,
+                    b->env->now * 1000) &&
       json_object_set_new(o, "stale", json_true()) != 0)
     return dahub_error_set(err, -ENOMEM, 0, 0, "summary: out of memory");
   return 0;

@@ -233,6 +233,7 @@ struct store_pull_state {
   int64_t ok_ms;            /* the last fetch that worked, 0: never */
   int64_t failing_since_ms; /* the first failure since, 0: not failing */
   int failures;             /* in a row */
+  char last_sha256[65];     /* of the last body handed to the spool, or "" */
 };
 
 /* 0 with *out filled, 1 when the feed was never fetched. */
