@@ -110,7 +110,7 @@ static int survey(struct group *g, struct lp *lp) {
       r ^= r << 17;
       w[k] = pass == 0 ? 1.0 : pass == 1 ? -1.0 : (r & 1 ? 1.0 : -1.0);
     }
-    if ((rc = lp_point(lp, w, cap, &point)) == 0) {
+    if ((rc = lp_point(lp, w, NULL, cap, &point)) == 0) {
       ++*g->lps;
       *g->work += g->n;
       learn(g, point);
@@ -118,6 +118,88 @@ static int survey(struct group *g, struct lp *lp) {
   }
 out:
   free(cap);
+  free(w);
+  return rc;
+}
+
+/* What cell k still needs to be seen at, down (up 0) or up: 1 with *t,
+ * or 0 when it is protected already or that way cannot help. */
+static int target(const struct group *g, size_t k, int up, int64_t *t) {
+  const struct dcell *c = &g->d->cells[g->vars[k]];
+  int64_t l, h;
+
+  if (protected(c, g->seen_lo[k], g->seen_hi[k]))
+    return 0;
+  rounded(g->seen_lo[k], g->seen_hi[k], &l, &h);
+  if (c->state == DISCLOSURE_PRIMARY)
+    *t = up ? (l + c->protection > c->threshold ? l + c->protection
+                                                : c->threshold)
+            : 0;
+  else
+    *t = up ? c->value + 1 : c->value - 1;
+  return up ? *t > h : *t < l && *t >= 0;
+}
+
+/*
+ * Many cells' questions in one programme: every cell that still needs to
+ * go one way is pushed that way at once, each held at what it needs (so
+ * that one cell's room is not spent on going further than it must), and
+ * the point is learnt from. Cells that share room reach their targets in
+ * turns, so rounds repeat while they settle cells; what is left gets
+ * programmes of its own.
+ */
+#define BATCH_ROUNDS 24
+
+static int batches(struct group *g, struct lp *lp) {
+  double *w = malloc(g->n * sizeof *w), *lower = malloc(g->n * sizeof *lower),
+         *upper = malloc(g->n * sizeof *upper);
+  const double *point;
+  int rc = 0;
+
+  if (w == NULL || lower == NULL || upper == NULL) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  for (int up = 0; up <= 1; up++) {
+    size_t before = SIZE_MAX;
+
+    for (int round = 0; rc == 0 && round < BATCH_ROUNDS; round++) {
+      size_t wanting = 0;
+      uint64_t r = 0x9e3779b97f4a7c15u * (uint64_t)(round + 1);
+
+      for (size_t k = 0; k < g->n; k++) {
+        int64_t t;
+
+        w[k] = 0;
+        lower[k] = 0;
+        upper[k] = HUGE_VAL;
+        if (!target(g, k, up, &t))
+          continue;
+        r ^= r << 13; /* xorshift: the same weights every run */
+        r ^= r >> 7;
+        r ^= r << 17;
+        /* unequal weights: ties between cells that share room are
+         * broken a different way each round */
+        w[k] = (up ? 1.0 : -1.0) * (1.0 + (double)(r % 1024) / 1024.0);
+        if (up)
+          upper[k] = (double)t;
+        else
+          lower[k] = (double)t;
+        wanting++;
+      }
+      if (wanting == 0 || wanting >= before)
+        break;
+      before = wanting;
+      if ((rc = lp_point(lp, w, lower, upper, &point)) != 0)
+        break;
+      ++*g->lps;
+      *g->work += g->n;
+      learn(g, point);
+    }
+  }
+out:
+  free(upper);
+  free(lower);
   free(w);
   return rc;
 }
@@ -318,8 +400,8 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     if (rc == 0)
       rc = add_rows(d, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g], col,
                     rowv, coef);
-    if (rc == 0 && gr.n >= SURVEY_MIN)
-      rc = survey(&gr, lp);
+    if (rc == 0 && gr.n >= SURVEY_MIN && (rc = survey(&gr, lp)) == 0)
+      rc = batches(&gr, lp);
     for (size_t k = 0; rc == 0 && k < gr.n; k++) {
       int weak;
 

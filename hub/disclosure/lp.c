@@ -26,6 +26,7 @@ struct lp {
   double *obj; /* all 0 but the variable asked about */
   size_t asked;
   double *open; /* n_vars HUGE_VAL: the columns' own upper bounds */
+  double *zero; /* n_vars 0: the columns' own lower bounds */
   int loaded;   /* rows handed to CLP: no more may be added */
   /* rows, row-major, until loaded */
   CoinBigIndex *starts;
@@ -45,8 +46,10 @@ int lp_new(size_t n_vars, struct lp **out) {
   lp->n_vars = n_vars;
   lp->obj = calloc(n_vars, sizeof *lp->obj);
   lp->open = malloc(n_vars * sizeof *lp->open);
+  lp->zero = calloc(n_vars, sizeof *lp->zero);
   lp->starts = malloc(sizeof *lp->starts);
-  if (lp->obj == NULL || lp->open == NULL || lp->starts == NULL) {
+  if (lp->obj == NULL || lp->open == NULL || lp->zero == NULL ||
+      lp->starts == NULL) {
     lp_free(lp);
     return -ENOMEM;
   }
@@ -76,6 +79,7 @@ void lp_free(struct lp *lp) {
   rows_free(lp);
   free(lp->obj);
   free(lp->open);
+  free(lp->zero);
   free(lp);
 }
 
@@ -140,18 +144,15 @@ int lp_add_row(struct lp *lp, const size_t *vars, const double *coef, size_t n,
 /* Hands the rows to CLP: n_vars columns in [0, inf), objective 0. */
 static int load(struct lp *lp) {
   CoinBigIndex *empty = NULL;
-  double *collo = NULL;
   int rc = -ENOMEM;
 
   if ((lp->model = Clp_newModel()) == NULL)
     return -ENOMEM;
   Clp_setLogLevel(lp->model, 0);
   Clp_scaling(lp->model, 0); /* coefficients are all 1 and -1 */
-  empty = calloc(lp->n_vars + 1, sizeof *empty);
-  collo = calloc(lp->n_vars, sizeof *collo);
-  if (empty == NULL || collo == NULL)
+  if ((empty = calloc(lp->n_vars + 1, sizeof *empty)) == NULL)
     goto out;
-  Clp_loadProblem(lp->model, (int)lp->n_vars, 0, empty, NULL, NULL, collo,
+  Clp_loadProblem(lp->model, (int)lp->n_vars, 0, empty, NULL, NULL, lp->zero,
                   lp->open, lp->obj, NULL, NULL);
   if (lp->n_rows > 0)
     Clp_addRows(lp->model, (int)lp->n_rows, lp->lo, lp->hi, lp->starts,
@@ -161,7 +162,6 @@ static int load(struct lp *lp) {
   rc = 0;
 out:
   free(empty);
-  free(collo);
   return rc;
 }
 
@@ -195,17 +195,21 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
   return 0;
 }
 
-int lp_point(struct lp *lp, const double *weights, const double *upper,
-             const double **point) {
+int lp_point(struct lp *lp, const double *weights, const double *lower,
+             const double *upper, const double **point) {
   int rc, status;
 
   if (!lp->loaded && (rc = load(lp)) != 0)
     return rc;
   Clp_chgObjCoefficients(lp->model, weights);
+  if (lower != NULL)
+    Clp_chgColumnLower(lp->model, lower);
   Clp_chgColumnUpper(lp->model, upper);
   Clp_setOptimizationDirection(lp->model, -1);
   (void)Clp_primal(lp->model, 0);
   status = Clp_status(lp->model);
+  if (lower != NULL)
+    Clp_chgColumnLower(lp->model, lp->zero);
   Clp_chgColumnUpper(lp->model, lp->open);
   /* the next lp_extreme() sets its own objective from lp->obj */
   Clp_chgObjCoefficients(lp->model, lp->obj);

@@ -41,12 +41,13 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
 
 /*
  * A point of the polytope as far as possible along weights (maximised),
- * with every x[i] held at most upper[i] (HUGE_VAL: no cap) for this one
- * question: caps only shrink the polytope, so the point is one of the
- * rows' own. 0 with *point (n_vars values, valid until the next call),
- * -EDOM when no point meets the rows and caps, -EIO when the solver gave up.
+ * with every x[i] held within [lower[i], upper[i]] (lower NULL: all 0;
+ * HUGE_VAL: no cap) for this one question: bounds only shrink the
+ * polytope, so the point is one of the rows' own. 0 with *point (n_vars values,
+ * valid until the next call), -EDOM when no point meets the rows and bounds,
+ * -EIO when the solver gave up.
  */
-int lp_point(struct lp *lp, const double *weights, const double *upper,
-             const double **point);
+int lp_point(struct lp *lp, const double *weights, const double *lower,
+             const double *upper, const double **point);
 
 #endif
