@@ -49,7 +49,8 @@ static int usage(void) {
         "       dahub report [--config PATH] [--plugin-dir DIR] --period "
         "FY2024-25-Q4\n"
         "       dahub deliveries [--config PATH] [--retry ID]\n"
-        "default config: " DEFAULT_CONFIG "\n",
+        "default config: " DEFAULT_CONFIG "\n"
+        "default plugin folder: " DAHUB_DEFAULT_PLUGIN_DIR "\n",
         stderr);
   return 2;
 }

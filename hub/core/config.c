@@ -25,7 +25,7 @@ static const struct dahub_opt hub_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), dahub_opt_keep, NULL, "the partners' incoming folders"},
   {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the database and its neighbours"},
-  /* required unless given on the command line: load_hub checks */
+  /* the command line's wins; absent, the folder plugins are installed in */
   {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), dahub_opt_keep, NULL, "where the plugins' .so files are"},
   {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), dahub_opt_keep, NULL, "the measures and codes of figures"},
   {"settle_ms", DAHUB_OPT_UINT, 0, 0, 600000, 1000, AT(settle_ms), NULL, NULL, "a file is taken once it stopped growing this long"},
@@ -101,7 +101,10 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
     free(c->plugin_dir);
     c->plugin_dir = strdup(plugin_dir);
   } else if (json_object_get(jc.root, "plugin_dir") == NULL) {
-    jsonconf_error(&jc, NULL, "missing required key \"plugin_dir\"");
+    /* an installed hub finds the plugins installed with it */
+    free(c->plugin_dir);
+    if ((c->plugin_dir = strdup(DAHUB_DEFAULT_PLUGIN_DIR)) == NULL)
+      jsonconf_error(&jc, NULL, "out of memory");
   } else {
     resolve(&jc, base, "plugin_dir", &c->plugin_dir);
   }

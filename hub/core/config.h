@@ -107,7 +107,7 @@ struct config {
 };
 
 /* Loads path and the feeds.d folder beside it. plugin_dir, when not NULL,
- * overrides the file's. 0 with *out set, or negative with errs filled.
+ * overrides the file's; with neither, it is DAHUB_DEFAULT_PLUGIN_DIR. 0 with *out set, or negative with errs filled.
  * OUT: caller frees with config_free(). */
 int config_load(const char *path, const char *plugin_dir, struct config **out,
                 struct errlist *errs);

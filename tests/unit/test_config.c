@@ -565,6 +565,20 @@ static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
   assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
 }
 
+static void test_missing_plugin_dir_is_the_installed_folder(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json",
+      "{\n"
+      "  \"spool_dir\": \"spool\",\n"
+      "  \"state_dir\": \"state\",\n"
+      "  \"vocabulary\": \"vocabulary.json\"\n"
+      "}\n");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_string_equal(f->c->plugin_dir, DAHUB_DEFAULT_PLUGIN_DIR);
+}
+
 static void test_missing_required_path_is_an_error(void **state) {
   struct fixture *f = *state;
 
@@ -857,6 +871,8 @@ int main(void) {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_plugin_dir_argument_stands_in_for_missing_key, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_missing_plugin_dir_is_the_installed_folder, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_required_path_is_an_error,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_every_error_is_counted, setup,
