@@ -23,6 +23,7 @@
 #include "fixture.h"
 
 #include "config.h"
+#include "log.h"
 
 struct fixture {
   char dir[64];
@@ -825,6 +826,47 @@ static void test_retention_check_ms_out_of_range(void **state) {
                ":6:3: retention_check_ms: expected 100 to 86400000, found 10");
 }
 
+/* hub.json with the minimal keys and one more, given as `"key": value`. */
+static void put_hub_with(struct fixture *f, const char *key_value) {
+  char text[512];
+
+  (void)snprintf(text, sizeof text,
+                 "{\n"
+                 "  \"spool_dir\": \"spool\",\n"
+                 "  \"state_dir\": \"state\",\n"
+                 "  \"plugin_dir\": \"plugins\",\n"
+                 "  \"vocabulary\": \"vocabulary.json\",\n"
+                 "  %s\n"
+                 "}\n",
+                 key_value);
+  put(f, "hub.json", text);
+}
+
+static void test_log_level_is_info_unless_named(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->log_level, LOG_INFO);
+  config_free(f->c);
+  f->c = NULL;
+  put_hub_with(f, "\"log_level\": \"warning\"");
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->log_level, LOG_WARNING);
+}
+
+static void test_unknown_log_level_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put_hub_with(f, "\"log_level\": \"verbose\"");
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub,
+               ":6:3: log_level: expected \"error\", \"warning\", "
+               "\"notice\", \"info\" or \"debug\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_minimal_config_loads, setup,
@@ -889,6 +931,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_retain_number_and_unknown_key_are_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_retain_must_be_an_object, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_log_level_is_info_unless_named,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_log_level_is_an_error, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_retention_check_ms_out_of_range,
                                       setup, teardown),
