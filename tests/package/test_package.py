@@ -5,7 +5,10 @@ A copy of the source tree (never the tree itself) is built with
 `dpkg-buildpackage -us -uc -b`; lintian must report no error; both packages
 are unpacked with `dpkg-deb -x` into a temporary root, where the layout, the
 conffiles and the maintainer scripts are checked, and the packaged binary's
-`check` must accept the packaged configuration and its example.
+`check` must accept the packaged configuration and its example. As root, the
+postinst's systemd-sysusers and systemd-tmpfiles calls run on that root too
+(`--root`, as dpkg's DPKG_ROOT does), and the user and folders they make
+are checked.
 
 usage: test_package.py SOURCE_DIR VERSION
 Exit 77 (skipped) when dpkg-buildpackage, debhelper or lintian is missing.
@@ -55,6 +58,7 @@ def main():
         check_layout(root)
         check_scripts(tmp, debs["dahub"])
         check_config(root)
+        check_user_and_folders(root)
     finally:
         shutil.rmtree(tmp)
     print("debian packages: ok")
@@ -148,6 +152,28 @@ def check_config(root):
         got = run([dahub, "check", "--config", os.path.join(root, conf),
                    "--plugin-dir", plugins])
         expect(got.stdout.startswith("ok: "), conf + ": " + got.stdout)
+
+
+def check_user_and_folders(root):
+    if os.geteuid() != 0:
+        print("not root: the user and folders the postinst makes are not "
+              "checked (chown needs root)")
+        return
+    # the postinst's own calls, on the unpacked root
+    run(["systemd-sysusers", "--root=" + root, "dahub.conf"])
+    run(["systemd-tmpfiles", "--root=" + root, "--create", "dahub.conf"])
+    with open(os.path.join(root, "etc/passwd")) as f:
+        users = [l.split(":") for l in f.read().splitlines()]
+    dahub = [u for u in users if u[0] == "dahub"]
+    expect(len(dahub) == 1, "one dahub user: %r" % users)
+    uid, home, shell = int(dahub[0][2]), dahub[0][5], dahub[0][6]
+    expect(0 < uid < 1000 and home == "/var/lib/dahub" and
+           shell.endswith("nologin"), "a system user: %r" % dahub[0])
+    for folder in ["var/spool/dahub", "var/lib/dahub"]:
+        st = os.stat(os.path.join(root, folder))
+        expect(st.st_uid == uid and st.st_mode & 0o7777 == 0o750,
+               "%s is dahub's, 0750: uid %d mode %o" %
+               (folder, st.st_uid, st.st_mode & 0o7777))
 
 
 if __name__ == "__main__":
