@@ -40,6 +40,16 @@ struct fixture {
   "  \"vocabulary\": \"vocabulary.json\"\n"                                    \
   "}\n"
 
+/* HUB_MINIMAL with one member more, such as "\"log_level\": \"debug\"". */
+#define HUB_PLUS(member)                                                       \
+  "{\n"                                                                        \
+  "  \"spool_dir\": \"spool\",\n"                                              \
+  "  \"state_dir\": \"state\",\n"                                              \
+  "  \"plugin_dir\": \"plugins\",\n"                                           \
+  "  \"vocabulary\": \"vocabulary.json\",\n"                                   \
+  "  " member "\n"                                                             \
+  "}\n"
+
 #define FEED_FREEVA                                                            \
   "{\n"                                                                        \
   "  \"name\": \"freeva\",\n"                                                  \
@@ -384,14 +394,7 @@ static void test_summary_marker_and_protection(void **state) {
     struct errlist errs = {0};
     struct config *c = NULL;
 
-    (void)snprintf(text, sizeof text,
-                   "{\n"
-                   "  \"spool_dir\": \"spool\",\n"
-                   "  \"state_dir\": \"state\",\n"
-                   "  \"plugin_dir\": \"plugins\",\n"
-                   "  \"vocabulary\": \"vocabulary.json\",\n"
-                   "  \"summary\": %s\n"
-                   "}\n",
+    (void)snprintf(text, sizeof text, HUB_PLUS("\"summary\": %s"),
                    cases[i].summary);
     put(f, "hub.json", text);
     put(f, "feeds.d/freeva.json", FEED_FREEVA);
@@ -551,7 +554,7 @@ static void test_plugin_dir_argument_overrides_file(void **state) {
   assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
 }
 
-static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
+static void test_missing_plugin_dir_is_the_argument_or_installed(void **state) {
   struct fixture *f = *state;
 
   put(f, "hub.json",
@@ -564,18 +567,9 @@ static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
   assert_int_equal(config_load(f->hub, "/opt/dahub/plugins", &f->c, &f->errs),
                    0);
   assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
-}
-
-static void test_missing_plugin_dir_is_the_installed_folder(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"vocabulary\": \"vocabulary.json\"\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  config_free(f->c);
+  f->c = NULL;
+  /* an installed hub finds the plugins installed with it */
   assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
   assert_string_equal(f->c->plugin_dir, DAHUB_DEFAULT_PLUGIN_DIR);
 }
@@ -826,22 +820,6 @@ static void test_retention_check_ms_out_of_range(void **state) {
                ":6:3: retention_check_ms: expected 100 to 86400000, found 10");
 }
 
-/* hub.json with the minimal keys and one more, given as `"key": value`. */
-static void put_hub_with(struct fixture *f, const char *key_value) {
-  char text[512];
-
-  (void)snprintf(text, sizeof text,
-                 "{\n"
-                 "  \"spool_dir\": \"spool\",\n"
-                 "  \"state_dir\": \"state\",\n"
-                 "  \"plugin_dir\": \"plugins\",\n"
-                 "  \"vocabulary\": \"vocabulary.json\",\n"
-                 "  %s\n"
-                 "}\n",
-                 key_value);
-  put(f, "hub.json", text);
-}
-
 static void test_log_level_is_info_unless_named(void **state) {
   struct fixture *f = *state;
 
@@ -851,7 +829,7 @@ static void test_log_level_is_info_unless_named(void **state) {
   assert_int_equal(f->c->log_level, LOG_INFO);
   config_free(f->c);
   f->c = NULL;
-  put_hub_with(f, "\"log_level\": \"warning\"");
+  put(f, "hub.json", HUB_PLUS("\"log_level\": \"warning\""));
   assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
   assert_int_equal(f->c->log_level, LOG_WARNING);
 }
@@ -859,7 +837,7 @@ static void test_log_level_is_info_unless_named(void **state) {
 static void test_unknown_log_level_is_an_error(void **state) {
   struct fixture *f = *state;
 
-  put_hub_with(f, "\"log_level\": \"verbose\"");
+  put(f, "hub.json", HUB_PLUS("\"log_level\": \"verbose\""));
   put(f, "feeds.d/freeva.json", FEED_FREEVA);
   load_bad(f);
   expect_error(f, f->hub,
@@ -912,9 +890,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_plugin_dir_argument_overrides_file,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
-          test_plugin_dir_argument_stands_in_for_missing_key, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_missing_plugin_dir_is_the_installed_folder, setup, teardown),
+          test_missing_plugin_dir_is_the_argument_or_installed, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(test_missing_required_path_is_an_error,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_every_error_is_counted, setup,
