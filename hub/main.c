@@ -1,15 +1,16 @@
 /*
  * main.c: the dahub command line.
  *
- *   dahub serve [--config PATH] [--plugin-dir DIR]
+ *   dahub serve [--config PATH] [--plugin-dir DIR] [--log-level LEVEL]
  *   dahub check [--config PATH] [--plugin-dir DIR]
  *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
  *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
  *   dahub deliveries [--config PATH] [--retry ID]
  *
  * Every command loads the same runtime (config, vocabulary, plugins), so
- * what `check` accepts is what `serve` runs. Exit codes: 0 fine, 1 the input
- * or config is bad (the reasons are printed), 2 usage.
+ * what `check` accepts is what `serve` runs. --log-level, on any command,
+ * wins over hub.json's log_level, across reloads too. Exit codes: 0 fine, 1 the
+ * input or config is bad (the reasons are printed), 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -39,17 +40,21 @@ struct args {
   const char *file;
   const char *period;
   const char *retry; /* deliveries: the outbox row to send again */
+  int log_level;     /* LOG_ERR..LOG_DEBUG, or -1: hub.json's */
 };
 
 static int usage(void) {
-  fputs("usage: dahub serve [--config PATH] [--plugin-dir DIR]\n"
+  fputs("usage: dahub serve [--config PATH] [--plugin-dir DIR] "
+        "[--log-level LEVEL]\n"
         "       dahub check [--config PATH] [--plugin-dir DIR]\n"
         "       dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME "
         "FILE\n"
         "       dahub report [--config PATH] [--plugin-dir DIR] --period "
         "FY2024-25-Q4\n"
         "       dahub deliveries [--config PATH] [--retry ID]\n"
-        "default config: " DEFAULT_CONFIG "\n",
+        "every command takes --log-level " LOG_LEVEL_NAMES "\n"
+        "default config: " DEFAULT_CONFIG "\n"
+        "default plugin folder: " DAHUB_DEFAULT_PLUGIN_DIR "\n",
         stderr);
   return 2;
 }
@@ -61,17 +66,19 @@ static int parse_args(int argc, char **argv, struct args *a) {
       {"feed", required_argument, NULL, 'f'},
       {"period", required_argument, NULL, 'P'},
       {"retry", required_argument, NULL, 'r'},
+      {"log-level", required_argument, NULL, 'l'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   int c;
 
   memset(a, 0, sizeof *a);
   a->config = DEFAULT_CONFIG;
+  a->log_level = -1;
   if (argc < 2)
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:P:r:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:h", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -87,6 +94,12 @@ static int parse_args(int argc, char **argv, struct args *a) {
       break;
     case 'r':
       a->retry = optarg;
+      break;
+    case 'l':
+      if (log_level_parse(optarg, &a->log_level) != 0) {
+        fprintf(stderr, "--log-level: expected " LOG_LEVEL_NAMES "\n");
+        return -1;
+      }
       break;
     default:
       return -1;
@@ -113,6 +126,9 @@ static int load(struct runtime *rt, const struct args *a) {
   struct errlist errs = {0};
   int rc = runtime_load(rt, a->config, a->plugin_dir, &errs);
 
+  log_set_level(a->log_level >= 0 ? a->log_level
+                : rc == 0         ? rt->conf->log_level
+                                  : LOG_INFO);
   errlist_each(&errs, print_line, stderr);
   if (errs.dropped > 0)
     fprintf(stderr, "... and %zu more errors\n", errs.dropped);
@@ -242,7 +258,7 @@ static int cmd_serve(const struct args *a) {
     return 1;
   }
   /* the daemon owns rt from here, and loads the config again on SIGHUP */
-  return daemon_serve(rt, a->config, a->plugin_dir) == 0 ? 0 : 1;
+  return daemon_serve(rt, a->config, a->plugin_dir, a->log_level) == 0 ? 0 : 1;
 }
 
 /* The store in the configuration's state folder, made when missing. */

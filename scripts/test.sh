@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # the tests' own disclosure attackers (tests/attack, tests/e2e/reader.py);
 # aiosmtpd for the e2e tests' SMTP server (tests/e2e/servers/smtp.py)
 scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd
+# debhelper, lintian and fakeroot for the Debian package test (tests/package)
+scripts/deps.sh debhelper lintian fakeroot
 
 jobs=$(nproc 2>/dev/null || echo 2)
 for variant in plain asan; do

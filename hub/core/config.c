@@ -15,6 +15,13 @@
 
 #include "config_int.h"
 #include "fsutil.h"
+#include "log.h"
+
+static int set_log_level(void *dst, const struct dahub_opt *o,
+                         const json_t *v) {
+  return log_level_parse(json_string_value(v),
+                         (int *)((char *)dst + o->offset));
+}
 
 /* hub.json. The paths are copied, then resolved against its folder;
  * "summary" and "deliveries" have their own readers. */
@@ -25,7 +32,7 @@ static const struct dahub_opt hub_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), dahub_opt_keep, NULL, "the partners' incoming folders"},
   {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the database and its neighbours"},
-  /* required unless given on the command line: load_hub checks */
+  /* the command line's wins; absent, the folder plugins are installed in */
   {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), dahub_opt_keep, NULL, "where the plugins' .so files are"},
   {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), dahub_opt_keep, NULL, "the measures and codes of figures"},
   {"settle_ms", DAHUB_OPT_UINT, 0, 0, 600000, 1000, AT(settle_ms), NULL, NULL, "a file is taken once it stopped growing this long"},
@@ -33,6 +40,7 @@ static const struct dahub_opt hub_opts[] = {
   {"shutdown_grace_ms", DAHUB_OPT_UINT, 0, 0, 600000, 10000, AT(shutdown_grace_ms), NULL, NULL, "work in hand may end this long after a stop"},
   /* from a tenth of a second (for tests) to a day */
   {"retention_check_ms", DAHUB_OPT_UINT, 0, 100, 86400000, 3600000, AT(retention_check_ms), NULL, NULL, "old files are looked for this often"},
+  {"log_level", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(log_level), set_log_level, LOG_LEVEL_NAMES, "what the journal gets: this priority and more urgent"},
   {"limits", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "bounds on a partner's file (limit_opts)"},
   {"summary", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board summary (config_summary.c)"},
   {"deliveries", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where summaries are sent (destinations.c)"},
@@ -101,7 +109,10 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
     free(c->plugin_dir);
     c->plugin_dir = strdup(plugin_dir);
   } else if (json_object_get(jc.root, "plugin_dir") == NULL) {
-    jsonconf_error(&jc, NULL, "missing required key \"plugin_dir\"");
+    /* an installed hub finds the plugins installed with it */
+    free(c->plugin_dir);
+    if ((c->plugin_dir = strdup(DAHUB_DEFAULT_PLUGIN_DIR)) == NULL)
+      jsonconf_error(&jc, NULL, "out of memory");
   } else {
     resolve(&jc, base, "plugin_dir", &c->plugin_dir);
   }
@@ -133,6 +144,7 @@ static int load(const char *path, const char *plugin_dir, int partial,
   /* the feeds are read even when hub.json is not, and need its limits */
   dahub_opt_defaults(hub_opts, c);
   dahub_opt_defaults(limit_opts, c);
+  c->log_level = LOG_INFO;
   config_summary_defaults(&c->summary);
   rc = load_hub(c, base, plugin_dir, errs);
   if (config_load_feeds(c, base, errs) != 0 && rc == 0)

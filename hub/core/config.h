@@ -25,8 +25,8 @@
 /* A feed the hub fetches over HTTPS ("pull"), as well as its spool. */
 struct pull_conf {
   char *url;
-  uint64_t every_s;  /* the interval; 86400 with daily */
-  int daily_minute;  /* minutes after local midnight, or -1: every_s */
+  uint64_t every_s; /* the interval; 86400 with daily */
+  int daily_minute; /* minutes after local midnight, or -1: every_s */
   char *headers[PULL_MAX_HEADERS]; /* "Name: value" lines */
   size_t n_headers;
   char *auth_file; /* credential: the Authorization header's value */
@@ -96,6 +96,7 @@ struct config {
   uint64_t rescan_ms;
   uint64_t shutdown_grace_ms;
   uint64_t retention_check_ms; /* how often done/ and failed/ are swept */
+  int log_level;               /* LOG_ERR..LOG_DEBUG: what the journal gets */
   uint64_t max_file_bytes;
   uint64_t max_line_bytes;
   uint64_t max_errors;
@@ -107,8 +108,9 @@ struct config {
 };
 
 /* Loads path and the feeds.d folder beside it. plugin_dir, when not NULL,
- * overrides the file's. 0 with *out set, or negative with errs filled.
- * OUT: caller frees with config_free(). */
+ * overrides the file's; with neither, it is DAHUB_DEFAULT_PLUGIN_DIR. 0 with
+ * *out set, or negative with errs filled. OUT: caller frees with config_free().
+ */
 int config_load(const char *path, const char *plugin_dir, struct config **out,
                 struct errlist *errs);
 /* The same, but with errors still fills *out with what did load (feeds with

@@ -7,22 +7,46 @@
  */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 2048
 
-static int log_level = LOG_INFO;
+/* Set on the loop thread (start, reload), read by every thread that logs. */
+static atomic_int log_level = LOG_INFO;
 
-void log_set_level(int prio) { log_level = prio; }
+void log_set_level(int prio) {
+  atomic_store_explicit(&log_level, prio, memory_order_relaxed);
+}
+
+int log_level_parse(const char *name, int *prio) {
+  static const struct {
+    const char *name;
+    int prio;
+  } levels[] = {{"error", LOG_ERR},
+                {"warning", LOG_WARNING},
+                {"notice", LOG_NOTICE},
+                {"info", LOG_INFO},
+                {"debug", LOG_DEBUG}};
+
+  for (size_t i = 0; name != NULL && i < sizeof levels / sizeof levels[0]; i++)
+    if (strcmp(name, levels[i].name) == 0) {
+      *prio = levels[i].prio;
+      return 0;
+    }
+  return -EINVAL;
+}
 
 void log_event(int prio, const char *event, const char *fmt, ...) {
   char line[LINE_MAX_BYTES];
   va_list ap;
   int n, m;
 
-  if (prio > log_level)
+  if (prio > atomic_load_explicit(&log_level, memory_order_relaxed))
     return;
   n = snprintf(line, sizeof line, "<%d>event=%s", prio, event);
   if (n < 0 || (size_t)n >= sizeof line - 2)

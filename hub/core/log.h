@@ -22,7 +22,14 @@ void log_event(int prio, const char *event, const char *fmt, ...)
  * other control bytes; cut with "..." at the buffer's end. Returns buf. */
 const char *log_quote(char *buf, size_t n, const char *s);
 
-/* Raises or lowers what is written: events above prio are dropped. */
+/* Raises or lowers what is written: events above prio are dropped. Any
+ * thread may log while another sets it. */
 void log_set_level(int prio);
+
+/* The level a person names ("error", "warning", "notice", "info",
+ * "debug", as journalctl -p does) as its priority. 0, or -EINVAL. */
+int log_level_parse(const char *name, int *prio);
+#define LOG_LEVEL_NAMES                                                        \
+  "\"error\", \"warning\", \"notice\", \"info\" or \"debug\""
 
 #endif

@@ -174,6 +174,7 @@ static void reload(struct daemon *d) {
   pulls_configure(d->pulls, g->rt->feeds, g->rt->n_feeds);
   daemon_gen_put(d->gen);
   d->gen = g;
+  log_set_level(d->log_level >= 0 ? d->log_level : g->rt->conf->log_level);
   if (d->ready) {
     start_spools(d);
     daemon_retention_schedule(d, g->rt->conf->retention_check_ms);
@@ -293,7 +294,7 @@ static int open_store(struct daemon *d, const char *state_dir) {
 }
 
 int daemon_serve(struct runtime *rt, const char *config_path,
-                 const char *plugin_dir) {
+                 const char *plugin_dir, int log_level) {
   struct daemon *d = calloc(1, sizeof *d);
   struct dahub_error e = {0};
   int rc;
@@ -305,6 +306,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
   }
   d->config_path = config_path;
   d->plugin_dir = plugin_dir;
+  d->log_level = log_level;
   d->jobs.next = d->jobs.prev = &d->jobs;
   for (size_t i = 0; i < rt->n_feeds; i++)
     if ((rc = spool_prepare(&rt->feeds[i], rt->conf->spool_dir, &e)) != 0) {

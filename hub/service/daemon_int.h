@@ -22,7 +22,7 @@
 #include "spool.h"
 #include "store.h"
 
-#define LOOP_BUSY_MS 50 /* the loop waits no longer for the store */
+#define LOOP_BUSY_MS 50          /* the loop waits no longer for the store */
 #define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
 #define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
 #define EXTEND_MS 10000          /* while recovering, every 10 s ... */
@@ -59,6 +59,7 @@ struct daemon {
   uv_loop_t loop;
   struct generation *gen;               /* the current configuration */
   const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
+  int log_level;                        /* the command line's, or -1 */
   struct store *store;      /* ingests and summaries, on the thread pool */
   struct store *loop_store; /* deliveries and pulls, on the loop */
   atomic_int stopping;
@@ -83,9 +84,9 @@ struct daemon {
   unsigned retention_want;
   int retention_busy;
   struct retention_stats retention_last; /* of that sweep */
-  struct outbox *outbox; /* deliveries of recorded summaries */
-  struct outbox_stats delivered; /* its counts, kept when it closes */
-  struct pulls *pulls;           /* feeds fetched over HTTPS */
+  struct outbox *outbox;                 /* deliveries of recorded summaries */
+  struct outbox_stats delivered;         /* its counts, kept when it closes */
+  struct pulls *pulls;                   /* feeds fetched over HTTPS */
   unsigned long stored, duplicates, failed, retries, removed, remove_failures;
 };
 

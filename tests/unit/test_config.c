@@ -23,6 +23,7 @@
 #include "fixture.h"
 
 #include "config.h"
+#include "log.h"
 
 struct fixture {
   char dir[64];
@@ -37,6 +38,16 @@ struct fixture {
   "  \"state_dir\": \"state\",\n"                                              \
   "  \"plugin_dir\": \"plugins\",\n"                                           \
   "  \"vocabulary\": \"vocabulary.json\"\n"                                    \
+  "}\n"
+
+/* HUB_MINIMAL with one member more, such as "\"log_level\": \"debug\"". */
+#define HUB_PLUS(member)                                                       \
+  "{\n"                                                                        \
+  "  \"spool_dir\": \"spool\",\n"                                              \
+  "  \"state_dir\": \"state\",\n"                                              \
+  "  \"plugin_dir\": \"plugins\",\n"                                           \
+  "  \"vocabulary\": \"vocabulary.json\",\n"                                   \
+  "  " member "\n"                                                             \
   "}\n"
 
 #define FEED_FREEVA                                                            \
@@ -383,14 +394,7 @@ static void test_summary_marker_and_protection(void **state) {
     struct errlist errs = {0};
     struct config *c = NULL;
 
-    (void)snprintf(text, sizeof text,
-                   "{\n"
-                   "  \"spool_dir\": \"spool\",\n"
-                   "  \"state_dir\": \"state\",\n"
-                   "  \"plugin_dir\": \"plugins\",\n"
-                   "  \"vocabulary\": \"vocabulary.json\",\n"
-                   "  \"summary\": %s\n"
-                   "}\n",
+    (void)snprintf(text, sizeof text, HUB_PLUS("\"summary\": %s"),
                    cases[i].summary);
     put(f, "hub.json", text);
     put(f, "feeds.d/freeva.json", FEED_FREEVA);
@@ -550,7 +554,7 @@ static void test_plugin_dir_argument_overrides_file(void **state) {
   assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
 }
 
-static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
+static void test_missing_plugin_dir_is_the_argument_or_installed(void **state) {
   struct fixture *f = *state;
 
   put(f, "hub.json",
@@ -563,6 +567,11 @@ static void test_plugin_dir_argument_stands_in_for_missing_key(void **state) {
   assert_int_equal(config_load(f->hub, "/opt/dahub/plugins", &f->c, &f->errs),
                    0);
   assert_string_equal(f->c->plugin_dir, "/opt/dahub/plugins");
+  config_free(f->c);
+  f->c = NULL;
+  /* an installed hub finds the plugins installed with it */
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_string_equal(f->c->plugin_dir, DAHUB_DEFAULT_PLUGIN_DIR);
 }
 
 static void test_missing_required_path_is_an_error(void **state) {
@@ -811,6 +820,31 @@ static void test_retention_check_ms_out_of_range(void **state) {
                ":6:3: retention_check_ms: expected 100 to 86400000, found 10");
 }
 
+static void test_log_level_is_info_unless_named(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_MINIMAL);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->log_level, LOG_INFO);
+  config_free(f->c);
+  f->c = NULL;
+  put(f, "hub.json", HUB_PLUS("\"log_level\": \"warning\""));
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_int_equal(f->c->log_level, LOG_WARNING);
+}
+
+static void test_unknown_log_level_is_an_error(void **state) {
+  struct fixture *f = *state;
+
+  put(f, "hub.json", HUB_PLUS("\"log_level\": \"verbose\""));
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  load_bad(f);
+  expect_error(f, f->hub,
+               ":6:3: log_level: expected \"error\", \"warning\", "
+               "\"notice\", \"info\" or \"debug\"");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_minimal_config_loads, setup,
@@ -856,7 +890,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_plugin_dir_argument_overrides_file,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
-          test_plugin_dir_argument_stands_in_for_missing_key, setup, teardown),
+          test_missing_plugin_dir_is_the_argument_or_installed, setup,
+          teardown),
       cmocka_unit_test_setup_teardown(test_missing_required_path_is_an_error,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_every_error_is_counted, setup,
@@ -873,6 +908,10 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_retain_number_and_unknown_key_are_errors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_retain_must_be_an_object, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_log_level_is_info_unless_named,
+                                      setup, teardown),
+      cmocka_unit_test_setup_teardown(test_unknown_log_level_is_an_error, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_retention_check_ms_out_of_range,
                                       setup, teardown),
