@@ -92,6 +92,7 @@ int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *in,
   else
     c->state = DISCLOSURE_SHOWN;
   c->hi = INT64_MAX;
+  c->fix = SIZE_MAX;
   d->published = 0;
   *id_out = d->n_cells++;
   return 0;

@@ -238,6 +238,64 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   return 0;
 }
 
+/*
+ * For weak column k: the shown cell that, hidden, would give it room. Its
+ * failing side is asked again (from the basis that answered it: no
+ * pivots), and each shown cell of the group's rows is priced by the rows
+ * it is in: rows that hold the answer where it is have a price, the rest
+ * none. The best priced cell by the board's order becomes the cell's fix,
+ * which the repair takes rather than the nearest cell by distance alone,
+ * which on a large table often opens no room at all. score and mark have
+ * room for n_cells and are left all 0; touched too.
+ */
+static int price_fix(struct group *g, struct lp *lp, const size_t *glines,
+                     size_t n_rows, size_t k, double *score,
+                     unsigned char *mark, size_t *touched) {
+  const struct disclosure *d = g->d;
+  struct dcell *c = &g->d->cells[g->vars[k]];
+  int up = c->state != DISCLOSURE_PRIMARY || c->hi < c->threshold, rc;
+  const double *point, *y;
+  size_t n_touched = 0, best = SIZE_MAX;
+  double v;
+
+  if ((rc = lp_extreme(lp, k, up, &v, &point)) != 0)
+    return rc;
+  ++*g->lps;
+  *g->work += g->n;
+  if ((y = lp_prices(lp)) == NULL)
+    return 0;
+  for (size_t r = 0; r < n_rows; r++) {
+    const struct dline *l = &d->lines[glines[r]];
+
+    if (fabs(y[r]) < EPS)
+      continue;
+    for (size_t i = 0; i <= l->n; i++) {
+      size_t id = d->slots[l->first + i];
+
+      /* a headline total is left to the repair's search, which takes it
+       * only when nothing else is left */
+      if (!choose_can_hide(&d->cells[id]) ||
+          (d->cells[id].flags & DISCLOSURE_CELL_HEADLINE))
+        continue;
+      if (!mark[id]) {
+        mark[id] = 1;
+        touched[n_touched++] = id;
+      }
+      score[id] += (i == l->n ? -1.0 : 1.0) * y[r];
+    }
+  }
+  for (size_t i = 0; i < n_touched; i++) {
+    size_t id = touched[i];
+
+    if (fabs(score[id]) > EPS && choose_better_repair(d, g->vars[k], id, best))
+      best = id;
+    score[id] = 0;
+    mark[id] = 0;
+  }
+  c->fix = best;
+  return 0;
+}
+
 /* One row per line of the group: members +1, total -1, shown cells moved
  * to the right; an equation or an inequality. col[c] is cell c's column. */
 static int add_rows(const struct disclosure *d, struct lp *lp,
@@ -288,8 +346,9 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   size_t n = d->n_cells, n_groups = 0, widest = 1;
   size_t *parent = NULL, *group_of = NULL, *vstart = NULL, *vars = NULL;
   size_t *lstart = NULL, *glines = NULL, *col = NULL, *rowv = NULL;
-  unsigned char *wanted = NULL;
-  double *coef = NULL, *seen = NULL;
+  unsigned char *wanted = NULL, *mark = NULL;
+  double *coef = NULL, *seen = NULL, *score = NULL;
+  size_t *touched = NULL;
   int rc = -ENOMEM;
 
   *n_weak = 0;
@@ -332,6 +391,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     if (!in_audit(&d->cells[c]))
       continue;
     d->cells[c].weak = 0;
+    d->cells[c].fix = SIZE_MAX;
     r = uf_find(parent, c);
     if (group_of[r] == SIZE_MAX)
       group_of[r] = n_groups++;
@@ -345,8 +405,12 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   coef = malloc(widest * sizeof *coef);
   seen = malloc((2 * n + 1) * sizeof *seen);
   wanted = calloc(n_groups + 1, 1);
+  score = calloc(n + 1, sizeof *score);
+  mark = calloc(n + 1, 1);
+  touched = malloc((n + 1) * sizeof *touched);
   if (vstart == NULL || lstart == NULL || vars == NULL || glines == NULL ||
-      rowv == NULL || coef == NULL || seen == NULL || wanted == NULL)
+      rowv == NULL || coef == NULL || seen == NULL || wanted == NULL ||
+      score == NULL || mark == NULL || touched == NULL)
     goto out;
   for (size_t c = 0; c < n; c++)
     if (group_of[c] != SIZE_MAX && (only == NULL || only[c]))
@@ -405,7 +469,10 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     for (size_t k = 0; rc == 0 && k < gr.n; k++) {
       int weak;
 
-      if ((rc = audit_var(&gr, lp, k, &weak)) == 0 && weak) {
+      if ((rc = audit_var(&gr, lp, k, &weak)) == 0 && weak &&
+          (rc =
+               price_fix(&gr, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g],
+                         k, score, mark, touched)) == 0) {
         ++*n_weak;
         if (d->weak == SIZE_MAX)
           d->weak = gr.vars[k];
@@ -419,6 +486,9 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   }
   rc = 0;
 out:
+  free(touched);
+  free(mark);
+  free(score);
   free(wanted);
   free(seen);
   free(coef);

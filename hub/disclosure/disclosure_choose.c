@@ -84,7 +84,7 @@ static int before(const struct disclosure *d, int ra, size_t ia, int rb,
   return ia < ib;
 }
 
-static int can_hide(const struct dcell *c) {
+int choose_can_hide(const struct dcell *c) {
   return c->state == DISCLOSURE_SHOWN && !dcell_fixed(c) &&
          c->rule != RULE_DETERMINED;
 }
@@ -99,7 +99,7 @@ static size_t pick(const struct disclosure *d, size_t k) {
     size_t id = d->slots[l->first + i];
     int rank;
 
-    if (!can_hide(&d->cells[id]))
+    if (!choose_can_hide(&d->cells[id]))
       continue;
     rank = tier(&d->cells[id], i == l->n);
     if (before(d, rank, id, best_rank, best)) {
@@ -191,7 +191,7 @@ size_t choose_capacity(struct disclosure *d) {
         size_t id = d->slots[l->first + i];
         const struct dcell *c = &d->cells[id], *b;
 
-        if (!can_hide(c))
+        if (!choose_can_hide(c))
           continue;
         if (best == SIZE_MAX) {
           best = id;
@@ -224,6 +224,18 @@ static int64_t shortfall(const struct dcell *c) {
   up = c->hi >= c->threshold ? 0 : c->threshold - c->hi;
   wide = c->hi - c->lo >= c->protection ? 0 : c->protection - (c->hi - c->lo);
   return up > wide ? up : wide;
+}
+
+int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
+                         size_t b) {
+  int64_t need = shortfall(&d->cells[w]);
+  const struct dcell *x = &d->cells[a];
+  int ra = tier(x, x->total) * 2 + (x->value >= need ? 0 : 1), rb = 0;
+
+  if (b != SIZE_MAX)
+    rb = tier(&d->cells[b], d->cells[b].total) * 2 +
+         (d->cells[b].value >= need ? 0 : 1);
+  return before(d, ra, a, rb, b);
 }
 
 /*
@@ -259,7 +271,7 @@ static size_t repair_pick(const struct disclosure *d,
 
           if (seen[id])
             continue;
-          if (can_hide(c)) {
+          if (choose_can_hide(c)) {
             /* levels past 1000 rank alike: far enough to be equal */
             rank = (tier(c, j == l->n) * 1024 +
                     (int)(level < 1000 ? level : 1000)) *
@@ -331,6 +343,8 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
       x->rule = RULE_DETERMINED;
       *changed = *shown = 1;
+    } else if ((p = x->fix) != SIZE_MAX && choose_can_hide(&d->cells[p])) {
+      picks[n_picks++] = p; /* what the audit's prices say gives it room */
     } else if ((p = repair_pick(d, inc, c, seen, queue)) != SIZE_MAX) {
       picks[n_picks++] = p;
     }

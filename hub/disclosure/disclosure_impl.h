@@ -25,7 +25,10 @@ struct dcell {
   int64_t threshold;
   int64_t protection; /* > 0 */
   int64_t lo, hi;     /* the last audit's interval; hi INT64_MAX: open */
-  size_t mark;        /* add_line's duplicate check: last epoch seen */
+  /* a weak cell's repair as the last audit priced it: the shown cell whose
+   * hiding gives it room, or SIZE_MAX */
+  size_t fix;
+  size_t mark; /* add_line's duplicate check: last epoch seen */
   unsigned flags;
   unsigned char state; /* enum disclosure_state */
   unsigned char total; /* the total of some line */
@@ -91,6 +94,13 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
                   size_t *pos, int *changed, int *shown, size_t *lps);
 /* Back to the primary pattern, determined cells kept shown. */
 void choose_unhide(struct disclosure *d);
+/* Whether cell c may be hidden by a repair. */
+int choose_can_hide(const struct dcell *c);
+/* Whether shown cell a is a better repair than b (SIZE_MAX: none yet) for
+ * weak cell w: the board's order of what to lose first, then a value that
+ * covers w's shortfall, then the smallest. */
+int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
+                         size_t b);
 /* Shows again what a passing pattern no longer needs, within a budget of
  * programmes. mark (all 0) and order have room for n_cells. */
 int choose_thin(struct disclosure *d, const struct incidence *inc,

@@ -220,3 +220,7 @@ int lp_point(struct lp *lp, const double *weights, const double *lower,
   *point = Clp_getColSolution(lp->model);
   return 0;
 }
+
+const double *lp_prices(const struct lp *lp) {
+  return lp->model != NULL ? Clp_getRowPrice(lp->model) : NULL;
+}

@@ -50,4 +50,9 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
 int lp_point(struct lp *lp, const double *weights, const double *lower,
              const double *upper, const double **point);
 
+/* The rows' prices at the last question's answer (one a row, in the order
+ * added; valid until the next call): how fast that answer moves as each
+ * row's bound moves. A row priced 0 does not hold the answer where it is. */
+const double *lp_prices(const struct lp *lp);
+
 #endif
