@@ -25,8 +25,8 @@
 /* A feed the hub fetches over HTTPS ("pull"), as well as its spool. */
 struct pull_conf {
   char *url;
-  uint64_t every_s;  /* the interval; 86400 with daily */
-  int daily_minute;  /* minutes after local midnight, or -1: every_s */
+  uint64_t every_s; /* the interval; 86400 with daily */
+  int daily_minute; /* minutes after local midnight, or -1: every_s */
   char *headers[PULL_MAX_HEADERS]; /* "Name: value" lines */
   size_t n_headers;
   char *auth_file; /* credential: the Authorization header's value */
@@ -72,7 +72,8 @@ struct summary_conf {
   char *outbox_dir;
   char *sinks[CONFIG_MAX_SINKS]; /* sink plugin names */
   size_t n_sinks;
-  uint64_t threshold; /* counts below this are hidden */
+  json_t *sink_options; /* {"<sink>": {...}} handed to its open(), or NULL */
+  uint64_t threshold;   /* counts below this are hidden */
   struct area_threshold area_thresholds[CONFIG_MAX_AREA_THRESHOLDS];
   size_t n_area_thresholds;
   int suppress_zeros;
