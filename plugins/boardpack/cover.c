@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "charts.h"
 #include "sections.h"
 
 static void completeness_line(struct html *h, const struct doc *d) {
@@ -138,6 +139,42 @@ static void change_line(struct html *h, const json_t *fig, const char *key,
   html_raw(h, ")</p>");
 }
 
+/* The last eight quarters, from the summary's "trend" (published figures
+ * only) and the figure itself: a small line and its table. */
+static void trend(struct html *h, const struct doc *d, const json_t *fig,
+                  const char *words, const struct cell *now) {
+  const json_t *list = json_object_get(fig, "trend");
+  struct svg_bar points[8];
+  char labels[8][32], title[160];
+  size_t n = 0;
+
+  if (now->kind != CELL_SHOWN || json_array_size(list) == 0 ||
+      json_array_size(list) > 7)
+    return;
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    const json_t *p = json_array_get(list, i);
+
+    if (doc_period_name(json_string_value(json_object_get(p, "period")),
+                        labels[n], sizeof labels[n]) != 0)
+      return;
+    doc_value_cell(json_object_get(p, "value"),
+                   json_string_value(json_object_get(fig, "unit")),
+                   &points[n].cell);
+    if (points[n].cell.kind != CELL_SHOWN)
+      return;
+    points[n].label = labels[n];
+    n++;
+  }
+  if (doc_period_name(d->period_id, labels[n], sizeof labels[n]) != 0)
+    return;
+  points[n].label = labels[n];
+  points[n].cell = *now;
+  n++;
+  (void)snprintf(title, sizeof title, "%s, the last %zu quarters", words, n);
+  svg_trend(h, title, points, n);
+  chart_table(h, title, "Quarter", points, n);
+}
+
 void section_key_figures(struct html *h, const struct doc *d,
                          const struct pack_conf *c) {
   html_raw(h, "<section class=\"page\" id=\"key-figures\" "
@@ -162,6 +199,7 @@ void section_key_figures(struct html *h, const struct doc *d,
     html_raw(h, "</p>");
     if (cell.kind == CELL_SHOWN && cell.partial)
       html_raw(h, "<p class=\"change\">Partial: a part was not reported</p>");
+    trend(h, d, f, words, &cell);
     change_line(h, f, "previous", "previous quarter");
     change_line(h, f, "year_ago", "a year before");
     html_raw(h, "</li>");

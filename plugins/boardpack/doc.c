@@ -150,6 +150,12 @@ void doc_cell(const struct doc *d, const json_t *fig, struct cell *c) {
   }
 }
 
+void doc_value_cell(const json_t *v, const char *unit, struct cell *c) {
+  char num[40];
+
+  doc_text_cell(number_text(v, num, sizeof num) == 0 ? num : NULL, unit, c);
+}
+
 void doc_text_cell(const char *num, const char *unit, struct cell *c) {
   memset(c, 0, sizeof *c);
   if (num != NULL && unit_text(num, unit, c->text, sizeof c->text) == 0) {

@@ -51,6 +51,9 @@ int doc_open(const json_t *summary, struct doc *d, struct dahub_error *err);
 
 /* The cell of a figure (or rate) object. unit NULL: the figure's own. */
 void doc_cell(const struct doc *d, const json_t *fig, struct cell *c);
+/* The cell of a value as the summary writes one (12, "32.4") in unit;
+ * CELL_MISSING when it is not a number. */
+void doc_value_cell(const json_t *v, const char *unit, struct cell *c);
 /* The cell of a number written as text (a contract's "90000.00") in unit;
  * CELL_MISSING when it is not a number. */
 void doc_text_cell(const char *num, const char *unit, struct cell *c);

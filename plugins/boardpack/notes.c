@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "charts.h"
 #include "sections.h"
 
 static const char *status_words(const char *s) {
@@ -87,6 +88,54 @@ static void sources(struct html *h, const struct doc *d) {
   html_raw(h, "</tbody></table>");
 }
 
+/* Figures a correction changed since the last version: "31 → 33". */
+static void changed(struct html *h, const struct doc *d) {
+  const json_t *version = json_object_get(d->root, "version");
+  const json_t *f;
+  size_t i, rows = 0;
+
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const json_t *last = json_object_get(f, "last_version");
+    const char *name = json_string_value(json_object_get(f, "area_name"));
+    char words[96];
+    struct cell then, now;
+
+    doc_cell(d, f, &now);
+    if (last == NULL || now.kind != CELL_SHOWN)
+      continue;
+    doc_value_cell(json_object_get(last, "value"),
+                   json_string_value(json_object_get(f, "unit")), &then);
+    if (then.kind != CELL_SHOWN)
+      continue;
+    if (rows++ == 0) {
+      html_raw(h, "<table><caption>Figures changed since version ");
+      if (json_is_integer(version) && json_integer_value(version) > 1)
+        html_fmt(h, "%lld", (long long)json_integer_value(version) - 1);
+      html_raw(h, "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Area</th><th scope=\"col\">Partner"
+                  "</th><th scope=\"col\" class=\"num\">Was</th>"
+                  "<th scope=\"col\" class=\"num\">Now</th></tr></thead>"
+                  "<tbody>");
+    }
+    doc_words(json_string_value(json_object_get(f, "measure")), words,
+              sizeof words);
+    html_raw(h, "<tr><td>");
+    html_text(h, words);
+    html_raw(h, "</td><th scope=\"row\">");
+    html_text(h, name != NULL ? name : "");
+    html_raw(h, "</th><td>");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</td>");
+    chart_cell(h, &then);
+    chart_cell(h, &now);
+    html_raw(h, "</tr>");
+  }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+}
+
 static void corrections(struct html *h, const struct doc *d) {
   const json_t *f;
   size_t i, n = 0, blank = 0;
@@ -104,6 +153,7 @@ static void corrections(struct html *h, const struct doc *d) {
                       "earlier figures are in the pack of the earlier "
                       "version.</p>"
                     : "<p>No return was corrected.</p>");
+  changed(h, d);
   for (i = 0; i < json_array_size(d->figures) &&
               (f = json_array_get(d->figures, i)) != NULL;
        i++) {

@@ -29,6 +29,7 @@ static const char css[] =
     ".tile{border:2px solid #12436D;padding:.75rem;break-inside:avoid}"
     ".tile h3{margin:0}.figure{font-size:2rem;font-weight:bold;margin:.25rem 0}"
     ".change{margin:.1rem 0}.down,.up{font-weight:bold}"
+    ".tile table{font-size:.8rem;margin:.25rem 0}svg.trend{display:block}"
     "figure{margin:1rem 0;break-inside:avoid}"
     "svg{max-width:100%;height:auto;font-size:12px;fill:#0B0C0C;"
     "break-inside:avoid}"

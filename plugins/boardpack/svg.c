@@ -119,6 +119,52 @@ static void bar(struct html *h, const struct svg_bar *b, int y,
   html_raw(h, "</text></g>");
 }
 
+#define TREND_W 200
+#define TREND_H 48
+
+void svg_trend(struct html *h, const char *title, const struct svg_bar *points,
+               size_t n) {
+  double max = 0;
+  unsigned id;
+
+  if (n < 2 || n > SVG_MAX_BARS)
+    return;
+  for (size_t i = 0; i < n; i++)
+    if (points[i].cell.kind != CELL_SHOWN)
+      return; /* a line through a hidden point would place it */
+    else if (points[i].cell.amount > max)
+      max = points[i].cell.amount;
+  if (!(max > 0))
+    max = 1;
+  id = html_id(h);
+  html_fmt(h,
+           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\" "
+           "class=\"trend\"><title id=\"svg-t-%u\">",
+           TREND_W, TREND_H, TREND_W, TREND_H, id, id, id);
+  html_text(h, title);
+  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
+  for (size_t i = 0; i < n; i++) {
+    html_raw(h, i == 0 ? "" : "; ");
+    html_text(h, points[i].label);
+    html_raw(h, " ");
+    html_text(h, points[i].cell.text);
+  }
+  html_fmt(h,
+           ".</desc><line x1=\"4\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
+           "stroke=\"" GRID_COLOUR "\"/><polyline fill=\"none\" "
+           "stroke=\"" BAR_COLOUR "\" stroke-width=\"2\" points=\"",
+           TREND_H - 4, TREND_W - 4, TREND_H - 4);
+  for (size_t i = 0; i < n; i++) {
+    double amount = points[i].cell.amount > 0 ? points[i].cell.amount : 0;
+
+    html_fmt(h, "%s%.1f,%.1f", i == 0 ? "" : " ",
+             4 + (TREND_W - 8) * (double)i / (double)(n - 1),
+             (TREND_H - 4) - (TREND_H - 8) * amount / max);
+  }
+  html_raw(h, "\"/></svg>");
+}
+
 void svg_hbars(struct html *h, const char *title, const char *desc,
                const struct svg_bar *bars, size_t n) {
   struct svg_scale s;

@@ -40,4 +40,10 @@ struct svg_bar {
 void svg_hbars(struct html *h, const char *title, const char *desc,
                const struct svg_bar *bars, size_t n);
 
+/* A small line of a figure over time for a key-figure tile, from zero
+ * up: points[] are shown cells (others are left out of the line), labels
+ * their periods. Drawn only for two points or more. */
+void svg_trend(struct html *h, const char *title, const struct svg_bar *points,
+               size_t n);
+
 #endif

@@ -261,6 +261,67 @@ class BoardPackTest(HubTestCase):
         self.assertIn("9,870", text)
         self.assertRegex(text, r"Charnwood\s+%s" % re.escape(marker))
 
+    def test_trend_and_corrections_repeat_only_what_was_published(self):
+        hub = self.make_hub(feeds=[long_feed(dimensions={})])
+        hub.hub_conf["summary"] = dict(SUMMARY, area_thresholds={})
+        hub.hub_conf["summary"]["sink_options"] = {
+            "boardpack": {"board": BOARD, "headline": ["helpline_contacts"]}}
+        hub.write_hub_json(hub.hub_conf)
+        header = ["Area", "Period", "Measure", "Value"]
+
+        def rows(period, charnwood):
+            return [["Blaby", period, "helpline_contacts", "12"],
+                    ["Charnwood", period, "helpline_contacts", str(charnwood)],
+                    ["Harborough", period, "helpline_contacts", "50"],
+                    ["Melton", period, "helpline_contacts", "3"]]
+
+        hub.start()
+        hub.drop("demo_long", "q4.csv", csv_bytes(rows("FY2023-24-Q4", 29), header))
+        hub.wait_done("demo_long", "q4.csv")
+        hub.drop("demo_long", "q1.csv", csv_bytes(rows(PERIOD, 31), header))
+        hub.wait_done("demo_long", "q1.csv")
+        for period in ("FY2023-24-Q4", PERIOD):
+            r = hub.cli("report", "--config", hub.config, "--period", period)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        # a corrected return: Charnwood 31 -> 33, so version 2
+        hub.drop("demo_long", "q1-corrected.csv", csv_bytes(rows(PERIOD, 33), header))
+        hub.wait_done("demo_long", "q1-corrected.csv")
+        hub.stop()
+        r = hub.cli("report", "--config", hub.config, "--period", PERIOD)
+        self.assertIn("version 2", r.stdout)
+        folder = os.path.join(hub.root, "outbox", PERIOD, "v2")
+        with open(os.path.join(folder, "summary.json")) as f:
+            doc = json.load(f)
+        with open(os.path.join(folder, "board-pack.html"), encoding="utf-8") as f:
+            html = f.read()
+
+        figs = {f["area"]: f for f in doc["figures"]
+                if f["measure"] == "helpline_contacts" and f["source_id"] == "all"
+                and f["dimensions"] == {}}
+        # Melton's 3 is hidden in each quarter, and Blaby's 12 with it; the
+        # partnership total is shown: the trend holds it and nothing else
+        q4_total = 12 + 29 + 50 + 3
+        self.assertEqual(figs["all"]["trend"],
+                         [{"period": "FY2023-24-Q4", "value": q4_total}])
+        self.assertEqual(figs["E07000130"]["last_version"], {"value": 31, "change": 2})
+        self.assertNotIn("last_version", figs["E07000131"])  # unchanged
+        self.assertIsNone(figs["E07000129"]["value"])
+        for f in doc["figures"]:
+            if f["value"] is None:  # hidden now: no history to place it
+                self.assertNotIn("trend", f)
+                self.assertNotIn("last_version", f)
+            for old in [f.get("last_version")] + (f.get("trend") or []):
+                if old is not None:
+                    self.assertIsInstance(old["value"], int)
+
+        self.assert_stays_inside(html)
+        self.assertIn("Helpline contacts, the last 2 quarters", html)
+        self.assertIn("Q4 2023/24 %d; Q1 2024/25 %d." % (q4_total, q4_total + 4), html)
+        self.assertIn("<polyline", html)
+        self.assertIn("Figures changed since version 1", html)
+        self.assertIn("Charnwood</th><td>all</td><td class=\"num\">31</td>"
+                      "<td class=\"num\">33</td>", html)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -342,6 +342,23 @@ static void test_key_figures(void **state) {
   assert_non_null(strstr(out(f), "<h3>Individuals supported</h3><p "
                                  "class=\"figure marker\">[c]</p>"));
   assert_int_equal(count(out(f), "<li class=\"tile\">"), 2);
+  /* the published quarters before, then the figure: one line, one table */
+  assert_non_null(strstr(out(f), ">Q3 2023/24 98; Q4 2023/24 109; Q1 2024/25 "
+                                 "106.</desc>"));
+  assert_int_equal(count(out(f), "<polyline"), 1);
+  assert_non_null(strstr(out(f), "<caption>Referrals received, the last 3 "
+                                 "quarters</caption>"));
+}
+
+static void test_trend_with_a_hidden_point_is_not_drawn(void **state) {
+  struct fx *f = *state;
+  struct svg_bar p[3] = {shown("Q3", 98, "98"), hidden("Q4"),
+                         shown("Q1", 106, "106")};
+
+  svg_trend(&f->h, "Trend", p, 3);
+  assert_string_equal(out(f), "");
+  svg_trend(&f->h, "Trend", p, 1);
+  assert_string_equal(out(f), "");
 }
 
 static void test_by_area(void **state) {
@@ -426,6 +443,10 @@ static void test_notes(void **state) {
   assert_non_null(strstr(out(f), "Corrected returns: freeva."));
   assert_non_null(strstr(out(f), "<h3>Blank cells</h3><p>1 figures"));
   assert_non_null(strstr(out(f), "<th scope=\"row\">wall</th><td>late</td>"));
+  assert_non_null(strstr(out(f), "<caption>Figures changed since version 1"));
+  assert_non_null(strstr(out(f), "Charnwood</th><td>all</td><td "
+                                 "class=\"num\">31</td><td "
+                                 "class=\"num\">34</td>"));
 }
 
 /* ------------------------------------------------------------ the plugin */
@@ -567,6 +588,7 @@ int main(void) {
       T(test_a_null_value_is_never_a_number),
       T(test_cover),
       T(test_key_figures),
+      T(test_trend_with_a_hidden_point_is_not_drawn),
       T(test_by_area),
       T(test_breakdowns),
       T(test_safe_accommodation),
