@@ -199,9 +199,13 @@ void section_key_figures(struct html *h, const struct doc *d,
     html_raw(h, "</p>");
     if (cell.kind == CELL_SHOWN && cell.partial)
       html_raw(h, "<p class=\"change\">Partial: a part was not reported</p>");
-    trend(h, d, f, words, &cell);
-    change_line(h, f, "previous", "previous quarter");
-    change_line(h, f, "year_ago", "a year before");
+    /* a change beside a marker would give the hidden figure away: the
+     * hub writes none there, and the pack would not show one either */
+    if (cell.kind == CELL_SHOWN) {
+      trend(h, d, f, words, &cell);
+      change_line(h, f, "previous", "previous quarter");
+      change_line(h, f, "year_ago", "a year before");
+    }
     html_raw(h, "</li>");
   }
   html_raw(h, "</ul></section>");

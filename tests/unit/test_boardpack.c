@@ -348,6 +348,11 @@ static void test_key_figures(void **state) {
   assert_int_equal(count(out(f), "<polyline"), 1);
   assert_non_null(strstr(out(f), "<caption>Referrals received, the last 3 "
                                  "quarters</caption>"));
+  /* a hidden figure's tile has its marker and nothing that could place it,
+   * even from a summary that carried a comparison beside it */
+  assert_null(strstr(out(f), "4321"));
+  assert_null(strstr(out(f), "4,317"));
+  assert_int_equal(count(out(f), "Down "), 1);
 }
 
 static void test_trend_with_a_hidden_point_is_not_drawn(void **state) {
