@@ -66,12 +66,6 @@ static int measure_blocks(struct html *h, const struct doc *d, const char *m,
   return by_area(h, d, m, arg) + by_any_dim(h, d, m, arg);
 }
 
-static void nothing(struct html *h, int drawn) {
-  if (!drawn)
-    html_raw(h, "<p>The summary holds no figures for this section in this "
-                "period.</p>");
-}
-
 /* A row of what, whose (the row's header) and its figure. */
 static void named_row(struct html *h, const char *what, const char *whose,
                       const struct cell *c) {
@@ -111,33 +105,36 @@ static void partner_table(struct html *h, const struct doc *d) {
     html_raw(h, "</tbody></table>");
 }
 
-void section_areas(struct html *h, const struct doc *d) {
-  int drawn;
+/* A section of charts: its heading, then fn for each measure chosen as
+ * chart_each_measure() chooses; left open for what follows. */
+static void charts_section(struct html *h, const struct doc *d, const char *id,
+                           const char *heading, const char *const *prefixes,
+                           const char *const *except,
+                           int (*fn)(struct html *h, const struct doc *d,
+                                     const char *measure, void *arg),
+                           void *arg) {
+  chart_section_open(h, id, heading);
+  if (chart_each_measure(h, d, prefixes, except, fn, arg) == 0)
+    html_raw(h, "<p>The summary holds no figures for this section in this "
+                "period.</p>");
+}
 
-  chart_section_open(h, "by-area", "By area");
-  drawn = chart_each_measure(h, d, NULL, own_sections, by_area, NULL);
-  nothing(h, drawn);
+void section_areas(struct html *h, const struct doc *d) {
+  charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
   partner_table(h, d);
   chart_section_close(h);
 }
 
 void section_breakdowns(struct html *h, const struct doc *d) {
-  int drawn;
-
-  chart_section_open(h, "breakdowns", "Breakdowns");
-  drawn =
-      chart_each_measure(h, d, NULL, own_sections, by_dims, (void *)breakdowns);
-  nothing(h, drawn);
+  charts_section(h, d, "breakdowns", "Breakdowns", NULL, own_sections, by_dims,
+                 (void *)breakdowns);
   chart_section_close(h);
 }
 
 void section_safe_accommodation(struct html *h, const struct doc *d) {
-  int drawn;
-
-  chart_section_open(h, "safe-accommodation", "Safe accommodation");
-  drawn = chart_each_measure(h, d, safe_prefixes, NULL, measure_blocks, NULL);
-  nothing(h, drawn);
+  charts_section(h, d, "safe-accommodation", "Safe accommodation",
+                 safe_prefixes, NULL, measure_blocks, NULL);
   chart_section_close(h);
 }
 
@@ -172,11 +169,8 @@ static void rates_table(struct html *h, const struct doc *d) {
 }
 
 void section_marac(struct html *h, const struct doc *d) {
-  int drawn;
-
-  chart_section_open(h, "marac", "MARAC");
-  drawn = chart_each_measure(h, d, marac_prefixes, NULL, measure_blocks, NULL);
-  nothing(h, drawn);
+  charts_section(h, d, "marac", "MARAC", marac_prefixes, NULL, measure_blocks,
+                 NULL);
   rates_table(h, d);
   chart_section_close(h);
 }
