@@ -301,8 +301,12 @@ static int cmd_report(const struct args *a) {
          "programmes)\n",
          res.stats.primary, res.stats.secondary, res.stats.audit,
          res.stats.source, res.stats.determined, res.control_ms, res.stats.lps);
-  for (size_t i = 0; i < rt.n_sinks; i++)
-    printf("  %s/summary.%s\n", res.folder, rt.sinks[i].plugin->desc.extension);
+  for (size_t i = 0; i < rt.n_sinks; i++) {
+    char file[64];
+
+    if (report_sink_file(&rt.sinks[i].plugin->desc, file, sizeof file) == 0)
+      printf("  %s/%s\n", res.folder, file);
+  }
   if (res.deliveries > 0)
     printf("  %zu deliveries recorded: `dahub serve` sends them\n",
            res.deliveries);

@@ -84,6 +84,7 @@ print("\ncells hidden by disclosure control: %d (%s; %d suppressed at source)"
 PY
 echo
 echo "summary: $summary/ (summary.json, summary.csv)"
+echo "board pack: $summary/board-pack.html (open it in a browser, or print it to PDF)"
 echo "store:   state/dahub.sqlite (table observations, view current_observations)"
 echo "done:    $(ls -d spool/*/done | tr '\n' ' ')"
 echo "failed:  $(ls -d spool/*/failed | tr '\n' ' ') (each bad file has <name>.error.json)"

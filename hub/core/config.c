@@ -69,6 +69,7 @@ void config_free(struct config *c) {
   free(c->summary.outbox_dir);
   for (size_t i = 0; i < c->summary.n_sinks; i++)
     free(c->summary.sinks[i]);
+  json_decref(c->summary.sink_options);
   destinations_free(c->deliveries, c->n_deliveries);
   free(c);
 }

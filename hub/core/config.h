@@ -72,7 +72,8 @@ struct summary_conf {
   char *outbox_dir;
   char *sinks[CONFIG_MAX_SINKS]; /* sink plugin names */
   size_t n_sinks;
-  uint64_t threshold; /* counts below this are hidden */
+  json_t *sink_options; /* {"<sink>": {...}} handed to its open(), or NULL */
+  uint64_t threshold;   /* counts below this are hidden */
   struct area_threshold area_thresholds[CONFIG_MAX_AREA_THRESHOLDS];
   size_t n_area_thresholds;
   int suppress_zeros;

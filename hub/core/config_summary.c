@@ -124,6 +124,7 @@ static const struct dahub_opt summary_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"outbox_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "summaries wait here to be delivered"},
   {"sinks", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the sink plugins a summary is rendered by"},
+  {"sink_options", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "options of a sink, by its name"},
   {"area_thresholds", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a threshold per area code"},
   {"meetings", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board's meeting dates"},
   {"threshold", DAHUB_OPT_UINT, 0, 1, 1000, 5, AT(threshold), NULL, NULL, "counts below this are hidden"},
@@ -142,6 +143,34 @@ void config_summary_defaults(struct summary_conf *s) {
   s->sinks[0] = strdup("json");
   s->sinks[1] = strdup("csv");
   s->n_sinks = 2;
+}
+
+/* {"boardpack": {"board": "..."}}: each key one of the sinks listed, each
+ * value an object the sink's open() checks. */
+static void load_sink_options(struct jsonconf *jc, struct summary_conf *s,
+                              const json_t *o) {
+  const char *k;
+  json_t *v;
+
+  if (o == NULL)
+    return;
+  if (!json_is_object(o)) {
+    jsonconf_error(jc, "sink_options",
+                   "sink_options: expected an object of sink names");
+    return;
+  }
+  json_object_foreach((json_t *)o, k, v) {
+    size_t i = 0;
+
+    while (i < s->n_sinks && strcmp(s->sinks[i], k) != 0)
+      i++;
+    if (i == s->n_sinks)
+      jsonconf_error(jc, k, "sink_options.%.64s: not one of summary.sinks", k);
+    else if (!json_is_object(v))
+      jsonconf_error(jc, k, "sink_options.%.64s: expected an object", k);
+  }
+  json_decref(s->sink_options);
+  s->sink_options = json_incref((json_t *)o);
 }
 
 void config_load_summary(struct jsonconf *jc, struct config *c,
@@ -179,6 +208,7 @@ void config_load_summary(struct jsonconf *jc, struct config *c,
           s->sinks[s->n_sinks++] = strdup(json_string_value(v));
       }
   }
+  load_sink_options(jc, s, json_object_get(o, "sink_options"));
   at = json_object_get(o, "area_thresholds");
   if (at != NULL && (!json_is_object(at) ||
                      json_object_size(at) > CONFIG_MAX_AREA_THRESHOLDS)) {

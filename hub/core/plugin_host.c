@@ -102,6 +102,18 @@ static int check_desc(const char *path, const struct dahub_plugin *d,
   return 0;
 }
 
+/* A sink's own file name: plain, so it can neither leave the version's
+ * folder nor hide as a dot file, and ending in its extension, so a
+ * delivery's content type follows from it. */
+static int file_name_ok(const char *f, const char *ext) {
+  size_t n = strlen(f), e = strlen(ext);
+
+  if (n == 0 || n > 63 || n < e + 2 || f[0] == '.' ||
+      strspn(f, "abcdefghijklmnopqrstuvwxyz0123456789._-") != n)
+    return 0;
+  return f[n - e - 1] == '.' && strcmp(f + n - e, ext) == 0;
+}
+
 static int check_fields(const char *path, const char *name,
                         const struct dahub_plugin *d, struct dahub_error *err) {
   if (d->name == NULL || strcmp(d->name, name) != 0)
@@ -127,6 +139,12 @@ static int check_fields(const char *path, const char *name,
                            "plugin %s: a sink needs render and an extension "
                            "of at most 16 letters",
                            path);
+  if (d->kind == DAHUB_KIND_SINK && d->file_name != NULL &&
+      !file_name_ok(d->file_name, d->extension))
+    return dahub_error_set(err, -EPROTO, 0, 0,
+                           "plugin %s: file_name must be [a-z0-9._-], at "
+                           "most 63 bytes, ending in .%s",
+                           path, d->extension);
   return 0;
 }
 

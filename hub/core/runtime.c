@@ -61,7 +61,9 @@ static int load_sinks(struct runtime *rt, struct errlist *errs) {
       errlist_add(errs, rt->conf->path, 0, 0,
                   "summary.sinks: plugin \"%s\" is not a sink", s->sinks[i]);
       rc = -EINVAL;
-    } else if (k->plugin->desc.open(NULL, &k->state, &e) != 0) {
+    } else if (k->plugin->desc.open(
+                   json_object_get(s->sink_options, s->sinks[i]), &k->state,
+                   &e) != 0) {
       errlist_add(errs, rt->conf->path, 0, 0, "%s: %s", user, e.msg);
       rc = -EINVAL;
     } else {

@@ -74,6 +74,13 @@ static int content_sha(const json_t *doc, char out[65]) {
   return 0;
 }
 
+int report_sink_file(const struct dahub_plugin *d, char *buf, size_t n) {
+  int w = d->file_name != NULL ? snprintf(buf, n, "%s", d->file_name)
+                               : snprintf(buf, n, "summary.%s", d->extension);
+
+  return w < 0 || (size_t)w >= n ? -ENAMETOOLONG : 0;
+}
+
 static int write_sinks(const struct runtime *rt, const json_t *doc,
                        const char *folder, struct dahub_error *err) {
   int rc = 0;
@@ -88,9 +95,11 @@ static int write_sinks(const struct runtime *rt, const json_t *doc,
       if (!err->msg[0])
         (void)dahub_error_set(err, rc, 0, 0, "sink %s failed",
                               k->plugin->desc.name);
+    } else if ((rc = report_sink_file(&k->plugin->desc, name, sizeof name)) !=
+               0) {
+      (void)dahub_error_set(err, rc, 0, 0, "sink %s: file name too long",
+                            k->plugin->desc.name);
     } else {
-      (void)snprintf(name, sizeof name, "summary.%s",
-                     k->plugin->desc.extension);
       rc = fs_write_atomic(folder, name, b.data ? b.data : "", b.len);
       if (rc != 0)
         (void)dahub_error_set(err, rc, 0, 0, "cannot write %s/%s: %s", folder,
@@ -112,10 +121,11 @@ struct plan {
   size_t n;
 };
 
-static const char *sink_extension(const struct runtime *rt, const char *name) {
+static const struct dahub_plugin *sink_desc(const struct runtime *rt,
+                                            const char *name) {
   for (size_t i = 0; i < rt->n_sinks; i++)
     if (strcmp(rt->sinks[i].plugin->desc.name, name) == 0)
-      return rt->sinks[i].plugin->desc.extension;
+      return &rt->sinks[i].plugin->desc;
   return NULL;
 }
 
@@ -143,10 +153,11 @@ static int plan_deliveries(const struct runtime *rt, const char *period,
     size_t used = 0;
 
     for (size_t k = 0; k < d->n_payloads; k++) {
-      const char *ext = sink_extension(rt, d->payloads[k]);
+      const struct dahub_plugin *sink = sink_desc(rt, d->payloads[k]);
+      char file[64];
       int rc;
 
-      if (ext == NULL)
+      if (sink == NULL || report_sink_file(sink, file, sizeof file) != 0)
         return dahub_error_set(err, -EINVAL, 0, 0,
                                "delivery %s: sink %s is not loaded", d->name,
                                d->payloads[k]);
@@ -158,7 +169,7 @@ static int plan_deliveries(const struct runtime *rt, const char *period,
       }
       used +=
           (size_t)snprintf(p->files[p->n - 1] + used, sizeof p->files[0] - used,
-                           "%ssummary.%s", used ? "\n" : "", ext);
+                           "%s%s", used ? "\n" : "", file);
     }
   }
   return 0;

@@ -1,10 +1,10 @@
 /*
  * report.h: a board summary written through every sink into the outbox.
  *
- * outbox/<period>/v<N>/summary.<ext>, one file per sink, each written
- * atomically; then the version is recorded in the store. A version is only
- * made when the summary says something new: the same figures again give the
- * version already written.
+ * outbox/<period>/v<N>/summary.<ext> (or the sink's own file name), one
+ * file per sink, each written atomically; then the version is recorded in the
+ * store. A version is only made when the summary says something new: the same
+ * figures again give the version already written.
  */
 #ifndef DAHUB_REPORT_H
 #define DAHUB_REPORT_H
@@ -23,6 +23,10 @@ struct report_result {
   double control_ms;
   size_t deliveries; /* outbox rows recorded with the version */
 };
+
+/* The name of the file sink d writes in a version's folder: its own
+ * file_name, or "summary.<extension>". 0, or -ENAMETOOLONG. */
+int report_sink_file(const struct dahub_plugin *d, char *buf, size_t n);
 
 /* Builds the summary of period and publishes it. meeting (may be NULL) is
  * the board meeting it is for: a meeting that already has the same figures

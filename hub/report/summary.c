@@ -22,8 +22,7 @@
 
 #include "summary_int.h"
 
-/* The same period a step back: previous quarter/half/month, previous year. */
-static struct dahub_period step_back(const struct dahub_period *p, int year) {
+struct dahub_period summary_step_back(const struct dahub_period *p, int year) {
   struct dahub_period q = *p;
   int per_year = p->kind == DAHUB_PERIOD_QUARTER ? 4
                  : p->kind == DAHUB_PERIOD_HALF  ? 2
@@ -46,7 +45,7 @@ static struct dahub_period step_back(const struct dahub_period *p, int year) {
 static json_t *period_json(const struct dahub_period *p) {
   char id[DAHUB_PERIOD_ID_MAX], start[11], end[11];
   char prev[DAHUB_PERIOD_ID_MAX], ago[DAHUB_PERIOD_ID_MAX];
-  struct dahub_period q = step_back(p, 0), y = step_back(p, 1);
+  struct dahub_period q = summary_step_back(p, 0), y = summary_step_back(p, 1);
 
   dahub_period_format(p, id);
   dahub_period_format(&q, prev);
@@ -113,6 +112,7 @@ int summary_build(const struct summary_env *env, const char *period,
                   json_t **out, struct summary_log *log,
                   struct dahub_error *err) {
   struct cells prev = {0}, ago = {0};
+  struct summary_history *hist = calloc(1, sizeof *hist);
   struct dahub_period p, q, y;
   json_t *doc = NULL, *figs = NULL, *comp = NULL, *contracts = NULL;
   json_t *rates = NULL, *disc = NULL;
@@ -124,13 +124,17 @@ int summary_build(const struct summary_env *env, const char *period,
   memset(&b, 0, sizeof b);
   if (log != NULL)
     memset(log, 0, sizeof *log);
-  if (dahub_period_parse(period, &p) != 0)
+  if (hist == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "summary: out of memory");
+  if (dahub_period_parse(period, &p) != 0) {
+    free(hist);
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "\"%.40s\" is not a period such as FY2024-25-Q4 "
                            "or FY2024-25",
                            period);
-  q = step_back(&p, 0);
-  y = step_back(&p, 1);
+  }
+  q = summary_step_back(&p, 0);
+  y = summary_step_back(&p, 1);
   dahub_period_format(&q, q_id);
   dahub_period_format(&y, y_id);
   /* Every part is made before the document: each reports its own failure,
@@ -138,10 +142,11 @@ int summary_build(const struct summary_env *env, const char *period,
   if ((rc = summary_compute(env, &p, &b, err)) != 0 ||
       (rc = published_latest(&b, &q, &prev, err)) != 0 ||
       (rc = published_latest(&b, &y, &ago, err)) != 0 ||
+      (rc = summary_history_load(&b, &p, hist, err)) != 0 ||
       /* a year's previous period is the year before: compared once */
       (rc = summary_figures_json(&b, &prev, q_id, &ago,
                                  memcmp(&q, &y, sizeof q) != 0 ? y_id : NULL,
-                                 &figs, err)) != 0 ||
+                                 hist, &figs, err)) != 0 ||
       (rc = summary_completeness(&b, &comp, err)) != 0 ||
       (rc = summary_contracts(&b, &contracts, err)) != 0 ||
       (rc = summary_rates_json(&b, &rates)) != 0 ||
@@ -173,6 +178,8 @@ out:
   json_decref(contracts);
   cells_free(&prev);
   cells_free(&ago);
+  summary_history_free(hist);
+  free(hist);
   summary_build_free(&b);
   return rc;
 }
@@ -185,6 +192,6 @@ void summary_quarter_before(int64_t t, char id[16]) {
   (void)gmtime_r(&tt, &tm);
   (void)dahub_period_of_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                              DAHUB_PERIOD_QUARTER, &p);
-  p = step_back(&p, 0); /* the quarter holding t is not over yet */
+  p = summary_step_back(&p, 0); /* the quarter holding t is not over yet */
   dahub_period_format(&p, id);
 }

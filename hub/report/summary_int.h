@@ -136,14 +136,19 @@ void summary_build_free(struct build *b);
 
 /* ---- summary_json.c ---- */
 
+struct summary_history; /* summary_history.c, below */
+
 /* The figures of b, in a fixed order, each with its change on period
  * prev_id and (ago_id not NULL) ago_id as published (prev, ago). 0 with
  * *out, a new array; -ENOMEM, or -EBADMSG for a stored breakdown that
  * could not be read, with err. */
 int summary_figures_json(struct build *b, struct cells *prev,
                          const char *prev_id, struct cells *ago,
-                         const char *ago_id, json_t **out,
-                         struct dahub_error *err);
+                         const char *ago_id, struct summary_history *hist,
+                         json_t **out, struct dahub_error *err);
+/* A shown, whole figure's value, for rates and changes: 1 with *n. */
+int summary_whole_value(const struct build *b, const struct cell *c,
+                        struct num *n);
 /* The rates of the vocabulary over b's cells: 0 with *out, or -ENOMEM. */
 int summary_rates_json(struct build *b, json_t **out);
 /* The disclosure note: thresholds, marker, how many cells each rule hid.
@@ -172,6 +177,34 @@ int summary_completeness(const struct build *b, json_t **out,
  * -EBADMSG with err for a stored contract that could not be read. */
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err);
+
+/* ---- summary_history.c ---- */
+
+/* What the figures are set beside, beyond the previous period and a year
+ * before, all as published: for a quarter, the seven quarters before it
+ * (newest first), and the newest published version of the period itself.
+ * A table is empty where nothing was published. */
+#define SUMMARY_TREND_QUARTERS 7
+struct summary_history {
+  struct cells quarters[SUMMARY_TREND_QUARTERS];
+  char quarter_ids[SUMMARY_TREND_QUARTERS][DAHUB_PERIOD_ID_MAX];
+  size_t n_quarters;
+  struct cells last;
+};
+
+/* Loads the tables of h for period p. 0, or a store error with err. */
+int summary_history_load(struct build *b, const struct dahub_period *p,
+                         struct summary_history *h, struct dahub_error *err);
+void summary_history_free(struct summary_history *h);
+/* Adds "trend" to the partnership totals and "last_version" to figures
+ * whose value changed since the last version; figs[i] is order[i]'s.
+ * 0, or -ENOMEM. */
+int summary_history_add(struct build *b, struct cell **order, json_t *figs,
+                        struct summary_history *h);
+
+/* The same period a step back: previous quarter/half/month, or the year
+ * before with year set (summary.c). */
+struct dahub_period summary_step_back(const struct dahub_period *p, int year);
 
 /* ---- published.c ---- */
 

@@ -128,9 +128,8 @@ static json_t *figure_json(const struct build *b, const struct cell *c,
   return o;
 }
 
-/* A shown, whole figure's value, for rates and changes. */
-static int whole_value(const struct build *b, const struct cell *c,
-                       struct num *n) {
+int summary_whole_value(const struct build *b, const struct cell *c,
+                        struct num *n) {
   const char *marker;
 
   return c != NULL && c->whole && cell_value(b, c, n, &marker);
@@ -150,8 +149,8 @@ static json_t *rate_json(const struct build *b, const struct vocab_rate *r,
                 area_name(b, den->area), "unit", "percent");
   if (o == NULL)
     return NULL;
-  if (whole_value(b, num, &nv) && whole_value(b, den, &dv) && dv.value > 0 &&
-      nv.scale == 0 && dv.scale == 0) {
+  if (summary_whole_value(b, num, &nv) && summary_whole_value(b, den, &dv) &&
+      dv.value > 0 && nv.scale == 0 && dv.scale == 0) {
     /* one decimal, rounded half up: 70 of 216 is 32.4 */
     struct num pct = {.value = (nv.value * 2000 / dv.value + 1) / 2,
                       .scale = 1};
@@ -222,8 +221,8 @@ static int add_changes(struct build *b, struct cell **order, json_t *figs,
     struct num now, then;
     json_t *cmp;
 
-    if (o == NULL || !whole_value(b, c, &now) || o->state != DISCLOSURE_SHOWN ||
-        !o->whole || o->known_parts == 0)
+    if (o == NULL || !summary_whole_value(b, c, &now) ||
+        o->state != DISCLOSURE_SHOWN || !o->whole || o->known_parts == 0)
       continue;
     then = o->known;
     if (now.scale != then.scale)
@@ -240,8 +239,8 @@ static int add_changes(struct build *b, struct cell **order, json_t *figs,
 
 int summary_figures_json(struct build *b, struct cells *prev,
                          const char *prev_id, struct cells *ago,
-                         const char *ago_id, json_t **out,
-                         struct dahub_error *err) {
+                         const char *ago_id, struct summary_history *hist,
+                         json_t **out, struct dahub_error *err) {
   struct cell **order = malloc((b->cells.n + 1) * sizeof *order);
   json_t *figs = json_array();
   int bad_dims = 0, rc = -ENOMEM;
@@ -257,7 +256,8 @@ int summary_figures_json(struct build *b, struct cells *prev,
       goto out;
   if (add_changes(b, order, figs, prev, prev_id, "previous") != 0 ||
       (ago_id != NULL &&
-       add_changes(b, order, figs, ago, ago_id, "year_ago") != 0))
+       add_changes(b, order, figs, ago, ago_id, "year_ago") != 0) ||
+      summary_history_add(b, order, figs, hist) != 0)
     goto out;
   *out = figs;
   figs = NULL;

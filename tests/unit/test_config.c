@@ -366,6 +366,16 @@ static void test_settle_ms_as_string_is_wrong_type(void **state) {
   expect_error(f, f->hub, ":6:3: settle_ms: expected a whole number");
 }
 
+/* hub.json with this "summary" object (on line 6, from column 14), and
+ * one feed. */
+static void put_summary(struct fixture *f, const char *summary) {
+  char text[512];
+
+  (void)snprintf(text, sizeof text, HUB_PLUS("\"summary\": %s"), summary);
+  put(f, "hub.json", text);
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+}
+
 /* The confidential marker and the protection level: defaults, values, and
  * a marker that could be read as a number is refused. */
 #define MARKER_ERROR                                                           \
@@ -388,16 +398,12 @@ static void test_summary_marker_and_protection(void **state) {
   };
 
   struct fixture *f = *state;
-  char text[512];
 
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     struct errlist errs = {0};
     struct config *c = NULL;
 
-    (void)snprintf(text, sizeof text, HUB_PLUS("\"summary\": %s"),
-                   cases[i].summary);
-    put(f, "hub.json", text);
-    put(f, "feeds.d/freeva.json", FEED_FREEVA);
+    put_summary(f, cases[i].summary);
     if (cases[i].error != NULL) {
       errlist_clear(&f->errs);
       load_bad(f);
@@ -412,6 +418,42 @@ static void test_summary_marker_and_protection(void **state) {
     assert_int_equal(c->summary.protection, cases[i].protection);
     errlist_clear(&errs);
     config_free(c);
+  }
+}
+
+/* A sink's options, by its name: kept for its open(); a sink not listed,
+ * or options that are not an object, are refused. */
+static void test_summary_sink_options(void **state) {
+  static const struct {
+    const char *summary, *error; /* error NULL: loads */
+  } cases[] = {
+      {"{\"sinks\": [\"json\", \"boardpack\"], \"sink_options\": "
+       "{\"boardpack\": {\"board\": \"B\"}}}",
+       NULL},
+      {"{\"sink_options\": {\"boardpack\": {}}}",
+       ":6:32: sink_options.boardpack: not one of summary.sinks"},
+      {"{\"sinks\": [\"csv\"], \"sink_options\": {\"csv\": []}}",
+       ":6:50: sink_options.csv: expected an object"},
+      {"{\"sink_options\": []}",
+       ":6:15: sink_options: expected an object of sink names"},
+  };
+  struct fixture *f = *state;
+
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    put_summary(f, cases[i].summary);
+    errlist_clear(&f->errs);
+    if (cases[i].error != NULL) {
+      load_bad(f);
+      expect_error(f, f->hub, "%s", cases[i].error);
+      continue;
+    }
+    assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(f->c->summary.sink_options, "boardpack"), "board")),
+        "B");
+    config_free(f->c);
+    f->c = NULL;
   }
 }
 
@@ -870,6 +912,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_settle_ms_as_string_is_wrong_type,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_summary_marker_and_protection, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_summary_sink_options, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_settle_ms_out_of_range, setup,
                                       teardown),

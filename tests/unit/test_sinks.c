@@ -20,39 +20,11 @@
 
 #include "common.h"
 #include "plugin_host.h"
+#include "sink_out.h"
 
 #ifndef DAHUB_BUILD_DIR_DEFAULT
 #define DAHUB_BUILD_DIR_DEFAULT "build"
 #endif
-
-/* The output a sink writes into: grows, kept whole. */
-struct sink_out {
-  struct dahub_output out;
-  char *data;
-  size_t len, cap;
-  size_t calls;
-};
-
-static int out_write(struct dahub_output *o, const void *p, size_t n) {
-  struct sink_out *b = container_of(o, struct sink_out, out);
-
-  b->calls++;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    char *d;
-
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    if ((d = realloc(b->data, cap)) == NULL)
-      return -ENOMEM;
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-  return 0;
-}
 
 /* Refuses every write: a full disk, a payload over the hub's limit. */
 static int out_refuse(struct dahub_output *o, const void *p, size_t n) {
@@ -187,7 +159,7 @@ static int setup(void **state) {
                   je.text);
     return -1;
   }
-  f->got.out.write = out_write;
+  f->got.out.write = sink_out_write;
   return 0;
 }
 

@@ -185,6 +185,12 @@ struct dahub_plugin {
    * never quotes their cells and keeps no text of them (`raw`, records),
    * as for a feed marked "personal": true. Loop thread, after open(). */
   int (*personal)(const void *state);
+
+  /* Sinks, optional (appended; NULL or absent: "summary.<extension>"). The
+   * name of the file render()'s payload is written to in the version's
+   * folder, such as "board-pack.html": [a-z0-9._-]+, at most 63 bytes, and
+   * ending in "." extension. */
+  const char *file_name;
 };
 
 #endif

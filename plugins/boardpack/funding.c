@@ -1,0 +1,136 @@
+/*
+ * funding.c: funding and contracts.
+ *
+ * Funding figures (allocations and spend) are measures like any other and
+ * are drawn by area and by funding source. Contracts come from the
+ * summary's contracts section, the latest commissioning register: a
+ * table sorted by end date, each contract ending within the summary's
+ * warning months marked in words and by weight, not colour alone, since
+ * the board has to decide extensions before then; and their values as
+ * bars. A register's figures are public money, not counts about people,
+ * so disclosure control does not apply to them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "charts.h"
+#include "sections.h"
+
+#define MAX_CONTRACT_BARS SVG_MAX_BARS
+
+static const char *const money_prefixes[] = {"funding_", "expenditure", NULL};
+
+static int money_blocks(struct html *h, const struct doc *d, const char *m,
+                        void *arg) {
+  (void)arg;
+  return chart_by_area(h, d, m) + chart_by_dim(h, d, m, "funding_source");
+}
+
+static const char *field(const json_t *c, const char *key) {
+  const char *s = json_string_value(json_object_get(c, key));
+
+  return s != NULL ? s : "";
+}
+
+/* By end date, those without one last; else as the register lists them. */
+static int by_end(const void *x, const void *y) {
+  const json_t *a = *(const json_t *const *)x, *b = *(const json_t *const *)y;
+  const char *ea = field(a, "end_date"), *eb = field(b, "end_date");
+  int k;
+
+  if ((ea[0] == '\0') != (eb[0] == '\0'))
+    return ea[0] == '\0' ? 1 : -1;
+  if ((k = strcmp(ea, eb)) != 0)
+    return k;
+  return a < b ? -1 : a > b;
+}
+
+static void contract_row(struct html *h, const json_t *c) {
+  int soon = json_is_true(json_object_get(c, "ending_soon"));
+  struct cell value;
+  char date[32];
+
+  doc_text_cell(json_string_value(json_object_get(c, "value_gbp")), "gbp",
+                &value);
+  html_raw(h, soon ? "<tr class=\"soon\"><th scope=\"row\">"
+                   : "<tr><th scope=\"row\">");
+  html_text(h, field(c, "service"));
+  html_raw(h, "</th><td>");
+  html_text(h, field(c, "provider"));
+  html_raw(h, "</td><td>");
+  html_text(h, field(c, "financial_year"));
+  html_raw(h, "</td><td class=\"num\">");
+  html_text(h, value.text);
+  html_raw(h, "</td><td>");
+  if (doc_date_words(field(c, "end_date"), 1, date, sizeof date) == 0)
+    html_text(h, date);
+  else
+    html_text(h, field(c, "end_date")[0] ? field(c, "end_date") : "not given");
+  html_raw(h, soon ? "</td><td><strong>Ends soon: extension decision "
+                     "due</strong></td></tr>"
+                   : "</td><td></td></tr>");
+}
+
+static void contracts(struct html *h, const struct doc *d) {
+  const json_t *section = json_object_get(d->root, "contracts");
+  const json_t *warn = json_object_get(section, "warning_months");
+  size_t n = json_array_size(d->contracts), i, n_bars = 0;
+  const json_t **list;
+  struct svg_bar bars[MAX_CONTRACT_BARS];
+
+  html_raw(h, "<h3>Commissioned contracts</h3>");
+  if (n == 0) {
+    html_raw(h, "<p>The summary holds no commissioning register.</p>");
+    return;
+  }
+  if ((list = calloc(n, sizeof *list)) == NULL) {
+    if (h->rc == 0)
+      h->rc = -1;
+    return;
+  }
+  for (i = 0; i < n; i++)
+    list[i] = json_array_get(d->contracts, i);
+  qsort(list, n, sizeof *list, by_end);
+  if (json_is_integer(warn))
+    html_fmt(h,
+             "<p class=\"subtitle\">Marked: contracts ending within %lld "
+             "months, for the board to decide on extensions in time.</p>",
+             (long long)json_integer_value(warn));
+  html_raw(h, "<table class=\"contracts\"><caption>Contracts of the latest "
+              "commissioning register, by end date</caption><thead><tr>"
+              "<th scope=\"col\">Service</th><th scope=\"col\">Provider</th>"
+              "<th scope=\"col\">Year</th><th scope=\"col\" class=\"num\">"
+              "Value</th><th scope=\"col\">Ends</th><th scope=\"col\">"
+              "Decision</th></tr></thead><tbody>");
+  for (i = 0; i < n; i++)
+    contract_row(h, list[i]);
+  html_raw(h, "</tbody></table>");
+  for (i = 0; i < n && n_bars < MAX_CONTRACT_BARS; i++) {
+    bars[n_bars].label = field(list[i], "service");
+    doc_text_cell(json_string_value(json_object_get(list[i], "value_gbp")),
+                  "gbp", &bars[n_bars].cell);
+    n_bars++;
+  }
+  html_raw(h, "<figure class=\"chart\"><h3>Contract values</h3>"
+              "<p class=\"subtitle\">Value of each contract (pounds), in "
+              "order of end date</p>");
+  svg_hbars(h, "Contract values", "Value of each contract in pounds", bars,
+            n_bars);
+  html_raw(h, "<p class=\"source\">Source: the commissioning register, "
+              "return of ");
+  html_text(h, field(list[0], "feed"));
+  html_raw(h, ".</p></figure>");
+  free(list);
+}
+
+void section_funding(struct html *h, const struct doc *d) {
+  int drawn;
+
+  chart_section_open(h, "funding", "Funding and contracts");
+  drawn = chart_each_measure(h, d, money_prefixes, NULL, money_blocks, NULL);
+  if (!drawn)
+    html_raw(h, "<p>The summary holds no funding figures for this period "
+                "across areas or sources.</p>");
+  contracts(h, d);
+  chart_section_close(h);
+}

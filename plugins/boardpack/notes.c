@@ -1,0 +1,177 @@
+/*
+ * notes.c: the data notes: what each marker means, how much disclosure
+ * control hid (how many, never which or by which rule), which returns the
+ * pack is made of, which were corrected, and how many cells partners left
+ * blank.
+ */
+#include <string.h>
+
+#include "charts.h"
+#include "sections.h"
+
+static const char *status_words(const char *s) {
+  if (s == NULL)
+    return "unknown";
+  if (strcmp(s, "reported") == 0)
+    return "received";
+  if (strcmp(s, "late") == 0)
+    return "late";
+  if (strcmp(s, "not_yet_due") == 0)
+    return "not yet due";
+  if (strcmp(s, "not_expected") == 0)
+    return "not expected";
+  return "unknown";
+}
+
+static void markers(struct html *h, const struct doc *d) {
+  const json_t *disc = json_object_get(d->root, "disclosure");
+  const json_t *threshold = json_object_get(disc, "threshold");
+  const json_t *hidden = json_object_get(disc, "hidden_cells");
+
+  html_raw(h, "<h3>Markers</h3><dl class=\"markers\"><dt>");
+  html_text(h, d->marker);
+  html_raw(h, "</dt><dd>Confidential: hidden by disclosure control, because "
+              "the figure is small");
+  if (json_is_integer(threshold))
+    html_fmt(h, " (below %lld, or a higher threshold for a small area)",
+             (long long)json_integer_value(threshold));
+  html_raw(
+      h, " or because it would let a small figure be worked out from "
+         "the totals. Its bar is hatched and drawn at a fixed size that "
+         "says nothing of the figure.</dd><dt>" DOC_LOW_MARKER
+         "</dt><dd>Suppressed by the partner before the return was "
+         "sent (a low figure); also a hatched bar.</dd><dt>" DOC_MISSING_MARKER
+         "</dt><dd>Not reported: the partner left the cell blank, or "
+         "it cannot be computed. No bar.</dd><dt>[p]</dt><dd>Partial: "
+         "the figure lacks a part that was not reported.</dd></dl>");
+  if (json_is_integer(hidden))
+    html_fmt(h,
+             "<p>In this summary %lld figures are confidential. Rates and "
+             "totals are computed only from figures that are shown.</p>",
+             (long long)json_integer_value(hidden));
+}
+
+static void sources(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i;
+
+  html_raw(h, "<h3>Sources</h3><table><caption>Returns this pack is made of"
+              "</caption><thead><tr><th scope=\"col\">Return</th>"
+              "<th scope=\"col\">Status</th><th scope=\"col\">Last received"
+              "</th><th scope=\"col\" class=\"num\">Files</th>"
+              "<th scope=\"col\" class=\"num\">Corrections</th></tr></thead>"
+              "<tbody>");
+  for (i = 0; i < json_array_size(d->completeness) &&
+              (f = json_array_get(d->completeness, i)) != NULL;
+       i++) {
+    const char *when = json_string_value(json_object_get(f, "last_received"));
+    char date[32];
+
+    html_raw(h, "<tr><th scope=\"row\">");
+    html_text(h, json_string_value(json_object_get(f, "feed")));
+    html_raw(h, "</th><td>");
+    html_text(h, status_words(json_string_value(json_object_get(f, "status"))));
+    html_raw(h, "</td><td>");
+    if (doc_day_words(when, date, sizeof date) == 0)
+      html_text(h, date);
+    html_raw(h, "</td><td class=\"num\">");
+    if (json_is_integer(json_object_get(f, "ingests")))
+      html_fmt(h, "%lld",
+               (long long)json_integer_value(json_object_get(f, "ingests")));
+    html_raw(h, "</td><td class=\"num\">");
+    if (json_is_integer(json_object_get(f, "corrections")))
+      html_fmt(
+          h, "%lld",
+          (long long)json_integer_value(json_object_get(f, "corrections")));
+    html_raw(h, "</td></tr>");
+  }
+  html_raw(h, "</tbody></table>");
+}
+
+/* Figures a correction changed since the last version: "31 → 33". */
+static void changed(struct html *h, const struct doc *d) {
+  const json_t *version = json_object_get(d->root, "version");
+  const json_t *f;
+  size_t i, rows = 0;
+
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const json_t *last = json_object_get(f, "last_version");
+    const char *name = json_string_value(json_object_get(f, "area_name"));
+    char words[96];
+    struct cell then, now;
+
+    doc_cell(d, f, &now);
+    if (last == NULL || now.kind != CELL_SHOWN)
+      continue;
+    doc_value_cell(json_object_get(last, "value"),
+                   json_string_value(json_object_get(f, "unit")), &then);
+    if (then.kind != CELL_SHOWN)
+      continue;
+    if (rows++ == 0) {
+      html_raw(h, "<table><caption>Figures changed since version ");
+      if (json_is_integer(version) && json_integer_value(version) > 1)
+        html_fmt(h, "%lld", (long long)json_integer_value(version) - 1);
+      html_raw(h, "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Area</th><th scope=\"col\">Partner"
+                  "</th><th scope=\"col\" class=\"num\">Was</th>"
+                  "<th scope=\"col\" class=\"num\">Now</th></tr></thead>"
+                  "<tbody>");
+    }
+    doc_words(json_string_value(json_object_get(f, "measure")), words,
+              sizeof words);
+    html_raw(h, "<tr><td>");
+    html_text(h, words);
+    html_raw(h, "</td><th scope=\"row\">");
+    html_text(h, name != NULL ? name : "");
+    html_raw(h, "</th><td>");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</td>");
+    chart_cell(h, &then);
+    chart_cell(h, &now);
+    html_raw(h, "</tr>");
+  }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+}
+
+static void corrections(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i, n = 0, blank = 0;
+
+  html_raw(h, "<h3>Corrections</h3>");
+  for (i = 0; i < json_array_size(d->completeness) &&
+              (f = json_array_get(d->completeness, i)) != NULL;
+       i++) {
+    if (json_integer_value(json_object_get(f, "corrections")) <= 0)
+      continue;
+    html_raw(h, n++ == 0 ? "<p>Corrected returns: " : ", ");
+    html_text(h, json_string_value(json_object_get(f, "feed")));
+  }
+  html_raw(h, n > 0 ? ". Each corrected return replaces the earlier one; the "
+                      "earlier figures are in the pack of the earlier "
+                      "version.</p>"
+                    : "<p>No return was corrected.</p>");
+  changed(h, d);
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const char *m = json_string_value(json_object_get(f, "marker"));
+
+    blank += m != NULL && strcmp(m, "missing") == 0;
+  }
+  html_fmt(h,
+           "<h3>Blank cells</h3><p>%zu figures in this summary are "
+           "marked " DOC_MISSING_MARKER ": not reported by the partners.</p>",
+           blank);
+}
+
+void section_notes(struct html *h, const struct doc *d) {
+  html_raw(h, "<section class=\"page\" id=\"notes\" "
+              "aria-labelledby=\"notes-h\"><h2 id=\"notes-h\">Data notes</h2>");
+  markers(h, d);
+  sources(h, d);
+  corrections(h, d);
+  html_raw(h, "</section>");
+}
