@@ -222,6 +222,7 @@ int disclosure_apply(struct disclosure *d, int suppress_zeros,
   if (seen == NULL || hidden == NULL || queue == NULL || picks == NULL ||
       pos == NULL)
     goto out;
+  d->inc = &inc;
   choose_primary(d, suppress_zeros);
   /* Each round hides at least one more cell or shows a determined one for
    * good, and showing one starts the hiding again: at most as many rounds
@@ -277,6 +278,7 @@ out:
   free(queue);
   free(hidden);
   free(seen);
+  d->inc = NULL;
   incidence_free(&inc);
   return rc;
 }

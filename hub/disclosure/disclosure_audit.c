@@ -238,12 +238,38 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   return 0;
 }
 
+/* Whether hiding shown cell j leaves it alone in some equation of its own:
+ * that line would fix it, so it could give no room (unknown: 0). */
+static int alone_somewhere(const struct disclosure *d, size_t j) {
+  const struct incidence *inc = d->inc;
+
+  if (inc == NULL)
+    return 0;
+  for (size_t i = inc->start[j]; i < inc->start[j + 1]; i++) {
+    const struct dline *l = &d->lines[inc->lines[i]];
+    size_t others = 0;
+
+    if (l->kind != LINE_EQ)
+      continue;
+    for (size_t m = 0; m <= l->n && others == 0; m++) {
+      size_t id = d->slots[l->first + m];
+
+      others += id != j && dcell_hidden(&d->cells[id]);
+    }
+    if (others == 0)
+      return 1;
+  }
+  return 0;
+}
+
 /*
  * For weak column k: the shown cell that, hidden, would give it room. Its
  * failing side is asked again (from the basis that answered it: no
  * pivots), and each shown cell of the group's rows is priced by the rows
  * it is in: rows that hold the answer where it is have a price, the rest
- * none. The best priced cell by the board's order becomes the cell's fix,
+ * none. A cell that would be alone in a line of its own could not move, so
+ * it is passed over. The best priced cell by the board's order becomes the
+ * cell's fix,
  * which the repair takes rather than the nearest cell by distance alone,
  * which on a large table often opens no room at all. score and mark have
  * room for n_cells and are left all 0; touched too.
@@ -287,7 +313,9 @@ static int price_fix(struct group *g, struct lp *lp, const size_t *glines,
   for (size_t i = 0; i < n_touched; i++) {
     size_t id = touched[i];
 
-    if (fabs(score[id]) > EPS && choose_better_repair(d, g->vars[k], id, best))
+    if (fabs(score[id]) > EPS &&
+        choose_better_repair(d, g->vars[k], id, best) &&
+        !alone_somewhere(d, id))
       best = id;
     score[id] = 0;
     mark[id] = 0;

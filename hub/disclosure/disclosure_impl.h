@@ -64,6 +64,9 @@ struct disclosure {
   size_t weak;   /* a cell that failed the last audit, or SIZE_MAX */
   size_t work;   /* programmes solved times their columns: thinning's
                     budget, the same on every run */
+  /* while apply() runs, the lines of each cell: the audit's repair prices
+   * look at a candidate's other lines; NULL otherwise */
+  const struct incidence *inc;
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
