@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # clang and its runtime (libFuzzer) for the fuzz run at the end; SciPy for
 # the tests' own disclosure attackers (tests/attack, tests/e2e/reader.py);
 # aiosmtpd for the e2e tests' SMTP server (tests/e2e/servers/smtp.py)
-scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd
+scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd python3-prometheus-client
 # debhelper, lintian and fakeroot for the Debian package test (tests/package)
 scripts/deps.sh debhelper lintian fakeroot
 
