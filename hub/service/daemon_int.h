@@ -94,6 +94,9 @@ struct daemon {
   struct counters counters; /* per feed, since start */
   struct status_server *status;
   int64_t started_ms;
+  uv_timer_t metrics_timer; /* the textfile's */
+  int status_on;            /* metrics_timer is initialised */
+  int metrics_busy, metrics_again, metrics_warned;
   int *late; /* per feed of late_gen, read at late_ms */
   struct generation *late_gen;
   int64_t late_ms;
@@ -135,14 +138,15 @@ void daemon_retention_schedule(struct daemon *d, uint64_t first_ms);
 
 /* ---- daemon_status.c ---- */
 
-/* The status socket. One that cannot be made is logged; the daemon runs
- * on without it. 0 or a uv error. */
+/* The status socket and the metrics textfile's timer. A socket that cannot
+ * be made is logged; the daemon runs on without it. 0 or a uv error. */
 int daemon_status_start(struct daemon *d);
-/* The configuration changed: late feeds are read again. */
+/* The configuration changed: late feeds are read again, the textfile's
+ * timer follows metrics_interval_ms. */
 void daemon_status_reloaded(struct daemon *d);
-/* Counts j's outcome (loop thread). */
+/* Counts j's outcome (loop thread); the textfile is written soon. */
 void daemon_status_settled(struct daemon *d, const struct job *j);
-/* Stopping: the socket closes. */
+/* Stopping: the socket and the timer close. */
 void daemon_status_stop(struct daemon *d);
 /* Frees what is left once the loop is done. */
 void daemon_status_close(struct daemon *d);

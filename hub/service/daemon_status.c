@@ -10,6 +10,11 @@
  * longer read: it is kept for LATE_KEEP_MS, or until a file is stored or
  * the configuration reloaded. A busy store leaves those parts unknown
  * rather than making the loop wait.
+ *
+ * With metrics_textfile set, the Prometheus text is also written there
+ * every metrics_interval_ms and soon after a file settles, on the thread
+ * pool (fs_write_atomic_mode(): a hidden temporary file renamed over the
+ * old one, so node-exporter never reads half of it), one write at a time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,12 +22,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
 #include "daemon_int.h"
+#include "fsutil.h"
 #include "log.h"
 #include "metrics.h"
 #include "summary.h"
 
 #define LATE_KEEP_MS 60000    /* late feeds are read again after a minute */
+#define METRICS_SOON_MS 1000  /* a burst of files makes one textfile */
 #define WAITING_MAX 1000000ul /* a folder's count stops here */
 
 /* Files in dir that the spool would take (uploads in progress are not
@@ -136,8 +144,95 @@ static int answer(void *arg, enum status_request req, char **text) {
   return rc;
 }
 
+struct textfile {
+  uv_work_t req;
+  struct daemon *d;
+  char *path, *text;
+  int rc;
+};
+
+static void textfile_work(uv_work_t *req) {
+  struct textfile *t = container_of(req, struct textfile, req);
+  char *dir = fs_dirname(t->path);
+  const char *name = strrchr(t->path, '/');
+
+  /* node-exporter reads it as another user: 0644 whatever the umask */
+  t->rc = dir == NULL ? -ENOMEM
+                      : fs_write_atomic_mode(dir, name ? name + 1 : t->path,
+                                             t->text, strlen(t->text), 0644);
+  free(dir);
+}
+
+static void textfile_write(struct daemon *d);
+
+static void textfile_done(uv_work_t *req, int status) {
+  struct textfile *t = container_of(req, struct textfile, req);
+  struct daemon *d = t->d;
+
+  if (status == 0 && t->rc != 0 && !d->metrics_warned) {
+    d->metrics_warned = 1; /* once, not every interval */
+    log_event(LOG_WARNING, "metrics_textfile_failed", "path=%s error=%s",
+              log_quote((char[300]){0}, 300, t->path), strerror(-t->rc));
+  } else if (status == 0 && t->rc == 0) {
+    d->metrics_warned = 0;
+  }
+  free(t->path);
+  free(t->text);
+  free(t);
+  d->metrics_busy = 0;
+  if (d->metrics_again && !atomic_load(&d->stopping)) {
+    d->metrics_again = 0;
+    textfile_write(d);
+  }
+}
+
+static void textfile_write(struct daemon *d) {
+  const char *path = d->gen->rt->conf->metrics_textfile;
+  struct metrics_snapshot s;
+  struct textfile *t;
+
+  if (path == NULL)
+    return;
+  if (d->metrics_busy) {
+    d->metrics_again = 1;
+    return;
+  }
+  if ((t = calloc(1, sizeof *t)) == NULL || (t->path = strdup(path)) == NULL ||
+      snapshot(d, &s) != 0)
+    goto fail;
+  if (metrics_text(&s, &t->text) != 0) {
+    free(s.feeds);
+    goto fail;
+  }
+  free(s.feeds);
+  t->d = d;
+  if (uv_queue_work(&d->loop, &t->req, textfile_work, textfile_done) != 0)
+    goto fail;
+  d->metrics_busy = 1;
+  return;
+fail:
+  if (t != NULL) {
+    free(t->path);
+    free(t->text);
+  }
+  free(t);
+  log_event(LOG_WARNING, "metrics_textfile_failed", "reason=\"no memory\"");
+}
+
+static void on_metrics_timer(uv_timer_t *tm) {
+  textfile_write(container_of(tm, struct daemon, metrics_timer));
+}
+
 void daemon_status_reloaded(struct daemon *d) {
+  uint64_t every = d->gen->rt->conf->metrics_interval_ms;
+
   d->late_gen = NULL; /* feeds and due days may have changed */
+  if (d->gen->rt->conf->metrics_textfile == NULL) {
+    (void)uv_timer_stop(&d->metrics_timer);
+    return;
+  }
+  if (uv_timer_start(&d->metrics_timer, on_metrics_timer, 0, every) != 0)
+    log_event(LOG_WARNING, "metrics_timer_failed", NULL);
 }
 
 void daemon_status_settled(struct daemon *d, const struct job *j) {
@@ -146,13 +241,23 @@ void daemon_status_settled(struct daemon *d, const struct job *j) {
     log_event(LOG_WARNING, "status_count_failed", "reason=\"no memory\"");
   if (j->res.outcome == INGEST_STORED)
     d->late_gen = NULL; /* read again: this file may be the late return */
+  if (d->gen->rt->conf->metrics_textfile != NULL &&
+      uv_timer_get_due_in(&d->metrics_timer) > METRICS_SOON_MS &&
+      uv_timer_start(&d->metrics_timer, on_metrics_timer, METRICS_SOON_MS,
+                     d->gen->rt->conf->metrics_interval_ms) != 0)
+    log_event(LOG_WARNING, "metrics_timer_failed", NULL);
 }
 
 int daemon_status_start(struct daemon *d) {
   const char *path = d->gen->rt->conf->status_socket;
   struct dahub_error e = {0};
+  int rc;
 
   d->started_ms = store_now_ms();
+  if ((rc = uv_timer_init(&d->loop, &d->metrics_timer)) != 0)
+    return rc;
+  d->status_on = 1;
+  daemon_status_reloaded(d);
   /* the daemon's work goes on without it: an error, not a stop */
   if (status_start(&d->loop, path, answer, d, &d->status, &e) != 0)
     log_event(LOG_ERR, "status_socket_failed", "detail=%s",
@@ -166,6 +271,9 @@ int daemon_status_start(struct daemon *d) {
 void daemon_status_stop(struct daemon *d) {
   status_stop(d->status);
   d->status = NULL;
+  if (d->status_on)
+    uv_close((uv_handle_t *)&d->metrics_timer, NULL);
+  d->status_on = 0;
 }
 
 void daemon_status_close(struct daemon *d) {

@@ -1,6 +1,6 @@
 """The status socket of the real daemon: `dahub status` (table, --json,
---metrics) after known events, and clients that send garbage, too much,
-nothing, or come 200 at once."""
+--metrics) after known events, the metrics textfile, and clients that send
+garbage, too much, nothing, or come 200 at once."""
 
 import datetime
 import json
@@ -123,7 +123,10 @@ class StatusTest(HubTestCase):
         self.assertIn("the daemon is not running", got.stderr)
 
     def test_metrics_parse_and_match_the_store(self):
-        hub = self.make()
+        prom = None
+        hub = self.make(hub_extra={"metrics_textfile": "../state/dahub.prom",
+                                   "metrics_interval_ms": 1000})
+        prom = os.path.join(hub.state_dir, "dahub.prom")
         hub.start()
         hub.drop(FEED, "q1.csv", csv_bytes(rows("FY2024-25-Q1") +
                                            rows("FY2024-25-Q1", "4", "referrals_received")))
@@ -166,6 +169,18 @@ class StatusTest(HubTestCase):
         self.assertEqual(value(fams, "dahub_deliveries", state="pending"), 0)
         self.assertGreater(value(fams, "dahub_ingest_seconds", feed=FEED), 0)
 
+        def textfile_counts():
+            try:
+                with open(prom) as fh:
+                    f = families(fh.read())
+            except FileNotFoundError:
+                return None
+            return value(f, "dahub_files_failed", feed="demo_late") == 1 and f
+        fams = hub.wait_for(textfile_counts, what="the textfile with the failed file")
+        self.assertEqual(value(fams, "dahub_files_stored", feed=FEED), 2)
+        self.assertEqual(oct(os.stat(prom).st_mode & 0o777), oct(0o644))
+        self.assertEqual([n for n in os.listdir(hub.state_dir) if "prom" in n],
+                         ["dahub.prom"], "no temporary file left")
         hub.stop()
 
     def test_bad_clients_get_an_error_or_a_close(self):
