@@ -6,6 +6,7 @@
  *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
  *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
  *   dahub deliveries [--config PATH] [--retry ID]
+ *   dahub status [--config PATH] [--json | --metrics]
  *
  * Every command loads the same runtime (config, vocabulary, plugins), so
  * what `check` accepts is what `serve` runs. --log-level, on any command,
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "report.h"
 #include "runtime.h"
+#include "status_client.h"
 
 #define DEFAULT_CONFIG "/etc/dahub/hub.json"
 
@@ -41,6 +43,7 @@ struct args {
   const char *period;
   const char *retry; /* deliveries: the outbox row to send again */
   int log_level;     /* LOG_ERR..LOG_DEBUG, or -1: hub.json's */
+  int json, metrics; /* status: the daemon's JSON, or Prometheus text */
 };
 
 static int usage(void) {
@@ -52,6 +55,7 @@ static int usage(void) {
         "       dahub report [--config PATH] [--plugin-dir DIR] --period "
         "FY2024-25-Q4\n"
         "       dahub deliveries [--config PATH] [--retry ID]\n"
+        "       dahub status [--config PATH] [--json | --metrics]\n"
         "every command takes --log-level " LOG_LEVEL_NAMES "\n"
         "default config: " DEFAULT_CONFIG "\n"
         "default plugin folder: " DAHUB_DEFAULT_PLUGIN_DIR "\n",
@@ -67,6 +71,8 @@ static int parse_args(int argc, char **argv, struct args *a) {
       {"period", required_argument, NULL, 'P'},
       {"retry", required_argument, NULL, 'r'},
       {"log-level", required_argument, NULL, 'l'},
+      {"json", no_argument, NULL, 'j'},
+      {"metrics", no_argument, NULL, 'm'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   int c;
@@ -78,7 +84,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:jmh", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -94,6 +100,12 @@ static int parse_args(int argc, char **argv, struct args *a) {
       break;
     case 'r':
       a->retry = optarg;
+      break;
+    case 'j':
+      a->json = 1;
+      break;
+    case 'm':
+      a->metrics = 1;
       break;
     case 'l':
       if (log_level_parse(optarg, &a->log_level) != 0) {
@@ -113,6 +125,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
     return -1;
   }
   if (strcmp(a->command, "report") == 0 && a->period == NULL)
+    return -1;
+  if ((a->json || a->metrics) &&
+      (strcmp(a->command, "status") != 0 || (a->json && a->metrics)))
     return -1;
   return 0;
 }
@@ -374,6 +389,39 @@ out:
   return rc == 0 ? 0 : 1;
 }
 
+/* Asks the running daemon through its status socket: nothing is loaded but
+ * hub.json and the feeds (the socket's path), and the store is not opened,
+ * so it answers while the daemon is busy. */
+static int cmd_status(const struct args *a) {
+  struct config *conf = NULL;
+  struct errlist errs = {0};
+  struct dahub_error e = {0};
+  char *answer = NULL;
+  int rc = config_load(a->config, a->plugin_dir, &conf, &errs);
+
+  errlist_each(&errs, print_line, stderr);
+  if (rc != 0 && errlist_count(&errs) == 0)
+    fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
+            strerror(-rc));
+  errlist_clear(&errs);
+  if (rc != 0)
+    goto out;
+  if ((rc = status_client_ask(conf->status_socket,
+                              a->metrics ? "metrics" : "status", &answer,
+                              &e)) != 0) {
+    fprintf(stderr, "dahub status: %s\n", e.msg);
+    goto out;
+  }
+  if (a->json || a->metrics)
+    fputs(answer, stdout);
+  else if ((rc = status_client_print(answer, stdout)) != 0)
+    fprintf(stderr, "dahub status: the daemon's answer is not its status\n");
+out:
+  free(answer);
+  config_free(conf);
+  return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   struct args a;
 
@@ -388,6 +436,8 @@ int main(int argc, char **argv) {
   }
   if (strcmp(a.command, "deliveries") == 0)
     return cmd_deliveries(&a);
+  if (strcmp(a.command, "status") == 0)
+    return cmd_status(&a);
   if (strcmp(a.command, "serve") == 0)
     return cmd_serve(&a);
   if (strcmp(a.command, "check") == 0)

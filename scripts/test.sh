@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # clang and its runtime (libFuzzer) for the fuzz run at the end; SciPy for
 # the tests' own disclosure attackers (tests/attack, tests/e2e/reader.py);
 # aiosmtpd for the e2e tests' SMTP server (tests/e2e/servers/smtp.py); Chromium
-# and poppler for the board pack's browser test (tests/e2e/test_boardpack.py)
+# and poppler for the board pack's browser test (tests/e2e/test_boardpack.py);
+# the Prometheus client's text parser for the metrics test (test_status.py)
 scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd \
-  chromium poppler-utils
+  chromium poppler-utils python3-prometheus-client
 # debhelper, lintian and fakeroot for the Debian package test (tests/package)
 scripts/deps.sh debhelper lintian fakeroot
 

@@ -41,6 +41,9 @@ static const struct dahub_opt hub_opts[] = {
   /* from a tenth of a second (for tests) to a day */
   {"retention_check_ms", DAHUB_OPT_UINT, 0, 100, 86400000, 3600000, AT(retention_check_ms), NULL, NULL, "old files are looked for this often"},
   {"log_level", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(log_level), set_log_level, LOG_LEVEL_NAMES, "what the journal gets: this priority and more urgent"},
+  {"status_socket", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(status_socket), dahub_opt_keep, NULL, "the status socket; default status.sock in state_dir"},
+  {"metrics_textfile", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(metrics_textfile), dahub_opt_keep, NULL, "Prometheus text written here (node-exporter's textfile folder)"},
+  {"metrics_interval_ms", DAHUB_OPT_UINT, 0, 1000, 3600000, 15000, AT(metrics_interval_ms), NULL, NULL, "the metrics textfile is written this often"},
   {"limits", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "bounds on a partner's file (limit_opts)"},
   {"summary", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board summary (config_summary.c)"},
   {"deliveries", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where summaries are sent (destinations.c)"},
@@ -66,6 +69,8 @@ void config_free(struct config *c) {
   free(c->state_dir);
   free(c->plugin_dir);
   free(c->vocabulary);
+  free(c->status_socket);
+  free(c->metrics_textfile);
   free(c->summary.outbox_dir);
   for (size_t i = 0; i < c->summary.n_sinks; i++)
     free(c->summary.sinks[i]);
@@ -106,6 +111,15 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
   resolve(&jc, base, "spool_dir", &c->spool_dir);
   resolve(&jc, base, "state_dir", &c->state_dir);
   resolve(&jc, base, "vocabulary", &c->vocabulary);
+  resolve(&jc, base, "status_socket", &c->status_socket);
+  resolve(&jc, base, "metrics_textfile", &c->metrics_textfile);
+  if (c->status_socket == NULL && c->state_dir != NULL &&
+      (c->status_socket = fs_resolve(c->state_dir, "status.sock")) == NULL)
+    jsonconf_error(&jc, "state_dir", "status_socket: path too long");
+  if (c->status_socket != NULL && strlen(c->status_socket) >= 108)
+    jsonconf_error(&jc, "status_socket",
+                   "status_socket: %s: a socket path has at most 107 bytes",
+                   c->status_socket);
   if (plugin_dir != NULL) {
     free(c->plugin_dir);
     c->plugin_dir = strdup(plugin_dir);

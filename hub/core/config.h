@@ -98,6 +98,10 @@ struct config {
   uint64_t shutdown_grace_ms;
   uint64_t retention_check_ms; /* how often done/ and failed/ are swept */
   int log_level;               /* LOG_ERR..LOG_DEBUG: what the journal gets */
+  char *status_socket;         /* `dahub status` asks here (resolved) */
+  char *metrics_textfile;      /* Prometheus text written here, or NULL */
+  /* the textfile is written this often, and soon after a file settles */
+  uint64_t metrics_interval_ms;
   uint64_t max_file_bytes;
   uint64_t max_line_bytes;
   uint64_t max_errors;

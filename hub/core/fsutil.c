@@ -61,6 +61,12 @@ int fs_sync_dir(const char *dir) {
 
 int fs_write_atomic(const char *dir, const char *name, const void *data,
                     size_t len) {
+  return fs_write_atomic_mode(dir, name, data, len, (mode_t)-1);
+}
+
+/* mode (mode_t)-1: 0640 as the umask leaves it */
+int fs_write_atomic_mode(const char *dir, const char *name, const void *data,
+                         size_t len, mode_t mode) {
   char tmp[PATH_MAX], dst[PATH_MAX], tname[NAME_MAX + 1];
   const char *p = data;
   int fd = -1, rc;
@@ -74,6 +80,10 @@ int fs_write_atomic(const char *dir, const char *name, const void *data,
   fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
   if (fd < 0)
     return -errno;
+  if (mode != (mode_t)-1 && fchmod(fd, mode) != 0) {
+    rc = -errno;
+    goto out;
+  }
   while (len > 0) {
     ssize_t n = write(fd, p, len);
 

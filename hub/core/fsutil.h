@@ -25,6 +25,10 @@ int fs_sync_dir(const char *dir);
  * rename over name, fsync of dir. 0, or negative errno. */
 int fs_write_atomic(const char *dir, const char *name, const void *data,
                     size_t len);
+/* As fs_write_atomic(), the file made with mode whatever the umask (for a
+ * file another user's program reads). */
+int fs_write_atomic_mode(const char *dir, const char *name, const void *data,
+                         size_t len, mode_t mode);
 
 /* Moves from_dir/name into to_dir under name, or "stem (2).ext", "(3)", ...
  * when that name is taken (never replaces). The final name is written to

@@ -34,6 +34,13 @@ static int mark_stale(const struct build *b, const struct feed_conf *f,
   return 0;
 }
 
+/* Whether period (an id from the store) has months in `in`; p is it read. */
+static int within(const struct dahub_period *in, const char *period,
+                  struct dahub_period *p) {
+  return dahub_period_parse(period, p) == 0 && p->fy == in->fy &&
+         (summary_months(p) & summary_months(in)) != 0;
+}
+
 struct delivery {
   const struct build *b;
   /* feed name -> {"ids": [ingest ids], "per_period": {period: count},
@@ -49,8 +56,7 @@ static int on_delivery(void *arg, const char *feed, const char *period,
   size_t i;
   int seen = 0;
 
-  if (dahub_period_parse(period, &p) != 0 || p.fy != d->b->period.fy ||
-      (summary_months(&p) & summary_months(&d->b->period)) == 0)
+  if (!within(&d->b->period, period, &p))
     return 0;
   f = json_object_get(d->feeds, feed);
   if (f == NULL) {
@@ -170,4 +176,56 @@ out:
   json_decref(list);
   json_decref(d.feeds);
   return rc;
+}
+
+struct feeds_seen {
+  const struct config *conf;
+  const struct dahub_period *period;
+  int *seen;
+};
+
+static int on_feed_delivery(void *arg, const char *feed, const char *period,
+                            int64_t ingest, const char *stored) {
+  struct feeds_seen *fs = arg;
+  struct dahub_period p;
+
+  (void)ingest;
+  (void)stored;
+  if (!within(fs->period, period, &p))
+    return 0;
+  for (size_t i = 0; i < fs->conf->n_feeds; i++)
+    if (strcmp(fs->conf->feeds[i].name, feed) == 0)
+      fs->seen[i] = 1;
+  return 0;
+}
+
+int summary_late_feeds(struct store *st, const struct config *conf, int64_t now,
+                       int *late, char period[16], struct dahub_error *err) {
+  struct dahub_period q, fy;
+  struct feeds_seen fs = {.conf = conf, .period = &q, .seen = late};
+  char prefix[DAHUB_PERIOD_ID_MAX], start[11], end[11];
+  int64_t end_t;
+  int rc;
+
+  memset(late, 0, conf->n_feeds * sizeof *late);
+  summary_quarter_before(now, period);
+  if (dahub_period_parse(period, &q) != 0)
+    return dahub_error_set(err, -EINVAL, 0, 0, "late: period %s", period);
+  dahub_period_bounds(&q, start, end);
+  if (config_parse_time(end, &end_t) != 0)
+    return dahub_error_set(err, -EINVAL, 0, 0, "late: period end %s", end);
+  end_t += 86400; /* the end date is inclusive */
+  fy = (struct dahub_period){.fy = q.fy, .kind = DAHUB_PERIOD_YEAR};
+  dahub_period_format(&fy, prefix);
+  /* late[] holds "seen" until the loop below turns it round */
+  if ((rc = store_each_delivery(st, prefix, on_feed_delivery, &fs, err)) != 0)
+    return rc;
+  for (size_t i = 0; i < conf->n_feeds; i++) {
+    const struct feed_conf *f = &conf->feeds[i];
+
+    /* a quarter's summary expects only the feeds due at least quarterly */
+    late[i] = !late[i] && f->expect_months != 0 && f->expect_months <= 3 &&
+              now > end_t + (int64_t)f->due_days * 86400;
+  }
+  return 0;
 }

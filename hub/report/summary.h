@@ -50,4 +50,11 @@ void summary_log_free(struct summary_log *log);
 /* The latest quarter that ended before t (UTC seconds). */
 void summary_quarter_before(int64_t t, char id[16]);
 
+/* Which of conf's feeds are late at now, as the completeness of the
+ * summary of the latest quarter that ended (into period) would say:
+ * late[i] 1 or 0 for conf->feeds[i]. 0, or a store error with err. One
+ * read of that year's deliveries. */
+int summary_late_feeds(struct store *st, const struct config *conf, int64_t now,
+                       int *late, char period[16], struct dahub_error *err);
+
 #endif

@@ -174,6 +174,7 @@ static void reload(struct daemon *d) {
   pulls_configure(d->pulls, g->rt->feeds, g->rt->n_feeds);
   daemon_gen_put(d->gen);
   d->gen = g;
+  daemon_status_reloaded(d);
   log_set_level(d->log_level >= 0 ? d->log_level : g->rt->conf->log_level);
   if (d->ready) {
     start_spools(d);
@@ -209,6 +210,7 @@ static void on_signal(uv_signal_t *s, int signum) {
   (void)sd_notify(0, "STOPPING=1");
   log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
   stop_spools(d);
+  daemon_status_stop(d);
   if (d->outbox != NULL)
     d->delivered = outbox_stats(d->outbox);
   outbox_close(d->outbox); /* a row on the wire goes again next start */
@@ -350,6 +352,10 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   pulls_configure(d->pulls, rt->feeds, rt->n_feeds);
+  if ((rc = daemon_status_start(d)) != 0) {
+    log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
+    goto loop_out;
+  }
   for (size_t i = 0; i < rt->n_feeds; i++)
     if (spool_each_work(&rt->feeds[i], daemon_on_recover, d) != 0)
       log_event(LOG_ERR, "recovery_scan_failed", "feed=%s",
@@ -374,6 +380,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
             d->delivered.parked);
   rc = 0;
 loop_out:
+  daemon_status_stop(d);   /* a no-op after a signal stopped it */
   outbox_close(d->outbox); /* NULL when closed at the signal */
   pulls_close(d->pulls);
   uv_walk(&d->loop, close_walk, NULL);
@@ -381,6 +388,7 @@ loop_out:
   if (uv_loop_close(&d->loop) != 0)
     log_event(LOG_WARNING, "loop_not_empty", NULL);
 out:
+  daemon_status_close(d);
   daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   store_close(d->loop_store);

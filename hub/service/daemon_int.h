@@ -14,12 +14,14 @@
 
 #include <uv.h>
 
+#include "counters.h"
 #include "ingest.h"
 #include "outbox.h"
 #include "pull.h"
 #include "retention.h"
 #include "runtime.h"
 #include "spool.h"
+#include "status.h"
 #include "store.h"
 
 #define LOOP_BUSY_MS 50          /* the loop waits no longer for the store */
@@ -88,6 +90,17 @@ struct daemon {
   struct outbox_stats delivered;         /* its counts, kept when it closes */
   struct pulls *pulls;                   /* feeds fetched over HTTPS */
   unsigned long stored, duplicates, failed, retries, removed, remove_failures;
+  /* `dahub status` and the metrics (daemon_status.c) */
+  struct counters counters; /* per feed, since start */
+  struct status_server *status;
+  int64_t started_ms;
+  uv_timer_t metrics_timer; /* the textfile's */
+  int status_on;            /* metrics_timer is initialised */
+  int metrics_busy, metrics_again, metrics_warned;
+  int *late; /* per feed of late_gen, read at late_ms */
+  struct generation *late_gen;
+  int64_t late_ms;
+  char late_period[16];
 };
 
 /* ---- daemon.c ---- */
@@ -122,5 +135,20 @@ void daemon_retention_request(struct daemon *d, unsigned scope);
 /* Sweeps after first_ms, then every retention_check_ms of the current
  * configuration. */
 void daemon_retention_schedule(struct daemon *d, uint64_t first_ms);
+
+/* ---- daemon_status.c ---- */
+
+/* The status socket and the metrics textfile's timer. A socket that cannot
+ * be made is logged; the daemon runs on without it. 0 or a uv error. */
+int daemon_status_start(struct daemon *d);
+/* The configuration changed: late feeds are read again, the textfile's
+ * timer follows metrics_interval_ms. */
+void daemon_status_reloaded(struct daemon *d);
+/* Counts j's outcome (loop thread); the textfile is written soon. */
+void daemon_status_settled(struct daemon *d, const struct job *j);
+/* Stopping: the socket and the timer close. */
+void daemon_status_stop(struct daemon *d);
+/* Frees what is left once the loop is done. */
+void daemon_status_close(struct daemon *d);
 
 #endif

@@ -71,6 +71,7 @@ static void job_done(uv_work_t *req, int status) {
     daemon_job_free(j);
     return;
   }
+  daemon_status_settled(d, j);
   if ((j->res.outcome == INGEST_STORED || j->res.outcome == INGEST_DUPLICATE) &&
       retention_period(j->feed, RETENTION_DONE) == 0)
     daemon_retention_request(d,

@@ -168,6 +168,7 @@ enum outbox_state {
   OUTBOX_RETRYING,
   OUTBOX_PARKED,
 };
+#define OUTBOX_NSTATES 5
 
 /* The state's name in the store and in `dahub deliveries`. */
 const char *store_outbox_state_name(enum outbox_state s);
@@ -212,6 +213,9 @@ int store_outbox_recover(struct store *st, int64_t now_ms,
  * now; attempts are kept. 0, -ENOENT (no such row) or -EBUSY (not parked). */
 int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
                        struct dahub_error *err);
+/* How many rows are in each state: counts[state], for `dahub status`. */
+int store_outbox_counts(struct store *st, unsigned long counts[OUTBOX_NSTATES],
+                        struct dahub_error *err);
 /* Every row, newest first; fn returns non-zero to stop (returned). */
 int store_outbox_each(struct store *st,
                       int (*fn)(void *arg, const struct store_outbox_row *r),

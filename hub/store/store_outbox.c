@@ -157,6 +157,29 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
   return rc;
 }
 
+int store_outbox_counts(struct store *st, unsigned long counts[OUTBOX_NSTATES],
+                        struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  memset(counts, 0, OUTBOX_NSTATES * sizeof *counts);
+  if ((rc = store_prepare_locked(
+           st, "SELECT state, count(*) FROM outbox GROUP BY state", &q,
+           "read the outbox", err)) != 0)
+    return rc;
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int s = store_name_index(store_column_text(q, 0), states,
+                             (int)(sizeof states / sizeof *states), -1);
+
+    if (s >= 0)
+      counts[s] = (unsigned long)sqlite3_column_int64(q, 1);
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read the outbox", err);
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
 int store_outbox_each(struct store *st,
                       int (*fn)(void *arg, const struct store_outbox_row *r),
                       void *arg, struct dahub_error *err) {

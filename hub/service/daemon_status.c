@@ -1,0 +1,283 @@
+/*
+ * daemon_status.c: what `dahub status` and the metrics see of the daemon.
+ *
+ * The loop keeps per-feed counters (counters.c), fed from job_done() on
+ * the loop thread. A request on the status socket (status.c) gets a
+ * snapshot made on the spot from those counters and quick reads: the
+ * spool folders' entries, and through the loop's own store connection
+ * (short busy timeout, as for deliveries) the outbox's counts by state and
+ * pulled feeds' state. Which feeds are late needs a year's deliveries, a
+ * longer read: it is kept for LATE_KEEP_MS, or until a file is stored or
+ * the configuration reloaded. A busy store leaves those parts unknown
+ * rather than making the loop wait.
+ *
+ * With metrics_textfile set, the Prometheus text is also written there
+ * every metrics_interval_ms and soon after a file settles, on the thread
+ * pool (fs_write_atomic_mode(): a hidden temporary file renamed over the
+ * old one, so node-exporter never reads half of it), one write at a time.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "daemon_int.h"
+#include "fsutil.h"
+#include "log.h"
+#include "metrics.h"
+#include "summary.h"
+
+#define LATE_KEEP_MS 60000    /* late feeds are read again after a minute */
+#define METRICS_SOON_MS 1000  /* a burst of files makes one textfile */
+#define WAITING_MAX 1000000ul /* a folder's count stops here */
+
+/* Files in dir that the spool would take (uploads in progress are not
+ * waiting); a folder that cannot be read counts nothing. */
+static unsigned long count_files(const char *dir) {
+  unsigned long n = 0;
+  struct dirent *e;
+  DIR *dh = opendir(dir);
+
+  if (dh == NULL)
+    return 0;
+  while (n < WAITING_MAX && (e = readdir(dh)) != NULL)
+    if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) &&
+        !spool_ignored_name(e->d_name))
+      n++;
+  (void)closedir(dh);
+  return n;
+}
+
+static void read_late(struct daemon *d, int64_t now_ms) {
+  const struct config *conf = d->gen->rt->conf;
+  struct dahub_error e = {0};
+  int *late = calloc(conf->n_feeds + 1, sizeof *late);
+  int rc;
+
+  if (late == NULL)
+    return;
+  rc = summary_late_feeds(d->loop_store, conf, now_ms / 1000, late,
+                          d->late_period, &e);
+  if (rc != 0) {
+    log_event(LOG_DEBUG, "status_late_unknown", "error=%s",
+              log_quote((char[300]){0}, 300, e.msg));
+    free(late);
+    return;
+  }
+  free(d->late);
+  d->late = late;
+  d->late_gen = d->gen;
+  d->late_ms = now_ms;
+}
+
+static void snapshot_feed(struct daemon *d, size_t i, int64_t now_ms,
+                          struct metrics_feed *mf) {
+  const struct ingest_feed *f = &d->gen->rt->feeds[i];
+  const struct feed_counters *c = counters_find(&d->counters, f->conf->name);
+  struct store_pull_state ps;
+  struct dahub_error e = {0};
+
+  if (c != NULL)
+    mf->c = *c;
+  else
+    (void)snprintf(mf->c.feed, sizeof mf->c.feed, "%s", f->conf->name);
+  mf->waiting = count_files(f->incoming) + count_files(f->work);
+  if (d->late != NULL && d->late_gen == d->gen) {
+    mf->late = d->late[i];
+    memcpy(mf->period, d->late_period, sizeof mf->period);
+  }
+  if (f->conf->pull == NULL)
+    return;
+  mf->pull = 1;
+  if (store_pull_state(d->loop_store, f->conf->name, &ps, &e) == 0) {
+    mf->pull_ok_ms = ps.ok_ms;
+    mf->pull_failing_since_ms = ps.failing_since_ms;
+    mf->pull_failures = ps.failures;
+    mf->stale = pull_is_stale(f->conf->pull, ps.failing_since_ms, now_ms);
+  }
+}
+
+/* OUT: s->feeds, the caller frees. */
+static int snapshot(struct daemon *d, struct metrics_snapshot *s) {
+  const struct runtime *rt = d->gen->rt;
+  struct dahub_error e = {0};
+
+  memset(s, 0, sizeof *s);
+  s->now_ms = store_now_ms();
+  s->started_ms = d->started_ms;
+  if ((s->feeds = calloc(rt->n_feeds + 1, sizeof *s->feeds)) == NULL)
+    return -ENOMEM;
+  s->n_feeds = rt->n_feeds;
+  if (d->late == NULL || d->late_gen != d->gen ||
+      s->now_ms - d->late_ms >= LATE_KEEP_MS)
+    read_late(d, s->now_ms);
+  for (size_t i = 0; i < rt->n_feeds; i++)
+    snapshot_feed(d, i, s->now_ms, &s->feeds[i]);
+  s->outbox_known = store_outbox_counts(d->loop_store, s->outbox, &e) == 0;
+  return 0;
+}
+
+static int answer(void *arg, enum status_request req, char **text) {
+  struct metrics_snapshot s;
+  int rc;
+
+  if ((rc = snapshot(arg, &s)) != 0)
+    return rc;
+  rc = req == STATUS_REQ_METRICS ? metrics_text(&s, text)
+                                 : metrics_json(&s, text);
+  free(s.feeds);
+  if (rc == 0 && req == STATUS_REQ_STATUS) {
+    /* one line: a reader takes everything up to the close */
+    size_t n = strlen(*text);
+    char *t = realloc(*text, n + 2);
+
+    if (t == NULL) {
+      free(*text);
+      *text = NULL;
+      return -ENOMEM;
+    }
+    memcpy(t + n, "\n", 2);
+    *text = t;
+  }
+  return rc;
+}
+
+struct textfile {
+  uv_work_t req;
+  struct daemon *d;
+  char *path, *text;
+  int rc;
+};
+
+static void textfile_work(uv_work_t *req) {
+  struct textfile *t = container_of(req, struct textfile, req);
+  char *dir = fs_dirname(t->path);
+  const char *name = strrchr(t->path, '/');
+
+  /* node-exporter reads it as another user: 0644 whatever the umask */
+  t->rc = dir == NULL ? -ENOMEM
+                      : fs_write_atomic_mode(dir, name ? name + 1 : t->path,
+                                             t->text, strlen(t->text), 0644);
+  free(dir);
+}
+
+static void textfile_write(struct daemon *d);
+
+static void textfile_done(uv_work_t *req, int status) {
+  struct textfile *t = container_of(req, struct textfile, req);
+  struct daemon *d = t->d;
+
+  if (status == 0 && t->rc != 0 && !d->metrics_warned) {
+    d->metrics_warned = 1; /* once, not every interval */
+    log_event(LOG_WARNING, "metrics_textfile_failed", "path=%s error=%s",
+              log_quote((char[300]){0}, 300, t->path), strerror(-t->rc));
+  } else if (status == 0 && t->rc == 0) {
+    d->metrics_warned = 0;
+  }
+  free(t->path);
+  free(t->text);
+  free(t);
+  d->metrics_busy = 0;
+  if (d->metrics_again && !atomic_load(&d->stopping)) {
+    d->metrics_again = 0;
+    textfile_write(d);
+  }
+}
+
+static void textfile_write(struct daemon *d) {
+  const char *path = d->gen->rt->conf->metrics_textfile;
+  struct metrics_snapshot s;
+  struct textfile *t;
+
+  if (path == NULL)
+    return;
+  if (d->metrics_busy) {
+    d->metrics_again = 1;
+    return;
+  }
+  if ((t = calloc(1, sizeof *t)) == NULL || (t->path = strdup(path)) == NULL ||
+      snapshot(d, &s) != 0)
+    goto fail;
+  if (metrics_text(&s, &t->text) != 0) {
+    free(s.feeds);
+    goto fail;
+  }
+  free(s.feeds);
+  t->d = d;
+  if (uv_queue_work(&d->loop, &t->req, textfile_work, textfile_done) != 0)
+    goto fail;
+  d->metrics_busy = 1;
+  return;
+fail:
+  if (t != NULL) {
+    free(t->path);
+    free(t->text);
+  }
+  free(t);
+  log_event(LOG_WARNING, "metrics_textfile_failed", "reason=\"no memory\"");
+}
+
+static void on_metrics_timer(uv_timer_t *tm) {
+  textfile_write(container_of(tm, struct daemon, metrics_timer));
+}
+
+void daemon_status_reloaded(struct daemon *d) {
+  uint64_t every = d->gen->rt->conf->metrics_interval_ms;
+
+  d->late_gen = NULL; /* feeds and due days may have changed */
+  if (d->gen->rt->conf->metrics_textfile == NULL) {
+    (void)uv_timer_stop(&d->metrics_timer);
+    return;
+  }
+  if (uv_timer_start(&d->metrics_timer, on_metrics_timer, 0, every) != 0)
+    log_event(LOG_WARNING, "metrics_timer_failed", NULL);
+}
+
+void daemon_status_settled(struct daemon *d, const struct job *j) {
+  if (counters_add(&d->counters, j->feed->conf->name, &j->res,
+                   store_now_ms()) != 0)
+    log_event(LOG_WARNING, "status_count_failed", "reason=\"no memory\"");
+  if (j->res.outcome == INGEST_STORED)
+    d->late_gen = NULL; /* read again: this file may be the late return */
+  if (d->gen->rt->conf->metrics_textfile != NULL &&
+      uv_timer_get_due_in(&d->metrics_timer) > METRICS_SOON_MS &&
+      uv_timer_start(&d->metrics_timer, on_metrics_timer, METRICS_SOON_MS,
+                     d->gen->rt->conf->metrics_interval_ms) != 0)
+    log_event(LOG_WARNING, "metrics_timer_failed", NULL);
+}
+
+int daemon_status_start(struct daemon *d) {
+  const char *path = d->gen->rt->conf->status_socket;
+  struct dahub_error e = {0};
+  int rc;
+
+  d->started_ms = store_now_ms();
+  if ((rc = uv_timer_init(&d->loop, &d->metrics_timer)) != 0)
+    return rc;
+  d->status_on = 1;
+  daemon_status_reloaded(d);
+  /* the daemon's work goes on without it: an error, not a stop */
+  if (status_start(&d->loop, path, answer, d, &d->status, &e) != 0)
+    log_event(LOG_ERR, "status_socket_failed", "detail=%s",
+              log_quote((char[600]){0}, 600, e.msg));
+  else
+    log_event(LOG_INFO, "status_socket", "path=%s",
+              log_quote((char[600]){0}, 600, path));
+  return 0;
+}
+
+void daemon_status_stop(struct daemon *d) {
+  status_stop(d->status);
+  d->status = NULL;
+  if (d->status_on)
+    uv_close((uv_handle_t *)&d->metrics_timer, NULL);
+  d->status_on = 0;
+}
+
+void daemon_status_close(struct daemon *d) {
+  counters_close(&d->counters);
+  free(d->late);
+  d->late = NULL;
+}

@@ -1,0 +1,250 @@
+"""The status socket of the real daemon: `dahub status` (table, --json,
+--metrics) after known events, the metrics textfile, and clients that send
+garbage, too much, nothing, or come 200 at once."""
+
+import datetime
+import json
+import os
+import socket
+import sys
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from dahub_e2e import HubTestCase, csv_bytes, long_feed, scaled  # noqa: E402
+
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+FEED = "demo_long"
+
+
+def last_quarter(today=None):
+    """The latest UK financial-year quarter that ended before today."""
+    d = today or datetime.datetime.now(datetime.timezone.utc).date()
+    q_start_month = ((d.month - 4) % 12) // 3 * 3 + 4  # Apr, Jul, Oct, Jan
+    start = datetime.date(d.year if q_start_month <= d.month else d.year - 1,
+                          (q_start_month - 1) % 12 + 1, 1)
+    prev = start - datetime.timedelta(days=1)
+    fy = prev.year if prev.month >= 4 else prev.year - 1
+    q = ((prev.month - 4) % 12) // 3 + 1
+    return "FY%d-%02d-Q%d" % (fy, (fy + 1) % 100, q)
+
+
+def rows(period, value="31", measure="helpline_contacts"):
+    return [["Charnwood", period, measure, "M", value]]
+
+
+def feed(name, **extra):
+    f = long_feed(name)
+    f.update(extra)
+    return f
+
+
+class StatusTest(HubTestCase):
+
+    def make(self, **kw):
+        feeds = [feed(FEED), feed("demo_late", due_days=0),
+                 feed("demo_annual", expect="annual")]
+        return self.make_hub(feeds=feeds, **kw)
+
+    def status(self, hub, *args):
+        got = hub.cli("status", "--config", hub.config, *args)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        return got.stdout
+
+    def status_json(self, hub):
+        return json.loads(self.status(hub, "--json"))
+
+    def by_feed(self, doc):
+        return {f["feed"]: f for f in doc["feeds"]}
+
+    def ask(self, hub, data, read=True):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(scaled(10))
+        s.connect(os.path.join(hub.state_dir, "status.sock"))
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        out = b""
+        while read:
+            try:
+                b = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not b:
+                break
+            out += b
+        s.close()
+        return out
+
+    def test_status_reports_each_feeds_state(self):
+        hub = self.make()
+        hub.start()
+        period = last_quarter()
+        good = csv_bytes(rows(period))
+        hub.drop(FEED, "good.csv", good)
+        hub.wait_done(FEED, "good.csv")
+        hub.drop(FEED, "bad.csv", csv_bytes(rows(period, "lots")))
+        hub.wait_failed(FEED, "bad.csv")
+        hub.drop(FEED, "again.csv", good)
+        hub.wait_done(FEED, "again.csv")
+        doc = self.status_json(hub)
+        self.assertEqual(doc["schema"], "dahub.status/1")
+        feeds = self.by_feed(doc)
+        self.assertEqual(sorted(feeds), ["demo_annual", "demo_late", FEED])
+        f = feeds[FEED]
+        self.assertEqual((f["stored"], f["duplicate"], f["failed"],
+                          f["store_retries"], f["observations"], f["waiting"]),
+                         (1, 1, 1, 0, 1, 0))
+        self.assertEqual(f["last_result"], "duplicate")
+        self.assertIsNotNone(f["last_success"])
+        self.assertIsNotNone(f["last_at"])
+        self.assertFalse(f["late"], "its return for %s is in" % period)
+        self.assertEqual(f["period"], period)
+        late = feeds["demo_late"]
+        self.assertTrue(late["late"], "nothing for %s, due at its end" % period)
+        self.assertEqual((late["stored"], late["failed"], late["last_result"],
+                          late["last_success"]), (0, 0, None, None))
+        self.assertFalse(feeds["demo_annual"]["late"], "not due each quarter")
+        self.assertEqual(doc["outbox"], {"pending": 0, "sending": 0, "sent": 0,
+                                         "retrying": 0, "parked": 0})
+        self.assertNotIn("good.csv", json.dumps(doc), "no file names")
+        table = self.status(hub)
+        self.assertRegex(table, r"(?m)^demo_late .* late$")
+        self.assertRegex(table, r"(?m)^%s .* duplicate .* ok$" % FEED)
+        self.assertIn("outbox: 0 pending", table)
+        hub.stop()
+        self.assertFalse(os.path.lexists(os.path.join(hub.state_dir, "status.sock")))
+        got = hub.cli("status", "--config", hub.config)
+        self.assertEqual(got.returncode, 1)
+        self.assertIn("the daemon is not running", got.stderr)
+
+    def test_metrics_parse_and_match_the_store(self):
+        prom = None
+        hub = self.make(hub_extra={"metrics_textfile": "../state/dahub.prom",
+                                   "metrics_interval_ms": 1000})
+        prom = os.path.join(hub.state_dir, "dahub.prom")
+        hub.start()
+        hub.drop(FEED, "q1.csv", csv_bytes(rows("FY2024-25-Q1") +
+                                           rows("FY2024-25-Q1", "4", "referrals_received")))
+        hub.wait_done(FEED, "q1.csv")
+        hub.drop(FEED, "q2.csv", csv_bytes(rows("FY2024-25-Q2")))
+        hub.wait_done(FEED, "q2.csv")
+        hub.drop("demo_late", "x.csv", csv_bytes(rows("FY2024-25-Q2", "x")))
+        hub.wait_failed("demo_late", "x.csv")
+
+        def families(text):
+            return {f.name: f for f in text_string_to_metric_families(text)}
+
+        def value(fams, name, **labels):
+            # a counter's family drops _total; its samples keep it
+            for s in fams[name].samples:
+                if s.name in (name, name + "_total") and s.labels == labels:
+                    return s.value
+            self.fail("no %s %s" % (name, labels))
+
+        fams = families(self.status(hub, "--metrics"))
+        for feed_name in ("demo_annual", "demo_late", FEED):
+            for outcome, metric in (("stored", "dahub_files_stored"),
+                                    ("duplicate", "dahub_files_duplicate"),
+                                    ("failed", "dahub_files_failed")):
+                n = hub.scalar("SELECT count(*) FROM receipts WHERE feed = ? AND outcome = ?",
+                               (feed_name, outcome))
+                self.assertEqual(value(fams, metric, feed=feed_name), n,
+                                 (feed_name, outcome))
+            self.assertEqual(value(fams, "dahub_observations_stored", feed=feed_name),
+                             hub.scalar("SELECT count(*) FROM observations WHERE feed = ?",
+                                        (feed_name,)))
+        self.assertEqual(value(fams, "dahub_files_stored", feed=FEED), 2)
+        self.assertEqual(value(fams, "dahub_observations_stored", feed=FEED), 3)
+        self.assertEqual(fams["dahub_files_stored"].type, "counter")
+        self.assertEqual(fams["dahub_files_waiting"].type, "gauge")
+        self.assertGreater(value(fams, "dahub_last_success_timestamp_seconds", feed=FEED),
+                           time.time() - 600)
+        self.assertEqual(value(fams, "dahub_last_success_timestamp_seconds",
+                               feed="demo_late"), 0)
+        self.assertEqual(value(fams, "dahub_deliveries", state="pending"), 0)
+        self.assertGreater(value(fams, "dahub_ingest_seconds", feed=FEED), 0)
+
+        def textfile_counts():
+            try:
+                with open(prom) as fh:
+                    f = families(fh.read())
+            except FileNotFoundError:
+                return None
+            return value(f, "dahub_files_failed", feed="demo_late") == 1 and f
+        fams = hub.wait_for(textfile_counts, what="the textfile with the failed file")
+        self.assertEqual(value(fams, "dahub_files_stored", feed=FEED), 2)
+        self.assertEqual(oct(os.stat(prom).st_mode & 0o777), oct(0o644))
+        self.assertEqual([n for n in os.listdir(hub.state_dir) if "prom" in n],
+                         ["dahub.prom"], "no temporary file left")
+        hub.stop()
+
+    def test_bad_clients_get_an_error_or_a_close(self):
+        hub = self.make()
+        hub.start()
+        self.assertEqual(self.ask(hub, b"hello\n"),
+                         b"error: unknown request (status, metrics)\n")
+        self.assertIn(self.ask(hub, b"x" * (1 << 20)),
+                      (b"", b"error: request too long\n"))
+        self.assertIn(self.ask(hub, b"status" * 100),
+                      (b"", b"error: request too long\n"))
+        t0 = time.monotonic()
+        self.assertEqual(self.ask(hub, b"stat"), b"", "closed when silent")
+        self.assertLess(time.monotonic() - t0, scaled(8))
+        many = []
+        for _ in range(200):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(scaled(10))
+            try:
+                s.connect(os.path.join(hub.state_dir, "status.sock"))
+            except (BlockingIOError, ConnectionRefusedError, socket.timeout):
+                s.close()
+                continue
+            many.append(s)
+        closed = 0
+        for s in many:
+            try:
+                if s.recv(1) == b"":
+                    closed += 1
+            except (ConnectionResetError, socket.timeout):
+                closed += 1
+            s.close()
+        self.assertEqual(closed, len(many), "each closed, at once or when silent")
+        self.assertEvent(hub, "status_busy")
+        hub.drop(FEED, "after.csv", csv_bytes(rows("FY2024-25-Q3")))
+        hub.wait_done(FEED, "after.csv")
+        self.assertEqual(self.by_feed(self.status_json(hub))[FEED]["stored"], 1)
+        self.assertTrue(json.loads(self.ask(hub, b"status\r\n")))
+        hub.stop()
+
+    def test_a_stale_socket_is_replaced_and_a_file_is_not(self):
+        hub = self.make()
+        path = os.path.join(hub.state_dir, "status.sock")
+        os.makedirs(hub.state_dir, exist_ok=True)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        s.close()  # left behind, as after a crash
+        hub.start()
+        self.assertEqual(self.status_json(hub)["feeds"][0]["stored"], 0)
+        self.assertEqual(oct(os.stat(path).st_mode & 0o777), oct(0o660))
+        hub.stop()
+        with open(path, "w") as fh:
+            fh.write("not a socket\n")
+        hub.start()
+        self.assertEvent(hub, "status_socket_failed")
+        with open(path) as fh:
+            self.assertEqual(fh.read(), "not a socket\n")
+        hub.drop(FEED, "q1.csv", csv_bytes(rows("FY2024-25-Q1")))
+        hub.wait_done(FEED, "q1.csv")
+        got = hub.cli("status", "--config", hub.config)
+        self.assertEqual(got.returncode, 1)
+        self.assertIn("status.sock", got.stderr)
+        hub.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()

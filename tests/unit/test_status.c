@@ -1,0 +1,138 @@
+/*
+ * test_status.c: the status socket's request line and the texts it
+ * answers with (the socket itself runs in tests/e2e/test_status.py).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "metrics.h"
+#include "status.h"
+
+static enum status_request parse(const char *s) {
+  return status_parse_request(s, strlen(s));
+}
+
+static void test_a_request_is_one_known_word_and_a_newline(void **state) {
+  (void)state;
+  assert_int_equal(parse("status\n"), STATUS_REQ_STATUS);
+  assert_int_equal(parse("metrics\r\n"), STATUS_REQ_METRICS);
+  assert_int_equal(parse("status"), STATUS_REQ_INCOMPLETE);
+  assert_int_equal(parse(""), STATUS_REQ_INCOMPLETE);
+  assert_int_equal(parse("Status\n"), STATUS_REQ_BAD);
+  assert_int_equal(parse("status now\n"), STATUS_REQ_BAD);
+  assert_int_equal(parse("\n"), STATUS_REQ_BAD);
+  assert_int_equal(status_parse_request("status\0\n", 8), STATUS_REQ_BAD);
+}
+
+static void test_a_full_line_without_newline_is_refused(void **state) {
+  char buf[STATUS_MAX_LINE];
+
+  (void)state;
+  memset(buf, 'x', sizeof buf);
+  assert_int_equal(status_parse_request(buf, sizeof buf - 1),
+                   STATUS_REQ_INCOMPLETE);
+  assert_int_equal(status_parse_request(buf, sizeof buf), STATUS_REQ_BAD);
+}
+
+static struct metrics_snapshot two_feeds(struct metrics_feed f[2]) {
+  memset(f, 0, 2 * sizeof *f);
+  strcpy(f[0].c.feed, "freeva");
+  f[0].c.stored = 3;
+  f[0].c.failed = 1;
+  f[0].c.observations = 120;
+  f[0].c.ingest_seconds = 0.25;
+  f[0].c.last = COUNTERS_FAILED;
+  f[0].c.last_ms = 1733572800500;
+  f[0].c.last_ok_ms = 1733572800000;
+  f[0].waiting = 2;
+  strcpy(f[1].c.feed, "lwa");
+  f[1].late = 1;
+  strcpy(f[1].period, "FY2024-25-Q2");
+  return (struct metrics_snapshot){.now_ms = 1733572900000,
+                                   .started_ms = 1733570000000,
+                                   .feeds = f,
+                                   .n_feeds = 2,
+                                   .outbox_known = 1,
+                                   .outbox = {4, 0, 7, 1, 2}};
+}
+
+/* The text fn makes of two feeds; the caller frees it. */
+static char *text_of(int (*fn)(const struct metrics_snapshot *, char **),
+                     int outbox_known) {
+  struct metrics_feed f[2];
+  struct metrics_snapshot s = two_feeds(f);
+  char *t = NULL;
+
+  s.outbox_known = outbox_known;
+  assert_int_equal(fn(&s, &t), 0);
+  assert_non_null(t);
+  return t;
+}
+
+static void test_metrics_text_has_types_labels_and_values(void **state) {
+  char *t = text_of(metrics_text, 1);
+
+  (void)state;
+  assert_non_null(strstr(t, "# TYPE dahub_files_stored_total counter\n"
+                            "dahub_files_stored_total{feed=\"freeva\"} 3\n"
+                            "dahub_files_stored_total{feed=\"lwa\"} 0\n"));
+  assert_non_null(
+      strstr(t, "dahub_observations_stored_total{feed=\"freeva\"} 120\n"));
+  assert_non_null(strstr(t, "dahub_ingest_seconds_total{feed=\"freeva\"} "
+                            "0.250\n"));
+  assert_non_null(strstr(t, "# TYPE dahub_files_waiting gauge\n"
+                            "dahub_files_waiting{feed=\"freeva\"} 2\n"));
+  assert_non_null(strstr(t, "dahub_feed_late{feed=\"lwa\"} 1\n"));
+  assert_non_null(strstr(t, "dahub_last_success_timestamp_seconds{feed="
+                            "\"freeva\"} 1733572800.000\n"));
+  assert_non_null(strstr(t, "dahub_deliveries{state=\"pending\"} 4\n"));
+  assert_non_null(strstr(t, "dahub_deliveries{state=\"sent\"} 7\n"));
+  assert_non_null(strstr(t, "dahub_deliveries{state=\"parked\"} 2\n"));
+  assert_int_equal(t[strlen(t) - 1], '\n');
+  free(t);
+}
+
+static void test_metrics_leave_out_an_outbox_not_read(void **state) {
+  char *t = text_of(metrics_text, 0);
+
+  (void)state;
+  assert_null(strstr(t, "dahub_deliveries"));
+  free(t);
+  t = text_of(metrics_json, 0);
+  assert_non_null(strstr(t, "\"outbox\":null"));
+  free(t);
+}
+
+static void test_status_json_has_times_results_and_backlog(void **state) {
+  char *t = text_of(metrics_json, 1);
+
+  (void)state;
+  assert_non_null(strstr(t, "{\"feed\":\"freeva\",\"last_result\":\"failed\","
+                            "\"last_at\":\"2024-12-07T12:00:00Z\","
+                            "\"last_success\":\"2024-12-07T12:00:00Z\","
+                            "\"stored\":3,\"duplicate\":0,\"failed\":1,"));
+  assert_non_null(strstr(t, "\"feed\":\"lwa\",\"last_result\":null,"
+                            "\"last_at\":null,\"last_success\":null,"));
+  assert_non_null(strstr(t, "\"late\":true,\"period\":\"FY2024-25-Q2\""));
+  assert_non_null(strstr(t, "\"outbox\":{\"pending\":4,\"sending\":0,"
+                            "\"sent\":7,\"retrying\":1,\"parked\":2}"));
+  free(t);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_a_request_is_one_known_word_and_a_newline),
+      cmocka_unit_test(test_a_full_line_without_newline_is_refused),
+      cmocka_unit_test(test_metrics_text_has_types_labels_and_values),
+      cmocka_unit_test(test_metrics_leave_out_an_outbox_not_read),
+      cmocka_unit_test(test_status_json_has_times_results_and_backlog),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
