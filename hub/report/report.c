@@ -151,6 +151,7 @@ static int plan_deliveries(const struct runtime *rt, const char *period,
   for (size_t i = 0; i < rt->conf->n_deliveries; i++) {
     const struct destination *d = &rt->conf->deliveries[i];
     size_t used = 0;
+    int n;
 
     for (size_t k = 0; k < d->n_payloads; k++) {
       const struct dahub_plugin *sink = sink_desc(rt, d->payloads[k]);
@@ -167,9 +168,13 @@ static int plan_deliveries(const struct runtime *rt, const char *period,
           return dahub_error_set(err, rc, 0, 0, "cannot make a delivery key");
         used = 0;
       }
-      used +=
-          (size_t)snprintf(p->files[p->n - 1] + used, sizeof p->files[0] - used,
-                           "%s%s", used ? "\n" : "", file);
+      n = snprintf(p->files[p->n - 1] + used, sizeof p->files[0] - used, "%s%s",
+                   used ? "\n" : "", file);
+      if (n < 0 || (size_t)n >= sizeof p->files[0] - used)
+        return dahub_error_set(err, -ENAMETOOLONG, 0, 0,
+                               "delivery %s: too many payloads to list",
+                               d->name);
+      used += (size_t)n;
     }
   }
   return 0;

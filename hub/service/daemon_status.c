@@ -56,6 +56,10 @@ static void read_late(struct daemon *d, int64_t now_ms) {
   int *late = calloc(conf->n_feeds + 1, sizeof *late);
   int rc;
 
+  /* tried now, whatever comes of it: a busy store is not asked again by
+   * every request, which would hold the loop each time */
+  d->late_gen = d->gen;
+  d->late_ms = now_ms;
   if (late == NULL)
     return;
   rc = summary_late_feeds(d->loop_store, conf, now_ms / 1000, late,
@@ -68,8 +72,6 @@ static void read_late(struct daemon *d, int64_t now_ms) {
   }
   free(d->late);
   d->late = late;
-  d->late_gen = d->gen;
-  d->late_ms = now_ms;
 }
 
 static void snapshot_feed(struct daemon *d, size_t i, int64_t now_ms,
@@ -110,8 +112,7 @@ static int snapshot(struct daemon *d, struct metrics_snapshot *s) {
   if ((s->feeds = calloc(rt->n_feeds + 1, sizeof *s->feeds)) == NULL)
     return -ENOMEM;
   s->n_feeds = rt->n_feeds;
-  if (d->late == NULL || d->late_gen != d->gen ||
-      s->now_ms - d->late_ms >= LATE_KEEP_MS)
+  if (d->late_gen != d->gen || s->now_ms - d->late_ms >= LATE_KEEP_MS)
     read_late(d, s->now_ms);
   for (size_t i = 0; i < rt->n_feeds; i++)
     snapshot_feed(d, i, s->now_ms, &s->feeds[i]);

@@ -50,6 +50,7 @@ struct status_server {
   void *arg;
   struct client clients; /* list head */
   size_t n_clients;
+  int bound; /* the path is our socket: removed at stop, never another's */
 };
 
 enum status_request status_parse_request(const char *buf, size_t len) {
@@ -261,8 +262,9 @@ int status_start(uv_loop_t *loop, const char *path, status_answer_fn fn,
     free(s);
     return dahub_error_set(err, rc, 0, 0, "status socket: %s", uv_strerror(rc));
   }
-  if ((rc = uv_pipe_bind(&s->pipe, path)) != 0 ||
-      (rc = chmod(path, 0660) != 0 ? -errno : 0) != 0 ||
+  if ((rc = uv_pipe_bind(&s->pipe, path)) == 0)
+    s->bound = 1;
+  if (rc != 0 || (rc = chmod(path, 0660) != 0 ? -errno : 0) != 0 ||
       (rc = uv_listen((uv_stream_t *)&s->pipe, 64, on_connection)) != 0) {
     (void)dahub_error_set(err, rc, 0, 0, "%s: %s", path, uv_strerror(rc));
     status_stop(s);
@@ -277,6 +279,7 @@ void status_stop(struct status_server *s) {
     return;
   while (s->clients.next != &s->clients)
     client_close(s->clients.next);
-  (void)unlink(s->path);
+  if (s->bound)
+    (void)unlink(s->path);
   uv_close((uv_handle_t *)&s->pipe, server_closed);
 }

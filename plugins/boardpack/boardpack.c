@@ -170,7 +170,8 @@ static enum dahub_outcome pack_render(void *state, const json_t *summary,
   html_raw(&h, "</main></body></html>\n");
   if (h.rc != 0) {
     (void)dahub_error_set(err, h.rc < 0 ? h.rc : -EIO, 0, 0,
-                          "boardpack: output refused");
+                          "boardpack: cannot render the pack: %s",
+                          strerror(h.rc < 0 ? -h.rc : EIO));
     return DAHUB_FAIL;
   }
   return DAHUB_OK;

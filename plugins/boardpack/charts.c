@@ -11,6 +11,7 @@
  */
 #include "charts.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,7 +139,7 @@ int chart_by_area(struct html *h, const struct doc *d, const char *measure) {
 
   if (v == NULL) {
     if (h->rc == 0)
-      h->rc = -1;
+      h->rc = -ENOMEM;
     return 0;
   }
   for (i = 0; i < json_array_size(d->figures) &&

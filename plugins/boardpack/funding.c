@@ -10,6 +10,7 @@
  * bars. A register's figures are public money, not counts about people,
  * so disclosure control does not apply to them.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,17 +33,27 @@ static const char *field(const json_t *c, const char *key) {
   return s != NULL ? s : "";
 }
 
-/* By end date, those without one last; else as the register lists them. */
-static int by_end(const void *x, const void *y) {
-  const json_t *a = *(const json_t *const *)x, *b = *(const json_t *const *)y;
+/* By end date, those without one last. */
+static int by_end(const json_t *a, const json_t *b) {
   const char *ea = field(a, "end_date"), *eb = field(b, "end_date");
-  int k;
 
   if ((ea[0] == '\0') != (eb[0] == '\0'))
     return ea[0] == '\0' ? 1 : -1;
-  if ((k = strcmp(ea, eb)) != 0)
-    return k;
-  return a < b ? -1 : a > b;
+  return strcmp(ea, eb);
+}
+
+/* A stable sort (insertion: a register is short), so contracts that end
+ * together stay as the register lists them and the same summary gives the
+ * same bytes; qsort's order of equals is unspecified. */
+static void sort_by_end(const json_t **list, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    const json_t *c = list[i];
+    size_t j = i;
+
+    for (; j > 0 && by_end(list[j - 1], c) > 0; j--)
+      list[j] = list[j - 1];
+    list[j] = c;
+  }
 }
 
 static void contract_row(struct html *h, const json_t *c) {
@@ -85,12 +96,12 @@ static void contracts(struct html *h, const struct doc *d) {
   }
   if ((list = calloc(n, sizeof *list)) == NULL) {
     if (h->rc == 0)
-      h->rc = -1;
+      h->rc = -ENOMEM;
     return;
   }
   for (i = 0; i < n; i++)
     list[i] = json_array_get(d->contracts, i);
-  qsort(list, n, sizeof *list, by_end);
+  sort_by_end(list, n);
   if (json_is_integer(warn))
     html_fmt(h,
              "<p class=\"subtitle\">Marked: contracts ending within %lld "

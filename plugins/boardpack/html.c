@@ -8,6 +8,7 @@
  */
 #include "html.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,7 +93,7 @@ void html_fmt(struct html *h, const char *fmt, ...) {
   va_end(ap);
   if (n < 0 || (size_t)n >= sizeof buf) {
     if (h->rc == 0)
-      h->rc = -1; /* the pack's own markup never needs more */
+      h->rc = -EOVERFLOW; /* the pack's own markup never needs more */
     return;
   }
   put(h, buf, (size_t)n);

@@ -9,7 +9,6 @@
  */
 #include "options.h"
 
-#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +99,9 @@ int opt_only_keys(const json_t *obj, const char *path,
 
   /* any value: the caller checks each key's own */
   for (; allowed[n] != NULL; n++) {
-    assert(n + 1 < sizeof table / sizeof *table);
+    if (n + 1 >= sizeof table / sizeof *table) /* the plugin's own lists */
+      return dahub_error_set(err, -E2BIG, 0, 0, "%s: too many keys to check",
+                             path);
     table[n] = (struct dahub_opt){
         .key = allowed[n], .type = DAHUB_OPT_ANY, .offset = DAHUB_OPT_NOWHERE};
   }
