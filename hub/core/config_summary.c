@@ -89,9 +89,17 @@ static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
   }
 }
 
-/* A marker stands where a number would: it must never read as one. */
+/* A marker stands where a number would: it must never read as one, nor as
+ * one of the words the summary itself puts where a figure is missing
+ * (summary_json.c), or a confidential cell would pass for a blank one. */
 static int marker_ok(const char *k) {
+  static const char *const own[] = {"missing", "overflow",
+                                    "suppressed_at_source", "not_computable"};
   int digits = 1;
+
+  for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+    if (strcmp(k, own[i]) == 0)
+      return 0;
 
   for (const char *p = k; *p != '\0'; p++) {
     if (*p < 0x20 || *p > 0x7e)
@@ -129,7 +137,7 @@ static const struct dahub_opt summary_opts[] = {
   {"meetings", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board's meeting dates"},
   {"threshold", DAHUB_OPT_UINT, 0, 1, 1000, 5, AT(threshold), NULL, NULL, "counts below this are hidden"},
   {"protection", DAHUB_OPT_UINT, 0, 0, 1000, 0, AT(protection), NULL, NULL, "the narrowest interval a reader may learn"},
-  {"marker", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_marker, "1 to 15 printable ASCII characters that are not a number", "published for every confidential cell"},
+  {"marker", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_marker, "1 to 15 printable ASCII characters, not a number nor a word of the summary's own", "published for every confidential cell"},
   {"days_before", DAHUB_OPT_UINT, 0, 0, 365, 7, AT(days_before), NULL, NULL, "the summary goes out this many days before"},
   {"contract_warning_months", DAHUB_OPT_UINT, 0, 0, 120, 6, AT(contract_warning_months), NULL, NULL, "contracts ending this soon are flagged"},
   {"suppress_zeros", DAHUB_OPT_BOOL, 0, 0, 0, 1, AT(suppress_zeros), NULL, NULL, "zeros are hidden like small counts"},

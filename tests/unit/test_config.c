@@ -379,8 +379,8 @@ static void put_summary(struct fixture *f, const char *summary) {
 /* The confidential marker and the protection level: defaults, values, and
  * a marker that could be read as a number is refused. */
 #define MARKER_ERROR                                                           \
-  ":6:15: marker: expected 1 to 15 printable ASCII characters that are not "   \
-  "a number"
+  ":6:15: marker: expected 1 to 15 printable ASCII characters, not a number "  \
+  "nor a word of the summary's own"
 static void test_summary_marker_and_protection(void **state) {
   static const struct {
     const char *summary, *error; /* error NULL: loads */
@@ -390,6 +390,7 @@ static void test_summary_marker_and_protection(void **state) {
       {"{}", NULL, "[c]", 0},
       {"{\"marker\": \"x\", \"protection\": 7}", NULL, "x", 7},
       {"{\"marker\": \"12\"}", MARKER_ERROR, NULL, 0},
+      {"{\"marker\": \"missing\"}", MARKER_ERROR, NULL, 0},
       {"{\"marker\": \"\"}", ":6:15: marker: expected a non-empty string", NULL,
        0},
       {"{\"marker\": \"a marker far too long\"}", MARKER_ERROR, NULL, 0},
