@@ -226,16 +226,17 @@ static int64_t shortfall(const struct dcell *c) {
   return up > wide ? up : wide;
 }
 
+/* A repair's rank without distance: its tier, then whether it covers. */
+static int priced_rank(const struct dcell *c, int64_t need) {
+  return tier(c, c->total) * 2 + (c->value >= need ? 0 : 1);
+}
+
 int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
                          size_t b) {
   int64_t need = shortfall(&d->cells[w]);
-  const struct dcell *x = &d->cells[a];
-  int ra = tier(x, x->total) * 2 + (x->value >= need ? 0 : 1), rb = 0;
 
-  if (b != SIZE_MAX)
-    rb = tier(&d->cells[b], d->cells[b].total) * 2 +
-         (d->cells[b].value >= need ? 0 : 1);
-  return before(d, ra, a, rb, b);
+  return before(d, priced_rank(&d->cells[a], need), a,
+                b != SIZE_MAX ? priced_rank(&d->cells[b], need) : 0, b);
 }
 
 /*
