@@ -229,6 +229,7 @@ static void on_signal(uv_signal_t *s, int signum) {
   uv_close((uv_handle_t *)&d->sig_hup, NULL);
   if (d->watchdog_on)
     uv_close((uv_handle_t *)&d->watchdog, NULL);
+  daemon_hooks_stop(d);
   for (struct job *j = d->jobs.next, *n; j != &d->jobs; j = n) {
     n = j->next;
     if (j->running)
@@ -342,6 +343,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   start_watchdog(d);
+  daemon_hooks_start(d);
   if ((rc = outbox_new(&d->loop, d->loop_store, &d->outbox)) != 0) {
     log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
     goto loop_out;

@@ -101,6 +101,11 @@ struct daemon {
   struct generation *late_gen;
   int64_t late_ms;
   char late_period[16];
+#ifdef DAHUB_TEST_HOOKS
+  uv_signal_t sig_stall; /* daemon_hooks.c: test builds only */
+  uint64_t stall_ms;
+  int hooks_on;
+#endif
 };
 
 /* ---- daemon.c ---- */
@@ -150,5 +155,17 @@ void daemon_status_settled(struct daemon *d, const struct job *j);
 void daemon_status_stop(struct daemon *d);
 /* Frees what is left once the loop is done. */
 void daemon_status_close(struct daemon *d);
+
+/* ---- daemon_hooks.c (test builds only) ---- */
+
+#ifdef DAHUB_TEST_HOOKS
+/* With DAHUB_TEST_HOOKS=1 in the environment, SIGUSR2 blocks the loop for
+ * DAHUB_TEST_STALL_MS; otherwise nothing. */
+void daemon_hooks_start(struct daemon *d);
+void daemon_hooks_stop(struct daemon *d);
+#else
+static inline void daemon_hooks_start(struct daemon *d) { (void)d; }
+static inline void daemon_hooks_stop(struct daemon *d) { (void)d; }
+#endif
 
 #endif

@@ -114,6 +114,11 @@ def check_layout(root):
     for rel in ["usr/bin/dahub", plugins + "/mapped.so"]:
         mode = os.stat(os.path.join(root, rel)).st_mode
         expect(mode & 0o022 == 0, rel + " writable by group or others")
+    with open(os.path.join(root, "usr/bin/dahub"), "rb") as f:
+        binary = f.read()
+    # the tests' hook that blocks the loop (daemon_hooks.c) is not shipped
+    for word in (b"DAHUB_TEST_HOOKS", b"DAHUB_TEST_STALL_MS", b"test_stall"):
+        expect(word not in binary, "packaged dahub holds %r" % word)
     usage = run([os.path.join(root, "usr/bin/dahub"), "--help"], ok=False)
     expect(("default plugin folder: /%s\n" % plugins) in usage.stderr,
            "the packaged binary looks for plugins in /%s: %s" %
