@@ -285,7 +285,8 @@ static int open_store(struct daemon *d, const char *state_dir) {
   }
   if ((rc = fs_join(path, sizeof path, state_dir, "dahub.sqlite")) != 0 ||
       (rc = store_open(path, &d->store, &e)) != 0 ||
-      (rc = store_open(path, &d->loop_store, &e)) != 0) {
+      (rc = store_open(path, &d->loop_store, &e)) != 0 ||
+      (rc = store_open(path, &d->scan_store, &e)) != 0) {
     log_event(LOG_ERR, "store_failed", "error=%s",
               log_quote((char[300]){0}, 300, e.msg));
     return rc ? rc : -EIO;
@@ -293,6 +294,8 @@ static int open_store(struct daemon *d, const char *state_dir) {
   /* the loop's own connection: the ingests' lock and long write
    * transactions are on the other one */
   store_set_busy_ms(d->loop_store, LOOP_BUSY_MS);
+  /* the status scans': off the loop, but a client is waiting */
+  store_set_busy_ms(d->scan_store, SCAN_BUSY_MS);
   return 0;
 }
 
@@ -394,6 +397,7 @@ out:
   daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   store_close(d->loop_store);
+  store_close(d->scan_store);
   free(d->spools);
   free(d);
   return rc;

@@ -1,12 +1,14 @@
 """The status socket of the real daemon: `dahub status` (table, --json,
---metrics) after known events, the metrics textfile, and clients that send
-garbage, too much, nothing, or come 200 at once."""
+--metrics) after known events, the metrics textfile, clients that send
+garbage, too much, nothing, or come 200 at once, and a slow scan of the
+spool and the store that the loop does not wait for."""
 
 import datetime
 import json
 import os
 import socket
 import sys
+import threading
 import time
 import unittest
 
@@ -18,6 +20,9 @@ from dahub_e2e import HubTestCase, csv_bytes, long_feed, scaled  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 FEED = "demo_long"
+HOOKS_BUILT = os.environ.get("DAHUB_TEST_HOOKS_BUILT", "ON").upper() in (
+    "ON", "1", "TRUE", "YES")
+SCAN_MS = 3000  # each status scan sleeps this long on the thread pool
 
 
 def last_quarter(today=None):
@@ -219,6 +224,61 @@ class StatusTest(HubTestCase):
         hub.wait_done(FEED, "after.csv")
         self.assertEqual(self.by_feed(self.status_json(hub))[FEED]["stored"], 1)
         self.assertTrue(json.loads(self.ask(hub, b"status\r\n")))
+        hub.stop()
+
+    @unittest.skipUnless(HOOKS_BUILT, "built without DAHUB_TEST_HOOKS")
+    def test_a_slow_scan_does_not_hold_the_loop(self):
+        """Counting the spool folders and reading the store (a spool of a
+        hundred thousand files takes seconds) happens on the thread pool:
+        the daemon's test hook makes each scan take SCAN_MS there. While a
+        client waits for it, a file is claimed and stored and a bad request
+        is answered at once; clients that ask meanwhile share the next scan,
+        and every one gets the whole answer."""
+        hub = self.make()
+        env = {"DAHUB_TEST_HOOKS": "1", "DAHUB_TEST_SCAN_MS": str(SCAN_MS)}
+        os.environ.update(env)
+        try:
+            hub.start()
+        finally:
+            for k in env:
+                del os.environ[k]
+        self.assertEvent(hub, "test_hooks", scan_ms=str(SCAN_MS))
+        hub.wait_for(lambda: os.path.exists(
+            os.path.join(hub.state_dir, "status.sock")), what="the socket")
+        answers = {}
+
+        def slow(i):
+            t0 = time.monotonic()
+            answers[i] = (self.ask(hub, b"status\n"), time.monotonic() - t0)
+
+        first = threading.Thread(target=slow, args=(0,))
+        first.start()
+        time.sleep(0.3)  # its scan is under way
+        crowd = [threading.Thread(target=slow, args=(i,)) for i in range(1, 9)]
+        for t in crowd:
+            t.start()
+        t0 = time.monotonic()
+        self.assertEqual(self.ask(hub, b"hello\n"),
+                         b"error: unknown request (status, metrics)\n")
+        hub.drop(FEED, "during.csv", csv_bytes(rows("FY2024-25-Q3")))
+        hub.wait_done(FEED, "during.csv")
+        busy = time.monotonic() - t0
+        self.assertTrue(first.is_alive(), "the scan outlasts the ingest")
+        self.assertNotIn(0, answers)
+        self.assertLess(busy, SCAN_MS / 1000.0, "the loop never waited")
+        first.join()
+        for t in crowd:
+            t.join()
+        self.assertEqual(sorted(answers), list(range(9)))
+        for i, (text, took) in answers.items():
+            doc = json.loads(text)
+            self.assertEqual(doc["schema"], "dahub.status/1", i)
+            self.assertGreaterEqual(took, SCAN_MS / 1000.0 * 0.9, i)
+            # two scans at most: the one under way, then one for the rest
+            self.assertLess(took, 2 * SCAN_MS / 1000.0 + scaled(2), i)
+        # asked before the ingest, answered by the scan begun before it
+        self.assertEqual(self.by_feed(json.loads(answers[0][0]))[FEED]["stored"],
+                         1, "the counters as they are when it is answered")
         hub.stop()
 
     def test_a_stale_socket_is_replaced_and_a_file_is_not(self):
