@@ -53,7 +53,7 @@ struct scan {
   struct scan_feed *feeds; /* per feed of gen */
   int read_late;           /* late feeds are read too ... */
   int *late;               /* ... into late, per feed (NULL: unknown) */
-  char period[16];
+  char (*periods)[16];     /* and the quarter each is judged on */
   char late_error[256];
   int outbox_known;
   unsigned long outbox[OUTBOX_NSTATES];
@@ -123,11 +123,11 @@ struct daemon {
   uv_timer_t metrics_timer; /* the textfile's */
   int status_on;            /* metrics_timer is initialised */
   int metrics_busy, metrics_want, metrics_warned;
-  struct scan *scan; /* the one running, or NULL */
-  int scan_again;    /* asked for while it runs */
-  int *late;         /* per feed of late_for */
+  struct scan *scan;        /* the one running, or NULL */
+  int scan_again;           /* asked for while it runs */
+  int *late;                /* per feed of late_for */
+  char (*late_periods)[16]; /* the quarter each is judged on */
   struct generation *late_for;
-  char late_period[16];
   struct generation *late_gen; /* read last for it, at late_ms */
   int64_t late_ms;
 #ifdef DAHUB_TEST_HOOKS

@@ -52,14 +52,18 @@ static void scan_late(struct scan *sc) {
   const struct config *conf = sc->gen->rt->conf;
   struct dahub_error e = {0};
 
-  if ((sc->late = calloc(conf->n_feeds + 1, sizeof *sc->late)) == NULL)
-    return;
-  if (summary_late_feeds(sc->store, conf, sc->now_ms / 1000, sc->late,
-                         sc->period, &e) != 0) {
+  sc->late = calloc(conf->n_feeds + 1, sizeof *sc->late);
+  sc->periods = calloc(conf->n_feeds + 1, sizeof *sc->periods);
+  if (sc->late == NULL || sc->periods == NULL ||
+      summary_late_feeds(sc->store, conf, sc->now_ms / 1000, sc->late,
+                         sc->periods, &e) != 0) {
     /* a busy store leaves lateness unknown, not the answer waiting */
-    (void)snprintf(sc->late_error, sizeof sc->late_error, "%s", e.msg);
+    (void)snprintf(sc->late_error, sizeof sc->late_error, "%s",
+                   sc->late && sc->periods ? e.msg : "out of memory");
     free(sc->late);
+    free(sc->periods);
     sc->late = NULL;
+    sc->periods = NULL;
   }
 }
 
@@ -90,6 +94,7 @@ static void scan_free(struct scan *sc) {
   daemon_gen_put(sc->gen);
   free(sc->feeds);
   free(sc->late);
+  free(sc->periods);
   free(sc);
 }
 

@@ -55,7 +55,7 @@ static void snapshot_feed(const struct daemon *d, const struct scan *sc,
   mf->waiting = sf->waiting;
   if (d->late != NULL && d->late_for == sc->gen) {
     mf->late = d->late[i];
-    memcpy(mf->period, d->late_period, sizeof mf->period);
+    memcpy(mf->period, d->late_periods[i], sizeof mf->period);
   }
   if (f->conf->pull == NULL)
     return;
@@ -203,10 +203,12 @@ void daemon_status_scanned(struct daemon *d, struct scan *sc) {
               log_quote((char[300]){0}, 300, sc->late_error));
   if (sc->late != NULL && sc->gen == d->gen) {
     free(d->late);
+    free(d->late_periods);
     d->late = sc->late;
+    d->late_periods = sc->periods;
     sc->late = NULL; /* d's now */
+    sc->periods = NULL;
     d->late_for = sc->gen;
-    memcpy(d->late_period, sc->period, sizeof d->late_period);
   }
   if (d->metrics_want && !d->metrics_busy) {
     d->metrics_want = 0;
@@ -237,7 +239,9 @@ void daemon_status_reloaded(struct daemon *d) {
    * old configuration, whose generation may soon be freed */
   d->late_gen = NULL;
   free(d->late);
+  free(d->late_periods);
   d->late = NULL;
+  d->late_periods = NULL;
   d->late_for = NULL;
   if (d->gen->rt->conf->metrics_textfile == NULL) {
     (void)uv_timer_stop(&d->metrics_timer);
@@ -292,5 +296,7 @@ void daemon_status_stop(struct daemon *d) {
 void daemon_status_close(struct daemon *d) {
   counters_close(&d->counters);
   free(d->late);
+  free(d->late_periods);
   d->late = NULL;
+  d->late_periods = NULL;
 }

@@ -25,16 +25,30 @@ HOOKS_BUILT = os.environ.get("DAHUB_TEST_HOOKS_BUILT", "ON").upper() in (
 SCAN_MS = 3000  # each status scan sleeps this long on the thread pool
 
 
-def last_quarter(today=None):
-    """The latest UK financial-year quarter that ended before today."""
-    d = today or datetime.datetime.now(datetime.timezone.utc).date()
+def today():
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def quarter_end_before(d):
+    """The last day of the latest quarter that ended before day d."""
     q_start_month = ((d.month - 4) % 12) // 3 * 3 + 4  # Apr, Jul, Oct, Jan
     start = datetime.date(d.year if q_start_month <= d.month else d.year - 1,
                           (q_start_month - 1) % 12 + 1, 1)
-    prev = start - datetime.timedelta(days=1)
+    return start - datetime.timedelta(days=1)
+
+
+def last_quarter(d=None):
+    """The latest UK financial-year quarter that ended before day d."""
+    prev = quarter_end_before(d or today())
     fy = prev.year if prev.month >= 4 else prev.year - 1
     q = ((prev.month - 4) % 12) // 3 + 1
     return "FY%d-%02d-Q%d" % (fy, (fy + 1) % 100, q)
+
+
+def judged_quarter(due_days):
+    """The quarter a feed with due_days is judged late on: the latest
+    whose due days have passed."""
+    return last_quarter(today() - datetime.timedelta(days=due_days))
 
 
 def rows(period, value="31", measure="helpline_contacts"):
@@ -65,6 +79,11 @@ class StatusTest(HubTestCase):
     def by_feed(self, doc):
         return {f["feed"]: f for f in doc["feeds"]}
 
+    def settled(self, hub, feed_name, result):
+        """The status once feed's last file settled as result, else None."""
+        doc = self.status_json(hub)
+        return doc if self.by_feed(doc)[feed_name]["last_result"] == result else None
+
     def ask(self, hub, data, read=True):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(scaled(10))
@@ -88,7 +107,7 @@ class StatusTest(HubTestCase):
     def test_status_reports_each_feeds_state(self):
         hub = self.make()
         hub.start()
-        period = last_quarter()
+        period = judged_quarter(30)  # the default due_days
         good = csv_bytes(rows(period))
         hub.drop(FEED, "good.csv", good)
         hub.wait_done(FEED, "good.csv")
@@ -96,7 +115,10 @@ class StatusTest(HubTestCase):
         hub.wait_failed(FEED, "bad.csv")
         hub.drop(FEED, "again.csv", good)
         hub.wait_done(FEED, "again.csv")
-        doc = self.status_json(hub)
+        # the file is in done/ a moment before the loop counts it (the
+        # duplicate's receipt is written in between)
+        doc = hub.wait_for(lambda: self.settled(hub, FEED, "duplicate"),
+                           what="the duplicate counted")
         self.assertEqual(doc["schema"], "dahub.status/1")
         feeds = self.by_feed(doc)
         self.assertEqual(sorted(feeds), ["demo_annual", "demo_late", FEED])
@@ -110,7 +132,9 @@ class StatusTest(HubTestCase):
         self.assertFalse(f["late"], "its return for %s is in" % period)
         self.assertEqual(f["period"], period)
         late = feeds["demo_late"]
-        self.assertTrue(late["late"], "nothing for %s, due at its end" % period)
+        self.assertEqual(late["period"], last_quarter())
+        self.assertTrue(late["late"], "nothing for %s, due at its end" %
+                        late["period"])
         self.assertEqual((late["stored"], late["failed"], late["last_result"],
                           late["last_success"]), (0, 0, None, None))
         self.assertFalse(feeds["demo_annual"]["late"], "not due each quarter")
@@ -118,14 +142,45 @@ class StatusTest(HubTestCase):
                                          "retrying": 0, "parked": 0})
         self.assertNotIn("good.csv", json.dumps(doc), "no file names")
         table = self.status(hub)
-        self.assertRegex(table, r"(?m)^demo_late .* late$")
-        self.assertRegex(table, r"(?m)^%s .* duplicate .* ok$" % FEED)
+        # the quarter beside each, when feeds are judged on different ones
+        self.assertRegex(table, r"(?m)^demo_late .* late( FY\S+)?$")
+        self.assertRegex(table, r"(?m)^%s .* duplicate .* ok( FY\S+)?$" % FEED)
         self.assertIn("outbox: 0 pending", table)
         hub.stop()
         self.assertFalse(os.path.lexists(os.path.join(hub.state_dir, "status.sock")))
         got = hub.cli("status", "--config", hub.config)
         self.assertEqual(got.returncode, 1)
         self.assertIn("the daemon is not running", got.stderr)
+
+    def test_a_missed_quarter_stays_late_until_the_next_is_due(self):
+        """With due days longer than the latest quarter has been over, a
+        feed is judged on the quarter before it: one that has not sent that
+        is late, even with a return for the latest quarter in; one that has
+        is not."""
+        latest = last_quarter()
+        due = (today() - quarter_end_before(today())).days + 10
+        before = judged_quarter(due)
+        self.assertNotEqual(before, latest)
+        hub = self.make_hub(feeds=[feed("demo_missed", due_days=due),
+                                   feed("demo_sent", due_days=due)])
+        hub.start()
+        hub.drop("demo_missed", "latest.csv", csv_bytes(rows(latest)))
+        hub.wait_done("demo_missed", "latest.csv")
+        hub.drop("demo_sent", "before.csv", csv_bytes(rows(before)))
+        hub.wait_done("demo_sent", "before.csv")
+        hub.wait_for(lambda: self.settled(hub, "demo_sent", "stored"),
+                     what="demo_sent's file counted")
+        feeds = self.by_feed(self.status_json(hub))
+        self.assertEqual((feeds["demo_missed"]["late"],
+                          feeds["demo_missed"]["period"]), (True, before))
+        self.assertEqual((feeds["demo_sent"]["late"],
+                          feeds["demo_sent"]["period"]), (False, before))
+        # a late return, once stored, clears it at the next status
+        hub.drop("demo_missed", "before.csv", csv_bytes(rows(before, "7")))
+        hub.wait_done("demo_missed", "before.csv")
+        hub.wait_for(lambda: not self.by_feed(self.status_json(hub))
+                     ["demo_missed"]["late"], what="demo_missed not late")
+        hub.stop()
 
     def test_metrics_parse_and_match_the_store(self):
         prom = None
