@@ -178,6 +178,14 @@ int summary_completeness(const struct build *b, json_t **out,
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err);
 
+/* ---- allocations.c ---- */
+
+/* *out = {"measure": "funding_allocated", "series": [...]}: the allocations
+ * of the period's financial year and the seven before, per partner, area
+ * and funding source. 0, -ENOMEM, -EBADMSG (a stored breakdown that is not
+ * JSON) with err, or a store error with err. */
+int summary_allocations(struct build *b, json_t **out, struct dahub_error *err);
+
 /* ---- summary_history.c ---- */
 
 /* What the figures are set beside, beyond the previous period and a year

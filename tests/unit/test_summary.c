@@ -1202,6 +1202,80 @@ static void test_rutland_childrens_services_table(void **state) {
       44);
 }
 
+/* The LCC register's DLUHC allocations, 2021-22 to 2024-25: a quarter's
+ * summary carries them by year, the summary's own year and the seven
+ * before, never a later one; a blank year is a marker, not zero. */
+static void test_allocations_by_year_beside_a_quarter(void **state) {
+  struct fx *f = *state;
+  const char *dluhc = "{\"funding_source\":\"dluhc_da_act_part4\"}";
+  const struct ob lcc[] = {
+      {COUNTY, "FY2015-16", "funding_allocated", dluhc, 999001, 0, 0},
+      {COUNTY, "FY2021-22", "funding_allocated", dluhc, 1127205, 0, 0},
+      {COUNTY, "FY2022-23", "funding_allocated", dluhc, 1130326, 0, 0},
+      {COUNTY, "FY2023-24", "funding_allocated", dluhc, 1152936, 0, 0},
+      {COUNTY, "FY2024-25", "funding_allocated", dluhc, 1174689, 0, 0},
+      {COUNTY, "FY2025-26", "funding_allocated", dluhc, 999002, 0, 0},
+      {COUNTY, "FY2024-25-Q1", "funding_allocated", dluhc, 999003, 0, 0},
+  };
+  const struct ob rcc[] = {
+      {RUTLAND, "FY2023-24", "funding_allocated", dluhc, 0, DAHUB_MISSING, 0},
+      {RUTLAND, "FY2024-25", "funding_allocated", dluhc, 6300000, 0, 2},
+  };
+  static const int64_t want[] = {1127205, 1130326, 1152936, 1174689};
+  json_t *series, *years, *y;
+
+  fx_default(f);
+  fx_ingest(f, "p2", rcc, 2);
+  fx_ingest(f, "p1", lcc, sizeof lcc / sizeof *lcc);
+  fx_summary(f, "FY2024-25-Q1");
+  series = json_object_get(json_object_get(f->doc, "allocations"), "series");
+  assert_int_equal(json_array_size(series), 2);
+  /* by partner, whatever the order they were stored in */
+  assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(series, 0), "source_id")),
+                      "p1");
+  assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(series, 0), "area_name")),
+                      "Leicestershire");
+  years = json_object_get(json_array_get(series, 0), "years");
+  assert_int_equal(json_array_size(years), 4);
+  for (size_t i = 0; i < 4; i++) {
+    y = json_array_get(years, i);
+    assert_int_equal(json_integer_value(json_object_get(y, "value")), want[i]);
+  }
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 0), "period")),
+      "FY2021-22");
+  /* too old, too late, or a quarter: none is an allocation by year */
+  {
+    char *text = json_dumps(json_object_get(f->doc, "allocations"), 0);
+
+    assert_non_null(text);
+    assert_null(strstr(text, "999"));
+    free(text);
+  }
+  years = json_object_get(json_array_get(series, 1), "years");
+  y = json_array_get(years, 0);
+  assert_true(json_is_null(json_object_get(y, "value")));
+  assert_string_equal(json_string_value(json_object_get(y, "marker")),
+                      "missing");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 1), "value")),
+      "63000.00");
+  /* the summary of an earlier year stops at that year, and reaches back
+   * eight years from it (2015-16 is one of them) */
+  fx_summary(f, "FY2022-23");
+  series = json_object_get(json_object_get(f->doc, "allocations"), "series");
+  years = json_object_get(json_array_get(series, 0), "years");
+  assert_int_equal(json_array_size(years), 3);
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 0), "period")),
+      "FY2015-16");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 2), "period")),
+      "FY2022-23");
+}
+
 static void test_rate_rounds_half_up_to_one_decimal(void **state) {
   struct fx *f = *state;
   const char *q = "FY2024-25-Q1";
@@ -2031,6 +2105,7 @@ int main(void) {
       T(test_no_change_when_this_quarter_is_suppressed),
       T(test_no_change_across_a_partial_figure),
       T(test_rutland_childrens_services_table),
+      T(test_allocations_by_year_beside_a_quarter),
       T(test_rate_rounds_half_up_to_one_decimal),
       T(test_rate_with_a_suppressed_side_is_suppressed),
       T(test_completeness_of_feeds),
