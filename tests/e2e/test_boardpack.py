@@ -39,6 +39,9 @@ SUMMARY = {"outbox_dir": "../outbox", "sinks": ["json", "csv", "boardpack"],
            "threshold": 5, "area_thresholds": {"E06000017": 10},
            "meetings": [], "contract_warning_months": 6}
 SEED = 4321  # a figure only secondary suppression can hide
+# The LCC register's DLUHC Part 4 allocations to the county, by year.
+ALLOCATIONS = [("FY2021-22", "2021/22", 1127205), ("FY2022-23", "2022/23", 1130326),
+               ("FY2023-24", "2023/24", 1152936), ("FY2024-25", "2024/25", 1174689)]
 
 # What a pack must never load: anything but a chart's own #pattern.
 LEAVES = re.compile(r"""(?ix) \b(?:src|href|srcset|action|formaction|poster)\s*=
@@ -217,6 +220,26 @@ class BoardPackTest(HubTestCase):
             value = "£{:,.2f}".format(float(c["value_gbp"]))
             self.assertGreaterEqual(text.count(value), 2, value)
             self.assertIn(c["provider"].split()[0], text)
+        # their timeline, with the register's end dates in its label
+        self.assertRegex(text, r"(No contract ends|\d+ of \d+ contracts? ends?) "
+                               r"within 6 months")
+        self.assertIn("ends 12 June 2025", html)
+        # the register's allocations by year reach a quarter's pack: in the
+        # summary, in the table and in the chart's accessible label
+        lcc = [s for s in summary["allocations"]["series"]
+               if s["source_id"] == "lcc"]
+        self.assertEqual(len(lcc), 1, summary["allocations"])
+        # money as the summary writes it: pounds and pence, as text
+        self.assertEqual([(y["period"], y["value"]) for y in lcc[0]["years"]],
+                         [(p, "%d.00" % v) for p, _, v in ALLOCATIONS])
+        labels = " ".join(re.findall(r"<desc id=\"svg-d-\d+\">(.*?)</desc>", html))
+        for _, year, v in ALLOCATIONS:
+            amount = "£{:,}".format(v)
+            self.assertIn("<td class=\"num\">%s</td>" % amount, html)
+            self.assertIn("%s %s" % (year, amount), labels)
+            self.assertIn(amount, text)
+        self.assertIn("Allocations rose from £1,127,205 in 2021/22 to "
+                      "£1,174,689 in 2024/25", text)
 
     def test_hidden_figures_never_reach_the_pack(self):
         hub = self.make_hub(feeds=[long_feed(dimensions={})])

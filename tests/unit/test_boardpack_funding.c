@@ -1,0 +1,317 @@
+/*
+ * test_boardpack_funding.c: the board pack's funding and contracts
+ * (plugins/boardpack/): the column chart of allocations by year, the
+ * contracts' timeline to end and extension dates, and the funding section
+ * against the fixed summary (tests/unit/fixtures/boardpack_summary.json),
+ * whose allocations are the LCC register's DLUHC figures, 2021-22 to
+ * 2024-25.
+ *
+ * Contract names are synthetic or from the register's public board paper.
+ */
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "charts.h"
+#include "sections.h"
+#include "sink_out.h"
+#include "svg.h"
+
+#ifndef DAHUB_SOURCE_DIR_DEFAULT
+#define DAHUB_SOURCE_DIR_DEFAULT "."
+#endif
+
+struct fx {
+  struct sink_out b;
+  struct html h;
+  json_t *summary;
+  struct doc d;
+};
+
+static int fx_setup(void **state) {
+  struct fx *f = calloc(1, sizeof *f);
+  const char *src = getenv("DAHUB_SOURCE_DIR");
+  char path[1024];
+  json_error_t je;
+
+  assert_non_null(f);
+  (void)snprintf(path, sizeof path,
+                 "%s/tests/unit/fixtures/boardpack_summary.json",
+                 src ? src : DAHUB_SOURCE_DIR_DEFAULT);
+  f->summary = json_load_file(path, 0, &je);
+  assert_non_null(f->summary);
+  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
+  f->b.out.write = sink_out_write;
+  html_init(&f->h, &f->b.out);
+  *state = f;
+  return 0;
+}
+
+static int fx_teardown(void **state) {
+  struct fx *f = *state;
+
+  free(f->b.data);
+  json_decref(f->summary);
+  free(f);
+  return 0;
+}
+
+static const char *out(struct fx *f) {
+  assert_int_equal(f->h.rc, 0);
+  return f->b.data != NULL ? f->b.data : "";
+}
+
+static size_t count(const char *hay, const char *needle) {
+  size_t n = 0;
+
+  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+static struct svg_bar shown(const char *label, double v, const char *text) {
+  struct svg_bar b = {.label = label};
+
+  b.cell.kind = CELL_SHOWN;
+  b.cell.amount = v;
+  (void)snprintf(b.cell.text, sizeof b.cell.text, "%s", text);
+  return b;
+}
+
+static struct svg_bar hidden(const char *label) {
+  struct svg_bar b = {.label = label};
+
+  b.cell.kind = CELL_CONFIDENTIAL;
+  (void)snprintf(b.cell.text, sizeof b.cell.text, "[c]");
+  return b;
+}
+
+/* ------------------------------------------------------------ dates */
+
+static void test_days_of_dates(void **state) {
+  long d;
+  int y, m, day;
+
+  (void)state;
+  assert_int_equal(doc_days(1970, 1, 1), 0);
+  assert_int_equal(doc_days(2024, 4, 1), 19814);
+  assert_int_equal(doc_days(2025, 3, 1) - doc_days(2025, 2, 28), 1);
+  assert_int_equal(doc_days(2024, 3, 1) - doc_days(2024, 2, 28), 2);
+  assert_int_equal(doc_date_days("2025-06-12", &d), 0);
+  assert_int_equal(d, doc_days(2025, 6, 12));
+  doc_civil(doc_days(2024, 2, 29), &y, &m, &day);
+  assert_true(y == 2024 && m == 2 && day == 29);
+  doc_civil(0, &y, &m, &day);
+  assert_true(y == 1970 && m == 1 && day == 1);
+  assert_int_equal(doc_date_days("12/06/2025", &d), -EINVAL);
+  assert_int_equal(doc_date_days("", &d), -EINVAL);
+}
+
+/* ------------------------------------------------------------ columns */
+
+static void test_no_columns_draw_nothing(void **state) {
+  struct fx *f = *state;
+
+  svg_columns(&f->h, "Nothing", "No figures", NULL, 0);
+  assert_string_equal(out(f), "");
+}
+
+static void test_one_column_stands_on_zero(void **state) {
+  struct fx *f = *state;
+  struct svg_bar b = shown("2024/25", 1174689,
+                           "\xC2\xA3"
+                           "1,174,689");
+
+  svg_columns(&f->h, "One", "One year", &b, 1);
+  /* an axis to 1,500,000 in steps of 500,000; the column rises from the
+   * zero line (y = 24 + 180) by 180 * 1,174,689 / 1,500,000 pixels */
+  assert_non_null(strstr(out(f), ">1,500,000</text>"));
+  assert_non_null(strstr(out(f), ">0</text>"));
+  assert_non_null(strstr(out(f), "<rect x=\"319.0\" y=\"63.0\" "
+                                 "width=\"72.0\" height=\"141.0\""));
+  assert_non_null(strstr(out(f), "<desc id=\"svg-d-1\">One year: 2024/25 "
+                                 "\xC2\xA3"
+                                 "1,174,689.</desc>"));
+}
+
+static void test_hidden_column_is_a_fixed_mark_and_no_number(void **state) {
+  struct fx *f = *state;
+  struct svg_bar b[2] = {hidden("2023/24"), hidden("2024/25")};
+
+  svg_columns(&f->h, "Hidden", "All hidden", b, 2);
+  assert_int_equal(count(out(f), "width=\"16\" height=\"16\" "
+                                 "fill=\"url(#hatch-1)\""),
+                   2);
+  assert_int_equal(count(out(f), "class=\"tick\""), 0);
+  assert_int_equal(count(out(f), ">[c]</text>"), 2);
+}
+
+/* ------------------------------------------------------------ timeline */
+
+static struct svg_span span(const char *label, const char *end, const char *ext,
+                            int soon) {
+  struct svg_span s = {.label = label, .words = "words", .soon = soon};
+  long d;
+
+  s.start = SVG_NO_DATE;
+  s.end = end != NULL && doc_date_days(end, &d) == 0 ? d : SVG_NO_DATE;
+  s.extension = ext != NULL && doc_date_days(ext, &d) == 0 ? d : SVG_NO_DATE;
+  return s;
+}
+
+static void test_timeline_draws_end_and_extension(void **state) {
+  struct fx *f = *state;
+  struct svg_span r[2] = {span("GRT support", "2025-07-31", "2026-07-31", 0),
+                          span("Male helpline", "2024-08-31", NULL, 1)};
+  long today;
+
+  assert_int_equal(doc_date_days("2024-07-15", &today), 0);
+  svg_timeline(&f->h, "Contracts", "By end date", r, 2, today, "15 July 2024");
+  /* financial years from April 2024 to April 2027 */
+  assert_non_null(strstr(out(f), ">Apr 2024</text>"));
+  assert_non_null(strstr(out(f), ">Apr 2027</text>"));
+  assert_null(strstr(out(f), ">Apr 2028</text>"));
+  /* one extension, drawn as an outline, not as a hatched (hidden) mark */
+  assert_int_equal(count(out(f), "stroke-dasharray=\"4 2\""), 1);
+  assert_null(strstr(out(f), "hatch"));
+  /* ending soon: another colour, and also in words and weight */
+  assert_int_equal(count(out(f), "fill=\"#801650\""), 1);
+  assert_int_equal(count(out(f), ">ends soon, 31 Aug 2024</text>"), 1);
+  /* the last date drawn, written beside it */
+  assert_int_equal(count(out(f), ">to 31 Jul 2026</text>"), 1);
+  /* no start given: a mark at the end, not a bar from the axis */
+  assert_int_equal(count(out(f), "width=\"6\" height=\"16\""), 2);
+  assert_non_null(strstr(out(f), "font-weight=\"bold\">Male helpline</text>"));
+  assert_non_null(strstr(out(f), ">15 July 2024</text>"));
+  assert_non_null(strstr(out(f), "By end date: GRT support, words; Male "
+                                 "helpline, words."));
+}
+
+static void test_timeline_bar_runs_from_the_start_date(void **state) {
+  struct fx *f = *state;
+  struct svg_span r = span("Outreach", "2025-04-01", NULL, 0);
+
+  assert_int_equal(doc_date_days("2024-04-01", &r.start), 0);
+  svg_timeline(&f->h, "Contracts", "By end date", &r, 1, SVG_NO_DATE, "");
+  /* April 2024 to April 2025 is the first of two years on 390 pixels */
+  assert_non_null(strstr(out(f), "<rect x=\"210.0\" y=\"28\" "
+                                 "width=\"195.0\" height=\"16\""));
+  assert_non_null(strstr(out(f), ">1 Apr 2025</text>"));
+}
+
+static void test_timeline_without_dates_draws_nothing(void **state) {
+  struct fx *f = *state;
+  struct svg_span r = span("No dates", NULL, NULL, 0);
+
+  svg_timeline(&f->h, "Contracts", "By end date", &r, 1, SVG_NO_DATE, "");
+  assert_string_equal(out(f), "");
+}
+
+static void test_timeline_names_a_contract_without_end(void **state) {
+  struct fx *f = *state;
+  struct svg_span r[2] = {span("<b>Counselling</b>", NULL, NULL, 0),
+                          span("Outreach", "2025-05-30", NULL, 0)};
+
+  svg_timeline(&f->h, "Contracts", "By end date", r, 2, SVG_NO_DATE, "");
+  assert_non_null(strstr(out(f), ">no end date given</text>"));
+  assert_non_null(strstr(out(f), "&lt;b&gt;Counselling&lt;/b&gt;"));
+  assert_null(strstr(out(f), "<b>"));
+}
+
+/* ------------------------------------------------------------ the section */
+
+static const char *const allocations[] = {"1,127,205", "1,130,326", "1,152,936",
+                                          "1,174,689"};
+
+static void test_allocations_in_chart_labels_and_table(void **state) {
+  struct fx *f = *state;
+  const char *s, *desc;
+  char want[64];
+
+  section_funding(&f->h, &f->d);
+  s = out(f);
+  assert_non_null(strstr(s, "<h3>Allocations rose from \xC2\xA3"
+                            "1,127,205 in 2021/22 to \xC2\xA3"
+                            "1,174,689 in 2024/25</h3>"));
+  assert_non_null(strstr(s, "Funding allocated (pounds), Leicestershire, "
+                            "DLUHC domestic abuse act Part 4, financial years "
+                            "2021/22 to 2024/25"));
+  desc = strstr(s, "<desc id=\"svg-d-1\">");
+  assert_non_null(desc);
+  for (size_t i = 0; i < 4; i++) {
+    (void)snprintf(want, sizeof want, "%d/%02d \xC2\xA3%s", 2021 + (int)i,
+                   22 + (int)i, allocations[i]);
+    assert_non_null(strstr(desc, want)); /* the chart's accessible label */
+    (void)snprintf(want, sizeof want, "<td class=\"num\">\xC2\xA3%s</td>",
+                   allocations[i]);
+    assert_int_equal(count(s, want), 1); /* the table */
+  }
+  assert_non_null(strstr(s, "Source: returns from lcc."));
+  /* whole pounds lose their ".00" (the summary's 1127205.00); pence stay */
+  assert_null(strstr(s, "1,127,205.00"));
+  assert_non_null(strstr(s, "<td class=\"num\">\xC2\xA3"
+                            "40,935.50</td>"));
+  /* Rutland's blank year is a marker, not a zero, and no trend words */
+  assert_non_null(strstr(s, "<h3>Allocations by year</h3><figure"));
+  assert_non_null(strstr(s, "2023/24</th><td class=\"num marker\">[x]</td>"));
+}
+
+static void test_no_allocations_says_so(void **state) {
+  struct fx *f = *state;
+
+  json_object_del(f->summary, "allocations");
+  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
+  section_funding(&f->h, &f->d);
+  assert_non_null(strstr(out(f), "The summary holds no allocations by year."));
+}
+
+static void test_contracts_timeline_and_table(void **state) {
+  struct fx *f = *state;
+  const char *s;
+
+  section_funding(&f->h, &f->d);
+  s = out(f);
+  assert_non_null(strstr(s, "<h3>1 of 3 contracts ends within 6 months</h3>"));
+  assert_non_null(strstr(s, "Specialist DA Substance Misuse Support, from 13 "
+                            "June 2022, ends 12 June 2025, may be extended to "
+                            "12 June 2026"));
+  assert_non_null(strstr(s, "DA Support for Male Victims - Helpline Worker, "
+                            "ends 31 August 2024, ends soon"));
+  assert_non_null(strstr(s, "<td>12 June 2025</td><td>12 June 2026</td>"));
+  assert_non_null(strstr(s, "<td>31 August 2024</td><td></td><td><strong>"
+                            "Ends soon"));
+  /* the dotted line at the summary's day */
+  assert_non_null(strstr(s, ">15 July 2024</text>"));
+  /* a name from outside is text wherever it goes */
+  assert_null(strstr(s, "<script>"));
+  assert_int_equal(count(s, "Additional Therapeutic Support &lt;script&gt;"),
+                   5); /* timeline title, desc; table; value title, desc */
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+      T(test_days_of_dates),
+      T(test_no_columns_draw_nothing),
+      T(test_one_column_stands_on_zero),
+      T(test_hidden_column_is_a_fixed_mark_and_no_number),
+      T(test_timeline_draws_end_and_extension),
+      T(test_timeline_bar_runs_from_the_start_date),
+      T(test_timeline_without_dates_draws_nothing),
+      T(test_timeline_names_a_contract_without_end),
+      T(test_allocations_in_chart_labels_and_table),
+      T(test_no_allocations_says_so),
+      T(test_contracts_timeline_and_table),
+#undef T
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
