@@ -240,6 +240,20 @@ class BoardPackTest(HubTestCase):
             self.assertIn(amount, text)
         self.assertIn("Allocations rose from £1,127,205 in 2021/22 to "
                       "£1,174,689 in 2024/25", text)
+        # the data notes list each cell a partner left blank (its own figure
+        # of an area), and say where text in a figure's place went
+        blank = [f for f in summary["figures"] if f.get("marker") == "missing"
+                 and f["source_id"] != "all" and f["area"] != "all"]
+        self.assertTrue(blank, "the samples have blank cells")
+        table = re.search(r"<caption>Cells partners left blank</caption>(.*?)</table>",
+                          html, re.S)
+        self.assertIsNotNone(table)
+        rows = re.findall(r"<tr><th scope=\"row\">([^<]*)</th><td>[^<]*</td>"
+                          r"<td>([^<]*)</td>", table.group(1))
+        self.assertEqual(sorted(rows), sorted((f["source_id"], f["area_name"])
+                                              for f in blank))
+        self.assertIn("Cells partners left blank", text)
+        self.assertIn("instead of a number", text)
 
     def test_hidden_figures_never_reach_the_pack(self):
         hub = self.make_hub(feeds=[long_feed(dimensions={})])

@@ -1,10 +1,10 @@
 /*
- * test_boardpack_funding.c: the board pack's funding and contracts
+ * test_boardpack_sections.c: the board pack's later sections
  * (plugins/boardpack/): the column chart of allocations by year, the
- * contracts' timeline to end and extension dates, and the funding section
- * against the fixed summary (tests/unit/fixtures/boardpack_summary.json),
- * whose allocations are the LCC register's DLUHC figures, 2021-22 to
- * 2024-25.
+ * contracts' timeline to end and extension dates, the funding section,
+ * the breakdowns' categories and the data notes' blank cells, against the
+ * fixed summary (tests/unit/fixtures/boardpack_summary.json), whose
+ * allocations are the LCC register's DLUHC figures, 2021-22 to 2024-25.
  *
  * Contract names are synthetic or from the register's public board paper.
  */
@@ -296,6 +296,44 @@ static void test_contracts_timeline_and_table(void **state) {
                    5); /* timeline title, desc; table; value title, desc */
 }
 
+/* ------------------------------------------------------------ notes */
+
+static void test_notes_list_the_cells_partners_left_blank(void **state) {
+  struct fx *f = *state;
+  const char *s, *table;
+
+  section_notes(&f->h, &f->d);
+  s = out(f);
+  table = strstr(s, "<caption>Cells partners left blank</caption>");
+  assert_non_null(table);
+  /* a partner's own cells of an area, with their breakdown in words */
+  assert_non_null(strstr(table, "<tr><th scope=\"row\">freeva</th><td>"
+                                "Referrals received</td><td>Hinckley and "
+                                "Bosworth</td><td></td></tr>"));
+  assert_non_null(strstr(table, "<tr><th scope=\"row\">&lt;i&gt;lwa&lt;/i&gt;"
+                                "</th><td>Referrals received</td><td>Hinckley "
+                                "and Bosworth</td><td>Age band 25-34, gender "
+                                "female</td></tr>"));
+  /* not the totals that repeat them: all partners, or all areas */
+  assert_int_equal(count(table, "<tr>"), 3); /* the head and two rows */
+  assert_non_null(strstr(s, "<p>4 figures in this summary are marked [x]"));
+  assert_non_null(strstr(s, "1 of the partners' figures are partial [p]"));
+  assert_non_null(strstr(s, "similar to Q2"));
+}
+
+static void test_notes_without_blank_cells_have_no_table(void **state) {
+  struct fx *f = *state;
+  json_t *figs = json_object_get(f->summary, "figures");
+
+  for (size_t i = json_array_size(figs); i-- > 0;)
+    if (json_is_string(json_object_get(json_array_get(figs, i), "marker")))
+      (void)json_array_remove(figs, i);
+  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
+  section_notes(&f->h, &f->d);
+  assert_null(strstr(out(f), "Cells partners left blank"));
+  assert_non_null(strstr(out(f), "<h3>Blank cells</h3><p>0 figures"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
@@ -310,6 +348,8 @@ int main(void) {
       T(test_allocations_in_chart_labels_and_table),
       T(test_no_allocations_says_so),
       T(test_contracts_timeline_and_table),
+      T(test_notes_list_the_cells_partners_left_blank),
+      T(test_notes_without_blank_cells_have_no_table),
 #undef T
   };
 
