@@ -126,9 +126,22 @@ void section_areas(struct html *h, const struct doc *d) {
   chart_section_close(h);
 }
 
+/* Every category the summary holds is drawn. The vocabulary groups no
+ * categories into "other" (a dimension is its codes and their labels), and
+ * a group summed here would be a new figure that disclosure control never
+ * saw: two shown categories and a hidden one beside them could add up to
+ * a total that gives the hidden one away. A grouping belongs in the
+ * vocabulary and the core, so the pack leaves the categories as they are
+ * and says so. */
 void section_breakdowns(struct html *h, const struct doc *d) {
-  charts_section(h, d, "breakdowns", "Breakdowns", NULL, own_sections, by_dims,
-                 (void *)breakdowns);
+  chart_section_open(h, "breakdowns", "Breakdowns");
+  html_raw(h, "<p class=\"subtitle\">Each breakdown shows every category "
+              "the partners returned, none grouped into &#8220;other&#8221; "
+              "by the pack.</p>");
+  if (chart_each_measure(h, d, NULL, own_sections, by_dims,
+                         (void *)breakdowns) == 0)
+    html_raw(h, "<p>The summary holds no figures for this section in this "
+                "period.</p>");
   chart_section_close(h);
 }
 

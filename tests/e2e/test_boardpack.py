@@ -252,6 +252,7 @@ class BoardPackTest(HubTestCase):
                           r"<td>([^<]*)</td>", table.group(1))
         self.assertEqual(sorted(rows), sorted((f["source_id"], f["area_name"])
                                               for f in blank))
+        self.assertIn("none grouped into “other” by the pack", text)
         self.assertIn("Cells partners left blank", text)
         self.assertIn("instead of a number", text)
 

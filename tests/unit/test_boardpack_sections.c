@@ -296,6 +296,50 @@ static void test_contracts_timeline_and_table(void **state) {
                    5); /* timeline title, desc; table; value title, desc */
 }
 
+/* ------------------------------------------------------------ breakdowns */
+
+/* A figure of referrals by ethnicity for all partners, the partnership. */
+static void add_ethnicity(struct fx *f, const char *code, json_t *value) {
+  json_t *fig =
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:s}, s:o}", "measure",
+                "referrals_received", "unit", "count", "source_id", "all",
+                "area", "all", "area_name", "Partnership (all areas)",
+                "dimensions", "ethnicity", code, "value", value);
+
+  assert_non_null(fig);
+  if (json_is_null(value))
+    assert_int_equal(json_object_set_new(fig, "marker", json_string("[c]")), 0);
+  /* among the other referrals figures: the pack reads them grouped */
+  assert_int_equal(
+      json_array_insert_new(json_object_get(f->summary, "figures"), 4, fig), 0);
+}
+
+static void test_breakdown_shows_every_category_ungrouped(void **state) {
+  struct fx *f = *state;
+  static const char *const codes[] = {
+      "white_british", "white_irish",     "white_other",
+      "asian_indian",  "asian_pakistani", "black_african",
+      "mixed_other",   "other_any",       "not_known"};
+  const char *s;
+
+  for (size_t i = 0; i < 9; i++)
+    add_ethnicity(f, codes[i],
+                  i == 3 ? json_null() : json_integer(10 + (json_int_t)i));
+  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
+  section_breakdowns(&f->h, &f->d);
+  s = out(f);
+  assert_non_null(strstr(s, "<h3>Referrals received by ethnicity</h3>"));
+  assert_non_null(strstr(s, "none grouped into &#8220;other&#8221;"));
+  /* nine categories, nine bars and nine rows: none summed into another */
+  assert_int_equal(count(strstr(s, "by ethnicity</h3>"), "<g><title>"), 9);
+  assert_non_null(strstr(s, "Not known</th><td class=\"num\">18</td>"));
+  assert_non_null(strstr(s, "Asian indian</th><td class=\"num "
+                            "marker\">[c]</td>"));
+  /* no total of the others, which would give the hidden one away */
+  assert_null(strstr(s, ">Other</th>"));
+  assert_null(strstr(s, "113")); /* the eight shown: 10 + 11 + 12 + 14 + ... */
+}
+
 /* ------------------------------------------------------------ notes */
 
 static void test_notes_list_the_cells_partners_left_blank(void **state) {
@@ -348,6 +392,7 @@ int main(void) {
       T(test_allocations_in_chart_labels_and_table),
       T(test_no_allocations_says_so),
       T(test_contracts_timeline_and_table),
+      T(test_breakdown_shows_every_category_ungrouped),
       T(test_notes_list_the_cells_partners_left_blank),
       T(test_notes_without_blank_cells_have_no_table),
 #undef T
