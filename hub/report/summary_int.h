@@ -21,6 +21,10 @@
 #define ALL "*"
 #define MAX_INGESTS 16 /* provenance ids kept per figure */
 #define MAX_SCALE 6
+/* The breakdown a partner's figures by service are published under:
+ * {"service": "freeva.male_helpline"}. No dimension of the vocabulary may
+ * take the name (vocab_load.c refuses it). */
+#define SUMMARY_SERVICE_DIM "service"
 
 /* Fiscal months of a period as bits 0..11 (April = bit 0). */
 unsigned summary_months(const struct dahub_period *p);

@@ -209,10 +209,11 @@ static const char *unit_of(struct fx *f, const char *measure) {
   return vocab_unit_name(m->unit);
 }
 
-/* Stores obs[0..n-1] as one file of feed (partner = its source_id).
- * Returns the ingest id. */
-static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
-                         size_t n) {
+/* Stores obs[0..n-1] as one file of feed (partner = its source_id), each
+ * of services[i] (services NULL: none). Returns the ingest id. */
+static int64_t fx_ingest_services(struct fx *f, const char *feed,
+                                  const struct ob *obs,
+                                  const char *const *services, size_t n) {
   const struct feed_conf *fc = config_feed(f->conf, feed);
   struct store_ingest in = {0};
   struct dahub_error err = {0};
@@ -247,6 +248,7 @@ static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
         .line = (uint32_t)i + 2,
         .col = 1,
         .raw = "synthetic",
+        .service_id = services != NULL ? services[i] : NULL,
     };
 
     if (store_ingest_obs(f->st, &o, &err) != 0) {
@@ -257,6 +259,11 @@ static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
   if (store_ingest_commit(f->st, hash, &id, &match, &err) != 0)
     fail_msg("ingest_commit: %s", err.msg);
   return id;
+}
+
+static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
+                         size_t n) {
+  return fx_ingest_services(f, feed, obs, NULL, n);
 }
 
 /* One observation as its own file. */
@@ -1555,6 +1562,43 @@ static void test_secondary_across_partners_and_all_partners(void **state) {
   assert_nothing_recoverable(f, 0);
 }
 
+/* A partner's services are a breakdown of its partnership figure: each
+ * service's figure over all areas, under disclosure control like any
+ * breakdown, so a small service is hidden and cannot be worked out from
+ * its partner's total less its other services. */
+static void test_services_are_a_breakdown_of_their_partner(void **state) {
+  struct fx *f = *state;
+  const char *q = "FY2024-25-Q1", *m = "helpline_contacts";
+  const char *helpline = "{\"service\":\"p1.helpline\"}";
+  const char *outreach = "{\"service\":\"p1.outreach\"}";
+  const struct ob p1[] = {
+      {BLABY, q, m, NODIMS, 40, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, q, m, NODIMS, 30, DAHUB_ACTUAL, 0},
+      {BLABY, q, m, NODIMS, 3, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, q, m, NODIMS, 52, DAHUB_ACTUAL, 0},
+      {HARBOROUGH, q, m, NODIMS, 61, DAHUB_ACTUAL, 0},
+  };
+  static const char *const services[] = {
+      "p1.helpline", "p1.helpline", "p1.outreach", "p1.family", "p1.family"};
+
+  fx_default(f);
+  fx_ingest_services(f, "p1", p1, services, sizeof p1 / sizeof *p1);
+  (void)fx_one(f, "p2", BLABY, q, m, 25); /* names no service */
+  fx_summary(f, q);
+  assert_string_equal(marker_of(f, m, "p1", "all", outreach), CONFIDENTIAL);
+  /* 40 + 30 over the areas; hidden with the small one, or the total is */
+  if (json_is_integer(
+          json_object_get(fig(f, m, "p1", "all", helpline), "value")))
+    assert_int_equal(value_of(f, m, "p1", "all", helpline), 70);
+  assert_int_equal(value_of(f, m, "p1", "all", "{\"service\":\"p1.family\"}"),
+                   113);
+  /* a service is its partner's, never all partners' nor an area's */
+  assert_null(find_fig(f->doc, m, "all", "all", helpline));
+  assert_null(find_fig(f->doc, m, "p1", BLABY, helpline));
+  assert_null(strstr(f->text, "p2."));
+  assert_nothing_recoverable(f, 1);
+}
+
 /* The two-way table: partners by districts, with the county and all
  * partners as totals, and the partnership as grand total. */
 static void test_secondary_in_a_two_way_table(void **state) {
@@ -2115,6 +2159,7 @@ int main(void) {
       T(test_zero_shown_only_when_zeros_are_not_suppressed),
       T(test_secondary_across_districts_and_county),
       T(test_secondary_across_partners_and_all_partners),
+      T(test_services_are_a_breakdown_of_their_partner),
       T(test_secondary_in_a_two_way_table),
       T(test_override_hides_seven_in_rutland_not_in_blaby),
       T(test_kept_pattern_yields_to_a_new_threshold),
