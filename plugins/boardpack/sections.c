@@ -105,6 +105,57 @@ static void partner_table(struct html *h, const struct doc *d) {
     html_raw(h, "</tbody></table>");
 }
 
+/* "freeva.male_helpline" -> "Male helpline": a service's id without its
+ * partner's, in words. */
+static void service_words(const char *id, char *buf, size_t n) {
+  const char *dot = strchr(id, '.');
+
+  doc_words(dot != NULL && dot[1] != '\0' ? dot + 1 : id, buf, n);
+}
+
+/* Per service: each partner's figures by service, all areas, as the
+ * summary publishes them (a breakdown "service", under disclosure control
+ * like any other). */
+static void service_table(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i, rows = 0;
+
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const char *m = json_string_value(json_object_get(f, "measure"));
+    const char *k, *id;
+    char words[96], service[96];
+    struct cell c;
+
+    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", 0) ||
+        (k = doc_single_dim(f, &id)) == NULL || strcmp(k, "service") != 0)
+      continue;
+    if (rows++ == 0)
+      html_raw(h, "<table><caption>Each service&#39;s figures, all areas"
+                  "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Service</th><th scope=\"col\">"
+                  "Partner</th><th scope=\"col\" class=\"num\">Figure</th>"
+                  "</tr></thead><tbody>");
+    doc_words(m, words, sizeof words);
+    service_words(id, service, sizeof service);
+    doc_cell(d, f, &c);
+    html_raw(h, "<tr><td>");
+    html_text(h, words);
+    html_raw(h, "</td><th scope=\"row\">");
+    html_text(h, service);
+    html_raw(h, "</th><td>");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</td>");
+    chart_cell(h, &c);
+    html_raw(h, "</tr>");
+  }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+  else
+    html_raw(h, "<p>The summary holds no figures by service.</p>");
+}
+
 /* A section of charts: its heading, then fn for each measure chosen as
  * chart_each_measure() chooses; left open for what follows. */
 static void charts_section(struct html *h, const struct doc *d, const char *id,
@@ -123,6 +174,8 @@ void section_areas(struct html *h, const struct doc *d) {
   charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
   partner_table(h, d);
+  html_raw(h, "<h3>Per service</h3>");
+  service_table(h, d);
   chart_section_close(h);
 }
 

@@ -252,6 +252,24 @@ class BoardPackTest(HubTestCase):
                           r"<td>([^<]*)</td>", table.group(1))
         self.assertEqual(sorted(rows), sorted((f["source_id"], f["area_name"])
                                               for f in blank))
+        # per service: each partner's figures by service, as published
+        services = [f for f in summary["figures"] if list(f["dimensions"]) == ["service"]]
+        self.assertTrue(services, "the samples name services")
+        for f in services:
+            self.assertNotEqual(f["source_id"], "all", f)
+            self.assertEqual(f["area"], "all", f)
+        table = re.search(r"<caption>Each service&#39;s figures, all areas</caption>"
+                          r"(.*?)</table>", html, re.S)
+        self.assertIsNotNone(table)
+        cells = [(who, re.sub(r" <abbr.*", "", fig)) for who, fig in re.findall(
+            r"</th><td>([^<]*)</td><td class=\"num[^\"]*\">(.*?)</td>",
+            table.group(1))]
+        self.assertEqual(len(cells), len(services))
+        self.assertEqual(sorted(cells), sorted(
+            (f["source_id"], "{:,}".format(f["value"]) if f["value"] is not None
+             else f["marker"] if f["marker"] == summary["disclosure"]["marker"]
+             else {"suppressed_at_source": "[low]"}.get(f["marker"], "[x]"))
+            for f in services))
         self.assertIn("none grouped into “other” by the pack", text)
         self.assertIn("Cells partners left blank", text)
         self.assertIn("instead of a number", text)

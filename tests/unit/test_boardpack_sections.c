@@ -340,6 +340,41 @@ static void test_breakdown_shows_every_category_ungrouped(void **state) {
   assert_null(strstr(s, "113")); /* the eight shown: 10 + 11 + 12 + 14 + ... */
 }
 
+/* ------------------------------------------------------------ by area */
+
+static void test_by_area_has_a_table_per_service(void **state) {
+  struct fx *f = *state;
+  const char *s, *table;
+
+  section_areas(&f->h, &f->d);
+  s = out(f);
+  table = strstr(s, "<caption>Each service&#39;s figures, all areas</caption>");
+  assert_non_null(table);
+  assert_non_null(strstr(table, "<tr><td>Referrals received</td><th "
+                                "scope=\"row\">Male helpline</th><td>freeva"
+                                "</td><td class=\"num\">69</td></tr>"));
+  /* hidden by disclosure control: its marker, and the name as text */
+  assert_non_null(strstr(table, "<th scope=\"row\">&lt;b&gt;bame&lt;/b&gt; "
+                                "advisor</th><td>freeva</td><td class=\"num "
+                                "marker\">[c]</td>"));
+  /* the partners' table keeps to their totals */
+  assert_int_equal(count(s, "Male helpline"), 1);
+}
+
+static void test_no_service_figures_says_so(void **state) {
+  struct fx *f = *state;
+  json_t *figs = json_object_get(f->summary, "figures");
+
+  for (size_t i = json_array_size(figs); i-- > 0;)
+    if (json_object_get(json_object_get(json_array_get(figs, i), "dimensions"),
+                        "service") != NULL)
+      (void)json_array_remove(figs, i);
+  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
+  section_areas(&f->h, &f->d);
+  assert_non_null(strstr(out(f), "<h3>Per service</h3><p>The summary holds "
+                                 "no figures by service.</p>"));
+}
+
 /* ------------------------------------------------------------ notes */
 
 static void test_notes_list_the_cells_partners_left_blank(void **state) {
@@ -393,6 +428,8 @@ int main(void) {
       T(test_no_allocations_says_so),
       T(test_contracts_timeline_and_table),
       T(test_breakdown_shows_every_category_ungrouped),
+      T(test_by_area_has_a_table_per_service),
+      T(test_no_service_figures_says_so),
       T(test_notes_list_the_cells_partners_left_blank),
       T(test_notes_without_blank_cells_have_no_table),
 #undef T
