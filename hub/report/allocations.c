@@ -201,7 +201,8 @@ int summary_allocations(struct build *b, json_t **out,
   /* every current figure of a year: "FY" is the prefix of all periods */
   if ((rc = store_each_current(b->env->store, "FY", on_row, a, err)) != 0)
     goto out;
-  qsort(a->v, a->n, sizeof *a->v, series_cmp);
+  if (a->n > 1) /* qsort's base may not be NULL, even for none */
+    qsort(a->v, a->n, sizeof *a->v, series_cmp);
   for (size_t i = 0; i < a->n; i++) {
     json_t *s = series_json(a, &a->v[i], &bad_dims);
 
