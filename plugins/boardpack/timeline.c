@@ -112,7 +112,7 @@ static void row(struct html *h, const struct svg_span *r, int y,
                 const struct axis *a) {
   const char *colour = r->soon ? SOON_COLOUR : BAR_COLOUR;
   char date[32], label[64];
-  double x0, x1, x2;
+  double x0, x1, x2, w;
 
   html_raw(h, "<g><title>");
   html_text(h, r->label);
@@ -151,15 +151,22 @@ static void row(struct html *h, const struct svg_span *r, int y,
              "fill=\"#FFFFFF\" stroke=\"%s\" stroke-dasharray=\"4 2\"/>",
              x1, y + 4, x2 - x1, colour);
   /* the last date drawn, beside it: right of it where the plot has room,
-   * else left of the contract's first mark */
+   * else left of the contract's first mark, else in white on its bar (a
+   * contract that fills the plot); 6.5 pixels a character at 12px */
   short_date(x2 > x1 ? r->extension : r->end, date, sizeof date);
   (void)snprintf(label, sizeof label, "%s%s%s", r->soon ? "ends soon, " : "",
                  x2 > x1 ? "to " : "", date);
-  if (x2 + 6.5 * (double)strlen(label) < PLOT_X + PLOT_W + 12)
+  w = 6.5 * (double)strlen(label);
+  if (x2 + 5 + w < PLOT_X + PLOT_W + 12)
     html_fmt(h, "<text x=\"%.1f\" y=\"%d\">", x2 + 5, y + 16);
-  else
+  else if (x0 - 5 - w > PLOT_X)
     html_fmt(h, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\">", x0 - 5,
              y + 16);
+  else
+    html_fmt(h,
+             "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" "
+             "fill=\"#FFFFFF\">",
+             x1 - 5, y + 16);
   html_text(h, label);
   html_raw(h, "</text></g>");
 }

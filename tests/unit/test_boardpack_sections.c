@@ -207,6 +207,18 @@ static void test_timeline_bar_runs_from_the_start_date(void **state) {
   assert_non_null(strstr(out(f), ">1 Apr 2025</text>"));
 }
 
+/* A contract over the whole plot has no room beside it: its date goes on
+ * its bar, in white. */
+static void test_timeline_date_on_a_full_bar_is_white(void **state) {
+  struct fx *f = *state;
+  struct svg_span r = span("Outreach", "2026-03-31", NULL, 0);
+
+  assert_int_equal(doc_date_days("2024-04-01", &r.start), 0);
+  svg_timeline(&f->h, "Contracts", "By end date", &r, 1, SVG_NO_DATE, "");
+  assert_non_null(strstr(out(f), "text-anchor=\"end\" fill=\"#FFFFFF\">31 "
+                                 "Mar 2026</text>"));
+}
+
 static void test_timeline_without_dates_draws_nothing(void **state) {
   struct fx *f = *state;
   struct svg_span r = span("No dates", NULL, NULL, 0);
@@ -422,6 +434,7 @@ int main(void) {
       T(test_hidden_column_is_a_fixed_mark_and_no_number),
       T(test_timeline_draws_end_and_extension),
       T(test_timeline_bar_runs_from_the_start_date),
+      T(test_timeline_date_on_a_full_bar_is_white),
       T(test_timeline_without_dates_draws_nothing),
       T(test_timeline_names_a_contract_without_end),
       T(test_allocations_in_chart_labels_and_table),
