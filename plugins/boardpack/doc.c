@@ -292,6 +292,45 @@ void doc_words(const char *id, char *buf, size_t n) {
     buf[0] = (char)(buf[0] - 'a' + 'A');
 }
 
+void doc_service_words(const char *id, char *buf, size_t n) {
+  const char *dot = id != NULL ? strchr(id, '.') : NULL;
+
+  doc_words(dot != NULL && dot[1] != '\0' ? dot + 1 : id, buf, n);
+}
+
+/* "Female" -> "female" within a sentence; "BAME support" stays. */
+static void uncap(char *w) {
+  if (w[0] >= 'A' && w[0] <= 'Z' && !(w[1] >= 'A' && w[1] <= 'Z'))
+    w[0] = (char)(w[0] - 'A' + 'a');
+}
+
+void doc_dims_words(const json_t *dims, char *buf, size_t n) {
+  const char *key;
+  const json_t *v;
+  size_t o = 0;
+
+  if (n == 0)
+    return;
+  buf[0] = '\0';
+  json_object_foreach((json_t *)dims, key, v) {
+    char words[64], value[96];
+    int w;
+
+    doc_words(key, words, sizeof words);
+    if (strcmp(key, "service") == 0)
+      doc_service_words(json_string_value(v), value, sizeof value);
+    else
+      doc_words(json_string_value(v), value, sizeof value);
+    if (o > 0)
+      uncap(words);
+    uncap(value);
+    w = snprintf(buf + o, n - o, "%s%s %s", o > 0 ? ", " : "", words, value);
+    if (w < 0 || (size_t)w >= n - o)
+      return; /* cut: what fits is still words */
+    o += (size_t)w;
+  }
+}
+
 /* "2024-06-30": 0 with the three parts, or -EINVAL. */
 static int parse_date(const char *iso, int *y, int *m, int *day) {
   char tail;

@@ -97,6 +97,13 @@ const char *doc_single_dim(const json_t *fig, const char **value);
 int doc_group_digits(const char *s, char *buf, size_t n);
 /* "referrals_received" -> "Referrals received". */
 void doc_words(const char *id, char *buf, size_t n);
+/* "freeva.male_helpline" -> "Male helpline": a service without its
+ * partner's name, in words. */
+void doc_service_words(const char *id, char *buf, size_t n);
+/* A breakdown in words: {"age_band": "25-34", "gender": "female"} ->
+ * "Age band 25-34, gender female"; {"service": "freeva.male_helpline"} ->
+ * "Service male helpline"; {} -> "". */
+void doc_dims_words(const json_t *dims, char *buf, size_t n);
 /* "2024-06-30" -> "30 June 2024" (with_year 0: "30 June"). 0, or -EINVAL. */
 int doc_date_words(const char *iso, int with_year, char *buf, size_t n);
 /* Days since 1970-01-01 of a day of the proleptic Gregorian calendar. */

@@ -92,6 +92,14 @@ static void sources(struct html *h, const struct doc *d) {
   html_raw(h, "</tbody></table>");
 }
 
+/* A figure's breakdown in words, escaped. */
+static void breakdown_text(struct html *h, const json_t *dims) {
+  char words[256];
+
+  doc_dims_words(dims, words, sizeof words);
+  html_text(h, words);
+}
+
 /* Figures a correction changed since the last version: "31 → 33". */
 static void changed(struct html *h, const struct doc *d) {
   const json_t *version = json_object_get(d->root, "version");
@@ -118,6 +126,7 @@ static void changed(struct html *h, const struct doc *d) {
       if (json_is_integer(version) && json_integer_value(version) > 1)
         html_fmt(h, "%lld", (long long)json_integer_value(version) - 1);
       html_raw(h, "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Breakdown</th>"
                   "<th scope=\"col\">Area</th><th scope=\"col\">Partner"
                   "</th><th scope=\"col\" class=\"num\">Was</th>"
                   "<th scope=\"col\" class=\"num\">Now</th></tr></thead>"
@@ -127,6 +136,8 @@ static void changed(struct html *h, const struct doc *d) {
               sizeof words);
     html_raw(h, "<tr><td>");
     html_text(h, words);
+    html_raw(h, "</td><td>");
+    breakdown_text(h, json_object_get(f, "dimensions"));
     html_raw(h, "</td><th scope=\"row\">");
     html_text(h, name != NULL ? name : "");
     html_raw(h, "</th><td>");
@@ -158,34 +169,6 @@ static void corrections(struct html *h, const struct doc *d) {
                       "version.</p>"
                     : "<p>No return was corrected.</p>");
   changed(h, d);
-}
-
-/* "Female" -> "female" within a sentence; "BAME support" stays. */
-static void uncap(char *w) {
-  if (w[0] >= 'A' && w[0] <= 'Z' && !(w[1] >= 'A' && w[1] <= 'Z'))
-    w[0] = (char)(w[0] - 'A' + 'a');
-}
-
-/* "Age band 25-34, gender female": a figure's breakdown in words. */
-static void breakdown_text(struct html *h, const json_t *dims) {
-  const char *key;
-  const json_t *v;
-  int first = 1;
-
-  json_object_foreach((json_t *)dims, key, v) {
-    char words[64], value[64];
-
-    doc_words(key, words, sizeof words);
-    doc_words(json_string_value(v), value, sizeof value);
-    if (!first)
-      uncap(words);
-    uncap(value);
-    html_raw(h, first ? "" : ", ");
-    html_text(h, words);
-    html_raw(h, " ");
-    html_text(h, value);
-    first = 0;
-  }
 }
 
 static int is_blank(const json_t *f) {

@@ -105,14 +105,6 @@ static void partner_table(struct html *h, const struct doc *d) {
     html_raw(h, "</tbody></table>");
 }
 
-/* "freeva.male_helpline" -> "Male helpline": a service's id without its
- * partner's, in words. */
-static void service_words(const char *id, char *buf, size_t n) {
-  const char *dot = strchr(id, '.');
-
-  doc_words(dot != NULL && dot[1] != '\0' ? dot + 1 : id, buf, n);
-}
-
 /* Per service: each partner's figures by service, all areas, as the
  * summary publishes them (a breakdown "service", under disclosure control
  * like any other). */
@@ -138,7 +130,7 @@ static void service_table(struct html *h, const struct doc *d) {
                   "Partner</th><th scope=\"col\" class=\"num\">Figure</th>"
                   "</tr></thead><tbody>");
     doc_words(m, words, sizeof words);
-    service_words(id, service, sizeof service);
+    doc_service_words(id, service, sizeof service);
     doc_cell(d, f, &c);
     html_raw(h, "<tr><td>");
     html_text(h, words);

@@ -412,6 +412,34 @@ static void test_notes_list_the_cells_partners_left_blank(void **state) {
   assert_non_null(strstr(s, "similar to Q2"));
 }
 
+/* A corrected figure of a breakdown says which: its row would otherwise
+ * read as the partner's total. */
+static void test_changed_figures_name_their_breakdown(void **state) {
+  struct fx *f = *state;
+  json_t *figs = json_object_get(f->summary, "figures"), *x;
+  size_t i;
+
+  json_array_foreach(figs, i, x) {
+    const json_t *dims = json_object_get(x, "dimensions");
+
+    if (json_is_integer(json_object_get(x, "value")) &&
+        json_object_get(dims, "service") != NULL)
+      assert_int_equal(json_object_set_new(
+                           x, "last_version",
+                           json_pack("{s:i, s:i}", "value", 66, "change", 3)),
+                       0);
+  }
+  section_notes(&f->h, &f->d);
+  assert_non_null(strstr(out(f), "<tr><td>Referrals received</td><td>Service "
+                                 "male helpline</td><th scope=\"row\">"
+                                 "Partnership (all areas)</th><td>freeva</td>"
+                                 "<td class=\"num\">66</td><td class=\"num\">"
+                                 "69</td></tr>"));
+  /* a total's breakdown cell is empty */
+  assert_non_null(strstr(out(f), "<td>Referrals received</td><td></td><th "
+                                 "scope=\"row\">Charnwood</th>"));
+}
+
 static void test_notes_without_blank_cells_have_no_table(void **state) {
   struct fx *f = *state;
   json_t *figs = json_object_get(f->summary, "figures");
@@ -444,6 +472,7 @@ int main(void) {
       T(test_by_area_has_a_table_per_service),
       T(test_no_service_figures_says_so),
       T(test_notes_list_the_cells_partners_left_blank),
+      T(test_changed_figures_name_their_breakdown),
       T(test_notes_without_blank_cells_have_no_table),
 #undef T
   };
