@@ -257,7 +257,8 @@ static const char *const short_words[][2] = {
     {"da", "domestic abuse"}, {"cs", "children's services"},
     {"grt", "GRT"},           {"lgbtq", "LGBTQ+"},
     {"idva", "IDVA"},         {"bame", "BAME"},
-    {"dluhc", "DLUHC"},       {"part4", "Part 4"}};
+    {"dluhc", "DLUHC"},       {"part4", "Part 4"},
+    {"yp", "young people's"}};
 
 void doc_words(const char *id, char *buf, size_t n) {
   size_t o = 0;

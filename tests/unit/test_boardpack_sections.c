@@ -96,6 +96,18 @@ static struct svg_bar hidden(const char *label) {
 
 /* ------------------------------------------------------------ dates */
 
+static void test_services_in_words(void **state) {
+  char buf[64];
+
+  (void)state;
+  doc_service_words("lwa.yp_idva", buf, sizeof buf);
+  assert_string_equal(buf, "Young people's IDVA");
+  doc_service_words("freeva.male_helpline", buf, sizeof buf);
+  assert_string_equal(buf, "Male helpline");
+  doc_service_words("no_partner_prefix", buf, sizeof buf);
+  assert_string_equal(buf, "No partner prefix");
+}
+
 static void test_days_of_dates(void **state) {
   long d;
   int y, m, day;
@@ -456,6 +468,7 @@ static void test_notes_without_blank_cells_have_no_table(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+      T(test_services_in_words),
       T(test_days_of_dates),
       T(test_no_columns_draw_nothing),
       T(test_one_column_stands_on_zero),
