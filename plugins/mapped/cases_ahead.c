@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
+#include "dahub/date.h"
+
 #include "memo.h"
 
 static int can_pseudonymise(const struct dahub_host *h) {
@@ -98,7 +99,7 @@ int cases_date_code(const char *text, size_t len, enum dahub_period_kind kind,
   *code = DATE_BLANK;
   if (mapped_blank(text, len))
     return 0;
-  if ((rc = dates_parse(text, len, &y, &m, &d)) != 0)
+  if ((rc = dahub_date_parse(text, len, &y, &m, &d)) != 0)
     return rc == -ERANGE ? -ERANGE : -EINVAL;
   if (dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
       p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)

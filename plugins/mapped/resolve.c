@@ -11,9 +11,9 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "dahub/date.h"
 #include "dahub/period.h"
 
-#include "dates.h"
 #include "fields.h"
 #include "memo.h"
 
@@ -29,7 +29,7 @@ static int period_of_date(struct run *r, const struct map_field *mf,
   struct dahub_period p;
   int y, m, d, rc;
 
-  rc = dates_parse(text, len, &y, &m, &d);
+  rc = dahub_date_parse(text, len, &y, &m, &d);
   if (rc == 0 && dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
     rc = -EINVAL;
   if (rc != 0)

@@ -17,6 +17,7 @@ set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
+dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
 
 # The plugin's sources are compiled in, so its static functions run under
 # the fake host without dlopen.
@@ -32,7 +33,6 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/agg_distinct.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/figtab.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
