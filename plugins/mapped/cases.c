@@ -144,9 +144,8 @@ void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
 
 /* Field f of this row in rf: fixed, from a cell, or from its column (1, 0
  * to leave the row out, or an error, as mapped_resolve()). A column's
- * text is resolved by mapped_resolve(), the one path; the code worked out
- * ahead on the reader's thread, when there is one, is that path's answer
- * cached, and stands in for the call. */
+ * text is resolved by mapped_resolve(), the one path, with the code the
+ * reader's thread worked out, if any, as its cache. */
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
                        struct row_fields *rf) {
   const struct map_field *mf = &r->m->field[f];
@@ -167,10 +166,8 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
     rf->tg[f] = r->cell_target[f];
     return 1;
   case MAP_COLUMN:
-    if (ahead != NULL && ahead[f] != MEMO_AHEAD_NONE) {
+    if (ahead != NULL)
       rf->code[f] = ahead[f];
-      return memo_from_ahead(r->m, f, ahead[f], &rf->val[f], &rf->tg[f]);
-    }
     text = mapped_cell(r, row, r->col[f], &len);
     rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &rf->val[f],
                         &rf->tg[f], &rf->code[f]);
@@ -279,8 +276,9 @@ static int count_period(struct run *r, const struct dahub_csv_row *row,
   struct dahub_period p;
   int rc;
 
-  /* Not worked out ahead: read now, by the same cases_date_code(), from
-   * the cell as a person sees it (filled down), with the errors. */
+  /* The code worked out ahead is cases_date_code()'s, cached; without
+   * one, the same call reads the cell as a person sees it (filled down),
+   * and a bad date is an error here. */
   if (code == DATE_NONE) {
     text = mapped_cell(r, row, j, &len);
     if ((rc = cases_date_code(text, len, r->m->cases->period, &code)) != 0)
