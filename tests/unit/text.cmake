@@ -24,6 +24,7 @@ dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping_csv.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/fields.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/labels.c
@@ -37,6 +38,7 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_emit.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_options.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
