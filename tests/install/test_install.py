@@ -50,6 +50,7 @@ def check_tree(tmp):
     examples = os.path.join(prefix, "share", "doc", "dahub", "examples")
     template = os.path.join(prefix, "share", "dahub", "plugin-template")
     for rel in ["bin/dahub", "include/dahub/plugin.h", "include/dahub/error.h",
+                "include/dahub/date.h",
                 os.path.join(LIBDIR, "libdahub_text.a"),
                 os.path.join(LIBDIR, "pkgconfig", "dahub-plugin.pc"),
                 "share/man/man1/dahub.1",
