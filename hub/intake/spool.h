@@ -4,8 +4,8 @@
  * Loop thread only. A file is claimed once it has stopped changing for
  * settle_ms (SFTP writes in place), by rename() into work/; from then on it
  * is the claim callback's. Dotfiles and *.part / *.tmp names are uploads in
- * progress and are left alone; so is anything that is not a regular file
- * (a link, FIFO or device is never followed or opened).
+ * progress and are left alone; so is a folder. A symlink, FIFO, device or
+ * socket is moved into failed/ with a report, never followed or opened.
  */
 #ifndef DAHUB_SPOOL_H
 #define DAHUB_SPOOL_H
