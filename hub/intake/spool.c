@@ -48,6 +48,7 @@ struct spool {
   struct ingest_feed *feed;
   uint64_t settle_ms, rescan_ms;
   spool_claim_fn fn;
+  spool_refused_fn refused; /* may be NULL */
   void *arg;
   struct candidate *cands;
   size_t n_cands;
@@ -191,6 +192,8 @@ static int set_aside(struct spool *s, const char *name, const char *kind) {
             "feed=%s file=%s moved_to=failed reason=\"%s, not a regular "
             "file; moved to failed/ unread, never followed or opened\"",
             f->conf->name, log_quote(q, sizeof q, final), kind);
+  if (s->refused != NULL)
+    s->refused(s->arg, s->feed);
   return 0;
 }
 
@@ -318,8 +321,8 @@ static void on_close(uv_handle_t *h) {
 }
 
 int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
-                uint64_t rescan_ms, spool_claim_fn fn, void *arg,
-                struct spool **out) {
+                uint64_t rescan_ms, spool_claim_fn fn, spool_refused_fn refused,
+                void *arg, struct spool **out) {
   struct spool *s = calloc(1, sizeof *s);
   int rc;
 
@@ -333,6 +336,7 @@ int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
   s->settle_ms = settle_ms;
   s->rescan_ms = rescan_ms;
   s->fn = fn;
+  s->refused = refused;
   s->arg = arg;
   s->watch.data = s->timer.data = s;
   if ((rc = uv_timer_init(loop, &s->timer)) != 0) {

@@ -21,6 +21,9 @@ struct spool;
 /* Called with a file just moved into f->work as work_name. */
 typedef void (*spool_claim_fn)(void *arg, struct ingest_feed *f,
                                const char *work_name);
+/* Called once a link, FIFO, device or socket has been moved into f->failed
+ * with its report. */
+typedef void (*spool_refused_fn)(void *arg, struct ingest_feed *f);
 
 /* Fills f's folder paths under spool_dir/<feed> and creates them. 0, or a
  * negative errno with err naming the folder. */
@@ -35,8 +38,8 @@ int spool_each_work(const struct ingest_feed *f,
 
 /* Starts watching f's incoming folder. OUT: stop with spool_stop(). */
 int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
-                uint64_t rescan_ms, spool_claim_fn fn, void *arg,
-                struct spool **out);
+                uint64_t rescan_ms, spool_claim_fn fn, spool_refused_fn refused,
+                void *arg, struct spool **out);
 /* Stops watching; the spool frees itself once its handles are closed. */
 void spool_stop(struct spool *s);
 

@@ -4,6 +4,7 @@ moved into failed/ unread, with a report."""
 
 import errno
 import hashlib
+import json
 import os
 import stat
 import sys
@@ -205,6 +206,11 @@ class SpoolTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        # `dahub status` counts each as a failed file, as the data lead sees it
+        got = hub.cli("status", "--config", hub.config, "--json")
+        self.assertEqual(got.returncode, 0, got.stderr)
+        counts = {f["feed"]: f for f in json.loads(got.stdout)["feeds"]}[FEED]
+        self.assertEqual((counts["stored"], counts["failed"]), (1, len(set_aside)))
         said = [l for l in hub.log_text().splitlines() if "folder" in l]
         self.assertLessEqual(len(said), 1, "the folder logged again on every "
                              "rescan:\n" + "\n".join(said))
