@@ -62,7 +62,7 @@ def check_tree(tmp):
                 "share/dahub/plugin-template/tally.c",
                 "share/dahub/plugin-template/Makefile"]:
         expect(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
-    for name in ["mapped", "json", "csv"]:
+    for name in ["mapped", "json", "csv", "xlsx"]:
         expect(os.path.isfile(os.path.join(plugins, name + ".so")),
                "plugin %s in %s" % (name, plugins))
     expect(not os.path.exists(os.path.join(plugins, "tally.so")),
