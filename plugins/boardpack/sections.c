@@ -8,6 +8,7 @@
  * area and by breakdown. A section with nothing in the summary says so
  * rather than vanishing, so the board sees a gap as a gap.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "charts.h"
@@ -162,12 +163,15 @@ static void charts_section(struct html *h, const struct doc *d, const char *id,
                 "period.</p>");
 }
 
+static void rates_table(struct html *h, const struct doc *d, int marac);
+
 void section_areas(struct html *h, const struct doc *d) {
   charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
   partner_table(h, d);
   html_raw(h, "<h3>Per service</h3>");
   service_table(h, d);
+  rates_table(h, d, 0);
   chart_section_close(h);
 }
 
@@ -196,8 +200,9 @@ void section_safe_accommodation(struct html *h, const struct doc *d) {
   chart_section_close(h);
 }
 
-/* The MARAC's rates: numerator and denominator as the summary gives. */
-static void rates_table(struct html *h, const struct doc *d) {
+/* The summary's rates, as it gives them: the MARAC's (all partners) in
+ * their own section, every other one, each partner's, under "By area". */
+static void rates_table(struct html *h, const struct doc *d, int marac) {
   const json_t *r;
   size_t i, rows = 0;
 
@@ -207,20 +212,28 @@ static void rates_table(struct html *h, const struct doc *d) {
     const char *id = json_string_value(json_object_get(r, "rate"));
     const char *s = json_string_value(json_object_get(r, "source_id"));
     const char *name = json_string_value(json_object_get(r, "area_name"));
-    char words[96];
+    char words[96], where[160];
     struct cell c;
 
-    if (id == NULL || s == NULL || strncmp(id, "marac_", 6) != 0 ||
-        strcmp(s, "all") != 0)
+    if (id == NULL || s == NULL || (strncmp(id, "marac_", 6) == 0) != marac ||
+        (marac && strcmp(s, "all") != 0))
       continue;
     if (rows++ == 0)
-      html_raw(h, "<table><caption>MARAC rates, all partners</caption>"
-                  "<thead><tr><th scope=\"col\">Rate</th><th scope=\"col\">"
-                  "Area</th><th scope=\"col\" class=\"num\">Per cent</th>"
-                  "</tr></thead><tbody>");
+      html_raw(h, marac ? "<table><caption>MARAC rates, all partners</caption>"
+                          "<thead><tr><th scope=\"col\">Rate</th><th "
+                          "scope=\"col\">Area</th><th scope=\"col\" "
+                          "class=\"num\">Per cent</th></tr></thead><tbody>"
+                        : "<table><caption>Rates</caption><thead><tr><th "
+                          "scope=\"col\">Rate</th><th scope=\"col\">Area "
+                          "(partner)</th><th scope=\"col\" class=\"num\">"
+                          "Per cent</th></tr></thead><tbody>");
     doc_words(id, words, sizeof words);
+    if (marac || strcmp(s, "all") == 0)
+      snprintf(where, sizeof where, "%s", name != NULL ? name : "");
+    else
+      snprintf(where, sizeof where, "%s (%s)", name != NULL ? name : "", s);
     doc_cell(d, r, &c);
-    named_row(h, words, name != NULL ? name : "", &c);
+    named_row(h, words, where, &c);
   }
   if (rows > 0)
     html_raw(h, "</tbody></table>");
@@ -229,6 +242,6 @@ static void rates_table(struct html *h, const struct doc *d) {
 void section_marac(struct html *h, const struct doc *d) {
   charts_section(h, d, "marac", "MARAC", marac_prefixes, NULL, measure_blocks,
                  NULL);
-  rates_table(h, d);
+  rates_table(h, d, 1);
   chart_section_close(h);
 }

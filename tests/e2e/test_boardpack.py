@@ -127,10 +127,10 @@ def first_line(page):
 @unittest.skipIf(not POPPLER, "poppler-utils is not installed")
 class BoardPackTest(HubTestCase):
 
-    def report(self, hub):
-        r = hub.cli("report", "--config", hub.config, "--period", PERIOD)
+    def report(self, hub, period=PERIOD):
+        r = hub.cli("report", "--config", hub.config, "--period", period)
         self.assertEqual(r.returncode, 0, r.stderr)
-        folder = os.path.join(hub.root, "outbox", PERIOD, "v1")
+        folder = os.path.join(hub.root, "outbox", period, "v1")
         pack = os.path.join(folder, "board-pack.html")
         self.assertIn(os.path.relpath(pack, hub.conf_dir), r.stdout)
         with open(os.path.join(folder, "summary.json")) as f:
@@ -273,6 +273,33 @@ class BoardPackTest(HubTestCase):
         self.assertIn("none grouped into “other” by the pack", text)
         self.assertIn("Cells partners left blank", text)
         self.assertIn("instead of a number", text)
+
+    def test_rutland_year_as_the_board_read_it(self):
+        # Rutland's FY2023-24 return, as the June 2024 pack gave it in prose:
+        # 216 single assessments, 70 with a domestic abuse factor, 32.4 %
+        names = test_feeds.FEEDS
+        hub = test_feeds.FeedsTest.make_real_hub(self, names)
+        hub.hub_conf["summary"] = SUMMARY
+        hub.write_hub_json(hub.hub_conf)
+        test_feeds.FeedsTest.ingest(self, hub, names)
+        hub.stop()
+        summary, pack, html = self.report(hub, "FY2023-24")
+        mine = [f for f in summary["figures"]
+                if f["source_id"] == "rcc" and f["dimensions"] == {}]
+        values = {f["value"] for f in mine}
+        self.assertIn(216, values, mine)
+        self.assertIn(70, values, mine)
+        rates = [r for r in summary.get("rates", []) if r.get("source_id") == "rcc"]
+        self.assertTrue(any(r.get("value") is not None and
+                            abs(float(r["value"]) - 32.4) < 0.05 for r in rates),
+                        rates)
+        labels = " ".join(re.findall(r"<desc id=\"svg-d-\d+\">(.*?)</desc>", html))
+        for v in ("216", "70"):
+            self.assertTrue("<td class=\"num\">%s</td>" % v in html, v)
+            self.assertRegex(labels, r"\b%s\b" % v)
+        rates = re.search(r"<caption>Rates</caption>(.*?)</table>", html, re.S)
+        self.assertIsNotNone(rates, "the pack has no table of rates")
+        self.assertIn("32.4", rates.group(1))
 
     def test_hidden_figures_never_reach_the_pack(self):
         hub = self.make_hub(feeds=[long_feed(dimensions={})])
