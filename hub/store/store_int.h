@@ -119,6 +119,12 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
 int store_write(struct store *st, const char *what, struct dahub_error *err,
                 const char *sql, const char *types, ...);
 
+/* PRAGMA integrity_check on any connection (store_backup.c checks its
+ * copy with it too); see store_integrity(). */
+void store_integrity_db(sqlite3 *db,
+                        void (*problem)(void *arg, const char *msg), void *arg,
+                        unsigned *n);
+
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */
 int store_outbox_add(struct store *st, int64_t summary_id,
