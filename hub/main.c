@@ -401,21 +401,29 @@ out:
   return rc == 0 ? 0 : 1;
 }
 
-/* Asks the running daemon through its status socket: nothing is loaded but
- * hub.json and the feeds (the socket's path), and the store is not opened,
- * so it answers while the daemon is busy. */
-static int cmd_status(const struct args *a) {
-  struct config *conf = NULL;
+/* hub.json and the feeds alone, for the commands that need no plugin;
+ * prints every error. OUT: config_free(). */
+static int load_conf(const struct args *a, struct config **conf) {
   struct errlist errs = {0};
-  struct dahub_error e = {0};
-  char *answer = NULL;
-  int rc = config_load(a->config, a->plugin_dir, &conf, &errs);
+  int rc = config_load(a->config, a->plugin_dir, conf, &errs);
 
   errlist_each(&errs, print_line, stderr);
   if (rc != 0 && errlist_count(&errs) == 0)
     fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
             strerror(-rc));
   errlist_clear(&errs);
+  return rc;
+}
+
+/* Asks the running daemon through its status socket: nothing is loaded but
+ * hub.json and the feeds (the socket's path), and the store is not opened,
+ * so it answers while the daemon is busy. */
+static int cmd_status(const struct args *a) {
+  struct config *conf = NULL;
+  struct dahub_error e = {0};
+  char *answer = NULL;
+  int rc = load_conf(a, &conf);
+
   if (rc != 0)
     goto out;
   if ((rc = status_client_ask(conf->status_socket,
@@ -437,14 +445,8 @@ out:
 /* The store's path from hub.json alone: backup needs no plugins. */
 static int state_store_path(const struct args *a, char *path, size_t n) {
   struct config *conf = NULL;
-  struct errlist errs = {0};
-  int rc = config_load(a->config, a->plugin_dir, &conf, &errs);
+  int rc = load_conf(a, &conf);
 
-  errlist_each(&errs, print_line, stderr);
-  if (rc != 0 && errlist_count(&errs) == 0)
-    fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
-            strerror(-rc));
-  errlist_clear(&errs);
   if (rc == 0 && (rc = fs_join(path, n, conf->state_dir, "dahub.sqlite")) != 0)
     fprintf(stderr, "%s: %s\n", conf->state_dir, strerror(-rc));
   config_free(conf);

@@ -229,8 +229,9 @@ static void check_file(struct verify *v, int dfd, const char *name) {
   int named = 0, matched = 0, known = 0;
 
   if ((rc = hash_file(dfd, name, sha)) != 0) {
-    problem(v, "feed %s: done/%s: cannot be read", v->feed->conf->name,
-            log_quote(q, sizeof q, name));
+    if (rc != -ENOENT) /* ENOENT: retention took it meanwhile */
+      problem(v, "feed %s: done/%s: cannot be read", v->feed->conf->name,
+              log_quote(q, sizeof q, name));
     return;
   }
   for (size_t i = 0; i < v->n_kept; i++) {
@@ -342,8 +343,9 @@ static void check_done(struct verify *v, struct store *st) {
 
     if (d->d_name[0] == '.') /* the hub's half-written notes */
       continue;
-    if (fstatat(dfd, d->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISREG(sb.st_mode))
+    if (fstatat(dfd, d->d_name, &sb, AT_SYMLINK_NOFOLLOW) != 0)
+      continue; /* gone since the folder was read: retention's doing */
+    if (S_ISREG(sb.st_mode))
       check_file(v, dfd, d->d_name);
     else
       problem(v, "feed %s: done/%s: not a regular file", feed,
