@@ -111,6 +111,26 @@ out:
   return rc;
 }
 
+/* One problem a line: a row of integrity_check may hold several, under a
+ * "*** in database main ***" heading that names no problem. */
+static void each_line(const char *msg,
+                      void (*problem)(void *arg, const char *msg), void *arg,
+                      unsigned *n) {
+  while (*msg != '\0') {
+    const char *end = strchr(msg, '\n');
+    size_t len = end != NULL ? (size_t)(end - msg) : strlen(msg);
+    char line[256];
+
+    (void)snprintf(line, sizeof line, "%.*s", (int)len, msg);
+    if (len > 0 && strncmp(line, "*** ", 4) != 0) {
+      (*n)++;
+      if (problem != NULL)
+        problem(arg, line);
+    }
+    msg += len + (end != NULL);
+  }
+}
+
 void store_integrity_db(sqlite3 *db,
                         void (*problem)(void *arg, const char *msg), void *arg,
                         unsigned *n) {
@@ -123,11 +143,8 @@ void store_integrity_db(sqlite3 *db,
     const char *msg = (const char *)sqlite3_column_text(q, 0);
 
     rc = SQLITE_OK;
-    if (msg != NULL && strcmp(msg, "ok") == 0)
-      continue;
-    (*n)++;
-    if (problem != NULL)
-      problem(arg, msg ? msg : "(no message)");
+    if (msg == NULL || strcmp(msg, "ok") != 0)
+      each_line(msg != NULL ? msg : "(no message)", problem, arg, n);
   }
   if (rc != SQLITE_DONE && rc != SQLITE_OK) {
     /* a page too damaged to walk: SQLite says so instead of a row */
@@ -144,17 +161,24 @@ void store_integrity(struct store *st,
   store_integrity_db(st->db, problem, arg, n);
 }
 
+#define FIRST_MAX 200
+
+/* Keeps the first problem, cut to FIRST_MAX - 1 bytes. */
 static void first_problem(void *arg, const char *msg) {
   char *buf = arg;
+  size_t len = strlen(msg);
 
-  if (buf[0] == '\0')
-    (void)snprintf(buf, 200, "%s", msg);
+  if (buf[0] != '\0')
+    return;
+  len = len < FIRST_MAX ? len : FIRST_MAX - 1;
+  memcpy(buf, msg, len);
+  buf[len] = '\0';
 }
 
 /* Makes the copy one self-contained file and checks it whole. */
 static int check_copy(const char *tmp, struct dahub_error *err) {
   sqlite3 *db = NULL;
-  char first[200] = "";
+  char first[FIRST_MAX] = "";
   unsigned n = 0;
   int rc;
 

@@ -1,6 +1,7 @@
 /*
  * store_int.h: what the store's own files share (store.c, store_schema.c,
- * store_ingest.c, store_query.c, store_summary.c). Nothing outside
+ * store_ingest.c, store_query.c, store_summary.c, store_backup.c,
+ * store_verify.c). Nothing outside
  * hub/store includes it: the module's surface is store.h.
  */
 #ifndef DAHUB_STORE_INT_H

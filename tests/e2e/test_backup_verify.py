@@ -176,8 +176,18 @@ class VerifyTest(HubTestCase):
         with open(config2, "w") as f:
             json.dump(conf, f)
         r = self.assertProblems(hub, config2)
-        self.assertIn("problem: store:", r.stdout)
-        self.assertIn("store: damaged", r.stdout)
+        lines = r.stdout.splitlines()
+        self.assertIn("store: damaged; ingests and files not checked", lines)
+        problems = [l for l in lines if l.startswith("problem: store: ")]
+        self.assertTrue(problems, r.stdout)
+        self.assertEqual(len(lines), len(problems) + 2, "one problem a line")
+        self.assertEqual(lines[-1], "verify: %d problems" % len(problems))
+        # a copy of a damaged store fails its check and is not kept
+        dest = os.path.join(hub.outside_dir, "damaged.sqlite")
+        r = hub.cli("backup", "--config", config2, dest)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertRegex(r.stderr, r"dahub backup: .*fails integrity_check \(\d+ problems; first: ")
+        self.assertEqual(os.listdir(hub.outside_dir), [])
         self.assertVerifies(hub)  # the store itself is untouched
 
     def test_verify_counts_files_retention_removed_and_flags_one_deleted_by_hand(self):
