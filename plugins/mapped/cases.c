@@ -146,7 +146,7 @@ void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
                        struct row_fields *rf) {
   const struct map_field *mf = &r->m->field[f];
-  const uint16_t *ahead = ahead_of(row);
+  const uint16_t *ahead = ahead_of(r);
   const char *text;
   size_t len;
   int rc;
@@ -266,7 +266,7 @@ static const struct period_id *period_id(struct run *r,
 static int count_period(struct run *r, const struct dahub_csv_row *row,
                         size_t k, const struct period_id **out) {
   const struct map_count *c = &r->m->cases->count[k];
-  const uint16_t *ahead = ahead_of(row);
+  const uint16_t *ahead = ahead_of(r);
   uint16_t code = ahead != NULL ? ahead[r->m->n_fields + k] : DATE_NONE;
   size_t j = r->cases->date_col[k], len;
   const char *text;
@@ -405,7 +405,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   int have_ref = 0, rc = 0;
   size_t f, k;
 
-  if (mapped_row_skipped(r, row, ahead_of(row)))
+  if (mapped_row_skipped(r, row, ahead_of(r)))
     return 0;
   /* The mapping's fields only: half a KiB of memset for all that might be
    * was a tenth of this function's time. */

@@ -2,7 +2,7 @@
  * cases_ahead.c: the work on a row of a cases layout done on the CSV
  * reader's thread (see cases_ahead.h).
  *
- * The reader calls cases_prepare() as it reads each row (options.prepare),
+ * The reader calls cases_prepare() as it reads each row (its prepare()),
  * while the counting thread counts earlier rows. It reads only what the
  * header made ready (struct cases_prep, published through ready) and its
  * own memo, never the counting thread's struct run.
@@ -126,14 +126,15 @@ static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
 }
 
 /* The work on a row that the CSV reader's thread does as it reads the row
- * (options.prepare), while this one counts earlier rows: the HMAC of its
+ * (struct dahub_csv_fast), while this one counts earlier rows: the HMAC of its
  * case reference, the largest part of a row's work, and what its fields'
  * labels and its dates resolve to (struct cases_ahead). Only what resolves
  * without a question is worked out: the row's own thread does the rest,
  * errors included. Cells filled down are left to it, as the text above is
  * its to know; so is a reference cell that is blank, and a row that no
  * distinct count counts, for want of a date, is not hashed. */
-int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
+int cases_prepare(void *arg, const struct dahub_csv_row *row, int hurry,
+                  void *out) {
   struct cases_prep *p = arg;
   struct cases_ahead *a = out;
   const struct mapping *m = p->m;
@@ -149,13 +150,13 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   /* In a hurry, the HMAC alone: the row's thread has time for the rest. */
   for (f = 0; f < m->n_fields; f++) {
     a->code[f] = MEMO_AHEAD_NONE;
-    if (p->field_col[f] != NO_COL && !row->hurry) {
+    if (p->field_col[f] != NO_COL && !hurry) {
       text = cases_cell(row, p->field_col[f], &len);
       a->code[f] = memo_ahead(p->memo, m, f, text, len);
     }
   }
   for (k = 0; k < c->n_count; k++) {
-    date[k] = date_ahead(row, p->count_col[k], c->period, !row->hurry);
+    date[k] = date_ahead(row, p->count_col[k], c->period, !hurry);
     dated |= c->count[k].distinct && date[k] != DATE_BLANK;
   }
   a->has_ref = 0;
@@ -198,7 +199,7 @@ void cases_prep_free(struct cases_prep *p) {
 
 int cases_reference(struct run *r, const struct dahub_csv_row *row, size_t j,
                     uint8_t out[32]) {
-  const struct cases_ahead *a = row->prepared;
+  const struct cases_ahead *a = r->prepared;
   const char *text, *s, *e;
   size_t len;
   int rc;

@@ -52,6 +52,7 @@ struct run {
   size_t *record_col;               /* ... and each field's column */
   int records_off;                  /* the host takes no records: warned */
   struct cases_run *cases;          /* the cases layout's counts */
+  const void *prepared;             /* row's work done ahead: cases_ahead.h */
   struct memo *memo;                /* recent texts of each field: memo.c */
   int can_skip[MAP_MAX_FIELDS];     /* a label of the field leaves rows out */
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
