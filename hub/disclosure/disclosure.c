@@ -59,6 +59,7 @@ void disclosure_free(struct disclosure *d) {
   free(d->cells);
   free(d->lines);
   free(d->slots);
+  free(d->seen);
   free(d);
 }
 
@@ -298,6 +299,7 @@ int disclosure_audit(struct disclosure *d, size_t *weak) {
   size_t lps = 0;
 
   d->weak = SIZE_MAX;
+  d->seen_stale = 1; /* the caller may have set any states */
   return disclosure_audit_run(d, NULL, weak, &lps);
 }
 

@@ -21,6 +21,11 @@
  * so the interval is rounded inwards before it is judged. A cell that fails
  * is priced for its repair while its programme is at hand.
  *
+ * The ranges seen outlive one audit (disclosure_impl.h, seen): a repair
+ * only hides more, which leaves every point found before a point of the
+ * wider polytope, so the next round asks only about cells the last one did
+ * not already show wide enough, and a group with none left solves nothing.
+ *
  * About 530 lines, one job: the points found first, the extremes and the
  * repair prices all read and grow the same per-group ranges of seen values,
  * which a split would have to pass between files.
@@ -74,11 +79,20 @@ struct group {
 
 static void learn(struct group *g, const double *point) {
   for (size_t k = 0; k < g->n; k++) {
-    if (point[k] < g->seen_lo[k])
-      g->seen_lo[k] = point[k];
-    if (point[k] > g->seen_hi[k])
-      g->seen_hi[k] = point[k];
+    size_t id = g->vars[k];
+
+    if (point[k] < g->seen_lo[id])
+      g->seen_lo[id] = point[k];
+    if (point[k] > g->seen_hi[id])
+      g->seen_hi[id] = point[k];
   }
+}
+
+/* Whether column k of g is protected by what has been seen. */
+static int seen_enough(const struct group *g, size_t k) {
+  size_t id = g->vars[k];
+
+  return protected(&g->d->cells[id], g->seen_lo[id], g->seen_hi[id]);
 }
 
 /*
@@ -130,12 +144,13 @@ out:
 /* What cell k still needs to be seen at, down (up 0) or up: 1 with *t,
  * or 0 when it is protected already or that way cannot help. */
 static int target(const struct group *g, size_t k, int up, int64_t *t) {
-  const struct dcell *c = &g->d->cells[g->vars[k]];
+  size_t id = g->vars[k];
+  const struct dcell *c = &g->d->cells[id];
   int64_t l, h;
 
-  if (protected(c, g->seen_lo[k], g->seen_hi[k]))
+  if (protected(c, g->seen_lo[id], g->seen_hi[id]))
     return 0;
-  rounded(g->seen_lo[k], g->seen_hi[k], &l, &h);
+  rounded(g->seen_lo[id], g->seen_hi[id], &l, &h);
   if (c->state == DISCLOSURE_PRIMARY)
     *t = up ? (l + c->protection > c->threshold ? l + c->protection
                                                 : c->threshold)
@@ -213,7 +228,7 @@ out:
 static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   struct dcell *c = &g->d->cells[g->vars[k]];
   const double *point;
-  double lo = g->seen_lo[k], hi = g->seen_hi[k], v;
+  double lo = g->seen_lo[g->vars[k]], hi = g->seen_hi[g->vars[k]], v;
   int rc;
 
   if (!protected(c, lo, hi)) {
@@ -224,7 +239,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
     if (point != NULL)
       learn(g, point);
     hi = v;
-    lo = g->seen_lo[k];
+    lo = g->seen_lo[g->vars[k]];
   }
   /* a small cell that cannot reach its threshold fails whatever its least */
   if (!protected(c, lo, hi) &&
@@ -380,7 +395,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   size_t *parent = NULL, *group_of = NULL, *vstart = NULL, *vars = NULL;
   size_t *lstart = NULL, *glines = NULL, *col = NULL, *rowv = NULL;
   unsigned char *wanted = NULL, *mark = NULL;
-  double *coef = NULL, *seen = NULL, *score = NULL;
+  double *coef = NULL, *score = NULL;
   size_t *touched = NULL;
   int rc = -ENOMEM;
 
@@ -388,6 +403,18 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   if (only == NULL) /* flags left by an earlier audit would mislead repair */
     for (size_t c = 0; c < n; c++)
       d->cells[c].weak = 0;
+  if (d->seen_cells != n) {
+    free(d->seen);
+    d->seen_cells = 0;
+    if ((d->seen = malloc((2 * n + 1) * sizeof *d->seen)) == NULL)
+      goto out;
+    d->seen_cells = n;
+    d->seen_stale = 1;
+  }
+  if (d->seen_stale) /* the true values: a point of every polytope */
+    for (size_t c = 0; c < n; c++)
+      d->seen[c] = d->seen[n + c] = (double)d->cells[c].value;
+  d->seen_stale = 0;
   parent = malloc((n + 1) * sizeof *parent);
   group_of = malloc((n + 1) * sizeof *group_of);
   col = malloc((n + 1) * sizeof *col);
@@ -436,14 +463,13 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   glines = malloc((d->n_lines + 1) * sizeof *glines);
   rowv = malloc(widest * sizeof *rowv);
   coef = malloc(widest * sizeof *coef);
-  seen = malloc((2 * n + 1) * sizeof *seen);
   wanted = calloc(n_groups + 1, 1);
   score = calloc(n + 1, sizeof *score);
   mark = calloc(n + 1, 1);
   touched = malloc((n + 1) * sizeof *touched);
   if (vstart == NULL || lstart == NULL || vars == NULL || glines == NULL ||
-      rowv == NULL || coef == NULL || seen == NULL || wanted == NULL ||
-      score == NULL || mark == NULL || touched == NULL)
+      rowv == NULL || coef == NULL || wanted == NULL || score == NULL ||
+      mark == NULL || touched == NULL)
     goto out;
   for (size_t c = 0; c < n; c++)
     if (group_of[c] != SIZE_MAX && (only == NULL || only[c]))
@@ -480,24 +506,28 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     struct group gr = {.d = d,
                        .vars = &vars[vstart[g]],
                        .n = vstart[g + 1] - vstart[g],
-                       .seen_lo = seen,
-                       .seen_hi = seen + n,
+                       .seen_lo = d->seen,
+                       .seen_hi = d->seen + n,
                        .lps = lps,
                        .work = &d->work};
     struct lp *lp = NULL;
+    size_t left = 0;
 
     if (!wanted[g])
       continue;
     /* Columns are numbered within the group. */
-    for (size_t k = 0; k < gr.n; k++) {
+    for (size_t k = 0; k < gr.n; k++)
       col[gr.vars[k]] = k;
-      gr.seen_lo[k] = gr.seen_hi[k] = (double)d->cells[gr.vars[k]].value;
-    }
-    rc = lp_new(gr.n, &lp);
-    if (rc == 0)
+    /* what earlier audits saw may leave nothing to ask: then no programme */
+    for (size_t k = 0; k < gr.n; k++)
+      left += !seen_enough(&gr, k);
+    rc = left > 0 ? lp_new(gr.n, &lp) : 0;
+    if (left > 0 && rc == 0)
       rc = add_rows(d, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g], col,
                     rowv, coef);
-    if (rc == 0 && gr.n >= SURVEY_MIN && (rc = survey(&gr, lp)) == 0)
+    if (rc == 0 && left >= SURVEY_MIN && 4 * left >= gr.n)
+      rc = survey(&gr, lp);
+    if (rc == 0 && left >= SURVEY_MIN)
       rc = batches(&gr, lp);
     for (size_t k = 0; rc == 0 && k < gr.n; k++) {
       int weak;
@@ -523,7 +553,6 @@ out:
   free(mark);
   free(score);
   free(wanted);
-  free(seen);
   free(coef);
   free(rowv);
   free(glines);

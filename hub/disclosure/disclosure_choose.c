@@ -43,6 +43,7 @@ enum {
 
 void choose_primary(struct disclosure *d, int suppress_zeros) {
   d->published = 0;
+  d->seen_stale = 1;
   for (size_t i = 0; i < d->n_cells; i++) {
     struct dcell *c = &d->cells[i];
 
@@ -342,6 +343,7 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
       continue; /* a small count published figures give away: refused */
     if (pinned) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
+      d->seen_stale = 1;
       x->rule = RULE_DETERMINED;
       *changed = *shown = 1;
     } else if ((p = x->fix) != SIZE_MAX && choose_can_hide(&d->cells[p])) {
@@ -362,6 +364,7 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
 
 /* Back to the primary pattern, determined cells kept shown. */
 void choose_unhide(struct disclosure *d) {
+  d->seen_stale = 1;
   for (size_t c = 0; c < d->n_cells; c++)
     if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT) {
       d->cells[c].state = DISCLOSURE_SHOWN;
@@ -417,6 +420,7 @@ int choose_thin(struct disclosure *d, const struct incidence *inc,
     int lone = 0;
 
     d->cells[c].state = DISCLOSURE_SHOWN;
+    d->seen_stale = 1;
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
       size_t hidden = 0;

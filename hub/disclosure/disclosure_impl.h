@@ -67,6 +67,15 @@ struct disclosure {
   /* while apply() runs, the lines of each cell: the audit's repair prices
    * look at a candidate's other lines; NULL otherwise */
   const struct incidence *inc;
+  /* Each cell's lowest and highest value at points the audit found
+   * (seen[c], seen[n_cells + c]). Hiding a cell only widens the reader's
+   * polytope, so the points stay the reader's own and the next audit starts
+   * from what they showed; showing a cell may cut them off, so whatever
+   * shows one sets seen_stale and the audit starts again from the true
+   * values. */
+  double *seen;
+  size_t seen_cells;
+  int seen_stale;
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
