@@ -63,6 +63,10 @@ void disclosure_free(struct disclosure *d) {
   free(d);
 }
 
+void disclosure_set_threads(struct disclosure *d, int threads) {
+  d->threads = threads > 0 ? threads : 0;
+}
+
 int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *in,
                         size_t *id_out) {
   int source = (in->flags & DISCLOSURE_CELL_SOURCE) != 0;

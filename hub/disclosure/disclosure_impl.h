@@ -76,10 +76,17 @@ struct disclosure {
   double *seen;
   size_t seen_cells;
   int seen_stale;
+  int threads; /* the audit's threads; 0: one a core */
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
   return c->state != DISCLOSURE_SHOWN;
+}
+
+/* Whether the audit asks about c: hidden by this hub (a partner's own <5 is
+ * a bound the reader has, not an unknown the hub protects). */
+static inline int dcell_audited(const struct dcell *c) {
+  return dcell_hidden(c) && c->state != DISCLOSURE_SOURCE;
 }
 
 static inline int dcell_fixed(const struct dcell *c) {
@@ -120,6 +127,29 @@ int choose_thin(struct disclosure *d, const struct incidence *inc,
                 struct disclosure_stats *st);
 /* Adds what each rule hid in this publication to st. */
 void choose_count(const struct disclosure *d, struct disclosure_stats *st);
+
+/* ---- disclosure_audit.c: the reader's programme for one group ---- */
+
+/* One thread's room: rowv and coef for the widest line; score, mark
+ * (all 0, left so) and touched for n_cells; what it solved and found. */
+struct audit_scratch {
+  size_t *rowv;
+  double *coef;
+  double *score;
+  unsigned char *mark;
+  size_t *touched;
+  size_t lps, work, n_weak;
+  size_t first_weak; /* the group's first weak cell, or SIZE_MAX */
+};
+
+/* Audits the group of hidden cells vars[0 .. n - 1] over its lines glines:
+ * sets each cell's lo, hi, weak and fix, and grows d->seen for them only;
+ * col[c] is cell c's column (its index in vars). 0, -ENOMEM or -EIO. */
+int audit_group(struct disclosure *d, const size_t *vars, size_t n,
+                const size_t *glines, size_t n_lines, const size_t *col,
+                struct audit_scratch *s);
+
+/* ---- disclosure_groups.c ---- */
 
 /* Runs the audit over the current states: sets the lo, hi and weak of
  * every hidden cell in a group with a cell marked in only (NULL: all);
