@@ -391,6 +391,14 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
                      name);
       continue;
     }
+    if (strcmp(name, "service") == 0) {
+      /* the summary publishes a partner's figures by service under this
+       * name (summary_int.h): a dimension of it would merge with them */
+      jsonconf_error(jc, name,
+                     "dimensions.service: the name is the summary's own (a "
+                     "partner's figures by service); choose another");
+      continue;
+    }
     v->n_dims++;
     if ((rc = table_init(t, name, json_object_size(codes))) != 0)
       return rc;

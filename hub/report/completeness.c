@@ -9,6 +9,7 @@
  * unless it is not expected for a period this long.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -180,7 +181,7 @@ out:
 
 struct feeds_seen {
   const struct config *conf;
-  const struct dahub_period *period;
+  const struct dahub_period *q; /* per feed: the quarter it is judged on */
   int *seen;
 };
 
@@ -191,41 +192,72 @@ static int on_feed_delivery(void *arg, const char *feed, const char *period,
 
   (void)ingest;
   (void)stored;
-  if (!within(fs->period, period, &p))
-    return 0;
   for (size_t i = 0; i < fs->conf->n_feeds; i++)
-    if (strcmp(fs->conf->feeds[i].name, feed) == 0)
+    if (strcmp(fs->conf->feeds[i].name, feed) == 0 &&
+        within(&fs->q[i], period, &p))
       fs->seen[i] = 1;
   return 0;
 }
 
+/* The quarter feed f is judged on at now: the latest whose due days have
+ * passed. Into q and id; its end (exclusive) into *end_t. */
+static int judged_quarter(const struct feed_conf *f, int64_t now,
+                          struct dahub_period *q, char id[16], int64_t *end_t,
+                          struct dahub_error *err) {
+  char start[11], end[11];
+
+  summary_quarter_before(now - (int64_t)f->due_days * 86400, id);
+  if (dahub_period_parse(id, q) != 0)
+    return dahub_error_set(err, -EINVAL, 0, 0, "late: period %s", id);
+  dahub_period_bounds(q, start, end);
+  if (config_parse_time(end, end_t) != 0)
+    return dahub_error_set(err, -EINVAL, 0, 0, "late: period end %s", end);
+  *end_t += 86400; /* the end date is inclusive */
+  return 0;
+}
+
 int summary_late_feeds(struct store *st, const struct config *conf, int64_t now,
-                       int *late, char period[16], struct dahub_error *err) {
-  struct dahub_period q, fy;
-  struct feeds_seen fs = {.conf = conf, .period = &q, .seen = late};
-  char prefix[DAHUB_PERIOD_ID_MAX], start[11], end[11];
-  int64_t end_t;
-  int rc;
+                       int *late, char (*periods)[16],
+                       struct dahub_error *err) {
+  struct dahub_period *q = calloc(conf->n_feeds + 1, sizeof *q);
+  int64_t *end_t = calloc(conf->n_feeds + 1, sizeof *end_t);
+  struct feeds_seen fs = {.conf = conf, .q = q, .seen = late};
+  char prefix[DAHUB_PERIOD_ID_MAX];
+  int rc = 0;
 
   memset(late, 0, conf->n_feeds * sizeof *late);
-  summary_quarter_before(now, period);
-  if (dahub_period_parse(period, &q) != 0)
-    return dahub_error_set(err, -EINVAL, 0, 0, "late: period %s", period);
-  dahub_period_bounds(&q, start, end);
-  if (config_parse_time(end, &end_t) != 0)
-    return dahub_error_set(err, -EINVAL, 0, 0, "late: period end %s", end);
-  end_t += 86400; /* the end date is inclusive */
-  fy = (struct dahub_period){.fy = q.fy, .kind = DAHUB_PERIOD_YEAR};
-  dahub_period_format(&fy, prefix);
-  /* late[] holds "seen" until the loop below turns it round */
-  if ((rc = store_each_delivery(st, prefix, on_feed_delivery, &fs, err)) != 0)
-    return rc;
+  if (q == NULL || end_t == NULL) {
+    rc = dahub_error_set(err, -ENOMEM, 0, 0, "late: out of memory");
+    goto out;
+  }
+  for (size_t i = 0; rc == 0 && i < conf->n_feeds; i++)
+    rc =
+        judged_quarter(&conf->feeds[i], now, &q[i], periods[i], &end_t[i], err);
+  /* one read of each financial year a judged quarter lies in (two at
+   * most: due days are under a year); late[] holds "seen" until the loop
+   * below turns it round */
+  for (size_t i = 0; rc == 0 && i < conf->n_feeds; i++) {
+    struct dahub_period fy = {.fy = q[i].fy, .kind = DAHUB_PERIOD_YEAR};
+    size_t j;
+
+    for (j = 0; j < i && q[j].fy != q[i].fy; j++)
+      ;
+    if (j < i) /* that year was read already */
+      continue;
+    dahub_period_format(&fy, prefix);
+    rc = store_each_delivery(st, prefix, on_feed_delivery, &fs, err);
+  }
+  if (rc != 0)
+    goto out;
   for (size_t i = 0; i < conf->n_feeds; i++) {
     const struct feed_conf *f = &conf->feeds[i];
 
     /* a quarter's summary expects only the feeds due at least quarterly */
     late[i] = !late[i] && f->expect_months != 0 && f->expect_months <= 3 &&
-              now > end_t + (int64_t)f->due_days * 86400;
+              now > end_t[i] + (int64_t)f->due_days * 86400;
   }
-  return 0;
+out:
+  free(q);
+  free(end_t);
+  return rc;
 }

@@ -50,11 +50,13 @@ void summary_log_free(struct summary_log *log);
 /* The latest quarter that ended before t (UTC seconds). */
 void summary_quarter_before(int64_t t, char id[16]);
 
-/* Which of conf's feeds are late at now, as the completeness of the
- * summary of the latest quarter that ended (into period) would say:
- * late[i] 1 or 0 for conf->feeds[i]. 0, or a store error with err. One
- * read of that year's deliveries. */
+/* Which of conf's feeds are late at now: late[i] 1 or 0 for
+ * conf->feeds[i], as the completeness of the summary of periods[i] would
+ * say, periods[i] being the latest quarter whose due days have passed for
+ * that feed. So a feed that missed a quarter stays late until the next
+ * quarter is due, not only until it ends. 0, or a store error with err.
+ * One read of each year's deliveries those quarters lie in. */
 int summary_late_feeds(struct store *st, const struct config *conf, int64_t now,
-                       int *late, char period[16], struct dahub_error *err);
+                       int *late, char (*periods)[16], struct dahub_error *err);
 
 #endif

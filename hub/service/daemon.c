@@ -229,6 +229,7 @@ static void on_signal(uv_signal_t *s, int signum) {
   uv_close((uv_handle_t *)&d->sig_hup, NULL);
   if (d->watchdog_on)
     uv_close((uv_handle_t *)&d->watchdog, NULL);
+  daemon_hooks_stop(d);
   for (struct job *j = d->jobs.next, *n; j != &d->jobs; j = n) {
     n = j->next;
     if (j->running)
@@ -284,7 +285,8 @@ static int open_store(struct daemon *d, const char *state_dir) {
   }
   if ((rc = fs_join(path, sizeof path, state_dir, "dahub.sqlite")) != 0 ||
       (rc = store_open(path, &d->store, &e)) != 0 ||
-      (rc = store_open(path, &d->loop_store, &e)) != 0) {
+      (rc = store_open(path, &d->loop_store, &e)) != 0 ||
+      (rc = store_open(path, &d->scan_store, &e)) != 0) {
     log_event(LOG_ERR, "store_failed", "error=%s",
               log_quote((char[300]){0}, 300, e.msg));
     return rc ? rc : -EIO;
@@ -292,6 +294,8 @@ static int open_store(struct daemon *d, const char *state_dir) {
   /* the loop's own connection: the ingests' lock and long write
    * transactions are on the other one */
   store_set_busy_ms(d->loop_store, LOOP_BUSY_MS);
+  /* the status scans': off the loop, but a client is waiting */
+  store_set_busy_ms(d->scan_store, SCAN_BUSY_MS);
   return 0;
 }
 
@@ -342,6 +346,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     goto loop_out;
   }
   start_watchdog(d);
+  daemon_hooks_start(d);
   if ((rc = outbox_new(&d->loop, d->loop_store, &d->outbox)) != 0) {
     log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
     goto loop_out;
@@ -392,6 +397,7 @@ out:
   daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   store_close(d->loop_store);
+  store_close(d->scan_store);
   free(d->spools);
   free(d);
   return rc;

@@ -25,6 +25,7 @@
 #include "store.h"
 
 #define LOOP_BUSY_MS 50          /* the loop waits no longer for the store */
+#define SCAN_BUSY_MS 2000        /* nor a status scan, which a client awaits */
 #define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
 #define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
 #define EXTEND_MS 10000          /* while recovering, every 10 s ... */
@@ -33,6 +34,30 @@
 #define RETRY_CAP_MS 300000
 #define RETENTION_ALL 1u   /* every feed's done/ and failed/ */
 #define RETENTION_QUICK 2u /* done/ of the feeds that keep nothing there */
+
+/* What a status answer or the metrics read off the loop (daemon_scan.c). */
+struct scan_feed {
+  unsigned long waiting; /* files in incoming/ and work/ */
+  int pull_known;        /* ps was read */
+  struct store_pull_state ps;
+};
+
+struct scan {
+  uv_work_t req;
+  struct daemon *d;
+  struct generation *gen;  /* held while it runs: the feeds it reads */
+  struct store *store;     /* the daemon's scan_store */
+  int64_t now_ms;          /* when it began */
+  uint64_t before;         /* it answers the clients stamped below this */
+  uint64_t hook_ms;        /* test builds: it sleeps this long first */
+  struct scan_feed *feeds; /* per feed of gen */
+  int read_late;           /* late feeds are read too ... */
+  int *late;               /* ... into late, per feed (NULL: unknown) */
+  char (*periods)[16];     /* and the quarter each is judged on */
+  char late_error[256];
+  int outbox_known;
+  unsigned long outbox[OUTBOX_NSTATES];
+};
 
 /* One loaded configuration. Jobs and summary work hold a reference, so a
  * reload can swap in a new one while files of the old one finish. */
@@ -64,6 +89,7 @@ struct daemon {
   int log_level;                        /* the command line's, or -1 */
   struct store *store;      /* ingests and summaries, on the thread pool */
   struct store *loop_store; /* deliveries and pulls, on the loop */
+  struct store *scan_store; /* the status scans' (daemon_scan.c) */
   atomic_int stopping;
   uv_signal_t sig_term, sig_int, sig_hup;
   uv_timer_t watchdog, grace, extend;
@@ -96,11 +122,19 @@ struct daemon {
   int64_t started_ms;
   uv_timer_t metrics_timer; /* the textfile's */
   int status_on;            /* metrics_timer is initialised */
-  int metrics_busy, metrics_again, metrics_warned;
-  int *late; /* per feed of late_gen, read at late_ms */
-  struct generation *late_gen;
+  int metrics_busy, metrics_want, metrics_warned;
+  struct scan *scan;        /* the one running, or NULL */
+  int scan_again;           /* asked for while it runs */
+  int *late;                /* per feed of late_for */
+  char (*late_periods)[16]; /* the quarter each is judged on */
+  struct generation *late_for;
+  struct generation *late_gen; /* read last for it, at late_ms */
   int64_t late_ms;
-  char late_period[16];
+#ifdef DAHUB_TEST_HOOKS
+  uv_signal_t sig_stall; /* daemon_hooks.c: test builds only */
+  uint64_t stall_ms, scan_hook_ms;
+  int hooks_on;
+#endif
 };
 
 /* ---- daemon.c ---- */
@@ -150,5 +184,42 @@ void daemon_status_settled(struct daemon *d, const struct job *j);
 void daemon_status_stop(struct daemon *d);
 /* Frees what is left once the loop is done. */
 void daemon_status_close(struct daemon *d);
+/* Whether a scan beginning at now_ms reads late feeds again; if so, it is
+ * counted as tried, whatever comes of it. */
+int daemon_status_late_due(struct daemon *d, int64_t now_ms);
+/* A scan is in (loop thread): late feeds kept, the clients that asked
+ * before it began answered, the textfile written if wanted. */
+void daemon_status_scanned(struct daemon *d, struct scan *sc);
+/* No scan could begin: the clients waiting get an error line. */
+void daemon_status_unavailable(struct daemon *d);
+
+/* ---- daemon_scan.c ---- */
+
+/* A scan now, or once the running one is in. */
+void daemon_scan_request(struct daemon *d);
+/* Stopping: a scan not yet begun is cancelled. */
+void daemon_scan_stop(struct daemon *d);
+
+/* ---- daemon_hooks.c (test builds only) ---- */
+
+#ifdef DAHUB_TEST_HOOKS
+/* With DAHUB_TEST_HOOKS=1 in the environment, SIGUSR2 blocks the loop for
+ * DAHUB_TEST_STALL_MS, and each status scan sleeps DAHUB_TEST_SCAN_MS on
+ * the thread pool; otherwise nothing. */
+void daemon_hooks_start(struct daemon *d);
+void daemon_hooks_stop(struct daemon *d);
+/* DAHUB_TEST_SCAN_MS: how long each status scan sleeps first (0: not). */
+uint64_t daemon_hooks_scan_ms(const struct daemon *d);
+/* Thread pool: the scan's sleep. */
+void daemon_hooks_scan_sleep(uint64_t ms);
+#else
+static inline void daemon_hooks_start(struct daemon *d) { (void)d; }
+static inline void daemon_hooks_stop(struct daemon *d) { (void)d; }
+static inline uint64_t daemon_hooks_scan_ms(const struct daemon *d) {
+  (void)d;
+  return 0;
+}
+static inline void daemon_hooks_scan_sleep(uint64_t ms) { (void)ms; }
+#endif
 
 #endif

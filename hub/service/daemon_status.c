@@ -2,21 +2,21 @@
  * daemon_status.c: what `dahub status` and the metrics see of the daemon.
  *
  * The loop keeps per-feed counters (counters.c), fed from job_done() on
- * the loop thread. A request on the status socket (status.c) gets a
- * snapshot made on the spot from those counters and quick reads: the
- * spool folders' entries, and through the loop's own store connection
- * (short busy timeout, as for deliveries) the outbox's counts by state and
- * pulled feeds' state. Which feeds are late needs a year's deliveries, a
- * longer read: it is kept for LATE_KEEP_MS, or until a file is stored or
- * the configuration reloaded. A busy store leaves those parts unknown
- * rather than making the loop wait.
+ * the loop thread. A request on the status socket (status.c) asks for a
+ * scan (daemon_scan.c), which counts the spool folders' entries and reads
+ * the outbox's counts by state and pulled feeds' state on the thread pool;
+ * once it is in, the answer is made here, on the loop, from the scan and
+ * the counters. Which feeds are late needs a year's deliveries, a longer
+ * read: a scan makes it only when the last is older than LATE_KEEP_MS, or
+ * a file was stored or the configuration reloaded since. A busy store
+ * leaves those parts unknown rather than the client waiting.
  *
  * With metrics_textfile set, the Prometheus text is also written there
- * every metrics_interval_ms and soon after a file settles, on the thread
- * pool (fs_write_atomic_mode(): a hidden temporary file renamed over the
- * old one, so node-exporter never reads half of it), one write at a time.
+ * every metrics_interval_ms and soon after a file settles, from a scan as
+ * well, on the thread pool (fs_write_atomic_mode(): a hidden temporary file
+ * renamed over the old one, so node-exporter never reads half of it), one write
+ * at a time.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,102 +29,77 @@
 #include "metrics.h"
 #include "summary.h"
 
-#define LATE_KEEP_MS 60000    /* late feeds are read again after a minute */
-#define METRICS_SOON_MS 1000  /* a burst of files makes one textfile */
-#define WAITING_MAX 1000000ul /* a folder's count stops here */
+#define LATE_KEEP_MS 60000   /* late feeds are read again after a minute */
+#define METRICS_SOON_MS 1000 /* a burst of files makes one textfile */
 
-/* Files in dir that the spool would take (uploads in progress are not
- * waiting); a folder that cannot be read counts nothing. */
-static unsigned long count_files(const char *dir) {
-  unsigned long n = 0;
-  struct dirent *e;
-  DIR *dh = opendir(dir);
-
-  if (dh == NULL)
+int daemon_status_late_due(struct daemon *d, int64_t now_ms) {
+  if (d->late_gen == d->gen && now_ms - d->late_ms < LATE_KEEP_MS)
     return 0;
-  while (n < WAITING_MAX && (e = readdir(dh)) != NULL)
-    if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) &&
-        !spool_ignored_name(e->d_name))
-      n++;
-  (void)closedir(dh);
-  return n;
-}
-
-static void read_late(struct daemon *d, int64_t now_ms) {
-  const struct config *conf = d->gen->rt->conf;
-  struct dahub_error e = {0};
-  int *late = calloc(conf->n_feeds + 1, sizeof *late);
-  int rc;
-
   /* tried now, whatever comes of it: a busy store is not asked again by
-   * every request, which would hold the loop each time */
+   * every request */
   d->late_gen = d->gen;
   d->late_ms = now_ms;
-  if (late == NULL)
-    return;
-  rc = summary_late_feeds(d->loop_store, conf, now_ms / 1000, late,
-                          d->late_period, &e);
-  if (rc != 0) {
-    log_event(LOG_DEBUG, "status_late_unknown", "error=%s",
-              log_quote((char[300]){0}, 300, e.msg));
-    free(late);
-    return;
-  }
-  free(d->late);
-  d->late = late;
+  return 1;
 }
 
-static void snapshot_feed(struct daemon *d, size_t i, int64_t now_ms,
-                          struct metrics_feed *mf) {
-  const struct ingest_feed *f = &d->gen->rt->feeds[i];
+static void snapshot_feed(const struct daemon *d, const struct scan *sc,
+                          size_t i, struct metrics_feed *mf) {
+  const struct ingest_feed *f = &sc->gen->rt->feeds[i];
   const struct feed_counters *c = counters_find(&d->counters, f->conf->name);
-  struct store_pull_state ps;
-  struct dahub_error e = {0};
+  const struct scan_feed *sf = &sc->feeds[i];
 
   if (c != NULL)
     mf->c = *c;
   else
     (void)snprintf(mf->c.feed, sizeof mf->c.feed, "%s", f->conf->name);
-  mf->waiting = count_files(f->incoming) + count_files(f->work);
-  if (d->late != NULL && d->late_gen == d->gen) {
+  mf->waiting = sf->waiting;
+  if (d->late != NULL && d->late_for == sc->gen) {
     mf->late = d->late[i];
-    memcpy(mf->period, d->late_period, sizeof mf->period);
+    memcpy(mf->period, d->late_periods[i], sizeof mf->period);
   }
   if (f->conf->pull == NULL)
     return;
   mf->pull = 1;
-  if (store_pull_state(d->loop_store, f->conf->name, &ps, &e) == 0) {
-    mf->pull_ok_ms = ps.ok_ms;
-    mf->pull_failing_since_ms = ps.failing_since_ms;
-    mf->pull_failures = ps.failures;
-    mf->stale = pull_is_stale(f->conf->pull, ps.failing_since_ms, now_ms);
+  if (sf->pull_known) {
+    mf->pull_ok_ms = sf->ps.ok_ms;
+    mf->pull_failing_since_ms = sf->ps.failing_since_ms;
+    mf->pull_failures = sf->ps.failures;
+    mf->stale =
+        pull_is_stale(f->conf->pull, sf->ps.failing_since_ms, sc->now_ms);
   }
 }
 
-/* OUT: s->feeds, the caller frees. */
-static int snapshot(struct daemon *d, struct metrics_snapshot *s) {
-  const struct runtime *rt = d->gen->rt;
-  struct dahub_error e = {0};
+/* The scan's feeds (those of the configuration it began with) with the
+ * counters as they are now. OUT: s->feeds, the caller frees. */
+static int snapshot(const struct daemon *d, const struct scan *sc,
+                    struct metrics_snapshot *s) {
+  const struct runtime *rt = sc->gen->rt;
 
   memset(s, 0, sizeof *s);
-  s->now_ms = store_now_ms();
+  s->now_ms = sc->now_ms;
   s->started_ms = d->started_ms;
   if ((s->feeds = calloc(rt->n_feeds + 1, sizeof *s->feeds)) == NULL)
     return -ENOMEM;
   s->n_feeds = rt->n_feeds;
-  if (d->late_gen != d->gen || s->now_ms - d->late_ms >= LATE_KEEP_MS)
-    read_late(d, s->now_ms);
   for (size_t i = 0; i < rt->n_feeds; i++)
-    snapshot_feed(d, i, s->now_ms, &s->feeds[i]);
-  s->outbox_known = store_outbox_counts(d->loop_store, s->outbox, &e) == 0;
+    snapshot_feed(d, sc, i, &s->feeds[i]);
+  s->outbox_known = sc->outbox_known;
+  if (s->outbox_known)
+    memcpy(s->outbox, sc->outbox, sizeof s->outbox);
   return 0;
 }
 
+struct answering {
+  const struct daemon *d;
+  const struct scan *sc;
+};
+
 static int answer(void *arg, enum status_request req, char **text) {
+  const struct answering *a = arg;
   struct metrics_snapshot s;
   int rc;
 
-  if ((rc = snapshot(arg, &s)) != 0)
+  if ((rc = snapshot(a->d, a->sc, &s)) != 0)
     return rc;
   rc = req == STATUS_REQ_METRICS ? metrics_text(&s, text)
                                  : metrics_json(&s, text);
@@ -164,8 +139,6 @@ static void textfile_work(uv_work_t *req) {
   free(dir);
 }
 
-static void textfile_write(struct daemon *d);
-
 static void textfile_done(uv_work_t *req, int status) {
   struct textfile *t = container_of(req, struct textfile, req);
   struct daemon *d = t->d;
@@ -181,25 +154,20 @@ static void textfile_done(uv_work_t *req, int status) {
   free(t->text);
   free(t);
   d->metrics_busy = 0;
-  if (d->metrics_again && !atomic_load(&d->stopping)) {
-    d->metrics_again = 0;
-    textfile_write(d);
-  }
+  if (d->metrics_want) /* asked for while this one was written */
+    daemon_scan_request(d);
 }
 
-static void textfile_write(struct daemon *d) {
+/* The textfile from scan sc, written on the thread pool. */
+static void textfile_write(struct daemon *d, const struct scan *sc) {
   const char *path = d->gen->rt->conf->metrics_textfile;
   struct metrics_snapshot s;
   struct textfile *t;
 
   if (path == NULL)
     return;
-  if (d->metrics_busy) {
-    d->metrics_again = 1;
-    return;
-  }
   if ((t = calloc(1, sizeof *t)) == NULL || (t->path = strdup(path)) == NULL ||
-      snapshot(d, &s) != 0)
+      snapshot(d, sc, &s) != 0)
     goto fail;
   if (metrics_text(&s, &t->text) != 0) {
     free(s.feeds);
@@ -221,13 +189,60 @@ fail:
 }
 
 static void on_metrics_timer(uv_timer_t *tm) {
-  textfile_write(container_of(tm, struct daemon, metrics_timer));
+  struct daemon *d = container_of(tm, struct daemon, metrics_timer);
+
+  d->metrics_want = 1; /* written once the scan is in */
+  daemon_scan_request(d);
 }
+
+void daemon_status_scanned(struct daemon *d, struct scan *sc) {
+  struct answering a = {.d = d, .sc = sc};
+
+  if (sc->read_late && sc->late == NULL)
+    log_event(LOG_DEBUG, "status_late_unknown", "error=%s",
+              log_quote((char[300]){0}, 300, sc->late_error));
+  if (sc->late != NULL && sc->gen == d->gen) {
+    free(d->late);
+    free(d->late_periods);
+    d->late = sc->late;
+    d->late_periods = sc->periods;
+    sc->late = NULL; /* d's now */
+    sc->periods = NULL;
+    d->late_for = sc->gen;
+  }
+  if (d->metrics_want && !d->metrics_busy) {
+    d->metrics_want = 0;
+    textfile_write(d, sc);
+  }
+  if (d->status != NULL)
+    status_answer(d->status, sc->before, answer, &a);
+}
+
+static int unavailable(void *arg, enum status_request req, char **text) {
+  (void)arg;
+  (void)req;
+  (void)text;
+  return -EAGAIN;
+}
+
+void daemon_status_unavailable(struct daemon *d) {
+  if (d->status != NULL)
+    status_answer(d->status, UINT64_MAX, unavailable, NULL);
+}
+
+static void want(void *arg) { daemon_scan_request(arg); }
 
 void daemon_status_reloaded(struct daemon *d) {
   uint64_t every = d->gen->rt->conf->metrics_interval_ms;
 
-  d->late_gen = NULL; /* feeds and due days may have changed */
+  /* feeds and due days may have changed; and late[] is per feed of the
+   * old configuration, whose generation may soon be freed */
+  d->late_gen = NULL;
+  free(d->late);
+  free(d->late_periods);
+  d->late = NULL;
+  d->late_periods = NULL;
+  d->late_for = NULL;
   if (d->gen->rt->conf->metrics_textfile == NULL) {
     (void)uv_timer_stop(&d->metrics_timer);
     return;
@@ -260,7 +275,7 @@ int daemon_status_start(struct daemon *d) {
   d->status_on = 1;
   daemon_status_reloaded(d);
   /* the daemon's work goes on without it: an error, not a stop */
-  if (status_start(&d->loop, path, answer, d, &d->status, &e) != 0)
+  if (status_start(&d->loop, path, want, d, &d->status, &e) != 0)
     log_event(LOG_ERR, "status_socket_failed", "detail=%s",
               log_quote((char[600]){0}, 600, e.msg));
   else
@@ -270,6 +285,7 @@ int daemon_status_start(struct daemon *d) {
 }
 
 void daemon_status_stop(struct daemon *d) {
+  daemon_scan_stop(d);
   status_stop(d->status);
   d->status = NULL;
   if (d->status_on)
@@ -280,5 +296,7 @@ void daemon_status_stop(struct daemon *d) {
 void daemon_status_close(struct daemon *d) {
   counters_close(&d->counters);
   free(d->late);
+  free(d->late_periods);
   d->late = NULL;
+  d->late_periods = NULL;
 }

@@ -17,7 +17,7 @@ struct metrics_feed {
   struct feed_counters c; /* since start; zero when nothing settled */
   unsigned long waiting;  /* files in incoming/ and work/ */
   int late;               /* no return for period past its due days */
-  char period[16];        /* the latest quarter that ended */
+  char period[16];        /* the latest quarter past its due days */
   int pull;               /* fetched over HTTPS too */
   int stale;              /* pull: failing longer than its stale_after */
   int64_t pull_ok_ms;     /* pull: the last fetch that worked, 0: never */

@@ -8,9 +8,13 @@
  * client silent for STATUS_REQUEST_MS, or one that does not read its
  * answer within STATUS_ANSWER_MS, is closed; past STATUS_MAX_CLIENTS at
  * once, a new client is accepted and closed at once (accepting is what
- * keeps the listen queue moving). Nothing here blocks: the answer is made
- * by the caller's function from what the loop already holds, and written
- * by libuv as the client reads it.
+ * keeps the listen queue moving). Nothing here blocks: a whole request
+ * only marks its client waiting, with a stamp from a counter, and tells
+ * the daemon, which reads the disk and the store on its thread pool; when
+ * that read is in, the daemon answers every client that was waiting
+ * before it began (status_answer()), so a crowd of clients costs one read,
+ * and the answers are written by libuv as each client reads. A client
+ * that waits longer than STATUS_ANSWER_MS is closed.
  *
  * A socket file left by a crash would make bind() fail, so one found at
  * start is removed, unless a process still answers on it (a second daemon
@@ -38,7 +42,10 @@ struct client {
   char buf[STATUS_MAX_LINE];
   size_t len;
   char *answer;
-  int handles; /* open, of pipe and timer */
+  enum status_request req; /* while waiting */
+  uint64_t stamp;          /* the server's seq when it asked */
+  int waiting;             /* for status_answer() */
+  int handles;             /* open, of pipe and timer */
   int closing;
   struct client *next, *prev;
 };
@@ -46,11 +53,13 @@ struct client {
 struct status_server {
   uv_pipe_t pipe;
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-  status_answer_fn fn;
+  status_want_fn want;
   void *arg;
   struct client clients; /* list head */
   size_t n_clients;
-  int bound; /* the path is our socket: removed at stop, never another's */
+  size_t n_waiting;
+  uint64_t seq; /* requests so far: the next one's stamp */
+  int bound;    /* the path is our socket: removed at stop, never another's */
 };
 
 enum status_request status_parse_request(const char *buf, size_t len) {
@@ -82,6 +91,10 @@ static void client_close(struct client *c) {
   if (c->closing)
     return;
   c->closing = 1;
+  if (c->waiting) {
+    c->waiting = 0;
+    c->srv->n_waiting--;
+  }
   if (c->next != NULL) { /* counted: one of the server's clients */
     c->prev->next = c->next;
     c->next->prev = c->prev;
@@ -137,7 +150,6 @@ static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *b) {
 static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
   struct client *c = st->data;
   enum status_request req;
-  char *text = NULL;
 
   (void)b;
   if (n < 0) {
@@ -156,11 +168,43 @@ static void on_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
                      : "error: unknown request (status, metrics)\n");
     return;
   }
-  if (c->srv->fn(c->srv->arg, req, &text) != 0) {
-    client_error(c, "error: status not available\n");
+  /* answered once the daemon's read that begins after now is in; the
+   * timer now bounds the wait as it bounds the write */
+  (void)uv_read_stop(st);
+  c->req = req;
+  c->stamp = c->srv->seq++;
+  c->waiting = 1;
+  c->srv->n_waiting++;
+  if (uv_timer_start(&c->timer, on_timeout, STATUS_ANSWER_MS, 0) != 0) {
+    client_close(c);
     return;
   }
-  client_send(c, text);
+  c->srv->want(c->srv->arg);
+}
+
+uint64_t status_seq(const struct status_server *s) { return s->seq; }
+
+size_t status_waiting(const struct status_server *s) {
+  return s != NULL ? s->n_waiting : 0;
+}
+
+void status_answer(struct status_server *s, uint64_t before,
+                   status_answer_fn fn, void *arg) {
+  struct client *c, *next;
+  char *text;
+
+  for (c = s->clients.next; c != &s->clients; c = next) {
+    next = c->next; /* c may close below, and leave the list */
+    if (!c->waiting || c->stamp >= before)
+      continue;
+    c->waiting = 0;
+    s->n_waiting--;
+    text = NULL;
+    if (fn(arg, c->req, &text) != 0)
+      client_error(c, "error: status not available\n");
+    else
+      client_send(c, text);
+  }
 }
 
 static void on_connection(uv_stream_t *server, int status) {
@@ -237,7 +281,7 @@ static int clear_path(const char *path, struct dahub_error *err) {
 
 static void server_closed(uv_handle_t *h) { free(h->data); }
 
-int status_start(uv_loop_t *loop, const char *path, status_answer_fn fn,
+int status_start(uv_loop_t *loop, const char *path, status_want_fn want,
                  void *arg, struct status_server **out,
                  struct dahub_error *err) {
   struct status_server *s = NULL;
@@ -254,7 +298,7 @@ int status_start(uv_loop_t *loop, const char *path, status_answer_fn fn,
   if ((s = calloc(1, sizeof *s)) == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
   memcpy(s->path, path, len + 1);
-  s->fn = fn;
+  s->want = want;
   s->arg = arg;
   s->clients.next = s->clients.prev = &s->clients;
   s->pipe.data = s;

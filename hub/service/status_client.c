@@ -116,16 +116,28 @@ static const char *text_or(const json_t *o, const char *key, const char *dflt) {
   return s != NULL ? s : dflt;
 }
 
-static void print_feed(const json_t *f, FILE *out) {
+/* Whether every feed's return is judged on the same quarter (feeds with
+ * different due days may not be). */
+static int one_period(const json_t *feeds) {
+  const char *first = text_or(json_array_get(feeds, 0), "period", "");
+
+  for (size_t i = 1; i < json_array_size(feeds); i++)
+    if (strcmp(text_or(json_array_get(feeds, i), "period", ""), first) != 0)
+      return 0;
+  return 1;
+}
+
+static void print_feed(const json_t *f, int with_period, FILE *out) {
   const json_t *pull = json_object_get(f, "pull");
 
-  fprintf(out, "%-20.64s %-20s %-9s %7lld %7lld  %-20s %s\n",
+  fprintf(out, "%-20.64s %-20s %-9s %7lld %7lld  %-20s %s%s%.15s\n",
           text_or(f, "feed", "?"), text_or(f, "last_at", "-"),
           text_or(f, "last_result", "-"),
           (long long)json_integer_value(json_object_get(f, "waiting")),
           (long long)json_integer_value(json_object_get(f, "failed")),
           text_or(f, "last_success", "-"),
-          json_is_true(json_object_get(f, "late")) ? "late" : "ok");
+          json_is_true(json_object_get(f, "late")) ? "late" : "ok",
+          with_period ? " " : "", with_period ? text_or(f, "period", "") : "");
   if (json_is_object(pull))
     fprintf(out, "  pull: last ok %s, failing since %s (%lld in a row)%s\n",
             text_or(pull, "last_ok", "never"),
@@ -138,6 +150,7 @@ int status_client_print(const char *json, FILE *out) {
   json_error_t je;
   json_t *doc = json_loads(json, 0, &je), *feeds, *ob;
   size_t i;
+  int same;
 
   feeds = json_object_get(doc, "feeds");
   if (!json_is_array(feeds)) {
@@ -148,11 +161,15 @@ int status_client_print(const char *json, FILE *out) {
           text_or(doc, "now", "?"));
   fprintf(out, "%-20s %-20s %-9s %7s %7s  %-20s %s\n", "FEED", "LAST FILE",
           "RESULT", "WAITING", "FAILED", "LAST SUCCESS", "RETURN");
+  same = one_period(feeds);
   for (i = 0; i < json_array_size(feeds); i++)
-    print_feed(json_array_get(feeds, i), out);
-  if (json_array_size(feeds) > 0)
+    print_feed(json_array_get(feeds, i), !same, out);
+  if (json_array_size(feeds) > 0 && same)
     fprintf(out, "(failed: since start; return: for %s)\n",
             text_or(json_array_get(feeds, 0), "period", "the last quarter"));
+  else if (json_array_size(feeds) > 0)
+    fprintf(out, "(failed: since start; return: for the latest quarter past "
+                 "each feed's due days)\n");
   ob = json_object_get(doc, "outbox");
   if (json_is_object(ob))
     fprintf(out,

@@ -105,6 +105,49 @@ static void partner_table(struct html *h, const struct doc *d) {
     html_raw(h, "</tbody></table>");
 }
 
+/* Per service: each partner's figures by service, all areas, as the
+ * summary publishes them (a breakdown "service", under disclosure control
+ * like any other). */
+static void service_table(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i, rows = 0;
+
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const char *m = json_string_value(json_object_get(f, "measure"));
+    const char *k, *id;
+    char words[96], service[96];
+    struct cell c;
+
+    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", 0) ||
+        (k = doc_single_dim(f, &id)) == NULL || strcmp(k, "service") != 0)
+      continue;
+    if (rows++ == 0)
+      html_raw(h, "<table><caption>Each service&#39;s figures, all areas"
+                  "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Service</th><th scope=\"col\">"
+                  "Partner</th><th scope=\"col\" class=\"num\">Figure</th>"
+                  "</tr></thead><tbody>");
+    doc_words(m, words, sizeof words);
+    doc_service_words(id, service, sizeof service);
+    doc_cell(d, f, &c);
+    html_raw(h, "<tr><td>");
+    html_text(h, words);
+    html_raw(h, "</td><th scope=\"row\">");
+    html_text(h, service);
+    html_raw(h, "</th><td>");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</td>");
+    chart_cell(h, &c);
+    html_raw(h, "</tr>");
+  }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+  else
+    html_raw(h, "<p>The summary holds no figures by service.</p>");
+}
+
 /* A section of charts: its heading, then fn for each measure chosen as
  * chart_each_measure() chooses; left open for what follows. */
 static void charts_section(struct html *h, const struct doc *d, const char *id,
@@ -123,12 +166,27 @@ void section_areas(struct html *h, const struct doc *d) {
   charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
   partner_table(h, d);
+  html_raw(h, "<h3>Per service</h3>");
+  service_table(h, d);
   chart_section_close(h);
 }
 
+/* Every category the summary holds is drawn. The vocabulary groups no
+ * categories into "other" (a dimension is its codes and their labels), and
+ * a group summed here would be a new figure that disclosure control never
+ * saw: two shown categories and a hidden one beside them could add up to
+ * a total that gives the hidden one away. A grouping belongs in the
+ * vocabulary and the core, so the pack leaves the categories as they are
+ * and says so. */
 void section_breakdowns(struct html *h, const struct doc *d) {
-  charts_section(h, d, "breakdowns", "Breakdowns", NULL, own_sections, by_dims,
-                 (void *)breakdowns);
+  chart_section_open(h, "breakdowns", "Breakdowns");
+  html_raw(h, "<p class=\"subtitle\">Each breakdown shows every category "
+              "the partners returned, none grouped into &#8220;other&#8221; "
+              "by the pack.</p>");
+  if (chart_each_measure(h, d, NULL, own_sections, by_dims,
+                         (void *)breakdowns) == 0)
+    html_raw(h, "<p>The summary holds no figures for this section in this "
+                "period.</p>");
   chart_section_close(h);
 }
 

@@ -6,9 +6,11 @@ URL and ETag kept; the next is a 304 and stores nothing; a changed body
 supersedes; an unchanged body without validators is recognised by its hash;
 a server down, slow, failing, truncating or oversending is logged with its
 reason and leaves nothing behind while dropped files are still ingested;
-a feed failing longer than stale_after shows as stale; the partner's token
+a feed failing longer than stale_after shows as stale (in the log, in
+`dahub status` and in the summary's completeness); the partner's token
 never appears in a log or the store."""
 
+import json
 import os
 import sys
 import unittest
@@ -56,6 +58,24 @@ class PullTest(HubTestCase):
             store = f.read().decode("latin-1")
         for text in (hub.log_text(all_runs=True), store):
             self.assertNotIn(TOKEN.split()[1], text)
+
+    def assertStatusStale(self, hub):
+        """`dahub status` says what the sysadmin must know of a feed whose
+        pulls keep failing: stale, never fetched, failing since when."""
+        got = hub.cli("status", "--config", hub.config, "--json")
+        self.assertEqual(got.returncode, 0, got.stderr)
+        (f,) = [f for f in json.loads(got.stdout)["feeds"] if f["feed"] == FEED]
+        pull = f["pull"]
+        self.assertIs(pull["stale"], True, pull)
+        self.assertIsNone(pull["last_ok"], pull)
+        self.assertIsNotNone(pull["failing_since"], pull)
+        self.assertGreaterEqual(pull["failures"], 5, pull)
+        # the file dropped meanwhile was stored all the same
+        self.assertEqual((f["stored"], f["last_result"]), (1, "stored"))
+        got = hub.cli("status", "--config", hub.config)
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertRegex(got.stdout, r"(?m)^  pull: last ok never, failing "
+                         r"since \S+ \(\d+ in a row\), stale$")
 
     def test_scheduled_pulls_store_then_304_then_supersede(self):
         with HTTPSServer(authorization=TOKEN) as web:
@@ -124,6 +144,7 @@ class PullTest(HubTestCase):
             hub.drop(FEED, "dropped.csv", csv_bytes(V2))
             hub.wait_done(FEED, "dropped.csv")
             self.assertEvent(hub, "pull_stale", timeout=scaled(30), feed=FEED)
+            self.assertStatusStale(hub)
             self.assertEqual(self.query(hub, "SELECT * FROM pulls"), [])
             self.assertEqual(len(self.query(hub, "SELECT * FROM ingests")), 1)
             leftovers = [n for n in os.listdir(hub.dir(FEED, "incoming"))]
@@ -133,7 +154,6 @@ class PullTest(HubTestCase):
             self.assertGreater(times[-1] - times[-2], times[1] - times[0])
             r = hub.cli("report", "--config", hub.config, "--period", Q1)
             self.assertEqual(r.returncode, 0, r.stderr)
-            import json
             with open(os.path.join(hub.root, "outbox", Q1, "v1", "summary.json")) as f:
                 doc = json.load(f)
             (c,) = [c for c in doc["completeness"] if c["feed"] == FEED]

@@ -2,7 +2,8 @@
 """The Debian packages, as a sysadmin installs them.
 
 A copy of the source tree (never the tree itself) is built with
-`dpkg-buildpackage -us -uc -b`; lintian must report no error; both packages
+`dpkg-buildpackage -us -uc -b` (and `-S`, for the source package); lintian
+must report no error on either; both packages
 are unpacked with `dpkg-deb -x` into a temporary root, where the layout, the
 conffiles and the maintainer scripts are checked, and the packaged binary's
 `check` must accept the packaged configuration and its example. As root, the
@@ -69,6 +70,9 @@ def build(tmp):
     shutil.copytree(SOURCE, src, ignore=IGNORE)
     env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck parallel=2")
     run(["dpkg-buildpackage", "-us", "-uc", "-b"], cwd=src, env=env)
+    # the source package too, so lintian reads debian/copyright and
+    # debian/control as a source upload presents them (no build: -d)
+    run(["dpkg-buildpackage", "-us", "-uc", "-S", "-d"], cwd=src, env=env)
     arch = run(["dpkg-architecture", "-qDEB_HOST_ARCH"]).stdout.strip()
     debs = {}
     for name in ["dahub", "dahub-dev"]:
@@ -79,13 +83,15 @@ def build(tmp):
 
 
 def run_lintian(tmp):
-    changes = [f for f in os.listdir(tmp) if f.endswith(".changes")]
-    expect(len(changes) == 1, "one .changes file: %r" % changes)
-    got = run(["lintian", "--fail-on", "error", os.path.join(tmp, changes[0])],
-              ok=False)
-    errors = [l for l in got.stdout.splitlines() if l.startswith("E:")]
-    expect(got.returncode == 0 and not errors,
-           "lintian reports errors:\n" + got.stdout + got.stderr)
+    changes = sorted(f for f in os.listdir(tmp) if f.endswith(".changes"))
+    expect(len(changes) == 2, "a binary and a source .changes: %r" % changes)
+    for c in changes:
+        got = run(["lintian", "--fail-on", "error", os.path.join(tmp, c)],
+                  ok=False)
+        errors = [l for l in got.stdout.splitlines() if l.startswith("E:")]
+        expect(got.returncode == 0 and not errors,
+               "lintian reports errors on %s:\n%s%s" % (c, got.stdout,
+                                                        got.stderr))
 
 
 def multiarch():
@@ -114,6 +120,11 @@ def check_layout(root):
     for rel in ["usr/bin/dahub", plugins + "/mapped.so"]:
         mode = os.stat(os.path.join(root, rel)).st_mode
         expect(mode & 0o022 == 0, rel + " writable by group or others")
+    with open(os.path.join(root, "usr/bin/dahub"), "rb") as f:
+        binary = f.read()
+    # the tests' hook that blocks the loop (daemon_hooks.c) is not shipped
+    for word in (b"DAHUB_TEST_HOOKS", b"DAHUB_TEST_STALL_MS", b"test_stall"):
+        expect(word not in binary, "packaged dahub holds %r" % word)
     usage = run([os.path.join(root, "usr/bin/dahub"), "--help"], ok=False)
     expect(("default plugin folder: /%s\n" % plugins) in usage.stderr,
            "the packaged binary looks for plugins in /%s: %s" %

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "metrics.h"
 #include "status.h"
+#include "status_client.h"
 
 static enum status_request parse(const char *s) {
   return status_parse_request(s, strlen(s));
@@ -125,6 +127,44 @@ static void test_status_json_has_times_results_and_backlog(void **state) {
   free(t);
 }
 
+/* What `dahub status` prints of json; the caller frees it. */
+static char *table_of(const char *json) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+
+  assert_non_null(f);
+  assert_int_equal(status_client_print(json, f), 0);
+  assert_int_equal(fclose(f), 0);
+  return buf;
+}
+
+static void
+test_the_table_names_each_feeds_quarter_when_they_differ(void **state) {
+  char *t = table_of("{\"feeds\":["
+                     "{\"feed\":\"freeva\",\"late\":false,"
+                     "\"period\":\"FY2024-25-Q2\"},"
+                     "{\"feed\":\"lwa\",\"late\":true,"
+                     "\"period\":\"FY2024-25-Q2\"}]}");
+
+  (void)state;
+  assert_non_null(strstr(t, " ok\nlwa "));
+  assert_non_null(strstr(t, " late\n(failed: since start; return: for "
+                            "FY2024-25-Q2)\n"));
+  free(t);
+  /* lwa's due days are longer: judged on the quarter before */
+  t = table_of("{\"feeds\":["
+               "{\"feed\":\"freeva\",\"late\":false,"
+               "\"period\":\"FY2024-25-Q2\"},"
+               "{\"feed\":\"lwa\",\"late\":true,"
+               "\"period\":\"FY2024-25-Q1\"}]}");
+  assert_non_null(strstr(t, " ok FY2024-25-Q2\nlwa "));
+  assert_non_null(strstr(t, " late FY2024-25-Q1\n(failed: since start; "
+                            "return: for the latest quarter past each "
+                            "feed's due days)\n"));
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_request_is_one_known_word_and_a_newline),
@@ -132,6 +172,8 @@ int main(void) {
       cmocka_unit_test(test_metrics_text_has_types_labels_and_values),
       cmocka_unit_test(test_metrics_leave_out_an_outbox_not_read),
       cmocka_unit_test(test_status_json_has_times_results_and_backlog),
+      cmocka_unit_test(
+          test_the_table_names_each_feeds_quarter_when_they_differ),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
