@@ -356,6 +356,23 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
   return 0;
 }
 
+/* Audits column k; a weak cell is counted and, unless this is a trial,
+ * priced for its repair. */
+static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
+                 size_t n_lines, struct audit_scratch *s) {
+  int weak, rc;
+
+  if ((rc = audit_var(g, lp, k, &weak)) != 0 || !weak)
+    return rc;
+  if (s->first == NULL && (rc = price_fix(g, lp, glines, n_lines, k, s->score,
+                                          s->mark, s->touched)) != 0)
+    return rc;
+  ++s->n_weak;
+  if (s->first_weak == SIZE_MAX)
+    s->first_weak = g->vars[k];
+  return 0;
+}
+
 int audit_group(struct disclosure *d, const size_t *vars, size_t n,
                 const size_t *glines, size_t n_lines, const size_t *col,
                 struct audit_scratch *s) {
@@ -368,7 +385,7 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
                      .work = &s->work};
   struct lp *lp = NULL;
   size_t left = 0;
-  int rc;
+  int rc, trial = s->first != NULL;
 
   /* what earlier audits saw may leave nothing to ask: then no programme */
   for (size_t k = 0; k < n; k++)
@@ -376,21 +393,21 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
   rc = left > 0 ? lp_new(n, &lp) : 0;
   if (left > 0 && rc == 0)
     rc = add_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+  /* A trial fails, when it does, next to the cell it shows: those cells
+   * first, and a trial stops at its first weak cell, a few programmes
+   * instead of the group's all. */
+  for (size_t k = 0; trial && rc == 0 && s->n_weak == 0 && k < n; k++)
+    if (s->first[vars[k]])
+      rc = check(&gr, lp, k, glines, n_lines, s);
+  if (trial && s->n_weak > 0)
+    goto out;
   if (rc == 0 && left >= SURVEY_MIN && 4 * left >= n)
     rc = survey(&gr, lp);
   if (rc == 0 && left >= SURVEY_MIN)
     rc = batches(&gr, lp);
-  for (size_t k = 0; rc == 0 && k < n; k++) {
-    int weak;
-
-    if ((rc = audit_var(&gr, lp, k, &weak)) == 0 && weak &&
-        (rc = price_fix(&gr, lp, glines, n_lines, k, s->score, s->mark,
-                        s->touched)) == 0) {
-      ++s->n_weak;
-      if (s->first_weak == SIZE_MAX)
-        s->first_weak = vars[k];
-    }
-  }
+  for (size_t k = 0; rc == 0 && k < n && !(trial && s->n_weak > 0); k++)
+    rc = check(&gr, lp, k, glines, n_lines, s);
+out:
   lp_free(lp);
   if (rc == -EDOM)
     rc = -EIO; /* the true values satisfy every row: the solver erred */

@@ -305,6 +305,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
       n_threads = t + 1; /* the ones before have theirs: free it all */
       goto out;
     }
+    w[t].s.first = only;
   }
   if (pthread_mutex_init(&job.lock, NULL) != 0)
     goto out;

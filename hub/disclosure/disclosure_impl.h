@@ -140,6 +140,9 @@ struct audit_scratch {
   size_t *touched;
   size_t lps, work, n_weak;
   size_t first_weak; /* the group's first weak cell, or SIZE_MAX */
+  /* A trial (thinning's): the cells to ask first; the group stops at its
+   * first weak cell, unpriced. NULL: a full audit. */
+  const unsigned char *first;
 };
 
 /* Audits the group of hidden cells vars[0 .. n - 1] over its lines glines:
@@ -152,7 +155,9 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
 /* ---- disclosure_groups.c ---- */
 
 /* Runs the audit over the current states: sets the lo, hi and weak of
- * every hidden cell in a group with a cell marked in only (NULL: all);
+ * every hidden cell in a group with a cell marked in only (NULL: all).
+ * With only, a trial: marked cells are asked first and each group stops at
+ * its first weak cell, leaving the flags of the rest as they were;
  * *n_weak counts the weak ones, *lps adds the programmes solved. 0, -ENOMEM
  * or -EIO. */
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
