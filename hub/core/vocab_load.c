@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonconf.h"
 #include "vocab_tables.h"
 
@@ -60,15 +61,9 @@ static int add_label(struct jsonconf *jc, struct table *t, const char *label,
                    t->name, label);
     return -EINVAL;
   }
-  if (t->n_labels == t->cap_labels) {
-    size_t cap = t->cap_labels ? t->cap_labels * 2 : 32;
-    struct label *l = realloc(t->labels, cap * sizeof *l);
-
-    if (l == NULL)
-      return -ENOMEM;
-    t->labels = l;
-    t->cap_labels = cap;
-  }
+  if (t->n_labels == t->cap_labels &&
+      array_grow(&t->labels, &t->cap_labels, sizeof *t->labels, 32) != 0)
+    return -ENOMEM;
   t->labels[t->n_labels].key = strdup(key);
   if (t->labels[t->n_labels].key == NULL)
     return -ENOMEM;

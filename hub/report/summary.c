@@ -19,8 +19,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "dahub/date.h"
 #include "summary_int.h"
 
 struct dahub_period summary_step_back(const struct dahub_period *p, int year) {
@@ -188,13 +188,11 @@ out:
 }
 
 void summary_quarter_before(int64_t t, char id[16]) {
-  time_t tt = (time_t)t;
-  struct tm tm;
   struct dahub_period p;
+  int y, m, d;
 
-  (void)gmtime_r(&tt, &tm);
-  (void)dahub_period_of_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                             DAHUB_PERIOD_QUARTER, &p);
+  dahub_date_of_time(t, &y, &m, &d);
+  (void)dahub_period_of_date(y, m, d, DAHUB_PERIOD_QUARTER, &p);
   p = summary_step_back(&p, 0); /* the quarter holding t is not over yet */
   dahub_period_format(&p, id);
 }

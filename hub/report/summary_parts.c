@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "summary_int.h"
 
 static int collect_row(void *arg, const struct store_row *r) {
@@ -27,15 +28,8 @@ static int collect_row(void *arg, const struct store_row *r) {
   if (dahub_period_parse(r->period, &p) != 0 || p.fy != c->fy ||
       (summary_months(&p) & ~c->period_mask) != 0)
     return 0; /* another year, or reaches outside the period */
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 256;
-    struct part *v = realloc(c->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return -ENOMEM;
-    c->v = v;
-    c->cap = cap;
-  }
+  if (c->n == c->cap && array_grow(&c->v, &c->cap, sizeof *c->v, 256) != 0)
+    return -ENOMEM;
   pt = &c->v[c->n];
   pt->feed = strings_intern(c->str, r->feed);
   pt->source = strings_intern(c->str, r->source_id);

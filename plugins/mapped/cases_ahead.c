@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
+#include "dahub/date.h"
+
 #include "memo.h"
 
 static int can_pseudonymise(const struct dahub_host *h) {
@@ -98,7 +99,7 @@ int cases_date_code(const char *text, size_t len, enum dahub_period_kind kind,
   *code = DATE_BLANK;
   if (mapped_blank(text, len))
     return 0;
-  if ((rc = dates_parse(text, len, &y, &m, &d)) != 0)
+  if ((rc = dahub_date_parse(text, len, &y, &m, &d)) != 0)
     return rc == -ERANGE ? -ERANGE : -EINVAL;
   if (dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
       p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)
@@ -108,7 +109,8 @@ int cases_date_code(const char *text, size_t len, enum dahub_period_kind kind,
 }
 
 /* The code of a count's date in column j, as far as the reader's thread
- * works it out: blank or not, and with read, its period's. */
+ * works it out, by cases_date_code(): without read, only a blank's (a
+ * glance, where reading the date would keep the parser waiting). */
 static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
                            enum dahub_period_kind kind, int read) {
   const char *text;
@@ -118,11 +120,9 @@ static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
   if (j == NO_COL)
     return DATE_NONE;
   text = cases_cell(row, j, &len);
-  if (mapped_blank(text, len))
-    return DATE_BLANK;
-  if (!read || cases_date_code(text, len, kind, &code) != 0)
+  if (!read && !mapped_blank(text, len))
     return DATE_NONE;
-  return code;
+  return cases_date_code(text, len, kind, &code) == 0 ? code : DATE_NONE;
 }
 
 /* The work on a row that the CSV reader's thread does as it reads the row

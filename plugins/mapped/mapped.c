@@ -28,8 +28,9 @@
  * (run.c).
  *
  * This file is the only one that knows every layout: the layouts know the
- * core (mapping.c, fields.c, labels.c, options.c, run.c, resolve.c,
- * memo.c, agg.c, dates.c) and none another.
+ * core (mapping.c, mapping_csv.c, fields.c, labels.c, options.c, run.c,
+ * resolve.c, memo.c, agg.c) and none another; dates are the hub's
+ * (dahub/date.h).
  *
  * The first problem ends the file with DAHUB_FAIL and an error naming the
  * line, the column (as a spreadsheet counts them), the column's header,

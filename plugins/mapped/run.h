@@ -64,7 +64,7 @@ struct run {
 int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found, const char *msg);
 
-/* A date cell the data lead must fix: rc is dates_parse()'s (-ERANGE: no
+/* A date cell the data lead must fix: rc is dahub_date_parse()'s (-ERANGE: no
  * such day; else not a date), example a date as the column would hold
  * one ("31/05/2024 or 2024-05-31"). Returns -EINVAL. */
 int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
