@@ -239,18 +239,16 @@ static size_t threads_for(const struct disclosure *d, const struct groups *gs,
   return large < 2 ? 1 : large < (size_t)cores ? large : (size_t)cores;
 }
 
-/* Sorts group ids by size, largest first, ties by id. */
-static void by_size(const struct groups *gs, size_t *order, size_t n) {
-  for (size_t i = 1; i < n; i++) { /* insertion: the groups are few */
-    size_t g = order[i], size = gs->vstart[g + 1] - gs->vstart[g], j = i;
+/* For qsort_r: group ids by size, largest first, ties by id. */
+static int by_size(const void *x, const void *y, void *arg) {
+  const struct groups *gs = arg;
+  size_t a = *(const size_t *)x, b = *(const size_t *)y;
+  size_t na = gs->vstart[a + 1] - gs->vstart[a];
+  size_t nb = gs->vstart[b + 1] - gs->vstart[b];
 
-    while (j > 0 &&
-           gs->vstart[order[j - 1] + 1] - gs->vstart[order[j - 1]] < size) {
-      order[j] = order[j - 1];
-      j--;
-    }
-    order[j] = g;
-  }
+  if (na != nb)
+    return na > nb ? -1 : 1;
+  return a < b ? -1 : (a > b ? 1 : 0);
 }
 
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
@@ -296,7 +294,7 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     if (wanted[g])
       order[job.n_order++] = g;
   }
-  by_size(&gs, order, job.n_order);
+  qsort_r(order, job.n_order, sizeof *order, by_size, &gs);
   job.order = order;
   n_threads = threads_for(d, &gs, order, job.n_order);
   for (size_t t = 0; t < n_threads; t++) {
