@@ -427,8 +427,8 @@ int choose_thin(struct disclosure *d, const struct incidence *inc,
     size_t c = order[k], weak = 0;
     int lone = 0;
 
-    d->cells[c].state = DISCLOSURE_SHOWN;
-    d->seen_stale = 1;
+    d->cells[c].state = DISCLOSURE_SHOWN; /* the trial audit starts its
+                                              groups afresh (only) */
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
       size_t hidden = 0;

@@ -294,6 +294,14 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     if (wanted[g])
       order[job.n_order++] = g;
   }
+  /* A trial shows one cell, whose hidden neighbours are the marks: points
+   * found before may have moved it, so its groups (every part its old
+   * group fell into holds a mark) start from the true values; any other
+   * group never had it as a variable and keeps what it saw. */
+  if (only != NULL)
+    for (size_t c = 0; c < n; c++)
+      if (gs.group_of[c] != SIZE_MAX && wanted[gs.group_of[c]])
+        d->seen[c] = d->seen[n + c] = (double)d->cells[c].value;
   qsort_r(order, job.n_order, sizeof *order, by_size, &gs);
   job.order = order;
   n_threads = threads_for(d, &gs, order, job.n_order);

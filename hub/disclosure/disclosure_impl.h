@@ -72,7 +72,8 @@ struct disclosure {
    * polytope, so the points stay the reader's own and the next audit starts
    * from what they showed; showing a cell may cut them off, so whatever
    * shows one sets seen_stale and the audit starts again from the true
-   * values. */
+   * values (thinning's trial audit does so for the shown cell's groups
+   * only: no other group had it as a variable). */
   double *seen;
   size_t seen_cells;
   int seen_stale;
@@ -156,8 +157,10 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
 
 /* Runs the audit over the current states: sets the lo, hi and weak of
  * every hidden cell in a group with a cell marked in only (NULL: all).
- * With only, a trial: marked cells are asked first and each group stops at
- * its first weak cell, leaving the flags of the rest as they were;
+ * With only, a trial of showing one cell, whose hidden neighbours are
+ * marked: its groups start from the true values, marked cells are asked
+ * first and each group stops at its first weak cell, leaving the flags of
+ * the rest as they were;
  * *n_weak counts the weak ones, *lps adds the programmes solved. 0, -ENOMEM
  * or -EIO. */
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
