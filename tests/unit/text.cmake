@@ -17,6 +17,7 @@ set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
+include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 
 # The plugin's sources are compiled in, so its static functions run under
 # the fake host without dlopen.
