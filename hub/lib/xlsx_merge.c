@@ -134,7 +134,7 @@ int xlsx_merges_read(struct dahub_xlsx *x, struct xlsx_merges *ms,
   if ((rc = has_merges(x, err)) <= 0)
     return rc;
   rc = xlsx_xml_parse(x, x->sheet_part, x->label, &h, err);
-  if (rc == 0)
+  if (rc == 0 && ms->n > 1) /* the word alone leaves m NULL */
     qsort(ms->m, ms->n, sizeof *ms->m, by_row);
   return rc;
 }
