@@ -50,7 +50,7 @@ struct xlsx_sheet {
   struct dahub_xlsx_cell *pub;
   size_t pub_cap;
   uint32_t row, col, emitted;
-  int in_data, data_done, held;
+  int in_data, data_done, held, in_row;
   int in_c, in_v, in_is, in_t, in_rph, has_v;
   char t[12];
   uint32_t style;
@@ -176,11 +176,20 @@ static int sheet_start(void *arg, const char *name, const char **attr) {
     s->in_data = 1;
   else if (!s->in_data)
     return 0;
-  else if (strcmp(name, "row") == 0)
+  else if (strcmp(name, "row") == 0) {
+    if (s->in_row) /* well-formed XML, but it would give the row twice */
+      return dahub_error_set(s->err, -EILSEQ, s->row, 0,
+                             "%s: a row inside row %u", s->x->label, s->row);
+    s->in_row = 1;
     return start_row(s, attr);
-  else if (strcmp(name, "c") == 0)
+  } else if (strcmp(name, "c") == 0) {
+    if (!s->in_row || s->in_c)
+      return dahub_error_set(s->err, -EILSEQ, s->row, 0,
+                             "%s: a cell outside a row, or inside a cell, "
+                             "after row %u",
+                             s->x->label, s->row);
     return start_cell(s, attr);
-  else if (s->in_c && strcmp(name, "v") == 0)
+  } else if (s->in_c && strcmp(name, "v") == 0)
     s->in_v = s->has_v = 1;
   else if (s->in_c && strcmp(name, "is") == 0)
     s->in_is = s->has_v = 1;
@@ -307,6 +316,7 @@ static int sheet_end(void *arg, const char *name) {
   else if (strcmp(name, "rPh") == 0 && s->in_rph > 0)
     s->in_rph--;
   else if (strcmp(name, "row") == 0) {
+    s->in_row = 0;
     s->held = 1;
     return 1; /* hand the row out */
   } else if (strcmp(name, "sheetData") == 0) {

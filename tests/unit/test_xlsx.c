@@ -252,6 +252,9 @@ static void test_bad_cells_name_sheet_and_cell(void **state) {
                  1, 2);
   expect_failure("bad-number.xlsx", NULL, 0, -EILSEQ,
                  "sheet \"Data\" cell B1: a number cell holds no number", 1, 2);
+  /* well-formed, but it would hand row 2 out twice */
+  expect_failure("bad-nesting.xlsx", NULL, 0, -EILSEQ,
+                 "sheet \"Data\": a row inside row 1", 1, 0);
   expect_failure("bad-order.xlsx", NULL, 0, -EILSEQ,
                  "sheet \"Data\": row \"2\" after row 3", 3, 0);
 }

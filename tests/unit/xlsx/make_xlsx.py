@@ -118,6 +118,10 @@ def shared(out):
         SHEET: sheet_xml('<row r="3"><c r="A3"><v>1</v></c></row>'
                          '<row r="2"><c r="A2"><v>1</v></c></row>'),
     })
+    rewrite(base, os.path.join(out, "bad-nesting.xlsx"), {
+        SHEET: sheet_xml('<row r="1"><c r="A1"><v>1</v></c>'
+                         '<row r="2"><c r="A2"><v>2</v></c></row></row>'),
+    })
     rewrite(base, os.path.join(out, "bad-number.xlsx"), {
         SHEET: sheet_xml('<row r="1"><c r="A1"><v>1</v></c>'
                          '<c r="B1" t="n"><v>twelve</v></c></row>'),
