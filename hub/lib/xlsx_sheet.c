@@ -130,7 +130,8 @@ static int start_cell(struct xlsx_sheet *s, const char **attr) {
              col, s->x->opt.max_columns);
     return cell_error(s, -EMSGSIZE, what);
   }
-  snprintf(s->t, sizeof s->t, "%s", t != NULL ? t : "n");
+  /* not snprintf: this runs for every cell, and a long t is an error */
+  dahub_error_copy(s->t, sizeof s->t, t != NULL ? t : "n");
   s->style = st != NULL ? (uint32_t)strtoul(st, NULL, 10) : 0;
   s->in_c = 1;
   s->has_v = 0;

@@ -4,12 +4,30 @@
  * Usage: dahub_xlsx_read FILE. Reads the file whole (as the mapped plugin
  * will have it from the hub), streams its first sheet through the XLSX
  * reader and prints "rows R cells C", so xlsx_bench.py can time it against
- * openpyxl and check both saw the same sheet. Exit 0, or 1 with the error.
+ * openpyxl and check both saw the same sheet, then "hwm KIB", its peak RSS
+ * (VmHWM: the rusage of a child counts the memory of the Python process it
+ * was forked from). Exit 0, or 1 with the error.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "dahub/xlsx.h"
+
+/* This process's peak RSS in KiB, or 0 if /proc does not say. */
+static unsigned long hwm(void) {
+  FILE *f = fopen("/proc/self/status", "r");
+  char line[256];
+  unsigned long kib = 0;
+
+  if (f == NULL)
+    return 0;
+  while (fgets(line, sizeof line, f) != NULL)
+    if (strncmp(line, "VmHWM:", 6) == 0)
+      kib = strtoul(line + 6, NULL, 10);
+  (void)fclose(f); /* read only */
+  return kib;
+}
 
 int main(int argc, char **argv) {
   struct dahub_xlsx_options opt;
@@ -47,7 +65,7 @@ int main(int argc, char **argv) {
   if (rc < 0)
     fprintf(stderr, "%s: %s\n", argv[1], err.msg);
   else
-    printf("rows %llu cells %llu\n", rows, cells);
+    printf("rows %llu cells %llu\nhwm %lu\n", rows, cells, hwm());
   dahub_xlsx_free(x);
   free(data);
   return rc < 0;
