@@ -131,6 +131,56 @@ void dahub_xlsx_ref(char *buf, size_t cap, uint32_t row, uint32_t col) {
   snprintf(buf, cap, "%.*s%u", (int)n, letters, row);
 }
 
+static int hex4(const char *s, unsigned *cp) {
+  *cp = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = s[i];
+    unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                 : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                 : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                                        : 16u;
+
+    if (d == 16)
+      return 0;
+    *cp = *cp * 16 + d;
+  }
+  return 1;
+}
+
+/* Excel writes a character XML cannot hold (a control character such as
+ * the CR of a line break) as _xHHHH_, and a literal "_x" as _x005F_x. NUL
+ * and lone surrogates become U+FFFD, so the text stays NUL-free UTF-8.
+ * Every escape is 7 bytes and its character at most 3, so it shrinks. */
+size_t xlsx_unescape(char *s, size_t len) {
+  const char *u = memchr(s, '_', len);
+  size_t i, o;
+  unsigned cp;
+
+  if (u == NULL)
+    return len;
+  for (i = o = (size_t)(u - s); i < len;) {
+    if (s[i] != '_' || len - i < 7 || s[i + 1] != 'x' || s[i + 6] != '_' ||
+        !hex4(s + i + 2, &cp)) {
+      s[o++] = s[i++];
+      continue;
+    }
+    i += 7;
+    if (cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
+      cp = 0xFFFD;
+    if (cp < 0x80)
+      s[o++] = (char)cp;
+    else if (cp < 0x800) {
+      s[o++] = (char)(0xC0 | cp >> 6);
+      s[o++] = (char)(0x80 | (cp & 0x3F));
+    } else {
+      s[o++] = (char)(0xE0 | cp >> 12);
+      s[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+      s[o++] = (char)(0x80 | (cp & 0x3F));
+    }
+  }
+  return o;
+}
+
 const char *dahub_xlsx_sheet_name(const struct dahub_xlsx *x) {
   return x->sheet_name;
 }

@@ -239,6 +239,8 @@ static int sst_end(void *arg, const char *name) {
       return rc;
     if (grow((void **)&t->off, &t->cap_n, t->n + 1, sizeof *t->off) != 0)
       return nomem(b);
+    t->len =
+        b->si_start + xlsx_unescape(t->buf + b->si_start, t->len - b->si_start);
     t->buf[t->len++] = '\0';
     t->off[t->n++] = (uint32_t)b->si_start;
     b->in_si = 0;

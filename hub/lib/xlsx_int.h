@@ -101,6 +101,10 @@ void xlsx_sheet_free(struct xlsx_sheet *s);
  * 0, or -1 when it is not a reference. */
 int xlsx_parse_ref(const char *s, uint32_t *col, uint32_t *row);
 
+/* Decodes Excel's _xHHHH_ escapes in s[0..len) in place (xlsx.c); the new
+ * length. */
+size_t xlsx_unescape(char *s, size_t len);
+
 /* Dates (xlsx_date.c). */
 int xlsx_builtin_is_date(uint32_t id);
 int xlsx_format_is_date(const char *code);

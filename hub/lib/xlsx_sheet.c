@@ -263,6 +263,9 @@ static int end_cell(struct xlsx_sheet *s) {
     s->alen = s->cell_off;
     return 0;
   }
+  if (strcmp(t, "inlineStr") == 0 || strcmp(t, "str") == 0)
+    s->alen = s->cell_off +
+              xlsx_unescape(s->arena + s->cell_off, s->alen - s->cell_off);
   c->len = (uint32_t)(s->alen - s->cell_off);
   if ((rc = arena_add(s, "", 1)) != 0)
     return rc;

@@ -159,7 +159,9 @@ static void test_shared_rich_inline_formula_and_no_r(void **state) {
       /* plain, rich-text runs joined, phonetic hint left out, entities */
       "1:t:Blaby|t:Harborough District|t:Melton|t:caf\xc3\xa9 & more",
       /* inline runs; cached formula values; a formula never calculated */
-      "2:t:North West|n:42|t:ab|b:|e:#DIV/0!|B:TRUE",
+      "2:t:North West|n:42|t:ab|b:|e:#DIV/0!|B:TRUE|"
+      /* Excel's escapes: a CR, a literal _x0041_, NUL made U+FFFD */
+      "t:line\rbreak _x0041_ \xef\xbf\xbd|t:tab\there",
       /* cells without r follow the cell before them */
       "4:n:1|n:2|b:|b:|n:5|n:6",
       "5:n:7", /* a row without r follows the row before */
@@ -248,7 +250,7 @@ static void test_bad_cells_name_sheet_and_cell(void **state) {
   (void)state;
   expect_failure("bad-shared.xlsx", NULL, 0, -EILSEQ,
                  "sheet \"Data\" cell B1: shared string \"9\" does not exist "
-                 "(the workbook has 4)",
+                 "(the workbook has 5)",
                  1, 2);
   expect_failure("bad-number.xlsx", NULL, 0, -EILSEQ,
                  "sheet \"Data\" cell B1: a number cell holds no number", 1, 2);

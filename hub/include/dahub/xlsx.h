@@ -11,7 +11,8 @@
  * shared-string table (bounded by max_shared_bytes) and the merged ranges.
  *
  * Each row comes back dense from column A to its last cell, as text: shared
- * and inline strings (rich-text runs joined), numbers as Excel wrote them
+ * and inline strings (rich-text runs joined, Excel's _xHHHH_ escapes of
+ * control characters decoded), numbers as Excel wrote them
  * ("31", "0.25", "1E-3"), booleans as TRUE/FALSE, error cells as Excel shows
  * them ("#N/A"), the cached value of a formula, and dates (a number whose
  * format is a date format, built-in or custom) as ISO 8601 text under the

@@ -65,11 +65,12 @@ def shared(out):
     base = os.path.join(out, "shared-base.xlsx")
     wb.save(base)
     sst = (
-        f'<sst {NS} count="4" uniqueCount="4">'
+        f'<sst {NS} count="5" uniqueCount="5">'
         "<si><t>Blaby</t></si>"
         "<si><r><rPr><b/></rPr><t>Harborough</t></r><r><t xml:space=\"preserve\"> District</t></r></si>"
         "<si><t>Melton</t><rPh sb=\"0\" eb=\"1\"><t>IGNORED</t></rPh></si>"
         "<si><t>caf\u00e9 &amp; more</t></si>"
+        "<si><t>line_x000D_break _x005F_x0041_ _x0000_</t></si>"
         "</sst>"
     )
     rows = (
@@ -80,7 +81,9 @@ def shared(out):
         '<c r="C2" t="str"><f>"a"&amp;"b"</f><v>ab</v></c>'
         '<c r="D2"><f>1/0</f></c>'
         '<c r="E2" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
-        '<c r="F2" t="b"><v>1</v></c></row>'
+        '<c r="F2" t="b"><v>1</v></c>'
+        '<c r="G2" t="s"><v>4</v></c>'
+        '<c r="H2" t="inlineStr"><is><t>tab_x0009_here</t></is></c></row>'
         # cells without r follow the one before; a row without r follows too
         '<row r="4"><c><v>1</v></c><c><v>2</v></c><c r="E4"><v>5</v></c><c><v>6</v></c></row>'
         "<row><c><v>7</v></c></row>"
