@@ -75,6 +75,14 @@ int dahub_xlsx_open(const struct dahub_xlsx_options *opt, const void *data,
   x->opt.sheet = NULL; /* borrowed only during open */
   if (x->opt.sheet_number == 0)
     x->opt.sheet_number = 1;
+  /* An .xls, or an .xlsx with a password (Excel encrypts it into the same
+   * OLE container), is what a data lead most often sends by mistake. */
+  if (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
+    rc = dahub_error_set(err, -EILSEQ, 0, 0,
+                         "not an xlsx: an old .xls workbook, or one with a "
+                         "password; save it as .xlsx without a password");
+    goto out;
+  }
   if (!dahub_xlsx_sniff(data, len)) {
     rc = dahub_error_set(err, -EILSEQ, 0, 0,
                          "not an xlsx: the file is not a zip");

@@ -265,6 +265,8 @@ static void test_not_an_xlsx(void **state) {
   (void)state;
   expect_failure("notzip.xlsx", NULL, 1, -EILSEQ,
                  "not an xlsx: the file is not a zip", 0, 0);
+  expect_failure("ole.xlsx", NULL, 1, -EILSEQ,
+                 "an old .xls workbook, or one with a password", 0, 0);
   expect_failure("noworkbook.xlsx", NULL, 1, -EILSEQ,
                  "not an xlsx: the zip holds no workbook", 0, 0);
 }

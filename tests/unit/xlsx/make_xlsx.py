@@ -255,6 +255,9 @@ def hostile(out):
         z.writestr("hello.txt", "not a workbook")
     with open(os.path.join(out, "notzip.xlsx"), "w") as f:
         f.write("Area,Contacts\nE07000130,31\n")
+    # the OLE container of an .xls, or of an .xlsx with a password
+    with open(os.path.join(out, "ole.xlsx"), "wb") as f:
+        f.write(bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504))
     os.remove(base)
     # 16,384 columns, as wide as Excel goes
     wb = openpyxl.Workbook()
