@@ -123,7 +123,7 @@ int xlsx_parse_ref(const char *s, uint32_t *col, uint32_t *row) {
 }
 
 void dahub_xlsx_ref(char *buf, size_t cap, uint32_t row, uint32_t col) {
-  char letters[8];
+  char letters[8] = {0}; /* col 0 writes none: cppcheck wants it set */
   size_t n = 0;
 
   while (col > 0 && n < sizeof letters) {
