@@ -1,5 +1,5 @@
 /*
- * test_xlsx.c: the XLSX reader against workbooks openpyxl made.
+ * test_xlsx_reader.c: the XLSX reader against workbooks openpyxl made.
  *
  * tests/unit/xlsx/make_xlsx.py writes the workbooks into the folder named
  * by DAHUB_XLSX_FIXTURES (a ctest fixture runs it first). Rows are
