@@ -1,8 +1,10 @@
 /*
  * xlsx_book.c: the small parts read at open, before the sheet streams.
  *
- * xl/workbook.xml gives the sheets in order (name and relationship id) and
- * the date system; xl/_rels/workbook.xml.rels maps the chosen sheet's id to
+ * _rels/.rels names the workbook's part (the "officeDocument"; by default
+ * xl/workbook.xml, where every writer we know puts it), which gives the
+ * sheets in order (name and relationship id) and the date system; its
+ * relationships (xl/_rels/workbook.xml.rels) map the chosen sheet's id to
  * its part and names the shared strings and styles; xl/styles.xml says which
  * cell formats (the s attribute of a cell) are dates; the shared strings
  * are held whole, as any cell may point at any of them, bounded by
@@ -23,6 +25,8 @@
 struct book {
   struct dahub_xlsx *x;
   struct dahub_error *err;
+  char *wb;       /* the workbook's part */
+  size_t dir;     /* the length of its folder, with the '/' */
   uint32_t index; /* sheets seen */
   char *rid;      /* the chosen sheet's relationship id */
   char names[160];
@@ -73,8 +77,7 @@ static int book_start(void *arg, const char *name, const char **attr) {
     b->index++;
     if (nm == NULL || id == NULL)
       return dahub_error_set(b->err, -EILSEQ, 0, 0,
-                             "xl/workbook.xml: sheet %u has no name or id",
-                             b->index);
+                             "%s: sheet %u has no name or id", b->wb, b->index);
     used = strlen(b->names);
     if (used + 8 < sizeof b->names)
       snprintf(b->names + used, sizeof b->names - used, "%s\"%s\"",
@@ -92,14 +95,16 @@ static int book_start(void *arg, const char *name, const char **attr) {
   return 0;
 }
 
-/* The part a relationship target names, from the workbook's folder. */
-static char *part_of(const char *target) {
-  size_t n = strlen(target) + 4;
+/* The part a relationship target names: from the package's root if it
+ * starts with '/', else from the folder of the part (dir bytes of base). */
+static char *part_of(const char *base, size_t dir, const char *target) {
+  size_t n = dir + strlen(target) + 1;
   char *p = malloc(n);
 
-  if (p != NULL)
-    snprintf(p, n, "%s%s", target[0] == '/' ? "" : "xl/",
-             target[0] == '/' ? target + 1 : target);
+  if (p != NULL && target[0] == '/')
+    snprintf(p, n, "%s", target + 1);
+  else if (p != NULL)
+    snprintf(p, n, "%.*s%s", (int)dir, base, target);
   return p;
 }
 
@@ -107,6 +112,21 @@ static int ends_with(const char *s, const char *tail) {
   size_t n = strlen(s), t = strlen(tail);
 
   return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+static int root_start(void *arg, const char *name, const char **attr) {
+  struct book *b = arg;
+  const char *target = xlsx_attr(attr, "Target");
+  const char *type = xlsx_attr(attr, "Type"), *mode;
+
+  mode = xlsx_attr(attr, "TargetMode");
+  if (strcmp(name, "Relationship") != 0 || target == NULL || type == NULL ||
+      !ends_with(type, "/officeDocument") || b->wb != NULL ||
+      (mode != NULL && strcmp(mode, "External") == 0))
+    return 0;
+  if ((b->wb = part_of("", 0, target)) == NULL)
+    return nomem(b);
+  return 0;
 }
 
 static int rels_start(void *arg, const char *name, const char **attr) {
@@ -129,7 +149,7 @@ static int rels_start(void *arg, const char *name, const char **attr) {
     slot = &x->styles_part;
   if (slot == NULL || *slot != NULL)
     return 0;
-  if ((*slot = part_of(target)) == NULL)
+  if ((*slot = part_of(b->wb, b->dir, target)) == NULL)
     return nomem(b);
   return 0;
 }
@@ -251,14 +271,32 @@ static int sst_end(void *arg, const char *name) {
 int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
   struct book b = {.x = x, .err = err};
   struct xlsx_xml_handlers h = {.arg = &b};
+  char rels[512];
+  const char *slash;
   int rc;
 
+  h.start = root_start;
+  rc = xlsx_xml_parse(x, "_rels/.rels", "_rels/.rels", &h, err);
+  if (rc != 0 && rc != -ENOENT)
+    goto out;
+  if (b.wb == NULL && (b.wb = strdup("xl/workbook.xml")) == NULL) {
+    rc = nomem(&b);
+    goto out;
+  }
+  slash = strrchr(b.wb, '/');
+  b.dir = slash != NULL ? (size_t)(slash - b.wb) + 1 : 0;
+  if (snprintf(rels, sizeof rels, "%.*s_rels/%s.rels", (int)b.dir, b.wb,
+               b.wb + b.dir) >= (int)sizeof rels) {
+    rc = dahub_error_set(err, -EILSEQ, 0, 0,
+                         "not an xlsx: its workbook's name is too long");
+    goto out;
+  }
   h.start = book_start;
-  rc = xlsx_xml_parse(x, "xl/workbook.xml", "xl/workbook.xml", &h, err);
+  rc = xlsx_xml_parse(x, b.wb, b.wb, &h, err);
   if (rc == -ENOENT)
     rc = dahub_error_set(err, -EILSEQ, 0, 0,
-                         "not an xlsx: the zip holds no workbook "
-                         "(xl/workbook.xml)");
+                         "not an xlsx: the zip holds no workbook (%.200s)",
+                         b.wb);
   if (rc != 0)
     goto out;
   if (x->sheet_name == NULL) {
@@ -274,8 +312,7 @@ int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
   }
   snprintf(x->label, sizeof x->label, "sheet \"%.80s\"", x->sheet_name);
   h.start = rels_start;
-  rc = xlsx_xml_parse(x, "xl/_rels/workbook.xml.rels",
-                      "xl/_rels/workbook.xml.rels", &h, err);
+  rc = xlsx_xml_parse(x, rels, rels, &h, err);
   if (rc != 0)
     goto out;
   if (x->sheet_part == NULL) {
@@ -298,6 +335,7 @@ int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
     rc = xlsx_xml_parse(x, x->shared_part, x->shared_part, &h, err);
   }
 out:
+  free(b.wb);
   free(b.rid);
   free(b.fmt);
   return rc;

@@ -135,6 +135,25 @@ static void test_sheet_by_number(void **state) {
   close_book(&b);
 }
 
+static void test_workbook_found_by_relationships(void **state) {
+  struct dahub_xlsx_options opt;
+  struct book b;
+
+  (void)state;
+  dahub_xlsx_options_init(&opt);
+  opt.sheet_number = 2;
+  assert_int_equal(open_book(&b, "moved.xlsx", &opt), 0);
+  assert_string_equal(dahub_xlsx_sheet_name(b.x), "Q1 return");
+  assert_int_equal(next_line(&b), 1);
+  assert_string_equal(
+      b.line, "1:t:Area|t:Contacts|t:Rate|t:Open|t:Status|t:Date|t:US date");
+  assert_int_equal(next_line(&b), 1);
+  assert_string_equal(
+      b.line,
+      "2:t:E07000130|n:31|n:0.25|B:TRUE|e:#N/A|d:2024-04-01|d:2024-06-30");
+  close_book(&b);
+}
+
 static void test_missing_sheet_lists_the_sheets(void **state) {
   struct dahub_xlsx_options opt;
   struct book b;
@@ -389,6 +408,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_value_type_by_sheet_name),
       cmocka_unit_test(test_sheet_by_number),
+      cmocka_unit_test(test_workbook_found_by_relationships),
       cmocka_unit_test(test_missing_sheet_lists_the_sheets),
       cmocka_unit_test(test_shared_rich_inline_formula_and_no_r),
       cmocka_unit_test(test_merged_range_fills_rows_left_out),

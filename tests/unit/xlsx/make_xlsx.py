@@ -57,6 +57,19 @@ def values(out):
     ws.merge_cells("A7:C8")
     ws["E7"] = 5
     wb.save(os.path.join(out, "values.xlsx"))
+    # the same workbook with its parts in another folder, as the package's
+    # relationships (_rels/.rels) allow: found by them, not by name
+    with zipfile.ZipFile(os.path.join(out, "values.xlsx")) as zin, \
+            zipfile.ZipFile(os.path.join(out, "moved.xlsx"), "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            name = item.filename
+            if name.startswith("xl/"):
+                name = "book/" + name[len("xl/"):]
+            if name.endswith(".rels") or name == "[Content_Types].xml":
+                data = data.replace(b"/xl/", b"/book/").replace(
+                    b'Target="xl/', b'Target="book/')
+            zout.writestr(name, data)
 
 
 def shared(out):
