@@ -29,6 +29,7 @@ struct book {
   size_t dir;     /* the length of its folder, with the '/' */
   uint32_t index; /* sheets seen */
   char *rid;      /* the chosen sheet's relationship id */
+  int not_sheet;  /* it is a chart or dialog sheet, not a worksheet */
   char names[160];
   /* styles */
   int in_fmts, in_xfs;
@@ -141,9 +142,10 @@ static int rels_start(void *arg, const char *name, const char **attr) {
   mode = xlsx_attr(attr, "TargetMode");
   if (mode != NULL && strcmp(mode, "External") == 0)
     return 0; /* never followed */
-  if (strcmp(id, b->rid) == 0)
+  if (strcmp(id, b->rid) == 0) {
     slot = &x->sheet_part;
-  else if (type != NULL && ends_with(type, "/sharedStrings"))
+    b->not_sheet = type != NULL && !ends_with(type, "/worksheet");
+  } else if (type != NULL && ends_with(type, "/sharedStrings"))
     slot = &x->shared_part;
   else if (type != NULL && ends_with(type, "/styles"))
     slot = &x->styles_part;
@@ -315,6 +317,12 @@ int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
   rc = xlsx_xml_parse(x, rels, rels, &h, err);
   if (rc != 0)
     goto out;
+  if (b.not_sheet) {
+    rc = dahub_error_set(err, -EILSEQ, 0, 0,
+                         "%s is a chart or a dialog, not a sheet of cells",
+                         x->label);
+    goto out;
+  }
   if (x->sheet_part == NULL) {
     rc = dahub_error_set(err, -EILSEQ, 0, 0,
                          "%s: the workbook does not say where it is", x->label);

@@ -167,9 +167,9 @@ static void test_missing_sheet_lists_the_sheets(void **state) {
   assert_non_null(strstr(b.err.msg, "\"Cover\", \"Q1 return\""));
   close_book(&b);
   opt.sheet = NULL;
-  opt.sheet_number = 3;
+  opt.sheet_number = 4;
   assert_int_equal(open_book(&b, "values.xlsx", &opt), -ENOENT);
-  assert_non_null(strstr(b.err.msg, "no sheet 3; the workbook has 2"));
+  assert_non_null(strstr(b.err.msg, "no sheet 4; the workbook has 3"));
   close_book(&b);
 }
 
@@ -278,6 +278,17 @@ static void test_bad_cells_name_sheet_and_cell(void **state) {
                  "sheet \"Data\": a row inside row 1", 1, 0);
   expect_failure("bad-order.xlsx", NULL, 0, -EILSEQ,
                  "sheet \"Data\": row \"2\" after row 3", 3, 0);
+}
+
+static void test_a_chart_is_not_a_sheet(void **state) {
+  struct dahub_xlsx_options opt;
+
+  (void)state;
+  dahub_xlsx_options_init(&opt);
+  opt.sheet = "Chart";
+  expect_failure("values.xlsx", &opt, 1, -EILSEQ,
+                 "sheet \"Chart\" is a chart or a dialog, not a sheet of cells",
+                 0, 0);
 }
 
 static void test_not_an_xlsx(void **state) {
@@ -410,6 +421,7 @@ int main(void) {
       cmocka_unit_test(test_sheet_by_number),
       cmocka_unit_test(test_workbook_found_by_relationships),
       cmocka_unit_test(test_missing_sheet_lists_the_sheets),
+      cmocka_unit_test(test_a_chart_is_not_a_sheet),
       cmocka_unit_test(test_shared_rich_inline_formula_and_no_r),
       cmocka_unit_test(test_merged_range_fills_rows_left_out),
       cmocka_unit_test(test_dates_1900_and_formats),

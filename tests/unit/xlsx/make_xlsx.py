@@ -16,6 +16,7 @@ import sys
 import zipfile
 
 import openpyxl
+from openpyxl.chart import BarChart, Reference
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -56,6 +57,10 @@ def values(out):
     ws["A7"] = "Charnwood"
     ws.merge_cells("A7:C8")
     ws["E7"] = 5
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=2, min_row=1, max_row=3),
+                   titles_from_data=True)
+    wb.create_chartsheet("Chart").add_chart(chart)
     wb.save(os.path.join(out, "values.xlsx"))
     # the same workbook with its parts in another folder, as the package's
     # relationships (_rels/.rels) allow: found by them, not by name
