@@ -314,6 +314,14 @@ static void test_zip_bomb_fails_at_open(void **state) {
                  "beyond the limit of 200 (a zip bomb?)", 0, 0);
 }
 
+static void test_zip_that_lies_about_its_size(void **state) {
+  (void)state;
+  expect_failure("liar.xlsx", NULL, 1, -EMSGSIZE,
+                 "sheet \"Evil\": inflates to more than the 1000 bytes its zip "
+                 "entry declares",
+                 0, 0);
+}
+
 static void test_too_many_entries(void **state) {
   (void)state;
   expect_failure("entries.xlsx", NULL, 1, -EMSGSIZE,
@@ -429,6 +437,7 @@ int main(void) {
       cmocka_unit_test(test_bad_cells_name_sheet_and_cell),
       cmocka_unit_test(test_not_an_xlsx),
       cmocka_unit_test(test_zip_bomb_fails_at_open),
+      cmocka_unit_test(test_zip_that_lies_about_its_size),
       cmocka_unit_test(test_too_many_entries),
       cmocka_unit_test(test_billion_laughs_is_refused),
       cmocka_unit_test(test_deep_xml_is_refused),

@@ -12,6 +12,7 @@ Usage: make_xlsx.py OUTDIR
 import datetime
 import os
 import random
+import struct
 import sys
 import zipfile
 
@@ -211,6 +212,30 @@ def mixed(out):
     wb.save(os.path.join(out, "mixed.xlsx"))
 
 
+def liar(base, dst):
+    """A bomb whose zip directory says its 64 MiB sheet is 1,000 bytes."""
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(
+            dst, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in zin.infolist():
+            if item.filename != SHEET:
+                z.writestr(item.filename, zin.read(item))
+        z.writestr(SHEET, f"<worksheet {NS}><sheetData>".encode()
+                   + b" " * (64 << 20) + b"</sheetData></worksheet>")
+    with zipfile.ZipFile(dst) as z:
+        local = z.getinfo(SHEET).header_offset
+    data = bytearray(open(dst, "rb").read())
+    struct.pack_into("<I", data, local + 22, 1000)  # the local header's
+    name = SHEET.encode()
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:  # and the central directory's
+        n = struct.unpack_from("<H", data, at + 28)[0]
+        if data[at + 46:at + 46 + n] == name:
+            struct.pack_into("<I", data, at + 24, 1000)
+        at = data.find(b"PK\x01\x02", at + 4)
+    with open(dst, "wb") as f:
+        f.write(data)
+
+
 def hostile(out):
     wb = openpyxl.Workbook()
     wb.active.title = "Evil"
@@ -241,6 +266,7 @@ def hostile(out):
             for _ in range(1024):
                 f.write(block)
             f.write(b"</sheetData></worksheet>")
+    liar(base, os.path.join(out, "liar.xlsx"))
     # a sheet that is simply large: 200 MB of ordinary rows
     with zipfile.ZipFile(base) as zin, zipfile.ZipFile(
             os.path.join(out, "large.xlsx"), "w", zipfile.ZIP_DEFLATED,
