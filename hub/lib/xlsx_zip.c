@@ -148,12 +148,7 @@ int xlsx_xml_open(struct dahub_xlsx *x, const char *part, const char *label,
   if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_COMP_SIZE))
     return dahub_error_set(err, -EILSEQ, 0, 0,
                            "%s: the zip does not say its size", label);
-  if (st.size > x->opt.max_expanded - x->expanded)
-    return dahub_error_set(err, -EMSGSIZE, 0, 0,
-                           "%s: expands to %llu bytes, beyond the limit of "
-                           "%llu bytes for the parts read",
-                           label, (unsigned long long)st.size,
-                           (unsigned long long)x->opt.max_expanded);
+  /* The ratio first: it tells a bomb from a large sheet. */
   if (st.size > XLSX_RATIO_FLOOR &&
       st.size / (st.comp_size > 0 ? st.comp_size : 1) > x->opt.max_ratio)
     return dahub_error_set(
@@ -163,6 +158,12 @@ int xlsx_xml_open(struct dahub_xlsx *x, const char *part, const char *label,
         label,
         (unsigned long long)(st.size / (st.comp_size > 0 ? st.comp_size : 1)),
         x->opt.max_ratio);
+  if (st.size > x->opt.max_expanded - x->expanded)
+    return dahub_error_set(err, -EMSGSIZE, 0, 0,
+                           "%s: expands to %llu bytes, beyond the limit of "
+                           "%llu bytes for the parts read",
+                           label, (unsigned long long)st.size,
+                           (unsigned long long)x->opt.max_expanded);
   x->expanded += st.size;
   xml->size = st.size;
   xml->f = zip_fopen(x->za, part, ZIP_FL_NOCASE);
