@@ -7,6 +7,8 @@
  *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
  *   dahub deliveries [--config PATH] [--retry ID]
  *   dahub status [--config PATH] [--json | --metrics]
+ *   dahub backup [--config PATH] [--force] PATH
+ *   dahub verify [--config PATH] [--plugin-dir DIR]
  *
  * Every command loads the same runtime (config, vocabulary, plugins), so
  * what `check` accepts is what `serve` runs. --log-level, on any command,
@@ -31,6 +33,7 @@
 #include "report.h"
 #include "runtime.h"
 #include "status_client.h"
+#include "verify.h"
 
 #define DEFAULT_CONFIG "/etc/dahub/hub.json"
 
@@ -44,6 +47,7 @@ struct args {
   const char *retry; /* deliveries: the outbox row to send again */
   int log_level;     /* LOG_ERR..LOG_DEBUG, or -1: hub.json's */
   int json, metrics; /* status: the daemon's JSON, or Prometheus text */
+  int force;         /* backup: replace an existing file */
 };
 
 static int usage(void) {
@@ -56,6 +60,8 @@ static int usage(void) {
         "FY2024-25-Q4\n"
         "       dahub deliveries [--config PATH] [--retry ID]\n"
         "       dahub status [--config PATH] [--json | --metrics]\n"
+        "       dahub backup [--config PATH] [--force] PATH\n"
+        "       dahub verify [--config PATH] [--plugin-dir DIR]\n"
         "every command takes --log-level " LOG_LEVEL_NAMES "\n"
         "default config: " DEFAULT_CONFIG "\n"
         "default plugin folder: " DAHUB_DEFAULT_PLUGIN_DIR "\n",
@@ -73,6 +79,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
       {"log-level", required_argument, NULL, 'l'},
       {"json", no_argument, NULL, 'j'},
       {"metrics", no_argument, NULL, 'm'},
+      {"force", no_argument, NULL, 'F'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   int c;
@@ -84,7 +91,7 @@ static int parse_args(int argc, char **argv, struct args *a) {
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:jmh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:jmFh", opts, NULL)) != -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -107,6 +114,9 @@ static int parse_args(int argc, char **argv, struct args *a) {
     case 'm':
       a->metrics = 1;
       break;
+    case 'F':
+      a->force = 1;
+      break;
     case 'l':
       if (log_level_parse(optarg, &a->log_level) != 0) {
         fprintf(stderr, "--log-level: expected " LOG_LEVEL_NAMES "\n");
@@ -117,14 +127,16 @@ static int parse_args(int argc, char **argv, struct args *a) {
       return -1;
     }
   }
-  if (strcmp(a->command, "try") == 0) {
-    if (a->feed == NULL || optind != argc - 1)
+  if (strcmp(a->command, "try") == 0 || strcmp(a->command, "backup") == 0) {
+    if ((a->feed == NULL && a->command[0] == 't') || optind != argc - 1)
       return -1;
     a->file = argv[optind];
   } else if (optind != argc) {
     return -1;
   }
   if (strcmp(a->command, "report") == 0 && a->period == NULL)
+    return -1;
+  if (a->force && strcmp(a->command, "backup") != 0)
     return -1;
   if ((a->json || a->metrics) &&
       (strcmp(a->command, "status") != 0 || (a->json && a->metrics)))
@@ -389,21 +401,29 @@ out:
   return rc == 0 ? 0 : 1;
 }
 
-/* Asks the running daemon through its status socket: nothing is loaded but
- * hub.json and the feeds (the socket's path), and the store is not opened,
- * so it answers while the daemon is busy. */
-static int cmd_status(const struct args *a) {
-  struct config *conf = NULL;
+/* hub.json and the feeds alone, for the commands that need no plugin;
+ * prints every error. OUT: config_free(). */
+static int load_conf(const struct args *a, struct config **conf) {
   struct errlist errs = {0};
-  struct dahub_error e = {0};
-  char *answer = NULL;
-  int rc = config_load(a->config, a->plugin_dir, &conf, &errs);
+  int rc = config_load(a->config, a->plugin_dir, conf, &errs);
 
   errlist_each(&errs, print_line, stderr);
   if (rc != 0 && errlist_count(&errs) == 0)
     fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
             strerror(-rc));
   errlist_clear(&errs);
+  return rc;
+}
+
+/* Asks the running daemon through its status socket: nothing is loaded but
+ * hub.json and the feeds (the socket's path), and the store is not opened,
+ * so it answers while the daemon is busy. */
+static int cmd_status(const struct args *a) {
+  struct config *conf = NULL;
+  struct dahub_error e = {0};
+  char *answer = NULL;
+  int rc = load_conf(a, &conf);
+
   if (rc != 0)
     goto out;
   if ((rc = status_client_ask(conf->status_socket,
@@ -420,6 +440,57 @@ out:
   free(answer);
   config_free(conf);
   return rc == 0 ? 0 : 1;
+}
+
+/* The store's path from hub.json alone: backup needs no plugins. */
+static int state_store_path(const struct args *a, char *path, size_t n) {
+  struct config *conf = NULL;
+  int rc = load_conf(a, &conf);
+
+  if (rc == 0 && (rc = fs_join(path, n, conf->state_dir, "dahub.sqlite")) != 0)
+    fprintf(stderr, "%s: %s\n", conf->state_dir, strerror(-rc));
+  config_free(conf);
+  return rc;
+}
+
+static int cmd_backup(const struct args *a) {
+  struct dahub_error e = {0};
+  char path[PATH_MAX];
+  int rc = state_store_path(a, path, sizeof path);
+
+  if (rc != 0)
+    return 1;
+  if ((rc = store_backup(path, a->file, a->force, &e)) != 0) {
+    fprintf(stderr, "dahub backup: %s\n", e.msg);
+    return 1;
+  }
+  printf("%s: a copy of %s, checked with integrity_check\n", a->file, path);
+  return 0;
+}
+
+static int cmd_verify(const struct args *a) {
+  struct runtime rt;
+  struct dahub_error e = {0};
+  char path[PATH_MAX];
+  unsigned problems = 0;
+  int rc = load(&rt, a);
+
+  if (rc != 0)
+    goto out;
+  if ((rc = fs_join(path, sizeof path, rt.conf->state_dir, "dahub.sqlite")) !=
+      0) {
+    fprintf(stderr, "%s: %s\n", rt.conf->state_dir, strerror(-rc));
+    goto out;
+  }
+  if ((rc = verify_run(&rt, path, stdout, &problems, &e)) != 0)
+    fprintf(stderr, "dahub verify: %s\n", e.msg);
+  else if (problems > 0)
+    printf("verify: %u problem%s\n", problems, problems == 1 ? "" : "s");
+  else
+    printf("verify: ok\n");
+out:
+  runtime_free(&rt);
+  return rc == 0 && problems == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
@@ -446,5 +517,9 @@ int main(int argc, char **argv) {
     return cmd_try(&a);
   if (strcmp(a.command, "report") == 0)
     return cmd_report(&a);
+  if (strcmp(a.command, "backup") == 0)
+    return cmd_backup(&a);
+  if (strcmp(a.command, "verify") == 0)
+    return cmd_verify(&a);
   return usage();
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "config_int.h"
+#include "dahub/date.h"
 #include "dahub/period.h"
 #include "fsutil.h"
 
@@ -38,7 +39,8 @@ int config_parse_time(const char *s, int64_t *t) {
   d = tm.tm_mday;
   if (!dahub_date_valid(y, mo, d))
     return -EINVAL;
-  *t = (int64_t)timegm(&tm);
+  *t = dahub_date_days(y, mo, d) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
+       tm.tm_sec;
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "jsonconf.h"
 #include "vocab_tables.h"
 
@@ -60,15 +61,9 @@ static int add_label(struct jsonconf *jc, struct table *t, const char *label,
                    t->name, label);
     return -EINVAL;
   }
-  if (t->n_labels == t->cap_labels) {
-    size_t cap = t->cap_labels ? t->cap_labels * 2 : 32;
-    struct label *l = realloc(t->labels, cap * sizeof *l);
-
-    if (l == NULL)
-      return -ENOMEM;
-    t->labels = l;
-    t->cap_labels = cap;
-  }
+  if (t->n_labels == t->cap_labels &&
+      array_grow(&t->labels, &t->cap_labels, sizeof *t->labels, 32) != 0)
+    return -ENOMEM;
   t->labels[t->n_labels].key = strdup(key);
   if (t->labels[t->n_labels].key == NULL)
     return -ENOMEM;
@@ -389,6 +384,14 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
     if (!jsonconf_is_ident(name, 64) || !json_is_object(codes)) {
       jsonconf_error(jc, name, "dimensions.%s: expected an object of codes",
                      name);
+      continue;
+    }
+    if (strcmp(name, "service") == 0) {
+      /* the summary publishes a partner's figures by service under this
+       * name (summary_int.h): a dimension of it would merge with them */
+      jsonconf_error(jc, name,
+                     "dimensions.service: the name is the summary's own (a "
+                     "partner's figures by service); choose another");
       continue;
     }
     v->n_dims++;

@@ -59,7 +59,12 @@ void disclosure_free(struct disclosure *d) {
   free(d->cells);
   free(d->lines);
   free(d->slots);
+  free(d->seen);
   free(d);
+}
+
+void disclosure_set_threads(struct disclosure *d, int threads) {
+  d->threads = threads > 0 ? threads : 0;
 }
 
 int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *in,
@@ -298,6 +303,7 @@ int disclosure_audit(struct disclosure *d, size_t *weak) {
   size_t lps = 0;
 
   d->weak = SIZE_MAX;
+  d->seen_stale = 1; /* the caller may have set any states */
   return disclosure_audit_run(d, NULL, weak, &lps);
 }
 

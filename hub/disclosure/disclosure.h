@@ -77,6 +77,10 @@ struct disclosure;
 int disclosure_new(struct disclosure **out);
 /* NULL is a no-op. */
 void disclosure_free(struct disclosure *d);
+/* How many threads the audit may use for separate groups of hidden cells:
+ * 0 (the default) one a core, at most 4. The result is the same whatever
+ * the number. */
+void disclosure_set_threads(struct disclosure *d, int threads);
 
 /* Adds a cell, its id (0, 1, 2, ... in call order) in *id_out. 0, -EINVAL
  * (negative value, threshold or protection), -E2BIG or -ENOMEM. */

@@ -1,15 +1,12 @@
 /*
- * disclosure_audit.c: the reader's attack on a suppression pattern, as a
- * linear programme per group of linked hidden cells (disclosure_impl.h).
+ * disclosure_audit.c: the reader's attack on one group of linked hidden
+ * cells, as a linear programme (disclosure_groups.c finds the groups).
  *
  * The reader knows every shown value, every line that holds (an equation),
  * which way each other line misses (an inequality) and that counts are
  * never negative. Every hidden cell is a variable >= 0;
  * each line with a hidden cell is a row, its shown cells moved to the
  * right-hand side. Lines with no hidden cell are constants and tell nothing.
- * Hidden cells that share no line, directly or through other hidden cells,
- * cannot inform each other, so each group (a union-find component) is its own,
- * small, programme.
  *
  * For each variable the reader's interval is [min, max] over the polytope.
  * Solving two programmes per cell is what a careful reader does; we solve
@@ -21,9 +18,10 @@
  * so the interval is rounded inwards before it is judged. A cell that fails
  * is priced for its repair while its programme is at hand.
  *
- * About 530 lines, one job: the points found first, the extremes and the
- * repair prices all read and grow the same per-group ranges of seen values,
- * which a split would have to pass between files.
+ * The ranges seen outlive one audit (disclosure_impl.h, seen): a repair
+ * only hides more, which leaves every point found before a point of the
+ * wider polytope, so the next round asks only about cells the last one did
+ * not already show wide enough, and a group with none left solves nothing.
  */
 #include <errno.h>
 #include <math.h>
@@ -34,18 +32,6 @@
 #include "lp.h"
 
 #define EPS 1e-6
-
-static size_t uf_find(size_t *parent, size_t x) {
-  while (parent[x] != x) {
-    parent[x] = parent[parent[x]]; /* halve the path as we go */
-    x = parent[x];
-  }
-  return x;
-}
-
-static int in_audit(const struct dcell *c) {
-  return dcell_hidden(c) && c->state != DISCLOSURE_SOURCE;
-}
 
 /* Whole-number interval of [lo, hi]; hi HUGE_VAL is open. */
 static void rounded(double lo, double hi, int64_t *l, int64_t *h) {
@@ -74,11 +60,20 @@ struct group {
 
 static void learn(struct group *g, const double *point) {
   for (size_t k = 0; k < g->n; k++) {
-    if (point[k] < g->seen_lo[k])
-      g->seen_lo[k] = point[k];
-    if (point[k] > g->seen_hi[k])
-      g->seen_hi[k] = point[k];
+    size_t id = g->vars[k];
+
+    if (point[k] < g->seen_lo[id])
+      g->seen_lo[id] = point[k];
+    if (point[k] > g->seen_hi[id])
+      g->seen_hi[id] = point[k];
   }
+}
+
+/* Whether column k of g is protected by what has been seen. */
+static int seen_enough(const struct group *g, size_t k) {
+  size_t id = g->vars[k];
+
+  return protected(&g->d->cells[id], g->seen_lo[id], g->seen_hi[id]);
 }
 
 /*
@@ -130,12 +125,13 @@ out:
 /* What cell k still needs to be seen at, down (up 0) or up: 1 with *t,
  * or 0 when it is protected already or that way cannot help. */
 static int target(const struct group *g, size_t k, int up, int64_t *t) {
-  const struct dcell *c = &g->d->cells[g->vars[k]];
+  size_t id = g->vars[k];
+  const struct dcell *c = &g->d->cells[id];
   int64_t l, h;
 
-  if (protected(c, g->seen_lo[k], g->seen_hi[k]))
+  if (protected(c, g->seen_lo[id], g->seen_hi[id]))
     return 0;
-  rounded(g->seen_lo[k], g->seen_hi[k], &l, &h);
+  rounded(g->seen_lo[id], g->seen_hi[id], &l, &h);
   if (c->state == DISCLOSURE_PRIMARY)
     *t = up ? (l + c->protection > c->threshold ? l + c->protection
                                                 : c->threshold)
@@ -213,7 +209,7 @@ out:
 static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   struct dcell *c = &g->d->cells[g->vars[k]];
   const double *point;
-  double lo = g->seen_lo[k], hi = g->seen_hi[k], v;
+  double lo = g->seen_lo[g->vars[k]], hi = g->seen_hi[g->vars[k]], v;
   int rc;
 
   if (!protected(c, lo, hi)) {
@@ -224,7 +220,7 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
     if (point != NULL)
       learn(g, point);
     hi = v;
-    lo = g->seen_lo[k];
+    lo = g->seen_lo[g->vars[k]];
   }
   /* a small cell that cannot reach its threshold fails whatever its least */
   if (!protected(c, lo, hi) &&
@@ -344,7 +340,7 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
       const struct dcell *c = &d->cells[d->slots[l->first + i]];
       double sign = i == l->n ? -1.0 : 1.0;
 
-      if (in_audit(c)) {
+      if (dcell_audited(c)) {
         vars[n] = col[d->slots[l->first + i]];
         coef[n++] = sign;
       } else {
@@ -360,178 +356,60 @@ static int add_rows(const struct disclosure *d, struct lp *lp,
   return 0;
 }
 
-/* The group of line k's hidden cells (all in one), or SIZE_MAX when it has
- * none or tells nothing. */
-static size_t line_group(const struct disclosure *d, size_t k,
-                         const size_t *group_of) {
-  const struct dline *l = &d->lines[k];
+/* Audits column k; a weak cell is counted and, unless this is a trial,
+ * priced for its repair. */
+static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
+                 size_t n_lines, struct audit_scratch *s) {
+  int weak, rc;
 
-  if (l->kind == LINE_NONE)
-    return SIZE_MAX;
-  for (size_t i = 0; i <= l->n; i++)
-    if (group_of[d->slots[l->first + i]] != SIZE_MAX)
-      return group_of[d->slots[l->first + i]];
-  return SIZE_MAX;
+  if ((rc = audit_var(g, lp, k, &weak)) != 0 || !weak)
+    return rc;
+  if (s->first == NULL && (rc = price_fix(g, lp, glines, n_lines, k, s->score,
+                                          s->mark, s->touched)) != 0)
+    return rc;
+  ++s->n_weak;
+  if (s->first_weak == SIZE_MAX)
+    s->first_weak = g->vars[k];
+  return 0;
 }
 
-int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
-                         size_t *n_weak, size_t *lps) {
-  size_t n = d->n_cells, n_groups = 0, widest = 1;
-  size_t *parent = NULL, *group_of = NULL, *vstart = NULL, *vars = NULL;
-  size_t *lstart = NULL, *glines = NULL, *col = NULL, *rowv = NULL;
-  unsigned char *wanted = NULL, *mark = NULL;
-  double *coef = NULL, *seen = NULL, *score = NULL;
-  size_t *touched = NULL;
-  int rc = -ENOMEM;
+int audit_group(struct disclosure *d, const size_t *vars, size_t n,
+                const size_t *glines, size_t n_lines, const size_t *col,
+                struct audit_scratch *s) {
+  struct group gr = {.d = d,
+                     .vars = vars,
+                     .n = n,
+                     .seen_lo = d->seen,
+                     .seen_hi = d->seen + d->n_cells,
+                     .lps = &s->lps,
+                     .work = &s->work};
+  struct lp *lp = NULL;
+  size_t left = 0;
+  int rc, trial = s->first != NULL;
 
-  *n_weak = 0;
-  if (only == NULL) /* flags left by an earlier audit would mislead repair */
-    for (size_t c = 0; c < n; c++)
-      d->cells[c].weak = 0;
-  parent = malloc((n + 1) * sizeof *parent);
-  group_of = malloc((n + 1) * sizeof *group_of);
-  col = malloc((n + 1) * sizeof *col);
-  if (parent == NULL || group_of == NULL || col == NULL)
+  /* what earlier audits saw may leave nothing to ask: then no programme */
+  for (size_t k = 0; k < n; k++)
+    left += !seen_enough(&gr, k);
+  rc = left > 0 ? lp_new(n, &lp) : 0;
+  if (left > 0 && rc == 0)
+    rc = add_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+  /* A trial fails, when it does, next to the cell it shows: those cells
+   * first, and a trial stops at its first weak cell, a few programmes
+   * instead of the group's all. */
+  for (size_t k = 0; trial && rc == 0 && s->n_weak == 0 && k < n; k++)
+    if (s->first[vars[k]])
+      rc = check(&gr, lp, k, glines, n_lines, s);
+  if (trial && s->n_weak > 0)
     goto out;
-  for (size_t c = 0; c < n; c++)
-    parent[c] = c;
-  /* Link the hidden cells of each line. */
-  for (size_t k = 0; k < d->n_lines; k++) {
-    const struct dline *l = &d->lines[k];
-    size_t first = SIZE_MAX;
-
-    if (l->kind == LINE_NONE)
-      continue;
-    if (l->n + 1 > widest)
-      widest = l->n + 1;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t c = d->slots[l->first + i];
-
-      if (!in_audit(&d->cells[c]))
-        continue;
-      if (first == SIZE_MAX)
-        first = c;
-      else
-        parent[uf_find(parent, c)] = uf_find(parent, first);
-    }
-  }
-  /* Number the groups; cells by group (a counting sort). */
-  for (size_t c = 0; c < n; c++)
-    group_of[c] = SIZE_MAX;
-  for (size_t c = 0; c < n; c++) {
-    size_t r;
-
-    if (!in_audit(&d->cells[c]))
-      continue;
-    d->cells[c].weak = 0;
-    d->cells[c].fix = SIZE_MAX;
-    r = uf_find(parent, c);
-    if (group_of[r] == SIZE_MAX)
-      group_of[r] = n_groups++;
-    group_of[c] = group_of[r];
-  }
-  vstart = calloc(n_groups + 2, sizeof *vstart);
-  lstart = calloc(n_groups + 2, sizeof *lstart);
-  vars = malloc((n + 1) * sizeof *vars);
-  glines = malloc((d->n_lines + 1) * sizeof *glines);
-  rowv = malloc(widest * sizeof *rowv);
-  coef = malloc(widest * sizeof *coef);
-  seen = malloc((2 * n + 1) * sizeof *seen);
-  wanted = calloc(n_groups + 1, 1);
-  score = calloc(n + 1, sizeof *score);
-  mark = calloc(n + 1, 1);
-  touched = malloc((n + 1) * sizeof *touched);
-  if (vstart == NULL || lstart == NULL || vars == NULL || glines == NULL ||
-      rowv == NULL || coef == NULL || seen == NULL || wanted == NULL ||
-      score == NULL || mark == NULL || touched == NULL)
-    goto out;
-  for (size_t c = 0; c < n; c++)
-    if (group_of[c] != SIZE_MAX && (only == NULL || only[c]))
-      wanted[group_of[c]] = 1;
-  for (size_t c = 0; c < n; c++)
-    if (group_of[c] != SIZE_MAX)
-      vstart[group_of[c] + 2]++;
-  for (size_t g = 0; g < n_groups; g++)
-    vstart[g + 2] += vstart[g + 1];
-  for (size_t c = 0; c < n; c++)
-    if (group_of[c] != SIZE_MAX)
-      col[c] = vstart[group_of[c] + 1]++;
-  /* The cursors moved each start to the next group's: group g's cells are
-   * vars[vstart[g] .. vstart[g + 1] - 1]. */
-  for (size_t c = 0; c < n; c++)
-    if (group_of[c] != SIZE_MAX)
-      vars[col[c]] = c;
-  /* Lines by group, as the cells. */
-  for (size_t k = 0; k < d->n_lines; k++) {
-    size_t g = line_group(d, k, group_of);
-
-    if (g != SIZE_MAX)
-      lstart[g + 2]++;
-  }
-  for (size_t g = 0; g < n_groups; g++)
-    lstart[g + 2] += lstart[g + 1];
-  for (size_t k = 0; k < d->n_lines; k++) {
-    size_t g = line_group(d, k, group_of);
-
-    if (g != SIZE_MAX)
-      glines[lstart[g + 1]++] = k;
-  }
-  for (size_t g = 0; g < n_groups; g++) {
-    struct group gr = {.d = d,
-                       .vars = &vars[vstart[g]],
-                       .n = vstart[g + 1] - vstart[g],
-                       .seen_lo = seen,
-                       .seen_hi = seen + n,
-                       .lps = lps,
-                       .work = &d->work};
-    struct lp *lp = NULL;
-
-    if (!wanted[g])
-      continue;
-    /* Columns are numbered within the group. */
-    for (size_t k = 0; k < gr.n; k++) {
-      col[gr.vars[k]] = k;
-      gr.seen_lo[k] = gr.seen_hi[k] = (double)d->cells[gr.vars[k]].value;
-    }
-    rc = lp_new(gr.n, &lp);
-    if (rc == 0)
-      rc = add_rows(d, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g], col,
-                    rowv, coef);
-    if (rc == 0 && gr.n >= SURVEY_MIN && (rc = survey(&gr, lp)) == 0)
-      rc = batches(&gr, lp);
-    for (size_t k = 0; rc == 0 && k < gr.n; k++) {
-      int weak;
-
-      if ((rc = audit_var(&gr, lp, k, &weak)) == 0 && weak &&
-          (rc =
-               price_fix(&gr, lp, &glines[lstart[g]], lstart[g + 1] - lstart[g],
-                         k, score, mark, touched)) == 0) {
-        ++*n_weak;
-        if (d->weak == SIZE_MAX)
-          d->weak = gr.vars[k];
-      }
-    }
-    lp_free(lp);
-    if (rc == -EDOM)
-      rc = -EIO; /* the true values satisfy every row: the solver erred */
-    if (rc != 0)
-      goto out;
-  }
-  rc = 0;
+  if (rc == 0 && left >= SURVEY_MIN && 4 * left >= n)
+    rc = survey(&gr, lp);
+  if (rc == 0 && left >= SURVEY_MIN)
+    rc = batches(&gr, lp);
+  for (size_t k = 0; rc == 0 && k < n && !(trial && s->n_weak > 0); k++)
+    rc = check(&gr, lp, k, glines, n_lines, s);
 out:
-  free(touched);
-  free(mark);
-  free(score);
-  free(wanted);
-  free(seen);
-  free(coef);
-  free(rowv);
-  free(glines);
-  free(vars);
-  free(lstart);
-  free(vstart);
-  free(col);
-  free(group_of);
-  free(parent);
+  lp_free(lp);
+  if (rc == -EDOM)
+    rc = -EIO; /* the true values satisfy every row: the solver erred */
   return rc;
 }

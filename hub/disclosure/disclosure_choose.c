@@ -31,7 +31,7 @@
 
 #include "disclosure_impl.h"
 
-#define THIN_MIN_WORK 500000 /* columns solved: a demo summary thins fully */
+#define THIN_WORK 500000 /* columns solved: a demo summary thins fully */
 
 enum {
   RULE_NONE = DISCLOSURE_RULE_NONE,
@@ -43,6 +43,7 @@ enum {
 
 void choose_primary(struct disclosure *d, int suppress_zeros) {
   d->published = 0;
+  d->seen_stale = 1;
   for (size_t i = 0; i < d->n_cells; i++) {
     struct dcell *c = &d->cells[i];
 
@@ -342,6 +343,7 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
       continue; /* a small count published figures give away: refused */
     if (pinned) {
       x->state = DISCLOSURE_SHOWN; /* hiding it protects nothing */
+      d->seen_stale = 1;
       x->rule = RULE_DETERMINED;
       *changed = *shown = 1;
     } else if ((p = x->fix) != SIZE_MAX && choose_can_hide(&d->cells[p])) {
@@ -362,6 +364,7 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
 
 /* Back to the primary pattern, determined cells kept shown. */
 void choose_unhide(struct disclosure *d) {
+  d->seen_stale = 1;
   for (size_t c = 0; c < d->n_cells; c++)
     if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT) {
       d->cells[c].state = DISCLOSURE_SHOWN;
@@ -382,30 +385,38 @@ static int worth_more(const struct disclosure *d, size_t a, size_t b) {
 }
 
 /* For qsort_r: a file static for qsort's missing context would be shared
- * by instances applied on two threads at once. */
+ * by instances applied on two threads at once. The repairs' cells come
+ * first: they were added one weakness at a time, and a later one often
+ * makes an earlier one needless, while a cell the worklist hid closes a
+ * line that still needs it. Within each, the most valuable first. */
 static int by_worth(const void *x, const void *y, void *arg) {
   const struct disclosure *d = arg;
   size_t a = *(const size_t *)x, b = *(const size_t *)y;
+  int ra = d->cells[a].rule == RULE_AUDIT, rb = d->cells[b].rule == RULE_AUDIT;
 
+  if (ra != rb)
+    return ra ? -1 : 1;
   return worth_more(d, a, b) ? -1 : (worth_more(d, b, a) ? 1 : 0);
 }
 
 /*
- * Thins a passing pattern: each cell hidden beyond the primary ones, most
- * valuable first, is shown again if the pattern still passes without it
- * (an equation left with one hidden cell fails at once; otherwise the audit
- * of the groups around it decides). The repairs add cells one weakness at a
- * time and an early choice can be made redundant by a later one; this takes
- * back what is no longer needed. It may do twice the work the choosing did
- * (programmes times their columns), and THIN_MIN_WORK more: on a large
- * table a trial audits a large group, and the board should not wait hours
- * for a few cells. The work is the same on every run, so is the result. mark
- * has room for n_cells, all 0.
+ * Thins a passing pattern: each cell hidden beyond the primary ones, the
+ * repairs' first (by_worth), is shown again if the pattern still passes
+ * without it (an equation left with one hidden cell fails at once;
+ * otherwise a trial audit of the groups around it decides, which asks the
+ * cells beside it first and stops at the first weak one). The repairs add
+ * cells one weakness at a time and an early choice can be made redundant
+ * by a later one; this takes back what is no longer needed. It may do
+ * THIN_WORK (programmes times their columns), whatever the choosing
+ * took: enough to thin a summary of the demo's size fully, while on a
+ * large table a trial audits a large group from scratch and gives back a
+ * few cells in a thousand, and the board should not wait for them. The work is
+ * the same on every run, so is the result. mark has room for n_cells, all 0.
  */
 int choose_thin(struct disclosure *d, const struct incidence *inc,
                 unsigned char *mark, size_t *order,
                 struct disclosure_stats *st) {
-  size_t n = 0, limit = 2 * d->work + THIN_MIN_WORK;
+  size_t n = 0, limit = d->work + THIN_WORK;
   int rc = 0;
 
   for (size_t c = 0; c < d->n_cells; c++)
@@ -416,7 +427,8 @@ int choose_thin(struct disclosure *d, const struct incidence *inc,
     size_t c = order[k], weak = 0;
     int lone = 0;
 
-    d->cells[c].state = DISCLOSURE_SHOWN;
+    d->cells[c].state = DISCLOSURE_SHOWN; /* the trial audit starts its
+                                              groups afresh (only) */
     for (size_t i = inc->start[c]; i < inc->start[c + 1]; i++) {
       const struct dline *l = &d->lines[inc->lines[i]];
       size_t hidden = 0;

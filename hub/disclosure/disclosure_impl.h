@@ -67,10 +67,27 @@ struct disclosure {
   /* while apply() runs, the lines of each cell: the audit's repair prices
    * look at a candidate's other lines; NULL otherwise */
   const struct incidence *inc;
+  /* Each cell's lowest and highest value at points the audit found
+   * (seen[c], seen[n_cells + c]). Hiding a cell only widens the reader's
+   * polytope, so the points stay the reader's own and the next audit starts
+   * from what they showed; showing a cell may cut them off, so whatever
+   * shows one sets seen_stale and the audit starts again from the true
+   * values (thinning's trial audit does so for the shown cell's groups
+   * only: no other group had it as a variable). */
+  double *seen;
+  size_t seen_cells;
+  int seen_stale;
+  int threads; /* the audit's threads; 0: one a core */
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
   return c->state != DISCLOSURE_SHOWN;
+}
+
+/* Whether the audit asks about c: hidden by this hub (a partner's own <5 is
+ * a bound the reader has, not an unknown the hub protects). */
+static inline int dcell_audited(const struct dcell *c) {
+  return dcell_hidden(c) && c->state != DISCLOSURE_SOURCE;
 }
 
 static inline int dcell_fixed(const struct dcell *c) {
@@ -112,8 +129,38 @@ int choose_thin(struct disclosure *d, const struct incidence *inc,
 /* Adds what each rule hid in this publication to st. */
 void choose_count(const struct disclosure *d, struct disclosure_stats *st);
 
+/* ---- disclosure_audit.c: the reader's programme for one group ---- */
+
+/* One thread's room: rowv and coef for the widest line; score, mark
+ * (all 0, left so) and touched for n_cells; what it solved and found. */
+struct audit_scratch {
+  size_t *rowv;
+  double *coef;
+  double *score;
+  unsigned char *mark;
+  size_t *touched;
+  size_t lps, work, n_weak;
+  size_t first_weak; /* the group's first weak cell, or SIZE_MAX */
+  /* A trial (thinning's): the cells to ask first; the group stops at its
+   * first weak cell, unpriced. NULL: a full audit. */
+  const unsigned char *first;
+};
+
+/* Audits the group of hidden cells vars[0 .. n - 1] over its lines glines:
+ * sets each cell's lo, hi, weak and fix, and grows d->seen for them only;
+ * col[c] is cell c's column (its index in vars). 0, -ENOMEM or -EIO. */
+int audit_group(struct disclosure *d, const size_t *vars, size_t n,
+                const size_t *glines, size_t n_lines, const size_t *col,
+                struct audit_scratch *s);
+
+/* ---- disclosure_groups.c ---- */
+
 /* Runs the audit over the current states: sets the lo, hi and weak of
- * every hidden cell in a group with a cell marked in only (NULL: all);
+ * every hidden cell in a group with a cell marked in only (NULL: all).
+ * With only, a trial of showing one cell, whose hidden neighbours are
+ * marked: its groups start from the true values, marked cells are asked
+ * first and each group stops at its first weak cell, leaving the flags of
+ * the rest as they were;
  * *n_weak counts the weak ones, *lps adds the programmes solved. 0, -ENOMEM
  * or -EIO. */
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,

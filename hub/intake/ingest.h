@@ -80,4 +80,10 @@ void ingest_try(const struct ingest_env *env, const struct ingest_feed *f,
 
 const char *ingest_outcome_name(enum ingest_outcome o);
 
+/* Writes failed/<final_name>.error.json for an entry of incoming/ that is
+ * not a file (kind: "a symbolic link", ...), which the spool moved into
+ * failed/ unread. Loop thread. 0, or negative errno. */
+int ingest_write_refusal(const struct ingest_feed *f, const char *final_name,
+                         const char *kind);
+
 #endif

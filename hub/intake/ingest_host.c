@@ -77,8 +77,8 @@ static int hub_emit(struct dahub_ctx *ctx, const struct dahub_obs *o) {
 
   if (ctx->stop != 0)
     return ctx->stop;
-  if (validate_obs(ctx->env->vocab, o, ctx->feed->conf->service_id, &ctx->v,
-                   &e) != 0) {
+  if (validate_obs_memo(ctx->env->vocab, ctx->memo, o,
+                        ctx->feed->conf->service_id, &ctx->v, &e) != 0) {
     file_error(ctx, &e);
     if (ctx->n_errors >= ctx->env->max_errors)
       ctx->stop = -E2BIG;
@@ -213,6 +213,7 @@ int ingest_ctx_init(struct dahub_ctx *ctx, const struct ingest_env *env,
   ctx->errors = calloc(env->max_errors, sizeof *ctx->errors);
   ctx->warnings = calloc(MAX_WARNINGS, sizeof *ctx->warnings);
   if (ctx->sha == NULL || ctx->errors == NULL || ctx->warnings == NULL ||
+      validate_memo_new(&ctx->memo) != 0 ||
       EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1)
     return -ENOMEM;
   /* Made here, not on first use: a plugin may pseudonymise on two threads
@@ -230,6 +231,7 @@ void ingest_ctx_close(struct dahub_ctx *ctx) {
   if (ctx->fd >= 0)
     (void)close(ctx->fd);
   EVP_MD_CTX_free(ctx->sha);
+  validate_memo_free(ctx->memo);
   pseudonym_free(ctx->pseudonym);
   free(ctx->errors);
   free(ctx->warnings);

@@ -41,6 +41,7 @@ struct dahub_ctx {
   struct dahub_error store_err;
   struct pseudonym *pseudonym; /* made on first use */
   struct validated v;
+  struct validate_memo *memo; /* the file's breakdowns, built once each */
 };
 
 /* The host lent to the plugin for parse(), over a struct dahub_ctx. */

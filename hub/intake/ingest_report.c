@@ -1,11 +1,12 @@
 /*
  * ingest_report.c: the notes left beside a settled file, for the data lead:
  * failed/<name>.error.json names every error found (line, column, field,
- * what was expected, what was found), and done/<name>.duplicate.json which
- * stored file a duplicate repeats. Each is written atomically
- * (fs_write_atomic()) once the file has moved, under its final name, so a
- * reader never meets half a note. Cells in errors were cut or described
- * before they were kept.
+ * what was expected, what was found), or, for a link, pipe or device the
+ * spool set aside unread, why it was not taken; and
+ * done/<name>.duplicate.json which stored file a duplicate repeats. Each is
+ * written atomically (fs_write_atomic()) once the file has moved, under its
+ * final name, so a reader never meets half a note. Cells in errors were cut or
+ * described before they were kept.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -99,6 +100,38 @@ int ingest_write_duplicate_note(const struct ingest_feed *f,
   text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
   if (text != NULL)
     rc = fs_write_atomic(f->done, name, text, strlen(text));
+  free(text);
+  json_decref(doc);
+  return rc;
+}
+
+int ingest_write_refusal(const struct ingest_feed *f, const char *final_name,
+                         const char *kind) {
+  char name[NAME_MAX + 1], msg[400];
+  json_t *doc = NULL;
+  char *text = NULL;
+  int rc = -ENOMEM;
+
+  if (snprintf(name, sizeof name, "%s.error.json", final_name) >=
+      (int)sizeof name)
+    return -ENAMETOOLONG;
+  /* Worded for the data lead who uploaded it, who may not know what a link
+   * is; line, column, field and sha256 do not apply (nothing was read), so
+   * they are left out rather than written as zeros. */
+  (void)snprintf(msg, sizeof msg,
+                 "This was not taken: it is %s, not a file. dahub takes only "
+                 "ordinary files, and never follows a link or opens a pipe "
+                 "or device, so it was moved here unread. Please upload the "
+                 "return itself as an ordinary file.",
+                 kind);
+  doc = json_pack("{s:s, s:o, s:s, s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}", "feed",
+                  f->conf->name, "file", name_json(final_name), "expected",
+                  "an ordinary file", "found", kind, "message", msg,
+                  "error_count", 1, "errors", "expected", "an ordinary file",
+                  "found", kind, "message", msg);
+  if (doc != NULL &&
+      (text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) != NULL)
+    rc = fs_write_atomic(f->failed, name, text, strlen(text));
   free(text);
   json_decref(doc);
   return rc;

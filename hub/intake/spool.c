@@ -11,6 +11,10 @@
  * full inotify queue, a network file system), so a timer rescans anyway.
  * An event only brings the next scan forward. A scan is a readdir and an
  * lstat per entry of one small folder, cheap enough for the loop thread.
+ *
+ * A symlink, FIFO, device or socket is never claimed: it is renamed into
+ * failed/ with a report (set_aside()), never followed or opened. A folder
+ * is left where it is, logged once.
  */
 #include "spool.h"
 
@@ -32,7 +36,8 @@ struct candidate {
   struct stat st;     /* as last seen */
   uint64_t stable_ms; /* loop time since when st has not changed */
   int seen;           /* present in the latest scan */
-  int refused;        /* not a regular file: logged once, left alone */
+  int refused;        /* a folder, or a special file that could not be
+                       * moved: logged once, left alone */
 };
 
 struct spool {
@@ -43,6 +48,7 @@ struct spool {
   struct ingest_feed *feed;
   uint64_t settle_ms, rescan_ms;
   spool_claim_fn fn;
+  spool_refused_fn refused; /* may be NULL */
   void *arg;
   struct candidate *cands;
   size_t n_cands;
@@ -132,10 +138,70 @@ static void claim(struct spool *s, struct candidate *c) {
   s->fn(s->arg, s->feed, work_name);
 }
 
+/* What an entry that is neither a file nor a folder is, in the words of
+ * its report; NULL for a regular file or a folder. */
+static const char *special_kind(mode_t m) {
+  if (S_ISLNK(m))
+    return "a symbolic link";
+  if (S_ISFIFO(m))
+    return "a named pipe (FIFO)";
+  if (S_ISCHR(m) || S_ISBLK(m))
+    return "a device";
+  if (S_ISSOCK(m))
+    return "a socket";
+  return NULL;
+}
+
+/* Moves a link, pipe or device from incoming/ into failed/ with a report
+ * beside it, so the data lead who dropped it sees why it was not taken and
+ * incoming/ holds only what may still be claimed. rename() moves the entry
+ * itself: a link is not followed, a pipe or device is never opened. On the
+ * loop, as claim()'s rename is: such entries are rare, and the report is a
+ * few hundred bytes. 0 when the entry has left incoming/, or negative. */
+static int set_aside(struct spool *s, const char *name, const char *kind) {
+  const struct ingest_feed *f = s->feed;
+  char final[NAME_MAX + 1], back[NAME_MAX + 1], path[PATH_MAX], q[320];
+  struct stat st;
+  int rc;
+
+  rc = fs_move_unique(f->incoming, name, f->failed, final, sizeof final);
+  if (rc == -ENOENT)
+    return 0; /* taken away meanwhile */
+  if (rc != 0) {
+    log_event(LOG_ERR, "file_refused_move_failed", "feed=%s file=%s error=%s",
+              f->conf->name, log_quote(q, sizeof q, name), strerror(-rc));
+    return rc;
+  }
+  /* A finished upload may have replaced the entry between lstat() and
+   * rename(): what was moved is judged again, and a regular file goes back
+   * to be claimed as any other. */
+  if ((rc = fs_join(path, sizeof path, f->failed, final)) != 0)
+    return rc;
+  if (lstat(path, &st) != 0)
+    st.st_mode = 0; /* taken out of failed/ already: report what we moved */
+  if (S_ISREG(st.st_mode))
+    return fs_move_unique(f->failed, final, f->incoming, back, sizeof back);
+  if (special_kind(st.st_mode) != NULL) /* what is there now, if it changed */
+    kind = special_kind(st.st_mode);
+  /* Not touched, unlike a settled file: retention removes only regular
+   * files, so the entry stays until an officer removes it, and its report
+   * ages on its own (see retention.c). */
+  if (ingest_write_refusal(f, final, kind) != 0)
+    log_event(LOG_ERR, "report_write_failed", "feed=%s", f->conf->name);
+  log_event(LOG_WARNING, "file_refused",
+            "feed=%s file=%s moved_to=failed reason=\"%s, not a regular "
+            "file; moved to failed/ unread, never followed or opened\"",
+            f->conf->name, log_quote(q, sizeof q, final), kind);
+  if (s->refused != NULL)
+    s->refused(s->arg, s->feed);
+  return 0;
+}
+
 /* Looks at one entry; returns ms until it may be claimed, or UINT64_MAX. */
 static uint64_t look(struct spool *s, const char *name, uint64_t now) {
   char path[PATH_MAX], q[320];
   struct candidate *c;
+  const char *kind;
   struct stat st;
 
   if (spool_ignored_name(name) ||
@@ -144,6 +210,16 @@ static uint64_t look(struct spool *s, const char *name, uint64_t now) {
   if (lstat(path, &st) != 0)
     return UINT64_MAX; /* gone already */
   c = find_candidate(s, name);
+  if (c != NULL && c->refused) {
+    c->seen = 1; /* a folder, or a link that could not be moved: logged */
+    return UINT64_MAX;
+  }
+  if ((kind = special_kind(st.st_mode)) != NULL &&
+      set_aside(s, name, kind) == 0) {
+    if (c != NULL)
+      c->seen = 0;
+    return UINT64_MAX;
+  }
   if (c == NULL) {
     if (s->n_cands == MAX_CANDIDATES)
       return UINT64_MAX; /* next scan, once some are claimed */
@@ -153,11 +229,14 @@ static uint64_t look(struct spool *s, const char *name, uint64_t now) {
     c->st = st;
     c->stable_ms = now;
     c->refused = !S_ISREG(st.st_mode);
+    /* A folder may be an upload client's own; it is left alone. */
     if (c->refused)
       log_event(LOG_WARNING, "file_refused",
-                "feed=%s file=%s reason=\"not a regular file; left in "
-                "incoming, never opened\"",
-                s->feed->conf->name, log_quote(q, sizeof q, name));
+                "feed=%s file=%s reason=\"%s; left in incoming, never "
+                "opened\"",
+                s->feed->conf->name, log_quote(q, sizeof q, name),
+                kind != NULL ? "not a regular file and cannot be moved"
+                             : "a folder, not a file");
   }
   c->seen = 1;
   if (c->refused)
@@ -242,8 +321,8 @@ static void on_close(uv_handle_t *h) {
 }
 
 int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
-                uint64_t rescan_ms, spool_claim_fn fn, void *arg,
-                struct spool **out) {
+                uint64_t rescan_ms, spool_claim_fn fn, spool_refused_fn refused,
+                void *arg, struct spool **out) {
   struct spool *s = calloc(1, sizeof *s);
   int rc;
 
@@ -257,6 +336,7 @@ int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
   s->settle_ms = settle_ms;
   s->rescan_ms = rescan_ms;
   s->fn = fn;
+  s->refused = refused;
   s->arg = arg;
   s->watch.data = s->timer.data = s;
   if ((rc = uv_timer_init(loop, &s->timer)) != 0) {

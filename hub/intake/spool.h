@@ -4,8 +4,8 @@
  * Loop thread only. A file is claimed once it has stopped changing for
  * settle_ms (SFTP writes in place), by rename() into work/; from then on it
  * is the claim callback's. Dotfiles and *.part / *.tmp names are uploads in
- * progress and are left alone; so is anything that is not a regular file
- * (a link, FIFO or device is never followed or opened).
+ * progress and are left alone; so is a folder. A symlink, FIFO, device or
+ * socket is moved into failed/ with a report, never followed or opened.
  */
 #ifndef DAHUB_SPOOL_H
 #define DAHUB_SPOOL_H
@@ -21,6 +21,9 @@ struct spool;
 /* Called with a file just moved into f->work as work_name. */
 typedef void (*spool_claim_fn)(void *arg, struct ingest_feed *f,
                                const char *work_name);
+/* Called once a link, FIFO, device or socket has been moved into f->failed
+ * with its report. */
+typedef void (*spool_refused_fn)(void *arg, struct ingest_feed *f);
 
 /* Fills f's folder paths under spool_dir/<feed> and creates them. 0, or a
  * negative errno with err naming the folder. */
@@ -35,8 +38,8 @@ int spool_each_work(const struct ingest_feed *f,
 
 /* Starts watching f's incoming folder. OUT: stop with spool_stop(). */
 int spool_start(uv_loop_t *loop, struct ingest_feed *f, uint64_t settle_ms,
-                uint64_t rescan_ms, spool_claim_fn fn, void *arg,
-                struct spool **out);
+                uint64_t rescan_ms, spool_claim_fn fn, spool_refused_fn refused,
+                void *arg, struct spool **out);
 /* Stops watching; the spool frees itself once its handles are closed. */
 void spool_stop(struct spool *s);
 

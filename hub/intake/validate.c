@@ -139,9 +139,33 @@ static int check_number(const struct dahub_obs *o, enum vocab_unit unit,
   return 0;
 }
 
+/* The breakdown's canonical text into buf: from the memo when the same
+ * pairs passed before, else built and checked, and kept if it passed. */
+static int canonical_dims(const struct vocab *v, struct validate_memo *memo,
+                          const struct dahub_obs *o, char *buf, size_t n,
+                          struct dahub_error *err) {
+  const char *text;
+  size_t len;
+  int rc;
+
+  if (memo != NULL && (text = validate_memo_find(memo, v, o, &len)) != NULL) {
+    memcpy(buf, text, len + 1); /* it fitted in n when it was built */
+    return 0;
+  }
+  if ((rc = dims_json(v, o, buf, n, err)) == 0 && memo != NULL)
+    validate_memo_add(memo, v, o, buf);
+  return rc;
+}
+
 int validate_obs(const struct vocab *v, const struct dahub_obs *o,
                  const char *default_service, struct validated *out,
                  struct dahub_error *err) {
+  return validate_obs_memo(v, NULL, o, default_service, out, err);
+}
+
+int validate_obs_memo(const struct vocab *v, struct validate_memo *memo,
+                      const struct dahub_obs *o, const char *default_service,
+                      struct validated *out, struct dahub_error *err) {
   const struct vocab_measure *m;
   struct dahub_period p;
   struct store_obs *s = &out->obs;
@@ -179,7 +203,7 @@ int validate_obs(const struct vocab *v, const struct dahub_obs *o,
                "actual, suppressed, missing or "
                "estimated",
                NULL, "bad value status from the plugin");
-  if ((rc = dims_json(v, o, out->dims, sizeof out->dims, err)) != 0)
+  if ((rc = canonical_dims(v, memo, o, out->dims, sizeof out->dims, err)) != 0)
     return rc;
   if ((o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED) &&
       (rc = check_number(o, m->unit, s, err)) != 0)

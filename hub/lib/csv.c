@@ -14,13 +14,16 @@
  *
  * The reader does no I/O of its own and has no globals.
  *
- * In threaded mode (dahub/csv_fast.h), the first dahub_csv_next() reads
- * ahead until the input buffer is full or the input ends. An input that
- * ends there is read inline: a thread would cost more than it saves.
- * Otherwise csv_thread.c takes the reader over on a thread of its own, and
- * dahub_csv_next() only hands out what that thread made of it. A read that
- * fails while reading ahead is held back and reported where the inline
- * reader would have made it, after the records before it.
+ * In threaded mode (a reader from dahub_csv_new_fast(), dahub/csv_fast.h),
+ * the first dahub_csv_next_fast(), which dahub_csv_next() calls for such a
+ * reader, reads ahead until the input buffer is full or the input ends. An
+ * input that ends there is read inline: a thread would cost more than it
+ * saves. Otherwise csv_thread.c takes the reader over on a thread of its
+ * own, and dahub_csv_next_fast() only hands out what that thread made of
+ * it. A read that fails while reading ahead is held back and reported
+ * where the inline reader would have made it, after the records before it.
+ * A reader from dahub_csv_new() never looks at any of this: its
+ * dahub_csv_next() goes straight to the tokenizer.
  */
 #include <errno.h>
 #include <limits.h>
@@ -35,10 +38,6 @@ void dahub_csv_options_init(struct dahub_csv_options *o) {
   o->encoding = DAHUB_CSV_UTF8;
   o->max_line_bytes = DAHUB_CSV_DEFAULT_MAX_LINE;
   o->max_fields = DAHUB_CSV_DEFAULT_MAX_FIELDS;
-  o->threaded = 0;
-  o->prepare = NULL;
-  o->prepare_arg = NULL;
-  o->prepare_size = 0;
 }
 
 /* Bytes that are text in any state inside a cell, with nothing to check:
@@ -52,9 +51,11 @@ static void plain_table(struct dahub_csv *r) {
   r->plain[(unsigned char)r->opt.delimiter] = 0;
 }
 
-int dahub_csv_new(const struct dahub_csv_options *opt,
-                  ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
-                  struct dahub_csv **out, struct dahub_error *err) {
+/* The one way to make a reader: fast is NULL for the inline one. */
+static int csv_new(const struct dahub_csv_options *opt,
+                   const struct dahub_csv_fast *fast,
+                   ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
+                   struct dahub_csv **out, struct dahub_error *err) {
   struct dahub_csv *r;
 
   *out = NULL;
@@ -70,8 +71,8 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "csv: max_line_bytes must be 1..2^28 and "
                            "max_fields 1..2^20");
-  if (opt->prepare != NULL &&
-      (opt->prepare_size == 0 || opt->prepare_size > DAHUB_CSV_PREPARE_MAX))
+  if (fast != NULL && fast->prepare != NULL &&
+      (fast->prepare_size == 0 || fast->prepare_size > DAHUB_CSV_PREPARE_MAX))
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "csv: prepare_size must be 1..%d bytes",
                            DAHUB_CSV_PREPARE_MAX);
@@ -79,6 +80,9 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
     return dahub_error_set(err, -ENOMEM, 0, 0, "csv: out of memory");
   memset(r, 0, sizeof *r);
   r->opt = *opt;
+  r->threaded = fast != NULL;
+  if (fast != NULL)
+    r->fast = *fast;
   r->read = read;
   r->arg = arg;
   r->utf8 = opt->encoding == DAHUB_CSV_UTF8;
@@ -91,12 +95,28 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
   return 0;
 }
 
+int dahub_csv_new(const struct dahub_csv_options *opt,
+                  ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
+                  struct dahub_csv **out, struct dahub_error *err) {
+  return csv_new(opt, NULL, read, arg, out, err);
+}
+
+int dahub_csv_new_fast(const struct dahub_csv_options *opt,
+                       const struct dahub_csv_fast *fast,
+                       ssize_t (*read)(void *arg, void *buf, size_t cap),
+                       void *arg, struct dahub_csv **out,
+                       struct dahub_error *err) {
+  static const struct dahub_csv_fast none; /* threaded, nothing more */
+
+  return csv_new(opt, fast != NULL ? fast : &none, read, arg, out, err);
+}
+
 void csv_set_eager(struct dahub_csv *r) { r->eager = 1; }
 
 void csv_set_bytewise(struct dahub_csv *r) { r->bytewise = 1; }
 
-const struct dahub_csv_options *csv_options(const struct dahub_csv *r) {
-  return &r->opt;
+const struct dahub_csv_fast *csv_fast(const struct dahub_csv *r) {
+  return &r->fast;
 }
 
 void dahub_csv_free(struct dahub_csv *r) {
@@ -232,13 +252,13 @@ static void csv_read_ahead(struct dahub_csv *r) {
 
 /* The first call in threaded mode: decides whether a thread is worth it.
  * Not inlined: its registers would cost every inline call a stack frame. */
-__attribute__((noinline)) static int csv_next_first(struct dahub_csv *r,
-                                                    struct dahub_csv_row *row,
-                                                    struct dahub_error *err) {
+__attribute__((noinline)) static int
+csv_next_first(struct dahub_csv *r, struct dahub_csv_fast_row *row,
+               struct dahub_error *err) {
   int rc;
 
   if (r->failed) /* csv_start() failed: the inline reader repeats it */
-    return csv_read_record(r, row, err);
+    return csv_read_record(r, &row->row, err);
   if ((rc = csv_start(r, err)) != 0)
     return csv_fail(r, rc);
   if (!r->eager)
@@ -249,14 +269,27 @@ __attribute__((noinline)) static int csv_next_first(struct dahub_csv *r,
     if (r->th != NULL)
       return csv_thread_next(r->th, row, err);
   }
-  return csv_read_record(r, row, err);
+  return csv_read_record(r, &row->row, err);
+}
+
+int dahub_csv_next_fast(struct dahub_csv *r, struct dahub_csv_fast_row *row,
+                        struct dahub_error *err) {
+  if (r->th != NULL)
+    return csv_thread_next(r->th, row, err);
+  row->prepared = NULL; /* read inline */
+  if (r->threaded && !r->started)
+    return csv_next_first(r, row, err);
+  return csv_read_record(r, &row->row, err);
 }
 
 int dahub_csv_next(struct dahub_csv *r, struct dahub_csv_row *row,
                    struct dahub_error *err) {
-  if (r->th != NULL)
-    return csv_thread_next(r->th, row, err);
-  if (r->opt.threaded && !r->started)
-    return csv_next_first(r, row, err);
-  return csv_read_record(r, row, err);
+  struct dahub_csv_fast_row fr;
+  int rc;
+
+  if (!r->threaded)
+    return csv_read_record(r, row, err);
+  if ((rc = dahub_csv_next_fast(r, &fr, err)) == 1)
+    *row = fr.row;
+  return rc;
 }

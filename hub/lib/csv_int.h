@@ -25,6 +25,8 @@ enum csv_state {
 
 struct dahub_csv {
   struct dahub_csv_options opt;
+  int threaded; /* made by dahub_csv_new_fast() */
+  struct dahub_csv_fast fast;
   ssize_t (*read)(void *arg, void *buf, size_t cap);
   void *arg;
   int failed; /* the code of the first error, or 0 */

@@ -295,8 +295,6 @@ static void csv_make_row(struct dahub_csv *r, struct dahub_csv_row *row) {
   row->n = r->n;
   row->field = r->field;
   row->len = r->len;
-  row->prepared = NULL;
-  row->hurry = 0;
 }
 
 int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,

@@ -35,12 +35,13 @@
  * stop, which the producer sees before its next record or while it waits
  * for a free batch, and joins it.
  *
- * A record's entry also holds what options.prepare wrote for it, between
- * the offsets and the text: the producer calls it as it adds the record,
- * and the consumer lends it out as row->prepared. When the producer takes
- * a batch while at most two are published and not yet handed back, the
- * consumer will soon be waiting: the producer is the slower, and every
- * record of that batch goes to prepare() with hurry set. When the consumer
+ * A record's entry also holds what prepare() (struct dahub_csv_fast) wrote
+ * for it, between the offsets and the text: the producer calls it as it
+ * adds the record, and the consumer lends it out as row->prepared. When
+ * the producer takes a batch while at most two are published and not yet
+ * handed back, the consumer will soon be waiting: the producer is the
+ * slower, and every record of that batch goes to prepare() with hurry
+ * set. When the consumer
  * is the slower, the ring is full at each take. (At most one left the
  * consumer waiting a quarter of the time on a case-level file: by the
  * time a batch was awaited, it was too late to shed the work.)
@@ -97,7 +98,8 @@ struct csv_batch {
 
 struct csv_thread {
   struct dahub_csv *r; /* the producer's alone */
-  int (*prepare)(void *arg, const struct dahub_csv_row *row, void *out);
+  int (*prepare)(void *arg, const struct dahub_csv_row *row, int hurry,
+                 void *out);
   void *prepare_arg;
   size_t prep; /* the room for prepare's bytes in an entry, or 0 */
   pthread_t tid;
@@ -177,7 +179,8 @@ static int batch_add(const struct csv_thread *t, struct csv_batch *b,
   rec->n = (uint32_t)row->n | (narrow ? REC_SHORT : 0);
   rec->text = (uint32_t)bytes;
   rec->line = row->line;
-  if (t->prepare != NULL && t->prepare(t->prepare_arg, row, prep) == 1)
+  if (t->prepare != NULL &&
+      t->prepare(t->prepare_arg, row, t->hurry, prep) == 1)
     rec->n |= REC_PREPARED;
   memcpy(to, text, bytes);
   if (narrow)
@@ -232,7 +235,6 @@ static int batch_fill(struct csv_thread *t, struct csv_batch *b,
       }
       *have = 1;
     }
-    row->hurry = t->hurry;
     if ((rc = batch_add(t, b, row, &b->err)) == 0)
       return 1;
     if (rc < 0) {
@@ -268,10 +270,10 @@ int csv_thread_start(struct dahub_csv *r, struct csv_thread **out,
     return dahub_error_set(err, -ENOMEM, 0, 0, "csv: out of memory");
   memset(t, 0, sizeof *t);
   t->r = r;
-  t->prepare = csv_options(r)->prepare;
-  t->prepare_arg = csv_options(r)->prepare_arg;
+  t->prepare = csv_fast(r)->prepare;
+  t->prepare_arg = csv_fast(r)->prepare_arg;
   if (t->prepare != NULL) /* the text after it needs no alignment */
-    t->prep = (csv_options(r)->prepare_size + 7) / 8 * 8;
+    t->prep = (csv_fast(r)->prepare_size + 7) / 8 * 8;
   atomic_init(&t->stop, 0);
   if (pthread_mutex_init(&t->mu, NULL) != 0)
     goto no_mu;
@@ -333,7 +335,7 @@ static __attribute__((noinline)) int consumer_grow(struct csv_thread *t,
   return 0;
 }
 
-int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
+int csv_thread_next(struct csv_thread *t, struct dahub_csv_fast_row *row,
                     struct dahub_error *err) {
   struct csv_batch *b = t->cur;
   const struct csv_rec *rec;
@@ -370,12 +372,11 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
     t->len[i] = (size_t)(text + next - t->field[i]) - 1;
   }
   t->len[n - 1] = (size_t)(text + rec->text - t->field[n - 1]) - 1;
-  row->line = rec->line;
-  row->n = n;
-  row->field = t->field;
-  row->len = t->len;
+  row->row.line = rec->line;
+  row->row.n = n;
+  row->row.field = t->field;
+  row->row.len = t->len;
   row->prepared = rec->n & REC_PREPARED ? (const void *)prep : NULL;
-  row->hurry = 0;
   t->pos += rec->size;
   return 1;
 }

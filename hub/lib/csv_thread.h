@@ -20,8 +20,8 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
  * grow; on -ENOMEM each is still valid, of its old size or the new). */
 int csv_grow_row_arrays(const char ***field, size_t **len, size_t cap);
 
-/* The options r was made with. */
-const struct dahub_csv_options *csv_options(const struct dahub_csv *r);
+/* What r does beside tokenizing, as dahub_csv_new_fast() was told. */
+const struct dahub_csv_fast *csv_fast(const struct dahub_csv *r);
 
 /* Starts a thread that reads r with csv_read_record() from now on; r is
  * the thread's until csv_thread_free(). 0 with *out set; 0 with *out NULL
@@ -30,8 +30,9 @@ const struct dahub_csv_options *csv_options(const struct dahub_csv *r);
 int csv_thread_start(struct dahub_csv *r, struct csv_thread **out,
                      struct dahub_error *err);
 
-/* dahub_csv_next() in threaded mode: the same results, from the batches. */
-int csv_thread_next(struct csv_thread *t, struct dahub_csv_row *row,
+/* dahub_csv_next_fast() in threaded mode: the same results, from the
+ * batches. */
+int csv_thread_next(struct csv_thread *t, struct dahub_csv_fast_row *row,
                     struct dahub_error *err);
 
 /* Stops the thread, waits for it and frees everything but the reader. */

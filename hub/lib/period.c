@@ -2,9 +2,10 @@
  * period.c: UK financial-year periods (see dahub/period.h).
  *
  * The financial year runs April to March, so month arithmetic is done on a
- * "fiscal month" 1..12 where 1 is April. Everything is pure and bounded: no
- * allocation, no locale, years limited to 1900..2999 so that arithmetic on
- * them can never overflow.
+ * "fiscal month" 1..12 where 1 is April. Calendar dates (which days exist,
+ * how they are written) are date.c's: a period is a span of them. Everything
+ * is pure and bounded: no allocation, no locale, years limited to 1900..2999
+ * so that arithmetic on them can never overflow.
  */
 #include "dahub/period.h"
 
@@ -20,17 +21,6 @@
 static const char *const month_names[12] = {"jan", "feb", "mar", "apr",
                                             "may", "jun", "jul", "aug",
                                             "sep", "oct", "nov", "dec"};
-
-int dahub_date_valid(int y, int m, int d) {
-  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  int leap, max;
-
-  if (y < YEAR_MIN || y > YEAR_MAX || m < 1 || m > 12 || d < 1)
-    return 0;
-  leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  max = days[m - 1] + (m == 2 && leap);
-  return d <= max;
-}
 
 /* Fiscal month 1..12 (April = 1) of a calendar month 1..12. */
 static int fiscal_month(int m) { return m >= 4 ? m - 3 : m + 9; }
@@ -169,17 +159,13 @@ static void calendar_month(int fy, int fm, int *y, int *m) {
 
 void dahub_period_bounds(const struct dahub_period *p, char start[11],
                          char end[11]) {
-  int first, last, y, m, d = 31;
+  int first, last, y, m;
 
   fiscal_span(p, &first, &last);
   calendar_month(p->fy, first, &y, &m);
-  (void)snprintf(start, 11, "%04u-%02u-01", (unsigned)y % 10000u,
-                 (unsigned)m % 100u);
+  dahub_date_format(y, m, 1, start);
   calendar_month(p->fy, last, &y, &m);
-  while (d > 28 && !dahub_date_valid(y, m, d))
-    d--;
-  (void)snprintf(end, 11, "%04u-%02u-%02u", (unsigned)y % 10000u,
-                 (unsigned)m % 100u, (unsigned)d % 100u);
+  dahub_date_format(y, m, dahub_date_month_days(y, m), end);
 }
 
 /* ---- Reading periods as people write them ---- */

@@ -11,8 +11,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "dahub/date.h"
 #include "pull.h"
 #include "summary_int.h"
 
@@ -153,12 +153,12 @@ int summary_completeness(const struct build *b, json_t **out,
       if (json_object_update(o, got) != 0)
         goto out;
     } else if (strcmp(status, "not_expected") != 0) {
-      char due[32];
-      time_t t = (time_t)(end_t + (int64_t)f->due_days * 86400 - 86400);
-      struct tm tm;
+      char due[DAHUB_DATE_ISO_MAX];
+      int y, m, day;
 
-      (void)gmtime_r(&t, &tm);
-      (void)strftime(due, sizeof due, "%Y-%m-%d", &tm);
+      dahub_date_of_time(end_t + (int64_t)f->due_days * 86400 - 86400, &y, &m,
+                         &day);
+      dahub_date_format(y, m, day, due);
       if (json_object_set_new(o, "due", json_string(due)) != 0)
         goto out;
     }

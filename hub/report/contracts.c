@@ -6,8 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "dahub/date.h"
 #include "summary_int.h"
 
 struct contracts {
@@ -57,19 +57,16 @@ fail:
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err) {
   struct contracts c = {.list = json_array()};
-  time_t now = (time_t)b->env->now, until;
-  struct tm tm;
-  int rc;
+  int y, m, d, rc;
 
   *out = NULL;
   if (c.list == NULL)
     return -ENOMEM;
-  (void)gmtime_r(&now, &tm);
-  (void)strftime(c.today, sizeof c.today, "%Y-%m-%d", &tm);
-  tm.tm_mon += (int)b->env->conf->summary.contract_warning_months;
-  until = timegm(&tm);
-  (void)gmtime_r(&until, &tm);
-  (void)strftime(c.horizon, sizeof c.horizon, "%Y-%m-%d", &tm);
+  dahub_date_of_time(b->env->now, &y, &m, &d);
+  dahub_date_format(y, m, d, c.today);
+  dahub_date_add_months(&y, &m, &d,
+                        (int)b->env->conf->summary.contract_warning_months);
+  dahub_date_format(y, m, d, c.horizon);
   rc = store_each_record(b->env->store, "contract", on_contract, &c, err);
   if (rc == -EBADMSG)
     rc = dahub_error_set(err, rc, 0, 0,

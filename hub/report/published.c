@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "summary_int.h"
 
 #define MAX_TABLES 512 /* versions of a year's periods, all together */
@@ -90,15 +91,8 @@ static int on_row(void *arg, const struct store_pub_cell *r) {
   if (t == NULL || t->version != r->version || strcmp(t->period, r->period)) {
     if (ts->n == MAX_TABLES)
       return -E2BIG;
-    if (ts->n == ts->cap) {
-      size_t cap = ts->cap ? ts->cap * 2 : 8;
-      struct table *v = realloc(ts->v, cap * sizeof *v);
-
-      if (v == NULL)
-        return -ENOMEM;
-      ts->v = v;
-      ts->cap = cap;
-    }
+    if (ts->n == ts->cap && array_grow(&ts->v, &ts->cap, sizeof *ts->v, 8) != 0)
+      return -ENOMEM;
     t = &ts->v[ts->n++];
     memset(t, 0, sizeof *t);
     (void)snprintf(t->period, sizeof t->period, "%s", r->period);

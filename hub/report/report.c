@@ -17,12 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "common.h"
+#include "dahub/date.h"
 #include "fsutil.h"
 #include "log.h"
 #include "policy.h"
@@ -255,12 +255,11 @@ int report_publish(const struct runtime *rt, struct store *st,
   (void)json_object_set_new(doc, "meeting",
                             meeting ? json_string(meeting) : json_null());
   {
-    time_t t = (time_t)now;
-    struct tm tm;
-    char today[11];
+    char today[DAHUB_DATE_ISO_MAX];
+    int y, m, d;
 
-    (void)gmtime_r(&t, &tm);
-    (void)strftime(today, sizeof today, "%Y-%m-%d", &tm);
+    dahub_date_of_time(now, &y, &m, &d);
+    dahub_date_format(y, m, d, today);
     (void)json_object_set_new(json_object_get(doc, "contracts"), "as_of",
                               json_string(today));
   }

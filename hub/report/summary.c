@@ -11,15 +11,16 @@
  * 3. The document, put together here: figures, rates and the disclosure
  *    note (summary_json.c), change on the previous period and on a year
  *    before as published, completeness (completeness.c), contracts
- *    (contracts.c); and the audit log the store keeps with the version.
+ *    (contracts.c), the allocations of the last eight years
+ *    (allocations.c); and the audit log the store keeps with the version.
  */
 #include "summary.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "dahub/date.h"
 #include "summary_int.h"
 
 struct dahub_period summary_step_back(const struct dahub_period *p, int year) {
@@ -115,7 +116,7 @@ int summary_build(const struct summary_env *env, const char *period,
   struct summary_history *hist = calloc(1, sizeof *hist);
   struct dahub_period p, q, y;
   json_t *doc = NULL, *figs = NULL, *comp = NULL, *contracts = NULL;
-  json_t *rates = NULL, *disc = NULL;
+  json_t *rates = NULL, *disc = NULL, *alloc = NULL;
   char q_id[DAHUB_PERIOD_ID_MAX], y_id[DAHUB_PERIOD_ID_MAX];
   struct build b;
   int rc;
@@ -149,15 +150,16 @@ int summary_build(const struct summary_env *env, const char *period,
                                  hist, &figs, err)) != 0 ||
       (rc = summary_completeness(&b, &comp, err)) != 0 ||
       (rc = summary_contracts(&b, &contracts, err)) != 0 ||
+      (rc = summary_allocations(&b, &alloc, err)) != 0 ||
       (rc = summary_rates_json(&b, &rates)) != 0 ||
       (rc = summary_disclosure_json(&b, &disc)) != 0)
     goto out;
-  doc =
-      json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "schema", SUMMARY_SCHEMA,
-                "period", period_json(&p), "disclosure", disc, "completeness",
-                comp, "figures", figs, "rates", rates, "contracts", contracts);
+  doc = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "schema",
+                  SUMMARY_SCHEMA, "period", period_json(&p), "disclosure", disc,
+                  "completeness", comp, "figures", figs, "rates", rates,
+                  "contracts", contracts, "allocations", alloc);
   /* doc owns them now, or they were freed with doc's failure */
-  disc = comp = figs = rates = contracts = NULL;
+  disc = comp = figs = rates = contracts = alloc = NULL;
   if (doc == NULL) {
     rc = -ENOMEM;
     goto out;
@@ -176,6 +178,7 @@ out:
   json_decref(figs);
   json_decref(rates);
   json_decref(contracts);
+  json_decref(alloc);
   cells_free(&prev);
   cells_free(&ago);
   summary_history_free(hist);
@@ -185,13 +188,11 @@ out:
 }
 
 void summary_quarter_before(int64_t t, char id[16]) {
-  time_t tt = (time_t)t;
-  struct tm tm;
   struct dahub_period p;
+  int y, m, d;
 
-  (void)gmtime_r(&tt, &tm);
-  (void)dahub_period_of_date(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                             DAHUB_PERIOD_QUARTER, &p);
+  dahub_date_of_time(t, &y, &m, &d);
+  (void)dahub_period_of_date(y, m, d, DAHUB_PERIOD_QUARTER, &p);
   p = summary_step_back(&p, 0); /* the quarter holding t is not over yet */
   dahub_period_format(&p, id);
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "summary_int.h"
 
 /* Fiscal months of a period as bits 0..11 (April = bit 0). */
@@ -74,15 +75,8 @@ const char *strings_intern(struct strings *s, const char *text) {
   for (size_t i = s->n; i-- > 0;) /* recent first: rows come grouped */
     if (strcmp(s->v[i], text) == 0)
       return s->v[i];
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    char **v = realloc(s->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return NULL;
-    s->v = v;
-    s->cap = cap;
-  }
+  if (s->n == s->cap && array_grow(&s->v, &s->cap, sizeof *s->v, 64) != 0)
+    return NULL;
   if ((copy = strdup(text)) == NULL)
     return NULL;
   s->v[s->n++] = copy;

@@ -21,6 +21,10 @@
 #define ALL "*"
 #define MAX_INGESTS 16 /* provenance ids kept per figure */
 #define MAX_SCALE 6
+/* The breakdown a partner's figures by service are published under:
+ * {"service": "freeva.male_helpline"}. No dimension of the vocabulary may
+ * take the name (vocab_load.c refuses it). */
+#define SUMMARY_SERVICE_DIM "service"
 
 /* Fiscal months of a period as bits 0..11 (April = bit 0). */
 unsigned summary_months(const struct dahub_period *p);
@@ -177,6 +181,14 @@ int summary_completeness(const struct build *b, json_t **out,
  * -EBADMSG with err for a stored contract that could not be read. */
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err);
+
+/* ---- allocations.c ---- */
+
+/* *out = {"measure": "funding_allocated", "series": [...]}: the allocations
+ * of the period's financial year and the seven before, per partner, area
+ * and funding source. 0, -ENOMEM, -EBADMSG (a stored breakdown that is not
+ * JSON) with err, or a store error with err. */
+int summary_allocations(struct build *b, json_t **out, struct dahub_error *err);
 
 /* ---- summary_history.c ---- */
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "summary_int.h"
 
 /* Lines are gathered by a key of the shared parts and a role. */
@@ -40,15 +41,8 @@ static struct line *line_get(struct lines *l, int kind, const char *k1,
         x->k4 == k4 && x->k5 == k5)
       return x;
   }
-  if (l->n == l->cap) {
-    size_t cap = l->cap ? l->cap * 2 : 64;
-    struct line *v = realloc(l->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return NULL;
-    l->v = v;
-    l->cap = cap;
-  }
+  if (l->n == l->cap && array_grow(&l->v, &l->cap, sizeof *l->v, 64) != 0)
+    return NULL;
   l->v[l->n] = (struct line){.kind = kind,
                              .k1 = k1,
                              .k2 = k2,
@@ -60,15 +54,9 @@ static struct line *line_get(struct lines *l, int kind, const char *k1,
 }
 
 static int line_member(struct line *x, size_t id) {
-  if (x->n == x->cap) {
-    size_t cap = x->cap ? x->cap * 2 : 8;
-    size_t *v = realloc(x->members, cap * sizeof *v);
-
-    if (v == NULL)
-      return -ENOMEM;
-    x->members = v;
-    x->cap = cap;
-  }
+  if (x->n == x->cap &&
+      array_grow(&x->members, &x->cap, sizeof *x->members, 8) != 0)
+    return -ENOMEM;
   x->members[x->n++] = id;
   return 0;
 }

@@ -9,13 +9,15 @@
  * level measure ("basis": "snapshot") takes its latest part. A figure
  * missing some months, or holding a part suppressed at source or left
  * blank, is "partial": the sum of what is known, never a guess. Each figure
- * then counts towards its cells (summary_cells.c keeps them), and
- * disclosure control (summary_control.c) decides which may be shown.
+ * then counts towards its cells (summary_cells.c keeps them), a service's
+ * also towards its partner's figure by service, and disclosure control
+ * (summary_control.c) decides which may be shown.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "summary_int.h"
 
 static int collect_row(void *arg, const struct store_row *r) {
@@ -26,15 +28,8 @@ static int collect_row(void *arg, const struct store_row *r) {
   if (dahub_period_parse(r->period, &p) != 0 || p.fy != c->fy ||
       (summary_months(&p) & ~c->period_mask) != 0)
     return 0; /* another year, or reaches outside the period */
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 256;
-    struct part *v = realloc(c->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return -ENOMEM;
-    c->v = v;
-    c->cap = cap;
-  }
+  if (c->n == c->cap && array_grow(&c->v, &c->cap, sizeof *c->v, 256) != 0)
+    return -ENOMEM;
   pt = &c->v[c->n];
   pt->feed = strings_intern(c->str, r->feed);
   pt->source = strings_intern(c->str, r->source_id);
@@ -166,6 +161,40 @@ static void cell_add(struct cell *c, const struct figure *f) {
     add_ingest(c->ingests, &c->n_ingests, f->ingests[i]);
 }
 
+/* {"service":"<id>"}, canonical as the store writes dimensions, interned;
+ * NULL when memory runs out. */
+static const char *service_dims(struct build *b, const char *service) {
+  json_t *o = json_pack("{s:s}", SUMMARY_SERVICE_DIM, service);
+  char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+  const char *dims = text != NULL ? strings_intern(&b->str, text) : NULL;
+
+  free(text);
+  json_decref(o);
+  return dims;
+}
+
+/* A partner's figure of a named service also counts towards the partner's
+ * partnership figure by service: a breakdown like any other, so
+ * summary_lines.c tells disclosure control that the services add up to
+ * (or, beside figures naming no service, stay below) the partner's total,
+ * and a small service is protected as a small age band is. Totals only,
+ * never crossed with another breakdown, and only for the partner itself:
+ * all partners' figure of one service would repeat it. */
+static int add_service(struct build *b, const struct part *p,
+                       const struct figure *f) {
+  const char *dims;
+  struct cell *c;
+
+  if (p->service[0] == '\0' || strcmp(p->dims, "{}") != 0)
+    return 0;
+  if ((dims = service_dims(b, p->service)) == NULL ||
+      (c = cells_get(&b->cells, p->measure, p->source, b->all, dims)) == NULL)
+    return -ENOMEM;
+  c->m = vocab_measure(b->env->vocab, p->measure);
+  cell_add(c, f);
+  return 0;
+}
+
 static int add_figure(struct build *b, const struct part *p,
                       const struct figure *f) {
   const char *sources[] = {p->source, b->all};
@@ -188,7 +217,7 @@ static int add_figure(struct build *b, const struct part *p,
       c->m = vocab_measure(b->env->vocab, p->measure);
       cell_add(c, f);
     }
-  return 0;
+  return n_area == 3 ? add_service(b, p, f) : 0;
 }
 
 static int build_cells(struct build *b) {

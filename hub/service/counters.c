@@ -8,6 +8,7 @@
  * names may carry personal data, only times and outcomes.
  */
 #include "counters.h"
+#include "array.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -35,15 +36,8 @@ static struct feed_counters *counters_get(struct counters *c,
     return f;
   if (len >= sizeof f->feed)
     return NULL;
-  if (c->n == c->cap) {
-    size_t cap = c->cap ? c->cap * 2 : 16;
-    struct feed_counters *v = realloc(c->v, cap * sizeof *v);
-
-    if (v == NULL)
-      return NULL;
-    c->v = v;
-    c->cap = cap;
-  }
+  if (c->n == c->cap && array_grow(&c->v, &c->cap, sizeof *c->v, 16) != 0)
+    return NULL;
   f = &c->v[c->n++];
   memset(f, 0, sizeof *f);
   memcpy(f->feed, feed, len + 1);

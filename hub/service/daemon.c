@@ -88,9 +88,9 @@ static void start_spools(struct daemon *d) {
     return;
   }
   for (size_t i = 0; i < rt->n_feeds; i++) {
-    int rc =
-        spool_start(&d->loop, &rt->feeds[i], rt->conf->settle_ms,
-                    rt->conf->rescan_ms, daemon_on_claim, d, &d->spools[i]);
+    int rc = spool_start(&d->loop, &rt->feeds[i], rt->conf->settle_ms,
+                         rt->conf->rescan_ms, daemon_on_claim,
+                         daemon_on_refused, d, &d->spools[i]);
     if (rc != 0)
       log_event(LOG_ERR, "spool_failed", "feed=%s error=%s",
                 rt->feeds[i].conf->name, uv_err_name(rc));

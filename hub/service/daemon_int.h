@@ -151,9 +151,11 @@ void daemon_become_ready(struct daemon *d);
 
 /* ---- daemon_jobs.c ---- */
 
-/* spool callbacks: a file claimed from incoming/, or left in work/. */
+/* spool callbacks: a file claimed from incoming/, left in work/, or (not
+ * a file) moved into failed/ unread. */
 void daemon_on_claim(void *arg, struct ingest_feed *f, const char *name);
 void daemon_on_recover(void *arg, struct ingest_feed *f, const char *name);
+void daemon_on_refused(void *arg, struct ingest_feed *f);
 /* Unlinks j and frees it once its timer has closed. */
 void daemon_job_free(struct job *j);
 
@@ -178,8 +180,10 @@ int daemon_status_start(struct daemon *d);
 /* The configuration changed: late feeds are read again, the textfile's
  * timer follows metrics_interval_ms. */
 void daemon_status_reloaded(struct daemon *d);
-/* Counts j's outcome (loop thread); the textfile is written soon. */
-void daemon_status_settled(struct daemon *d, const struct job *j);
+/* Counts the outcome res of one file of feed (loop thread); the textfile
+ * is written soon. */
+void daemon_status_settled(struct daemon *d, const char *feed,
+                           const struct ingest_result *res);
 /* Stopping: the socket and the timer close. */
 void daemon_status_stop(struct daemon *d);
 /* Frees what is left once the loop is done. */

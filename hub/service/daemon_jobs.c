@@ -71,7 +71,7 @@ static void job_done(uv_work_t *req, int status) {
     daemon_job_free(j);
     return;
   }
-  daemon_status_settled(d, j);
+  daemon_status_settled(d, j->feed->conf->name, &j->res);
   if ((j->res.outcome == INGEST_STORED || j->res.outcome == INGEST_DUPLICATE) &&
       retention_period(j->feed, RETENTION_DONE) == 0)
     daemon_retention_request(d,
@@ -154,4 +154,14 @@ void daemon_on_claim(void *arg, struct ingest_feed *f, const char *name) {
 
 void daemon_on_recover(void *arg, struct ingest_feed *f, const char *name) {
   job_new(arg, f, name, 1);
+}
+
+/* A link, pipe or device the spool moved into failed/: counted as a failed
+ * file, as it is one for the data lead who dropped it. */
+void daemon_on_refused(void *arg, struct ingest_feed *f) {
+  struct ingest_result r;
+
+  memset(&r, 0, sizeof r);
+  r.outcome = INGEST_FAILED;
+  daemon_status_settled(arg, f->conf->name, &r);
 }

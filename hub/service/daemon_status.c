@@ -251,11 +251,11 @@ void daemon_status_reloaded(struct daemon *d) {
     log_event(LOG_WARNING, "metrics_timer_failed", NULL);
 }
 
-void daemon_status_settled(struct daemon *d, const struct job *j) {
-  if (counters_add(&d->counters, j->feed->conf->name, &j->res,
-                   store_now_ms()) != 0)
+void daemon_status_settled(struct daemon *d, const char *feed,
+                           const struct ingest_result *res) {
+  if (counters_add(&d->counters, feed, res, store_now_ms()) != 0)
     log_event(LOG_WARNING, "status_count_failed", "reason=\"no memory\"");
-  if (j->res.outcome == INGEST_STORED)
+  if (res->outcome == INGEST_STORED)
     d->late_gen = NULL; /* read again: this file may be the late return */
   if (d->gen->rt->conf->metrics_textfile != NULL &&
       uv_timer_get_due_in(&d->metrics_timer) > METRICS_SOON_MS &&

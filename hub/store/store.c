@@ -3,7 +3,7 @@
  * store, its prepared statements, and the helpers its other files share
  * (store_int.h): store_schema.c migrates, store_ingest.c writes a file's
  * figures, store_query.c reads them back, store_summary.c keeps what was
- * published.
+ * published, store_backup.c copies the store and store_verify.c checks it.
  *
  * Durability first: WAL with synchronous=FULL, because a file moves to done/
  * only after its commit and that order must hold across a power cut. An

@@ -258,6 +258,49 @@ int store_pull_add(struct store *st, const char *feed, const char *url,
                    const char *sha256, uint64_t bytes, const char *file_name,
                    struct dahub_error *err);
 
+/* ---- backup and verification (store_backup.c, store_verify.c) ---- */
+
+/* Opens the store at path as it is: nothing created, nothing migrated (a
+ * newer schema is refused). For `dahub backup` and `dahub verify`.
+ * OUT: store_close(). */
+int store_open_existing(const char *path, struct store **out,
+                        struct dahub_error *err);
+/* A consistent copy of the store at src_path, made while the daemon may
+ * write, checked and fsynced, then renamed to dest. An existing dest is
+ * refused (-EEXIST) unless force. 0 or a code with err. */
+int store_backup(const char *src_path, const char *dest, int force,
+                 struct dahub_error *err);
+/* PRAGMA integrity_check: problem(arg, msg) for each problem it names (a
+ * page too damaged to walk is one), *n their number. */
+void store_integrity(struct store *st,
+                     void (*problem)(void *arg, const char *msg), void *arg,
+                     unsigned *n);
+/* PRAGMA foreign_key_check: problem() for each row pointing at nothing. */
+int store_foreign_keys(struct store *st,
+                       void (*problem)(void *arg, const char *msg), void *arg,
+                       unsigned *n, struct dahub_error *err);
+
+/* An ingest and its observations: what it recorded at commit, and the
+ * rows that point at it now. */
+struct store_ingest_count {
+  int64_t ingest_id;
+  const char *feed, *file_name;
+  int64_t recorded;
+  int committed; /* its hash was recorded: a whole, stored file */
+  int64_t stored;
+};
+/* Every ingest, oldest first; fn returns non-zero to stop (returned). */
+int store_each_ingest_count(struct store *st,
+                            int (*fn)(void *arg,
+                                      const struct store_ingest_count *c),
+                            void *arg, struct dahub_error *err);
+/* Each file of feed that settled in done/ (stored or a duplicate), from
+ * its receipt, oldest first: its name, SHA-256 and when it was received. */
+int store_each_kept_file(struct store *st, const char *feed,
+                         int (*fn)(void *arg, const char *file_name,
+                                   const char *sha256, const char *received_at),
+                         void *arg, struct dahub_error *err);
+
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);
 /* Now in milliseconds since 1970 (UTC), as the outbox keeps times. */

@@ -1,6 +1,7 @@
 /*
  * store_int.h: what the store's own files share (store.c, store_schema.c,
- * store_ingest.c, store_query.c, store_summary.c). Nothing outside
+ * store_ingest.c, store_query.c, store_summary.c, store_backup.c,
+ * store_verify.c). Nothing outside
  * hub/store includes it: the module's surface is store.h.
  */
 #ifndef DAHUB_STORE_INT_H
@@ -118,6 +119,12 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
  * error with err. */
 int store_write(struct store *st, const char *what, struct dahub_error *err,
                 const char *sql, const char *types, ...);
+
+/* PRAGMA integrity_check on any connection (store_backup.c checks its
+ * copy with it too); see store_integrity(). */
+void store_integrity_db(sqlite3 *db,
+                        void (*problem)(void *arg, const char *msg), void *arg,
+                        unsigned *n);
 
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */

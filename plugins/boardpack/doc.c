@@ -41,15 +41,19 @@ int doc_open(const json_t *summary, struct doc *d, struct dahub_error *err) {
   d->completeness = json_object_get(summary, "completeness");
   d->contracts =
       json_object_get(json_object_get(summary, "contracts"), "contracts");
+  d->allocations =
+      json_object_get(json_object_get(summary, "allocations"), "series");
   if (json_array_size(d->figures) > DOC_MAX_FIGURES ||
       json_array_size(d->rates) > DOC_MAX_FIGURES ||
       json_array_size(d->completeness) > DOC_MAX_FEEDS ||
-      json_array_size(d->contracts) > DOC_MAX_CONTRACTS)
+      json_array_size(d->contracts) > DOC_MAX_CONTRACTS ||
+      json_array_size(d->allocations) > DOC_MAX_SERIES)
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "boardpack: the summary is larger than a pack "
                            "can show (at most %u figures, %u feeds, %u "
-                           "contracts)",
-                           DOC_MAX_FIGURES, DOC_MAX_FEEDS, DOC_MAX_CONTRACTS);
+                           "contracts, %u allocation series)",
+                           DOC_MAX_FIGURES, DOC_MAX_FEEDS, DOC_MAX_CONTRACTS,
+                           DOC_MAX_SERIES);
   return 0;
 }
 
@@ -125,11 +129,17 @@ static int unit_text(const char *num, const char *unit, char *buf, size_t n) {
 }
 
 void doc_cell(const struct doc *d, const json_t *fig, struct cell *c) {
+  doc_cell_in(d, fig, NULL, c);
+}
+
+void doc_cell_in(const struct doc *d, const json_t *fig, const char *unit,
+                 struct cell *c) {
   const json_t *v = json_object_get(fig, "value");
-  const char *unit = json_string_value(json_object_get(fig, "unit"));
   const char *marker = json_string_value(json_object_get(fig, "marker"));
   char num[40];
 
+  if (unit == NULL)
+    unit = json_string_value(json_object_get(fig, "unit"));
   memset(c, 0, sizeof *c);
   if (!json_is_null(v) && v != NULL && number_text(v, num, sizeof num) == 0 &&
       unit_text(num, unit, c->text, sizeof c->text) == 0) {
@@ -246,7 +256,9 @@ static const char *const short_words[][2] = {
     {"marac", "MARAC"},       {"sa", "safe accommodation"},
     {"da", "domestic abuse"}, {"cs", "children's services"},
     {"grt", "GRT"},           {"lgbtq", "LGBTQ+"},
-    {"idva", "IDVA"},         {"bame", "BAME"}};
+    {"idva", "IDVA"},         {"bame", "BAME"},
+    {"dluhc", "DLUHC"},       {"part4", "Part 4"},
+    {"yp", "young people's"}};
 
 void doc_words(const char *id, char *buf, size_t n) {
   size_t o = 0;
@@ -281,6 +293,45 @@ void doc_words(const char *id, char *buf, size_t n) {
     buf[0] = (char)(buf[0] - 'a' + 'A');
 }
 
+void doc_service_words(const char *id, char *buf, size_t n) {
+  const char *dot = id != NULL ? strchr(id, '.') : NULL;
+
+  doc_words(dot != NULL && dot[1] != '\0' ? dot + 1 : id, buf, n);
+}
+
+/* "Female" -> "female" within a sentence; "BAME support" stays. */
+static void uncap(char *w) {
+  if (w[0] >= 'A' && w[0] <= 'Z' && !(w[1] >= 'A' && w[1] <= 'Z'))
+    w[0] = (char)(w[0] - 'A' + 'a');
+}
+
+void doc_dims_words(const json_t *dims, char *buf, size_t n) {
+  const char *key;
+  const json_t *v;
+  size_t o = 0;
+
+  if (n == 0)
+    return;
+  buf[0] = '\0';
+  json_object_foreach((json_t *)dims, key, v) {
+    char words[64], value[96];
+    int w;
+
+    doc_words(key, words, sizeof words);
+    if (strcmp(key, "service") == 0)
+      doc_service_words(json_string_value(v), value, sizeof value);
+    else
+      doc_words(json_string_value(v), value, sizeof value);
+    if (o > 0)
+      uncap(words);
+    uncap(value);
+    w = snprintf(buf + o, n - o, "%s%s %s", o > 0 ? ", " : "", words, value);
+    if (w < 0 || (size_t)w >= n - o)
+      return; /* cut: what fits is still words */
+    o += (size_t)w;
+  }
+}
+
 /* "2024-06-30": 0 with the three parts, or -EINVAL. */
 static int parse_date(const char *iso, int *y, int *m, int *day) {
   char tail;
@@ -289,6 +340,40 @@ static int parse_date(const char *iso, int *y, int *m, int *day) {
       sscanf(iso, "%4d-%2d-%2d%c", y, m, day, &tail) != 3 || *m < 1 ||
       *m > 12 || *day < 1 || *day > 31)
     return -EINVAL;
+  return 0;
+}
+
+long doc_days(int y, int m, int d) {
+  /* days from civil (H. Hinnant): proleptic Gregorian, no clock, no
+   * time zone, so the same date always lands on the same pixel */
+  long era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+void doc_civil(long days, int *y, int *m, int *d) {
+  /* civil from days (H. Hinnant), the inverse of doc_days() */
+  long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+  long doe = z - era * 146097;
+  long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+
+  *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+  *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int doc_date_days(const char *iso, long *days) {
+  int y, m, d;
+
+  if (parse_date(iso, &y, &m, &d) != 0)
+    return -EINVAL;
+  *days = doc_days(y, m, d);
   return 0;
 }
 

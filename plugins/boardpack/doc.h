@@ -20,6 +20,7 @@
 #define DOC_MAX_FIGURES 200000u
 #define DOC_MAX_CONTRACTS 1000u
 #define DOC_MAX_FEEDS 500u
+#define DOC_MAX_SERIES 200u
 
 enum cell_kind {
   CELL_SHOWN,        /* a number the board may read */
@@ -39,8 +40,9 @@ struct cell {
 struct doc {
   const json_t *root;
   const json_t *figures, *rates, *completeness, *contracts;
-  const char *marker;    /* disclosure.marker: "[c]" by default */
-  const char *period_id; /* "FY2024-25-Q1" */
+  const json_t *allocations; /* allocations.series: funding by year */
+  const char *marker;        /* disclosure.marker: "[c]" by default */
+  const char *period_id;     /* "FY2024-25-Q1" */
 };
 
 #define DOC_LOW_MARKER "[low]"
@@ -49,8 +51,12 @@ struct doc {
 /* Checks the summary's shape and sizes. 0, or -EINVAL with err. */
 int doc_open(const json_t *summary, struct doc *d, struct dahub_error *err);
 
-/* The cell of a figure (or rate) object. unit NULL: the figure's own. */
+/* The cell of a figure (or rate) object, in its own unit. */
 void doc_cell(const struct doc *d, const json_t *fig, struct cell *c);
+/* The same in unit (NULL: the figure's own), for a value whose unit its
+ * list gives once (an allocation's year). */
+void doc_cell_in(const struct doc *d, const json_t *fig, const char *unit,
+                 struct cell *c);
 /* The cell of a value as the summary writes one (12, "32.4") in unit;
  * CELL_MISSING when it is not a number. */
 void doc_value_cell(const json_t *v, const char *unit, struct cell *c);
@@ -91,8 +97,21 @@ const char *doc_single_dim(const json_t *fig, const char **value);
 int doc_group_digits(const char *s, char *buf, size_t n);
 /* "referrals_received" -> "Referrals received". */
 void doc_words(const char *id, char *buf, size_t n);
+/* "freeva.male_helpline" -> "Male helpline": a service without its
+ * partner's name, in words. */
+void doc_service_words(const char *id, char *buf, size_t n);
+/* A breakdown in words: {"age_band": "25-34", "gender": "female"} ->
+ * "Age band 25-34, gender female"; {"service": "freeva.male_helpline"} ->
+ * "Service male helpline"; {} -> "". */
+void doc_dims_words(const json_t *dims, char *buf, size_t n);
 /* "2024-06-30" -> "30 June 2024" (with_year 0: "30 June"). 0, or -EINVAL. */
 int doc_date_words(const char *iso, int with_year, char *buf, size_t n);
+/* Days since 1970-01-01 of a day of the proleptic Gregorian calendar. */
+long doc_days(int y, int m, int d);
+/* The year, month and day of a day since 1970-01-01 (doc_days()'s inverse). */
+void doc_civil(long days, int *y, int *m, int *d);
+/* "2025-06-12" as days since 1970-01-01. 0, or -EINVAL. */
+int doc_date_days(const char *iso, long *days);
 /* The day of a date or a time ("2024-07-10T09:00:00Z") in words, with
  * its year. 0, or -EINVAL. */
 int doc_day_words(const char *stamp, char *buf, size_t n);

@@ -1,13 +1,17 @@
 /*
  * notes.c: the data notes: what each marker means, how much disclosure
  * control hid (how many, never which or by which rule), which returns the
- * pack is made of, which were corrected, and how many cells partners left
+ * pack is made of, which were corrected, and which cells partners left
  * blank.
  */
 #include <string.h>
 
 #include "charts.h"
 #include "sections.h"
+
+/* Rows of the blank cells' table; a count says how many more. */
+#define NOTES_MAX_BLANK_ROWS 60
+#define DOC_PARTIAL_MARKER "[p]"
 
 static const char *status_words(const char *s) {
   if (s == NULL)
@@ -88,6 +92,14 @@ static void sources(struct html *h, const struct doc *d) {
   html_raw(h, "</tbody></table>");
 }
 
+/* A figure's breakdown in words, escaped. */
+static void breakdown_text(struct html *h, const json_t *dims) {
+  char words[256];
+
+  doc_dims_words(dims, words, sizeof words);
+  html_text(h, words);
+}
+
 /* Figures a correction changed since the last version: "31 → 33". */
 static void changed(struct html *h, const struct doc *d) {
   const json_t *version = json_object_get(d->root, "version");
@@ -114,6 +126,7 @@ static void changed(struct html *h, const struct doc *d) {
       if (json_is_integer(version) && json_integer_value(version) > 1)
         html_fmt(h, "%lld", (long long)json_integer_value(version) - 1);
       html_raw(h, "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Breakdown</th>"
                   "<th scope=\"col\">Area</th><th scope=\"col\">Partner"
                   "</th><th scope=\"col\" class=\"num\">Was</th>"
                   "<th scope=\"col\" class=\"num\">Now</th></tr></thead>"
@@ -123,6 +136,8 @@ static void changed(struct html *h, const struct doc *d) {
               sizeof words);
     html_raw(h, "<tr><td>");
     html_text(h, words);
+    html_raw(h, "</td><td>");
+    breakdown_text(h, json_object_get(f, "dimensions"));
     html_raw(h, "</td><th scope=\"row\">");
     html_text(h, name != NULL ? name : "");
     html_raw(h, "</th><td>");
@@ -138,7 +153,7 @@ static void changed(struct html *h, const struct doc *d) {
 
 static void corrections(struct html *h, const struct doc *d) {
   const json_t *f;
-  size_t i, n = 0, blank = 0;
+  size_t i, n = 0;
 
   html_raw(h, "<h3>Corrections</h3>");
   for (i = 0; i < json_array_size(d->completeness) &&
@@ -154,17 +169,78 @@ static void corrections(struct html *h, const struct doc *d) {
                       "version.</p>"
                     : "<p>No return was corrected.</p>");
   changed(h, d);
+}
+
+static int is_blank(const json_t *f) {
+  const char *m = json_string_value(json_object_get(f, "marker"));
+
+  return m != NULL && strcmp(m, "missing") == 0;
+}
+
+/* Which partners' cells were left blank: each partner's own figure of an
+ * area (its totals over areas and all partners' figures repeat them),
+ * then how many figures lack a part. A blank is not confidential: the
+ * partner sent nothing there. */
+static void blank_cells(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i, blank = 0, rows = 0, more = 0, partial = 0;
+
   for (i = 0; i < json_array_size(d->figures) &&
               (f = json_array_get(d->figures, i)) != NULL;
        i++) {
-    const char *m = json_string_value(json_object_get(f, "marker"));
+    const char *area = json_string_value(json_object_get(f, "area"));
+    const char *name = json_string_value(json_object_get(f, "area_name"));
+    char words[96];
 
-    blank += m != NULL && strcmp(m, "missing") == 0;
+    blank += is_blank(f);
+    partial += json_is_true(json_object_get(f, "partial")) &&
+               doc_match(f, NULL, DOC_ONE_PARTNER, NULL, 0);
+    if (!is_blank(f) || !doc_match(f, NULL, DOC_ONE_PARTNER, NULL, 0) ||
+        area == NULL || strcmp(area, "all") == 0)
+      continue;
+    if (rows == NOTES_MAX_BLANK_ROWS) {
+      more++;
+      continue;
+    }
+    if (rows++ == 0)
+      html_raw(h, "<h3>Blank cells</h3><table><caption>Cells partners left "
+                  "blank</caption><thead><tr><th scope=\"col\">Partner</th>"
+                  "<th scope=\"col\">Measure</th><th scope=\"col\">Area"
+                  "</th><th scope=\"col\">Breakdown</th></tr></thead>"
+                  "<tbody>");
+    doc_words(json_string_value(json_object_get(f, "measure")), words,
+              sizeof words);
+    html_raw(h, "<tr><th scope=\"row\">");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</th><td>");
+    html_text(h, words);
+    html_raw(h, "</td><td>");
+    html_text(h, name != NULL ? name : area);
+    html_raw(h, "</td><td>");
+    breakdown_text(h, json_object_get(f, "dimensions"));
+    html_raw(h, "</td></tr>");
   }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+  else
+    html_raw(h, "<h3>Blank cells</h3>");
+  if (more > 0)
+    html_fmt(h, "<p>And %zu more cells left blank.</p>", more);
   html_fmt(h,
-           "<h3>Blank cells</h3><p>%zu figures in this summary are "
-           "marked " DOC_MISSING_MARKER ": not reported by the partners.</p>",
-           blank);
+           "<p>%zu figures in this summary are marked " DOC_MISSING_MARKER
+           ": not reported by the partners. %zu of the partners' figures "
+           "are partial " DOC_PARTIAL_MARKER ": a part of them was left blank "
+           "or suppressed by the partner, or a part of the period was not "
+           "returned.</p>",
+           blank, partial);
+  /* text in a figure's place never reaches the store (the mapped plugin
+   * leaves it out with a warning where its mapping says so, else the file
+   * fails), so the summary has nothing to count */
+  html_raw(h, "<p>Cells where a partner wrote words instead of a number "
+              "(such as &#8220;similar to Q2&#8221;) are not figures: when "
+              "the return is read they are left out with a warning to the "
+              "data lead, or the return is refused until it is corrected. "
+              "None is in this pack, and none is counted here.</p>");
 }
 
 void section_notes(struct html *h, const struct doc *d) {
@@ -173,5 +249,6 @@ void section_notes(struct html *h, const struct doc *d) {
   markers(h, d);
   sources(h, d);
   corrections(h, d);
+  blank_cells(h, d);
   html_raw(h, "</section>");
 }

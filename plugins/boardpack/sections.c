@@ -8,6 +8,7 @@
  * area and by breakdown. A section with nothing in the summary says so
  * rather than vanishing, so the board sees a gap as a gap.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "charts.h"
@@ -105,6 +106,49 @@ static void partner_table(struct html *h, const struct doc *d) {
     html_raw(h, "</tbody></table>");
 }
 
+/* Per service: each partner's figures by service, all areas, as the
+ * summary publishes them (a breakdown "service", under disclosure control
+ * like any other). */
+static void service_table(struct html *h, const struct doc *d) {
+  const json_t *f;
+  size_t i, rows = 0;
+
+  for (i = 0; i < json_array_size(d->figures) &&
+              (f = json_array_get(d->figures, i)) != NULL;
+       i++) {
+    const char *m = json_string_value(json_object_get(f, "measure"));
+    const char *k, *id;
+    char words[96], service[96];
+    struct cell c;
+
+    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", 0) ||
+        (k = doc_single_dim(f, &id)) == NULL || strcmp(k, "service") != 0)
+      continue;
+    if (rows++ == 0)
+      html_raw(h, "<table><caption>Each service&#39;s figures, all areas"
+                  "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                  "<th scope=\"col\">Service</th><th scope=\"col\">"
+                  "Partner</th><th scope=\"col\" class=\"num\">Figure</th>"
+                  "</tr></thead><tbody>");
+    doc_words(m, words, sizeof words);
+    doc_service_words(id, service, sizeof service);
+    doc_cell(d, f, &c);
+    html_raw(h, "<tr><td>");
+    html_text(h, words);
+    html_raw(h, "</td><th scope=\"row\">");
+    html_text(h, service);
+    html_raw(h, "</th><td>");
+    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_raw(h, "</td>");
+    chart_cell(h, &c);
+    html_raw(h, "</tr>");
+  }
+  if (rows > 0)
+    html_raw(h, "</tbody></table>");
+  else
+    html_raw(h, "<p>The summary holds no figures by service.</p>");
+}
+
 /* A section of charts: its heading, then fn for each measure chosen as
  * chart_each_measure() chooses; left open for what follows. */
 static void charts_section(struct html *h, const struct doc *d, const char *id,
@@ -119,16 +163,34 @@ static void charts_section(struct html *h, const struct doc *d, const char *id,
                 "period.</p>");
 }
 
+static void rates_table(struct html *h, const struct doc *d, int marac);
+
 void section_areas(struct html *h, const struct doc *d) {
   charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
   partner_table(h, d);
+  html_raw(h, "<h3>Per service</h3>");
+  service_table(h, d);
+  rates_table(h, d, 0);
   chart_section_close(h);
 }
 
+/* Every category the summary holds is drawn. The vocabulary groups no
+ * categories into "other" (a dimension is its codes and their labels), and
+ * a group summed here would be a new figure that disclosure control never
+ * saw: two shown categories and a hidden one beside them could add up to
+ * a total that gives the hidden one away. A grouping belongs in the
+ * vocabulary and the core, so the pack leaves the categories as they are
+ * and says so. */
 void section_breakdowns(struct html *h, const struct doc *d) {
-  charts_section(h, d, "breakdowns", "Breakdowns", NULL, own_sections, by_dims,
-                 (void *)breakdowns);
+  chart_section_open(h, "breakdowns", "Breakdowns");
+  html_raw(h, "<p class=\"subtitle\">Each breakdown shows every category "
+              "the partners returned, none grouped into &#8220;other&#8221; "
+              "by the pack.</p>");
+  if (chart_each_measure(h, d, NULL, own_sections, by_dims,
+                         (void *)breakdowns) == 0)
+    html_raw(h, "<p>The summary holds no figures for this section in this "
+                "period.</p>");
   chart_section_close(h);
 }
 
@@ -138,8 +200,9 @@ void section_safe_accommodation(struct html *h, const struct doc *d) {
   chart_section_close(h);
 }
 
-/* The MARAC's rates: numerator and denominator as the summary gives. */
-static void rates_table(struct html *h, const struct doc *d) {
+/* The summary's rates, as it gives them: the MARAC's (all partners) in
+ * their own section, every other one, each partner's, under "By area". */
+static void rates_table(struct html *h, const struct doc *d, int marac) {
   const json_t *r;
   size_t i, rows = 0;
 
@@ -149,20 +212,28 @@ static void rates_table(struct html *h, const struct doc *d) {
     const char *id = json_string_value(json_object_get(r, "rate"));
     const char *s = json_string_value(json_object_get(r, "source_id"));
     const char *name = json_string_value(json_object_get(r, "area_name"));
-    char words[96];
+    char words[96], where[160];
     struct cell c;
 
-    if (id == NULL || s == NULL || strncmp(id, "marac_", 6) != 0 ||
-        strcmp(s, "all") != 0)
+    if (id == NULL || s == NULL || (strncmp(id, "marac_", 6) == 0) != marac ||
+        (marac && strcmp(s, "all") != 0))
       continue;
     if (rows++ == 0)
-      html_raw(h, "<table><caption>MARAC rates, all partners</caption>"
-                  "<thead><tr><th scope=\"col\">Rate</th><th scope=\"col\">"
-                  "Area</th><th scope=\"col\" class=\"num\">Per cent</th>"
-                  "</tr></thead><tbody>");
+      html_raw(h, marac ? "<table><caption>MARAC rates, all partners</caption>"
+                          "<thead><tr><th scope=\"col\">Rate</th><th "
+                          "scope=\"col\">Area</th><th scope=\"col\" "
+                          "class=\"num\">Per cent</th></tr></thead><tbody>"
+                        : "<table><caption>Rates</caption><thead><tr><th "
+                          "scope=\"col\">Rate</th><th scope=\"col\">Area "
+                          "(partner)</th><th scope=\"col\" class=\"num\">"
+                          "Per cent</th></tr></thead><tbody>");
     doc_words(id, words, sizeof words);
+    if (marac || strcmp(s, "all") == 0)
+      snprintf(where, sizeof where, "%s", name != NULL ? name : "");
+    else
+      snprintf(where, sizeof where, "%s (%s)", name != NULL ? name : "", s);
     doc_cell(d, r, &c);
-    named_row(h, words, name != NULL ? name : "", &c);
+    named_row(h, words, where, &c);
   }
   if (rows > 0)
     html_raw(h, "</tbody></table>");
@@ -171,6 +242,6 @@ static void rates_table(struct html *h, const struct doc *d) {
 void section_marac(struct html *h, const struct doc *d) {
   charts_section(h, d, "marac", "MARAC", marac_prefixes, NULL, measure_blocks,
                  NULL);
-  rates_table(h, d);
+  rates_table(h, d, 1);
   chart_section_close(h);
 }

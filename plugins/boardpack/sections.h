@@ -30,6 +30,8 @@ void section_breakdowns(struct html *h, const struct doc *d);
 void section_safe_accommodation(struct html *h, const struct doc *d);
 void section_marac(struct html *h, const struct doc *d);
 void section_funding(struct html *h, const struct doc *d);
+/* The allocations by year, a part of the funding section (allocations.c). */
+void funding_allocations(struct html *h, const struct doc *d);
 void section_notes(struct html *h, const struct doc *d);
 
 /* The whole <style> element (style.c). */

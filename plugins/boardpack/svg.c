@@ -1,5 +1,6 @@
 /*
- * svg.c: horizontal bar charts as inline SVG (svg.h).
+ * svg.c: horizontal bar charts, and columns for a figure over time, as
+ * inline SVG (svg.h). The contracts' timeline is timeline.c's.
  *
  * Layout is fixed and in whole pixels of a 640-wide viewBox, so the same
  * cells give the same bytes: labels right-aligned in the first 200, bars
@@ -8,7 +9,8 @@
  * (contrast well over 3:1), dark grey text and hatching. A hidden cell's
  * mark is a 16-pixel hatched square at zero with its marker beside it:
  * its size is the same for every hidden cell, so it shows that a figure
- * exists and nothing of how large it is.
+ * exists and nothing of how large it is. Columns follow the same rules
+ * turned upright, the axis's figures on the left, zero at the foot.
  */
 #include "svg.h"
 
@@ -163,6 +165,106 @@ void svg_trend(struct html *h, const char *title, const struct svg_bar *points,
              (TREND_H - 4) - (TREND_H - 8) * amount / max);
   }
   html_raw(h, "\"/></svg>");
+}
+
+#define COL_LEFT 90    /* the axis's figures sit left of it */
+#define COL_PLOT_W 530 /* to x = 620 */
+#define COL_TOP 24     /* room for the figure above the tallest column */
+#define COL_PLOT_H 180
+#define COL_MAX_W 72
+
+/* One column and its figure above it; a hidden cell's mark is the same
+ * fixed square as in svg_hbars(). */
+static void column(struct html *h, const struct svg_bar *b, double mid,
+                   double width, const struct svg_scale *s, unsigned hatch) {
+  const struct cell *c = &b->cell;
+  int base = COL_TOP + COL_PLOT_H;
+  double top = base;
+
+  html_raw(h, "<g><title>");
+  html_text(h, b->label);
+  html_raw(h, ": ");
+  html_text(h, c->text);
+  html_raw(h, "</title>");
+  if (c->kind == CELL_SHOWN && c->amount > 0) {
+    double hgt = COL_PLOT_H * c->amount / s->top;
+
+    top = base - hgt;
+    html_fmt(h,
+             "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+             "fill=\"" BAR_COLOUR "\"/>",
+             mid - width / 2, top, width, hgt);
+  } else if (c->kind == CELL_CONFIDENTIAL || c->kind == CELL_LOW) {
+    top = base - MARK_W;
+    html_fmt(h,
+             "<rect x=\"%.1f\" y=\"%d\" width=\"%d\" height=\"%d\" "
+             "fill=\"url(#hatch-%u)\" stroke=\"" INK_COLOUR "\"/>",
+             mid - MARK_W / 2.0, base - MARK_W, MARK_W, MARK_W, hatch);
+  }
+  html_fmt(h, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">", mid,
+           top - 6);
+  html_text(h, c->text);
+  html_fmt(h, "</text><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", mid,
+           base + 18);
+  html_text_cut(h, b->label, 12);
+  html_raw(h, "</text></g>");
+}
+
+void svg_columns(struct html *h, const char *title, const char *desc,
+                 const struct svg_bar *bars, size_t n) {
+  struct svg_scale s;
+  double max = 0, slot, width;
+  int shown = 0, height = COL_TOP + COL_PLOT_H + 28;
+  unsigned id;
+
+  if (n == 0)
+    return;
+  if (n > SVG_MAX_BARS)
+    n = SVG_MAX_BARS;
+  for (size_t i = 0; i < n; i++)
+    if (bars[i].cell.kind == CELL_SHOWN) {
+      if (!shown || bars[i].cell.amount > max)
+        max = bars[i].cell.amount;
+      shown = 1;
+    }
+  svg_scale(max, &s);
+  slot = (double)COL_PLOT_W / (double)n;
+  width = slot * 0.6 < COL_MAX_W ? slot * 0.6 : COL_MAX_W;
+  id = html_id(h);
+  html_fmt(h,
+           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\">"
+           "<title id=\"svg-t-%u\">",
+           WIDTH, height, WIDTH, height, id, id, id);
+  html_text(h, title);
+  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
+  html_text(h, desc);
+  for (size_t i = 0; i < n; i++) {
+    html_raw(h, i == 0 ? ": " : "; ");
+    html_text(h, bars[i].label);
+    html_raw(h, " ");
+    html_text(h, bars[i].cell.text);
+  }
+  html_raw(h, ".</desc>");
+  hatch_def(h, id);
+  /* the axis from zero up, as for bars; none for marks alone */
+  for (int k = 0; shown && k < s.n_ticks; k++) {
+    double y = COL_TOP + COL_PLOT_H - COL_PLOT_H * (k * s.step) / s.top;
+    char num[32], grouped[40];
+
+    (void)snprintf(num, sizeof num, "%.0f", k * s.step);
+    if (doc_group_digits(num, grouped, sizeof grouped) != 0)
+      grouped[0] = '\0';
+    html_fmt(h,
+             "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" "
+             "stroke=\"" GRID_COLOUR "\" stroke-width=\"1\"/><text x=\"%d\" "
+             "y=\"%.1f\" text-anchor=\"end\" class=\"tick\">%s</text>",
+             COL_LEFT, y, COL_LEFT + COL_PLOT_W, y, COL_LEFT - 6, y + 4,
+             grouped);
+  }
+  for (size_t i = 0; i < n; i++)
+    column(h, &bars[i], COL_LEFT + slot * ((double)i + 0.5), width, &s, id);
+  html_raw(h, "</svg>");
 }
 
 void svg_hbars(struct html *h, const char *title, const char *desc,

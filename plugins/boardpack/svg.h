@@ -10,6 +10,7 @@
 #ifndef BOARDPACK_SVG_H
 #define BOARDPACK_SVG_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include "doc.h"
@@ -39,6 +40,31 @@ struct svg_bar {
  * for n == 0. */
 void svg_hbars(struct html *h, const char *title, const char *desc,
                const struct svg_bar *bars, size_t n);
+
+/* A column chart for a figure over time (allocations by year), left to
+ * right in the order given, from zero up, each figure written above its
+ * column; as svg_hbars() in all else. Nothing for n == 0. */
+void svg_columns(struct html *h, const char *title, const char *desc,
+                 const struct svg_bar *bars, size_t n);
+
+#define SVG_NO_DATE LONG_MIN
+
+/* A contract on a timeline: dates as days since 1970 (doc_days()), or
+ * SVG_NO_DATE. */
+struct svg_span {
+  const char *label; /* from outside: escaped; cut in the chart only */
+  const char *words; /* its dates in words, for its title and the desc */
+  long start, end, extension;
+  int soon; /* ending soon: drawn so, and said in words */
+};
+
+/* The contracts from left (the financial year of the earliest date) to
+ * right: a bar to each end date, a dashed outline on to its extension
+ * date, and a line at today (SVG_NO_DATE: none) named today_words.
+ * Nothing when no row has a date. */
+void svg_timeline(struct html *h, const char *title, const char *desc,
+                  const struct svg_span *rows, size_t n, long today,
+                  const char *today_words);
 
 /* A small line of a figure over time for a key-figure tile, from zero
  * up: points[] are shown cells (others are left out of the line), labels

@@ -22,11 +22,7 @@
  * cannot see the vocabulary's synonyms, so every field it groups by must
  * list its labels in "values" (two spellings of one district must not make
  * two figures); mapping.c insists.
- *
- * "periods": "latest" keeps only the latest period found in the file, and
- * warns how many figures for earlier periods were left out: an extract of
- * the cases open in Q2 also holds cases referred in Q1, whose count would
- * otherwise replace the Q1 figures from the Q1 extract.
+ * What happens to them then is cases_emit.c's.
  */
 #include "cases.h"
 
@@ -41,6 +37,7 @@
 
 #include "agg.h"
 #include "cases_ahead.h"
+#include "cases_emit.h"
 #include "figtab.h"
 #include "memo.h"
 #include "resolve.h"
@@ -144,13 +141,12 @@ void *cases_prepare_arg(const struct run *r) { return r->cases->prep; }
 
 /* Field f of this row in rf: fixed, from a cell, or from its column (1, 0
  * to leave the row out, or an error, as mapped_resolve()). A column's
- * text is resolved by mapped_resolve(), the one path; the code worked out
- * ahead on the reader's thread, when there is one, is that path's answer
- * cached, and stands in for the call. */
+ * text is resolved by mapped_resolve(), the one path, with the code the
+ * reader's thread worked out, if any, as its cache. */
 static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
                        struct row_fields *rf) {
   const struct map_field *mf = &r->m->field[f];
-  const uint16_t *ahead = ahead_of(row);
+  const uint16_t *ahead = ahead_of(r);
   const char *text;
   size_t len;
   int rc;
@@ -167,10 +163,8 @@ static int field_value(struct run *r, const struct dahub_csv_row *row, size_t f,
     rf->tg[f] = r->cell_target[f];
     return 1;
   case MAP_COLUMN:
-    if (ahead != NULL && ahead[f] != MEMO_AHEAD_NONE) {
+    if (ahead != NULL)
       rf->code[f] = ahead[f];
-      return memo_from_ahead(r->m, f, ahead[f], &rf->val[f], &rf->tg[f]);
-    }
     text = mapped_cell(r, row, r->col[f], &len);
     rc = mapped_resolve(r, f, text, len, row->line, r->col[f], &rf->val[f],
                         &rf->tg[f], &rf->code[f]);
@@ -272,15 +266,16 @@ static const struct period_id *period_id(struct run *r,
 static int count_period(struct run *r, const struct dahub_csv_row *row,
                         size_t k, const struct period_id **out) {
   const struct map_count *c = &r->m->cases->count[k];
-  const uint16_t *ahead = ahead_of(row);
+  const uint16_t *ahead = ahead_of(r);
   uint16_t code = ahead != NULL ? ahead[r->m->n_fields + k] : DATE_NONE;
   size_t j = r->cases->date_col[k], len;
   const char *text;
   struct dahub_period p;
   int rc;
 
-  /* Not worked out ahead: read now, by the same cases_date_code(), from
-   * the cell as a person sees it (filled down), with the errors. */
+  /* The code worked out ahead is cases_date_code()'s, cached; without
+   * one, the same call reads the cell as a person sees it (filled down),
+   * and a bad date is an error here. */
   if (code == DATE_NONE) {
     text = mapped_cell(r, row, j, &len);
     if ((rc = cases_date_code(text, len, r->m->cases->period, &code)) != 0)
@@ -410,7 +405,7 @@ int cases_row(struct run *r, const struct dahub_csv_row *row) {
   int have_ref = 0, rc = 0;
   size_t f, k;
 
-  if (mapped_row_skipped(r, row, ahead_of(row)))
+  if (mapped_row_skipped(r, row, ahead_of(r)))
     return 0;
   /* The mapping's fields only: half a KiB of memset for all that might be
    * was a tenth of this function's time. */
@@ -455,61 +450,4 @@ out:
   return rc < 0 ? rc : 0;
 }
 
-/* The period of a figure: the second text of its key. */
-static const char *group_period(const struct agg_group *g) {
-  return g->key + strlen(g->key) + 1;
-}
-
-/* The distinct counts, made final before any figure is read. */
-static int cases_finish(struct run *r) {
-  const struct map_cases *c = r->m->cases;
-  int rc = agg_finish(&r->cases->agg);
-
-  if (rc == 0)
-    return 0;
-  if (rc == -E2BIG)
-    return dahub_error_set(r->err, rc, 0, 0,
-                           "more than %" PRIu64 " distinct case references "
-                           "in one file (options.cases.max_references)",
-                           c->max_references);
-  if (rc == -ENOMEM)
-    return dahub_error_set(r->err, rc, 0, 0, "out of memory");
-  if (rc == -EOVERFLOW)
-    return dahub_error_set(r->err, rc, 0, 0, "too many cases for one figure");
-  return dahub_error_set(r->err, -EAGAIN, 0, 0,
-                         "could not read distinct case references back from "
-                         "a temporary file: %s",
-                         strerror(-rc));
-}
-
-int cases_end(struct run *r) {
-  const struct agg *a = &r->cases->agg;
-  struct dahub_period p, latest = {0};
-  char id[DAHUB_PERIOD_ID_MAX];
-  uint64_t left_out = 0;
-  int have = 0, rc;
-  size_t i;
-
-  if ((rc = cases_finish(r)) != 0)
-    return rc;
-  if (!r->m->cases->latest)
-    return mapped_emit_groups(r, a, NULL, NULL);
-  for (i = 0; i < a->n; i++) {
-    if (dahub_period_parse(group_period(&a->g[i]), &p) != 0)
-      continue;
-    if (!have || p.fy > latest.fy || (p.fy == latest.fy && p.n > latest.n))
-      latest = p;
-    have = 1;
-  }
-  if (!have)
-    return 0;
-  dahub_period_format(&latest, id);
-  if ((rc = mapped_emit_groups(r, a, id, &left_out)) != 0)
-    return rc;
-  if (left_out > 0)
-    mapped_warn(r, 0, 0,
-                "%" PRIu64 " figures for periods before %s were left out "
-                "(options.cases.periods is \"latest\")",
-                left_out, id);
-  return 0;
-}
+int cases_end(struct run *r) { return cases_emit(r, &r->cases->agg); }

@@ -49,11 +49,12 @@ int cases_end(struct run *r);
 /* 1 when some count of c (or NULL) is distinct. */
 int cases_distinct(const struct map_cases *c);
 
-/* options.prepare of the CSV reader, for cases_prepare_size(m) bytes: on
- * the reader's thread, the HMAC of the row's case reference and what its
- * fields and dates resolve to; arg is cases_prepare_arg(r), once
+/* The CSV reader's prepare() (dahub/csv_fast.h), for cases_prepare_size(m)
+ * bytes: on the reader's thread, the HMAC of the row's case reference and
+ * what its fields and dates resolve to; arg is cases_prepare_arg(r), once
  * cases_begin() has succeeded. */
-int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out);
+int cases_prepare(void *arg, const struct dahub_csv_row *row, int hurry,
+                  void *out);
 void *cases_prepare_arg(const struct run *r);
 size_t cases_prepare_size(const struct mapping *m);
 void cases_free(struct run *r);

@@ -2,7 +2,7 @@
  * cases_ahead.c: the work on a row of a cases layout done on the CSV
  * reader's thread (see cases_ahead.h).
  *
- * The reader calls cases_prepare() as it reads each row (options.prepare),
+ * The reader calls cases_prepare() as it reads each row (its prepare()),
  * while the counting thread counts earlier rows. It reads only what the
  * header made ready (struct cases_prep, published through ready) and its
  * own memo, never the counting thread's struct run.
@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dates.h"
+#include "dahub/date.h"
+
 #include "memo.h"
 
 static int can_pseudonymise(const struct dahub_host *h) {
@@ -98,7 +99,7 @@ int cases_date_code(const char *text, size_t len, enum dahub_period_kind kind,
   *code = DATE_BLANK;
   if (mapped_blank(text, len))
     return 0;
-  if ((rc = dates_parse(text, len, &y, &m, &d)) != 0)
+  if ((rc = dahub_date_parse(text, len, &y, &m, &d)) != 0)
     return rc == -ERANGE ? -ERANGE : -EINVAL;
   if (dahub_period_of_date(y, m, d, kind, &p) != 0 || p.fy < 0 ||
       p.fy > (UINT16_MAX - DATE_FIRST - 15) / 16)
@@ -108,7 +109,8 @@ int cases_date_code(const char *text, size_t len, enum dahub_period_kind kind,
 }
 
 /* The code of a count's date in column j, as far as the reader's thread
- * works it out: blank or not, and with read, its period's. */
+ * works it out, by cases_date_code(): without read, only a blank's (a
+ * glance, where reading the date would keep the parser waiting). */
 static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
                            enum dahub_period_kind kind, int read) {
   const char *text;
@@ -118,22 +120,21 @@ static uint16_t date_ahead(const struct dahub_csv_row *row, size_t j,
   if (j == NO_COL)
     return DATE_NONE;
   text = cases_cell(row, j, &len);
-  if (mapped_blank(text, len))
-    return DATE_BLANK;
-  if (!read || cases_date_code(text, len, kind, &code) != 0)
+  if (!read && !mapped_blank(text, len))
     return DATE_NONE;
-  return code;
+  return cases_date_code(text, len, kind, &code) == 0 ? code : DATE_NONE;
 }
 
 /* The work on a row that the CSV reader's thread does as it reads the row
- * (options.prepare), while this one counts earlier rows: the HMAC of its
+ * (struct dahub_csv_fast), while this one counts earlier rows: the HMAC of its
  * case reference, the largest part of a row's work, and what its fields'
  * labels and its dates resolve to (struct cases_ahead). Only what resolves
  * without a question is worked out: the row's own thread does the rest,
  * errors included. Cells filled down are left to it, as the text above is
  * its to know; so is a reference cell that is blank, and a row that no
  * distinct count counts, for want of a date, is not hashed. */
-int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
+int cases_prepare(void *arg, const struct dahub_csv_row *row, int hurry,
+                  void *out) {
   struct cases_prep *p = arg;
   struct cases_ahead *a = out;
   const struct mapping *m = p->m;
@@ -149,13 +150,13 @@ int cases_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
   /* In a hurry, the HMAC alone: the row's thread has time for the rest. */
   for (f = 0; f < m->n_fields; f++) {
     a->code[f] = MEMO_AHEAD_NONE;
-    if (p->field_col[f] != NO_COL && !row->hurry) {
+    if (p->field_col[f] != NO_COL && !hurry) {
       text = cases_cell(row, p->field_col[f], &len);
       a->code[f] = memo_ahead(p->memo, m, f, text, len);
     }
   }
   for (k = 0; k < c->n_count; k++) {
-    date[k] = date_ahead(row, p->count_col[k], c->period, !row->hurry);
+    date[k] = date_ahead(row, p->count_col[k], c->period, !hurry);
     dated |= c->count[k].distinct && date[k] != DATE_BLANK;
   }
   a->has_ref = 0;
@@ -198,7 +199,7 @@ void cases_prep_free(struct cases_prep *p) {
 
 int cases_reference(struct run *r, const struct dahub_csv_row *row, size_t j,
                     uint8_t out[32]) {
-  const struct cases_ahead *a = row->prepared;
+  const struct cases_ahead *a = r->prepared;
   const char *text, *s, *e;
   size_t len;
   int rc;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 #include "dahub/period.h"
 #include "dahub/plugin.h"
 
@@ -39,7 +39,7 @@ struct cases_prep {
   size_t count_col[CASES_MAX_COUNTS]; /* each count's date column, or NO_COL */
 };
 
-/* What cases_prepare() writes for a row, as row->prepared: the HMAC of its
+/* What cases_prepare() writes for a row, as r->prepared: the HMAC of its
  * case reference, then 16-bit codes, one per field of the mapping (memo.h)
  * and one per count: its date's period. The row's own thread need only
  * look them up. */
@@ -73,9 +73,9 @@ static inline void date_of_code(uint16_t code, enum dahub_period_kind kind,
   p->n = (code - DATE_FIRST) % 16;
 }
 
-/* The row's codes worked out ahead, or NULL. */
-static inline const uint16_t *ahead_of(const struct dahub_csv_row *row) {
-  const struct cases_ahead *a = row->prepared;
+/* The codes of the row being read worked out ahead, or NULL. */
+static inline const uint16_t *ahead_of(const struct run *r) {
+  const struct cases_ahead *a = r->prepared;
 
   return a != NULL ? a->code : NULL;
 }

@@ -50,10 +50,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dahub/date.h"
 #include "dahub/period.h"
 
 #include "agg.h"
-#include "dates.h"
 #include "labels.h"
 #include "run.h"
 
@@ -336,7 +336,7 @@ static int item_period(struct run *r, json_t *item, const char *ipath,
     return path_error(r, -EINVAL, path, "a date such as 2024-04-04",
                       d == NULL ? "nothing" : "something else",
                       "expected a date");
-  rc = dates_parse(s, strlen(s), &y, &m, &day);
+  rc = dahub_date_parse(s, strlen(s), &y, &m, &day);
   if (rc == -ERANGE)
     return path_error(r, -EINVAL, path, "a real day", s, "no such date");
   if (rc != 0 || dahub_period_of_date(y, m, day, j->period, &p) != 0)

@@ -28,8 +28,9 @@
  * (run.c).
  *
  * This file is the only one that knows every layout: the layouts know the
- * core (mapping.c, fields.c, labels.c, options.c, run.c, resolve.c,
- * memo.c, agg.c, dates.c) and none another.
+ * core (mapping.c, mapping_csv.c, fields.c, labels.c, options.c, run.c,
+ * resolve.c, memo.c, agg.c) and none another; dates are the hub's
+ * (dahub/date.h).
  *
  * The first problem ends the file with DAHUB_FAIL and an error naming the
  * line, the column (as a spreadsheet counts them), the column's header,
@@ -230,26 +231,28 @@ static int is_footer(const struct mapping *m, const struct dahub_csv_row *row) {
 }
 
 static int read_rows(struct run *r, struct dahub_csv *csv) {
-  struct dahub_csv_row row;
+  struct dahub_csv_fast_row fr;
   int rc;
 
-  while ((rc = dahub_csv_next(csv, &row, r->err)) == 1) {
+  while ((rc = dahub_csv_next_fast(csv, &fr, r->err)) == 1) {
+    r->prepared = fr.prepared; /* the cases layout's (cases_ahead.h) */
     if (r->rows == UINT32_MAX)
-      return dahub_error_set(r->err, -EMSGSIZE, row.line, 0, "too many rows");
+      return dahub_error_set(r->err, -EMSGSIZE, fr.row.line, 0,
+                             "too many rows");
     r->rows++;
     if (!r->in_data) {
-      if (!is_header(r, &row)) {
-        rc = above_header(r, &row);
+      if (!is_header(r, &fr.row)) {
+        rc = above_header(r, &fr.row);
       } else {
-        rc = read_header(r, &row);
+        rc = read_header(r, &fr.row);
         r->in_data = 1;
       }
-    } else if (row_blank(&row)) {
+    } else if (row_blank(&fr.row)) {
       continue;
-    } else if (is_footer(r->m, &row)) {
+    } else if (is_footer(r->m, &fr.row)) {
       return 0;
     } else {
-      rc = data_row(r, &row);
+      rc = data_row(r, &fr.row);
     }
     if (rc < 0)
       return rc;
@@ -333,6 +336,7 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
                                        struct dahub_error *err) {
   const struct mapping *m = state;
   struct dahub_csv_options opt;
+  struct dahub_csv_fast fast;
   struct dahub_csv *csv = NULL;
   struct run r;
   int rc;
@@ -352,17 +356,17 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   dahub_csv_options_init(&opt);
   opt.delimiter = m->delimiter;
   opt.encoding = m->encoding;
-  /* Reading, hashing and splitting the CSV on a second core: a quarter of
-   * the work of a big file (the reader starts its thread only for one). */
-  opt.threaded = 1;
-  if (m->layout == MAP_CASES) {
-    opt.prepare = cases_prepare;
-    opt.prepare_arg = cases_prepare_arg(&r);
-    opt.prepare_size = cases_prepare_size(m);
-  }
   if (in->max_line_bytes != 0)
     opt.max_line_bytes = in->max_line_bytes;
-  if ((rc = dahub_csv_new(&opt, mapped_read, in, &csv, err)) != 0)
+  /* Reading, hashing and splitting the CSV on a second core: a quarter of
+   * the work of a big file (the reader starts its thread only for one). */
+  memset(&fast, 0, sizeof fast);
+  if (m->layout == MAP_CASES) {
+    fast.prepare = cases_prepare;
+    fast.prepare_arg = cases_prepare_arg(&r);
+    fast.prepare_size = cases_prepare_size(m);
+  }
+  if ((rc = dahub_csv_new_fast(&opt, &fast, mapped_read, in, &csv, err)) != 0)
     goto out;
   rc = read_rows(&r, csv);
   if (rc == 0 && m->layout == MAP_CASES)

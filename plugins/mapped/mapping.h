@@ -1,9 +1,9 @@
 /*
  * mapping.h: a feed's mapping, checked and ready for parsing (private to the
  * mapped plugin). mapping.c builds it from the feed's "options" once, at
- * open(), with fields.c and labels.c; each layout reads its own section
- * into it (figures.c, cases_options.c, jsondoc_options.c, records.c). The
- * parsing code only reads it, from any number of threads.
+ * open(), with mapping_csv.c, fields.c and labels.c; each layout reads its
+ * own section into it (figures.c, cases_options.c, jsondoc_options.c,
+ * records.c). The parsing code only reads it, from any number of threads.
  */
 #ifndef MAPPED_MAPPING_H
 #define MAPPED_MAPPING_H
@@ -168,6 +168,16 @@ int mapping_new(const json_t *options, struct mapping **out,
                 struct dahub_error *err);
 /* What must hold once every section is read. */
 int mapping_check(const struct mapping *m, struct dahub_error *err);
+
+/* mapping_csv.c, for mapping_new(): "header" (h, or NULL when absent);
+ * the CSV layouts' shared keys (fill_down, skip_if_blank, footer,
+ * period_notes, text, and whether across and total may be there); and the
+ * refusal of those keys for the json layout. 0, or -EINVAL / -ENOMEM with
+ * err naming the option. */
+int mapping_header(struct mapping *m, const json_t *h, struct dahub_error *err);
+int mapping_csv_options(struct mapping *m, const json_t *o,
+                        struct dahub_error *err);
+int mapping_csv_only(const json_t *o, struct dahub_error *err);
 void mapping_free(struct mapping *m);
 
 /* Compares a cell with a header as a person would: ASCII case ignored,

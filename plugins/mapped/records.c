@@ -35,10 +35,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dahub/date.h"
 #include "dahub/number.h"
 #include "dahub/plugin.h"
 
-#include "dates.h"
 #include "fields.h"
 #include "options.h"
 #include "run.h"
@@ -227,10 +227,10 @@ static int field_text(struct run *r, const struct dahub_csv_row *row,
   while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
     e--;
   if (f->date && e > s) {
-    if ((rc = dates_parse(s, (size_t)(e - s), &y, &mo, &d)) != 0)
+    if ((rc = dahub_date_parse(s, (size_t)(e - s), &y, &mo, &d)) != 0)
       return mapped_date_error(r, row->line, j, f->column, rc, cell,
                                "31/07/2025 or 2025-07-31");
-    (void)snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, d);
+    dahub_date_format(y, mo, d, buf);
     *out = strdup(buf);
   } else if (f->pence && e > s) {
     struct dahub_number n;

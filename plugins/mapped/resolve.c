@@ -2,18 +2,19 @@
  * resolve.c: what the text of a field becomes (see resolve.h): the code
  * its label in "values" gives, its band, a period id, or the text itself.
  * The one path every field of a row takes, whatever the layout; the memo
- * (memo.h) remembers what labels and bands a field's recent texts gave,
- * and codes worked out ahead on the CSV reader's thread (cases) stand in
- * for a call only where they decode to what this would give.
+ * (memo.h) remembers what labels and bands a field's recent texts gave.
+ * A code worked out ahead on the CSV reader's thread (cases) enters here
+ * as a cache of the one step it stands for, memo_ahead(), so a cached and
+ * an uncached field take the same path to the same value and errors.
  */
 #include "resolve.h"
 
 #include <errno.h>
 #include <stdio.h>
 
+#include "dahub/date.h"
 #include "dahub/period.h"
 
-#include "dates.h"
 #include "fields.h"
 #include "memo.h"
 
@@ -29,7 +30,7 @@ static int period_of_date(struct run *r, const struct map_field *mf,
   struct dahub_period p;
   int y, m, d, rc;
 
-  rc = dates_parse(text, len, &y, &m, &d);
+  rc = dahub_date_parse(text, len, &y, &m, &d);
   if (rc == 0 && dahub_period_of_date(y, m, d, r->m->date_kind, &p) != 0)
     rc = -EINVAL;
   if (rc != 0)
@@ -49,13 +50,17 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
   int rc;
 
   *tg = NULL;
-  if (code != NULL)
+  if (code != NULL) {
+    c = *code;
     *code = MEMO_AHEAD_NONE;
-  /* A label or band: its code (memo.h), which is also what the reader's
-   * thread works out ahead for a cases layout; only when there is none do
-   * the errors, "unknown" and the rest below apply. */
+  }
+  /* A label or band: its code (memo.h), taken from the cache when the
+   * reader's thread worked it out, else worked out now by the same
+   * memo_ahead(); only when there is none do the errors, "unknown" and
+   * the rest below apply. */
   if (mf->bands != NULL || mf->has_values) {
-    c = memo_ahead(r->memo, r->m, f, text, len);
+    if (c == MEMO_AHEAD_NONE)
+      c = memo_ahead(r->memo, r->m, f, text, len);
     if ((rc = memo_from_ahead(r->m, f, c, out, tg)) >= 0) {
       if (code != NULL)
         *code = c;

@@ -52,6 +52,7 @@ struct run {
   size_t *record_col;               /* ... and each field's column */
   int records_off;                  /* the host takes no records: warned */
   struct cases_run *cases;          /* the cases layout's counts */
+  const void *prepared;             /* row's work done ahead: cases_ahead.h */
   struct memo *memo;                /* recent texts of each field: memo.c */
   int can_skip[MAP_MAX_FIELDS];     /* a label of the field leaves rows out */
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
@@ -64,7 +65,7 @@ struct run {
 int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found, const char *msg);
 
-/* A date cell the data lead must fix: rc is dates_parse()'s (-ERANGE: no
+/* A date cell the data lead must fix: rc is dahub_date_parse()'s (-ERANGE: no
  * such day; else not a date), example a date as the column would hold
  * one ("31/05/2024 or 2024-05-31"). Returns -EINVAL. */
 int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,

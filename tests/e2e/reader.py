@@ -7,7 +7,8 @@ every period of the year) and knows:
 - every shown value, and which cells carry the confidential marker;
 - every sum that holds: districts -> county, counties and other areas ->
   partnership, partners -> all partners, a breakdown's values -> the figure
-  without that dimension; quarters -> half -> year of the same figure; and
+  without that dimension (a partner's services -> its figure over all
+  areas); quarters -> half -> year of the same figure; and
   that a figure listing the same ingests in two versions of a period is the
   same number in both;
 - that counts are whole and never negative.
@@ -94,13 +95,15 @@ def true_cells(db_path, period, vocab):
         known = [p[2] for p in chosen if p[1] in ("actual", "estimated")]
         up = parents.get(area)
         up = up if up is not None and up.startswith(COUNTY_PREFIX) else None
-        for s in (src, ALL):
-            for a in (area, up, ALL):
-                if a is None:
-                    continue
-                k = (measure, s, a, dims)
-                total, has = cells.get(k, (0, False))
-                cells[k] = (total + sum(known), has or bool(known))
+        keys = [(measure, s, a, dims) for s in (src, ALL)
+                for a in (area, up, ALL) if a is not None]
+        # a service's figure is also its partner's figure by service, over
+        # all areas: a breakdown called "service" (docs/summaries.md)
+        if svc and dims == "{}" and measures[measure].get("basis") != "average":
+            keys.append((measure, src, ALL, canon({"service": svc})))
+        for k in keys:
+            total, has = cells.get(k, (0, False))
+            cells[k] = (total + sum(known), has or bool(known))
     return cells
 
 

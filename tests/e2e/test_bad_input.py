@@ -9,6 +9,7 @@ the message, line and column of each kind of malformed text.
 All data is synthetic.
 """
 
+import json
 import os
 import stat
 import sys
@@ -311,27 +312,37 @@ class BadInputTest(HubTestCase):
         hub.stop()
 
     @unittest.skipUnless(os.geteuid() == 0, "mknod of a device needs root")
-    def test_a_device_node_is_never_opened_and_logged_once(self):
+    def test_a_device_node_is_moved_to_failed_never_opened(self):
         hub = self.make_hub(rescan_ms=200)
         hub.start()
         rdev = os.stat("/dev/null").st_rdev
         dev = hub.path(FEED, "incoming", "dev.csv")
         os.mknod(dev, 0o600 | stat.S_IFCHR, rdev)
+        os.utime(dev, ns=(1000000000, os.stat(dev).st_mtime_ns))
         atime0 = os.stat(dev).st_atime_ns
+        report = hub.wait_file(FEED, "failed", "dev.csv.error.json")
         hub.drop(FEED, "sentinel.csv", csv_bytes([GOOD]))
         hub.wait_done(FEED, "sentinel.csv")
         self.assertEvent(hub, "file_refused", file="dev.csv")
-        # Several more rescans: still there, still logged once.
+        # Several more rescans: logged once, nothing more made of it.
         until = time.monotonic() + 5 * hub.rescan_s + hub.settle_s
         while time.monotonic() < until:
             time.sleep(0.05)
-        self.assertTrue(stat.S_ISCHR(os.lstat(dev).st_mode), "device left in incoming/")
-        self.assertEqual(os.stat(dev).st_atime_ns, atime0, "the device was read")
+        moved = hub.path(FEED, "failed", "dev.csv")
+        self.assertFalse(os.path.lexists(dev), "device left in incoming/")
+        self.assertTrue(stat.S_ISCHR(os.lstat(moved).st_mode))
+        self.assertEqual(os.lstat(moved).st_rdev, rdev)
+        self.assertEqual(os.stat(moved).st_atime_ns, atime0, "the device was read")
         said = [l for l in hub.log_text().splitlines() if "dev.csv" in l]
         self.assertEqual(len(said), 1, "logged once, not on every rescan:\n" + "\n".join(said))
-        self.assertIn("never opened", said[0])
+        self.assertIn("never followed or opened", said[0])
+        with open(report) as f:
+            doc = json.load(f)
+        self.assertEqual(doc["found"], "a device")
+        self.assertIn("it is a device, not a file", doc["message"])
         self.assertEqual(hub.listdir(FEED, "work"), [])
-        self.assertEqual(hub.listdir(FEED, "failed"), [])
+        self.assertEqual(sorted(os.listdir(hub.dir(FEED, "failed"))),
+                         ["dev.csv", "dev.csv.error.json"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         hub.stop()
 

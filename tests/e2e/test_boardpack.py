@@ -39,6 +39,9 @@ SUMMARY = {"outbox_dir": "../outbox", "sinks": ["json", "csv", "boardpack"],
            "threshold": 5, "area_thresholds": {"E06000017": 10},
            "meetings": [], "contract_warning_months": 6}
 SEED = 4321  # a figure only secondary suppression can hide
+# The LCC register's DLUHC Part 4 allocations to the county, by year.
+ALLOCATIONS = [("FY2021-22", "2021/22", 1127205), ("FY2022-23", "2022/23", 1130326),
+               ("FY2023-24", "2023/24", 1152936), ("FY2024-25", "2024/25", 1174689)]
 
 # What a pack must never load: anything but a chart's own #pattern.
 LEAVES = re.compile(r"""(?ix) \b(?:src|href|srcset|action|formaction|poster)\s*=
@@ -124,10 +127,10 @@ def first_line(page):
 @unittest.skipIf(not POPPLER, "poppler-utils is not installed")
 class BoardPackTest(HubTestCase):
 
-    def report(self, hub):
-        r = hub.cli("report", "--config", hub.config, "--period", PERIOD)
+    def report(self, hub, period=PERIOD):
+        r = hub.cli("report", "--config", hub.config, "--period", period)
         self.assertEqual(r.returncode, 0, r.stderr)
-        folder = os.path.join(hub.root, "outbox", PERIOD, "v1")
+        folder = os.path.join(hub.root, "outbox", period, "v1")
         pack = os.path.join(folder, "board-pack.html")
         self.assertIn(os.path.relpath(pack, hub.conf_dir), r.stdout)
         with open(os.path.join(folder, "summary.json")) as f:
@@ -217,6 +220,86 @@ class BoardPackTest(HubTestCase):
             value = "£{:,.2f}".format(float(c["value_gbp"]))
             self.assertGreaterEqual(text.count(value), 2, value)
             self.assertIn(c["provider"].split()[0], text)
+        # their timeline, with the register's end dates in its label
+        self.assertRegex(text, r"(No contract ends|\d+ of \d+ contracts? ends?) "
+                               r"within 6 months")
+        self.assertIn("ends 12 June 2025", html)
+        # the register's allocations by year reach a quarter's pack: in the
+        # summary, in the table and in the chart's accessible label
+        lcc = [s for s in summary["allocations"]["series"]
+               if s["source_id"] == "lcc"]
+        self.assertEqual(len(lcc), 1, summary["allocations"])
+        # money as the summary writes it: pounds and pence, as text
+        self.assertEqual([(y["period"], y["value"]) for y in lcc[0]["years"]],
+                         [(p, "%d.00" % v) for p, _, v in ALLOCATIONS])
+        labels = " ".join(re.findall(r"<desc id=\"svg-d-\d+\">(.*?)</desc>", html))
+        for _, year, v in ALLOCATIONS:
+            amount = "£{:,}".format(v)
+            self.assertIn("<td class=\"num\">%s</td>" % amount, html)
+            self.assertIn("%s %s" % (year, amount), labels)
+            self.assertIn(amount, text)
+        self.assertIn("Allocations rose from £1,127,205 in 2021/22 to "
+                      "£1,174,689 in 2024/25", text)
+        # the data notes list each cell a partner left blank (its own figure
+        # of an area), and say where text in a figure's place went
+        blank = [f for f in summary["figures"] if f.get("marker") == "missing"
+                 and f["source_id"] != "all" and f["area"] != "all"]
+        self.assertTrue(blank, "the samples have blank cells")
+        table = re.search(r"<caption>Cells partners left blank</caption>(.*?)</table>",
+                          html, re.S)
+        self.assertIsNotNone(table)
+        rows = re.findall(r"<tr><th scope=\"row\">([^<]*)</th><td>[^<]*</td>"
+                          r"<td>([^<]*)</td>", table.group(1))
+        self.assertEqual(sorted(rows), sorted((f["source_id"], f["area_name"])
+                                              for f in blank))
+        # per service: each partner's figures by service, as published
+        services = [f for f in summary["figures"] if list(f["dimensions"]) == ["service"]]
+        self.assertTrue(services, "the samples name services")
+        for f in services:
+            self.assertNotEqual(f["source_id"], "all", f)
+            self.assertEqual(f["area"], "all", f)
+        table = re.search(r"<caption>Each service&#39;s figures, all areas</caption>"
+                          r"(.*?)</table>", html, re.S)
+        self.assertIsNotNone(table)
+        cells = [(who, re.sub(r" <abbr.*", "", fig)) for who, fig in re.findall(
+            r"</th><td>([^<]*)</td><td class=\"num[^\"]*\">(.*?)</td>",
+            table.group(1))]
+        self.assertEqual(len(cells), len(services))
+        self.assertEqual(sorted(cells), sorted(
+            (f["source_id"], "{:,}".format(f["value"]) if f["value"] is not None
+             else f["marker"] if f["marker"] == summary["disclosure"]["marker"]
+             else {"suppressed_at_source": "[low]"}.get(f["marker"], "[x]"))
+            for f in services))
+        self.assertIn("none grouped into “other” by the pack", text)
+        self.assertIn("Cells partners left blank", text)
+        self.assertIn("instead of a number", text)
+
+    def test_rutland_year_as_the_board_read_it(self):
+        # Rutland's FY2023-24 return, as the June 2024 pack gave it in prose:
+        # 216 single assessments, 70 with a domestic abuse factor, 32.4 %
+        names = test_feeds.FEEDS
+        hub = test_feeds.FeedsTest.make_real_hub(self, names)
+        hub.hub_conf["summary"] = SUMMARY
+        hub.write_hub_json(hub.hub_conf)
+        test_feeds.FeedsTest.ingest(self, hub, names)
+        hub.stop()
+        summary, pack, html = self.report(hub, "FY2023-24")
+        mine = [f for f in summary["figures"]
+                if f["source_id"] == "rcc" and f["dimensions"] == {}]
+        values = {f["value"] for f in mine}
+        self.assertIn(216, values, mine)
+        self.assertIn(70, values, mine)
+        rates = [r for r in summary.get("rates", []) if r.get("source_id") == "rcc"]
+        self.assertTrue(any(r.get("value") is not None and
+                            abs(float(r["value"]) - 32.4) < 0.05 for r in rates),
+                        rates)
+        labels = " ".join(re.findall(r"<desc id=\"svg-d-\d+\">(.*?)</desc>", html))
+        for v in ("216", "70"):
+            self.assertTrue("<td class=\"num\">%s</td>" % v in html, v)
+            self.assertRegex(labels, r"\b%s\b" % v)
+        rates = re.search(r"<caption>Rates</caption>(.*?)</table>", html, re.S)
+        self.assertIsNotNone(rates, "the pack has no table of rates")
+        self.assertIn("32.4", rates.group(1))
 
     def test_hidden_figures_never_reach_the_pack(self):
         hub = self.make_hub(feeds=[long_feed(dimensions={})])

@@ -1,8 +1,12 @@
 """The spool: files still being written are left alone; dotfiles, .part/.tmp
-names, symlinks, FIFOs and folders in incoming/ are never claimed."""
+names and folders in incoming/ are never claimed; symlinks and FIFOs are
+moved into failed/ unread, with a report."""
 
+import errno
 import hashlib
+import json
 import os
+import stat
 import sys
 import unittest
 import threading
@@ -130,13 +134,17 @@ class SpoolTest(HubTestCase):
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         hub.stop()
 
-    def test_symlinks_fifos_and_folders_are_never_followed(self):
+    def test_symlinks_and_fifos_go_to_failed_unread_folders_stay(self):
         hub = self.make_hub()
         hub.start()
         secret = os.path.join(hub.outside_dir, "outside.csv")
         outside_data = csv_bytes(many_rows())
         with open(secret, "wb") as f:
             f.write(outside_data)
+        # atime before mtime: any read of the file, even under relatime,
+        # moves its atime
+        st = os.stat(secret)
+        os.utime(secret, ns=(1000000000, st.st_mtime_ns))
         st0 = os.stat(secret)
         incoming = hub.dir(FEED, "incoming")
         os.symlink(secret, os.path.join(incoming, "link.csv"))
@@ -147,6 +155,10 @@ class SpoolTest(HubTestCase):
         with open(os.path.join(incoming, "folder", "inner.csv"), "wb") as f:
             f.write(outside_data)
 
+        set_aside = ["dangling.csv", "dirlink", "link.csv", "pipe.csv"]
+        for name in set_aside:
+            hub.wait_file(FEED, "failed", name + ".error.json")
+        # the daemon goes on taking ordinary files
         hub.drop(FEED, "sentinel.csv", csv_bytes(many_rows("FY2024-25-Q2")))
         hub.wait_done(FEED, "sentinel.csv")
         until = time.monotonic() + 2 * hub.rescan_s + hub.settle_s
@@ -154,25 +166,54 @@ class SpoolTest(HubTestCase):
             time.sleep(0.05)
 
         self.assertTrue(hub.running())
-        for name in ("link.csv", "dirlink", "dangling.csv"):
-            self.assertTrue(os.path.islink(os.path.join(incoming, name)), name + " left in incoming/")
-        self.assertTrue(os.path.exists(os.path.join(incoming, "pipe.csv")), "FIFO left in incoming/")
+        self.assertEqual(os.listdir(incoming), ["folder"])
         self.assertTrue(os.path.isfile(os.path.join(incoming, "folder", "inner.csv")))
+        failed = hub.dir(FEED, "failed")
+        self.assertEqual(sorted(os.listdir(failed)),
+                         sorted(set_aside + [n + ".error.json" for n in set_aside]))
+        # moved as they were: the links still point where they did
+        self.assertEqual(os.readlink(os.path.join(failed, "link.csv")), secret)
+        self.assertEqual(os.readlink(os.path.join(failed, "dirlink")), hub.outside_dir)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(os.path.join(failed, "pipe.csv")).st_mode))
+        # nobody holds the pipe open for reading: a writer finds no reader
+        with self.assertRaises(OSError) as no_reader:
+            os.open(os.path.join(failed, "pipe.csv"), os.O_WRONLY | os.O_NONBLOCK)
+        self.assertEqual(no_reader.exception.errno, errno.ENXIO)
+        # the file the link pointed at was never read, moved or changed
         st1 = os.stat(secret)
-        self.assertEqual((st1.st_ino, st1.st_size, st1.st_mtime_ns), (st0.st_ino, st0.st_size, st0.st_mtime_ns))
+        self.assertEqual((st1.st_ino, st1.st_size, st1.st_mtime_ns, st1.st_atime_ns),
+                         (st0.st_ino, st0.st_size, st0.st_mtime_ns, st0.st_atime_ns))
         with open(secret, "rb") as f:
             self.assertEqual(f.read(), outside_data)
         self.assertEqual(os.listdir(hub.outside_dir), ["outside.csv"])
+
+        for name, kind in (("link.csv", "a symbolic link"), ("dirlink", "a symbolic link"),
+                           ("dangling.csv", "a symbolic link"),
+                           ("pipe.csv", "a named pipe (FIFO)")):
+            report = hub.read_json(FEED, "failed", name + ".error.json")
+            self.assertEqual(report["feed"], FEED)
+            self.assertEqual(report["file"], name)
+            self.assertEqual(report["found"], kind)
+            self.assertEqual(report["error_count"], 1)
+            self.assertIn("it is %s, not a file" % kind, report["message"])
+            self.assertIn("upload the return itself", report["message"])
+            # nothing was read: no line, column, field or hash to give
+            for key in ("line", "column", "field", "sha256"):
+                self.assertNotIn(key, report)
+            self.assertEqual(len(hub.events("file_refused", file=name)), 1, name)
+
         self.assertEqual(hub.listdir(FEED, "work"), [])
         self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])
-        self.assertEqual(hub.listdir(FEED, "failed"), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
-        for name in ("link.csv", "pipe.csv"):
-            hub.wait_for(lambda: name in hub.log_text(), what="%s in incoming/ logged" % name)
-            said = [l for l in hub.log_text().splitlines() if name in l]
-            self.assertLessEqual(len(said), 2, "%s logged again on every rescan:\n%s"
-                                 % (name, "\n".join(said)))
+        # `dahub status` counts each as a failed file, as the data lead sees it
+        got = hub.cli("status", "--config", hub.config, "--json")
+        self.assertEqual(got.returncode, 0, got.stderr)
+        counts = {f["feed"]: f for f in json.loads(got.stdout)["feeds"]}[FEED]
+        self.assertEqual((counts["stored"], counts["failed"]), (1, len(set_aside)))
+        said = [l for l in hub.log_text().splitlines() if "folder" in l]
+        self.assertLessEqual(len(said), 1, "the folder logged again on every "
+                             "rescan:\n" + "\n".join(said))
         hub.stop()
 
 

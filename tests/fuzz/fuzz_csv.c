@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "../../hub/lib/csv_thread.h"
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 #include "fuzz.h"
 
 #define READ_FAILS (-ENOTCONN) /* a code the reader itself never makes */
@@ -112,7 +112,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct feed f, rf;
   uint32_t last_line = 1, breaks = 0;
   size_t rows = 0, i;
-  int rc;
+  int rc, threaded;
 
   if (size < 4)
     return 0;
@@ -132,22 +132,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     o.max_line_bytes = 4u * data[1] + 1;
   if (data[2] != 0)
     o.max_fields = data[2] + 1u;
-  o.threaded = (data[3] & 0x40) != 0;
+  threaded = (data[3] & 0x40) != 0;
 
   memset(&err, 0, sizeof err);
-  rc = dahub_csv_new(&o, feed_read, &f, &r, &err);
+  rc = threaded ? dahub_csv_new_fast(&o, NULL, feed_read, &f, &r, &err)
+                : dahub_csv_new(&o, feed_read, &f, &r, &err);
   if (o.delimiter == '|') {
     fuzz_check(rc == -EINVAL && r == NULL, "new() refuses a bad delimiter");
     return 0;
   }
   fuzz_check(rc == 0 && r != NULL, "new() takes good options");
-  if (o.threaded && (data[3] & 0x80))
+  if (threaded && (data[3] & 0x80))
     csv_set_eager(r);
   rf = f;
-  o.threaded = 0;
   fuzz_check(dahub_csv_new(&o, feed_read, &rf, &ref, &err) == 0,
              "new() takes good options");
-  if (!(data[3] & 0x40))
+  if (!threaded)
     csv_set_bytewise(ref);
 
   while ((rc = dahub_csv_next(r, &row, &err)) == 1) {

@@ -1,11 +1,13 @@
 /*
- * fuzz_period.c: the period and date parsers (hub/lib/period.c).
+ * fuzz_period.c: the period and date parsers (hub/lib/period.c, date.c).
  *
- * The input is read three ways: as a canonical id (NUL-terminated), as a
- * period written by a partner (dahub_period_from_text, not terminated), and
- * for dates: "D/M/Y" at its start, and its first four bytes as a year,
- * month and day. Dates are checked against timegm(); every period found
- * must format back to itself and hold the dates it was made from.
+ * The input is read four ways: as a canonical id (NUL-terminated), as a
+ * period written by a partner (dahub_period_from_text, not terminated), as
+ * a date written by a partner (dahub_date_parse), and for dates: "D/M/Y" at
+ * its start, and its first four bytes as a year, month and day. Dates are
+ * checked against timegm(), and must count to days and back and write as
+ * ISO text that reads back; every period found must format back to itself
+ * and hold the dates it was made from.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dahub/date.h"
 #include "dahub/period.h"
 #include "fuzz.h"
 
@@ -74,6 +77,20 @@ static void check_date(int y, int m, int d) {
   int valid = date_valid_ref(y, m, d);
 
   fuzz_check(dahub_date_valid(y, m, d) == valid, "date validity as timegm");
+  if (valid) {
+    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d};
+    int y2, m2, d2;
+
+    dahub_date_from_days(dahub_date_days(y, m, d), &y2, &m2, &d2);
+    fuzz_check(y2 == y && m2 == m && d2 == d,
+               "days since 1970 count back to the date");
+    fuzz_check(dahub_date_days(y, m, d) * 86400 == (int64_t)timegm(&tm),
+               "days since 1970 as timegm");
+    dahub_date_format(y, m, d, iso);
+    fuzz_check(dahub_date_parse(iso, strlen(iso), &y2, &m2, &d2) == 0 &&
+                   y2 == y && m2 == m && d2 == d,
+               "a date writes as ISO text that reads back");
+  }
   for (int k = DAHUB_PERIOD_YEAR; k <= DAHUB_PERIOD_MONTH + 1; k++) {
     int rc = dahub_period_of_date(y, m, d, (enum dahub_period_kind)k, &p);
     /* January to March 1900 belong to FY1899-00, April to December 2999
@@ -127,6 +144,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   if (dahub_period_from_text(s, size, &p) == 0)
     check_period(&p);
+
+  if (dahub_date_parse(s, size, &y, &m, &d) == 0) {
+    fuzz_check(dahub_date_valid(y, m, d), "a date read is a day that exists");
+    check_date(y, m, d);
+  }
 
   /* "31/02/2024" */
   if ((d = number_at(&q, e)) >= 0 && q < e && *q++ == '/' &&

@@ -50,6 +50,7 @@ def check_tree(tmp):
     examples = os.path.join(prefix, "share", "doc", "dahub", "examples")
     template = os.path.join(prefix, "share", "dahub", "plugin-template")
     for rel in ["bin/dahub", "include/dahub/plugin.h", "include/dahub/error.h",
+                "include/dahub/date.h",
                 os.path.join(LIBDIR, "libdahub_text.a"),
                 os.path.join(LIBDIR, "pkgconfig", "dahub-plugin.pc"),
                 "share/man/man1/dahub.1",
@@ -61,7 +62,7 @@ def check_tree(tmp):
                 "share/dahub/plugin-template/tally.c",
                 "share/dahub/plugin-template/Makefile"]:
         expect(os.path.isfile(os.path.join(prefix, rel)), "installed " + rel)
-    for name in ["mapped", "json", "csv"]:
+    for name in ["mapped", "json", "csv", "xlsx"]:
         expect(os.path.isfile(os.path.join(plugins, name + ".so")),
                "plugin %s in %s" % (name, plugins))
     expect(not os.path.exists(os.path.join(plugins, "tally.so")),

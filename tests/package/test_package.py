@@ -102,7 +102,8 @@ def check_layout(root):
     ma = multiarch()
     plugins = "usr/lib/%s/dahub/plugins" % ma
     for rel in ["usr/bin/dahub", plugins + "/mapped.so", plugins + "/json.so",
-                plugins + "/csv.so", "lib/systemd/system/dahub.service",
+                plugins + "/csv.so", plugins + "/xlsx.so",
+                "lib/systemd/system/dahub.service",
                 "usr/lib/sysusers.d/dahub.conf", "usr/lib/tmpfiles.d/dahub.conf",
                 "usr/share/man/man1/dahub.1.gz", "etc/dahub/hub.json",
                 "etc/dahub/vocabulary.json", "etc/dahub/feeds.d/freeva.json",
@@ -134,6 +135,11 @@ def check_layout(root):
 def check_scripts(tmp, deb):
     ctrl = os.path.join(tmp, "control")
     run(["dpkg-deb", "-e", deb, ctrl])
+    with open(os.path.join(ctrl, "control")) as f:
+        depends = [l for l in f.read().splitlines() if l.startswith("Depends:")]
+    # the xlsx sink's library, found by dh_shlibdeps in the plugin
+    expect(depends and "libxlsxwriter" in depends[0],
+           "dahub depends on libxlsxwriter: %r" % depends)
     with open(os.path.join(ctrl, "conffiles")) as f:
         conffiles = set(f.read().split())
     for path in ["/etc/dahub/hub.json", "/etc/dahub/vocabulary.json",

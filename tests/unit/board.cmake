@@ -17,3 +17,8 @@ add_dependencies(test_board mapped json csv)
 dahub_unit_test(test_sinks test_sinks.c)
 target_compile_definitions(test_sinks PRIVATE ${DAHUB_BOARD_TEST_DEFS})
 add_dependencies(test_sinks json csv)
+
+# Loads the xlsx sink from ${PROJECT_BINARY_DIR}/plugins.
+dahub_unit_test(test_xlsx test_xlsx.c)
+target_compile_definitions(test_xlsx PRIVATE ${DAHUB_BOARD_TEST_DEFS})
+add_dependencies(test_xlsx xlsx)

@@ -23,10 +23,12 @@ set(DAHUB_HUB_TEST_DEFS DAHUB_SOURCE_DIR_DEFAULT="${PROJECT_SOURCE_DIR}")
 dahub_unit_test(test_config test_config.c)
 dahub_unit_test(test_vocab test_vocab.c)
 dahub_unit_test(test_validate test_validate.c)
+dahub_unit_test(test_validate_memo test_validate_memo.c)
 dahub_unit_test(test_store test_store.c)
 dahub_unit_test(test_retention test_retention.c)
 dahub_unit_test(test_plugin_host test_plugin_host.c)
 dahub_unit_test(test_period test_period.c)
+dahub_unit_test(test_array test_array.c)
 dahub_unit_test(test_fsutil test_fsutil.c)
 dahub_unit_test(test_status test_status.c)
 dahub_unit_test(test_redact test_redact.c)
@@ -35,7 +37,7 @@ dahub_unit_test(test_transfers test_transfers.c)
 dahub_unit_test(test_destinations test_destinations.c)
 dahub_unit_test(test_pull test_pull.c)
 
-foreach(t test_config test_vocab test_validate test_store test_plugin_host
+foreach(t test_config test_vocab test_validate test_validate_memo test_store test_plugin_host
           test_period test_fsutil test_retention)
   target_compile_definitions(${t} PRIVATE ${DAHUB_HUB_TEST_DEFS})
 endforeach()
@@ -47,7 +49,8 @@ foreach(p ${DAHUB_TESTPLUGINS})
 endforeach()
 
 # A store or plugin test that deadlocks should fail, not hang the run.
-set_tests_properties(test_config test_vocab test_validate test_store
+set_tests_properties(test_config test_vocab test_validate test_validate_memo
+  test_store
   test_plugin_host test_period test_fsutil test_retention test_transfers
   PROPERTIES TIMEOUT 60)
 

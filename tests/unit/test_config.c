@@ -243,56 +243,106 @@ static void test_duplicate_key_is_an_error(void **state) {
   assert_non_null(strstr(f->errs.msgs[0], "duplicate"));
 }
 
-static void test_unknown_key_in_hub_json_is_named_with_line(void **state) {
+/* One member of hub.json that is wrong, on line 6 (HUB_PLUS), and one
+ * good feed: the load is refused with the member's line, column and path. */
+static void test_bad_hub_json_member_is_named_with_line(void **state) {
+  static const struct {
+    const char *member, *error;
+    int alone; /* the only error */
+  } bad[] = {
+      {"\"setle_ms\": 500", ":6:3: setle_ms: unknown key", 1},
+      /* a nested key is named with its path */
+      {"\"limits\": {\n    \"max_file_size\": 1000\n  }",
+       ":7:5: limits.max_file_size: unknown key", 0},
+      {"\"settle_ms\": \"1000\"", ":6:3: settle_ms: expected a whole number",
+       0},
+      {"\"settle_ms\": 600001",
+       ":6:3: settle_ms: expected 0 to 600000, found 600001", 0},
+      {"\"limits\": {\"max_line_bytes\": -1}",
+       ":6:14: max_line_bytes: expected 64 to 67108864, found -1", 0},
+      {"\"retention_check_ms\": 10",
+       ":6:3: retention_check_ms: expected 100 to 86400000, found 10", 0},
+      {"\"log_level\": \"verbose\"",
+       ":6:3: log_level: expected \"error\", \"warning\", \"notice\", "
+       "\"info\" or \"debug\"",
+       0},
+  };
   struct fixture *f = *state;
+  char text[512];
 
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"setle_ms\": 500\n"
-      "}\n");
   put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub, ":6:3: setle_ms: unknown key");
-  assert_int_equal(errlist_count(&f->errs), 1);
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(text, sizeof text, HUB_PLUS("%s"), bad[i].member);
+    put(f, "hub.json", text);
+    load_bad(f);
+    expect_error(f, f->hub, "%s", bad[i].error);
+    if (bad[i].alone)
+      assert_int_equal(errlist_count(&f->errs), 1);
+    errlist_clear(&f->errs);
+  }
 }
 
-static void test_unknown_key_in_limits_is_named_with_path(void **state) {
+/* One feed file that is wrong, beside a minimal hub.json: the load is
+ * refused naming the feed's file, line and column. */
+static void test_bad_feed_is_named_with_file_and_line(void **state) {
+  static const struct {
+    const char *file, *text, *error;
+    int alone; /* the only error */
+  } bad[] = {
+      {"freeva.json",
+       "{\n  \"name\": \"freeva\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\",\n"
+       "  \"sevrice_id\": \"freeva.male_helpline\"\n}\n",
+       ":5:3: sevrice_id: unknown key", 1},
+      /* "personal": "yes" must not pass for false: the feed's cells would
+       * be quoted in reports */
+      {"freeva.json",
+       "{\n  \"name\": \"freeva\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\",\n  \"personal\": \"yes\"\n}\n",
+       ":5:3: personal: expected true or false", 1},
+      /* an option moved out of "options" by mistake: the error points at
+       * the stray top-level key, not at the same word inside "options" */
+      {"freeva.json",
+       "{\n  \"name\": \"freeva\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\",\n  \"options\": {\"layout\": \"wide\"},\n"
+       "  \"layout\": \"wide\"\n}\n",
+       ":6:3: layout: unknown key", 0},
+      {"lwa.json", "{\n  \"name\": \"lwa\",\n  \"source_id\": \"lwa\"\n}\n",
+       ": missing required key \"plugin\"", 1},
+      {"freeva.json",
+       "{\n  \"name\": \"Free-va\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\"\n}\n",
+       ":2:3: name: expected lower-case letters, digits and _ (at most 64), "
+       "found \"Free-va\"",
+       0},
+      {"freeva.json",
+       "{\n  \"name\": \"../etc\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\"\n}\n",
+       ":2:3: name: expected lower-case letters, digits and _ (at most 64), "
+       "found \"../etc\"",
+       0},
+      {"freeva.json",
+       "{\n  \"name\": \"freeva\",\n  \"source_id\": \"freeva\",\n"
+       "  \"plugin\": \"mapped\",\n  \"retain\": \"30d\"\n}\n",
+       ":5:3: retain: expected an object such as {\"done\": \"400d\", "
+       "\"failed\": \"90d\"}",
+       0},
+  };
   struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"limits\": {\n"
-      "    \"max_file_size\": 1000\n"
-      "  }\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub, ":7:5: limits.max_file_size: unknown key");
-}
-
-static void test_unknown_key_in_feed_is_named_with_line(void **state) {
-  struct fixture *f = *state;
+  char name[64], where[256];
 
   put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"freeva\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\",\n"
-      "  \"sevrice_id\": \"freeva.male_helpline\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
-               ":5:3: sevrice_id: unknown key");
-  assert_int_equal(errlist_count(&f->errs), 1);
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(name, sizeof name, "feeds.d/%s", bad[i].file);
+    (void)snprintf(where, sizeof where, "%s", in_dir(f, name));
+    put(f, name, bad[i].text);
+    load_bad(f);
+    expect_error(f, where, "%s", bad[i].error);
+    if (bad[i].alone)
+      assert_int_equal(errlist_count(&f->errs), 1);
+    errlist_clear(&f->errs);
+    assert_int_equal(unlink(where), 0);
+  }
 }
 
 static void test_personal_is_read_and_defaults_to_false(void **state) {
@@ -310,60 +360,6 @@ static void test_personal_is_read_and_defaults_to_false(void **state) {
   assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
   assert_int_equal(config_feed(f->c, "a")->personal, 1);
   assert_int_equal(config_feed(f->c, "freeva")->personal, 0);
-}
-
-/* "personal": "yes" must not pass for false: the feed's cells would be
- * quoted in reports. */
-static void test_personal_not_a_boolean_is_an_error(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"freeva\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\",\n"
-      "  \"personal\": \"yes\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
-               ":5:3: personal: expected true or false");
-  assert_int_equal(errlist_count(&f->errs), 1);
-}
-
-/* An option moved out of "options" by mistake: the error must point at the
- * stray top-level key, not at the same word inside "options". */
-static void test_unknown_key_is_located_outside_options(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"freeva\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\",\n"
-      "  \"options\": {\"layout\": \"wide\"},\n"
-      "  \"layout\": \"wide\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
-               ":6:3: layout: unknown key");
-}
-
-static void test_settle_ms_as_string_is_wrong_type(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"settle_ms\": \"1000\"\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub, ":6:3: settle_ms: expected a whole number");
 }
 
 /* hub.json with this "summary" object (on line 6, from column 14), and
@@ -458,55 +454,6 @@ static void test_summary_sink_options(void **state) {
   }
 }
 
-static void test_settle_ms_out_of_range(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"settle_ms\": 600001\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub,
-               ":6:3: settle_ms: expected 0 to 600000, found 600001");
-}
-
-static void test_negative_number_out_of_range(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"limits\": {\"max_line_bytes\": -1}\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub,
-               ":6:14: max_line_bytes: expected 64 to 67108864, found -1");
-}
-
-static void test_feed_without_plugin_is_an_error(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/lwa.json",
-      "{\n"
-      "  \"name\": \"lwa\",\n"
-      "  \"source_id\": \"lwa\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/lwa.json"),
-               ": missing required key \"plugin\"");
-  assert_int_equal(errlist_count(&f->errs), 1);
-}
-
 static void test_feed_defined_twice_is_an_error(void **state) {
   struct fixture *f = *state;
 
@@ -517,38 +464,6 @@ static void test_feed_defined_twice_is_an_error(void **state) {
   expect_error(f, in_dir(f, "feeds.d/b.json"),
                ":2:3: feed \"freeva\" is defined twice");
   assert_int_equal(errlist_count(&f->errs), 1);
-}
-
-static void test_feed_name_with_bad_characters_is_an_error(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"Free-va\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
-               ":2:3: name: expected lower-case letters, digits and _ (at "
-               "most 64), found \"Free-va\"");
-}
-
-static void test_feed_name_with_path_characters_is_an_error(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"../etc\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, in_dir(f, "feeds.d/freeva.json"),
-               ":2:3: name: expected lower-case letters, digits and _ (at "
-               "most 64), found \"../etc\"");
 }
 
 static void test_relative_paths_resolve_against_hub_json_folder(void **state) {
@@ -827,42 +742,6 @@ static void test_retain_number_and_unknown_key_are_errors(void **state) {
   assert_int_equal(errlist_count(&f->errs), 2);
 }
 
-static void test_retain_must_be_an_object(void **state) {
-  struct fixture *f = *state;
-  char where[256];
-
-  (void)snprintf(where, sizeof where, "%s", in_dir(f, "feeds.d/freeva.json"));
-  put(f, "hub.json", HUB_MINIMAL);
-  put(f, "feeds.d/freeva.json",
-      "{\n"
-      "  \"name\": \"freeva\",\n"
-      "  \"source_id\": \"freeva\",\n"
-      "  \"plugin\": \"mapped\",\n"
-      "  \"retain\": \"30d\"\n"
-      "}\n");
-  load_bad(f);
-  expect_error(f, where,
-               ":5:3: retain: expected an object such as {\"done\": "
-               "\"400d\", \"failed\": \"90d\"}");
-}
-
-static void test_retention_check_ms_out_of_range(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json",
-      "{\n"
-      "  \"spool_dir\": \"spool\",\n"
-      "  \"state_dir\": \"state\",\n"
-      "  \"plugin_dir\": \"plugins\",\n"
-      "  \"vocabulary\": \"vocabulary.json\",\n"
-      "  \"retention_check_ms\": 10\n"
-      "}\n");
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub,
-               ":6:3: retention_check_ms: expected 100 to 86400000, found 10");
-}
-
 static void test_log_level_is_info_unless_named(void **state) {
   struct fixture *f = *state;
 
@@ -877,17 +756,6 @@ static void test_log_level_is_info_unless_named(void **state) {
   assert_int_equal(f->c->log_level, LOG_WARNING);
 }
 
-static void test_unknown_log_level_is_an_error(void **state) {
-  struct fixture *f = *state;
-
-  put(f, "hub.json", HUB_PLUS("\"log_level\": \"verbose\""));
-  put(f, "feeds.d/freeva.json", FEED_FREEVA);
-  load_bad(f);
-  expect_error(f, f->hub,
-               ":6:3: log_level: expected \"error\", \"warning\", "
-               "\"notice\", \"info\" or \"debug\"");
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_minimal_config_loads, setup,
@@ -899,35 +767,17 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_duplicate_key_is_an_error, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(
-          test_unknown_key_in_hub_json_is_named_with_line, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_unknown_key_in_limits_is_named_with_path, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_unknown_key_in_feed_is_named_with_line, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_unknown_key_is_located_outside_options, setup, teardown),
+          test_bad_hub_json_member_is_named_with_line, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_bad_feed_is_named_with_file_and_line,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_personal_is_read_and_defaults_to_false, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_personal_not_a_boolean_is_an_error,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(test_settle_ms_as_string_is_wrong_type,
-                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_summary_marker_and_protection, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_summary_sink_options, setup,
                                       teardown),
-      cmocka_unit_test_setup_teardown(test_settle_ms_out_of_range, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_negative_number_out_of_range, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_feed_without_plugin_is_an_error,
-                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_feed_defined_twice_is_an_error,
                                       setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_feed_name_with_bad_characters_is_an_error, setup, teardown),
-      cmocka_unit_test_setup_teardown(
-          test_feed_name_with_path_characters_is_an_error, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_relative_paths_resolve_against_hub_json_folder, setup, teardown),
       cmocka_unit_test_setup_teardown(
@@ -952,13 +802,7 @@ int main(void) {
           test_bad_retain_durations_are_named_with_line, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_retain_number_and_unknown_key_are_errors, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_retain_must_be_an_object, setup,
-                                      teardown),
       cmocka_unit_test_setup_teardown(test_log_level_is_info_unless_named,
-                                      setup, teardown),
-      cmocka_unit_test_setup_teardown(test_unknown_log_level_is_an_error, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_retention_check_ms_out_of_range,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_feeds_folder_is_an_error,
                                       setup, teardown),

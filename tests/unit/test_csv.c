@@ -32,7 +32,7 @@
 #include <cmocka.h>
 
 #include "../../hub/lib/csv_thread.h"
-#include "dahub/csv.h"
+#include "dahub/csv_fast.h"
 
 /* --- allocation accounting: only while `counting` is set --- */
 
@@ -136,27 +136,48 @@ static ssize_t failing_read(void *arg, void *buf, size_t cap) {
   return -EIO;
 }
 
+/* dahub_csv_new(), or in threaded mode dahub_csv_new_fast() with fast
+ * (NULL: nothing to prepare). */
+static int new_reader(const struct dahub_csv_options *opt, int threaded,
+                      const struct dahub_csv_fast *fast,
+                      ssize_t (*read)(void *arg, void *buf, size_t cap),
+                      void *arg, struct dahub_csv **out,
+                      struct dahub_error *err) {
+  if (threaded)
+    return dahub_csv_new_fast(opt, fast, read, arg, out, err);
+  return dahub_csv_new(opt, read, arg, out, err);
+}
+
 enum mode {
-  INLINE,   /* threaded = 0 */
-  THREADED, /* threaded = 1: a thread once the input passes 64 KiB */
-  EAGER,    /* threaded = 1 and a thread whatever the size */
-  BYTEWISE, /* threaded = 0, and no fast path: the byte machine alone */
+  INLINE,   /* dahub_csv_new() */
+  THREADED, /* dahub_csv_new_fast(): a thread once the input passes 64 KiB */
+  EAGER,    /* dahub_csv_new_fast() and a thread whatever the size */
+  BYTEWISE, /* dahub_csv_new(), and no fast path: the byte machine alone */
 };
 
-/* A reader of m in the given mode. OUT: caller frees. */
-static struct dahub_csv *open_mode(const struct dahub_csv_options *opt,
+/* A reader of m in the given mode, preparing with fast (or NULL) when
+ * threaded. OUT: caller frees. */
+static struct dahub_csv *open_fast(const struct dahub_csv_options *opt,
+                                   const struct dahub_csv_fast *fast,
                                    struct mem *m, enum mode mode,
                                    struct dahub_error *err) {
-  struct dahub_csv_options o = *opt;
   struct dahub_csv *r;
 
-  o.threaded = mode != INLINE;
-  assert_int_equal(dahub_csv_new(&o, mem_read, m, &r, err), 0);
+  assert_int_equal(new_reader(opt, mode == THREADED || mode == EAGER, fast,
+                              mem_read, m, &r, err),
+                   0);
   if (mode == EAGER)
     csv_set_eager(r);
   if (mode == BYTEWISE)
     csv_set_bytewise(r);
   return r;
+}
+
+/* A reader of m in the given mode. OUT: caller frees. */
+static struct dahub_csv *open_mode(const struct dahub_csv_options *opt,
+                                   struct mem *m, enum mode mode,
+                                   struct dahub_error *err) {
+  return open_fast(opt, NULL, m, mode, err);
 }
 
 /* Reads all rows of data (len bytes) into out as "line:f|f\n"; returns the
@@ -454,9 +475,9 @@ static void line_longer_than_limit(int threaded, size_t slack) {
 
   dahub_csv_options_init(&opt);
   opt.max_line_bytes = (uint32_t)limit;
-  opt.threaded = threaded;
   count_start(-1);
-  assert_int_equal(dahub_csv_new(&opt, endless_read, &m, &r, &err), 0);
+  assert_int_equal(new_reader(&opt, threaded, NULL, endless_read, &m, &r, &err),
+                   0);
   assert_int_equal(dahub_csv_next(r, &row, &err), -EMSGSIZE);
   count_stop();
   assert_int_equal(err.line, 1);
@@ -600,7 +621,7 @@ static void test_read_error_is_passed_on_and_sticks(void **state) {
   dahub_csv_free(r);
 }
 
-/* --- options.prepare --- */
+/* --- prepare() --- */
 
 /* What odd_prepare() makes of a record: its line, cell count and bytes. */
 struct prep {
@@ -612,11 +633,13 @@ static atomic_int prepared_on_caller; /* prepare() ran on the test's thread */
 static pthread_t prep_caller;
 
 /* Prepares records with an odd number of cells, and no others. */
-static int odd_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
+static int odd_prepare(void *arg, const struct dahub_csv_row *row, int hurry,
+                       void *out) {
   struct prep p = {.line = row->line, .n = row->n, .bytes = 0};
   size_t i;
 
   (void)arg;
+  (void)hurry;
   if (pthread_equal(pthread_self(), prep_caller))
     atomic_store(&prepared_on_caller, 1);
   if (row->n % 2 == 0)
@@ -629,6 +652,7 @@ static int odd_prepare(void *arg, const struct dahub_csv_row *row, void *out) {
 
 static void test_bad_options_are_refused(void **state) {
   struct dahub_csv_options opt;
+  struct dahub_csv_fast fast = {0};
   struct dahub_csv *r = NULL;
   struct dahub_error err;
 
@@ -641,10 +665,12 @@ static void test_bad_options_are_refused(void **state) {
   opt.max_line_bytes = 0;
   assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
   dahub_csv_options_init(&opt);
-  opt.prepare = odd_prepare;
-  assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
-  opt.prepare_size = DAHUB_CSV_PREPARE_MAX + 1;
-  assert_int_equal(dahub_csv_new(&opt, failing_read, NULL, &r, &err), -EINVAL);
+  fast.prepare = odd_prepare;
+  assert_int_equal(
+      dahub_csv_new_fast(&opt, &fast, failing_read, NULL, &r, &err), -EINVAL);
+  fast.prepare_size = DAHUB_CSV_PREPARE_MAX + 1;
+  assert_int_equal(
+      dahub_csv_new_fast(&opt, &fast, failing_read, NULL, &r, &err), -EINVAL);
   assert_non_null(strstr(err.msg, "prepare_size"));
   dahub_csv_free(NULL);
 }
@@ -662,14 +688,13 @@ static void allocation_failure_is_enomem(int threaded, int min_failed) {
   int failed = 0;
 
   dahub_csv_options_init(&opt);
-  opt.threaded = threaded;
   for (n = 0; n < 50; n++) {
     int rc;
 
     m = (struct mem){
         .p = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r\nx\n", .len = 38, .chunk = 5};
     count_start(n);
-    rc = dahub_csv_new(&opt, mem_read, &m, &r, &err);
+    rc = new_reader(&opt, threaded, NULL, mem_read, &m, &r, &err);
     if (rc == 0) {
       if (threaded)
         csv_set_eager(r); /* the thread, for so small an input */
@@ -999,8 +1024,7 @@ static struct dahub_csv *open_watched(struct watched *w, uint32_t max_line,
 
   dahub_csv_options_init(&opt);
   opt.max_line_bytes = max_line;
-  opt.threaded = 1;
-  assert_int_equal(dahub_csv_new(&opt, watched_read, w, &r, err), 0);
+  assert_int_equal(dahub_csv_new_fast(&opt, NULL, watched_read, w, &r, err), 0);
   return r;
 }
 
@@ -1217,7 +1241,8 @@ static void test_fast_path_matches_byte_machine(void **state) {
  * reader's thread, or NULL where it made nothing; inline, always NULL. */
 static void test_prepare_runs_on_the_readers_thread(void **state) {
   struct dahub_csv_options opt;
-  struct dahub_csv_row row;
+  struct dahub_csv_fast fast = {0};
+  struct dahub_csv_fast_row fr;
   struct dahub_error err;
   struct dahub_csv *r;
   struct mem m;
@@ -1230,23 +1255,23 @@ static void test_prepare_runs_on_the_readers_thread(void **state) {
   prep_caller = pthread_self();
   atomic_store(&prepared_on_caller, 0);
   dahub_csv_options_init(&opt);
-  opt.prepare = odd_prepare;
-  opt.prepare_size = sizeof(struct prep);
+  fast.prepare = odd_prepare;
+  fast.prepare_size = sizeof(struct prep);
   for (mode = INLINE; mode <= EAGER; mode++) {
     m = (struct mem){.p = data, .len = len, .chunk = 1 << 16};
-    r = open_mode(&opt, &m, mode, &err);
-    while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
+    r = open_fast(&opt, &fast, &m, mode, &err);
+    while ((rc = dahub_csv_next_fast(r, &fr, &err)) == 1) {
       rows++;
-      if (mode == INLINE || row.n % 2 == 0) {
-        assert_null(row.prepared);
+      if (mode == INLINE || fr.row.n % 2 == 0) {
+        assert_null(fr.prepared);
         continue;
       }
-      assert_non_null(row.prepared);
-      for (i = 0, bytes = 0; i < row.n; i++)
-        bytes += row.len[i];
-      assert_int_equal(((const struct prep *)row.prepared)->line, row.line);
-      assert_int_equal(((const struct prep *)row.prepared)->n, row.n);
-      assert_int_equal(((const struct prep *)row.prepared)->bytes, bytes);
+      assert_non_null(fr.prepared);
+      for (i = 0, bytes = 0; i < fr.row.n; i++)
+        bytes += fr.row.len[i];
+      assert_int_equal(((const struct prep *)fr.prepared)->line, fr.row.line);
+      assert_int_equal(((const struct prep *)fr.prepared)->n, fr.row.n);
+      assert_int_equal(((const struct prep *)fr.prepared)->bytes, bytes);
       with++;
     }
     assert_int_equal(rc, 0);
@@ -1257,24 +1282,26 @@ static void test_prepare_runs_on_the_readers_thread(void **state) {
   free(data);
 }
 
-/* Notes row->hurry of each record, and takes its time when slow is set:
- * the reader's thread is then the slower of the two. */
-static int hurry_prepare(void *arg, const struct dahub_csv_row *row,
+/* Notes hurry for each record, and takes its time when slow is set: the
+ * reader's thread is then the slower of the two. */
+static int hurry_prepare(void *arg, const struct dahub_csv_row *row, int hurry,
                          void *out) {
   const int *slow = arg;
   volatile unsigned spin = 0;
 
+  (void)row;
   while (*slow && spin < 2000)
     spin++;
-  memcpy(out, &row->hurry, sizeof row->hurry);
+  memcpy(out, &hurry, sizeof hurry);
   return 1;
 }
 
-/* The records' row->hurry (sleeping pause_us every 1,000 records when it
+/* The records' hurry (sleeping pause_us every 1,000 records when it
  * is not 0): how many of them had it set, and whether the last one did. */
 static size_t count_hurried(int slow, unsigned pause_us, int *last) {
   struct dahub_csv_options opt;
-  struct dahub_csv_row row;
+  struct dahub_csv_fast fast = {0};
+  struct dahub_csv_fast_row fr;
   struct dahub_error err;
   struct dahub_csv *r;
   struct mem m;
@@ -1283,14 +1310,14 @@ static size_t count_hurried(int slow, unsigned pause_us, int *last) {
   int rc, h = 0;
 
   dahub_csv_options_init(&opt);
-  opt.prepare = hurry_prepare;
-  opt.prepare_arg = &slow;
-  opt.prepare_size = sizeof h;
+  fast.prepare = hurry_prepare;
+  fast.prepare_arg = &slow;
+  fast.prepare_size = sizeof h;
   m = (struct mem){.p = data, .len = len, .chunk = 1 << 16};
-  r = open_mode(&opt, &m, EAGER, &err);
-  while ((rc = dahub_csv_next(r, &row, &err)) == 1) {
-    assert_non_null(row.prepared);
-    memcpy(&h, row.prepared, sizeof h);
+  r = open_fast(&opt, &fast, &m, EAGER, &err);
+  while ((rc = dahub_csv_next_fast(r, &fr, &err)) == 1) {
+    assert_non_null(fr.prepared);
+    memcpy(&h, fr.prepared, sizeof h);
     hurried += h != 0;
     if (pause_us != 0 && ++rows % 1000 == 0)
       (void)usleep(pause_us);

@@ -1494,13 +1494,11 @@ static size_t id3(size_t a, size_t c, size_t p) {
   return (a * (C + 1) + c) * (P + 1) + p;
 }
 
-static void test_three_way_table(void **state) {
+/* Adds a three-way table (cells base .. base + CELLS3 - 1) from seed. */
+static void three_way(struct tab *t, size_t base, uint64_t seed) {
   static int64_t v[CELLS3];
-  struct tab *t = tab_new();
-  uint64_t seed = 7;
-  size_t a, c, p, m[C], i, weak = 1;
+  size_t a, c, p, m[C];
 
-  (void)state;
   memset(v, 0, sizeof v);
   for (a = 0; a < A; a++)
     for (c = 0; c < C; c++)
@@ -1513,26 +1511,34 @@ static void test_three_way_table(void **state) {
             for (mp = 0; mp < 2; mp++)
               v[id3(ma ? A : a, mc ? C : c, mp ? P : p)] += x;
       }
-  for (i = 0; i < CELLS3; i++)
-    assert_int_equal(cell(t, v[i]), i);
+  for (size_t i = 0; i < CELLS3; i++)
+    assert_int_equal(cell(t, v[i]), base + i);
   for (c = 0; c <= C; c++)
     for (p = 0; p <= P; p++) {
       for (a = 0; a < A; a++)
-        m[a] = id3(a, c, p);
-      line(t, m, A, id3(A, c, p));
+        m[a] = base + id3(a, c, p);
+      line(t, m, A, base + id3(A, c, p));
     }
   for (a = 0; a <= A; a++)
     for (p = 0; p <= P; p++) {
       for (c = 0; c < C; c++)
-        m[c] = id3(a, c, p);
-      line(t, m, C, id3(a, C, p));
+        m[c] = base + id3(a, c, p);
+      line(t, m, C, base + id3(a, C, p));
     }
   for (a = 0; a <= A; a++)
     for (c = 0; c <= C; c++) {
       for (p = 0; p < P; p++)
-        m[p] = id3(a, c, p);
-      line(t, m, P, id3(a, c, P));
+        m[p] = base + id3(a, c, p);
+      line(t, m, P, base + id3(a, c, P));
     }
+}
+
+static void test_three_way_table(void **state) {
+  struct tab *t = tab_new();
+  size_t weak = 1;
+
+  (void)state;
+  three_way(t, 0, 7);
   assert_int_equal(disclosure_apply_primary(t->d, 1), 0);
   assert_true(subtract(t) > 0);
   assert_int_equal(apply(t, 1), 0);
@@ -1543,6 +1549,44 @@ static void test_three_way_table(void **state) {
   assert_true(t->st.lps > 0);
   assert_true(n_hidden(t) < t->n_cells / 2); /* still a table worth reading */
   tab_free(t);
+}
+
+/* Four tables that share no line are four groups, audited on as many
+ * threads as asked: the pattern and every interval are the same whatever
+ * the number. */
+static void test_threads_give_the_same_pattern(void **state) {
+  enum { TABLES = 4 };
+  static int st1[TABLES * CELLS3];
+  static int64_t lo1[TABLES * CELLS3], hi1[TABLES * CELLS3];
+
+  (void)state;
+  for (int threads = 1; threads <= 4; threads++) {
+    struct tab *t = tab_new();
+    size_t per[TABLES] = {0};
+
+    disclosure_set_threads(t->d, threads);
+    for (size_t k = 0; k < TABLES; k++)
+      three_way(t, k * CELLS3, 11 + k);
+    assert_int_equal(apply(t, 1), 0);
+    assert_lines_safe(t);
+    for (size_t i = 0; i < t->n_cells; i++) {
+      int64_t lo = -1, hi = -1;
+      int rc = disclosure_bounds(t->d, i, &lo, &hi);
+
+      per[i / CELLS3] += rc == 0;
+      if (threads == 1) {
+        st1[i] = (int)disclosure_state(t->d, i);
+        lo1[i] = lo;
+        hi1[i] = hi;
+      }
+      assert_int_equal(disclosure_state(t->d, i), st1[i]);
+      assert_int_equal(lo, lo1[i]);
+      assert_int_equal(hi, hi1[i]);
+    }
+    for (size_t k = 0; k < TABLES; k++) /* each a group worth a thread */
+      assert_true(per[k] >= 64);
+    tab_free(t);
+  }
 }
 
 int main(void) {
@@ -1584,6 +1628,7 @@ int main(void) {
       cmocka_unit_test(test_allocation_failures_are_clean),
       cmocka_unit_test(test_exact_attacker_on_random_tiny_tables),
       cmocka_unit_test(test_three_way_table),
+      cmocka_unit_test(test_threads_give_the_same_pattern),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

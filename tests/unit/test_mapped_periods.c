@@ -1,8 +1,8 @@
 /*
  * test_mapped_periods.c: where a figure's period comes from beyond a
  * fixed id, a cell or a column: a financial year completing a part ("Q1",
- * "Year"), and the date in each row ("period_from_date"), with the date
- * forms partners write (dates.c).
+ * "Year"), and the date in each row ("period_from_date"). The date forms
+ * partners write are test_date.c's.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -15,41 +15,7 @@
 
 #include <cmocka.h>
 
-#include "dates.h"
 #include "test_mapped_host.h"
-
-static void test_dates_as_partners_write_them(void **state) {
-  static const struct {
-    const char *text;
-    int y, m, d;
-  } ok[] = {
-      {"13.06.2022", 2022, 6, 13}, {"01/08/2022", 2022, 8, 1},
-      {"01/10/22", 2022, 10, 1},   {"1/8/2022", 2022, 8, 1},
-      {"2024-04-01", 2024, 4, 1},  {" 29/02/2024 ", 2024, 2, 29},
-      {"13-06-2022", 2022, 6, 13}, {"31/12/99", 2099, 12, 31},
-  };
-  static const char *const not_dates[] = {
-      "",           "2 years",    "09/03/2022 (year 1 money sent)",
-      "2024/04/01", "01/08-2022", "1.8",
-      "13.06.202",  "123/01/2024"};
-  int y, m, d;
-  size_t i;
-
-  (void)state;
-  for (i = 0; i < sizeof ok / sizeof *ok; i++) {
-    assert_int_equal(dates_parse(ok[i].text, strlen(ok[i].text), &y, &m, &d),
-                     0);
-    assert_int_equal(y, ok[i].y);
-    assert_int_equal(m, ok[i].m);
-    assert_int_equal(d, ok[i].d);
-  }
-  for (i = 0; i < sizeof not_dates / sizeof *not_dates; i++)
-    assert_int_equal(
-        dates_parse(not_dates[i], strlen(not_dates[i]), &y, &m, &d), -EINVAL);
-  assert_int_equal(dates_parse("31/02/2024", 10, &y, &m, &d), -ERANGE);
-  assert_int_equal(dates_parse("29/02/2023", 10, &y, &m, &d), -ERANGE);
-  assert_int_equal(dates_parse("2024-13-01", 10, &y, &m, &d), -ERANGE);
-}
 
 #define YEAR_CELL                                                              \
   "{\"layout\": \"wide\", \"header\": {\"match\": \"Section\"},"               \
@@ -186,7 +152,6 @@ static void test_period_from_date_option_errors(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_dates_as_partners_write_them),
       cmocka_unit_test(test_period_part_needs_a_year),
       cmocka_unit_test(test_period_from_date_option_errors),
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)

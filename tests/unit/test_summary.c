@@ -209,10 +209,11 @@ static const char *unit_of(struct fx *f, const char *measure) {
   return vocab_unit_name(m->unit);
 }
 
-/* Stores obs[0..n-1] as one file of feed (partner = its source_id).
- * Returns the ingest id. */
-static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
-                         size_t n) {
+/* Stores obs[0..n-1] as one file of feed (partner = its source_id), each
+ * of services[i] (services NULL: none). Returns the ingest id. */
+static int64_t fx_ingest_services(struct fx *f, const char *feed,
+                                  const struct ob *obs,
+                                  const char *const *services, size_t n) {
   const struct feed_conf *fc = config_feed(f->conf, feed);
   struct store_ingest in = {0};
   struct dahub_error err = {0};
@@ -247,6 +248,7 @@ static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
         .line = (uint32_t)i + 2,
         .col = 1,
         .raw = "synthetic",
+        .service_id = services != NULL ? services[i] : NULL,
     };
 
     if (store_ingest_obs(f->st, &o, &err) != 0) {
@@ -257,6 +259,11 @@ static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
   if (store_ingest_commit(f->st, hash, &id, &match, &err) != 0)
     fail_msg("ingest_commit: %s", err.msg);
   return id;
+}
+
+static int64_t fx_ingest(struct fx *f, const char *feed, const struct ob *obs,
+                         size_t n) {
+  return fx_ingest_services(f, feed, obs, NULL, n);
 }
 
 /* One observation as its own file. */
@@ -1202,6 +1209,80 @@ static void test_rutland_childrens_services_table(void **state) {
       44);
 }
 
+/* The LCC register's DLUHC allocations, 2021-22 to 2024-25: a quarter's
+ * summary carries them by year, the summary's own year and the seven
+ * before, never a later one; a blank year is a marker, not zero. */
+static void test_allocations_by_year_beside_a_quarter(void **state) {
+  struct fx *f = *state;
+  const char *dluhc = "{\"funding_source\":\"dluhc_da_act_part4\"}";
+  const struct ob lcc[] = {
+      {COUNTY, "FY2015-16", "funding_allocated", dluhc, 999001, 0, 0},
+      {COUNTY, "FY2021-22", "funding_allocated", dluhc, 1127205, 0, 0},
+      {COUNTY, "FY2022-23", "funding_allocated", dluhc, 1130326, 0, 0},
+      {COUNTY, "FY2023-24", "funding_allocated", dluhc, 1152936, 0, 0},
+      {COUNTY, "FY2024-25", "funding_allocated", dluhc, 1174689, 0, 0},
+      {COUNTY, "FY2025-26", "funding_allocated", dluhc, 999002, 0, 0},
+      {COUNTY, "FY2024-25-Q1", "funding_allocated", dluhc, 999003, 0, 0},
+  };
+  const struct ob rcc[] = {
+      {RUTLAND, "FY2023-24", "funding_allocated", dluhc, 0, DAHUB_MISSING, 0},
+      {RUTLAND, "FY2024-25", "funding_allocated", dluhc, 6300000, 0, 2},
+  };
+  static const int64_t want[] = {1127205, 1130326, 1152936, 1174689};
+  json_t *series, *years, *y;
+
+  fx_default(f);
+  fx_ingest(f, "p2", rcc, 2);
+  fx_ingest(f, "p1", lcc, sizeof lcc / sizeof *lcc);
+  fx_summary(f, "FY2024-25-Q1");
+  series = json_object_get(json_object_get(f->doc, "allocations"), "series");
+  assert_int_equal(json_array_size(series), 2);
+  /* by partner, whatever the order they were stored in */
+  assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(series, 0), "source_id")),
+                      "p1");
+  assert_string_equal(json_string_value(json_object_get(
+                          json_array_get(series, 0), "area_name")),
+                      "Leicestershire");
+  years = json_object_get(json_array_get(series, 0), "years");
+  assert_int_equal(json_array_size(years), 4);
+  for (size_t i = 0; i < 4; i++) {
+    y = json_array_get(years, i);
+    assert_int_equal(json_integer_value(json_object_get(y, "value")), want[i]);
+  }
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 0), "period")),
+      "FY2021-22");
+  /* too old, too late, or a quarter: none is an allocation by year */
+  {
+    char *text = json_dumps(json_object_get(f->doc, "allocations"), 0);
+
+    assert_non_null(text);
+    assert_null(strstr(text, "999"));
+    free(text);
+  }
+  years = json_object_get(json_array_get(series, 1), "years");
+  y = json_array_get(years, 0);
+  assert_true(json_is_null(json_object_get(y, "value")));
+  assert_string_equal(json_string_value(json_object_get(y, "marker")),
+                      "missing");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 1), "value")),
+      "63000.00");
+  /* the summary of an earlier year stops at that year, and reaches back
+   * eight years from it (2015-16 is one of them) */
+  fx_summary(f, "FY2022-23");
+  series = json_object_get(json_object_get(f->doc, "allocations"), "series");
+  years = json_object_get(json_array_get(series, 0), "years");
+  assert_int_equal(json_array_size(years), 3);
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 0), "period")),
+      "FY2015-16");
+  assert_string_equal(
+      json_string_value(json_object_get(json_array_get(years, 2), "period")),
+      "FY2022-23");
+}
+
 static void test_rate_rounds_half_up_to_one_decimal(void **state) {
   struct fx *f = *state;
   const char *q = "FY2024-25-Q1";
@@ -1363,7 +1444,8 @@ static void test_one_file_is_one_ingest_whatever_its_periods(void **state) {
 static void test_count_below_threshold_is_suppressed(void **state) {
   struct fx *f = *state;
   const char *q = "FY2024-25-Q1";
-  /* one measure per area, so nothing else hides them */
+  /* one measure per area, so nothing else hides them; Rutland's threshold
+   * is 10, the others' 5 */
   const struct ob p1[] = {
       {BLABY, q, "referrals_received", NODIMS, 4, DAHUB_ACTUAL, 0},
       {BLABY, q, "referrals_accepted", NODIMS, 5, DAHUB_ACTUAL, 0},
@@ -1372,21 +1454,19 @@ static void test_count_below_threshold_is_suppressed(void **state) {
       {RUTLAND, q, "cases_closed", NODIMS, 9, DAHUB_ACTUAL, 0},
       {RUTLAND, q, "individuals_supported", NODIMS, 10, DAHUB_ACTUAL, 0},
   };
+  static const int hidden[] = {1, 0, 0, 1, 1, 0}; /* of p1, in order */
+  size_t i;
 
   fx_default(f);
   (void)fx_ingest(f, "p1", p1, 6);
   fx_summary(f, q);
-  assert_string_equal(marker_of(f, "referrals_received", "p1", BLABY, NODIMS),
-                      CONFIDENTIAL);
-  assert_int_equal(value_of(f, "referrals_accepted", "p1", BLABY, NODIMS), 5);
-  assert_int_equal(value_of(f, "helpline_contacts", "p1", BLABY, NODIMS), 7);
-  /* Rutland's threshold is 10 */
-  assert_string_equal(marker_of(f, "cases_opened", "p1", RUTLAND, NODIMS),
-                      CONFIDENTIAL);
-  assert_string_equal(marker_of(f, "cases_closed", "p1", RUTLAND, NODIMS),
-                      CONFIDENTIAL);
-  assert_int_equal(value_of(f, "individuals_supported", "p1", RUTLAND, NODIMS),
-                   10);
+  for (i = 0; i < sizeof p1 / sizeof *p1; i++)
+    if (hidden[i])
+      assert_string_equal(marker_of(f, p1[i].measure, "p1", p1[i].area, NODIMS),
+                          CONFIDENTIAL);
+    else
+      assert_int_equal(value_of(f, p1[i].measure, "p1", p1[i].area, NODIMS),
+                       p1[i].value);
   /* the totals of a lone hidden cell are hidden with it */
   assert_true(json_is_null(
       json_object_get(fig(f, "cases_opened", "all", "all", NODIMS), "value")));
@@ -1479,6 +1559,43 @@ static void test_secondary_across_partners_and_all_partners(void **state) {
   assert_null(strstr(f->text, "88"));
   assert_null(strstr(f->text, "123"));
   assert_nothing_recoverable(f, 0);
+}
+
+/* A partner's services are a breakdown of its partnership figure: each
+ * service's figure over all areas, under disclosure control like any
+ * breakdown, so a small service is hidden and cannot be worked out from
+ * its partner's total less its other services. */
+static void test_services_are_a_breakdown_of_their_partner(void **state) {
+  struct fx *f = *state;
+  const char *q = "FY2024-25-Q1", *m = "helpline_contacts";
+  const char *helpline = "{\"service\":\"p1.helpline\"}";
+  const char *outreach = "{\"service\":\"p1.outreach\"}";
+  const struct ob p1[] = {
+      {BLABY, q, m, NODIMS, 40, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, q, m, NODIMS, 30, DAHUB_ACTUAL, 0},
+      {BLABY, q, m, NODIMS, 3, DAHUB_ACTUAL, 0},
+      {CHARNWOOD, q, m, NODIMS, 52, DAHUB_ACTUAL, 0},
+      {HARBOROUGH, q, m, NODIMS, 61, DAHUB_ACTUAL, 0},
+  };
+  static const char *const services[] = {
+      "p1.helpline", "p1.helpline", "p1.outreach", "p1.family", "p1.family"};
+
+  fx_default(f);
+  fx_ingest_services(f, "p1", p1, services, sizeof p1 / sizeof *p1);
+  (void)fx_one(f, "p2", BLABY, q, m, 25); /* names no service */
+  fx_summary(f, q);
+  assert_string_equal(marker_of(f, m, "p1", "all", outreach), CONFIDENTIAL);
+  /* 40 + 30 over the areas; hidden with the small one, or the total is */
+  if (json_is_integer(
+          json_object_get(fig(f, m, "p1", "all", helpline), "value")))
+    assert_int_equal(value_of(f, m, "p1", "all", helpline), 70);
+  assert_int_equal(value_of(f, m, "p1", "all", "{\"service\":\"p1.family\"}"),
+                   113);
+  /* a service is its partner's, never all partners' nor an area's */
+  assert_null(find_fig(f->doc, m, "all", "all", helpline));
+  assert_null(find_fig(f->doc, m, "p1", BLABY, helpline));
+  assert_null(strstr(f->text, "p2."));
+  assert_nothing_recoverable(f, 1);
 }
 
 /* The two-way table: partners by districts, with the county and all
@@ -2031,6 +2148,7 @@ int main(void) {
       T(test_no_change_when_this_quarter_is_suppressed),
       T(test_no_change_across_a_partial_figure),
       T(test_rutland_childrens_services_table),
+      T(test_allocations_by_year_beside_a_quarter),
       T(test_rate_rounds_half_up_to_one_decimal),
       T(test_rate_with_a_suppressed_side_is_suppressed),
       T(test_completeness_of_feeds),
@@ -2040,6 +2158,7 @@ int main(void) {
       T(test_zero_shown_only_when_zeros_are_not_suppressed),
       T(test_secondary_across_districts_and_county),
       T(test_secondary_across_partners_and_all_partners),
+      T(test_services_are_a_breakdown_of_their_partner),
       T(test_secondary_in_a_two_way_table),
       T(test_override_hides_seven_in_rutland_not_in_blaby),
       T(test_kept_pattern_yields_to_a_new_threshold),

@@ -337,6 +337,22 @@ static void test_codes_that_would_need_escaping_fail_to_load(void **state) {
   expect_error_part(t, "areas: code \"Charnwood\": expected an ONS GSS code");
 }
 
+/* The summary publishes a partner's figures by service as a breakdown
+ * called "service": a dimension of that name would merge with them. */
+static void test_dimension_called_service_fails_to_load(void **state) {
+  struct tmpvocab *t = *state;
+
+  write_text(t, "{\n"
+                "  \"measures\": {\"helpline_contacts\": {\"unit\": "
+                "\"count\"}},\n"
+                "  \"areas\": {\"E07000130\": {\"name\": \"Charnwood\"}},\n"
+                "  \"dimensions\": {\"service\": {\"helpline\": []}}\n"
+                "}\n");
+  assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
+  assert_null(t->v);
+  expect_error_part(t, "dimensions.service: the name is the summary's own");
+}
+
 /* A dimension declared before its codes are agreed ("trans_status": {})
  * is a table without labels: it loads, and knows no value. */
 static void test_dimension_without_codes_loads(void **state) {
@@ -386,6 +402,8 @@ int main(void) {
           teardown_tmp),
       cmocka_unit_test_setup_teardown(test_dimension_without_codes_loads,
                                       setup_tmp, teardown_tmp),
+      cmocka_unit_test_setup_teardown(
+          test_dimension_called_service_fails_to_load, setup_tmp, teardown_tmp),
   };
   int failed = 0;
 

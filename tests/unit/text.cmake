@@ -17,6 +17,7 @@ set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
+dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
 include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 
 # The plugin's sources are compiled in, so its static functions run under
@@ -24,6 +25,7 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping_csv.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/fields.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/labels.c
@@ -33,11 +35,11 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/agg.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/agg_distinct.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/figtab.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/dates.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/figures.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/total.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/records.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_emit.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_options.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c

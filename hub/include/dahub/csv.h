@@ -15,10 +15,11 @@
  *
  * Text after a closing quote ("abc"def) is kept, as Excel keeps it. A record
  * that is blank comes back as one empty field: callers decide to skip it.
- * Pure code, no globals: one reader per thread.
+ * Pure code, no globals: readers share nothing; use each from one place at
+ * a time.
  *
- * To read faster on a second core, see dahub/csv_fast.h; the defaults
- * read inline, on the caller's thread, which is right for most files.
+ * Most parsers need nothing more. For speed on very large files, whose
+ * every record costs the parser real work, see dahub/csv_fast.h.
  */
 #ifndef DAHUB_CSV_H
 #define DAHUB_CSV_H
@@ -37,18 +38,11 @@ enum dahub_csv_encoding {
 #define DAHUB_CSV_DEFAULT_MAX_LINE (1u << 20) /* 1 MiB */
 #define DAHUB_CSV_DEFAULT_MAX_FIELDS 4096u
 
-struct dahub_csv_row;
-
 struct dahub_csv_options {
   char delimiter;                   /* ',', ';' or '\t' */
   enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
   uint32_t max_line_bytes;          /* longest record, in input bytes */
   uint32_t max_fields;              /* most cells in one record */
-  /* Speed, off by default: dahub/csv_fast.h says when and how to use. */
-  int threaded;
-  int (*prepare)(void *arg, const struct dahub_csv_row *row, void *out);
-  void *prepare_arg;
-  size_t prepare_size;
 };
 
 /* One record, borrowed from the reader until the next call. */
@@ -57,20 +51,17 @@ struct dahub_csv_row {
   size_t n;                 /* number of fields, at least 1 */
   const char *const *field; /* field[i]: NUL-terminated UTF-8 */
   const size_t *len;        /* len[i]: its length in bytes, without NUL */
-  const void *prepared;     /* dahub/csv_fast.h; NULL unless you prepare */
-  int hurry;                /* dahub/csv_fast.h; 0 unless you prepare */
 };
 
 struct dahub_csv; /* opaque */
 
-/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields, inline. */
+/* Fills o with the defaults: ',', UTF-8, 1 MiB, 4096 fields. */
 void dahub_csv_options_init(struct dahub_csv_options *o);
 
 /* Makes a reader that pulls bytes with read(arg, buf, cap): it returns how
  * many it put in buf (at most cap), 0 at the end, or a negative code that
- * the reader hands back (threaded mode: see dahub/csv_fast.h). 0, or
- * -EINVAL (bad option) or -ENOMEM, with err. No read() happens here. OUT:
- * caller frees *out with dahub_csv_free(). */
+ * the reader hands back. 0, or -EINVAL (bad option) or -ENOMEM, with err.
+ * No read() happens here. OUT: caller frees *out with dahub_csv_free(). */
 int dahub_csv_new(const struct dahub_csv_options *opt,
                   ssize_t (*read)(void *arg, void *buf, size_t cap), void *arg,
                   struct dahub_csv **out, struct dahub_error *err);
@@ -82,8 +73,7 @@ int dahub_csv_new(const struct dahub_csv_options *opt,
 int dahub_csv_next(struct dahub_csv *r, struct dahub_csv_row *row,
                    struct dahub_error *err);
 
-/* Frees the reader at any point, even mid-file (threaded mode: after its
- * thread stopped). NULL is a no-op. */
+/* Frees the reader at any point, even mid-file. NULL is a no-op. */
 void dahub_csv_free(struct dahub_csv *r);
 
 #endif

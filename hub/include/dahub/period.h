@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dahub/date.h" /* the days periods are made of */
+
 enum dahub_period_kind {
   DAHUB_PERIOD_YEAR = 0,
   DAHUB_PERIOD_HALF = 1,
@@ -46,9 +48,6 @@ int dahub_period_from_text(const char *s, size_t len, struct dahub_period *out);
  * an impossible date (31/02/2024). */
 int dahub_period_of_date(int y, int m, int d, enum dahub_period_kind kind,
                          struct dahub_period *out);
-
-/* Checks a calendar date (leap years included): 1 valid, 0 not. */
-int dahub_date_valid(int y, int m, int d);
 
 /* First and last day (inclusive) as ISO dates "2024-04-01". */
 void dahub_period_bounds(const struct dahub_period *p, char start[11],

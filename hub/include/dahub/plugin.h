@@ -9,9 +9,10 @@
  *
  * Rules a plugin lives by:
  *  - No I/O. Read the input only through in->read; never open files or
- *    sockets, never sleep, never touch the store. (One exception: scratch
+ *    sockets, never sleep, never touch the store. (Exceptions: scratch
  *    space in an unlinked temporary file, which the mapped plugin's
- *    distinct counts spill to so that memory stays bounded.)
+ *    distinct counts spill to so that memory stays bounded, and the xlsx
+ *    sink's anonymous memory file, as its library writes only to a path.)
  *  - No globals. Everything a feed needs lives in the state open() returns;
  *    treat it as read-only after open().
  *  - Threads: open(), close() and personal() run on the loop thread; parse()
