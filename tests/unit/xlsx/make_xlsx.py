@@ -78,6 +78,25 @@ def values(out):
             zout.writestr(name, data)
 
 
+def mapped_return(out):
+    """A partner's return for the mapped plugin's tests (test_mapped_xlsx):
+    a title merged across the top, the header on row 3, a district merged
+    down two rows, a suppressed count and a count a formula made."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Cover"
+    wb.active["A1"] = "Synthetic return"
+    ws = wb.create_sheet("Q1 return")
+    ws["A1"] = "Referrals by district"
+    ws.merge_cells("A1:E1")
+    ws.append([])
+    ws.append(["District", "Quarter", "Measure", "Gender", "Count"])
+    ws.append(["Blaby", "Q1 2024/25", "Referrals received", "Female", 12])
+    ws.append([None, "Q1 2024/25", "Referrals received", "Male", "<5"])
+    ws.merge_cells("A4:A5")
+    ws.append(["NW Leics", "Jul-Sep 2024", "Referrals received", "Female", 7])
+    wb.save(os.path.join(out, "return.xlsx"))
+
+
 def shared(out):
     wb = openpyxl.Workbook()
     wb.active.title = "Data"
@@ -316,6 +335,7 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     values(out)
+    mapped_return(out)
     shared(out)
     dates(out)
     mixed(out)
