@@ -21,7 +21,8 @@ case $secs in
   exit 2
   ;;
 esac
-targets="csv number period mapping mapped_parse vocab config"
+targets="csv number period mapping mapped_parse vocab config xlsx_zip \
+xlsx_sheet xlsx_shared"
 
 if ! command -v clang >/dev/null 2>&1; then
   echo "fuzz: clang not found, skipped"

@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # aiosmtpd for the e2e tests' SMTP server (tests/e2e/servers/smtp.py); Chromium
 # and poppler for the board pack's browser test (tests/e2e/test_boardpack.py);
 # the Prometheus client's text parser for the metrics test (test_status.py);
-# openpyxl to read back the Excel summary (test_xlsx.py)
+# openpyxl to read back the Excel summary (test_xlsx.py), to make the
+# XLSX reader's test workbooks, and xlsx2csv to check the reader
+# against (tests/unit/xlsx)
 scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd \
-  chromium poppler-utils python3-prometheus-client python3-openpyxl
+  chromium poppler-utils python3-prometheus-client python3-openpyxl xlsx2csv
 # debhelper, lintian and fakeroot for the Debian package test (tests/package)
 scripts/deps.sh debhelper lintian fakeroot
 

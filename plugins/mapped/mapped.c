@@ -12,8 +12,10 @@
  *    files of the feed at once: the state is only read, and what belongs to
  *    one file lives in a struct run on parse()'s stack. The file comes in
  *    through in->read only, record by record through the CSV reader, so a
- *    file of any size needs one record's memory. Each value cell becomes one
- *    observation handed to host->emit; nothing is kept after it returns.
+ *    file of any size needs one record's memory; an .xlsx is held whole,
+ *    compressed, and its sheet read a row at a time (workbook.c). Each
+ *    value cell becomes one observation handed to host->emit; nothing is
+ *    kept after it returns.
  *  - close() frees the state.
  *
  * The file is read top down: rows above the header (where "cells" are
@@ -28,9 +30,9 @@
  * (run.c).
  *
  * This file is the only one that knows every layout: the layouts know the
- * core (mapping.c, mapping_csv.c, fields.c, labels.c, options.c, run.c,
- * resolve.c, memo.c, agg.c) and none another; dates are the hub's
- * (dahub/date.h).
+ * core (workbook.c: CSV or .xlsx, mapping.c, mapping_csv.c, fields.c, labels.c,
+ * options.c, run.c, resolve.c, memo.c, agg.c) and none another; dates are the
+ * hub's (dahub/date.h).
  *
  * The first problem ends the file with DAHUB_FAIL and an error naming the
  * line, the column (as a spreadsheet counts them), the column's header,
@@ -55,12 +57,7 @@
 #include "resolve.h"
 #include "run.h"
 #include "total.h"
-
-static ssize_t mapped_read(void *arg, void *buf, size_t cap) {
-  struct dahub_input *in = arg;
-
-  return in->read(in, buf, cap);
-}
+#include "workbook.h"
 
 static int row_blank(const struct dahub_csv_row *row) {
   size_t j;
@@ -230,33 +227,29 @@ static int is_footer(const struct mapping *m, const struct dahub_csv_row *row) {
   return 0;
 }
 
-static int read_rows(struct run *r, struct dahub_csv *csv) {
-  struct dahub_csv_fast_row fr;
-  int rc;
-
-  while ((rc = dahub_csv_next_fast(csv, &fr, r->err)) == 1) {
-    r->prepared = fr.prepared; /* the cases layout's (cases_ahead.h) */
-    if (r->rows == UINT32_MAX)
-      return dahub_error_set(r->err, -EMSGSIZE, fr.row.line, 0,
-                             "too many rows");
-    r->rows++;
-    if (!r->in_data) {
-      if (!is_header(r, &fr.row)) {
-        rc = above_header(r, &fr.row);
-      } else {
-        rc = read_header(r, &fr.row);
-        r->in_data = 1;
-      }
-    } else if (row_blank(&fr.row)) {
-      continue;
-    } else if (is_footer(r->m, &fr.row)) {
-      return 0;
-    } else {
-      rc = data_row(r, &fr.row);
-    }
-    if (rc < 0)
-      return rc;
+/* One record, from a CSV file or a sheet: 1 when it is the footer (the
+ * data ends), 0 to go on, or negative. */
+static int take_row(struct run *r, const struct dahub_csv_row *row) {
+  if (r->rows == UINT32_MAX)
+    return dahub_error_set(r->err, -EMSGSIZE, row->line, 0, "too many rows");
+  r->rows++;
+  if (!r->in_data) {
+    if (!is_header(r, row))
+      return above_header(r, row);
+    r->in_data = 1;
+    return read_header(r, row);
   }
+  if (row_blank(row))
+    return 0;
+  if (is_footer(r->m, row))
+    return 1;
+  return data_row(r, row);
+}
+
+/* After the last record (rc 0) or the footer (rc 1): no header is an error. */
+static int rows_end(struct run *r, int rc) {
+  if (rc == 1)
+    return 0;
   if (rc == 0 && !r->in_data) {
     if (r->m->header_match != NULL)
       return dahub_error_set(r->err, -EINVAL, 0, 0,
@@ -268,6 +261,38 @@ static int read_rows(struct run *r, struct dahub_csv *csv) {
                            (unsigned)r->rows, (unsigned)r->m->header_row);
   }
   return rc;
+}
+
+static int read_rows(struct run *r, struct dahub_csv *csv) {
+  struct dahub_csv_fast_row fr;
+  int rc;
+
+  while ((rc = dahub_csv_next_fast(csv, &fr, r->err)) == 1) {
+    r->prepared = fr.prepared; /* the cases layout's (cases_ahead.h) */
+    if ((rc = take_row(r, &fr.row)) != 0)
+      break;
+  }
+  return rows_end(r, rc);
+}
+
+/* A sheet's rows, numbered as in Excel: rows the sheet leaves out count,
+ * so "row": 3 is the sheet's row 3 whatever is above it. */
+static int read_sheet(struct run *r, struct head *h) {
+  struct workbook *wb = NULL;
+  struct dahub_csv_row row;
+  int rc;
+
+  if ((rc = workbook_open(h, r->m->sheet, r->m->sheet_number, &wb, r->err)) !=
+      0)
+    return rc;
+  /* r->prepared stays NULL: the cases layout works each row out itself */
+  while ((rc = workbook_next(wb, &row, r->err)) == 1) {
+    r->rows = row.line - 1;
+    if ((rc = take_row(r, &row)) != 0)
+      break;
+  }
+  workbook_free(wb);
+  return rows_end(r, rc);
 }
 
 /* 1 when a label of column field f may leave a row out: only those fields
@@ -338,6 +363,7 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
   struct dahub_csv_options opt;
   struct dahub_csv_fast fast;
   struct dahub_csv *csv = NULL;
+  struct head h = {.in = in};
   struct run r;
   int rc;
 
@@ -351,8 +377,12 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
     rc = jsondoc_parse(&r, in);
     goto out;
   }
-  if ((rc = run_alloc(&r)) != 0)
+  if ((rc = run_alloc(&r)) != 0 || (rc = workbook_head(&h, err)) != 0)
     goto out;
+  if (workbook_is_xlsx(&h)) { /* by its content, whatever its name */
+    rc = read_sheet(&r, &h);
+    goto end;
+  }
   dahub_csv_options_init(&opt);
   opt.delimiter = m->delimiter;
   opt.encoding = m->encoding;
@@ -366,9 +396,11 @@ static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
     fast.prepare_arg = cases_prepare_arg(&r);
     fast.prepare_size = cases_prepare_size(m);
   }
-  if ((rc = dahub_csv_new_fast(&opt, &fast, mapped_read, in, &csv, err)) != 0)
+  if ((rc = dahub_csv_new_fast(&opt, &fast, workbook_csv_read, &h, &csv,
+                               err)) != 0)
     goto out;
   rc = read_rows(&r, csv);
+end:
   if (rc == 0 && m->layout == MAP_CASES)
     rc = cases_end(&r);
 out:

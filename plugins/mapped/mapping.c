@@ -7,6 +7,11 @@
  * error naming its path, so a typo never silently drops data.
  *
  * Reading the file (CSV layouts: long, wide, cases)
+ *   An .xlsx (a zip holding a workbook) is told by its content, whatever
+ *   its name, and its rows read as a CSV file's would be: a row's number
+ *   is its line, a cell's column its column.
+ *   "sheet": "Q1 return"     the .xlsx's sheet, by name (case ignored) or
+ *            2               by number, from 1 (default: the first)
  *   "delimiter": ","         ",", ";" or "\t" (default ",")
  *   "encoding": "utf-8"      or "windows-1252" (default "utf-8"; a file
  *                            with a UTF-8 byte order mark is read as UTF-8)
@@ -137,6 +142,24 @@ static int set_delimiter(void *dst, const struct dahub_opt *o,
   return 0;
 }
 
+/* Excel's sheet names are 1 to 31 characters; numbers count from 1. */
+static int set_sheet(void *dst, const struct dahub_opt *o, const json_t *v) {
+  struct mapping *m = dst;
+
+  (void)o;
+  if (json_is_integer(v) && json_integer_value(v) >= 1 &&
+      json_integer_value(v) <= 65535) {
+    m->sheet_number = (uint32_t)json_integer_value(v);
+    return 0;
+  }
+  if (!json_is_string(v) || json_string_length(v) == 0 ||
+      json_string_length(v) > 31 * 4)
+    return -EINVAL;
+  free(m->sheet);
+  m->sheet = strdup(json_string_value(v));
+  return m->sheet != NULL ? 0 : -ENOMEM;
+}
+
 static int set_encoding(void *dst, const struct dahub_opt *o, const json_t *v) {
   const char *s = json_string_value(v);
 
@@ -160,6 +183,7 @@ static int set_decimal_comma(void *dst, const struct dahub_opt *o,
 /* clang-format off */
 static const struct dahub_opt mapping_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
+  {"sheet", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_sheet, "a sheet's name, or its number from 1", "an .xlsx's sheet to read; the first when absent"},
   {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
   {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\" or \"windows-1252\"", "of the file's text"},
   {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},
@@ -340,6 +364,7 @@ void mapping_free(struct mapping *m) {
   for (i = 0; i < MAP_MAX_FIELDS; i++)
     labels_free(&m->field[i].values);
   fields_free(m);
+  free(m->sheet);
   free(m->header_match);
   free(m->value_column);
   opt_pairs_free(&m->across);

@@ -101,11 +101,23 @@ static int text_cells(struct mapping *m, const json_t *v,
 
 /* Keys that only a CSV layout reads, refused for "json". */
 int mapping_csv_only(const json_t *o, struct dahub_error *err) {
-  static const char *const keys[] = {
-      "delimiter",     "encoding", "decimal_comma", "header",
-      "columns",       "cells",    "across",        "fill_down",
-      "skip_if_blank", "footer",   "period_notes",  "period_from_date",
-      "text",          "total",    "records",       NULL};
+  static const char *const keys[] = {"sheet",
+                                     "delimiter",
+                                     "encoding",
+                                     "decimal_comma",
+                                     "header",
+                                     "columns",
+                                     "cells",
+                                     "across",
+                                     "fill_down",
+                                     "skip_if_blank",
+                                     "footer",
+                                     "period_notes",
+                                     "period_from_date",
+                                     "text",
+                                     "total",
+                                     "records",
+                                     NULL};
   const char *const *k;
   char path[MAP_PATH_MAX];
   int rc;

@@ -19,7 +19,9 @@ dropped into a running daemon, and the CPU an idle daemon uses. Last, the
 disclosure audit: `dahub report` on the demo's summaries (a quarter, then
 its half and year audited against it) and on a summary of about 50,000
 cells (--audit-cells), beside the tests' own reader (tests/e2e/reader.py,
-scipy's LP: what an analyst would write) attacking the same summary.
+scipy's LP: what an analyst would write) attacking the same summary. And
+the XLSX reader on a return of --xlsx-rows rows against openpyxl's
+read-only mode (xlsx_bench.py).
 
 dahub's ingest, the .import and the floor are each timed --repeat times
 (default 3), in rounds of the three, and the fastest of each kept: on a
@@ -39,6 +41,8 @@ import statistics
 import subprocess
 import sys
 import time
+
+import xlsx_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -459,6 +463,7 @@ def main():
     ap.add_argument("--audit-only", action="store_true",
                     help="only the disclosure audit's part")
     ap.add_argument("--idle", type=int, default=60)
+    ap.add_argument("--xlsx-rows", type=int, default=200000)
     ap.add_argument("--repeat", type=int, default=3,
                     help="timings of dahub, .import and the floor to take "
                          "the fastest of")
@@ -482,6 +487,7 @@ def main():
                          os.path.join(args.work, "cases-%d.csv" % args.big_rows))
     p50, p99, idle = latency(args)
     a = audit(args)
+    x = xlsx_bench.run(args.build, args.work, args.xlsx_rows, args.repeat)
     print("\ntargets (ratios measured in this run):")
 
     def check(what, ok, detail):
@@ -510,6 +516,10 @@ def main():
               "%.2fx" % (big["dahub"] / big["floor"]))
     check("peak RSS <= 32 MiB (wide)", w["dahub_rss"] <= 32,
           "%.1f MiB" % w["dahub_rss"])
+    check("xlsx %d rows: >= 5x faster than openpyxl read-only" % args.xlsx_rows,
+          x["openpyxl"] / x["dahub"] >= 5, "%.1fx" % (x["openpyxl"] / x["dahub"]))
+    check("xlsx %d rows: peak RSS < 64 MiB" % args.xlsx_rows,
+          x["dahub_rss"] < 64, "%.1f MiB" % x["dahub_rss"])
     check("latency p50 <= settle + 50 ms", p50 <= 50, "+%.0f ms" % p50)
     check("latency p99 <= settle + 200 ms", p99 <= 200, "+%.0f ms" % p99)
     check("idle daemon uses no CPU beyond its timers", idle < 0.5,

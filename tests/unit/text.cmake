@@ -18,6 +18,7 @@ set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
 dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
+include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 
 # The plugin's sources are compiled in, so its static functions run under
 # the fake host without dlopen.
@@ -42,7 +43,8 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_options.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/workbook.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
@@ -60,3 +62,7 @@ dahub_mapped_test(test_mapped_json)
 dahub_mapped_test(test_mapped_records)
 dahub_mapped_test(test_mapped_feeds)
 dahub_mapped_test(test_agg)
+# An .xlsx return, made by openpyxl in the XLSX reader's fixture (xlsx.cmake).
+dahub_mapped_test(test_mapped_xlsx)
+set_tests_properties(test_mapped_xlsx PROPERTIES FIXTURES_REQUIRED xlsx_books
+  ENVIRONMENT "DAHUB_SOURCE_DIR=${PROJECT_SOURCE_DIR};DAHUB_XLSX_FIXTURES=${DAHUB_XLSX_FIXTURES}")

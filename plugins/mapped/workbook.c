@@ -1,0 +1,165 @@
+/*
+ * workbook.c: a partner's file as records, whether CSV text or an .xlsx.
+ *
+ * parse() reads the first four bytes: a zip's signature means an .xlsx
+ * (a zip holding a workbook; dahub/xlsx.h checks the rest), whatever the
+ * file is called, as partners rename files and Excel saves what it likes.
+ * Anything else is text for the CSV reader, which gets those four bytes
+ * back first.
+ *
+ * An .xlsx is read whole (libzip needs a zip's directory, at its end),
+ * up to 64 MiB compressed; its sheet streams a row at a time through the
+ * XLSX reader, whose limits guard against zip bombs and hostile XML. Each
+ * row is handed on as a CSV record with the sheet's row number as its
+ * line, so the layouts read both alike and errors name Excel's row and
+ * column. Runs on parse()'s worker thread; the struct is parse()'s own.
+ */
+#include "workbook.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dahub/xlsx.h"
+
+#define WORKBOOK_MAX (64u << 20)
+
+struct workbook {
+  char *data; /* the whole file */
+  struct dahub_xlsx *x;
+  const char **field;
+  size_t *len, cap;
+};
+
+int workbook_head(struct head *h, struct dahub_error *err) {
+  while (h->n < sizeof h->buf) {
+    ssize_t got = h->in->read(h->in, h->buf + h->n, sizeof h->buf - h->n);
+
+    if (got < 0)
+      return dahub_error_set(err, (int)got, 0, 0, "the file cannot be read");
+    if (got == 0)
+      break;
+    h->n += (size_t)got;
+  }
+  return 0;
+}
+
+int workbook_is_xlsx(const struct head *h) {
+  return dahub_xlsx_sniff(h->buf, h->n);
+}
+
+ssize_t workbook_csv_read(void *arg, void *buf, size_t cap) {
+  struct head *h = arg;
+  size_t k = h->n - h->pos;
+
+  if (k == 0)
+    return h->in->read(h->in, buf, cap);
+  if (k > cap)
+    k = cap;
+  memcpy(buf, h->buf + h->pos, k);
+  h->pos += k;
+  return (ssize_t)k;
+}
+
+/* The whole file: the head's bytes, then the rest. */
+static int slurp(struct head *h, struct workbook *wb, size_t *len,
+                 struct dahub_error *err) {
+  size_t cap = 1u << 16, n = h->n;
+  ssize_t got = 0;
+  char *q;
+
+  if ((wb->data = malloc(cap)) == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+  memcpy(wb->data, h->buf, h->n);
+  for (;;) {
+    if (n == cap) {
+      if (cap >= WORKBOOK_MAX)
+        return dahub_error_set(err, -EMSGSIZE, 0, 0,
+                               "the workbook is larger than %u MiB",
+                               WORKBOOK_MAX >> 20);
+      if ((q = realloc(wb->data, cap * 2)) == NULL)
+        return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+      wb->data = q;
+      cap *= 2;
+    }
+    if ((got = h->in->read(h->in, wb->data + n, cap - n)) <= 0)
+      break;
+    n += (size_t)got;
+  }
+  if (got < 0)
+    return dahub_error_set(err, (int)got, 0, 0, "the file cannot be read");
+  *len = n;
+  return 0;
+}
+
+int workbook_open(struct head *h, const char *sheet, uint32_t number,
+                  struct workbook **out, struct dahub_error *err) {
+  struct dahub_xlsx_options opt;
+  struct workbook *wb = calloc(1, sizeof *wb);
+  size_t len = 0;
+  int rc;
+
+  *out = NULL;
+  if (wb == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+  if ((rc = slurp(h, wb, &len, err)) != 0)
+    goto out;
+  dahub_xlsx_options_init(&opt);
+  opt.sheet = sheet;
+  if (number != 0)
+    opt.sheet_number = number;
+  if (h->in->max_line_bytes != 0)
+    opt.max_row_bytes = h->in->max_line_bytes;
+  if ((rc = dahub_xlsx_open(&opt, wb->data, len, &wb->x, err)) != 0)
+    goto out;
+  *out = wb;
+  wb = NULL; /* the caller's now */
+out:
+  workbook_free(wb);
+  return rc;
+}
+
+int workbook_next(struct workbook *wb, struct dahub_csv_row *row,
+                  struct dahub_error *err) {
+  struct dahub_xlsx_row xr;
+  size_t n;
+  int rc = dahub_xlsx_next(wb->x, &xr, err);
+
+  if (rc != 1)
+    return rc;
+  n = xr.n > 0 ? xr.n : 1;
+  if (n > wb->cap) {
+    const char **f = realloc(wb->field, n * sizeof *f);
+    size_t *l;
+
+    if (f == NULL)
+      return dahub_error_set(err, -ENOMEM, xr.row, 0, "out of memory");
+    wb->field = f;
+    if ((l = realloc(wb->len, n * sizeof *l)) == NULL)
+      return dahub_error_set(err, -ENOMEM, xr.row, 0, "out of memory");
+    wb->len = l;
+    wb->cap = n;
+  }
+  wb->field[0] = "";
+  wb->len[0] = 0;
+  for (size_t i = 0; i < xr.n; i++) {
+    wb->field[i] = xr.cell[i].text;
+    wb->len[i] = xr.cell[i].len;
+  }
+  memset(row, 0, sizeof *row);
+  row->line = xr.row;
+  row->n = n;
+  row->field = wb->field;
+  row->len = wb->len;
+  return 1;
+}
+
+void workbook_free(struct workbook *wb) {
+  if (wb == NULL)
+    return;
+  dahub_xlsx_free(wb->x);
+  free(wb->data);
+  free(wb->field);
+  free(wb->len);
+  free(wb);
+}

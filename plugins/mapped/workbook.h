@@ -1,0 +1,44 @@
+/*
+ * workbook.h: a partner's file as records, CSV or .xlsx (workbook.c).
+ */
+#ifndef MAPPED_WORKBOOK_H
+#define MAPPED_WORKBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "dahub/csv.h"
+#include "dahub/plugin.h"
+
+/* The first bytes of the file, read once to tell an .xlsx from text, then
+ * handed to the CSV reader before the rest. */
+struct head {
+  struct dahub_input *in;
+  unsigned char buf[4];
+  size_t n, pos;
+};
+
+struct workbook; /* opaque */
+
+/* Reads up to 4 bytes (fewer only at the end of the file). 0, or the
+ * read's code with err. */
+int workbook_head(struct head *h, struct dahub_error *err);
+/* 1 if the file starts as a zip does: an .xlsx, or nothing we read. */
+int workbook_is_xlsx(const struct head *h);
+/* The CSV reader's read(): the head's bytes, then the rest of the file. */
+ssize_t workbook_csv_read(void *arg, void *buf, size_t cap);
+
+/* Reads the rest of the file (at most 64 MiB: a zip is read from its end)
+ * and opens sheet (by name; NULL: by number, 0 for the first). 0, or
+ * negative with err naming the sheet. OUT: free with workbook_free(). */
+int workbook_open(struct head *h, const char *sheet, uint32_t number,
+                  struct workbook **out, struct dahub_error *err);
+/* The next row as a CSV record, borrowed until the next call: line is its
+ * row number, field[i] column i + 1, one empty field for a row with no
+ * cells. 1, 0 at the end, or negative with err naming sheet and cell. */
+int workbook_next(struct workbook *wb, struct dahub_csv_row *row,
+                  struct dahub_error *err);
+void workbook_free(struct workbook *wb);
+
+#endif
