@@ -145,18 +145,23 @@ class BoardPackTest(HubTestCase):
         self.assertTrue(os.path.isfile(pdf), r.stderr[-2000:])
         return pdf
 
-    def assert_stays_inside(self, html):
-        self.assertEqual(LEAVES.findall(html), [])
-        self.assertNotIn("http://", html)
-        self.assertNotIn("https://", html)
-
-    def test_sample_pack_in_a_browser(self):
+    def sample_hub(self):
+        """A stopped hub holding every bundled sample return."""
         names = test_feeds.FEEDS
         hub = test_feeds.FeedsTest.make_real_hub(self, names)
         hub.hub_conf["summary"] = SUMMARY
         hub.write_hub_json(hub.hub_conf)
         test_feeds.FeedsTest.ingest(self, hub, names)
         hub.stop()
+        return hub
+
+    def assert_stays_inside(self, html):
+        self.assertEqual(LEAVES.findall(html), [])
+        self.assertNotIn("http://", html)
+        self.assertNotIn("https://", html)
+
+    def test_sample_pack_in_a_browser(self):
+        hub = self.sample_hub()
         summary, pack, html = self.report(hub)
 
         self.assert_stays_inside(html)
@@ -277,12 +282,7 @@ class BoardPackTest(HubTestCase):
     def test_rutland_year_as_the_board_read_it(self):
         # Rutland's FY2023-24 return, as the June 2024 pack gave it in prose:
         # 216 single assessments, 70 with a domestic abuse factor, 32.4 %
-        names = test_feeds.FEEDS
-        hub = test_feeds.FeedsTest.make_real_hub(self, names)
-        hub.hub_conf["summary"] = SUMMARY
-        hub.write_hub_json(hub.hub_conf)
-        test_feeds.FeedsTest.ingest(self, hub, names)
-        hub.stop()
+        hub = self.sample_hub()
         summary, pack, html = self.report(hub, "FY2023-24")
         mine = [f for f in summary["figures"]
                 if f["source_id"] == "rcc" and f["dimensions"] == {}]
