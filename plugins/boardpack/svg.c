@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WIDTH 640
+#define WIDTH SVG_WIDTH
 #define LABEL_W 200
 #define PLOT_W 340
 #define ROW_H 24
@@ -210,35 +210,43 @@ static void column(struct html *h, const struct svg_bar *b, double mid,
   html_raw(h, "</text></g>");
 }
 
-void svg_columns(struct html *h, const char *title, const char *desc,
-                 const struct svg_bar *bars, size_t n) {
-  struct svg_scale s;
-  double max = 0, slot, width;
-  int shown = 0, height = COL_TOP + COL_PLOT_H + 28;
-  unsigned id;
+/* The largest shown value of bars[0 .. n - 1] in *max; whether any is
+ * shown (marks alone get no scale). */
+static int shown_max(const struct svg_bar *bars, size_t n, double *max) {
+  int shown = 0;
 
-  if (n == 0)
-    return;
-  if (n > SVG_MAX_BARS)
-    n = SVG_MAX_BARS;
+  *max = 0;
   for (size_t i = 0; i < n; i++)
     if (bars[i].cell.kind == CELL_SHOWN) {
-      if (!shown || bars[i].cell.amount > max)
-        max = bars[i].cell.amount;
+      if (!shown || bars[i].cell.amount > *max)
+        *max = bars[i].cell.amount;
       shown = 1;
     }
-  svg_scale(max, &s);
-  slot = (double)COL_PLOT_W / (double)n;
-  width = slot * 0.6 < COL_MAX_W ? slot * 0.6 : COL_MAX_W;
-  id = html_id(h);
+  return shown;
+}
+
+unsigned svg_open(struct html *h, int height, const char *title,
+                  const char *desc) {
+  unsigned id = html_id(h);
+
   html_fmt(h,
            "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
            "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\">"
            "<title id=\"svg-t-%u\">",
-           WIDTH, height, WIDTH, height, id, id, id);
+           SVG_WIDTH, height, SVG_WIDTH, height, id, id, id);
   html_text(h, title);
   html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
   html_text(h, desc);
+  return id;
+}
+
+/* svg_open(), each bar's label and figure to close the description, and
+ * the hatching the hidden bars use. */
+static unsigned open_bars(struct html *h, int height, const char *title,
+                          const char *desc, const struct svg_bar *bars,
+                          size_t n) {
+  unsigned id = svg_open(h, height, title, desc);
+
   for (size_t i = 0; i < n; i++) {
     html_raw(h, i == 0 ? ": " : "; ");
     html_text(h, bars[i].label);
@@ -247,6 +255,25 @@ void svg_columns(struct html *h, const char *title, const char *desc,
   }
   html_raw(h, ".</desc>");
   hatch_def(h, id);
+  return id;
+}
+
+void svg_columns(struct html *h, const char *title, const char *desc,
+                 const struct svg_bar *bars, size_t n) {
+  struct svg_scale s;
+  double max, slot, width;
+  int shown;
+  unsigned id;
+
+  if (n == 0)
+    return;
+  if (n > SVG_MAX_BARS)
+    n = SVG_MAX_BARS;
+  shown = shown_max(bars, n, &max);
+  svg_scale(max, &s);
+  slot = (double)COL_PLOT_W / (double)n;
+  width = slot * 0.6 < COL_MAX_W ? slot * 0.6 : COL_MAX_W;
+  id = open_bars(h, COL_TOP + COL_PLOT_H + 28, title, desc, bars, n);
   /* the axis from zero up, as for bars; none for marks alone */
   for (int k = 0; shown && k < s.n_ticks; k++) {
     double y = COL_TOP + COL_PLOT_H - COL_PLOT_H * (k * s.step) / s.top;
@@ -270,40 +297,18 @@ void svg_columns(struct html *h, const char *title, const char *desc,
 void svg_hbars(struct html *h, const char *title, const char *desc,
                const struct svg_bar *bars, size_t n) {
   struct svg_scale s;
-  double max = 0;
-  int shown = 0, height;
+  double max;
+  int shown;
   unsigned id;
 
   if (n == 0)
     return;
   if (n > SVG_MAX_BARS)
     n = SVG_MAX_BARS;
-  for (size_t i = 0; i < n; i++)
-    if (bars[i].cell.kind == CELL_SHOWN) {
-      if (!shown || bars[i].cell.amount > max)
-        max = bars[i].cell.amount;
-      shown = 1;
-    }
+  shown = shown_max(bars, n, &max);
   svg_scale(max, &s);
-  height = TOP + (int)n * ROW_H + (shown ? AXIS_H : 8);
-  id = html_id(h);
-  html_fmt(h,
-           "<svg viewBox=\"0 0 %d %d\" "
-           "width=\"%d\" height=\"%d\" role=\"img\" "
-           "aria-labelledby=\"svg-t-%u svg-d-%u\">",
-           WIDTH, height, WIDTH, height, id, id);
-  html_fmt(h, "<title id=\"svg-t-%u\">", id);
-  html_text(h, title);
-  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
-  html_text(h, desc);
-  for (size_t i = 0; i < n; i++) {
-    html_raw(h, i == 0 ? ": " : "; ");
-    html_text(h, bars[i].label);
-    html_raw(h, " ");
-    html_text(h, bars[i].cell.text);
-  }
-  html_raw(h, ".</desc>");
-  hatch_def(h, id);
+  id = open_bars(h, TOP + (int)n * ROW_H + (shown ? AXIS_H : 8), title, desc,
+                 bars, n);
   if (shown) /* no scale for marks alone: it would seem to measure them */
     axis(h, &s, TOP + (int)n * ROW_H);
   for (size_t i = 0; i < n; i++)

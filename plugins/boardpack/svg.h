@@ -18,6 +18,7 @@
 
 #define SVG_MAX_TICKS 6 /* intervals: at most 5 */
 #define SVG_MAX_BARS 60 /* a chart with more is a table's job */
+#define SVG_WIDTH 640   /* every chart's width, in the page's pixels */
 
 /* An axis from 0 to top in equal steps of 1, 2 or 5 times a power of ten
  * (whole numbers: counts), at most five intervals. top >= the largest
@@ -33,6 +34,12 @@ struct svg_bar {
   const char *label; /* from outside: escaped; cut in the chart only */
   struct cell cell;
 };
+
+/* Opens an svg of SVG_WIDTH by height with its title, and its description
+ * begun with desc: the caller adds its items and closes it with
+ * ".</desc>". Returns the chart's id (html_id). */
+unsigned svg_open(struct html *h, int height, const char *title,
+                  const char *desc);
 
 /* A horizontal bar chart: title and desc are its accessible name and
  * description (from the pack's own words; escaped all the same); the

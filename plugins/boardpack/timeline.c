@@ -16,7 +16,7 @@
 
 #include "svg.h"
 
-#define WIDTH 640
+#define WIDTH SVG_WIDTH
 #define LABEL_W 200
 #define PLOT_X 210
 #define PLOT_W 390
@@ -176,7 +176,6 @@ void svg_timeline(struct html *h, const char *title, const char *desc,
                   const char *today_words) {
   struct axis a;
   int bottom, height;
-  unsigned id;
 
   if (n == 0 || make_axis(rows, n, today, &a) != 0)
     return; /* no date to place: the table says so */
@@ -184,15 +183,7 @@ void svg_timeline(struct html *h, const char *title, const char *desc,
     n = SVG_MAX_BARS;
   bottom = TOP + (int)n * ROW_H;
   height = bottom + AXIS_H;
-  id = html_id(h);
-  html_fmt(h,
-           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\">"
-           "<title id=\"svg-t-%u\">",
-           WIDTH, height, WIDTH, height, id, id, id);
-  html_text(h, title);
-  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
-  html_text(h, desc);
+  (void)svg_open(h, height, title, desc);
   for (size_t i = 0; i < n; i++) {
     html_raw(h, i == 0 ? ": " : "; ");
     html_text(h, rows[i].label);
