@@ -129,7 +129,7 @@ static int target(const struct group *g, size_t k, int up, int64_t *t) {
   const struct dcell *c = &g->d->cells[id];
   int64_t l, h;
 
-  if (protected(c, g->seen_lo[id], g->seen_hi[id]))
+  if (seen_enough(g, k))
     return 0;
   rounded(g->seen_lo[id], g->seen_hi[id], &l, &h);
   if (c->state == DISCLOSURE_PRIMARY)
