@@ -25,58 +25,25 @@
 #include "sink_out.h"
 #include "svg.h"
 
-#ifndef DAHUB_SOURCE_DIR_DEFAULT
-#define DAHUB_SOURCE_DIR_DEFAULT "."
-#endif
 #ifndef DAHUB_BUILD_DIR_DEFAULT
 #define DAHUB_BUILD_DIR_DEFAULT "build"
 #endif
 
-struct fx {
-  struct sink_out b;
-  struct html h;
-  json_t *summary;
-  struct doc d;
-  struct pack_conf conf;
-};
+#include "boardpack_fixture.h"
 
+/* The fixture, with the pack's settings a sink would read from hub.json. */
 static int fx_setup(void **state) {
-  struct fx *f = calloc(1, sizeof *f);
-  const char *src = getenv("DAHUB_SOURCE_DIR");
-  char path[1024];
-  json_error_t je;
+  struct fx *f;
 
-  assert_non_null(f);
-  (void)snprintf(path, sizeof path,
-                 "%s/tests/unit/fixtures/boardpack_summary.json",
-                 src ? src : DAHUB_SOURCE_DIR_DEFAULT);
-  f->summary = json_load_file(path, 0, &je);
-  assert_non_null(f->summary);
-  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
-  f->b.out.write = sink_out_write;
-  html_init(&f->h, &f->b.out);
+  fx_open(state);
+  f = *state;
   (void)snprintf(f->conf.board, sizeof f->conf.board, "Test board");
   (void)snprintf(f->conf.headline[0], sizeof f->conf.headline[0],
                  "referrals_received");
   (void)snprintf(f->conf.headline[1], sizeof f->conf.headline[1],
                  "individuals_supported");
   f->conf.n_headline = 2;
-  *state = f;
   return 0;
-}
-
-static int fx_teardown(void **state) {
-  struct fx *f = *state;
-
-  free(f->b.data);
-  json_decref(f->summary);
-  free(f);
-  return 0;
-}
-
-static const char *out(struct fx *f) {
-  assert_int_equal(f->h.rc, 0);
-  return f->b.data != NULL ? f->b.data : "";
 }
 
 static size_t count(const char *hay, const char *needle) {

@@ -25,49 +25,7 @@
 #include "sink_out.h"
 #include "svg.h"
 
-#ifndef DAHUB_SOURCE_DIR_DEFAULT
-#define DAHUB_SOURCE_DIR_DEFAULT "."
-#endif
-
-struct fx {
-  struct sink_out b;
-  struct html h;
-  json_t *summary;
-  struct doc d;
-};
-
-static int fx_setup(void **state) {
-  struct fx *f = calloc(1, sizeof *f);
-  const char *src = getenv("DAHUB_SOURCE_DIR");
-  char path[1024];
-  json_error_t je;
-
-  assert_non_null(f);
-  (void)snprintf(path, sizeof path,
-                 "%s/tests/unit/fixtures/boardpack_summary.json",
-                 src ? src : DAHUB_SOURCE_DIR_DEFAULT);
-  f->summary = json_load_file(path, 0, &je);
-  assert_non_null(f->summary);
-  assert_int_equal(doc_open(f->summary, &f->d, NULL), 0);
-  f->b.out.write = sink_out_write;
-  html_init(&f->h, &f->b.out);
-  *state = f;
-  return 0;
-}
-
-static int fx_teardown(void **state) {
-  struct fx *f = *state;
-
-  free(f->b.data);
-  json_decref(f->summary);
-  free(f);
-  return 0;
-}
-
-static const char *out(struct fx *f) {
-  assert_int_equal(f->h.rc, 0);
-  return f->b.data != NULL ? f->b.data : "";
-}
+#include "boardpack_fixture.h"
 
 static size_t count(const char *hay, const char *needle) {
   size_t n = 0;
@@ -467,7 +425,7 @@ static void test_notes_without_blank_cells_have_no_table(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-#define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, fx_open, fx_teardown)
       T(test_services_in_words),
       T(test_days_of_dates),
       T(test_no_columns_draw_nothing),
