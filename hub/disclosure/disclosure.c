@@ -49,6 +49,7 @@ int disclosure_new(struct disclosure **out) {
   if ((d = calloc(1, sizeof *d)) == NULL)
     return -ENOMEM;
   d->weak = SIZE_MAX;
+  d->thin_group_max = DISCLOSURE_THIN_GROUP_MAX;
   *out = d;
   return 0;
 }
@@ -65,6 +66,10 @@ void disclosure_free(struct disclosure *d) {
 
 void disclosure_set_threads(struct disclosure *d, int threads) {
   d->threads = threads > 0 ? threads : 0;
+}
+
+void disclosure_set_thin_group_max(struct disclosure *d, size_t max_group) {
+  d->thin_group_max = max_group;
 }
 
 int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *in,

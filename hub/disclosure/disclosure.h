@@ -82,6 +82,14 @@ void disclosure_free(struct disclosure *d);
  * the number. */
 void disclosure_set_threads(struct disclosure *d, int threads);
 
+/* Thinning shows again a hidden cell the audit no longer needs, one trial
+ * audit at a time; it is tried only in groups of linked hidden cells of at
+ * most max_group cells (default DISCLOSURE_THIN_GROUP_MAX). In a larger
+ * group each trial audits thousands of cells afresh, to give back a few
+ * cells in a thousand. 0: no thinning. */
+#define DISCLOSURE_THIN_GROUP_MAX 1000
+void disclosure_set_thin_group_max(struct disclosure *d, size_t max_group);
+
 /* Adds a cell, its id (0, 1, 2, ... in call order) in *id_out. 0, -EINVAL
  * (negative value, threshold or protection), -E2BIG or -ENOMEM. */
 int disclosure_add_cell(struct disclosure *d, const struct disclosure_cell *c,

@@ -63,6 +63,49 @@ static void groups_free(struct groups *gs) {
   free(gs->group_of);
 }
 
+/* Links the audited cells of each line in parent (n_cells entries): its
+ * roots are then the groups. *widest: the most cells a line has. */
+static void link_lines(const struct disclosure *d, size_t *parent,
+                       size_t *widest) {
+  for (size_t c = 0; c < d->n_cells; c++)
+    parent[c] = c;
+  for (size_t k = 0; k < d->n_lines; k++) {
+    const struct dline *l = &d->lines[k];
+    size_t first = SIZE_MAX;
+
+    if (l->kind == LINE_NONE)
+      continue;
+    if (l->n + 1 > *widest)
+      *widest = l->n + 1;
+    for (size_t i = 0; i <= l->n; i++) {
+      size_t c = d->slots[l->first + i];
+
+      if (!dcell_audited(&d->cells[c]))
+        continue;
+      if (first == SIZE_MAX)
+        first = c;
+      else
+        parent[uf_find(parent, c)] = uf_find(parent, first);
+    }
+  }
+}
+
+int disclosure_group_sizes(const struct disclosure *d, size_t *size) {
+  size_t n = d->n_cells, widest = 1, *parent = malloc((n + 1) * sizeof *parent);
+
+  if (parent == NULL)
+    return -ENOMEM;
+  link_lines(d, parent, &widest);
+  memset(size, 0, n * sizeof *size);
+  for (size_t c = 0; c < n; c++)
+    if (dcell_audited(&d->cells[c]))
+      size[uf_find(parent, c)]++;
+  for (size_t c = 0; c < n; c++)
+    size[c] = dcell_audited(&d->cells[c]) ? size[uf_find(parent, c)] : 0;
+  free(parent);
+  return 0;
+}
+
 /* Fills gs; also clears the weak flag and fix of every audited cell. 0 or
  * -ENOMEM (gs then holds what to free). */
 static int groups_find(struct disclosure *d, struct groups *gs) {
@@ -79,28 +122,7 @@ static int groups_find(struct disclosure *d, struct groups *gs) {
   if (parent == NULL || group_of == NULL || gs->col == NULL ||
       gs->vars == NULL || gs->glines == NULL)
     goto out;
-  for (size_t c = 0; c < n; c++)
-    parent[c] = c;
-  /* Link the hidden cells of each line. */
-  for (size_t k = 0; k < d->n_lines; k++) {
-    const struct dline *l = &d->lines[k];
-    size_t first = SIZE_MAX;
-
-    if (l->kind == LINE_NONE)
-      continue;
-    if (l->n + 1 > gs->widest)
-      gs->widest = l->n + 1;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t c = d->slots[l->first + i];
-
-      if (!dcell_audited(&d->cells[c]))
-        continue;
-      if (first == SIZE_MAX)
-        first = c;
-      else
-        parent[uf_find(parent, c)] = uf_find(parent, first);
-    }
-  }
+  link_lines(d, parent, &gs->widest);
   /* Number the groups; cells by group (a counting sort). */
   for (size_t c = 0; c < n; c++)
     group_of[c] = SIZE_MAX;

@@ -77,7 +77,8 @@ struct disclosure {
   double *seen;
   size_t seen_cells;
   int seen_stale;
-  int threads; /* the audit's threads; 0: one a core */
+  int threads;           /* the audit's threads; 0: one a core */
+  size_t thin_group_max; /* thinning tries only groups this small */
 };
 
 static inline int dcell_hidden(const struct dcell *c) {
@@ -165,6 +166,10 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
  * or -EIO. */
 int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
                          size_t *n_weak, size_t *lps);
+
+/* size[c]: how many audited cells cell c's group has (0 when c is not
+ * audited); size has room for n_cells. 0 or -ENOMEM. */
+int disclosure_group_sizes(const struct disclosure *d, size_t *size);
 
 /* Whether cell w is fixed by what was published before, whatever this
  * publication shows or hides: the lines with every cell not fixed as
