@@ -95,6 +95,10 @@ struct fx {
   const struct feed_def *feeds;    /* a scenario's feeds */
   size_t n_feeds;
   char *kept; /* a scenario's table of published figures */
+  /* the next file's warnings, kept with it: how many, how many name a
+   * cell, and the JSON array of them (NULL: none) */
+  unsigned n_warnings, warning_cells;
+  char warnings[1024];
 };
 
 static int64_t at(const char *iso) {
@@ -276,6 +280,13 @@ static int64_t fx_ingest_services(struct fx *f, const char *feed,
       fail_msg("ingest_obs: %s", err.msg);
     }
   }
+  if (f->n_warnings > 0 &&
+      store_ingest_warnings(f->st, f->n_warnings, f->warning_cells, f->warnings,
+                            &err) != 0) {
+    store_ingest_rollback(f->st);
+    fail_msg("ingest_warnings: %s", err.msg);
+  }
+  f->n_warnings = 0;
   if (store_ingest_commit(f->st, hash, &id, &match, &err) != 0)
     fail_msg("ingest_commit: %s", err.msg);
   return id;
@@ -816,7 +827,8 @@ static void assert_holds(const json_t *have, const char *want,
  * in order by run_scenario(), and a test of its own under its name.
  *
  * FILE_OF starts a file of a feed, and the ROWs after it are its
- * observations, stored as one ingest when the next step comes. The checks
+ * observations (WARNINGS its warnings), stored as one ingest when the next
+ * step comes. The checks
  * read the last summary built. A check's JSON uses ' for " and need only
  * hold what it names (assert_holds()).
  */
@@ -824,6 +836,7 @@ enum step_kind {
   END,         /* what steps[] leaves over */
   DO_FILE,     /* a new file of feed: the DO_ROWs after it */
   DO_ROW,      /* one observation of that file */
+  DO_WARNINGS, /* that file's warnings: value of them, cells, JSON text */
   DO_CONFIG,   /* hub.json's summary section becomes text */
   DO_NOW,      /* the summaries' "now" becomes the time text */
   DO_SUMMARY,  /* the summary of period */
@@ -851,6 +864,7 @@ struct step {
   const char *service;                        /* a row's, or NULL */
   const char *source;                         /* a figure's partner or "all" */
   const char *member;                         /* IS_DOC, IS_COUNT */
+  unsigned cells;                             /* DO_WARNINGS */
   int64_t value;
   enum dahub_status status; /* a row's: DAHUB_ACTUAL unless said */
   const char *text, *absent;
@@ -868,6 +882,8 @@ struct step {
 #define ROW_OF(service_, area_, period_, measure_, v)                          \
   {DO_ROW, .service = service_, .area = area_, .period = period_,              \
    .measure = measure_, .dims = NODIMS, .value = v}
+#define WARNINGS(n, cells_, json)                                              \
+  {DO_WARNINGS, .value = n, .cells = cells_, .text = json}
 #define CONFIG(summary) {DO_CONFIG, .text = summary}
 #define NOW(iso) {DO_NOW, .text = iso}
 #define SUMMARY(period_) {DO_SUMMARY, .period = period_}
@@ -902,6 +918,7 @@ struct step {
 #define RATE(rate, source, area, json, absent_)                                \
   {IS_RATE, CELL(rate, source, area, NULL), .text = json, .absent = absent_}
 #define FEED(feed_, json) {IS_FEED, .feed = feed_, .text = json}
+#define FEED_LACKS(feed_, keys) {IS_FEED, .feed = feed_, .absent = keys}
 #define DOC(member_, json) {IS_DOC, .member = member_, .text = json}
 #define COUNT(member_, n) {IS_COUNT, .member = member_, .value = n}
 #define NOWHERE(text_) {IS_NOWHERE, .text = text_}
@@ -1188,6 +1205,42 @@ static const struct scenario scenarios[] = {
     /* the figure is the corrected one, not the sum of both */
     SHOWN(RR, "p1", BLABY, 44),
     FEED("p2", "{'status': 'late'}")}},
+  /* The warnings of the files the figures come from are the summary's
+   * notes, per feed, without the figures a warning may give (they never
+   * went through disclosure control); completeness counts the cells they
+   * name. A file of another period, or one a correction replaced, is not
+   * in them. */
+  {"warnings_of_the_files_are_the_notes", .steps = {
+    FILE_OF("p1"), ROW(BLABY, Q1, RR, 10), ROW(CHARNWOOD, Q1, RR, 20),
+      WARNINGS(3, 2, "[{'line': 4, 'column': 4, 'message': 'TOTAL does not "
+        "add up: the columns give 12, the total is 99'}, {'line': 5, "
+        "'column': 2, 'message': 'Q1: text where a number belongs, left out "
+        "(options.text)'}, {'message': '2 figures for periods before "
+        "FY2024-25-Q1 were left out'}]"),
+    FILE_OF("p2"), ROW(BLABY, Q1, RR, 15),
+    FILE_OF("p3"), ROW(BLABY, Q2, RR, 9),
+      WARNINGS(1, 1, "[{'line': 2, 'column': 2, 'message': 'Q2: text where "
+        "a number belongs, left out (options.text)'}]"),
+    SUMMARY(Q1),
+    DOC("notes", "[{'feed': 'p1', 'source_id': 'p1', 'warning_count': 3, "
+      "'warnings': [{'file': 'p1-1.csv', 'line': 4, 'column': 4, 'cell': "
+      "'D4', 'message': 'TOTAL does not add up: the columns give \\u2026, "
+      "the total is \\u2026'}, {'file': 'p1-1.csv', 'line': 5, 'column': 2, "
+      "'cell': 'B5', 'message': 'Q1: text where a number belongs, left out "
+      "(options.text)'}, "
+      "{'file': 'p1-1.csv', 'message': '\\u2026 figures for periods before "
+      "FY2024-25-Q1 were left out'}]}]"),
+    NOWHERE("99"),
+    FEED("p1", "{'status': 'reported', 'cells_not_usable': 2}"),
+    FEED_LACKS("p2", "cells_not_usable"), FEED_LACKS("p3", "cells_not_usable"),
+    SUMMARY(YEAR),
+    COUNT("notes", 2),
+    FEED("p3", "{'cells_not_usable': 1}"),
+    /* p1's figures corrected by a file without warnings */
+    FILE_OF("p1"), ROW(BLABY, Q1, RR, 11), ROW(CHARNWOOD, Q1, RR, 20),
+    SUMMARY(Q1),
+    NOWHERE("\"notes\""),
+    FEED_LACKS("p1", "cells_not_usable")}},
   {"one_file_is_one_ingest_whatever_its_periods", .steps = {
     FILE_OF("p1"), ROW(BLABY, Q1, RR, 40), ROW(BLABY, "FY2024-25-M01", RR, 10),
       ROW(BLABY, "FY2024-25-M02", RR, 15), ROW(BLABY, "FY2024-25-M03", RR, 15),
@@ -1428,7 +1481,7 @@ static void run_step(struct fx *f, const struct step *s) {
                  s->absent, what);
     break;
   case IS_FEED:
-    assert_holds(feed_status(f, s->feed), s->text, NULL, what);
+    assert_holds(feed_status(f, s->feed), s->text, s->absent, what);
     break;
   case IS_DOC:
     assert_holds(json_object_get(f->doc, s->member), s->text, NULL, what);
@@ -1487,6 +1540,16 @@ static void run_scenario(void **state) {
   for (size_t i = 0; i <= max; i++) {
     const struct step *s = i < max ? &sc->steps[i] : &end;
 
+    if (s->kind == DO_WARNINGS) {
+      assert_non_null(feed);
+      (void)snprintf(f->warnings, sizeof f->warnings, "%s", s->text);
+      for (char *p = f->warnings; *p != '\0'; p++)
+        if (*p == '\'')
+          *p = '"';
+      f->n_warnings = (unsigned)s->value;
+      f->warning_cells = s->cells;
+      continue;
+    }
     if (s->kind == DO_ROW) {
       assert_non_null(feed);
       assert_true(n < sizeof rows / sizeof *rows);
