@@ -5,9 +5,11 @@
  *   1. the file is read once, through the plugin; every byte also feeds the
  *      SHA-256, and every observation is validated and inserted inside one
  *      open transaction;
- *   2. the hash is checked and recorded in that same transaction, which
- *      commits (or rolls back for a duplicate or any error);
- *   3. only then does the file move to done/ or failed/.
+ *   2. the hash is checked and recorded in that same transaction, with
+ *      the file's warnings, which commits (or rolls back for a duplicate
+ *      or any error);
+ *   3. only then does the file move to done/ or failed/, with its notes:
+ *      a stored file's warnings beside it as <name>.warnings.json.
  * A crash before 3 leaves the file in work/; at start the spool hands it
  * back with `recovered` set, and a hash already stored then means step 2
  * happened, so the file just moves on. Errors are collected (up to the
@@ -24,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -193,8 +196,38 @@ static int recovered_known(struct dahub_ctx *ctx, struct ingest_result *r) {
   return rc;
 }
 
+/* done/<final_name>.warnings.json of a stored file: its warnings as kept
+ * in the store, from ctx, or for a file recovered after its commit (not
+ * read again) from the store. */
+static void note_warnings(const struct dahub_ctx *ctx,
+                          const struct ingest_result *r, int recovered) {
+  const struct ingest_feed *f = ctx->feed;
+  struct dahub_error e = {0};
+  unsigned count = ctx->n_warnings;
+  json_t *kept = NULL;
+  json_error_t je;
+  char *text = NULL;
+  int rc = 0;
+
+  if (recovered) {
+    rc = store_warnings_of(ctx->env->store, r->ingest_id, &count, &text, &e);
+    if (rc == 1 && (kept = json_loads(text, 0, &je)) == NULL)
+      rc = -EIO;
+  } else if (count > 0 && (kept = ingest_warnings_json(ctx)) == NULL) {
+    rc = -ENOMEM;
+  }
+  if (rc >= 0 && count > 0)
+    rc = ingest_write_warnings(f, r->final_name, r->sha256, r->ingest_id, count,
+                               kept);
+  if (rc < 0)
+    log_event(LOG_ERR, "report_write_failed", "feed=%s", f->conf->name);
+  json_decref(kept);
+  free(text);
+}
+
 static void settle(struct dahub_ctx *ctx, const char *name,
-                   struct ingest_result *r, const struct store_match *dup) {
+                   struct ingest_result *r, const struct store_match *dup,
+                   int recovered) {
   const struct ingest_feed *f = ctx->feed;
   const char *to = r->outcome == INGEST_FAILED ? f->failed : f->done;
   struct dahub_error e = {0};
@@ -212,7 +245,9 @@ static void settle(struct dahub_ctx *ctx, const char *name,
               strerror(-rc));
     return;
   }
-  if (r->outcome == INGEST_FAILED) {
+  if (r->outcome == INGEST_STORED) {
+    note_warnings(ctx, r, recovered);
+  } else if (r->outcome == INGEST_FAILED) {
     if (ingest_write_report(ctx, f->failed, r->final_name, r->sha256) != 0)
       log_event(LOG_ERR, "report_write_failed", "feed=%s", f->conf->name);
     (void)store_receipt(ctx->env->store, f->conf->name, name, r->sha256,
@@ -243,7 +278,7 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
   char path[PATH_MAX], now[32];
   enum dahub_outcome out = DAHUB_FAIL;
   double t0 = now_ms();
-  int rc;
+  int rc, known = 0;
 
   memset(r, 0, sizeof *r);
   r->outcome = INGEST_RETRY;
@@ -267,6 +302,7 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
     if (rc == 1) {
       r->outcome = INGEST_STORED;
       r->bytes = ctx.bytes;
+      known = 1;
       goto settle;
     }
   }
@@ -286,6 +322,9 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
   hex_digest(&ctx, r->sha256);
   if (r->outcome != INGEST_STORED) {
     store_ingest_rollback(env->store);
+  } else if (ingest_keep_warnings(&ctx, &r->first) != 0) {
+    store_ingest_rollback(env->store); /* the store's trouble: try again */
+    r->outcome = INGEST_RETRY;
   } else {
     rc = store_ingest_commit(env->store, r->sha256, &r->ingest_id, &dup,
                              &r->first);
@@ -310,7 +349,7 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
 settle:
   if (r->outcome == INGEST_STORED)
     r->observations = ctx.n_obs;
-  settle(&ctx, name, r, &dup);
+  settle(&ctx, name, r, &dup, known);
 out:
   ctx_result(&ctx, r);
   r->ms = now_ms() - t0;

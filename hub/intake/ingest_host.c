@@ -109,6 +109,7 @@ static void hub_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
 
   (void)dahub_error_set(&e, 0, line, col, "%s", msg ? msg : "");
   add_problem(ctx->warnings, &ctx->n_warnings, MAX_WARNINGS, &e);
+  ctx->n_warning_cells += line > 0 && col > 0;
   if (ctx->env->on_problem != NULL)
     ctx->env->on_problem(ctx->env->arg, "warning", &e);
 }

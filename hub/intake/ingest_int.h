@@ -15,6 +15,8 @@
 #include "ingest.h"
 #include "validate.h"
 
+/* The warnings of a file kept for its report, the store and the note in
+ * done/; those beyond are counted (n_warnings), not kept. */
 #define MAX_WARNINGS 100
 
 struct pseudonym;
@@ -37,7 +39,8 @@ struct dahub_ctx {
   struct dahub_error *errors; /* up to env->max_errors */
   unsigned n_errors;
   struct dahub_error *warnings; /* up to MAX_WARNINGS */
-  unsigned n_warnings;
+  unsigned n_warnings;          /* all of them, kept or not */
+  unsigned n_warning_cells;     /* ... of which name a cell (row, column) */
   struct dahub_error store_err;
   struct pseudonym *pseudonym; /* made on first use */
   struct validated v;
@@ -65,6 +68,19 @@ int ingest_drain(struct dahub_ctx *ctx);
  * the warnings. 0 or a negative code. */
 int ingest_write_report(const struct dahub_ctx *ctx, const char *dir,
                         const char *final_name, const char *sha256);
+/* The warnings ctx kept, as the store keeps them and the note in done/
+ * lists them: a JSON array of {"line", "column", "message"}, line and
+ * column left out where a warning names none. NULL: out of memory. */
+json_t *ingest_warnings_json(const struct dahub_ctx *ctx);
+/* Keeps ctx's warnings with the open ingest (store_ingest_warnings()),
+ * when there are any. 0, or a store code with err. */
+int ingest_keep_warnings(const struct dahub_ctx *ctx, struct dahub_error *err);
+/* done/<final_name>.warnings.json: the warnings of a stored file, count of
+ * them all and kept (a JSON array as ingest_warnings_json() makes), listed;
+ * how many are not listed when count is more. 0 or a negative code. */
+int ingest_write_warnings(const struct ingest_feed *f, const char *final_name,
+                          const char *sha256, int64_t ingest_id, unsigned count,
+                          const json_t *kept);
 /* done/<final_name>.duplicate.json: which stored file this one repeats. */
 int ingest_write_duplicate_note(const struct ingest_feed *f,
                                 const char *final_name, const char *sha256,

@@ -2,11 +2,13 @@
  * ingest_report.c: the notes left beside a settled file, for the data lead:
  * failed/<name>.error.json names every error found (line, column, field,
  * what was expected, what was found), or, for a link, pipe or device the
- * spool set aside unread, why it was not taken; and
- * done/<name>.duplicate.json which stored file a duplicate repeats. Each is
- * written atomically (fs_write_atomic()) once the file has moved, under its
- * final name, so a reader never meets half a note. Cells in errors were cut or
- * described before they were kept.
+ * spool set aside unread, why it was not taken;
+ * done/<name>.duplicate.json which stored file a duplicate repeats; and
+ * done/<name>.warnings.json what a stored file's warnings were, as they
+ * are kept in the store with its ingest. Each is written atomically
+ * (fs_write_atomic()) once the file has moved, under its final name, so a
+ * reader never meets half a note. Cells in errors were cut or described
+ * before they were kept; a warning never quotes one (dahub/plugin.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,6 +82,86 @@ out:
   json_decref(warn);
   json_decref(doc);
   return rc;
+}
+
+json_t *ingest_warnings_json(const struct dahub_ctx *ctx) {
+  json_t *list = json_array();
+
+  for (unsigned i = 0; list != NULL && i < ctx->n_warnings && i < MAX_WARNINGS;
+       i++) {
+    const struct dahub_error *e = &ctx->warnings[i];
+    json_t *w = json_pack("{s:s}", "message", e->msg);
+
+    /* a warning about the whole file has no place to give */
+    if (w == NULL ||
+        (e->line > 0 &&
+         json_object_set_new(w, "line", json_integer(e->line)) != 0) ||
+        (e->col > 0 &&
+         json_object_set_new(w, "column", json_integer(e->col)) != 0) ||
+        json_array_append_new(list, w) != 0) {
+      json_decref(list);
+      return NULL;
+    }
+  }
+  return list;
+}
+
+int ingest_keep_warnings(const struct dahub_ctx *ctx, struct dahub_error *err) {
+  json_t *list;
+  char *text;
+  int rc;
+
+  if (ctx->n_warnings == 0)
+    return 0;
+  list = ingest_warnings_json(ctx);
+  text = list ? json_dumps(list, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+  json_decref(list);
+  if (text == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "warnings: out of memory");
+  rc = store_ingest_warnings(ctx->env->store, ctx->n_warnings,
+                             ctx->n_warning_cells, text, err);
+  free(text);
+  return rc;
+}
+
+/* Writes doc, which it takes (NULL: out of memory), indented, as
+ * dir/<final_name><suffix>. 0 or a negative code. */
+static int write_note(const char *dir, const char *final_name,
+                      const char *suffix, json_t *doc) {
+  char name[NAME_MAX + 1];
+  char *text = NULL;
+  int rc = -ENOMEM;
+
+  if (snprintf(name, sizeof name, "%s%s", final_name, suffix) >=
+      (int)sizeof name)
+    rc = -ENAMETOOLONG;
+  else if (doc != NULL &&
+           (text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
+    rc = fs_write_atomic(dir, name, text, strlen(text));
+  free(text);
+  json_decref(doc);
+  return rc;
+}
+
+int ingest_write_warnings(const struct ingest_feed *f, const char *final_name,
+                          const char *sha256, int64_t ingest_id, unsigned count,
+                          const json_t *kept) {
+  size_t listed = json_array_size(kept);
+  json_t *doc =
+      json_pack("{s:s, s:o, s:s, s:I, s:I, s:O}", "feed", f->conf->name, "file",
+                name_json(final_name), "sha256", sha256, "ingest_id",
+                (json_int_t)ingest_id, "warning_count", (json_int_t)count,
+                "warnings", (json_t *)kept);
+
+  /* beyond those kept, only how many: the file's note is not the place for
+   * a thousand lines of one mistake repeated */
+  if (doc != NULL && count > listed &&
+      json_object_set_new(doc, "not_listed",
+                          json_integer((json_int_t)(count - listed))) != 0) {
+    json_decref(doc);
+    doc = NULL;
+  }
+  return write_note(f->done, final_name, ".warnings.json", doc);
 }
 
 int ingest_write_duplicate_note(const struct ingest_feed *f,

@@ -37,6 +37,13 @@ static uint64_t name_hash(const char *s) {
 int64_t pull_next_ms(const struct pull_conf *c, const char *feed,
                      int64_t now_ms) {
   if (c->daily_minute >= 0) {
+    /* Local time on purpose, the one place the hub reads it: an officer's
+     * "daily": "02:00" means 02:00 on the wall clock where the server is,
+     * winter and summer alike, so the next such minute comes from
+     * localtime_r() and mktime(), which follow the clock changes (a fixed
+     * UTC hour would pull at 03:00 all summer). This only decides when to
+     * fetch. Every period and date a figure is reckoned by is UTC, worked
+     * out in hub/lib/date.c and period.c, and never by these calls. */
     time_t t = (time_t)(now_ms / 1000);
     struct tm tm;
     time_t at;

@@ -35,9 +35,8 @@ static int mark_stale(const struct build *b, const struct feed_conf *f,
   return 0;
 }
 
-/* Whether period (an id from the store) has months in `in`; p is it read. */
-static int within(const struct dahub_period *in, const char *period,
-                  struct dahub_period *p) {
+int summary_within(const struct dahub_period *in, const char *period,
+                   struct dahub_period *p) {
   return dahub_period_parse(period, p) == 0 && p->fy == in->fy &&
          (summary_months(p) & summary_months(in)) != 0;
 }
@@ -57,7 +56,7 @@ static int on_delivery(void *arg, const char *feed, const char *period,
   size_t i;
   int seen = 0;
 
-  if (!within(&d->b->period, period, &p))
+  if (!summary_within(&d->b->period, period, &p))
     return 0;
   f = json_object_get(d->feeds, feed);
   if (f == NULL) {
@@ -194,7 +193,7 @@ static int on_feed_delivery(void *arg, const char *feed, const char *period,
   (void)stored;
   for (size_t i = 0; i < fs->conf->n_feeds; i++)
     if (strcmp(fs->conf->feeds[i].name, feed) == 0 &&
-        within(&fs->q[i], period, &p))
+        summary_within(&fs->q[i], period, &p))
       fs->seen[i] = 1;
   return 0;
 }

@@ -10,9 +10,10 @@
  *    the engine calls SHOWN get a value in the document.
  * 3. The document, put together here: figures, rates and the disclosure
  *    note (summary_json.c), change on the previous period and on a year
- *    before as published, completeness (completeness.c), contracts
- *    (contracts.c), the allocations of the last eight years
- *    (allocations.c); and the audit log the store keeps with the version.
+ *    before as published, completeness (completeness.c), the data notes
+ *    (summary_notes.c), contracts (contracts.c), the allocations of the
+ *    last eight years (allocations.c); and the audit log the store keeps
+ *    with the version.
  */
 #include "summary.h"
 
@@ -116,7 +117,7 @@ int summary_build(const struct summary_env *env, const char *period,
   struct summary_history *hist = calloc(1, sizeof *hist);
   struct dahub_period p, q, y;
   json_t *doc = NULL, *figs = NULL, *comp = NULL, *contracts = NULL;
-  json_t *rates = NULL, *disc = NULL, *alloc = NULL;
+  json_t *rates = NULL, *disc = NULL, *alloc = NULL, *notes = NULL;
   char q_id[DAHUB_PERIOD_ID_MAX], y_id[DAHUB_PERIOD_ID_MAX];
   struct build b;
   int rc;
@@ -149,6 +150,7 @@ int summary_build(const struct summary_env *env, const char *period,
                                  memcmp(&q, &y, sizeof q) != 0 ? y_id : NULL,
                                  hist, &figs, err)) != 0 ||
       (rc = summary_completeness(&b, &comp, err)) != 0 ||
+      (rc = summary_notes(&b, comp, &notes, err)) != 0 ||
       (rc = summary_contracts(&b, &contracts, err)) != 0 ||
       (rc = summary_allocations(&b, &alloc, err)) != 0 ||
       (rc = summary_rates_json(&b, &rates)) != 0 ||
@@ -161,6 +163,11 @@ int summary_build(const struct summary_env *env, const char *period,
   /* doc owns them now, or they were freed with doc's failure */
   disc = comp = figs = rates = contracts = alloc = NULL;
   if (doc == NULL) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  /* only when there are some: a summary without warnings stays as it was */
+  if (json_array_size(notes) > 0 && json_object_set(doc, "notes", notes) != 0) {
     rc = -ENOMEM;
     goto out;
   }
@@ -179,6 +186,7 @@ out:
   json_decref(rates);
   json_decref(contracts);
   json_decref(alloc);
+  json_decref(notes);
   cells_free(&prev);
   cells_free(&ago);
   summary_history_free(hist);

@@ -177,10 +177,26 @@ int summary_rule_of(struct build *b, const struct cell *c);
  * -ENOMEM (err untouched), or a store error with err. */
 int summary_completeness(const struct build *b, json_t **out,
                          struct dahub_error *err);
+/* Whether period (an id from the store) has months in `in`; p is it read
+ * (completeness.c). */
+int summary_within(const struct dahub_period *in, const char *period,
+                   struct dahub_period *p);
 /* *out = {"warning_months", "contracts": [...]}. Codes as above, and
  * -EBADMSG with err for a stored contract that could not be read. */
 int summary_contracts(const struct build *b, json_t **out,
                       struct dahub_error *err);
+
+/* ---- summary_notes.c ---- */
+
+/* *out = the data notes: per feed, the warnings of the stored files the
+ * period's figures come from, [{"feed", "source_id", "warning_count",
+ * "warnings": [{"file", "line", "column", "cell", "message"}],
+ * "not_listed"}], an
+ * empty array when there are none; and "cells_not_usable" added to the
+ * feed's entry of comp (completeness) where its warnings name cells. 0,
+ * -ENOMEM, or a store error with err. */
+int summary_notes(const struct build *b, json_t *comp, json_t **out,
+                  struct dahub_error *err);
 
 /* ---- allocations.c ---- */
 

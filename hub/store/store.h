@@ -17,7 +17,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 8
+#define STORE_SCHEMA_VERSION 9
 
 struct store;
 
@@ -300,6 +300,35 @@ int store_each_kept_file(struct store *st, const char *feed,
                          int (*fn)(void *arg, const char *file_name,
                                    const char *sha256, const char *received_at),
                          void *arg, struct dahub_error *err);
+
+/* ---- the warnings of a stored file (store_warnings.c) ---- */
+
+/* Keeps the warnings of the open ingest, in its transaction (between
+ * store_ingest_begin() and commit, so a rollback takes them too): count of
+ * them all, cells of those that name a cell, kept the JSON array of the
+ * first ones. 0, or a code with err. */
+int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
+                          const char *kept, struct dahub_error *err);
+
+/* The warnings kept with ingest_id: 1 with *count and *kept (the caller
+ * frees it), 0 when it had none. */
+int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
+                      char **kept, struct dahub_error *err);
+
+/* The warnings of an ingest that holds current figures of period, borrowed
+ * for the callback. */
+struct store_warned {
+  const char *feed, *source_id, *period, *file_name;
+  int64_t ingest_id;
+  unsigned count, cells;
+  const char *kept; /* the JSON array of the first ones */
+};
+/* Each (period, ingest) with warnings whose period id starts with prefix,
+ * current figures only (a superseded file's warnings are moot), by feed,
+ * then ingest. fn returns 0 to go on, non-zero to stop (returned). */
+int store_each_warned(struct store *st, const char *prefix,
+                      int (*fn)(void *arg, const struct store_warned *w),
+                      void *arg, struct dahub_error *err);
 
 /* ISO 8601 UTC now, "2024-07-12T09:30:00Z". */
 void store_now(char buf[32]);

@@ -128,6 +128,14 @@ static const char *const migrations[] = {
     " etag TEXT, last_modified TEXT, sha256 TEXT NOT NULL,"
     " bytes INTEGER NOT NULL, file_name TEXT NOT NULL,"
     " fetched_at TEXT NOT NULL);",
+    /* 9: the warnings of a stored file (a text cell left out, a TOTAL that
+     * does not add up, a row left out), kept with its ingest: how many in
+     * all, how many name a cell, and the first ones as the JSON array
+     * written beside the file in done/ (store_warnings.c). A table of its
+     * own, keyed by the ingest: no other table changes. */
+    "CREATE TABLE ingest_warnings("
+    " ingest_id INTEGER PRIMARY KEY REFERENCES ingests(ingest_id),"
+    " warnings INTEGER NOT NULL, cells INTEGER NOT NULL, kept TEXT NOT NULL);",
 };
 /* clang-format on */
 

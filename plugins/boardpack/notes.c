@@ -1,16 +1,19 @@
 /*
  * notes.c: the data notes: what each marker means, how much disclosure
  * control hid (how many, never which or by which rule), which returns the
- * pack is made of, which were corrected, and which cells partners left
- * blank.
+ * pack is made of, which were corrected, which cells partners left blank,
+ * and the warnings their files came with (the summary's notes: the place
+ * and the words, never a cell's text nor a figure).
  */
 #include <string.h>
 
 #include "charts.h"
 #include "sections.h"
 
-/* Rows of the blank cells' table; a count says how many more. */
+/* Rows of the blank cells' and the warnings' tables; a count says how many
+ * more. */
 #define NOTES_MAX_BLANK_ROWS 60
+#define NOTES_MAX_WARNING_ROWS 60
 #define DOC_PARTIAL_MARKER "[p]"
 
 static const char *status_words(const char *s) {
@@ -75,6 +78,13 @@ static void sources(struct html *h, const struct doc *d) {
     html_text(h, json_string_value(json_object_get(f, "feed")));
     html_raw(h, "</th><td>");
     html_text(h, status_words(json_string_value(json_object_get(f, "status"))));
+    if (json_integer_value(json_object_get(f, "cells_not_usable")) > 0)
+      html_fmt(
+          h, ", %lld cell%s not usable",
+          (long long)json_integer_value(json_object_get(f, "cells_not_usable")),
+          json_integer_value(json_object_get(f, "cells_not_usable")) == 1
+              ? ""
+              : "s");
     html_raw(h, "</td><td>");
     if (doc_day_words(when, date, sizeof date) == 0)
       html_text(h, date);
@@ -235,12 +245,58 @@ static void blank_cells(struct html *h, const struct doc *d) {
            blank, partial);
   /* text in a figure's place never reaches the store (the mapped plugin
    * leaves it out with a warning where its mapping says so, else the file
-   * fails), so the summary has nothing to count */
+   * fails): what the summary has of it is the warning, in its notes */
   html_raw(h, "<p>Cells where a partner wrote words instead of a number "
               "(such as &#8220;similar to Q2&#8221;) are not figures: when "
               "the return is read they are left out with a warning to the "
-              "data lead, or the return is refused until it is corrected. "
-              "None is in this pack, and none is counted here.</p>");
+              "data lead, or the return is refused until it is corrected. ");
+  html_raw(h, json_array_size(json_object_get(d->root, "notes")) > 0
+                  ? "The warnings of the returns in this pack follow.</p>"
+                  : "No return in this pack came with a warning.</p>");
+}
+
+/* The warnings the returns came with, per partner's return: where (the
+ * cell as the spreadsheet names it, else the row) and what, as the
+ * summary's notes give them. */
+static void warnings(struct html *h, const struct doc *d) {
+  const json_t *notes = json_object_get(d->root, "notes"), *feed, *w;
+  size_t i, j, rows = 0;
+  json_int_t more = 0;
+
+  if (json_array_size(notes) == 0)
+    return;
+  html_raw(h, "<h3>Warnings</h3><table><caption>Warnings the returns came "
+              "with</caption><thead><tr><th scope=\"col\">Return</th>"
+              "<th scope=\"col\">File</th><th scope=\"col\">Cell</th>"
+              "<th scope=\"col\">Warning</th></tr></thead><tbody>");
+  json_array_foreach(notes, i, feed) {
+    more += json_integer_value(json_object_get(feed, "not_listed"));
+    json_array_foreach(json_object_get(feed, "warnings"), j, w) {
+      const json_t *line = json_object_get(w, "line");
+
+      if (rows == NOTES_MAX_WARNING_ROWS) {
+        more++;
+        continue;
+      }
+      rows++;
+      html_raw(h, "<tr><th scope=\"row\">");
+      html_text(h, json_string_value(json_object_get(feed, "feed")));
+      html_raw(h, "</th><td>");
+      html_text(h, json_string_value(json_object_get(w, "file")));
+      html_raw(h, "</td><td>");
+      if (json_is_string(json_object_get(w, "cell")))
+        html_text(h, json_string_value(json_object_get(w, "cell")));
+      else if (json_is_integer(line)) /* a row: no cell of its own */
+        html_fmt(h, "row %lld", (long long)json_integer_value(line));
+      html_raw(h, "</td><td>");
+      html_text(h, json_string_value(json_object_get(w, "message")));
+      html_raw(h, "</td></tr>");
+    }
+  }
+  html_raw(h, "</tbody></table>");
+  if (more > 0)
+    html_fmt(h, "<p>And %lld more warning%s, not listed.</p>", (long long)more,
+             more == 1 ? "" : "s");
 }
 
 void section_notes(struct html *h, const struct doc *d) {
@@ -250,5 +306,6 @@ void section_notes(struct html *h, const struct doc *d) {
   sources(h, d);
   corrections(h, d);
   blank_cells(h, d);
+  warnings(h, d);
   html_raw(h, "</section>");
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dahub/label.h"
 #include "dahub/number.h"
 #include "dahub/period.h"
 
@@ -208,6 +209,27 @@ static int text_skipped(const struct mapping *m, const char *measure) {
   return 0;
 }
 
+/* The mapping's text for a text cell that means no figure ("missing"), or
+ * NULL. Folded only here: a number never gets this far. */
+static const char *missing_text(const struct mapping *m, const char *cell,
+                                size_t len) {
+  char folded[DAHUB_LABEL_MAX];
+  int n;
+  size_t i;
+
+  if (m->n_missing == 0)
+    return NULL;
+  n = dahub_label_fold(cell, len, folded);
+  for (i = 0; i < m->n_missing; i++) {
+    const struct map_missing *x = &m->missing[i];
+
+    if (x->label[0] != '\0' ? n > 0 && strcmp(x->label, folded) == 0
+                            : mapping_same(cell, len, x->text))
+      return x->text;
+  }
+  return NULL;
+}
+
 /* The 1-based column a field's label came from on this row (j: the value
  * column, for the "across" field), or 0 when it is not a cell of the row:
  * the hub then points an error about that label at the right cell. */
@@ -230,7 +252,7 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
                       const char *header) {
   const struct mapping *m = r->m;
   struct dahub_dim dims[OBS_DIMS_MAX] = {0};
-  const char *label_year = NULL;
+  const char *label_year = NULL, *none;
   struct dahub_number num;
   struct dahub_obs o;
   size_t len = j < row->n ? row->len[j] : 0, f, i, n = 0;
@@ -291,6 +313,14 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
     o.bound = num.bound;
     break;
   default:
+    if ((none = missing_text(m, o.raw, len)) != NULL) {
+      /* the mapping's word, not the cell's: the officer's, fit to quote */
+      o.status = DAHUB_MISSING;
+      mapped_warn(r, o.line, o.col,
+                  "%s: \"%s\" read as missing, no figure (options.missing)",
+                  header, none);
+      break;
+    }
     if (text_skipped(m, o.measure)) {
       /* The text is not quoted: a comment may name someone. */
       mapped_warn(r, o.line, o.col,

@@ -97,6 +97,9 @@
  *     or {"<measure>": "skip"}  Q2") is left out with a warning naming its
  *                            row and column (all measures, or those listed);
  *                            by default it fails the file.
+ *   "missing": ["N/A"]       texts that mean no figure (long and wide): the
+ *                            cell is stored as missing, a gap and never a
+ *                            zero, with a warning; compared as labels are.
  *   "total": {"column": "TOTAL"}  wide only: check each row's total column
  *     or {"row": {"column": "Area", "match": "Total"}}  or the total row's
  *                            cells against the rows above it. A mismatch
@@ -201,6 +204,7 @@ static const struct dahub_opt mapping_opts[] = {
   {"period_notes", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note -> a part of a period"},
   {"period_from_date", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the period from a date, by this kind"},
   {"text", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "what a text cell does"},
+  {"missing", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "texts that mean no figure, such as \"N/A\""},
   {"total", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a TOTAL to check the parts by (figures.c)"},
   {"records", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "rows that are records (records.c)"},
   {"cases", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a cases layout's counts (cases_options.c)"},
@@ -370,6 +374,11 @@ void mapping_free(struct mapping *m) {
   opt_pairs_free(&m->across);
   opt_pairs_free(&m->period_notes);
   opt_strings_free(m->text_skip, m->n_text_skip);
+  for (i = 0; i < m->n_missing; i++) {
+    free(m->missing[i].text);
+    free(m->missing[i].label);
+  }
+  free(m->missing);
   free(m->total.column);
   free(m->total.row_column);
   free(m->total.row_match);

@@ -120,6 +120,13 @@ struct map_field {
   int from_keys; /* json: read from the keys of an object ("by") */
 };
 
+/* "missing": a text a partner writes where it has no figure ("N/A"). */
+struct map_missing {
+  char *text;  /* as the mapping writes it: the warning quotes this */
+  char *label; /* folded (dahub/label.h); "" for punctuation alone ("-"),
+                  which matches only as written */
+};
+
 /* "total" (wide only): a TOTAL column or row to check, never emitted. */
 struct map_total {
   char *column;     /* the header of the total column, or NULL */
@@ -147,6 +154,8 @@ struct mapping {
   int text_skip_all;                /* "text": "skip" */
   char **text_skip;                 /* "text": {"<measure>": "skip"} */
   size_t n_text_skip;
+  struct map_missing *missing; /* "missing": texts read as no figure */
+  size_t n_missing;
   struct map_total total;
   struct map_records *records; /* or NULL (records.h) */
   struct map_cases *cases;     /* MAP_CASES only (cases.h) */
@@ -173,9 +182,9 @@ int mapping_check(const struct mapping *m, struct dahub_error *err);
 
 /* mapping_csv.c, for mapping_new(): "header" (h, or NULL when absent);
  * the CSV layouts' shared keys (fill_down, skip_if_blank, footer,
- * period_notes, text, and whether across and total may be there); and the
- * refusal of those keys for the json layout. 0, or -EINVAL / -ENOMEM with
- * err naming the option. */
+ * period_notes, text, missing, and whether across and total may be there);
+ * and the refusal of those keys for the json layout. 0, or -EINVAL /
+ * -ENOMEM with err naming the option. */
 int mapping_header(struct mapping *m, const json_t *h, struct dahub_error *err);
 int mapping_csv_options(struct mapping *m, const json_t *o,
                         struct dahub_error *err);

@@ -1,10 +1,10 @@
 /*
  * mapping_csv.c: the keys of a mapping that every CSV layout (long, wide,
  * cases) shares and the json layout refuses: which row is the header,
- * where the figures end, cells filled down or blank, period notes and text
- * cells (the language is in mapping.c's opening comment). mapping_new()
- * calls these in turn, on the loop thread, into the struct mapping that
- * the parsing code then only reads.
+ * where the figures end, cells filled down or blank, period notes, text
+ * cells and the texts that mean no figure (the language is in mapping.c's
+ * opening comment). mapping_new() calls these in turn, on the loop thread,
+ * into the struct mapping that the parsing code then only reads.
  */
 #include "mapping.h"
 
@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dahub/label.h"
 
 #include "options.h"
 
@@ -99,6 +101,47 @@ static int text_cells(struct mapping *m, const json_t *v,
   return 0;
 }
 
+/* "missing": ["N/A", "n/a"]: texts a partner writes where it has no
+ * figure. Each is folded once, here, as a label is; one of punctuation
+ * alone ("-") would fold to nothing and match every such cell, so it keeps
+ * only its own text. */
+static int missing_texts(struct mapping *m, const json_t *v,
+                         struct dahub_error *err) {
+  char path[MAP_PATH_MAX], folded[DAHUB_LABEL_MAX];
+  char **texts = NULL;
+  size_t n = 0, i;
+  int rc;
+
+  if (m->layout != MAP_LONG && m->layout != MAP_WIDE)
+    return opt_bad(err, "options.missing",
+                   "only the long and wide layouts have value cells");
+  if ((rc = opt_strings(v, "options.missing", &texts, &n, err)) != 0)
+    goto out;
+  if ((m->missing = calloc(n, sizeof *m->missing)) == NULL) {
+    rc = opt_nomem(err);
+    goto out;
+  }
+  for (i = 0; i < n; i++) {
+    int len = dahub_label_fold(texts[i], strlen(texts[i]), folded);
+
+    if (len < 0) {
+      (void)snprintf(path, sizeof path, "options.missing[%zu]", i);
+      rc = opt_bad(err, path, "too long for a text that means no figure");
+      goto out;
+    }
+    m->missing[i].text = texts[i];
+    texts[i] = NULL; /* m owns it now */
+    m->n_missing++;
+    if ((m->missing[i].label = strdup(folded)) == NULL) {
+      rc = opt_nomem(err);
+      goto out;
+    }
+  }
+out:
+  opt_strings_free(texts, n);
+  return rc;
+}
+
 /* Keys that only a CSV layout reads, refused for "json". */
 int mapping_csv_only(const json_t *o, struct dahub_error *err) {
   static const char *const keys[] = {"sheet",
@@ -115,6 +158,7 @@ int mapping_csv_only(const json_t *o, struct dahub_error *err) {
                                      "period_notes",
                                      "period_from_date",
                                      "text",
+                                     "missing",
                                      "total",
                                      "records",
                                      NULL};
@@ -177,6 +221,9 @@ int mapping_csv_options(struct mapping *m, const json_t *o,
   }
   if ((v = json_object_get(o, "text")) != NULL &&
       (rc = text_cells(m, v, err)) != 0)
+    return rc;
+  if ((v = json_object_get(o, "missing")) != NULL &&
+      (rc = missing_texts(m, v, err)) != 0)
     return rc;
   return 0;
 }

@@ -3,7 +3,9 @@
  * how to read them. The returns (the summary's completeness: received,
  * late, not yet due), what each marker means, what disclosure control did
  * (how many cells it hid, never which, nor by which rule), and data notes:
- * corrected returns, partial figures and cells partners left blank.
+ * corrected returns, partial figures, cells partners left blank and the
+ * warnings the returns came with (the summary's notes: where, and what,
+ * never a cell's text nor a figure).
  *
  * Column A holds labels, the rest values, so the sheet reads top to bottom
  * as a page and still filters as a table where it is one.
@@ -14,7 +16,7 @@
 
 #include "book.h"
 
-#define NOTE_COLS 7
+#define NOTE_COLS 8
 
 struct notes {
   struct book *b;
@@ -100,7 +102,7 @@ static void cover(struct notes *n) {
 static void returns(struct notes *n) {
   static const char *const head[NOTE_COLS] = {
       "Return", "Partner",     "Status", "Last received",
-      "Files",  "Corrections", "Due"};
+      "Files",  "Corrections", "Due",    "Cells not usable"};
   const json_t *list = json_object_get(n->b->summary, "completeness"), *f;
   size_t i;
 
@@ -117,6 +119,8 @@ static void returns(struct notes *n) {
     number(n, 4, json_object_get(f, "ingests"));
     number(n, 5, json_object_get(f, "corrections"));
     text(n, 6, json_string_value(json_object_get(f, "due")), NULL);
+    /* the cells its warnings name: "received, 1 cell not usable" */
+    number(n, 7, json_object_get(f, "cells_not_usable"));
     n->row++;
   }
 }
@@ -208,6 +212,49 @@ static void data_notes(struct notes *n) {
   n->row++;
 }
 
+/* The warnings the returns came with, as the summary's notes give them:
+ * each a row (where: the cell as the spreadsheet names it, a row, or the
+ * whole file; which return and file; what), then how many the summary did
+ * not list. The place comes first, so column A never repeats a return's
+ * name from the table of returns above. */
+static void warnings(struct notes *n) {
+  static const char *const head[] = {"Where", "Return", "File", "Warning"};
+  const json_t *notes = json_object_get(n->b->summary, "notes"), *feed, *w;
+  json_int_t more = 0;
+  size_t i, j;
+
+  if (json_array_size(notes) == 0)
+    return;
+  heading(n, "Warnings the returns came with");
+  for (int c = 0; c < 4; c++)
+    text(n, (lxw_col_t)c, head[c], n->b->header);
+  n->row++;
+  json_array_foreach(notes, i, feed) {
+    more += json_integer_value(json_object_get(feed, "not_listed"));
+    json_array_foreach(json_object_get(feed, "warnings"), j, w) {
+      char where[32] = "the whole file";
+
+      if (json_is_string(json_object_get(w, "cell")))
+        (void)snprintf(where, sizeof where, "%s",
+                       json_string_value(json_object_get(w, "cell")));
+      else if (json_is_integer(json_object_get(w, "line")))
+        (void)snprintf(
+            where, sizeof where, "row %lld",
+            (long long)json_integer_value(json_object_get(w, "line")));
+      text(n, 0, where, NULL);
+      text(n, 1, json_string_value(json_object_get(feed, "feed")), NULL);
+      text(n, 2, json_string_value(json_object_get(w, "file")), NULL);
+      text(n, 3, json_string_value(json_object_get(w, "message")), NULL);
+      n->row++;
+    }
+  }
+  if (more > 0) {
+    text(n, 0, "Warnings not listed", NULL);
+    count(n, 1, (size_t)more);
+    n->row++;
+  }
+}
+
 int book_notes(struct book *b, struct dahub_error *err) {
   struct notes n = {.b = b};
 
@@ -218,6 +265,7 @@ int book_notes(struct book *b, struct dahub_error *err) {
   markers(&n);
   disclosure(&n);
   data_notes(&n);
+  warnings(&n);
   if (n.rc == 0 && worksheet_set_column(n.ws, 0, 0, 34, NULL) != LXW_NO_ERROR)
     n.rc = -EIO;
   if (n.rc == 0)

@@ -382,6 +382,53 @@ static void test_notes_list_the_cells_partners_left_blank(void **state) {
   assert_non_null(strstr(s, "similar to Q2"));
 }
 
+/* The summary's notes: each warning a row (partner's return, file, the
+ * cell as a spreadsheet names it or the row, words), the cells not usable
+ * beside the return's status, and how many were not listed. Without notes
+ * the pack says no return came with a warning. */
+static void test_notes_list_the_warnings_of_the_returns(void **state) {
+  struct fx *f = *state;
+  json_t *freeva = json_array_get(f->d.completeness, 0);
+  const char *s;
+
+  section_notes(&f->h, &f->d);
+  assert_non_null(strstr(out(f), "No return in this pack came with a "
+                                 "warning.</p>"));
+  assert_null(strstr(out(f), "Warnings the returns came with"));
+  free(f->b.data);
+  f->b.data = NULL;
+  f->b.len = f->b.cap = 0;
+  assert_int_equal(
+      json_object_set_new(
+          f->summary, "notes",
+          json_pack("[{s:s, s:s, s:i, s:[{s:s, s:i, s:i, s:s, s:s}, "
+                    "{s:s, s:i, s:s}, {s:s, s:s}], s:i}]",
+                    "feed", "<i>freeva</i>", "source_id", "freeva",
+                    "warning_count", 6, "warnings", "file", "q1.csv", "line", 7,
+                    "column", 28, "cell", "AB7", "message",
+                    "Count: text where <b>", "file", "q1.csv", "line", 9,
+                    "message", "row left out", "file", "q1.csv", "message",
+                    "the whole file", "not_listed", 3)),
+      0);
+  assert_int_equal(
+      json_object_set_new(freeva, "cells_not_usable", json_integer(2)), 0);
+  section_notes(&f->h, &f->d);
+  s = out(f);
+  assert_non_null(strstr(s, "<caption>Warnings the returns came with"
+                            "</caption>"));
+  assert_non_null(strstr(s, "<tr><th scope=\"row\">&lt;i&gt;freeva&lt;/i&gt;"
+                            "</th><td>q1.csv</td><td>AB7</td><td>Count: text "
+                            "where &lt;b&gt;</td></tr>"));
+  assert_non_null(strstr(s, "<td>q1.csv</td><td>row 9</td><td>row left "
+                            "out</td>"));
+  assert_non_null(strstr(s, "<td>q1.csv</td><td></td><td>the whole "
+                            "file</td>"));
+  assert_non_null(strstr(s, "<p>And 3 more warnings, not listed.</p>"));
+  assert_non_null(strstr(s, "received, 2 cells not usable"));
+  assert_non_null(strstr(s, "The warnings of the returns in this pack "
+                            "follow."));
+}
+
 /* A corrected figure of a breakdown says which: its row would otherwise
  * read as the partner's total. */
 static void test_changed_figures_name_their_breakdown(void **state) {
@@ -443,6 +490,7 @@ int main(void) {
       T(test_by_area_has_a_table_per_service),
       T(test_no_service_figures_says_so),
       T(test_notes_list_the_cells_partners_left_blank),
+      T(test_notes_list_the_warnings_of_the_returns),
       T(test_changed_figures_name_their_breakdown),
       T(test_notes_without_blank_cells_have_no_table),
 #undef T

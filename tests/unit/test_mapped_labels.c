@@ -1,8 +1,8 @@
 /*
  * test_mapped_labels.c: what "values" labels may say (a code, a code with
  * fixed dimensions, a service or a year; null; a skip with a reason; a
- * prefix with '*'), "unknown": "keep", "text" and bands, under the fake
- * host of test_mapped_host.c.
+ * prefix with '*'), "unknown": "keep", "text", "missing" and bands, under
+ * the fake host of test_mapped_host.c.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -288,6 +288,63 @@ static void test_text_cells_skipped_per_measure_with_warning(void **state) {
                    12);
 }
 
+/* "missing": a text the mapping names is a figure missing, not a text:
+ * compared as labels are ("n/a", "N / A"), but one of punctuation alone
+ * only as written ("-", not "--"); the warning gives the mapping's word,
+ * never the cell's. A text it does not name is still what "text" says. */
+static void test_missing_texts_are_missing_with_a_warning(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  const char *csv = "Indicator,Q1,Q2\n"
+                    "Referrals,n/a,N / A\n"
+                    "Risk factor: parent/carer,-,--\n";
+
+  assert_int_equal(parse_text(ctx,
+                              TEXT_HEAD ", \"missing\": [\"N/A\", \"-\"],"
+                                        " \"text\": \"skip\"}",
+                              csv, &err),
+                   DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_int_equal(
+      find(ctx, "E06000017", "asc_safeguarding_referrals", "FY2023-24-Q1")
+          ->status,
+      DAHUB_MISSING);
+  assert_int_equal(
+      find(ctx, "E06000017", "asc_safeguarding_referrals", "FY2023-24-Q2")
+          ->status,
+      DAHUB_MISSING);
+  assert_int_equal(find_dims(ctx, "E06000017", "cs_single_assessments_da_pct",
+                             "FY2023-24-Q1", "da_subject=parent_carer")
+                       ->status,
+                   DAHUB_MISSING);
+  assert_int_equal(count_obs(ctx, "E06000017", "cs_single_assessments_da_pct",
+                             "FY2023-24-Q2", NULL),
+                   0);
+  assert_int_equal(ctx->n_warn, 4);
+  assert_int_equal(ctx->warn[0].line, 2);
+  assert_int_equal(ctx->warn[0].col, 2);
+  assert_string_equal(ctx->warn[0].msg,
+                      "Q1: \"N/A\" read as missing, no figure "
+                      "(options.missing)");
+  assert_string_equal(ctx->warn[1].msg,
+                      "Q2: \"N/A\" read as missing, no figure "
+                      "(options.missing)");
+  assert_string_equal(ctx->warn[2].msg,
+                      "Q1: \"-\" read as missing, no figure (options.missing)");
+  assert_string_equal(ctx->warn[3].msg,
+                      "Q2: text where a number belongs, left out "
+                      "(options.text)");
+  assert_null(strstr(ctx->warn[0].msg, "n/a"));
+  /* without "text": "skip", a text "missing" does not name fails the file */
+  fake_reset(ctx);
+  assert_int_equal(
+      parse_text(ctx, TEXT_HEAD ", \"missing\": [\"N/A\", \"-\"]}", csv, &err),
+      DAHUB_FAIL);
+  assert_int_equal(err.line, 3);
+  assert_int_equal(err.col, 3);
+  assert_string_equal(err.msg, "Q2: not a number");
+}
+
 #define BANDS                                                                  \
   "{\"layout\": \"long\", \"header\": {\"row\": 1},"                           \
   " \"fixed\": {\"area\": \"E10000018\", \"period\": \"FY2024-25-Q1\","        \
@@ -442,6 +499,18 @@ static void test_label_option_errors(void **state) {
   expect_open_error(WIDE_HEAD ", \"text\": {\"m\": true}}",
                     "options.text.m: expected \"skip\" or \"error\", found "
                     "true/false");
+  expect_open_error(WIDE_HEAD ", \"missing\": \"N/A\"}",
+                    "options.missing: expected a non-empty array of strings, "
+                    "found a string");
+  expect_open_error(WIDE_HEAD ", \"missing\": [\"N/A\", \"\"]}",
+                    "options.missing[1]: expected a non-empty string, found a "
+                    "string");
+  expect_open_error("{\"layout\": \"json\", \"missing\": [\"N/A\"]}",
+                    "options.missing: only the CSV layouts have it");
+  expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"
+                    " \"missing\": [\"N/A\"]}",
+                    "options.missing: only the long and wide layouts have "
+                    "value cells");
   expect_open_error("{\"layout\": \"long\", \"header\": {\"row\": 1},"
                     " \"fixed\": {\"area\": \"A\", \"period\": \"FY2024-25\","
                     "   \"measure\": \"m\"},"
@@ -500,6 +569,7 @@ int main(void) {
       T(test_label_sets_service_and_financial_year),
       T(test_unknown_keep_passes_text_as_written),
       T(test_text_cells_skipped_per_measure_with_warning),
+      T(test_missing_texts_are_missing_with_a_warning),
       T(test_bands_put_a_number_in_its_band),
       T(test_remembered_labels_resolve_like_fresh_ones),
 #undef T

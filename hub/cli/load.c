@@ -1,0 +1,80 @@
+/*
+ * load.c: what a command loads before it does its job, and how it tells
+ * the officer when that fails.
+ *
+ * The commands that run plugins (serve, check, try, report, deliveries,
+ * verify) load the whole runtime, so what `check` accepts is what `serve`
+ * runs; status and backup need only hub.json and the feeds, so they answer
+ * even when a plugin would not load. Every error is printed, one a line,
+ * as `file:line:column: message`.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "fsutil.h"
+#include "log.h"
+
+static void print_line(const char *msg, void *arg) {
+  fprintf(arg, "%s\n", msg);
+}
+
+int cli_load(struct runtime *rt, const struct cli_args *a) {
+  struct errlist errs = {0};
+  int rc = runtime_load(rt, a->config, a->plugin_dir, &errs);
+
+  log_set_level(a->log_level >= 0 ? a->log_level
+                : rc == 0         ? rt->conf->log_level
+                                  : LOG_INFO);
+  errlist_each(&errs, print_line, stderr);
+  if (errs.dropped > 0)
+    fprintf(stderr, "... and %zu more errors\n", errs.dropped);
+  if (rc != 0 && errlist_count(&errs) == 0)
+    fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
+            strerror(-rc));
+  if (rc != 0)
+    fprintf(stderr, "%zu error(s); nothing was started\n",
+            errlist_count(&errs) ? errlist_count(&errs) : 1);
+  errlist_clear(&errs);
+  return rc;
+}
+
+int cli_load_conf(const struct cli_args *a, struct config **conf) {
+  struct errlist errs = {0};
+  int rc = config_load(a->config, a->plugin_dir, conf, &errs);
+
+  errlist_each(&errs, print_line, stderr);
+  if (rc != 0 && errlist_count(&errs) == 0)
+    fprintf(stderr, "%s: cannot load the configuration (%s)\n", a->config,
+            strerror(-rc));
+  errlist_clear(&errs);
+  return rc;
+}
+
+int cli_open_store(const struct runtime *rt, struct store **st) {
+  struct dahub_error e = {0};
+  char path[PATH_MAX];
+  int rc;
+
+  if ((rc = fs_mkdirs(rt->conf->state_dir, 0750)) != 0 ||
+      (rc = fs_join(path, sizeof path, rt->conf->state_dir, "dahub.sqlite")) !=
+          0) {
+    fprintf(stderr, "%s: %s\n", rt->conf->state_dir, strerror(-rc));
+    return rc;
+  }
+  if ((rc = store_open(path, st, &e)) != 0)
+    fprintf(stderr, "store: %s\n", e.msg);
+  return rc;
+}
+
+int cli_store_path(const struct cli_args *a, char *path, size_t n) {
+  struct config *conf = NULL;
+  int rc = cli_load_conf(a, &conf);
+
+  if (rc == 0 && (rc = fs_join(path, n, conf->state_dir, "dahub.sqlite")) != 0)
+    fprintf(stderr, "%s: %s\n", conf->state_dir, strerror(-rc));
+  config_free(conf);
+  return rc;
+}

@@ -1,0 +1,114 @@
+/*
+ * store_warnings.c: the warnings of a stored file (store.h).
+ *
+ * A file that is stored may still carry warnings: a text cell its mapping
+ * leaves out, a TOTAL that does not add up, a row a label leaves out, a
+ * text read as missing. They are kept with the ingest, in its transaction,
+ * one row of ingest_warnings: how many in all, how many name a cell, and
+ * the first ones (the ingest keeps a bounded number, ingest_int.h) as the
+ * JSON array that is also written beside the file in done/. The summary
+ * reads them back for its data notes, the ingest for a file it recovers.
+ * Statements here are prepared per call: at most one insert a file, and
+ * one read a summary.
+ */
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
+                          const char *kept, struct dahub_error *err) {
+  sqlite3_stmt *q = NULL;
+  int rc;
+
+  /* the caller holds the store's lock, taken by store_ingest_begin() */
+  rc = sqlite3_prepare_v2(st->db,
+                          "INSERT INTO ingest_warnings(ingest_id, warnings,"
+                          " cells, kept) VALUES(?1, ?2, ?3, ?4)",
+                          -1, &q, NULL);
+  if (rc != SQLITE_OK) {
+    rc = store_fail(st, rc, "keep warnings", err);
+    sqlite3_finalize(q);
+    return rc;
+  }
+  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  (void)sqlite3_bind_int64(q, 2, count);
+  (void)sqlite3_bind_int64(q, 3, cells);
+  store_bind_text(q, 4, kept);
+  rc = sqlite3_step(q);
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "keep warnings", err);
+  sqlite3_finalize(q);
+  return rc;
+}
+
+int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
+                      char **kept, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  *count = 0;
+  *kept = NULL;
+  if ((rc = store_prepare_locked(st,
+                                 "SELECT warnings, kept FROM ingest_warnings"
+                                 " WHERE ingest_id = ?1",
+                                 &q, "read warnings", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, ingest_id);
+  rc = sqlite3_step(q);
+  if (rc == SQLITE_ROW) {
+    *count = (unsigned)sqlite3_column_int64(q, 0);
+    *kept = strdup(store_column_text(q, 1) ? store_column_text(q, 1) : "[]");
+    rc = *kept != NULL ? 1
+                       : dahub_error_set(err, -ENOMEM, 0, 0,
+                                         "read warnings: out of memory");
+  } else {
+    rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read warnings", err);
+  }
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_each_warned(struct store *st, const char *prefix,
+                      int (*fn)(void *arg, const struct store_warned *w),
+                      void *arg, struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = store_prepare_locked(
+           st,
+           "SELECT c.feed, i.source_id, c.period, i.file_name, w.ingest_id,"
+           " w.warnings, w.cells, w.kept"
+           " FROM current_periods c JOIN ingest_warnings w"
+           " ON w.ingest_id = c.ingest_id"
+           " JOIN ingests i ON i.ingest_id = w.ingest_id"
+           " WHERE substr(c.period, 1, length(?1)) = ?1"
+           " ORDER BY c.feed, w.ingest_id, c.period",
+           &q, "read warnings", err)) != 0)
+    return rc;
+  store_bind_text(q, 1, prefix);
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    struct store_warned w = {
+        .feed = store_column_text(q, 0),
+        .source_id = store_column_text(q, 1),
+        .period = store_column_text(q, 2),
+        .file_name = store_column_text(q, 3),
+        .ingest_id = sqlite3_column_int64(q, 4),
+        .count = (unsigned)sqlite3_column_int64(q, 5),
+        .cells = (unsigned)sqlite3_column_int64(q, 6),
+        .kept = store_column_text(q, 7),
+    };
+    int stop = fn(arg, &w);
+
+    if (stop != 0) {
+      rc = stop;
+      goto out;
+    }
+  }
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read warnings", err);
+out:
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
