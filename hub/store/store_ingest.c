@@ -12,6 +12,7 @@
 #include "store_int.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int store_ingest_begin(struct store *st, const struct store_ingest *in,
                        struct dahub_error *err) {
@@ -43,62 +44,93 @@ out:
   return rc;
 }
 
-/* Writes the decimal digits of n at p; returns the end. */
-static char *put_uint(char *p, uint32_t n) {
-  char tmp[10];
-  size_t k = 0;
+/* How the view says the partner's text again (store_schema.c, 9): 0 none
+ * kept, 1 the value's plain digits, 2 the value with thousands commas (as
+ * SQLite's printf('%,d') writes it), 3 kept in observation_texts. Only a
+ * whole value can be said again; "12.50", "<5" and "approx. 40" are kept. */
+static int text_form(const struct store_obs *o) {
+  char digits[24], *d = digits + sizeof digits;
+  const char *r = o->raw;
+  uint64_t u;
+  size_t n;
 
+  if (r == NULL)
+    return 0;
+  if ((o->status != DAHUB_ACTUAL && o->status != DAHUB_ESTIMATED) ||
+      o->scale != 0)
+    return 3;
+  u = o->value < 0 ? 0 - (uint64_t)o->value : (uint64_t)o->value;
   do
-    tmp[k++] = (char)('0' + n % 10);
-  while ((n /= 10) != 0);
-  while (k > 0)
-    *p++ = tmp[--k];
-  return p;
+    *--d = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  n = (size_t)(digits + sizeof digits - d);
+  if (o->value < 0 && *r++ != '-')
+    return 3;
+  if (strlen(r) == n && memcmp(r, d, n) == 0)
+    return 1;
+  for (size_t i = 0; i < n; i++) { /* 1,234,567: a comma before each group */
+    if (i > 0 && (n - i) % 3 == 0 && *r++ != ',')
+      return 3;
+    if (*r++ != d[i])
+      return 3;
+  }
+  return *r == '\0' && n > 3 ? 2 : 3;
 }
 
-/* "r<line>c<col>": once per observation, where snprintf was a tenth of the
- * cost of storing a wide return. */
-static void locator(char out[24], uint32_t line, uint32_t col) {
-  char *p = out;
+/* The keys of o's texts in the dictionaries, in Q_OBS's order from 2. */
+static int obs_keys(struct store *st, const struct store_obs *o, int64_t key[5],
+                    struct dahub_error *err) {
+  int rc;
 
-  *p++ = 'r';
-  p = put_uint(p, line);
-  *p++ = 'c';
-  p = put_uint(p, col);
-  *p = '\0';
+  key[3] = 0;
+  if ((rc = store_dict_key(st, DICT_PERIOD, o->period, NULL, &key[0], err)) ||
+      (rc = store_dict_key(st, DICT_AREA, o->area_code, NULL, &key[1], err)) ||
+      (rc = store_dict_key(st, DICT_MEASURE, o->measure_id, o->unit, &key[2],
+                           err)) ||
+      (o->service_id != NULL &&
+       (rc = store_dict_key(st, DICT_SERVICE, o->service_id, NULL, &key[3],
+                            err))) ||
+      (rc = store_dict_key(st, DICT_BREAKDOWN, o->dimensions, NULL, &key[4],
+                           err)))
+    return rc;
+  return 0;
 }
 
 int store_ingest_obs(struct store *st, const struct store_obs *o,
                      struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_OBS];
-  char loc[32];
-  int rc;
+  int64_t key[5];
+  int form, rc;
 
-  locator(loc, o->line, o->col);
+  if (st->schema < STORE_SCHEMA_NARROW)
+    return store_legacy_obs(st, o, err);
+  if ((rc = obs_keys(st, o, key, err)) != 0)
+    return rc;
+  form = text_form(o);
   (void)sqlite3_bind_int64(q, 1, st->ingest_id);
-  store_bind_text(q, 2, st->feed);
-  store_bind_text(q, 3, st->source_id);
-  store_bind_text(q, 4, o->service_id);
-  store_bind_text(q, 5, o->area_code);
-  store_bind_text(q, 6, o->period);
-  store_bind_text(q, 7, o->measure_id);
-  store_bind_text(q, 8, o->dimensions);
+  for (int i = 0; i < 5; i++)
+    if (i != 3 || o->service_id != NULL)
+      (void)sqlite3_bind_int64(q, 2 + i, key[i]);
+  (void)sqlite3_bind_int(q, 7, (int)o->status);
   if (o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED)
-    (void)sqlite3_bind_int64(q, 9, o->value);
-  else
-    (void)sqlite3_bind_null(q, 9);
-  (void)sqlite3_bind_int(q, 10, o->scale);
-  store_bind_text(q, 11, store_status_names[o->status]);
+    (void)sqlite3_bind_int64(q, 8, o->value);
+  (void)sqlite3_bind_int(q, 9, o->scale);
   if (o->status == DAHUB_SUPPRESSED && o->bound > 0)
-    (void)sqlite3_bind_int64(q, 12, o->bound);
-  else
-    (void)sqlite3_bind_null(q, 12);
-  store_bind_text(q, 13, o->unit);
-  store_bind_text(q, 14, loc);
-  store_bind_text(q, 15, o->raw);
-  if ((rc = store_step_done(st, q, "insert observation", err)) == 0)
-    st->n_obs++;
-  return rc;
+    (void)sqlite3_bind_int64(q, 10, o->bound);
+  (void)sqlite3_bind_int64(q, 11, o->line);
+  (void)sqlite3_bind_int64(q, 12, o->col);
+  (void)sqlite3_bind_int(q, 13, form);
+  if ((rc = store_step_done(st, q, "insert observation", err)) != 0)
+    return rc;
+  if (form == 3) {
+    q = st->q[Q_OBS_TEXT];
+    (void)sqlite3_bind_int64(q, 1, sqlite3_last_insert_rowid(st->db));
+    store_bind_text(q, 2, o->raw);
+    if ((rc = store_step_done(st, q, "insert observation text", err)) != 0)
+      return rc;
+  }
+  st->n_obs++;
+  return 0;
 }
 
 static int find_hash(struct store *st, const char *feed, const char *sha256,
@@ -137,6 +169,8 @@ int store_find_hash(struct store *st, const char *feed, const char *sha256,
 
 void store_ingest_rollback(struct store *st) {
   (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  /* keys met in the transaction may name rows that are gone now */
+  store_dict_forget(st->dict);
   st->ingest_id = 0;
   (void)pthread_mutex_unlock(&st->lock);
 }
@@ -161,6 +195,8 @@ int store_ingest_commit(struct store *st, const char *sha256,
     goto out;
   q = st->q[Q_CURRENT];
   (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  if (st->schema >= STORE_SCHEMA_NARROW)
+    store_bind_text(q, 2, st->feed);
   if ((rc = store_step_done(st, q, "make current", err)) != 0)
     goto out;
   q = st->q[Q_RECEIPT];

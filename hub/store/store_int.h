@@ -30,13 +30,37 @@ enum store_stmt {
   Q_EACH_RECORD,
   Q_PUB_ADD,
   Q_EACH_PUB,
+  Q_OBS_TEXT,
+  Q_DICT_AREA, /* the dictionaries, in enum store_dict_id's order */
+  Q_DICT_PERIOD,
+  Q_DICT_MEASURE,
+  Q_DICT_SERVICE,
+  Q_DICT_BREAKDOWN,
   Q_COUNT,
 };
+
+/* The schema that made observations narrow (store_schema.c, 9): a store
+ * opened at an earlier one (tests of migrations) is written the old way
+ * (store_legacy.c). */
+#define STORE_SCHEMA_NARROW 9
+
+/* The dictionaries of the narrow observations table. */
+enum store_dict_id {
+  DICT_AREA,
+  DICT_PERIOD,
+  DICT_MEASURE, /* a measure with its unit */
+  DICT_SERVICE,
+  DICT_BREAKDOWN,
+};
+
+struct store_dict;
 
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   pthread_mutex_t lock;
+  int schema; /* the schema version the statements were prepared for */
+  struct store_dict *dict; /* keys met so far (store_dict.c) */
   /* The open transaction's ingest, copied at begin. */
   int64_t ingest_id;
   int64_t n_obs;
@@ -125,6 +149,23 @@ int store_write(struct store *st, const char *what, struct dahub_error *err,
 void store_integrity_db(sqlite3 *db,
                         void (*problem)(void *arg, const char *msg), void *arg,
                         unsigned *n);
+
+/* OUT: store_dict_free(). 0 or -ENOMEM. */
+int store_dict_new(struct store_dict **out);
+void store_dict_free(struct store_dict *d);
+/* The key of (a, b) in dictionary id (b is the unit of DICT_MEASURE, NULL
+ * for the others), added to it if new, inside the open transaction. */
+int store_dict_key(struct store *st, enum store_dict_id id, const char *a,
+                   const char *b, int64_t *key, struct dahub_error *err);
+/* Forgets every key: those added by a transaction rolled back are gone. */
+void store_dict_forget(struct store_dict *d);
+
+/* An observation into a store left at a schema before
+ * STORE_SCHEMA_NARROW (store_legacy.c). */
+int store_legacy_obs(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* The SQL of statement id at such a schema, or NULL when it is the same. */
+const char *store_legacy_sql(enum store_stmt id);
 
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */
