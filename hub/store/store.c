@@ -211,7 +211,7 @@ int store_open_version(const char *path, int latest, struct store **out,
       (rc = store_schema_migrate(st, version, latest, err)) != 0)
     goto out;
   st->schema = version > latest ? version : latest;
-  if (store_dict_new(&st->dict) != 0) {
+  if (store_dict_new(&st->dict) != 0 || store_writer_new(&st->writer) != 0) {
     rc = dahub_error_set(err, -ENOMEM, 0, 0, "store: out of memory");
     goto out;
   }
@@ -244,6 +244,7 @@ void store_close(struct store *st) {
     sqlite3_finalize(st->q[i]);
   (void)sqlite3_close(st->db);
   store_dict_free(st->dict);
+  store_writer_free(st->writer);
   pthread_mutex_destroy(&st->lock);
   free(st);
 }

@@ -98,12 +98,17 @@ static int obs_keys(struct store *st, const struct store_obs *o, int64_t key[5],
 
 int store_ingest_obs(struct store *st, const struct store_obs *o,
                      struct dahub_error *err) {
+  if (st->schema < STORE_SCHEMA_NARROW)
+    return store_legacy_obs(st, o, err);
+  return store_writer_put(st, o, err);
+}
+
+int store_obs_insert(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_OBS];
   int64_t key[5];
   int form, rc;
 
-  if (st->schema < STORE_SCHEMA_NARROW)
-    return store_legacy_obs(st, o, err);
   if ((rc = obs_keys(st, o, key, err)) != 0)
     return rc;
   form = text_form(o);
@@ -168,6 +173,8 @@ int store_find_hash(struct store *st, const char *feed, const char *sha256,
 }
 
 void store_ingest_rollback(struct store *st) {
+  if (st->schema >= STORE_SCHEMA_NARROW)
+    store_writer_abandon(st); /* the connection is ours again */
   (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
   /* keys met in the transaction may name rows that are gone now */
   store_dict_forget(st->dict);
@@ -182,6 +189,11 @@ int store_ingest_commit(struct store *st, const char *sha256,
   char now[32];
   int rc;
 
+  /* Every figure handed over is in before anything else uses the
+   * connection. */
+  if (st->schema >= STORE_SCHEMA_NARROW &&
+      (rc = store_writer_finish(st, err)) != 0)
+    goto out;
   /* Checked inside the transaction: two copies claimed at once cannot both
    * pass, and UNIQUE(feed, sha256) stands behind this anyway. */
   if ((rc = find_hash(st, st->feed, sha256, match, err)) != 0)

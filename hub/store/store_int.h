@@ -54,13 +54,15 @@ enum store_dict_id {
 };
 
 struct store_dict;
+struct store_writer;
 
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   pthread_mutex_t lock;
   int schema; /* the schema version the statements were prepared for */
-  struct store_dict *dict; /* keys met so far (store_dict.c) */
+  struct store_dict *dict;     /* keys met so far (store_dict.c) */
+  struct store_writer *writer; /* an ingest's figures (store_writer.c) */
   /* The open transaction's ingest, copied at begin. */
   int64_t ingest_id;
   int64_t n_obs;
@@ -159,6 +161,25 @@ int store_dict_key(struct store *st, enum store_dict_id id, const char *a,
                    const char *b, int64_t *key, struct dahub_error *err);
 /* Forgets every key: those added by a transaction rolled back are gone. */
 void store_dict_forget(struct store_dict *d);
+
+/* Inserts o into the narrow table, its keys looked up, inside the open
+ * transaction: on the writer's thread, or the ingest's when the writer is
+ * not running (store_writer.c). */
+int store_obs_insert(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+
+/* The writer thread of an ingest's figures (store_writer.c). OUT:
+ * store_writer_free(). 0 or -ENOMEM. */
+int store_writer_new(struct store_writer **out);
+void store_writer_free(struct store_writer *w);
+/* Copies o into the batch being filled, handing full batches to the
+ * writer; answers the writer's first error, if any. */
+int store_writer_put(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* Writes what is left and stops the writer: 0, or its first error. */
+int store_writer_finish(struct store *st, struct dahub_error *err);
+/* Stops the writer, dropping what is not written yet (a rollback). */
+void store_writer_abandon(struct store *st);
 
 /* An observation into a store left at a schema before
  * STORE_SCHEMA_NARROW (store_legacy.c). */
