@@ -203,10 +203,14 @@ int store_open_version(const char *path, int latest, struct store **out,
     goto out;
   }
   (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+  /* A 4 MiB page cache: the narrow table and its index grow at their right
+   * edges, so a large file's pages go to the WAL as soon as with 8 MiB (the
+   * same inserts took the same CPU time) and the daemon's peak stays well
+   * under 32 MiB. */
   if ((rc = store_schema_version(st, &version, err)) != 0 ||
       (rc = store_exec(st,
                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                       "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-8192;",
+                       "PRAGMA foreign_keys=OFF; PRAGMA cache_size=-4096;",
                        err)) != 0 ||
       (rc = store_schema_migrate(st, version, latest, err)) != 0)
     goto out;

@@ -218,7 +218,7 @@ int main(int argc, char **argv) {
   if (sqlite3_open_v2(argv[2], &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                       NULL) != SQLITE_OK ||
       exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-               " PRAGMA cache_size=-8192; BEGIN IMMEDIATE;"
+               " PRAGMA cache_size=-4096; BEGIN IMMEDIATE;"
                " INSERT INTO ingests(feed, source_id, plugin, plugin_version,"
                " file_name, size_bytes, received_at) VALUES('bench_wide',"
                " 'bench', 'floor', '1', 'wide.csv', 0, '')") != 0 ||
