@@ -20,58 +20,9 @@
 
 #include "fixture.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define MANY 5000 /* figures: several batches */
-
-struct fixture {
-  char dir[64];
-  char path[128];
-  struct store *st;
-  struct dahub_error err;
-};
-
-static int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof *f);
-
-  if (f == NULL)
-    return -1;
-  (void)snprintf(f->dir, sizeof f->dir, "/tmp/dahub-writer-XXXXXX");
-  if (mkdtemp(f->dir) == NULL)
-    return -1;
-  (void)snprintf(f->path, sizeof f->path, "%s/dahub.db", f->dir);
-  if (store_open(f->path, &f->st, &f->err) != 0) {
-    fixture_remove_tree(f->dir);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  struct fixture *f = *state;
-
-  store_close(f->st);
-  fixture_remove_tree(f->dir);
-  free(f);
-  return 0;
-}
-
-static long long query_int(struct fixture *f, const char *sql) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *q = NULL;
-  long long n = -1;
-
-  assert_int_equal(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL),
-                   SQLITE_OK);
-  if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-    fail_msg("%s: %s", sql, sqlite3_errmsg(db));
-  if (sqlite3_step(q) == SQLITE_ROW)
-    n = sqlite3_column_int64(q, 0);
-  sqlite3_finalize(q);
-  assert_int_equal(sqlite3_close(db), SQLITE_OK);
-  return n;
-}
 
 static void begin(struct fixture *f, const char *file) {
   struct store_ingest in = {.feed = "freeva",
