@@ -3,8 +3,11 @@
  *
  * One ingest is one transaction: store_ingest_begin() takes the store for
  * the caller's thread (BEGIN IMMEDIATE, under the store's mutex), the
- * observations go in one by one, and store_ingest_commit() or
- * store_ingest_rollback() gives it back. Any other call takes the mutex for
+ * observations are handed over one by one (copied: their strings are
+ * borrowed for the call only) and written on the store's own thread, and
+ * store_ingest_commit() (which waits for them) or store_ingest_rollback()
+ * gives it back. A store_ingest_obs() error may be a figure's handed over
+ * earlier: the file is rolled back either way. Any other call takes the mutex for
  * its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
  * disk full, I/O: try again later), -EIO otherwise; err says which.
  */

@@ -3,11 +3,15 @@
  *
  * store_ingest_begin() takes the store's lock and opens the transaction
  * with the ingest's row (its hash still NULL, so observations can point at
- * it); observations and records go in under it; store_ingest_commit() sets
- * the hash under UNIQUE(feed, sha256), makes the file's periods current
- * for its feed and notes the receipt, or rolls all of it back. The lock is
- * held from begin to commit or rollback: one ingest at a time, whatever
- * the thread. Receipts of files that stored nothing are written here too.
+ * it); observations and records go in under it, the observations through
+ * the store's writer thread (store_writer.c), which commit waits for;
+ * store_ingest_commit() sets the hash under UNIQUE(feed, sha256), makes the
+ * file's periods current for its feed and notes the receipt, or rolls all
+ * of it back. The lock is held from begin to commit or rollback: one
+ * ingest at a time, whatever the thread. Each figure's texts become keys
+ * into the dictionaries (store_dict.c) and its partner's text is kept only
+ * where the value cannot say it again. Receipts of files that stored
+ * nothing are written here too.
  */
 #include "store_int.h"
 
