@@ -26,6 +26,27 @@
   " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"         \
   " AND c.ingest_id = o.ingest_id;"
 
+/* Migration 9's views: today's columns of observations from the narrow
+ * table (o) and its period (p), and the other dictionaries joined. */
+#define OBS_V_COLUMNS                                                          \
+  " o.obs_id AS obs_id, o.ingest_id AS ingest_id, i.feed AS feed,"             \
+  " i.source_id AS source_id, s.service_id AS service_id,"                     \
+  " a.area_code AS area_code, p.period AS period, m.measure_id AS measure_id," \
+  " b.dimensions AS dimensions, o.value AS value, o.scale AS scale,"           \
+  " CASE o.status WHEN 0 THEN 'actual' WHEN 1 THEN 'suppressed'"               \
+  "  WHEN 2 THEN 'missing' ELSE 'estimated' END AS value_status,"              \
+  " o.bound AS bound, m.unit AS unit,"                                         \
+  " coalesce(t.locator, 'r' || o.line || 'c' || o.col) AS locator,"            \
+  " CASE o.text_form WHEN 1 THEN CAST(o.value AS TEXT)"                        \
+  "  WHEN 2 THEN printf('%,d', o.value) WHEN 3 THEN t.raw END AS raw"
+#define OBS_V_JOINS                                                            \
+  " JOIN areas a ON a.area_key = o.area_key"                                   \
+  " JOIN measures m ON m.measure_key = o.measure_key"                          \
+  " JOIN breakdowns b ON b.breakdown_key = o.breakdown_key"                    \
+  " LEFT JOIN services s ON s.service_key = o.service_key"                     \
+  " LEFT JOIN observation_texts t ON t.obs_id = o.obs_id"                      \
+  " JOIN ingests i ON i.ingest_id = o.ingest_id"
+
 /* Each entry brings the schema from version i to i + 1. Only appended.
  * Kept one SQL line a source line, as SQL is read. */
 /* clang-format off */
@@ -207,27 +228,15 @@ static const char *const migrations[] = {
     "ALTER TABLE observations_v9 RENAME TO observations;"
     "CREATE INDEX observations_by_ingest"
     " ON observations(ingest_id, period_key);"
-    "CREATE VIEW observations_v AS SELECT o.obs_id AS obs_id,"
-    " o.ingest_id AS ingest_id, i.feed AS feed, i.source_id AS source_id,"
-    " s.service_id AS service_id, a.area_code AS area_code,"
-    " p.period AS period, m.measure_id AS measure_id,"
-    " b.dimensions AS dimensions, o.value AS value, o.scale AS scale,"
-    " CASE o.status WHEN 0 THEN 'actual' WHEN 1 THEN 'suppressed'"
-    "  WHEN 2 THEN 'missing' ELSE 'estimated' END AS value_status,"
-    " o.bound AS bound, m.unit AS unit,"
-    " coalesce(t.locator, 'r' || o.line || 'c' || o.col) AS locator,"
-    " CASE o.text_form WHEN 1 THEN CAST(o.value AS TEXT)"
-    "  WHEN 2 THEN printf('%,d', o.value) WHEN 3 THEN t.raw END AS raw"
-    " FROM observations o JOIN ingests i ON i.ingest_id = o.ingest_id"
-    " JOIN periods p ON p.period_key = o.period_key"
-    " JOIN areas a ON a.area_key = o.area_key"
-    " JOIN measures m ON m.measure_key = o.measure_key"
-    " JOIN breakdowns b ON b.breakdown_key = o.breakdown_key"
-    " LEFT JOIN services s ON s.service_key = o.service_key"
-    " LEFT JOIN observation_texts t ON t.obs_id = o.obs_id;"
-    "CREATE VIEW current_observations AS SELECT v.* FROM observations_v v"
-    " JOIN current_periods c ON c.feed = v.feed AND c.period = v.period"
-    " AND c.ingest_id = v.ingest_id;",
+    "CREATE VIEW observations_v AS SELECT" OBS_V_COLUMNS
+    " FROM observations o JOIN periods p ON p.period_key = o.period_key"
+    OBS_V_JOINS ";"
+    /* from the current periods in: the summary asks for a year's, and the
+     * dictionaries are read only for their figures, not for the store's */
+    "CREATE VIEW current_observations AS SELECT" OBS_V_COLUMNS
+    " FROM current_periods c CROSS JOIN periods p ON p.period = c.period"
+    " CROSS JOIN observations o ON o.ingest_id = c.ingest_id"
+    " AND o.period_key = p.period_key" OBS_V_JOINS " AND i.feed = c.feed;",
 };
 /* clang-format on */
 
