@@ -7,8 +7,8 @@
  * borrowed for the call only) and written on the store's own thread, and
  * store_ingest_commit() (which waits for them) or store_ingest_rollback()
  * gives it back. A store_ingest_obs() error may be a figure's handed over
- * earlier: the file is rolled back either way. Any other call takes the mutex for
- * its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
+ * earlier: the file is rolled back either way. Any other call takes the mutex
+ * for its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
  * disk full, I/O: try again later), -EIO otherwise; err says which.
  */
 #ifndef DAHUB_STORE_H
