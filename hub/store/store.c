@@ -34,13 +34,24 @@
 
 #define BUSY_TIMEOUT_MS 5000
 
+/* A figure's columns in the narrow table, and one row of values. Q_OBS_MANY
+ * inserts STORE_OBS_MANY (32) rows at once. */
+#define OBS_INSERT_COLUMNS                                                     \
+  "(obs_id, ingest_id, period_key, area_key, measure_key, service_key,"        \
+  " breakdown_key, status, value, scale, bound, line, col, text_form) "
+#define OBS_ROW "(?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+#define OBS_ROWS_8                                                             \
+  OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW          \
+          "," OBS_ROW "," OBS_ROW
+
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_INGEST] = "INSERT INTO ingests(feed, source_id, plugin, plugin_version,"
                  " file_name, size_bytes, received_at) VALUES(?,?,?,?,?,?,?)",
-    [Q_OBS] = "INSERT INTO observations(ingest_id, period_key, area_key, "
-              "measure_key, service_key, breakdown_key, status, value, "
-              "scale, bound, line, col, text_form) "
-              "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [Q_OBS] = "INSERT INTO observations" OBS_INSERT_COLUMNS "VALUES" OBS_ROW,
+    [Q_OBS_MANY] =
+        "INSERT INTO observations" OBS_INSERT_COLUMNS "VALUES" OBS_ROWS_8
+        "," OBS_ROWS_8 "," OBS_ROWS_8 "," OBS_ROWS_8,
+    [Q_NEXT_OBS] = "SELECT coalesce(max(obs_id), 0) + 1 FROM observations",
     [Q_FIND] = "SELECT ingest_id, file_name, stored_at FROM ingests "
                "WHERE feed = ? AND sha256 = ?",
     [Q_SET_HASH] = "UPDATE ingests SET sha256 = ?, stored_at = ?, "
@@ -114,7 +125,8 @@ static const char *const stmt_sql[Q_COUNT] = {
 static const int stmt_schema[Q_COUNT] = {
     [Q_PUB_ADD] = 6,      [Q_EACH_PUB] = 6,       [Q_OBS_TEXT] = 9,
     [Q_DICT_AREA] = 9,    [Q_DICT_PERIOD] = 9,    [Q_DICT_MEASURE] = 9,
-    [Q_DICT_SERVICE] = 9, [Q_DICT_BREAKDOWN] = 9,
+    [Q_DICT_SERVICE] = 9, [Q_DICT_BREAKDOWN] = 9, [Q_OBS_MANY] = 9,
+    [Q_NEXT_OBS] = 9,
 };
 
 const char *const store_status_names[4] = {[DAHUB_ACTUAL] = "actual",

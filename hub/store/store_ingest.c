@@ -18,6 +18,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The obs_id the file's first figure takes: figures name their ids
+ * themselves, so that a multi-row insert knows each row's for its text. */
+static int next_obs_id(struct store *st, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_NEXT_OBS];
+  int rc = sqlite3_step(q);
+
+  if (rc == SQLITE_ROW) {
+    st->next_obs_id = sqlite3_column_int64(q, 0);
+    rc = 0;
+  } else {
+    rc = store_fail(st, rc, "next observation id", err);
+  }
+  store_stmt_release(q);
+  return rc;
+}
+
 int store_ingest_begin(struct store *st, const struct store_ingest *in,
                        struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_INGEST];
@@ -39,6 +55,10 @@ int store_ingest_begin(struct store *st, const struct store_ingest *in,
   }
   st->ingest_id = sqlite3_last_insert_rowid(st->db);
   st->n_obs = 0;
+  if (st->schema >= STORE_SCHEMA_NARROW && (rc = next_obs_id(st, err)) != 0) {
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    goto out;
+  }
   (void)snprintf(st->feed, sizeof st->feed, "%s", in->feed);
   (void)snprintf(st->source_id, sizeof st->source_id, "%s", in->source_id);
   (void)snprintf(st->file_name, sizeof st->file_name, "%s", in->file_name);
@@ -115,42 +135,79 @@ static void bind_or_null(sqlite3_stmt *q, int i, int has, int64_t v) {
     (void)sqlite3_bind_null(q, i);
 }
 
-int store_obs_insert(struct store *st, const struct store_obs *o,
-                     struct dahub_error *err) {
-  sqlite3_stmt *q = st->q[Q_OBS];
+/* Binds o's 14 columns at parameters at + 1 ... at + 14 of q, with the next
+ * obs_id, its keys looked up; *form is how its text is kept. Every
+ * parameter is bound each time, so a reset is enough between rows:
+ * clearing the bindings too was a fiftieth of a wide return's time. */
+static int obs_bind(struct store *st, sqlite3_stmt *q, int at,
+                    const struct store_obs *o, int *form,
+                    struct dahub_error *err) {
   int has_value = o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED;
   int64_t key[5];
-  int form, rc;
+  int rc;
 
   if ((rc = obs_keys(st, o, key, err)) != 0)
     return rc;
-  form = text_form(o);
-  /* Every parameter bound each time, so a reset is enough between rows:
-   * clearing the bindings too was a fiftieth of a wide return's time. */
-  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  *form = text_form(o);
+  (void)sqlite3_bind_int64(q, at + 1, st->next_obs_id++);
+  (void)sqlite3_bind_int64(q, at + 2, st->ingest_id);
   for (int i = 0; i < 5; i++)
-    bind_or_null(q, 2 + i, i != 3 || o->service_id != NULL, key[i]);
-  (void)sqlite3_bind_int(q, 7, (int)o->status);
-  bind_or_null(q, 8, has_value, o->value);
-  (void)sqlite3_bind_int(q, 9, o->scale);
-  bind_or_null(q, 10, o->status == DAHUB_SUPPRESSED && o->bound > 0, o->bound);
-  (void)sqlite3_bind_int64(q, 11, o->line);
-  (void)sqlite3_bind_int64(q, 12, o->col);
-  (void)sqlite3_bind_int(q, 13, form);
-  rc = sqlite3_step(q);
+    bind_or_null(q, at + 3 + i, i != 3 || o->service_id != NULL, key[i]);
+  (void)sqlite3_bind_int(q, at + 8, (int)o->status);
+  bind_or_null(q, at + 9, has_value, o->value);
+  (void)sqlite3_bind_int(q, at + 10, o->scale);
+  bind_or_null(q, at + 11, o->status == DAHUB_SUPPRESSED && o->bound > 0,
+               o->bound);
+  (void)sqlite3_bind_int64(q, at + 12, o->line);
+  (void)sqlite3_bind_int64(q, at + 13, o->col);
+  (void)sqlite3_bind_int(q, at + 14, *form);
+  return 0;
+}
+
+/* Steps an insert of n figures whose first obs_id is first, then keeps
+ * the texts of those whose form is 3 beside them. */
+static int obs_step(struct store *st, sqlite3_stmt *q,
+                    const struct store_obs *o, const int *form, int n,
+                    int64_t first, struct dahub_error *err) {
+  int rc = sqlite3_step(q);
+
   rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "insert observation", err);
   (void)sqlite3_reset(q);
-  if (rc != 0)
-    return rc;
-  if (form == 3) {
+  for (int i = 0; rc == 0 && i < n; i++) {
+    if (form[i] != 3)
+      continue;
     q = st->q[Q_OBS_TEXT];
-    (void)sqlite3_bind_int64(q, 1, sqlite3_last_insert_rowid(st->db));
-    store_bind_text(q, 2, o->raw);
-    if ((rc = store_step_done(st, q, "insert observation text", err)) != 0)
-      return rc;
+    (void)sqlite3_bind_int64(q, 1, first + i);
+    store_bind_text(q, 2, o[i].raw);
+    rc = store_step_done(st, q, "insert observation text", err);
   }
-  st->n_obs++;
-  return 0;
+  if (rc == 0)
+    st->n_obs += n;
+  return rc;
+}
+
+int store_obs_insert(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err) {
+  int64_t first = st->next_obs_id;
+  int form, rc;
+
+  if ((rc = obs_bind(st, st->q[Q_OBS], 0, o, &form, err)) != 0)
+    return rc;
+  return obs_step(st, st->q[Q_OBS], o, &form, 1, first, err);
+}
+
+int store_obs_insert_many(struct store *st, const struct store_obs *o,
+                          struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_OBS_MANY];
+  int64_t first = st->next_obs_id;
+  int form[STORE_OBS_MANY], rc;
+
+  for (int i = 0; i < STORE_OBS_MANY; i++)
+    if ((rc = obs_bind(st, q, 14 * i, &o[i], &form[i], err)) != 0) {
+      (void)sqlite3_reset(q);
+      return rc;
+    }
+  return obs_step(st, q, o, form, STORE_OBS_MANY, first, err);
 }
 
 static int find_hash(struct store *st, const char *feed, const char *sha256,

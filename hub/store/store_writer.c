@@ -113,15 +113,23 @@ static void fig_obs(const struct writer_batch *b, const struct writer_fig *f,
                           .col = f->col};
 }
 
-/* Inserts every figure of b; the first error stops it. */
+/* Inserts every figure of b, STORE_OBS_MANY a statement and the rest one
+ * by one; the first error stops it. */
 static int write_batch(struct store *st, const struct writer_batch *b,
                        struct dahub_error *err) {
-  struct store_obs o;
+  struct store_obs o[STORE_OBS_MANY];
+  size_t i = 0;
   int rc;
 
-  for (size_t i = 0; i < b->n; i++) {
-    fig_obs(b, &b->fig[i], &o);
-    if ((rc = store_obs_insert(st, &o, err)) != 0)
+  for (; i + STORE_OBS_MANY <= b->n; i += STORE_OBS_MANY) {
+    for (size_t k = 0; k < STORE_OBS_MANY; k++)
+      fig_obs(b, &b->fig[i + k], &o[k]);
+    if ((rc = store_obs_insert_many(st, o, err)) != 0)
+      return rc;
+  }
+  for (; i < b->n; i++) {
+    fig_obs(b, &b->fig[i], &o[0]);
+    if ((rc = store_obs_insert(st, &o[0], err)) != 0)
       return rc;
   }
   return 0;

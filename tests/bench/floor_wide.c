@@ -10,7 +10,8 @@
  * and makes STORE.sqlite with the store's schema (store_open) and its
  * dictionaries filled. Then times what is left: opening the store as the
  * store does (WAL, synchronous=FULL, its page cache), and inserting every
- * figure with one prepared statement in one transaction, commit included.
+ * figure in one transaction, commit included, with one prepared statement
+ * of 32 rows as the store inserts them (one of a row for a remainder).
  * No validation, no dictionary lookups, no side table of texts: those are
  * dahub's work on top of this.
  */
@@ -25,6 +26,7 @@
 
 #define AREAS 8
 #define MEASURES 8
+#define MANY 32 /* rows a statement, as the store's STORE_OBS_MANY */
 
 /* gen.py's, in its order */
 static const char *const measures[MEASURES] = {
@@ -196,11 +198,52 @@ static int make_store(const char *path) {
   return rc;
 }
 
+/* One statement inserting k rows of figures (k as the store's multi-row
+ * insert, or 1 for what is left over), into sql. */
+static void insert_sql(char *sql, size_t cap, int k) {
+  size_t len = (size_t)snprintf(
+      sql, cap,
+      "INSERT INTO observations(obs_id, ingest_id, period_key, area_key,"
+      " measure_key, service_key, breakdown_key, status, value, scale, bound,"
+      " line, col, text_form) VALUES");
+
+  for (int r = 0; r < k && len < cap; r++)
+    len +=
+        (size_t)snprintf(sql + len, cap - len,
+                         "%s(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", r > 0 ? "," : "");
+}
+
+/* Binds figure f (obs_id id) at parameters at + 1 ... at + 14. */
+static void bind_fig(sqlite3_stmt *q, int at, const struct fig *f,
+                     long long id) {
+  (void)sqlite3_bind_int64(q, at + 1, id);
+  (void)sqlite3_bind_int64(q, at + 2, 1);
+  (void)sqlite3_bind_int(q, at + 3, f->period);
+  (void)sqlite3_bind_int(q, at + 4, f->area);
+  (void)sqlite3_bind_int(q, at + 5, f->measure);
+  (void)sqlite3_bind_int(q, at + 6, f->service);
+  (void)sqlite3_bind_int(q, at + 7, 1);
+  (void)sqlite3_bind_int(q, at + 8, f->status);
+  if (f->status == 0)
+    (void)sqlite3_bind_int64(q, at + 9, f->value);
+  else
+    (void)sqlite3_bind_null(q, at + 9);
+  (void)sqlite3_bind_int(q, at + 10, 0);
+  if (f->status == 1)
+    (void)sqlite3_bind_int64(q, at + 11, f->bound);
+  else
+    (void)sqlite3_bind_null(q, at + 11);
+  (void)sqlite3_bind_int(q, at + 12, (int)f->line);
+  (void)sqlite3_bind_int(q, at + 13, (int)f->col);
+  (void)sqlite3_bind_int(q, at + 14, f->text_form);
+}
+
 int main(int argc, char **argv) {
+  static char sql[MANY * 40 + 256];
   struct fig *figs = NULL;
   sqlite3 *db = NULL;
-  sqlite3_stmt *q = NULL;
-  size_t n = 0;
+  sqlite3_stmt *q = NULL, *one = NULL;
+  size_t n = 0, i = 0;
   double t0, t;
   int rc = 1;
 
@@ -221,41 +264,28 @@ int main(int argc, char **argv) {
                " PRAGMA cache_size=-4096; BEGIN IMMEDIATE;"
                " INSERT INTO ingests(feed, source_id, plugin, plugin_version,"
                " file_name, size_bytes, received_at) VALUES('bench_wide',"
-               " 'bench', 'floor', '1', 'wide.csv', 0, '')") != 0 ||
-      sqlite3_prepare_v3(db,
-                         "INSERT INTO observations(ingest_id, period_key,"
-                         " area_key, measure_key, service_key, breakdown_key,"
-                         " status, value, scale, bound, line, col, text_form)"
-                         " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                         -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK)
+               " 'bench', 'floor', '1', 'wide.csv', 0, '')") != 0)
     goto out;
-  for (size_t i = 0; i < n; i++) {
-    const struct fig *f = &figs[i];
+  insert_sql(sql, sizeof sql, MANY);
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) !=
+      SQLITE_OK)
+    goto out;
+  insert_sql(sql, sizeof sql, 1);
+  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &one, NULL) !=
+      SQLITE_OK)
+    goto out;
+  while (i < n) {
+    size_t k = n - i >= MANY ? MANY : 1;
+    sqlite3_stmt *s = k == MANY ? q : one;
 
-    (void)sqlite3_bind_int64(q, 1, 1);
-    (void)sqlite3_bind_int(q, 2, f->period);
-    (void)sqlite3_bind_int(q, 3, f->area);
-    (void)sqlite3_bind_int(q, 4, f->measure);
-    (void)sqlite3_bind_int(q, 5, f->service);
-    (void)sqlite3_bind_int(q, 6, 1);
-    (void)sqlite3_bind_int(q, 7, f->status);
-    if (f->status == 0)
-      (void)sqlite3_bind_int64(q, 8, f->value);
-    else
-      (void)sqlite3_bind_null(q, 8);
-    (void)sqlite3_bind_int(q, 9, 0);
-    if (f->status == 1)
-      (void)sqlite3_bind_int64(q, 10, f->bound);
-    else
-      (void)sqlite3_bind_null(q, 10);
-    (void)sqlite3_bind_int(q, 11, (int)f->line);
-    (void)sqlite3_bind_int(q, 12, (int)f->col);
-    (void)sqlite3_bind_int(q, 13, f->text_form);
-    if (sqlite3_step(q) != SQLITE_DONE) {
+    for (size_t r = 0; r < k; r++)
+      bind_fig(s, 14 * (int)r, &figs[i + r], (long long)(i + r + 1));
+    if (sqlite3_step(s) != SQLITE_DONE) {
       fprintf(stderr, "insert: %s\n", sqlite3_errmsg(db));
       goto out;
     }
-    (void)sqlite3_reset(q);
+    (void)sqlite3_reset(s);
+    i += k;
   }
   if (exec(db, "COMMIT") != 0)
     goto out;
@@ -265,6 +295,7 @@ int main(int argc, char **argv) {
   rc = 0;
 out:
   sqlite3_finalize(q);
+  sqlite3_finalize(one);
   (void)sqlite3_close(db);
   free(figs);
   return rc;

@@ -75,20 +75,39 @@ static int64_t commit(struct fixture *f, const char *sha) {
   return id;
 }
 
-/* Every figure of several batches is stored once, in the file's order. */
+/* Every figure of several batches is stored once, in the file's order,
+ * with its text where one is kept (many rows an INSERT, and the rest of a
+ * batch one by one). */
 static void test_many_batches_store_every_figure_in_order(void **state) {
   struct fixture *f = *state;
+  char raw[16];
 
   begin(f, "many.csv");
-  put_many(f, MANY);
+  for (int i = 0; i < MANY; i++) {
+    struct store_obs o = fig(i, raw);
+
+    if (i % 7 == 3) { /* kept beside the row */
+      o.status = DAHUB_SUPPRESSED;
+      o.bound = 5;
+      o.raw = "<5";
+    }
+    if (store_ingest_obs(f->st, &o, &f->err) != 0)
+      fail_msg("figure %d: %s", i, f->err.msg);
+  }
   commit(f, "sha-many");
   assert_int_equal(query_int(f, "SELECT observations FROM ingests"), MANY);
   assert_int_equal(query_int(f, "SELECT count(*) FROM observations_v"), MANY);
-  /* obs_id order is the file's: value i at row i + 2 */
+  /* obs_id order is the file's: figure i at row i + 2 */
   assert_int_equal(query_int(f, "SELECT count(*) FROM observations_v WHERE"
-                                " value <> obs_id - 1 OR locator <> 'r' ||"
-                                " (value + 2) || 'c3' OR raw <> value"),
+                                " locator <> 'r' || (obs_id + 1) || 'c3' OR"
+                                " CASE WHEN (obs_id - 1) % 7 = 3"
+                                " THEN value_status <> 'suppressed' OR"
+                                " raw <> '<5' OR value IS NOT NULL"
+                                " ELSE value <> obs_id - 1 OR raw <> value"
+                                " END"),
                    0);
+  assert_int_equal(query_int(f, "SELECT count(*) FROM observation_texts"),
+                   (MANY + 3) / 7);
   assert_int_equal(query_int(f, "SELECT count(*) FROM current_observations"),
                    MANY);
 }
