@@ -330,7 +330,12 @@ int store_ingest_record(struct store *st, const char *kind,
                         struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_RECORD];
   char loc[32];
+  int rc;
 
+  /* the connection is the writer's while it has figures to write */
+  if (st->schema >= STORE_SCHEMA_NARROW &&
+      (rc = store_writer_drain(st, err)) != 0)
+    return rc;
   (void)snprintf(loc, sizeof loc, "r%u", line);
   (void)sqlite3_bind_int64(q, 1, st->ingest_id);
   store_bind_text(q, 2, st->feed);

@@ -187,6 +187,10 @@ void store_writer_free(struct store_writer *w);
  * writer; answers the writer's first error, if any. */
 int store_writer_put(struct store *st, const struct store_obs *o,
                      struct dahub_error *err);
+/* Waits until the writer has written every batch handed over (the batch
+ * being filled stays), so that the connection is the caller's until it
+ * hands over the next: 0, or the writer's first error. */
+int store_writer_drain(struct store *st, struct dahub_error *err);
 /* Writes what is left and stops the writer: 0, or its first error. */
 int store_writer_finish(struct store *st, struct dahub_error *err);
 /* Stops the writer, dropping what is not written yet (a rollback). */

@@ -267,6 +267,18 @@ out:
   return rc;
 }
 
+int store_writer_drain(struct store *st, struct dahub_error *err) {
+  struct store_writer *w = st->writer;
+  int rc;
+
+  (void)pthread_mutex_lock(&w->mu);
+  drain(w);
+  if ((rc = w->rc) != 0)
+    *err = w->err;
+  (void)pthread_mutex_unlock(&w->mu);
+  return rc;
+}
+
 /* Stops the thread after what is queued (dropped when abandon) and joins
  * it; the batch being filled is written here unless abandoned. */
 static int stop(struct store *st, int abandon, struct dahub_error *err) {

@@ -112,6 +112,28 @@ static void test_many_batches_store_every_figure_in_order(void **state) {
                    MANY);
 }
 
+/* Records stored among many figures wait for the writer to leave the
+ * connection: every record and every figure is there. */
+static void test_records_among_figures_are_all_stored(void **state) {
+  struct fixture *f = *state;
+  char raw[16];
+
+  begin(f, "mixed.csv");
+  for (int i = 0; i < MANY; i++) {
+    struct store_obs o = fig(i, raw);
+
+    assert_int_equal(store_ingest_obs(f->st, &o, &f->err), 0);
+    if (i % 100 == 99)
+      assert_int_equal(store_ingest_record(f->st, "contract",
+                                           "{\"name\":\"synthetic\"}",
+                                           (uint32_t)i + 2, &f->err),
+                       0);
+  }
+  commit(f, "sha-mixed");
+  assert_int_equal(query_int(f, "SELECT count(*) FROM records"), MANY / 100);
+  assert_int_equal(query_int(f, "SELECT count(*) FROM observations_v"), MANY);
+}
+
 /* An insert that fails on the writer's thread fails the file: nothing of
  * it is stored, and the store takes the next file. */
 static void test_error_on_the_writer_rolls_the_file_back(void **state) {
@@ -259,6 +281,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(
           test_many_batches_store_every_figure_in_order, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_records_among_figures_are_all_stored,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_error_on_the_writer_rolls_the_file_back, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rollback_mid_file_forgets_its_keys,
