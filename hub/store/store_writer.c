@@ -4,10 +4,10 @@
  *
  * store_ingest_obs() copies each figure, its texts included, into the
  * batch being filled; a full batch goes to the writer thread, which looks
- * its keys up and inserts its rows, while the ingest's thread fills the
- * next. There are WRITER_BATCHES batches of fixed size, made once per
- * store: when all are queued the ingest's thread waits, so memory stays
- * bounded whatever the file, and nothing is allocated per figure.
+ * its keys up and inserts its rows, STORE_OBS_MANY to a statement, while
+ * the ingest's thread fills the next. There are WRITER_BATCHES batches of fixed
+ * size, made once per store: when all are queued the ingest's thread waits, so
+ * memory stays bounded whatever the file, and nothing is allocated per figure.
  *
  * The connection is the writer's from the first batch it takes until
  * store_writer_finish() or store_writer_abandon() has joined it; the
