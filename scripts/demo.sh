@@ -85,7 +85,7 @@ PY
 echo
 echo "summary: $summary/ (summary.json, summary.csv)"
 echo "board pack: $summary/board-pack.html (open it in a browser, or print it to PDF)"
-echo "store:   state/dahub.sqlite (table observations, view current_observations)"
+echo "store:   state/dahub.sqlite (views observations_v, current_observations)"
 echo "done:    $(ls -d spool/*/done | tr '\n' ' ')"
 echo "failed:  $(ls -d spool/*/failed | tr '\n' ' ') (each bad file has <name>.error.json)"
 echo "log:     state/demo.log"

@@ -3,9 +3,12 @@
  *
  * One ingest is one transaction: store_ingest_begin() takes the store for
  * the caller's thread (BEGIN IMMEDIATE, under the store's mutex), the
- * observations go in one by one, and store_ingest_commit() or
- * store_ingest_rollback() gives it back. Any other call takes the mutex for
- * its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
+ * observations are handed over one by one (copied: their strings are
+ * borrowed for the call only) and written on the store's own thread, and
+ * store_ingest_commit() (which waits for them) or store_ingest_rollback()
+ * gives it back. A store_ingest_obs() error may be a figure's handed over
+ * earlier: the file is rolled back either way. Any other call takes the mutex
+ * for its own length. Codes: 0, -EAGAIN for a transient cause (busy, locked,
  * disk full, I/O: try again later), -EIO otherwise; err says which.
  */
 #ifndef DAHUB_STORE_H
@@ -17,7 +20,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 9
+#define STORE_SCHEMA_VERSION 10
 
 struct store;
 

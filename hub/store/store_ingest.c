@@ -3,15 +3,36 @@
  *
  * store_ingest_begin() takes the store's lock and opens the transaction
  * with the ingest's row (its hash still NULL, so observations can point at
- * it); observations and records go in under it; store_ingest_commit() sets
- * the hash under UNIQUE(feed, sha256), makes the file's periods current
- * for its feed and notes the receipt, or rolls all of it back. The lock is
- * held from begin to commit or rollback: one ingest at a time, whatever
- * the thread. Receipts of files that stored nothing are written here too.
+ * it); observations and records go in under it, the observations through
+ * the store's writer thread (store_writer.c), which commit waits for;
+ * store_ingest_commit() sets the hash under UNIQUE(feed, sha256), makes the
+ * file's periods current for its feed and notes the receipt, or rolls all
+ * of it back. The lock is held from begin to commit or rollback: one
+ * ingest at a time, whatever the thread. Each figure's texts become keys
+ * into the dictionaries (store_dict.c) and its partner's text is kept only
+ * where the value cannot say it again. Receipts of files that stored
+ * nothing are written here too.
  */
 #include "store_int.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* The obs_id the file's first figure takes: figures name their ids
+ * themselves, so that a multi-row insert knows each row's for its text. */
+static int next_obs_id(struct store *st, struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_NEXT_OBS];
+  int rc = sqlite3_step(q);
+
+  if (rc == SQLITE_ROW) {
+    st->next_obs_id = sqlite3_column_int64(q, 0);
+    rc = 0;
+  } else {
+    rc = store_fail(st, rc, "next observation id", err);
+  }
+  store_stmt_release(q);
+  return rc;
+}
 
 int store_ingest_begin(struct store *st, const struct store_ingest *in,
                        struct dahub_error *err) {
@@ -34,6 +55,10 @@ int store_ingest_begin(struct store *st, const struct store_ingest *in,
   }
   st->ingest_id = sqlite3_last_insert_rowid(st->db);
   st->n_obs = 0;
+  if (st->schema >= STORE_SCHEMA_NARROW && (rc = next_obs_id(st, err)) != 0) {
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    goto out;
+  }
   (void)snprintf(st->feed, sizeof st->feed, "%s", in->feed);
   (void)snprintf(st->source_id, sizeof st->source_id, "%s", in->source_id);
   (void)snprintf(st->file_name, sizeof st->file_name, "%s", in->file_name);
@@ -43,62 +68,146 @@ out:
   return rc;
 }
 
-/* Writes the decimal digits of n at p; returns the end. */
-static char *put_uint(char *p, uint32_t n) {
-  char tmp[10];
-  size_t k = 0;
+/* How the view says the partner's text again (store_schema.c, 9): 0 none
+ * kept, 1 the value's plain digits, 2 the value with thousands commas (as
+ * SQLite's printf('%,d') writes it), 3 kept in observation_texts. Only a
+ * whole value can be said again; "12.50", "<5" and "approx. 40" are kept. */
+static int text_form(const struct store_obs *o) {
+  char digits[24], *d = digits + sizeof digits;
+  const char *r = o->raw;
+  uint64_t u;
+  size_t n;
 
+  if (r == NULL)
+    return 0;
+  if ((o->status != DAHUB_ACTUAL && o->status != DAHUB_ESTIMATED) ||
+      o->scale != 0)
+    return 3;
+  u = o->value < 0 ? 0 - (uint64_t)o->value : (uint64_t)o->value;
   do
-    tmp[k++] = (char)('0' + n % 10);
-  while ((n /= 10) != 0);
-  while (k > 0)
-    *p++ = tmp[--k];
-  return p;
+    *--d = (char)('0' + u % 10);
+  while ((u /= 10) != 0);
+  n = (size_t)(digits + sizeof digits - d);
+  if (o->value < 0 && *r++ != '-')
+    return 3;
+  if (strlen(r) == n && memcmp(r, d, n) == 0)
+    return 1;
+  for (size_t i = 0; i < n; i++) { /* 1,234,567: a comma before each group */
+    if (i > 0 && (n - i) % 3 == 0 && *r++ != ',')
+      return 3;
+    if (*r++ != d[i])
+      return 3;
+  }
+  return *r == '\0' && n > 3 ? 2 : 3;
 }
 
-/* "r<line>c<col>": once per observation, where snprintf was a tenth of the
- * cost of storing a wide return. */
-static void locator(char out[24], uint32_t line, uint32_t col) {
-  char *p = out;
+/* The keys of o's texts in the dictionaries, in Q_OBS's order from 2. */
+static int obs_keys(struct store *st, const struct store_obs *o, int64_t key[5],
+                    struct dahub_error *err) {
+  int rc;
 
-  *p++ = 'r';
-  p = put_uint(p, line);
-  *p++ = 'c';
-  p = put_uint(p, col);
-  *p = '\0';
+  key[3] = 0;
+  if ((rc = store_dict_key(st, DICT_PERIOD, o->period, NULL, &key[0], err)) ||
+      (rc = store_dict_key(st, DICT_AREA, o->area_code, NULL, &key[1], err)) ||
+      (rc = store_dict_key(st, DICT_MEASURE, o->measure_id, o->unit, &key[2],
+                           err)) ||
+      (o->service_id != NULL &&
+       (rc = store_dict_key(st, DICT_SERVICE, o->service_id, NULL, &key[3],
+                            err))) ||
+      (rc = store_dict_key(st, DICT_BREAKDOWN, o->dimensions, NULL, &key[4],
+                           err)))
+    return rc;
+  return 0;
 }
 
 int store_ingest_obs(struct store *st, const struct store_obs *o,
                      struct dahub_error *err) {
-  sqlite3_stmt *q = st->q[Q_OBS];
-  char loc[32];
+  if (st->schema < STORE_SCHEMA_NARROW)
+    return store_legacy_obs(st, o, err);
+  return store_writer_put(st, o, err);
+}
+
+/* Binds an integer, or NULL when the figure has none. */
+static void bind_or_null(sqlite3_stmt *q, int i, int has, int64_t v) {
+  if (has)
+    (void)sqlite3_bind_int64(q, i, v);
+  else
+    (void)sqlite3_bind_null(q, i);
+}
+
+/* Binds o's 14 columns at parameters at + 1 ... at + 14 of q, with the next
+ * obs_id, its keys looked up; *form is how its text is kept. Every
+ * parameter is bound each time, so a reset is enough between rows:
+ * clearing the bindings too was a fiftieth of a wide return's time. */
+static int obs_bind(struct store *st, sqlite3_stmt *q, int at,
+                    const struct store_obs *o, int *form,
+                    struct dahub_error *err) {
+  int has_value = o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED;
+  int64_t key[5];
   int rc;
 
-  locator(loc, o->line, o->col);
-  (void)sqlite3_bind_int64(q, 1, st->ingest_id);
-  store_bind_text(q, 2, st->feed);
-  store_bind_text(q, 3, st->source_id);
-  store_bind_text(q, 4, o->service_id);
-  store_bind_text(q, 5, o->area_code);
-  store_bind_text(q, 6, o->period);
-  store_bind_text(q, 7, o->measure_id);
-  store_bind_text(q, 8, o->dimensions);
-  if (o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED)
-    (void)sqlite3_bind_int64(q, 9, o->value);
-  else
-    (void)sqlite3_bind_null(q, 9);
-  (void)sqlite3_bind_int(q, 10, o->scale);
-  store_bind_text(q, 11, store_status_names[o->status]);
-  if (o->status == DAHUB_SUPPRESSED && o->bound > 0)
-    (void)sqlite3_bind_int64(q, 12, o->bound);
-  else
-    (void)sqlite3_bind_null(q, 12);
-  store_bind_text(q, 13, o->unit);
-  store_bind_text(q, 14, loc);
-  store_bind_text(q, 15, o->raw);
-  if ((rc = store_step_done(st, q, "insert observation", err)) == 0)
-    st->n_obs++;
+  if ((rc = obs_keys(st, o, key, err)) != 0)
+    return rc;
+  *form = text_form(o);
+  (void)sqlite3_bind_int64(q, at + 1, st->next_obs_id++);
+  (void)sqlite3_bind_int64(q, at + 2, st->ingest_id);
+  for (int i = 0; i < 5; i++)
+    bind_or_null(q, at + 3 + i, i != 3 || o->service_id != NULL, key[i]);
+  (void)sqlite3_bind_int(q, at + 8, (int)o->status);
+  bind_or_null(q, at + 9, has_value, o->value);
+  (void)sqlite3_bind_int(q, at + 10, o->scale);
+  bind_or_null(q, at + 11, o->status == DAHUB_SUPPRESSED && o->bound > 0,
+               o->bound);
+  (void)sqlite3_bind_int64(q, at + 12, o->line);
+  (void)sqlite3_bind_int64(q, at + 13, o->col);
+  (void)sqlite3_bind_int(q, at + 14, *form);
+  return 0;
+}
+
+/* Steps an insert of n figures whose first obs_id is first, then keeps
+ * the texts of those whose form is 3 beside them. */
+static int obs_step(struct store *st, sqlite3_stmt *q,
+                    const struct store_obs *o, const int *form, int n,
+                    int64_t first, struct dahub_error *err) {
+  int rc = sqlite3_step(q);
+
+  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "insert observation", err);
+  (void)sqlite3_reset(q);
+  for (int i = 0; rc == 0 && i < n; i++) {
+    if (form[i] != 3)
+      continue;
+    q = st->q[Q_OBS_TEXT];
+    (void)sqlite3_bind_int64(q, 1, first + i);
+    store_bind_text(q, 2, o[i].raw);
+    rc = store_step_done(st, q, "insert observation text", err);
+  }
+  if (rc == 0)
+    st->n_obs += n;
   return rc;
+}
+
+int store_obs_insert(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err) {
+  int64_t first = st->next_obs_id;
+  int form, rc;
+
+  if ((rc = obs_bind(st, st->q[Q_OBS], 0, o, &form, err)) != 0)
+    return rc;
+  return obs_step(st, st->q[Q_OBS], o, &form, 1, first, err);
+}
+
+int store_obs_insert_many(struct store *st, const struct store_obs *o,
+                          struct dahub_error *err) {
+  sqlite3_stmt *q = st->q[Q_OBS_MANY];
+  int64_t first = st->next_obs_id;
+  int form[STORE_OBS_MANY], rc;
+
+  for (int i = 0; i < STORE_OBS_MANY; i++)
+    if ((rc = obs_bind(st, q, 14 * i, &o[i], &form[i], err)) != 0) {
+      (void)sqlite3_reset(q);
+      return rc;
+    }
+  return obs_step(st, q, o, form, STORE_OBS_MANY, first, err);
 }
 
 static int find_hash(struct store *st, const char *feed, const char *sha256,
@@ -136,7 +245,11 @@ int store_find_hash(struct store *st, const char *feed, const char *sha256,
 }
 
 void store_ingest_rollback(struct store *st) {
+  if (st->schema >= STORE_SCHEMA_NARROW)
+    store_writer_abandon(st); /* the connection is ours again */
   (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  /* keys met in the transaction may name rows that are gone now */
+  store_dict_forget(st->dict);
   st->ingest_id = 0;
   (void)pthread_mutex_unlock(&st->lock);
 }
@@ -148,6 +261,11 @@ int store_ingest_commit(struct store *st, const char *sha256,
   char now[32];
   int rc;
 
+  /* Every figure handed over is in before anything else uses the
+   * connection. */
+  if (st->schema >= STORE_SCHEMA_NARROW &&
+      (rc = store_writer_finish(st, err)) != 0)
+    goto out;
   /* Checked inside the transaction: two copies claimed at once cannot both
    * pass, and UNIQUE(feed, sha256) stands behind this anyway. */
   if ((rc = find_hash(st, st->feed, sha256, match, err)) != 0)
@@ -161,6 +279,8 @@ int store_ingest_commit(struct store *st, const char *sha256,
     goto out;
   q = st->q[Q_CURRENT];
   (void)sqlite3_bind_int64(q, 1, st->ingest_id);
+  if (st->schema >= STORE_SCHEMA_NARROW)
+    store_bind_text(q, 2, st->feed);
   if ((rc = store_step_done(st, q, "make current", err)) != 0)
     goto out;
   q = st->q[Q_RECEIPT];
@@ -210,7 +330,12 @@ int store_ingest_record(struct store *st, const char *kind,
                         struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_RECORD];
   char loc[32];
+  int rc;
 
+  /* the connection is the writer's while it has figures to write */
+  if (st->schema >= STORE_SCHEMA_NARROW &&
+      (rc = store_writer_drain(st, err)) != 0)
+    return rc;
   (void)snprintf(loc, sizeof loc, "r%u", line);
   (void)sqlite3_bind_int64(q, 1, st->ingest_id);
   store_bind_text(q, 2, st->feed);

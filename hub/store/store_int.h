@@ -30,16 +30,50 @@ enum store_stmt {
   Q_EACH_RECORD,
   Q_PUB_ADD,
   Q_EACH_PUB,
+  Q_OBS_TEXT,
+  Q_OBS_MANY,
+  Q_NEXT_OBS,
+  Q_DICT_AREA, /* the dictionaries, in enum store_dict_id's order */
+  Q_DICT_PERIOD,
+  Q_DICT_MEASURE,
+  Q_DICT_SERVICE,
+  Q_DICT_BREAKDOWN,
   Q_COUNT,
 };
+
+/* The schema that made observations narrow (store_schema.c, 9): a store
+ * opened at an earlier one (tests of migrations) is written the old way
+ * (store_legacy.c). */
+#define STORE_SCHEMA_NARROW 9
+
+/* Figures a multi-row insert takes (Q_OBS_MANY): one statement for many
+ * rows keeps SQLite's cursors where the last row left them, and costs
+ * about half as much a figure as a statement each. */
+#define STORE_OBS_MANY 32
+
+/* The dictionaries of the narrow observations table. */
+enum store_dict_id {
+  DICT_AREA,
+  DICT_PERIOD,
+  DICT_MEASURE, /* a measure with its unit */
+  DICT_SERVICE,
+  DICT_BREAKDOWN,
+};
+
+struct store_dict;
+struct store_writer;
 
 struct store {
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   pthread_mutex_t lock;
+  int schema; /* the schema version the statements were prepared for */
+  struct store_dict *dict;     /* keys met so far (store_dict.c) */
+  struct store_writer *writer; /* an ingest's figures (store_writer.c) */
   /* The open transaction's ingest, copied at begin. */
   int64_t ingest_id;
   int64_t n_obs;
+  int64_t next_obs_id; /* the narrow table's next obs_id */
   char feed[128];
   char source_id[128];
   char file_name[256];
@@ -125,6 +159,49 @@ int store_write(struct store *st, const char *what, struct dahub_error *err,
 void store_integrity_db(sqlite3 *db,
                         void (*problem)(void *arg, const char *msg), void *arg,
                         unsigned *n);
+
+/* OUT: store_dict_free(). 0 or -ENOMEM. */
+int store_dict_new(struct store_dict **out);
+void store_dict_free(struct store_dict *d);
+/* The key of (a, b) in dictionary id (b is the unit of DICT_MEASURE, NULL
+ * for the others), added to it if new, inside the open transaction. */
+int store_dict_key(struct store *st, enum store_dict_id id, const char *a,
+                   const char *b, int64_t *key, struct dahub_error *err);
+/* Forgets every key: those added by a transaction rolled back are gone. */
+void store_dict_forget(struct store_dict *d);
+
+/* Inserts o into the narrow table, its keys looked up, inside the open
+ * transaction: on the writer's thread, or the ingest's when the writer is
+ * not running (store_writer.c). */
+int store_obs_insert(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* The same for STORE_OBS_MANY figures at once, in one statement. */
+int store_obs_insert_many(struct store *st, const struct store_obs *o,
+                          struct dahub_error *err);
+
+/* The writer thread of an ingest's figures (store_writer.c). OUT:
+ * store_writer_free(). 0 or -ENOMEM. */
+int store_writer_new(struct store_writer **out);
+void store_writer_free(struct store_writer *w);
+/* Copies o into the batch being filled, handing full batches to the
+ * writer; answers the writer's first error, if any. */
+int store_writer_put(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* Waits until the writer has written every batch handed over (the batch
+ * being filled stays), so that the connection is the caller's until it
+ * hands over the next: 0, or the writer's first error. */
+int store_writer_drain(struct store *st, struct dahub_error *err);
+/* Writes what is left and stops the writer: 0, or its first error. */
+int store_writer_finish(struct store *st, struct dahub_error *err);
+/* Stops the writer, dropping what is not written yet (a rollback). */
+void store_writer_abandon(struct store *st);
+
+/* An observation into a store left at a schema before
+ * STORE_SCHEMA_NARROW (store_legacy.c). */
+int store_legacy_obs(struct store *st, const struct store_obs *o,
+                     struct dahub_error *err);
+/* The SQL of statement id at such a schema, or NULL when it is the same. */
+const char *store_legacy_sql(enum store_stmt id);
 
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */

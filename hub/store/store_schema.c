@@ -26,6 +26,27 @@
   " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"         \
   " AND c.ingest_id = o.ingest_id;"
 
+/* Migration 9's views: today's columns of observations from the narrow
+ * table (o) and its period (p), and the other dictionaries joined. */
+#define OBS_V_COLUMNS                                                          \
+  " o.obs_id AS obs_id, o.ingest_id AS ingest_id, i.feed AS feed,"             \
+  " i.source_id AS source_id, s.service_id AS service_id,"                     \
+  " a.area_code AS area_code, p.period AS period, m.measure_id AS measure_id," \
+  " b.dimensions AS dimensions, o.value AS value, o.scale AS scale,"           \
+  " CASE o.status WHEN 0 THEN 'actual' WHEN 1 THEN 'suppressed'"               \
+  "  WHEN 2 THEN 'missing' ELSE 'estimated' END AS value_status,"              \
+  " o.bound AS bound, m.unit AS unit,"                                         \
+  " coalesce(t.locator, 'r' || o.line || 'c' || o.col) AS locator,"            \
+  " CASE o.text_form WHEN 1 THEN CAST(o.value AS TEXT)"                        \
+  "  WHEN 2 THEN printf('%,d', o.value) WHEN 3 THEN t.raw END AS raw"
+#define OBS_V_JOINS                                                            \
+  " JOIN areas a ON a.area_key = o.area_key"                                   \
+  " JOIN measures m ON m.measure_key = o.measure_key"                          \
+  " JOIN breakdowns b ON b.breakdown_key = o.breakdown_key"                    \
+  " LEFT JOIN services s ON s.service_key = o.service_key"                     \
+  " LEFT JOIN observation_texts t ON t.obs_id = o.obs_id"                      \
+  " JOIN ingests i ON i.ingest_id = o.ingest_id"
+
 /* Each entry brings the schema from version i to i + 1. Only appended.
  * Kept one SQL line a source line, as SQL is read. */
 /* clang-format off */
@@ -128,7 +149,95 @@ static const char *const migrations[] = {
     " etag TEXT, last_modified TEXT, sha256 TEXT NOT NULL,"
     " bytes INTEGER NOT NULL, file_name TEXT NOT NULL,"
     " fetched_at TEXT NOT NULL);",
-    /* 9: the warnings of a stored file (a text cell left out, a TOTAL that
+    /* 9: a narrow observations table. What is the same for a whole file
+     * (feed, source) is read from its ingest; the texts that repeat from
+     * figure to figure are small keys into dictionaries the store fills as
+     * it meets them (a measure with its unit); the status is a number.
+     * line and col stay on every row: each figure must lead back to its
+     * cell, and two small integers cost less than a side row. The partner's
+     * text is kept beside the row (observation_texts) only when the figure
+     * cannot say it again: text_form is 0 when none was kept, 1 when it was the
+     * value in plain digits, 2 the value with thousands commas, 3 when it is
+     * in observation_texts (a suppression, an estimate, a blank, "12.50").
+     * observation_texts also keeps a locator not written r<line>c<col>,
+     * which no dahub wrote but an old store may hold. The old rows move over
+     * in this one transaction, so a crash leaves the store at 8 or at 9,
+     * never between; observations_v and current_observations give today's
+     * columns with today's meanings. */
+    "CREATE TABLE areas(area_key INTEGER PRIMARY KEY,"
+    " area_code TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE periods(period_key INTEGER PRIMARY KEY,"
+    " period TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE measures(measure_key INTEGER PRIMARY KEY,"
+    " measure_id TEXT NOT NULL, unit TEXT NOT NULL, UNIQUE(measure_id, unit));"
+    "CREATE TABLE services(service_key INTEGER PRIMARY KEY,"
+    " service_id TEXT NOT NULL UNIQUE);"
+    "CREATE TABLE breakdowns(breakdown_key INTEGER PRIMARY KEY,"
+    " dimensions TEXT NOT NULL UNIQUE);"
+    "INSERT INTO areas(area_code)"
+    " SELECT DISTINCT area_code FROM observations ORDER BY 1;"
+    "INSERT INTO periods(period)"
+    " SELECT DISTINCT period FROM observations ORDER BY 1;"
+    "INSERT INTO measures(measure_id, unit)"
+    " SELECT DISTINCT measure_id, unit FROM observations ORDER BY 1, 2;"
+    "INSERT INTO services(service_id) SELECT DISTINCT service_id"
+    " FROM observations WHERE service_id IS NOT NULL ORDER BY 1;"
+    "INSERT INTO breakdowns(dimensions)"
+    " SELECT DISTINCT dimensions FROM observations ORDER BY 1;"
+    "CREATE TABLE observations_v9("
+    " obs_id INTEGER PRIMARY KEY,"
+    " ingest_id INTEGER NOT NULL REFERENCES ingests(ingest_id),"
+    " period_key INTEGER NOT NULL REFERENCES periods(period_key),"
+    " area_key INTEGER NOT NULL REFERENCES areas(area_key),"
+    " measure_key INTEGER NOT NULL REFERENCES measures(measure_key),"
+    " service_key INTEGER REFERENCES services(service_key),"
+    " breakdown_key INTEGER NOT NULL REFERENCES breakdowns(breakdown_key),"
+    " status INTEGER NOT NULL CHECK(status >= 0 AND status <= 3),"
+    " value INTEGER, scale INTEGER NOT NULL, bound INTEGER,"
+    " line INTEGER NOT NULL, col INTEGER NOT NULL,"
+    " text_form INTEGER NOT NULL CHECK(text_form >= 0 AND text_form <= 3));"
+    "CREATE TABLE observation_texts(obs_id INTEGER PRIMARY KEY,"
+    " raw TEXT, locator TEXT);"
+    "CREATE TEMP TABLE obs_old AS SELECT o.*,"
+    " CAST(substr(o.locator, 2, instr(o.locator, 'c') - 2) AS INTEGER) AS line,"
+    " CAST(substr(o.locator, instr(o.locator, 'c') + 1) AS INTEGER) AS col,"
+    " CASE WHEN o.raw IS NULL THEN 0"
+    "  WHEN o.value IS NULL OR o.scale <> 0 THEN 3"
+    "  WHEN o.raw = CAST(o.value AS TEXT) THEN 1"
+    "  WHEN o.raw = printf('%,d', o.value) THEN 2 ELSE 3 END AS text_form"
+    " FROM observations o;"
+    "INSERT INTO observations_v9 SELECT o.obs_id, o.ingest_id, p.period_key,"
+    " a.area_key, m.measure_key, s.service_key, b.breakdown_key,"
+    " CASE o.value_status WHEN 'actual' THEN 0 WHEN 'suppressed' THEN 1"
+    "  WHEN 'missing' THEN 2 ELSE 3 END,"
+    " o.value, o.scale, o.bound, o.line, o.col, o.text_form FROM temp.obs_old o"
+    " JOIN periods p ON p.period = o.period"
+    " JOIN areas a ON a.area_code = o.area_code"
+    " JOIN measures m ON m.measure_id = o.measure_id AND m.unit = o.unit"
+    " JOIN breakdowns b ON b.dimensions = o.dimensions"
+    " LEFT JOIN services s ON s.service_id = o.service_id"
+    " ORDER BY o.obs_id;"
+    "INSERT INTO observation_texts SELECT obs_id,"
+    " CASE WHEN text_form = 3 THEN raw END,"
+    " CASE WHEN locator IS NOT 'r' || line || 'c' || col THEN locator END"
+    " FROM temp.obs_old WHERE text_form = 3 OR"
+    " locator IS NOT 'r' || line || 'c' || col ORDER BY obs_id;"
+    "DROP TABLE temp.obs_old;"
+    "DROP VIEW current_observations;"
+    "DROP TABLE observations;"
+    "ALTER TABLE observations_v9 RENAME TO observations;"
+    "CREATE INDEX observations_by_ingest"
+    " ON observations(ingest_id, period_key);"
+    "CREATE VIEW observations_v AS SELECT" OBS_V_COLUMNS
+    " FROM observations o JOIN periods p ON p.period_key = o.period_key"
+    OBS_V_JOINS ";"
+    /* from the current periods in: the summary asks for a year's, and the
+     * dictionaries are read only for their figures, not for the store's */
+    "CREATE VIEW current_observations AS SELECT" OBS_V_COLUMNS
+    " FROM current_periods c CROSS JOIN periods p ON p.period = c.period"
+    " CROSS JOIN observations o ON o.ingest_id = c.ingest_id"
+    " AND o.period_key = p.period_key" OBS_V_JOINS " AND i.feed = c.feed;",
+    /* 10: the warnings of a stored file (a text cell left out, a TOTAL that
      * does not add up, a row left out), kept with its ingest: how many in
      * all, how many name a cell, and the first ones as the JSON array
      * written beside the file in done/ (store_warnings.c). A table of its

@@ -22,7 +22,11 @@ int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
   sqlite3_stmt *q = NULL;
   int rc;
 
-  /* the caller holds the store's lock, taken by store_ingest_begin() */
+  /* the caller holds the store's lock, taken by store_ingest_begin(); the
+   * connection is the writer's while it has figures to write */
+  if (st->schema >= STORE_SCHEMA_NARROW &&
+      (rc = store_writer_drain(st, err)) != 0)
+    return rc;
   rc = sqlite3_prepare_v2(st->db,
                           "INSERT INTO ingest_warnings(ingest_id, warnings,"
                           " cells, kept) VALUES(?1, ?2, ?3, ?4)",

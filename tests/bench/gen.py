@@ -86,7 +86,9 @@ def wide(n, out):
         f.write("Service,Measure,Period," + ",".join(quote(a) for a in AREAS)
                 + ",TOTAL\r\n")
         i = 0
-        for fy in range(2000, 2100):
+        # 2,016 rows a year; past 2998 (the last year a period may name)
+        # a long return goes on from 1900
+        for fy in list(range(2000, 2999)) + list(range(1900, 2000)):
             for q in range(1, 5):
                 for s in range(1, 64):
                     for m in MEASURES:

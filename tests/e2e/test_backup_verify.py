@@ -76,7 +76,7 @@ class BackupTest(HubTestCase):
             self.assertEqual(os.stat(path).st_mode & 0o077, 0, "the copy is the owner's")
         self.assertLess(min(stored), 4, "no copy was taken while the daemon worked")
         con = open_copy(final)
-        self.assertEqual(con.execute("SELECT count(*) FROM observations").fetchone()[0],
+        self.assertEqual(con.execute("SELECT count(*) FROM observations_v").fetchone()[0],
                          160000)
         self.assertEqual(con.execute("SELECT count(*) FROM ingests").fetchone()[0], 4)
         con.close()
@@ -103,7 +103,7 @@ class BackupTest(HubTestCase):
         r = self.backup(hub, "--force", path)
         self.assertEqual(r.returncode, 0, r.stderr)
         con = open_copy(path)
-        self.assertEqual(con.execute("SELECT count(*) FROM observations").fetchone()[0], 3)
+        self.assertEqual(con.execute("SELECT count(*) FROM observations_v").fetchone()[0], 3)
         con.close()
         # a folder that is not there: a clear error, nothing made
         r = self.backup(hub, os.path.join(hub.outside_dir, "no", "such.sqlite"))

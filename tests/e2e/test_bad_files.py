@@ -51,7 +51,7 @@ class BadFilesTest(HubTestCase):
         self.assertEqual(wrong, [], "error reports point at the wrong column")
 
     def assertNothingStored(self, hub):
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 0)
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_periods"), 0)
 
@@ -75,8 +75,8 @@ class BadFilesTest(HubTestCase):
         # Still alive: a good file dropped afterwards is stored.
         hub.drop(FEED, "good.csv", csv_bytes([GOOD]))
         hub.wait_done(FEED, "good.csv")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 1)
-        self.assertEqual(hub.scalar("SELECT value FROM observations"), 31)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 1)
+        self.assertEqual(hub.scalar("SELECT value FROM observations_v"), 31)
         hub.stop()
         self.checkColumns()
 
@@ -214,7 +214,7 @@ class BadFilesTest(HubTestCase):
                 report = hub.wait_failed(FEED, name)
                 self.assertTrue(report.get("message"), report)
                 self.assertEqual((report.get("feed"), report.get("file")), (FEED, name), report)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
         self.assertEqual([r["file_name"] for r in hub.query("SELECT file_name FROM ingests")
                           if r["file_name"] != "empty.csv"], [])
         hub.drop(FEED, "good.csv", csv_bytes([GOOD]))

@@ -43,15 +43,15 @@ class BadInputTest(HubTestCase):
     # ---------------------------------------------------------- helpers
 
     def assertNothingStored(self, hub):
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 0)
 
     def assertGoesOn(self, hub, feed=FEED, name="after.csv", rows=(GOOD,), expect_obs=1):
         """The daemon is alive and stores a good file dropped afterwards."""
-        before = hub.scalar("SELECT count(*) FROM observations")
+        before = hub.scalar("SELECT count(*) FROM observations_v")
         hub.drop(feed, name, csv_bytes(list(rows)))
         hub.wait_done(feed, name)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations") - before, expect_obs)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v") - before, expect_obs)
         self.assertTrue(hub.running())
 
     def assertFailedWith(self, hub, name, message_has, line=None, column=None,
@@ -173,7 +173,7 @@ class BadInputTest(HubTestCase):
                 + b"E07000131,FY2024-25-Q1,helpline_contacts,F,7,,,,\n")
         hub.drop(FEED, "wide_rows.csv", data)
         hub.wait_done(FEED, "wide_rows.csv")
-        rows = hub.query("SELECT area_code, dimensions, value, raw FROM observations "
+        rows = hub.query("SELECT area_code, dimensions, value, raw FROM observations_v "
                          "ORDER BY area_code")
         self.assertEqual([(r["area_code"], r["value"], r["raw"]) for r in rows],
                          [("E07000130", 12, "12"), ("E07000131", 7, "7")], rows)
@@ -216,7 +216,7 @@ class BadInputTest(HubTestCase):
         hub.start()
         hub.drop(FEED, "plus.csv", HEAD + ROW + b"+5\n")
         hub.wait_done(FEED, "plus.csv")
-        self.assertEqual(hub.query("SELECT value, raw FROM observations"),
+        self.assertEqual(hub.query("SELECT value, raw FROM observations_v"),
                          [{"value": 5, "raw": "+5"}])
         hub.stop()
 
@@ -261,7 +261,7 @@ class BadInputTest(HubTestCase):
         self.assertNothingStored(hub)
         hub.drop("panahghar", "ok.csv", data.replace(b"31/02/2024", b"01/05/2024"))
         hub.wait_done("panahghar", "ok.csv")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 3)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 3)
         hub.stop()
 
     def test_failed_log_line_quotes_a_field_with_spaces(self):

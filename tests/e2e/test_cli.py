@@ -229,14 +229,14 @@ class TryTest(HubTestCase):
         hub.drop(FEED, "stored.csv", csv_bytes(ROWS[:2]))
         hub.wait_done(FEED, "stored.csv")
         hub.stop()
-        before = (hub.scalar("SELECT count(*) FROM observations"),
+        before = (hub.scalar("SELECT count(*) FROM observations_v"),
                   hub.scalar("SELECT count(*) FROM ingests"),
                   hub.scalar("SELECT count(*) FROM receipts"))
         path = self.write_input(hub, "new.csv", csv_bytes(ROWS))
         r = self.run_try(hub, path)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(self.parse_lines(r.stdout)), 4)
-        after = (hub.scalar("SELECT count(*) FROM observations"),
+        after = (hub.scalar("SELECT count(*) FROM observations_v"),
                  hub.scalar("SELECT count(*) FROM ingests"),
                  hub.scalar("SELECT count(*) FROM receipts"))
         self.assertEqual(before, after)

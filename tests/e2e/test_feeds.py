@@ -168,7 +168,7 @@ class FeedsTest(HubTestCase):
                                 "feed = 'freeva' AND value_status = 'suppressed'")
         self.assertEqual(suppressed, 22)
         # The unsuppressed TOTAL column (column 11) is never stored.
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations WHERE "
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v WHERE "
                                     "feed = 'freeva' AND locator LIKE '%c11'"), 0)
 
     def check_lcc(self, hub):
@@ -264,9 +264,9 @@ class FeedsTest(HubTestCase):
                                   "FY2024-25", area_code="E07000134")["value_status"],
                          "missing")
         # Nothing from the total row.
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations WHERE "
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v WHERE "
                                     "locator LIKE 'r8c%'"), 0)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 8)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 8)
         hub.stop()
 
     # ------------------------------------------------------------ case level

@@ -68,7 +68,7 @@ class IngestTest(HubTestCase):
         self.assertEqual(ing["observations"], len(EXPECTED))
         self.assertTrue(ing["received_at"] and ing["stored_at"])
 
-        obs = hub.query("SELECT * FROM observations ORDER BY obs_id")
+        obs = hub.query("SELECT * FROM observations_v ORDER BY obs_id")
         self.assertEqual(len(obs), len(EXPECTED), obs)
         by_loc = {o["locator"]: o for o in obs}
         for line, area, measure, gender, value, status, bound, raw in EXPECTED:
@@ -118,7 +118,7 @@ class IngestTest(HubTestCase):
         hub.drop(FEED, "excel.csv", data)
         hub.wait_done(FEED, "excel.csv")
         got = hub.query("SELECT area_code, measure_id, value, value_status, dimensions "
-                        "FROM observations ORDER BY area_code, measure_id")
+                        "FROM observations_v ORDER BY area_code, measure_id")
         want = sorted([(a, m, v, s, json.dumps({"gender": g}, separators=(",", ":")))
                        for _, a, m, g, v, s, _, _ in EXPECTED])
         self.assertEqual(sorted((o["area_code"], o["measure_id"], o["value"], o["value_status"],
@@ -140,7 +140,7 @@ class IngestTest(HubTestCase):
         self.assertNotIn("first.csv.duplicate.json", hub.listdir(FEED, "done"))
 
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), len(EXPECTED))
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), len(EXPECTED))
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_observations"), len(EXPECTED))
         hub.wait_for(lambda: hub.scalar("SELECT count(*) FROM receipts") == 2, what="2 receipts")
         receipts = hub.query("SELECT file_name, sha256, outcome FROM receipts ORDER BY receipt_id")
@@ -156,7 +156,7 @@ class IngestTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "done"),
                          ["first (2).csv", "first (2).csv.duplicate.json", "first.csv",
                           "second.csv", "second.csv.duplicate.json"])
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), len(EXPECTED))
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), len(EXPECTED))
         self.assertEqual(hub.events("file_done", file="second.csv"), [],
                          "a duplicate is not reported as stored")
         hub.stop()
@@ -179,7 +179,7 @@ class IngestTest(HubTestCase):
         self.assertEqual(sorted(notes()), sorted(n + ".duplicate.json" for n in names if n != stored))
         self.assertEqual(hub.listdir(FEED, "failed"), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 3000)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 3000)
         hub.wait_for(lambda: hub.scalar("SELECT count(*) FROM receipts") == len(names),
                      what="%d receipts" % len(names))
         self.assertEqual(hub.query("SELECT outcome, count(*) AS n FROM receipts GROUP BY outcome "
@@ -198,11 +198,11 @@ class IngestTest(HubTestCase):
         hub.wait_done("feed_b", "x.csv")
         self.assertNotIn("x.csv.duplicate.json", hub.listdir("feed_b", "done"))
         self.assertNotIn("x.csv.duplicate.json", hub.listdir("feed_a", "done"))
-        rows = hub.query("SELECT feed, source_id, count(*) AS n FROM observations "
+        rows = hub.query("SELECT feed, source_id, count(*) AS n FROM observations_v "
                          "GROUP BY feed, source_id ORDER BY feed")
         self.assertEqual([(r["feed"], r["source_id"], r["n"]) for r in rows],
                          [("feed_a", "freeva", len(EXPECTED)), ("feed_b", "lwa", len(EXPECTED))])
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations WHERE feed='feed_b' "
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v WHERE feed='feed_b' "
                                     "AND service_id IS NOT NULL"), 0,
                          "no fixed service_id: NULL")
         hub.stop()
@@ -216,7 +216,7 @@ class IngestTest(HubTestCase):
                 ["E06000017", "FY2024-25", "funding_allocated", "", ""]]
         hub.drop("funding", "alloc.csv", csv_bytes(rows))
         hub.wait_done("funding", "alloc.csv")
-        got = {o["area_code"]: o for o in hub.query("SELECT * FROM observations")}
+        got = {o["area_code"]: o for o in hub.query("SELECT * FROM observations_v")}
         self.assertEqual(sorted(got), ["E06000017", "E07000129", "E10000018"])
         for o in got.values():
             self.assertEqual(o["dimensions"], "{}")
@@ -246,7 +246,7 @@ class IngestTest(HubTestCase):
         self.assertEqual(hub.data_files(FEED, "done"),
                          ["return (2).csv", "return (3).csv", "return.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 3)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 9)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 9)
         hub.stop()
 
     def test_odd_file_names_are_kept_and_logged_on_one_line(self):
@@ -298,7 +298,7 @@ class IngestTest(HubTestCase):
             (Q2, "E07000130", 2, first_id),
             (Q2, "E07000131", 3, first_id),
         ])
-        hist = hub.query("SELECT period, area_code, value FROM observations "
+        hist = hub.query("SELECT period, area_code, value FROM observations_v "
                          "WHERE period=? ORDER BY obs_id", (Q1,))
         self.assertEqual(sorted((h["area_code"], h["value"]) for h in hist), [
             ("E07000129", 10), ("E07000129", 11), ("E07000130", 20), ("E07000130", 21),
@@ -312,7 +312,7 @@ class IngestTest(HubTestCase):
         hub.stop()
         hub.start()
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_observations"), 5)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 8)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 8)
         hub.stop()
 
 

@@ -190,9 +190,9 @@ class PrivacyTest(HubTestCase):
 
         # Something was stored, from both personal feeds, without text.
         self.assertGreater(hub.scalar(
-            "SELECT count(*) FROM observations WHERE feed = ?", (CASES,)), 0)
+            "SELECT count(*) FROM observations_v WHERE feed = ?", (CASES,)), 0)
         self.assertEqual(hub.query(
-            "SELECT value_status, raw FROM observations WHERE feed = ? ORDER BY obs_id",
+            "SELECT value_status, raw FROM observations_v WHERE feed = ? ORDER BY obs_id",
             (PERSONAL,)), [{"value_status": "actual", "raw": None},
                            {"value_status": "suppressed", "raw": None}])
 
@@ -265,7 +265,7 @@ class PrivacyTest(HubTestCase):
         self.assertEqual(report["field"], "record", report)
         hub.stop()
         self.assertEqual(hub.scalar("SELECT count(*) FROM records"), 0)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
 
     def test_key_file_owned_by_another_user_is_refused(self):
         if os.geteuid() != 0:

@@ -50,7 +50,7 @@ class WorkLeftoversTest(HubTestCase):
         ing = hub.query("SELECT file_name, sha256, size_bytes, observations FROM ingests")
         self.assertEqual(ing, [{"file_name": "leftover.csv", "sha256": sha256(data),
                                 "size_bytes": len(data), "observations": n}])
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), n)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n)
 
         # The same content again in work/, as after a crash between commit and
         # the move to done/: it moves to done/ and nothing is counted twice.
@@ -63,7 +63,7 @@ class WorkLeftoversTest(HubTestCase):
         self.assertLoggedBeforeReady(hub, "again.csv")
         self.assertEqual(hub.listdir(FEED, "failed"), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), n)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n)
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_observations"), n)
         hub.stop()
 
@@ -80,7 +80,7 @@ class WorkLeftoversTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "work"), [])
         self.assertEqual(hub.listdir(FEED, "done"), ["q1.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 20)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 20)
         hub.stop()
 
     def test_bad_file_in_work_goes_to_failed_before_ready(self):
@@ -91,7 +91,7 @@ class WorkLeftoversTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "failed"), ["bad.csv", "bad.csv.error.json"])
         self.assertLoggedBeforeReady(hub, "bad.csv")
         self.assertEqual(hub.read_json(FEED, "failed", "bad.csv.error.json")["found"], "Atlantis")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
         hub.stop()
 
 
@@ -116,7 +116,7 @@ class KillTest(HubTestCase):
         self.assertEqual(hub.listdir("demo_age", "done"), ["large.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         self.assertEqual(hub.scalar("SELECT observations FROM ingests"), n)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), n)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n)
         self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
 
     def test_sigkill_at_random_moments_loses_nothing_and_counts_nothing_twice(self):
@@ -171,8 +171,8 @@ class KillTest(HubTestCase):
         self.assertEqual(hub.query("SELECT sha256, count(*) AS n FROM ingests GROUP BY sha256 HAVING n > 1"), [])
         self.assertEqual(sorted(r["sha256"] for r in hub.query("SELECT sha256 FROM ingests")),
                          sorted(sha256(d) for d in files.values()))
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), n_files * rows)
-        self.assertEqual(hub.query("SELECT ingest_id, count(*) AS n FROM observations GROUP BY ingest_id "
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n_files * rows)
+        self.assertEqual(hub.query("SELECT ingest_id, count(*) AS n FROM observations_v GROUP BY ingest_id "
                                    "HAVING n != %d" % rows), [])
         self.assertEqual(hub.query("SELECT i.ingest_id FROM ingests i WHERE i.observations != %d" % rows), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_observations"), n_files * rows)

@@ -65,7 +65,7 @@ class ReloadTest(HubTestCase):
         self.hup_and_wait(hub, "reloaded", 0)
         hub.wait_done("demo_long", "big.csv", timeout=120)
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 60000)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 60000)
         hub.stop()
 
 

@@ -86,7 +86,7 @@ class RetentionTest(HubTestCase):
         self.assertEqual(removed[0]["prio"], 6)
         self.assertLess(int(removed[0]["age_s"]), 10)
         hub.wait_spool_empty("lwa", subs=("incoming", "work", "done", "failed"))
-        self.assertGreater(hub.scalar("SELECT count(*) FROM observations WHERE feed = 'lwa'"), 0)
+        self.assertGreater(hub.scalar("SELECT count(*) FROM observations_v WHERE feed = 'lwa'"), 0)
 
         # The same bytes again: the hash in the store still knows them, and
         # the repeat and its note leave done/ too.

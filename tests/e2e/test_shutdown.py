@@ -60,7 +60,7 @@ class ShutdownTest(HubTestCase):
 
         # Nothing half-stored: the file is either wholly stored (and in done/)
         # or not at all (and still to do).
-        stored = hub.scalar("SELECT count(*) FROM observations") if os.path.exists(hub.store_path) else 0
+        stored = hub.scalar("SELECT count(*) FROM observations_v") if os.path.exists(hub.store_path) else 0
         in_done = hub.listdir(FEED, "done") == ["large.csv"]
         self.assertIn(stored, (0, LARGE_ROWS), "half-stored after SIGTERM")
         self.assertEqual(stored == LARGE_ROWS, in_done,
@@ -75,7 +75,7 @@ class ShutdownTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "done"), ["large.csv"])
         self.assertEqual(hub.query("SELECT sha256, observations FROM ingests"),
                          [{"sha256": sha256(data), "observations": LARGE_ROWS}])
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), LARGE_ROWS)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), LARGE_ROWS)
         self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
         return hub
 

@@ -87,7 +87,7 @@ class SpillTest(HubTestCase):
                       retry[0].get("reason", ""), retry)
         self.assertEqual(hub.data_files(FEED, "failed"), [], hub.spool_state())
         self.assertNotIn(name, hub.data_files(FEED, "done"))
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
 
         os.makedirs(scratch, mode=0o700)
         # stored: a case-level extract then leaves done/ at once (retention)

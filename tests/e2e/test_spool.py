@@ -54,7 +54,7 @@ class SpoolTest(HubTestCase):
             f.write(data[half:])
         os.rename(part, hub.path(FEED, "incoming", "slow.csv"))
         hub.wait_done(FEED, "slow.csv")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 100)
         self.assertEqual(hub.scalar("SELECT sha256 FROM ingests"), hashlib.sha256(data).hexdigest())
         hub.stop()
 
@@ -68,7 +68,7 @@ class SpoolTest(HubTestCase):
         hub.write_slowly(path, data, chunks=15, pause_s=0.1)
         hub.wait_done(FEED, "trickle.csv")
         self.assertEqual(hub.listdir(FEED, "failed"), [])
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 100)
         ing = hub.query("SELECT sha256, size_bytes FROM ingests")
         self.assertEqual(ing, [{"sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}])
         hub.stop()
@@ -87,7 +87,7 @@ class SpoolTest(HubTestCase):
         finally:
             writer.join()
         hub.wait_done(FEED, "trickle.csv")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 200)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 200)
         hub.stop()
 
     def test_a_file_removed_or_replaced_while_settling(self):
@@ -205,7 +205,7 @@ class SpoolTest(HubTestCase):
         self.assertEqual(hub.listdir(FEED, "work"), [])
         self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 100)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 100)
         # `dahub status` counts each as a failed file, as the data lead sees it
         got = hub.cli("status", "--config", hub.config, "--json")
         self.assertEqual(got.returncode, 0, got.stderr)

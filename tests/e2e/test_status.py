@@ -216,7 +216,7 @@ class StatusTest(HubTestCase):
                 self.assertEqual(value(fams, metric, feed=feed_name), n,
                                  (feed_name, outcome))
             self.assertEqual(value(fams, "dahub_observations_stored", feed=feed_name),
-                             hub.scalar("SELECT count(*) FROM observations WHERE feed = ?",
+                             hub.scalar("SELECT count(*) FROM observations_v WHERE feed = ?",
                                         (feed_name,)))
         self.assertEqual(value(fams, "dahub_files_stored", feed=FEED), 2)
         self.assertEqual(value(fams, "dahub_observations_stored", feed=FEED), 3)

@@ -111,7 +111,7 @@ class WarningsTest(HubTestCase):
         hub = self.stored_hub(rows=[["Blaby", "12", "N/A", "12"],
                                     ["Harborough", "30", "40", "70"]])
         # stored as missing: no value, never a zero
-        obs = hub.query("SELECT area_code, value_status, value FROM observations"
+        obs = hub.query("SELECT area_code, value_status, value FROM observations_v"
                         " WHERE measure_id = 'helpline_contacts' ORDER BY area_code")
         self.assertEqual(obs, [{"area_code": BLABY, "value_status": "missing", "value": None},
                                {"area_code": HARBOROUGH, "value_status": "actual",
@@ -138,7 +138,7 @@ class WarningsTest(HubTestCase):
 
     def test_without_missing_na_is_a_text_the_mapping_skips(self):
         hub = self.stored_hub(rows=[["Blaby", "12", "N/A", "12"]], missing=False)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"
                                     " WHERE measure_id = 'helpline_contacts'"), 0)
         note = hub.read_json(FEED, "done", "q1.csv.warnings.json")
         self.assertEqual(note["warnings"][0]["message"],

@@ -59,7 +59,7 @@ class XlsxReturnTest(HubTestCase):
         hub.start()
         hub.drop(FEED, "freeva_q1.xlsx", xlsx_bytes(GOOD_ROWS))
         hub.wait_done(FEED, "freeva_q1.xlsx")
-        obs = hub.query("SELECT * FROM observations ORDER BY obs_id")
+        obs = hub.query("SELECT * FROM observations_v ORDER BY obs_id")
         self.assertEqual(len(obs), len(EXPECTED), obs)
         by_loc = {o["locator"]: o for o in obs}
         for line, area, measure, gender, value, status, bound, raw in EXPECTED:
@@ -78,7 +78,7 @@ class XlsxReturnTest(HubTestCase):
         hub.start()
         hub.drop(FEED, "freeva_q1.csv", xlsx_bytes(GOOD_ROWS))
         hub.wait_done(FEED, "freeva_q1.csv")
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"),
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"),
                          len(EXPECTED))
         hub.stop()
 
@@ -88,7 +88,7 @@ class XlsxReturnTest(HubTestCase):
         hub.drop(FEED, "bomb.xlsx", bomb_bytes())
         report = hub.wait_failed(FEED, "bomb.xlsx")
         self.assertIn("zip bomb", report.get("message", ""), report)
-        self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
+        self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)
         self.assertTrue(hub.running())
         hub.stop()
 

@@ -94,7 +94,7 @@ def main():
                               " HAVING count(*) > 1)").fetchone()[0]
             hashes = {r[0] for r in con.execute(
                 "SELECT sha256 FROM ingests WHERE sha256 IS NOT NULL")}
-            obs = con.execute("SELECT count(*) FROM observations o JOIN ingests i"
+            obs = con.execute("SELECT count(*) FROM observations_v o JOIN ingests i"
                               " ON i.ingest_id = o.ingest_id"
                               " WHERE i.sha256 IS NOT NULL").fetchone()[0]
         failed = hub.data_files(FEED, "failed")

@@ -22,3 +22,10 @@ add_dependencies(test_sinks json csv)
 dahub_unit_test(test_xlsx test_xlsx.c)
 target_compile_definitions(test_xlsx PRIVATE ${DAHUB_BOARD_TEST_DEFS})
 add_dependencies(test_xlsx xlsx)
+
+# The narrow observations table brought to a store made by the schema
+# before it, with every sample return in it (the real mapped plugin).
+dahub_unit_test(test_store_migrate test_store_migrate.c)
+target_compile_definitions(test_store_migrate PRIVATE ${DAHUB_BOARD_TEST_DEFS})
+add_dependencies(test_store_migrate mapped)
+set_tests_properties(test_store_migrate PROPERTIES TIMEOUT 300)

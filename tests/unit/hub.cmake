@@ -25,6 +25,7 @@ dahub_unit_test(test_vocab test_vocab.c)
 dahub_unit_test(test_validate test_validate.c)
 dahub_unit_test(test_validate_memo test_validate_memo.c)
 dahub_unit_test(test_store test_store.c)
+dahub_unit_test(test_store_writer test_store_writer.c)
 dahub_unit_test(test_retention test_retention.c)
 dahub_unit_test(test_plugin_host test_plugin_host.c)
 dahub_unit_test(test_period test_period.c)
@@ -50,7 +51,7 @@ endforeach()
 
 # A store or plugin test that deadlocks should fail, not hang the run.
 set_tests_properties(test_config test_vocab test_validate test_validate_memo
-  test_store
+  test_store test_store_writer
   test_plugin_host test_period test_fsutil test_retention test_transfers
   PROPERTIES TIMEOUT 60)
 
