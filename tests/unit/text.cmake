@@ -15,6 +15,8 @@ target_link_options(test_csv PRIVATE -Wl,--wrap=malloc -Wl,--wrap=realloc)
 # The reader's thread must never hang it: a hang fails, it does not wait.
 set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
+# UTF-16 text ("Unicode Text"), decoded on the way into the CSV reader.
+dahub_text_test(test_csv_utf16 ${CMAKE_CURRENT_SOURCE_DIR}/test_csv_utf16.c)
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
 dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
