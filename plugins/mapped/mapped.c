@@ -30,7 +30,8 @@
  * (run.c).
  *
  * This file is the only one that knows every layout: the layouts know the
- * core (workbook.c: CSV or .xlsx, mapping.c, mapping_csv.c, fields.c, labels.c,
+ * core (workbook.c: CSV or .xlsx, header.c: the rows down to the header,
+ * mapping.c, mapping_csv.c, fields.c, labels.c,
  * options.c, run.c, resolve.c, memo.c, agg.c) and none another; dates are the
  * hub's (dahub/date.h).
  *
@@ -50,6 +51,7 @@
 
 #include "cases.h"
 #include "figures.h"
+#include "header.h"
 #include "jsondoc.h"
 #include "labels.h"
 #include "memo.h"
@@ -115,105 +117,6 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
   return figures_row(r, row);
 }
 
-/* Settles the cells above the header into codes. */
-static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  const char *code;
-  char *copy;
-  size_t f;
-  int rc;
-
-  for (f = 0; f < m->n_fields; f++) {
-    if (m->field[f].src != MAP_CELL)
-      continue;
-    if (r->cell[f] == NULL)
-      return dahub_error_set(
-          r->err, -EINVAL, row->line, 0,
-          "options.cells.%s: row %u is not above the header (row %u)",
-          m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
-    rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
-                        m->field[f].col - 1, &code, &r->cell_target[f], NULL);
-    if (rc < 0)
-      return rc;
-    if (rc == 0)
-      return mapped_cell_error(r, r->cell_line[f], m->field[f].col - 1,
-                               m->field[f].name, "a label that gives a code",
-                               r->cell[f],
-                               "this cell's label would leave every row out");
-    if ((copy = strdup(code)) == NULL)
-      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
-    free(r->cell[f]);
-    r->cell[f] = copy;
-  }
-  return 0;
-}
-
-/* Finds every column the mapping names, and settles the cells above. */
-static int read_header(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  size_t f, k;
-  int rc;
-
-  for (f = 0; f < m->n_fields; f++)
-    if (m->field[f].src == MAP_COLUMN &&
-        (rc = mapped_find_column(r, row, m->field[f].text, &r->col[f])) != 0)
-      return rc;
-  if (m->layout == MAP_LONG &&
-      (rc = mapped_find_column(r, row, m->value_column, &r->value_col)) != 0)
-    return rc;
-  for (k = 0; k < m->across.n; k++)
-    if ((rc = mapped_find_column(r, row, m->across.p[k].key, &r->across[k])) !=
-        0)
-      return rc;
-  for (k = 0; k < m->n_fill_down; k++)
-    if ((rc = mapped_find_column(r, row, m->fill_down[k], &r->fill_col[k])) !=
-        0)
-      return rc;
-  for (k = 0; k < m->n_skip_if_blank; k++)
-    if ((rc = mapped_find_column(r, row, m->skip_if_blank[k],
-                                 &r->skip_col[k])) != 0)
-      return rc;
-  if (m->total.column != NULL &&
-      (rc = mapped_find_column(r, row, m->total.column, &r->total_col)) != 0)
-    return rc;
-  if (m->total.row_column != NULL &&
-      (rc = mapped_find_column(r, row, m->total.row_column,
-                               &r->total_row_col)) != 0)
-    return rc;
-  if (m->records != NULL && (rc = records_header(r, row)) != 0)
-    return rc;
-  if (m->layout == MAP_CASES && (rc = cases_header(r, row)) != 0)
-    return rc;
-  return settle_cells(r, row);
-}
-
-/* Rows above the header: keep the text of any cell the mapping names. */
-static int above_header(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  size_t f, j;
-
-  for (f = 0; f < m->n_fields; f++) {
-    if (m->field[f].src != MAP_CELL || m->field[f].row != r->rows)
-      continue;
-    j = m->field[f].col - 1;
-    if ((r->cell[f] = strdup(j < row->n ? row->field[j] : "")) == NULL)
-      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
-    r->cell_line[f] = row->line;
-  }
-  return 0;
-}
-
-static int is_header(const struct run *r, const struct dahub_csv_row *row) {
-  size_t j;
-
-  if (r->m->header_row != 0)
-    return r->rows == r->m->header_row;
-  for (j = 0; j < row->n; j++)
-    if (!mapped_blank(row->field[j], row->len[j]))
-      return mapping_same(row->field[j], row->len[j], r->m->header_match);
-  return 0;
-}
-
 /* "Notes:" in the first cell ends the data; case and spaces ignored. */
 static int is_footer(const struct mapping *m, const struct dahub_csv_row *row) {
   const char *s = row->field[0];
@@ -233,12 +136,8 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
   if (r->rows == UINT32_MAX)
     return dahub_error_set(r->err, -EMSGSIZE, row->line, 0, "too many rows");
   r->rows++;
-  if (!r->in_data) {
-    if (!is_header(r, row))
-      return above_header(r, row);
-    r->in_data = 1;
-    return read_header(r, row);
-  }
+  if (!r->in_data)
+    return header_take(r, row);
   if (row_blank(row))
     return 0;
   if (is_footer(r->m, row))
@@ -250,16 +149,8 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
 static int rows_end(struct run *r, int rc) {
   if (rc == 1)
     return 0;
-  if (rc == 0 && !r->in_data) {
-    if (r->m->header_match != NULL)
-      return dahub_error_set(r->err, -EINVAL, 0, 0,
-                             "no header: no row starts with \"%s\"",
-                             r->m->header_match);
-    return dahub_error_set(r->err, -EINVAL, 0, 0,
-                           "no header: the file has %u rows, the header "
-                           "should be row %u",
-                           (unsigned)r->rows, (unsigned)r->m->header_row);
-  }
+  if (rc == 0 && !r->in_data)
+    return header_missing(r);
   return rc;
 }
 
