@@ -113,6 +113,16 @@ static void hub_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
     ctx->env->on_problem(ctx->env->arg, "warning", &e);
 }
 
+/* Only a dry run shows notes: a stored file's report is about the file. */
+static void hub_note(struct dahub_ctx *ctx, const char *msg) {
+  struct dahub_error e = {0};
+
+  if (ctx->env->on_problem == NULL)
+    return;
+  (void)dahub_error_set(&e, 0, 0, 0, "%s", msg ? msg : "");
+  ctx->env->on_problem(ctx->env->arg, "note", &e);
+}
+
 #define RECORD_FIELDS_MAX 32
 #define RECORD_VALUE_MAX 512
 
@@ -201,6 +211,7 @@ const struct dahub_host ingest_host = {
     .warn = hub_warn,
     .pseudonymise = hub_pseudonymise,
     .emit_record = hub_emit_record,
+    .note = hub_note,
 };
 
 int ingest_ctx_init(struct dahub_ctx *ctx, const struct ingest_env *env,

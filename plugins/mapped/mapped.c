@@ -58,6 +58,7 @@
 #include "records.h"
 #include "resolve.h"
 #include "run.h"
+#include "shapes.h"
 #include "total.h"
 #include "workbook.h"
 
@@ -246,39 +247,126 @@ static void run_free(struct run *r) {
   cases_free(r);
 }
 
+/* The CSV reader's options for m's files. */
+static void csv_options(const struct mapping *m, const struct dahub_input *in,
+                        struct dahub_csv_options *opt) {
+  dahub_csv_options_init(opt);
+  opt->delimiter = m->delimiter;
+  opt->encoding = m->encoding;
+  if (in->max_line_bytes != 0)
+    opt->max_line_bytes = in->max_line_bytes;
+}
+
+/* A run of m over one file, before its arrays are made. */
+static void run_init(struct run *r, const struct mapping *m,
+                     const struct dahub_host *host, struct dahub_ctx *ctx,
+                     struct dahub_error *err) {
+  memset(r, 0, sizeof *r);
+  r->m = m;
+  r->host = host;
+  r->ctx = ctx;
+  r->err = err;
+  r->total_col = r->total_row_col = r->when_col = NO_COL;
+}
+
+#define PROBE_ROWS 1000
+
+/* What trying a shape needs of parse(). */
+struct probe {
+  struct head *h;
+  const struct dahub_host *host;
+  struct dahub_ctx *ctx;
+};
+
+/* The next row of a sheet or of the CSV reader, numbered as take_row()
+ * would. 1, 0 at the end, or negative. */
+static int probe_next(struct run *r, struct workbook *wb, struct dahub_csv *csv,
+                      struct dahub_csv_row *row) {
+  int rc = wb != NULL ? workbook_next(wb, row, r->err)
+                      : dahub_csv_next(csv, row, r->err);
+
+  if (rc == 1)
+    r->rows = wb != NULL ? row->line : r->rows + 1;
+  return rc;
+}
+
+/* Whether shape m fits the file (shapes.h): its rows are read from the
+ * start, as parse() would, until the header is read and its columns
+ * found, or it is clear there is none. 0, or negative with why. */
+static int probe(void *arg, const struct mapping *m, struct dahub_error *why) {
+  struct probe *p = arg;
+  struct dahub_csv_options opt;
+  struct dahub_csv *csv = NULL;
+  struct workbook *wb = NULL;
+  struct dahub_csv_row row;
+  struct run r;
+  int rc;
+
+  run_init(&r, m, p->host, p->ctx, why);
+  workbook_rewind(p->h, 1);
+  csv_options(m, p->h->in, &opt);
+  if ((rc = run_alloc(&r)) != 0)
+    goto out;
+  if (workbook_is_xlsx(p->h))
+    rc = workbook_open(p->h, m->sheet, m->sheet_number, &wb, why);
+  else
+    rc = dahub_csv_new(&opt, workbook_csv_read, p->h, &csv, why);
+  while (rc == 0 && !r.in_data) {
+    if (r.rows >= PROBE_ROWS) {
+      rc = dahub_error_set(why, -EINVAL, 0, 0, "no header in the first %u rows",
+                           PROBE_ROWS);
+      break;
+    }
+    if ((rc = probe_next(&r, wb, csv, &row)) == 1)
+      rc = header_take(&r, &row);
+    else if (rc == 0)
+      rc = header_missing(&r);
+  }
+  if (rc != 0 && p->h->tape_full)
+    rc = dahub_error_set(why, -EINVAL, 0, 0, "no header in the first %u KiB",
+                         WORKBOOK_TAPE_MAX >> 10);
+out:
+  dahub_csv_free(csv);
+  workbook_free(wb);
+  run_free(&r);
+  return rc;
+}
+
 static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
                                        const struct dahub_host *host,
                                        struct dahub_ctx *ctx,
                                        struct dahub_error *err) {
-  const struct mapping *m = state;
+  const struct shapes *sh = state;
+  const struct mapping *m = sh->m[0];
   struct dahub_csv_options opt;
   struct dahub_csv_fast fast;
   struct dahub_csv *csv = NULL;
   struct head h = {.in = in};
+  struct probe p = {.h = &h, .host = host, .ctx = ctx};
+  size_t pick = 0;
   struct run r;
   int rc;
 
-  memset(&r, 0, sizeof r);
-  r.m = m;
-  r.host = host;
-  r.ctx = ctx;
-  r.err = err;
-  r.total_col = r.total_row_col = r.when_col = NO_COL;
-  if (m->layout == MAP_JSON) {
+  run_init(&r, m, host, ctx, err);
+  if (m->layout == MAP_JSON) { /* never one of several shapes */
     rc = jsondoc_parse(&r, in);
     goto out;
   }
-  if ((rc = run_alloc(&r)) != 0 || (rc = workbook_head(&h, err)) != 0)
+  if ((rc = workbook_head(&h, err)) != 0)
+    goto out;
+  if (sh->n > 1) {
+    if ((rc = shapes_pick(sh, probe, &p, host, ctx, &pick, err)) != 0)
+      goto out;
+    workbook_rewind(&h, 0);
+    run_init(&r, m = sh->m[pick], host, ctx, err);
+  }
+  if ((rc = run_alloc(&r)) != 0)
     goto out;
   if (workbook_is_xlsx(&h)) { /* by its content, whatever its name */
     rc = read_sheet(&r, &h);
     goto end;
   }
-  dahub_csv_options_init(&opt);
-  opt.delimiter = m->delimiter;
-  opt.encoding = m->encoding;
-  if (in->max_line_bytes != 0)
-    opt.max_line_bytes = in->max_line_bytes;
+  csv_options(m, in, &opt);
   /* Reading, hashing and splitting the CSV on a second core: a quarter of
    * the work of a big file (the reader starts its thread only for one). */
   memset(&fast, 0, sizeof fast);
@@ -297,6 +385,7 @@ end:
 out:
   dahub_csv_free(csv);
   run_free(&r);
+  workbook_head_free(&h);
   /* The same file may well go through later: out of memory, or -EAGAIN:
    * the temporary files of distinct counts failed (cases.c) */
   if (rc == -ENOMEM || rc == -EAGAIN)
@@ -317,12 +406,13 @@ static void options_free(struct mapping *m) {
 /* The feed's options, section by section: what every layout shares, the
  * layout's own, the labels (which need to know where each field comes
  * from), records, then what must hold of the whole. */
-static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+static int open_one(const json_t *o, struct mapping **out,
+                    struct dahub_error *err) {
   struct mapping *m = NULL;
   const json_t *v;
   int rc;
 
-  *state = NULL;
+  *out = NULL;
   if ((rc = mapping_new(o, &m, err)) != 0)
     goto out;
   switch (m->layout) {
@@ -347,21 +437,34 @@ static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
   if ((m->layout == MAP_LONG || m->layout == MAP_WIDE) &&
       (rc = figures_check(m, err)) != 0)
     goto out;
-  *state = m;
+  *out = m;
   m = NULL;
 out:
   options_free(m);
   return rc;
 }
 
-static void mapped_close(void *state) { options_free(state); }
+/* One mapping, or several shapes (shapes.c), each read as above. */
+static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+  struct shapes *sh = NULL;
+  int rc = shapes_open(o, open_one, options_free, &sh, err);
+
+  *state = sh;
+  return rc;
+}
+
+static void mapped_close(void *state) { shapes_free(state); }
 
 /* A case-level extract is one row per case: its cells are references,
  * ages, dates and labels of one person each, whatever the feed says. */
 static int mapped_personal(const void *state) {
-  const struct mapping *m = state;
+  const struct shapes *sh = state;
+  size_t i;
 
-  return m != NULL && m->layout == MAP_CASES;
+  for (i = 0; sh != NULL && i < sh->n; i++)
+    if (sh->m[i]->layout == MAP_CASES)
+      return 1;
+  return 0;
 }
 
 __attribute__((visibility("default")))

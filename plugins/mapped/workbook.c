@@ -25,8 +25,7 @@
 #define WORKBOOK_MAX (64u << 20)
 
 struct workbook {
-  char *data; /* the whole file */
-  struct dahub_xlsx *x;
+  struct dahub_xlsx *x; /* reading the head's data */
   const char **field;
   size_t *len, cap;
 };
@@ -51,9 +50,33 @@ int workbook_is_xlsx(const struct head *h) {
 ssize_t workbook_csv_read(void *arg, void *buf, size_t cap) {
   struct head *h = arg;
   size_t k = h->n - h->pos;
+  ssize_t got;
 
-  if (k == 0)
+  if (k == 0 && h->tape_pos < h->tape_len) {
+    k = h->tape_len - h->tape_pos;
+    if (k > cap)
+      k = cap;
+    memcpy(buf, h->tape + h->tape_pos, k);
+    h->tape_pos += k;
+    return (ssize_t)k;
+  }
+  if (k == 0 && !h->recording)
     return h->in->read(h->in, buf, cap);
+  if (k == 0) {
+    if (h->tape == NULL && (h->tape = malloc(WORKBOOK_TAPE_MAX)) == NULL)
+      return -ENOMEM;
+    if ((k = WORKBOOK_TAPE_MAX - h->tape_len) == 0) {
+      h->tape_full = 1;
+      return -EFBIG;
+    }
+    if ((got = h->in->read(h->in, h->tape + h->tape_len, k < cap ? k : cap)) <=
+        0)
+      return got;
+    memcpy(buf, h->tape + h->tape_len, (size_t)got);
+    h->tape_len += (size_t)got;
+    h->tape_pos = h->tape_len;
+    return got;
+  }
   if (k > cap)
     k = cap;
   memcpy(buf, h->buf + h->pos, k);
@@ -61,34 +84,47 @@ ssize_t workbook_csv_read(void *arg, void *buf, size_t cap) {
   return (ssize_t)k;
 }
 
+void workbook_rewind(struct head *h, int recording) {
+  h->pos = 0;
+  h->tape_pos = 0;
+  h->tape_full = 0;
+  h->recording = recording;
+}
+
+void workbook_head_free(struct head *h) {
+  free(h->tape);
+  free(h->data);
+  h->tape = NULL;
+  h->data = NULL;
+}
+
 /* The whole file: the head's bytes, then the rest. */
-static int slurp(struct head *h, struct workbook *wb, size_t *len,
-                 struct dahub_error *err) {
+static int slurp(struct head *h, struct dahub_error *err) {
   size_t cap = 1u << 16, n = h->n;
   ssize_t got = 0;
   char *q;
 
-  if ((wb->data = malloc(cap)) == NULL)
+  if ((h->data = malloc(cap)) == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
-  memcpy(wb->data, h->buf, h->n);
+  memcpy(h->data, h->buf, h->n);
   for (;;) {
     if (n == cap) {
       if (cap >= WORKBOOK_MAX)
         return dahub_error_set(err, -EMSGSIZE, 0, 0,
                                "the workbook is larger than %u MiB",
                                WORKBOOK_MAX >> 20);
-      if ((q = realloc(wb->data, cap * 2)) == NULL)
+      if ((q = realloc(h->data, cap * 2)) == NULL)
         return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
-      wb->data = q;
+      h->data = q;
       cap *= 2;
     }
-    if ((got = h->in->read(h->in, wb->data + n, cap - n)) <= 0)
+    if ((got = h->in->read(h->in, h->data + n, cap - n)) <= 0)
       break;
     n += (size_t)got;
   }
   if (got < 0)
     return dahub_error_set(err, (int)got, 0, 0, "the file cannot be read");
-  *len = n;
+  h->len = n;
   return 0;
 }
 
@@ -96,21 +132,23 @@ int workbook_open(struct head *h, const char *sheet, uint32_t number,
                   struct workbook **out, struct dahub_error *err) {
   struct dahub_xlsx_options opt;
   struct workbook *wb = calloc(1, sizeof *wb);
-  size_t len = 0;
-  int rc;
+  int rc = 0;
 
   *out = NULL;
   if (wb == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
-  if ((rc = slurp(h, wb, &len, err)) != 0)
+  if (h->data == NULL && (rc = slurp(h, err)) != 0) {
+    free(h->data); /* read again, and fail again, by the next shape */
+    h->data = NULL;
     goto out;
+  }
   dahub_xlsx_options_init(&opt);
   opt.sheet = sheet;
   if (number != 0)
     opt.sheet_number = number;
   if (h->in->max_line_bytes != 0)
     opt.max_row_bytes = h->in->max_line_bytes;
-  if ((rc = dahub_xlsx_open(&opt, wb->data, len, &wb->x, err)) != 0)
+  if ((rc = dahub_xlsx_open(&opt, h->data, h->len, &wb->x, err)) != 0)
     goto out;
   *out = wb;
   wb = NULL; /* the caller's now */
@@ -158,7 +196,6 @@ void workbook_free(struct workbook *wb) {
   if (wb == NULL)
     return;
   dahub_xlsx_free(wb->x);
-  free(wb->data);
   free(wb->field);
   free(wb->len);
   free(wb);

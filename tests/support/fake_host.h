@@ -63,6 +63,7 @@ struct dahub_ctx {
   atomic_size_t n_pseudo_elsewhere; /* ... on a thread not parse()'s */
   pthread_t parse_thread;
   char seen[4096]; /* every text the plugin handed over, ';'-joined */
+  char notes[2048]; /* every note, one a line (cut when full) */
   size_t seen_len;
 };
 

@@ -47,7 +47,8 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/workbook.c)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/workbook.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/shapes.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
@@ -65,6 +66,7 @@ dahub_mapped_test(test_mapped_json)
 dahub_mapped_test(test_mapped_records)
 dahub_mapped_test(test_mapped_feeds)
 dahub_mapped_test(test_agg)
+dahub_mapped_test(test_mapped_shapes)
 # An .xlsx return, made by openpyxl in the XLSX reader's fixture (xlsx.cmake).
 dahub_mapped_test(test_mapped_xlsx)
 set_tests_properties(test_mapped_xlsx PROPERTIES FIXTURES_REQUIRED xlsx_books

@@ -145,6 +145,12 @@ struct dahub_host {
   int (*emit_record)(struct dahub_ctx *ctx, const char *kind,
                      const struct dahub_dim *fields, size_t n_fields,
                      uint32_t line);
+  /* Appended: absent from a host whose struct_size ends before it. A
+   * remark for the officer who tries the file (`dahub try`), not a
+   * problem of the file, and not kept with the ingest: which of the
+   * feed's shapes read it, and why the others did not. msg must not
+   * quote the file's cells. */
+  void (*note)(struct dahub_ctx *ctx, const char *msg);
 };
 
 /* Exported as dahub_plugin_v1. The first two fields never move; fields are
