@@ -122,6 +122,27 @@ int xlsx_parse_ref(const char *s, uint32_t *col, uint32_t *row) {
   return 0;
 }
 
+int dahub_xlsx_parse_a1(const char *s, uint32_t *row, uint32_t *col) {
+  char ref[16];
+  size_t n = 0;
+  uint32_t r, c;
+
+  /* "$" marks an absolute reference in a formula: the same cell here */
+  for (; *s != '\0'; s++) {
+    if (*s == '$')
+      continue;
+    if (n + 1 >= sizeof ref)
+      return -EINVAL;
+    ref[n++] = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+  }
+  ref[n] = '\0';
+  if (xlsx_parse_ref(ref, &c, &r) != 0 || r == 0)
+    return -EINVAL;
+  *row = r;
+  *col = c;
+  return 0;
+}
+
 void dahub_xlsx_ref(char *buf, size_t cap, uint32_t row, uint32_t col) {
   char letters[8] = {0}; /* col 0 writes none: cppcheck wants it set */
   size_t n = 0;

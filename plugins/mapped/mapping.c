@@ -39,8 +39,9 @@
  *       "age_band": {"column": "Age", "bands": ["0-5", ..., "85+"],
  *                    "blank": "not_known"}}}  a number put in its band
  *   "cells": {               fields read once from a cell above the header:
- *     "period": {"row": 2, "col": 2}, ...}  the same keys as "columns"
- *                            (not "value"), 1-based row and column
+ *     "period": "B2", ...}   the same keys as "columns" (not "value"), by
+ *                            A1 reference ("B2", "$B$2") or 1-based row
+ *                            and column ({"row": 2, "col": 2})
  *   "fixed": {               constants: the same keys, each a text;
  *     "period": "FY2024-25-Q1", "area": "E10000018", ...}
  *   "across": {              wide only: the value columns, by header text,

@@ -192,6 +192,10 @@ int workbook_next(struct workbook *wb, struct dahub_csv_row *row,
   return 1;
 }
 
+const char *workbook_sheet(const struct workbook *wb) {
+  return dahub_xlsx_sheet_name(wb->x);
+}
+
 void workbook_free(struct workbook *wb) {
   if (wb == NULL)
     return;

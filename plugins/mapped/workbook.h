@@ -58,6 +58,8 @@ int workbook_open(struct head *h, const char *sheet, uint32_t number,
  * cells. 1, 0 at the end, or negative with err naming sheet and cell. */
 int workbook_next(struct workbook *wb, struct dahub_csv_row *row,
                   struct dahub_error *err);
+/* The sheet being read's name, borrowed from wb. */
+const char *workbook_sheet(const struct workbook *wb);
 void workbook_free(struct workbook *wb);
 
 #endif

@@ -130,6 +130,81 @@ static void test_sheet_option_is_checked(void **state) {
                     "from 1, found a number");
 }
 
+/* The measure from the title cell, named as Excel names it: "$A$1". */
+#define TITLE_MAPPING                                                          \
+  "{\"layout\": \"long\", \"sheet\": 2, \"header\": {\"row\": 3}, "            \
+  "\"columns\": {\"area\": \"District\", \"period\": \"Quarter\", "            \
+  "\"value\": \"Count\"}, \"cells\": {\"measure\": \"$A$1\"}, "                \
+  "\"values\": {\"measure\": {\"Referrals by district\": "                     \
+  "\"referrals_received\"}}, \"fill_down\": [\"District\"]}"
+
+static void test_cells_by_a1_reference(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  size_t len;
+  char *book = read_book("return.xlsx", &len);
+
+  assert_int_equal(parse_bytes(ctx, TITLE_MAPPING, book, len, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_int_equal(
+      find(ctx, "NW Leics", "referrals_received", "FY2024-25-Q2")->value, 7);
+  fake_reset(ctx);
+  /* the same cell of the same return as CSV */
+  assert_int_equal(parse_text(ctx, TITLE_MAPPING, csv, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_int_equal(
+      find(ctx, "NW Leics", "referrals_received", "FY2024-25-Q2")->value, 7);
+}
+
+static void test_a1_reference_is_checked(void **state) {
+  (void)state;
+  expect_open_error(
+      "{\"layout\": \"long\", \"header\": {\"row\": 3}, \"columns\": "
+      "{\"area\": \"A\", \"value\": \"V\"}, \"fixed\": {\"measure\": "
+      "\"m\"}, \"cells\": {\"period\": \"2B\"}}",
+      "options.cells.period: expected a cell such as \"B2\" (column letters, "
+      "then the row number), found a string");
+  expect_open_error(
+      "{\"layout\": \"long\", \"header\": {\"row\": 3}, \"columns\": "
+      "{\"area\": \"A\", \"value\": \"V\"}, \"fixed\": {\"measure\": "
+      "\"m\"}, \"cells\": {\"period\": \"XFE1\"}}",
+      "options.cells.period: expected a cell such as \"B2\" (column letters, "
+      "then the row number), found a string");
+}
+
+/* A bad cell of a sheet is named as Excel names it: sheet, then A1; a
+ * warning too. The CSV's errors say row and column as before. */
+static void test_xlsx_errors_name_sheet_and_cell(void **state) {
+  static const char gender_as_value[] =
+      "{\"layout\": \"long\", \"sheet\": 2, \"header\": {\"row\": 3}, "
+      "\"columns\": {\"area\": \"District\", \"period\": \"Quarter\", "
+      "\"value\": \"Gender\"}, \"fixed\": {\"measure\": \"m\"}, "
+      "\"fill_down\": [\"District\"]";
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char mapping[512];
+  size_t len;
+  char *book = read_book("return.xlsx", &len);
+
+  (void)snprintf(mapping, sizeof mapping, "%s}", gender_as_value);
+  assert_int_equal(parse_bytes(ctx, mapping, book, len, &err), DAHUB_FAIL);
+  assert_int_equal(err.line, 4);
+  assert_int_equal(err.col, 4);
+  assert_string_equal(err.msg, "sheet \"Q1 return\" cell D4: Gender: not a "
+                               "number");
+  fake_reset(ctx);
+  assert_int_equal(parse_text(ctx, mapping, csv, &err), DAHUB_FAIL);
+  assert_string_equal(err.msg, "Gender: not a number");
+  fake_reset(ctx);
+  (void)snprintf(mapping, sizeof mapping, "%s, \"text\": \"skip\"}",
+                 gender_as_value);
+  assert_int_equal(parse_bytes(ctx, mapping, book, len, &err), DAHUB_OK);
+  assert_true(ctx->n_warn >= 1);
+  assert_true(strncmp(ctx->warn[0].msg, "sheet \"Q1 return\" cell D4: ", 27) ==
+              0);
+  free(book);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_xlsx_sheet_by_name_reads_as_its_csv,
@@ -143,6 +218,11 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_xlsx_first_sheet_when_none_is_named,
                                       fake_setup, fake_teardown),
       cmocka_unit_test(test_sheet_option_is_checked),
+      cmocka_unit_test_setup_teardown(test_cells_by_a1_reference, fake_setup,
+                                      fake_teardown),
+      cmocka_unit_test(test_a1_reference_is_checked),
+      cmocka_unit_test_setup_teardown(test_xlsx_errors_name_sheet_and_cell,
+                                      fake_setup, fake_teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
