@@ -175,8 +175,7 @@ static int read_sheet(struct run *r, struct head *h) {
   struct dahub_csv_row row;
   int rc;
 
-  if ((rc = workbook_open(h, r->m->sheet, r->m->sheet_number, &wb, r->err)) !=
-      0)
+  if ((rc = workbook_open(h, r->m, &wb, r->err)) != 0)
     return rc;
   (void)snprintf(r->sheet, sizeof r->sheet, "sheet \"%.80s\"",
                  workbook_sheet(wb));
@@ -311,7 +310,7 @@ static int probe(void *arg, const struct mapping *m, struct dahub_error *why) {
   if ((rc = run_alloc(&r)) != 0)
     goto out;
   if (workbook_is_xlsx(p->h))
-    rc = workbook_open(p->h, m->sheet, m->sheet_number, &wb, why);
+    rc = workbook_open(p->h, m, &wb, why);
   else
     rc = dahub_csv_new(&opt, workbook_csv_read, p->h, &csv, why);
   while (rc == 0 && !r.in_data) {

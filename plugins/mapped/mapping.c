@@ -12,6 +12,9 @@
  *   is its line, a cell's column its column.
  *   "sheet": "Q1 return"     the .xlsx's sheet, by name (case ignored) or
  *            2               by number, from 1 (default: the first)
+ *   "max_shared_mib": 16     the .xlsx's shared-string table (the text of
+ *                            its cells, kept while the sheet is read) is
+ *                            refused beyond this many MiB (1..1024)
  *   "delimiter": ","         ",", ";" or "\t" (default ",")
  *   "encoding": "utf-8"      or "windows-1252", "utf-16" (= "utf-16le"),
  *                            "utf-16be" (default "utf-8"; a byte order
@@ -198,6 +201,7 @@ static int set_decimal_comma(void *dst, const struct dahub_opt *o,
 static const struct dahub_opt mapping_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"sheet", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_sheet, "a sheet's name, or its number from 1", "an .xlsx's sheet to read; the first when absent"},
+  {"max_shared_mib", DAHUB_OPT_UINT, 0, 1, 1024, 16, offsetof(struct mapping, max_shared_mib), NULL, NULL, "an .xlsx's shared strings held at most, in MiB"},
   {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
   {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\", \"windows-1252\", \"utf-16\", \"utf-16le\" or \"utf-16be\"", "of the file's text"},
   {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},

@@ -17,6 +17,7 @@
 #include "workbook.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,7 +129,7 @@ static int slurp(struct head *h, struct dahub_error *err) {
   return 0;
 }
 
-int workbook_open(struct head *h, const char *sheet, uint32_t number,
+int workbook_open(struct head *h, const struct mapping *m,
                   struct workbook **out, struct dahub_error *err) {
   struct dahub_xlsx_options opt;
   struct workbook *wb = calloc(1, sizeof *wb);
@@ -143,13 +144,20 @@ int workbook_open(struct head *h, const char *sheet, uint32_t number,
     goto out;
   }
   dahub_xlsx_options_init(&opt);
-  opt.sheet = sheet;
-  if (number != 0)
-    opt.sheet_number = number;
+  opt.sheet = m->sheet;
+  if (m->sheet_number != 0)
+    opt.sheet_number = m->sheet_number;
   if (h->in->max_line_bytes != 0)
     opt.max_row_bytes = h->in->max_line_bytes;
-  if ((rc = dahub_xlsx_open(&opt, h->data, h->len, &wb->x, err)) != 0)
+  /* the feed's own bound: the table is held whole while the sheet is read */
+  opt.max_shared = (uint32_t)(m->max_shared_mib << 20);
+  if ((rc = dahub_xlsx_open(&opt, h->data, h->len, &wb->x, err)) != 0) {
+    if (rc == -EMSGSIZE && strncmp(err->msg, "shared strings", 14) == 0)
+      (void)snprintf(
+          err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg),
+          " (the feed's \"max_shared_mib\": %u)", (unsigned)m->max_shared_mib);
     goto out;
+  }
   *out = wb;
   wb = NULL; /* the caller's now */
 out:

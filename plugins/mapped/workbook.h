@@ -11,6 +11,8 @@
 #include "dahub/csv.h"
 #include "dahub/plugin.h"
 
+#include "mapping.h"
+
 /* The first bytes of the file, read once to tell an .xlsx from text, then
  * handed to the CSV reader before the rest. */
 struct head {
@@ -51,7 +53,7 @@ void workbook_head_free(struct head *h);
  * read from its end; h keeps it for the next sheet opened), and opens sheet (by
  * name; NULL: by number, 0 for the first). 0, or negative with err naming the
  * sheet. OUT: free with workbook_free(). */
-int workbook_open(struct head *h, const char *sheet, uint32_t number,
+int workbook_open(struct head *h, const struct mapping *m,
                   struct workbook **out, struct dahub_error *err);
 /* The next row as a CSV record, borrowed until the next call: line is its
  * row number, field[i] column i + 1, one empty field for a row with no

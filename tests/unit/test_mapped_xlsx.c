@@ -205,6 +205,34 @@ static void test_xlsx_errors_name_sheet_and_cell(void **state) {
   free(book);
 }
 
+/* The shared-string table is held whole while the sheet is read: a feed
+ * bounds it, and the error says which key raises the bound. */
+static void test_shared_strings_bounded_by_the_feed(void **state) {
+  static const char mapping[] =
+      "{\"layout\": \"long\", \"header\": {\"row\": 1}, %s"
+      "\"columns\": {\"area\": \"Area\", \"value\": \"Count\"}, "
+      "\"fixed\": {\"measure\": \"m\", \"period\": \"FY2024-25-Q1\"}}";
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[512];
+  size_t len;
+  char *book = read_book("many-strings.xlsx", &len);
+
+  (void)snprintf(json, sizeof json, mapping, "\"max_shared_mib\": 1, ");
+  assert_int_equal(parse_bytes(ctx, json, book, len, &err), DAHUB_FAIL);
+  assert_non_null(strstr(err.msg, "shared strings: more than 1048576 bytes"));
+  assert_non_null(strstr(err.msg, "\"max_shared_mib\": 1"));
+  fake_reset(ctx);
+  ctx->count_only = 1;
+  (void)snprintf(json, sizeof json, mapping, "");
+  assert_int_equal(parse_bytes(ctx, json, book, len, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 15000);
+  expect_open_error("{\"layout\": \"long\", \"max_shared_mib\": 0}",
+                    "options.max_shared_mib: expected a whole number from 1 "
+                    "to 1024, found a number");
+  free(book);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_xlsx_sheet_by_name_reads_as_its_csv,
@@ -222,6 +250,8 @@ int main(void) {
                                       fake_teardown),
       cmocka_unit_test(test_a1_reference_is_checked),
       cmocka_unit_test_setup_teardown(test_xlsx_errors_name_sheet_and_cell,
+                                      fake_setup, fake_teardown),
+      cmocka_unit_test_setup_teardown(test_shared_strings_bounded_by_the_feed,
                                       fake_setup, fake_teardown),
   };
 
