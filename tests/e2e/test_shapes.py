@@ -132,22 +132,23 @@ class ShapesTest(HubTestCase):
                 self.assertEqual(comp[FEED]["status"], "reported")
                 self.assertEqual(comp[FEED]["ingests"], 1)
 
-    def test_try_says_which_shape_and_why_not_the_other(self):
-        hub = self.make_shapes_hub()
-        path = os.path.join(hub.outside_dir, "q1.xlsx")
+    def try_file(self, hub, name, data):
+        """`dahub try` on data, written outside the spool as name."""
+        path = os.path.join(hub.outside_dir, name)
         with open(path, "wb") as f:
-            f.write(q1_xlsx())
+            f.write(data)
         r = hub.cli("try", "--config", hub.config, "--feed", FEED, path)
         self.assertEqual(r.returncode, 0, r.stderr)
+        return r
+
+    def test_try_says_which_shape_and_why_not_the_other(self):
+        hub = self.make_shapes_hub()
+        r = self.try_file(hub, "q1.xlsx", q1_xlsx())
         self.assertIn('note: read with shape 2 ("2025/26 workbook")', r.stderr)
         self.assertIn('note: shape 1 ("2024/25 template") does not fit: no '
                       'header: no row starts with "Area"', r.stderr)
         self.assertEqual(len(r.stdout.splitlines()), 6, r.stdout)
-        path = os.path.join(hub.outside_dir, "q4.csv")
-        with open(path, "wb") as f:
-            f.write(q4_csv())
-        r = hub.cli("try", "--config", hub.config, "--feed", FEED, path)
-        self.assertEqual(r.returncode, 0, r.stderr)
+        r = self.try_file(hub, "q4.csv", q4_csv())
         self.assertIn('note: read with shape 1 ("2024/25 template")', r.stderr)
         self.assertNotIn("does not fit", r.stderr)
 

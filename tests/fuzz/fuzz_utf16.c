@@ -19,29 +19,6 @@
 #include "../../hub/lib/utf16.h"
 #include "fuzz.h"
 
-struct feed {
-  const uint8_t *data;
-  size_t len, pos, max_chunk;
-  uint32_t seed;
-};
-
-static ssize_t feed_read(void *arg, void *buf, size_t cap) {
-  struct feed *f = arg;
-  size_t n = f->len - f->pos;
-
-  if (n > cap)
-    n = cap;
-  if (f->max_chunk != 0 && n > 0) {
-    size_t want = 1 + fuzz_rand(&f->seed) % f->max_chunk;
-
-    if (n > want)
-      n = want;
-  }
-  memcpy(buf, f->data + f->pos, n);
-  f->pos += n;
-  return (ssize_t)n;
-}
-
 /* iconv's answer: 0 and all of it, or -EILSEQ and what came before. */
 static int reference(const uint8_t *p, size_t len, int be, char *out,
                      size_t cap, size_t *n) {
@@ -61,7 +38,7 @@ static int reference(const uint8_t *p, size_t len, int be, char *out,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct dahub_error err;
   struct utf16 *d = NULL;
-  struct feed f;
+  struct fuzz_feed f;
   char *want = NULL, *got = NULL;
   size_t head, n_want, n = 0, cap;
   int be, rc_want;
@@ -84,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   got = malloc(cap);
   fuzz_check(want != NULL && got != NULL, "memory");
   rc_want = reference(data, size, be, want, cap, &n_want);
-  fuzz_check(utf16_new(be, feed_read, &f, data, head, 2, &d) == 0, "new");
+  fuzz_check(utf16_new(be, fuzz_feed_read, &f, data, head, 2, &d) == 0, "new");
   for (;;) {
     size_t room = 4 + fuzz_rand(&f.seed) % 64;
 

@@ -143,44 +143,38 @@ static const char excel_rows[] =
     "2:Charnwood|Refuge \xC2\xA3 night|12\n"
     "3:Hinckley & Bosworth|Caf\xC3\xA9 \xF0\x9F\x8F\xA0|<5\n";
 
+/* The Excel text in UTF-16 (to: "UTF-16LE" or "UTF-16BE", with the mark
+ * when bom), read with the feed's encoding enc, gives the Excel rows. */
+static void expect_excel_rows(const char *to, int bom,
+                              enum dahub_csv_encoding enc) {
+  size_t len;
+  unsigned char *p = utf16_of(excel_text, to, bom, &len);
+
+  expect_rows(p, len, '\t', enc, excel_rows, 0);
+  free(p);
+}
+
 /* Excel's "Unicode Text": UTF-16LE, a mark, tabs; a character above
  * U+FFFF (a surrogate pair) and a quoted cell too. Read as UTF-8 is. */
 static void test_unicode_text_reads_like_utf8(void **state) {
-  unsigned char *p;
-  size_t len;
-
   (void)state;
-  p = utf16_of(excel_text, "UTF-16LE", 1, &len);
-  expect_rows(p, len, '\t', DAHUB_CSV_UTF8, excel_rows, 0);
+  expect_excel_rows("UTF-16LE", 1, DAHUB_CSV_UTF8);
   /* the mark decides whatever the feed said */
-  expect_rows(p, len, '\t', DAHUB_CSV_CP1252, excel_rows, 0);
-  free(p);
+  expect_excel_rows("UTF-16LE", 1, DAHUB_CSV_CP1252);
   expect_rows((const unsigned char *)excel_text, strlen(excel_text), '\t',
               DAHUB_CSV_UTF8, excel_rows, 0);
 }
 
 static void test_big_endian_with_mark(void **state) {
-  unsigned char *p;
-  size_t len;
-
   (void)state;
-  p = utf16_of(excel_text, "UTF-16BE", 1, &len);
-  expect_rows(p, len, '\t', DAHUB_CSV_UTF8, excel_rows, 0);
-  free(p);
+  expect_excel_rows("UTF-16BE", 1, DAHUB_CSV_UTF8);
 }
 
 /* Without a mark, the feed's "encoding" says which. */
 static void test_without_mark_when_the_feed_says(void **state) {
-  unsigned char *p;
-  size_t len;
-
   (void)state;
-  p = utf16_of(excel_text, "UTF-16LE", 0, &len);
-  expect_rows(p, len, '\t', DAHUB_CSV_UTF16LE, excel_rows, 0);
-  free(p);
-  p = utf16_of(excel_text, "UTF-16BE", 0, &len);
-  expect_rows(p, len, '\t', DAHUB_CSV_UTF16BE, excel_rows, 0);
-  free(p);
+  expect_excel_rows("UTF-16LE", 0, DAHUB_CSV_UTF16LE);
+  expect_excel_rows("UTF-16BE", 0, DAHUB_CSV_UTF16BE);
 }
 
 /* Without a mark and read as UTF-8, the error says what to set, not

@@ -157,19 +157,22 @@ static void test_cells_by_a1_reference(void **state) {
 }
 
 static void test_a1_reference_is_checked(void **state) {
+  static const char *const bad[] = {"2B", "XFE1", "B0", "B2C"};
+  char json[256];
+  size_t i;
+
   (void)state;
-  expect_open_error(
-      "{\"layout\": \"long\", \"header\": {\"row\": 3}, \"columns\": "
-      "{\"area\": \"A\", \"value\": \"V\"}, \"fixed\": {\"measure\": "
-      "\"m\"}, \"cells\": {\"period\": \"2B\"}}",
-      "options.cells.period: expected a cell such as \"B2\" (column letters, "
-      "then the row number), found a string");
-  expect_open_error(
-      "{\"layout\": \"long\", \"header\": {\"row\": 3}, \"columns\": "
-      "{\"area\": \"A\", \"value\": \"V\"}, \"fixed\": {\"measure\": "
-      "\"m\"}, \"cells\": {\"period\": \"XFE1\"}}",
-      "options.cells.period: expected a cell such as \"B2\" (column letters, "
-      "then the row number), found a string");
+  for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(json, sizeof json,
+                   "{\"layout\": \"long\", \"header\": {\"row\": 3}, "
+                   "\"columns\": {\"area\": \"A\", \"value\": \"V\"}, "
+                   "\"fixed\": {\"measure\": \"m\"}, \"cells\": "
+                   "{\"period\": \"%s\"}}",
+                   bad[i]);
+    expect_open_error(json, "options.cells.period: expected a cell such as "
+                            "\"B2\" (column letters, then the row number), "
+                            "found a string");
+  }
 }
 
 /* A bad cell of a sheet is named as Excel names it: sheet, then A1; a
