@@ -83,7 +83,7 @@ static void sheet_place(const struct run *r, uint32_t line, uint32_t col,
 }
 
 void mapped_locate(const struct run *r, struct dahub_error *e) {
-  char place[128], msg[sizeof e->msg];
+  char place[128], msg[sizeof place + sizeof e->msg];
 
   sheet_place(r, e->line, e->col, e->msg, place, sizeof place);
   if (place[0] == '\0')
@@ -104,7 +104,8 @@ void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
   va_end(ap);
   sheet_place(r, line, col, msg, place, sizeof place);
   (void)snprintf(text, sizeof text, "%s%s", place, msg);
-  r->host->warn(r->ctx, line, col, text);
+  dahub_error_copy(msg, sizeof msg, text); /* the host keeps 255 bytes */
+  r->host->warn(r->ctx, line, col, msg);
 }
 
 int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
