@@ -154,6 +154,7 @@ static void test_cells_by_a1_reference(void **state) {
   assert_int_equal(ctx->n, 3);
   assert_int_equal(
       find(ctx, "NW Leics", "referrals_received", "FY2024-25-Q2")->value, 7);
+  free(book);
 }
 
 static void test_a1_reference_is_checked(void **state) {
