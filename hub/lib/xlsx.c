@@ -122,6 +122,23 @@ int xlsx_parse_ref(const char *s, uint32_t *col, uint32_t *row) {
   return 0;
 }
 
+void dahub_xlsx_locate(struct dahub_error *e, const char *sheet) {
+  char ref[16], msg[sizeof e->msg + 128];
+
+  if (e == NULL || sheet == NULL || sheet[0] == '\0' || e->line == 0 ||
+      strncmp(e->msg, "sheet \"", 7) == 0)
+    return;
+  if (e->col > 0) {
+    dahub_xlsx_ref(ref, sizeof ref, e->line, e->col);
+    (void)snprintf(msg, sizeof msg, "sheet \"%.80s\" cell %s: %s", sheet, ref,
+                   e->msg);
+  } else {
+    (void)snprintf(msg, sizeof msg, "sheet \"%.80s\" row %u: %s", sheet,
+                   (unsigned)e->line, e->msg);
+  }
+  dahub_error_copy(e->msg, sizeof e->msg, msg);
+}
+
 int dahub_xlsx_parse_a1(const char *s, uint32_t *row, uint32_t *col) {
   char ref[16];
   size_t n = 0;

@@ -42,6 +42,7 @@
  * not add up, a row a label leaves out with a reason) goes to host->warn.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,8 +178,11 @@ static int read_sheet(struct run *r, struct head *h) {
 
   if ((rc = workbook_open(h, r->m, &wb, r->err)) != 0)
     return rc;
-  (void)snprintf(r->sheet, sizeof r->sheet, "sheet \"%.80s\"",
-                 workbook_sheet(wb));
+  /* the hub names the sheet's cells as Excel does in its reports */
+  if (r->host->struct_size >=
+          offsetof(struct dahub_host, sheet) + sizeof r->host->sheet &&
+      r->host->sheet != NULL)
+    r->host->sheet(r->ctx, workbook_sheet(wb));
   /* r->prepared stays NULL: the cases layout works each row out itself */
   while ((rc = workbook_next(wb, &row, r->err)) == 1) {
     r->rows = row.line - 1;
@@ -385,8 +389,6 @@ end:
   if (rc == 0 && m->layout == MAP_CASES)
     rc = cases_end(&r);
 out:
-  if (rc < 0)
-    mapped_locate(&r, err);
   dahub_csv_free(csv);
   run_free(&r);
   workbook_head_free(&h);

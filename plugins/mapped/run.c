@@ -12,8 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "dahub/xlsx.h"
-
 #include "agg.h"
 #include "memo.h"
 
@@ -64,37 +62,9 @@ int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
   return mapped_cell_error(r, line, j, field, expected, text, "not a date");
 }
 
-/* 'sheet "Return" cell E7: ' (or 'row 7' when no column is meant) into
- * buf, for a message about a cell of an .xlsx; "" for a CSV file or a
- * message about no place, or one the XLSX reader wrote (it names them). */
-static void sheet_place(const struct run *r, uint32_t line, uint32_t col,
-                        const char *msg, char *buf, size_t size) {
-  char ref[16];
-
-  buf[0] = '\0';
-  if (r->sheet[0] == '\0' || line == 0 || strncmp(msg, "sheet \"", 7) == 0)
-    return;
-  if (col > 0) {
-    dahub_xlsx_ref(ref, sizeof ref, line, col);
-    (void)snprintf(buf, size, "%s cell %s: ", r->sheet, ref);
-  } else {
-    (void)snprintf(buf, size, "%s row %u: ", r->sheet, (unsigned)line);
-  }
-}
-
-void mapped_locate(const struct run *r, struct dahub_error *e) {
-  char place[128], msg[sizeof place + sizeof e->msg];
-
-  sheet_place(r, e->line, e->col, e->msg, place, sizeof place);
-  if (place[0] == '\0')
-    return;
-  (void)snprintf(msg, sizeof msg, "%s%s", place, e->msg);
-  dahub_error_copy(e->msg, sizeof e->msg, msg);
-}
-
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
                  ...) {
-  char msg[256], place[128], text[384];
+  char msg[256];
   va_list ap;
 
   if (r->host->warn == NULL)
@@ -102,9 +72,6 @@ void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
   va_start(ap, fmt);
   (void)vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  sheet_place(r, line, col, msg, place, sizeof place);
-  (void)snprintf(text, sizeof text, "%s%s", place, msg);
-  dahub_error_copy(msg, sizeof msg, text); /* the host keeps 255 bytes */
   r->host->warn(r->ctx, line, col, msg);
 }
 

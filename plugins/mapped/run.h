@@ -58,7 +58,6 @@ struct run {
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
   char year[DAHUB_PERIOD_ID_MAX];   /* a financial year read from one */
   char noted[DAHUB_PERIOD_ID_MAX];  /* the period an observation gets */
-  char sheet[96]; /* an .xlsx: 'sheet "Return"', for messages; else "" */
 };
 
 /* A cell the data lead must fix: line, column j (0-based), the column's
@@ -72,13 +71,8 @@ int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
 int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
                       int rc, const char *text, const char *example);
 
-/* Puts the sheet and the cell in A1 form ('sheet "Return" cell E7: ')
- * before an error's message about a cell of an .xlsx, so the data lead
- * finds it as Excel names it; nothing for a CSV file. */
-void mapped_locate(const struct run *r, struct dahub_error *e);
-
 /* A note for the ingest report; never quote cell text that could be
- * personal in it. On an .xlsx it names sheet and cell, as errors do. */
+ * personal in it. */
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
                  ...) __attribute__((format(printf, 4, 5)));
 
