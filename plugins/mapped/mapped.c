@@ -27,7 +27,10 @@
  * (records.c), then makes one observation per value cell; cases.c counts
  * it instead. The json layout reads no CSV at all (jsondoc.c). Cases and
  * json emit their figures at the end, through mapped_emit_groups()
- * (run.c).
+ * (run.c). A feed with several shapes (shapes.c) first reads the start of
+ * the file with each, down to its header (probe()), and then the whole
+ * file with the first that fits; the state open() returns is the list of
+ * shapes, one long for a feed with a single mapping.
  *
  * This file is the only one that knows every layout: the layouts know the
  * core (workbook.c: CSV or .xlsx, header.c: the rows down to the header,
@@ -43,7 +46,6 @@
  */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -13,6 +13,13 @@
  * row is handed on as a CSV record with the sheet's row number as its
  * line, so the layouts read both alike and errors name Excel's row and
  * column. Runs on parse()'s worker thread; the struct is parse()'s own.
+ *
+ * While a feed's shapes are tried, what the CSV reader pulls from the file
+ * is also kept (the tape, at most 1 MiB: a shape's header must be within
+ * it), so that the next shape, and then the one chosen, read the file from
+ * its first byte; past the tape, reading goes on from the file itself. The
+ * hub hashes each byte once, as it reads it. An .xlsx needs no tape: it is
+ * in memory already, and each shape opens its own sheet from it.
  */
 #include "workbook.h"
 
