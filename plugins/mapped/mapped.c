@@ -30,7 +30,7 @@
  * (run.c). A feed with several shapes (shapes.c) first reads the start of
  * the file with each, down to its header (probe()), and then the whole
  * file with the first that fits; the state open() returns is the list of
- * shapes, one long for a feed with a single mapping.
+ * shapes: a list of one for a feed with a single mapping.
  *
  * This file is the only one that knows every layout: the layouts know the
  * core (workbook.c: CSV or .xlsx, header.c: the rows down to the header,
