@@ -198,9 +198,10 @@ int shapes_pick(const struct shapes *sh,
   struct dahub_error why[SHAPES_MAX];
   char label[96], text[512];
   size_t i, k;
-  int rc = 0;
 
   for (i = 0; i < sh->n; i++) {
+    int rc;
+
     memset(&why[i], 0, sizeof why[i]);
     if ((rc = probe(arg, sh->m[i], &why[i])) == 0)
       break;
