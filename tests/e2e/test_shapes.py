@@ -152,6 +152,23 @@ class ShapesTest(HubTestCase):
         self.assertIn('note: read with shape 1 ("2024/25 template")', r.stderr)
         self.assertNotIn("does not fit", r.stderr)
 
+    def test_check_places_an_error_in_the_second_shape(self):
+        """A typo inside the second shape is placed at its line and
+        column, not lost because the first shape's "header" is fine."""
+        hub = self.make_hub(feeds=[])
+        hub.write_feed(file_name="freeva.json", text=(
+            '{"name": "freeva", "source_id": "freeva", "plugin": "mapped",\n'
+            ' "options": {"shapes": [\n'
+            '  {"layout": "long", "header": {"match": "Area"},\n'
+            '   "columns": {"area": "Area", "value": "Count"},\n'
+            '   "fixed": {"measure": "m", "period": "FY2024-25-Q1"}},\n'
+            '  {"layout": "long", "header": {"rwo": 2},\n'
+            '   "columns": {"area": "Area", "value": "Count"}}]}}\n'))
+        r = hub.cli("check", "--config", hub.config)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('freeva.json:6:33: feed "freeva": '
+                      'options.shapes[1].header.rwo: unknown key', r.stderr)
+
     def test_a_third_template_fails_with_each_reason(self):
         hub = self.make_shapes_hub()
         hub.start()
