@@ -22,7 +22,7 @@ case $secs in
   ;;
 esac
 targets="csv number period mapping mapped_parse vocab config xlsx_zip \
-xlsx_sheet xlsx_shared"
+xlsx_sheet xlsx_shared utf16"
 
 if ! command -v clang >/dev/null 2>&1; then
   echo "fuzz: clang not found, skipped"

@@ -61,7 +61,8 @@ void jsonconf_close(struct jsonconf *jc) {
  * text that knows strings and nesting, so "layout" inside "options" is not
  * taken for a top-level "layout". parent NULL: a key of the top-level
  * object, or failing that the first such key at any depth; else a key of
- * the first object written as the value of a key called parent. */
+ * the first object that holds it written as the value of a key called
+ * parent. */
 static void locate(const char *text, const char *parent, const char *key,
                    unsigned *line, unsigned *col) {
   size_t klen = strlen(key), plen = parent ? strlen(parent) : 0;
@@ -77,8 +78,11 @@ static void locate(const char *text, const char *parent, const char *key,
       continue;
     }
     if (*p == '}' || *p == ']') {
+      /* Left the object without finding the key: a later object under a
+       * key of the same name may hold it, as the second of a feed's
+       * shapes holds "header.rwo" when the first has a good "header". */
       if (depth-- == want)
-        break; /* left the object without finding the key */
+        want = -1;
       continue;
     }
     if (*p != '"')

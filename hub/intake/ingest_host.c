@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dahub/xlsx.h"
+
 #include "ingest_int.h"
 #include "pseudonym.h"
 #include "redact.h"
@@ -33,9 +35,12 @@ static void add_problem(struct dahub_error *list, unsigned *n, unsigned max,
 }
 
 void ingest_record_error(struct dahub_ctx *ctx, const struct dahub_error *e) {
-  add_problem(ctx->errors, &ctx->n_errors, ctx->env->max_errors, e);
+  struct dahub_error located = *e;
+
+  dahub_xlsx_locate(&located, ctx->sheet);
+  add_problem(ctx->errors, &ctx->n_errors, ctx->env->max_errors, &located);
   if (ctx->env->on_problem != NULL)
-    ctx->env->on_problem(ctx->env->arg, "error", e);
+    ctx->env->on_problem(ctx->env->arg, "error", &located);
 }
 
 /* An error about the file's content: its cell cut or described first. */
@@ -108,10 +113,27 @@ static void hub_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
   struct dahub_error e = {0};
 
   (void)dahub_error_set(&e, 0, line, col, "%s", msg ? msg : "");
+  dahub_xlsx_locate(&e, ctx->sheet);
   add_problem(ctx->warnings, &ctx->n_warnings, MAX_WARNINGS, &e);
   ctx->n_warning_cells += line > 0 && col > 0;
   if (ctx->env->on_problem != NULL)
     ctx->env->on_problem(ctx->env->arg, "warning", &e);
+}
+
+/* Only a dry run shows notes: a stored file's report is about the file. */
+static void hub_note(struct dahub_ctx *ctx, const char *msg) {
+  struct dahub_error e = {0};
+
+  if (ctx->env->on_problem == NULL)
+    return;
+  (void)dahub_error_set(&e, 0, 0, 0, "%s", msg ? msg : "");
+  ctx->env->on_problem(ctx->env->arg, "note", &e);
+}
+
+/* A sheet's name is text from the file, but the partner's own label for
+ * its return, as the XLSX reader's errors already quote it. */
+static void hub_sheet(struct dahub_ctx *ctx, const char *name) {
+  dahub_error_copy(ctx->sheet, sizeof ctx->sheet, name);
 }
 
 #define RECORD_FIELDS_MAX 32
@@ -202,6 +224,8 @@ const struct dahub_host ingest_host = {
     .warn = hub_warn,
     .pseudonymise = hub_pseudonymise,
     .emit_record = hub_emit_record,
+    .note = hub_note,
+    .sheet = hub_sheet,
 };
 
 int ingest_ctx_init(struct dahub_ctx *ctx, const struct ingest_env *env,

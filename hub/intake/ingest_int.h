@@ -45,6 +45,7 @@ struct dahub_ctx {
   struct pseudonym *pseudonym; /* made on first use */
   struct validated v;
   struct validate_memo *memo; /* the file's breakdowns, built once each */
+  char sheet[128]; /* a workbook's sheet being read (host->sheet), or "" */
 };
 
 /* The host lent to the plugin for parse(), over a struct dahub_ctx. */
@@ -57,7 +58,7 @@ int ingest_ctx_init(struct dahub_ctx *ctx, const struct ingest_env *env,
 void ingest_ctx_close(struct dahub_ctx *ctx);
 
 /* Keeps e among the file's errors (the first max_errors) and shows it to a
- * dry run. */
+ * dry run; about a cell of a workbook, e names its sheet and cell. */
 void ingest_record_error(struct dahub_ctx *ctx, const struct dahub_error *e);
 
 /* Reads what the plugin left unread, so the hash covers the whole file.

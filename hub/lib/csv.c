@@ -62,7 +62,8 @@ static int csv_new(const struct dahub_csv_options *opt,
   if (opt->delimiter != ',' && opt->delimiter != ';' && opt->delimiter != '\t')
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "csv: the delimiter must be ',', ';' or tab");
-  if (opt->encoding != DAHUB_CSV_UTF8 && opt->encoding != DAHUB_CSV_CP1252)
+  if (opt->encoding != DAHUB_CSV_UTF8 && opt->encoding != DAHUB_CSV_CP1252 &&
+      opt->encoding != DAHUB_CSV_UTF16LE && opt->encoding != DAHUB_CSV_UTF16BE)
     return dahub_error_set(err, -EINVAL, 0, 0, "csv: unknown encoding");
   /* The caps keep 3 * max_line_bytes and the offset arrays far from
    * overflowing size_t, even on 32-bit hosts. */
@@ -85,7 +86,7 @@ static int csv_new(const struct dahub_csv_options *opt,
     r->fast = *fast;
   r->read = read;
   r->arg = arg;
-  r->utf8 = opt->encoding == DAHUB_CSV_UTF8;
+  r->utf8 = opt->encoding != DAHUB_CSV_CP1252;
   r->line = 1;
   plain_table(r);
   /* Each input byte becomes at most 3 bytes (Windows-1252) or 1 (UTF-8, as
@@ -127,6 +128,7 @@ void dahub_csv_free(struct dahub_csv *r) {
   free(r->start);
   free(r->len);
   free(r->field);
+  utf16_free(r->u16);
   free(r);
 }
 
@@ -137,7 +139,12 @@ int csv_fill(struct dahub_csv *r, struct dahub_error *err) {
 
   if (r->in_pos == r->in_end)
     r->in_pos = r->in_end = 0;
-  if (r->held != 0) {
+  if (r->u16 != NULL) {
+    /* its errors name the line themselves: err is already set */
+    got = utf16_read(r->u16, r->in + r->in_end, sizeof r->in - r->in_end, err);
+    if (got < 0)
+      return (int)got;
+  } else if (r->held != 0) {
     got = r->held;
     r->held = 0;
   } else {
@@ -155,21 +162,58 @@ int csv_fill(struct dahub_csv *r, struct dahub_error *err) {
   return 0;
 }
 
-/* The first call looks for a UTF-8 byte order mark and drops it. A BOM means
- * the file is UTF-8 even where the feed said Windows-1252: the partner saved
- * as "CSV UTF-8", and Excel itself would read it so. */
-int csv_start(struct dahub_csv *r, struct dahub_error *err) {
-  while (r->in_end < 3 && !r->eof) {
-    int rc = csv_fill(r, err);
+/* Without a byte order mark: NULs in every other byte of the first 512,
+ * and none in the others, look like UTF-16 ('l' little-endian, 'b' big),
+ * which the NUL error then says. */
+static char sniff_utf16(const unsigned char *p, size_t n) {
+  size_t i, pairs, z[2] = {0, 0};
 
-    if (rc != 0)
+  if (n > 512)
+    n = 512;
+  pairs = n / 2;
+  for (i = 0; i < pairs * 2; i++)
+    z[i % 2] += p[i] == 0;
+  if (pairs > 0 && z[1] * 2 > pairs && z[0] == 0)
+    return 'l';
+  if (pairs > 0 && z[0] * 2 > pairs && z[1] == 0)
+    return 'b';
+  return 0;
+}
+
+/* The rest of the file goes through the UTF-16 decoder, from what is in
+ * the buffer past its first skip bytes (the mark, if any). */
+static int start_utf16(struct dahub_csv *r, int be, size_t skip,
+                       struct dahub_error *err) {
+  if (utf16_new(be, r->read, r->arg, r->in + skip, r->in_end - skip, skip,
+                &r->u16) != 0)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "csv: out of memory");
+  r->in_pos = r->in_end = 0;
+  r->utf8 = 1;
+  return 0;
+}
+
+/* The first call looks for a byte order mark and drops it. A mark decides
+ * the encoding even where the feed said otherwise: the partner saved as
+ * "CSV UTF-8" or "Unicode Text", and Excel itself would read it so. */
+int csv_start(struct dahub_csv *r, struct dahub_error *err) {
+  int rc;
+
+  while (r->in_end < 3 && !r->eof)
+    if ((rc = csv_fill(r, err)) != 0)
       return rc;
-  }
+  r->started = 1;
   if (r->in_end >= 3 && memcmp(r->in, "\xEF\xBB\xBF", 3) == 0) {
     r->in_pos = 3;
     r->utf8 = 1;
+    return 0;
   }
-  r->started = 1;
+  if (r->in_end >= 2 &&
+      (memcmp(r->in, "\xFF\xFE", 2) == 0 || memcmp(r->in, "\xFE\xFF", 2) == 0))
+    return start_utf16(r, r->in[0] == 0xFE, 2, err);
+  if (r->opt.encoding == DAHUB_CSV_UTF16LE ||
+      r->opt.encoding == DAHUB_CSV_UTF16BE)
+    return start_utf16(r, r->opt.encoding == DAHUB_CSV_UTF16BE, 0, err);
+  r->looks_utf16 = sniff_utf16(r->in, r->in_end);
   return 0;
 }
 
@@ -239,8 +283,19 @@ nomem:
 static void csv_read_ahead(struct dahub_csv *r) {
   while (!r->eof && r->in_end < sizeof r->in) {
     size_t cap = sizeof r->in - r->in_end;
-    ssize_t got = r->read(r->arg, r->in + r->in_end, cap);
+    ssize_t got;
 
+    if (r->u16 != NULL) {
+      /* A decoder's error is sticky: csv_fill() meets it again, and
+       * reports it with its message, after the records before it. */
+      if (cap < 4 ||
+          (got = utf16_read(r->u16, r->in + r->in_end, cap, NULL)) < 0)
+        return;
+      r->eof = got == 0;
+      r->in_end += (size_t)got;
+      continue;
+    }
+    got = r->read(r->arg, r->in + r->in_end, cap);
     if (got < 0 || (size_t)got > cap) {
       r->held = got < 0 ? got : SSIZE_MAX; /* SSIZE_MAX: more than asked */
       return;

@@ -13,6 +13,8 @@
 
 #include "dahub/csv_fast.h"
 
+#include "utf16.h"
+
 #define CSV_CHUNK 65536
 
 enum csv_state {
@@ -44,6 +46,11 @@ struct dahub_csv {
   size_t in_pos, in_end;
   int started, eof;
   int utf8; /* decode as UTF-8; a BOM sets it whatever the option */
+  /* UTF-16 input: the decoder that fills in[] with UTF-8, or NULL. */
+  struct utf16 *u16;
+  /* No BOM, but NULs in every other byte: 'l' or 'b' (the endianness it
+   * looks like), for the NUL error to say what to set; or 0. */
+  char looks_utf16;
   unsigned char plain[256]; /* 1: a byte the fast path may copy as is */
   int bytewise;             /* no fast path (tests compare the two) */
   int prev_cr; /* the last byte was CR: an LF now ends nothing new */

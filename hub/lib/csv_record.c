@@ -228,6 +228,30 @@ done:
   return (ssize_t)k;
 }
 
+/* A file that looks like UTF-16 without a byte order mark (every other
+ * byte NUL) fails on its first NUL or non-ASCII byte: the officer needs the
+ * encoding to set, not the windows-1252 advice. what: "a NUL byte", ... */
+static int csv_utf16_hint(const struct dahub_csv *r, const char *what,
+                          struct dahub_error *err) {
+  return dahub_error_set(
+      err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+      "%s (byte %u of the line): the file looks like UTF-16 text without a "
+      "byte order mark; set the feed's \"encoding\" to \"utf-16%s\", or "
+      "save the file as CSV UTF-8",
+      what, (unsigned)r->line_byte, r->looks_utf16 == 'b' ? "be" : "le");
+}
+
+/* A NUL is never text. */
+static int csv_nul(const struct dahub_csv *r, struct dahub_error *err) {
+  if (r->looks_utf16 != 0)
+    return csv_utf16_hint(r, "a NUL byte", err);
+  return dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                         "a NUL %s (byte %u of the line): this is not a "
+                         "text file",
+                         r->u16 != NULL ? "character" : "byte",
+                         (unsigned)r->line_byte);
+}
+
 /* Copies one byte of cell text, decoding it; non-ASCII only comes here. */
 static int csv_text_byte(struct dahub_csv *r, unsigned char b,
                          struct dahub_error *err) {
@@ -273,6 +297,8 @@ static int csv_text_byte(struct dahub_csv *r, unsigned char b,
     r->hi = 0x8F;
   return csv_put(r, (const char *)&b, 1, err);
 bad:
+  if (r->looks_utf16 != 0)
+    return csv_utf16_hint(r, "invalid UTF-8", err);
   return dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
                          "invalid UTF-8: byte 0x%02X (byte %u of the line); "
                          "save the file as CSV UTF-8, or set the feed's "
@@ -396,13 +422,8 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
     /* Checked before the byte is stored: the record never outgrows it. */
     if (++raw > r->opt.max_line_bytes)
       return csv_fail(r, csv_too_long(r, err));
-    if (b == '\0') {
-      rc = dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                           "a NUL byte (byte %u of the line): this is not "
-                           "a text file, or it is UTF-16",
-                           (unsigned)r->line_byte);
-      return csv_fail(r, rc);
-    }
+    if (b == '\0')
+      return csv_fail(r, csv_nul(r, err));
     if (b == (unsigned char)r->opt.delimiter && st != CSV_QUOTED) {
       if ((rc = csv_end_field(r, err)) != 0)
         return csv_fail(r, rc);

@@ -122,6 +122,44 @@ int xlsx_parse_ref(const char *s, uint32_t *col, uint32_t *row) {
   return 0;
 }
 
+void dahub_xlsx_locate(struct dahub_error *e, const char *sheet) {
+  char ref[16], msg[sizeof e->msg + 128];
+
+  if (e == NULL || sheet == NULL || sheet[0] == '\0' || e->line == 0 ||
+      strncmp(e->msg, "sheet \"", 7) == 0)
+    return;
+  if (e->col > 0) {
+    dahub_xlsx_ref(ref, sizeof ref, e->line, e->col);
+    (void)snprintf(msg, sizeof msg, "sheet \"%.80s\" cell %s: %s", sheet, ref,
+                   e->msg);
+  } else {
+    (void)snprintf(msg, sizeof msg, "sheet \"%.80s\" row %u: %s", sheet,
+                   (unsigned)e->line, e->msg);
+  }
+  dahub_error_copy(e->msg, sizeof e->msg, msg);
+}
+
+int dahub_xlsx_parse_a1(const char *s, uint32_t *row, uint32_t *col) {
+  char ref[16];
+  size_t n = 0;
+  uint32_t r, c;
+
+  /* "$" marks an absolute reference in a formula: the same cell here */
+  for (; *s != '\0'; s++) {
+    if (*s == '$')
+      continue;
+    if (n + 1 >= sizeof ref)
+      return -EINVAL;
+    ref[n++] = *s >= 'a' && *s <= 'z' ? (char)(*s - 'a' + 'A') : *s;
+  }
+  ref[n] = '\0';
+  if (xlsx_parse_ref(ref, &c, &r) != 0 || r == 0)
+    return -EINVAL;
+  *row = r;
+  *col = c;
+  return 0;
+}
+
 void dahub_xlsx_ref(char *buf, size_t cap, uint32_t row, uint32_t col) {
   char letters[8] = {0}; /* col 0 writes none: cppcheck wants it set */
   size_t n = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dahub/number.h"
+#include "dahub/xlsx.h"
 
 #include "options.h"
 
@@ -150,14 +151,25 @@ out:
   return rc;
 }
 
+/* A cell above the header: "B2", as Excel names it, or {"row": 2,
+ * "col": 2}; both count as a spreadsheet does, CSV or .xlsx alike. */
 static int cell_position(const json_t *v, const char *path, struct map_field *f,
                          struct dahub_error *err) {
   static const char *const keys[] = {"row", "col", NULL};
   const json_t *row = json_object_get(v, "row"), *col;
   int rc;
 
+  if (json_is_string(v)) {
+    if (dahub_xlsx_parse_a1(json_string_value(v), &f->row, &f->col) != 0)
+      return opt_bad_type(err, path,
+                          "a cell such as \"B2\" (column letters, then "
+                          "the row number)",
+                          v);
+    return 0;
+  }
   if (!json_is_object(v))
-    return opt_bad_type(err, path, "an object {\"row\": R, \"col\": C}", v);
+    return opt_bad_type(
+        err, path, "a cell such as \"B2\", or {\"row\": R, \"col\": C}", v);
   if ((rc = opt_only_keys(v, path, keys, err)) != 0)
     return rc;
   col = json_object_get(v, "col");

@@ -27,10 +27,14 @@
  * (records.c), then makes one observation per value cell; cases.c counts
  * it instead. The json layout reads no CSV at all (jsondoc.c). Cases and
  * json emit their figures at the end, through mapped_emit_groups()
- * (run.c).
+ * (run.c). A feed with several shapes (shapes.c) first reads the start of
+ * the file with each, down to its header (probe()), and then the whole
+ * file with the first that fits; the state open() returns is the list of
+ * shapes: a list of one for a feed with a single mapping.
  *
  * This file is the only one that knows every layout: the layouts know the
- * core (workbook.c: CSV or .xlsx, mapping.c, mapping_csv.c, fields.c, labels.c,
+ * core (workbook.c: CSV or .xlsx, header.c: the rows down to the header,
+ * mapping.c, mapping_csv.c, fields.c, labels.c,
  * options.c, run.c, resolve.c, memo.c, agg.c) and none another; dates are the
  * hub's (dahub/date.h).
  *
@@ -41,6 +45,7 @@
  * not add up, a row a label leaves out with a reason) goes to host->warn.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,12 +55,14 @@
 
 #include "cases.h"
 #include "figures.h"
+#include "header.h"
 #include "jsondoc.h"
 #include "labels.h"
 #include "memo.h"
 #include "records.h"
 #include "resolve.h"
 #include "run.h"
+#include "shapes.h"
 #include "total.h"
 #include "workbook.h"
 
@@ -115,105 +122,6 @@ static int data_row(struct run *r, const struct dahub_csv_row *row) {
   return figures_row(r, row);
 }
 
-/* Settles the cells above the header into codes. */
-static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  const char *code;
-  char *copy;
-  size_t f;
-  int rc;
-
-  for (f = 0; f < m->n_fields; f++) {
-    if (m->field[f].src != MAP_CELL)
-      continue;
-    if (r->cell[f] == NULL)
-      return dahub_error_set(
-          r->err, -EINVAL, row->line, 0,
-          "options.cells.%s: row %u is not above the header (row %u)",
-          m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
-    rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
-                        m->field[f].col - 1, &code, &r->cell_target[f], NULL);
-    if (rc < 0)
-      return rc;
-    if (rc == 0)
-      return mapped_cell_error(r, r->cell_line[f], m->field[f].col - 1,
-                               m->field[f].name, "a label that gives a code",
-                               r->cell[f],
-                               "this cell's label would leave every row out");
-    if ((copy = strdup(code)) == NULL)
-      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
-    free(r->cell[f]);
-    r->cell[f] = copy;
-  }
-  return 0;
-}
-
-/* Finds every column the mapping names, and settles the cells above. */
-static int read_header(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  size_t f, k;
-  int rc;
-
-  for (f = 0; f < m->n_fields; f++)
-    if (m->field[f].src == MAP_COLUMN &&
-        (rc = mapped_find_column(r, row, m->field[f].text, &r->col[f])) != 0)
-      return rc;
-  if (m->layout == MAP_LONG &&
-      (rc = mapped_find_column(r, row, m->value_column, &r->value_col)) != 0)
-    return rc;
-  for (k = 0; k < m->across.n; k++)
-    if ((rc = mapped_find_column(r, row, m->across.p[k].key, &r->across[k])) !=
-        0)
-      return rc;
-  for (k = 0; k < m->n_fill_down; k++)
-    if ((rc = mapped_find_column(r, row, m->fill_down[k], &r->fill_col[k])) !=
-        0)
-      return rc;
-  for (k = 0; k < m->n_skip_if_blank; k++)
-    if ((rc = mapped_find_column(r, row, m->skip_if_blank[k],
-                                 &r->skip_col[k])) != 0)
-      return rc;
-  if (m->total.column != NULL &&
-      (rc = mapped_find_column(r, row, m->total.column, &r->total_col)) != 0)
-    return rc;
-  if (m->total.row_column != NULL &&
-      (rc = mapped_find_column(r, row, m->total.row_column,
-                               &r->total_row_col)) != 0)
-    return rc;
-  if (m->records != NULL && (rc = records_header(r, row)) != 0)
-    return rc;
-  if (m->layout == MAP_CASES && (rc = cases_header(r, row)) != 0)
-    return rc;
-  return settle_cells(r, row);
-}
-
-/* Rows above the header: keep the text of any cell the mapping names. */
-static int above_header(struct run *r, const struct dahub_csv_row *row) {
-  const struct mapping *m = r->m;
-  size_t f, j;
-
-  for (f = 0; f < m->n_fields; f++) {
-    if (m->field[f].src != MAP_CELL || m->field[f].row != r->rows)
-      continue;
-    j = m->field[f].col - 1;
-    if ((r->cell[f] = strdup(j < row->n ? row->field[j] : "")) == NULL)
-      return dahub_error_set(r->err, -ENOMEM, row->line, 0, "out of memory");
-    r->cell_line[f] = row->line;
-  }
-  return 0;
-}
-
-static int is_header(const struct run *r, const struct dahub_csv_row *row) {
-  size_t j;
-
-  if (r->m->header_row != 0)
-    return r->rows == r->m->header_row;
-  for (j = 0; j < row->n; j++)
-    if (!mapped_blank(row->field[j], row->len[j]))
-      return mapping_same(row->field[j], row->len[j], r->m->header_match);
-  return 0;
-}
-
 /* "Notes:" in the first cell ends the data; case and spaces ignored. */
 static int is_footer(const struct mapping *m, const struct dahub_csv_row *row) {
   const char *s = row->field[0];
@@ -233,12 +141,8 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
   if (r->rows == UINT32_MAX)
     return dahub_error_set(r->err, -EMSGSIZE, row->line, 0, "too many rows");
   r->rows++;
-  if (!r->in_data) {
-    if (!is_header(r, row))
-      return above_header(r, row);
-    r->in_data = 1;
-    return read_header(r, row);
-  }
+  if (!r->in_data)
+    return header_take(r, row);
   if (row_blank(row))
     return 0;
   if (is_footer(r->m, row))
@@ -250,16 +154,8 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
 static int rows_end(struct run *r, int rc) {
   if (rc == 1)
     return 0;
-  if (rc == 0 && !r->in_data) {
-    if (r->m->header_match != NULL)
-      return dahub_error_set(r->err, -EINVAL, 0, 0,
-                             "no header: no row starts with \"%s\"",
-                             r->m->header_match);
-    return dahub_error_set(r->err, -EINVAL, 0, 0,
-                           "no header: the file has %u rows, the header "
-                           "should be row %u",
-                           (unsigned)r->rows, (unsigned)r->m->header_row);
-  }
+  if (rc == 0 && !r->in_data)
+    return header_missing(r);
   return rc;
 }
 
@@ -282,9 +178,13 @@ static int read_sheet(struct run *r, struct head *h) {
   struct dahub_csv_row row;
   int rc;
 
-  if ((rc = workbook_open(h, r->m->sheet, r->m->sheet_number, &wb, r->err)) !=
-      0)
+  if ((rc = workbook_open(h, r->m, &wb, r->err)) != 0)
     return rc;
+  /* the hub names the sheet's cells as Excel does in its reports */
+  if (r->host->struct_size >=
+          offsetof(struct dahub_host, sheet) + sizeof r->host->sheet &&
+      r->host->sheet != NULL)
+    r->host->sheet(r->ctx, workbook_sheet(wb));
   /* r->prepared stays NULL: the cases layout works each row out itself */
   while ((rc = workbook_next(wb, &row, r->err)) == 1) {
     r->rows = row.line - 1;
@@ -355,39 +255,126 @@ static void run_free(struct run *r) {
   cases_free(r);
 }
 
+/* The CSV reader's options for m's files. */
+static void csv_options(const struct mapping *m, const struct dahub_input *in,
+                        struct dahub_csv_options *opt) {
+  dahub_csv_options_init(opt);
+  opt->delimiter = m->delimiter;
+  opt->encoding = m->encoding;
+  if (in->max_line_bytes != 0)
+    opt->max_line_bytes = in->max_line_bytes;
+}
+
+/* A run of m over one file, before its arrays are made. */
+static void run_init(struct run *r, const struct mapping *m,
+                     const struct dahub_host *host, struct dahub_ctx *ctx,
+                     struct dahub_error *err) {
+  memset(r, 0, sizeof *r);
+  r->m = m;
+  r->host = host;
+  r->ctx = ctx;
+  r->err = err;
+  r->total_col = r->total_row_col = r->when_col = NO_COL;
+}
+
+#define PROBE_ROWS 1000
+
+/* What trying a shape needs of parse(). */
+struct probe {
+  struct head *h;
+  const struct dahub_host *host;
+  struct dahub_ctx *ctx;
+};
+
+/* The next row of a sheet or of the CSV reader, numbered as take_row()
+ * would. 1, 0 at the end, or negative. */
+static int probe_next(struct run *r, struct workbook *wb, struct dahub_csv *csv,
+                      struct dahub_csv_row *row) {
+  int rc = wb != NULL ? workbook_next(wb, row, r->err)
+                      : dahub_csv_next(csv, row, r->err);
+
+  if (rc == 1)
+    r->rows = wb != NULL ? row->line : r->rows + 1;
+  return rc;
+}
+
+/* Whether shape m fits the file (shapes.h): its rows are read from the
+ * start, as parse() would, until the header is read and its columns
+ * found, or it is clear there is none. 0, or negative with why. */
+static int probe(void *arg, const struct mapping *m, struct dahub_error *why) {
+  struct probe *p = arg;
+  struct dahub_csv_options opt;
+  struct dahub_csv *csv = NULL;
+  struct workbook *wb = NULL;
+  struct dahub_csv_row row;
+  struct run r;
+  int rc;
+
+  run_init(&r, m, p->host, p->ctx, why);
+  workbook_rewind(p->h, 1);
+  csv_options(m, p->h->in, &opt);
+  if ((rc = run_alloc(&r)) != 0)
+    goto out;
+  if (workbook_is_xlsx(p->h))
+    rc = workbook_open(p->h, m, &wb, why);
+  else
+    rc = dahub_csv_new(&opt, workbook_csv_read, p->h, &csv, why);
+  while (rc == 0 && !r.in_data) {
+    if (r.rows >= PROBE_ROWS) {
+      rc = dahub_error_set(why, -EINVAL, 0, 0, "no header in the first %u rows",
+                           PROBE_ROWS);
+      break;
+    }
+    if ((rc = probe_next(&r, wb, csv, &row)) == 1)
+      rc = header_take(&r, &row);
+    else if (rc == 0)
+      rc = header_missing(&r);
+  }
+  if (rc != 0 && p->h->tape_full)
+    rc = dahub_error_set(why, -EINVAL, 0, 0, "no header in the first %u KiB",
+                         WORKBOOK_TAPE_MAX >> 10);
+out:
+  dahub_csv_free(csv);
+  workbook_free(wb);
+  run_free(&r);
+  return rc;
+}
+
 static enum dahub_outcome mapped_parse(void *state, struct dahub_input *in,
                                        const struct dahub_host *host,
                                        struct dahub_ctx *ctx,
                                        struct dahub_error *err) {
-  const struct mapping *m = state;
+  const struct shapes *sh = state;
+  const struct mapping *m = sh->m[0];
   struct dahub_csv_options opt;
   struct dahub_csv_fast fast;
   struct dahub_csv *csv = NULL;
   struct head h = {.in = in};
+  struct probe p = {.h = &h, .host = host, .ctx = ctx};
+  size_t pick = 0;
   struct run r;
   int rc;
 
-  memset(&r, 0, sizeof r);
-  r.m = m;
-  r.host = host;
-  r.ctx = ctx;
-  r.err = err;
-  r.total_col = r.total_row_col = r.when_col = NO_COL;
-  if (m->layout == MAP_JSON) {
+  run_init(&r, m, host, ctx, err);
+  if (m->layout == MAP_JSON) { /* never one of several shapes */
     rc = jsondoc_parse(&r, in);
     goto out;
   }
-  if ((rc = run_alloc(&r)) != 0 || (rc = workbook_head(&h, err)) != 0)
+  if ((rc = workbook_head(&h, err)) != 0)
+    goto out;
+  if (sh->n > 1) {
+    if ((rc = shapes_pick(sh, probe, &p, host, ctx, &pick, err)) != 0)
+      goto out;
+    workbook_rewind(&h, 0);
+    run_init(&r, m = sh->m[pick], host, ctx, err);
+  }
+  if ((rc = run_alloc(&r)) != 0)
     goto out;
   if (workbook_is_xlsx(&h)) { /* by its content, whatever its name */
     rc = read_sheet(&r, &h);
     goto end;
   }
-  dahub_csv_options_init(&opt);
-  opt.delimiter = m->delimiter;
-  opt.encoding = m->encoding;
-  if (in->max_line_bytes != 0)
-    opt.max_line_bytes = in->max_line_bytes;
+  csv_options(m, in, &opt);
   /* Reading, hashing and splitting the CSV on a second core: a quarter of
    * the work of a big file (the reader starts its thread only for one). */
   memset(&fast, 0, sizeof fast);
@@ -406,6 +393,7 @@ end:
 out:
   dahub_csv_free(csv);
   run_free(&r);
+  workbook_head_free(&h);
   /* The same file may well go through later: out of memory, or -EAGAIN:
    * the temporary files of distinct counts failed (cases.c) */
   if (rc == -ENOMEM || rc == -EAGAIN)
@@ -426,12 +414,13 @@ static void options_free(struct mapping *m) {
 /* The feed's options, section by section: what every layout shares, the
  * layout's own, the labels (which need to know where each field comes
  * from), records, then what must hold of the whole. */
-static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+static int open_one(const json_t *o, struct mapping **out,
+                    struct dahub_error *err) {
   struct mapping *m = NULL;
   const json_t *v;
   int rc;
 
-  *state = NULL;
+  *out = NULL;
   if ((rc = mapping_new(o, &m, err)) != 0)
     goto out;
   switch (m->layout) {
@@ -456,21 +445,34 @@ static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
   if ((m->layout == MAP_LONG || m->layout == MAP_WIDE) &&
       (rc = figures_check(m, err)) != 0)
     goto out;
-  *state = m;
+  *out = m;
   m = NULL;
 out:
   options_free(m);
   return rc;
 }
 
-static void mapped_close(void *state) { options_free(state); }
+/* One mapping, or several shapes (shapes.c), each read as above. */
+static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+  struct shapes *sh = NULL;
+  int rc = shapes_open(o, open_one, options_free, &sh, err);
+
+  *state = sh;
+  return rc;
+}
+
+static void mapped_close(void *state) { shapes_free(state); }
 
 /* A case-level extract is one row per case: its cells are references,
  * ages, dates and labels of one person each, whatever the feed says. */
 static int mapped_personal(const void *state) {
-  const struct mapping *m = state;
+  const struct shapes *sh = state;
+  size_t i;
 
-  return m != NULL && m->layout == MAP_CASES;
+  for (i = 0; sh != NULL && i < sh->n; i++)
+    if (sh->m[i]->layout == MAP_CASES)
+      return 1;
+  return 0;
 }
 
 __attribute__((visibility("default")))

@@ -12,9 +12,13 @@
  *   is its line, a cell's column its column.
  *   "sheet": "Q1 return"     the .xlsx's sheet, by name (case ignored) or
  *            2               by number, from 1 (default: the first)
+ *   "max_shared_mib": 16     the .xlsx's shared-string table (the text of
+ *                            its cells, kept while the sheet is read) is
+ *                            refused beyond this many MiB (1..1024)
  *   "delimiter": ","         ",", ";" or "\t" (default ",")
- *   "encoding": "utf-8"      or "windows-1252" (default "utf-8"; a file
- *                            with a UTF-8 byte order mark is read as UTF-8)
+ *   "encoding": "utf-8"      or "windows-1252", "utf-16" (= "utf-16le"),
+ *                            "utf-16be" (default "utf-8"; a byte order
+ *                            mark decides: UTF-8, UTF-16LE or UTF-16BE)
  *   "decimal_comma": false   true: "96,5" is 96.5 and "63.000" is 63000
  *   "header": {"row": 5}     the header is spreadsheet row 5, or
  *             {"match": "Service"}  the first row whose first non-empty
@@ -38,8 +42,9 @@
  *       "age_band": {"column": "Age", "bands": ["0-5", ..., "85+"],
  *                    "blank": "not_known"}}}  a number put in its band
  *   "cells": {               fields read once from a cell above the header:
- *     "period": {"row": 2, "col": 2}, ...}  the same keys as "columns"
- *                            (not "value"), 1-based row and column
+ *     "period": "B2", ...}   the same keys as "columns" (not "value"), by
+ *                            A1 reference ("B2", "$B$2") or 1-based row
+ *                            and column ({"row": 2, "col": 2})
  *   "fixed": {               constants: the same keys, each a text;
  *     "period": "FY2024-25-Q1", "area": "E10000018", ...}
  *   "across": {              wide only: the value columns, by header text,
@@ -163,15 +168,27 @@ static int set_sheet(void *dst, const struct dahub_opt *o, const json_t *v) {
   return m->sheet != NULL ? 0 : -ENOMEM;
 }
 
+/* "utf-16" is little-endian, as Windows writes it, unless a byte order
+ * mark says otherwise (a mark always decides: dahub/csv.h). */
 static int set_encoding(void *dst, const struct dahub_opt *o, const json_t *v) {
+  static const struct {
+    const char *name;
+    enum dahub_csv_encoding e;
+  } names[] = {{"utf-8", DAHUB_CSV_UTF8},
+               {"windows-1252", DAHUB_CSV_CP1252},
+               {"utf-16", DAHUB_CSV_UTF16LE},
+               {"utf-16le", DAHUB_CSV_UTF16LE},
+               {"utf-16be", DAHUB_CSV_UTF16BE}};
   const char *s = json_string_value(v);
+  size_t i;
 
   (void)o;
-  if (strcmp(s, "utf-8") != 0 && strcmp(s, "windows-1252") != 0)
-    return -EINVAL;
-  if (strcmp(s, "windows-1252") == 0)
-    ((struct mapping *)dst)->encoding = DAHUB_CSV_CP1252;
-  return 0;
+  for (i = 0; i < sizeof names / sizeof *names; i++)
+    if (strcmp(s, names[i].name) == 0) {
+      ((struct mapping *)dst)->encoding = names[i].e;
+      return 0;
+    }
+  return -EINVAL;
 }
 
 static int set_decimal_comma(void *dst, const struct dahub_opt *o,
@@ -187,8 +204,9 @@ static int set_decimal_comma(void *dst, const struct dahub_opt *o,
 static const struct dahub_opt mapping_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"sheet", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_sheet, "a sheet's name, or its number from 1", "an .xlsx's sheet to read; the first when absent"},
+  {"max_shared_mib", DAHUB_OPT_UINT, 0, 1, 1024, 16, offsetof(struct mapping, max_shared_mib), NULL, NULL, "an .xlsx's shared strings held at most, in MiB"},
   {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
-  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\" or \"windows-1252\"", "of the file's text"},
+  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\", \"windows-1252\", \"utf-16\", \"utf-16le\" or \"utf-16be\"", "of the file's text"},
   {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},
   {"layout", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"long\", \"wide\", \"cases\" or \"json\""},
   {"header", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "which row is the header"},

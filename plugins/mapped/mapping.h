@@ -137,11 +137,12 @@ struct map_total {
 struct mapping {
   char delimiter;
   enum dahub_csv_encoding encoding;
-  char *sheet;           /* "sheet": an .xlsx's sheet by name, or NULL */
-  uint32_t sheet_number; /* ... or by number, from 1; 0: the first */
-  unsigned number_flags; /* DAHUB_NUM_DECIMAL_COMMA */
-  uint32_t header_row;   /* "header": {"row": N}, or 0 */
-  char *header_match;    /* "header": {"match": "..."}, or NULL */
+  char *sheet;             /* "sheet": an .xlsx's sheet by name, or NULL */
+  uint32_t sheet_number;   /* ... or by number, from 1; 0: the first */
+  uint64_t max_shared_mib; /* an .xlsx's shared strings held at most */
+  unsigned number_flags;   /* DAHUB_NUM_DECIMAL_COMMA */
+  uint32_t header_row;     /* "header": {"row": N}, or 0 */
+  char *header_match;      /* "header": {"match": "..."}, or NULL */
   enum map_layout layout;
   struct map_field field[MAP_MAX_FIELDS];
   size_t n_fields;              /* MAP_FIRST_DIM + number of dimensions */

@@ -18,7 +18,7 @@ import openpyxl
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dahub_e2e import HEADER, HubTestCase  # noqa: E402
+from dahub_e2e import HEADER, HubTestCase, csv_bytes  # noqa: E402
 from test_ingest import EXPECTED, FEED, GOOD_ROWS  # noqa: E402
 
 
@@ -80,6 +80,27 @@ class XlsxReturnTest(HubTestCase):
         hub.wait_done(FEED, "freeva_q1.csv")
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"),
                          len(EXPECTED))
+        hub.stop()
+
+    def test_errors_name_sheet_and_cell_as_excel_does(self):
+        """The hub's own checks (an unknown area) and the plugin's (text
+        where a number belongs) both name the sheet and the cell."""
+        hub = self.make_hub()
+        hub.start()
+        rows = [["Atlantis", "FY2024-25-Q1", "helpline_contacts", "F", "3"],
+                ["Blaby", "FY2024-25-Q1", "helpline_contacts", "F", "lots"]]
+        hub.drop(FEED, "bad.xlsx", xlsx_bytes(rows))
+        report = hub.wait_failed(FEED, "bad.xlsx")
+        msgs = [(e["line"], e["column"], e["message"]) for e in report["errors"]]
+        self.assertEqual(len(msgs), 2, report)
+        self.assertEqual(msgs[0][:2], (2, 1))
+        self.assertTrue(msgs[0][2].startswith('sheet "Return" cell A2: '), msgs)
+        self.assertEqual(msgs[1], (3, 5, 'sheet "Return" cell E3: Value: not a '
+                                         'number'))
+        # a CSV file's say row and column, as before
+        hub.drop(FEED, "bad.csv", csv_bytes(rows))
+        report = hub.wait_failed(FEED, "bad.csv")
+        self.assertEqual(report["errors"][1]["message"], "Value: not a number")
         hub.stop()
 
     def test_zip_bomb_fails_with_a_report(self):

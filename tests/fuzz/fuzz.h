@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -29,6 +31,36 @@ static inline uint32_t fuzz_rand(uint32_t *s) {
   *s ^= *s >> 17;
   *s ^= *s << 5;
   return *s;
+}
+
+/* An input served in chunks: each read hands out at most max_chunk bytes
+ * (a number drawn from seed; 0: as much as asked), and at the end 0, or
+ * fail_code when it is set (a read that fails instead of ending). */
+struct fuzz_feed {
+  const uint8_t *data;
+  size_t len, pos;
+  size_t max_chunk;
+  uint32_t seed;
+  int fail_code;
+};
+
+static inline ssize_t fuzz_feed_read(void *arg, void *buf, size_t cap) {
+  struct fuzz_feed *f = arg;
+  size_t n = f->len - f->pos;
+
+  if (n == 0)
+    return f->fail_code;
+  if (n > cap)
+    n = cap;
+  if (f->max_chunk != 0) {
+    size_t want = 1 + fuzz_rand(&f->seed) % f->max_chunk;
+
+    if (n > want)
+      n = want;
+  }
+  memcpy(buf, f->data + f->pos, n);
+  f->pos += n;
+  return (ssize_t)n;
 }
 
 /* 1 when the len bytes at s are valid UTF-8 (no overlong forms, no

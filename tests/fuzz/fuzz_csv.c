@@ -26,33 +26,6 @@
 
 #define READ_FAILS (-ENOTCONN) /* a code the reader itself never makes */
 
-struct feed {
-  const uint8_t *data;
-  size_t len, pos;
-  size_t max_chunk; /* 0: whatever the reader asks for */
-  uint32_t seed;
-  int fail_at_end;
-};
-
-static ssize_t feed_read(void *arg, void *buf, size_t cap) {
-  struct feed *f = arg;
-  size_t n = f->len - f->pos;
-
-  if (n == 0)
-    return f->fail_at_end ? READ_FAILS : 0;
-  if (n > cap)
-    n = cap;
-  if (f->max_chunk != 0) {
-    size_t want = 1 + fuzz_rand(&f->seed) % f->max_chunk;
-
-    if (n > want)
-      n = want;
-  }
-  memcpy(buf, f->data + f->pos, n);
-  f->pos += n;
-  return (ssize_t)n;
-}
-
 static void check_row(const struct dahub_csv_row *row,
                       const struct dahub_csv_options *o, uint32_t last_line,
                       uint32_t breaks) {
@@ -109,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct dahub_csv_row row;
   struct dahub_error err;
   struct dahub_csv *r, *ref;
-  struct feed f, rf;
+  struct fuzz_feed f, rf;
   uint32_t last_line = 1, breaks = 0;
   size_t rows = 0, i;
   int rc, threaded;
@@ -121,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   f.len = size - 4;
   f.max_chunk = (data[0] >> 4) == 15 ? 0 : (size_t)1 << (data[0] >> 4);
   f.seed = 0x9E3779B9u ^ (data[3] & 0x3Fu);
-  f.fail_at_end = (data[0] & 8) != 0;
+  f.fail_code = (data[0] & 8) != 0 ? READ_FAILS : 0;
   for (i = 0; i < f.len; i++)
     breaks += f.data[i] == '\n' || f.data[i] == '\r';
 
@@ -135,8 +108,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   threaded = (data[3] & 0x40) != 0;
 
   memset(&err, 0, sizeof err);
-  rc = threaded ? dahub_csv_new_fast(&o, NULL, feed_read, &f, &r, &err)
-                : dahub_csv_new(&o, feed_read, &f, &r, &err);
+  rc = threaded ? dahub_csv_new_fast(&o, NULL, fuzz_feed_read, &f, &r, &err)
+                : dahub_csv_new(&o, fuzz_feed_read, &f, &r, &err);
   if (o.delimiter == '|') {
     fuzz_check(rc == -EINVAL && r == NULL, "new() refuses a bad delimiter");
     return 0;
@@ -145,7 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (threaded && (data[3] & 0x80))
     csv_set_eager(r);
   rf = f;
-  fuzz_check(dahub_csv_new(&o, feed_read, &rf, &ref, &err) == 0,
+  fuzz_check(dahub_csv_new(&o, fuzz_feed_read, &rf, &ref, &err) == 0,
              "new() takes good options");
   if (!threaded)
     csv_set_bytewise(ref);
@@ -158,7 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   check_same(ref, rc, &row, &err);
   if (rc == 0) {
-    fuzz_check(!f.fail_at_end, "a failed read is reported");
+    fuzz_check(f.fail_code == 0, "a failed read is reported");
     fuzz_check(dahub_csv_next(r, &row, &err) == 0, "the end stays the end");
   } else {
     fuzz_check(rc == -EILSEQ || rc == -EMSGSIZE || rc == READ_FAILS,

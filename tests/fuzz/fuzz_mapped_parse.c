@@ -9,7 +9,9 @@
  *  - a long return (one value per row: periods as partners write them,
  *    labels, dimensions, fill-down, footer, period notes): whole reads,
  *    a 256-byte line limit, and for some inputs the hub stops the file;
- *  - WALL's semicolon, decimal-comma, Windows-1252 return: 1..7 bytes.
+ *  - WALL's semicolon, decimal-comma, Windows-1252 return: 1..7 bytes;
+ *  - two shapes, a long CSV or a wide UTF-16 grid with tabs, the file read
+ *    again from the start with the shape that fits: 1..13 bytes.
  * The mappings are opened once and closed at exit.
  */
 #include <stdlib.h>
@@ -86,6 +88,16 @@ static const char *const mappings[] = {
     "  \"Average length of stay (days)\": \"average_stay_days\"}},"
     " \"unknown\": {\"measure\": \"skip\"},"
     " \"footer\": {\"match\": [\"Note:\"]}}",
+    /* Two shapes of one partner's return. */
+    "{\"shapes\": [{\"name\": \"long\", \"layout\": \"long\","
+    " \"header\": {\"match\": \"Area\"}, \"columns\": {\"area\": \"Area\","
+    " \"period\": \"Quarter\", \"value\": \"Count\"},"
+    " \"fixed\": {\"measure\": \"helpline_contacts\"}},"
+    " {\"layout\": \"wide\", \"delimiter\": \"\\t\", \"encoding\": \"utf-16\","
+    " \"header\": {\"row\": 2}, \"cells\": {\"period\": \"B1\"},"
+    " \"fixed\": {\"measure\": \"helpline_contacts\"},"
+    " \"across\": {\"field\": \"area\", \"columns\": {\"Blaby\":"
+    " \"E07000129\", \"Charnwood\": \"E07000130\"}}}]}",
 };
 #define N_MAPPINGS (sizeof mappings / sizeof *mappings)
 
@@ -129,5 +141,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
   ctx = (struct dahub_ctx){.count_only = 1, .period_ids = 1};
   (void)fake_parse(&dahub_plugin_v1, states[2], &ctx, data, size, 7, h >> 8, 0);
+
+  ctx = (struct dahub_ctx){.count_only = 1, .period_ids = 1};
+  (void)fake_parse(&dahub_plugin_v1, states[3], &ctx, data, size, 13, h >> 4,
+                   0);
   return 0;
 }

@@ -179,6 +179,20 @@ static void fake_warn(struct dahub_ctx *ctx, uint32_t line, uint32_t col,
   ctx->n_warn++;
 }
 
+static void fake_note(struct dahub_ctx *ctx, const char *msg) {
+  size_t n = strlen(ctx->notes);
+
+  fake_check(!ctx->stopped, "no note after the hub said stop");
+  (void)text(msg, "note() has a message");
+  (void)snprintf(ctx->notes + n, sizeof ctx->notes - n, "%s\n", msg);
+}
+
+static void fake_sheet(struct dahub_ctx *ctx, const char *name) {
+  fake_check(!ctx->stopped, "no sheet after the hub said stop");
+  fake_check(text(name, "sheet() has a name") > 0, "a sheet has a name");
+  (void)snprintf(ctx->sheet, sizeof ctx->sheet, "%s", name);
+}
+
 /* A stand-in for the hub's HMAC: distinct inputs (up to 31 bytes) give
  * distinct outputs, and the output is not the input; a longer input fails
  * (-EIO) once every byte is read. Like the hub's, safe on any thread. */
@@ -239,7 +253,9 @@ const struct dahub_host fake_host = {.struct_size = sizeof fake_host,
                                      .emit = fake_emit,
                                      .warn = fake_warn,
                                      .pseudonymise = fake_pseudonymise,
-                                     .emit_record = fake_emit_record};
+                                     .emit_record = fake_emit_record,
+                                     .note = fake_note,
+                                     .sheet = fake_sheet};
 
 /* As a hub built before emit_record was appended would lend it. */
 const struct dahub_host fake_host_no_records = {

@@ -62,7 +62,9 @@ struct dahub_ctx {
   atomic_size_t n_pseudo;           /* calls to pseudonymise() */
   atomic_size_t n_pseudo_elsewhere; /* ... on a thread not parse()'s */
   pthread_t parse_thread;
-  char seen[4096]; /* every text the plugin handed over, ';'-joined */
+  char seen[4096];  /* every text the plugin handed over, ';'-joined */
+  char notes[2048]; /* every note, one a line (cut when full) */
+  char sheet[128];  /* the sheet the plugin said it reads, or "" */
   size_t seen_len;
 };
 

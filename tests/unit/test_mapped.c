@@ -83,7 +83,8 @@ static void test_option_wrong_type_says_what_was_expected(void **state) {
       open_mapping("{" LONG_OK ", \"encoding\": \"latin1\"}", &st, &err),
       -EINVAL);
   assert_string_equal(err.field, "options.encoding");
-  assert_string_equal(err.expected, "\"utf-8\" or \"windows-1252\"");
+  assert_string_equal(err.expected, "\"utf-8\", \"windows-1252\", "
+                                    "\"utf-16\", \"utf-16le\" or \"utf-16be\"");
 }
 
 static void test_option_rules_between_keys(void **state) {
@@ -326,6 +327,47 @@ static void test_windows_1252_pound(void **state) {
   assert_int_equal(ctx->obs[0].value, 63000);
   assert_string_equal(ctx->obs[0].raw, "\xC2\xA3"
                                        "63,000");
+}
+
+/* Excel's "Unicode Text": UTF-16LE with a mark, tabs, read with the
+ * feed's default encoding; without the mark, "utf-16" says so. */
+static void test_unicode_text_export(void **state) {
+  static const char le[] = "\xFF\xFE"
+                           "A\0r\0e\0a\0\t\0C\0o\0u\0n\0t\0\r\0\n\0"
+                           "E\0"
+                           "0\0"
+                           "6\0"
+                           "0\0"
+                           "0\0"
+                           "0\0"
+                           "0\0"
+                           "1\0"
+                           "7\0\t\0\xA3\0"
+                           "6\0"
+                           "3\0\r\0\n\0";
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+
+  assert_int_equal(parse_bytes(ctx, SIMPLE ", \"delimiter\": \"\\t\"}", le,
+                               sizeof le - 1, &err),
+                   DAHUB_OK);
+  assert_int_equal(ctx->n, 1);
+  assert_int_equal(ctx->obs[0].value, 63);
+  assert_string_equal(ctx->obs[0].raw, "\xC2\xA3"
+                                       "63");
+  fake_reset(ctx);
+  assert_int_equal(parse_bytes(ctx,
+                               SIMPLE ", \"delimiter\": \"\\t\", "
+                                      "\"encoding\": \"utf-16\"}",
+                               le + 2, sizeof le - 3, &err),
+                   DAHUB_OK);
+  assert_int_equal(ctx->obs[0].value, 63);
+  fake_reset(ctx);
+  assert_int_equal(parse_bytes(ctx, SIMPLE ", \"delimiter\": \"\\t\"}", le + 2,
+                               sizeof le - 3, &err),
+                   DAHUB_FAIL);
+  assert_non_null(strstr(err.msg, "set the feed's \"encoding\" to "
+                                  "\"utf-16le\""));
 }
 
 static void test_semicolons_and_decimal_comma(void **state) {
@@ -669,6 +711,7 @@ int main(void) {
       T(test_text_in_value_cell_fails_with_details),
       T(test_400_digit_value_fails),
       T(test_windows_1252_pound),
+      T(test_unicode_text_export),
       T(test_semicolons_and_decimal_comma),
       T(test_csv_errors_fail_the_file),
       T(test_unknown_label_error_names_cell_and_text),

@@ -29,7 +29,7 @@ static const struct {
     {"marac_llr", "marac_llr_county_quarterly_2024-25_Q1.json", 23, 0},
     {"turning_point", "turning_point_da_substance_misuse_Q1_2024-25.tsv", 24,
      0},
-    {"leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.csv", 28, 0},
+    {"leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.xlsx", 28, 0},
     {"lgbt_centre", "lgbt_centre_monitoring_2024-25_Q1.csv", 13, 0},
     {"panahghar", "panahghar_sa_lot1_monthly_2024-25_Q1.csv", 15, 0},
     {"blaby_dc", "blaby_dc_hclic_da_2024-25_Q1.csv", 10, 0},

@@ -125,7 +125,7 @@ static void test_gate_total_row_adds_up(void **state) {
   char *opts = feed_options("leics_gate");
   size_t len;
   char *data = read_spool_sample(
-      "leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.csv", &len);
+      "leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.xlsx", &len);
 
   assert_int_equal(parse_bytes(ctx, opts, data, len, &err), DAHUB_OK);
   assert_int_equal(ctx->n_warn, 0);

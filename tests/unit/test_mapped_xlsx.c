@@ -130,6 +130,106 @@ static void test_sheet_option_is_checked(void **state) {
                     "from 1, found a number");
 }
 
+/* The measure from the title cell, named as Excel names it: "$A$1". */
+#define TITLE_MAPPING                                                          \
+  "{\"layout\": \"long\", \"sheet\": 2, \"header\": {\"row\": 3}, "            \
+  "\"columns\": {\"area\": \"District\", \"period\": \"Quarter\", "            \
+  "\"value\": \"Count\"}, \"cells\": {\"measure\": \"$A$1\"}, "                \
+  "\"values\": {\"measure\": {\"Referrals by district\": "                     \
+  "\"referrals_received\"}}, \"fill_down\": [\"District\"]}"
+
+static void test_cells_by_a1_reference(void **state) {
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  size_t len;
+  char *book = read_book("return.xlsx", &len);
+
+  assert_int_equal(parse_bytes(ctx, TITLE_MAPPING, book, len, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_int_equal(
+      find(ctx, "NW Leics", "referrals_received", "FY2024-25-Q2")->value, 7);
+  fake_reset(ctx);
+  /* the same cell of the same return as CSV */
+  assert_int_equal(parse_text(ctx, TITLE_MAPPING, csv, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 3);
+  assert_int_equal(
+      find(ctx, "NW Leics", "referrals_received", "FY2024-25-Q2")->value, 7);
+  free(book);
+}
+
+static void test_a1_reference_is_checked(void **state) {
+  static const char *const bad[] = {"2B", "XFE1", "B0", "B2C"};
+  char json[256];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(json, sizeof json,
+                   "{\"layout\": \"long\", \"header\": {\"row\": 3}, "
+                   "\"columns\": {\"area\": \"A\", \"value\": \"V\"}, "
+                   "\"fixed\": {\"measure\": \"m\"}, \"cells\": "
+                   "{\"period\": \"%s\"}}",
+                   bad[i]);
+    expect_open_error(json, "options.cells.period: expected a cell such as "
+                            "\"B2\" (column letters, then the row number), "
+                            "found a string");
+  }
+}
+
+/* The plugin tells the host which sheet it reads, so that the hub names
+ * a bad cell as Excel does (the hub's tests check the wording); a CSV
+ * file has no sheet. */
+static void test_the_host_learns_the_sheet(void **state) {
+  static const char gender_as_value[] =
+      "{\"layout\": \"long\", \"sheet\": 2, \"header\": {\"row\": 3}, "
+      "\"columns\": {\"area\": \"District\", \"period\": \"Quarter\", "
+      "\"value\": \"Gender\"}, \"fixed\": {\"measure\": \"m\"}, "
+      "\"fill_down\": [\"District\"]}";
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  size_t len;
+  char *book = read_book("return.xlsx", &len);
+
+  assert_int_equal(parse_bytes(ctx, gender_as_value, book, len, &err),
+                   DAHUB_FAIL);
+  assert_string_equal(ctx->sheet, "Q1 return");
+  assert_int_equal(err.line, 4);
+  assert_int_equal(err.col, 4);
+  assert_string_equal(err.msg, "Gender: not a number");
+  fake_reset(ctx);
+  assert_int_equal(parse_text(ctx, gender_as_value, csv, &err), DAHUB_FAIL);
+  assert_string_equal(ctx->sheet, "");
+  free(book);
+}
+
+/* The shared-string table is held whole while the sheet is read: a feed
+ * bounds it, and the error says which key raises the bound. */
+static void test_shared_strings_bounded_by_the_feed(void **state) {
+  static const char mapping[] =
+      "{\"layout\": \"long\", \"header\": {\"row\": 1}, %s"
+      "\"columns\": {\"area\": \"Area\", \"value\": \"Count\"}, "
+      "\"fixed\": {\"measure\": \"m\", \"period\": \"FY2024-25-Q1\"}}";
+  struct dahub_ctx *ctx = *state;
+  struct dahub_error err;
+  char json[512];
+  size_t len;
+  char *book = read_book("many-strings.xlsx", &len);
+
+  (void)snprintf(json, sizeof json, mapping, "\"max_shared_mib\": 1, ");
+  assert_int_equal(parse_bytes(ctx, json, book, len, &err), DAHUB_FAIL);
+  assert_non_null(strstr(err.msg, "shared strings: more than 1048576 bytes"));
+  assert_non_null(strstr(err.msg, "\"max_shared_mib\": 1"));
+  fake_reset(ctx);
+  ctx->count_only = 1;
+  (void)snprintf(json, sizeof json, mapping, "");
+  assert_int_equal(parse_bytes(ctx, json, book, len, &err), DAHUB_OK);
+  assert_int_equal(ctx->n, 15000);
+  expect_open_error("{\"layout\": \"long\", \"max_shared_mib\": 0}",
+                    "options.max_shared_mib: expected a whole number from 1 "
+                    "to 1024, found a number");
+  free(book);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_xlsx_sheet_by_name_reads_as_its_csv,
@@ -143,6 +243,13 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_xlsx_first_sheet_when_none_is_named,
                                       fake_setup, fake_teardown),
       cmocka_unit_test(test_sheet_option_is_checked),
+      cmocka_unit_test_setup_teardown(test_cells_by_a1_reference, fake_setup,
+                                      fake_teardown),
+      cmocka_unit_test(test_a1_reference_is_checked),
+      cmocka_unit_test_setup_teardown(test_the_host_learns_the_sheet,
+                                      fake_setup, fake_teardown),
+      cmocka_unit_test_setup_teardown(test_shared_strings_bounded_by_the_feed,
+                                      fake_setup, fake_teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

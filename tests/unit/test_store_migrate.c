@@ -49,7 +49,7 @@ static const struct {
     {"lcc", "lcc_commissioning_and_funding_register_2024-06.csv"},
     {"marac_llr", "marac_llr_county_quarterly_2024-25_Q1.json"},
     {"turning_point", "turning_point_da_substance_misuse_Q1_2024-25.tsv"},
-    {"leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.csv"},
+    {"leics_gate", "leics_gate_grt_quarterly_return_2024-25_Q1.xlsx"},
     {"lgbt_centre", "lgbt_centre_monitoring_2024-25_Q1.csv"},
     {"panahghar", "panahghar_sa_lot1_monthly_2024-25_Q1.csv"},
     {"blaby_dc", "blaby_dc_hclic_da_2024-25_Q1.csv"},

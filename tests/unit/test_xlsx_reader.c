@@ -428,8 +428,59 @@ static void test_refs_and_sniff(void **state) {
   assert_false(dahub_xlsx_sniff("PK", 2));
 }
 
+/* A1 references as an officer writes them in a mapping. */
+static void test_a1_as_written(void **state) {
+  static const char *const bad[] = {"",     "B",   "2",   "2B",       "B0",
+                                    "XFE1", "B2C", "B 2", "B1048577", "$$$"};
+  uint32_t row = 0, col = 0;
+  size_t i;
+
+  (void)state;
+  assert_int_equal(dahub_xlsx_parse_a1("B2", &row, &col), 0);
+  assert_true(row == 2 && col == 2);
+  assert_int_equal(dahub_xlsx_parse_a1("$xfd$1048576", &row, &col), 0);
+  assert_true(row == 1048576 && col == 16384);
+  for (i = 0; i < sizeof bad / sizeof *bad; i++)
+    assert_int_equal(dahub_xlsx_parse_a1(bad[i], &row, &col), -EINVAL);
+}
+
+/* What the hub puts before an error about a cell of a sheet. */
+static void test_locate_names_sheet_and_cell(void **state) {
+  struct dahub_error e = {0};
+
+  (void)state;
+  (void)dahub_error_set(&e, -EINVAL, 4, 4, "Gender: not a number");
+  dahub_xlsx_locate(&e, "Q1 return");
+  assert_string_equal(e.msg, "sheet \"Q1 return\" cell D4: Gender: not a "
+                             "number");
+  dahub_xlsx_locate(&e, "Q1 return"); /* named once */
+  assert_string_equal(e.msg, "sheet \"Q1 return\" cell D4: Gender: not a "
+                             "number");
+  (void)dahub_error_set(&e, -EINVAL, 7, 0, "too many rows");
+  dahub_xlsx_locate(&e, "Q1 return");
+  assert_string_equal(e.msg, "sheet \"Q1 return\" row 7: too many rows");
+  (void)dahub_error_set(&e, -EINVAL, 0, 0, "no header");
+  dahub_xlsx_locate(&e, "Q1 return");
+  assert_string_equal(e.msg, "no header");
+  dahub_xlsx_locate(&e, "");
+  assert_string_equal(e.msg, "no header");
+  /* a long message is cut where a character ends: here the prefix pushes
+   * an "é" across the last byte kept */
+  memset(e.msg, 'x', sizeof e.msg - 1);
+  e.msg[sizeof e.msg - 1] = '\0';
+  memcpy(e.msg + 227, "\xC3\xA9", 2); /* after a 27-byte prefix */
+  e.line = 2;
+  e.col = 1;
+  dahub_xlsx_locate(&e, "Q1 return");
+  assert_int_equal(strlen(e.msg), sizeof e.msg - 2);
+  assert_true(strncmp(e.msg, "sheet \"Q1 return\" cell A2: xxx", 30) == 0);
+  assert_int_equal(e.msg[sizeof e.msg - 3], 'x');
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_a1_as_written),
+      cmocka_unit_test(test_locate_names_sheet_and_cell),
       cmocka_unit_test(test_every_value_type_by_sheet_name),
       cmocka_unit_test(test_sheet_by_number),
       cmocka_unit_test(test_workbook_found_by_relationships),

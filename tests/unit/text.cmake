@@ -15,6 +15,8 @@ target_link_options(test_csv PRIVATE -Wl,--wrap=malloc -Wl,--wrap=realloc)
 # The reader's thread must never hang it: a hang fails, it does not wait.
 set_tests_properties(test_csv PROPERTIES TIMEOUT 300)
 
+# UTF-16 text ("Unicode Text"), decoded on the way into the CSV reader.
+dahub_text_test(test_csv_utf16 ${CMAKE_CURRENT_SOURCE_DIR}/test_csv_utf16.c)
 dahub_text_test(test_number ${CMAKE_CURRENT_SOURCE_DIR}/test_number.c)
 dahub_text_test(test_options ${CMAKE_CURRENT_SOURCE_DIR}/test_options.c)
 dahub_text_test(test_date ${CMAKE_CURRENT_SOURCE_DIR}/test_date.c)
@@ -24,6 +26,7 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 # the fake host without dlopen.
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/header.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping_csv.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c
@@ -44,7 +47,8 @@ set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/cases_ahead.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/jsondoc_options.c
-  ${PROJECT_SOURCE_DIR}/plugins/mapped/workbook.c)
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/workbook.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/shapes.c)
 function(dahub_mapped_test name)
   dahub_text_test(${name} ${CMAKE_CURRENT_SOURCE_DIR}/${name}.c
     ${CMAKE_CURRENT_SOURCE_DIR}/test_mapped_host.c
@@ -62,6 +66,7 @@ dahub_mapped_test(test_mapped_json)
 dahub_mapped_test(test_mapped_records)
 dahub_mapped_test(test_mapped_feeds)
 dahub_mapped_test(test_agg)
+dahub_mapped_test(test_mapped_shapes)
 # An .xlsx return, made by openpyxl in the XLSX reader's fixture (xlsx.cmake).
 dahub_mapped_test(test_mapped_xlsx)
 set_tests_properties(test_mapped_xlsx PROPERTIES FIXTURES_REQUIRED xlsx_books

@@ -4,14 +4,21 @@
  * RFC 4180 plus what Excel really writes: a UTF-8 byte order mark, CRLF or
  * LF (or a lone CR), quoted cells holding delimiters, doubled quotes and line
  * breaks, a last line without a newline, ',' ';' or tab between cells, and
- * Windows-1252 text, which the reader turns into UTF-8 as it goes.
+ * Windows-1252 text, which the reader turns into UTF-8 as it goes, and
+ * UTF-16 (Excel's "Unicode Text": little-endian, with a byte order mark,
+ * tab-separated), decoded to UTF-8 before the rest. A byte order mark
+ * decides the encoding whatever the options say: UTF-8 (EF BB BF), UTF-16LE
+ * (FF FE) or UTF-16BE (FE FF); a UTF-16 file without one is read as such
+ * only when the options say so, and a NUL byte in a file that looks like
+ * it gets an error saying which encoding to set.
  *
  * The reader pulls bytes through the caller's read() in 64 KiB chunks and
  * keeps one record at a time, so memory is bounded by max_line_bytes (three
  * times that for Windows-1252, whose bytes may each become three UTF-8
- * bytes), never by the size of the file. Errors carry the physical line
- * (1-based) and, as col, the cell number (1-based, as a spreadsheet counts
- * columns); the message adds the byte offset within the line.
+ * bytes; UTF-16 adds one 64 KiB chunk and counts the line in UTF-8 bytes),
+ * never by the size of the file. Errors carry the physical line (1-based)
+ * and, as col, the cell number (1-based, as a spreadsheet counts columns);
+ * the message adds the byte offset within the line.
  *
  * Text after a closing quote ("abc"def) is kept, as Excel keeps it. A record
  * that is blank comes back as one empty field: callers decide to skip it.
@@ -31,8 +38,10 @@
 #include "dahub/error.h"
 
 enum dahub_csv_encoding {
-  DAHUB_CSV_UTF8 = 0,   /* checked: invalid UTF-8 is an error */
-  DAHUB_CSV_CP1252 = 1, /* Windows-1252, converted to UTF-8 */
+  DAHUB_CSV_UTF8 = 0,    /* checked: invalid UTF-8 is an error */
+  DAHUB_CSV_CP1252 = 1,  /* Windows-1252, converted to UTF-8 */
+  DAHUB_CSV_UTF16LE = 2, /* UTF-16, little-endian (Excel's "Unicode Text") */
+  DAHUB_CSV_UTF16BE = 3, /* UTF-16, big-endian; both converted to UTF-8 */
 };
 
 #define DAHUB_CSV_DEFAULT_MAX_LINE (1u << 20) /* 1 MiB */
@@ -40,7 +49,7 @@ enum dahub_csv_encoding {
 
 struct dahub_csv_options {
   char delimiter;                   /* ',', ';' or '\t' */
-  enum dahub_csv_encoding encoding; /* a UTF-8 BOM overrides CP1252 */
+  enum dahub_csv_encoding encoding; /* a byte order mark overrides it */
   uint32_t max_line_bytes;          /* longest record, in input bytes */
   uint32_t max_fields;              /* most cells in one record */
 };

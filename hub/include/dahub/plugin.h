@@ -145,6 +145,17 @@ struct dahub_host {
   int (*emit_record)(struct dahub_ctx *ctx, const char *kind,
                      const struct dahub_dim *fields, size_t n_fields,
                      uint32_t line);
+  /* Appended: absent from a host whose struct_size ends before it. A
+   * remark for the officer who tries the file (`dahub try`), not a
+   * problem of the file, and not kept with the ingest: which of the
+   * feed's shapes read it, and why the others did not. msg must not
+   * quote the file's cells. */
+  void (*note)(struct dahub_ctx *ctx, const char *msg);
+  /* Appended, like note. The input is a workbook, read from the sheet
+   * called name (borrowed, copied): the line and col of what follows are
+   * its row and column, and the hub names a cell as Excel does in every
+   * error and warning ('sheet "Q1 return" cell D4: ...'). */
+  void (*sheet)(struct dahub_ctx *ctx, const char *name);
 };
 
 /* Exported as dahub_plugin_v1. The first two fields never move; fields are

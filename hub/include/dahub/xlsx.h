@@ -107,6 +107,17 @@ int dahub_xlsx_next(struct dahub_xlsx *x, struct dahub_xlsx_row *row,
 /* Writes a cell's A1 reference ("C7") into buf (at least 16 bytes). */
 void dahub_xlsx_ref(char *buf, size_t cap, uint32_t row, uint32_t col);
 
+/* Puts 'sheet "NAME" cell C7: ' (or 'row 7' when e->col is 0) before
+ * e->msg, so that an error about a cell of a sheet names it as Excel does;
+ * nothing when e is about no row, or already names its sheet (as this
+ * reader's errors do). The message is cut at a character boundary. */
+void dahub_xlsx_locate(struct dahub_error *e, const char *sheet);
+
+/* Reads an A1 reference as a person writes it: "C7", "c7" or "$C$7"
+ * (1-based row and column, within Excel's 1,048,576 rows and 16,384
+ * columns). 0, or -EINVAL for anything else. */
+int dahub_xlsx_parse_a1(const char *s, uint32_t *row, uint32_t *col);
+
 /* Frees the reader at any point. NULL is a no-op. */
 void dahub_xlsx_free(struct dahub_xlsx *x);
 

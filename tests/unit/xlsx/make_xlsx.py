@@ -97,6 +97,27 @@ def mapped_return(out):
     wb.save(os.path.join(out, "return.xlsx"))
 
 
+def shared_parts(base):
+    """The workbook's relationships and content types, naming a shared-
+    string part (openpyxl writes its strings inline)."""
+    with zipfile.ZipFile(base) as z:
+        rels = z.read("xl/_rels/workbook.xml.rels").decode()
+        types = z.read("[Content_Types].xml").decode()
+    rels = rels.replace(
+        "</Relationships>",
+        '<Relationship Id="rIdSst" Target="sharedStrings.xml" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'relationships/sharedStrings"/></Relationships>',
+    )
+    types = types.replace(
+        "</Types>",
+        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+        "</Types>",
+    )
+    return rels, types
+
+
 def shared(out):
     wb = openpyxl.Workbook()
     wb.active.title = "Data"
@@ -126,22 +147,7 @@ def shared(out):
         '<row r="4"><c><v>1</v></c><c><v>2</v></c><c r="E4"><v>5</v></c><c><v>6</v></c></row>'
         "<row><c><v>7</v></c></row>"
     )
-    rels = None
-    with zipfile.ZipFile(base) as z:
-        rels = z.read("xl/_rels/workbook.xml.rels").decode()
-        types = z.read("[Content_Types].xml").decode()
-    rels = rels.replace(
-        "</Relationships>",
-        '<Relationship Id="rIdSst" Target="sharedStrings.xml" '
-        'Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-        'relationships/sharedStrings"/></Relationships>',
-    )
-    types = types.replace(
-        "</Types>",
-        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-        'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-        "</Types>",
-    )
+    rels, types = shared_parts(base)
     rewrite(base, os.path.join(out, "shared.xlsx"), {
         SHEET: sheet_xml(rows),
         "xl/sharedStrings.xml": sst,
@@ -331,11 +337,39 @@ def hostile(out):
     wb.save(os.path.join(out, "wide.xlsx"))
 
 
+def many_strings(out):
+    """A return whose notes are 15,000 distinct shared strings, as Excel
+    writes them: a table of about 1.6 MB, for the feed's limit on it
+    (test_mapped_xlsx)."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "Return"
+    base = os.path.join(out, "many-strings-base.xlsx")
+    wb.save(base)
+    texts = ["Area", "Note", "Count", "E07000129"]
+    rows = ['<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v>'
+            '</c><c r="C1" t="s"><v>2</v></c></row>']
+    for r in range(15000):
+        texts.append("note %05d " % r + "x" * 96)
+        rows.append('<row r="%d"><c r="A%d" t="s"><v>3</v></c><c r="B%d" '
+                    't="s"><v>%d</v></c><c r="C%d"><v>1</v></c></row>'
+                    % (r + 2, r + 2, r + 2, len(texts) - 1, r + 2))
+    sst = (f'<sst {NS} count="{len(texts)}" uniqueCount="{len(texts)}">'
+           + "".join("<si><t>%s</t></si>" % t for t in texts) + "</sst>")
+    rels, types = shared_parts(base)
+    rewrite(base, os.path.join(out, "many-strings.xlsx"), {
+        SHEET: sheet_xml("".join(rows)),
+        "xl/sharedStrings.xml": sst,
+        "xl/_rels/workbook.xml.rels": rels,
+        "[Content_Types].xml": types,
+    })
+
+
 def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     values(out)
     mapped_return(out)
+    many_strings(out)
     shared(out)
     dates(out)
     mixed(out)
