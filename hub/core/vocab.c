@@ -21,9 +21,10 @@ static const char *const unit_names[] = {
     [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent",
     [UNIT_GBP] = "gbp",     [UNIT_BEDSPACES] = "bedspaces",
     [UNIT_FTE] = "fte",     [UNIT_SESSIONS] = "sessions",
-    [UNIT_DAYS] = "days"};
+    [UNIT_DAYS] = "days",   [UNIT_DAYS + 1] = NULL};
 
 const char *vocab_unit_name(enum vocab_unit u) { return unit_names[u]; }
+const char *const *vocab_unit_names(void) { return unit_names; }
 int vocab_unit_whole(enum vocab_unit u) {
   return u == UNIT_COUNT || u == UNIT_BEDSPACES || u == UNIT_SESSIONS;
 }

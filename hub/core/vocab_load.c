@@ -10,6 +10,7 @@
 #include "vocab.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,20 @@ static int table_seal(struct jsonconf *jc, struct table *t) {
   return jc->nerr > 0 ? -EINVAL : 0;
 }
 
+static const char *const bases[] = {"flow", "snapshot", "average", NULL};
+
+/* measures.<id>.<key> "<found>": expected one of ...; did you mean `x`? */
+static void bad_choice(struct jsonconf *jc, const char *id, const char *key,
+                       const char *found, const char *const *choices) {
+  const char *near = dahub_opt_nearest(found, choices);
+  char want[160];
+
+  jsonconf_error(jc, id, "measures.%s.%s \"%.60s\": expected %s%s%s%s", id, key,
+                 found, dahub_opt_choices(choices, want, sizeof want),
+                 near ? "; did you mean `" : "", near ? near : "",
+                 near ? "`?" : "");
+}
+
 static int load_measures(struct jsonconf *jc, struct vocab *v,
                          const json_t *m) {
   const char *id;
@@ -199,14 +214,14 @@ static int load_measures(struct jsonconf *jc, struct vocab *v,
       if (strcmp(unit, vocab_unit_name((enum vocab_unit)u)) == 0)
         break;
     if (unit == NULL || u > UNIT_DAYS) {
-      jsonconf_error(jc, id, "measures.%s: unknown unit", id);
+      if (unit != NULL)
+        bad_choice(jc, id, "unit", unit, vocab_unit_names());
       continue;
     }
     basis = jsonconf_string(jc, def, "basis", 0);
     if (basis != NULL && strcmp(basis, "flow") != 0 &&
         strcmp(basis, "snapshot") != 0 && strcmp(basis, "average") != 0)
-      jsonconf_error(
-          jc, id, "measures.%s.basis: expected flow, snapshot or average", id);
+      bad_choice(jc, id, "basis", basis, bases);
     v->measures[v->n_measures].snapshot =
         basis != NULL && strcmp(basis, "snapshot") == 0;
     /* a percentage or an average means nothing added to another */

@@ -71,6 +71,7 @@ static int open_input(struct dahub_ctx *ctx, const char *path, const char *name,
                           "the file is larger than the limit of %llu bytes",
                           (unsigned long long)ctx->env->max_file_bytes);
     dahub_error_detail(err, "file", "a smaller file", found);
+    dahub_error_code(err, DAHUB_CODE_TOO_LARGE);
     return -EFBIG;
   }
   ctx->in.size = (uint64_t)st.st_size;
@@ -95,6 +96,16 @@ static enum dahub_outcome run_parse(struct dahub_ctx *ctx,
   const struct plugin *p = ctx->feed->plugin;
   enum dahub_outcome out;
 
+  if (ctx->in.size == 0) {
+    /* nothing for any plugin to read: said as it is, not as a missing
+     * header (a file saved before anything was put in it, a failed
+     * upload) */
+    (void)dahub_error_set(perr, -ENODATA, 0, 0, "the file is empty (0 bytes)");
+    dahub_error_detail(perr, "file", "the return's rows", "nothing");
+    dahub_error_code(perr, DAHUB_CODE_EMPTY_FILE);
+    ingest_record_error(ctx, perr);
+    return DAHUB_FAIL;
+  }
   out = p->desc.parse(ctx->feed->state, &ctx->in, &ingest_host, ctx, perr);
   /* whatever the outcome: a RETRY's reason is logged */
   redact_error(perr, ctx->feed->personal);
@@ -108,6 +119,7 @@ static enum dahub_outcome run_parse(struct dahub_ctx *ctx,
     (void)dahub_error_set(&e, -EFBIG, 0, 0,
                           "the file grew beyond the limit of %llu bytes",
                           (unsigned long long)ctx->env->max_file_bytes);
+    dahub_error_code(&e, DAHUB_CODE_TOO_LARGE);
     ingest_record_error(ctx, &e);
   }
   return out;
@@ -131,6 +143,7 @@ static enum ingest_outcome decide(struct dahub_ctx *ctx,
                           "the file holds no figures (empty, or a header "
                           "without rows)");
     dahub_error_detail(&e, "file", "rows of figures", "none");
+    dahub_error_code(&e, DAHUB_CODE_NO_FIGURES);
     ingest_record_error(ctx, &e);
     return INGEST_FAILED;
   }

@@ -5,8 +5,8 @@
  * The store keeps what the board needs for ever (figures, receipts, the
  * SHA-256 that recognises a repeat, provenance); the raw file is only
  * evidence, and a case-level extract is personal data. So a sweep removes
- * a partner file and its companions, the <name>.error.json and
- * <name>.duplicate.json that ingest_report.c writes beside it, once the
+ * a partner file and its companions, the <name>.error.json, <name>.error.txt
+ * and <name>.duplicate.json that ingest_report.c writes beside it, once the
  * file is old enough. A companion goes with its file; one whose file is
  * gone (taken away by hand, or removed between the move and the note being
  * written) is judged by its own age.
@@ -40,7 +40,7 @@
 
 #include "log.h"
 
-static const char *const companion_suffixes[] = {".error.json",
+static const char *const companion_suffixes[] = {".error.json", ".error.txt",
                                                  ".duplicate.json"};
 #define N_SUFFIXES (sizeof companion_suffixes / sizeof *companion_suffixes)
 

@@ -212,10 +212,11 @@ static int unnumbered(const char *name, char *base, size_t n) {
 }
 
 static int is_companion(const char *name) {
-  static const char *const sfx[] = {".error.json", ".duplicate.json"};
+  static const char *const sfx[] = {".error.json", ".error.txt",
+                                    ".duplicate.json"};
   size_t len = strlen(name);
 
-  for (size_t i = 0; i < 2; i++)
+  for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++)
     if (len > strlen(sfx[i]) &&
         strcmp(name + len - strlen(sfx[i]), sfx[i]) == 0)
       return 1;

@@ -49,6 +49,7 @@
 #include "dahub/plugin.h"
 
 #include "cases.h"
+#include "codes.h"
 #include "figures.h"
 #include "jsondoc.h"
 #include "labels.h"
@@ -126,11 +127,15 @@ static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
   for (f = 0; f < m->n_fields; f++) {
     if (m->field[f].src != MAP_CELL)
       continue;
-    if (r->cell[f] == NULL)
-      return dahub_error_set(
+    if (r->cell[f] == NULL) {
+      /* the header came sooner than the template has it */
+      rc = dahub_error_set(
           r->err, -EINVAL, row->line, 0,
           "options.cells.%s: row %u is not above the header (row %u)",
           m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
+      dahub_error_code(r->err, DAHUB_CODE_NO_HEADER);
+      return rc;
+    }
     rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
                         m->field[f].col - 1, &code, &r->cell_target[f], NULL);
     if (rc < 0)
@@ -234,8 +239,10 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
     return dahub_error_set(r->err, -EMSGSIZE, row->line, 0, "too many rows");
   r->rows++;
   if (!r->in_data) {
-    if (!is_header(r, row))
+    if (!is_header(r, row)) {
+      mapped_above_header(r, row);
       return above_header(r, row);
+    }
     r->in_data = 1;
     return read_header(r, row);
   }
@@ -250,16 +257,8 @@ static int take_row(struct run *r, const struct dahub_csv_row *row) {
 static int rows_end(struct run *r, int rc) {
   if (rc == 1)
     return 0;
-  if (rc == 0 && !r->in_data) {
-    if (r->m->header_match != NULL)
-      return dahub_error_set(r->err, -EINVAL, 0, 0,
-                             "no header: no row starts with \"%s\"",
-                             r->m->header_match);
-    return dahub_error_set(r->err, -EINVAL, 0, 0,
-                           "no header: the file has %u rows, the header "
-                           "should be row %u",
-                           (unsigned)r->rows, (unsigned)r->m->header_row);
-  }
+  if (rc == 0 && !r->in_data)
+    return mapped_no_header(r);
   return rc;
 }
 
@@ -282,6 +281,7 @@ static int read_sheet(struct run *r, struct head *h) {
   struct dahub_csv_row row;
   int rc;
 
+  r->sheet = 1;
   if ((rc = workbook_open(h, r->m->sheet, r->m->sheet_number, &wb, r->err)) !=
       0)
     return rc;
@@ -484,4 +484,5 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .close = mapped_close,
     .parse = mapped_parse,
     .personal = mapped_personal,
+    .codes = mapped_codes,
 };

@@ -184,8 +184,8 @@ static int set_decimal_comma(void *dst, const struct dahub_opt *o,
 static const struct dahub_opt mapping_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"sheet", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_sheet, "a sheet's name, or its number from 1", "an .xlsx's sheet to read; the first when absent"},
-  {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
-  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\" or \"windows-1252\"", "of the file's text"},
+  {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "one of \",\", \";\", \"\\t\"", "between cells; \",\" when absent"},
+  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "one of utf-8, windows-1252", "of the file's text"},
   {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},
   {"layout", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"long\", \"wide\", \"cases\" or \"json\""},
   {"header", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "which row is the header"},
@@ -211,21 +211,15 @@ static const struct dahub_opt mapping_opts[] = {
 /* The layout and its period kind; the table took the rest. */
 static int scalars(struct mapping *m, const json_t *o,
                    struct dahub_error *err) {
-  static const char *const layouts[] = {"long", "wide", "cases", "json"};
+  static const char *const layouts[] = {"long", "wide", "cases", "json", NULL};
   const json_t *v;
-  const char *s;
   size_t i;
   int rc;
 
-  v = json_object_get(o, "layout");
-  s = json_string_value(v);
-  for (i = 0; s != NULL && i < sizeof layouts / sizeof *layouts; i++)
-    if (strcmp(s, layouts[i]) == 0)
-      break;
-  if (s == NULL || i == sizeof layouts / sizeof *layouts)
-    return opt_bad_type(err, "options.layout",
-                        "\"long\", \"wide\", \"cases\" or \"json\"",
-                        v ? v : json_null());
+  /* quoted when wrong, with the near one: "lnog" is "long" */
+  if ((rc = opt_choice(json_object_get(o, "layout"), "options.layout", layouts,
+                       &i, err)) != 0)
+    return rc;
   m->layout = (enum map_layout)i;
   if ((v = json_object_get(o, "period_from_date")) != NULL) {
     if ((rc = opt_period_kind(v, "options.period_from_date", &m->date_kind,

@@ -292,9 +292,10 @@ class Hub:
             return []
 
     def data_files(self, feed, sub):
-        """Names in done/ or failed/ less the .error.json/.duplicate.json notes."""
+        """Names in done/ or failed/ less the .error.json/.error.txt/.duplicate.json
+        notes."""
         return [n for n in self.listdir(feed, sub)
-                if not n.endswith(".error.json") and not n.endswith(".duplicate.json")]
+                if not n.endswith((".error.json", ".error.txt", ".duplicate.json"))]
 
     def spool_state(self):
         lines = []

@@ -301,7 +301,9 @@ static void test_unknown_unit_fails_to_load(void **state) {
                 "}\n");
   assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
   assert_null(t->v);
-  expect_error_part(t, "measures.helpline_contacts: unknown unit");
+  expect_error_part(t,
+                    "measures.helpline_contacts.unit \"calls\": expected one "
+                    "of count, percent, gbp, bedspaces, fte, sessions, days");
 }
 
 /* A code is stored and published as it is, so one that JSON or CSV would
