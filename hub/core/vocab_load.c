@@ -418,8 +418,8 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
       if ((rc = add_code(jc, t, code, labels)) != 0)
         return rc;
     }
-    if ((rc = table_seal(jc, t)) != 0)
-      return rc;
+    /* its errors are counted in jc: the next dimension is read too */
+    (void)table_seal(jc, t);
   }
   qsort(v->dims, v->n_dims, sizeof *v->dims, table_cmp);
   return 0;
@@ -439,13 +439,19 @@ int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
   if ((rc = jsonconf_load(&jc, path, errs)) != 0)
     goto out;
   jsonconf_only(&jc, jc.root, "", keys);
-  if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) == 0 &&
-      (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0 &&
-      (rc = load_rates(&jc, v, json_object_get(jc.root, "rates"))) == 0) {
+  /* each part even after another's errors: the officer sees them all (a
+   * part's errors are counted in jc, its return says only what to stop
+   * for: no memory) */
+  rc = load_measures(&jc, v, json_object_get(jc.root, "measures"));
+  if (rc != -ENOMEM)
+    rc = load_areas(&jc, v, json_object_get(jc.root, "areas"));
+  if (rc != -ENOMEM)
+    rc = load_rates(&jc, v, json_object_get(jc.root, "rates"));
+  if (rc != -ENOMEM) {
     load_records(&jc, v, json_object_get(jc.root, "records"));
     rc = load_dims(&jc, v, json_object_get(jc.root, "dimensions"));
   }
-  if (rc == 0 && jc.nerr > 0)
+  if (rc != -ENOMEM && jc.nerr > 0)
     rc = -EINVAL;
   if (rc == -ENOMEM)
     errlist_add(errs, path, 0, 0, "out of memory");

@@ -363,12 +363,16 @@ char *advice_text(const struct advice_file *f, const struct dahub_error *errs,
     free(b.p);
   }
   if (total > shown) {
+    char listed[96] = "";
+
+    if (n > shown)
+      (void)snprintf(listed, sizeof listed,
+                     " (the .error.json report lists %u of them)", n - shown);
     (void)snprintf(head, sizeof head,
-                   "There %s %u more problem%s like these%s; please look "
-                   "through the whole file before you send it again.",
+                   "There %s %u more problem%s%s; please look through the "
+                   "whole file before you send it again.",
                    total - shown == 1 ? "is" : "are", total - shown,
-                   total - shown == 1 ? "" : "s",
-                   n > shown ? " in the .error.json report" : "");
+                   total - shown == 1 ? "" : "s", listed);
     para(&t, "", head);
   }
   footer(&t, f);

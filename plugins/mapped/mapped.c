@@ -1,6 +1,6 @@
 /*
  * mapped.c: the "mapped" source plugin: a partner's return, read by the
- * mapping in its feed's options (the language is described in mapping.c).
+ * mapping in its feed's options (the language: docs/mapping.md).
  *
  * This file is also the example to copy for a new plugin. A plugin is one
  * const struct, dahub_plugin_v1, and three callbacks:

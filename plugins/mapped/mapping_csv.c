@@ -2,7 +2,7 @@
  * mapping_csv.c: the keys of a mapping that every CSV layout (long, wide,
  * cases) shares and the json layout refuses: which row is the header,
  * where the figures end, cells filled down or blank, period notes and text
- * cells (the language is in mapping.c's opening comment). mapping_new()
+ * cells (the language: docs/mapping.md). mapping_new()
  * calls these in turn, on the loop thread, into the struct mapping that
  * the parsing code then only reads.
  */
