@@ -197,9 +197,8 @@ static void not_a_number(struct text *b, const char *at, const char *q,
 static void no_header(struct text *b, const struct dahub_error *e) {
   if (strcmp(e->field, "header") == 0 && e->expected[0] != '\0')
     addf(b,
-         "We could not find the table of figures in the file: no row "
-         "starts with \"%s\", as the row of column headings does in "
-         "the template. ",
+         "We could not find the table of figures in the file: we looked "
+         "for %s, the template's column headings. ",
          e->expected);
   else
     addf(b, "We could not find the table of figures in the file where the "

@@ -140,8 +140,8 @@ static enum ingest_outcome decide(struct dahub_ctx *ctx,
     struct dahub_error e = {0};
 
     (void)dahub_error_set(&e, -ENODATA, 0, 0,
-                          "the file holds no figures (empty, or a header "
-                          "without rows)");
+                          "the file holds no figures (a header without "
+                          "rows?)");
     dahub_error_detail(&e, "file", "rows of figures", "none");
     dahub_error_code(&e, DAHUB_CODE_NO_FIGURES);
     ingest_record_error(ctx, &e);

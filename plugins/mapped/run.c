@@ -150,7 +150,7 @@ static int wrong_delimiter(struct run *r, uint32_t line, size_t j,
 
 int mapped_no_header(struct run *r) {
   const struct mapping *m = r->m;
-  char what[160];
+  char what[160], looked[160];
   int k, rc;
 
   if (r->text_rows == 0) {
@@ -160,19 +160,23 @@ int mapped_no_header(struct run *r) {
     dahub_error_code(r->err, DAHUB_CODE_EMPTY_FILE);
     return rc;
   }
-  if (m->header_match != NULL)
+  if (m->header_match != NULL) {
     (void)snprintf(what, sizeof what, "no header: no row starts with \"%s\"",
                    m->header_match);
-  else
+    (void)snprintf(looked, sizeof looked, "a row starting with \"%s\"",
+                   m->header_match);
+  } else {
     (void)snprintf(what, sizeof what,
                    "no header: the file has %u rows, the header should be "
                    "row %u",
                    (unsigned)r->rows, (unsigned)m->header_row);
+    (void)snprintf(looked, sizeof looked, "the headings in row %u",
+                   (unsigned)m->header_row);
+  }
   if ((k = other_delimiter(r)) >= 0)
     return wrong_delimiter(r, 0, 0, "file", what, k);
   rc = dahub_error_set(r->err, -EINVAL, 0, 0, "%s", what);
-  dahub_error_detail(r->err, "header",
-                     m->header_match != NULL ? m->header_match : NULL, NULL);
+  dahub_error_detail(r->err, "header", looked, NULL);
   dahub_error_code(r->err, DAHUB_CODE_NO_HEADER);
   return rc;
 }

@@ -90,8 +90,8 @@ BAD_INPUTS = {
     "header.tsv": (
         lambda: spoilt(b"District\tMeasure\tCount", b"Area\tMeasure\tCount"),
         "no_header",
-        ['We could not find the table of figures in the file: no row starts with '
-         '"District"',
+        ['We could not find the table of figures in the file: we looked for a row '
+         'starting with "District", the template\'s column headings.',
          "This usually means the file was made from a different or a changed template."]),
     "period.tsv": (
         lambda: spoilt(b"Q1 2024/25", b"Quarter one"),

@@ -108,8 +108,9 @@ static void test_each_file_wide_kind_has_its_words(void **state) {
       {DAHUB_CODE_DELIMITER, "file", "tabs", "semicolons",
        "The columns of the file are separated by semicolons, but this return "
        "is read with its columns separated by tabs."},
-      {DAHUB_CODE_NO_HEADER, "header", "District", NULL,
-       "no row starts with \"District\""},
+      {DAHUB_CODE_NO_HEADER, "header", "a row starting with \"District\"", NULL,
+       "we looked for a row starting with \"District\", the template's "
+       "column headings."},
       {DAHUB_CODE_NO_FIGURES, "file", "rows of figures", "none",
        "the headings of the return but no rows of figures"},
       {DAHUB_CODE_TOO_LARGE, "file", "a smaller file", "200000000 bytes",
