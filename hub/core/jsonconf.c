@@ -159,6 +159,17 @@ void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
   va_end(ap);
 }
 
+/* s as a message may quote it: at most 80 bytes, a control character
+ * (a line break in a value) as '?', so that one error stays one line. */
+static const char *printable(const char *s, char out[84]) {
+  size_t n = 0;
+
+  for (; s[n] != '\0' && n < 80; n++)
+    out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+  out[n] = '\0';
+  return out;
+}
+
 /* Where a check's problems go, and how they are named. */
 struct report_ctx {
   struct jsonconf *jc;
@@ -172,7 +183,7 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
   const struct report_ctx *r = arg;
   const struct dahub_opt *o = p->opt;
   const char *name = r->naming == JSONCONF_BY_PATH ? p->path : p->key;
-  char want[128];
+  char want[128], found[84];
 
   char hint[96] = "";
 
@@ -217,8 +228,8 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
                       json_string_value(p->value));
   else if (p->kind == DAHUB_OPT_INVALID && json_is_string(p->value))
     /* the value quoted: the officer sees what the hub read */
-    jsonconf_error_in(r->jc, r->parent, p->key, "%s \"%.80s\": expected %s%s",
-                      name, json_string_value(p->value),
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s \"%s\": expected %s%s",
+                      name, printable(json_string_value(p->value), found),
                       dahub_opt_expected(o, want, sizeof want), hint);
   else
     jsonconf_error_in(r->jc, r->parent, p->key, "%s: expected %s", name,

@@ -32,6 +32,7 @@
 #include "fsutil.h"
 #include "ingest_int.h"
 #include "log.h"
+#include "policy.h"
 #include "redact.h"
 
 const char *ingest_outcome_name(enum ingest_outcome o) {
@@ -206,6 +207,39 @@ static int recovered_known(struct dahub_ctx *ctx, struct ingest_result *r) {
   return rc;
 }
 
+/* The report just written beside a failed file, to the feed's contact by
+ * the outbox (the daemon's loop sends it within seconds), when both the
+ * feed and hub.json say where. A crash before the row leaves the file in
+ * failed/ without its e-mail: the report is there for the officer. */
+static void queue_report(struct dahub_ctx *ctx, const struct ingest_result *r) {
+  const struct ingest_feed *f = ctx->feed;
+  char txt[NAME_MAX + 1], key[33], what[PATH_MAX];
+  struct dahub_error e = {0};
+  struct timespec ts;
+
+  if (ctx->env->feedback_via == NULL || f->conf->contact == NULL ||
+      ctx->env->store == NULL)
+    return;
+  (void)clock_gettime(CLOCK_REALTIME, &ts);
+  /* a key of its own: this file, this time (the same name may come back
+   * once retention has taken the first) */
+  if (snprintf(txt, sizeof txt, "%s.error.txt", r->final_name) >=
+          (int)sizeof txt ||
+      snprintf(what, sizeof what, "report\n%s\n%s\n%s\n%lld.%09ld",
+               f->conf->name, r->final_name, r->sha256, (long long)ts.tv_sec,
+               ts.tv_nsec) >= (int)sizeof what ||
+      policy_key(what, 0, ctx->env->feedback_via, key) != 0)
+    return;
+  if (store_outbox_report(ctx->env->store, ctx->env->feedback_via, key,
+                          f->conf->name, f->failed, txt, f->conf->contact,
+                          &e) != 0)
+    log_event(LOG_ERR, "report_queue_failed", "feed=%s error=%s", f->conf->name,
+              log_quote((char[300]){0}, 300, e.msg));
+  else
+    log_event(LOG_INFO, "report_queued", "feed=%s via=%s", f->conf->name,
+              ctx->env->feedback_via);
+}
+
 static void settle(struct dahub_ctx *ctx, const char *name,
                    struct ingest_result *r, const struct store_match *dup) {
   const struct ingest_feed *f = ctx->feed;
@@ -228,6 +262,8 @@ static void settle(struct dahub_ctx *ctx, const char *name,
   if (r->outcome == INGEST_FAILED) {
     if (ingest_write_report(ctx, f->failed, r->final_name, r->sha256) != 0)
       log_event(LOG_ERR, "report_write_failed", "feed=%s", f->conf->name);
+    else
+      queue_report(ctx, r);
     (void)store_receipt(ctx->env->store, f->conf->name, name, r->sha256,
                         "failed", 0, &e);
   } else if (r->outcome == INGEST_DUPLICATE) {

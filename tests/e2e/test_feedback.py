@@ -24,7 +24,8 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dahub_e2e import SOURCE_DIR, HubTestCase  # noqa: E402
+from dahub_e2e import SOURCE_DIR, HubTestCase, scaled  # noqa: E402
+from servers.smtp import SMTPServer  # noqa: E402
 from test_feeds import real_feed, read_bytes, sample_path  # noqa: E402
 
 TP = "turning_point"
@@ -196,6 +197,85 @@ class ErrorWordsTest(HubTestCase):
             self.assertIn('%d. Row %d, column A (area): we did not recognise "Blabby". '
                           "Please use one of the names" % (n, row), text)
         hub.stop()
+
+
+class ContactMailTest(HubTestCase):
+    """A feed's contact gets the plain words of each failed file by e-mail,
+    through the outbox and hub.json's "feedback_via" delivery."""
+
+    PASSWORD = "synthetic-smtp-secret-19"
+
+    def make_mailing_hub(self, smtp, feed):
+        hub = self.make_hub(feeds=[feed])
+        path = os.path.join(hub.conf_dir, "smtp-password")
+        with open(path, "w") as f:
+            f.write(self.PASSWORD + "\n")
+        os.chmod(path, 0o600)
+        hub.hub_conf["deliveries"] = [{
+            "name": "mail", "kind": "smtp", "url": "smtp://127.0.0.1:%d" % smtp.port,
+            "from": "figures@council.example", "to": ["clerk@council.example"],
+            "payloads": [], "username": "figures", "password_file": "smtp-password",
+            "ca_file": smtp.ca_file}]
+        hub.hub_conf["feedback_via"] = "mail"
+        hub.write_hub_json(hub.hub_conf)
+        return hub
+
+    def test_the_contact_gets_the_words_of_a_failed_file(self):
+        feed = real_feed(TP)
+        feed["contact"] = "data.lead@turningpoint.example"
+        with SMTPServer(starttls=True, require_starttls=True,
+                        auth=("figures", self.PASSWORD)) as smtp:
+            hub = self.make_mailing_hub(smtp, feed)
+            hub.start()
+            hub.drop(TP, "number.tsv", BAD_INPUTS["number.tsv"][0]())
+            hub.wait_failed(TP, "number.tsv")
+            (msg,) = smtp.wait_for_messages(1, timeout=scaled(30))
+            # a good file sends nothing
+            hub.drop(TP, "good.tsv", sample())
+            hub.wait_done(TP, "good.tsv")
+            hub.stop()
+        self.assertEqual(msg.rcpt_tos, ["data.lead@turningpoint.example"])
+        self.assertTrue(msg.tls)
+        m = msg.message
+        self.assertIn("data.lead@turningpoint.example", m["To"])
+        self.assertNotIn("clerk@", m["To"])
+        self.assertEqual(m["Subject"], "Your return (turning_point) could not be taken in")
+        body = m.get_payload(decode=True) if not m.is_multipart() else \
+            m.get_body(("plain",)).get_payload(decode=True)
+        text = hub.read_text(TP, "failed", "number.tsv.error.txt")
+        self.assertEqual(body.decode("utf-8").replace("\r\n", "\n"), text)
+        self.assertEqual(len(smtp.messages), 1, "one e-mail, for the failed file only")
+        with hub.db() as db:
+            rows = [tuple(r) for r in db.execute(
+                "SELECT summary_id, feed, files, recipient, state FROM outbox")]
+        self.assertEqual(rows, [(None, TP, "number.tsv.error.txt",
+                                 "data.lead@turningpoint.example", "sent")])
+        listed = hub.cli("deliveries", "--config", hub.config)
+        self.assertEqual(listed.returncode, 0, listed.stderr)
+        self.assertRegex(listed.stdout, r"turning_point +- +mail +sent")
+        self.assertIn("report number.tsv.error.txt to data.lead@turningpoint.example",
+                      listed.stdout)
+        # the address is in no log line
+        self.assertNotIn("data.lead@", hub.log_text(all_runs=True))
+
+    def test_a_contact_needs_a_delivery_to_go_by(self):
+        feed = real_feed(TP)
+        feed["contact"] = "data.lead@turningpoint.example"
+        hub = self.make_hub(feeds=[feed])
+        r = hub.cli("check", "--config", hub.config)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertRegex(r.stderr, r"turning_point\.json:\d+:\d+: contact: hub\.json names "
+                                   r"no e-mail delivery to send the reports by "
+                                   r'\("feedback_via"\)')
+        feed["contact"] = "data lead <lead@tp.example>\r\nBcc: x@y.example"
+        hub.write_feed(feed)
+        hub.hub_conf["feedback_via"] = "nowhere"
+        hub.write_hub_json(hub.hub_conf)
+        r = hub.cli("check", "--config", hub.config)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn('feedback_via "nowhere": no delivery of that name', r.stderr)
+        self.assertRegex(r.stderr, r'contact "data lead [^\n]*": expected an e-mail '
+                                   r"address such as data\.lead@partner\.example")
 
 
 class CheckWordsTest(HubTestCase):
