@@ -51,6 +51,8 @@ const struct vocab_measure *vocab_measure(const struct vocab *v,
                                           const char *id) {
   struct vocab_measure key = {.id = id};
 
+  if (v->n_measures == 0) /* none loaded (its errors are being counted) */
+    return NULL;
   return bsearch(&key, v->measures, v->n_measures, sizeof key, measure_cmp);
 }
 
@@ -73,6 +75,8 @@ const char *vocab_area(const struct vocab *v, const char *label) {
 static const struct table *find_dim(const struct vocab *v, const char *dim) {
   struct table key = {.name = (char *)dim};
 
+  if (v->n_dims == 0)
+    return NULL;
   return bsearch(&key, v->dims, v->n_dims, sizeof key, table_cmp);
 }
 
@@ -91,6 +95,8 @@ const struct vocab_area *vocab_area_info(const struct vocab *v,
                                          const char *code) {
   struct vocab_area key = {.code = code};
 
+  if (v->n_area_info == 0)
+    return NULL;
   return bsearch(&key, v->area_info, v->n_area_info, sizeof key, area_info_cmp);
 }
 

@@ -23,6 +23,8 @@
 static const struct table *dim_table(const struct vocab *v, const char *dim) {
   struct table key = {.name = (char *)dim};
 
+  if (v->n_dims == 0)
+    return NULL;
   return bsearch(&key, v->dims, v->n_dims, sizeof key, table_cmp);
 }
 
