@@ -25,12 +25,19 @@ static int print_delivery(void *arg, const struct store_outbox_row *r) {
     (void)gmtime_r(&t, &tm);
     (void)strftime(when, sizeof when, " next %Y-%m-%dT%H:%M:%SZ", &tm);
   }
-  printf("%-5" PRId64 " %-14s v%-3d %-16s %-8s attempts %d%s%s", r->id,
-         r->period, r->version, r->destination,
-         store_outbox_state_name(r->state), r->attempts, when,
-         r->status ? "" : "\n");
+  if (r->recipient[0] != '\0') /* a failed file's report to its contact */
+    printf("%-5" PRId64 " %-14s %-4s %-16s %-8s attempts %d%s%s", r->id,
+           r->feed, "-", r->destination, store_outbox_state_name(r->state),
+           r->attempts, when, r->status ? "" : "\n");
+  else
+    printf("%-5" PRId64 " %-14s v%-3d %-16s %-8s attempts %d%s%s", r->id,
+           r->period, r->version, r->destination,
+           store_outbox_state_name(r->state), r->attempts, when,
+           r->status ? "" : "\n");
   if (r->status)
     printf(" status %ld\n", r->status);
+  if (r->recipient[0] != '\0')
+    printf("      report %.200s to %.200s\n", r->files, r->recipient);
   if (r->answer[0] != '\0' && r->state != OUTBOX_SENT)
     printf("      %.200s\n", r->answer);
   return 0;

@@ -47,6 +47,7 @@ static const struct dahub_opt hub_opts[] = {
   {"limits", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "bounds on a partner's file (limit_opts)"},
   {"summary", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board summary (config_summary.c)"},
   {"deliveries", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where summaries are sent (destinations.c)"},
+  {"feedback_via", DAHUB_OPT_IDENT, 0, 0, 64, 0, AT(feedback_via), dahub_opt_keep, "the name of an e-mail delivery", "sends a failed file's report to its feed's contact"},
   {"description", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "a note for the people who keep the file"},
   {.key = NULL}};
 
@@ -76,6 +77,7 @@ void config_free(struct config *c) {
     free(c->summary.sinks[i]);
   json_decref(c->summary.sink_options);
   destinations_free(c->deliveries, c->n_deliveries);
+  free(c->feedback_via);
   free(c);
 }
 
@@ -98,6 +100,37 @@ static void resolve(struct jsonconf *jc, const char *base, const char *key,
   *path = r;
   if (r == NULL)
     jsonconf_error(jc, key, "%s: path too long", key);
+}
+
+/* "feedback_via" names one of the deliveries, an e-mail one: its server,
+ * sender and login carry the reports; its "to" and payloads do not. */
+static void check_feedback_via(struct jsonconf *jc, const struct config *c) {
+  size_t i;
+
+  /* a delivery that carries no summary is for the reports, or for nothing */
+  for (i = 0; i < c->n_deliveries; i++)
+    if (c->deliveries[i].n_payloads == 0 &&
+        (c->feedback_via == NULL ||
+         strcmp(c->deliveries[i].name, c->feedback_via) != 0))
+      jsonconf_error_in(jc, "deliveries", "payloads",
+                        "deliveries[%zu].payloads: expected 1 to %d sink "
+                        "names (none only for feedback_via's delivery)",
+                        i, DEST_MAX_PAYLOADS);
+  if (c->feedback_via == NULL)
+    return;
+  for (i = 0; i < c->n_deliveries; i++)
+    if (strcmp(c->deliveries[i].name, c->feedback_via) == 0)
+      break;
+  if (i == c->n_deliveries)
+    jsonconf_error(jc, "feedback_via",
+                   "feedback_via \"%s\": no delivery of that name in "
+                   "\"deliveries\"",
+                   c->feedback_via);
+  else if (c->deliveries[i].kind != DEST_SMTP)
+    jsonconf_error(jc, "feedback_via",
+                   "feedback_via \"%s\": a report goes by e-mail, and that "
+                   "delivery is https",
+                   c->feedback_via);
 }
 
 static int load_hub(struct config *c, const char *base, const char *plugin_dir,
@@ -136,6 +169,7 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
   (void)destinations_load(&jc, json_object_get(jc.root, "deliveries"), base,
                           c->summary.sinks, c->summary.n_sinks, &c->deliveries,
                           &c->n_deliveries);
+  check_feedback_via(&jc, c);
   (void)jsonconf_check(&jc, json_object_get(jc.root, "limits"), "limits",
                        JSONCONF_BY_KEY, limit_opts, c);
   rc = jc.nerr > 0 ? -EINVAL : 0;

@@ -53,6 +53,7 @@ struct feed_conf {
   int expect_months;   /* a return is due every 3, 6 or 12 months; 0: never */
   uint64_t due_days;   /* days after a period's end before it is late */
   int personal;        /* "personal": its cells are never quoted */
+  char *contact;       /* who gets a failed file's report by e-mail, or NULL */
   struct pull_conf *pull; /* fetched over HTTPS too, or NULL */
 };
 
@@ -108,6 +109,9 @@ struct config {
   struct summary_conf summary;
   struct destination *deliveries; /* where summaries go (hub.json) */
   size_t n_deliveries;
+  /* the e-mail delivery that sends a failed file's plain-words report to
+   * its feed's "contact" ("feedback_via"), or NULL: none is sent */
+  char *feedback_via;
   struct feed_conf *feeds;
   size_t n_feeds;
 };

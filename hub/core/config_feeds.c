@@ -15,6 +15,22 @@
 #include "config_int.h"
 #include "fsutil.h"
 
+/* One address, local@domain.tld, of the characters an address may have
+ * unquoted: nothing that could end a header line or start another. */
+static int set_contact(void *dst, const struct dahub_opt *o, const json_t *v) {
+  const char *s = json_string_value(v), *at = strchr(s, '@');
+  size_t n = strlen(s);
+
+  if (n > 254 || at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+      strchr(at + 1, '.') == NULL || at[1] == '.' || s[n - 1] == '.')
+    return -EINVAL;
+  for (const char *c = s; *c != '\0'; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+          (*c >= '0' && *c <= '9') || strchr("@.-_+'", *c) != NULL))
+      return -EINVAL;
+  return dahub_opt_keep(dst, o, v);
+}
+
 /* A feed's file. "expect", "retain" and "pull" have their own readers;
  * "options" is its plugin's to check, at open(). */
 #define AT(field) offsetof(struct feed_conf, field)
@@ -38,6 +54,7 @@ static const struct dahub_opt feed_opts[] = {
   {"personal", DAHUB_OPT_BOOL, 0, 0, 0, 0, AT(personal), NULL, NULL, "its files hold data about people"},
   {"retain", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "how long files stay in done/ and failed/"},
   {"pull", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "fetch the files over HTTPS (config_pull.c)"},
+  {"contact", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(contact), set_contact, "an e-mail address such as data.lead@partner.example", "gets a failed file's report by e-mail (hub.json's feedback_via)"},
   {.key = NULL}};
 
 /* A folder left out keeps CONFIG_RETAIN_DEFAULT: its default is
@@ -57,6 +74,7 @@ void config_feed_clear(struct feed_conf *f) {
   free(f->plugin);
   free(f->file);
   free(f->hmac_key_file);
+  free(f->contact);
   json_decref(f->options);
   config_pull_free(f->pull);
 }
@@ -129,6 +147,10 @@ static int load_feed(struct config *c, const char *base, const char *path,
   load_retain(&jc, f);
   config_load_pull(&jc, json_object_get(jc.root, "pull"), base,
                    c->max_file_bytes, &f->pull);
+  if (f->contact != NULL && c->feedback_via == NULL)
+    jsonconf_error(&jc, "contact",
+                   "contact: hub.json names no e-mail delivery to send the "
+                   "reports by (\"feedback_via\")");
   f->file = strdup(path);
   if (f->name != NULL && config_feed(c, f->name) != NULL)
     jsonconf_error(&jc, "name", "feed \"%s\" is defined twice", f->name);

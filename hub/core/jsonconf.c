@@ -57,6 +57,21 @@ void jsonconf_close(struct jsonconf *jc) {
   jc->text = NULL;
 }
 
+/* The line and column of pos in text, 1-based. */
+static void position(const char *text, const char *pos, unsigned *line,
+                     unsigned *col) {
+  *line = 1;
+  *col = 1;
+  for (const char *s = text; s < pos; s++) {
+    if (*s == '\n') {
+      (*line)++;
+      *col = 1;
+    } else {
+      (*col)++;
+    }
+  }
+}
+
 /* Where a member key is written: its line and column. A light scan of the
  * text that knows strings and nesting, so "layout" inside "options" is not
  * taken for a top-level "layout". parent NULL: a key of the top-level
@@ -97,10 +112,15 @@ static void locate(const char *text, const char *parent, const char *key,
     if (*q != ':')
       continue; /* a value, not a key */
     if (parent != NULL && want < 0 && (size_t)(p - start - 1) == plen &&
-        strncmp(start + 1, parent, plen) == 0)
-      want = depth + 1; /* its object opens next */
-    else if ((size_t)(p - start - 1) == klen &&
-             strncmp(start + 1, key, klen) == 0) {
+        strncmp(start + 1, parent, plen) == 0) {
+      const char *v = q + 1;
+
+      while (*v == ' ' || *v == '\t' || *v == '\r' || *v == '\n')
+        v++;
+      if (*v == '{')      /* a parent of that name whose value is no object */
+        want = depth + 1; /* its object opens next */
+    } else if ((size_t)(p - start - 1) == klen &&
+               strncmp(start + 1, key, klen) == 0) {
       if (depth == want)
         hit = start;
       else if (any == NULL)
@@ -109,18 +129,8 @@ static void locate(const char *text, const char *parent, const char *key,
   }
   if (hit == NULL)
     hit = parent == NULL ? any : NULL;
-  if (hit == NULL)
-    return;
-  *line = 1;
-  *col = 1;
-  for (const char *s = text; s < hit; s++) {
-    if (*s == '\n') {
-      (*line)++;
-      *col = 1;
-    } else {
-      (*col)++;
-    }
-  }
+  if (hit != NULL)
+    position(text, hit, line, col);
 }
 
 static void error_at(struct jsonconf *jc, const char *parent, const char *key,
@@ -153,6 +163,17 @@ void jsonconf_error_in(struct jsonconf *jc, const char *parent, const char *key,
   va_end(ap);
 }
 
+/* s as a message may quote it: at most 80 bytes, a control character
+ * (a line break in a value) as '?', so that one error stays one line. */
+static const char *printable(const char *s, char out[84]) {
+  size_t n = 0;
+
+  for (; s[n] != '\0' && n < 80; n++)
+    out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+  out[n] = '\0';
+  return out;
+}
+
 /* Where a check's problems go, and how they are named. */
 struct report_ctx {
   struct jsonconf *jc;
@@ -166,11 +187,16 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
   const struct report_ctx *r = arg;
   const struct dahub_opt *o = p->opt;
   const char *name = r->naming == JSONCONF_BY_PATH ? p->path : p->key;
-  char want[128];
+  char want[128], found[84];
 
+  char hint[96] = "";
+
+  if (p->near != NULL)
+    (void)snprintf(hint, sizeof hint, "; did you mean `%s`?", p->near);
   switch (p->kind) {
   case DAHUB_OPT_UNKNOWN:
-    jsonconf_error_in(r->jc, r->parent, p->key, "%s: unknown key", p->path);
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s: unknown key%s", p->path,
+                      hint);
     return;
   case DAHUB_OPT_MISSING:
     jsonconf_error(r->jc, NULL, "missing required key \"%s\"", p->key);
@@ -204,6 +230,11 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
                       "most %llu), found \"%s\"",
                       name, (unsigned long long)o->max,
                       json_string_value(p->value));
+  else if (p->kind == DAHUB_OPT_INVALID && json_is_string(p->value))
+    /* the value quoted: the officer sees what the hub read */
+    jsonconf_error_in(r->jc, r->parent, p->key, "%s \"%s\": expected %s%s",
+                      name, printable(json_string_value(p->value), found),
+                      dahub_opt_expected(o, want, sizeof want), hint);
   else
     jsonconf_error_in(r->jc, r->parent, p->key, "%s: expected %s", name,
                       dahub_opt_expected(o, want, sizeof want));
@@ -281,6 +312,63 @@ void jsonconf_uint(struct jsonconf *jc, const json_t *obj, const char *key,
   check_one(jc, obj, &o, out);
 }
 
+/* Past the string that starts at p ('"'): its closing quote, or NULL. */
+static const char *string_end(const char *p) {
+  for (p++; *p != '\0' && *p != '"'; p += (*p == '\\' && p[1] != '\0') ? 2 : 1)
+    ;
+  return *p == '"' ? p : NULL;
+}
+
+/* The member key (klen bytes) of the object that opens at obj ('{'): where
+ * its name is written, or NULL. Members of objects within are not its. */
+static const char *member(const char *obj, const char *key, size_t klen) {
+  int depth = 0;
+
+  for (const char *p = obj; *p != '\0'; p++) {
+    const char *end, *q;
+
+    if (*p == '{' || *p == '[') {
+      depth++;
+    } else if (*p == '}' || *p == ']') {
+      if (--depth == 0)
+        return NULL;
+    } else if (*p == '"') {
+      if ((end = string_end(p)) == NULL)
+        return NULL;
+      for (q = end + 1; *q == ' ' || *q == '\t' || *q == '\r' || *q == '\n';
+           q++)
+        ;
+      if (depth == 1 && *q == ':' && (size_t)(end - p - 1) == klen &&
+          strncmp(p + 1, key, klen) == 0)
+        return p;
+      p = end;
+    }
+  }
+  return NULL;
+}
+
+/* The path followed from the top, key by key ("options.values.measure.
+ * Cases closed"): where its last key is written, or NULL when a key has a
+ * dot of its own or an index, or is not found. */
+static const char *walk(const char *text, const char *path) {
+  const char *obj = text, *at = NULL, *p = path;
+
+  while (*obj == ' ' || *obj == '\t' || *obj == '\r' || *obj == '\n')
+    obj++;
+  while (*obj == '{') {
+    const char *dot = strchr(p, '.');
+    size_t klen = dot != NULL ? (size_t)(dot - p) : strlen(p);
+
+    if ((at = member(obj, p, klen)) == NULL || dot == NULL)
+      return at;
+    p = dot + 1;
+    obj = strchr(string_end(at), ':') + 1; /* member() saw the colon */
+    while (*obj == ' ' || *obj == '\t' || *obj == '\r' || *obj == '\n')
+      obj++;
+  }
+  return NULL;
+}
+
 void jsonconf_locate_path(const char *file, const char *path, unsigned *line,
                           unsigned *col) {
   char parent[128] = "", *text = NULL;
@@ -290,6 +378,10 @@ void jsonconf_locate_path(const char *file, const char *path, unsigned *line,
   *line = *col = 0;
   if (key == NULL || fs_read_small(file, JSONCONF_MAX_BYTES, &text, &len) != 0)
     goto out;
+  if ((prev = walk(text, path)) != NULL) {
+    position(text, prev, line, col);
+    goto out;
+  }
   /* the parent is the part before the key: "header" in options.header.rwo */
   for (prev = key; prev > path && prev[-1] != '.'; prev--)
     ;

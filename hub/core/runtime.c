@@ -44,6 +44,41 @@ static struct plugin *use_plugin(struct runtime *rt, const char *name,
   return p;
 }
 
+/* What checking a feed's codes needs to say each problem. */
+struct code_check {
+  const struct vocab *vocab;
+  const struct feed_conf *fc;
+  struct errlist *errs;
+  int bad;
+};
+
+static void check_code(void *arg, const char *field, const char *code,
+                       const char *path) {
+  struct code_check *c = arg;
+  unsigned line = 0, col = 0;
+  char msg[640];
+
+  if (vocab_check_code(c->vocab, field, code, msg, sizeof msg) == 0)
+    return;
+  if (strncmp(path, "options.", 8) == 0)
+    jsonconf_locate_path(c->fc->file, path, &line, &col);
+  errlist_add(c->errs, c->fc->file, line, col, "feed \"%s\": %s \"%.80s\": %s",
+              c->fc->name, path, code, msg[0] ? msg : "out of memory");
+  c->bad = 1;
+}
+
+/* Every code the feed's options name, judged by the vocabulary now rather
+ * than by the first file: 0, or -EINVAL with each problem in errs. */
+static int check_codes(const struct runtime *rt, const struct ingest_feed *f,
+                       struct errlist *errs) {
+  struct code_check c = {rt->vocab, f->conf, errs, 0};
+
+  if (rt->vocab == NULL || f->plugin->desc.codes == NULL)
+    return 0; /* a vocabulary that did not load is reported already */
+  f->plugin->desc.codes(f->state, check_code, &c);
+  return c.bad ? -EINVAL : 0;
+}
+
 static int load_sinks(struct runtime *rt, struct errlist *errs) {
   const struct summary_conf *s = &rt->conf->summary;
   int rc = 0;
@@ -136,6 +171,8 @@ int runtime_load(struct runtime *rt, const char *config_path,
      * extract): either is enough */
     f->personal = fc->personal ||
                   (p->desc.personal != NULL && p->desc.personal(f->state));
+    if (check_codes(rt, f, errs) != 0)
+      rc = -EINVAL;
     rt->n_feeds++;
   }
   if (load_sinks(rt, errs) != 0)

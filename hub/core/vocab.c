@@ -21,9 +21,10 @@ static const char *const unit_names[] = {
     [UNIT_COUNT] = "count", [UNIT_PERCENT] = "percent",
     [UNIT_GBP] = "gbp",     [UNIT_BEDSPACES] = "bedspaces",
     [UNIT_FTE] = "fte",     [UNIT_SESSIONS] = "sessions",
-    [UNIT_DAYS] = "days"};
+    [UNIT_DAYS] = "days",   [UNIT_DAYS + 1] = NULL};
 
 const char *vocab_unit_name(enum vocab_unit u) { return unit_names[u]; }
+const char *const *vocab_unit_names(void) { return unit_names; }
 int vocab_unit_whole(enum vocab_unit u) {
   return u == UNIT_COUNT || u == UNIT_BEDSPACES || u == UNIT_SESSIONS;
 }
@@ -50,6 +51,8 @@ const struct vocab_measure *vocab_measure(const struct vocab *v,
                                           const char *id) {
   struct vocab_measure key = {.id = id};
 
+  if (v->n_measures == 0) /* none loaded (its errors are being counted) */
+    return NULL;
   return bsearch(&key, v->measures, v->n_measures, sizeof key, measure_cmp);
 }
 
@@ -72,6 +75,8 @@ const char *vocab_area(const struct vocab *v, const char *label) {
 static const struct table *find_dim(const struct vocab *v, const char *dim) {
   struct table key = {.name = (char *)dim};
 
+  if (v->n_dims == 0)
+    return NULL;
   return bsearch(&key, v->dims, v->n_dims, sizeof key, table_cmp);
 }
 
@@ -90,6 +95,8 @@ const struct vocab_area *vocab_area_info(const struct vocab *v,
                                          const char *code) {
   struct vocab_area key = {.code = code};
 
+  if (v->n_area_info == 0)
+    return NULL;
   return bsearch(&key, v->area_info, v->n_area_info, sizeof key, area_info_cmp);
 }
 

@@ -74,7 +74,20 @@ int vocab_has_dim(const struct vocab *v, const char *dim);
 const char *vocab_dim_value(const struct vocab *v, const char *dim,
                             const char *label);
 
+/* The vocabulary's judgement on a code a feed's options name (a plugin's
+ * codes(), dahub/plugin.h): field is "measure", "area", "service_id",
+ * "dimensions" (code: a dimension's name), "dimensions.<name>" (code: a
+ * code or label of it), "records" (a record kind) or "records.<kind>" (a
+ * field of it); any other field passes. 0, or -EINVAL with msg (n bytes)
+ * saying what the vocabulary has instead ("not a code or label of gender
+ * (expected one of female, male, ...); did you mean `female`?"), or
+ * -ENOMEM. */
+int vocab_check_code(const struct vocab *v, const char *field, const char *code,
+                     char *msg, size_t n);
+
 const char *vocab_unit_name(enum vocab_unit u);
+/* Every unit's name, in enum order, NULL-terminated. */
+const char *const *vocab_unit_names(void);
 /* Whole units (count, bedspaces, sessions) take no fraction; only money may
  * be negative. */
 int vocab_unit_whole(enum vocab_unit u);

@@ -10,6 +10,7 @@
 #include "vocab.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +169,20 @@ static int table_seal(struct jsonconf *jc, struct table *t) {
   return jc->nerr > 0 ? -EINVAL : 0;
 }
 
+static const char *const bases[] = {"flow", "snapshot", "average", NULL};
+
+/* measures.<id>.<key> "<found>": expected one of ...; did you mean `x`? */
+static void bad_choice(struct jsonconf *jc, const char *id, const char *key,
+                       const char *found, const char *const *choices) {
+  const char *near = dahub_opt_nearest(found, choices);
+  char want[160];
+
+  jsonconf_error(jc, id, "measures.%s.%s \"%.60s\": expected %s%s%s%s", id, key,
+                 found, dahub_opt_choices(choices, want, sizeof want),
+                 near ? "; did you mean `" : "", near ? near : "",
+                 near ? "`?" : "");
+}
+
 static int load_measures(struct jsonconf *jc, struct vocab *v,
                          const json_t *m) {
   const char *id;
@@ -199,14 +214,14 @@ static int load_measures(struct jsonconf *jc, struct vocab *v,
       if (strcmp(unit, vocab_unit_name((enum vocab_unit)u)) == 0)
         break;
     if (unit == NULL || u > UNIT_DAYS) {
-      jsonconf_error(jc, id, "measures.%s: unknown unit", id);
+      if (unit != NULL)
+        bad_choice(jc, id, "unit", unit, vocab_unit_names());
       continue;
     }
     basis = jsonconf_string(jc, def, "basis", 0);
     if (basis != NULL && strcmp(basis, "flow") != 0 &&
         strcmp(basis, "snapshot") != 0 && strcmp(basis, "average") != 0)
-      jsonconf_error(
-          jc, id, "measures.%s.basis: expected flow, snapshot or average", id);
+      bad_choice(jc, id, "basis", basis, bases);
     v->measures[v->n_measures].snapshot =
         basis != NULL && strcmp(basis, "snapshot") == 0;
     /* a percentage or an average means nothing added to another */
@@ -403,8 +418,8 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
       if ((rc = add_code(jc, t, code, labels)) != 0)
         return rc;
     }
-    if ((rc = table_seal(jc, t)) != 0)
-      return rc;
+    /* its errors are counted in jc: the next dimension is read too */
+    (void)table_seal(jc, t);
   }
   qsort(v->dims, v->n_dims, sizeof *v->dims, table_cmp);
   return 0;
@@ -424,13 +439,19 @@ int vocab_load(const char *path, struct vocab **out, struct errlist *errs) {
   if ((rc = jsonconf_load(&jc, path, errs)) != 0)
     goto out;
   jsonconf_only(&jc, jc.root, "", keys);
-  if ((rc = load_measures(&jc, v, json_object_get(jc.root, "measures"))) == 0 &&
-      (rc = load_areas(&jc, v, json_object_get(jc.root, "areas"))) == 0 &&
-      (rc = load_rates(&jc, v, json_object_get(jc.root, "rates"))) == 0) {
+  /* each part even after another's errors: the officer sees them all (a
+   * part's errors are counted in jc, its return says only what to stop
+   * for: no memory) */
+  rc = load_measures(&jc, v, json_object_get(jc.root, "measures"));
+  if (rc != -ENOMEM)
+    rc = load_areas(&jc, v, json_object_get(jc.root, "areas"));
+  if (rc != -ENOMEM)
+    rc = load_rates(&jc, v, json_object_get(jc.root, "rates"));
+  if (rc != -ENOMEM) {
     load_records(&jc, v, json_object_get(jc.root, "records"));
     rc = load_dims(&jc, v, json_object_get(jc.root, "dimensions"));
   }
-  if (rc == 0 && jc.nerr > 0)
+  if (rc != -ENOMEM && jc.nerr > 0)
     rc = -EINVAL;
   if (rc == -ENOMEM)
     errlist_add(errs, path, 0, 0, "out of memory");

@@ -204,8 +204,9 @@ static void load_one(struct jsonconf *jc, const json_t *o, const char *base,
                                              "smtp://host[:port] (STARTTLS)"
                                            : "an https:// URL");
   pl = json_object_get(o, "payloads");
-  if (!json_is_array(pl) || json_array_size(pl) == 0 ||
-      json_array_size(pl) > DEST_MAX_PAYLOADS)
+  /* none: an e-mail delivery for partners' reports only (config.c sees it
+   * is hub.json's feedback_via) */
+  if (!json_is_array(pl) || json_array_size(pl) > DEST_MAX_PAYLOADS)
     jsonconf_error_in(jc, "deliveries", "payloads",
                       "deliveries[%zu].payloads: expected 1 to %d sink names",
                       i, DEST_MAX_PAYLOADS);

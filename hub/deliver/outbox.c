@@ -293,10 +293,14 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
                   int64_t now) {
   const struct destination *d = destination(o, r->destination);
   struct circuit *c;
-  struct delivery_job j = {.key = r->key,
-                           .period = r->period,
-                           .version = r->version,
-                           .folder = r->folder};
+  struct delivery_job j = {
+      .key = r->key,
+      .period = r->period,
+      .version = r->version,
+      .folder = r->folder,
+      /* a failed file's report to its feed's contact (store.h) */
+      .recipient = r->recipient[0] != '\0' ? r->recipient : NULL,
+      .feed = r->feed};
   char err[512] = "", files[1024];
   struct attempt *a;
   int rc;

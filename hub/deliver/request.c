@@ -181,6 +181,45 @@ static void subject(const char *tmpl, const struct delivery_job *j, char *out,
   out[n] = '\0';
 }
 
+/* A report's text as the message's body: its lines ended CRLF, as SMTP
+ * wants. The text is the hub's own (advice.c), read again for every
+ * attempt, so nothing of it is kept in the store. */
+static int report_body(struct request *r, const struct delivery_job *j,
+                       char *err, size_t errsz) {
+  char path[4096], *text = NULL, *crlf = NULL;
+  curl_mimepart *part;
+  size_t len = 0, n = 0;
+  int rc;
+
+  if ((rc = fs_join(path, sizeof path, j->folder, j->files[0])) != 0)
+    return rc;
+  if ((rc = fs_read_small(path, REQUEST_REPORT_MAX, &text, &len)) != 0) {
+    (void)snprintf(err, errsz,
+                   "cannot read %s: %s (taken away, or removed "
+                   "by retention?)",
+                   path, strerror(-rc));
+    return rc == -ENOMEM ? rc : -ENOENT;
+  }
+  if ((crlf = malloc(2 * len + 1)) == NULL) {
+    free(text);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < len; i++) {
+    if (text[i] == '\n' && (i == 0 || text[i - 1] != '\r'))
+      crlf[n++] = '\r';
+    crlf[n++] = text[i];
+  }
+  crlf[n] = '\0';
+  free(text);
+  if ((r->mime = curl_mime_init(r->easy)) == NULL ||
+      (part = curl_mime_addpart(r->mime)) == NULL ||
+      curl_mime_data(part, crlf, n) != CURLE_OK ||
+      curl_mime_type(part, "text/plain; charset=utf-8") != CURLE_OK)
+    rc = -ENOMEM;
+  free(crlf); /* curl_mime_data() copied it */
+  return rc;
+}
+
 static int mail_body(struct request *r, const struct destination *d,
                      const struct delivery_job *j, char *err, size_t errsz) {
   char text[1024], label[64], path[4096];
@@ -228,16 +267,26 @@ static int smtp(struct request *r, const struct destination *d,
   const char *domain = strchr(d->from, '@') + 1;
   time_t now = time(NULL);
   struct tm tm;
+  const char *const *rcpt = (const char *const *)d->to;
+  size_t n_to = d->n_to;
   int rc;
 
-  for (size_t i = 0; i < d->n_to; i++) {
-    struct curl_slist *l = curl_slist_append(r->rcpt, d->to[i]);
+  if (j->recipient != NULL) { /* a report: to the feed's contact alone */
+    rcpt = &j->recipient;
+    n_to = 1;
+  }
+  for (size_t i = 0; i < n_to; i++) {
+    struct curl_slist *l = curl_slist_append(r->rcpt, rcpt[i]);
 
     if (l == NULL)
       return -ENOMEM;
     r->rcpt = l;
   }
-  subject(d->subject, j, subj, sizeof subj);
+  if (j->recipient != NULL) /* the feed's name: an identifier, safe here */
+    (void)snprintf(subj, sizeof subj, "Your return (%s) could not be taken in",
+                   j->feed);
+  else
+    subject(d->subject, j, subj, sizeof subj);
   (void)gmtime_r(&now, &tm);
   (void)strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
   if ((rc = transfers_header(&r->headers, "Subject: %s", subj)) != 0 ||
@@ -255,14 +304,14 @@ static int smtp(struct request *r, const struct destination *d,
     if (m == NULL)
       return -ENOMEM;
     /* folded only where a line would pass 998 characters */
-    for (size_t i = 0, line = 4; i < d->n_to; i++) {
-      size_t add = strlen(d->to[i]) + 4;
+    for (size_t i = 0, line = 4; i < n_to; i++) {
+      size_t add = strlen(rcpt[i]) + 4;
 
       (void)fprintf(m, "%s<%s>",
                     i == 0             ? ""
                     : line + add > 900 ? ",\r\n "
                                        : ", ",
-                    d->to[i]);
+                    rcpt[i]);
       line = i > 0 && line + add > 900 ? add : line + add;
     }
     rc = fclose(m) != 0 ? -ENOMEM : transfers_header(&r->headers, "To: %s", to);
@@ -270,7 +319,8 @@ static int smtp(struct request *r, const struct destination *d,
     if (rc != 0)
       return rc;
   }
-  if ((rc = mail_body(r, d, j, err, errsz)) != 0)
+  if ((rc = j->recipient != NULL ? report_body(r, j, err, errsz)
+                                 : mail_body(r, d, j, err, errsz)) != 0)
     return rc;
   if ((rc = secret(r, d->password_file ? d->password_file : d->bearer_file, err,
                    errsz)) != 0)
@@ -300,6 +350,13 @@ int request_build(struct request *r, const struct destination *d,
     return -ENOMEM;
   if ((rc = common(r, d)) != 0)
     return rc;
+  if (j->recipient != NULL && d->kind != DEST_SMTP) {
+    (void)snprintf(err, errsz,
+                   "%s is not an e-mail delivery: a report to a "
+                   "contact goes by e-mail (feedback_via)",
+                   d->name);
+    return -EINVAL;
+  }
   rc = d->kind == DEST_SMTP ? smtp(r, d, j, err, errsz)
                             : https(r, d, j, err, errsz);
   if (rc == -ENOMEM)

@@ -15,7 +15,8 @@
 
 #define REQUEST_ANSWER_MAX 512 /* of the server's answer, kept for parking */
 
-/* What one delivery carries: a summary version's files. */
+/* What one delivery carries: a summary version's files, or a failed
+ * file's plain-words report to its feed's contact. */
 struct delivery_job {
   const char *key; /* policy_key(): Idempotency-Key, Message-ID */
   const char *period;
@@ -23,7 +24,14 @@ struct delivery_job {
   const char *folder;                   /* the version's outbox folder */
   const char *files[DEST_MAX_PAYLOADS]; /* names in folder; https: one */
   size_t n_files;
+  /* A report: the one address it goes to (instead of the destination's
+   * "to"), and its feed; its text, folder/files[0], is the message's body.
+   * NULL for a summary. E-mail only. */
+  const char *recipient;
+  const char *feed;
 };
+
+#define REQUEST_REPORT_MAX (64u << 10) /* a report's text, read as the body */
 
 struct request {
   CURL *easy;

@@ -35,6 +35,7 @@
 #include "fsutil.h"
 #include "ingest_int.h"
 #include "log.h"
+#include "policy.h"
 #include "redact.h"
 
 const char *ingest_outcome_name(enum ingest_outcome o) {
@@ -74,6 +75,7 @@ static int open_input(struct dahub_ctx *ctx, const char *path, const char *name,
                           "the file is larger than the limit of %llu bytes",
                           (unsigned long long)ctx->env->max_file_bytes);
     dahub_error_detail(err, "file", "a smaller file", found);
+    dahub_error_code(err, DAHUB_CODE_TOO_LARGE);
     return -EFBIG;
   }
   ctx->in.size = (uint64_t)st.st_size;
@@ -98,6 +100,16 @@ static enum dahub_outcome run_parse(struct dahub_ctx *ctx,
   const struct plugin *p = ctx->feed->plugin;
   enum dahub_outcome out;
 
+  if (ctx->in.size == 0) {
+    /* nothing for any plugin to read: said as it is, not as a missing
+     * header (a file saved before anything was put in it, a failed
+     * upload) */
+    (void)dahub_error_set(perr, -ENODATA, 0, 0, "the file is empty (0 bytes)");
+    dahub_error_detail(perr, "file", "the return's rows", "nothing");
+    dahub_error_code(perr, DAHUB_CODE_EMPTY_FILE);
+    ingest_record_error(ctx, perr);
+    return DAHUB_FAIL;
+  }
   out = p->desc.parse(ctx->feed->state, &ctx->in, &ingest_host, ctx, perr);
   /* whatever the outcome: a RETRY's reason is logged */
   redact_error(perr, ctx->feed->personal);
@@ -111,6 +123,7 @@ static enum dahub_outcome run_parse(struct dahub_ctx *ctx,
     (void)dahub_error_set(&e, -EFBIG, 0, 0,
                           "the file grew beyond the limit of %llu bytes",
                           (unsigned long long)ctx->env->max_file_bytes);
+    dahub_error_code(&e, DAHUB_CODE_TOO_LARGE);
     ingest_record_error(ctx, &e);
   }
   return out;
@@ -131,9 +144,10 @@ static enum ingest_outcome decide(struct dahub_ctx *ctx,
     struct dahub_error e = {0};
 
     (void)dahub_error_set(&e, -ENODATA, 0, 0,
-                          "the file holds no figures (empty, or a header "
-                          "without rows)");
+                          "the file holds no figures (a header without "
+                          "rows?)");
     dahub_error_detail(&e, "file", "rows of figures", "none");
+    dahub_error_code(&e, DAHUB_CODE_NO_FIGURES);
     ingest_record_error(ctx, &e);
     return INGEST_FAILED;
   }
@@ -225,6 +239,39 @@ static void note_warnings(const struct dahub_ctx *ctx,
   free(text);
 }
 
+/* The report just written beside a failed file, to the feed's contact by
+ * the outbox (the daemon's loop sends it within seconds), when both the
+ * feed and hub.json say where. A crash before the row leaves the file in
+ * failed/ without its e-mail: the report is there for the officer. */
+static void queue_report(struct dahub_ctx *ctx, const struct ingest_result *r) {
+  const struct ingest_feed *f = ctx->feed;
+  char txt[NAME_MAX + 1], key[33], what[PATH_MAX];
+  struct dahub_error e = {0};
+  struct timespec ts;
+
+  if (ctx->env->feedback_via == NULL || f->conf->contact == NULL ||
+      ctx->env->store == NULL)
+    return;
+  (void)clock_gettime(CLOCK_REALTIME, &ts);
+  /* a key of its own: this file, this time (the same name may come back
+   * once retention has taken the first) */
+  if (snprintf(txt, sizeof txt, "%s.error.txt", r->final_name) >=
+          (int)sizeof txt ||
+      snprintf(what, sizeof what, "report\n%s\n%s\n%s\n%lld.%09ld",
+               f->conf->name, r->final_name, r->sha256, (long long)ts.tv_sec,
+               ts.tv_nsec) >= (int)sizeof what ||
+      policy_key(what, 0, ctx->env->feedback_via, key) != 0)
+    return;
+  if (store_outbox_report(ctx->env->store, ctx->env->feedback_via, key,
+                          f->conf->name, f->failed, txt, f->conf->contact,
+                          &e) != 0)
+    log_event(LOG_ERR, "report_queue_failed", "feed=%s error=%s", f->conf->name,
+              log_quote((char[300]){0}, 300, e.msg));
+  else
+    log_event(LOG_INFO, "report_queued", "feed=%s via=%s", f->conf->name,
+              ctx->env->feedback_via);
+}
+
 static void settle(struct dahub_ctx *ctx, const char *name,
                    struct ingest_result *r, const struct store_match *dup,
                    int recovered) {
@@ -250,6 +297,8 @@ static void settle(struct dahub_ctx *ctx, const char *name,
   } else if (r->outcome == INGEST_FAILED) {
     if (ingest_write_report(ctx, f->failed, r->final_name, r->sha256) != 0)
       log_event(LOG_ERR, "report_write_failed", "feed=%s", f->conf->name);
+    else
+      queue_report(ctx, r);
     (void)store_receipt(ctx->env->store, f->conf->name, name, r->sha256,
                         "failed", 0, &e);
   } else if (r->outcome == INGEST_DUPLICATE) {

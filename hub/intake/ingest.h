@@ -37,6 +37,9 @@ struct ingest_env {
   uint32_t max_line_bytes;
   uint32_t max_errors;
   const atomic_int *stopping; /* non-zero: abandon work, keep files safe */
+  /* The e-mail delivery that takes a failed file's report to its feed's
+   * contact (hub.json's feedback_via), or NULL: none is sent. */
+  const char *feedback_via;
   /* Dry run only: each valid observation, borrowed for the call. */
   void (*on_obs)(void *arg, const struct ingest_feed *f,
                  const struct store_obs *o);

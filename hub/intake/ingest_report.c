@@ -1,8 +1,10 @@
 /*
  * ingest_report.c: the notes left beside a settled file, for the data lead:
  * failed/<name>.error.json names every error found (line, column, field,
- * what was expected, what was found), or, for a link, pipe or device the
- * spool set aside unread, why it was not taken;
+ * what was expected, what was found, what kind of problem: only what
+ * applies to it), or, for a link, pipe or device the spool set aside
+ * unread, why it was not taken; failed/<name>.error.txt says the same in
+ * plain words for the provider who sent it (advice.h);
  * done/<name>.duplicate.json which stored file a duplicate repeats; and
  * done/<name>.warnings.json what a stored file's warnings were, as they
  * are kept in the store with its ingest. Each is written atomically
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "advice.h"
 #include "fsutil.h"
 #include "ingest_int.h"
 
@@ -41,19 +44,67 @@ static json_t *name_json(const char *name) {
   return json_string(buf);
 }
 
+/* Sets key to text, unless text is empty: a field that does not apply
+ * is left out, not written as "". */
+static void set_text(json_t *o, const char *key, const char *text) {
+  if (text != NULL && text[0] != '\0')
+    (void)json_object_set_new(o, key, json_string(text));
+}
+
+/* One error: only what applies to it (a file-wide error has no line or
+ * column, a config one no found). */
 static json_t *error_json(const struct dahub_error *e) {
-  return json_pack("{s:I, s:I, s:s, s:s, s:s, s:s}", "line",
-                   (json_int_t)e->line, "column", (json_int_t)e->col, "field",
-                   e->field, "expected", e->expected, "found", e->found,
-                   "message", e->msg);
+  json_t *o = json_object();
+
+  if (o == NULL)
+    return NULL;
+  if (e->line > 0)
+    (void)json_object_set_new(o, "line", json_integer((json_int_t)e->line));
+  if (e->col > 0)
+    (void)json_object_set_new(o, "column", json_integer((json_int_t)e->col));
+  set_text(o, "field", e->field);
+  set_text(o, "expected", e->expected);
+  set_text(o, "found", e->found);
+  set_text(o, "code", e->code);
+  set_text(o, "message", e->msg);
+  return o;
+}
+
+static int first_failure(int a, int b) { return a != 0 ? a : b; }
+
+/* dir/<final_name><suffix>, atomically: 0 or negative. */
+static int write_note(const char *dir, const char *final_name,
+                      const char *suffix, const char *text) {
+  char name[NAME_MAX + 1];
+
+  if (text == NULL)
+    return -ENOMEM;
+  if (snprintf(name, sizeof name, "%s%s", final_name, suffix) >=
+      (int)sizeof name)
+    return -ENAMETOOLONG;
+  return fs_write_atomic(dir, name, text, strlen(text));
+}
+
+/* doc, which it takes (NULL: out of memory), indented, as
+ * dir/<final_name><suffix>: 0 or negative. */
+static int write_doc(const char *dir, const char *final_name,
+                     const char *suffix, json_t *doc) {
+  char *text =
+      doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+  int rc = write_note(dir, final_name, suffix, text);
+
+  free(text);
+  json_decref(doc);
+  return rc;
 }
 
 int ingest_write_report(const struct dahub_ctx *ctx, const char *dir,
                         const char *final_name, const char *sha256) {
-  char name[NAME_MAX + 1];
+  const struct advice_file who = {ctx->feed->conf->name, final_name,
+                                  ctx->feed->personal};
   json_t *doc = error_json(&ctx->errors[0]);
   json_t *all = json_array(), *warn = json_array();
-  char *text = NULL;
+  char *text = NULL, *words = NULL;
   unsigned kept = ctx->n_errors < ctx->env->max_errors ? ctx->n_errors
                                                        : ctx->env->max_errors;
   int rc = -ENOMEM;
@@ -66,17 +117,19 @@ int ingest_write_report(const struct dahub_ctx *ctx, const char *dir,
     (void)json_array_append_new(warn, error_json(&ctx->warnings[i]));
   (void)json_object_set_new(doc, "feed", json_string(ctx->feed->conf->name));
   (void)json_object_set_new(doc, "file", name_json(ctx->in.name));
-  (void)json_object_set_new(doc, "sha256", json_string(sha256));
+  set_text(doc, "sha256", sha256); /* none when the file was not read */
   (void)json_object_set_new(doc, "error_count",
                             json_integer((json_int_t)ctx->n_errors));
   (void)json_object_set(doc, "errors", all);
   (void)json_object_set(doc, "warnings", warn);
   text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  if (text == NULL || snprintf(name, sizeof name, "%s.error.json",
-                               final_name) >= (int)sizeof name)
-    goto out;
-  rc = fs_write_atomic(dir, name, text, strlen(text));
+  /* the plain words first: once the .json is there, a reader of failed/
+   * may take the file as fully reported */
+  words = advice_text(&who, ctx->errors, kept, ctx->n_errors);
+  rc = write_note(dir, final_name, ".error.txt", words);
+  rc = first_failure(rc, write_note(dir, final_name, ".error.json", text));
 out:
+  free(words);
   free(text);
   json_decref(all);
   json_decref(warn);
@@ -124,25 +177,6 @@ int ingest_keep_warnings(const struct dahub_ctx *ctx, struct dahub_error *err) {
   return rc;
 }
 
-/* Writes doc, which it takes (NULL: out of memory), indented, as
- * dir/<final_name><suffix>. 0 or a negative code. */
-static int write_note(const char *dir, const char *final_name,
-                      const char *suffix, json_t *doc) {
-  char name[NAME_MAX + 1];
-  char *text = NULL;
-  int rc = -ENOMEM;
-
-  if (snprintf(name, sizeof name, "%s%s", final_name, suffix) >=
-      (int)sizeof name)
-    rc = -ENAMETOOLONG;
-  else if (doc != NULL &&
-           (text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)))
-    rc = fs_write_atomic(dir, name, text, strlen(text));
-  free(text);
-  json_decref(doc);
-  return rc;
-}
-
 int ingest_write_warnings(const struct ingest_feed *f, const char *final_name,
                           const char *sha256, int64_t ingest_id, unsigned count,
                           const json_t *kept) {
@@ -161,42 +195,28 @@ int ingest_write_warnings(const struct ingest_feed *f, const char *final_name,
     json_decref(doc);
     doc = NULL;
   }
-  return write_note(f->done, final_name, ".warnings.json", doc);
+  return write_doc(f->done, final_name, ".warnings.json", doc);
 }
 
 int ingest_write_duplicate_note(const struct ingest_feed *f,
                                 const char *final_name, const char *sha256,
                                 const struct store_match *m) {
-  char name[NAME_MAX + 1];
-  json_t *doc;
-  char *text;
-  int rc = -ENOMEM;
-
-  if (snprintf(name, sizeof name, "%s.duplicate.json", final_name) >=
-      (int)sizeof name)
-    return -ENAMETOOLONG;
-  doc = json_pack("{s:s, s:o, s:s, s:{s:I, s:o, s:s}}", "feed", f->conf->name,
-                  "file", name_json(final_name), "sha256", sha256,
-                  "duplicate_of", "ingest_id", (json_int_t)m->ingest_id, "file",
-                  name_json(m->file_name), "stored_at", m->stored_at);
-  text = doc ? json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-  if (text != NULL)
-    rc = fs_write_atomic(f->done, name, text, strlen(text));
-  free(text);
-  json_decref(doc);
-  return rc;
+  return write_doc(
+      f->done, final_name, ".duplicate.json",
+      json_pack("{s:s, s:o, s:s, s:{s:I, s:o, s:s}}", "feed", f->conf->name,
+                "file", name_json(final_name), "sha256", sha256, "duplicate_of",
+                "ingest_id", (json_int_t)m->ingest_id, "file",
+                name_json(m->file_name), "stored_at", m->stored_at));
 }
 
 int ingest_write_refusal(const struct ingest_feed *f, const char *final_name,
                          const char *kind) {
-  char name[NAME_MAX + 1], msg[400];
+  const struct advice_file who = {f->conf->name, final_name, f->personal};
+  char msg[400];
   json_t *doc = NULL;
-  char *text = NULL;
+  char *text = NULL, *words = NULL;
   int rc = -ENOMEM;
 
-  if (snprintf(name, sizeof name, "%s.error.json", final_name) >=
-      (int)sizeof name)
-    return -ENAMETOOLONG;
   /* Worded for the data lead who uploaded it, who may not know what a link
    * is; line, column, field and sha256 do not apply (nothing was read), so
    * they are left out rather than written as zeros. */
@@ -206,14 +226,20 @@ int ingest_write_refusal(const struct ingest_feed *f, const char *final_name,
                  "or device, so it was moved here unread. Please upload the "
                  "return itself as an ordinary file.",
                  kind);
-  doc = json_pack("{s:s, s:o, s:s, s:s, s:s, s:i, s:[{s:s, s:s, s:s}]}", "feed",
-                  f->conf->name, "file", name_json(final_name), "expected",
-                  "an ordinary file", "found", kind, "message", msg,
-                  "error_count", 1, "errors", "expected", "an ordinary file",
-                  "found", kind, "message", msg);
-  if (doc != NULL &&
-      (text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) != NULL)
-    rc = fs_write_atomic(f->failed, name, text, strlen(text));
+  doc = json_pack("{s:s, s:o, s:s, s:s, s:s, s:s, s:i, s:[{s:s, s:s, s:s, "
+                  "s:s}]}",
+                  "feed", f->conf->name, "file", name_json(final_name),
+                  "expected", "an ordinary file", "found", kind, "code",
+                  DAHUB_CODE_NOT_A_FILE, "message", msg, "error_count", 1,
+                  "errors", "expected", "an ordinary file", "found", kind,
+                  "code", DAHUB_CODE_NOT_A_FILE, "message", msg);
+  if (doc != NULL)
+    text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  words = advice_refusal(&who, kind);
+  rc = write_note(f->failed, final_name, ".error.txt", words);
+  rc =
+      first_failure(rc, write_note(f->failed, final_name, ".error.json", text));
+  free(words);
   free(text);
   json_decref(doc);
   return rc;

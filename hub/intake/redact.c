@@ -17,8 +17,15 @@
 
 /* What the hub and the mapped plugin put in `found` when there is no cell
  * to quote (validate.c, plugins/mapped/jsondoc.c): words of ours, kept. */
-static const char *const placeholders[] = {"(none)", "(a number)", "nothing",
-                                           "something else", NULL};
+static const char *const placeholders[] = {"(none)",
+                                           "(a number)",
+                                           "nothing",
+                                           "none",
+                                           "something else",
+                                           DAHUB_DELIM_COMMAS,
+                                           DAHUB_DELIM_SEMICOLONS,
+                                           DAHUB_DELIM_TABS,
+                                           NULL};
 
 /* A plugin's found is cut to fit struct dahub_error (dahub_error_copy, at
  * most 3 bytes short of the end at a character boundary): at this length
@@ -91,15 +98,56 @@ void redact_cut(char *dst, size_t n, const char *text, size_t max) {
   dst[len] = '\0';
 }
 
+/* A list of cells (each ended by DAHUB_FOUND_SEP, dahub/error.h): each
+ * cut by itself, shown "a | b | c"; for a personal feed only counted. */
+static void redact_list(char *out, size_t n, const char *found, int personal) {
+  size_t cells = 0, used = 0;
+  const char *p = found, *sep;
+
+  out[0] = '\0';
+  for (const char *c = found; *c != '\0'; c++)
+    cells += *c == DAHUB_FOUND_SEP;
+  if (personal) {
+    (void)snprintf(out, n,
+                   "%zu cells, not quoted (the feed holds data about "
+                   "people)",
+                   cells);
+    return;
+  }
+  while ((sep = strchr(p, DAHUB_FOUND_SEP)) != NULL) {
+    char cell[sizeof((struct dahub_error *)0)->found], cut[sizeof cell];
+    size_t len =
+        (size_t)(sep - p) < sizeof cell ? (size_t)(sep - p) : sizeof cell - 1;
+    int w;
+
+    memcpy(cell, p, len);
+    cell[len] = '\0';
+    redact_cut(cut, sizeof cut, cell, REDACT_QUOTE_MAX);
+    w = snprintf(out + used, n - used, "%s%s", used > 0 ? " | " : "", cut);
+    if (w < 0 || (size_t)w >= n - used) {
+      out[used] = '\0'; /* what does not fit is left out whole */
+      return;
+    }
+    used += (size_t)w;
+    p = sep + 1;
+  }
+}
+
+int redact_placeholder(const char *found) {
+  for (size_t i = 0; placeholders[i] != NULL; i++)
+    if (strcmp(found, placeholders[i]) == 0)
+      return 1;
+  return 0;
+}
+
 void redact_error(struct dahub_error *e, int personal) {
   char out[sizeof e->found];
 
-  if (e == NULL || e->found[0] == '\0')
+  if (e == NULL || e->found[0] == '\0' || redact_placeholder(e->found))
     return;
-  for (size_t i = 0; placeholders[i] != NULL; i++)
-    if (strcmp(e->found, placeholders[i]) == 0)
-      return;
-  if (personal)
+  if (strchr(e->found, DAHUB_FOUND_SEP) != NULL)
+    redact_list(out, sizeof out, e->found, personal);
+  else if (personal)
     redact_describe(out, sizeof out, e->found);
   else
     redact_cut(out, sizeof out, e->found, REDACT_QUOTE_MAX);

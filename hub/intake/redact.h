@@ -8,7 +8,9 @@
  * "personal": true) that text may be a case reference or a name, typed or
  * shifted into the wrong column, so it is described, never quoted: "text
  * of 16 characters (letters, digits and other signs)". Any other feed's
- * cell is quoted, cut to REDACT_QUOTE_MAX characters.
+ * cell is quoted, cut to REDACT_QUOTE_MAX characters. A list of cells (a
+ * header row, each cell ended by DAHUB_FOUND_SEP) is cut cell by cell and
+ * shown "a | b | c", or for a personal feed only counted.
  *
  * The hub applies this to every error that carries text from a file (the
  * plugin's, and the vocabulary's judgement of what the plugin emitted)
@@ -31,6 +33,10 @@ void redact_describe(char *dst, size_t n, const char *text);
 /* dst (n bytes) = text cut to at most max characters (UTF-8), whole
  * characters only. */
 void redact_cut(char *dst, size_t n, const char *text, size_t max);
+
+/* 1 when found is words of the hub's or a plugin's ("nothing", "tabs"),
+ * not a cell's text: kept as it is for any feed. */
+int redact_placeholder(const char *found);
 
 /* Replaces e->found by its description (personal) or its first
  * REDACT_QUOTE_MAX characters. e may be NULL. */

@@ -6,10 +6,11 @@
  * SHA-256 that recognises a repeat, provenance); the raw file is only
  * evidence, and a case-level extract is personal data. So a sweep removes
  * a partner file and its companions, the <name>.error.json,
- * <name>.duplicate.json and <name>.warnings.json that ingest_report.c
- * writes beside it, once the file is old enough. A companion goes with its
- * file; one whose file is gone (taken away by hand, or removed between the
- * move and the note being written) is judged by its own age.
+ * <name>.error.txt, <name>.duplicate.json and <name>.warnings.json that
+ * ingest_report.c writes beside it, once the file is old enough. A
+ * companion goes with its file; one whose file is gone (taken away by hand,
+ * or removed between the move and the note being written) is judged by its
+ * own age.
  *
  * Age is the file's mtime. rename() keeps mtime, which for a partner file
  * is whatever the upload set (sftp -p copies the partner's own, possibly
@@ -41,7 +42,7 @@
 #include "log.h"
 
 static const char *const companion_suffixes[] = {
-    ".error.json", ".duplicate.json", ".warnings.json"};
+    ".error.json", ".error.txt", ".duplicate.json", ".warnings.json"};
 #define N_SUFFIXES (sizeof companion_suffixes / sizeof *companion_suffixes)
 
 struct sweep {

@@ -46,6 +46,16 @@ static int bad(const struct dahub_obs *o, struct dahub_error *err,
   return rc;
 }
 
+/* The same, saying what kind of problem it is (dahub/error.h). */
+static int bad_code(const struct dahub_obs *o, struct dahub_error *err,
+                    const char *code, const char *field, const char *expected,
+                    const char *found, const char *msg) {
+  int rc = bad(o, err, field, expected, found, msg);
+
+  dahub_error_code(err, code);
+  return rc;
+}
+
 /* The canonical breakdown, {"a":"x","b":"y"}: codes by dimension name,
  * written by jansson so that whatever a code holds comes out as JSON that
  * disclosure control can read back. */
@@ -72,8 +82,9 @@ static int dims_json(const struct vocab *v, const struct dahub_obs *o,
     }
     code = vocab_dim_value(v, o->dims[i].name, o->dims[i].value);
     if (code == NULL) {
-      rc = bad(o, err, o->dims[i].name, "a value of this dimension",
-               o->dims[i].value, "unknown value for this dimension");
+      rc = bad_code(o, err, DAHUB_CODE_LABEL, o->dims[i].name,
+                    "a value of this dimension", o->dims[i].value,
+                    "unknown value for this dimension");
       goto out;
     }
     if (json_object_get(d, o->dims[i].name) != NULL) {
@@ -117,15 +128,16 @@ static int check_number(const struct dahub_obs *o, enum vocab_unit unit,
     scale--;
   }
   if (value < 0 && !vocab_unit_signed(unit))
-    return bad(o, err, "value", "zero or more", found,
-               "a negative figure for a measure that cannot be negative");
+    return bad_code(o, err, DAHUB_CODE_BAD_VALUE, "value", "zero or more",
+                    found,
+                    "a negative figure for a measure that cannot be negative");
   if (scale > 0 && vocab_unit_whole(unit))
-    return bad(o, err, "value", "a whole number", found,
-               "a fraction for a measure that counts whole things");
+    return bad_code(o, err, DAHUB_CODE_BAD_VALUE, "value", "a whole number",
+                    found, "a fraction for a measure that counts whole things");
   if (unit == UNIT_GBP) {
     if (scale > 2)
-      return bad(o, err, "value", "pounds and pence", found,
-                 "money with more than two decimal places");
+      return bad_code(o, err, DAHUB_CODE_BAD_VALUE, "value", "pounds and pence",
+                      found, "money with more than two decimal places");
     for (; scale < 2; scale++) {
       if (value > INT64_MAX / 10 || value < INT64_MIN / 10)
         return bad(o, err, "value", "a smaller amount", found,
@@ -174,14 +186,16 @@ int validate_obs_memo(const struct vocab *v, struct validate_memo *memo,
 
   memset(s, 0, sizeof *s);
   if (o->measure == NULL || (m = vocab_measure(v, o->measure)) == NULL)
-    return bad(o, err, "measure", "a measure of the vocabulary", o->measure,
-               "unknown measure");
+    return bad_code(o, err, DAHUB_CODE_LABEL, "measure",
+                    "a measure of the vocabulary", o->measure,
+                    "unknown measure");
   if ((s->area_code = vocab_area(v, o->area)) == NULL)
-    return bad(o, err, "area", "an area code or a known area name", o->area,
-               "unknown area");
+    return bad_code(o, err, DAHUB_CODE_LABEL, "area",
+                    "an area code or a known area name", o->area,
+                    "unknown area");
   if (o->period == NULL || dahub_period_parse(o->period, &p) != 0)
-    return bad(o, err, "period", "a period such as FY2024-25-Q1", o->period,
-               "bad period");
+    return bad_code(o, err, DAHUB_CODE_PERIOD, "period",
+                    "a period such as FY2024-25-Q1", o->period, "bad period");
   if (svc != NULL) {
     /* partner.service, each part an identifier */
     const char *dot = strchr(svc, '.');

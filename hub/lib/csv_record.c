@@ -228,28 +228,37 @@ done:
   return (ssize_t)k;
 }
 
+/* err is about the file's encoding: says so (dahub/error.h), returns rc. */
+static int csv_encoding(struct dahub_error *err, int rc) {
+  dahub_error_code(err, DAHUB_CODE_ENCODING);
+  return rc;
+}
+
 /* A file that looks like UTF-16 without a byte order mark (every other
  * byte NUL) fails on its first NUL or non-ASCII byte: the officer needs the
  * encoding to set, not the windows-1252 advice. what: "a NUL byte", ... */
 static int csv_utf16_hint(const struct dahub_csv *r, const char *what,
                           struct dahub_error *err) {
-  return dahub_error_set(
-      err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-      "%s (byte %u of the line): the file looks like UTF-16 text without a "
-      "byte order mark; set the feed's \"encoding\" to \"utf-16%s\", or "
-      "save the file as CSV UTF-8",
-      what, (unsigned)r->line_byte, r->looks_utf16 == 'b' ? "be" : "le");
+  return csv_encoding(
+      err,
+      dahub_error_set(
+          err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+          "%s (byte %u of the line): the file looks like UTF-16 text without "
+          "a byte order mark; set the feed's \"encoding\" to \"utf-16%s\", or "
+          "save the file as CSV UTF-8",
+          what, (unsigned)r->line_byte, r->looks_utf16 == 'b' ? "be" : "le"));
 }
 
 /* A NUL is never text. */
 static int csv_nul(const struct dahub_csv *r, struct dahub_error *err) {
   if (r->looks_utf16 != 0)
     return csv_utf16_hint(r, "a NUL byte", err);
-  return dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                         "a NUL %s (byte %u of the line): this is not a "
-                         "text file",
-                         r->u16 != NULL ? "character" : "byte",
-                         (unsigned)r->line_byte);
+  return csv_encoding(
+      err, dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                           "a NUL %s (byte %u of the line): this is not a "
+                           "text file",
+                           r->u16 != NULL ? "character" : "byte",
+                           (unsigned)r->line_byte));
 }
 
 /* Copies one byte of cell text, decoding it; non-ASCII only comes here. */
@@ -263,10 +272,11 @@ static int csv_text_byte(struct dahub_csv *r, unsigned char b,
   if (!r->utf8) {
     cp = b >= 0xA0 ? b : cp1252_high[b - 0x80];
     if (cp == 0)
-      return dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                             "byte 0x%02X (byte %u of the line) is not "
-                             "Windows-1252 text",
-                             b, (unsigned)r->line_byte);
+      return csv_encoding(
+          err, dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                               "byte 0x%02X (byte %u of the line) "
+                               "is not Windows-1252 text",
+                               b, (unsigned)r->line_byte));
     if (cp < 0x800) {
       u[0] = (unsigned char)(0xC0 | (cp >> 6));
       u[1] = (unsigned char)(0x80 | (cp & 0x3F));
@@ -299,11 +309,12 @@ static int csv_text_byte(struct dahub_csv *r, unsigned char b,
 bad:
   if (r->looks_utf16 != 0)
     return csv_utf16_hint(r, "invalid UTF-8", err);
-  return dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                         "invalid UTF-8: byte 0x%02X (byte %u of the line); "
-                         "save the file as CSV UTF-8, or set the feed's "
-                         "encoding to windows-1252",
-                         b, (unsigned)r->line_byte);
+  return csv_encoding(
+      err, dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                           "invalid UTF-8: byte 0x%02X (byte %u of the "
+                           "line); save the file as CSV UTF-8, or set the "
+                           "feed's encoding to windows-1252",
+                           b, (unsigned)r->line_byte));
 }
 
 static int csv_too_long(const struct dahub_csv *r, struct dahub_error *err) {
@@ -390,10 +401,11 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
       if (++raw > r->opt.max_line_bytes)
         return csv_fail(r, csv_too_long(r, err));
       if (b < r->lo || b > r->hi) {
-        rc = dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                             "invalid UTF-8: a character is cut short at "
-                             "byte %u of the line",
-                             (unsigned)r->line_byte);
+        rc = csv_encoding(
+            err, dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                                 "invalid UTF-8: a character is cut short at "
+                                 "byte %u of the line",
+                                 (unsigned)r->line_byte));
         return csv_fail(r, rc);
       }
       r->need--;
@@ -459,8 +471,10 @@ int csv_read_record(struct dahub_csv *r, struct dahub_csv_row *row,
   }
   /* End of input. */
   if (r->need > 0) {
-    rc = dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
-                         "invalid UTF-8: the file ends inside a character");
+    rc = csv_encoding(
+        err,
+        dahub_error_set(err, -EILSEQ, r->line, (uint32_t)r->n + 1,
+                        "invalid UTF-8: the file ends inside a character"));
     return csv_fail(r, rc);
   }
   if (st == CSV_QUOTED) {

@@ -352,8 +352,9 @@ int csv_thread_next(struct csv_thread *t, struct dahub_csv_fast_row *row,
     if (b->rc == 0)
       return 0;
     t->failed = b->rc;
-    return dahub_error_set(err, b->rc, b->err.line, b->err.col, "%s",
-                           b->err.msg);
+    if (err != NULL) /* whole: its detail and code too */
+      *err = b->err;
+    return b->rc;
   }
   rec = (const struct csv_rec *)(void *)(b->arena + t->pos);
   n = rec->n & REC_FIELDS;

@@ -7,6 +7,11 @@
  * missing. Nothing stops at a problem: an officer fixing a file wants every
  * mistake of it at once, not one per attempt. Only running out of memory
  * ends the check early, since nothing after it could be trusted.
+ *
+ * An unknown key is most often a typo of a known one; the problem then
+ * names it, by the edit distance (optimal string alignment: a swap of
+ * neighbours is one edit, "hedaer" is one from "header"). Keys and choices are
+ * short and few, so the quadratic distance of each pair costs nothing.
  */
 #include "dahub/options.h"
 
@@ -34,6 +39,99 @@ const char *dahub_opt_found(const json_t *v) {
   default:
     return "null";
   }
+}
+
+#define NEAR_MAX_LEN 64 /* longer words are not typos of a key */
+
+static unsigned char lower(char c) {
+  return (unsigned char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+}
+
+size_t dahub_opt_distance(const char *a, const char *b, size_t max) {
+  size_t rows[3][NEAR_MAX_LEN + 1]; /* the last two rows and this one */
+  size_t la = strlen(a), lb = strlen(b), i, j;
+
+  if (la > NEAR_MAX_LEN || lb > NEAR_MAX_LEN ||
+      (la > lb ? la - lb : lb - la) > max)
+    return max + 1;
+  for (j = 0; j <= lb; j++)
+    rows[0][j] = j;
+  for (i = 1; i <= la; i++) {
+    size_t *prev2 = rows[(i + 1) % 3], *prev = rows[(i + 2) % 3],
+           *cur = rows[i % 3], low;
+
+    cur[0] = low = i;
+    for (j = 1; j <= lb; j++) {
+      size_t cost = lower(a[i - 1]) != lower(b[j - 1]), d = prev[j - 1] + cost;
+
+      if (prev[j] + 1 < d)
+        d = prev[j] + 1;
+      if (cur[j - 1] + 1 < d)
+        d = cur[j - 1] + 1;
+      if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
+          lower(a[i - 2]) == lower(b[j - 1]) && prev2[j - 2] + 1 < d)
+        d = prev2[j - 2] + 1; /* two neighbours swapped */
+      cur[j] = d;
+      if (d < low)
+        low = d;
+    }
+    if (low > max) /* every path is already too long */
+      return max + 1;
+  }
+  return rows[la % 3][lb] <= max ? rows[la % 3][lb] : max + 1;
+}
+
+/* The edits a person may make in a word of len characters. */
+static size_t typo_edits(size_t len) { return len <= 4 ? 1 : len <= 8 ? 2 : 3; }
+
+/* Keeps cand as *near when it is nearer word than *best. */
+static void consider(const char *word, const char *cand, size_t *best,
+                     const char **near) {
+  size_t allowed = typo_edits(strlen(word)), d;
+
+  if (strcmp(word, cand) == 0)
+    return;
+  d = dahub_opt_distance(word, cand, allowed);
+  /* "a" is not a typo of "b": some of the candidate must be left */
+  if (d <= allowed && d < *best && d < strlen(cand)) {
+    *best = d;
+    *near = cand;
+  }
+}
+
+const char *dahub_opt_nearest(const char *word, const char *const *candidates) {
+  const char *near = NULL;
+  size_t best = SIZE_MAX;
+
+  for (size_t i = 0; word != NULL && candidates[i] != NULL; i++)
+    consider(word, candidates[i], &best, &near);
+  return near;
+}
+
+/* The table's key word is most likely a typo of, or NULL. */
+static const char *nearest_key(const char *word,
+                               const struct dahub_opt *table) {
+  const char *near = NULL;
+  size_t best = SIZE_MAX;
+
+  for (const struct dahub_opt *o = table; o->key != NULL; o++)
+    consider(word, o->key, &best, &near);
+  return near;
+}
+
+const char *dahub_opt_choices(const char *const *choices, char *buf, size_t n) {
+  size_t used = 0;
+  int w;
+
+  if (n == 0)
+    return buf;
+  w = snprintf(buf, n, "one of ");
+  for (size_t i = 0; w >= 0 && (size_t)w < n - used && choices[i] != NULL;
+       i++) {
+    used += (size_t)w;
+    w = snprintf(buf + used, n - used, "%s%s", i > 0 ? ", " : "", choices[i]);
+  }
+  return buf; /* a list too long for buf is cut: snprintf ends it */
 }
 
 int dahub_opt_is_ident(const char *s, size_t max) {
@@ -160,6 +258,7 @@ static int take(const struct dahub_opt *o, const json_t *v, void *dst) {
   if (o->type == DAHUB_OPT_DURATION &&
       dahub_opt_duration(json_string_value(v), o->max, &u) != 0)
     return DAHUB_OPT_INVALID;
+
   if (o->set != NULL) {
     rc = o->set(dst, o, v);
     if (rc == -ENOMEM)
@@ -191,8 +290,8 @@ static int take(const struct dahub_opt *o, const json_t *v, void *dst) {
 static void report_one(dahub_opt_report_fn report, void *arg,
                        enum dahub_opt_problem_kind kind, const char *path,
                        const char *key, const struct dahub_opt *o,
-                       const json_t *v) {
-  struct dahub_opt_problem p = {kind, path, key, o, v};
+                       const json_t *v, const char *near) {
+  struct dahub_opt_problem p = {kind, path, key, o, v, near};
   char sub[DAHUB_OPT_PATH_MAX];
 
   if (key != NULL) {
@@ -211,8 +310,8 @@ static int check_value(const struct dahub_opt *o, const json_t *v,
 
   if (kind < 0)
     return 0;
-  report_one(report, arg, (enum dahub_opt_problem_kind)kind, path, o->key, o,
-             v);
+  report_one(report, arg, (enum dahub_opt_problem_kind)kind, path, o->key, o, v,
+             NULL);
   return kind == DAHUB_OPT_NOMEM ? -ENOMEM : -EINVAL;
 }
 
@@ -222,7 +321,7 @@ static int check_missing(const struct dahub_opt *o, const json_t *obj,
   if (!(o->flags & DAHUB_OPT_REQUIRED) ||
       (obj != NULL && json_object_get(obj, o->key) != NULL))
     return 0;
-  report_one(report, arg, DAHUB_OPT_MISSING, path, o->key, o, NULL);
+  report_one(report, arg, DAHUB_OPT_MISSING, path, o->key, o, NULL, NULL);
   return -EINVAL;
 }
 
@@ -236,7 +335,7 @@ int dahub_opt_check(const json_t *obj, const char *path,
 
   dahub_opt_defaults(table, dst);
   if (obj != NULL && !json_is_object(obj)) {
-    report_one(report, arg, DAHUB_OPT_NOT_OBJECT, path, NULL, NULL, obj);
+    report_one(report, arg, DAHUB_OPT_NOT_OBJECT, path, NULL, NULL, obj, NULL);
     return -EINVAL;
   }
   /* jansson's iterator takes a non-const object; it is only read */
@@ -245,7 +344,8 @@ int dahub_opt_check(const json_t *obj, const char *path,
       if (strcmp(o->key, key) == 0)
         break;
     if (o->key == NULL) {
-      report_one(report, arg, DAHUB_OPT_UNKNOWN, path, key, NULL, v);
+      report_one(report, arg, DAHUB_OPT_UNKNOWN, path, key, NULL, v,
+                 nearest_key(key, table));
       rc = -EINVAL;
     } else if ((r = check_value(o, v, path, dst, report, arg)) == -ENOMEM) {
       return r;

@@ -261,13 +261,16 @@ int dahub_period_from_text(const char *s, size_t len,
       continue; /* phrases start at a word boundary */
     if (left >= 9 && p[0] == 'F' && p[1] == 'Y' && canonical_at(p, left, out))
       return 0;
-    if (left >= 2 && (p[0] == 'Q' || p[0] == 'q') && p[1] >= '1' &&
-        p[1] <= '4') {
+    if (left >= 2 && (p[0] == 'Q' || p[0] == 'q') &&
+        isdigit((unsigned char)p[1]) &&
+        (left == 2 || !isalnum((unsigned char)p[2]))) {
       size_t j = 2;
 
       while (j < left && p[j] == ' ')
         j++;
       fy = fy_phrase(p + j, left - j, &used);
+      if (fy >= 0 && (p[1] < '1' || p[1] > '4'))
+        return -EINVAL; /* "Q5 2024/25": no such quarter, not the year */
       if (fy >= 0) {
         out->fy = fy;
         out->kind = DAHUB_PERIOD_QUARTER;

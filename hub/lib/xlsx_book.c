@@ -310,6 +310,7 @@ int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
       rc = dahub_error_set(err, -ENOENT, 0, 0,
                            "no sheet %u; the workbook has %u (%s)",
                            x->opt.sheet_number, b.index, b.names);
+    dahub_error_code(err, DAHUB_CODE_NO_SHEET);
     goto out;
   }
   snprintf(x->label, sizeof x->label, "sheet \"%.80s\"", x->sheet_name);
@@ -321,6 +322,7 @@ int xlsx_book_read(struct dahub_xlsx *x, struct dahub_error *err) {
     rc = dahub_error_set(err, -EILSEQ, 0, 0,
                          "%s is a chart or a dialog, not a sheet of cells",
                          x->label);
+    dahub_error_code(err, DAHUB_CODE_NO_SHEET);
     goto out;
   }
   if (x->sheet_part == NULL) {

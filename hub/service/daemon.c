@@ -63,7 +63,8 @@ struct generation *daemon_gen_new(struct daemon *d, struct runtime *rt) {
                           .max_file_bytes = rt->conf->max_file_bytes,
                           .max_line_bytes = (uint32_t)rt->conf->max_line_bytes,
                           .max_errors = (uint32_t)rt->conf->max_errors,
-                          .stopping = &d->stopping};
+                          .stopping = &d->stopping,
+                          .feedback_via = rt->conf->feedback_via};
   return g;
 }
 

@@ -86,6 +86,9 @@ static void job_done(uv_work_t *req, int status) {
     break;
   case INGEST_FAILED:
     d->failed++;
+    /* its report may be on its way to the feed's contact (ingest.c) */
+    if (j->feed->conf->contact != NULL && d->outbox != NULL)
+      outbox_kick(d->outbox);
     break;
   case INGEST_RETRY: {
     uint64_t ms = backoff_ms(j->attempts++);

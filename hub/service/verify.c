@@ -212,8 +212,8 @@ static int unnumbered(const char *name, char *base, size_t n) {
 }
 
 static int is_companion(const char *name) {
-  static const char *const sfx[] = {".error.json", ".duplicate.json",
-                                    ".warnings.json"};
+  static const char *const sfx[] = {".error.json", ".error.txt",
+                                    ".duplicate.json", ".warnings.json"};
   size_t len = strlen(name);
 
   for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++)

@@ -20,7 +20,7 @@
 #include "dahub/error.h"
 #include "dahub/plugin.h"
 
-#define STORE_SCHEMA_VERSION 10
+#define STORE_SCHEMA_VERSION 11
 
 struct store;
 
@@ -180,10 +180,12 @@ struct store_outbox_row {
   int64_t id;
   char destination[64];
   char key[33];
-  char period[32];
+  char period[32]; /* a summary's; "" for a file's report */
   int version;
   char folder[1024];
   char files[512];
+  char feed[64];       /* a file's report: its feed, else "" */
+  char recipient[256]; /* ... and the one address it goes to, else "" */
   enum outbox_state state;
   int attempts;
   int64_t since_ms; /* recorded, or last re-driven: give_up_after's start */
@@ -192,6 +194,14 @@ struct store_outbox_row {
   char answer[600]; /* what the server said, or why it is parked */
   char updated_at[32];
 };
+
+/* A failed file's plain-words report (folder/file, a .error.txt) to the
+ * feed's contact, pending and due at once. A key already recorded is
+ * not recorded twice: 0 either way, or a store error. */
+int store_outbox_report(struct store *st, const char *destination,
+                        const char *key, const char *feed, const char *folder,
+                        const char *file, const char *recipient,
+                        struct dahub_error *err);
 
 /* Unsettled rows (pending, sending, retrying) due at now_ms, oldest first,
  * at most max into rows. 0 with *n. */

@@ -1,10 +1,11 @@
 /*
  * store_outbox.c: the deliveries summary versions owe (store.h).
  *
- * Rows are written by store_summary_add() in the version's transaction and
- * only ever move on from there; none is deleted, so `dahub deliveries` can
- * always say what became of a summary. Statements are prepared per call:
- * they run a few times a minute at most, and a store opened at an older
+ * Rows are written by store_summary_add() in the version's transaction, or
+ * by store_outbox_report() for a failed file's report to its feed's
+ * contact, and only ever move on from there; none is deleted, so `dahub
+ * deliveries` can always say what became of each. Statements are prepared per
+ * call: they run a few times a minute at most, and a store opened at an older
  * schema (the migration tests) never prepares them.
  */
 #include "store_int.h"
@@ -20,11 +21,13 @@ const char *store_outbox_state_name(enum outbox_state s) {
   return (unsigned)s < sizeof states / sizeof *states ? states[s] : "?";
 }
 
+/* A summary's delivery takes its period, version and folder from the
+ * summary; a file's report has none, but its feed, folder and recipient. */
 #define ROW_COLUMNS                                                            \
-  "o.outbox_id, o.destination, o.key, s.period, s.version, s.folder,"          \
-  " o.files, o.state, o.attempts, o.since_ms, o.next_ms, o.status,"            \
-  " o.answer, o.updated_at FROM outbox o"                                      \
-  " JOIN summaries s ON s.summary_id = o.summary_id"
+  "o.outbox_id, o.destination, o.key, s.period, s.version,"                    \
+  " coalesce(s.folder, o.folder), o.files, o.state, o.attempts, o.since_ms,"   \
+  " o.next_ms, o.status, o.answer, o.updated_at, o.feed, o.recipient"          \
+  " FROM outbox o LEFT JOIN summaries s ON s.summary_id = o.summary_id"
 
 static void text(char *out, size_t size, sqlite3_stmt *q, int i) {
   const char *s = store_column_text(q, i);
@@ -50,6 +53,8 @@ static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
   r->status = (long)sqlite3_column_int64(q, 11);
   text(r->answer, sizeof r->answer, q, 12);
   text(r->updated_at, sizeof r->updated_at, q, 13);
+  text(r->feed, sizeof r->feed, q, 14);
+  text(r->recipient, sizeof r->recipient, q, 15);
 }
 
 int store_outbox_due(struct store *st, int64_t now_ms,
@@ -240,4 +245,23 @@ int store_outbox_add(struct store *st, int64_t summary_id,
   }
   sqlite3_finalize(q);
   return rc;
+}
+
+int store_outbox_report(struct store *st, const char *destination,
+                        const char *key, const char *feed, const char *folder,
+                        const char *file, const char *recipient,
+                        struct dahub_error *err) {
+  int64_t now_ms = store_now_ms();
+  /* OR IGNORE: the same file's report after a crash between the move and
+   * the row keeps its one row and key (UNIQUE) */
+  int rc = store_write(st, "record a report's delivery", err,
+                       "INSERT OR IGNORE INTO outbox(summary_id, destination,"
+                       " key, files, state, attempts, since_ms, next_ms,"
+                       " status, answer, updated_at, feed, folder, recipient)"
+                       " VALUES(NULL, ?1, ?2, ?3, 'pending', 0, ?4, ?4, 0,"
+                       " NULL, ?5, ?6, ?7, ?8)",
+                       "sssInsss", destination, key, file, now_ms, feed, folder,
+                       recipient);
+
+  return rc == -ENOENT ? 0 : rc;
 }

@@ -245,6 +245,29 @@ static const char *const migrations[] = {
     "CREATE TABLE ingest_warnings("
     " ingest_id INTEGER PRIMARY KEY REFERENCES ingests(ingest_id),"
     " warnings INTEGER NOT NULL, cells INTEGER NOT NULL, kept TEXT NOT NULL);",
+    /* 11: the outbox also carries a failed file's plain-words report to the
+     * feed's contact: such a row has no summary but a feed, the folder of
+     * its file and one recipient. SQLite cannot drop a NOT NULL, so the
+     * table is made again, its rows and ids kept. */
+    "CREATE TABLE outbox_11("
+    " outbox_id INTEGER PRIMARY KEY,"
+    " summary_id INTEGER REFERENCES summaries(summary_id),"
+    " destination TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"
+    " files TEXT NOT NULL,"
+    " state TEXT NOT NULL CHECK(state IN"
+    "  ('pending','sending','sent','retrying','parked')),"
+    " attempts INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
+    " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"
+    " updated_at TEXT NOT NULL,"
+    " feed TEXT, folder TEXT, recipient TEXT,"
+    " CHECK((summary_id IS NULL) = (recipient IS NOT NULL)));"
+    "INSERT INTO outbox_11(outbox_id, summary_id, destination, key, files,"
+    " state, attempts, since_ms, next_ms, status, answer, updated_at)"
+    " SELECT outbox_id, summary_id, destination, key, files, state,"
+    " attempts, since_ms, next_ms, status, answer, updated_at FROM outbox;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_11 RENAME TO outbox;"
+    "CREATE INDEX outbox_due ON outbox(state, next_ms);",
 };
 /* clang-format on */
 

@@ -46,9 +46,10 @@ static void report_problem(void *arg, const struct dahub_opt_problem *p) {
     return; /* the first problem is the one said */
   if (p->kind == DAHUB_OPT_UNKNOWN)
     (void)dahub_error_set(err, -EINVAL, 0, 0,
-                          "boardpack: unknown option \"%.64s\" (known: "
+                          "boardpack: unknown option \"%.64s\" (%s%s%sknown: "
                           "board, headline)",
-                          p->key);
+                          p->key, p->near ? "did you mean `" : "",
+                          p->near ? p->near : "", p->near ? "`? " : "");
   else {
     char want[128];
 

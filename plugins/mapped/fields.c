@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,11 +58,22 @@ int fields_get(struct mapping *m, const char *name, int is_dim,
     *out = i;
     return 0;
   }
-  if (!is_dim)
-    return opt_bad(err, path,
+  if (!is_dim) {
+    const char *names[MAP_MAX_FIELDS + 1], *near;
+    char what[160];
+
+    for (i = 0; i < m->n_fields; i++)
+      names[i] = m->field[i].name;
+    names[i] = NULL;
+    near = dahub_opt_nearest(name, names);
+    (void)snprintf(what, sizeof what,
                    "no such field (expected service_id, area, period, "
                    "measure, financial_year or a dimension named "
-                   "elsewhere in the mapping)");
+                   "elsewhere in the mapping)%s%s%s",
+                   near ? "; did you mean `" : "", near ? near : "",
+                   near ? "`?" : "");
+    return opt_bad(err, path, what);
+  }
   if (!is_ident(name))
     return opt_bad(err, path, "a dimension name is [a-z0-9_]+");
   if (m->n_fields == MAP_MAX_FIELDS)

@@ -167,26 +167,27 @@ static int figure_period(struct run *r, struct dahub_obs *o, const char *year,
   if (num->note != NULL &&
       (part = mapping_lookup(&r->m->period_notes, num->note, num->note_len)) ==
           NULL)
-    return mapped_cell_error(r, o->line, j, header,
-                             "a number, blank, or <N / *", o->raw,
-                             "a note in brackets that options.period_notes "
-                             "does not list");
+    return mapped_cell_error_code(r, DAHUB_CODE_NOT_A_NUMBER, o->line, j,
+                                  header, "a number, blank, or <N / *", o->raw,
+                                  "a note in brackets that "
+                                  "options.period_notes does not list");
   if (label_year != NULL)
     year = label_year;
   if (mapping_period_part(o->period)) {
     if (year == NULL || dahub_period_parse(year, &y) != 0)
-      return mapped_cell_error(r, o->line, j, header, "a financial year",
-                               o->period,
-                               "the period is only a part of a year, and "
-                               "nothing gives the year");
+      return mapped_cell_error_code(r, DAHUB_CODE_PERIOD, o->line, j, header,
+                                    "a financial year", o->period,
+                                    "the period is only a part of a year, and "
+                                    "nothing gives the year");
     p.fy = y.fy;
     set_part(&p, o->period);
   } else if (dahub_period_parse(o->period, &p) != 0) {
     if (part == NULL && label_year == NULL)
       return 0; /* as written ("keep"): the hub will say if it is wrong */
-    return mapped_cell_error(r, o->line, j, header, "a period id", o->period,
-                             "a note cannot change a period that is not an "
-                             "id");
+    return mapped_cell_error_code(
+        r, DAHUB_CODE_PERIOD, o->line, j, header, "a period id", o->period,
+        "a note cannot change a period that is not an "
+        "id");
   } else if (label_year != NULL && dahub_period_parse(label_year, &y) == 0) {
     p.fy = y.fy;
   }
@@ -328,8 +329,9 @@ static int emit_value(struct run *r, const struct dahub_csv_row *row,
                   header);
       return 0;
     }
-    return mapped_cell_error(r, o.line, j, header, "a number, blank, or <N / *",
-                             o.raw, "not a number");
+    return mapped_cell_error_code(r, DAHUB_CODE_NOT_A_NUMBER, o.line, j, header,
+                                  "a number, blank, or <N / *", o.raw,
+                                  "not a number");
   }
   if (o.period != NULL && (rc = figure_period(r, &o, val[MAP_YEAR], label_year,
                                               &num, j, header)) != 0)

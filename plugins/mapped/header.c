@@ -33,11 +33,15 @@ static int settle_cells(struct run *r, const struct dahub_csv_row *row) {
   for (f = 0; f < m->n_fields; f++) {
     if (m->field[f].src != MAP_CELL)
       continue;
-    if (r->cell[f] == NULL)
-      return dahub_error_set(
+    if (r->cell[f] == NULL) {
+      /* the header came sooner than the template has it */
+      rc = dahub_error_set(
           r->err, -EINVAL, row->line, 0,
           "options.cells.%s: row %u is not above the header (row %u)",
           m->field[f].name, (unsigned)m->field[f].row, (unsigned)r->rows);
+      dahub_error_code(r->err, DAHUB_CODE_NO_HEADER);
+      return rc;
+    }
     rc = mapped_resolve(r, f, r->cell[f], strlen(r->cell[f]), r->cell_line[f],
                         m->field[f].col - 1, &code, &r->cell_target[f], NULL);
     if (rc < 0)
@@ -122,19 +126,10 @@ static int is_header(const struct run *r, const struct dahub_csv_row *row) {
 }
 
 int header_take(struct run *r, const struct dahub_csv_row *row) {
-  if (!is_header(r, row))
+  if (!is_header(r, row)) {
+    mapped_above_header(r, row);
     return above_header(r, row);
+  }
   r->in_data = 1;
   return read_header(r, row);
-}
-
-int header_missing(struct run *r) {
-  if (r->m->header_match != NULL)
-    return dahub_error_set(r->err, -EINVAL, 0, 0,
-                           "no header: no row starts with \"%s\"",
-                           r->m->header_match);
-  return dahub_error_set(r->err, -EINVAL, 0, 0,
-                         "no header: the file has %u rows, the header "
-                         "should be row %u",
-                         (unsigned)r->rows, (unsigned)r->m->header_row);
 }

@@ -15,7 +15,4 @@
  * missing or twice there, a cell has no code. */
 int header_take(struct run *r, const struct dahub_csv_row *row);
 
-/* The error for a file that ended before its header. Returns -EINVAL. */
-int header_missing(struct run *r);
-
 #endif

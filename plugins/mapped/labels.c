@@ -179,11 +179,12 @@ static int field_of(struct mapping *m, const char *section, const char *key,
 /* "values" and "unknown": labels for fields read from the file. */
 int labels_options(struct mapping *m, const json_t *values,
                    const json_t *unknown, struct dahub_error *err) {
+  static const char *const unknowns[] = {"error", "skip", "keep", NULL};
   const char *key, *s;
   json_t *v;
   char sub[MAP_PATH_MAX];
   struct map_field *f;
-  size_t i = 0;
+  size_t i = 0, k;
   int rc;
 
   if (values != NULL && !json_is_object(values))
@@ -205,10 +206,9 @@ int labels_options(struct mapping *m, const json_t *values,
     if ((rc = field_of(m, "options.unknown", key, sub, &i, err)) != 0)
       return rc;
     f = &m->field[i];
-    s = json_string_value(v);
-    if (s == NULL || (strcmp(s, "skip") != 0 && strcmp(s, "error") != 0 &&
-                      strcmp(s, "keep") != 0))
-      return opt_bad_type(err, sub, "\"skip\", \"error\" or \"keep\"", v);
+    if ((rc = opt_choice(v, sub, unknowns, &k, err)) != 0)
+      return rc;
+    s = unknowns[k];
     if (strcmp(s, "keep") == 0) {
       f->unknown = MAP_UNKNOWN_KEEP;
       continue;

@@ -1,6 +1,6 @@
 /*
  * mapped.c: the "mapped" source plugin: a partner's return, read by the
- * mapping in its feed's options (the language is described in mapping.c).
+ * mapping in its feed's options (the language: docs/mapping.md).
  *
  * This file is also the example to copy for a new plugin. A plugin is one
  * const struct, dahub_plugin_v1, and three callbacks:
@@ -54,6 +54,7 @@
 #include "dahub/plugin.h"
 
 #include "cases.h"
+#include "codes.h"
 #include "figures.h"
 #include "header.h"
 #include "jsondoc.h"
@@ -155,7 +156,7 @@ static int rows_end(struct run *r, int rc) {
   if (rc == 1)
     return 0;
   if (rc == 0 && !r->in_data)
-    return header_missing(r);
+    return mapped_no_header(r);
   return rc;
 }
 
@@ -178,6 +179,7 @@ static int read_sheet(struct run *r, struct head *h) {
   struct dahub_csv_row row;
   int rc;
 
+  r->sheet = 1;
   if ((rc = workbook_open(h, r->m, &wb, r->err)) != 0)
     return rc;
   /* the hub names the sheet's cells as Excel does in its reports */
@@ -328,7 +330,7 @@ static int probe(void *arg, const struct mapping *m, struct dahub_error *why) {
     if ((rc = probe_next(&r, wb, csv, &row)) == 1)
       rc = header_take(&r, &row);
     else if (rc == 0)
-      rc = header_missing(&r);
+      rc = mapped_no_header(&r);
   }
   if (rc != 0 && p->h->tape_full)
     rc = dahub_error_set(why, -EINVAL, 0, 0, "no header in the first %u KiB",
@@ -486,4 +488,5 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .close = mapped_close,
     .parse = mapped_parse,
     .personal = mapped_personal,
+    .codes = mapped_codes,
 };

@@ -1,129 +1,35 @@
 /*
  * mapping.c: the mapping language of the "mapped" plugin, and its checker.
  *
- * A community safety officer describes a partner's return in the feed's
- * "options"; no C is needed. Every key below is checked when the feed is
- * loaded (start, `dahub check`, reload): an unknown key or a wrong type is an
- * error naming its path, so a typo never silently drops data.
+ * A feed's "options" describe a partner's return; docs/mapping.md is the
+ * language's reference, with an example of every key (run by
+ * tests/e2e/test_docs.py). Every key is checked when the feed is loaded
+ * (start, `dahub check`, reload), by the shared option checker
+ * (dahub/options.h) or by its section's reader: an unknown key or a wrong
+ * value is an error naming its path ("options.header.rwo: unknown key;
+ * did you mean `row`?"), so a typo never silently drops data. open()
+ * returns the first error; err->field holds the path, for the hub to
+ * place it at file:line:col.
  *
- * Reading the file (CSV layouts: long, wide, cases)
- *   An .xlsx (a zip holding a workbook) is told by its content, whatever
- *   its name, and its rows read as a CSV file's would be: a row's number
- *   is its line, a cell's column its column.
- *   "sheet": "Q1 return"     the .xlsx's sheet, by name (case ignored) or
- *            2               by number, from 1 (default: the first)
- *   "max_shared_mib": 16     the .xlsx's shared-string table (the text of
- *                            its cells, kept while the sheet is read) is
- *                            refused beyond this many MiB (1..1024)
- *   "delimiter": ","         ",", ";" or "\t" (default ",")
- *   "encoding": "utf-8"      or "windows-1252", "utf-16" (= "utf-16le"),
- *                            "utf-16be" (default "utf-8"; a byte order
- *                            mark decides: UTF-8, UTF-16LE or UTF-16BE)
- *   "decimal_comma": false   true: "96,5" is 96.5 and "63.000" is 63000
- *   "header": {"row": 5}     the header is spreadsheet row 5, or
- *             {"match": "Service"}  the first row whose first non-empty
- *                            cell is this text (case and spaces ignored)
- *   "footer": {"match": ["Notes:", "Note:"]}  the first row whose first
- *                            cell starts with one of these ends the data
- *   "fill_down": ["Service"] blank cells in these columns take the value
- *                            above them (Excel's merged cells)
- *   "skip_if_blank": ["Measure"]  rows blank in any of these are left out
- *
- * Where each field comes from
- *   "layout": "long"         one value per row, in the "value" column;
- *             "wide"         one value per column listed in "across";
- *             "cases"        one case per row, counted (cases_options.c);
- *             "json"         a JSON document of items, summed (jsondoc.c)
- *   "columns": {             fields read from each data row, by header text
- *     "service_id": "Service", "area": "District", "period": "Quarter",
- *     "measure": "Measure", "value": "Count" (long only),
- *     "financial_year": "Year",
- *     "dimensions": {"gender": "Gender",
- *       "age_band": {"column": "Age", "bands": ["0-5", ..., "85+"],
- *                    "blank": "not_known"}}}  a number put in its band
- *   "cells": {               fields read once from a cell above the header:
- *     "period": "B2", ...}   the same keys as "columns" (not "value"), by
- *                            A1 reference ("B2", "$B$2") or 1-based row
- *                            and column ({"row": 2, "col": 2})
- *   "fixed": {               constants: the same keys, each a text;
- *     "period": "FY2024-25-Q1", "area": "E10000018", ...}
- *   "across": {              wide only: the value columns, by header text,
- *     "field": "area",       and what each one gives this field ("area",
- *     "columns": {           "period", "measure", "service_id" or a
- *       "Blaby": "E07000129", ...}}  dimension). Other columns are ignored.
- *
- * Periods
- *   A period read from a column or cell may be written as partners write
- *   it ("Q1 2024/25 (1 April 2024 - 30 June 2024)", "Jul-Sep 2024").
- *   "financial_year" (from a cell, column or fixed) completes a period
- *   given only as a part: with "across": {"field": "period", "columns":
- *   {"Q1": "Q1", "Year": "FY"}} and "cells": {"financial_year": {"row": 2,
- *   "col": 1}} holding "Reporting year 2023/24", column Q1 is FY2023-24-Q1.
- *   "period_from_date": "quarter"  the period column (or cell) holds a date
- *                            (13.06.2022, 01/08/2022, 01/10/22 = 2022,
- *                            2024-04-01); the figure belongs to the
- *                            "quarter", "month", "half" or "year" holding it.
- *                            An impossible date (31/02/2024) is an error.
- *   "period_notes": {"Q1+Q2": "H1"}  a value "86 (Q1+Q2)" belongs to that
- *                            part of its period's financial year (FY, H1,
- *                            H2, Q1..Q4, M01..M12); other notes are errors
- *
- * Labels
- *   "values": {              label -> code for a field read from the file
- *     "measure": {           (compared as the vocabulary compares labels,
- *                            dahub/label.h: case, spaces and punctuation
- *                            ignored, "&" read as "and"; "" maps a blank):
- *       "Calls handled": "helpline_contacts",            a code;
- *       "Bedspaces available at*": "sa_bedspaces_available",  a final '*'
- *                            matches every cell starting with the rest;
- *       "Individuals supported - women": {"measure":
- *         "sa_individuals_supported", "dimensions": {"person_type":
- *         "woman"}},         a code with fixed dimensions, and optionally
- *                            "service_id" and "financial_year" (the year
- *                            the row's figures belong to: long, wide);
- *       "Ethnicity of victims": null,      leave the row out, silently;
- *       "Tier 2 (each district)": {"skip": "approximate, no year"}}}
- *                            leave the row out with a warning and reason.
- *                            A row left out by any label is not read
- *                            further. Areas and dimension labels that
- *                            "values" does not list pass to the hub as
- *                            written (it knows "NW Leics", "F") only with
- *                            "unknown" "keep"; otherwise
- *   "unknown": {"measure": "skip"}  what an unlisted label does: "error"
- *                            (default: fails the file, naming row, column
- *                            and text), "skip" (the row is left out) or
- *                            "keep" (the text passes on as written).
- *
- * Values
- *   A number ("1,127,205", "£63,000", "31%", "96,5" with decimal_comma) is
- *   actual; blank is missing, never zero; "<5", "<10", "*" are suppressed
- *   at source with the bound kept; "approx. 33,000" is estimated.
- *   "text": "skip"           a text cell where a value belongs ("similar to
- *     or {"<measure>": "skip"}  Q2") is left out with a warning naming its
- *                            row and column (all measures, or those listed);
- *                            by default it fails the file.
- *   "missing": ["N/A"]       texts that mean no figure (long and wide): the
- *                            cell is stored as missing, a gap and never a
- *                            zero, with a warning; compared as labels are.
- *   "total": {"column": "TOTAL"}  wide only: check each row's total column
- *     or {"row": {"column": "Area", "match": "Total"}}  or the total row's
- *                            cells against the rows above it. A mismatch
- *                            beyond what suppressed cells allow ("<5" is
- *                            0..4) is a warning; a total is never emitted.
- *   "records": {...}         rows that are also records (records.c)
- *
- * Each of area, period and measure comes from exactly one of columns,
- * cells, fixed and across (the cases and json layouts say otherwise);
- * service_id and each dimension from at most one. Rows and columns count
- * as a spreadsheet does: row 5 is the fifth record, blank ones included.
- *
- * This file reads the part every layout shares (the layout, the file's
- * encoding) and checks the whole at the end; mapping_csv.c the keys the
- * CSV layouts share (header, footer, fill_down, period_notes); fields.c
- * reads where each field comes from, labels.c "values" and "unknown", and
- * each layout its own section (figures.c: "across", "total"; cases_options.c;
- * jsondoc_options.c; records.c). mapped.c's open() calls them in turn, on
- * the loop thread; the parsing code then only reads the struct mapping.
+ * What builds struct mapping (mapping.h), in the order mapped.c's open()
+ * calls it, on the loop thread:
+ *   mapping.c       the keys every layout shares (the table below), the
+ *                   layout and what must hold of the whole at the end
+ *                   (mapping_check(): area, period and measure each from
+ *                   exactly one of columns, cells, fixed and across)
+ *   mapping_csv.c   the CSV layouts' keys: header, footer, fill_down,
+ *                   skip_if_blank, period_notes, text, missing
+ *   fields.c        columns, cells, fixed: where each field comes from
+ *   figures.c       across and total (long and wide)
+ *   cases_options.c, jsondoc_options.c   each layout's own section
+ *   labels.c        values and unknown
+ *   records.c       records
+ *   codes.c         every code the whole names, for the hub's check
+ * (shapes.c reads a feed's "shapes", each one such mapping.)
+ * The parsing code only reads the struct, from any number of threads.
+ * Rows and columns count as a spreadsheet does: row 5 is the fifth
+ * record, blank ones included. A new key: a line in its table, its
+ * reader, a section with an example in docs/mapping.md, and a test.
  */
 #include "mapping.h"
 
@@ -205,8 +111,8 @@ static const struct dahub_opt mapping_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"sheet", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_sheet, "a sheet's name, or its number from 1", "an .xlsx's sheet to read; the first when absent"},
   {"max_shared_mib", DAHUB_OPT_UINT, 0, 1, 1024, 16, offsetof(struct mapping, max_shared_mib), NULL, NULL, "an .xlsx's shared strings held at most, in MiB"},
-  {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "\",\", \";\" or \"\\t\"", "between cells; \",\" when absent"},
-  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "\"utf-8\", \"windows-1252\", \"utf-16\", \"utf-16le\" or \"utf-16be\"", "of the file's text"},
+  {"delimiter", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_delimiter, "one of \",\", \";\", \"\\t\"", "between cells; \",\" when absent"},
+  {"encoding", DAHUB_OPT_STRING, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_encoding, "one of utf-8, windows-1252, utf-16, utf-16le, utf-16be", "of the file's text"},
   {"decimal_comma", DAHUB_OPT_BOOL, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, set_decimal_comma, NULL, "\"1,5\" is one and a half"},
   {"layout", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "\"long\", \"wide\", \"cases\" or \"json\""},
   {"header", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "which row is the header"},
@@ -233,21 +139,15 @@ static const struct dahub_opt mapping_opts[] = {
 /* The layout and its period kind; the table took the rest. */
 static int scalars(struct mapping *m, const json_t *o,
                    struct dahub_error *err) {
-  static const char *const layouts[] = {"long", "wide", "cases", "json"};
+  static const char *const layouts[] = {"long", "wide", "cases", "json", NULL};
   const json_t *v;
-  const char *s;
   size_t i;
   int rc;
 
-  v = json_object_get(o, "layout");
-  s = json_string_value(v);
-  for (i = 0; s != NULL && i < sizeof layouts / sizeof *layouts; i++)
-    if (strcmp(s, layouts[i]) == 0)
-      break;
-  if (s == NULL || i == sizeof layouts / sizeof *layouts)
-    return opt_bad_type(err, "options.layout",
-                        "\"long\", \"wide\", \"cases\" or \"json\"",
-                        v ? v : json_null());
+  /* quoted when wrong, with the near one: "lnog" is "long" */
+  if ((rc = opt_choice(json_object_get(o, "layout"), "options.layout", layouts,
+                       &i, err)) != 0)
+    return rc;
   m->layout = (enum map_layout)i;
   if ((v = json_object_get(o, "period_from_date")) != NULL) {
     if ((rc = opt_period_kind(v, "options.period_from_date", &m->date_kind,

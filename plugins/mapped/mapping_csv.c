@@ -2,9 +2,9 @@
  * mapping_csv.c: the keys of a mapping that every CSV layout (long, wide,
  * cases) shares and the json layout refuses: which row is the header,
  * where the figures end, cells filled down or blank, period notes, text
- * cells and the texts that mean no figure (the language is in mapping.c's
- * opening comment). mapping_new() calls these in turn, on the loop thread,
- * into the struct mapping that the parsing code then only reads.
+ * cells and the texts that mean no figure (the language: docs/mapping.md).
+ * mapping_new() calls these in turn, on the loop thread, into the struct
+ * mapping that the parsing code then only reads.
  */
 #include "mapping.h"
 
@@ -73,11 +73,13 @@ static int text_cells(struct mapping *m, const json_t *v,
   json_t *kv;
   int rc;
 
+  static const char *const whats[] = {"error", "skip", NULL};
+  size_t k;
+
   if (json_is_string(v)) {
-    if (strcmp(json_string_value(v), "skip") != 0 &&
-        strcmp(json_string_value(v), "error") != 0)
-      return opt_bad_type(err, "options.text", "\"skip\" or \"error\"", v);
-    m->text_skip_all = strcmp(json_string_value(v), "skip") == 0;
+    if ((rc = opt_choice(v, "options.text", whats, &k, err)) != 0)
+      return rc;
+    m->text_skip_all = k == 1;
     return 0;
   }
   if (!json_is_object(v))
@@ -89,10 +91,9 @@ static int text_cells(struct mapping *m, const json_t *v,
   json_object_foreach((json_t *)v, key, kv) {
     if ((rc = opt_join(sub, "options.text", key, err)) != 0)
       return rc;
-    if (!json_is_string(kv) || (strcmp(json_string_value(kv), "skip") != 0 &&
-                                strcmp(json_string_value(kv), "error") != 0))
-      return opt_bad_type(err, sub, "\"skip\" or \"error\"", kv);
-    if (strcmp(json_string_value(kv), "error") == 0)
+    if ((rc = opt_choice(kv, sub, whats, &k, err)) != 0)
+      return rc;
+    if (k == 0) /* "error" */
       continue;
     if ((m->text_skip[m->n_text_skip] = strdup(key)) == NULL)
       return opt_nomem(err);

@@ -26,11 +26,43 @@ int opt_bad(struct dahub_error *err, const char *path, const char *what) {
 
 int opt_bad_type(struct dahub_error *err, const char *path,
                  const char *expected, const json_t *found) {
-  int rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: expected %s, found %s",
-                           path, expected, dahub_opt_found(found));
+  int rc;
 
+  if (json_is_string(found)) /* quoted: what the hub read, as written */
+    return opt_bad_value(err, path, expected, json_string_value(found), NULL);
+  rc = dahub_error_set(err, -EINVAL, 0, 0, "%s: expected %s, found %s", path,
+                       expected, dahub_opt_found(found));
   dahub_error_detail(err, path, expected, dahub_opt_found(found));
   return rc;
+}
+
+int opt_bad_value(struct dahub_error *err, const char *path,
+                  const char *expected, const char *found, const char *near) {
+  int rc;
+
+  if (near != NULL)
+    rc = dahub_error_set(err, -EINVAL, 0, 0,
+                         "%s \"%.64s\": expected %s; did you mean `%s`?", path,
+                         found, expected, near);
+  else
+    rc = dahub_error_set(err, -EINVAL, 0, 0, "%s \"%.64s\": expected %s", path,
+                         found, expected);
+  dahub_error_detail(err, path, expected, found);
+  return rc;
+}
+
+int opt_choice(const json_t *v, const char *path, const char *const *choices,
+               size_t *out, struct dahub_error *err) {
+  const char *s = json_string_value(v);
+  char want[160];
+
+  for (*out = 0; s != NULL && choices[*out] != NULL; (*out)++)
+    if (strcmp(s, choices[*out]) == 0)
+      return 0;
+  (void)dahub_opt_choices(choices, want, sizeof want);
+  if (s == NULL)
+    return opt_bad_type(err, path, want, v != NULL ? v : json_null());
+  return opt_bad_value(err, path, want, s, dahub_opt_nearest(s, choices));
 }
 
 int opt_nomem(struct dahub_error *err) {
@@ -60,15 +92,22 @@ struct opt_sink {
 
 static void opt_report(void *arg, const struct dahub_opt_problem *p) {
   struct opt_sink *s = arg;
-  char want[128];
+  char want[128], hint[96];
 
   /* an unknown key is most likely the typo behind the rest: it wins */
   if (s->n++ > 0 && (s->unknown || p->kind != DAHUB_OPT_UNKNOWN))
     return;
+  if (p->near != NULL)
+    (void)snprintf(hint, sizeof hint, "unknown key; did you mean `%s`?",
+                   p->near);
   if (p->kind == DAHUB_OPT_NOMEM)
     (void)opt_nomem(s->err);
   else if (p->kind == DAHUB_OPT_UNKNOWN)
-    (void)opt_bad(s->err, p->path, "unknown key");
+    (void)opt_bad(s->err, p->path, p->near != NULL ? hint : "unknown key");
+  else if (p->kind == DAHUB_OPT_INVALID && json_is_string(p->value))
+    (void)opt_bad_value(s->err, p->path,
+                        dahub_opt_expected(p->opt, want, sizeof want),
+                        json_string_value(p->value), p->near);
   else if (p->kind == DAHUB_OPT_NOT_OBJECT)
     (void)opt_bad_type(s->err, p->path, "an object", p->value);
   else
@@ -193,19 +232,17 @@ int opt_period_kind(const json_t *v, const char *path,
                {"month", DAHUB_PERIOD_MONTH},
                {"half", DAHUB_PERIOD_HALF},
                {"year", DAHUB_PERIOD_YEAR}};
-  const char *s = json_string_value(v);
+  static const char *const names[] = {"quarter", "month", "half", "year", NULL};
   size_t i;
+  int rc;
 
   *out = DAHUB_PERIOD_QUARTER;
   if (v == NULL)
     return 0;
-  for (i = 0; s != NULL && i < sizeof kinds / sizeof *kinds; i++)
-    if (strcmp(s, kinds[i].name) == 0) {
-      *out = kinds[i].kind;
-      return 0;
-    }
-  return opt_bad_type(err, path, "\"quarter\", \"month\", \"half\" or \"year\"",
-                      v);
+  if ((rc = opt_choice(v, path, names, &i, err)) != 0)
+    return rc;
+  *out = kinds[i].kind;
+  return 0;
 }
 
 void opt_pairs_free(struct map_list *l) {

@@ -31,6 +31,15 @@ struct map_list {
 int opt_bad(struct dahub_error *err, const char *path, const char *what);
 int opt_bad_type(struct dahub_error *err, const char *path,
                  const char *expected, const json_t *found);
+/* "options.layout \"tall\": expected one of long, wide, cases, json; did
+ * you mean `long`?" (near may be NULL): a value quoted, as a person wrote
+ * it, in the message and in err's found. */
+int opt_bad_value(struct dahub_error *err, const char *path,
+                  const char *expected, const char *found, const char *near);
+/* v one of choices (NULL-terminated): *out its index; else the error above,
+ * with the nearest choice. */
+int opt_choice(const json_t *v, const char *path, const char *const *choices,
+               size_t *out, struct dahub_error *err);
 int opt_nomem(struct dahub_error *err);
 /* buf (MAP_PATH_MAX bytes) = path.key */
 int opt_join(char *buf, const char *path, const char *key,

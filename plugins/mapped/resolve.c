@@ -69,16 +69,19 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
   }
   if (mf->bands != NULL) {
     if (mapped_blank(text, len))
-      return mapped_cell_error(r, line, j, field_header(mf), "a number", "",
-                               "expected a number here, found a blank "
-                               "cell");
+      return mapped_cell_error_code(r, DAHUB_CODE_BLANK, line, j,
+                                    field_header(mf), "a number", "",
+                                    "expected a number here, found a blank "
+                                    "cell");
     rc = fields_band(mf, text, len, &band);
     if (rc == -ERANGE)
-      return mapped_cell_error(r, line, j, field_header(mf),
-                               "a number that one of the bands holds", text,
-                               "no band holds this number");
-    return mapped_cell_error(r, line, j, field_header(mf), "a whole number",
-                             text, "not a whole number");
+      return mapped_cell_error_code(r, DAHUB_CODE_BAD_VALUE, line, j,
+                                    field_header(mf),
+                                    "a number that one of the bands holds",
+                                    text, "no band holds this number");
+    return mapped_cell_error_code(r, DAHUB_CODE_NOT_A_NUMBER, line, j,
+                                  field_header(mf), "a whole number", text,
+                                  "not a whole number");
   }
   if (mf->has_values) {
     char msg[192];
@@ -92,13 +95,15 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
                      mf->src == MAP_COLUMN ? ", or set options.unknown." : "",
                      mf->src == MAP_COLUMN ? mf->name : "",
                      mf->src == MAP_COLUMN ? " to \"skip\"" : "");
-      return mapped_cell_error(r, line, j, field_header(mf),
-                               "a label listed in the mapping", text, msg);
+      return mapped_cell_error_code(r, DAHUB_CODE_LABEL, line, j,
+                                    field_header(mf),
+                                    "a label listed in the mapping", text, msg);
     }
   }
   if (mapped_blank(text, len))
-    return mapped_cell_error(r, line, j, field_header(mf), mf->name, "",
-                             "expected a value here, found a blank cell");
+    return mapped_cell_error_code(r, DAHUB_CODE_BLANK, line, j,
+                                  field_header(mf), mf->name, "",
+                                  "expected a value here, found a blank cell");
   if (f == MAP_PERIOD && r->m->dates) {
     if ((rc = period_of_date(r, mf, text, len, line, j)) != 0)
       return rc;
@@ -107,8 +112,8 @@ int mapped_resolve(struct run *r, size_t f, const char *text, size_t len,
   }
   if (f == MAP_PERIOD || f == MAP_YEAR) {
     if (dahub_period_from_text(text, len, &p) != 0)
-      return mapped_cell_error(
-          r, line, j, field_header(mf),
+      return mapped_cell_error_code(
+          r, DAHUB_CODE_PERIOD, line, j, field_header(mf),
           f == MAP_PERIOD ? "a period such as Q1 2024/25"
                           : "a year such as 2024/25",
           text, f == MAP_PERIOD ? "not a period" : "not a financial year");

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dahub/error.h"
+
 #include "agg.h"
 #include "memo.h"
 
@@ -51,15 +53,158 @@ int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
   return rc;
 }
 
+int mapped_cell_error_code(struct run *r, const char *code, uint32_t line,
+                           size_t j, const char *field, const char *expected,
+                           const char *found, const char *msg) {
+  int rc = mapped_cell_error(r, line, j, field, expected, found, msg);
+
+  dahub_error_code(r->err, code);
+  return rc;
+}
+
 int mapped_date_error(struct run *r, uint32_t line, size_t j, const char *field,
                       int rc, const char *text, const char *example) {
   char expected[96];
 
-  if (rc == -ERANGE)
-    return mapped_cell_error(r, line, j, field, "a real day", text,
-                             "no such date");
   (void)snprintf(expected, sizeof expected, "a date such as %s", example);
-  return mapped_cell_error(r, line, j, field, expected, text, "not a date");
+  if (rc == -ERANGE) /* 31/02/2024: the example says what a day is */
+    return mapped_cell_error_code(r, DAHUB_CODE_DATE, line, j, field, expected,
+                                  text, "no such date");
+  return mapped_cell_error_code(r, DAHUB_CODE_DATE, line, j, field, expected,
+                                text, "not a date");
+}
+
+/* ---- Why a header is not where the mapping says ----
+ *
+ * A file saved with another delimiter reads as rows of one cell each (or
+ * of a few, where a decimal comma split one), whose text holds the real
+ * delimiter; a row that never matches the header follows. Counting the
+ * rows above the header tells that apart from a file with no text at all
+ * and from a changed template, so the data lead is told the right fix. */
+
+static const char delims[3] = {',', ';', '\t'};
+static const char *const delim_names[3] = {
+    DAHUB_DELIM_COMMAS, DAHUB_DELIM_SEMICOLONS, DAHUB_DELIM_TABS};
+static const char *const delim_shown[3] = {"\",\"", "\";\"", "\"\\t\""};
+
+static size_t delim_index(char d) {
+  size_t k = 0;
+
+  while (k < 2 && delims[k] != d)
+    k++;
+  return k;
+}
+
+void mapped_above_header(struct run *r, const struct dahub_csv_row *row) {
+  int text = 0, has[3] = {0};
+
+  for (size_t j = 0; j < row->n; j++) {
+    if (mapped_blank(row->field[j], row->len[j]))
+      continue;
+    text = 1;
+    for (size_t k = 0; k < 3; k++)
+      if (memchr(row->field[j], delims[k], row->len[j]) != NULL)
+        has[k] = 1;
+  }
+  if (!text || r->text_rows == UINT32_MAX)
+    return;
+  r->text_rows++;
+  if (row->n > 1)
+    r->split_rows++;
+  for (size_t k = 0; k < 3; k++)
+    r->delim_rows[k] += (uint32_t)has[k];
+}
+
+/* The delimiter the rows seen seem to use instead of the feed's: its
+ * index, or -1. One that most rows hold, in more rows than the feed's
+ * delimiter split. */
+static int other_delimiter(const struct run *r) {
+  size_t own = delim_index(r->m->delimiter), best = 3;
+
+  if (r->sheet)
+    return -1;
+  for (size_t k = 0; k < 3; k++)
+    if (k != own && (best == 3 || r->delim_rows[k] > r->delim_rows[best]))
+      best = k;
+  if (best == 3 || r->delim_rows[best] == 0 ||
+      r->delim_rows[best] <= r->split_rows ||
+      2 * (uint64_t)r->delim_rows[best] < r->text_rows)
+    return -1;
+  return (int)best;
+}
+
+/* err says the file's cells are split by delimiter k, not the feed's;
+ * what explains it (the header or column not found) comes first. */
+static int wrong_delimiter(struct run *r, uint32_t line, size_t j,
+                           const char *field, const char *what, int k) {
+  size_t own = delim_index(r->m->delimiter);
+  int rc = dahub_error_set(r->err, -EINVAL, line, line ? (uint32_t)j + 1 : 0,
+                           "%s%s%s (the file has %s; the feed reads %s)",
+                           line ? field : "", line ? ": " : "", what,
+                           delim_names[k], delim_shown[own]);
+
+  dahub_error_detail(r->err, field, delim_names[own], delim_names[k]);
+  dahub_error_code(r->err, DAHUB_CODE_DELIMITER);
+  return rc;
+}
+
+int mapped_no_header(struct run *r) {
+  const struct mapping *m = r->m;
+  char what[160], looked[160];
+  int k, rc;
+
+  if (r->text_rows == 0) {
+    rc = dahub_error_set(r->err, -EINVAL, 0, 0,
+                         "the file is empty: it has no text in any cell");
+    dahub_error_detail(r->err, "file", "rows of the return", "nothing");
+    dahub_error_code(r->err, DAHUB_CODE_EMPTY_FILE);
+    return rc;
+  }
+  if (m->header_match != NULL) {
+    (void)snprintf(what, sizeof what, "no header: no row starts with \"%s\"",
+                   m->header_match);
+    (void)snprintf(looked, sizeof looked, "a row starting with \"%s\"",
+                   m->header_match);
+  } else {
+    (void)snprintf(what, sizeof what,
+                   "no header: the file has %u rows, the header should be "
+                   "row %u",
+                   (unsigned)r->rows, (unsigned)m->header_row);
+    (void)snprintf(looked, sizeof looked, "the headings in row %u",
+                   (unsigned)m->header_row);
+  }
+  if ((k = other_delimiter(r)) >= 0)
+    return wrong_delimiter(r, 0, 0, "file", what, k);
+  rc = dahub_error_set(r->err, -EINVAL, 0, 0, "%s", what);
+  dahub_error_detail(r->err, "header", looked, NULL);
+  dahub_error_code(r->err, DAHUB_CODE_NO_HEADER);
+  return rc;
+}
+
+/* found = the row's headers, each ended by DAHUB_FOUND_SEP, as many as
+ * fit; the hub quotes, cuts or describes each (dahub/error.h). */
+static void headers_found(const struct dahub_csv_row *row, char *found,
+                          size_t n) {
+  size_t used = 0;
+
+  found[0] = '\0';
+  for (size_t j = 0; j < row->n; j++) {
+    size_t len = row->len[j];
+
+    if (mapped_blank(row->field[j], len))
+      continue;
+    if (len > 40) /* the hub would cut it there: leave room for more */
+      len = 40;
+    while (len > 0 && ((unsigned char)row->field[j][len] & 0xC0) == 0x80 &&
+           len < row->len[j])
+      len--; /* a whole character */
+    if (used + len + 2 > n)
+      break;
+    memcpy(found + used, row->field[j], len);
+    used += len;
+    found[used++] = DAHUB_FOUND_SEP;
+    found[used] = '\0';
+  }
 }
 
 void mapped_warn(struct run *r, uint32_t line, uint32_t col, const char *fmt,
@@ -89,9 +234,27 @@ int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
                                "two columns have this header");
     *out = j;
   }
-  if (*out == NO_COL)
-    return mapped_cell_error(r, row->line, 0, name, "a column with this header",
-                             "", "the header has no such column");
+  if (*out == NO_COL) {
+    char found[sizeof r->err->found];
+    size_t cells = 0, k = 0;
+
+    for (j = 0; j < row->n; j++)
+      if (!mapped_blank(row->field[j], row->len[j])) {
+        cells++;
+        k = j;
+      }
+    if (cells == 1 && !r->sheet) { /* a whole row in one cell? */
+      for (size_t d = 0; d < 3; d++)
+        if (d != delim_index(r->m->delimiter) &&
+            memchr(row->field[k], delims[d], row->len[k]) != NULL)
+          return wrong_delimiter(r, row->line, 0, name,
+                                 "the header has no such column", (int)d);
+    }
+    headers_found(row, found, sizeof found);
+    return mapped_cell_error_code(r, DAHUB_CODE_NO_COLUMN, row->line, 0, name,
+                                  "a column with this header", found,
+                                  "the header has no such column");
+  }
   return 0;
 }
 

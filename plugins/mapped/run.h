@@ -58,12 +58,22 @@ struct run {
   char period[DAHUB_PERIOD_ID_MAX]; /* a period read from a column */
   char year[DAHUB_PERIOD_ID_MAX];   /* a financial year read from one */
   char noted[DAHUB_PERIOD_ID_MAX];  /* the period an observation gets */
+  /* The rows above the header, for saying why none was found: */
+  int sheet;              /* read from an .xlsx: no delimiter to doubt */
+  uint32_t text_rows;     /* rows with any text */
+  uint32_t split_rows;    /* ... that the feed's delimiter split in cells */
+  uint32_t delim_rows[3]; /* ... with a ",", ";" or tab inside a cell */
 };
 
 /* A cell the data lead must fix: line, column j (0-based), the column's
  * header, what was expected and found. Returns -EINVAL. */
 int mapped_cell_error(struct run *r, uint32_t line, size_t j, const char *field,
                       const char *expected, const char *found, const char *msg);
+
+/* The same, saying what kind of problem it is (a DAHUB_CODE_*). */
+int mapped_cell_error_code(struct run *r, const char *code, uint32_t line,
+                           size_t j, const char *field, const char *expected,
+                           const char *found, const char *msg);
 
 /* A date cell the data lead must fix: rc is dahub_date_parse()'s (-ERANGE: no
  * such day; else not a date), example a date as the column would hold
@@ -84,7 +94,17 @@ int mapped_blank(const char *s, size_t len);
 const char *mapped_cell(const struct run *r, const struct dahub_csv_row *row,
                         size_t j, size_t *len);
 
-/* The place of the column headed name; exactly one must match. */
+/* Counts a row above the header, for mapped_no_header(). */
+void mapped_above_header(struct run *r, const struct dahub_csv_row *row);
+
+/* The file ended without its header: says why, as best it can tell (the
+ * file is empty, its cells are split by another delimiter, or the header
+ * is not there). Returns -EINVAL. */
+int mapped_no_header(struct run *r);
+
+/* The place of the column headed name; exactly one must match. A missing
+ * one is named with the headers the row has (or with the delimiter the
+ * file seems to use, when the row is one cell). */
 int mapped_find_column(struct run *r, const struct dahub_csv_row *row,
                        const char *name, size_t *out);
 

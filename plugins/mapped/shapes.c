@@ -175,7 +175,8 @@ static void shape_label(const struct shapes *sh, size_t i, char *buf,
 
 /* A reason as the officer reads it: the column it is about, then why. */
 static void reason(const struct dahub_error *why, char *buf, size_t size) {
-  if (why->field[0] != '\0' &&
+  /* a file's own problem (no header, empty) names no column */
+  if (why->line > 0 && why->field[0] != '\0' &&
       strncmp(why->msg, why->field, strlen(why->field)) != 0)
     (void)snprintf(buf, size, "%s: %s", why->field, why->msg);
   else

@@ -1,6 +1,6 @@
 /*
  * total.h: checking a return's TOTAL column or row against its parts
- * (private to the mapped plugin; the language is in mapping.c).
+ * (private to the mapped plugin; the language: docs/mapping.md).
  */
 #ifndef MAPPED_TOTAL_H
 #define MAPPED_TOTAL_H

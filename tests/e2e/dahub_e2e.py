@@ -292,10 +292,11 @@ class Hub:
             return []
 
     def data_files(self, feed, sub):
-        """Names in done/ or failed/ less the .error.json, .duplicate.json and
-        .warnings.json notes."""
+        """Names in done/ or failed/ less the .error.json, .error.txt,
+        .duplicate.json and .warnings.json notes."""
         return [n for n in self.listdir(feed, sub)
-                if not n.endswith((".error.json", ".duplicate.json", ".warnings.json"))]
+                if not n.endswith((".error.json", ".error.txt", ".duplicate.json",
+                                   ".warnings.json"))]
 
     def spool_state(self):
         lines = []

@@ -152,7 +152,8 @@ class BadFilesTest(HubTestCase):
         self.assertEqual(report["line"], 2, report)
         self.assertEqual(hub.read_json(FEED, "failed", "bad.csv.error.json")["found"], "Atlantis")
         self.assertEqual(hub.listdir(FEED, "failed"),
-                         ["bad (2).csv", "bad (2).csv.error.json", "bad.csv", "bad.csv.error.json"])
+                         ["bad (2).csv", "bad (2).csv.error.json", "bad (2).csv.error.txt",
+                          "bad.csv", "bad.csv.error.json", "bad.csv.error.txt"])
         hub.stop()
 
     def test_report_of_a_file_whose_name_is_not_utf8(self):

@@ -82,7 +82,8 @@ class BadInputTest(HubTestCase):
         hub = self.make_hub()
         hub.start()
         hub.drop(FEED, "empty.csv", b"")
-        report = self.assertFailedWith(hub, "empty.csv", ["no header", "0 rows"])
+        report = self.assertFailedWith(hub, "empty.csv", ["the file is empty", "0 bytes"])
+        self.assertEqual(report.get("code"), "empty_file", report)
         self.assertEqual(hub.data_files(FEED, "done"), [])
         self.assertNothingStored(hub)
         self.assertEqual(report["sha256"],
@@ -345,7 +346,7 @@ class BadInputTest(HubTestCase):
         self.assertIn("it is a device, not a file", doc["message"])
         self.assertEqual(hub.listdir(FEED, "work"), [])
         self.assertEqual(sorted(os.listdir(hub.dir(FEED, "failed"))),
-                         ["dev.csv", "dev.csv.error.json"])
+                         ["dev.csv", "dev.csv.error.json", "dev.csv.error.txt"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         hub.stop()
 

@@ -76,7 +76,7 @@ class LogLevelTest(HubTestCase):
         hub.write_hub_json(hub.hub_conf)
         got = hub.cli("check", "--config", hub.config)
         self.assertEqual(got.returncode, 1)
-        self.assertIn("log_level: expected", got.stderr)
+        self.assertIn('log_level "loud": expected', got.stderr)
 
 
 if __name__ == "__main__":

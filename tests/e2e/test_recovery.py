@@ -88,7 +88,8 @@ class WorkLeftoversTest(HubTestCase):
         self.put_in_work(hub, "bad.csv", csv_bytes([["Atlantis", PERIODS[1], "helpline_contacts", "M", "1"]]))
         hub.start()
         self.assertEqual(hub.listdir(FEED, "work"), [])
-        self.assertEqual(hub.listdir(FEED, "failed"), ["bad.csv", "bad.csv.error.json"])
+        self.assertEqual(hub.listdir(FEED, "failed"), ["bad.csv", "bad.csv.error.json",
+                                                         "bad.csv.error.txt"])
         self.assertLoggedBeforeReady(hub, "bad.csv")
         self.assertEqual(hub.read_json(FEED, "failed", "bad.csv.error.json")["found"], "Atlantis")
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), 0)

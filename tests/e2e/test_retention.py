@@ -164,9 +164,10 @@ class RetentionTest(HubTestCase):
         age(hub.path(feed, "failed", "fresh.csv.error.json"), 40)  # the file decides
         self.wait_gone(hub, feed, "failed", "old.csv")
         self.wait_gone(hub, feed, "failed", "old.csv.error.json")
+        self.wait_gone(hub, feed, "failed", "old.csv.error.txt")
         ev = self.assertEvent(hub, "file_removed", feed=feed, file="old.csv")
         self.assertEqual(ev[0]["folder"], "failed")
-        self.assertEqual(ev[0]["companions"], "1")
+        self.assertEqual(ev[0]["companions"], "2")
         self.assertGreaterEqual(int(ev[0]["age_s"]), 40 * DAY)
 
         # Another old one, put there by hand: its removal shows a later
@@ -175,7 +176,8 @@ class RetentionTest(HubTestCase):
             f.write(BAD)
         age(hub.path(feed, "failed", "marker.csv"), 31)
         self.wait_gone(hub, feed, "failed", "marker.csv")
-        self.assertEqual(hub.listdir(feed, "failed"), ["fresh.csv", "fresh.csv.error.json"])
+        self.assertEqual(hub.listdir(feed, "failed"), ["fresh.csv", "fresh.csv.error.json",
+                                                         "fresh.csv.error.txt"])
         self.assertEqual(hub.scalar("SELECT count(*) FROM receipts WHERE outcome = 'failed'"), 2)
         hub.stop()
 
@@ -267,9 +269,10 @@ class RetentionTest(HubTestCase):
             '}\n') % json.dumps(long_feed()["options"]))
         res = hub.cli("check", "--config", hub.config)
         self.assertEqual(res.returncode, 1, res.stderr)
-        self.assertIn('%s:6:14: retain.done: expected a duration such as "30d", '
+        self.assertIn('%s:6:14: retain.done "1y": expected a duration such as "30d", '
                       '"12h", "15m" or "45s", at most 3650d' % path, res.stderr)
-        self.assertIn("%s:6:28: retain.faild: unknown key" % path, res.stderr)
+        self.assertIn("%s:6:28: retain.faild: unknown key; did you mean `failed`?" % path,
+                      res.stderr)
 
         hub.write_feed(with_retain(long_feed(), done="0d", failed="3650d"))
         res = hub.cli("check", "--config", hub.config)

@@ -170,7 +170,8 @@ class SpoolTest(HubTestCase):
         self.assertTrue(os.path.isfile(os.path.join(incoming, "folder", "inner.csv")))
         failed = hub.dir(FEED, "failed")
         self.assertEqual(sorted(os.listdir(failed)),
-                         sorted(set_aside + [n + ".error.json" for n in set_aside]))
+                         sorted(set_aside + [n + ".error.json" for n in set_aside]
+                                + [n + ".error.txt" for n in set_aside]))
         # moved as they were: the links still point where they did
         self.assertEqual(os.readlink(os.path.join(failed, "link.csv")), secret)
         self.assertEqual(os.readlink(os.path.join(failed, "dirlink")), hub.outside_dir)
@@ -201,6 +202,9 @@ class SpoolTest(HubTestCase):
             for key in ("line", "column", "field", "sha256"):
                 self.assertNotIn(key, report)
             self.assertEqual(len(hub.events("file_refused", file=name)), 1, name)
+            # and in plain words for the data lead who dropped it
+            words = hub.read_text(FEED, "failed", name + ".error.txt")
+            self.assertIn("it is %s, not an ordinary file" % kind, " ".join(words.split()))
 
         self.assertEqual(hub.listdir(FEED, "work"), [])
         self.assertEqual(hub.listdir(FEED, "done"), ["sentinel.csv"])

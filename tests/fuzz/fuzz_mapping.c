@@ -5,8 +5,9 @@
  * The input is a feed's "options" as JSON (parsed as the hub parses feed
  * files, duplicates refused; a top-level null is passed as NULL, as for a
  * feed without options). A mapping that opens must then parse two small
- * fixed files, wide and long, without a crash; one that does not must say
- * why and leave no state.
+ * fixed files, wide and long, without a crash, and name its codes for
+ * `dahub check` (each a text, with a field and an option's path); one that
+ * does not must say why and leave no state.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +42,16 @@ static const char long_file[] =
     "Rutland,FY2024-25-Q3,outreach,Calls handled,M,,~12\n"
     "Notes:,x\n";
 
+/* Each code codes() names: non-empty texts, paths into the options. */
+static void each_code(void *arg, const char *field, const char *code,
+                      const char *path) {
+  (void)arg;
+  fuzz_check(field != NULL && field[0] != '\0', "a code has a field");
+  fuzz_check(code != NULL, "a code is a text");
+  fuzz_check(path != NULL && strncmp(path, "options.", 8) == 0,
+             "a code is placed in the options");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   struct dahub_error err;
   struct dahub_ctx ctx;
@@ -63,6 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   }
   fuzz_check(state != NULL, "a mapping that opens has a state");
+  dahub_plugin_v1.codes(state, each_code, NULL);
   ctx = (struct dahub_ctx){.count_only = 1};
   (void)fake_parse(&dahub_plugin_v1, state, &ctx, (const uint8_t *)wide_file,
                    sizeof wide_file - 1, 5, (uint32_t)size, 0);

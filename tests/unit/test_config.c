@@ -250,7 +250,8 @@ static void test_bad_hub_json_member_is_named_with_line(void **state) {
     const char *member, *error;
     int alone; /* the only error */
   } bad[] = {
-      {"\"setle_ms\": 500", ":6:3: setle_ms: unknown key", 1},
+      {"\"setle_ms\": 500",
+       ":6:3: setle_ms: unknown key; did you mean `settle_ms`?", 1},
       /* a nested key is named with its path */
       {"\"limits\": {\n    \"max_file_size\": 1000\n  }",
        ":7:5: limits.max_file_size: unknown key", 0},
@@ -263,7 +264,8 @@ static void test_bad_hub_json_member_is_named_with_line(void **state) {
       {"\"retention_check_ms\": 10",
        ":6:3: retention_check_ms: expected 100 to 86400000, found 10", 0},
       {"\"log_level\": \"verbose\"",
-       ":6:3: log_level: expected \"error\", \"warning\", \"notice\", "
+       ":6:3: log_level \"verbose\": expected \"error\", \"warning\", "
+       "\"notice\", "
        "\"info\" or \"debug\"",
        0},
   };
@@ -293,7 +295,7 @@ static void test_bad_feed_is_named_with_file_and_line(void **state) {
        "{\n  \"name\": \"freeva\",\n  \"source_id\": \"freeva\",\n"
        "  \"plugin\": \"mapped\",\n"
        "  \"sevrice_id\": \"freeva.male_helpline\"\n}\n",
-       ":5:3: sevrice_id: unknown key", 1},
+       ":5:3: sevrice_id: unknown key; did you mean `service_id`?", 1},
       /* "personal": "yes" must not pass for false: the feed's cells would
        * be quoted in reports */
       {"freeva.json",
@@ -374,9 +376,9 @@ static void put_summary(struct fixture *f, const char *summary) {
 
 /* The confidential marker and the protection level: defaults, values, and
  * a marker that could be read as a number is refused. */
-#define MARKER_ERROR                                                           \
-  ":6:15: marker: expected 1 to 15 printable ASCII characters, not a number "  \
-  "nor a word of the summary's own"
+#define MARKER_ERROR(found)                                                    \
+  ":6:15: marker \"" found "\": expected 1 to 15 printable ASCII characters, " \
+  "not a number nor a word of the summary's own"
 static void test_summary_marker_and_protection(void **state) {
   static const struct {
     const char *summary, *error; /* error NULL: loads */
@@ -385,11 +387,12 @@ static void test_summary_marker_and_protection(void **state) {
   } cases[] = {
       {"{}", NULL, "[c]", 0},
       {"{\"marker\": \"x\", \"protection\": 7}", NULL, "x", 7},
-      {"{\"marker\": \"12\"}", MARKER_ERROR, NULL, 0},
-      {"{\"marker\": \"missing\"}", MARKER_ERROR, NULL, 0},
+      {"{\"marker\": \"12\"}", MARKER_ERROR("12"), NULL, 0},
+      {"{\"marker\": \"missing\"}", MARKER_ERROR("missing"), NULL, 0},
       {"{\"marker\": \"\"}", ":6:15: marker: expected a non-empty string", NULL,
        0},
-      {"{\"marker\": \"a marker far too long\"}", MARKER_ERROR, NULL, 0},
+      {"{\"marker\": \"a marker far too long\"}",
+       MARKER_ERROR("a marker far too long"), NULL, 0},
       {"{\"protection\": 1001}",
        ":6:15: protection: expected 0 to 1000, found 1001", NULL, 0},
   };
@@ -712,12 +715,14 @@ static void test_bad_retain_durations_are_named_with_line(void **state) {
       "  }\n"
       "}\n");
   load_bad(f);
-  expect_error(f, where,
-               ":7:5: retain.done: expected a duration such as \"30d\", "
-               "\"12h\", \"15m\" or \"45s\", at most 3650d");
-  expect_error(f, where,
-               ":8:5: retain.failed: expected a duration such as \"30d\", "
-               "\"12h\", \"15m\" or \"45s\", at most 3650d");
+  expect_error(
+      f, where,
+      ":7:5: retain.done \"30 days\": expected a duration such as \"30d\", "
+      "\"12h\", \"15m\" or \"45s\", at most 3650d");
+  expect_error(
+      f, where,
+      ":8:5: retain.failed \"3651d\": expected a duration such as \"30d\", "
+      "\"12h\", \"15m\" or \"45s\", at most 3650d");
   assert_int_equal(errlist_count(&f->errs), 2);
 }
 

@@ -637,8 +637,8 @@ static void test_cases_option_errors(void **state) {
                     " \"fixed\": {\"area\": \"A\"}, \"cases\": {\"count\": "
                     "[{\"measure\": \"m\", \"date\": \"D\"}], "
                     "\"periods\": \"last\"}}",
-                    "options.cases.periods: expected \"all\" or \"latest\", "
-                    "found a string");
+                    "options.cases.periods \"last\": expected \"all\" or "
+                    "\"latest\"");
 }
 
 int main(void) {

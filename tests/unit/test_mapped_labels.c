@@ -460,7 +460,8 @@ static void test_label_option_errors(void **state) {
   (void)state;
   expect_open_error(WIDE_HEAD ", \"values\": {\"measure\": {\"x\": "
                               "{\"measure\": \"m\", \"dimension\": {}}}}}",
-                    "options.values.measure.x.dimension: unknown key");
+                    "options.values.measure.x.dimension: unknown key; did you "
+                    "mean `dimensions`?");
   expect_open_error(WIDE_HEAD ", \"values\": {\"measure\": {\"x\": "
                               "{\"dimensions\": {\"a\": \"b\"}}}}}",
                     "options.values.measure.x.measure: expected a non-empty "
@@ -491,20 +492,21 @@ static void test_label_option_errors(void **state) {
                     "options.values.measure.x: expected a code, null, or an "
                     "object, found a number");
   expect_open_error(WIDE_HEAD ", \"unknown\": {\"measure\": \"pass\"}}",
-                    "options.unknown.measure: expected \"skip\", \"error\" or "
-                    "\"keep\", found a string");
+                    "options.unknown.measure \"pass\": expected one of error, "
+                    "skip, keep");
   expect_open_error(WIDE_HEAD ", \"text\": \"ignore\"}",
-                    "options.text: expected \"skip\" or \"error\", found a "
-                    "string");
+                    "options.text \"ignore\": expected one of error, skip");
+  expect_open_error(WIDE_HEAD ", \"unknown\": {\"measure\": \"kepp\"}}",
+                    "options.unknown.measure \"kepp\": expected one of error, "
+                    "skip, keep; did you mean `keep`?");
   expect_open_error(WIDE_HEAD ", \"text\": {\"m\": true}}",
-                    "options.text.m: expected \"skip\" or \"error\", found "
+                    "options.text.m: expected one of error, skip, found "
                     "true/false");
   expect_open_error(WIDE_HEAD ", \"missing\": \"N/A\"}",
-                    "options.missing: expected a non-empty array of strings, "
-                    "found a string");
+                    "options.missing \"N/A\": expected a non-empty array of "
+                    "strings");
   expect_open_error(WIDE_HEAD ", \"missing\": [\"N/A\", \"\"]}",
-                    "options.missing[1]: expected a non-empty string, found a "
-                    "string");
+                    "options.missing[1] \"\": expected a non-empty string");
   expect_open_error("{\"layout\": \"json\", \"missing\": [\"N/A\"]}",
                     "options.missing: only the CSV layouts have it");
   expect_open_error("{\"layout\": \"cases\", \"header\": {\"row\": 1},"

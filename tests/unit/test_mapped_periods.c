@@ -146,8 +146,8 @@ static void test_period_from_date_option_errors(void **state) {
                     " \"fixed\": {\"area\": \"A\", \"measure\": \"m\"},"
                     " \"columns\": {\"value\": \"V\", \"period\": \"D\"},"
                     " \"period_from_date\": \"week\"}",
-                    "options.period_from_date: expected \"quarter\", "
-                    "\"month\", \"half\" or \"year\", found a string");
+                    "options.period_from_date \"week\": expected one of "
+                    "quarter, month, half, year");
 }
 
 int main(void) {

@@ -59,7 +59,8 @@ static void test_each_file_read_with_the_shape_that_fits(void **state) {
   assert_string_equal(ctx->notes,
                       "read with shape 2 (\"2024 template\")\n"
                       "shape 1 (\"2023 template\") does not fit: no header: "
-                      "no row starts with \"Area\"\n");
+                      "no row starts with \"Area\" (the file has semicolons; "
+                      "the feed reads \",\")\n");
   assert_int_equal(ctx->n_warn, 0);
 }
 
@@ -191,11 +192,12 @@ static void test_shape_option_errors(void **state) {
                     "options.shapes[1]: expected an object (a mapping), "
                     "found a number");
   expect_open_error("{\"shapes\": [" SHAPE_2023 ", {\"name\": \"\"}]}",
-                    "options.shapes[1].name: expected a name of 1 to 64 "
-                    "characters, found a string");
+                    "options.shapes[1].name \"\": expected a name of 1 to 64 "
+                    "characters");
   expect_open_error("{\"shapes\": [" SHAPE_2023 ", {\"layout\": \"long\", "
                     "\"header\": {\"rwo\": 1}}]}",
-                    "options.shapes[1].header.rwo: unknown key");
+                    "options.shapes[1].header.rwo: unknown key; did you mean "
+                    "`row`?");
   expect_open_error("{\"shapes\": [" SHAPE_2023
                     ", {\"layout\": \"json\", \"json\": {}}]}",
                     "options.shapes[1].layout: a json layout has no header "

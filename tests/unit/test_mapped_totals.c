@@ -157,8 +157,8 @@ static void test_total_option_errors(void **state) {
                     " \"across\": {\"field\": \"period\", \"columns\": "
                     "   {\"Q1\": \"FY2024-25-Q1\"}},"
                     " \"total\": {\"row\": \"Total\"}}",
-                    "options.total.row: expected an object {\"column\": C, "
-                    "\"match\": T}, found a string");
+                    "options.total.row \"Total\": expected an object "
+                    "{\"column\": C, \"match\": T}");
 }
 
 int main(void) {

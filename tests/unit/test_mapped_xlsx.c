@@ -159,7 +159,7 @@ static void test_cells_by_a1_reference(void **state) {
 
 static void test_a1_reference_is_checked(void **state) {
   static const char *const bad[] = {"2B", "XFE1", "B0", "B2C"};
-  char json[256];
+  char json[256], msg[200];
   size_t i;
 
   (void)state;
@@ -170,9 +170,11 @@ static void test_a1_reference_is_checked(void **state) {
                    "\"fixed\": {\"measure\": \"m\"}, \"cells\": "
                    "{\"period\": \"%s\"}}",
                    bad[i]);
-    expect_open_error(json, "options.cells.period: expected a cell such as "
-                            "\"B2\" (column letters, then the row number), "
-                            "found a string");
+    (void)snprintf(msg, sizeof msg,
+                   "options.cells.period \"%s\": expected a cell such as "
+                   "\"B2\" (column letters, then the row number)",
+                   bad[i]);
+    expect_open_error(json, msg);
   }
 }
 

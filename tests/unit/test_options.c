@@ -1,7 +1,8 @@
 /*
  * test_options.c: a JSON object checked against an option table
- * (dahub/options.h): unknown keys, types, ranges, defaults, and every
- * problem of an object reported at once.
+ * (dahub/options.h): unknown keys, types, ranges, defaults, every
+ * problem of an object reported at once, and the known key an unknown one
+ * is likely a typo of ("did you mean").
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -70,8 +71,9 @@ static void collect(void *arg, const struct dahub_opt_problem *p) {
   if (p->opt != NULL)
     (void)dahub_opt_expected(p->opt, want, sizeof want);
   s->len += (size_t)snprintf(s->text + s->len, sizeof s->text - s->len,
-                             "%s %s [%s] %s\n", p->path, kinds[p->kind], want,
-                             dahub_opt_found(p->value));
+                             "%s %s [%s] %s%s%s\n", p->path, kinds[p->kind],
+                             want, dahub_opt_found(p->value),
+                             p->near ? " ~" : "", p->near ? p->near : "");
   s->n++;
 }
 
@@ -151,7 +153,74 @@ static void test_unknown_key_is_named_by_its_path(void **state) {
   struct fix *f = *state;
 
   assert_int_equal(check(f, "{\"name\": \"n\", \"rwos\": 5}"), -EINVAL);
-  assert_string_equal(f->s.text, "options.rwos unknown [-] a number\n");
+  assert_string_equal(f->s.text, "options.rwos unknown [-] a number ~rows\n");
+}
+
+/* An unknown key a person could have meant as a known one names it; one
+ * nothing like any key names none. */
+static void test_unknown_key_names_the_key_it_is_a_typo_of(void **state) {
+  struct fix *f = *state;
+
+  assert_int_equal(check(f, "{\"name\": \"n\", \"stirct\": true, "
+                            "\"Colour\": \"red\", \"fed\": \"x\", "
+                            "\"provenance\": 1}"),
+                   -EINVAL);
+  assert_string_equal(f->s.text,
+                      "options.stirct unknown [-] true/false ~strict\n"
+                      "options.Colour unknown [-] a string ~colour\n"
+                      "options.fed unknown [-] a string ~feed\n"
+                      "options.provenance unknown [-] a number\n");
+}
+
+/* Insertions, deletions, changes and swapped neighbours count one each;
+ * case does not count; past max the answer is max + 1. */
+static void test_distance_counts_edits(void **state) {
+  (void)state;
+  assert_int_equal(dahub_opt_distance("expect", "expect", 3), 0);
+  assert_int_equal(dahub_opt_distance("expct", "expect", 3), 1);
+  assert_int_equal(dahub_opt_distance("expectt", "expect", 3), 1);
+  assert_int_equal(dahub_opt_distance("exbect", "expect", 3), 1);
+  assert_int_equal(dahub_opt_distance("hedaer", "header", 3), 1);
+  assert_int_equal(dahub_opt_distance("HEADER", "header", 3), 0);
+  assert_int_equal(dahub_opt_distance("delimeter", "delimiter", 3), 1);
+  assert_int_equal(dahub_opt_distance("colums", "columns", 3), 1);
+  assert_int_equal(dahub_opt_distance("", "abc", 3), 3);
+  assert_int_equal(dahub_opt_distance("layout", "values", 2), 3);
+  assert_int_equal(dahub_opt_distance("a", "abcdefgh", 3), 4);
+}
+
+/* The nearest candidate, if near enough for its length; never the word
+ * itself, nor a candidate that would need to be rewritten whole. */
+static void test_nearest_is_a_likely_typo_or_none(void **state) {
+  static const char *const keys[] = {"name",   "description", "plugin",
+                                     "expect", "options",     "personal",
+                                     "header", NULL};
+  static const char *const units[] = {"count", "percent", "gbp", "days", NULL};
+
+  (void)state;
+  assert_string_equal(dahub_opt_nearest("expct", keys), "expect");
+  assert_string_equal(dahub_opt_nearest("Expect", keys), "expect");
+  assert_string_equal(dahub_opt_nearest("option", keys), "options");
+  assert_string_equal(dahub_opt_nearest("descripton", keys), "description");
+  assert_string_equal(dahub_opt_nearest("persnoal", keys), "personal");
+  assert_string_equal(dahub_opt_nearest("hedaer", keys), "header");
+  assert_null(dahub_opt_nearest("expect", keys)); /* itself: no typo */
+  assert_null(dahub_opt_nearest("households", units));
+  assert_null(dahub_opt_nearest("xy", units));
+  assert_string_equal(dahub_opt_nearest("gpb", units), "gbp");
+  assert_string_equal(dahub_opt_nearest("percnt", units), "percent");
+  assert_null(dahub_opt_nearest(NULL, units));
+}
+
+static void test_choices_are_listed(void **state) {
+  static const char *const kinds[] = {"long", "wide", "cases", NULL};
+  char buf[64], small[12];
+
+  (void)state;
+  assert_string_equal(dahub_opt_choices(kinds, buf, sizeof buf),
+                      "one of long, wide, cases");
+  assert_string_equal(dahub_opt_choices(kinds, small, sizeof small),
+                      "one of long");
 }
 
 static void test_wrong_type_says_what_was_expected(void **state) {
@@ -235,6 +304,11 @@ int main(void) {
       cmocka_unit_test(test_good_object_fills_the_struct),
       cmocka_unit_test_setup(test_default_applied_when_absent, fix_setup),
       cmocka_unit_test_setup(test_unknown_key_is_named_by_its_path, fix_setup),
+      cmocka_unit_test_setup(test_unknown_key_names_the_key_it_is_a_typo_of,
+                             fix_setup),
+      cmocka_unit_test(test_distance_counts_edits),
+      cmocka_unit_test(test_nearest_is_a_likely_typo_or_none),
+      cmocka_unit_test(test_choices_are_listed),
       cmocka_unit_test_setup(test_wrong_type_says_what_was_expected, fix_setup),
       cmocka_unit_test_setup(test_out_of_range_is_refused, fix_setup),
       cmocka_unit_test_setup(test_every_problem_is_reported_at_once, fix_setup),

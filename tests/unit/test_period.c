@@ -187,6 +187,17 @@ static void test_from_text_rejects_what_is_no_period(void **state) {
   expect_no_period("2024-04-01");   /* a date, not a year */
 }
 
+/* "Q5 2024/25" is a typo of a quarter: read as the whole year, its
+ * figures would count for four quarters. */
+static void test_from_text_no_such_quarter_is_no_period(void **state) {
+  (void)state;
+  expect_no_period("Q5 2024/25");
+  expect_no_period("Q0 2024/25");
+  expect_no_period("Return for q7 2024-25");
+  expect_text("Q4 2024/25", "FY2024-25-Q4");
+  expect_text("Q12 report, 2024/25", "FY2024-25"); /* Q12 is no quarter */
+}
+
 static void test_of_date_last_day_of_year_is_q4(void **state) {
   (void)state;
   expect_date(2025, 3, 31, DAHUB_PERIOD_QUARTER, "FY2024-25-Q4");
@@ -268,6 +279,7 @@ int main(void) {
       cmocka_unit_test(test_from_text_canonical_id),
       cmocka_unit_test(test_from_text_canonical_id_within_text),
       cmocka_unit_test(test_from_text_rejects_what_is_no_period),
+      cmocka_unit_test(test_from_text_no_such_quarter_is_no_period),
       cmocka_unit_test(test_of_date_last_day_of_year_is_q4),
       cmocka_unit_test(test_of_date_first_day_of_year_is_q1),
       cmocka_unit_test(test_of_date_every_kind),

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -124,6 +125,40 @@ static void test_our_own_words_are_kept(void **state) {
   redact_error(NULL, 1);
 }
 
+/* A header row's cells (a list, dahub/error.h): each cut by itself and
+ * shown "a | b | c"; for a personal feed only counted. */
+static void test_a_list_of_cells_is_cut_cell_by_cell(void **state) {
+  struct dahub_error e = {0};
+  char found[128];
+
+  (void)state;
+  (void)snprintf(found, sizeof found, "District%cMeasure%c%s%c",
+                 DAHUB_FOUND_SEP, DAHUB_FOUND_SEP,
+                 "A heading far longer than forty characters, cut",
+                 DAHUB_FOUND_SEP);
+  (void)dahub_error_set(&e, -22, 5, 1, "Count: the header has no such column");
+  dahub_error_detail(&e, "Count", "a column with this header", found);
+  redact_error(&e, 0);
+  assert_string_equal(e.found, "District | Measure | A heading far longer than "
+                               "forty characte");
+  dahub_error_detail(&e, "Count", "a column with this header", found);
+  redact_error(&e, 1);
+  assert_string_equal(e.found, "3 cells, not quoted (the feed holds data about "
+                               "people)");
+  assert_null(strstr(e.found, "District"));
+}
+
+/* The names of delimiters are ours, kept for any feed. */
+static void test_delimiter_names_are_kept(void **state) {
+  struct dahub_error e = with_found(DAHUB_DELIM_TABS);
+
+  (void)state;
+  redact_error(&e, 1);
+  assert_string_equal(e.found, "tabs");
+  assert_int_equal(redact_placeholder("semicolons"), 1);
+  assert_int_equal(redact_placeholder("Semicolons!"), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_reference_is_described_not_quoted),
@@ -134,6 +169,8 @@ int main(void) {
       cmocka_unit_test(test_other_feeds_quote_at_most_40_characters),
       cmocka_unit_test(test_the_cut_keeps_whole_characters),
       cmocka_unit_test(test_our_own_words_are_kept),
+      cmocka_unit_test(test_a_list_of_cells_is_cut_cell_by_cell),
+      cmocka_unit_test(test_delimiter_names_are_kept),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

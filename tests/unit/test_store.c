@@ -327,6 +327,67 @@ static void test_missing_and_suppressed_store_no_number(void **state) {
       "missing|NULL|NULL;suppressed|NULL|5");
 }
 
+static int count_row(void *arg, const struct store_outbox_row *r) {
+  (void)r;
+  (*(int *)arg)++;
+  return 0;
+}
+
+/* A store made before 11 keeps its deliveries (ids, keys, states) through
+ * the rebuild of the outbox; after it, a failed file's report is a row of
+ * its own, with its feed, folder and one recipient, recorded once per key,
+ * and read back beside the summaries' rows. */
+static void test_outbox_takes_reports_and_keeps_deliveries(void **state) {
+  struct fixture *f = *state;
+  struct store_outbox_row rows[4];
+  sqlite3 *db;
+  size_t n = 0;
+  int listed = 0;
+
+  assert_int_equal(store_open_version(f->path, 8, &f->st, &f->err), 0);
+  store_close(f->st);
+  f->st = NULL;
+  assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+  assert_int_equal(
+      sqlite3_exec(db,
+                   "INSERT INTO summaries(summary_id, period, version, "
+                   "produced_at, sha256, folder) VALUES(5, 'FY2024-25-Q1', 1, "
+                   "'2024-07-01T00:00:00Z', 'x', '/outbox/FY2024-25-Q1/v1');"
+                   "INSERT INTO outbox(outbox_id, summary_id, destination, key,"
+                   " files, state, attempts, since_ms, next_ms, status,"
+                   " answer, updated_at) VALUES(7, 5, 'board_mail', 'k1',"
+                   " 'summary.json', 'sent', 1, 1, 0, 250, NULL, 'now')",
+                   NULL, NULL, NULL),
+      SQLITE_OK);
+  assert_int_equal(sqlite3_close(db), SQLITE_OK);
+  assert_int_equal(store_open(f->path, &f->st, &f->err), 0);
+  assert_string_equal(query(f, "SELECT outbox_id || ' ' || key || ' ' || state"
+                               " || ' ' || summary_id FROM outbox"),
+                      "7 k1 sent 5");
+  assert_int_equal(store_outbox_report(f->st, "board_mail", "k2", "freeva",
+                                       "/spool/freeva/failed",
+                                       "q1.csv.error.txt",
+                                       "lead@freeva.example", &f->err),
+                   0);
+  /* the same key again (a retried settle): still one row */
+  assert_int_equal(store_outbox_report(f->st, "board_mail", "k2", "freeva",
+                                       "/spool/freeva/failed",
+                                       "q1.csv.error.txt",
+                                       "lead@freeva.example", &f->err),
+                   0);
+  assert_int_equal(
+      store_outbox_due(f->st, store_now_ms() + 1, rows, 4, &n, &f->err), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(rows[0].key, "k2");
+  assert_string_equal(rows[0].feed, "freeva");
+  assert_string_equal(rows[0].folder, "/spool/freeva/failed");
+  assert_string_equal(rows[0].files, "q1.csv.error.txt");
+  assert_string_equal(rows[0].recipient, "lead@freeva.example");
+  assert_string_equal(rows[0].period, "");
+  assert_int_equal(store_outbox_each(f->st, count_row, &listed, &f->err), 0);
+  assert_int_equal(listed, 2);
+}
+
 /* A store made by the schema before 5 keeps its observations, and what is
  * current, through the rebuild of the observations table. */
 static void test_migration_keeps_observations(void **state) {
@@ -471,6 +532,9 @@ int main(void) {
           test_receipt_with_unknown_outcome_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(
           test_missing_and_suppressed_store_no_number, setup, teardown),
+      cmocka_unit_test_setup_teardown(
+          test_outbox_takes_reports_and_keeps_deliveries, setup_empty,
+          teardown),
       cmocka_unit_test_setup_teardown(test_migration_keeps_observations,
                                       setup_empty, teardown),
       cmocka_unit_test_setup_teardown(test_status_check_builds_nothing_per_row,

@@ -301,7 +301,30 @@ static void test_unknown_unit_fails_to_load(void **state) {
                 "}\n");
   assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
   assert_null(t->v);
-  expect_error_part(t, "measures.helpline_contacts: unknown unit");
+  expect_error_part(t,
+                    "measures.helpline_contacts.unit \"calls\": expected one "
+                    "of count, percent, gbp, bedspaces, fte, sessions, days");
+}
+
+/* Every part's mistakes at once: a bad unit does not hide a label two
+ * codes claim, nor a bad code of a later dimension. */
+static void test_every_part_s_errors_are_listed(void **state) {
+  struct tmpvocab *t = *state;
+
+  write_text(t, "{\n"
+                "  \"measures\": {\"helpline_contacts\": {\"unit\": "
+                "\"nights\", \"basis\": \"snapshots\"}},\n"
+                "  \"areas\": {\"E07000130\": {\"name\": \"Charnwood\"}},\n"
+                "  \"dimensions\": {\"gender\": {\"female\": [\"M\"], "
+                "\"male\": [\"M\"]},\n"
+                "    \"risk_level\": {\"Very High\": []}}\n"
+                "}\n");
+  assert_int_equal(vocab_load(t->path, &t->v, &t->errs), -EINVAL);
+  expect_error_part(t, "measures.helpline_contacts.unit \"nights\": expected "
+                       "one of count");
+  expect_error_part(t, "gender: label \"m\" names both female and male");
+  expect_error_part(t, "risk_level: code \"Very High\": expected lower-case");
+  assert_int_equal(errlist_count(&t->errs), 3);
 }
 
 /* A code is stored and published as it is, so one that JSON or CSV would
@@ -395,6 +418,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_dimension_label_naming_two_codes_fails_to_load, setup_tmp,
           teardown_tmp),
+      cmocka_unit_test_setup_teardown(test_every_part_s_errors_are_listed,
+                                      setup_tmp, teardown_tmp),
       cmocka_unit_test_setup_teardown(test_unknown_unit_fails_to_load,
                                       setup_tmp, teardown_tmp),
       cmocka_unit_test_setup_teardown(

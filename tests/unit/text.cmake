@@ -27,6 +27,7 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/header.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/codes.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping_csv.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/options.c

@@ -10,6 +10,10 @@
  * callback, so the hub can give each one file:line:col and a plugin can
  * say which option is wrong. How a problem is worded is the caller's: the
  * hub and the plugins already speak to their readers in their own phrases.
+ * What a problem carries is the same for all: an unknown key comes with
+ * the known one it is most likely a typo of ("expct": did you mean
+ * `expect`?). A value that must be one of a few words is the caller's to
+ * check, with dahub_opt_choices() and dahub_opt_nearest() to say so.
  *
  * In dahub_text (hub/lib/options.c), so a plugin needs no hub symbol.
  * Nothing here keeps state; any thread may call it.
@@ -79,6 +83,9 @@ struct dahub_opt_problem {
   const char *key;             /* the key as written; NULL: the object */
   const struct dahub_opt *opt; /* its entry; NULL for UNKNOWN, NOT_OBJECT */
   const json_t *value;         /* what was found; NULL when absent */
+  /* UNKNOWN: the table's key the one written is likely a typo of, or
+   * NULL. Appended: a reporter built before it never reads it. */
+  const char *near;
 };
 
 /* Called once per problem, in the object's key order then the table's.
@@ -112,6 +119,20 @@ int dahub_opt_check_one(const json_t *obj, const char *path,
 /* What the entry wants, in words: o->expect, else by type ("a whole number
  * from 1 to 10", "true or false"). Returns buf. */
 const char *dahub_opt_expected(const struct dahub_opt *o, char *buf, size_t n);
+
+/* buf = "one of a, b, c" for choices (NULL-terminated); cut to n bytes.
+ * Returns buf. */
+const char *dahub_opt_choices(const char *const *choices, char *buf, size_t n);
+
+/* How many edits (a character added, removed or changed, or two neighbours
+ * swapped; ASCII case ignored) turn a into b, or max + 1 when more. */
+size_t dahub_opt_distance(const char *a, const char *b, size_t max);
+
+/* Of the NULL-terminated candidates, the one word is most likely a typo
+ * of: the nearest (the first of equals), if it is near enough for a
+ * person to have meant it (one edit in a word of up to 4 characters, two
+ * up to 8, three beyond), and not word itself. NULL otherwise. */
+const char *dahub_opt_nearest(const char *word, const char *const *candidates);
 
 /* The kind of a JSON value: "a string", "a number", "nothing"... */
 const char *dahub_opt_found(const json_t *v);

@@ -203,6 +203,20 @@ struct dahub_plugin {
    * folder, such as "board-pack.html": [a-z0-9._-]+, at most 63 bytes, and
    * ending in "." extension. */
   const char *file_name;
+
+  /* Sources, optional (appended; NULL or absent: nothing to say). Names
+   * every code the feed's options give for the vocabulary, so that `dahub
+   * check` judges them before any file comes: calls each() once per code,
+   * with what it is for (field: "measure", "area", "service_id",
+   * "dimensions" when code is a dimension's name, or "dimensions.<name>"
+   * when it is a value of that dimension), the code as written, and the
+   * option it is written in ("options.fixed.measure"), to place the error.
+   * All three are borrowed until each() returns. Loop thread, after
+   * open(), on the state it returned. */
+  void (*codes)(const void *state,
+                void (*each)(void *arg, const char *field, const char *code,
+                             const char *path),
+                void *arg);
 };
 
 #endif
