@@ -292,3 +292,56 @@ int dahub_period_from_text(const char *s, size_t len,
   }
   return -EINVAL;
 }
+
+void dahub_period_step_back(const struct dahub_period *p, int year,
+                            struct dahub_period *out) {
+  struct dahub_period q = *p;
+  int per_year = p->kind == DAHUB_PERIOD_QUARTER ? 4
+                 : p->kind == DAHUB_PERIOD_HALF  ? 2
+                 : p->kind == DAHUB_PERIOD_MONTH ? 12
+                                                 : 1;
+
+  if (year || per_year == 1) {
+    q.fy--;
+  } else if (--q.n == 0) {
+    q.n = per_year;
+    q.fy--;
+  }
+  *out = q;
+}
+
+int dahub_period_quarter_before(int64_t t, char id[DAHUB_PERIOD_ID_MAX]) {
+  struct dahub_period p;
+  int y, m, d;
+
+  dahub_date_of_time(t, &y, &m, &d);
+  if (dahub_period_of_date(y, m, d, DAHUB_PERIOD_QUARTER, &p) != 0) {
+    id[0] = '\0';
+    return -EINVAL;
+  }
+  dahub_period_step_back(&p, 0, &p);
+  dahub_period_format(&p, id);
+  return 0;
+}
+
+unsigned dahub_period_months(const struct dahub_period *p) {
+  int first = 1, len = 12;
+
+  switch (p->kind) {
+  case DAHUB_PERIOD_HALF:
+    first = (p->n - 1) * 6 + 1;
+    len = 6;
+    break;
+  case DAHUB_PERIOD_QUARTER:
+    first = (p->n - 1) * 3 + 1;
+    len = 3;
+    break;
+  case DAHUB_PERIOD_MONTH:
+    first = p->n;
+    len = 1;
+    break;
+  default:
+    break;
+  }
+  return ((1u << len) - 1) << (first - 1);
+}

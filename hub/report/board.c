@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "dahub/period.h"
 #include "log.h"
 #include "report.h"
 #include "summary.h"
@@ -48,7 +49,9 @@ int board_publish_due(const struct runtime *rt, struct store *st, int64_t now) {
 
     if (!due[i])
       continue;
-    summary_quarter_before(s->meetings[i], period);
+    /* a meeting's date is a valid one (config_summary.c), so this does
+     * not fail; were it to, the empty id fails report_publish below */
+    (void)dahub_period_quarter_before(s->meetings[i], period);
     if (report_publish(rt, st, period, s->meeting_ids[i], now, &res, &e) != 0) {
       log_event(LOG_ERR, "summary_failed", "meeting=%s period=%s error=%s",
                 s->meeting_ids[i], period, log_quote(q, sizeof q, e.msg));

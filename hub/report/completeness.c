@@ -38,7 +38,7 @@ static int mark_stale(const struct build *b, const struct feed_conf *f,
 int summary_within(const struct dahub_period *in, const char *period,
                    struct dahub_period *p) {
   return dahub_period_parse(period, p) == 0 && p->fy == in->fy &&
-         (summary_months(p) & summary_months(in)) != 0;
+         (dahub_period_months(p) & dahub_period_months(in)) != 0;
 }
 
 struct delivery {
@@ -131,7 +131,7 @@ int summary_completeness(const struct build *b, json_t **out,
   for (size_t i = 0; i < conf->n_feeds; i++) {
     const struct feed_conf *f = &conf->feeds[i];
     json_t *got = json_object_get(d.feeds, f->name);
-    int months_long = __builtin_popcount(summary_months(&b->period));
+    int months_long = __builtin_popcount(dahub_period_months(&b->period));
     const char *status;
 
     if (got != NULL) {
@@ -205,8 +205,9 @@ static int judged_quarter(const struct feed_conf *f, int64_t now,
                           struct dahub_error *err) {
   char start[11], end[11];
 
-  summary_quarter_before(now - (int64_t)f->due_days * 86400, id);
-  if (dahub_period_parse(id, q) != 0)
+  if (dahub_period_quarter_before(now - (int64_t)f->due_days * 86400, id) !=
+          0 ||
+      dahub_period_parse(id, q) != 0)
     return dahub_error_set(err, -EINVAL, 0, 0, "late: period %s", id);
   dahub_period_bounds(q, start, end);
   if (config_parse_time(end, end_t) != 0)

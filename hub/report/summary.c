@@ -24,31 +24,15 @@
 #include "dahub/date.h"
 #include "summary_int.h"
 
-struct dahub_period summary_step_back(const struct dahub_period *p, int year) {
-  struct dahub_period q = *p;
-  int per_year = p->kind == DAHUB_PERIOD_QUARTER ? 4
-                 : p->kind == DAHUB_PERIOD_HALF  ? 2
-                 : p->kind == DAHUB_PERIOD_MONTH ? 12
-                                                 : 1;
-
-  if (year || per_year == 1) {
-    q.fy--;
-    return q;
-  }
-  if (--q.n == 0) {
-    q.n = per_year;
-    q.fy--;
-  }
-  return q;
-}
-
 /* The period and its neighbours, or NULL when memory runs out (the
  * document's json_pack then fails whole). */
 static json_t *period_json(const struct dahub_period *p) {
   char id[DAHUB_PERIOD_ID_MAX], start[11], end[11];
   char prev[DAHUB_PERIOD_ID_MAX], ago[DAHUB_PERIOD_ID_MAX];
-  struct dahub_period q = summary_step_back(p, 0), y = summary_step_back(p, 1);
+  struct dahub_period q, y;
 
+  dahub_period_step_back(p, 0, &q);
+  dahub_period_step_back(p, 1, &y);
   dahub_period_format(p, id);
   dahub_period_format(&q, prev);
   dahub_period_format(&y, ago);
@@ -135,8 +119,8 @@ int summary_build(const struct summary_env *env, const char *period,
                            "or FY2024-25",
                            period);
   }
-  q = summary_step_back(&p, 0);
-  y = summary_step_back(&p, 1);
+  dahub_period_step_back(&p, 0, &q);
+  dahub_period_step_back(&p, 1, &y);
   dahub_period_format(&q, q_id);
   dahub_period_format(&y, y_id);
   /* Every part is made before the document: each reports its own failure,
@@ -193,14 +177,4 @@ out:
   free(hist);
   summary_build_free(&b);
   return rc;
-}
-
-void summary_quarter_before(int64_t t, char id[16]) {
-  struct dahub_period p;
-  int y, m, d;
-
-  dahub_date_of_time(t, &y, &m, &d);
-  (void)dahub_period_of_date(y, m, d, DAHUB_PERIOD_QUARTER, &p);
-  p = summary_step_back(&p, 0); /* the quarter holding t is not over yet */
-  dahub_period_format(&p, id);
 }

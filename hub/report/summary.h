@@ -47,9 +47,6 @@ int summary_build(const struct summary_env *env, const char *period,
                   struct dahub_error *err);
 void summary_log_free(struct summary_log *log);
 
-/* The latest quarter that ended before t (UTC seconds). */
-void summary_quarter_before(int64_t t, char id[16]);
-
 /* Which of conf's feeds are late at now: late[i] 1 or 0 for
  * conf->feeds[i], as the completeness of the summary of periods[i] would
  * say, periods[i] being the latest quarter whose due days have passed for

@@ -16,29 +16,6 @@
 #include "array.h"
 #include "summary_int.h"
 
-/* Fiscal months of a period as bits 0..11 (April = bit 0). */
-unsigned summary_months(const struct dahub_period *p) {
-  int first = 1, len = 12;
-
-  switch (p->kind) {
-  case DAHUB_PERIOD_HALF:
-    first = (p->n - 1) * 6 + 1;
-    len = 6;
-    break;
-  case DAHUB_PERIOD_QUARTER:
-    first = (p->n - 1) * 3 + 1;
-    len = 3;
-    break;
-  case DAHUB_PERIOD_MONTH:
-    first = p->n;
-    len = 1;
-    break;
-  default:
-    break;
-  }
-  return ((1u << len) - 1) << (first - 1);
-}
-
 void num_add(struct num *acc, int64_t v, int scale) {
   if (scale > MAX_SCALE) {
     acc->overflow = 1;

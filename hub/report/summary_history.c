@@ -27,7 +27,7 @@ int summary_history_load(struct build *b, const struct dahub_period *p,
   if (p->kind != DAHUB_PERIOD_QUARTER)
     return 0; /* a trend is of quarters, as the board reads them */
   for (size_t i = 0; i < SUMMARY_TREND_QUARTERS; i++) {
-    q = summary_step_back(&q, 0);
+    dahub_period_step_back(&q, 0, &q);
     dahub_period_format(&q, h->quarter_ids[i]);
     if ((rc = published_latest(b, &q, &h->quarters[i], err)) != 0)
       return rc;

@@ -26,9 +26,6 @@
  * take the name (vocab_load.c refuses it). */
 #define SUMMARY_SERVICE_DIM "service"
 
-/* Fiscal months of a period as bits 0..11 (April = bit 0). */
-unsigned summary_months(const struct dahub_period *p);
-
 /* An exact decimal: value / 10^scale. */
 struct num {
   int64_t value;
@@ -229,10 +226,6 @@ void summary_history_free(struct summary_history *h);
  * 0, or -ENOMEM. */
 int summary_history_add(struct build *b, struct cell **order, json_t *figs,
                         struct summary_history *h);
-
-/* The same period a step back: previous quarter/half/month, or the year
- * before with year set (summary.c). */
-struct dahub_period summary_step_back(const struct dahub_period *p, int year);
 
 /* ---- published.c ---- */
 

@@ -26,7 +26,7 @@ static int collect_row(void *arg, const struct store_row *r) {
   struct part *pt;
 
   if (dahub_period_parse(r->period, &p) != 0 || p.fy != c->fy ||
-      (summary_months(&p) & ~c->period_mask) != 0)
+      (dahub_period_months(&p) & ~c->period_mask) != 0)
     return 0; /* another year, or reaches outside the period */
   if (c->n == c->cap && array_grow(&c->v, &c->cap, sizeof *c->v, 256) != 0)
     return -ENOMEM;
@@ -40,7 +40,7 @@ static int collect_row(void *arg, const struct store_row *r) {
   if (pt->feed == NULL || pt->source == NULL || pt->service == NULL ||
       pt->measure == NULL || pt->area == NULL || pt->dims == NULL)
     return -ENOMEM;
-  pt->mask = summary_months(&p);
+  pt->mask = dahub_period_months(&p);
   pt->status = r->status;
   pt->value = r->value;
   pt->scale = r->scale;
@@ -264,7 +264,7 @@ int summary_compute(const struct summary_env *env, const struct dahub_period *p,
   b->all = strings_intern(&b->str, ALL);
   b->parts.str = &b->str;
   b->parts.fy = p->fy;
-  b->parts.period_mask = summary_months(p);
+  b->parts.period_mask = dahub_period_months(p);
   if (b->all == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
   rc = store_each_current(env->store, prefix, collect_row, &b->parts, err);

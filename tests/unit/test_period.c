@@ -266,6 +266,73 @@ static void test_bounds_of_year_and_quarters(void **state) {
   expect_bounds("FY2024-25-M12", "2025-03-01", "2025-03-31");
 }
 
+/* A step back stays in the period's kind and crosses into the year before
+ * from its first part; a year back keeps the part. */
+static void test_step_back(void **state) {
+  static const struct {
+    const char *id;
+    const char *prev, *year_ago;
+  } cases[] = {
+      {"FY2024-25-Q1", "FY2023-24-Q4", "FY2023-24-Q1"},
+      {"FY2024-25-Q3", "FY2024-25-Q2", "FY2023-24-Q3"},
+      {"FY2024-25-H1", "FY2023-24-H2", "FY2023-24-H1"},
+      {"FY2024-25-M01", "FY2023-24-M12", "FY2023-24-M01"},
+      {"FY2024-25-M07", "FY2024-25-M06", "FY2023-24-M07"},
+      {"FY2024-25", "FY2023-24", "FY2023-24"},
+  };
+  struct dahub_period p, q;
+  char id[DAHUB_PERIOD_ID_MAX];
+
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    assert_int_equal(dahub_period_parse(cases[i].id, &p), 0);
+    dahub_period_step_back(&p, 0, &q);
+    dahub_period_format(&q, id);
+    assert_string_equal(id, cases[i].prev);
+    dahub_period_step_back(&p, 1, &q);
+    dahub_period_format(&q, id);
+    assert_string_equal(id, cases[i].year_ago);
+    dahub_period_step_back(&p, 0, &p); /* out may be p */
+    dahub_period_format(&p, id);
+    assert_string_equal(id, cases[i].prev);
+  }
+}
+
+/* The quarter before a time: the quarter holding it is not over yet. */
+static void test_quarter_before(void **state) {
+  char id[DAHUB_PERIOD_ID_MAX];
+
+  (void)state;
+  /* 2024-07-01T00:00:00Z is the first second of FY2024-25-Q2 */
+  assert_int_equal(dahub_period_quarter_before(1719792000, id), 0);
+  assert_string_equal(id, "FY2024-25-Q1");
+  assert_int_equal(dahub_period_quarter_before(1719791999, id), 0);
+  assert_string_equal(id, "FY2023-24-Q4");
+  /* 1800-01-01: no period has such a year */
+  assert_int_equal(dahub_period_quarter_before(-5364662400LL, id), -EINVAL);
+  assert_string_equal(id, "");
+}
+
+/* Months as bits, April first: parts of a year overlap as their months do. */
+static void test_months(void **state) {
+  static const struct {
+    const char *id;
+    unsigned mask;
+  } cases[] = {
+      {"FY2024-25", 0xfffu},     {"FY2024-25-H1", 0x03fu},
+      {"FY2024-25-H2", 0xfc0u},  {"FY2024-25-Q1", 0x007u},
+      {"FY2024-25-Q4", 0xe00u},  {"FY2024-25-M01", 0x001u},
+      {"FY2024-25-M12", 0x800u},
+  };
+  struct dahub_period p;
+
+  (void)state;
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    assert_int_equal(dahub_period_parse(cases[i].id, &p), 0);
+    assert_int_equal(dahub_period_months(&p), cases[i].mask);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_kind_round_trips),
@@ -288,6 +355,9 @@ int main(void) {
       cmocka_unit_test(test_bounds_of_second_half),
       cmocka_unit_test(test_bounds_of_february_in_leap_year),
       cmocka_unit_test(test_bounds_of_year_and_quarters),
+      cmocka_unit_test(test_step_back),
+      cmocka_unit_test(test_quarter_before),
+      cmocka_unit_test(test_months),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

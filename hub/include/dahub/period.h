@@ -53,4 +53,20 @@ int dahub_period_of_date(int y, int m, int d, enum dahub_period_kind kind,
 void dahub_period_bounds(const struct dahub_period *p, char start[11],
                          char end[11]);
 
+/* The same kind of period a step back into *out (which may be p): the
+ * previous quarter, half or month (Q1 steps back to the last quarter of the
+ * year before) or, with year set, the same period a year before. A year's
+ * previous period is the year before. */
+void dahub_period_step_back(const struct dahub_period *p, int year,
+                            struct dahub_period *out);
+
+/* The latest quarter that ended before t (UTC seconds), as its id: the
+ * quarter holding t is not over yet. 0, or -EINVAL when t is outside the
+ * years a period may have (id is then ""). */
+int dahub_period_quarter_before(int64_t t, char id[DAHUB_PERIOD_ID_MAX]);
+
+/* The fiscal months of a period as bits 0..11 (April = bit 0): two periods
+ * of one year overlap when their masks share a bit. */
+unsigned dahub_period_months(const struct dahub_period *p);
+
 #endif
