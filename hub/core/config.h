@@ -132,10 +132,6 @@ void config_free(struct config *c);
 /* The threshold for an area code (per-area override or the default). */
 uint64_t config_threshold(const struct config *c, const char *area);
 
-/* Parses "2024-09-27" (midnight UTC, the start of the meeting day) or
- * "2024-09-27T10:00:00Z". 0 with *t, or -EINVAL. */
-int config_parse_time(const char *s, int64_t *t);
-
 /* "30d", "12h", "15m" or "45s" -> seconds, at most CONFIG_RETAIN_MAX_S.
  * 0 with *seconds, or -EINVAL. */
 int config_parse_duration(const char *s, uint64_t *seconds);

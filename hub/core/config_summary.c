@@ -11,38 +11,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config_int.h"
 #include "dahub/date.h"
 #include "dahub/period.h"
 #include "fsutil.h"
-
-int config_parse_time(const char *s, int64_t *t) {
-  struct tm tm;
-  const char *end;
-  int y, mo, d;
-
-  memset(&tm, 0, sizeof tm);
-  end = strptime(s, "%Y-%m-%d", &tm);
-  if (end == NULL)
-    return -EINVAL;
-  if (*end == 'T') {
-    end = strptime(end + 1, "%H:%M:%S", &tm);
-    if (end == NULL || strcmp(end, "Z") != 0)
-      return -EINVAL;
-  } else if (*end != '\0') {
-    return -EINVAL;
-  }
-  y = tm.tm_year + 1900;
-  mo = tm.tm_mon + 1;
-  d = tm.tm_mday;
-  if (!dahub_date_valid(y, mo, d))
-    return -EINVAL;
-  *t = dahub_date_days(y, mo, d) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
-       tm.tm_sec;
-  return 0;
-}
 
 uint64_t config_threshold(const struct config *c, const char *area) {
   for (size_t i = 0; i < c->summary.n_area_thresholds; i++)
@@ -70,7 +43,7 @@ static void load_meetings(struct jsonconf *jc, struct summary_conf *s,
     int64_t t;
 
     if (text == NULL || strlen(text) >= sizeof s->meeting_ids[0] ||
-        config_parse_time(text, &t) != 0) {
+        dahub_date_parse_time(text, &t) != 0) {
       jsonconf_error(jc, "meetings",
                      "summary.meetings[%zu]: expected a date such as "
                      "\"2024-09-27\" or \"2024-09-27T10:00:00Z\"",

@@ -113,6 +113,40 @@ int64_t dahub_date_days(int y, int m, int d) {
   return era * 146097 + doe - 719468;
 }
 
+/* Reads exactly n digits at s; -1 when they are not all digits. */
+static int fixed(const char *s, int n) {
+  int v = 0;
+
+  for (int i = 0; i < n; i++) {
+    if (!is_digit(s[i]))
+      return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+int dahub_date_parse_time(const char *s, int64_t *t) {
+  int y, m, d, hh = 0, mm = 0, ss = 0;
+
+  /* each check stops at the first character that differs, so none reads
+   * past the NUL of a short string */
+  if ((y = fixed(s, 4)) < 0 || s[4] != '-' || (m = fixed(s + 5, 2)) < 0 ||
+      s[7] != '-' || (d = fixed(s + 8, 2)) < 0)
+    return -EINVAL;
+  if (s[10] == 'T') {
+    if ((hh = fixed(s + 11, 2)) < 0 || s[13] != ':' ||
+        (mm = fixed(s + 14, 2)) < 0 || s[16] != ':' ||
+        (ss = fixed(s + 17, 2)) < 0 || s[19] != 'Z' || s[20] != '\0')
+      return -EINVAL;
+  } else if (s[10] != '\0') {
+    return -EINVAL;
+  }
+  if (!dahub_date_valid(y, m, d) || hh > 23 || mm > 59 || ss > 59)
+    return -EINVAL;
+  *t = dahub_date_days(y, m, d) * 86400 + hh * 3600 + mm * 60 + ss;
+  return 0;
+}
+
 void dahub_date_from_days(int64_t days, int *y, int *m, int *d) {
   int64_t z = days + 719468;
   int64_t era = floor_div(z, 146097);

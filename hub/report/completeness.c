@@ -122,7 +122,7 @@ int summary_completeness(const struct build *b, json_t **out,
       (rc = store_each_delivery(b->env->store, prefix, on_delivery, &d, err)) !=
           0)
     goto out;
-  if (config_parse_time(end, &end_t) != 0) {
+  if (dahub_date_parse_time(end, &end_t) != 0) {
     rc = dahub_error_set(err, -EINVAL, 0, 0, "summary: period end %s", end);
     goto out;
   }
@@ -210,7 +210,7 @@ static int judged_quarter(const struct feed_conf *f, int64_t now,
       dahub_period_parse(id, q) != 0)
     return dahub_error_set(err, -EINVAL, 0, 0, "late: period %s", id);
   dahub_period_bounds(q, start, end);
-  if (config_parse_time(end, end_t) != 0)
+  if (dahub_date_parse_time(end, end_t) != 0)
     return dahub_error_set(err, -EINVAL, 0, 0, "late: period end %s", end);
   *end_t += 86400; /* the end date is inclusive */
   return 0;

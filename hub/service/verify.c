@@ -39,6 +39,7 @@
 
 #include <openssl/evp.h>
 
+#include "dahub/date.h"
 #include "fsutil.h"
 #include "log.h"
 #include "retention.h"
@@ -147,17 +148,14 @@ out:
   return rc;
 }
 
-/* "2024-07-12T09:30:00Z" as seconds, or 0 when it does not read. */
-static time_t parse_utc(const char *s) {
-  struct tm tm = {0};
+/* When the store kept a file, "2024-07-12T09:30:00Z", as seconds; 0 when
+ * it does not read, which keeps the file out of the age check. */
+static time_t kept_at(const char *s) {
+  int64_t t;
 
-  if (s == NULL ||
-      sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-             &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
+  if (s == NULL || dahub_date_parse_time(s, &t) != 0)
     return 0;
-  tm.tm_year -= 1900;
-  tm.tm_mon -= 1;
-  return timegm(&tm);
+  return (time_t)t;
 }
 
 static int add_kept(void *arg, const char *name, const char *sha,
@@ -176,7 +174,7 @@ static int add_kept(void *arg, const char *name, const char *sha,
   if ((v->kept[v->n_kept].name = strdup(name ? name : "")) == NULL)
     return -ENOMEM;
   (void)snprintf(v->kept[v->n_kept].sha, 65, "%s", sha ? sha : "");
-  v->kept[v->n_kept].at = parse_utc(at);
+  v->kept[v->n_kept].at = kept_at(at);
   v->kept[v->n_kept].present = 0;
   v->n_kept++;
   return 0;

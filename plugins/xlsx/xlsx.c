@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "book.h"
+#include "dahub/date.h"
 #include "dahub/plugin.h"
 
 #define COPY_CHUNK 65536
@@ -144,17 +145,12 @@ static time_t summary_time(const json_t *summary) {
   const char *at = json_string_value(json_object_get(summary, "generated_at"));
   const char *end = json_string_value(
       json_object_get(json_object_get(summary, "period"), "end"));
-  struct tm tm;
-  char *rest;
+  int64_t t;
 
-  memset(&tm, 0, sizeof tm);
-  if (at != NULL && (rest = strptime(at, "%Y-%m-%dT%H:%M:%S", &tm)) != NULL &&
-      strcmp(rest, "Z") == 0)
-    return timegm(&tm);
-  memset(&tm, 0, sizeof tm);
-  if (end != NULL && (rest = strptime(end, "%Y-%m-%d", &tm)) != NULL &&
-      *rest == '\0')
-    return timegm(&tm);
+  if (at != NULL && dahub_date_parse_time(at, &t) == 0)
+    return (time_t)t;
+  if (end != NULL && dahub_date_parse_time(end, &t) == 0)
+    return (time_t)t;
   return 0;
 }
 

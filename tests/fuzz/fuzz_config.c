@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dahub/date.h"
 #include "errlist.h"
 #include "fuzz.h"
 #include "jsonconf.h"
@@ -110,7 +111,7 @@ static void check_config(const struct config *c, int two_feeds) {
                        NULL &&
                    s->meeting_ids[i][0] != '\0',
                "a meeting has an id");
-    if (config_parse_time(s->meeting_ids[i], &t) == 0)
+    if (dahub_date_parse_time(s->meeting_ids[i], &t) == 0)
       fuzz_check(t == s->meetings[i], "a meeting's id is its time");
   }
   fuzz_check(s->days_before <= 365 && s->contract_warning_months <= 120,

@@ -26,6 +26,7 @@
 
 #include "board.h"
 #include "config.h"
+#include "dahub/date.h"
 #include "errlist.h"
 #include "fixture.h"
 #include "report.h"
@@ -67,7 +68,7 @@ static void print_errline(const char *msg, void *arg) {
 static int64_t at(const char *iso) {
   int64_t t;
 
-  if (config_parse_time(iso, &t) != 0)
+  if (dahub_date_parse_time(iso, &t) != 0)
     fail_msg("bad time in the test: %s", iso);
   return t;
 }

@@ -175,6 +175,62 @@ static void test_format_is_iso(void **state) {
   }
 }
 
+/* Times as dahub writes them, checked against timegm(); anything else is
+ * refused whole: junk after it, fields of the wrong width, days and times
+ * that do not exist. */
+static void test_parse_time(void **state) {
+  static const char *const ok[] = {
+      "2024-07-12T09:30:00Z", "2024-02-29T23:59:59Z", "1970-01-01T00:00:00Z",
+      "1900-03-01T12:00:00Z", "2999-12-31T23:59:59Z", "2024-09-27",
+      "2024-02-29",
+  };
+  static const char *const bad[] = {
+      "",
+      "2024-07-12T09:30:00Z ",
+      "2024-07-12T09:30:00Zjunk",
+      "2024-07-12T09:30:00",
+      "2024-07-12 09:30:00Z",
+      "2024-07-12x",
+      "2024-07-12T",
+      "2024-02-31T00:00:00Z",
+      "2023-02-29",
+      "2024-13-01",
+      "2024-00-10",
+      "2024-04-00",
+      "2024-07-12T24:00:00Z",
+      "2024-07-12T09:60:00Z",
+      "2024-07-12T09:30:60Z",
+      "2024-7-12T09:30:00Z",
+      "2024-07-1T09:30:00Z",
+      "24-07-12T09:30:00Z",
+      "02024-07-12T09:30:00Z",
+      "2024-07-12T9:30:00Z",
+      "2024-07-12T09:3:00Z",
+      "2024-07-12T09:30:0Z",
+      " 2024-07-12",
+      "+024-07-12",
+      "12/07/2024",
+      "1899-12-31",
+  };
+  int64_t t;
+
+  (void)state;
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+    struct tm tm;
+
+    memset(&tm, 0, sizeof tm);
+    assert_non_null(strptime(
+        ok[i], strlen(ok[i]) > 10 ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d", &tm));
+    assert_int_equal(dahub_date_parse_time(ok[i], &t), 0);
+    assert_int_equal(t, (int64_t)timegm(&tm));
+  }
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    t = 42;
+    assert_int_equal(dahub_date_parse_time(bad[i], &t), -EINVAL);
+    assert_int_equal(t, 42); /* untouched on error */
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dates_as_partners_write_them),
@@ -183,6 +239,7 @@ int main(void) {
       cmocka_unit_test(test_date_of_time_agrees_with_gmtime),
       cmocka_unit_test(test_add_months),
       cmocka_unit_test(test_format_is_iso),
+      cmocka_unit_test(test_parse_time),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

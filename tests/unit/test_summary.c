@@ -36,6 +36,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "dahub/date.h"
 #include "dahub/period.h"
 #include "errlist.h"
 #include "store.h"
@@ -105,7 +106,7 @@ struct fx {
 static int64_t at(const char *iso) {
   int64_t t;
 
-  if (config_parse_time(iso, &t) != 0)
+  if (dahub_date_parse_time(iso, &t) != 0)
     fail_msg("bad time in the test: %s", iso);
   return t;
 }

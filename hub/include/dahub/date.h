@@ -39,6 +39,13 @@ void dahub_date_format(int y, int m, int d, char buf[DAHUB_DATE_ISO_MAX]);
  * month's end runs on into the next, as timegm() does). */
 int64_t dahub_date_days(int y, int m, int d);
 
+/* Reads a UTC time as dahub writes it, "2024-07-12T09:30:00Z", or a date
+ * alone, "2024-07-12" (its first second), into *t, seconds since the epoch.
+ * Strict, since a time read wrongly moves a deadline: every field has its
+ * exact width, nothing may follow, the day must exist (dahub_date_valid)
+ * and the time of day lie in 00:00:00..23:59:59. 0, or -EINVAL. */
+int dahub_date_parse_time(const char *s, int64_t *t);
+
 /* The date `days` days after 1970-01-01 (negative: before). */
 void dahub_date_from_days(int64_t days, int *y, int *m, int *d);
 
