@@ -2,8 +2,8 @@
  * store_schema.c: the store's schema, as a list of migrations.
  *
  * PRAGMA user_version counts the migrations a file has had; store_open()
- * brings it to the latest, each step in a transaction of its own, so a
- * crash mid-way leaves a file at one version or the next. Migrations are
+ * brings it to the latest, every pending step in one transaction, so a
+ * crash mid-way leaves a file as it was or at the latest. Migrations are
  * only appended: a released one never changes, because stores in the field
  * have run it. A file newer than this dahub is refused untouched.
  */
@@ -161,9 +161,9 @@ static const char *const migrations[] = {
      * in observation_texts (a suppression, an estimate, a blank, "12.50").
      * observation_texts also keeps a locator not written r<line>c<col>,
      * which no dahub wrote but an old store may hold. The old rows move over
-     * in this one transaction, so a crash leaves the store at 8 or at 9,
-     * never between; observations_v and current_observations give today's
-     * columns with today's meanings. */
+     * in the migration's transaction, so a crash leaves the store as it was
+     * or at the latest version, never between; observations_v and
+     * current_observations give today's columns with today's meanings. */
     "CREATE TABLE areas(area_key INTEGER PRIMARY KEY,"
     " area_code TEXT NOT NULL UNIQUE);"
     "CREATE TABLE periods(period_key INTEGER PRIMARY KEY,"
@@ -299,22 +299,26 @@ int store_schema_version(struct store *st, int *version,
   return 0;
 }
 
+/* Every pending migration in one transaction: a kill leaves the store as
+ * it was or at latest, never between, however many versions behind it
+ * was. */
 int store_schema_migrate(struct store *st, int version, int latest,
                          struct dahub_error *err) {
   char sql[64];
   int rc;
 
-  for (; version < latest; version++) {
-    if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)) != 0)
-      return rc;
-    (void)snprintf(sql, sizeof sql, "PRAGMA user_version = %d", version + 1);
-    if ((rc = store_exec(st, migrations[version], err)) != 0 ||
-        (rc = store_exec(st, sql, err)) != 0) {
-      (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-      return rc;
-    }
-    if ((rc = store_exec(st, "COMMIT", err)) != 0)
-      return rc;
-  }
-  return 0;
+  if (version >= latest)
+    return 0;
+  if ((rc = store_exec(st, "BEGIN IMMEDIATE", err)) != 0)
+    return rc;
+  for (; version < latest; version++)
+    if ((rc = store_exec(st, migrations[version], err)) != 0)
+      goto fail;
+  (void)snprintf(sql, sizeof sql, "PRAGMA user_version = %d", latest);
+  if ((rc = store_exec(st, sql, err)) == 0 &&
+      (rc = store_exec(st, "COMMIT", err)) == 0)
+    return 0;
+fail:
+  (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+  return rc;
 }
