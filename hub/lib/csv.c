@@ -142,8 +142,6 @@ int csv_fill(struct dahub_csv *r, struct dahub_error *err) {
   if (r->u16 != NULL) {
     /* its errors name the line themselves: err is already set */
     got = utf16_read(r->u16, r->in + r->in_end, sizeof r->in - r->in_end, err);
-    if (got == -EILSEQ && err != NULL) /* the text is not what it says */
-      dahub_error_code(err, DAHUB_CODE_ENCODING);
     if (got < 0)
       return (int)got;
   } else if (r->held != 0) {

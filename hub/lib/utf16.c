@@ -93,12 +93,16 @@ static int refill(struct utf16 *d) {
 
 /* Keeps the error for this call, or the next one when text is out. */
 static int fail(struct utf16 *d, const char *what) {
+  int rc;
+
   d->failed = -EILSEQ;
-  return dahub_error_set(&d->error, -EILSEQ, d->line, 0,
-                         "invalid UTF-16 text: %s (byte %llu of the file); "
-                         "save the file again from Excel, as \"CSV UTF-8\" "
-                         "or \"Unicode Text\"",
-                         what, (unsigned long long)(d->offset + d->pos + 1));
+  rc = dahub_error_set(&d->error, -EILSEQ, d->line, 0,
+                       "invalid UTF-16 text: %s (byte %llu of the file); "
+                       "save the file again from Excel, as \"CSV UTF-8\" "
+                       "or \"Unicode Text\"",
+                       what, (unsigned long long)(d->offset + d->pos + 1));
+  dahub_error_code(&d->error, DAHUB_CODE_ENCODING);
+  return rc;
 }
 
 /* Counts line breaks as the CSV reader does: CRLF is one. */

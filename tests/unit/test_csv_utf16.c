@@ -251,6 +251,7 @@ static void test_unpaired_surrogates_name_the_line(void **state) {
     assert_non_null(strstr(err.msg, "invalid UTF-16"));
     assert_non_null(strstr(err.msg, cases[k].what));
     assert_non_null(strstr(err.msg, "byte 23 of the file"));
+    assert_string_equal(err.code, DAHUB_CODE_ENCODING); /* .error.txt's words */
     free(got);
     free(p);
   }
