@@ -26,6 +26,17 @@
   " JOIN current_periods c ON c.feed = o.feed AND c.period = o.period"         \
   " AND c.ingest_id = o.ingest_id;"
 
+/* What migrations 7 and 11 both write of a delivery, word for word: 11
+ * made the outbox again with a summary optional and a report's columns. */
+#define OUTBOX_DELIVERY_COLUMNS                                                \
+  " destination TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"                      \
+  " files TEXT NOT NULL,"                                                      \
+  " state TEXT NOT NULL CHECK(state IN"                                        \
+  "  ('pending','sending','sent','retrying','parked')),"                       \
+  " attempts INTEGER NOT NULL, since_ms INTEGER NOT NULL,"                     \
+  " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"           \
+  " updated_at TEXT NOT NULL"
+
 /* Migration 9's views: today's columns of observations from the narrow
  * table (o) and its period (p), and the other dictionaries joined. */
 #define OBS_V_COLUMNS                                                          \
@@ -128,13 +139,7 @@ static const char *const migrations[] = {
     "CREATE TABLE outbox("
     " outbox_id INTEGER PRIMARY KEY,"
     " summary_id INTEGER NOT NULL REFERENCES summaries(summary_id),"
-    " destination TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"
-    " files TEXT NOT NULL,"
-    " state TEXT NOT NULL CHECK(state IN"
-    "  ('pending','sending','sent','retrying','parked')),"
-    " attempts INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
-    " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"
-    " updated_at TEXT NOT NULL);"
+    OUTBOX_DELIVERY_COLUMNS ");"
     "CREATE INDEX outbox_due ON outbox(state, next_ms);",
     /* 8: feeds the hub fetches over HTTPS: per feed, what a conditional
      * request needs and since when fetching has failed (staleness); per
@@ -252,13 +257,7 @@ static const char *const migrations[] = {
     "CREATE TABLE outbox_11("
     " outbox_id INTEGER PRIMARY KEY,"
     " summary_id INTEGER REFERENCES summaries(summary_id),"
-    " destination TEXT NOT NULL, key TEXT NOT NULL UNIQUE,"
-    " files TEXT NOT NULL,"
-    " state TEXT NOT NULL CHECK(state IN"
-    "  ('pending','sending','sent','retrying','parked')),"
-    " attempts INTEGER NOT NULL, since_ms INTEGER NOT NULL,"
-    " next_ms INTEGER NOT NULL, status INTEGER NOT NULL, answer TEXT,"
-    " updated_at TEXT NOT NULL,"
+    OUTBOX_DELIVERY_COLUMNS ","
     " feed TEXT, folder TEXT, recipient TEXT,"
     " CHECK((summary_id IS NULL) = (recipient IS NOT NULL)));"
     "INSERT INTO outbox_11(outbox_id, summary_id, destination, key, files,"
