@@ -19,36 +19,37 @@ struct fixture {
   struct dahub_error err;
 };
 
-static inline int setup(void **state) {
-  struct fixture *f = calloc(1, sizeof *f);
-
-  if (f == NULL)
-    return -1;
-  (void)snprintf(f->dir, sizeof f->dir, "/tmp/dahub-store-XXXXXX");
-  if (mkdtemp(f->dir) == NULL)
-    return -1;
-  (void)snprintf(f->path, sizeof f->path, "%s/dahub.db", f->dir);
-  if (store_open(f->path, &f->st, &f->err) != 0) {
-    print_message("%s\n", f->err.msg);
-    fixture_remove_tree(f->dir);
-    free(f);
-    return -1;
-  }
-  *state = f;
-  return 0;
-}
-
-/* The same, but the test opens the store itself. */
+/* A fresh folder and the store's path in it; the test opens the store
+ * itself. */
 static inline int setup_empty(void **state) {
   struct fixture *f = calloc(1, sizeof *f);
 
   if (f == NULL)
     return -1;
   (void)snprintf(f->dir, sizeof f->dir, "/tmp/dahub-store-XXXXXX");
-  if (mkdtemp(f->dir) == NULL)
+  if (mkdtemp(f->dir) == NULL) {
+    free(f);
     return -1;
+  }
   (void)snprintf(f->path, sizeof f->path, "%s/dahub.db", f->dir);
   *state = f;
+  return 0;
+}
+
+/* The same, with the store opened. */
+static inline int setup(void **state) {
+  struct fixture *f;
+
+  if (setup_empty(state) != 0)
+    return -1;
+  f = *state;
+  if (store_open(f->path, &f->st, &f->err) != 0) {
+    print_message("%s\n", f->err.msg);
+    fixture_remove_tree(f->dir);
+    free(f);
+    *state = NULL;
+    return -1;
+  }
   return 0;
 }
 
