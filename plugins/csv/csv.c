@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dahub/plugin.h"
+#include "dahub/sink.h"
 
 static const char *const header[] = {"period",         "area",
                                      "area_name",      "source_id",
@@ -27,13 +28,8 @@ static const char *const header[] = {"period",         "area",
 
 static int csv_open(const json_t *options, void **state,
                     struct dahub_error *err) {
-  *state = NULL;
-  if (options != NULL && json_object_size(options) > 0)
-    return dahub_error_set(err, -EINVAL, 0, 0, "the csv sink takes no options");
-  return 0;
+  return dahub_sink_no_options(options, state, "csv", err);
 }
-
-static void csv_close(void *state) { (void)state; }
 
 /* -12, 4.5, 0: a number Excel reads as a number. */
 static int plain_number(const char *s) {
@@ -90,23 +86,6 @@ static void scalar(const json_t *v, char *buf, size_t n) {
     buf[0] = '\0';
 }
 
-/* {"age_band":"25-34","gender":"male"} as "age_band=25-34;gender=male". */
-static void dims_text(const json_t *dims, char *buf, size_t n) {
-  const char *k;
-  json_t *v;
-  size_t used = 0;
-
-  buf[0] = '\0';
-  json_object_foreach((json_t *)dims, k, v) {
-    int w = snprintf(buf + used, n - used, "%s%s=%s", used ? ";" : "", k,
-                     json_string_value(v) ? json_string_value(v) : "");
-
-    if (w < 0 || (size_t)w >= n - used)
-      break;
-    used += (size_t)w;
-  }
-}
-
 static int write_row(struct dahub_output *out, const char *period,
                      const json_t *f, const char *measure_key) {
   char cells[N_COLS][512];
@@ -120,7 +99,8 @@ static int write_row(struct dahub_output *out, const char *period,
   scalar(json_object_get(f, "source_id"), cells[3], sizeof cells[3]);
   scalar(json_object_get(f, measure_key), cells[4], sizeof cells[4]);
   scalar(json_object_get(f, "unit"), cells[5], sizeof cells[5]);
-  dims_text(json_object_get(f, "dimensions"), cells[6], sizeof cells[6]);
+  dahub_sink_dims_text(json_object_get(f, "dimensions"), ";", cells[6],
+                       sizeof cells[6]);
   scalar(json_object_get(f, "value"), cells[7], sizeof cells[7]);
   scalar(json_object_get(f, "marker"), cells[8], sizeof cells[8]);
   scalar(json_object_get(f, "partial"), cells[9], sizeof cells[9]);
@@ -136,8 +116,7 @@ static int write_row(struct dahub_output *out, const char *period,
 static enum dahub_outcome csv_render(void *state, const json_t *summary,
                                      struct dahub_output *out,
                                      struct dahub_error *err) {
-  const char *period = json_string_value(
-      json_object_get(json_object_get(summary, "period"), "id"));
+  const char *period = dahub_sink_period(summary);
   const json_t *f;
   size_t i;
   int rc;
@@ -158,11 +137,7 @@ static enum dahub_outcome csv_render(void *state, const json_t *summary,
     if (rc == 0)
       rc = write_row(out, period, f, "rate");
   }
-  if (rc != 0) {
-    (void)dahub_error_set(err, rc, 0, 0, "csv: output refused");
-    return DAHUB_FAIL;
-  }
-  return DAHUB_OK;
+  return dahub_sink_written(rc, "csv", err);
 }
 
 __attribute__((visibility("default")))
@@ -173,7 +148,7 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .version = "1.0.0",
     .kind = DAHUB_KIND_SINK,
     .open = csv_open,
-    .close = csv_close,
+    .close = dahub_sink_close_plain,
     .extension = "csv",
     .render = csv_render,
 };

@@ -10,18 +10,12 @@
 #include <string.h>
 
 #include "dahub/plugin.h"
+#include "dahub/sink.h"
 
 static int json_open(const json_t *options, void **state,
                      struct dahub_error *err) {
-  *state = NULL;
-  if (options != NULL && json_object_size(options) > 0)
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "the json sink takes no "
-                           "options");
-  return 0;
+  return dahub_sink_no_options(options, state, "json", err);
 }
-
-static void json_close(void *state) { (void)state; }
 
 static enum dahub_outcome json_render(void *state, const json_t *summary,
                                       struct dahub_output *out,
@@ -38,11 +32,7 @@ static enum dahub_outcome json_render(void *state, const json_t *summary,
   if (rc == 0)
     rc = out->write(out, "\n", 1);
   free(text);
-  if (rc != 0) {
-    (void)dahub_error_set(err, rc, 0, 0, "json: output refused");
-    return DAHUB_FAIL;
-  }
-  return DAHUB_OK;
+  return dahub_sink_written(rc, "json", err);
 }
 
 __attribute__((visibility("default")))
@@ -53,7 +43,7 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .version = "1.0.0",
     .kind = DAHUB_KIND_SINK,
     .open = json_open,
-    .close = json_close,
+    .close = dahub_sink_close_plain,
     .extension = "json",
     .render = json_render,
 };

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "book.h"
+#include "dahub/sink.h"
 
 enum col {
   COL_PERIOD,
@@ -32,24 +33,6 @@ enum col {
   COL_YEAR_AGO_CHANGE,
   N_COLS
 };
-
-/* {"age_band":"25-34","gender":"male"} as "age_band=25-34; gender=male". */
-static void dims_text(const json_t *dims, char *buf, size_t n) {
-  const char *k;
-  json_t *v;
-  size_t used = 0;
-
-  buf[0] = '\0';
-  json_object_foreach((json_t *)dims, k, v) {
-    const char *s = json_string_value(v);
-    int w = snprintf(buf + used, n - used, "%s%s=%s", used ? "; " : "", k,
-                     s != NULL ? s : "");
-
-    if (w < 0 || (size_t)w >= n - used)
-      break;
-    used += (size_t)w;
-  }
-}
 
 /* The value cell's marker and the note's words for a figure with no value.
  * Only the summary's confidential marker says "confidential": which rule
@@ -118,7 +101,8 @@ static int write_row(struct book *b, lxw_worksheet *ws, struct widths *w,
   char dims[512], note[160];
   int rc, shown;
 
-  dims_text(json_object_get(f, "dimensions"), dims, sizeof dims);
+  dahub_sink_dims_text(json_object_get(f, "dimensions"), "; ", dims,
+                       sizeof dims);
   rc = book_text(b, ws, w, row, COL_PERIOD, period, NULL);
   if (rc == 0)
     rc = book_text(b, ws, w, row, COL_MEASURE,

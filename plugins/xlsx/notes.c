@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "book.h"
+#include "dahub/sink.h"
 
 #define NOTE_COLS 8
 
@@ -62,20 +63,6 @@ static void heading(struct notes *n, const char *s) {
   n->row++;
 }
 
-static const char *status_words(const char *s) {
-  if (s == NULL)
-    return "unknown";
-  if (strcmp(s, "reported") == 0)
-    return "received";
-  if (strcmp(s, "late") == 0)
-    return "late";
-  if (strcmp(s, "not_yet_due") == 0)
-    return "not yet due";
-  if (strcmp(s, "not_expected") == 0)
-    return "not expected";
-  return "unknown";
-}
-
 static void cover(struct notes *n) {
   const json_t *p = json_object_get(n->b->summary, "period");
   const json_t *version = json_object_get(n->b->summary, "version");
@@ -113,7 +100,9 @@ static void returns(struct notes *n) {
   json_array_foreach(list, i, f) {
     text(n, 0, json_string_value(json_object_get(f, "feed")), NULL);
     text(n, 1, json_string_value(json_object_get(f, "source_id")), NULL);
-    text(n, 2, status_words(json_string_value(json_object_get(f, "status"))),
+    text(n, 2,
+         dahub_sink_status_words(
+             json_string_value(json_object_get(f, "status"))),
          NULL);
     text(n, 3, json_string_value(json_object_get(f, "last_received")), NULL);
     number(n, 4, json_object_get(f, "ingests"));

@@ -30,19 +30,14 @@
 #include "book.h"
 #include "dahub/date.h"
 #include "dahub/plugin.h"
+#include "dahub/sink.h"
 
 #define COPY_CHUNK 65536
 
 static int xlsx_open(const json_t *options, void **state,
                      struct dahub_error *err) {
-  *state = NULL;
-  if (options != NULL && json_object_size(options) > 0)
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "the xlsx sink takes no options");
-  return 0;
+  return dahub_sink_no_options(options, state, "xlsx", err);
 }
-
-static void xlsx_close(void *state) { (void)state; }
 
 int book_error(struct dahub_error *err, lxw_error e, const char *what) {
   return dahub_error_set(err, -EIO, 0, 0, "xlsx: %s: %s", what,
@@ -235,8 +230,7 @@ static enum dahub_outcome xlsx_render(void *state, const json_t *summary,
                                       struct dahub_output *out,
                                       struct dahub_error *err) {
   struct book b = {.summary = summary};
-  const char *period = json_string_value(
-      json_object_get(json_object_get(summary, "period"), "id"));
+  const char *period = dahub_sink_period(summary);
   time_t created = summary_time(summary);
   char path[64];
   int fd = -1, rc;
@@ -275,7 +269,7 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .version = "1.0.0",
     .kind = DAHUB_KIND_SINK,
     .open = xlsx_open,
-    .close = xlsx_close,
+    .close = dahub_sink_close_plain,
     .extension = "xlsx",
     .render = xlsx_render,
 };
