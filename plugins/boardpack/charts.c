@@ -96,9 +96,7 @@ static void source_line(struct html *h, const struct doc *d,
   const json_t *f;
 
   html_raw(h, "<p class=\"source\">Source: ");
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *s = json_string_value(json_object_get(f, "source_id"));
 
     if (!doc_match(f, measure, DOC_ONE_PARTNER, "all", 0) ||
@@ -142,9 +140,7 @@ int chart_by_area(struct html *h, const struct doc *d, const char *measure) {
       h->rc = -ENOMEM;
     return 0;
   }
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *code = json_string_value(json_object_get(f, "area"));
     const char *name = json_string_value(json_object_get(f, "area_name"));
 
@@ -181,9 +177,7 @@ int chart_by_dim(struct html *h, const struct doc *d, const char *measure,
   const json_t *f;
   size_t n = 0, i;
 
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *k, *val;
 
     if (n == SVG_MAX_BARS || !doc_match(f, measure, DOC_ALL_PARTNERS, "all", 0))

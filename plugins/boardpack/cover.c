@@ -20,9 +20,7 @@ static void completeness_line(struct html *h, const struct doc *d) {
   const json_t *f;
   int first;
 
-  for (i = 0; i < json_array_size(d->completeness) &&
-              (f = json_array_get(d->completeness, i)) != NULL;
-       i++) {
+  json_array_foreach(d->completeness, i, f) {
     const char *st = json_string_value(json_object_get(f, "status"));
 
     if (st == NULL || strcmp(st, "not_expected") == 0)
@@ -33,9 +31,7 @@ static void completeness_line(struct html *h, const struct doc *d) {
   html_fmt(h, "<p class=\"completeness\">%zu of %zu expected returns received",
            received, expected);
   first = 1;
-  for (i = 0; i < json_array_size(d->completeness) &&
-              (f = json_array_get(d->completeness, i)) != NULL;
-       i++) {
+  json_array_foreach(d->completeness, i, f) {
     if (json_is_string(json_object_get(f, "status")) &&
         strcmp(json_string_value(json_object_get(f, "status")), "late") == 0) {
       html_raw(h, first ? "; late: " : ", ");
@@ -44,9 +40,7 @@ static void completeness_line(struct html *h, const struct doc *d) {
     }
   }
   first = 1;
-  for (i = 0; i < json_array_size(d->completeness) &&
-              (f = json_array_get(d->completeness, i)) != NULL;
-       i++) {
+  json_array_foreach(d->completeness, i, f) {
     if (json_integer_value(json_object_get(f, "corrections")) > 0) {
       html_raw(h, first ? "; corrected since first received: " : ", ");
       html_text(h, json_string_value(json_object_get(f, "feed")));

@@ -235,9 +235,7 @@ const json_t *doc_find(const struct doc *d, const char *measure,
   const json_t *f;
   size_t i;
 
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *k, *v;
 
     if (!doc_match(f, measure, DOC_ANY_PARTNER, area, 0) ||

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "charts.h"
+#include "dahub/sink.h"
 #include "sections.h"
 
 /* Rows of the blank cells' and the warnings' tables; a count says how many
@@ -15,20 +16,6 @@
 #define NOTES_MAX_BLANK_ROWS 60
 #define NOTES_MAX_WARNING_ROWS 60
 #define DOC_PARTIAL_MARKER "[p]"
-
-static const char *status_words(const char *s) {
-  if (s == NULL)
-    return "unknown";
-  if (strcmp(s, "reported") == 0)
-    return "received";
-  if (strcmp(s, "late") == 0)
-    return "late";
-  if (strcmp(s, "not_yet_due") == 0)
-    return "not yet due";
-  if (strcmp(s, "not_expected") == 0)
-    return "not expected";
-  return "unknown";
-}
 
 static void markers(struct html *h, const struct doc *d) {
   const json_t *disc = json_object_get(d->root, "disclosure");
@@ -68,16 +55,15 @@ static void sources(struct html *h, const struct doc *d) {
               "</th><th scope=\"col\" class=\"num\">Files</th>"
               "<th scope=\"col\" class=\"num\">Corrections</th></tr></thead>"
               "<tbody>");
-  for (i = 0; i < json_array_size(d->completeness) &&
-              (f = json_array_get(d->completeness, i)) != NULL;
-       i++) {
+  json_array_foreach(d->completeness, i, f) {
     const char *when = json_string_value(json_object_get(f, "last_received"));
     char date[32];
 
     html_raw(h, "<tr><th scope=\"row\">");
     html_text(h, json_string_value(json_object_get(f, "feed")));
     html_raw(h, "</th><td>");
-    html_text(h, status_words(json_string_value(json_object_get(f, "status"))));
+    html_text(h, dahub_sink_status_words(
+                     json_string_value(json_object_get(f, "status"))));
     if (json_integer_value(json_object_get(f, "cells_not_usable")) > 0)
       html_fmt(
           h, ", %lld cell%s not usable",
@@ -116,9 +102,7 @@ static void changed(struct html *h, const struct doc *d) {
   const json_t *f;
   size_t i, rows = 0;
 
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const json_t *last = json_object_get(f, "last_version");
     const char *name = json_string_value(json_object_get(f, "area_name"));
     char words[96];
@@ -166,9 +150,7 @@ static void corrections(struct html *h, const struct doc *d) {
   size_t i, n = 0;
 
   html_raw(h, "<h3>Corrections</h3>");
-  for (i = 0; i < json_array_size(d->completeness) &&
-              (f = json_array_get(d->completeness, i)) != NULL;
-       i++) {
+  json_array_foreach(d->completeness, i, f) {
     if (json_integer_value(json_object_get(f, "corrections")) <= 0)
       continue;
     html_raw(h, n++ == 0 ? "<p>Corrected returns: " : ", ");
@@ -195,9 +177,7 @@ static void blank_cells(struct html *h, const struct doc *d) {
   const json_t *f;
   size_t i, blank = 0, rows = 0, more = 0, partial = 0;
 
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *area = json_string_value(json_object_get(f, "area"));
     const char *name = json_string_value(json_object_get(f, "area_name"));
     char words[96];

@@ -48,9 +48,7 @@ static int by_any_dim(struct html *h, const struct doc *d, const char *m,
   int drawn = 0;
 
   (void)arg;
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *k, *v;
 
     if (!doc_match(f, m, DOC_ANY_PARTNER, NULL, 0) ||
@@ -79,74 +77,57 @@ static void named_row(struct html *h, const char *what, const char *whose,
   html_raw(h, "</tr>");
 }
 
-/* Per partner: every measure's figure for each partner, all areas. */
-static void partner_table(struct html *h, const struct doc *d) {
+/* Per partner, or per service: each figure of every measure for all areas,
+ * one row each. A service's figures are the summary's breakdown "service",
+ * under disclosure control like any other. Returns the rows written. */
+static size_t figures_table(struct html *h, const struct doc *d,
+                            int by_service) {
   const json_t *f;
   size_t i, rows = 0;
 
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
+  json_array_foreach(d->figures, i, f) {
     const char *m = json_string_value(json_object_get(f, "measure"));
-    char words[96];
-    struct cell c;
-
-    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", 1))
-      continue;
-    if (rows++ == 0)
-      html_raw(h, "<table><caption>Each partner's figures, all areas"
-                  "</caption><thead><tr><th scope=\"col\">Measure</th>"
-                  "<th scope=\"col\">Partner</th><th scope=\"col\" "
-                  "class=\"num\">Figure</th></tr></thead><tbody>");
-    doc_words(m, words, sizeof words);
-    doc_cell(d, f, &c);
-    named_row(h, words, json_string_value(json_object_get(f, "source_id")), &c);
-  }
-  if (rows > 0)
-    html_raw(h, "</tbody></table>");
-}
-
-/* Per service: each partner's figures by service, all areas, as the
- * summary publishes them (a breakdown "service", under disclosure control
- * like any other). */
-static void service_table(struct html *h, const struct doc *d) {
-  const json_t *f;
-  size_t i, rows = 0;
-
-  for (i = 0; i < json_array_size(d->figures) &&
-              (f = json_array_get(d->figures, i)) != NULL;
-       i++) {
-    const char *m = json_string_value(json_object_get(f, "measure"));
-    const char *k, *id;
+    const char *source = json_string_value(json_object_get(f, "source_id"));
+    const char *k, *id = NULL;
     char words[96], service[96];
     struct cell c;
 
-    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", 0) ||
-        (k = doc_single_dim(f, &id)) == NULL || strcmp(k, "service") != 0)
+    if (m == NULL || !doc_match(f, NULL, DOC_ONE_PARTNER, "all", !by_service))
+      continue;
+    if (by_service &&
+        ((k = doc_single_dim(f, &id)) == NULL || strcmp(k, "service") != 0))
       continue;
     if (rows++ == 0)
-      html_raw(h, "<table><caption>Each service&#39;s figures, all areas"
-                  "</caption><thead><tr><th scope=\"col\">Measure</th>"
-                  "<th scope=\"col\">Service</th><th scope=\"col\">"
-                  "Partner</th><th scope=\"col\" class=\"num\">Figure</th>"
-                  "</tr></thead><tbody>");
+      html_raw(h, by_service
+                      ? "<table><caption>Each service&#39;s figures, all "
+                        "areas</caption><thead><tr><th scope=\"col\">"
+                        "Measure</th><th scope=\"col\">Service</th><th "
+                        "scope=\"col\">Partner</th><th scope=\"col\" "
+                        "class=\"num\">Figure</th></tr></thead><tbody>"
+                      : "<table><caption>Each partner's figures, all areas"
+                        "</caption><thead><tr><th scope=\"col\">Measure</th>"
+                        "<th scope=\"col\">Partner</th><th scope=\"col\" "
+                        "class=\"num\">Figure</th></tr></thead><tbody>");
     doc_words(m, words, sizeof words);
-    doc_service_words(id, service, sizeof service);
     doc_cell(d, f, &c);
+    if (!by_service) {
+      named_row(h, words, source, &c);
+      continue;
+    }
+    doc_service_words(id, service, sizeof service);
     html_raw(h, "<tr><td>");
     html_text(h, words);
     html_raw(h, "</td><th scope=\"row\">");
     html_text(h, service);
     html_raw(h, "</th><td>");
-    html_text(h, json_string_value(json_object_get(f, "source_id")));
+    html_text(h, source);
     html_raw(h, "</td>");
     chart_cell(h, &c);
     html_raw(h, "</tr>");
   }
   if (rows > 0)
     html_raw(h, "</tbody></table>");
-  else
-    html_raw(h, "<p>The summary holds no figures by service.</p>");
+  return rows;
 }
 
 /* A section of charts: its heading, then fn for each measure chosen as
@@ -168,9 +149,10 @@ static void rates_table(struct html *h, const struct doc *d, int marac);
 void section_areas(struct html *h, const struct doc *d) {
   charts_section(h, d, "by-area", "By area", NULL, own_sections, by_area, NULL);
   html_raw(h, "<h3>Per partner</h3>");
-  partner_table(h, d);
+  (void)figures_table(h, d, 0);
   html_raw(h, "<h3>Per service</h3>");
-  service_table(h, d);
+  if (figures_table(h, d, 1) == 0)
+    html_raw(h, "<p>The summary holds no figures by service.</p>");
   rates_table(h, d, 0);
   chart_section_close(h);
 }
@@ -206,9 +188,7 @@ static void rates_table(struct html *h, const struct doc *d, int marac) {
   const json_t *r;
   size_t i, rows = 0;
 
-  for (i = 0; i < json_array_size(d->rates) &&
-              (r = json_array_get(d->rates, i)) != NULL;
-       i++) {
+  json_array_foreach(d->rates, i, r) {
     const char *id = json_string_value(json_object_get(r, "rate"));
     const char *s = json_string_value(json_object_get(r, "source_id"));
     const char *name = json_string_value(json_object_get(r, "area_name"));

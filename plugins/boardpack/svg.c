@@ -121,13 +121,29 @@ static void bar(struct html *h, const struct svg_bar *b, int y,
   html_raw(h, "</text></g>");
 }
 
+/* <svg ...><title>title</title><desc> of the given size and attributes
+ * (extra: "" or " class=..."), labelled by its title and description;
+ * returns the id that ties them. */
+static unsigned svg_head(struct html *h, int width, int height,
+                         const char *extra, const char *title) {
+  unsigned id = html_id(h);
+
+  html_fmt(h,
+           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
+           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\"%s>"
+           "<title id=\"svg-t-%u\">",
+           width, height, width, height, id, id, extra, id);
+  html_text(h, title);
+  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
+  return id;
+}
+
 #define TREND_W 200
 #define TREND_H 48
 
 void svg_trend(struct html *h, const char *title, const struct svg_bar *points,
                size_t n) {
   double max = 0;
-  unsigned id;
 
   if (n < 2 || n > SVG_MAX_BARS)
     return;
@@ -138,14 +154,7 @@ void svg_trend(struct html *h, const char *title, const struct svg_bar *points,
       max = points[i].cell.amount;
   if (!(max > 0))
     max = 1;
-  id = html_id(h);
-  html_fmt(h,
-           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\" "
-           "class=\"trend\"><title id=\"svg-t-%u\">",
-           TREND_W, TREND_H, TREND_W, TREND_H, id, id, id);
-  html_text(h, title);
-  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
+  (void)svg_head(h, TREND_W, TREND_H, " class=\"trend\"", title);
   for (size_t i = 0; i < n; i++) {
     html_raw(h, i == 0 ? "" : "; ");
     html_text(h, points[i].label);
@@ -210,32 +219,30 @@ static void column(struct html *h, const struct svg_bar *b, double mid,
   html_raw(h, "</text></g>");
 }
 
-/* The largest shown value of bars[0 .. n - 1] in *max; whether any is
+/* How many of the n bars are drawn (at most SVG_MAX_BARS), with the
+ * scale of their largest shown value in *s; *shown says whether any is
  * shown (marks alone get no scale). */
-static int shown_max(const struct svg_bar *bars, size_t n, double *max) {
-  int shown = 0;
+static size_t bars_scale(const struct svg_bar *bars, size_t n,
+                         struct svg_scale *s, int *shown) {
+  double max = 0;
 
-  *max = 0;
+  if (n > SVG_MAX_BARS)
+    n = SVG_MAX_BARS;
+  *shown = 0;
   for (size_t i = 0; i < n; i++)
     if (bars[i].cell.kind == CELL_SHOWN) {
-      if (!shown || bars[i].cell.amount > *max)
-        *max = bars[i].cell.amount;
-      shown = 1;
+      if (!*shown || bars[i].cell.amount > max)
+        max = bars[i].cell.amount;
+      *shown = 1;
     }
-  return shown;
+  svg_scale(max, s);
+  return n;
 }
 
 unsigned svg_open(struct html *h, int height, const char *title,
                   const char *desc) {
-  unsigned id = html_id(h);
+  unsigned id = svg_head(h, SVG_WIDTH, height, "", title);
 
-  html_fmt(h,
-           "<svg viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" "
-           "role=\"img\" aria-labelledby=\"svg-t-%u svg-d-%u\">"
-           "<title id=\"svg-t-%u\">",
-           SVG_WIDTH, height, SVG_WIDTH, height, id, id, id);
-  html_text(h, title);
-  html_fmt(h, "</title><desc id=\"svg-d-%u\">", id);
   html_text(h, desc);
   return id;
 }
@@ -261,16 +268,13 @@ static unsigned open_bars(struct html *h, int height, const char *title,
 void svg_columns(struct html *h, const char *title, const char *desc,
                  const struct svg_bar *bars, size_t n) {
   struct svg_scale s;
-  double max, slot, width;
+  double slot, width;
   int shown;
   unsigned id;
 
   if (n == 0)
     return;
-  if (n > SVG_MAX_BARS)
-    n = SVG_MAX_BARS;
-  shown = shown_max(bars, n, &max);
-  svg_scale(max, &s);
+  n = bars_scale(bars, n, &s, &shown);
   slot = (double)COL_PLOT_W / (double)n;
   width = slot * 0.6 < COL_MAX_W ? slot * 0.6 : COL_MAX_W;
   id = open_bars(h, COL_TOP + COL_PLOT_H + 28, title, desc, bars, n);
@@ -297,16 +301,12 @@ void svg_columns(struct html *h, const char *title, const char *desc,
 void svg_hbars(struct html *h, const char *title, const char *desc,
                const struct svg_bar *bars, size_t n) {
   struct svg_scale s;
-  double max;
   int shown;
   unsigned id;
 
   if (n == 0)
     return;
-  if (n > SVG_MAX_BARS)
-    n = SVG_MAX_BARS;
-  shown = shown_max(bars, n, &max);
-  svg_scale(max, &s);
+  n = bars_scale(bars, n, &s, &shown);
   id = open_bars(h, TOP + (int)n * ROW_H + (shown ? AXIS_H : 8), title, desc,
                  bars, n);
   if (shown) /* no scale for marks alone: it would seem to measure them */
