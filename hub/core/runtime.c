@@ -79,6 +79,53 @@ static int check_codes(const struct runtime *rt, const struct ingest_feed *f,
   return c.bad ? -EINVAL : 0;
 }
 
+/* Problems of one feed's options listed at most; a count says the rest. */
+#define OPEN_PROBLEMS_MAX 20
+
+/* Where a feed's problems go, as the plugin's open_each() says them. */
+struct open_problems {
+  const struct feed_conf *fc;
+  struct errlist *errs;
+  unsigned n;
+};
+
+/* One problem of a feed's options, at the place its path names. */
+static void open_problem(void *arg, const struct dahub_error *e) {
+  struct open_problems *p = arg;
+  unsigned line = 0, col = 0;
+
+  if (p->n++ >= OPEN_PROBLEMS_MAX)
+    return;
+  /* the plugin names the option by its path; find where it is written */
+  if (strncmp(e->field, "options.", 8) == 0)
+    jsonconf_locate_path(p->fc->file, e->field, &line, &col);
+  errlist_add(p->errs, p->fc->file, line, col, "feed \"%s\": %s", p->fc->name,
+              e->msg);
+}
+
+/* The plugin's open() of the feed's options: 0, or negative with every
+ * problem the plugin says (open_each()), or the one it returns, in errs. */
+static int open_feed(const struct plugin *pl, const struct feed_conf *fc,
+                     void **state, struct errlist *errs) {
+  struct open_problems p = {fc, errs, 0};
+  struct dahub_error e = {0};
+  int rc;
+
+  if (pl->desc.open_each != NULL)
+    rc = pl->desc.open_each(fc->options, state, open_problem, &p, &e);
+  else
+    rc = pl->desc.open(fc->options, state, &e);
+  if (rc == 0)
+    return 0;
+  if (p.n == 0)
+    open_problem(&p, &e);
+  else if (p.n > OPEN_PROBLEMS_MAX)
+    errlist_add(errs, fc->file, 0, 0,
+                "feed \"%s\": and %u more problems in its options", fc->name,
+                p.n - OPEN_PROBLEMS_MAX);
+  return rc;
+}
+
 static int load_sinks(struct runtime *rt, struct errlist *errs) {
   const struct summary_conf *s = &rt->conf->summary;
   int rc = 0;
@@ -154,16 +201,9 @@ int runtime_load(struct runtime *rt, const char *config_path,
       rc = -EINVAL;
       continue;
     }
-    if (p->desc.open(fc->options, &f->state, &e) != 0) {
+    if (open_feed(p, fc, &f->state, errs) != 0) {
       free(f->hmac_key); /* this slot is reused by the next feed */
       f->hmac_key = NULL;
-      unsigned line = 0, col = 0;
-
-      /* the plugin names the option by its path; find where it is written */
-      if (strncmp(e.field, "options.", 8) == 0)
-        jsonconf_locate_path(fc->file, e.field, &line, &col);
-      errlist_add(errs, fc->file, line, col, "feed \"%s\": %s", fc->name,
-                  e.msg);
       rc = -EINVAL;
       continue;
     }

@@ -87,7 +87,7 @@ static int one_count(struct mapping *m, struct map_count *c, const json_t *v,
 
   if (!json_is_object(v))
     return opt_bad_type(err, path, "an object", v);
-  if ((rc = opt_check(v, path, count_opts, c, err)) != 0 ||
+  if ((rc = opt_check(v, path, count_opts, c, m->say, err)) != 0 ||
       (rc = opt_join(sub, path, "by", err)) != 0)
     return rc;
   if (by != NULL && (!json_is_array(by) || json_array_size(by) > MAP_MAX_DIMS))
@@ -122,7 +122,7 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
     return opt_bad_type(err, "options.cases", "an object", v);
   if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_check(v, "options.cases", cases_opts, c, err)) != 0 ||
+  if ((rc = opt_check(v, "options.cases", cases_opts, c, m->say, err)) != 0 ||
       (rc = opt_period_kind(json_object_get(v, "period"),
                             "options.cases.period", &c->period, err)) != 0)
     return rc;

@@ -166,7 +166,7 @@ out:
 /* A cell above the header: "B2", as Excel names it, or {"row": 2,
  * "col": 2}; both count as a spreadsheet does, CSV or .xlsx alike. */
 static int cell_position(const json_t *v, const char *path, struct map_field *f,
-                         struct dahub_error *err) {
+                         const struct opt_say *say, struct dahub_error *err) {
   static const char *const keys[] = {"row", "col", NULL};
   const json_t *row = json_object_get(v, "row"), *col;
   int rc;
@@ -182,7 +182,7 @@ static int cell_position(const json_t *v, const char *path, struct map_field *f,
   if (!json_is_object(v))
     return opt_bad_type(
         err, path, "a cell such as \"B2\", or {\"row\": R, \"col\": C}", v);
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0)
+  if ((rc = opt_only_keys(v, path, keys, say, err)) != 0)
     return rc;
   col = json_object_get(v, "col");
   if (!json_is_integer(row) || !json_is_integer(col) ||
@@ -210,11 +210,11 @@ static const struct dahub_opt band_opts[] = {
 /* A dimension column written as {"column": "Age", "bands": [...],
  * "blank": "not_known"}. */
 static int band_column(struct map_field *f, const json_t *v, const char *path,
-                       struct dahub_error *err) {
+                       const struct opt_say *say, struct dahub_error *err) {
   char sub[MAP_PATH_MAX];
   int rc;
 
-  if ((rc = opt_check(v, path, band_opts, f, err)) != 0 ||
+  if ((rc = opt_check(v, path, band_opts, f, say, err)) != 0 ||
       (rc = opt_join(sub, path, "bands", err)) != 0)
     return rc;
   return bands(f, json_object_get(v, "bands"), sub, err);
@@ -239,9 +239,9 @@ static int source(struct mapping *m, const char *name, int is_dim,
   }
   f->src = src;
   if (src == MAP_CELL)
-    return cell_position(v, path, f, err);
+    return cell_position(v, path, f, m->say, err);
   if (src == MAP_COLUMN && is_dim && json_is_object(v))
-    return band_column(f, v, path, err);
+    return band_column(f, v, path, m->say, err);
   return opt_string(v, path, &f->text, err);
 }
 
@@ -261,7 +261,7 @@ int fields_group(struct mapping *m, const json_t *obj, const char *path,
     return 0;
   if (!json_is_object(obj))
     return opt_bad_type(err, path, "an object", obj);
-  if ((rc = opt_only_keys(obj, path, keys, err)) != 0)
+  if ((rc = opt_only_keys(obj, path, keys, m->say, err)) != 0)
     return rc;
   json_object_foreach((json_t *)obj, key, v) {
     if ((rc = opt_join(sub, path, key, err)) != 0)

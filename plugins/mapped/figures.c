@@ -33,7 +33,7 @@ static int across(struct mapping *m, const json_t *a, struct dahub_error *err) {
 
   if (!json_is_object(a))
     return opt_bad_type(err, "options.across", "an object", a);
-  if ((rc = opt_only_keys(a, "options.across", keys, err)) != 0)
+  if ((rc = opt_only_keys(a, "options.across", keys, m->say, err)) != 0)
     return rc;
   if (!json_is_string(name))
     return opt_bad_type(err, "options.across.field", "a field name", name);
@@ -76,7 +76,7 @@ static int total(struct mapping *m, const json_t *v, struct dahub_error *err) {
 
   if (!json_is_object(v))
     return opt_bad_type(err, "options.total", "an object", v);
-  if ((rc = opt_check(v, "options.total", total_opts, m, err)) != 0)
+  if ((rc = opt_check(v, "options.total", total_opts, m, m->say, err)) != 0)
     return rc;
   if (m->layout != MAP_WIDE)
     return opt_bad(err, "options.total", "only a wide layout has it");
@@ -84,7 +84,8 @@ static int total(struct mapping *m, const json_t *v, struct dahub_error *err) {
     if (!json_is_object(row))
       return opt_bad_type(err, "options.total.row",
                           "an object {\"column\": C, \"match\": T}", row);
-    if ((rc = opt_check(row, "options.total.row", total_row_opts, m, err)) != 0)
+    if ((rc = opt_check(row, "options.total.row", total_row_opts, m, m->say,
+                        err)) != 0)
       return rc;
   }
   if (m->total.column == NULL && m->total.row_column == NULL)

@@ -57,7 +57,7 @@ static int one_sum(struct mapping *m, struct map_sum *s, const json_t *v,
   s->by = MAP_NO_FIELD;
   if (!json_is_object(v))
     return opt_bad_type(err, path, "an object", v);
-  if ((rc = opt_check(v, path, sum_opts, s, err)) != 0)
+  if ((rc = opt_check(v, path, sum_opts, s, m->say, err)) != 0)
     return rc;
   if (by != NULL) {
     if ((rc = opt_join(sub, path, "by", err)) != 0)
@@ -111,7 +111,7 @@ int jsondoc_options(struct mapping *m, const json_t *v,
     return opt_bad_type(err, "options.json", "an object", v);
   if ((m->json = j = calloc(1, sizeof *j)) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_check(v, "options.json", json_opts, j, err)) != 0)
+  if ((rc = opt_check(v, "options.json", json_opts, j, m->say, err)) != 0)
     return rc;
   items = json_object_get(v, "items");
   if (!json_is_string(items))

@@ -45,7 +45,7 @@ static int target(struct mapping *m, size_t f, const json_t *v,
     return opt_string(v, path, &t->code, err);
   if (!json_is_object(v))
     return opt_bad_type(err, path, "a code, null, or an object", v);
-  if ((rc = opt_only_keys(v, path, keys, err)) != 0)
+  if ((rc = opt_only_keys(v, path, keys, m->say, err)) != 0)
     return rc;
   if ((kv = json_object_get(v, "skip")) != NULL) {
     if (json_object_size(v) != 1)

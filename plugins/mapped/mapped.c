@@ -416,14 +416,14 @@ static void options_free(struct mapping *m) {
 /* The feed's options, section by section: what every layout shares, the
  * layout's own, the labels (which need to know where each field comes
  * from), records, then what must hold of the whole. */
-static int open_one(const json_t *o, struct mapping **out,
-                    struct dahub_error *err) {
+static int open_one(const json_t *o, const struct opt_say *say,
+                    struct mapping **out, struct dahub_error *err) {
   struct mapping *m = NULL;
   const json_t *v;
   int rc;
 
   *out = NULL;
-  if ((rc = mapping_new(o, &m, err)) != 0)
+  if ((rc = mapping_new(o, say, &m, err)) != 0)
     goto out;
   switch (m->layout) {
   case MAP_CASES:
@@ -447,6 +447,7 @@ static int open_one(const json_t *o, struct mapping **out,
   if ((m->layout == MAP_LONG || m->layout == MAP_WIDE) &&
       (rc = figures_check(m, err)) != 0)
     goto out;
+  m->say = NULL; /* the caller's, for open() only */
   *out = m;
   m = NULL;
 out:
@@ -454,13 +455,42 @@ out:
   return rc;
 }
 
-/* One mapping, or several shapes (shapes.c), each read as above. */
-static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
-  struct shapes *sh = NULL;
-  int rc = shapes_open(o, open_one, options_free, &sh, err);
+/* Counts what open_each() says on, so that a problem that only err holds
+ * (a rule between keys, a section's reader) is said too. */
+struct said {
+  void (*fn)(void *arg, const struct dahub_error *e);
+  void *arg;
+  unsigned n;
+};
 
+static void say_on(void *arg, const struct dahub_error *e) {
+  struct said *s = arg;
+
+  s->n++;
+  s->fn(s->arg, e);
+}
+
+/* One mapping, or several shapes (shapes.c), each read as above. Every
+ * problem an object's table finds is said to problem() (when not NULL);
+ * the options stop being read at the first object with one. */
+static int mapped_open_each(const json_t *o, void **state,
+                            void (*problem)(void *arg,
+                                            const struct dahub_error *e),
+                            void *arg, struct dahub_error *err) {
+  struct said said = {problem, arg, 0};
+  const struct opt_say say = {say_on, &said};
+  struct shapes *sh = NULL;
+  int rc = shapes_open(o, open_one, options_free, problem != NULL ? &say : NULL,
+                       &sh, err);
+
+  if (rc != 0 && problem != NULL && said.n == 0 && err != NULL)
+    problem(arg, err);
   *state = sh;
   return rc;
+}
+
+static int mapped_open(const json_t *o, void **state, struct dahub_error *err) {
+  return mapped_open_each(o, state, NULL, NULL, err);
 }
 
 static void mapped_close(void *state) { shapes_free(state); }
@@ -489,4 +519,5 @@ const struct dahub_plugin dahub_plugin_v1 = {
     .parse = mapped_parse,
     .personal = mapped_personal,
     .codes = mapped_codes,
+    .open_each = mapped_open_each,
 };

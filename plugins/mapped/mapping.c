@@ -9,7 +9,9 @@
  * value is an error naming its path ("options.header.rwo: unknown key;
  * did you mean `row`?"), so a typo never silently drops data. open()
  * returns the first error; err->field holds the path, for the hub to
- * place it at file:line:col.
+ * place it at file:line:col. Every problem of an object checked by its
+ * table is also said to m->say as found, so that the hub lists them all
+ * (open_each(), dahub/plugin.h).
  *
  * What builds struct mapping (mapping.h), in the order mapped.c's open()
  * calls it, on the loop thread:
@@ -232,8 +234,8 @@ static int layout_section(const struct mapping *m, const json_t *o,
   return 0;
 }
 
-int mapping_new(const json_t *o, struct mapping **out,
-                struct dahub_error *err) {
+int mapping_new(const json_t *o, const struct opt_say *say,
+                struct mapping **out, struct dahub_error *err) {
   struct mapping *m = NULL;
   int rc;
 
@@ -247,11 +249,12 @@ int mapping_new(const json_t *o, struct mapping **out,
     rc = opt_nomem(err);
     goto out;
   }
+  m->say = say;
   m->across_field = MAP_NO_FIELD;
   m->delimiter = ',';
   m->encoding = DAHUB_CSV_UTF8;
   if ((rc = fields_init(m, err)) != 0 ||
-      (rc = opt_check(o, "options", mapping_opts, m, err)) != 0 ||
+      (rc = opt_check(o, "options", mapping_opts, m, m->say, err)) != 0 ||
       (rc = scalars(m, o, err)) != 0)
     goto out;
   if (m->layout == MAP_JSON) {

@@ -167,17 +167,22 @@ struct mapping {
   size_t n_skip_if_blank;
   char **footer;
   size_t n_footer;
+  /* While the options are read (open()), where every problem is said
+   * besides err; NULL, and not used, once open() returned. */
+  const struct opt_say *say;
 };
 
 /* The part of the options every layout shares: the file's shape, where
  * fields come from, and the keys of the CSV layouts that are not a
  * layout's own. Each layout's section, "values" and "records" are read
  * after, by their files; then mapping_check(). 0, or -EINVAL / -ENOMEM
- * with err naming the option ("options.header.rwo: unknown key").
- * OUT: *out, which the caller frees with mapping_free() (after freeing the
- * layouts' sections, which mapping_free() leaves alone). */
-int mapping_new(const json_t *options, struct mapping **out,
-                struct dahub_error *err);
+ * with err naming the option ("options.header.rwo: unknown key"); every
+ * problem of an object is also said to say (may be NULL), which the
+ * sections read after use as m->say. OUT: *out, which the caller frees
+ * with mapping_free() (after freeing the layouts' sections, which
+ * mapping_free() leaves alone). */
+int mapping_new(const json_t *options, const struct opt_say *say,
+                struct mapping **out, struct dahub_error *err);
 /* What must hold once every section is read. */
 int mapping_check(const struct mapping *m, struct dahub_error *err);
 

@@ -44,7 +44,7 @@ int mapping_header(struct mapping *m, const json_t *h,
                    "missing: say which row is the header");
   if (!json_is_object(h))
     return opt_bad_type(err, "options.header", "an object", h);
-  if ((rc = opt_check(h, "options.header", header_opts, m, err)) != 0)
+  if ((rc = opt_check(h, "options.header", header_opts, m, m->say, err)) != 0)
     return rc;
   if ((json_object_get(h, "row") == NULL) ==
       (json_object_get(h, "match") == NULL))
@@ -204,7 +204,8 @@ int mapping_csv_options(struct mapping *m, const json_t *o,
   if ((v = json_object_get(o, "footer")) != NULL) {
     if (!json_is_object(v))
       return opt_bad_type(err, "options.footer", "an object", v);
-    if ((rc = opt_only_keys(v, "options.footer", footer_keys, err)) != 0 ||
+    if ((rc = opt_only_keys(v, "options.footer", footer_keys, m->say, err)) !=
+            0 ||
         (rc = opt_strings(json_object_get(v, "match"), "options.footer.match",
                           &m->footer, &m->n_footer, err)) != 0)
       return rc;

@@ -82,44 +82,64 @@ int opt_join(char *buf, const char *path, const char *key,
  * message is one line in the hub's list, placed at file:line:col by the
  * option's path (err->field). Joining every problem into that line would
  * cut them at 256 bytes and point at only one of them anyway; so err keeps
- * the first, whole and placed, and counts the others: the officer sees
- * exactly what to fix first, and that the object needs another look. */
+ * the first, whole and placed, and counts the others, and each problem,
+ * the first too, is said on its own to a hub that listens (say), which
+ * places every one. */
 struct opt_sink {
   struct dahub_error *err;
+  const struct opt_say *say;
   unsigned n;  /* problems found */
   int unknown; /* err holds an unknown key */
 };
 
-static void opt_report(void *arg, const struct dahub_opt_problem *p) {
-  struct opt_sink *s = arg;
+/* One problem in words, into e. */
+static void opt_word(struct dahub_error *e, const struct dahub_opt_problem *p) {
   char want[128], hint[96];
 
-  /* an unknown key is most likely the typo behind the rest: it wins */
-  if (s->n++ > 0 && (s->unknown || p->kind != DAHUB_OPT_UNKNOWN))
-    return;
   if (p->near != NULL)
     (void)snprintf(hint, sizeof hint, "unknown key; did you mean `%s`?",
                    p->near);
   if (p->kind == DAHUB_OPT_NOMEM)
-    (void)opt_nomem(s->err);
+    (void)opt_nomem(e);
   else if (p->kind == DAHUB_OPT_UNKNOWN)
-    (void)opt_bad(s->err, p->path, p->near != NULL ? hint : "unknown key");
+    (void)opt_bad(e, p->path, p->near != NULL ? hint : "unknown key");
   else if (p->kind == DAHUB_OPT_INVALID && json_is_string(p->value))
-    (void)opt_bad_value(s->err, p->path,
+    (void)opt_bad_value(e, p->path,
                         dahub_opt_expected(p->opt, want, sizeof want),
                         json_string_value(p->value), p->near);
   else if (p->kind == DAHUB_OPT_NOT_OBJECT)
-    (void)opt_bad_type(s->err, p->path, "an object", p->value);
+    (void)opt_bad_type(e, p->path, "an object", p->value);
   else
-    (void)opt_bad_type(s->err, p->path,
+    (void)opt_bad_type(e, p->path,
                        dahub_opt_expected(p->opt, want, sizeof want), p->value);
+}
+
+static void opt_report(void *arg, const struct dahub_opt_problem *p) {
+  struct opt_sink *s = arg;
+  struct dahub_error one = {0};
+
+  opt_word(&one, p);
+  if (s->say != NULL)
+    s->say->fn(s->say->arg, &one);
+  /* an unknown key is most likely the typo behind the rest: it wins */
+  if (s->n++ > 0 && (s->unknown || p->kind != DAHUB_OPT_UNKNOWN))
+    return;
+  if (s->err != NULL) { /* all but where, which is the hub's */
+    s->err->line = one.line;
+    s->err->col = one.col;
+    memcpy(s->err->field, one.field, sizeof one.field);
+    memcpy(s->err->expected, one.expected, sizeof one.expected);
+    memcpy(s->err->found, one.found, sizeof one.found);
+    memcpy(s->err->msg, one.msg, sizeof one.msg);
+    memcpy(s->err->code, one.code, sizeof one.code);
+  }
   s->unknown = p->kind == DAHUB_OPT_UNKNOWN;
 }
 
 int opt_check(const json_t *obj, const char *path,
               const struct dahub_opt *table, void *dst,
-              struct dahub_error *err) {
-  struct opt_sink s = {err, 0, 0};
+              const struct opt_say *say, struct dahub_error *err) {
+  struct opt_sink s = {err, say, 0, 0};
   int rc = dahub_opt_check(obj, path, table, dst, opt_report, &s);
   size_t len;
 
@@ -132,7 +152,8 @@ int opt_check(const json_t *obj, const char *path,
 }
 
 int opt_only_keys(const json_t *obj, const char *path,
-                  const char *const *allowed, struct dahub_error *err) {
+                  const char *const *allowed, const struct opt_say *say,
+                  struct dahub_error *err) {
   struct dahub_opt table[48];
   size_t n = 0;
 
@@ -145,7 +166,7 @@ int opt_only_keys(const json_t *obj, const char *path,
         .key = allowed[n], .type = DAHUB_OPT_ANY, .offset = DAHUB_OPT_NOWHERE};
   }
   table[n] = (struct dahub_opt){.key = NULL};
-  return opt_check(obj, path, table, NULL, err);
+  return opt_check(obj, path, table, NULL, say, err);
 }
 
 int opt_string(const json_t *v, const char *path, char **out,

@@ -27,6 +27,14 @@ struct map_list {
   size_t n;
 };
 
+/* Where each problem of a feed's options is said as it is found, besides
+ * the first in err: the hub's list (open_each() in dahub/plugin.h). fn's
+ * e is borrowed until it returns. A NULL struct opt_say: err alone. */
+struct opt_say {
+  void (*fn)(void *arg, const struct dahub_error *e);
+  void *arg;
+};
+
 /* "options.header.rwo: unknown key"; the path also goes in err's detail. */
 int opt_bad(struct dahub_error *err, const char *path, const char *what);
 int opt_bad_type(struct dahub_error *err, const char *path,
@@ -45,15 +53,16 @@ int opt_nomem(struct dahub_error *err);
 int opt_join(char *buf, const char *path, const char *key,
              struct dahub_error *err);
 /* Checks obj, an object or NULL (absent), against table (dahub/options.h)
- * and fills dst. Every problem of the object is found; err gets the first
- * (an unknown key before the rest, as the keys are checked first), and
- * says how many more there were. */
+ * and fills dst. Every problem of the object is found and said to say
+ * (may be NULL); err gets the first (an unknown key before the rest, as
+ * the keys are checked first), and says how many more there were. */
 int opt_check(const json_t *obj, const char *path,
               const struct dahub_opt *table, void *dst,
-              struct dahub_error *err);
-/* Refuses any key of obj not in allowed (NULL-terminated). */
+              const struct opt_say *say, struct dahub_error *err);
+/* Refuses any key of obj not in allowed (NULL-terminated), as opt_check. */
 int opt_only_keys(const json_t *obj, const char *path,
-                  const char *const *allowed, struct dahub_error *err);
+                  const char *const *allowed, const struct opt_say *say,
+                  struct dahub_error *err);
 /* A non-empty string, copied. OUT: caller frees *out. */
 int opt_string(const json_t *v, const char *path, char **out,
                struct dahub_error *err);

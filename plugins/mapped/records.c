@@ -70,7 +70,7 @@ static int record_field(struct mapping *m, struct map_record_field *f,
     return opt_string(v, path, &f->column, err);
   if (!json_is_object(v))
     return opt_bad_type(err, path, "a column header or an object", v);
-  if ((rc = opt_check(v, path, field_opts, f, err)) != 0)
+  if ((rc = opt_check(v, path, field_opts, f, m->say, err)) != 0)
     return rc;
   if (f->date && f->pence)
     return opt_bad(err, path, "a field is a date or money, not both");
@@ -91,7 +91,7 @@ static int record_field(struct mapping *m, struct map_record_field *f,
 }
 
 static int when(struct map_records *rec, const json_t *w,
-                struct dahub_error *err) {
+                const struct opt_say *say, struct dahub_error *err) {
   static const char *const keys[] = {"column", "in", "equals", NULL};
   const json_t *in = json_object_get(w, "in"),
                *eq = json_object_get(w, "equals");
@@ -99,7 +99,7 @@ static int when(struct map_records *rec, const json_t *w,
 
   if (!json_is_object(w))
     return opt_bad_type(err, "options.records.when", "an object", w);
-  if ((rc = opt_only_keys(w, "options.records.when", keys, err)) != 0 ||
+  if ((rc = opt_only_keys(w, "options.records.when", keys, say, err)) != 0 ||
       (rc = opt_string(json_object_get(w, "column"),
                        "options.records.when.column", &rec->when_column,
                        err)) != 0)
@@ -140,10 +140,11 @@ int records_options(struct mapping *m, const json_t *v,
     return opt_bad_type(err, "options.records", "an object", v);
   if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
     return opt_nomem(err);
-  if ((rc = opt_check(v, "options.records", records_opts, rec, err)) != 0)
+  if ((rc = opt_check(v, "options.records", records_opts, rec, m->say, err)) !=
+      0)
     return rc;
   if (json_object_get(v, "when") != NULL &&
-      (rc = when(rec, json_object_get(v, "when"), err)) != 0)
+      (rc = when(rec, json_object_get(v, "when"), m->say, err)) != 0)
     return rc;
   fields = json_object_get(v, "fields");
   if (!json_is_object(fields) || json_object_size(fields) == 0 ||

@@ -85,11 +85,25 @@ static int shapes_alone(const json_t *o, struct dahub_error *err) {
   return 0;
 }
 
+/* A shape's problems said on with the shape's path. */
+struct shape_say {
+  const struct opt_say *outer;
+  size_t i;
+};
+
+static void shape_said(void *arg, const struct dahub_error *e) {
+  const struct shape_say *s = arg;
+  struct dahub_error copy = *e;
+
+  shape_path(&copy, s->i);
+  s->outer->fn(s->outer->arg, &copy);
+}
+
 int shapes_open(const json_t *o,
-                int (*open_one)(const json_t *o, struct mapping **m,
-                                struct dahub_error *err),
-                void (*free_one)(struct mapping *m), struct shapes **out,
-                struct dahub_error *err) {
+                int (*open_one)(const json_t *o, const struct opt_say *say,
+                                struct mapping **m, struct dahub_error *err),
+                void (*free_one)(struct mapping *m), const struct opt_say *say,
+                struct shapes **out, struct dahub_error *err) {
   struct shapes *sh = calloc(1, sizeof *sh);
   const json_t *list = json_is_object(o) ? json_object_get(o, "shapes") : NULL;
   json_t *copy = NULL;
@@ -102,7 +116,7 @@ int shapes_open(const json_t *o,
   sh->free_one = free_one;
   if (list == NULL) {
     sh->n = 1;
-    if ((rc = open_one(o, &sh->m[0], err)) != 0)
+    if ((rc = open_one(o, say, &sh->m[0], err)) != 0)
       goto out;
     *out = sh;
     return 0;
@@ -120,6 +134,8 @@ int shapes_open(const json_t *o,
     const json_t *shape = json_array_get(list, i);
     const char *layout;
     char path[48];
+    struct shape_say ss = {say, i};
+    const struct opt_say inner = {shape_said, &ss};
 
     (void)snprintf(path, sizeof path, "options.shapes[%zu]", i);
     if (!json_is_object(shape)) {
@@ -135,7 +151,7 @@ int shapes_open(const json_t *o,
     }
     if ((rc = shape_name(sh, i, shape, &copy, err)) != 0)
       goto out;
-    rc = open_one(copy, &sh->m[i], err);
+    rc = open_one(copy, say != NULL ? &inner : NULL, &sh->m[i], err);
     json_decref(copy);
     copy = NULL;
     sh->n = i + 1; /* freed from here on */

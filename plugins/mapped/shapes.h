@@ -25,14 +25,16 @@ struct shapes {
 
 /* Reads the feed's options: a list of shapes, {"shapes": [{...}, ...]},
  * each a whole mapping with an optional "name", or one mapping. open_one
- * checks one mapping (mapped.c's open for a single one); free_one frees
+ * checks one mapping (mapped.c's open for a single one), saying each
+ * problem to say (may be NULL) as well as the first in err; free_one frees
  * it. 0, or negative with err naming the option, under
- * "options.shapes[i]" for a shape's. OUT: free with shapes_free(). */
+ * "options.shapes[i]" for a shape's (also in what is said). OUT: free with
+ * shapes_free(). */
 int shapes_open(const json_t *o,
-                int (*open_one)(const json_t *o, struct mapping **m,
-                                struct dahub_error *err),
-                void (*free_one)(struct mapping *m), struct shapes **out,
-                struct dahub_error *err);
+                int (*open_one)(const json_t *o, const struct opt_say *say,
+                                struct mapping **m, struct dahub_error *err),
+                void (*free_one)(struct mapping *m), const struct opt_say *say,
+                struct shapes **out, struct dahub_error *err);
 void shapes_free(struct shapes *sh);
 
 /* Tries each shape on the file in turn, first to last: probe(arg, m, why)

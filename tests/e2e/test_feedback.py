@@ -412,6 +412,30 @@ class CheckWordsTest(HubTestCase):
                         'feed "turning_point": options.provenance: unknown key')
 
 
+    def test_every_bad_option_of_a_mapping_is_said_at_once(self):
+        # three mistakes in one mapping: a near miss of a key, a value of the
+        # wrong type, a number out of range; each at its own line, none
+        # hidden behind the first
+        tp = real_feed(TP)
+        tp["options"]["delimter"] = ","
+        tp["options"]["decimal_comma"] = "yes"
+        tp["options"]["max_shared_mib"] = 0
+        hub = self.make_hub(feeds=[tp])
+        path = os.path.join(hub.feeds_dir, TP + ".json")
+        err = self.check(hub)
+        self.assertSays(err, path, line_of(path, '"delimter"'),
+                        'feed "turning_point": options.delimter: unknown key; did you '
+                        "mean `delimiter`?")
+        self.assertSays(err, path, line_of(path, '"decimal_comma"'),
+                        'feed "turning_point": options.decimal_comma "yes": expected '
+                        "true or false")
+        self.assertSays(err, path, line_of(path, '"max_shared_mib"'),
+                        'feed "turning_point": options.max_shared_mib: expected a whole '
+                        "number from 1 to 1024, found a number")
+        self.assertIn("3 error(s)", err)
+        self.assertNotIn("more in options", err)
+
+
 class TryWordsTest(HubTestCase):
     """`dahub try` says why a header or a column was not found."""
 

@@ -217,6 +217,15 @@ struct dahub_plugin {
                 void (*each)(void *arg, const char *field, const char *code,
                              const char *path),
                 void *arg);
+
+  /* Optional (appended; NULL or absent: the hub calls open()). open() for
+   * a hub that lists every problem of the options, not only the first:
+   * each problem found goes to problem() (e borrowed until it returns,
+   * e->field the option's path, as in open()'s err); err, state and the
+   * result are open()'s. */
+  int (*open_each)(const json_t *options, void **state,
+                   void (*problem)(void *arg, const struct dahub_error *e),
+                   void *arg, struct dahub_error *err);
 };
 
 #endif
