@@ -44,6 +44,11 @@
   OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW "," OBS_ROW          \
           "," OBS_ROW "," OBS_ROW
 
+/* A dictionary's key for a text, added if new (one text column). */
+#define DICT_SQL(table, column, key)                                           \
+  "INSERT INTO " table "(" column ") VALUES(?1) ON CONFLICT"                   \
+  " DO UPDATE SET " column " = ?1 RETURNING " key
+
 static const char *const stmt_sql[Q_COUNT] = {
     [Q_INGEST] = "INSERT INTO ingests(feed, source_id, plugin, plugin_version,"
                  " file_name, size_bytes, received_at) VALUES(?,?,?,?,?,?,?)",
@@ -105,19 +110,13 @@ static const char *const stmt_sql[Q_COUNT] = {
         " ORDER BY s.period, s.version, p.rowid",
     [Q_OBS_TEXT] = "INSERT INTO observation_texts(obs_id, raw) VALUES(?,?)",
     /* DO UPDATE, not DO NOTHING: RETURNING answers only rows it touched */
-    [Q_DICT_AREA] = "INSERT INTO areas(area_code) VALUES(?1) ON CONFLICT"
-                    " DO UPDATE SET area_code = ?1 RETURNING area_key",
-    [Q_DICT_PERIOD] = "INSERT INTO periods(period) VALUES(?1) ON CONFLICT"
-                      " DO UPDATE SET period = ?1 RETURNING period_key",
+    [Q_DICT_AREA] = DICT_SQL("areas", "area_code", "area_key"),
+    [Q_DICT_PERIOD] = DICT_SQL("periods", "period", "period_key"),
     [Q_DICT_MEASURE] = "INSERT INTO measures(measure_id, unit) VALUES(?1, ?2)"
                        " ON CONFLICT DO UPDATE SET unit = ?2"
                        " RETURNING measure_key",
-    [Q_DICT_SERVICE] = "INSERT INTO services(service_id) VALUES(?1) ON"
-                       " CONFLICT DO UPDATE SET service_id = ?1"
-                       " RETURNING service_key",
-    [Q_DICT_BREAKDOWN] = "INSERT INTO breakdowns(dimensions) VALUES(?1) ON"
-                         " CONFLICT DO UPDATE SET dimensions = ?1"
-                         " RETURNING breakdown_key",
+    [Q_DICT_SERVICE] = DICT_SQL("services", "service_id", "service_key"),
+    [Q_DICT_BREAKDOWN] = DICT_SQL("breakdowns", "dimensions", "breakdown_key"),
 };
 
 /* The schema a statement needs, where later than the first: a store opened
@@ -286,6 +285,23 @@ int store_step_done(struct store *st, sqlite3_stmt *q, const char *what,
   return rc;
 }
 
+/* Steps q to its end, calling row(c, q) on each row: 0 at the end, row's
+ * non-zero to stop, or a store error with err. */
+static int each_row(struct store *st, sqlite3_stmt *q,
+                    int (*row)(const struct store_call *c, sqlite3_stmt *q),
+                    const struct store_call *c, const char *what,
+                    struct dahub_error *err) {
+  int rc;
+
+  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    int stop = row(c, q);
+
+    if (stop != 0)
+      return stop;
+  }
+  return rc == SQLITE_DONE ? 0 : store_fail(st, rc, what, err);
+}
+
 int store_each(struct store *st, enum store_stmt id, const char *param,
                int (*row)(const struct store_call *c, sqlite3_stmt *q),
                const struct store_call *c, const char *what,
@@ -295,16 +311,7 @@ int store_each(struct store *st, enum store_stmt id, const char *param,
 
   (void)pthread_mutex_lock(&st->lock);
   store_bind_text(q, 1, param);
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    int stop = row(c, q);
-
-    if (stop != 0) {
-      rc = stop;
-      goto out;
-    }
-  }
-  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, what, err);
-out:
+  rc = each_row(st, q, row, c, what, err);
   store_stmt_release(q);
   (void)pthread_mutex_unlock(&st->lock);
   return rc;
@@ -339,27 +346,70 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
   return rc;
 }
 
-int store_write(struct store *st, const char *what, struct dahub_error *err,
-                const char *sql, const char *types, ...) {
-  sqlite3_stmt *q;
-  char now[32];
-  va_list ap;
+/* Takes the lock and prepares sql (store_prepare_locked()) with ap's
+ * arguments bound as types says (store_write()); now, the caller's, must
+ * last until the statement is done with. */
+static int prepare_args(struct store *st, const char *what,
+                        struct dahub_error *err, const char *sql,
+                        const char *types, va_list ap, char now[32],
+                        sqlite3_stmt **q) {
   int rc;
 
   store_now(now);
-  if ((rc = store_prepare_locked(st, sql, &q, what, err)) != 0)
+  if ((rc = store_prepare_locked(st, sql, q, what, err)) != 0)
     return rc;
-  va_start(ap, types);
   for (int i = 0; types[i] != '\0'; i++) {
     if (types[i] == 's')
-      store_bind_text(q, i + 1, va_arg(ap, const char *));
+      store_bind_text(*q, i + 1, va_arg(ap, const char *));
     else if (types[i] == 'i')
-      (void)sqlite3_bind_int(q, i + 1, va_arg(ap, int));
+      (void)sqlite3_bind_int(*q, i + 1, va_arg(ap, int));
     else if (types[i] == 'I')
-      (void)sqlite3_bind_int64(q, i + 1, va_arg(ap, int64_t));
+      (void)sqlite3_bind_int64(*q, i + 1, va_arg(ap, int64_t));
     else
-      store_bind_text(q, i + 1, now); /* 'n': bound at the step */
+      store_bind_text(*q, i + 1, now); /* 'n': bound at the step */
   }
+  return 0;
+}
+
+/* store_write() (row NULL) and store_read(), their arguments in ap. */
+static int run(struct store *st, const char *what, struct dahub_error *err,
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *sql, const char *types,
+               va_list ap) {
+  sqlite3_stmt *q;
+  char now[32];
+  int rc;
+
+  if ((rc = prepare_args(st, what, err, sql, types, ap, now, &q)) != 0)
+    return rc;
+  if (row == NULL)
+    return store_finish_locked(st, q, what, err);
+  rc = each_row(st, q, row, c, what, err);
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_write(struct store *st, const char *what, struct dahub_error *err,
+                const char *sql, const char *types, ...) {
+  va_list ap;
+  int rc;
+
+  va_start(ap, types);
+  rc = run(st, what, err, NULL, NULL, sql, types, ap);
   va_end(ap);
-  return store_finish_locked(st, q, what, err);
+  return rc;
+}
+
+int store_read(struct store *st, const char *what, struct dahub_error *err,
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *sql, const char *types,
+               ...) {
+  va_list ap;
+  int rc;
+
+  va_start(ap, types);
+  rc = run(st, what, err, row, c, sql, types, ap);
+  va_end(ap);
+  return rc;
 }

@@ -115,7 +115,7 @@ static inline const char *store_column_text(sqlite3_stmt *q, int i) {
 }
 
 /* A caller's callback and its argument, for a row function of
- * store_each(): one member of fn a query. */
+ * store_each() or store_read(): one member of fn a query. */
 struct store_call {
   union {
     int (*current)(void *arg, const struct store_row *r);
@@ -124,6 +124,7 @@ struct store_call {
     int (*record)(void *arg, const char *feed, const char *fields,
                   int64_t ingest_id);
     int (*published)(void *arg, const struct store_pub_cell *c);
+    int (*warned)(void *arg, const struct store_warned *w);
   } fn;
   void *arg;
 };
@@ -153,6 +154,16 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
  * error with err. */
 int store_write(struct store *st, const char *what, struct dahub_error *err,
                 const char *sql, const char *types, ...);
+
+/* Runs one statement that returns rows, prepared per call, its parameters
+ * bound as store_write()'s, and calls row(c, q) on each row while it
+ * returns 0 (c->arg is the caller's, for rows read into its own struct):
+ * 0 at the end, row's non-zero to stop, or a store error with err. The
+ * store's lock is held throughout. */
+int store_read(struct store *st, const char *what, struct dahub_error *err,
+               int (*row)(const struct store_call *c, sqlite3_stmt *q),
+               const struct store_call *c, const char *sql, const char *types,
+               ...);
 
 /* PRAGMA integrity_check on any connection (store_backup.c checks its
  * copy with it too); see store_integrity(). */

@@ -57,54 +57,51 @@ static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
   text(r->recipient, sizeof r->recipient, q, 15);
 }
 
+/* Rows into the caller's array, until it is full. */
+struct due {
+  struct store_outbox_row *rows;
+  size_t max, *n;
+};
+
+static int due_row(const struct store_call *c, sqlite3_stmt *q) {
+  struct due *d = c->arg;
+
+  read_row(q, &d->rows[(*d->n)++]);
+  return *d->n < d->max ? 0 : 1;
+}
+
 int store_outbox_due(struct store *st, int64_t now_ms,
                      struct store_outbox_row *rows, size_t max, size_t *n,
                      struct dahub_error *err) {
-  sqlite3_stmt *q;
+  struct due d = {rows, max, n};
   int rc;
 
   *n = 0;
-  if ((rc = store_prepare_locked(
-           st,
-           "SELECT " ROW_COLUMNS
-           " WHERE o.state IN ('pending','sending','retrying')"
-           " AND o.next_ms <= ?1 ORDER BY o.next_ms, o.outbox_id"
-           " LIMIT ?2",
-           &q, "read the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, now_ms);
-  (void)sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < max)
-    read_row(q, &rows[(*n)++]);
-  rc = rc == SQLITE_DONE || rc == SQLITE_ROW
-           ? 0
-           : store_fail(st, rc, "read the outbox", err);
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  rc = store_read(
+      st, "read the outbox", err, due_row, &(struct store_call){.arg = &d},
+      "SELECT " ROW_COLUMNS " WHERE o.state IN ('pending','sending','retrying')"
+      " AND o.next_ms <= ?1 ORDER BY o.next_ms, o.outbox_id"
+      " LIMIT ?2",
+      "II", now_ms, (int64_t)max);
+  return rc == 1 ? 0 : rc;
+}
+
+static int next_row(const struct store_call *c, sqlite3_stmt *q) {
+  if (sqlite3_column_type(q, 0) == SQLITE_NULL)
+    return 0; /* min() of nothing */
+  *(int64_t *)c->arg = sqlite3_column_int64(q, 0);
+  return 1;
 }
 
 int store_outbox_next(struct store *st, int64_t *next_ms,
                       struct dahub_error *err) {
-  sqlite3_stmt *q;
-  int rc;
+  int rc = store_read(st, "read the outbox", err, next_row,
+                      &(struct store_call){.arg = next_ms},
+                      "SELECT min(next_ms) FROM outbox"
+                      " WHERE state IN ('pending','sending','retrying')",
+                      "");
 
-  if ((rc = store_prepare_locked(
-           st,
-           "SELECT min(next_ms) FROM outbox"
-           " WHERE state IN ('pending','sending','retrying')",
-           &q, "read the outbox", err)) != 0)
-    return rc;
-  rc = sqlite3_step(q);
-  if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-    *next_ms = sqlite3_column_int64(q, 0);
-    rc = 0;
-  } else {
-    rc = rc == SQLITE_ROW ? 1 : store_fail(st, rc, "read the outbox", err);
-  }
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  return rc == 1 ? 0 : rc == 0 ? 1 : rc; /* 1: nothing pending */
 }
 
 int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
@@ -162,51 +159,46 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
   return rc;
 }
 
+static int count_row(const struct store_call *c, sqlite3_stmt *q) {
+  unsigned long *counts = c->arg;
+  int s = store_name_index(store_column_text(q, 0), states,
+                           (int)(sizeof states / sizeof *states), -1);
+
+  if (s >= 0)
+    counts[s] = (unsigned long)sqlite3_column_int64(q, 1);
+  return 0;
+}
+
 int store_outbox_counts(struct store *st, unsigned long counts[OUTBOX_NSTATES],
                         struct dahub_error *err) {
-  sqlite3_stmt *q;
-  int rc;
-
   memset(counts, 0, OUTBOX_NSTATES * sizeof *counts);
-  if ((rc = store_prepare_locked(
-           st, "SELECT state, count(*) FROM outbox GROUP BY state", &q,
-           "read the outbox", err)) != 0)
-    return rc;
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    int s = store_name_index(store_column_text(q, 0), states,
-                             (int)(sizeof states / sizeof *states), -1);
+  return store_read(st, "read the outbox", err, count_row,
+                    &(struct store_call){.arg = counts},
+                    "SELECT state, count(*) FROM outbox GROUP BY state", "");
+}
 
-    if (s >= 0)
-      counts[s] = (unsigned long)sqlite3_column_int64(q, 1);
-  }
-  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read the outbox", err);
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+/* The caller's callback, handed each row read into r. */
+struct each {
+  int (*fn)(void *arg, const struct store_outbox_row *r);
+  void *arg;
+  struct store_outbox_row r;
+};
+
+static int each_outbox_row(const struct store_call *c, sqlite3_stmt *q) {
+  struct each *e = c->arg;
+
+  read_row(q, &e->r);
+  return e->fn(e->arg, &e->r);
 }
 
 int store_outbox_each(struct store *st,
                       int (*fn)(void *arg, const struct store_outbox_row *r),
                       void *arg, struct dahub_error *err) {
-  struct store_outbox_row r;
-  sqlite3_stmt *q;
-  int rc, stop = 0;
+  struct each e = {.fn = fn, .arg = arg};
 
-  if ((rc = store_prepare_locked(
-           st, "SELECT " ROW_COLUMNS " ORDER BY o.outbox_id DESC", &q,
-           "read the outbox", err)) != 0)
-    return rc;
-  while (stop == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-    read_row(q, &r);
-    stop = fn(arg, &r);
-  }
-  if (stop != 0)
-    rc = stop;
-  else
-    rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read the outbox", err);
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  return store_read(st, "read the outbox", err, each_outbox_row,
+                    &(struct store_call){.arg = &e},
+                    "SELECT " ROW_COLUMNS " ORDER BY o.outbox_id DESC", "");
 }
 
 /* The deliveries of summary id, pending and due at once (in the caller's

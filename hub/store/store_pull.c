@@ -12,41 +12,35 @@
 #include <stdio.h>
 #include <string.h>
 
+static int pull_state_row(const struct store_call *c, sqlite3_stmt *q) {
+  struct store_pull_state *out = c->arg;
+  const char *etag = store_column_text(q, 0), *lm = store_column_text(q, 1),
+             *sha = store_column_text(q, 5);
+
+  (void)snprintf(out->etag, sizeof out->etag, "%s", etag ? etag : "");
+  (void)snprintf(out->last_modified, sizeof out->last_modified, "%s",
+                 lm ? lm : "");
+  out->ok_ms = sqlite3_column_int64(q, 2);
+  out->failing_since_ms = sqlite3_column_int64(q, 3);
+  out->failures = sqlite3_column_int(q, 4);
+  (void)snprintf(out->last_sha256, sizeof out->last_sha256, "%s",
+                 sha ? sha : "");
+  return 1; /* the feed's one row */
+}
+
 int store_pull_state(struct store *st, const char *feed,
                      struct store_pull_state *out, struct dahub_error *err) {
-  sqlite3_stmt *q;
   int rc;
 
   memset(out, 0, sizeof *out);
-  if ((rc = store_prepare_locked(
-           st,
-           "SELECT etag, last_modified, ok_ms, failing_since_ms, failures,"
-           " (SELECT sha256 FROM pulls WHERE feed = ?1"
-           "  ORDER BY pull_id DESC LIMIT 1)"
-           " FROM pull_state WHERE feed = ?1",
-           &q, "read pull state", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, feed);
-  rc = sqlite3_step(q);
-  if (rc == SQLITE_ROW) {
-    const char *etag = store_column_text(q, 0), *lm = store_column_text(q, 1),
-               *sha = store_column_text(q, 5);
-
-    (void)snprintf(out->etag, sizeof out->etag, "%s", etag ? etag : "");
-    (void)snprintf(out->last_modified, sizeof out->last_modified, "%s",
-                   lm ? lm : "");
-    out->ok_ms = sqlite3_column_int64(q, 2);
-    out->failing_since_ms = sqlite3_column_int64(q, 3);
-    out->failures = sqlite3_column_int(q, 4);
-    (void)snprintf(out->last_sha256, sizeof out->last_sha256, "%s",
-                   sha ? sha : "");
-    rc = 0;
-  } else {
-    rc = rc == SQLITE_DONE ? 1 : store_fail(st, rc, "read pull state", err);
-  }
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  rc = store_read(st, "read pull state", err, pull_state_row,
+                  &(struct store_call){.arg = out},
+                  "SELECT etag, last_modified, ok_ms, failing_since_ms,"
+                  " failures, (SELECT sha256 FROM pulls WHERE feed = ?1"
+                  "  ORDER BY pull_id DESC LIMIT 1)"
+                  " FROM pull_state WHERE feed = ?1",
+                  "s", feed);
+  return rc == 1 ? 0 : rc == 0 ? 1 : rc; /* 1: none yet */
 }
 
 int store_pull_ok(struct store *st, const char *feed, const char *etag,

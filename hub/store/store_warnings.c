@@ -46,73 +46,64 @@ int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
   return rc;
 }
 
+/* What store_warnings_of() reads into. */
+struct warnings_of {
+  unsigned *count;
+  char **kept;
+};
+
+static int warnings_of_row(const struct store_call *c, sqlite3_stmt *q) {
+  const struct warnings_of *w = c->arg;
+  const char *kept = store_column_text(q, 1);
+
+  *w->count = (unsigned)sqlite3_column_int64(q, 0);
+  *w->kept = strdup(kept != NULL ? kept : "[]");
+  return *w->kept != NULL ? 1 : -ENOMEM;
+}
+
 int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
                       char **kept, struct dahub_error *err) {
-  sqlite3_stmt *q;
   int rc;
 
   *count = 0;
   *kept = NULL;
-  if ((rc = store_prepare_locked(st,
-                                 "SELECT warnings, kept FROM ingest_warnings"
-                                 " WHERE ingest_id = ?1",
-                                 &q, "read warnings", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, ingest_id);
-  rc = sqlite3_step(q);
-  if (rc == SQLITE_ROW) {
-    *count = (unsigned)sqlite3_column_int64(q, 0);
-    *kept = strdup(store_column_text(q, 1) ? store_column_text(q, 1) : "[]");
-    rc = *kept != NULL ? 1
-                       : dahub_error_set(err, -ENOMEM, 0, 0,
-                                         "read warnings: out of memory");
-  } else {
-    rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read warnings", err);
-  }
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  rc = store_read(
+      st, "read warnings", err, warnings_of_row,
+      &(struct store_call){.arg = &(struct warnings_of){count, kept}},
+      "SELECT warnings, kept FROM ingest_warnings"
+      " WHERE ingest_id = ?1",
+      "I", ingest_id);
+  if (rc == -ENOMEM)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "read warnings: out of memory");
+  return rc; /* 1: found, 0: none kept */
+}
+
+static int warned_row(const struct store_call *c, sqlite3_stmt *q) {
+  struct store_warned w = {
+      .feed = store_column_text(q, 0),
+      .source_id = store_column_text(q, 1),
+      .period = store_column_text(q, 2),
+      .file_name = store_column_text(q, 3),
+      .ingest_id = sqlite3_column_int64(q, 4),
+      .count = (unsigned)sqlite3_column_int64(q, 5),
+      .cells = (unsigned)sqlite3_column_int64(q, 6),
+      .kept = store_column_text(q, 7),
+  };
+
+  return c->fn.warned(c->arg, &w);
 }
 
 int store_each_warned(struct store *st, const char *prefix,
                       int (*fn)(void *arg, const struct store_warned *w),
                       void *arg, struct dahub_error *err) {
-  sqlite3_stmt *q;
-  int rc;
-
-  if ((rc = store_prepare_locked(
-           st,
-           "SELECT c.feed, i.source_id, c.period, i.file_name, w.ingest_id,"
-           " w.warnings, w.cells, w.kept"
-           " FROM current_periods c JOIN ingest_warnings w"
-           " ON w.ingest_id = c.ingest_id"
-           " JOIN ingests i ON i.ingest_id = w.ingest_id"
-           " WHERE substr(c.period, 1, length(?1)) = ?1"
-           " ORDER BY c.feed, w.ingest_id, c.period",
-           &q, "read warnings", err)) != 0)
-    return rc;
-  store_bind_text(q, 1, prefix);
-  while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-    struct store_warned w = {
-        .feed = store_column_text(q, 0),
-        .source_id = store_column_text(q, 1),
-        .period = store_column_text(q, 2),
-        .file_name = store_column_text(q, 3),
-        .ingest_id = sqlite3_column_int64(q, 4),
-        .count = (unsigned)sqlite3_column_int64(q, 5),
-        .cells = (unsigned)sqlite3_column_int64(q, 6),
-        .kept = store_column_text(q, 7),
-    };
-    int stop = fn(arg, &w);
-
-    if (stop != 0) {
-      rc = stop;
-      goto out;
-    }
-  }
-  rc = rc == SQLITE_DONE ? 0 : store_fail(st, rc, "read warnings", err);
-out:
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  return store_read(st, "read warnings", err, warned_row,
+                    &(struct store_call){.fn.warned = fn, .arg = arg},
+                    "SELECT c.feed, i.source_id, c.period, i.file_name,"
+                    " w.ingest_id, w.warnings, w.cells, w.kept"
+                    " FROM current_periods c JOIN ingest_warnings w"
+                    " ON w.ingest_id = c.ingest_id"
+                    " JOIN ingests i ON i.ingest_id = w.ingest_id"
+                    " WHERE substr(c.period, 1, length(?1)) = ?1"
+                    " ORDER BY c.feed, w.ingest_id, c.period",
+                    "s", prefix);
 }
