@@ -66,18 +66,12 @@ void config_free(struct config *c) {
     config_feed_clear(&c->feeds[i]);
   free(c->feeds);
   free(c->path);
-  free(c->spool_dir);
-  free(c->state_dir);
-  free(c->plugin_dir);
-  free(c->vocabulary);
-  free(c->status_socket);
-  free(c->metrics_textfile);
+  dahub_opt_free(hub_opts, c); /* the folders, files and names it kept */
   free(c->summary.outbox_dir);
   for (size_t i = 0; i < c->summary.n_sinks; i++)
     free(c->summary.sinks[i]);
   json_decref(c->summary.sink_options);
   destinations_free(c->deliveries, c->n_deliveries);
-  free(c->feedback_via);
   free(c);
 }
 

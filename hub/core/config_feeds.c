@@ -68,13 +68,9 @@ static const struct dahub_opt retain_opts[] = {
 #undef AT
 
 void config_feed_clear(struct feed_conf *f) {
-  free(f->name);
-  free(f->source_id);
-  free(f->service_id);
-  free(f->plugin);
+  dahub_opt_free(feed_opts, f); /* the names and files it kept */
   free(f->file);
-  free(f->hmac_key_file);
-  free(f->contact);
+  free(f->contact); /* kept by set_contact() */
   json_decref(f->options);
   config_pull_free(f->pull);
 }

@@ -207,6 +207,16 @@ int dahub_opt_keep(void *dst, const struct dahub_opt *o, const json_t *v) {
   return 0;
 }
 
+void dahub_opt_free(const struct dahub_opt *table, void *dst) {
+  for (const struct dahub_opt *o = table; o->key != NULL; o++)
+    if (o->set == dahub_opt_keep) {
+      char **at = slot(dst, o);
+
+      free(*at);
+      *at = NULL;
+    }
+}
+
 void dahub_opt_defaults(const struct dahub_opt *table, void *dst) {
   for (const struct dahub_opt *o = table; o->key != NULL; o++) {
     if (o->offset == DAHUB_OPT_NOWHERE)

@@ -168,12 +168,10 @@ void cases_options_free(struct map_cases *c) {
 
   if (c == NULL)
     return;
-  for (i = 0; i < c->n_count; i++) {
-    free(c->count[i].measure);
-    free(c->count[i].date);
-  }
+  for (i = 0; i < c->n_count; i++)
+    dahub_opt_free(count_opts, &c->count[i]);
   free(c->count);
-  free(c->reference);
+  dahub_opt_free(cases_opts, c);
   free(c);
 }
 

@@ -162,13 +162,12 @@ void jsondoc_options_free(struct map_json *j) {
   if (j == NULL)
     return;
   for (i = 0; i < j->n_sum; i++) {
-    free(j->sum[i].measure);
-    free(j->sum[i].key);
+    dahub_opt_free(sum_opts, &j->sum[i]);
     opt_pairs_free(&j->sum[i].dims);
   }
   free(j->sum);
   opt_pairs_free(&j->check);
   free(j->items);
-  free(j->date);
+  dahub_opt_free(json_opts, j);
   free(j);
 }

@@ -173,10 +173,10 @@ void records_options_free(struct map_records *rec) {
     return;
   for (i = 0; i < rec->n; i++) {
     free(rec->f[i].name);
-    free(rec->f[i].column);
+    dahub_opt_free(field_opts, &rec->f[i]);
   }
   free(rec->f);
-  free(rec->kind);
+  dahub_opt_free(records_opts, rec);
   free(rec->when_column);
   opt_strings_free(rec->when_in, rec->n_when);
   free(rec);

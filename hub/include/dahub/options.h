@@ -96,6 +96,9 @@ typedef void (*dahub_opt_report_fn)(void *arg,
 /* A setter that keeps a copy of a string value at the entry's offset: a
  * char * the struct's owner frees (the one there before is freed). */
 int dahub_opt_keep(void *dst, const struct dahub_opt *o, const json_t *v);
+/* Frees every string the table's dahub_opt_keep entries keep in dst, and
+ * sets each to NULL: the struct's owner frees it with its table. */
+void dahub_opt_free(const struct dahub_opt *table, void *dst);
 
 /* Sets every entry's default in dst (UINT, BOOL and DURATION; the others
  * are left as they are, NULL when dst was zeroed). */
