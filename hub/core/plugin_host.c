@@ -33,6 +33,22 @@ static int owner_ok(const struct stat *st) {
   return st->st_uid == 0 || st->st_uid == geteuid();
 }
 
+/* What a plugin, or its folder, must be to be trusted: written by no one
+ * but its owner, who is root or the service user. what: "plugin folder". */
+static int check_owner(const struct stat *st, const char *what,
+                       const char *path, struct dahub_error *err) {
+  if ((st->st_mode & (S_IWGRP | S_IWOTH)) != 0)
+    return dahub_error_set(err, -EPERM, 0, 0,
+                           "%s %s is writable by group or others (chmod go-w)",
+                           what, path);
+  if (!owner_ok(st))
+    return dahub_error_set(err, -EPERM, 0, 0,
+                           "%s %s is owned by uid %u, not root or the service "
+                           "user",
+                           what, path, (unsigned)st->st_uid);
+  return 0;
+}
+
 static int check_dir(const char *dir, struct dahub_error *err) {
   struct stat st;
 
@@ -41,17 +57,7 @@ static int check_dir(const char *dir, struct dahub_error *err) {
                            strerror(errno));
   if (!S_ISDIR(st.st_mode))
     return dahub_error_set(err, -ENOTDIR, 0, 0, "%s is not a folder", dir);
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-    return dahub_error_set(err, -EPERM, 0, 0,
-                           "plugin folder %s is writable by group or others "
-                           "(chmod go-w)",
-                           dir);
-  if (!owner_ok(&st))
-    return dahub_error_set(err, -EPERM, 0, 0,
-                           "plugin folder %s is owned by uid %u, not root or "
-                           "the service user",
-                           dir, (unsigned)st.st_uid);
-  return 0;
+  return check_owner(&st, "plugin folder", dir, err);
 }
 
 /* Opens path without following a link and checks what it is. */
@@ -74,17 +80,7 @@ static int open_checked(const char *path, int *fd, struct dahub_error *err) {
   if (!S_ISREG(st.st_mode))
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "plugin %s is not a regular file", path);
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-    return dahub_error_set(err, -EPERM, 0, 0,
-                           "plugin %s is writable by group or others "
-                           "(chmod go-w)",
-                           path);
-  if (!owner_ok(&st))
-    return dahub_error_set(err, -EPERM, 0, 0,
-                           "plugin %s is owned by uid %u, not root or the "
-                           "service user",
-                           path, (unsigned)st.st_uid);
-  return 0;
+  return check_owner(&st, "plugin", path, err);
 }
 
 static int check_desc(const char *path, const struct dahub_plugin *d,

@@ -49,43 +49,54 @@ static int refuse(char *msg, size_t n, const char *what,
   return -EINVAL;
 }
 
-static int check_measure(const struct vocab *v, const char *code, char *msg,
-                         size_t n) {
-  const char **ids;
+/* refuse() among the count names name(v, i) gives, listed when few and
+ * listed is set. */
+static int refuse_among(char *msg, size_t n, const char *what, const char *code,
+                        const struct vocab *v, size_t count, int listed,
+                        const char *(*name)(const struct vocab *v, size_t i)) {
+  const char **names = calloc(count + 1, sizeof *names);
   int rc;
 
+  if (names == NULL)
+    return -ENOMEM;
+  for (size_t i = 0; i < count; i++)
+    names[i] = name(v, i);
+  rc = refuse(msg, n, what, names, listed ? count : 0, code);
+  free(names);
+  return rc;
+}
+
+static const char *measure_id(const struct vocab *v, size_t i) {
+  return v->measures[i].id;
+}
+
+/* Each area's code, then its name. */
+static const char *area_word(const struct vocab *v, size_t i) {
+  return i % 2 == 0 ? v->area_info[i / 2].code : v->area_info[i / 2].name;
+}
+
+static const char *dim_name(const struct vocab *v, size_t i) {
+  return v->dims[i].name;
+}
+
+static int check_measure(const struct vocab *v, const char *code, char *msg,
+                         size_t n) {
   if (vocab_measure(v, code) != NULL)
     return 0;
-  if ((ids = calloc(v->n_measures + 1, sizeof *ids)) == NULL)
-    return -ENOMEM;
-  for (size_t i = 0; i < v->n_measures; i++)
-    ids[i] = v->measures[i].id;
   /* too many to list: the vocabulary file is where to look */
-  rc = refuse(msg, n, "not a measure id of the vocabulary", ids, 0, code);
-  free(ids);
-  return rc;
+  return refuse_among(msg, n, "not a measure id of the vocabulary", code, v,
+                      v->n_measures, 0, measure_id);
 }
 
 static int check_area(const struct vocab *v, const char *code, char *msg,
                       size_t n) {
-  const char **names;
-  int rc;
-
   if (vocab_area(v, code) != NULL)
     return 0;
   /* the near one among codes and names: "Charnwod" is "Charnwood" */
-  if ((names = calloc(2 * v->n_area_info + 1, sizeof *names)) == NULL)
-    return -ENOMEM;
-  for (size_t i = 0; i < v->n_area_info; i++) {
-    names[2 * i] = v->area_info[i].code;
-    names[2 * i + 1] = v->area_info[i].name;
-  }
-  rc = refuse(msg, n,
-              "not an area code, or an area name or label, of the "
-              "vocabulary",
-              names, 0, code);
-  free(names);
-  return rc;
+  return refuse_among(msg, n,
+                      "not an area code, or an area name or label, of the "
+                      "vocabulary",
+                      code, v, 2 * v->n_area_info, 0, area_word);
 }
 
 static int check_service(const char *code, char *msg, size_t n) {
@@ -107,19 +118,10 @@ static int check_service(const char *code, char *msg, size_t n) {
 
 static int check_dimension(const struct vocab *v, const char *name, char *msg,
                            size_t n) {
-  const char **names;
-  int rc;
-
   if (dim_table(v, name) != NULL)
     return 0;
-  if ((names = calloc(v->n_dims + 1, sizeof *names)) == NULL)
-    return -ENOMEM;
-  for (size_t i = 0; i < v->n_dims; i++)
-    names[i] = v->dims[i].name;
-  rc = refuse(msg, n, "not a dimension of the vocabulary", names, v->n_dims,
-              name);
-  free(names);
-  return rc;
+  return refuse_among(msg, n, "not a dimension of the vocabulary", name, v,
+                      v->n_dims, 1, dim_name);
 }
 
 static int check_dim_value(const struct vocab *v, const char *dim,

@@ -183,18 +183,32 @@ static void bad_choice(struct jsonconf *jc, const char *id, const char *key,
                  near ? "`?" : "");
 }
 
+/* A section of the file, key, that must be an object: an array of one
+ * element of size bytes a member and one more, zeroed; NULL with *rc
+ * -EINVAL (said) or -ENOMEM. */
+static void *section(struct jsonconf *jc, const char *key, const json_t *obj,
+                     size_t size, int *rc) {
+  void *arr;
+
+  if (!json_is_object(obj)) {
+    jsonconf_error(jc, key, "%s: expected an object", key);
+    *rc = -EINVAL;
+    return NULL;
+  }
+  if ((arr = calloc(json_object_size(obj) + 1, size)) == NULL)
+    *rc = -ENOMEM;
+  return arr;
+}
+
 static int load_measures(struct jsonconf *jc, struct vocab *v,
                          const json_t *m) {
   const char *id;
   json_t *def;
+  int rc;
 
-  if (!json_is_object(m)) {
-    jsonconf_error(jc, "measures", "measures: expected an object");
-    return -EINVAL;
-  }
-  v->measures = calloc(json_object_size(m) + 1, sizeof *v->measures);
-  if (v->measures == NULL)
-    return -ENOMEM;
+  if ((v->measures = section(jc, "measures", m, sizeof *v->measures, &rc)) ==
+      NULL)
+    return rc;
   json_object_foreach((json_t *)m, id, def) {
     static const char *const keys[] = {"unit", "family", "definition", "basis",
                                        NULL};
@@ -264,15 +278,11 @@ static int load_areas(struct jsonconf *jc, struct vocab *v, const json_t *a) {
   json_t *def;
   int rc;
 
-  if (!json_is_object(a)) {
-    jsonconf_error(jc, "areas", "areas: expected an object");
-    return -EINVAL;
-  }
+  if ((v->area_info = section(jc, "areas", a, sizeof *v->area_info, &rc)) ==
+      NULL)
+    return rc;
   if ((rc = table_init(&v->areas, "areas", json_object_size(a))) != 0)
     return rc;
-  v->area_info = calloc(json_object_size(a) + 1, sizeof *v->area_info);
-  if (v->area_info == NULL)
-    return -ENOMEM;
   json_object_foreach((json_t *)a, code, def) {
     static const char *const keys[] = {"name",   "level",    "parent",
                                        "labels", "in_scope", NULL};
@@ -335,16 +345,12 @@ static void load_records(struct jsonconf *jc, struct vocab *v, json_t *r) {
 static int load_rates(struct jsonconf *jc, struct vocab *v, const json_t *r) {
   const char *id;
   json_t *def;
+  int rc;
 
   if (r == NULL)
     return 0;
-  if (!json_is_object(r)) {
-    jsonconf_error(jc, "rates", "rates: expected an object");
-    return -EINVAL;
-  }
-  v->rates = calloc(json_object_size(r) + 1, sizeof *v->rates);
-  if (v->rates == NULL)
-    return -ENOMEM;
+  if ((v->rates = section(jc, "rates", r, sizeof *v->rates, &rc)) == NULL)
+    return rc;
   json_object_foreach((json_t *)r, id, def) {
     static const char *const keys[] = {"numerator", "denominator", "definition",
                                        NULL};
@@ -384,13 +390,8 @@ static int load_dims(struct jsonconf *jc, struct vocab *v, const json_t *d) {
   json_t *codes;
   int rc;
 
-  if (!json_is_object(d)) {
-    jsonconf_error(jc, "dimensions", "dimensions: expected an object");
-    return -EINVAL;
-  }
-  v->dims = calloc(json_object_size(d) + 1, sizeof *v->dims);
-  if (v->dims == NULL)
-    return -ENOMEM;
+  if ((v->dims = section(jc, "dimensions", d, sizeof *v->dims, &rc)) == NULL)
+    return rc;
   json_object_foreach((json_t *)d, name, codes) {
     struct table *t = &v->dims[v->n_dims];
     const char *code;

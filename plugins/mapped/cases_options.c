@@ -116,13 +116,10 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
   size_t i, k, f;
   int rc;
 
-  if (v == NULL)
-    return opt_bad(err, "options.cases", "missing: a cases layout needs it");
-  if (!json_is_object(v))
-    return opt_bad_type(err, "options.cases", "an object", v);
-  if ((m->cases = c = calloc(1, sizeof *c)) == NULL)
-    return opt_nomem(err);
-  if ((rc = opt_check(v, "options.cases", cases_opts, c, m->say, err)) != 0 ||
+  m->cases = c =
+      opt_section(v, "options.cases", "missing: a cases layout needs it",
+                  cases_opts, sizeof *c, m->say, &rc, err);
+  if (rc != 0 ||
       (rc = opt_period_kind(json_object_get(v, "period"),
                             "options.cases.period", &c->period, err)) != 0)
     return rc;

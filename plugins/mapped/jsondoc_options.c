@@ -105,13 +105,10 @@ int jsondoc_options(struct mapping *m, const json_t *v,
   size_t i, k;
   int rc;
 
-  if (v == NULL)
-    return opt_bad(err, "options.json", "missing: a json layout needs it");
-  if (!json_is_object(v))
-    return opt_bad_type(err, "options.json", "an object", v);
-  if ((m->json = j = calloc(1, sizeof *j)) == NULL)
-    return opt_nomem(err);
-  if ((rc = opt_check(v, "options.json", json_opts, j, m->say, err)) != 0)
+  m->json = j =
+      opt_section(v, "options.json", "missing: a json layout needs it",
+                  json_opts, sizeof *j, m->say, &rc, err);
+  if (rc != 0)
     return rc;
   items = json_object_get(v, "items");
   if (!json_is_string(items))

@@ -151,6 +151,24 @@ int opt_check(const json_t *obj, const char *path,
   return rc;
 }
 
+void *opt_section(const json_t *v, const char *path, const char *missing,
+                  const struct dahub_opt *table, size_t size,
+                  const struct opt_say *say, int *rc, struct dahub_error *err) {
+  void *dst;
+
+  if (v == NULL && missing != NULL)
+    *rc = opt_bad(err, path, missing);
+  else if (!json_is_object(v))
+    *rc = opt_bad_type(err, path, "an object", v);
+  else if ((dst = calloc(1, size)) == NULL)
+    *rc = opt_nomem(err);
+  else {
+    *rc = opt_check(v, path, table, dst, say, err);
+    return dst;
+  }
+  return NULL;
+}
+
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, const struct opt_say *say,
                   struct dahub_error *err) {

@@ -59,6 +59,15 @@ int opt_join(char *buf, const char *path, const char *key,
 int opt_check(const json_t *obj, const char *path,
               const struct dahub_opt *table, void *dst,
               const struct opt_say *say, struct dahub_error *err);
+/* A section of the options, v at path, read into a new zeroed struct of
+ * size bytes: an object (when v is NULL: missing's words, such as
+ * "missing: a cases layout needs it"), checked by opt_check() against
+ * table. Returns the struct, also when a value was wrong (the caller's to
+ * free), with *rc 0 or the error's code; NULL when v is no object or
+ * memory ran out. */
+void *opt_section(const json_t *v, const char *path, const char *missing,
+                  const struct dahub_opt *table, size_t size,
+                  const struct opt_say *say, int *rc, struct dahub_error *err);
 /* Refuses any key of obj not in allowed (NULL-terminated), as opt_check. */
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, const struct opt_say *say,

@@ -136,12 +136,9 @@ int records_options(struct mapping *m, const json_t *v,
   char sub[MAP_PATH_MAX];
   int rc;
 
-  if (!json_is_object(v))
-    return opt_bad_type(err, "options.records", "an object", v);
-  if ((m->records = rec = calloc(1, sizeof *rec)) == NULL)
-    return opt_nomem(err);
-  if ((rc = opt_check(v, "options.records", records_opts, rec, m->say, err)) !=
-      0)
+  m->records = rec = opt_section(v, "options.records", NULL, records_opts,
+                                 sizeof *rec, m->say, &rc, err);
+  if (rc != 0)
     return rc;
   if (json_object_get(v, "when") != NULL &&
       (rc = when(rec, json_object_get(v, "when"), m->say, err)) != 0)
