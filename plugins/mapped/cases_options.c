@@ -124,12 +124,9 @@ int cases_options(struct mapping *m, const json_t *v, struct dahub_error *err) {
                             "options.cases.period", &c->period, err)) != 0)
     return rc;
   count = json_object_get(v, "count");
-  if (!json_is_array(count) || json_array_size(count) == 0 ||
-      json_array_size(count) > CASES_MAX_COUNTS)
-    return opt_bad_type(err, "options.cases.count",
-                        "an array of 1 to 64 counts", count);
-  if ((c->count = calloc(json_array_size(count), sizeof *c->count)) == NULL)
-    return opt_nomem(err);
+  if ((c->count = opt_members(count, "options.cases.count", 0, CASES_MAX_COUNTS,
+                              "counts", sizeof *c->count, &rc, err)) == NULL)
+    return rc;
   for (i = 0; i < json_array_size(count); i++) {
     (void)snprintf(path, sizeof path, "options.cases.count[%zu]", i);
     c->n_count = i + 1;

@@ -120,12 +120,9 @@ int jsondoc_options(struct mapping *m, const json_t *v,
                             &j->period, err)) != 0)
     return rc;
   sum = json_object_get(v, "sum");
-  if (!json_is_array(sum) || json_array_size(sum) == 0 ||
-      json_array_size(sum) > MAX_SUMS)
-    return opt_bad_type(err, "options.json.sum", "an array of 1 to 64 sums",
-                        sum);
-  if ((j->sum = calloc(json_array_size(sum), sizeof *j->sum)) == NULL)
-    return opt_nomem(err);
+  if ((j->sum = opt_members(sum, "options.json.sum", 0, MAX_SUMS, "sums",
+                            sizeof *j->sum, &rc, err)) == NULL)
+    return rc;
   for (i = 0; i < json_array_size(sum); i++) {
     (void)snprintf(path, sizeof path, "options.json.sum[%zu]", i);
     j->n_sum = i + 1;

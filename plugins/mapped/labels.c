@@ -167,57 +167,70 @@ static int field_labels(struct mapping *m, size_t f, const json_t *obj,
 }
 
 /* The field a key of section ("options.values") names; sub is its path. */
-static int field_of(struct mapping *m, const char *section, const char *key,
-                    char *sub, size_t *i, struct dahub_error *err) {
+/* Calls one(m, i, v, path, err) for each key of obj (NULL: absent), an
+ * object in section whose keys name fields, i the field's index and path
+ * "section.key"; stops at the first error. */
+static int each_field(struct mapping *m, const json_t *obj, const char *section,
+                      int (*one)(struct mapping *m, size_t i, const json_t *v,
+                                 const char *path, struct dahub_error *err),
+                      struct dahub_error *err) {
+  const char *key;
+  json_t *v;
+  char sub[MAP_PATH_MAX];
+  size_t i = 0;
   int rc;
 
-  if ((rc = opt_join(sub, section, key, err)) != 0)
+  if (obj != NULL && !json_is_object(obj))
+    return opt_bad_type(err, section, "an object", obj);
+  json_object_foreach((json_t *)obj, key, v) {
+    if ((rc = opt_join(sub, section, key, err)) != 0 ||
+        (rc = fields_get(m, key, 0, sub, &i, err)) != 0 ||
+        (rc = one(m, i, v, sub, err)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* "values": a field read from the file, its labels. */
+static int values_one(struct mapping *m, size_t i, const json_t *v,
+                      const char *path, struct dahub_error *err) {
+  const struct map_field *f = &m->field[i];
+
+  if (f->src != MAP_COLUMN && f->src != MAP_CELL && !f->from_keys)
+    return opt_bad(err, path, "this field is not read from a column or cell");
+  if (f->bands != NULL)
+    return opt_bad(err, path, "this field is read into bands");
+  return field_labels(m, i, v, path, err);
+}
+
+/* "unknown": what a label its values do not list does. */
+static int unknown_one(struct mapping *m, size_t i, const json_t *v,
+                       const char *path, struct dahub_error *err) {
+  static const char *const unknowns[] = {"error", "skip", "keep", NULL};
+  struct map_field *f = &m->field[i];
+  size_t k;
+  int rc;
+
+  if ((rc = opt_choice(v, path, unknowns, &k, err)) != 0)
     return rc;
-  return fields_get(m, key, 0, sub, i, err);
+  if (strcmp(unknowns[k], "keep") == 0) {
+    f->unknown = MAP_UNKNOWN_KEEP;
+    return 0;
+  }
+  if (!f->has_values)
+    return opt_bad(err, path, "options.values has no labels for this field");
+  f->unknown =
+      strcmp(unknowns[k], "skip") == 0 ? MAP_UNKNOWN_SKIP : MAP_UNKNOWN_ERROR;
+  return 0;
 }
 
 /* "values" and "unknown": labels for fields read from the file. */
 int labels_options(struct mapping *m, const json_t *values,
                    const json_t *unknown, struct dahub_error *err) {
-  static const char *const unknowns[] = {"error", "skip", "keep", NULL};
-  const char *key, *s;
-  json_t *v;
-  char sub[MAP_PATH_MAX];
-  struct map_field *f;
-  size_t i = 0, k;
-  int rc;
+  int rc = each_field(m, values, "options.values", values_one, err);
 
-  if (values != NULL && !json_is_object(values))
-    return opt_bad_type(err, "options.values", "an object", values);
-  json_object_foreach((json_t *)values, key, v) {
-    if ((rc = field_of(m, "options.values", key, sub, &i, err)) != 0)
-      return rc;
-    f = &m->field[i];
-    if (f->src != MAP_COLUMN && f->src != MAP_CELL && !f->from_keys)
-      return opt_bad(err, sub, "this field is not read from a column or cell");
-    if (f->bands != NULL)
-      return opt_bad(err, sub, "this field is read into bands");
-    if ((rc = field_labels(m, i, v, sub, err)) != 0)
-      return rc;
-  }
-  if (unknown != NULL && !json_is_object(unknown))
-    return opt_bad_type(err, "options.unknown", "an object", unknown);
-  json_object_foreach((json_t *)unknown, key, v) {
-    if ((rc = field_of(m, "options.unknown", key, sub, &i, err)) != 0)
-      return rc;
-    f = &m->field[i];
-    if ((rc = opt_choice(v, sub, unknowns, &k, err)) != 0)
-      return rc;
-    s = unknowns[k];
-    if (strcmp(s, "keep") == 0) {
-      f->unknown = MAP_UNKNOWN_KEEP;
-      continue;
-    }
-    if (!f->has_values)
-      return opt_bad(err, sub, "options.values has no labels for this field");
-    f->unknown = strcmp(s, "skip") == 0 ? MAP_UNKNOWN_SKIP : MAP_UNKNOWN_ERROR;
-  }
-  return 0;
+  return rc != 0 ? rc
+                 : each_field(m, unknown, "options.unknown", unknown_one, err);
 }
 
 void labels_free(struct map_labels *l) {

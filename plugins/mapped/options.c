@@ -169,6 +169,25 @@ void *opt_section(const json_t *v, const char *path, const char *missing,
   return NULL;
 }
 
+void *opt_members(const json_t *v, const char *path, int object, size_t max,
+                  const char *what, size_t size, int *rc,
+                  struct dahub_error *err) {
+  size_t n = object ? json_object_size(v) : json_array_size(v);
+  char want[96];
+  void *arr;
+
+  *rc = 0;
+  if (!(object ? json_is_object(v) : json_is_array(v)) || n == 0 || n > max) {
+    (void)snprintf(want, sizeof want, "an %s of 1 to %zu %s",
+                   object ? "object" : "array", max, what);
+    *rc = opt_bad_type(err, path, want, v);
+    return NULL;
+  }
+  if ((arr = calloc(n, size)) == NULL)
+    *rc = opt_nomem(err);
+  return arr;
+}
+
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, const struct opt_say *say,
                   struct dahub_error *err) {

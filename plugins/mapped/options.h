@@ -68,6 +68,13 @@ int opt_check(const json_t *obj, const char *path,
 void *opt_section(const json_t *v, const char *path, const char *missing,
                   const struct dahub_opt *table, size_t size,
                   const struct opt_say *say, int *rc, struct dahub_error *err);
+/* The members of v, a list of 1 to max things (what: "counts"): with
+ * object 0 an array ("an array of 1 to 64 counts"), with 1 an object.
+ * Returns a zeroed array of as many structs of size bytes, for the caller
+ * to fill and free; NULL with *rc the error. */
+void *opt_members(const json_t *v, const char *path, int object, size_t max,
+                  const char *what, size_t size, int *rc,
+                  struct dahub_error *err);
 /* Refuses any key of obj not in allowed (NULL-terminated), as opt_check. */
 int opt_only_keys(const json_t *obj, const char *path,
                   const char *const *allowed, const struct opt_say *say,

@@ -144,12 +144,10 @@ int records_options(struct mapping *m, const json_t *v,
       (rc = when(rec, json_object_get(v, "when"), m->say, err)) != 0)
     return rc;
   fields = json_object_get(v, "fields");
-  if (!json_is_object(fields) || json_object_size(fields) == 0 ||
-      json_object_size(fields) > RECORD_FIELDS_MAX)
-    return opt_bad_type(err, "options.records.fields",
-                        "an object of 1 to 32 fields", fields);
-  if ((rec->f = calloc(json_object_size(fields), sizeof *rec->f)) == NULL)
-    return opt_nomem(err);
+  if ((rec->f =
+           opt_members(fields, "options.records.fields", 1, RECORD_FIELDS_MAX,
+                       "fields", sizeof *rec->f, &rc, err)) == NULL)
+    return rc;
   json_object_foreach((json_t *)fields, key, fv) {
     struct map_record_field *f = &rec->f[rec->n++];
 
