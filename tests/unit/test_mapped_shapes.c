@@ -204,9 +204,75 @@ static void test_shape_option_errors(void **state) {
                     "to tell shapes apart");
 }
 
+/* What open_each() says: each problem's message and path, in order. */
+struct said {
+  char msg[4][256];
+  char field[4][64];
+  unsigned n;
+};
+
+static void said_one(void *arg, const struct dahub_error *e) {
+  struct said *s = arg;
+
+  if (s->n < 4) {
+    (void)snprintf(s->msg[s->n], sizeof s->msg[0], "%s", e->msg);
+    (void)snprintf(s->field[s->n], sizeof s->field[0], "%s", e->field);
+  }
+  s->n++;
+}
+
+static int open_each(const char *json, struct said *s,
+                     struct dahub_error *err) {
+  json_t *options = json_loads(json, 0, NULL);
+  void *st = NULL;
+  int rc;
+
+  assert_non_null(options);
+  memset(s, 0, sizeof *s);
+  memset(err, 0, sizeof *err);
+  rc = dahub_plugin_v1.open_each(options, &st, said_one, s, err);
+  json_decref(options);
+  dahub_plugin_v1.close(st);
+  return rc;
+}
+
+/* open_each() says every problem of a shape's object, each under the
+ * shape's path, where open() says the first and how many more. */
+static void test_every_problem_of_a_shape_is_said(void **state) {
+  struct dahub_error err;
+  struct said s;
+
+  (void)state;
+  assert_int_equal(open_each("{\"shapes\": [" SHAPE_2023
+                             ", {\"layout\": \"long\", \"header\": "
+                             "{\"rwo\": 1, \"row\": 0}}]}",
+                             &s, &err),
+                   -EINVAL);
+  assert_int_equal(s.n, 2);
+  assert_string_equal(s.msg[0], "options.shapes[1].header.rwo: unknown key; "
+                                "did you mean `row`?");
+  assert_string_equal(s.field[0], "options.shapes[1].header.rwo");
+  assert_string_equal(s.msg[1], "options.shapes[1].header.row: expected a "
+                                "whole number from 1, found a number");
+  assert_string_equal(s.field[1], "options.shapes[1].header.row");
+  /* err is open()'s: the first, and the count */
+  assert_non_null(strstr(err.msg, "options.shapes[1].header.rwo: unknown key; "
+                                  "did you mean `row`? (and 1 more in "));
+  /* a problem no table found, only err holds, is said too */
+  assert_int_equal(open_each("{\"shapes\": [" SHAPE_2023 ", 3]}", &s, &err),
+                   -EINVAL);
+  assert_int_equal(s.n, 1);
+  assert_string_equal(s.msg[0], "options.shapes[1]: expected an object (a "
+                                "mapping), found a number");
+  /* good options: nothing said */
+  assert_int_equal(open_each(SHAPES, &s, &err), 0);
+  assert_int_equal(s.n, 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shape_option_errors),
+      cmocka_unit_test(test_every_problem_of_a_shape_is_said),
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
       T(test_each_file_read_with_the_shape_that_fits),
       T(test_reason_names_the_missing_column),
