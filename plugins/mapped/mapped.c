@@ -472,7 +472,9 @@ static void say_on(void *arg, const struct dahub_error *e) {
 
 /* One mapping, or several shapes (shapes.c), each read as above. Every
  * problem an object's table finds is said to problem() (when not NULL);
- * the options stop being read at the first object with one. */
+ * the options stop being read at the first object with one, since what
+ * follows would repeat it in other words: a misspelt "hedaer" would also
+ * be a header missing, and every column a layout "lnog" names, unknown. */
 static int mapped_open_each(const json_t *o, void **state,
                             void (*problem)(void *arg,
                                             const struct dahub_error *e),
