@@ -109,23 +109,23 @@ int dahub_period_parse(const char *id, struct dahub_period *out) {
 
 void dahub_period_format(const struct dahub_period *p,
                          char buf[DAHUB_PERIOD_ID_MAX]) {
-  int yy = (p->fy + 1) % 100;
+  /* Parsed periods have four-digit years and n <= 12; the moduli also tell
+   * the compiler every form fits the buffer. */
+  unsigned fy = (unsigned)p->fy % 10000u, yy = (fy + 1u) % 100u,
+           n = (unsigned)p->n % 100u;
 
   switch (p->kind) {
   case DAHUB_PERIOD_HALF:
-    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04d-%02d-H%d", p->fy, yy,
-                   p->n);
+    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04u-%02u-H%u", fy, yy, n);
     break;
   case DAHUB_PERIOD_QUARTER:
-    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04d-%02d-Q%d", p->fy, yy,
-                   p->n);
+    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04u-%02u-Q%u", fy, yy, n);
     break;
   case DAHUB_PERIOD_MONTH:
-    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04d-%02d-M%02d", p->fy, yy,
-                   p->n);
+    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04u-%02u-M%02u", fy, yy, n);
     break;
   default:
-    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04d-%02d", p->fy, yy);
+    (void)snprintf(buf, DAHUB_PERIOD_ID_MAX, "FY%04u-%02u", fy, yy);
     break;
   }
 }

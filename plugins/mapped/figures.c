@@ -172,6 +172,11 @@ static int figure_period(struct run *r, struct dahub_obs *o, const char *year,
                                   header, "a number, blank, or <N / *", o->raw,
                                   "a note in brackets that "
                                   "options.period_notes does not list");
+  /* nothing to complete or move: an id stays as written (ids are
+   * canonical, so formatting it again would give the same text; anything
+   * else the hub judges) */
+  if (part == NULL && label_year == NULL && !mapping_period_part(o->period))
+    return 0;
   if (label_year != NULL)
     year = label_year;
   if (mapping_period_part(o->period)) {

@@ -317,9 +317,10 @@ static int probe(void *arg, const struct mapping *m, struct dahub_error *why) {
   csv_options(m, p->h->in, &opt);
   if ((rc = run_alloc(&r)) != 0)
     goto out;
-  if (workbook_is_xlsx(p->h))
+  if (workbook_is_xlsx(p->h)) {
+    r.sheet = 1; /* cells, not delimiters: no delimiter to doubt */
     rc = workbook_open(p->h, m, &wb, why);
-  else
+  } else
     rc = dahub_csv_new(&opt, workbook_csv_read, p->h, &csv, why);
   while (rc == 0 && !r.in_data) {
     if (r.rows >= PROBE_ROWS) {

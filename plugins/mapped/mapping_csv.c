@@ -58,7 +58,10 @@ int mapping_period_part(const char *s) {
       "FY",  "H1",  "H2",  "Q1",  "Q2",  "Q3",  "Q4",  "M01", "M02", "M03",
       "M04", "M05", "M06", "M07", "M08", "M09", "M10", "M11", "M12", NULL};
   const char *const *p;
+  size_t n = strlen(s);
 
+  if (n < 2 || n > 3) /* a period id, on every figure of most returns */
+    return 0;
   for (p = parts; *p != NULL; p++)
     if (strcmp(*p, s) == 0)
       return 1;

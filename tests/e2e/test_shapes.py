@@ -183,6 +183,27 @@ class ShapesTest(HubTestCase):
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations"), 0)
         hub.stop()
 
+    def test_a_workbook_gets_no_delimiter_hint(self):
+        """A workbook has cells, not delimiters: a sheet whose text holds
+        semicolons is not said to be a file split by ";"."""
+        hub = self.make_shapes_hub()
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "Return"
+        for row in (["District;Quarter;Calls"], ["Blaby;Q1;4"],
+                    ["Charnwood;Q1;7"], ["Harborough;Q1;9"]):
+            ws.append(row)
+        buf = io.BytesIO()
+        wb.save(buf)
+        path = os.path.join(hub.root, "semicolons.xlsx")
+        with open(path, "wb") as f:
+            f.write(buf.getvalue())
+        r = hub.cli("try", "--config", hub.config, "--feed", FEED, path)
+        self.assertNotEqual(r.returncode, 0, r.stderr)
+        self.assertIn('shape 1 ("2024/25 template") does not fit', r.stderr)
+        self.assertNotIn("the file has semicolons", r.stderr)
+        self.assertNotIn("the feed reads", r.stderr)
+
 
 if __name__ == "__main__":
     unittest.main()
