@@ -414,46 +414,63 @@ static void options_free(struct mapping *m) {
   mapping_free(m);
 }
 
-/* The feed's options, section by section: what every layout shares, the
- * layout's own, the labels (which need to know where each field comes
- * from), records, then what must hold of the whole. */
+/* The feed's options, section by section (mapping.h, struct map_reading):
+ * what every layout shares, the layout's own, the labels (which need to
+ * know where each field comes from), records, then what must hold of the
+ * whole. */
 static int open_one(const json_t *o, const struct opt_say *say,
                     struct mapping **out, struct dahub_error *err) {
+  struct map_reading rd;
   struct mapping *m = NULL;
   const json_t *v;
-  int rc;
+  unsigned said;
 
   *out = NULL;
-  if ((rc = mapping_new(o, say, &m, err)) != 0)
-    goto out;
+  map_reading_init(&rd, say, err);
+  mapping_new(o, &rd, &m);
+  if (m == NULL)
+    return rd.rc;
+  said = rd.said;
   switch (m->layout) {
   case MAP_CASES:
-    rc = cases_options(m, json_object_get(o, "cases"), err);
+    v = json_object_get(o, "cases");
+    if (map_reading_go(&rd, v, 0))
+      map_reading_done(&rd, cases_options(m, v, map_reading_err(&rd)), said);
     break;
   case MAP_JSON:
-    rc = jsondoc_options(m, json_object_get(o, "json"), err);
+    v = json_object_get(o, "json");
+    if (map_reading_go(&rd, v, 0))
+      map_reading_done(&rd, jsondoc_options(m, v, map_reading_err(&rd)), said);
     break;
   default:
-    rc = figures_options(m, o, err);
+    if (map_reading_go(&rd, NULL, 1))
+      map_reading_done(&rd, figures_options(m, o, map_reading_err(&rd)), said);
     break;
   }
-  if (rc != 0 || (rc = labels_options(m, json_object_get(o, "values"),
-                                      json_object_get(o, "unknown"), err)) != 0)
-    goto out;
-  if ((v = json_object_get(o, "records")) != NULL &&
-      (rc = records_options(m, v, err)) != 0)
-    goto out;
-  if ((rc = mapping_check(m, err)) != 0)
-    goto out;
-  if ((m->layout == MAP_LONG || m->layout == MAP_WIDE) &&
-      (rc = figures_check(m, err)) != 0)
-    goto out;
+  /* a field's source may be what a problem above left out */
+  said = rd.said;
+  if (rd.rc == 0)
+    map_reading_done(&rd,
+                     labels_options(m, json_object_get(o, "values"),
+                                    json_object_get(o, "unknown"), err),
+                     said);
+  said = rd.said;
+  if ((v = json_object_get(o, "records")) != NULL && map_reading_go(&rd, v, 0))
+    map_reading_done(&rd, records_options(m, v, map_reading_err(&rd)), said);
+  /* rules over the whole mapping: only once every part of it was read */
+  said = rd.said;
+  if (rd.rc == 0)
+    map_reading_done(&rd, mapping_check(m, err), said);
+  said = rd.said;
+  if (rd.rc == 0 && (m->layout == MAP_LONG || m->layout == MAP_WIDE))
+    map_reading_done(&rd, figures_check(m, err), said);
+  if (rd.rc != 0) {
+    options_free(m);
+    return rd.rc;
+  }
   m->say = NULL; /* the caller's, for open() only */
   *out = m;
-  m = NULL;
-out:
-  options_free(m);
-  return rc;
+  return 0;
 }
 
 /* Counts what open_each() says on, so that a problem that only err holds
@@ -472,10 +489,8 @@ static void say_on(void *arg, const struct dahub_error *e) {
 }
 
 /* One mapping, or several shapes (shapes.c), each read as above. Every
- * problem an object's table finds is said to problem() (when not NULL);
- * the options stop being read at the first object with one, since what
- * follows would repeat it in other words: a misspelt "hedaer" would also
- * be a header missing, and every column a layout "lnog" names, unknown. */
+ * problem of the options is said to problem() (when not NULL), read on
+ * past the first as struct map_reading says. */
 static int mapped_open_each(const json_t *o, void **state,
                             void (*problem)(void *arg,
                                             const struct dahub_error *e),

@@ -138,19 +138,26 @@ static const struct dahub_opt mapping_opts[] = {
   {.key = NULL}};
 /* clang-format on */
 
-/* The layout and its period kind; the table took the rest. */
-static int scalars(struct mapping *m, const json_t *o,
-                   struct dahub_error *err) {
+/* The layout, quoted when wrong, with the near one: "lnog" is "long". */
+static int read_layout(struct mapping *m, const json_t *o,
+                       struct dahub_error *err) {
   static const char *const layouts[] = {"long", "wide", "cases", "json", NULL};
-  const json_t *v;
   size_t i;
   int rc;
 
-  /* quoted when wrong, with the near one: "lnog" is "long" */
   if ((rc = opt_choice(json_object_get(o, "layout"), "options.layout", layouts,
                        &i, err)) != 0)
     return rc;
   m->layout = (enum map_layout)i;
+  return 0;
+}
+
+/* The period kind of "period_from_date". */
+static int read_date_kind(struct mapping *m, const json_t *o,
+                          struct dahub_error *err) {
+  const json_t *v;
+  int rc;
+
   if ((v = json_object_get(o, "period_from_date")) != NULL) {
     if ((rc = opt_period_kind(v, "options.period_from_date", &m->date_kind,
                               err)) != 0)
@@ -234,51 +241,113 @@ static int layout_section(const struct mapping *m, const json_t *o,
   return 0;
 }
 
-int mapping_new(const json_t *o, const struct opt_say *say,
-                struct mapping **out, struct dahub_error *err) {
+static void reading_say(void *arg, const struct dahub_error *e) {
+  struct map_reading *r = arg;
+
+  r->said++;
+  r->outer->fn(r->outer->arg, e);
+}
+
+void map_reading_init(struct map_reading *r, const struct opt_say *outer,
+                      struct dahub_error *err) {
+  memset(r, 0, sizeof *r);
+  r->outer = outer;
+  r->say.fn = reading_say;
+  r->say.arg = r;
+  r->err = err;
+}
+
+int map_reading_go(const struct map_reading *r, const json_t *v, int always) {
+  if (r->rc == 0)
+    return 1;
+  return r->outer != NULL && r->rc != -ENOMEM && (always || v != NULL);
+}
+
+struct dahub_error *map_reading_err(struct map_reading *r) {
+  if (r->rc == 0)
+    return r->err;
+  memset(&r->later, 0, sizeof r->later);
+  return &r->later;
+}
+
+void map_reading_done(struct map_reading *r, int rc, unsigned said_before) {
+  const struct dahub_error *e = r->rc == 0 ? r->err : &r->later;
+
+  if (rc == 0)
+    return;
+  if (r->outer != NULL && r->said == said_before && e != NULL) {
+    r->said++;
+    r->outer->fn(r->outer->arg, e);
+  }
+  if (r->rc == 0)
+    r->rc = rc;
+}
+
+/* One section of mapping_new() through r: read (or not) and taken; err
+ * is where the call puts its problem. */
+#define READ(r, v, always, err, call)                                          \
+  do {                                                                         \
+    if (map_reading_go((r), (v), (always))) {                                  \
+      unsigned said_ = (r)->said;                                              \
+                                                                               \
+      (err) = map_reading_err(r);                                              \
+      map_reading_done((r), (call), said_);                                    \
+    }                                                                          \
+  } while (0)
+
+void mapping_new(const json_t *o, struct map_reading *r, struct mapping **out) {
   struct mapping *m = NULL;
-  int rc;
+  struct dahub_error *err = r->err;
 
   *out = NULL;
   if (!json_is_object(o)) {
-    rc = opt_bad_type(err, "options", "an object (the mapping)",
-                      o ? o : json_null());
-    goto out;
+    map_reading_done(r,
+                     opt_bad_type(err, "options", "an object (the mapping)",
+                                  o ? o : json_null()),
+                     r->said);
+    return;
   }
   if ((m = calloc(1, sizeof *m)) == NULL) {
-    rc = opt_nomem(err);
-    goto out;
+    map_reading_done(r, opt_nomem(err), r->said);
+    return;
   }
-  m->say = say;
+  m->say = r->outer != NULL ? &r->say : NULL;
   m->across_field = MAP_NO_FIELD;
   m->delimiter = ',';
   m->encoding = DAHUB_CSV_UTF8;
-  if ((rc = fields_init(m, err)) != 0 ||
-      (rc = opt_check(o, "options", mapping_opts, m, m->say, err)) != 0 ||
-      (rc = scalars(m, o, err)) != 0)
-    goto out;
-  if (m->layout == MAP_JSON) {
-    if ((rc = mapping_csv_only(o, err)) != 0)
-      goto out;
-  } else if ((rc = mapping_header(m, json_object_get(o, "header"), err)) != 0 ||
-             (rc = fields_group(m, json_object_get(o, "columns"),
-                                "options.columns", MAP_COLUMN, err)) != 0 ||
-             (rc = fields_group(m, json_object_get(o, "cells"), "options.cells",
-                                MAP_CELL, err)) != 0) {
-    goto out;
+  READ(r, NULL, 1, err, fields_init(m, err));
+  READ(r, NULL, 1, err, opt_check(o, "options", mapping_opts, m, m->say, err));
+  /* the layout decides what every other section means: none without it */
+  if (map_reading_go(r, NULL, 1)) {
+    unsigned said = r->said;
+    int rc = read_layout(m, o, err = map_reading_err(r));
+
+    map_reading_done(r, rc, said);
+    if (rc != 0) {
+      mapping_free(m);
+      return;
+    }
   }
-  if ((rc = fields_group(m, json_object_get(o, "fixed"), "options.fixed",
-                         MAP_FIXED, err)) != 0)
-    goto out;
-  if (m->layout != MAP_JSON && (rc = mapping_csv_options(m, o, err)) != 0)
-    goto out;
-  if ((rc = layout_section(m, o, err)) != 0)
-    goto out;
+  READ(r, NULL, 1, err, read_date_kind(m, o, err));
+  if (m->layout == MAP_JSON) {
+    READ(r, NULL, 1, err, mapping_csv_only(o, err));
+  } else {
+    READ(r, json_object_get(o, "header"), 0, err,
+         mapping_header(m, json_object_get(o, "header"), err));
+    READ(r, NULL, 1, err,
+         fields_group(m, json_object_get(o, "columns"), "options.columns",
+                      MAP_COLUMN, err));
+    READ(r, NULL, 1, err,
+         fields_group(m, json_object_get(o, "cells"), "options.cells", MAP_CELL,
+                      err));
+  }
+  READ(r, NULL, 1, err,
+       fields_group(m, json_object_get(o, "fixed"), "options.fixed", MAP_FIXED,
+                    err));
+  if (m->layout != MAP_JSON)
+    READ(r, NULL, 1, err, mapping_csv_options(m, o, err));
+  READ(r, NULL, 1, err, layout_section(m, o, err));
   *out = m;
-  m = NULL;
-out:
-  mapping_free(m);
-  return rc;
 }
 
 void mapping_free(struct mapping *m) {

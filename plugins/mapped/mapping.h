@@ -172,17 +172,48 @@ struct mapping {
   const struct opt_say *say;
 };
 
+/*
+ * Reading the options section by section. open() stops at the first
+ * section with a problem. A hub that listens (open_each(), say set) hears
+ * every problem of the file at once: each section is read even after an
+ * earlier one failed, its problems said as its table finds them, and one
+ * that no table said (a rule between keys) said on its own. Only what an
+ * earlier problem would make up is left out: a section that is not written
+ * at all ("missing" is most likely the typo already said, "hedaer"), and
+ * the sections and rules that need every field's source (labels, the rules
+ * over the whole mapping). err keeps the first problem, as open() returns
+ * it.
+ */
+struct map_reading {
+  const struct opt_say *outer; /* the hub's, or NULL */
+  struct opt_say say;          /* outer's, counted */
+  unsigned said;
+  struct dahub_error *err;  /* the first problem's */
+  struct dahub_error later; /* a later section's own */
+  int rc;                   /* the first problem's code, or 0 */
+};
+
+void map_reading_init(struct map_reading *r, const struct opt_say *outer,
+                      struct dahub_error *err);
+/* Whether to read a section (v: what the options write for it, NULL when
+ * nothing; a section read whether written or not passes NULL with
+ * always 1); where its err goes is map_reading_err(). */
+int map_reading_go(const struct map_reading *r, const json_t *v, int always);
+struct dahub_error *map_reading_err(struct map_reading *r);
+/* Takes the result rc of a section begun when r->said was said_before. */
+void map_reading_done(struct map_reading *r, int rc, unsigned said_before);
+
 /* The part of the options every layout shares: the file's shape, where
  * fields come from, and the keys of the CSV layouts that are not a
  * layout's own. Each layout's section, "values" and "records" are read
- * after, by their files; then mapping_check(). 0, or -EINVAL / -ENOMEM
- * with err naming the option ("options.header.rwo: unknown key"); every
- * problem of an object is also said to say (may be NULL), which the
- * sections read after use as m->say. OUT: *out, which the caller frees
- * with mapping_free() (after freeing the layouts' sections, which
- * mapping_free() leaves alone). */
-int mapping_new(const json_t *options, const struct opt_say *say,
-                struct mapping **out, struct dahub_error *err);
+ * after, by their files; then mapping_check(). r->rc 0, or -EINVAL /
+ * -ENOMEM with r->err naming the option ("options.header.rwo: unknown
+ * key"); the sections read after use r's say as m->say. OUT: *out (also
+ * when r->rc is not 0, unless even the layout could not be read), which
+ * the caller frees with mapping_free() (after freeing the layouts'
+ * sections, which mapping_free() leaves alone). */
+void mapping_new(const json_t *options, struct map_reading *r,
+                 struct mapping **out);
 /* What must hold once every section is read. */
 int mapping_check(const struct mapping *m, struct dahub_error *err);
 

@@ -435,6 +435,25 @@ class CheckWordsTest(HubTestCase):
         self.assertIn("3 error(s)", err)
         self.assertNotIn("more in options", err)
 
+    def test_bad_options_in_several_parts_are_said_at_once(self):
+        # a mistake in the top level, in the header and in the columns: the
+        # data lead reads all three in one check, not one a try
+        tp = real_feed(TP)
+        tp["options"]["delimter"] = ","
+        tp["options"]["header"]["rwo"] = 2
+        tp["options"]["columns"]["value"] = 7
+        hub = self.make_hub(feeds=[tp])
+        path = os.path.join(hub.feeds_dir, TP + ".json")
+        err = self.check(hub)
+        self.assertSays(err, path, line_of(path, '"delimter"'),
+                        'feed "turning_point": options.delimter: unknown key; did you '
+                        "mean `delimiter`?")
+        self.assertSays(err, path, line_of(path, '"rwo"'),
+                        'feed "turning_point": options.header.rwo: unknown key; did '
+                        "you mean `row`?")
+        self.assertIn('feed "turning_point": options.columns.value', err)
+        self.assertIn("3 error(s)", err)
+
 
 class TryWordsTest(HubTestCase):
     """`dahub try` says why a header or a column was not found."""
