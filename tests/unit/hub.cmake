@@ -66,3 +66,10 @@ target_include_directories(test_label PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_label PRIVATE PkgConfig::JANSSON)
 target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})
+
+# The PostgreSQL store on a real server: $DAHUB_TEST_PG names it
+# (scripts/test.sh starts one with tests/support/pg_cluster.sh); without
+# it the test says why and is skipped (77).
+dahub_unit_test(test_pgstore test_pgstore.c)
+target_link_libraries(test_pgstore PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
