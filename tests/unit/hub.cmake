@@ -73,3 +73,8 @@ target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})
 dahub_unit_test(test_pgstore test_pgstore.c)
 target_link_libraries(test_pgstore PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# The same files through both backends' operations (store_backend.h); its
+# PostgreSQL half is skipped without $DAHUB_TEST_PG.
+dahub_unit_test(test_store_backends test_store_backends.c)
+target_link_libraries(test_store_backends PRIVATE PkgConfig::PQ)
+set_tests_properties(test_store_backends PROPERTIES TIMEOUT 60)

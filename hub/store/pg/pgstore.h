@@ -71,6 +71,10 @@ int pgstore_ingest_obs(struct pgstore *ps, const struct store_obs *o,
 int pgstore_ingest_record(struct pgstore *ps, const char *kind,
                           const char *fields_json, uint32_t line,
                           struct dahub_error *err);
+/* As store_ingest_warnings(): the open file's warnings, in its
+ * transaction. */
+int pgstore_ingest_warnings(struct pgstore *ps, unsigned count, unsigned cells,
+                            const char *kept, struct dahub_error *err);
 /* As store_ingest_commit(): 0 committed with *ingest_id; 1 (rolled back,
  * *match filled) when the board's feed already holds sha256, stored by
  * this hub or another; negative on error (rolled back). */

@@ -22,8 +22,9 @@
  * hash. Dictionary codes are added in one order (table by table, sorted),
  * so two files adding the same codes wait for each other, never deadlock.
  *
- * A record (a contract of a register) ends the COPY, is inserted, and the
- * next figure starts a new COPY into the same staging table.
+ * A record (a contract of a register) or the file's warnings end the COPY
+ * and are inserted; the next figure starts a new COPY into the same
+ * staging table.
  */
 #include "pgstore_int.h"
 
@@ -267,6 +268,31 @@ int pgstore_ingest_obs(struct pgstore *ps, const struct store_obs *o,
   return rc;
 }
 
+/* One statement of the open file's besides its figures: the COPY is
+ * ended first (the next figure starts another); a failure fails the
+ * file. */
+static int file_statement(struct pgstore *ps, const char *sql, int n,
+                          const char *const *params, const char *what,
+                          struct dahub_error *err) {
+  PGresult *res;
+  int rc;
+
+  if (ps->failed) {
+    *err = ps->fail_err;
+    return ps->fail_rc;
+  }
+  if ((rc = copy_end(ps, NULL, err)) == 0) {
+    res = pgstore_query(ps, sql, n, params, what, &rc, err);
+    PQclear(res);
+  }
+  if (rc != 0) {
+    ps->failed = 1;
+    ps->fail_rc = rc;
+    ps->fail_err = *err;
+  }
+  return rc;
+}
+
 int pgstore_ingest_record(struct pgstore *ps, const char *kind,
                           const char *fields_json, uint32_t line,
                           struct dahub_error *err) {
@@ -275,24 +301,24 @@ int pgstore_ingest_record(struct pgstore *ps, const char *kind,
       " VALUES($1, $2, $3, $4, $5, $6)";
   char id[24], loc[32];
   const char *params[6] = {ps->board, id, ps->feed, kind, fields_json, loc};
-  PGresult *res;
-  int rc;
 
-  if (ps->failed) {
-    *err = ps->fail_err;
-    return ps->fail_rc;
-  }
-  if ((rc = copy_end(ps, NULL, err)) != 0) {
-    ps->failed = 1;
-    ps->fail_rc = rc;
-    ps->fail_err = *err;
-    return rc;
-  }
   (void)snprintf(id, sizeof id, "%" PRId64, ps->ingest_id);
   (void)snprintf(loc, sizeof loc, "r%u", line);
-  res = pgstore_query(ps, sql, 6, params, "insert record", &rc, err);
-  PQclear(res);
-  return rc;
+  return file_statement(ps, sql, 6, params, "insert record", err);
+}
+
+int pgstore_ingest_warnings(struct pgstore *ps, unsigned count, unsigned cells,
+                            const char *kept, struct dahub_error *err) {
+  static const char sql[] =
+      "INSERT INTO ingest_warnings(board, ingest_id, warnings, cells, kept)"
+      " VALUES($1, $2, $3, $4, $5)";
+  char id[24], n[16], c[16];
+  const char *params[5] = {ps->board, id, n, c, kept};
+
+  (void)snprintf(id, sizeof id, "%" PRId64, ps->ingest_id);
+  (void)snprintf(n, sizeof n, "%u", count);
+  (void)snprintf(c, sizeof c, "%u", cells);
+  return file_statement(ps, sql, 5, params, "keep warnings", err);
 }
 
 static int find_hash(struct pgstore *ps, const char *feed, const char *sha256,

@@ -1,0 +1,100 @@
+/*
+ * store_backend.c: the two backends' operations (store_backend.h).
+ *
+ * Each entry is a wrapper that gives the opaque backend its type and calls
+ * the backend's own function, nothing more: a call through a function
+ * pointer of another type is undefined, so no cast of functions here.
+ */
+#include "store_backend.h"
+
+#include "pgstore.h"
+
+static int sq_begin(void *be, const struct store_ingest *in,
+                    struct dahub_error *err) {
+  return store_ingest_begin(be, in, err);
+}
+static int sq_obs(void *be, const struct store_obs *o,
+                  struct dahub_error *err) {
+  return store_ingest_obs(be, o, err);
+}
+static int sq_record(void *be, const char *kind, const char *fields_json,
+                     uint32_t line, struct dahub_error *err) {
+  return store_ingest_record(be, kind, fields_json, line, err);
+}
+static int sq_warnings(void *be, unsigned count, unsigned cells,
+                       const char *kept, struct dahub_error *err) {
+  return store_ingest_warnings(be, count, cells, kept, err);
+}
+static int sq_commit(void *be, const char *sha256, int64_t *ingest_id,
+                     struct store_match *match, struct dahub_error *err) {
+  return store_ingest_commit(be, sha256, ingest_id, match, err);
+}
+static void sq_rollback(void *be) { store_ingest_rollback(be); }
+static int sq_find_hash(void *be, const char *feed, const char *sha256,
+                        struct store_match *match, struct dahub_error *err) {
+  return store_find_hash(be, feed, sha256, match, err);
+}
+static int sq_receipt(void *be, const char *feed, const char *file_name,
+                      const char *sha256, const char *outcome,
+                      int64_t ingest_id, struct dahub_error *err) {
+  return store_receipt(be, feed, file_name, sha256, outcome, ingest_id, err);
+}
+static void sq_close(void *be) { store_close(be); }
+
+const struct store_backend_ops store_backend_sqlite = {
+    .name = "sqlite",
+    .ingest_begin = sq_begin,
+    .ingest_obs = sq_obs,
+    .ingest_record = sq_record,
+    .ingest_warnings = sq_warnings,
+    .ingest_commit = sq_commit,
+    .ingest_rollback = sq_rollback,
+    .find_hash = sq_find_hash,
+    .receipt = sq_receipt,
+    .close = sq_close,
+};
+
+static int pg_begin(void *be, const struct store_ingest *in,
+                    struct dahub_error *err) {
+  return pgstore_ingest_begin(be, in, err);
+}
+static int pg_obs(void *be, const struct store_obs *o,
+                  struct dahub_error *err) {
+  return pgstore_ingest_obs(be, o, err);
+}
+static int pg_record(void *be, const char *kind, const char *fields_json,
+                     uint32_t line, struct dahub_error *err) {
+  return pgstore_ingest_record(be, kind, fields_json, line, err);
+}
+static int pg_warnings(void *be, unsigned count, unsigned cells,
+                       const char *kept, struct dahub_error *err) {
+  return pgstore_ingest_warnings(be, count, cells, kept, err);
+}
+static int pg_commit(void *be, const char *sha256, int64_t *ingest_id,
+                     struct store_match *match, struct dahub_error *err) {
+  return pgstore_ingest_commit(be, sha256, ingest_id, match, err);
+}
+static void pg_rollback(void *be) { pgstore_ingest_rollback(be); }
+static int pg_find_hash(void *be, const char *feed, const char *sha256,
+                        struct store_match *match, struct dahub_error *err) {
+  return pgstore_find_hash(be, feed, sha256, match, err);
+}
+static int pg_receipt(void *be, const char *feed, const char *file_name,
+                      const char *sha256, const char *outcome,
+                      int64_t ingest_id, struct dahub_error *err) {
+  return pgstore_receipt(be, feed, file_name, sha256, outcome, ingest_id, err);
+}
+static void pg_close(void *be) { pgstore_close(be); }
+
+const struct store_backend_ops store_backend_postgresql = {
+    .name = "postgresql",
+    .ingest_begin = pg_begin,
+    .ingest_obs = pg_obs,
+    .ingest_record = pg_record,
+    .ingest_warnings = pg_warnings,
+    .ingest_commit = pg_commit,
+    .ingest_rollback = pg_rollback,
+    .find_hash = pg_find_hash,
+    .receipt = pg_receipt,
+    .close = pg_close,
+};

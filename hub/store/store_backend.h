@@ -1,0 +1,54 @@
+/*
+ * store_backend.h: one store interface, two backends.
+ *
+ * A file's way into the store (what hub/intake calls through store.h:
+ * begin, figures, records, warnings, commit or rollback, the hash looked
+ * up, a receipt) as a table of operations on an opaque backend: SQLite's
+ * store (store.h) or PostgreSQL's (pgstore.h). Both keep the same promises
+ * with the same types and codes: one transaction per file, a duplicate
+ * answered 1 with the match, supersession with history. store.h's
+ * functions are to dispatch through this table once struct store can
+ * hold either backend (docs/postgresql.md, "What comes next"); until
+ * then the daemon calls SQLite's directly and the table serves the tests
+ * that hold both backends to one behaviour.
+ */
+#ifndef DAHUB_STORE_BACKEND_H
+#define DAHUB_STORE_BACKEND_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+struct store_backend_ops {
+  const char *name; /* "sqlite", "postgresql" */
+  int (*ingest_begin)(void *be, const struct store_ingest *in,
+                      struct dahub_error *err);
+  int (*ingest_obs)(void *be, const struct store_obs *o,
+                    struct dahub_error *err);
+  int (*ingest_record)(void *be, const char *kind, const char *fields_json,
+                       uint32_t line, struct dahub_error *err);
+  int (*ingest_warnings)(void *be, unsigned count, unsigned cells,
+                         const char *kept, struct dahub_error *err);
+  int (*ingest_commit)(void *be, const char *sha256, int64_t *ingest_id,
+                       struct store_match *match, struct dahub_error *err);
+  void (*ingest_rollback)(void *be);
+  int (*find_hash)(void *be, const char *feed, const char *sha256,
+                   struct store_match *match, struct dahub_error *err);
+  int (*receipt)(void *be, const char *feed, const char *file_name,
+                 const char *sha256, const char *outcome, int64_t ingest_id,
+                 struct dahub_error *err);
+  void (*close)(void *be);
+};
+
+/* A store of either kind: its operations and the backend they take. */
+struct store_backend {
+  const struct store_backend_ops *ops;
+  void *be; /* struct store * or struct pgstore * */
+};
+
+/* be is a struct store *. */
+extern const struct store_backend_ops store_backend_sqlite;
+/* be is a struct pgstore *. */
+extern const struct store_backend_ops store_backend_postgresql;
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * test_store_backends.c: one store interface, two backends
+ * (store_backend.h): the same files, handed to SQLite's store and to
+ * PostgreSQL's through the same table of operations, leave the same
+ * answers and the same tables, read back with the same SQL.
+ *
+ * The PostgreSQL half runs on the throwaway server $DAHUB_TEST_PG names
+ * (tests/support/pg_cluster.sh) and is skipped without one.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "pg_fixture.h"
+#include "store_backend.h"
+#include "store_fixture.h"
+
+#define HASH_A                                                                 \
+  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HASH_B                                                                 \
+  "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+/* Reads the first column of the first row of sql from the backend's
+ * database. */
+typedef const char *(*reader_fn)(void *arg, const char *sql);
+
+/* A file of three figures of period, values base+i, with a record. */
+static int put_file(const struct store_backend *b, const char *file,
+                    const char *period, int64_t base, struct dahub_error *err) {
+  static const char *const areas[] = {"E07000129", "E07000130", "E07000131"};
+  struct store_ingest in = {.feed = "freeva",
+                            .source_id = "freeva",
+                            .plugin = "mapped",
+                            .plugin_version = "1.0.0",
+                            .file_name = file,
+                            .size_bytes = 99,
+                            .received_at = "2024-07-12T09:30:00Z"};
+  int rc;
+
+  if ((rc = b->ops->ingest_begin(b->be, &in, err)) != 0)
+    return rc;
+  for (int i = 0; i < 3; i++) {
+    struct store_obs o = {.area_code = areas[i],
+                          .period = period,
+                          .measure_id = "helpline_contacts",
+                          .dimensions = "{}",
+                          .unit = "count",
+                          .status = DAHUB_ACTUAL,
+                          .value = base + i,
+                          .line = 2,
+                          .col = (uint32_t)(2 + i),
+                          .raw = i == 2 ? "about 12" : NULL};
+
+    if ((rc = b->ops->ingest_obs(b->be, &o, err)) != 0)
+      return rc;
+    if (i == 0 && (rc = b->ops->ingest_record(b->be, "contract",
+                                              "{\"id\":\"c1\"}", 3, err)) != 0)
+      return rc;
+  }
+  return 0;
+}
+
+/* The files, then what the tables hold, one line each: the same text for
+ * both backends. */
+static void run_files(const struct store_backend *b, reader_fn read,
+                      void *arg) {
+  static const char *const reads[] = {
+      "SELECT count(*) FROM observations",
+      "SELECT sum(value) FROM current_observations",
+      "SELECT value FROM current_observations WHERE area_code = 'E07000130'",
+      "SELECT raw FROM current_observations WHERE area_code = 'E07000131'",
+      "SELECT count(*) FROM ingests WHERE sha256 IS NOT NULL",
+      "SELECT count(*) FROM records",
+      "SELECT warnings FROM ingest_warnings",
+      "SELECT count(*) FROM receipts WHERE outcome = 'stored'",
+      "SELECT count(*) FROM receipts WHERE outcome = 'failed'",
+  };
+  static const char *const want[] = {"6", "63", "21", "about 12", "2",
+                                     "2", "2",  "2",  "1"};
+  struct dahub_error err = {0};
+  struct store_match m = {0};
+  int64_t first = -1, id = -1;
+
+  assert_int_equal(put_file(b, "q1.csv", "FY2024-25-Q1", 10, &err), 0);
+  assert_int_equal(b->ops->ingest_warnings(b->be, 2, 1, "[]", &err), 0);
+  assert_int_equal(b->ops->ingest_commit(b->be, HASH_A, &first, &m, &err), 0);
+  /* the same file again: a duplicate, with the first's ingest */
+  assert_int_equal(put_file(b, "again.csv", "FY2024-25-Q1", 10, &err), 0);
+  assert_int_equal(b->ops->ingest_commit(b->be, HASH_A, &id, &m, &err), 1);
+  assert_int_equal(m.ingest_id, first);
+  assert_string_equal(m.file_name, "q1.csv");
+  /* a correction supersedes it */
+  assert_int_equal(put_file(b, "q1 fixed.csv", "FY2024-25-Q1", 20, &err), 0);
+  assert_int_equal(b->ops->ingest_commit(b->be, HASH_B, &id, &m, &err), 0);
+  assert_true(id > first);
+  assert_int_equal(b->ops->find_hash(b->be, "freeva", HASH_B, &m, &err), 1);
+  assert_int_equal(m.ingest_id, id);
+  assert_int_equal(b->ops->find_hash(b->be, "lwa", HASH_B, &m, &err), 0);
+  /* a file rolled back leaves nothing; a failed one its receipt */
+  assert_int_equal(put_file(b, "q2.csv", "FY2024-25-Q2", 30, &err), 0);
+  b->ops->ingest_rollback(b->be);
+  assert_int_equal(
+      b->ops->receipt(b->be, "freeva", "bad.csv", NULL, "failed", 0, &err), 0);
+  for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+    if (strcmp(read(arg, reads[i]), want[i]) != 0)
+      fail_msg("%s: %s: got %s, want %s", b->ops->name, reads[i],
+               read(arg, reads[i]), want[i]);
+}
+
+static const char *read_sqlite(void *arg, const char *sql) {
+  return query(arg, sql);
+}
+
+static const char *read_pg(void *arg, const char *sql) {
+  return pg_query(arg, sql);
+}
+
+static void test_sqlite_backend(void **state) {
+  struct fixture *f = *state;
+  struct store_backend b = {&store_backend_sqlite, f->st};
+
+  run_files(&b, read_sqlite, f);
+}
+
+static void test_postgresql_backend(void **state) {
+  struct pg_fixture *f = *state;
+  struct store_backend b = {&store_backend_postgresql, f->ps};
+
+  run_files(&b, read_pg, f);
+}
+
+static int pg_setup_or_skip(void **state) {
+  if (pg_admin_conninfo() == NULL) {
+    *state = NULL;
+    return 0;
+  }
+  return pg_setup(state);
+}
+
+static void test_postgresql_backend_or_skip(void **state) {
+  if (*state == NULL) {
+    print_message("skipped: DAHUB_TEST_PG is not set (scripts/test.sh starts "
+                  "a PostgreSQL for the tests)\n");
+    skip();
+  }
+  test_postgresql_backend(state);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_sqlite_backend, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_postgresql_backend_or_skip,
+                                      pg_setup_or_skip, pg_teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
