@@ -115,7 +115,8 @@ static void test_reopen_migrates_nothing_and_keeps_rows(void **state) {
 
   put_three(f, "freeva", "q1.csv", "FY2024-25-Q1", 10);
   commit_ok(f, HASH_A);
-  applied = pg_query(f, "SELECT applied_at::text FROM schema_migrations");
+  applied = pg_query(f, "SELECT string_agg(applied_at::text, ',' ORDER BY "
+                        "version) FROM schema_migrations");
   (void)snprintf(before, sizeof before, "%s", applied);
   pgstore_close(f->ps);
   f->ps = NULL;
@@ -123,8 +124,9 @@ static void test_reopen_migrates_nothing_and_keeps_rows(void **state) {
   assert_int_equal(pgstore_schema(f->ps), PGSTORE_SCHEMA_VERSION);
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM schema_migrations"),
                    PGSTORE_SCHEMA_VERSION);
-  assert_string_equal(
-      pg_query(f, "SELECT applied_at::text FROM schema_migrations"), before);
+  assert_string_equal(pg_query(f, "SELECT string_agg(applied_at::text, ',' "
+                                  "ORDER BY version) FROM schema_migrations"),
+                      before);
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM observations"), 3);
 }
 
@@ -639,6 +641,139 @@ static void test_conninfo_file_errors_are_clear(void **state) {
   assert_null(ps);
 }
 
+/* ---- many boards, one database ---- */
+
+/* A hub's role for board: the rights a hub needs and nothing more (no
+ * CREATE, no DELETE), its board in board_roles, its conninfo file at
+ * path. The role's name is the database's with suffix. */
+static void hub_role(struct pg_fixture *f, const char *suffix,
+                     const char *board, char *role, size_t role_size,
+                     char *path, size_t path_size) {
+  char sql[768];
+
+  (void)snprintf(role, role_size, "%s_%s", f->db, suffix);
+  (void)snprintf(sql, sizeof sql,
+                 "SET client_min_messages = warning;"
+                 "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
+                 "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
+                 "GRANT UPDATE ON ingests, current_periods TO %s;"
+                 "INSERT INTO board_roles VALUES ('%s', '%s')",
+                 role, role, role, role, role, board);
+  (void)pg_query(f, sql);
+  (void)snprintf(path, path_size, "%s/%s.conninfo", f->dir, suffix);
+  pg_write_conninfo(f, path, role);
+}
+
+/* What role sees of sql, on a connection of its own. */
+static const char *as_role(struct pg_fixture *f, const char *role,
+                           const char *sql) {
+  static char buf[512];
+  const char *keys[] = {"dbname", "dbname", "user", NULL};
+  const char *values[] = {pg_admin_conninfo(), f->db, role, NULL};
+  PGconn *c = PQconnectdbParams(keys, values, 1);
+  PGresult *res;
+
+  if (PQstatus(c) != CONNECTION_OK)
+    fail_msg("connect as %s: %s", role, PQerrorMessage(c));
+  res = PQexec(c, sql);
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+    (void)snprintf(buf, sizeof buf, "%s", PQgetvalue(res, 0, 0));
+  else if (PQresultStatus(res) == PGRES_COMMAND_OK)
+    (void)snprintf(buf, sizeof buf, "changed %s", PQcmdTuples(res));
+  else
+    (void)snprintf(buf, sizeof buf, "error: %s",
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+  PQclear(res);
+  PQfinish(c);
+  return buf;
+}
+
+static void test_a_hub_reads_and_writes_only_its_own_board(void **state) {
+  struct pg_fixture *f = *state;
+  char a[80], b[80], path_a[256], path_b[256], sql[512];
+  struct pgstore *hub_a = NULL, *hub_b = NULL, *wrong = NULL;
+  struct store_match m;
+  int64_t id_a = -1, id_b = -1;
+
+  hub_role(f, "a", "leics", a, sizeof a, path_a, sizeof path_a);
+  hub_role(f, "b", "rutland", b, sizeof b, path_b, sizeof path_b);
+  assert_int_equal(pgstore_open(path_a, "leics", &hub_a, &f->err), 0);
+  assert_int_equal(pgstore_open(path_b, "rutland", &hub_b, &f->err), 0);
+  put_three_on(hub_a, &f->err, "freeva", "q1.csv", "FY2024-25-Q1", 10);
+  assert_int_equal(pgstore_ingest_commit(hub_a, HASH_A, &id_a, &m, &f->err), 0);
+  /* the same file at the other board is the other board's, not a
+   * duplicate, and tells nothing of the first */
+  assert_int_equal(pgstore_find_hash(hub_b, "freeva", HASH_A, &m, &f->err), 0);
+  put_three_on(hub_b, &f->err, "freeva", "q1.csv", "FY2024-25-Q1", 20);
+  assert_int_equal(pgstore_ingest_commit(hub_b, HASH_A, &id_b, &m, &f->err), 0);
+  pgstore_close(hub_a);
+  pgstore_close(hub_b);
+
+  /* b reads only its own rows, through the tables and the views */
+  assert_string_equal(as_role(f, b, "SELECT count(*) FROM ingests"), "1");
+  assert_string_equal(as_role(f, b, "SELECT count(*) FROM observations"), "3");
+  assert_string_equal(as_role(f, b,
+                              "SELECT sum(value) FROM "
+                              "current_observations"),
+                      "63");
+  assert_string_equal(as_role(f, b, "SELECT count(*) FROM receipts"), "1");
+  assert_string_equal(as_role(f, b,
+                              "SELECT string_agg(board, ',') FROM "
+                              "board_roles"),
+                      "rutland");
+  /* ... changes none of a's */
+  assert_string_equal(as_role(f, b, "UPDATE ingests SET file_name = 'x'"),
+                      "changed 1");
+  assert_string_equal(as_role(f, a,
+                              "SELECT string_agg(file_name, ',') FROM "
+                              "ingests"),
+                      "q1.csv");
+  (void)snprintf(sql, sizeof sql,
+                 "UPDATE ingests SET file_name = 'y' WHERE ingest_id = %lld",
+                 (long long)id_a);
+  assert_string_equal(as_role(f, b, sql), "changed 0");
+  /* its current figures cannot be pointed at a's file */
+  (void)snprintf(sql, sizeof sql, "UPDATE current_periods SET ingest_id = %lld",
+                 (long long)id_a);
+  assert_non_null(strstr(as_role(f, b, sql), "foreign key"));
+  assert_non_null(strstr(as_role(f, b, "UPDATE observations SET value = 0"),
+                         "permission denied"));
+  assert_string_equal(as_role(f, b, "UPDATE ingests SET board = 'leics'"),
+                      "error: new row violates row-level security policy "
+                      "for table \"ingests\"");
+  /* ... writes none for a, and cannot give itself a's board */
+  assert_non_null(strstr(as_role(f, b,
+                                 "INSERT INTO receipts(board, feed,"
+                                 " file_name, received_at, outcome)"
+                                 " VALUES('leics', 'freeva', 'x.csv',"
+                                 " now(), 'failed')"),
+                         "row-level security"));
+  assert_non_null(strstr(as_role(f, b,
+                                 "INSERT INTO board_roles VALUES"
+                                 " (current_user, 'leics')"),
+                         "row-level security"));
+  assert_string_equal(as_role(f, b, "UPDATE board_roles SET board = 'leics'"),
+                      "error: permission denied for table board_roles");
+  assert_non_null(
+      strstr(as_role(f, b, "DELETE FROM observations"), "permission denied"));
+  /* a hub configured with another board's name stores nothing */
+  assert_int_equal(pgstore_open(path_b, "leics", &wrong, &f->err), 0);
+  assert_int_equal(
+      pgstore_ingest_begin(wrong, ingest_of("freeva", "q2.csv"), &f->err),
+      -EIO);
+  assert_non_null(strstr(f->err.msg, "row-level security"));
+  pgstore_close(wrong);
+  /* the owner (a single board's hub, or the region's reporting) sees all */
+  assert_string_equal(pg_query(f, "SELECT string_agg(board || ':' || s, ','"
+                                  " ORDER BY board) FROM (SELECT board,"
+                                  " sum(value) s FROM current_observations"
+                                  " GROUP BY board) x"),
+                      "leics:33,rutland:63");
+  (void)snprintf(sql, sizeof sql, "DROP OWNED BY %s, %s; DROP ROLE %s, %s", a,
+                 b, a, b);
+  (void)pg_query(f, sql);
+}
+
 /* ---- what `dahub check` will say ---- */
 
 static void test_check_reports_schema_and_rights(void **state) {
@@ -682,7 +817,8 @@ static void test_check_reports_schema_and_rights(void **state) {
   assert_non_null(strstr(f->err.msg, "may not write table ingests"));
 
   /* given what a hub needs (no right to create anything), the role checks
-   * clean, opens the migrated store and stores a file */
+   * clean and opens the migrated store; it stores a file once its board
+   * is its own (board_roles), and not before */
   (void)snprintf(sql, sizeof sql,
                  "GRANT INSERT ON ALL TABLES IN SCHEMA public TO %s; "
                  "GRANT UPDATE ON ingests, current_periods TO %s",
@@ -690,10 +826,16 @@ static void test_check_reports_schema_and_rights(void **state) {
   (void)pg_query(f, sql);
   assert_int_equal(pgstore_check(path, &c, &f->err), 0);
   assert_int_equal(c.can_write, 1);
-  assert_string_equal(pg_query(f, "SELECT has_schema_privilege('public', "
-                                  "'CREATE')"),
-                      "t"); /* the superuser's */
+  (void)snprintf(sql, sizeof sql,
+                 "SELECT has_schema_privilege('%s', 'public', 'CREATE')", role);
+  assert_string_equal(pg_query(f, sql), "f");
   assert_int_equal(pgstore_open(path, "leics", &hub, &f->err), 0);
+  assert_int_equal(
+      pgstore_ingest_begin(hub, ingest_of("freeva", "q1.csv"), &f->err), -EIO);
+  assert_non_null(strstr(f->err.msg, "row-level security"));
+  (void)snprintf(sql, sizeof sql,
+                 "INSERT INTO board_roles VALUES ('%s', 'leics')", role);
+  (void)pg_query(f, sql);
   put_three_on(hub, &f->err, "freeva", "q1.csv", "FY2024-25-Q1", 10);
   if (pgstore_ingest_commit(hub, HASH_A, &id, &m, &f->err) != 0)
     fail_msg("commit as the hub's role: %s", f->err.msg);
@@ -704,10 +846,7 @@ static void test_check_reports_schema_and_rights(void **state) {
   (void)pg_query(f, sql);
   assert_int_equal(pgstore_check(path, &c, &f->err), -EACCES);
   assert_string_equal(c.cannot_write, "ingests");
-  (void)snprintf(sql, sizeof sql,
-                 "REVOKE ALL ON ALL TABLES IN SCHEMA public FROM %s; "
-                 "DROP ROLE %s",
-                 role, role);
+  (void)snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
   (void)pg_query(f, sql);
 }
 
@@ -767,6 +906,9 @@ int main(void) {
           test_large_file_keeps_every_figure_in_order, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_same_file_from_two_hubs_at_once_is_stored_once, pg_setup,
+          pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_hub_reads_and_writes_only_its_own_board, pg_setup,
           pg_teardown),
       cmocka_unit_test_setup_teardown(test_conninfo_file_errors_are_clear,
                                       pg_setup_empty, pg_teardown),

@@ -30,7 +30,7 @@
 #include "store.h"
 
 /* The migrations this dahub knows (pgstore_schema.c). */
-#define PGSTORE_SCHEMA_VERSION 1
+#define PGSTORE_SCHEMA_VERSION 2
 /* A board's name: what every row carries. */
 #define PGSTORE_BOARD_MAX 64
 

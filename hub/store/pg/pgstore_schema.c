@@ -39,6 +39,14 @@
   "  WHEN 2 THEN regexp_replace(o.value::text, '(\\d)(?=(\\d{3})+$)',"         \
   "   '\\1,', 'g') WHEN 3 THEN o.raw END AS raw"
 
+/* Migration 2's row-level security of a board table: the boards of the
+ * role, for reading and for writing alike. */
+#define BOARD_POLICY(t)                                                        \
+  "ALTER TABLE " t " ENABLE ROW LEVEL SECURITY;"                               \
+  "CREATE POLICY own_board ON " t " USING (board IN (SELECT r.board"           \
+  " FROM board_roles r WHERE r.role = current_user)) WITH CHECK (board IN"     \
+  " (SELECT r.board FROM board_roles r WHERE r.role = current_user));"
+
 /* Each entry brings the schema from version i to i + 1. Only appended.
  * Kept one SQL line a source line, as SQL is read. */
 /* clang-format off */
@@ -122,6 +130,27 @@ const char *const pgstore_migrations[] = {
     " SELECT v.* FROM current_periods c JOIN observations_v v"
     " ON v.board = c.board AND v.feed = c.feed AND v.period = c.period"
     " AND v.ingest_id = c.ingest_id;",
+    /* 2: many boards, one database: a hub's role reads and writes only
+     * its boards' rows. board_roles says which boards a role has (a hub's
+     * role one, a region's reader several); a role sees only its own
+     * lines, and its policy is for reading only, so only the owner can
+     * write it, even if a role is granted INSERT on every table. Every board table gets a policy
+     * from it, for every command, so a row of another board can be
+     * neither read, changed nor written. The owner of the tables (the
+     * role that migrated them, as a single board's hub is) is not bound
+     * by policies, so nothing changes for it. */
+    "CREATE TABLE board_roles(role name NOT NULL, board text NOT NULL,"
+    " PRIMARY KEY(role, board));"
+    "ALTER TABLE board_roles ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY own_lines ON board_roles FOR SELECT"
+    " USING (role = current_user);"
+    "GRANT SELECT ON board_roles TO PUBLIC;"
+    BOARD_POLICY("ingests")
+    BOARD_POLICY("observations")
+    BOARD_POLICY("current_periods")
+    BOARD_POLICY("receipts")
+    BOARD_POLICY("records")
+    BOARD_POLICY("ingest_warnings"),
 };
 /* clang-format on */
 
