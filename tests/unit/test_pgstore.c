@@ -785,18 +785,21 @@ static void test_check_reports_schema_and_rights(void **state) {
   struct store_match m;
 
   /* before any open: connected, no schema, and the superuser may make it */
-  assert_int_equal(pgstore_check(f->conninfo_file, &c, &f->err), 0);
+  assert_int_equal(pgstore_check(f->conninfo_file, "leics", &c, &f->err), 0);
   assert_int_equal(c.connected, 1);
   assert_true(c.server_version >= 150000);
   assert_string_equal(c.user, "postgres");
   assert_int_equal(c.schema, 0);
   assert_int_equal(c.latest, PGSTORE_SCHEMA_VERSION);
   assert_int_equal(c.can_write, 1);
+  assert_int_equal(c.board_ok, 1);
 
   assert_int_equal(pgstore_open(f->conninfo_file, "leics", &f->ps, &f->err), 0);
-  assert_int_equal(pgstore_check(f->conninfo_file, &c, &f->err), 0);
+  assert_int_equal(pgstore_check(f->conninfo_file, "leics", &c, &f->err), 0);
   assert_int_equal(c.schema, PGSTORE_SCHEMA_VERSION);
   assert_int_equal(c.can_write, 1);
+  assert_int_equal(c.all_boards, 1); /* the owner */
+  assert_int_equal(c.board_ok, 1);
 
   /* a role that may only read */
   (void)snprintf(role, sizeof role, "%s_ro", f->db);
@@ -808,7 +811,7 @@ static void test_check_reports_schema_and_rights(void **state) {
   (void)pg_query(f, sql);
   (void)snprintf(path, sizeof path, "%s/ro.conninfo", f->dir);
   pg_write_conninfo(f, path, role);
-  assert_int_equal(pgstore_check(path, &c, &f->err), -EACCES);
+  assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EACCES);
   assert_int_equal(c.connected, 1);
   assert_string_equal(c.user, role);
   assert_int_equal(c.schema, PGSTORE_SCHEMA_VERSION);
@@ -824,8 +827,12 @@ static void test_check_reports_schema_and_rights(void **state) {
                  "GRANT UPDATE ON ingests, current_periods TO %s",
                  role, role);
   (void)pg_query(f, sql);
-  assert_int_equal(pgstore_check(path, &c, &f->err), 0);
+  assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EACCES);
   assert_int_equal(c.can_write, 1);
+  assert_int_equal(c.all_boards, 0);
+  assert_int_equal(c.board_ok, 0);
+  assert_non_null(strstr(f->err.msg, "may not write board leics's rows "
+                                     "(its boards: none)"));
   (void)snprintf(sql, sizeof sql,
                  "SELECT has_schema_privilege('%s', 'public', 'CREATE')", role);
   assert_string_equal(pg_query(f, sql), "f");
@@ -834,8 +841,15 @@ static void test_check_reports_schema_and_rights(void **state) {
       pgstore_ingest_begin(hub, ingest_of("freeva", "q1.csv"), &f->err), -EIO);
   assert_non_null(strstr(f->err.msg, "row-level security"));
   (void)snprintf(sql, sizeof sql,
-                 "INSERT INTO board_roles VALUES ('%s', 'leics')", role);
+                 "INSERT INTO board_roles VALUES ('%s', 'leics'),"
+                 " ('%s', 'leics-archive')",
+                 role, role);
   (void)pg_query(f, sql);
+  assert_int_equal(pgstore_check(path, "leics", &c, &f->err), 0);
+  assert_int_equal(c.board_ok, 1);
+  assert_string_equal(c.boards, "leics,leics-archive");
+  assert_int_equal(pgstore_check(path, "rutland", &c, &f->err), -EACCES);
+  assert_non_null(strstr(f->err.msg, "(its boards: leics,leics-archive)"));
   put_three_on(hub, &f->err, "freeva", "q1.csv", "FY2024-25-Q1", 10);
   if (pgstore_ingest_commit(hub, HASH_A, &id, &m, &f->err) != 0)
     fail_msg("commit as the hub's role: %s", f->err.msg);
@@ -844,7 +858,7 @@ static void test_check_reports_schema_and_rights(void **state) {
   /* without UPDATE on ingests the hash cannot be recorded */
   (void)snprintf(sql, sizeof sql, "REVOKE UPDATE ON ingests FROM %s", role);
   (void)pg_query(f, sql);
-  assert_int_equal(pgstore_check(path, &c, &f->err), -EACCES);
+  assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EACCES);
   assert_string_equal(c.cannot_write, "ingests");
   (void)snprintf(sql, sizeof sql, "DROP OWNED BY %s; DROP ROLE %s", role, role);
   (void)pg_query(f, sql);
@@ -855,7 +869,8 @@ static void test_check_of_a_newer_schema_fails(void **state) {
   struct pgstore_check c;
 
   (void)pg_query(f, "INSERT INTO schema_migrations(version) VALUES (99)");
-  assert_int_equal(pgstore_check(f->conninfo_file, &c, &f->err), -EPROTO);
+  assert_int_equal(pgstore_check(f->conninfo_file, "leics", &c, &f->err),
+                   -EPROTO);
   assert_int_equal(c.schema, 99);
   assert_int_equal(c.connected, 1);
 }
@@ -867,7 +882,7 @@ static void test_check_of_no_server_says_so(void **state) {
 
   (void)snprintf(path, sizeof path, "%s/gone.conninfo", f->dir);
   pg_write_file(path, "host=/nowhere/at/all connect_timeout=2\n", 0600);
-  assert_int_equal(pgstore_check(path, &c, &f->err), -EAGAIN);
+  assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EAGAIN);
   assert_int_equal(c.connected, 0);
 }
 

@@ -293,14 +293,56 @@ static int first_unwritable(struct pgstore *ps, char *out, size_t size,
   return 0;
 }
 
-int pgstore_check(const char *conninfo_file, struct pgstore_check *out,
-                  struct dahub_error *err) {
+/* Whether the role may write board's rows: not bound by the policies of
+ * migration 2 (the tables' owner, a superuser), or board is one of its
+ * own in board_roles. */
+static int check_board(struct pgstore *ps, const char *board,
+                       struct pgstore_check *out, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT NOT row_security_active('ingests'),"
+      " coalesce((SELECT string_agg(board, ',' ORDER BY board)"
+      "  FROM board_roles WHERE role = current_user), ''),"
+      " EXISTS (SELECT 1 FROM board_roles WHERE role = current_user"
+      "  AND board = $1)";
+  const char *params[1] = {board};
+  PGresult *res;
+  int rc;
+
+  if (out->schema < 2) { /* no policies yet */
+    out->all_boards = out->board_ok = 1;
+    return 0;
+  }
+  if ((res = pgstore_query(ps, sql, 1, params, "check boards", &rc, err)) ==
+      NULL)
+    return rc;
+  out->all_boards = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+  (void)snprintf(out->boards, sizeof out->boards, "%s", PQgetvalue(res, 0, 1));
+  out->board_ok = out->all_boards || strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+  PQclear(res);
+  if (!out->board_ok)
+    return dahub_error_set(err, -EACCES, 0, 0,
+                           "postgresql: role %s may not write board %s's "
+                           "rows (its boards: %s)",
+                           out->user, board,
+                           out->boards[0] != '\0' ? out->boards : "none");
+  return 0;
+}
+
+int pgstore_check(const char *conninfo_file, const char *board,
+                  struct pgstore_check *out, struct dahub_error *err) {
   struct pgstore *ps = pgstore_alloc();
   PGresult *res = NULL;
   int rc;
 
   memset(out, 0, sizeof *out);
   out->latest = PGSTORE_SCHEMA_VERSION;
+  if (!board_ok(board)) {
+    pgstore_close(ps);
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: board: expected 1 to %d letters, "
+                           "digits, '_', '-' or '.'",
+                           PGSTORE_BOARD_MAX);
+  }
   if (ps == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   if ((rc = connect_file(ps, conninfo_file, err)) != 0)
@@ -323,8 +365,10 @@ int pgstore_check(const char *conninfo_file, struct pgstore_check *out,
     goto out;
   }
   if (out->schema == 0) {
-    /* nothing to write yet: the first open makes the schema */
+    /* nothing to write yet: the first open makes the schema, and owns
+     * it, so no board's policy binds it */
     out->can_write = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    out->all_boards = out->board_ok = out->can_write;
     if (!out->can_write)
       rc = dahub_error_set(err, -EACCES, 0, 0,
                            "postgresql: no dahub schema, and role %s may not "
@@ -336,10 +380,13 @@ int pgstore_check(const char *conninfo_file, struct pgstore_check *out,
                              err)) != 0)
     goto out;
   out->can_write = out->cannot_write[0] == '\0';
-  if (!out->can_write)
+  if (!out->can_write) {
     rc = dahub_error_set(err, -EACCES, 0, 0,
                          "postgresql: role %s may not write table %s",
                          out->user, out->cannot_write);
+    goto out;
+  }
+  rc = check_board(ps, board, out, err);
 out:
   PQclear(res);
   pgstore_close(ps);

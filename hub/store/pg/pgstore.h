@@ -100,14 +100,18 @@ struct pgstore_check {
   int latest;             /* PGSTORE_SCHEMA_VERSION */
   int can_write;          /* the role may insert into every table */
   char cannot_write[128]; /* else the first table it may not insert into */
+  int all_boards;         /* not bound by the boards' policies (the owner) */
+  char boards[256];       /* else the role's boards, comma-separated */
+  int board_ok;           /* the role may write board's rows */
 };
 
 /* Connects with the connection string in conninfo_file and reads, without
- * changing anything, what struct pgstore_check holds. 0 when the store is
- * usable as it is (connected, schema not newer than latest, every table
- * writable; an older schema is migrated at open); else a code with err
- * saying what is wrong, and out filled as far as it got. */
-int pgstore_check(const char *conninfo_file, struct pgstore_check *out,
-                  struct dahub_error *err);
+ * changing anything, what struct pgstore_check holds for a hub of board.
+ * 0 when the store is usable as it is (connected, schema not newer than
+ * latest, every table writable, board the role's; an older schema is
+ * migrated at open); else a code with err saying what is wrong, and out
+ * filled as far as it got. */
+int pgstore_check(const char *conninfo_file, const char *board,
+                  struct pgstore_check *out, struct dahub_error *err);
 
 #endif
