@@ -160,7 +160,7 @@ int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
 }
 
 /* The session as the store expects it, after every (re)connect. */
-static int session_plain(struct pgstore *ps, struct dahub_error *err) {
+int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
   (void)PQsetErrorVerbosity(ps->conn, PQERRORS_TERSE);
   if (PQserverVersion(ps->conn) < SERVER_MIN)
     return dahub_error_set(err, -EPROTO, 0, 0,
@@ -172,8 +172,8 @@ static int session_plain(struct pgstore *ps, struct dahub_error *err) {
 
 /* Connects with the string in path; on failure err names the file and
  * libpq's reason (which never holds the password). */
-static int connect_file(struct pgstore *ps, const char *path,
-                        struct dahub_error *err) {
+int pgstore_connect(struct pgstore *ps, const char *path,
+                    struct dahub_error *err) {
   /* later values win; the string is expanded where dbname stands, so it
    * may set connect_timeout, but not the encoding */
   const char *const keys[] = {"connect_timeout", "dbname",
@@ -192,11 +192,11 @@ static int connect_file(struct pgstore *ps, const char *path,
     return dahub_error_set(err, -EAGAIN, 0, 0,
                            "postgresql: cannot connect with %s: %s", path,
                            conn_message(ps->conn, buf, sizeof buf));
-  return session_plain(ps, err);
+  return pgstore_session_plain(ps, err);
 }
 
 /* A store struct, its lock ready, its connection not made. */
-static struct pgstore *pgstore_alloc(void) {
+struct pgstore *pgstore_alloc(void) {
   struct pgstore *ps = calloc(1, sizeof *ps);
 
   if (ps != NULL && pthread_mutex_init(&ps->lock, NULL) != 0) {
@@ -207,7 +207,7 @@ static struct pgstore *pgstore_alloc(void) {
 }
 
 /* A board name: letters, digits, '_', '-', '.'; what every row carries. */
-static int board_ok(const char *board) {
+int pgstore_board_ok(const char *board) {
   return board != NULL && strlen(board) <= PGSTORE_BOARD_MAX &&
          is_service_name(board);
 }
@@ -225,7 +225,7 @@ int pgstore_open_version(const char *conninfo_file, const char *board,
   int rc;
 
   *out = NULL;
-  if (!board_ok(board))
+  if (!pgstore_board_ok(board))
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "postgresql: board: expected 1 to %d letters, "
                            "digits, '_', '-' or '.'",
@@ -233,7 +233,7 @@ int pgstore_open_version(const char *conninfo_file, const char *board,
   if ((ps = pgstore_alloc()) == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   (void)snprintf(ps->board, sizeof ps->board, "%s", board);
-  if ((rc = connect_file(ps, conninfo_file, err)) != 0)
+  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
     goto out;
   if (latest > 0)
     rc = pgstore_migrate(ps, pgstore_migrations, pgstore_n_migrations, latest,
@@ -336,7 +336,7 @@ int pgstore_check(const char *conninfo_file, const char *board,
 
   memset(out, 0, sizeof *out);
   out->latest = PGSTORE_SCHEMA_VERSION;
-  if (!board_ok(board)) {
+  if (!pgstore_board_ok(board)) {
     pgstore_close(ps);
     return dahub_error_set(err, -EINVAL, 0, 0,
                            "postgresql: board: expected 1 to %d letters, "
@@ -345,7 +345,7 @@ int pgstore_check(const char *conninfo_file, const char *board,
   }
   if (ps == NULL)
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  if ((rc = connect_file(ps, conninfo_file, err)) != 0)
+  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
     goto out;
   out->connected = 1;
   out->server_version = PQserverVersion(ps->conn);

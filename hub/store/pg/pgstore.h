@@ -91,6 +91,23 @@ int pgstore_receipt(struct pgstore *ps, const char *feed, const char *file_name,
                     const char *sha256, const char *outcome, int64_t ingest_id,
                     struct dahub_error *err);
 
+/* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
+
+struct pgstore_leader;
+
+/* A connection of its own for the board's active-hub lock; nothing is
+ * taken yet. OUT: pgstore_leader_close(). */
+int pgstore_leader_open(const char *conninfo_file, const char *board,
+                        struct pgstore_leader **out, struct dahub_error *err);
+/* Tries to be, or stay, the board's active hub: 1 it is (the lock is held
+ * on this connection), 0 another hub is, negative when the server cannot
+ * be reached (then it is not active: its lock went with its connection).
+ * Takes the lock as soon as the active hub's connection ends. Never
+ * blocks on the lock; may wait up to the connect timeout to reconnect. */
+int pgstore_leader_try(struct pgstore_leader *l, struct dahub_error *err);
+/* Gives the lock up (if held) and closes. NULL is a no-op. */
+void pgstore_leader_close(struct pgstore_leader *l);
+
 /* What `dahub check` says of a PostgreSQL store. */
 struct pgstore_check {
   int connected;          /* the server answered and let us in */

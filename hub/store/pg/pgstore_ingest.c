@@ -172,8 +172,7 @@ static int reconnect(struct pgstore *ps, struct dahub_error *err) {
   PQreset(ps->conn);
   if (PQstatus(ps->conn) != CONNECTION_OK)
     return pgstore_fail(ps, NULL, "reconnect", err);
-  (void)PQsetErrorVerbosity(ps->conn, PQERRORS_TERSE);
-  if (pgstore_exec(ps, "SET TimeZone = 'UTC'", "session", err) != 0)
+  if (pgstore_session_plain(ps, err) != 0)
     return -EAGAIN;
   return pgstore_session_setup(ps, err);
 }

@@ -34,6 +34,20 @@ struct pgstore {
   char buf[PGSTORE_COPY_BUF];
 };
 
+/* A store struct, its lock ready, its connection not made; NULL when out
+ * of memory. pgstore_close() frees it. */
+struct pgstore *pgstore_alloc(void);
+/* Connects ps with the string in the credential file at path and makes
+ * the session plain; on failure err names the file and libpq's reason
+ * (never the string). */
+int pgstore_connect(struct pgstore *ps, const char *path,
+                    struct dahub_error *err);
+/* The session as the store expects it (UTF-8, UTC, terse errors, a
+ * server new enough), after every connect and reconnect. */
+int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err);
+/* 1 when board can be a row's board: letters, digits, '_', '-', '.'. */
+int pgstore_board_ok(const char *board);
+
 /* Fills err from res's error (or the connection's, when res is NULL) for
  * the step named what: -EAGAIN when it is transient (a lost connection, a
  * server shutting down, a deadlock, a serialisation failure, out of
