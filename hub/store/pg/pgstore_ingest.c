@@ -39,6 +39,9 @@
 /* Files larger than this get statistics on their staging rows before the
  * set-based inserts: the planner then hashes rather than loops. */
 #define ANALYZE_ABOVE 10000
+/* The memory the sort of a large file's figures may take (the session's
+ * default, 4 MB, sorts 200,000 figures on disk). */
+#define SORT_MEM "64MB"
 
 int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err) {
   return pgstore_exec(
@@ -409,8 +412,13 @@ static int store_staged(struct pgstore *ps, struct dahub_error *err) {
     return rc;
   if (ps->n_obs == 0)
     return 0;
+  /* statistics, so the planner hashes rather than loops, and room to
+   * sort the file's order in memory rather than on disk */
   if (ps->n_obs > ANALYZE_ABOVE &&
-      (rc = pgstore_exec(ps, "ANALYZE pg_temp.obs_stage", "analyze", err)) != 0)
+      (rc = pgstore_exec(ps,
+                         "ANALYZE pg_temp.obs_stage;"
+                         " SET LOCAL work_mem = '" SORT_MEM "'",
+                         "analyze", err)) != 0)
     return rc;
   for (size_t i = 0; i < sizeof commit_sql / sizeof *commit_sql; i++)
     if ((rc = pgstore_exec(ps, commit_sql[i], "add codes", err)) != 0)
