@@ -78,3 +78,9 @@ set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
 dahub_unit_test(test_store_backends test_store_backends.c)
 target_link_libraries(test_store_backends PRIVATE PkgConfig::PQ)
 set_tests_properties(test_store_backends PROPERTIES TIMEOUT 60)
+# The script that makes that throwaway cluster (skipped, 77, without
+# PostgreSQL 15's binaries).
+add_test(NAME pg_cluster_script
+  COMMAND sh ${PROJECT_SOURCE_DIR}/tests/support/test_pg_cluster.sh)
+set_tests_properties(pg_cluster_script PROPERTIES TIMEOUT 120
+  SKIP_RETURN_CODE 77)

@@ -9,7 +9,10 @@
  * commits it first; a later file of a feed makes its periods current for
  * that feed and the earlier one stays as history. Every row carries the
  * board the store was opened for, and this connection writes only that
- * board's rows.
+ * board's rows; a role that does not own the tables is held to its own
+ * boards by the server too (row-level security, pgstore_schema.c, 2).
+ * Every call may wait on the network: worker threads only, never the
+ * daemon's loop.
  *
  * The connection string is read from a credential file (credential.h:
  * owner-only, one line, at most CREDENTIAL_MAX bytes) and never logged or
