@@ -488,7 +488,7 @@ static void test_connection_lost_mid_file_is_retried(void **state) {
   int64_t id = -1;
 
   put_three(f, "freeva", "q1.csv", "FY2024-25-Q1", 10);
-  (void)snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)",
+  (void)snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d, 5000)",
                  PQbackendPID(f->ps->conn));
   assert_string_equal(pg_query(f, sql), "t");
   assert_int_equal(pgstore_ingest_commit(f->ps, HASH_A, &id, &m, &f->err),
@@ -498,6 +498,20 @@ static void test_connection_lost_mid_file_is_retried(void **state) {
   commit_ok(f, HASH_A);
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM current_observations"),
                    3);
+}
+
+/* A transaction left open on the connection (a ROLLBACK that never
+ * arrived), even a failed one: the next file does not join it. */
+static void test_next_file_does_not_join_a_stale_transaction(void **state) {
+  struct pg_fixture *f = *state;
+
+  PQclear(PQexec(f->ps->conn, "BEGIN"));
+  PQclear(PQexec(f->ps->conn, "SELECT 1 / 0"));
+  assert_int_equal(PQtransactionStatus(f->ps->conn), PQTRANS_INERROR);
+  put_three(f, "freeva", "q1.csv", "FY2024-25-Q1", 10);
+  commit_ok(f, HASH_A);
+  assert_int_equal(PQtransactionStatus(f->ps->conn), PQTRANS_IDLE);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM observations"), 3);
 }
 
 /* Many figures: the COPY is sent in many pieces, statistics are taken, and
@@ -606,10 +620,12 @@ static struct pgstore_leader *leader(struct pg_fixture *f, const char *board) {
 /* Ends the backend of every connection holding an advisory lock in the
  * test's database: the active hub's connection lost. */
 static void end_lock_holders(struct pg_fixture *f) {
-  (void)pg_query(f, "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
-                    " WHERE locktype = 'advisory' AND granted AND database ="
-                    " (SELECT oid FROM pg_database WHERE datname ="
-                    " current_database())");
+  /* each waits until its backend is gone (5 s at most) */
+  (void)pg_query(f,
+                 "SELECT count(pg_terminate_backend(pid, 5000)) FROM pg_locks"
+                 " WHERE locktype = 'advisory' AND granted AND database ="
+                 " (SELECT oid FROM pg_database WHERE datname ="
+                 " current_database())");
 }
 
 static void test_one_active_hub_a_board(void **state) {
@@ -1013,6 +1029,9 @@ int main(void) {
           test_commit_failing_halfway_leaves_nothing, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(test_connection_lost_mid_file_is_retried,
                                       pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_next_file_does_not_join_a_stale_transaction, pg_setup,
+          pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_large_file_keeps_every_figure_in_order, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(

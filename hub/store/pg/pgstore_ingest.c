@@ -160,18 +160,33 @@ static int copy_end(struct pgstore *ps, const char *why,
   if (PQputCopyEnd(ps->conn, rc == 0 ? why : "not sent whole") != 1 && rc == 0)
     rc = pgstore_fail(ps, NULL, "copy figures", err);
   while ((res = PQgetResult(ps->conn)) != NULL) {
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0 && why == NULL)
+    ExecStatusType s = PQresultStatus(res);
+
+    if (s != PGRES_COMMAND_OK && rc == 0 && why == NULL)
       rc = pgstore_fail(ps, res, "copy figures", err);
     PQclear(res);
+    /* still copying: the end did not reach the server, and asking again
+     * would answer the same for ever; the next begin resets the
+     * connection, whose transaction the server then rolls back */
+    if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH)
+      break;
   }
   return rc;
 }
 
-/* Makes sure the connection is up between files: a server restarted since
- * the last file is connected to again. */
+/* Makes sure the connection is up and idle between files: a server
+ * restarted since the last file is connected to again. */
 static int reconnect(struct pgstore *ps, struct dahub_error *err) {
-  if (PQstatus(ps->conn) == CONNECTION_OK)
+  /* a transaction left open (a ROLLBACK that did not arrive) is ended
+   * first: the next file must not join it */
+  if (PQstatus(ps->conn) == CONNECTION_OK &&
+      (PQtransactionStatus(ps->conn) == PQTRANS_INTRANS ||
+       PQtransactionStatus(ps->conn) == PQTRANS_INERROR))
+    PQclear(PQexec(ps->conn, "ROLLBACK"));
+  if (PQstatus(ps->conn) == CONNECTION_OK &&
+      PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
     return 0;
+  /* lost, or stuck in a command (a COPY that could not be ended) */
   PQreset(ps->conn);
   if (PQstatus(ps->conn) != CONNECTION_OK)
     return pgstore_fail(ps, NULL, "reconnect", err);

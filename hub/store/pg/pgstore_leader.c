@@ -64,7 +64,11 @@ int pgstore_leader_open(const char *conninfo_file, const char *board,
 void pgstore_leader_close(struct pgstore_leader *l) {
   if (l == NULL)
     return;
-  pgstore_close(l->ps); /* the connection's end gives the lock up */
+  /* given up at once, so a standby's next try has it: the server ends a
+   * closed connection's backend, and so its lock, a moment later */
+  if (l->held && PQstatus(l->ps->conn) == CONNECTION_OK)
+    PQclear(PQexec(l->ps->conn, "SELECT pg_advisory_unlock_all()"));
+  pgstore_close(l->ps);
   free(l);
 }
 
