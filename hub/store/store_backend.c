@@ -39,6 +39,11 @@ static int sq_receipt(void *be, const char *feed, const char *file_name,
                       int64_t ingest_id, struct dahub_error *err) {
   return store_receipt(be, feed, file_name, sha256, outcome, ingest_id, err);
 }
+static int sq_each_current(void *be, const char *prefix,
+                           int (*fn)(void *arg, const struct store_row *r),
+                           void *arg, struct dahub_error *err) {
+  return store_each_current(be, prefix, fn, arg, err);
+}
 static void sq_close(void *be) { store_close(be); }
 
 const struct store_backend_ops store_backend_sqlite = {
@@ -51,6 +56,7 @@ const struct store_backend_ops store_backend_sqlite = {
     .ingest_rollback = sq_rollback,
     .find_hash = sq_find_hash,
     .receipt = sq_receipt,
+    .each_current = sq_each_current,
     .close = sq_close,
 };
 
@@ -84,6 +90,11 @@ static int pg_receipt(void *be, const char *feed, const char *file_name,
                       int64_t ingest_id, struct dahub_error *err) {
   return pgstore_receipt(be, feed, file_name, sha256, outcome, ingest_id, err);
 }
+static int pg_each_current(void *be, const char *prefix,
+                           int (*fn)(void *arg, const struct store_row *r),
+                           void *arg, struct dahub_error *err) {
+  return pgstore_each_current(be, prefix, fn, arg, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -96,5 +107,6 @@ const struct store_backend_ops store_backend_postgresql = {
     .ingest_rollback = pg_rollback,
     .find_hash = pg_find_hash,
     .receipt = pg_receipt,
+    .each_current = pg_each_current,
     .close = pg_close,
 };

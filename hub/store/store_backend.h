@@ -3,7 +3,8 @@
  *
  * A file's way into the store (what hub/intake calls through store.h:
  * begin, figures, records, warnings, commit or rollback, the hash looked
- * up, a receipt) as a table of operations on an opaque backend: SQLite's
+ * up, a receipt) and the figures read back for the summary, as a table
+ * of operations on an opaque backend: SQLite's
  * store (store.h) or PostgreSQL's (pgstore.h). Both keep the same promises
  * with the same types and codes: one transaction per file, a duplicate
  * answered 1 with the match, supersession with history. store.h's
@@ -37,6 +38,10 @@ struct store_backend_ops {
   int (*receipt)(void *be, const char *feed, const char *file_name,
                  const char *sha256, const char *outcome, int64_t ingest_id,
                  struct dahub_error *err);
+  /* The figures that count now, for the summary: store_each_current(). */
+  int (*each_current)(void *be, const char *prefix,
+                      int (*fn)(void *arg, const struct store_row *r),
+                      void *arg, struct dahub_error *err);
   void (*close)(void *be);
 };
 

@@ -94,6 +94,13 @@ int pgstore_receipt(struct pgstore *ps, const char *feed, const char *file_name,
                     const char *sha256, const char *outcome, int64_t ingest_id,
                     struct dahub_error *err);
 
+/* As store_each_current(): each current figure of the board whose period
+ * id starts with prefix, in the order stored; fn returns 0 to go on,
+ * non-zero to stop (returned). */
+int pgstore_each_current(struct pgstore *ps, const char *prefix,
+                         int (*fn)(void *arg, const struct store_row *r),
+                         void *arg, struct dahub_error *err);
+
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 
 struct pgstore_leader;
