@@ -44,6 +44,19 @@ static int sq_each_current(void *be, const char *prefix,
                            void *arg, struct dahub_error *err) {
   return store_each_current(be, prefix, fn, arg, err);
 }
+static int sq_each_delivery(void *be, const char *prefix,
+                            int (*fn)(void *arg, const char *feed,
+                                      const char *period, int64_t ingest_id,
+                                      const char *stored_at),
+                            void *arg, struct dahub_error *err) {
+  return store_each_delivery(be, prefix, fn, arg, err);
+}
+static int sq_each_record(void *be, const char *kind,
+                          int (*fn)(void *arg, const char *feed,
+                                    const char *fields, int64_t ingest_id),
+                          void *arg, struct dahub_error *err) {
+  return store_each_record(be, kind, fn, arg, err);
+}
 static void sq_close(void *be) { store_close(be); }
 
 const struct store_backend_ops store_backend_sqlite = {
@@ -57,6 +70,8 @@ const struct store_backend_ops store_backend_sqlite = {
     .find_hash = sq_find_hash,
     .receipt = sq_receipt,
     .each_current = sq_each_current,
+    .each_delivery = sq_each_delivery,
+    .each_record = sq_each_record,
     .close = sq_close,
 };
 
@@ -95,6 +110,19 @@ static int pg_each_current(void *be, const char *prefix,
                            void *arg, struct dahub_error *err) {
   return pgstore_each_current(be, prefix, fn, arg, err);
 }
+static int pg_each_delivery(void *be, const char *prefix,
+                            int (*fn)(void *arg, const char *feed,
+                                      const char *period, int64_t ingest_id,
+                                      const char *stored_at),
+                            void *arg, struct dahub_error *err) {
+  return pgstore_each_delivery(be, prefix, fn, arg, err);
+}
+static int pg_each_record(void *be, const char *kind,
+                          int (*fn)(void *arg, const char *feed,
+                                    const char *fields, int64_t ingest_id),
+                          void *arg, struct dahub_error *err) {
+  return pgstore_each_record(be, kind, fn, arg, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -108,5 +136,7 @@ const struct store_backend_ops store_backend_postgresql = {
     .find_hash = pg_find_hash,
     .receipt = pg_receipt,
     .each_current = pg_each_current,
+    .each_delivery = pg_each_delivery,
+    .each_record = pg_each_record,
     .close = pg_close,
 };

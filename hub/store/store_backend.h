@@ -42,6 +42,17 @@ struct store_backend_ops {
   int (*each_current)(void *be, const char *prefix,
                       int (*fn)(void *arg, const struct store_row *r),
                       void *arg, struct dahub_error *err);
+  /* ... the deliveries behind them: store_each_delivery() */
+  int (*each_delivery)(void *be, const char *prefix,
+                       int (*fn)(void *arg, const char *feed,
+                                 const char *period, int64_t ingest_id,
+                                 const char *stored_at),
+                       void *arg, struct dahub_error *err);
+  /* ... and a register's records: store_each_record() */
+  int (*each_record)(void *be, const char *kind,
+                     int (*fn)(void *arg, const char *feed, const char *fields,
+                               int64_t ingest_id),
+                     void *arg, struct dahub_error *err);
   void (*close)(void *be);
 };
 

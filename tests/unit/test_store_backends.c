@@ -72,7 +72,7 @@ static int put_file(const struct store_backend *b, const char *file,
  * when it is the one asked about (ids differ between backends). */
 struct rows {
   char text[1024];
-  int64_t ingest_id;
+  int64_t ingest_id, first;
   int stop_after; /* 0: never */
   int n;
 };
@@ -90,11 +90,38 @@ static int add_row(void *arg, const struct store_row *r) {
   return ++w->n == w->stop_after ? 7 : 0;
 }
 
+/* What each_delivery() and each_record() lend, one line each; ingest ids
+ * as "A" (first) and "B" (ingest_id), the time by its length. */
+static const char *which(const struct rows *w, int64_t id) {
+  return id == w->ingest_id ? "B" : id == w->first ? "A" : "?";
+}
+
+static int add_delivery(void *arg, const char *feed, const char *period,
+                        int64_t ingest_id, const char *stored_at) {
+  struct rows *w = arg;
+  size_t used = strlen(w->text);
+
+  (void)snprintf(w->text + used, sizeof w->text - used, "%s|%s|%s|%zu\n", feed,
+                 period, which(w, ingest_id), strlen(stored_at));
+  return 0;
+}
+
+static int add_record(void *arg, const char *feed, const char *fields,
+                      int64_t ingest_id) {
+  struct rows *w = arg;
+  size_t used = strlen(w->text);
+
+  (void)snprintf(w->text + used, sizeof w->text - used, "%s|%s|%s\n", feed,
+                 fields, which(w, ingest_id));
+  return 0;
+}
+
 /* The current figures of FY2024-25, as the summary reads them: the
  * correction's, in the file's order; another year's left out; a walk
  * stopped by its callback returns the callback's code and leaves the store
  * usable. */
-static void read_back(const struct store_backend *b, int64_t corrected) {
+static void read_back(const struct store_backend *b, int64_t first,
+                      int64_t corrected) {
   struct dahub_error err = {0};
   struct store_match m;
   struct rows w = {.ingest_id = corrected};
@@ -116,6 +143,17 @@ static void read_back(const struct store_backend *b, int64_t corrected) {
   assert_int_equal(b->ops->each_current(b->be, "FY", add_row, &w, &err), 7);
   assert_int_equal(w.n, 2);
   assert_int_equal(b->ops->find_hash(b->be, "freeva", "cc", &m, &err), 1);
+  /* the deliveries behind FY2024-25: both files of Q1, the superseded one
+   * too; the records: the newest file's */
+  w = (struct rows){.ingest_id = corrected, .first = first};
+  assert_int_equal(
+      b->ops->each_delivery(b->be, "FY2024-25", add_delivery, &w, &err), 0);
+  assert_string_equal(w.text, "freeva|FY2024-25-Q1|A|20\n"
+                              "freeva|FY2024-25-Q1|B|20\n");
+  w = (struct rows){.ingest_id = id};
+  assert_int_equal(b->ops->each_record(b->be, "contract", add_record, &w, &err),
+                   0);
+  assert_string_equal(w.text, "freeva|{\"id\":\"c1\"}|B\n");
 }
 
 /* The files, then what the tables hold, one line each: the same text for
@@ -163,7 +201,7 @@ static void run_files(const struct store_backend *b, reader_fn read,
     if (strcmp(read(arg, reads[i]), want[i]) != 0)
       fail_msg("%s: %s: got %s, want %s", b->ops->name, reads[i],
                read(arg, reads[i]), want[i]);
-  read_back(b, id);
+  read_back(b, first, id);
 }
 
 static const char *read_sqlite(void *arg, const char *sql) {

@@ -101,6 +101,22 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
                          int (*fn)(void *arg, const struct store_row *r),
                          void *arg, struct dahub_error *err);
 
+/* As store_each_delivery(): each (feed, period, ingest) of the board with
+ * figures for a period with that prefix, superseded ingests too, with when
+ * it was stored. */
+int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
+                          int (*fn)(void *arg, const char *feed,
+                                    const char *period, int64_t ingest_id,
+                                    const char *stored_at),
+                          void *arg, struct dahub_error *err);
+/* As store_each_record(): the records of kind from the newest stored
+ * ingest (by when it was stored) of each of the board's feeds that has
+ * such records. */
+int pgstore_each_record(struct pgstore *ps, const char *kind,
+                        int (*fn)(void *arg, const char *feed,
+                                  const char *fields, int64_t ingest_id),
+                        void *arg, struct dahub_error *err);
+
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 
 struct pgstore_leader;

@@ -1,7 +1,8 @@
 /*
  * pgstore_query.c: the figures the PostgreSQL store holds, row by row, as
- * store_query.c reads them from SQLite: the same rows in the same order,
- * the same struct store_row lent to the same callback.
+ * store_query.c reads them from SQLite for the summary: current figures,
+ * the deliveries behind them, records (contracts of a register). The same
+ * rows in the same order, lent to the same callbacks.
  *
  * Rows are streamed (libpq's single-row mode), so a year of a large
  * collection never sits whole in memory. Only the store's board is read,
@@ -15,6 +16,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* As SQLite's store writes a time (store_now()). */
+#define ISO_UTC(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
 /* current_observations' value_status, by enum dahub_status. */
 static const char *const status_names[] = {
@@ -40,6 +44,68 @@ static int64_t int_or_0(const PGresult *res, int i) {
   return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
 }
 
+/* The caller's callback of one query, and its argument. */
+struct walk {
+  union {
+    int (*current)(void *arg, const struct store_row *r);
+    int (*delivery)(void *arg, const char *feed, const char *period,
+                    int64_t ingest_id, const char *stored_at);
+    int (*record)(void *arg, const char *feed, const char *fields,
+                  int64_t ingest_id);
+  } fn;
+  void *arg;
+};
+
+/* Runs sql with the board as $1 and param as $2, and calls row(w, res)
+ * for each row; row returns 0 to go on, non-zero to stop (returned). */
+static int each_row(struct pgstore *ps, const char *sql, const char *param,
+                    int (*row)(const struct walk *w, const PGresult *res),
+                    const struct walk *w, const char *what,
+                    struct dahub_error *err) {
+  const char *params[2] = {ps->board, param};
+  PGresult *res;
+  int rc = 0, stop = 0;
+
+  (void)pthread_mutex_lock(&ps->lock);
+  if (!PQsendQueryParams(ps->conn, sql, 2, NULL, params, NULL, NULL, 0)) {
+    rc = pgstore_fail(ps, NULL, what, err);
+    goto out;
+  }
+  (void)PQsetSingleRowMode(ps->conn);
+  while ((res = PQgetResult(ps->conn)) != NULL) {
+    ExecStatusType s = PQresultStatus(res);
+
+    if (s == PGRES_SINGLE_TUPLE && stop == 0 && rc == 0)
+      stop = row(w, res); /* after a stop, the rest is read and dropped */
+    else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0)
+      rc = pgstore_fail(ps, res, what, err);
+    PQclear(res);
+  }
+out:
+  (void)pthread_mutex_unlock(&ps->lock);
+  return rc != 0 ? rc : stop;
+}
+
+static int current_row(const struct walk *w, const PGresult *res) {
+  struct store_row r = {
+      .feed = text_or_null(res, 0),
+      .source_id = text_or_null(res, 1),
+      .service_id = text_or_null(res, 2),
+      .area_code = text_or_null(res, 3),
+      .period = text_or_null(res, 4),
+      .measure_id = text_or_null(res, 5),
+      .dimensions = text_or_null(res, 6),
+      .unit = text_or_null(res, 7),
+      .status = status_of(PQgetvalue(res, 0, 8)),
+      .value = int_or_0(res, 9),
+      .scale = (int)int_or_0(res, 10),
+      .bound = int_or_0(res, 11),
+      .ingest_id = int_or_0(res, 12),
+  };
+
+  return w->fn.current(w->arg, &r);
+}
+
 int pgstore_each_current(struct pgstore *ps, const char *prefix,
                          int (*fn)(void *arg, const struct store_row *r),
                          void *arg, struct dahub_error *err) {
@@ -48,43 +114,59 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
       " dimensions, unit, value_status, value, scale, bound, ingest_id"
       " FROM current_observations WHERE board = $1"
       " AND left(period, length($2)) = $2 ORDER BY obs_id";
-  const char *params[2] = {ps->board, prefix};
-  PGresult *res;
-  int rc = 0, stop = 0;
 
-  (void)pthread_mutex_lock(&ps->lock);
-  if (!PQsendQueryParams(ps->conn, sql, 2, NULL, params, NULL, NULL, 0)) {
-    rc = pgstore_fail(ps, NULL, "read observations", err);
-    goto out;
-  }
-  (void)PQsetSingleRowMode(ps->conn);
-  while ((res = PQgetResult(ps->conn)) != NULL) {
-    ExecStatusType s = PQresultStatus(res);
+  return each_row(ps, sql, prefix, current_row,
+                  &(struct walk){.fn.current = fn, .arg = arg},
+                  "read observations", err);
+}
 
-    if (s == PGRES_SINGLE_TUPLE && stop == 0 && rc == 0) {
-      struct store_row r = {
-          .feed = text_or_null(res, 0),
-          .source_id = text_or_null(res, 1),
-          .service_id = text_or_null(res, 2),
-          .area_code = text_or_null(res, 3),
-          .period = text_or_null(res, 4),
-          .measure_id = text_or_null(res, 5),
-          .dimensions = text_or_null(res, 6),
-          .unit = text_or_null(res, 7),
-          .status = status_of(PQgetvalue(res, 0, 8)),
-          .value = int_or_0(res, 9),
-          .scale = (int)int_or_0(res, 10),
-          .bound = int_or_0(res, 11),
-          .ingest_id = int_or_0(res, 12),
-      };
+static int delivery_row(const struct walk *w, const PGresult *res) {
+  return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                        int_or_0(res, 2), PQgetvalue(res, 0, 3));
+}
 
-      stop = fn(arg, &r); /* the rest is read and dropped */
-    } else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0) {
-      rc = pgstore_fail(ps, res, "read observations", err);
-    }
-    PQclear(res);
-  }
-out:
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc != 0 ? rc : stop;
+int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
+                          int (*fn)(void *arg, const char *feed,
+                                    const char *period, int64_t ingest_id,
+                                    const char *stored_at),
+                          void *arg, struct dahub_error *err) {
+  static const char sql[] = "SELECT i.feed, p.period, o.ingest_id, " ISO_UTC(
+      "i.stored_at") " FROM (SELECT DISTINCT ingest_id, period_key FROM "
+                     "observations"
+                     "  WHERE board = $1) o"
+                     " JOIN ingests i ON i.ingest_id = o.ingest_id"
+                     " JOIN periods p ON p.period_key = o.period_key"
+                     " WHERE i.sha256 IS NOT NULL AND left(p.period, "
+                     "length($2)) = $2"
+                     " ORDER BY i.feed, p.period, o.ingest_id";
+
+  return each_row(ps, sql, prefix, delivery_row,
+                  &(struct walk){.fn.delivery = fn, .arg = arg},
+                  "read deliveries", err);
+}
+
+static int record_row(const struct walk *w, const PGresult *res) {
+  return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                      int_or_0(res, 2));
+}
+
+int pgstore_each_record(struct pgstore *ps, const char *kind,
+                        int (*fn)(void *arg, const char *feed,
+                                  const char *fields, int64_t ingest_id),
+                        void *arg, struct dahub_error *err) {
+  /* the newest stored ingest of each feed with records of the kind: by
+   * when it was stored, which two hubs' ingest ids need not follow */
+  static const char sql[] =
+      "SELECT r.feed, r.fields, r.ingest_id FROM records r"
+      " WHERE r.board = $1 AND r.kind = $2 AND r.ingest_id = ("
+      "  SELECT r2.ingest_id FROM records r2"
+      "  JOIN ingests i ON i.ingest_id = r2.ingest_id"
+      "  WHERE r2.board = $1 AND r2.feed = r.feed AND r2.kind = $2"
+      "  AND i.sha256 IS NOT NULL"
+      "  ORDER BY i.stored_at DESC, i.ingest_id DESC LIMIT 1)"
+      " ORDER BY r.feed, r.record_id";
+
+  return each_row(ps, sql, kind, record_row,
+                  &(struct walk){.fn.record = fn, .arg = arg}, "read records",
+                  err);
 }
