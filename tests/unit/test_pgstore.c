@@ -753,6 +753,47 @@ static void test_conninfo_file_errors_are_clear(void **state) {
   assert_null(ps);
 }
 
+static int last_record_file(void *arg, const char *feed, const char *fields,
+                            int64_t ingest_id) {
+  (void)feed;
+  (void)ingest_id;
+  (void)snprintf(arg, 64, "%s", fields);
+  return 0;
+}
+
+/* Two hubs of one board store files of one feed at once: the one begun
+ * first but committed last counts, for its periods and for its records,
+ * though its ingest id is the smaller. */
+static void test_last_commit_counts_whichever_hub_began_first(void **state) {
+  struct pg_fixture *f = *state;
+  struct pgstore *other = NULL;
+  struct store_match m;
+  int64_t early = -1, late = -1;
+  char fields[64] = "";
+
+  assert_int_equal(pgstore_open(f->conninfo_file, "leics", &other, &f->err), 0);
+  put_three(f, "freeva", "slow.csv", "FY2024-25-Q1", 10);
+  assert_int_equal(
+      pgstore_ingest_record(f->ps, "contract", "{\"v\":\"slow\"}", 2, &f->err),
+      0);
+  put_three_on(other, &f->err, "freeva", "quick.csv", "FY2024-25-Q1", 20);
+  assert_int_equal(
+      pgstore_ingest_record(other, "contract", "{\"v\":\"quick\"}", 2, &f->err),
+      0);
+  assert_int_equal(pgstore_ingest_commit(other, HASH_B, &early, &m, &f->err),
+                   0);
+  late = commit_ok(f, HASH_A);
+  assert_true(late < early); /* begun first */
+  assert_int_equal(pg_query_int(f, "SELECT sum(value) FROM "
+                                   "current_observations"),
+                   10 + 11 + 12);
+  assert_int_equal(
+      pgstore_each_record(other, "contract", last_record_file, fields, &f->err),
+      0);
+  assert_string_equal(fields, "{\"v\":\"slow\"}");
+  pgstore_close(other);
+}
+
 /* ---- many boards, one database ---- */
 
 /* A hub's role for board: the rights a hub needs and nothing more (no
@@ -1036,6 +1077,9 @@ int main(void) {
           test_large_file_keeps_every_figure_in_order, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_same_file_from_two_hubs_at_once_is_stored_once, pg_setup,
+          pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_last_commit_counts_whichever_hub_began_first, pg_setup,
           pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_a_hub_reads_and_writes_only_its_own_board, pg_setup,

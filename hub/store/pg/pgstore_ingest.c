@@ -456,8 +456,8 @@ static int store_staged(struct pgstore *ps, struct dahub_error *err) {
 static int record_file(struct pgstore *ps, const char *sha256,
                        struct store_match *m, struct dahub_error *err) {
   static const char hash_sql[] =
-      "UPDATE ingests SET sha256 = $1, stored_at = $2, observations = $3"
-      " WHERE ingest_id = $4";
+      "UPDATE ingests SET sha256 = $1, stored_at = clock_timestamp(),"
+      " observations = $2 WHERE ingest_id = $3";
   static const char current_sql[] =
       "INSERT INTO current_periods(board, feed, period, ingest_id)"
       " SELECT DISTINCT $1::text, $2::text, period, $3::bigint"
@@ -467,7 +467,7 @@ static int record_file(struct pgstore *ps, const char *sha256,
       "INSERT INTO receipts(board, feed, file_name, sha256, received_at,"
       " outcome, ingest_id) VALUES($1, $2, $3, $4, $5, 'stored', $6)";
   char id[24], n[24], now[32];
-  const char *hash_p[4] = {sha256, now, n, id};
+  const char *hash_p[3] = {sha256, n, id};
   const char *current_p[3] = {ps->board, ps->feed, id};
   const char *receipt_p[6] = {ps->board, ps->feed, ps->file_name,
                               sha256,    now,      id};
@@ -481,7 +481,10 @@ static int record_file(struct pgstore *ps, const char *sha256,
   store_now(now);
   (void)snprintf(id, sizeof id, "%" PRId64, ps->ingest_id);
   (void)snprintf(n, sizeof n, "%" PRId64, ps->n_obs);
-  res = PQexecParams(ps->conn, hash_sql, 4, NULL, hash_p, NULL, NULL, 0);
+  /* stored_at to the microsecond, just before the commit: the order in
+   * which files were stored, whichever hub stored them (the newest
+   * records are read by it) */
+  res = PQexecParams(ps->conn, hash_sql, 3, NULL, hash_p, NULL, NULL, 0);
   if (PQresultStatus(res) != PGRES_COMMAND_OK) {
     const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
