@@ -514,6 +514,70 @@ static void test_next_file_does_not_join_a_stale_transaction(void **state) {
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM observations"), 3);
 }
 
+/* The store connections on the test's database (the test's own reader
+ * has no application name). */
+#define DAHUB_BACKENDS                                                         \
+  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"   \
+  " AND application_name = 'dahub'"
+
+/* The hub is killed (SIGKILL) in the middle of a file, its figures half
+ * sent: the server rolls the file back, and the file tried again is
+ * stored once. */
+static void test_hub_killed_mid_file_leaves_nothing(void **state) {
+  struct pg_fixture *f = *state;
+  struct timespec nap = {0, 20 * 1000 * 1000};
+  int fds[2], status;
+  char got = 0;
+  pid_t pid;
+
+  assert_int_equal(pipe(fds), 0);
+  if ((pid = fork()) == 0) {
+    struct pgstore *ps = NULL;
+    struct dahub_error err;
+    char ok = '1';
+
+    if (pgstore_open(f->conninfo_file, "leics", &ps, &err) != 0 ||
+        pgstore_ingest_begin(ps, ingest_of("freeva", "q1.csv"), &err) != 0)
+      ok = '0';
+    for (int i = 0; ok == '1' && i < 20000; i++) { /* several COPY pieces */
+      struct store_obs o = {.area_code = "E07000129",
+                            .period = "FY2024-25-Q1",
+                            .measure_id = "helpline_contacts",
+                            .dimensions = "{}",
+                            .unit = "count",
+                            .status = DAHUB_ACTUAL,
+                            .value = i,
+                            .line = (uint32_t)i + 2,
+                            .col = 2};
+
+      if (pgstore_ingest_obs(ps, &o, &err) != 0)
+        ok = '0';
+    }
+    if (write(fds[1], &ok, 1) != 1)
+      _exit(1);
+    for (;;)
+      (void)pause(); /* mid-file until killed */
+  }
+  assert_true(pid > 0);
+  assert_int_equal(read(fds[0], &got, 1), 1);
+  (void)close(fds[0]);
+  (void)close(fds[1]);
+  assert_int_equal(got, '1');
+  /* its ingest row is there, uncommitted: invisible */
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM ingests"), 0);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  /* the server ends the killed hub's backend, its transaction with it:
+   * only this test's store is left (5 s at most) */
+  for (int i = 0; i < 250 && pg_query_int(f, DAHUB_BACKENDS) > 1; i++)
+    (void)nanosleep(&nap, NULL);
+  assert_int_equal(pg_query_int(f, DAHUB_BACKENDS), 1);
+  put_three(f, "freeva", "q1.csv", "FY2024-25-Q1", 10);
+  commit_ok(f, HASH_A);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM ingests"), 1);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM observations"), 3);
+}
+
 /* Many figures: the COPY is sent in many pieces, statistics are taken, and
  * the figures keep the file's order. */
 static void test_large_file_keeps_every_figure_in_order(void **state) {
@@ -1073,6 +1137,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(
           test_next_file_does_not_join_a_stale_transaction, pg_setup,
           pg_teardown),
+      cmocka_unit_test_setup_teardown(test_hub_killed_mid_file_leaves_nothing,
+                                      pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_large_file_keeps_every_figure_in_order, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(
