@@ -28,6 +28,9 @@ case "$dir" in
 *) dir="$(pwd)/$dir" ;;
 esac
 
+# The server's user may not enter the caller's folder (a checkout under
+# /root): every path here is absolute, so work from /.
+cd /
 bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
 if [ "$(id -u)" -eq 0 ]; then
   owner=postgres
