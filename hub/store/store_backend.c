@@ -57,6 +57,15 @@ static int sq_each_record(void *be, const char *kind,
                           void *arg, struct dahub_error *err) {
   return store_each_record(be, kind, fn, arg, err);
 }
+static int sq_each_warned(void *be, const char *prefix,
+                          int (*fn)(void *arg, const struct store_warned *w),
+                          void *arg, struct dahub_error *err) {
+  return store_each_warned(be, prefix, fn, arg, err);
+}
+static int sq_warnings_of(void *be, int64_t ingest_id, unsigned *count,
+                          char **kept, struct dahub_error *err) {
+  return store_warnings_of(be, ingest_id, count, kept, err);
+}
 static void sq_close(void *be) { store_close(be); }
 
 const struct store_backend_ops store_backend_sqlite = {
@@ -72,6 +81,8 @@ const struct store_backend_ops store_backend_sqlite = {
     .each_current = sq_each_current,
     .each_delivery = sq_each_delivery,
     .each_record = sq_each_record,
+    .each_warned = sq_each_warned,
+    .warnings_of = sq_warnings_of,
     .close = sq_close,
 };
 
@@ -123,6 +134,15 @@ static int pg_each_record(void *be, const char *kind,
                           void *arg, struct dahub_error *err) {
   return pgstore_each_record(be, kind, fn, arg, err);
 }
+static int pg_each_warned(void *be, const char *prefix,
+                          int (*fn)(void *arg, const struct store_warned *w),
+                          void *arg, struct dahub_error *err) {
+  return pgstore_each_warned(be, prefix, fn, arg, err);
+}
+static int pg_warnings_of(void *be, int64_t ingest_id, unsigned *count,
+                          char **kept, struct dahub_error *err) {
+  return pgstore_warnings_of(be, ingest_id, count, kept, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -138,5 +158,7 @@ const struct store_backend_ops store_backend_postgresql = {
     .each_current = pg_each_current,
     .each_delivery = pg_each_delivery,
     .each_record = pg_each_record,
+    .each_warned = pg_each_warned,
+    .warnings_of = pg_warnings_of,
     .close = pg_close,
 };

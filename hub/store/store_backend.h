@@ -53,6 +53,13 @@ struct store_backend_ops {
                      int (*fn)(void *arg, const char *feed, const char *fields,
                                int64_t ingest_id),
                      void *arg, struct dahub_error *err);
+  /* ... the warnings of the files behind them: store_each_warned() */
+  int (*each_warned)(void *be, const char *prefix,
+                     int (*fn)(void *arg, const struct store_warned *w),
+                     void *arg, struct dahub_error *err);
+  /* ... and of one file: store_warnings_of() */
+  int (*warnings_of)(void *be, int64_t ingest_id, unsigned *count, char **kept,
+                     struct dahub_error *err);
   void (*close)(void *be);
 };
 

@@ -116,6 +116,17 @@ static int add_record(void *arg, const char *feed, const char *fields,
   return 0;
 }
 
+static int add_warned(void *arg, const struct store_warned *r) {
+  struct rows *w = arg;
+  size_t used = strlen(w->text);
+
+  (void)snprintf(w->text + used, sizeof w->text - used,
+                 "%s|%s|%s|%s|%s|%u|%u|%s\n", r->feed, r->source_id, r->period,
+                 r->file_name, which(w, r->ingest_id), r->count, r->cells,
+                 r->kept);
+  return 0;
+}
+
 /* The current figures of FY2024-25, as the summary reads them: the
  * correction's, in the file's order; another year's left out; a walk
  * stopped by its callback returns the callback's code and leaves the store
@@ -125,9 +136,12 @@ static void read_back(const struct store_backend *b, int64_t first,
   struct dahub_error err = {0};
   struct store_match m;
   struct rows w = {.ingest_id = corrected};
+  unsigned count;
+  char *kept;
   int64_t id;
 
   assert_int_equal(put_file(b, "next year.csv", "FY2025-26-Q1", 50, &err), 0);
+  assert_int_equal(b->ops->ingest_warnings(b->be, 3, 2, "[\"w\"]", &err), 0);
   assert_int_equal(b->ops->ingest_commit(b->be, "cc", &id, &m, &err), 0);
   assert_int_equal(b->ops->each_current(b->be, "FY2024-25", add_row, &w, &err),
                    0);
@@ -154,6 +168,19 @@ static void read_back(const struct store_backend *b, int64_t first,
   assert_int_equal(b->ops->each_record(b->be, "contract", add_record, &w, &err),
                    0);
   assert_string_equal(w.text, "freeva|{\"id\":\"c1\"}|B\n");
+  /* warnings: of the files that count now (the superseded first file's
+   * are moot), and of one file */
+  w = (struct rows){.ingest_id = id};
+  assert_int_equal(b->ops->each_warned(b->be, "FY", add_warned, &w, &err), 0);
+  assert_string_equal(w.text, "freeva|freeva|FY2025-26-Q1|next year.csv|B|3|2|"
+                              "[\"w\"]\n");
+  assert_int_equal(b->ops->warnings_of(b->be, first, &count, &kept, &err), 1);
+  assert_int_equal(count, 2);
+  assert_string_equal(kept, "[]");
+  free(kept);
+  assert_int_equal(b->ops->warnings_of(b->be, corrected, &count, &kept, &err),
+                   0);
+  assert_null(kept);
 }
 
 /* The files, then what the tables hold, one line each: the same text for

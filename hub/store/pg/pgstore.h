@@ -117,6 +117,16 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
                                   const char *fields, int64_t ingest_id),
                         void *arg, struct dahub_error *err);
 
+/* As store_each_warned(): the warnings of each file of the board that
+ * holds current figures of a period with that prefix. */
+int pgstore_each_warned(struct pgstore *ps, const char *prefix,
+                        int (*fn)(void *arg, const struct store_warned *w),
+                        void *arg, struct dahub_error *err);
+/* As store_warnings_of(): 1 with *count and *kept (the caller frees it)
+ * when the board's ingest_id has warnings, 0 when not. */
+int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
+                        char **kept, struct dahub_error *err);
+
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 
 struct pgstore_leader;

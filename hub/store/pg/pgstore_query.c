@@ -1,8 +1,9 @@
 /*
  * pgstore_query.c: the figures the PostgreSQL store holds, row by row, as
  * store_query.c reads them from SQLite for the summary: current figures,
- * the deliveries behind them, records (contracts of a register). The same
- * rows in the same order, lent to the same callbacks.
+ * the deliveries behind them, records (contracts of a register), and the
+ * warnings of stored files (as store_warnings.c reads them). The same rows
+ * in the same order, lent to the same callbacks.
  *
  * Rows are streamed (libpq's single-row mode), so a year of a large
  * collection never sits whole in memory. Only the store's board is read,
@@ -14,6 +15,7 @@
 #include "pgstore_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +54,7 @@ struct walk {
                     int64_t ingest_id, const char *stored_at);
     int (*record)(void *arg, const char *feed, const char *fields,
                   int64_t ingest_id);
+    int (*warned)(void *arg, const struct store_warned *w);
   } fn;
   void *arg;
 };
@@ -169,4 +172,62 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
   return each_row(ps, sql, kind, record_row,
                   &(struct walk){.fn.record = fn, .arg = arg}, "read records",
                   err);
+}
+
+static int warned_row(const struct walk *w, const PGresult *res) {
+  struct store_warned r = {
+      .feed = PQgetvalue(res, 0, 0),
+      .source_id = PQgetvalue(res, 0, 1),
+      .period = PQgetvalue(res, 0, 2),
+      .file_name = PQgetvalue(res, 0, 3),
+      .ingest_id = int_or_0(res, 4),
+      .count = (unsigned)int_or_0(res, 5),
+      .cells = (unsigned)int_or_0(res, 6),
+      .kept = PQgetvalue(res, 0, 7),
+  };
+
+  return w->fn.warned(w->arg, &r);
+}
+
+int pgstore_each_warned(struct pgstore *ps, const char *prefix,
+                        int (*fn)(void *arg, const struct store_warned *w),
+                        void *arg, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT c.feed, i.source_id, c.period, i.file_name, w.ingest_id,"
+      " w.warnings, w.cells, w.kept"
+      " FROM current_periods c JOIN ingest_warnings w"
+      " ON w.ingest_id = c.ingest_id"
+      " JOIN ingests i ON i.ingest_id = w.ingest_id"
+      " WHERE c.board = $1 AND left(c.period, length($2)) = $2"
+      " ORDER BY c.feed, w.ingest_id, c.period";
+
+  return each_row(ps, sql, prefix, warned_row,
+                  &(struct walk){.fn.warned = fn, .arg = arg}, "read warnings",
+                  err);
+}
+
+int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
+                        char **kept, struct dahub_error *err) {
+  static const char sql[] = "SELECT warnings, kept FROM ingest_warnings"
+                            " WHERE board = $1 AND ingest_id = $2";
+  char id[24];
+  const char *params[2] = {ps->board, id};
+  PGresult *res;
+  int rc;
+
+  *count = 0;
+  *kept = NULL;
+  (void)snprintf(id, sizeof id, "%lld", (long long)ingest_id);
+  (void)pthread_mutex_lock(&ps->lock);
+  res = pgstore_query(ps, sql, 2, params, "read warnings", &rc, err);
+  if (res != NULL && PQntuples(res) > 0) {
+    *count = (unsigned)int_or_0(res, 0);
+    *kept = strdup(PQgetvalue(res, 0, 1));
+    rc = *kept != NULL ? 1
+                       : dahub_error_set(err, -ENOMEM, 0, 0,
+                                         "read warnings: out of memory");
+  }
+  PQclear(res);
+  (void)pthread_mutex_unlock(&ps->lock);
+  return rc;
 }
