@@ -811,6 +811,26 @@ static void test_conninfo_file_errors_are_clear(void **state) {
   assert_int_equal(pgstore_open(path, "leics", &ps, &f->err), -EINVAL);
   assert_null(ps);
 
+  /* a bare word is a service name of pg_service.conf */
+  pg_write_file(path, "no_such_dahub_service\n", 0600);
+  assert_int_equal(pgstore_open(path, "leics", &ps, &f->err), -EAGAIN);
+  assert_non_null(strstr(f->err.msg, "no_such_dahub_service"));
+
+  /* a URI works as a key=value string does (when the test server is
+   * named by host=, as pg_cluster.sh names it) */
+  if (strstr(pg_admin_conninfo(), "host=") != NULL) {
+    char uri[512], host[256] = "";
+
+    (void)sscanf(strstr(pg_admin_conninfo(), "host="), "host=%255s", host);
+    (void)snprintf(uri, sizeof uri, "postgresql:///%s?host=%s&user=postgres\n",
+                   f->db, host);
+    pg_write_file(path, uri, 0600);
+    assert_int_equal(pgstore_open(path, "leics", &ps, &f->err), 0);
+    assert_int_equal(pgstore_schema(ps), PGSTORE_SCHEMA_VERSION);
+    pgstore_close(ps);
+    ps = NULL;
+  }
+
   /* a board name that could not be a row's */
   assert_int_equal(pgstore_open(f->conninfo_file, "leics; drop", &ps, &f->err),
                    -EINVAL);
