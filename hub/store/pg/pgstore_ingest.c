@@ -15,12 +15,13 @@
  * its feed (the earlier ingest stays as history) and its receipt is
  * written; COMMIT. Any failure rolls all of it back.
  *
- * Two hubs may store the same file at once (intake runs on both, ADR in
+ * Two hubs may store the same file at once (spool intake may run on both,
  * docs/postgresql.md): the one that sets the hash second waits on the
  * unique index until the first commits, gets unique_violation, rolls back
  * and answers "duplicate" with the first's ingest, as if it had found the
- * hash. Dictionary codes are added in one order (table by table, sorted),
- * so two files adding the same codes wait for each other, never deadlock.
+ * hash. Dictionary codes are added, and periods made current, in one
+ * order (table by table, sorted), so two files touching the same ones
+ * wait for each other rather than deadlock.
  *
  * A record (a contract of a register) or the file's warnings end the COPY
  * and are inserted; the next figure starts a new COPY into the same
@@ -451,8 +452,11 @@ static int store_staged(struct pgstore *ps, struct dahub_error *err) {
   return rc;
 }
 
-/* The hash, the current periods and the receipt; 1 (with *m) when the
- * board's feed holds the hash already, 0 when they are written. */
+/* The hash, the current periods (in period order, so two hubs' files of
+ * one feed lock them in one order) and the receipt: 0 when they are
+ * written, 1 (with *m) when the board's feed holds the hash already, 2
+ * when another hub stored it meanwhile (the caller rolls back, then finds
+ * it). */
 static int record_file(struct pgstore *ps, const char *sha256,
                        struct store_match *m, struct dahub_error *err) {
   static const char hash_sql[] =
@@ -461,8 +465,8 @@ static int record_file(struct pgstore *ps, const char *sha256,
   static const char current_sql[] =
       "INSERT INTO current_periods(board, feed, period, ingest_id)"
       " SELECT DISTINCT $1::text, $2::text, period, $3::bigint"
-      " FROM pg_temp.obs_stage ON CONFLICT (board, feed, period)"
-      " DO UPDATE SET ingest_id = excluded.ingest_id";
+      " FROM pg_temp.obs_stage ORDER BY period ON CONFLICT (board, feed,"
+      " period) DO UPDATE SET ingest_id = excluded.ingest_id";
   static const char receipt_sql[] =
       "INSERT INTO receipts(board, feed, file_name, sha256, received_at,"
       " outcome, ingest_id) VALUES($1, $2, $3, $4, $5, 'stored', $6)";
