@@ -66,6 +66,19 @@ static int sq_warnings_of(void *be, int64_t ingest_id, unsigned *count,
                           char **kept, struct dahub_error *err) {
   return store_warnings_of(be, ingest_id, count, kept, err);
 }
+static int sq_each_ingest_count(void *be,
+                                int (*fn)(void *arg,
+                                          const struct store_ingest_count *c),
+                                void *arg, struct dahub_error *err) {
+  return store_each_ingest_count(be, fn, arg, err);
+}
+static int sq_each_kept_file(void *be, const char *feed,
+                             int (*fn)(void *arg, const char *file_name,
+                                       const char *sha256,
+                                       const char *received_at),
+                             void *arg, struct dahub_error *err) {
+  return store_each_kept_file(be, feed, fn, arg, err);
+}
 static void sq_close(void *be) { store_close(be); }
 
 const struct store_backend_ops store_backend_sqlite = {
@@ -83,6 +96,8 @@ const struct store_backend_ops store_backend_sqlite = {
     .each_record = sq_each_record,
     .each_warned = sq_each_warned,
     .warnings_of = sq_warnings_of,
+    .each_ingest_count = sq_each_ingest_count,
+    .each_kept_file = sq_each_kept_file,
     .close = sq_close,
 };
 
@@ -143,6 +158,19 @@ static int pg_warnings_of(void *be, int64_t ingest_id, unsigned *count,
                           char **kept, struct dahub_error *err) {
   return pgstore_warnings_of(be, ingest_id, count, kept, err);
 }
+static int pg_each_ingest_count(void *be,
+                                int (*fn)(void *arg,
+                                          const struct store_ingest_count *c),
+                                void *arg, struct dahub_error *err) {
+  return pgstore_each_ingest_count(be, fn, arg, err);
+}
+static int pg_each_kept_file(void *be, const char *feed,
+                             int (*fn)(void *arg, const char *file_name,
+                                       const char *sha256,
+                                       const char *received_at),
+                             void *arg, struct dahub_error *err) {
+  return pgstore_each_kept_file(be, feed, fn, arg, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -160,5 +188,7 @@ const struct store_backend_ops store_backend_postgresql = {
     .each_record = pg_each_record,
     .each_warned = pg_each_warned,
     .warnings_of = pg_warnings_of,
+    .each_ingest_count = pg_each_ingest_count,
+    .each_kept_file = pg_each_kept_file,
     .close = pg_close,
 };

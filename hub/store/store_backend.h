@@ -60,6 +60,16 @@ struct store_backend_ops {
   /* ... and of one file: store_warnings_of() */
   int (*warnings_of)(void *be, int64_t ingest_id, unsigned *count, char **kept,
                      struct dahub_error *err);
+  /* For verification: each ingest's figures, store_each_ingest_count() */
+  int (*each_ingest_count)(void *be,
+                           int (*fn)(void *arg,
+                                     const struct store_ingest_count *c),
+                           void *arg, struct dahub_error *err);
+  /* For retention: each file kept in done/, store_each_kept_file() */
+  int (*each_kept_file)(void *be, const char *feed,
+                        int (*fn)(void *arg, const char *file_name,
+                                  const char *sha256, const char *received_at),
+                        void *arg, struct dahub_error *err);
   void (*close)(void *be);
 };
 

@@ -127,6 +127,27 @@ static int add_warned(void *arg, const struct store_warned *r) {
   return 0;
 }
 
+static int add_count(void *arg, const struct store_ingest_count *c) {
+  struct rows *w = arg;
+  size_t used = strlen(w->text);
+
+  (void)snprintf(w->text + used, sizeof w->text - used,
+                 "%s|%s|%s|%lld|%d|%lld\n", which(w, c->ingest_id), c->feed,
+                 c->file_name, (long long)c->recorded, c->committed,
+                 (long long)c->stored);
+  return 0;
+}
+
+static int add_kept(void *arg, const char *file_name, const char *sha256,
+                    const char *received_at) {
+  struct rows *w = arg;
+  size_t used = strlen(w->text);
+
+  (void)snprintf(w->text + used, sizeof w->text - used, "%s|%s|%zu\n",
+                 file_name, sha256, strlen(received_at));
+  return 0;
+}
+
 /* The current figures of FY2024-25, as the summary reads them: the
  * correction's, in the file's order; another year's left out; a walk
  * stopped by its callback returns the callback's code and leaves the store
@@ -181,6 +202,19 @@ static void read_back(const struct store_backend *b, int64_t first,
   assert_int_equal(b->ops->warnings_of(b->be, corrected, &count, &kept, &err),
                    0);
   assert_null(kept);
+  /* for verification, each ingest with its figures; for retention, each
+   * file kept in done/ */
+  w = (struct rows){.ingest_id = corrected, .first = first};
+  assert_int_equal(b->ops->each_ingest_count(b->be, add_count, &w, &err), 0);
+  assert_string_equal(w.text, "A|freeva|q1.csv|3|1|3\n"
+                              "B|freeva|q1 fixed.csv|3|1|3\n"
+                              "?|freeva|next year.csv|3|1|3\n");
+  w = (struct rows){0};
+  assert_int_equal(b->ops->each_kept_file(b->be, "freeva", add_kept, &w, &err),
+                   0);
+  assert_string_equal(w.text, "q1.csv|" HASH_A "|20\n"
+                              "q1 fixed.csv|" HASH_B "|20\n"
+                              "next year.csv|cc|20\n");
 }
 
 /* The files, then what the tables hold, one line each: the same text for

@@ -127,6 +127,20 @@ int pgstore_each_warned(struct pgstore *ps, const char *prefix,
 int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
                         char **kept, struct dahub_error *err);
 
+/* As store_each_ingest_count(): each of the board's ingests, oldest
+ * first, with the figures it recorded and those that point at it. */
+int pgstore_each_ingest_count(struct pgstore *ps,
+                              int (*fn)(void *arg,
+                                        const struct store_ingest_count *c),
+                              void *arg, struct dahub_error *err);
+/* As store_each_kept_file(): each file of the board's feed that settled
+ * in done/ (stored or a duplicate), from its receipt, oldest first. */
+int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
+                           int (*fn)(void *arg, const char *file_name,
+                                     const char *sha256,
+                                     const char *received_at),
+                           void *arg, struct dahub_error *err);
+
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 
 struct pgstore_leader;

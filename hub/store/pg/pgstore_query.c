@@ -2,8 +2,10 @@
  * pgstore_query.c: the figures the PostgreSQL store holds, row by row, as
  * store_query.c reads them from SQLite for the summary: current figures,
  * the deliveries behind them, records (contracts of a register), and the
- * warnings of stored files (as store_warnings.c reads them). The same rows
- * in the same order, lent to the same callbacks.
+ * warnings of stored files (as store_warnings.c reads them), and for
+ * verification and retention each ingest's count and each kept file (as
+ * store_verify.c reads them). The same rows in the same order, lent to the
+ * same callbacks.
  *
  * Rows are streamed (libpq's single-row mode), so a year of a large
  * collection never sits whole in memory. Only the store's board is read,
@@ -55,12 +57,16 @@ struct walk {
     int (*record)(void *arg, const char *feed, const char *fields,
                   int64_t ingest_id);
     int (*warned)(void *arg, const struct store_warned *w);
+    int (*count)(void *arg, const struct store_ingest_count *c);
+    int (*kept)(void *arg, const char *file_name, const char *sha256,
+                const char *received_at);
   } fn;
   void *arg;
 };
 
-/* Runs sql with the board as $1 and param as $2, and calls row(w, res)
- * for each row; row returns 0 to go on, non-zero to stop (returned). */
+/* Runs sql with the board as $1 and param as $2 (none when NULL), and
+ * calls row(w, res) for each row; row returns 0 to go on, non-zero to stop
+ * (returned). */
 static int each_row(struct pgstore *ps, const char *sql, const char *param,
                     int (*row)(const struct walk *w, const PGresult *res),
                     const struct walk *w, const char *what,
@@ -70,7 +76,8 @@ static int each_row(struct pgstore *ps, const char *sql, const char *param,
   int rc = 0, stop = 0;
 
   (void)pthread_mutex_lock(&ps->lock);
-  if (!PQsendQueryParams(ps->conn, sql, 2, NULL, params, NULL, NULL, 0)) {
+  if (!PQsendQueryParams(ps->conn, sql, param != NULL ? 2 : 1, NULL, params,
+                         NULL, NULL, 0)) {
     rc = pgstore_fail(ps, NULL, what, err);
     goto out;
   }
@@ -230,4 +237,53 @@ int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
   PQclear(res);
   (void)pthread_mutex_unlock(&ps->lock);
   return rc;
+}
+
+static int count_row(const struct walk *w, const PGresult *res) {
+  struct store_ingest_count c = {
+      .ingest_id = int_or_0(res, 0),
+      .feed = PQgetvalue(res, 0, 1),
+      .file_name = PQgetvalue(res, 0, 2),
+      .recorded = int_or_0(res, 3),
+      .committed = strcmp(PQgetvalue(res, 0, 4), "t") == 0,
+      .stored = int_or_0(res, 5),
+  };
+
+  return w->fn.count(w->arg, &c);
+}
+
+int pgstore_each_ingest_count(struct pgstore *ps,
+                              int (*fn)(void *arg,
+                                        const struct store_ingest_count *c),
+                              void *arg, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT i.ingest_id, i.feed, i.file_name, i.observations,"
+      " i.sha256 IS NOT NULL, (SELECT count(*) FROM observations o"
+      "  WHERE o.ingest_id = i.ingest_id)"
+      " FROM ingests i WHERE i.board = $1 ORDER BY i.ingest_id";
+
+  return each_row(ps, sql, NULL, count_row,
+                  &(struct walk){.fn.count = fn, .arg = arg},
+                  "count observations", err);
+}
+
+static int kept_row(const struct walk *w, const PGresult *res) {
+  return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                    PQgetvalue(res, 0, 2));
+}
+
+int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
+                           int (*fn)(void *arg, const char *file_name,
+                                     const char *sha256,
+                                     const char *received_at),
+                           void *arg, struct dahub_error *err) {
+  /* stored and duplicate files both settle in done/ (ingest.c) */
+  static const char sql[] = "SELECT file_name, sha256, " ISO_UTC(
+      "received_at") " FROM receipts"
+                     " WHERE board = $1 AND feed = $2 AND sha256 IS NOT NULL"
+                     " AND outcome IN ('stored', 'duplicate') ORDER BY "
+                     "receipt_id";
+
+  return each_row(ps, sql, feed, kept_row,
+                  &(struct walk){.fn.kept = fn, .arg = arg}, "receipts", err);
 }
