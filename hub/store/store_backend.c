@@ -79,6 +79,27 @@ static int sq_each_kept_file(void *be, const char *feed,
                              void *arg, struct dahub_error *err) {
   return store_each_kept_file(be, feed, fn, arg, err);
 }
+static int sq_pull_state(void *be, const char *feed,
+                         struct store_pull_state *out,
+                         struct dahub_error *err) {
+  return store_pull_state(be, feed, out, err);
+}
+static int sq_pull_ok(void *be, const char *feed, const char *etag,
+                      const char *last_modified, int64_t now_ms,
+                      struct dahub_error *err) {
+  return store_pull_ok(be, feed, etag, last_modified, now_ms, err);
+}
+static int sq_pull_failed(void *be, const char *feed, int64_t now_ms,
+                          const char *error, struct dahub_error *err) {
+  return store_pull_failed(be, feed, now_ms, error, err);
+}
+static int sq_pull_add(void *be, const char *feed, const char *url,
+                       const char *etag, const char *last_modified,
+                       const char *sha256, uint64_t bytes,
+                       const char *file_name, struct dahub_error *err) {
+  return store_pull_add(be, feed, url, etag, last_modified, sha256, bytes,
+                        file_name, err);
+}
 static void sq_close(void *be) { store_close(be); }
 
 const struct store_backend_ops store_backend_sqlite = {
@@ -98,6 +119,10 @@ const struct store_backend_ops store_backend_sqlite = {
     .warnings_of = sq_warnings_of,
     .each_ingest_count = sq_each_ingest_count,
     .each_kept_file = sq_each_kept_file,
+    .pull_state = sq_pull_state,
+    .pull_ok = sq_pull_ok,
+    .pull_failed = sq_pull_failed,
+    .pull_add = sq_pull_add,
     .close = sq_close,
 };
 
@@ -171,6 +196,27 @@ static int pg_each_kept_file(void *be, const char *feed,
                              void *arg, struct dahub_error *err) {
   return pgstore_each_kept_file(be, feed, fn, arg, err);
 }
+static int pg_pull_state(void *be, const char *feed,
+                         struct store_pull_state *out,
+                         struct dahub_error *err) {
+  return pgstore_pull_state(be, feed, out, err);
+}
+static int pg_pull_ok(void *be, const char *feed, const char *etag,
+                      const char *last_modified, int64_t now_ms,
+                      struct dahub_error *err) {
+  return pgstore_pull_ok(be, feed, etag, last_modified, now_ms, err);
+}
+static int pg_pull_failed(void *be, const char *feed, int64_t now_ms,
+                          const char *error, struct dahub_error *err) {
+  return pgstore_pull_failed(be, feed, now_ms, error, err);
+}
+static int pg_pull_add(void *be, const char *feed, const char *url,
+                       const char *etag, const char *last_modified,
+                       const char *sha256, uint64_t bytes,
+                       const char *file_name, struct dahub_error *err) {
+  return pgstore_pull_add(be, feed, url, etag, last_modified, sha256, bytes,
+                          file_name, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -190,5 +236,9 @@ const struct store_backend_ops store_backend_postgresql = {
     .warnings_of = pg_warnings_of,
     .each_ingest_count = pg_each_ingest_count,
     .each_kept_file = pg_each_kept_file,
+    .pull_state = pg_pull_state,
+    .pull_ok = pg_pull_ok,
+    .pull_failed = pg_pull_failed,
+    .pull_add = pg_pull_add,
     .close = pg_close,
 };

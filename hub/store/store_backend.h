@@ -70,6 +70,17 @@ struct store_backend_ops {
                         int (*fn)(void *arg, const char *file_name,
                                   const char *sha256, const char *received_at),
                         void *arg, struct dahub_error *err);
+  /* Feeds fetched over HTTPS: store_pull_state(), _ok(), _failed(), _add() */
+  int (*pull_state)(void *be, const char *feed, struct store_pull_state *out,
+                    struct dahub_error *err);
+  int (*pull_ok)(void *be, const char *feed, const char *etag,
+                 const char *last_modified, int64_t now_ms,
+                 struct dahub_error *err);
+  int (*pull_failed)(void *be, const char *feed, int64_t now_ms,
+                     const char *error, struct dahub_error *err);
+  int (*pull_add)(void *be, const char *feed, const char *url, const char *etag,
+                  const char *last_modified, const char *sha256, uint64_t bytes,
+                  const char *file_name, struct dahub_error *err);
   void (*close)(void *be);
 };
 

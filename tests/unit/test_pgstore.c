@@ -893,7 +893,7 @@ static void hub_role(struct pg_fixture *f, const char *suffix,
                  "SET client_min_messages = warning;"
                  "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
                  "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
-                 "GRANT UPDATE ON ingests, current_periods TO %s;"
+                 "GRANT UPDATE ON ingests, current_periods, pull_state TO %s;"
                  "INSERT INTO board_roles VALUES ('%s', '%s')",
                  role, role, role, role, role, board);
   (void)pg_query(f, sql);
@@ -958,6 +958,11 @@ static void test_a_hub_reads_and_writes_only_its_own_board(void **state) {
                               "SELECT string_agg(board, ',') FROM "
                               "board_roles"),
                       "rutland");
+  /* ... and none of a's pulls */
+  (void)pg_query(f, "INSERT INTO pull_state(board, feed, failures,"
+                    " updated_at) VALUES('leics', 'lwa', 0, now())");
+  assert_string_equal(as_role(f, b, "SELECT count(*) FROM pull_state"), "0");
+  assert_string_equal(as_role(f, a, "SELECT count(*) FROM pull_state"), "1");
   /* ... changes none of a's */
   assert_string_equal(as_role(f, b, "UPDATE ingests SET file_name = 'x'"),
                       "changed 1");
@@ -1061,7 +1066,7 @@ static void test_check_reports_schema_and_rights(void **state) {
    * is its own (board_roles), and not before */
   (void)snprintf(sql, sizeof sql,
                  "GRANT INSERT ON ALL TABLES IN SCHEMA public TO %s; "
-                 "GRANT UPDATE ON ingests, current_periods TO %s",
+                 "GRANT UPDATE ON ingests, current_periods, pull_state TO %s",
                  role, role);
   (void)pg_query(f, sql);
   assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EACCES);

@@ -265,6 +265,44 @@ static void run_files(const struct store_backend *b, reader_fn read,
   read_back(b, first, id);
 }
 
+static void pull_line(const struct store_backend *b, char *out, size_t size) {
+  struct store_pull_state p;
+  struct dahub_error err = {0};
+  int rc = b->ops->pull_state(b->be, "lwa", &p, &err);
+
+  (void)snprintf(out, size, "%d|%s|%s|%lld|%lld|%d|%s", rc, p.etag,
+                 p.last_modified, (long long)p.ok_ms,
+                 (long long)p.failing_since_ms, p.failures, p.last_sha256);
+}
+
+/* A pulled feed's state through fetches that work, fail, and answer 304,
+ * and a body's provenance: the same in both. */
+static void run_pulls(const struct store_backend *b) {
+  struct dahub_error err = {0};
+  char line[512];
+
+  pull_line(b, line, sizeof line);
+  assert_string_equal(line, "1|||0|0|0|");
+  assert_int_equal(b->ops->pull_ok(b->be, "lwa", "\"e1\"", "lm1", 1000, &err),
+                   0);
+  assert_int_equal(b->ops->pull_add(b->be, "lwa", "https://x/lwa", "\"e1\"",
+                                    "lm1", "s1", 99, "lwa-1.csv", &err),
+                   0);
+  pull_line(b, line, sizeof line);
+  assert_string_equal(line, "0|\"e1\"|lm1|1000|0|0|s1");
+  assert_int_equal(b->ops->pull_failed(b->be, "lwa", 2000, "timeout", &err), 0);
+  assert_int_equal(b->ops->pull_failed(b->be, "lwa", 3000, "timeout", &err), 0);
+  pull_line(b, line, sizeof line);
+  assert_string_equal(line, "0|\"e1\"|lm1|1000|2000|2|s1");
+  assert_int_equal(b->ops->pull_ok(b->be, "lwa", NULL, NULL, 4000, &err), 0);
+  pull_line(b, line, sizeof line);
+  assert_string_equal(line, "0|\"e1\"|lm1|4000|0|0|s1");
+  /* a feed whose first fetch failed */
+  assert_int_equal(b->ops->pull_failed(b->be, "mar", 5000, "dns", &err), 0);
+  assert_int_equal(
+      b->ops->pull_state(b->be, "mar", &(struct store_pull_state){0}, &err), 0);
+}
+
 static const char *read_sqlite(void *arg, const char *sql) {
   return query(arg, sql);
 }
@@ -278,6 +316,7 @@ static void test_sqlite_backend(void **state) {
   struct store_backend b = {&store_backend_sqlite, f->st};
 
   run_files(&b, read_sqlite, f);
+  run_pulls(&b);
 }
 
 static void test_postgresql_backend(void **state) {
@@ -285,6 +324,7 @@ static void test_postgresql_backend(void **state) {
   struct store_backend b = {&store_backend_postgresql, f->ps};
 
   run_files(&b, read_pg, f);
+  run_pulls(&b);
 }
 
 static int pg_setup_or_skip(void **state) {

@@ -33,7 +33,7 @@
 #include "store.h"
 
 /* The migrations this dahub knows (pgstore_schema.c). */
-#define PGSTORE_SCHEMA_VERSION 2
+#define PGSTORE_SCHEMA_VERSION 3
 /* A board's name: what every row carries. */
 #define PGSTORE_BOARD_MAX 64
 
@@ -140,6 +140,25 @@ int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
                                      const char *sha256,
                                      const char *received_at),
                            void *arg, struct dahub_error *err);
+
+/* ---- feeds fetched over HTTPS (pgstore_pull.c), as store.h's ---- */
+
+/* 0 with *out filled, 1 when the board's feed was never fetched. */
+int pgstore_pull_state(struct pgstore *ps, const char *feed,
+                       struct store_pull_state *out, struct dahub_error *err);
+/* A fetch that worked; etag and last_modified NULL: keep the stored ones
+ * (a 304). */
+int pgstore_pull_ok(struct pgstore *ps, const char *feed, const char *etag,
+                    const char *last_modified, int64_t now_ms,
+                    struct dahub_error *err);
+/* A fetch that failed: failing since the first such, one more in a row. */
+int pgstore_pull_failed(struct pgstore *ps, const char *feed, int64_t now_ms,
+                        const char *error, struct dahub_error *err);
+/* A fetched body handed to the spool as file_name: its provenance. */
+int pgstore_pull_add(struct pgstore *ps, const char *feed, const char *url,
+                     const char *etag, const char *last_modified,
+                     const char *sha256, uint64_t bytes, const char *file_name,
+                     struct dahub_error *err);
 
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 

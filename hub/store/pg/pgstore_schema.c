@@ -156,6 +156,24 @@ const char *const pgstore_migrations[] = {
     BOARD_POLICY("receipts")
     BOARD_POLICY("records")
     BOARD_POLICY("ingest_warnings"),
+    /* 3: feeds the hub fetches over HTTPS (SQLite's 8), a board's own:
+     * per feed, what a conditional request needs and since when fetching
+     * has failed; per fetched body, its provenance. The active hub of a
+     * board fetches; a standby that takes over reads where it left off. */
+    "CREATE TABLE pull_state("
+    " board text NOT NULL, feed text NOT NULL, etag text, last_modified text,"
+    " ok_ms bigint, failing_since_ms bigint, failures integer NOT NULL,"
+    " error text, updated_at timestamptz NOT NULL,"
+    " PRIMARY KEY(board, feed));"
+    "CREATE TABLE pulls("
+    " pull_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " board text NOT NULL, feed text NOT NULL, url text NOT NULL,"
+    " etag text, last_modified text, sha256 text NOT NULL,"
+    " bytes bigint NOT NULL, file_name text NOT NULL,"
+    " fetched_at timestamptz NOT NULL);"
+    "CREATE INDEX pulls_by_feed ON pulls(board, feed, pull_id);"
+    BOARD_POLICY("pull_state")
+    BOARD_POLICY("pulls"),
 };
 /* clang-format on */
 
@@ -169,7 +187,8 @@ _Static_assert(sizeof pgstore_migrations / sizeof *pgstore_migrations ==
 const char *const pgstore_tables[] = {
     "ingests",  "areas",      "periods",         "measures",
     "services", "breakdowns", "observations",    "current_periods",
-    "receipts", "records",    "ingest_warnings", NULL};
+    "receipts", "records",    "ingest_warnings", "pull_state",
+    "pulls",    NULL};
 
 /* The version in schema_migrations, 0 when there is no such table. In the
  * caller's transaction, if any. */
