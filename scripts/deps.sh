@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config libuv1-dev libcurl4-openssl-dev \
-libjansson-dev libcmocka-dev libsqlite3-dev libsystemd-dev libssl-dev \
+libjansson-dev libcmocka-dev libsqlite3-dev libpq-dev libsystemd-dev libssl-dev \
 coinor-libclp-dev libzip-dev libexpat1-dev libxlsxwriter-dev python3 sqlite3"
 [ $# -gt 0 ] && PKGS="$PKGS $*"
 

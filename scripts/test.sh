@@ -16,6 +16,18 @@ scripts/deps.sh clang libclang-rt-14-dev python3-scipy python3-aiosmtpd \
   chromium poppler-utils python3-prometheus-client python3-openpyxl xlsx2csv
 # debhelper, lintian and fakeroot for the Debian package test (tests/package)
 scripts/deps.sh debhelper lintian fakeroot
+# PostgreSQL 15 for the PostgreSQL store's tests (tests/unit/test_pgstore.c)
+scripts/deps.sh postgresql-15
+
+# One throwaway cluster for both builds, in a temporary folder, on a unix
+# socket there only; stopped and removed however the script ends. The tests
+# find it through DAHUB_TEST_PG (without it they are skipped).
+pgdir=$(mktemp -d "${TMPDIR:-/tmp}/dahub-pg-XXXXXX")
+trap 'tests/support/pg_cluster.sh stop "$pgdir"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+DAHUB_TEST_PG=$(tests/support/pg_cluster.sh start "$pgdir")
+export DAHUB_TEST_PG
 
 jobs=$(nproc 2>/dev/null || echo 2)
 for variant in plain asan; do

@@ -14,6 +14,7 @@
  * nothing are written here too.
  */
 #include "store_int.h"
+#include "store_textform.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -68,39 +69,6 @@ out:
   return rc;
 }
 
-/* How the view says the partner's text again (store_schema.c, 9): 0 none
- * kept, 1 the value's plain digits, 2 the value with thousands commas (as
- * SQLite's printf('%,d') writes it), 3 kept in observation_texts. Only a
- * whole value can be said again; "12.50", "<5" and "approx. 40" are kept. */
-static int text_form(const struct store_obs *o) {
-  char digits[24], *d = digits + sizeof digits;
-  const char *r = o->raw;
-  uint64_t u;
-  size_t n;
-
-  if (r == NULL)
-    return 0;
-  if ((o->status != DAHUB_ACTUAL && o->status != DAHUB_ESTIMATED) ||
-      o->scale != 0)
-    return 3;
-  u = o->value < 0 ? 0 - (uint64_t)o->value : (uint64_t)o->value;
-  do
-    *--d = (char)('0' + u % 10);
-  while ((u /= 10) != 0);
-  n = (size_t)(digits + sizeof digits - d);
-  if (o->value < 0 && *r++ != '-')
-    return 3;
-  if (strlen(r) == n && memcmp(r, d, n) == 0)
-    return 1;
-  for (size_t i = 0; i < n; i++) { /* 1,234,567: a comma before each group */
-    if (i > 0 && (n - i) % 3 == 0 && *r++ != ',')
-      return 3;
-    if (*r++ != d[i])
-      return 3;
-  }
-  return *r == '\0' && n > 3 ? 2 : 3;
-}
-
 /* The keys of o's texts in the dictionaries, in Q_OBS's order from 2. */
 static int obs_keys(struct store *st, const struct store_obs *o, int64_t key[5],
                     struct dahub_error *err) {
@@ -148,7 +116,7 @@ static int obs_bind(struct store *st, sqlite3_stmt *q, int at,
 
   if ((rc = obs_keys(st, o, key, err)) != 0)
     return rc;
-  *form = text_form(o);
+  *form = store_text_form(o);
   (void)sqlite3_bind_int64(q, at + 1, st->next_obs_id++);
   (void)sqlite3_bind_int64(q, at + 2, st->ingest_id);
   for (int i = 0; i < 5; i++)

@@ -66,3 +66,21 @@ target_include_directories(test_label PRIVATE
   ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(test_label PRIVATE PkgConfig::JANSSON)
 target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})
+
+# The PostgreSQL store on a real server: $DAHUB_TEST_PG names it
+# (scripts/test.sh starts one with tests/support/pg_cluster.sh); without
+# it the test says why and is skipped (77).
+dahub_unit_test(test_pgstore test_pgstore.c)
+target_link_libraries(test_pgstore PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# The same files through both backends' operations (store_backend.h); its
+# PostgreSQL half is skipped without $DAHUB_TEST_PG.
+dahub_unit_test(test_store_backends test_store_backends.c)
+target_link_libraries(test_store_backends PRIVATE PkgConfig::PQ)
+set_tests_properties(test_store_backends PROPERTIES TIMEOUT 60)
+# The script that makes that throwaway cluster (skipped, 77, without
+# PostgreSQL 15's binaries).
+add_test(NAME pg_cluster_script
+  COMMAND sh ${PROJECT_SOURCE_DIR}/tests/support/test_pg_cluster.sh)
+set_tests_properties(pg_cluster_script PROPERTIES TIMEOUT 120
+  SKIP_RETURN_CODE 77)

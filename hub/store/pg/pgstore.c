@@ -1,0 +1,394 @@
+/*
+ * pgstore.c: the store in PostgreSQL (pgstore.h): the connection string
+ * from its credential file, connecting, errors, and `dahub check`'s view.
+ *
+ * The connection string is a secret (it may hold a password): it is read
+ * when a connection is made, checked by libpq's own parser before use, and
+ * wiped once libpq has it. No message shows it: libpq's parser may quote a
+ * fragment of a bad string, so that message is replaced by ours, and a
+ * statement's error is cut to its primary message and SQLSTATE (a DETAIL
+ * or CONTEXT line may quote a row's value, which is a partner's figure).
+ *
+ * The session is made plain at connect: UTF-8, times in UTC, terse errors,
+ * and a staging table of its own (pgstore_ingest.c). A connection lost
+ * between files is made again at the next begin (pgstore_ingest.c); one
+ * lost during a file fails that file with -EAGAIN, and the daemon tries it
+ * again: its hash is not recorded until the commit, so it is stored once.
+ * pgstore_schema.c migrates, pgstore_ingest.c writes a file's figures.
+ */
+#include "pgstore_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credential.h"
+
+/* Seconds to wait for the server when the string names no
+ * connect_timeout: a hub must not hang at start on a dead address. */
+#define CONNECT_TIMEOUT "10"
+/* PostgreSQL 15: security_invoker views, so the reader's row-level
+ * security applies through them. */
+#define SERVER_MIN 150000
+
+/* A bare word names a service of pg_service.conf. */
+static int is_service_name(const char *s) {
+  if (*s == '\0')
+    return 0;
+  for (; *s != '\0'; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+          (*s >= '0' && *s <= '9') || *s == '_' || *s == '-' || *s == '.'))
+      return 0;
+  return 1;
+}
+
+int pgstore_conninfo_read(const char *path, char **conninfo,
+                          struct dahub_error *err) {
+  PQconninfoOption *opts;
+  char why[200], *value = NULL, *parse_msg = NULL;
+  int rc;
+
+  *conninfo = NULL;
+  if ((rc = credential_read(path, &value, why, sizeof why)) != 0)
+    return dahub_error_set(err, rc, 0, 0, "postgresql: %s", why);
+  if (strchr(value, '=') == NULL && strstr(value, "://") == NULL &&
+      is_service_name(value)) {
+    size_t n = strlen(value) + sizeof "service=";
+    char *s = malloc(n);
+
+    if (s == NULL) {
+      credential_free(value);
+      return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
+    }
+    (void)snprintf(s, n, "service=%s", value);
+    credential_free(value);
+    value = s;
+  }
+  /* libpq's message may quote the string: ours names only the file */
+  if ((opts = PQconninfoParse(value, &parse_msg)) == NULL) {
+    if (parse_msg != NULL) {
+      explicit_bzero(parse_msg, strlen(parse_msg));
+      PQfreemem(parse_msg);
+    }
+    credential_free(value);
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: %s is not a libpq connection string, "
+                           "URI or service name (its text is not shown: it "
+                           "may hold a password)",
+                           path);
+  }
+  PQconninfoFree(opts);
+  *conninfo = value;
+  return 0;
+}
+
+/* The connection's last error, one line, trailing newline dropped. */
+static const char *conn_message(PGconn *conn, char *buf, size_t size) {
+  const char *m = conn != NULL ? PQerrorMessage(conn) : "out of memory";
+  size_t n;
+
+  (void)snprintf(buf, size, "%s", m != NULL && *m != '\0' ? m : "no reason");
+  for (n = strlen(buf); n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ');)
+    buf[--n] = '\0';
+  for (char *p = buf; *p != '\0'; p++)
+    if (*p == '\n' || *p == '\t')
+      *p = ' ';
+  return buf;
+}
+
+/* Transient SQLSTATE classes: 08 connection, 40 rollback (deadlock,
+ * serialisation), 53 resources (disk full, too many connections), 57
+ * operator (shutdown, cancel), 58 system (I/O), and 55P03 (lock not
+ * available). */
+static int transient(const char *state) {
+  static const char *const classes[] = {"08", "40", "53", "57", "58"};
+
+  if (state == NULL)
+    return 0;
+  for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
+    if (strncmp(state, classes[i], 2) == 0)
+      return 1;
+  return strcmp(state, "55P03") == 0;
+}
+
+int pgstore_fail(struct pgstore *ps, const PGresult *res, const char *what,
+                 struct dahub_error *err) {
+  const char *state = NULL, *primary = NULL;
+  char buf[200];
+  int code;
+
+  if (res != NULL) {
+    state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+    primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+  }
+  code =
+      transient(state) || PQstatus(ps->conn) != CONNECTION_OK ? -EAGAIN : -EIO;
+  if (primary == NULL)
+    return dahub_error_set(err, code, 0, 0, "postgresql: %s: %s", what,
+                           conn_message(ps->conn, buf, sizeof buf));
+  return dahub_error_set(err, code, 0, 0, "postgresql: %s: %s (SQLSTATE %s)",
+                         what, primary, state != NULL ? state : "?");
+}
+
+PGresult *pgstore_query(struct pgstore *ps, const char *sql, int n,
+                        const char *const *params, const char *what, int *code,
+                        struct dahub_error *err) {
+  PGresult *res = PQexecParams(ps->conn, sql, n, NULL, params, NULL, NULL, 0);
+  ExecStatusType s = PQresultStatus(res);
+
+  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
+    *code = 0;
+    return res;
+  }
+  *code = pgstore_fail(ps, res, what, err);
+  PQclear(res);
+  return NULL;
+}
+
+int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
+                 struct dahub_error *err) {
+  /* PQexec, not PQexecParams: a migration is several statements */
+  PGresult *res = PQexec(ps->conn, sql);
+  ExecStatusType s = PQresultStatus(res);
+  int code = 0;
+
+  if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+    code = pgstore_fail(ps, res, what, err);
+  PQclear(res);
+  return code;
+}
+
+/* The session as the store expects it, after every (re)connect. */
+int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
+  (void)PQsetErrorVerbosity(ps->conn, PQERRORS_TERSE);
+  if (PQserverVersion(ps->conn) < SERVER_MIN)
+    return dahub_error_set(err, -EPROTO, 0, 0,
+                           "postgresql: the server is version %d; dahub "
+                           "needs PostgreSQL 15 or later",
+                           PQserverVersion(ps->conn));
+  return pgstore_exec(ps, "SET TimeZone = 'UTC'", "session", err);
+}
+
+/* Connects with the string in path; on failure err names the file and
+ * libpq's reason (which never holds the password). */
+int pgstore_connect(struct pgstore *ps, const char *path,
+                    struct dahub_error *err) {
+  /* later values win; the string is expanded where dbname stands, so it
+   * may set connect_timeout, but not the encoding */
+  const char *const keys[] = {"connect_timeout", "dbname",
+                              "fallback_application_name", "client_encoding",
+                              NULL};
+  const char *values[] = {CONNECT_TIMEOUT, NULL, "dahub", "UTF8", NULL};
+  char *conninfo, buf[200];
+  int rc;
+
+  if ((rc = pgstore_conninfo_read(path, &conninfo, err)) != 0)
+    return rc;
+  values[1] = conninfo;
+  ps->conn = PQconnectdbParams(keys, values, 1);
+  credential_free(conninfo);
+  if (ps->conn == NULL || PQstatus(ps->conn) != CONNECTION_OK)
+    return dahub_error_set(err, -EAGAIN, 0, 0,
+                           "postgresql: cannot connect with %s: %s", path,
+                           conn_message(ps->conn, buf, sizeof buf));
+  return pgstore_session_plain(ps, err);
+}
+
+/* A store struct, its lock ready, its connection not made. */
+struct pgstore *pgstore_alloc(void) {
+  struct pgstore *ps = calloc(1, sizeof *ps);
+
+  if (ps != NULL && pthread_mutex_init(&ps->lock, NULL) != 0) {
+    free(ps);
+    ps = NULL;
+  }
+  return ps;
+}
+
+/* A board name: letters, digits, '_', '-', '.'; what every row carries. */
+int pgstore_board_ok(const char *board) {
+  return board != NULL && strlen(board) <= PGSTORE_BOARD_MAX &&
+         is_service_name(board);
+}
+
+int pgstore_open(const char *conninfo_file, const char *board,
+                 struct pgstore **out, struct dahub_error *err) {
+  return pgstore_open_version(conninfo_file, board, PGSTORE_SCHEMA_VERSION, out,
+                              err);
+}
+
+int pgstore_open_version(const char *conninfo_file, const char *board,
+                         int latest, struct pgstore **out,
+                         struct dahub_error *err) {
+  struct pgstore *ps;
+  int rc;
+
+  *out = NULL;
+  if (!pgstore_board_ok(board))
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: board: expected 1 to %d letters, "
+                           "digits, '_', '-' or '.'",
+                           PGSTORE_BOARD_MAX);
+  if ((ps = pgstore_alloc()) == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
+  (void)snprintf(ps->board, sizeof ps->board, "%s", board);
+  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
+    goto out;
+  if (latest > 0)
+    rc = pgstore_migrate(ps, pgstore_migrations, pgstore_n_migrations, latest,
+                         &ps->schema, err);
+  else
+    rc = pgstore_schema_read(ps, &ps->schema, err);
+  if (rc != 0 || (rc = pgstore_session_setup(ps, err)) != 0)
+    goto out;
+  *out = ps;
+  ps = NULL;
+out:
+  pgstore_close(ps);
+  return rc;
+}
+
+void pgstore_close(struct pgstore *ps) {
+  if (ps == NULL)
+    return;
+  PQfinish(ps->conn);
+  pthread_mutex_destroy(&ps->lock);
+  free(ps);
+}
+
+int pgstore_schema(struct pgstore *ps) { return ps->schema; }
+
+/* The first table of pgstore_tables the role may not write as a hub
+ * does (insert everywhere; update the ingest's hash, the current periods
+ * and the pull state), or "" when it may write them all. */
+static int first_unwritable(struct pgstore *ps, char *out, size_t size,
+                            struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n)"
+      " WHERE CASE WHEN to_regclass(t) IS NULL THEN true"
+      "  WHEN t IN ('ingests', 'current_periods', 'pull_state')"
+      "  THEN NOT (has_table_privilege(t, 'INSERT')"
+      "   AND has_table_privilege(t, 'UPDATE'))"
+      "  ELSE NOT has_table_privilege(t, 'INSERT') END"
+      " ORDER BY n LIMIT 1";
+  char list[512] = "{";
+  const char *params[1] = {list};
+  PGresult *res;
+  int code;
+
+  for (int i = 0; pgstore_tables[i] != NULL; i++) {
+    size_t n = strlen(list);
+
+    (void)snprintf(list + n, sizeof list - n, "%s%s", i > 0 ? "," : "",
+                   pgstore_tables[i]);
+  }
+  (void)snprintf(list + strlen(list), sizeof list - strlen(list), "}");
+  if ((res = pgstore_query(ps, sql, 1, params, "check rights", &code, err)) ==
+      NULL)
+    return code;
+  (void)snprintf(out, size, "%s",
+                 PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+  PQclear(res);
+  return 0;
+}
+
+/* Whether the role may write board's rows: not bound by the policies of
+ * migration 2 (the tables' owner, a superuser), or board is one of its
+ * own in board_roles. */
+static int check_board(struct pgstore *ps, const char *board,
+                       struct pgstore_check *out, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT NOT row_security_active('ingests'),"
+      " coalesce((SELECT string_agg(board, ',' ORDER BY board)"
+      "  FROM board_roles WHERE role = current_user), ''),"
+      " EXISTS (SELECT 1 FROM board_roles WHERE role = current_user"
+      "  AND board = $1)";
+  const char *params[1] = {board};
+  PGresult *res;
+  int rc;
+
+  if (out->schema < 2) { /* no policies yet */
+    out->all_boards = out->board_ok = 1;
+    return 0;
+  }
+  if ((res = pgstore_query(ps, sql, 1, params, "check boards", &rc, err)) ==
+      NULL)
+    return rc;
+  out->all_boards = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+  (void)snprintf(out->boards, sizeof out->boards, "%s", PQgetvalue(res, 0, 1));
+  out->board_ok = out->all_boards || strcmp(PQgetvalue(res, 0, 2), "t") == 0;
+  PQclear(res);
+  if (!out->board_ok)
+    return dahub_error_set(err, -EACCES, 0, 0,
+                           "postgresql: role %s may not write board %s's "
+                           "rows (its boards: %s)",
+                           out->user, board,
+                           out->boards[0] != '\0' ? out->boards : "none");
+  return 0;
+}
+
+int pgstore_check(const char *conninfo_file, const char *board,
+                  struct pgstore_check *out, struct dahub_error *err) {
+  struct pgstore *ps = pgstore_alloc();
+  PGresult *res = NULL;
+  int rc;
+
+  memset(out, 0, sizeof *out);
+  out->latest = PGSTORE_SCHEMA_VERSION;
+  if (!pgstore_board_ok(board)) {
+    pgstore_close(ps);
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: board: expected 1 to %d letters, "
+                           "digits, '_', '-' or '.'",
+                           PGSTORE_BOARD_MAX);
+  }
+  if (ps == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
+  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
+    goto out;
+  out->connected = 1;
+  out->server_version = PQserverVersion(ps->conn);
+  if ((res = pgstore_query(ps,
+                           "SELECT current_user,"
+                           " has_schema_privilege(current_schema(), 'CREATE')",
+                           0, NULL, "check role", &rc, err)) == NULL)
+    goto out;
+  (void)snprintf(out->user, sizeof out->user, "%s", PQgetvalue(res, 0, 0));
+  if ((rc = pgstore_schema_read(ps, &out->schema, err)) != 0)
+    goto out;
+  if (out->schema > out->latest) {
+    rc = dahub_error_set(err, -EPROTO, 0, 0,
+                         "postgresql: schema version %d is newer than this "
+                         "dahub (%d)",
+                         out->schema, out->latest);
+    goto out;
+  }
+  if (out->schema == 0) {
+    /* nothing to write yet: the first open makes the schema, and owns
+     * it, so no board's policy binds it */
+    out->can_write = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    out->all_boards = out->board_ok = out->can_write;
+    if (!out->can_write)
+      rc = dahub_error_set(err, -EACCES, 0, 0,
+                           "postgresql: no dahub schema, and role %s may not "
+                           "create one in its schema",
+                           out->user);
+    goto out;
+  }
+  if ((rc = first_unwritable(ps, out->cannot_write, sizeof out->cannot_write,
+                             err)) != 0)
+    goto out;
+  out->can_write = out->cannot_write[0] == '\0';
+  if (!out->can_write) {
+    rc = dahub_error_set(err, -EACCES, 0, 0,
+                         "postgresql: role %s may not write table %s",
+                         out->user, out->cannot_write);
+    goto out;
+  }
+  rc = check_board(ps, board, out, err);
+out:
+  PQclear(res);
+  pgstore_close(ps);
+  return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * pgstore_int.h: what the PostgreSQL store's own files share (pgstore.c,
+ * pgstore_schema.c, pgstore_ingest.c). Nothing outside hub/store/pg
+ * includes it but its tests: the module's surface is pgstore.h.
+ */
+#ifndef DAHUB_PGSTORE_INT_H
+#define DAHUB_PGSTORE_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "pgstore.h"
+
+/* The COPY buffer: rows are sent when it holds this much. */
+#define PGSTORE_COPY_BUF (64u << 10)
+
+struct pgstore {
+  PGconn *conn;
+  pthread_mutex_t lock;
+  char board[PGSTORE_BOARD_MAX + 1];
+  int schema; /* the database's schema version, read or made at open */
+  /* The open transaction's ingest, copied at begin. */
+  int64_t ingest_id;
+  int64_t n_obs;
+  int copying; /* a COPY into the staging table is open */
+  int failed;  /* a figure could not be handed over: commit rolls back */
+  int fail_rc; /* ... with this code and fail_err */
+  struct dahub_error fail_err;
+  char feed[128];
+  char file_name[256];
+  size_t buf_used;
+  char buf[PGSTORE_COPY_BUF];
+};
+
+/* A store struct, its lock ready, its connection not made; NULL when out
+ * of memory. pgstore_close() frees it. */
+struct pgstore *pgstore_alloc(void);
+/* Connects ps with the string in the credential file at path and makes
+ * the session plain; on failure err names the file and libpq's reason
+ * (never the string). */
+int pgstore_connect(struct pgstore *ps, const char *path,
+                    struct dahub_error *err);
+/* The session as the store expects it (UTF-8, UTC, terse errors, a
+ * server new enough), after every connect and reconnect. */
+int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err);
+/* 1 when board can be a row's board: letters, digits, '_', '-', '.'. */
+int pgstore_board_ok(const char *board);
+
+/* Fills err from res's error (or the connection's, when res is NULL) for
+ * the step named what: -EAGAIN when it is transient (a lost connection, a
+ * server shutting down, a deadlock, a serialisation failure, out of
+ * resources), else -EIO. Only the primary message and the SQLSTATE: a
+ * detail or context line may quote a row's value. */
+int pgstore_fail(struct pgstore *ps, const PGresult *res, const char *what,
+                 struct dahub_error *err);
+/* Runs sql (one statement or several) without parameters, the step named
+ * what in err: 0 or a code with err. */
+int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
+                 struct dahub_error *err);
+/* Runs sql with n text parameters (NULL: SQL NULL). OUT: PQclear() the
+ * result, which is PGRES_COMMAND_OK or PGRES_TUPLES_OK; else NULL with err
+ * filled and *code set. */
+PGresult *pgstore_query(struct pgstore *ps, const char *sql, int n,
+                        const char *const *params, const char *what, int *code,
+                        struct dahub_error *err);
+
+/* Brings the schema to latest with the first latest of migrations, every
+ * pending one in one transaction under an advisory lock (two hubs starting
+ * at once migrate once); refuses a database newer than n_migrations.
+ * *version is the schema's version after. Exposed for the tests, which
+ * migrate with lists of their own. */
+int pgstore_migrate(struct pgstore *ps, const char *const *migrations,
+                    int n_migrations, int latest, int *version,
+                    struct dahub_error *err);
+/* The schema version of the database without changing it, 0 when it has
+ * none. */
+int pgstore_schema_read(struct pgstore *ps, int *version,
+                        struct dahub_error *err);
+/* The migrations of pgstore_schema.c and their number. */
+extern const char *const pgstore_migrations[];
+extern const int pgstore_n_migrations;
+/* The tables a hub writes, for pgstore_check(). */
+extern const char *const pgstore_tables[];
+
+/* The session's own staging table (pgstore_ingest.c): made at open and
+ * after a reconnect. */
+int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err);
+
+#endif

@@ -1,0 +1,289 @@
+/*
+ * pgstore_query.c: the figures the PostgreSQL store holds, row by row, as
+ * store_query.c reads them from SQLite for the summary: current figures,
+ * the deliveries behind them, records (contracts of a register), and the
+ * warnings of stored files (as store_warnings.c reads them), and for
+ * verification and retention each ingest's count and each kept file (as
+ * store_verify.c reads them). The same rows in the same order, lent to the
+ * same callbacks.
+ *
+ * Rows are streamed (libpq's single-row mode), so a year of a large
+ * collection never sits whole in memory. Only the store's board is read,
+ * also for a role that row-level security does not bind (the tables'
+ * owner). A callback that stops the walk leaves the rest of the rows to be
+ * read and dropped: the connection is ready for the next statement when
+ * the call returns. The lock is held for the call's length.
+ */
+#include "pgstore_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* As SQLite's store writes a time (store_now()). */
+#define ISO_UTC(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* current_observations' value_status, by enum dahub_status. */
+static const char *const status_names[] = {
+    [DAHUB_ACTUAL] = "actual",
+    [DAHUB_SUPPRESSED] = "suppressed",
+    [DAHUB_MISSING] = "missing",
+    [DAHUB_ESTIMATED] = "estimated",
+};
+
+static enum dahub_status status_of(const char *s) {
+  for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
+    if (strcmp(s, status_names[i]) == 0)
+      return (enum dahub_status)i;
+  return DAHUB_ACTUAL;
+}
+
+/* Column i of the row, NULL for SQL NULL. */
+static const char *text_or_null(const PGresult *res, int i) {
+  return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+}
+
+static int64_t int_or_0(const PGresult *res, int i) {
+  return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
+}
+
+/* The caller's callback of one query, and its argument. */
+struct walk {
+  union {
+    int (*current)(void *arg, const struct store_row *r);
+    int (*delivery)(void *arg, const char *feed, const char *period,
+                    int64_t ingest_id, const char *stored_at);
+    int (*record)(void *arg, const char *feed, const char *fields,
+                  int64_t ingest_id);
+    int (*warned)(void *arg, const struct store_warned *w);
+    int (*count)(void *arg, const struct store_ingest_count *c);
+    int (*kept)(void *arg, const char *file_name, const char *sha256,
+                const char *received_at);
+  } fn;
+  void *arg;
+};
+
+/* Runs sql with the board as $1 and param as $2 (none when NULL), and
+ * calls row(w, res) for each row; row returns 0 to go on, non-zero to stop
+ * (returned). */
+static int each_row(struct pgstore *ps, const char *sql, const char *param,
+                    int (*row)(const struct walk *w, const PGresult *res),
+                    const struct walk *w, const char *what,
+                    struct dahub_error *err) {
+  const char *params[2] = {ps->board, param};
+  PGresult *res;
+  int rc = 0, stop = 0;
+
+  (void)pthread_mutex_lock(&ps->lock);
+  if (!PQsendQueryParams(ps->conn, sql, param != NULL ? 2 : 1, NULL, params,
+                         NULL, NULL, 0)) {
+    rc = pgstore_fail(ps, NULL, what, err);
+    goto out;
+  }
+  (void)PQsetSingleRowMode(ps->conn);
+  while ((res = PQgetResult(ps->conn)) != NULL) {
+    ExecStatusType s = PQresultStatus(res);
+
+    if (s == PGRES_SINGLE_TUPLE && stop == 0 && rc == 0)
+      stop = row(w, res); /* after a stop, the rest is read and dropped */
+    else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0)
+      rc = pgstore_fail(ps, res, what, err);
+    PQclear(res);
+  }
+out:
+  (void)pthread_mutex_unlock(&ps->lock);
+  return rc != 0 ? rc : stop;
+}
+
+static int current_row(const struct walk *w, const PGresult *res) {
+  struct store_row r = {
+      .feed = text_or_null(res, 0),
+      .source_id = text_or_null(res, 1),
+      .service_id = text_or_null(res, 2),
+      .area_code = text_or_null(res, 3),
+      .period = text_or_null(res, 4),
+      .measure_id = text_or_null(res, 5),
+      .dimensions = text_or_null(res, 6),
+      .unit = text_or_null(res, 7),
+      .status = status_of(PQgetvalue(res, 0, 8)),
+      .value = int_or_0(res, 9),
+      .scale = (int)int_or_0(res, 10),
+      .bound = int_or_0(res, 11),
+      .ingest_id = int_or_0(res, 12),
+  };
+
+  return w->fn.current(w->arg, &r);
+}
+
+int pgstore_each_current(struct pgstore *ps, const char *prefix,
+                         int (*fn)(void *arg, const struct store_row *r),
+                         void *arg, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT feed, source_id, service_id, area_code, period, measure_id,"
+      " dimensions, unit, value_status, value, scale, bound, ingest_id"
+      " FROM current_observations WHERE board = $1"
+      " AND left(period, length($2)) = $2 ORDER BY obs_id";
+
+  return each_row(ps, sql, prefix, current_row,
+                  &(struct walk){.fn.current = fn, .arg = arg},
+                  "read observations", err);
+}
+
+static int delivery_row(const struct walk *w, const PGresult *res) {
+  return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                        int_or_0(res, 2), PQgetvalue(res, 0, 3));
+}
+
+int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
+                          int (*fn)(void *arg, const char *feed,
+                                    const char *period, int64_t ingest_id,
+                                    const char *stored_at),
+                          void *arg, struct dahub_error *err) {
+  static const char sql[] = "SELECT i.feed, p.period, o.ingest_id, " ISO_UTC(
+      "i.stored_at") " FROM (SELECT DISTINCT ingest_id, period_key FROM "
+                     "observations"
+                     "  WHERE board = $1) o"
+                     " JOIN ingests i ON i.ingest_id = o.ingest_id"
+                     " JOIN periods p ON p.period_key = o.period_key"
+                     " WHERE i.sha256 IS NOT NULL AND left(p.period, "
+                     "length($2)) = $2"
+                     " ORDER BY i.feed, p.period, o.ingest_id";
+
+  return each_row(ps, sql, prefix, delivery_row,
+                  &(struct walk){.fn.delivery = fn, .arg = arg},
+                  "read deliveries", err);
+}
+
+static int record_row(const struct walk *w, const PGresult *res) {
+  return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                      int_or_0(res, 2));
+}
+
+int pgstore_each_record(struct pgstore *ps, const char *kind,
+                        int (*fn)(void *arg, const char *feed,
+                                  const char *fields, int64_t ingest_id),
+                        void *arg, struct dahub_error *err) {
+  /* the newest stored ingest of each feed with records of the kind: by
+   * when it was stored, which two hubs' ingest ids need not follow */
+  static const char sql[] =
+      "SELECT r.feed, r.fields, r.ingest_id FROM records r"
+      " WHERE r.board = $1 AND r.kind = $2 AND r.ingest_id = ("
+      "  SELECT r2.ingest_id FROM records r2"
+      "  JOIN ingests i ON i.ingest_id = r2.ingest_id"
+      "  WHERE r2.board = $1 AND r2.feed = r.feed AND r2.kind = $2"
+      "  AND i.sha256 IS NOT NULL"
+      "  ORDER BY i.stored_at DESC, i.ingest_id DESC LIMIT 1)"
+      " ORDER BY r.feed, r.record_id";
+
+  return each_row(ps, sql, kind, record_row,
+                  &(struct walk){.fn.record = fn, .arg = arg}, "read records",
+                  err);
+}
+
+static int warned_row(const struct walk *w, const PGresult *res) {
+  struct store_warned r = {
+      .feed = PQgetvalue(res, 0, 0),
+      .source_id = PQgetvalue(res, 0, 1),
+      .period = PQgetvalue(res, 0, 2),
+      .file_name = PQgetvalue(res, 0, 3),
+      .ingest_id = int_or_0(res, 4),
+      .count = (unsigned)int_or_0(res, 5),
+      .cells = (unsigned)int_or_0(res, 6),
+      .kept = PQgetvalue(res, 0, 7),
+  };
+
+  return w->fn.warned(w->arg, &r);
+}
+
+int pgstore_each_warned(struct pgstore *ps, const char *prefix,
+                        int (*fn)(void *arg, const struct store_warned *w),
+                        void *arg, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT c.feed, i.source_id, c.period, i.file_name, w.ingest_id,"
+      " w.warnings, w.cells, w.kept"
+      " FROM current_periods c JOIN ingest_warnings w"
+      " ON w.ingest_id = c.ingest_id"
+      " JOIN ingests i ON i.ingest_id = w.ingest_id"
+      " WHERE c.board = $1 AND left(c.period, length($2)) = $2"
+      " ORDER BY c.feed, w.ingest_id, c.period";
+
+  return each_row(ps, sql, prefix, warned_row,
+                  &(struct walk){.fn.warned = fn, .arg = arg}, "read warnings",
+                  err);
+}
+
+int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
+                        char **kept, struct dahub_error *err) {
+  static const char sql[] = "SELECT warnings, kept FROM ingest_warnings"
+                            " WHERE board = $1 AND ingest_id = $2";
+  char id[24];
+  const char *params[2] = {ps->board, id};
+  PGresult *res;
+  int rc;
+
+  *count = 0;
+  *kept = NULL;
+  (void)snprintf(id, sizeof id, "%lld", (long long)ingest_id);
+  (void)pthread_mutex_lock(&ps->lock);
+  res = pgstore_query(ps, sql, 2, params, "read warnings", &rc, err);
+  if (res != NULL && PQntuples(res) > 0) {
+    *count = (unsigned)int_or_0(res, 0);
+    *kept = strdup(PQgetvalue(res, 0, 1));
+    rc = *kept != NULL ? 1
+                       : dahub_error_set(err, -ENOMEM, 0, 0,
+                                         "read warnings: out of memory");
+  }
+  PQclear(res);
+  (void)pthread_mutex_unlock(&ps->lock);
+  return rc;
+}
+
+static int count_row(const struct walk *w, const PGresult *res) {
+  struct store_ingest_count c = {
+      .ingest_id = int_or_0(res, 0),
+      .feed = PQgetvalue(res, 0, 1),
+      .file_name = PQgetvalue(res, 0, 2),
+      .recorded = int_or_0(res, 3),
+      .committed = strcmp(PQgetvalue(res, 0, 4), "t") == 0,
+      .stored = int_or_0(res, 5),
+  };
+
+  return w->fn.count(w->arg, &c);
+}
+
+int pgstore_each_ingest_count(struct pgstore *ps,
+                              int (*fn)(void *arg,
+                                        const struct store_ingest_count *c),
+                              void *arg, struct dahub_error *err) {
+  static const char sql[] =
+      "SELECT i.ingest_id, i.feed, i.file_name, i.observations,"
+      " i.sha256 IS NOT NULL, (SELECT count(*) FROM observations o"
+      "  WHERE o.ingest_id = i.ingest_id)"
+      " FROM ingests i WHERE i.board = $1 ORDER BY i.ingest_id";
+
+  return each_row(ps, sql, NULL, count_row,
+                  &(struct walk){.fn.count = fn, .arg = arg},
+                  "count observations", err);
+}
+
+static int kept_row(const struct walk *w, const PGresult *res) {
+  return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
+                    PQgetvalue(res, 0, 2));
+}
+
+int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
+                           int (*fn)(void *arg, const char *file_name,
+                                     const char *sha256,
+                                     const char *received_at),
+                           void *arg, struct dahub_error *err) {
+  /* stored and duplicate files both settle in done/ (ingest.c) */
+  static const char sql[] = "SELECT file_name, sha256, " ISO_UTC(
+      "received_at") " FROM receipts"
+                     " WHERE board = $1 AND feed = $2 AND sha256 IS NOT NULL"
+                     " AND outcome IN ('stored', 'duplicate') ORDER BY "
+                     "receipt_id";
+
+  return each_row(ps, sql, feed, kept_row,
+                  &(struct walk){.fn.kept = fn, .arg = arg}, "receipts", err);
+}

@@ -1,0 +1,84 @@
+#!/bin/sh
+# A throwaway PostgreSQL cluster for the tests, in a folder of its own.
+#
+#   pg_cluster.sh start DIR   makes DIR (empty or absent), runs initdb and
+#                             pg_ctl start in it, and prints the conninfo of
+#                             its superuser on stdout (for DAHUB_TEST_PG)
+#   pg_cluster.sh stop DIR    stops that server and removes DIR; quiet and
+#                             successful when there is nothing to stop
+#
+# The server listens on a unix socket in DIR only (listen_addresses=''), so
+# it needs no port and cannot be reached from the network; its local
+# connections are trusted, which is safe for a socket in a folder no one
+# else can enter. initdb refuses to run as root: as root (CI), the cluster
+# runs as the postgres user Debian's package creates (or nobody), who owns
+# DIR; otherwise it runs as the caller. The binaries are Debian's
+# (/usr/lib/postgresql/15/bin) unless PG_BIN names another folder.
+set -eu
+
+usage() {
+  echo "usage: $0 start|stop DIR" >&2
+  exit 2
+}
+[ $# -eq 2 ] || usage
+cmd=$1
+dir=$2
+case "$dir" in
+/*) ;;
+*) dir="$(pwd)/$dir" ;;
+esac
+
+# The server's user may not enter the caller's folder (a checkout under
+# /root): every path here is absolute, so work from /.
+cd /
+bin=${PG_BIN:-/usr/lib/postgresql/15/bin}
+if [ "$(id -u)" -eq 0 ]; then
+  owner=postgres
+  getent passwd postgres >/dev/null || owner=nobody
+  as() { runuser -u "$owner" -- "$@"; }
+else
+  owner=$(id -un)
+  as() { "$@"; }
+fi
+
+case "$cmd" in
+start)
+  if [ ! -x "$bin/initdb" ]; then
+    echo "pg_cluster: no initdb in $bin (apt-get install postgresql-15)" >&2
+    exit 1
+  fi
+  mkdir -p "$dir"
+  if [ -n "$(ls -A "$dir")" ]; then
+    echo "pg_cluster: $dir is not empty" >&2
+    exit 1
+  fi
+  chmod 700 "$dir"
+  [ "$(id -u)" -eq 0 ] && chown "$owner" "$dir"
+  as "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+    --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1 || {
+    cat "$dir/initdb.log" >&2
+    exit 1
+  }
+  # No network; a socket in DIR; small, and quick rather than durable (a
+  # test cluster holds nothing worth an fsync). -w waits until it accepts
+  # connections.
+  as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $dir -c fsync=off \
+-c synchronous_commit=off -c full_page_writes=off -c max_connections=40 \
+-c shared_buffers=32MB" start >/dev/null || {
+    cat "$dir/server.log" >&2
+    exit 1
+  }
+  echo "host=$dir user=postgres dbname=postgres"
+  ;;
+stop)
+  if [ -f "$dir/data/postmaster.pid" ]; then
+    as "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null ||
+      as "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null || true
+  fi
+  rm -rf "$dir"
+  ;;
+*)
+  usage
+  ;;
+esac
