@@ -430,21 +430,27 @@ static int open_one(const json_t *o, const struct opt_say *say,
   mapping_new(o, &rd, &m);
   if (m == NULL)
     return rd.rc;
+  /* the cases, json and records sections look fields up: not while a
+   * section giving them has a problem (they would say the same again) */
   said = rd.said;
   switch (m->layout) {
   case MAP_CASES:
     v = json_object_get(o, "cases");
-    if (map_reading_go(&rd, v, 0))
+    if (!rd.fields_cut && map_reading_go(&rd, v, 0))
       map_reading_done(&rd, cases_options(m, v, map_reading_err(&rd)), said);
     break;
   case MAP_JSON:
     v = json_object_get(o, "json");
-    if (map_reading_go(&rd, v, 0))
+    if (!rd.fields_cut && map_reading_go(&rd, v, 0))
       map_reading_done(&rd, jsondoc_options(m, v, map_reading_err(&rd)), said);
     break;
   default:
-    if (map_reading_go(&rd, NULL, 1))
-      map_reading_done(&rd, figures_options(m, o, map_reading_err(&rd)), said);
+    if (map_reading_go(&rd, NULL, 1)) {
+      int rc = figures_options(m, o, map_reading_err(&rd));
+
+      map_reading_done(&rd, rc, said);
+      rd.fields_cut |= rc != 0; /* "across" gives a field */
+    }
     break;
   }
   /* a field's source may be what a problem above left out */
@@ -455,7 +461,8 @@ static int open_one(const json_t *o, const struct opt_say *say,
                                     json_object_get(o, "unknown"), err),
                      said);
   said = rd.said;
-  if ((v = json_object_get(o, "records")) != NULL && map_reading_go(&rd, v, 0))
+  if ((v = json_object_get(o, "records")) != NULL && !rd.fields_cut &&
+      map_reading_go(&rd, v, 0))
     map_reading_done(&rd, records_options(m, v, map_reading_err(&rd)), said);
   /* rules over the whole mapping: only once every part of it was read */
   said = rd.said;

@@ -260,7 +260,7 @@ void map_reading_init(struct map_reading *r, const struct opt_say *outer,
 int map_reading_go(const struct map_reading *r, const json_t *v, int always) {
   if (r->rc == 0)
     return 1;
-  return r->outer != NULL && r->rc != -ENOMEM && (always || v != NULL);
+  return r->outer != NULL && !r->nomem && (always || v != NULL);
 }
 
 struct dahub_error *map_reading_err(struct map_reading *r) {
@@ -275,6 +275,7 @@ void map_reading_done(struct map_reading *r, int rc, unsigned said_before) {
 
   if (rc == 0)
     return;
+  r->nomem |= rc == -ENOMEM;
   if (r->outer != NULL && r->said == said_before && e != NULL) {
     r->said++;
     r->outer->fn(r->outer->arg, e);
@@ -284,14 +285,18 @@ void map_reading_done(struct map_reading *r, int rc, unsigned said_before) {
 }
 
 /* One section of mapping_new() through r: read (or not) and taken; err
- * is where the call puts its problem. */
-#define READ(r, v, always, err, call)                                          \
+ * is where the call puts its problem; fields 1 for a section that gives
+ * fields their sources. */
+#define READ(r, v, always, err, fields, call)                                  \
   do {                                                                         \
     if (map_reading_go((r), (v), (always))) {                                  \
       unsigned said_ = (r)->said;                                              \
+      int rc_;                                                                 \
                                                                                \
       (err) = map_reading_err(r);                                              \
-      map_reading_done((r), (call), said_);                                    \
+      rc_ = (call);                                                            \
+      map_reading_done((r), rc_, said_);                                       \
+      (r)->fields_cut |= rc_ != 0 && (fields);                                 \
     }                                                                          \
   } while (0)
 
@@ -315,8 +320,10 @@ void mapping_new(const json_t *o, struct map_reading *r, struct mapping **out) {
   m->across_field = MAP_NO_FIELD;
   m->delimiter = ',';
   m->encoding = DAHUB_CSV_UTF8;
-  READ(r, NULL, 1, err, fields_init(m, err));
-  READ(r, NULL, 1, err, opt_check(o, "options", mapping_opts, m, m->say, err));
+  READ(r, NULL, 1, err, 1, fields_init(m, err));
+  /* an unknown key may be a section giving fields, misspelt */
+  READ(r, NULL, 1, err, 1,
+       opt_check(o, "options", mapping_opts, m, m->say, err));
   /* the layout decides what every other section means: none without it */
   if (map_reading_go(r, NULL, 1)) {
     unsigned said = r->said;
@@ -328,25 +335,25 @@ void mapping_new(const json_t *o, struct map_reading *r, struct mapping **out) {
       return;
     }
   }
-  READ(r, NULL, 1, err, read_date_kind(m, o, err));
+  READ(r, NULL, 1, err, 0, read_date_kind(m, o, err));
   if (m->layout == MAP_JSON) {
-    READ(r, NULL, 1, err, mapping_csv_only(o, err));
+    READ(r, NULL, 1, err, 0, mapping_csv_only(o, err));
   } else {
-    READ(r, json_object_get(o, "header"), 0, err,
+    READ(r, json_object_get(o, "header"), 0, err, 0,
          mapping_header(m, json_object_get(o, "header"), err));
-    READ(r, NULL, 1, err,
+    READ(r, NULL, 1, err, 1,
          fields_group(m, json_object_get(o, "columns"), "options.columns",
                       MAP_COLUMN, err));
-    READ(r, NULL, 1, err,
+    READ(r, NULL, 1, err, 1,
          fields_group(m, json_object_get(o, "cells"), "options.cells", MAP_CELL,
                       err));
   }
-  READ(r, NULL, 1, err,
+  READ(r, NULL, 1, err, 1,
        fields_group(m, json_object_get(o, "fixed"), "options.fixed", MAP_FIXED,
                     err));
   if (m->layout != MAP_JSON)
-    READ(r, NULL, 1, err, mapping_csv_options(m, o, err));
-  READ(r, NULL, 1, err, layout_section(m, o, err));
+    READ(r, NULL, 1, err, 0, mapping_csv_options(m, o, err));
+  READ(r, NULL, 1, err, 0, layout_section(m, o, err));
   *out = m;
 }
 

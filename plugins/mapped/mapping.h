@@ -180,9 +180,11 @@ struct mapping {
  * that no table said (a rule between keys) said on its own. Only what an
  * earlier problem would make up is left out: a section that is not written
  * at all ("missing" is most likely the typo already said, "hedaer"), and
- * the sections and rules that need every field's source (labels, the rules
- * over the whole mapping). err keeps the first problem, as open() returns
- * it.
+ * the sections and rules that need every field's source (labels, the
+ * cases, json and records sections, the rules over the whole mapping)
+ * while a section giving fields has a problem. Memory running out stops
+ * the reading wherever it happens. err keeps the first problem, as open()
+ * returns it.
  */
 struct map_reading {
   const struct opt_say *outer; /* the hub's, or NULL */
@@ -191,6 +193,9 @@ struct map_reading {
   struct dahub_error *err;  /* the first problem's */
   struct dahub_error later; /* a later section's own */
   int rc;                   /* the first problem's code, or 0 */
+  int nomem;                /* memory ran out: nothing more is read */
+  int fields_cut;           /* a section giving fields failed: what looks
+                               fields up waits for it to be mended */
 };
 
 void map_reading_init(struct map_reading *r, const struct opt_say *outer,

@@ -269,10 +269,42 @@ static void test_every_problem_of_a_shape_is_said(void **state) {
   assert_int_equal(s.n, 0);
 }
 
+/* Read on past a problem, open_each() says the other sections' own
+ * problems, but nothing a section giving fields would make up: a json
+ * layout's sums need an area, which a misspelt "fixed" leaves out, so they
+ * wait for the typo to be mended. */
+static void test_nothing_made_up_after_a_typo(void **state) {
+  struct dahub_error err;
+  struct said s;
+
+  (void)state;
+  assert_int_equal(
+      open_each("{\"layout\": \"json\", \"fixed\": {\"aera\": \"X_LLR\"},"
+                " \"json\": {\"items\": \"meetings\", \"date\": \"date\","
+                " \"sum\": [{\"measure\": \"marac_meetings_held\"}]},"
+                " \"unknown\": {\"area\": \"keep\"}}",
+                &s, &err),
+      -EINVAL);
+  assert_int_equal(s.n, 1);
+  assert_string_equal(s.msg[0],
+                      "options.fixed.aera: unknown key; did you mean `area`?");
+  /* once it is mended, the sums' own problem is said */
+  assert_int_equal(
+      open_each("{\"layout\": \"json\", \"fixed\": {\"area\": \"X_LLR\"},"
+                " \"json\": {\"items\": \"meetings\", \"date\": \"date\","
+                " \"sum\": [{\"measrue\": \"marac_meetings_held\"}]},"
+                " \"unknown\": {\"area\": \"keep\"}}",
+                &s, &err),
+      -EINVAL);
+  assert_true(s.n >= 1);
+  assert_non_null(strstr(s.msg[0], "options.json.sum[0].measrue"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shape_option_errors),
       cmocka_unit_test(test_every_problem_of_a_shape_is_said),
+      cmocka_unit_test(test_nothing_made_up_after_a_typo),
 #define T(name) cmocka_unit_test_setup_teardown(name, fake_setup, fake_teardown)
       T(test_each_file_read_with_the_shape_that_fits),
       T(test_reason_names_the_missing_column),
