@@ -216,6 +216,13 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
 int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                         int attempts, int64_t next_ms, long status,
                         const char *answer, struct dahub_error *err);
+/* Claims row id for one attempt: sending, attempts, its lease ending at
+ * lease_ms, if it is still unsettled and due at now_ms. Of hubs sharing a
+ * store, only one claims a due row. 0 claimed, -EBUSY not (another has
+ * it, or it settled or is not due), -ENOENT no such row, or a store
+ * error. */
+int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
+                       int attempts, int64_t lease_ms, struct dahub_error *err);
 /* Every unsettled row of destination waits until at least until_ms. */
 int store_outbox_defer(struct store *st, const char *destination,
                        int64_t until_ms, struct dahub_error *err);

@@ -115,6 +115,36 @@ int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                      next_ms, (int64_t)status, answer);
 }
 
+/* -EBUSY when row id exists, else -ENOENT; the store is unlocked. */
+static int busy_or_absent(struct store *st, int64_t id,
+                          struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = store_prepare_locked(
+           st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
+           "read the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, id);
+  rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
+                       int attempts, int64_t lease_ms,
+                       struct dahub_error *err) {
+  int rc = store_write(st, "claim a delivery", err,
+                       "UPDATE outbox SET state = 'sending', attempts = ?3,"
+                       " next_ms = ?4, updated_at = ?5 WHERE outbox_id = ?1"
+                       " AND state IN ('pending','sending','retrying')"
+                       " AND next_ms <= ?2",
+                       "IIiIn", id, now_ms, attempts, lease_ms);
+
+  return rc == -ENOENT ? busy_or_absent(st, id, err) : rc;
+}
+
 int store_outbox_defer(struct store *st, const char *destination,
                        int64_t until_ms, struct dahub_error *err) {
   int rc = store_write(st, "update the outbox", err,
@@ -138,25 +168,14 @@ int store_outbox_recover(struct store *st, int64_t now_ms,
 
 int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
                        struct dahub_error *err) {
-  sqlite3_stmt *q;
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET state = 'pending', next_ms = ?2,"
                        " since_ms = ?2, updated_at = ?3"
                        " WHERE outbox_id = ?1 AND state = 'parked'",
                        "IIn", id, now_ms);
 
-  if (rc != -ENOENT)
-    return rc;
   /* nothing changed: no such row, or one that is not parked */
-  if ((rc = store_prepare_locked(
-           st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
-           "read the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, id);
-  rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  return rc == -ENOENT ? busy_or_absent(st, id, err) : rc;
 }
 
 static int count_row(const struct store_call *c, sqlite3_stmt *q) {

@@ -1,0 +1,231 @@
+/*
+ * test_pgstore_outbox.c: what is PostgreSQL's own in its summaries and
+ * outbox (pgstore_summary.c, pgstore_outbox.c): hubs sharing a board's
+ * outbox claim each due delivery once, a claim does not wait on another
+ * hub's, and one board's role can neither see nor change another's
+ * summaries, cells or deliveries.
+ *
+ * Runs on the throwaway server $DAHUB_TEST_PG names
+ * (tests/support/pg_cluster.sh); exits 77 (skipped) without one.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fixture.h"
+#include "pg_fixture.h"
+
+#define HUBS 4
+#define ROWS 12
+
+static const struct store_pub_cell cell = {.measure = "helpline_contacts",
+                                           .source_id = "freeva",
+                                           .area = "E07000129",
+                                           .dims = "{}",
+                                           .value = 3,
+                                           .state = 1,
+                                           .threshold = 5,
+                                           .ingests = "[1]",
+                                           .rule = 1};
+
+/* One hub: its own connection, claiming every due row it finds. */
+struct hub {
+  struct pgstore *ps;
+  pthread_barrier_t *go;
+  int64_t now;
+  int claimed[ROWS + 1]; /* by outbox_id */
+  int failed;
+};
+
+static void *claim_all(void *arg) {
+  struct hub *h = arg;
+  struct dahub_error err = {0};
+
+  (void)pthread_barrier_wait(h->go);
+  for (int64_t id = 1; id <= ROWS; id++) {
+    int rc = pgstore_outbox_claim(h->ps, id, h->now, 1, h->now + 60000, &err);
+
+    if (rc == 0)
+      h->claimed[id]++;
+    else if (rc != -EBUSY)
+      h->failed++;
+  }
+  return NULL;
+}
+
+/* Four hubs of one board, each on its own connection, claim the same
+ * twelve due deliveries at once: each is claimed by exactly one. */
+static void test_hubs_claim_each_delivery_once(void **state) {
+  struct pg_fixture *f = *state;
+  struct store_outbox_new out[ROWS];
+  char keys[ROWS][8];
+  struct hub hubs[HUBS];
+  pthread_t t[HUBS];
+  pthread_barrier_t go;
+  int64_t now = store_now_ms() + 1000;
+
+  for (int i = 0; i < ROWS; i++) {
+    (void)snprintf(keys[i], sizeof keys[i], "k%d", i);
+    out[i] = (struct store_outbox_new){"web", keys[i], "summary.csv"};
+  }
+  assert_int_equal(pgstore_summary_add(f->ps, "FY2024-25-Q1", 1, NULL, "s",
+                                       "/out/v1", &cell, 1, out, ROWS, &f->err),
+                   0);
+  assert_int_equal(pg_query_int(f, "SELECT max(outbox_id) FROM outbox"), ROWS);
+  assert_int_equal(pthread_barrier_init(&go, NULL, HUBS), 0);
+  for (int i = 0; i < HUBS; i++) {
+    hubs[i] = (struct hub){.go = &go, .now = now};
+    assert_int_equal(
+        pgstore_open(f->conninfo_file, "leics", &hubs[i].ps, &f->err), 0);
+  }
+  for (int i = 0; i < HUBS; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, claim_all, &hubs[i]), 0);
+  for (int i = 0; i < HUBS; i++)
+    assert_int_equal(pthread_join(t[i], NULL), 0);
+  (void)pthread_barrier_destroy(&go);
+  for (int id = 1; id <= ROWS; id++) {
+    int n = 0;
+
+    for (int i = 0; i < HUBS; i++)
+      n += hubs[i].claimed[id];
+    assert_int_equal(n, 1);
+  }
+  for (int i = 0; i < HUBS; i++) {
+    assert_int_equal(hubs[i].failed, 0);
+    pgstore_close(hubs[i].ps);
+  }
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"
+                                   " WHERE state = 'sending' AND attempts = 1"),
+                   ROWS);
+}
+
+/* A row another hub is claiming (its transaction holds the row) is not
+ * waited for: the claim answers -EBUSY at once, and the row is claimable
+ * once that hub let it go without claiming it. */
+static void test_a_claim_skips_a_row_being_claimed(void **state) {
+  struct pg_fixture *f = *state;
+  struct store_outbox_new out = {"web", "k1", "summary.csv"};
+  int64_t now = store_now_ms() + 1000;
+
+  assert_int_equal(pgstore_summary_add(f->ps, "FY2024-25-Q1", 1, NULL, "s",
+                                       "/out/v1", &cell, 1, &out, 1, &f->err),
+                   0);
+  (void)pg_query(f, "SET lock_timeout = '30s'; BEGIN;"
+                    "SELECT outbox_id FROM outbox FOR UPDATE");
+  assert_int_equal(pgstore_outbox_claim(f->ps, 1, now, 1, now + 60000, &f->err),
+                   -EBUSY);
+  (void)pg_query(f, "ROLLBACK");
+  assert_int_equal(pgstore_outbox_claim(f->ps, 1, now, 1, now + 60000, &f->err),
+                   0);
+  assert_int_equal(pgstore_outbox_claim(f->ps, 1, now, 1, now + 60000, &f->err),
+                   -EBUSY);
+}
+
+/* Two boards' hubs: each writes its summary, cells and deliveries; the
+ * other's role sees none of them, changes none, and cannot write a row
+ * under the other's name; its store reads none and claims none. */
+static void
+test_a_board_sees_only_its_own_summaries_and_deliveries(void **state) {
+  struct pg_fixture *f = *state;
+  char a[80], b[80], path_a[256], path_b[256], sql[512];
+  struct pgstore *hub_a = NULL, *hub_b = NULL;
+  struct store_outbox_new out = {"web", "k1", "summary.csv"};
+  unsigned long counts[OUTBOX_NSTATES];
+  struct store_outbox_row rows[2];
+  int64_t now = store_now_ms() + 1000, id_a;
+  char sha[65];
+  int version;
+  size_t n;
+
+  pg_hub_role(f, "a", "leics", a, sizeof a, path_a, sizeof path_a);
+  pg_hub_role(f, "b", "rutland", b, sizeof b, path_b, sizeof path_b);
+  assert_int_equal(pgstore_open(path_a, "leics", &hub_a, &f->err), 0);
+  assert_int_equal(pgstore_open(path_b, "rutland", &hub_b, &f->err), 0);
+  assert_int_equal(pgstore_summary_add(hub_a, "FY2024-25-Q1", 1, NULL, "sa",
+                                       "/a/v1", &cell, 1, &out, 1, &f->err),
+                   0);
+  assert_int_equal(pgstore_outbox_report(hub_a, "mail", "r1", "freeva", "/f",
+                                         "x.error.txt", "o@example.org",
+                                         &f->err),
+                   0);
+  /* the same key at the other board is its own, not a clash */
+  assert_int_equal(pgstore_summary_add(hub_b, "FY2024-25-Q1", 1, NULL, "sb",
+                                       "/b/v1", &cell, 1, &out, 1, &f->err),
+                   0);
+  id_a = strtoll(pg_query(f, "SELECT outbox_id FROM outbox"
+                             " WHERE board = 'leics' AND key = 'k1'"),
+                 NULL, 10);
+
+  /* b's role sees only its own rows */
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM summaries"), "1");
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM published_cells"),
+                      "1");
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM outbox"), "1");
+  assert_string_equal(
+      pg_as_role(f, b, "SELECT string_agg(DISTINCT board, ',') FROM outbox"),
+      "rutland");
+  /* ... changes none of a's, and writes none under a's name */
+  (void)snprintf(sql, sizeof sql,
+                 "UPDATE outbox SET state = 'sent' WHERE outbox_id = %lld",
+                 (long long)id_a);
+  assert_string_equal(pg_as_role(f, b, sql), "changed 0");
+  assert_non_null(strstr(
+      pg_as_role(f, b,
+                 "INSERT INTO summaries(board, period, version, sha256,"
+                 " produced_at, folder) VALUES ('leics', 'FY2024-25-Q2', 1,"
+                 " 'x', now(), '/x')"),
+      "row-level security"));
+  assert_non_null(strstr(
+      pg_as_role(f, b,
+                 "INSERT INTO outbox(board, destination, key, files, state,"
+                 " attempts, since_ms, next_ms, status, updated_at, feed,"
+                 " recipient) VALUES ('leics', 'mail', 'r2', 'f', 'pending',"
+                 " 0, 0, 0, 0, now(), 'freeva', 'x@example.org')"),
+      "row-level security"));
+  assert_string_equal(pg_query(f, "SELECT state FROM outbox WHERE board ="
+                                  " 'leics' AND key = 'k1'"),
+                      "pending");
+
+  /* b's store: its own summary and delivery only; a's row is none of its */
+  assert_int_equal(pgstore_summary_latest(hub_b, "FY2024-25-Q1", NULL, &version,
+                                          sha, &f->err),
+                   1);
+  assert_string_equal(sha, "sb");
+  assert_int_equal(pgstore_outbox_due(hub_b, now, rows, 2, &n, &f->err), 0);
+  assert_int_equal(n, 1);
+  assert_string_equal(rows[0].folder, "/b/v1");
+  assert_int_equal(pgstore_outbox_counts(hub_b, counts, &f->err), 0);
+  assert_int_equal(counts[OUTBOX_PENDING], 1);
+  assert_int_equal(
+      pgstore_outbox_claim(hub_b, id_a, now, 1, now + 60000, &f->err), -ENOENT);
+  assert_int_equal(pgstore_outbox_update(hub_b, id_a, OUTBOX_SENT, 1, now, 200,
+                                         NULL, &f->err),
+                   -ENOENT);
+  assert_int_equal(pgstore_outbox_counts(hub_a, counts, &f->err), 0);
+  assert_int_equal(counts[OUTBOX_PENDING], 2);
+  pgstore_close(hub_a);
+  pgstore_close(hub_b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_hubs_claim_each_delivery_once,
+                                      pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(test_a_claim_skips_a_row_being_claimed,
+                                      pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_board_sees_only_its_own_summaries_and_deliveries, pg_setup,
+          pg_teardown),
+  };
+
+  pg_require_server("test_pgstore_outbox");
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
