@@ -59,6 +59,12 @@ int store_open(const char *path, struct store **out, struct dahub_error *err);
  * tests of migrations). */
 int store_open_version(const char *path, int latest, struct store **out,
                        struct dahub_error *err);
+/* A store whose every call goes to PostgreSQL's (pgstore.h): the
+ * connection string in conninfo_file, the rows of board. Not for backup,
+ * store_integrity() or store_foreign_keys() (-ENOTSUP; PostgreSQL has
+ * its own). OUT: store_close(). */
+int store_open_postgresql(const char *conninfo_file, const char *board,
+                          struct store **out, struct dahub_error *err);
 void store_close(struct store *st);
 /* How long a statement waits for another connection's write (ms). The
  * daemon's loop has a connection of its own that waits only briefly: an
