@@ -215,8 +215,38 @@ test_a_board_sees_only_its_own_summaries_and_deliveries(void **state) {
   pgstore_close(hub_b);
 }
 
+/* A database at version 3, with a board's rows, gains migration 4 at the
+ * next open: its rows stay, and a summary and its delivery are recorded. */
+static void test_a_store_at_version_3_gains_the_outbox(void **state) {
+  struct pg_fixture *f = *state;
+  struct store_outbox_new out = {"web", "k1", "summary.csv"};
+  struct store_pull_state p;
+
+  assert_int_equal(
+      pgstore_open_version(f->conninfo_file, "leics", 3, &f->ps, &f->err), 0);
+  assert_int_equal(pgstore_schema(f->ps), 3);
+  assert_string_equal(pg_query(f, "SELECT to_regclass('outbox') IS NULL"), "t");
+  assert_int_equal(pgstore_pull_ok(f->ps, "lwa", "e1", NULL, 1000, &f->err), 0);
+  pgstore_close(f->ps);
+  f->ps = NULL;
+  assert_int_equal(pgstore_open(f->conninfo_file, "leics", &f->ps, &f->err), 0);
+  assert_int_equal(pgstore_schema(f->ps), PGSTORE_SCHEMA_VERSION);
+  assert_int_equal(pgstore_pull_state(f->ps, "lwa", &p, &f->err), 0);
+  assert_string_equal(p.etag, "e1");
+  assert_int_equal(pgstore_summary_add(f->ps, "FY2024-25-Q1", 1, NULL, "s",
+                                       "/out/v1", &cell, 1, &out, 1, &f->err),
+                   0);
+  assert_string_equal(pg_query(f, "SELECT string_agg(version::text, ','"
+                                  " ORDER BY version) FROM schema_migrations"),
+                      "1,2,3,4");
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"), 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(
+          test_a_store_at_version_3_gains_the_outbox, pg_setup_empty,
+          pg_teardown),
       cmocka_unit_test_setup_teardown(test_hubs_claim_each_delivery_once,
                                       pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(test_a_claim_skips_a_row_being_claimed,
