@@ -211,6 +211,22 @@ test_a_board_sees_only_its_own_summaries_and_deliveries(void **state) {
                    -ENOENT);
   assert_int_equal(pgstore_outbox_counts(hub_a, counts, &f->err), 0);
   assert_int_equal(counts[OUTBOX_PENDING], 2);
+  /* a's role claims, settles and defers its own, with only a hub's rights */
+  assert_int_equal(
+      pgstore_outbox_claim(hub_a, id_a, now, 1, now + 60000, &f->err), 0);
+  assert_int_equal(pgstore_outbox_update(hub_a, id_a, OUTBOX_PARKED, 1, now,
+                                         500, "gave up", &f->err),
+                   0);
+  assert_int_equal(pgstore_outbox_retry(hub_a, id_a, now, &f->err), 0);
+  assert_int_equal(pgstore_outbox_defer(hub_a, "web", now + 5000, &f->err), 0);
+  assert_int_equal(pgstore_outbox_recover(hub_a, now, &f->err), 0);
+  assert_string_equal(pg_query(f, "SELECT state || ' ' || (next_ms - since_ms)"
+                                  " FROM outbox WHERE board = 'leics'"
+                                  " AND key = 'k1'"),
+                      "pending 5000");
+  assert_string_equal(pg_query(f, "SELECT state || ' ' || (next_ms - since_ms)"
+                                  " FROM outbox WHERE board = 'rutland'"),
+                      "pending 0");
   pgstore_close(hub_a);
   pgstore_close(hub_b);
 }
