@@ -258,8 +258,68 @@ static void test_a_store_at_version_3_gains_the_outbox(void **state) {
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"), 1);
 }
 
+/* What each_published() lends: how many, their values' sum, the first
+ * and the last value. */
+struct tally {
+  long n;
+  int64_t sum, first, last;
+};
+
+static int tally_cell(void *arg, const struct store_pub_cell *c) {
+  struct tally *t = arg;
+
+  if (t->n++ == 0)
+    t->first = c->value;
+  t->sum += c->value;
+  t->last = c->value;
+  return 0;
+}
+
+/* A large summary's cells go to the server in one pipeline: a cell the
+ * server refuses half-way leaves no version, no cell and no delivery, and
+ * the connection usable; then all of them are kept, in their order. */
+static void test_many_cells_in_one_pipeline(void **state) {
+  struct pg_fixture *f = *state;
+  enum { N = 3000 };
+  struct store_pub_cell *many = calloc(N, sizeof *many);
+  struct store_outbox_new out = {"web", "k1", "summary.csv"};
+  struct tally t = {0};
+  char sha[65];
+  int version;
+
+  assert_non_null(many);
+  for (int i = 0; i < N; i++) {
+    many[i] = cell;
+    many[i].value = i;
+  }
+  many[N / 2].measure = NULL; /* NOT NULL: the server refuses it */
+  assert_int_equal(pgstore_summary_add(f->ps, "FY2024-25-Q1", 1, NULL, "s",
+                                       "/out/v1", many, N, &out, 1, &f->err),
+                   -EIO);
+  assert_non_null(strstr(f->err.msg, "record summary cells"));
+  assert_int_equal(pgstore_summary_latest(f->ps, "FY2024-25-Q1", NULL, &version,
+                                          sha, &f->err),
+                   0);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM published_cells"), 0);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"), 0);
+  many[N / 2].measure = "helpline_contacts";
+  assert_int_equal(pgstore_summary_add(f->ps, "FY2024-25-Q1", 1, NULL, "s",
+                                       "/out/v1", many, N, &out, 1, &f->err),
+                   0);
+  assert_int_equal(pgstore_each_published(f->ps, "FY", tally_cell, &t, &f->err),
+                   0);
+  assert_int_equal(t.n, N);
+  assert_int_equal(t.sum, (int64_t)N * (N - 1) / 2);
+  assert_int_equal(t.first, 0);
+  assert_int_equal(t.last, N - 1);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"), 1);
+  free(many);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_many_cells_in_one_pipeline, pg_setup,
+                                      pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_a_store_at_version_3_gains_the_outbox, pg_setup_empty,
           pg_teardown),

@@ -71,28 +71,68 @@ int pgstore_summary_latest(struct pgstore *ps, const char *period,
   return rc;
 }
 
-/* One cell of summary id, in the caller's transaction. */
-static int add_cell(struct pgstore *ps, const char *id,
-                    const struct store_pub_cell *c, struct dahub_error *err) {
+/* The cells of summary id, in the caller's transaction, sent as one
+ * pipeline (libpq's pipeline mode): a large summary's audit log costs one
+ * round trip to the server, not one a cell. Every state is checked before
+ * anything is sent. */
+static int add_cells(struct pgstore *ps, const char *id,
+                     const struct store_pub_cell *cells, size_t n,
+                     struct dahub_error *err) {
   static const char sql[] =
       "INSERT INTO published_cells(board, summary_id, measure_id, source_id,"
       " area_code, dimensions, value, scale, state, threshold, ingests, whole,"
       " rule) VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
-  char value[24], scale[16], threshold[24], whole[4], rule[16];
-  const char *params[13] = {
-      ps->board, id,   c->measure, c->source_id, c->area, c->dims, value,
-      scale,     NULL, threshold,  c->ingests,   whole,   rule};
-  int rc;
+  static const char what[] = "record summary cells";
+  int rc = 0, nulls = 0;
+  PGresult *res;
 
-  if (c->state < 0 || c->state > 3)
-    return dahub_error_set(err, -EINVAL, 0, 0, "record summary: bad state");
-  params[8] = pub_states[c->state];
-  (void)snprintf(value, sizeof value, "%" PRId64, c->value);
-  (void)snprintf(scale, sizeof scale, "%d", c->scale);
-  (void)snprintf(threshold, sizeof threshold, "%" PRId64, c->threshold);
-  (void)snprintf(whole, sizeof whole, "%d", c->whole != 0);
-  (void)snprintf(rule, sizeof rule, "%d", c->rule);
-  PQclear(pgstore_query(ps, sql, 13, params, "record summary cells", &rc, err));
+  for (size_t i = 0; i < n; i++)
+    if (cells[i].state < 0 || cells[i].state > 3)
+      return dahub_error_set(err, -EINVAL, 0, 0, "record summary: bad state");
+  if (n == 0)
+    return 0;
+  if (!PQenterPipelineMode(ps->conn))
+    return pgstore_fail(ps, NULL, what, err);
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    const struct store_pub_cell *c = &cells[i];
+    char value[24], scale[16], threshold[24], whole[4], rule[16];
+    const char *params[13] = {
+        ps->board,  id,    c->measure, c->source_id,         c->area,
+        c->dims,    value, scale,      pub_states[c->state], threshold,
+        c->ingests, whole, rule};
+
+    (void)snprintf(value, sizeof value, "%" PRId64, c->value);
+    (void)snprintf(scale, sizeof scale, "%d", c->scale);
+    (void)snprintf(threshold, sizeof threshold, "%" PRId64, c->threshold);
+    (void)snprintf(whole, sizeof whole, "%d", c->whole != 0);
+    (void)snprintf(rule, sizeof rule, "%d", c->rule);
+    if (!PQsendQueryParams(ps->conn, sql, 13, NULL, params, NULL, NULL, 0))
+      rc = pgstore_fail(ps, NULL, what, err);
+  }
+  if (!PQpipelineSync(ps->conn) && rc == 0)
+    rc = pgstore_fail(ps, NULL, what, err);
+  /* every result up to the sync's, the first error kept (those after it
+   * are aborted); a NULL ends one statement's results, two in a row or a
+   * lost connection mean nothing more will come */
+  while (nulls < 2 && PQstatus(ps->conn) == CONNECTION_OK) {
+    ExecStatusType s;
+
+    if ((res = PQgetResult(ps->conn)) == NULL) {
+      nulls++;
+      continue;
+    }
+    nulls = 0;
+    s = PQresultStatus(res);
+    if (s == PGRES_FATAL_ERROR && rc == 0)
+      rc = pgstore_fail(ps, res, what, err);
+    PQclear(res);
+    if (s == PGRES_PIPELINE_SYNC)
+      break;
+  }
+  if (PQstatus(ps->conn) != CONNECTION_OK && rc == 0)
+    rc = pgstore_fail(ps, NULL, what, err);
+  if (!PQexitPipelineMode(ps->conn) && rc == 0)
+    rc = pgstore_fail(ps, NULL, what, err);
   return rc;
 }
 
@@ -119,9 +159,8 @@ int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
     goto rollback;
   (void)snprintf(id, sizeof id, "%s", PQgetvalue(res, 0, 0));
   PQclear(res);
-  for (size_t i = 0; i < n_cells; i++)
-    if ((rc = add_cell(ps, id, &cells[i], err)) != 0)
-      goto rollback;
+  if ((rc = add_cells(ps, id, cells, n_cells, err)) != 0)
+    goto rollback;
   if ((rc = pgstore_outbox_add(ps, id, out, n_out, err)) != 0)
     goto rollback;
   if ((rc = pgstore_exec(ps, "COMMIT", "record summary", err)) == 0)
