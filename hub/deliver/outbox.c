@@ -302,6 +302,7 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
       .recipient = r->recipient[0] != '\0' ? r->recipient : NULL,
       .feed = r->feed};
   char err[512] = "", files[1024];
+  struct dahub_error serr = {0};
   struct attempt *a;
   int rc;
 
@@ -359,12 +360,16 @@ static void start(struct outbox *o, const struct store_outbox_row *r,
       park(o, r->id, r->destination, r->attempts, 0, err);
     return;
   }
-  /* the lease first: a row the store does not know is on the wire is not
-   * sent (the next look tries again) */
-  if (settle(o, r->id, OUTBOX_SENDING, a->attempts,
-             now + ((int64_t)d->timeout_s + LEASE_MARGIN_S) * 1000, r->status,
-             r->answer) != 0 ||
-      transfers_add(o->xfers, a->req.easy, on_done, a) != 0) {
+  /* the lease first, as a claim: a row the store does not know is on the
+   * wire is not sent, nor one another hub sharing the store claimed first
+   * (-EBUSY); the next look tries again */
+  rc = store_outbox_claim(o->st, r->id, now, a->attempts,
+                          now + ((int64_t)d->timeout_s + LEASE_MARGIN_S) * 1000,
+                          &serr);
+  if (rc != 0 && rc != -EBUSY && rc != -EAGAIN)
+    log_event(LOG_ERR, "delivery_record_failed", "id=%" PRId64 " error=%s",
+              r->id, log_quote((char[300]){0}, 300, serr.msg));
+  if (rc != 0 || transfers_add(o->xfers, a->req.easy, on_done, a) != 0) {
     request_free(&a->req);
     free(a);
     return;

@@ -26,6 +26,8 @@
  */
 #include "store_int.h"
 
+#include "pgstore.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -252,9 +254,35 @@ out:
   return rc;
 }
 
+int store_open_postgresql(const char *conninfo_file, const char *board,
+                          struct store **out, struct dahub_error *err) {
+  struct store *st = calloc(1, sizeof *st);
+  struct pgstore *ps = NULL;
+  int rc;
+
+  *out = NULL;
+  if (st == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "store: out of memory");
+  if (pthread_mutex_init(&st->lock, NULL) != 0) {
+    free(st);
+    return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
+  }
+  if ((rc = pgstore_open(conninfo_file, board, &ps, err)) != 0)
+    goto out;
+  st->ops = &store_backend_postgresql;
+  st->be = ps;
+  *out = st;
+  st = NULL;
+out:
+  store_close(st);
+  return rc;
+}
+
 void store_close(struct store *st) {
   if (st == NULL)
     return;
+  if (st->ops != NULL)
+    st->ops->close(st->be);
   for (int i = 0; i < Q_COUNT; i++)
     sqlite3_finalize(st->q[i]);
   (void)sqlite3_close(st->db);
@@ -318,6 +346,8 @@ int store_each(struct store *st, enum store_stmt id, const char *param,
 }
 
 void store_set_busy_ms(struct store *st, int ms) {
+  if (st->ops != NULL)
+    return; /* PostgreSQL's: a statement waits as the server says */
   (void)sqlite3_busy_timeout(st->db, ms);
 }
 

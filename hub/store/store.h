@@ -59,6 +59,12 @@ int store_open(const char *path, struct store **out, struct dahub_error *err);
  * tests of migrations). */
 int store_open_version(const char *path, int latest, struct store **out,
                        struct dahub_error *err);
+/* A store whose every call goes to PostgreSQL's (pgstore.h): the
+ * connection string in conninfo_file, the rows of board. Not for backup,
+ * store_integrity() or store_foreign_keys() (-ENOTSUP; PostgreSQL has
+ * its own). OUT: store_close(). */
+int store_open_postgresql(const char *conninfo_file, const char *board,
+                          struct store **out, struct dahub_error *err);
 void store_close(struct store *st);
 /* How long a statement waits for another connection's write (ms). The
  * daemon's loop has a connection of its own that waits only briefly: an
@@ -216,6 +222,13 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
 int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                         int attempts, int64_t next_ms, long status,
                         const char *answer, struct dahub_error *err);
+/* Claims row id for one attempt: sending, attempts, its lease ending at
+ * lease_ms, if it is still unsettled and due at now_ms. Of hubs sharing a
+ * store, only one claims a due row. 0 claimed, -EBUSY not (another has
+ * it, or it settled or is not due), -ENOENT no such row, or a store
+ * error. */
+int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
+                       int attempts, int64_t lease_ms, struct dahub_error *err);
 /* Every unsettled row of destination waits until at least until_ms. */
 int store_outbox_defer(struct store *st, const char *destination,
                        int64_t until_ms, struct dahub_error *err);

@@ -102,6 +102,74 @@ static int sq_pull_add(void *be, const char *feed, const char *url,
 }
 static void sq_close(void *be) { store_close(be); }
 
+/* ---- summaries and the outbox ---- */
+static int sq_summary_latest(void *be, const char *period, const char *meeting,
+                             int *version, char sha256[65],
+                             struct dahub_error *err) {
+  return store_summary_latest(be, period, meeting, version, sha256, err);
+}
+static int sq_summary_add(void *be, const char *period, int version,
+                          const char *meeting, const char *sha256,
+                          const char *folder,
+                          const struct store_pub_cell *cells, size_t n_cells,
+                          const struct store_outbox_new *out, size_t n_out,
+                          struct dahub_error *err) {
+  return store_summary_add(be, period, version, meeting, sha256, folder, cells,
+                           n_cells, out, n_out, err);
+}
+static int sq_each_published(void *be, const char *prefix,
+                             int (*fn)(void *arg,
+                                       const struct store_pub_cell *c),
+                             void *arg, struct dahub_error *err) {
+  return store_each_published(be, prefix, fn, arg, err);
+}
+static int sq_outbox_report(void *be, const char *destination, const char *key,
+                            const char *feed, const char *folder,
+                            const char *file, const char *recipient,
+                            struct dahub_error *err) {
+  return store_outbox_report(be, destination, key, feed, folder, file,
+                             recipient, err);
+}
+static int sq_outbox_due(void *be, int64_t now_ms,
+                         struct store_outbox_row *rows, size_t max, size_t *n,
+                         struct dahub_error *err) {
+  return store_outbox_due(be, now_ms, rows, max, n, err);
+}
+static int sq_outbox_next(void *be, int64_t *next_ms, struct dahub_error *err) {
+  return store_outbox_next(be, next_ms, err);
+}
+static int sq_outbox_claim(void *be, int64_t id, int64_t now_ms, int attempts,
+                           int64_t lease_ms, struct dahub_error *err) {
+  return store_outbox_claim(be, id, now_ms, attempts, lease_ms, err);
+}
+static int sq_outbox_update(void *be, int64_t id, enum outbox_state state,
+                            int attempts, int64_t next_ms, long status,
+                            const char *answer, struct dahub_error *err) {
+  return store_outbox_update(be, id, state, attempts, next_ms, status, answer,
+                             err);
+}
+static int sq_outbox_defer(void *be, const char *destination, int64_t until_ms,
+                           struct dahub_error *err) {
+  return store_outbox_defer(be, destination, until_ms, err);
+}
+static int sq_outbox_recover(void *be, int64_t now_ms,
+                             struct dahub_error *err) {
+  return store_outbox_recover(be, now_ms, err);
+}
+static int sq_outbox_retry(void *be, int64_t id, int64_t now_ms,
+                           struct dahub_error *err) {
+  return store_outbox_retry(be, id, now_ms, err);
+}
+static int sq_outbox_counts(void *be, unsigned long counts[OUTBOX_NSTATES],
+                            struct dahub_error *err) {
+  return store_outbox_counts(be, counts, err);
+}
+static int
+sq_outbox_each(void *be, int (*fn)(void *arg, const struct store_outbox_row *r),
+               void *arg, struct dahub_error *err) {
+  return store_outbox_each(be, fn, arg, err);
+}
+
 const struct store_backend_ops store_backend_sqlite = {
     .name = "sqlite",
     .ingest_begin = sq_begin,
@@ -123,6 +191,19 @@ const struct store_backend_ops store_backend_sqlite = {
     .pull_ok = sq_pull_ok,
     .pull_failed = sq_pull_failed,
     .pull_add = sq_pull_add,
+    .summary_latest = sq_summary_latest,
+    .summary_add = sq_summary_add,
+    .each_published = sq_each_published,
+    .outbox_report = sq_outbox_report,
+    .outbox_due = sq_outbox_due,
+    .outbox_next = sq_outbox_next,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_update = sq_outbox_update,
+    .outbox_defer = sq_outbox_defer,
+    .outbox_recover = sq_outbox_recover,
+    .outbox_retry = sq_outbox_retry,
+    .outbox_counts = sq_outbox_counts,
+    .outbox_each = sq_outbox_each,
     .close = sq_close,
 };
 
@@ -217,6 +298,73 @@ static int pg_pull_add(void *be, const char *feed, const char *url,
   return pgstore_pull_add(be, feed, url, etag, last_modified, sha256, bytes,
                           file_name, err);
 }
+/* ---- summaries and the outbox ---- */
+static int pg_summary_latest(void *be, const char *period, const char *meeting,
+                             int *version, char sha256[65],
+                             struct dahub_error *err) {
+  return pgstore_summary_latest(be, period, meeting, version, sha256, err);
+}
+static int pg_summary_add(void *be, const char *period, int version,
+                          const char *meeting, const char *sha256,
+                          const char *folder,
+                          const struct store_pub_cell *cells, size_t n_cells,
+                          const struct store_outbox_new *out, size_t n_out,
+                          struct dahub_error *err) {
+  return pgstore_summary_add(be, period, version, meeting, sha256, folder,
+                             cells, n_cells, out, n_out, err);
+}
+static int pg_each_published(void *be, const char *prefix,
+                             int (*fn)(void *arg,
+                                       const struct store_pub_cell *c),
+                             void *arg, struct dahub_error *err) {
+  return pgstore_each_published(be, prefix, fn, arg, err);
+}
+static int pg_outbox_report(void *be, const char *destination, const char *key,
+                            const char *feed, const char *folder,
+                            const char *file, const char *recipient,
+                            struct dahub_error *err) {
+  return pgstore_outbox_report(be, destination, key, feed, folder, file,
+                               recipient, err);
+}
+static int pg_outbox_due(void *be, int64_t now_ms,
+                         struct store_outbox_row *rows, size_t max, size_t *n,
+                         struct dahub_error *err) {
+  return pgstore_outbox_due(be, now_ms, rows, max, n, err);
+}
+static int pg_outbox_next(void *be, int64_t *next_ms, struct dahub_error *err) {
+  return pgstore_outbox_next(be, next_ms, err);
+}
+static int pg_outbox_claim(void *be, int64_t id, int64_t now_ms, int attempts,
+                           int64_t lease_ms, struct dahub_error *err) {
+  return pgstore_outbox_claim(be, id, now_ms, attempts, lease_ms, err);
+}
+static int pg_outbox_update(void *be, int64_t id, enum outbox_state state,
+                            int attempts, int64_t next_ms, long status,
+                            const char *answer, struct dahub_error *err) {
+  return pgstore_outbox_update(be, id, state, attempts, next_ms, status, answer,
+                               err);
+}
+static int pg_outbox_defer(void *be, const char *destination, int64_t until_ms,
+                           struct dahub_error *err) {
+  return pgstore_outbox_defer(be, destination, until_ms, err);
+}
+static int pg_outbox_recover(void *be, int64_t now_ms,
+                             struct dahub_error *err) {
+  return pgstore_outbox_recover(be, now_ms, err);
+}
+static int pg_outbox_retry(void *be, int64_t id, int64_t now_ms,
+                           struct dahub_error *err) {
+  return pgstore_outbox_retry(be, id, now_ms, err);
+}
+static int pg_outbox_counts(void *be, unsigned long counts[OUTBOX_NSTATES],
+                            struct dahub_error *err) {
+  return pgstore_outbox_counts(be, counts, err);
+}
+static int
+pg_outbox_each(void *be, int (*fn)(void *arg, const struct store_outbox_row *r),
+               void *arg, struct dahub_error *err) {
+  return pgstore_outbox_each(be, fn, arg, err);
+}
 static void pg_close(void *be) { pgstore_close(be); }
 
 const struct store_backend_ops store_backend_postgresql = {
@@ -240,5 +388,18 @@ const struct store_backend_ops store_backend_postgresql = {
     .pull_ok = pg_pull_ok,
     .pull_failed = pg_pull_failed,
     .pull_add = pg_pull_add,
+    .summary_latest = pg_summary_latest,
+    .summary_add = pg_summary_add,
+    .each_published = pg_each_published,
+    .outbox_report = pg_outbox_report,
+    .outbox_due = pg_outbox_due,
+    .outbox_next = pg_outbox_next,
+    .outbox_claim = pg_outbox_claim,
+    .outbox_update = pg_outbox_update,
+    .outbox_defer = pg_outbox_defer,
+    .outbox_recover = pg_outbox_recover,
+    .outbox_retry = pg_outbox_retry,
+    .outbox_counts = pg_outbox_counts,
+    .outbox_each = pg_outbox_each,
     .close = pg_close,
 };

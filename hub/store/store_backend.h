@@ -81,6 +81,41 @@ struct store_backend_ops {
   int (*pull_add)(void *be, const char *feed, const char *url, const char *etag,
                   const char *last_modified, const char *sha256, uint64_t bytes,
                   const char *file_name, struct dahub_error *err);
+  /* Summaries and their cells, the audit log: store_summary_latest(),
+   * store_summary_add(), store_each_published() */
+  int (*summary_latest)(void *be, const char *period, const char *meeting,
+                        int *version, char sha256[65], struct dahub_error *err);
+  int (*summary_add)(void *be, const char *period, int version,
+                     const char *meeting, const char *sha256,
+                     const char *folder, const struct store_pub_cell *cells,
+                     size_t n_cells, const struct store_outbox_new *out,
+                     size_t n_out, struct dahub_error *err);
+  int (*each_published)(void *be, const char *prefix,
+                        int (*fn)(void *arg, const struct store_pub_cell *c),
+                        void *arg, struct dahub_error *err);
+  /* The outbox: store_outbox_report(), _due(), _next(), _claim(),
+   * _update(), _defer(), _recover(), _retry(), _counts(), _each() */
+  int (*outbox_report)(void *be, const char *destination, const char *key,
+                       const char *feed, const char *folder, const char *file,
+                       const char *recipient, struct dahub_error *err);
+  int (*outbox_due)(void *be, int64_t now_ms, struct store_outbox_row *rows,
+                    size_t max, size_t *n, struct dahub_error *err);
+  int (*outbox_next)(void *be, int64_t *next_ms, struct dahub_error *err);
+  int (*outbox_claim)(void *be, int64_t id, int64_t now_ms, int attempts,
+                      int64_t lease_ms, struct dahub_error *err);
+  int (*outbox_update)(void *be, int64_t id, enum outbox_state state,
+                       int attempts, int64_t next_ms, long status,
+                       const char *answer, struct dahub_error *err);
+  int (*outbox_defer)(void *be, const char *destination, int64_t until_ms,
+                      struct dahub_error *err);
+  int (*outbox_recover)(void *be, int64_t now_ms, struct dahub_error *err);
+  int (*outbox_retry)(void *be, int64_t id, int64_t now_ms,
+                      struct dahub_error *err);
+  int (*outbox_counts)(void *be, unsigned long counts[OUTBOX_NSTATES],
+                       struct dahub_error *err);
+  int (*outbox_each)(void *be,
+                     int (*fn)(void *arg, const struct store_outbox_row *r),
+                     void *arg, struct dahub_error *err);
   void (*close)(void *be);
 };
 

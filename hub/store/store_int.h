@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_backend.h"
 
 /* The statements, prepared once at open (store.c holds their SQL). */
 enum store_stmt {
@@ -64,6 +65,10 @@ struct store_dict;
 struct store_writer;
 
 struct store {
+  /* Another backend's operations and its store (store_open_postgresql()):
+   * when set, every call of store.h goes there and the rest is unused. */
+  const struct store_backend_ops *ops;
+  void *be;
   sqlite3 *db;
   sqlite3_stmt *q[Q_COUNT];
   pthread_mutex_t lock;

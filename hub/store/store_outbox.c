@@ -73,6 +73,8 @@ static int due_row(const struct store_call *c, sqlite3_stmt *q) {
 int store_outbox_due(struct store *st, int64_t now_ms,
                      struct store_outbox_row *rows, size_t max, size_t *n,
                      struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_due(st->be, now_ms, rows, max, n, err);
   struct due d = {rows, max, n};
   int rc;
 
@@ -95,6 +97,8 @@ static int next_row(const struct store_call *c, sqlite3_stmt *q) {
 
 int store_outbox_next(struct store *st, int64_t *next_ms,
                       struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_next(st->be, next_ms, err);
   int rc = store_read(st, "read the outbox", err, next_row,
                       &(struct store_call){.arg = next_ms},
                       "SELECT min(next_ms) FROM outbox"
@@ -107,6 +111,9 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
 int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                         int attempts, int64_t next_ms, long status,
                         const char *answer, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_update(st->be, id, state, attempts, next_ms, status,
+                                  answer, err);
   return store_write(st, "update the outbox", err,
                      "UPDATE outbox SET state = ?2, attempts = ?3,"
                      " next_ms = ?4, status = ?5, answer = ?6,"
@@ -115,8 +122,42 @@ int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
                      next_ms, (int64_t)status, answer);
 }
 
+/* -EBUSY when row id exists, else -ENOENT; the store is unlocked. */
+static int busy_or_absent(struct store *st, int64_t id,
+                          struct dahub_error *err) {
+  sqlite3_stmt *q;
+  int rc;
+
+  if ((rc = store_prepare_locked(
+           st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
+           "read the outbox", err)) != 0)
+    return rc;
+  (void)sqlite3_bind_int64(q, 1, id);
+  rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
+  sqlite3_finalize(q);
+  (void)pthread_mutex_unlock(&st->lock);
+  return rc;
+}
+
+int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
+                       int attempts, int64_t lease_ms,
+                       struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_claim(st->be, id, now_ms, attempts, lease_ms, err);
+  int rc = store_write(st, "claim a delivery", err,
+                       "UPDATE outbox SET state = 'sending', attempts = ?3,"
+                       " next_ms = ?4, updated_at = ?5 WHERE outbox_id = ?1"
+                       " AND state IN ('pending','sending','retrying')"
+                       " AND next_ms <= ?2",
+                       "IIiIn", id, now_ms, attempts, lease_ms);
+
+  return rc == -ENOENT ? busy_or_absent(st, id, err) : rc;
+}
+
 int store_outbox_defer(struct store *st, const char *destination,
                        int64_t until_ms, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_defer(st->be, destination, until_ms, err);
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET next_ms = max(next_ms, ?2)"
                        " WHERE destination = ?1"
@@ -128,6 +169,8 @@ int store_outbox_defer(struct store *st, const char *destination,
 
 int store_outbox_recover(struct store *st, int64_t now_ms,
                          struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_recover(st->be, now_ms, err);
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET next_ms = ?1"
                        " WHERE state = 'sending' AND next_ms > ?1",
@@ -138,25 +181,16 @@ int store_outbox_recover(struct store *st, int64_t now_ms,
 
 int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
                        struct dahub_error *err) {
-  sqlite3_stmt *q;
+  if (st->ops != NULL)
+    return st->ops->outbox_retry(st->be, id, now_ms, err);
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET state = 'pending', next_ms = ?2,"
                        " since_ms = ?2, updated_at = ?3"
                        " WHERE outbox_id = ?1 AND state = 'parked'",
                        "IIn", id, now_ms);
 
-  if (rc != -ENOENT)
-    return rc;
   /* nothing changed: no such row, or one that is not parked */
-  if ((rc = store_prepare_locked(
-           st, "SELECT state FROM outbox WHERE outbox_id = ?1", &q,
-           "read the outbox", err)) != 0)
-    return rc;
-  (void)sqlite3_bind_int64(q, 1, id);
-  rc = sqlite3_step(q) == SQLITE_ROW ? -EBUSY : -ENOENT;
-  sqlite3_finalize(q);
-  (void)pthread_mutex_unlock(&st->lock);
-  return rc;
+  return rc == -ENOENT ? busy_or_absent(st, id, err) : rc;
 }
 
 static int count_row(const struct store_call *c, sqlite3_stmt *q) {
@@ -171,6 +205,8 @@ static int count_row(const struct store_call *c, sqlite3_stmt *q) {
 
 int store_outbox_counts(struct store *st, unsigned long counts[OUTBOX_NSTATES],
                         struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_counts(st->be, counts, err);
   memset(counts, 0, OUTBOX_NSTATES * sizeof *counts);
   return store_read(st, "read the outbox", err, count_row,
                     &(struct store_call){.arg = counts},
@@ -194,6 +230,8 @@ static int each_outbox_row(const struct store_call *c, sqlite3_stmt *q) {
 int store_outbox_each(struct store *st,
                       int (*fn)(void *arg, const struct store_outbox_row *r),
                       void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_each(st->be, fn, arg, err);
   struct each e = {.fn = fn, .arg = arg};
 
   return store_read(st, "read the outbox", err, each_outbox_row,
@@ -243,6 +281,9 @@ int store_outbox_report(struct store *st, const char *destination,
                         const char *key, const char *feed, const char *folder,
                         const char *file, const char *recipient,
                         struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->outbox_report(st->be, destination, key, feed, folder, file,
+                                  recipient, err);
   int64_t now_ms = store_now_ms();
   /* OR IGNORE: the same file's report after a crash between the move and
    * the row keeps its one row and key (UNIQUE) */

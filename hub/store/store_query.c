@@ -31,6 +31,8 @@ static int current_row(const struct store_call *e, sqlite3_stmt *q) {
 int store_each_current(struct store *st, const char *prefix,
                        int (*fn)(void *arg, const struct store_row *r),
                        void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_current(st->be, prefix, fn, arg, err);
   return store_each(st, Q_EACH_CURRENT, prefix, current_row,
                     &(struct store_call){.fn.current = fn, .arg = arg},
                     "read observations", err);
@@ -47,6 +49,8 @@ int store_each_delivery(struct store *st, const char *prefix,
                                   const char *period, int64_t ingest_id,
                                   const char *stored_at),
                         void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_delivery(st->be, prefix, fn, arg, err);
   return store_each(st, Q_EACH_DELIVERY, prefix, delivery_row,
                     &(struct store_call){.fn.delivery = fn, .arg = arg},
                     "read deliveries", err);
@@ -61,6 +65,8 @@ int store_each_record(struct store *st, const char *kind,
                       int (*fn)(void *arg, const char *feed, const char *fields,
                                 int64_t ingest_id),
                       void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_record(st->be, kind, fn, arg, err);
   return store_each(st, Q_EACH_RECORD, kind, record_row,
                     &(struct store_call){.fn.record = fn, .arg = arg},
                     "read records", err);

@@ -15,6 +15,9 @@
 int store_summary_latest(struct store *st, const char *period,
                          const char *meeting, int *version, char sha256[65],
                          struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->summary_latest(st->be, period, meeting, version, sha256,
+                                   err);
   sqlite3_stmt *q = st->q[Q_SUMMARY_LATEST];
   int rc;
 
@@ -42,6 +45,9 @@ int store_summary_add(struct store *st, const char *period, int version,
                       const char *folder, const struct store_pub_cell *cells,
                       size_t n_cells, const struct store_outbox_new *out,
                       size_t n_out, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->summary_add(st->be, period, version, meeting, sha256,
+                                folder, cells, n_cells, out, n_out, err);
   sqlite3_stmt *q = st->q[Q_SUMMARY_ADD];
   int64_t id;
   char now[32];
@@ -118,6 +124,8 @@ static int published_row(const struct store_call *e, sqlite3_stmt *q) {
 int store_each_published(struct store *st, const char *prefix,
                          int (*fn)(void *arg, const struct store_pub_cell *c),
                          void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_published(st->be, prefix, fn, arg, err);
   return store_each(st, Q_EACH_PUB, prefix, published_row,
                     &(struct store_call){.fn.published = fn, .arg = arg},
                     "read published cells", err);

@@ -22,6 +22,11 @@ int store_foreign_keys(struct store *st,
   sqlite3_stmt *q = NULL;
   int rc;
 
+  if (st->ops != NULL)
+    return dahub_error_set(err, -ENOTSUP, 0, 0,
+                           "foreign_key_check is SQLite's: not for a "
+                           "PostgreSQL store");
+
   *n = 0;
   rc = sqlite3_prepare_v2(st->db, "PRAGMA foreign_key_check", -1, &q, NULL);
   while (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
@@ -89,6 +94,8 @@ int store_each_ingest_count(struct store *st,
                             int (*fn)(void *arg,
                                       const struct store_ingest_count *c),
                             void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_ingest_count(st->be, fn, arg, err);
   struct count_call c = {fn, arg};
 
   return each_row(st,
@@ -116,6 +123,8 @@ int store_each_kept_file(struct store *st, const char *feed,
                          int (*fn)(void *arg, const char *file_name,
                                    const char *sha256, const char *received_at),
                          void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_kept_file(st->be, feed, fn, arg, err);
   struct kept_call c = {fn, arg};
 
   /* stored and duplicate files both settle in done/ (ingest.c) */

@@ -19,6 +19,8 @@
 
 int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
                           const char *kept, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->ingest_warnings(st->be, count, cells, kept, err);
   sqlite3_stmt *q = NULL;
   int rc;
 
@@ -63,6 +65,8 @@ static int warnings_of_row(const struct store_call *c, sqlite3_stmt *q) {
 
 int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
                       char **kept, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->warnings_of(st->be, ingest_id, count, kept, err);
   int rc;
 
   *count = 0;
@@ -96,6 +100,8 @@ static int warned_row(const struct store_call *c, sqlite3_stmt *q) {
 int store_each_warned(struct store *st, const char *prefix,
                       int (*fn)(void *arg, const struct store_warned *w),
                       void *arg, struct dahub_error *err) {
+  if (st->ops != NULL)
+    return st->ops->each_warned(st->be, prefix, fn, arg, err);
   return store_read(st, "read warnings", err, warned_row,
                     &(struct store_call){.fn.warned = fn, .arg = arg},
                     "SELECT c.feed, i.source_id, c.period, i.file_name,"

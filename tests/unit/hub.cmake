@@ -73,11 +73,20 @@ target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})
 dahub_unit_test(test_pgstore test_pgstore.c)
 target_link_libraries(test_pgstore PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# ... its summaries and outbox: hubs claiming one delivery, boards apart.
+dahub_unit_test(test_pgstore_outbox test_pgstore_outbox.c)
+target_link_libraries(test_pgstore_outbox PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore_outbox PROPERTIES TIMEOUT 60
+  SKIP_RETURN_CODE 77)
 # The same files through both backends' operations (store_backend.h); its
 # PostgreSQL half is skipped without $DAHUB_TEST_PG.
 dahub_unit_test(test_store_backends test_store_backends.c)
 target_link_libraries(test_store_backends PRIVATE PkgConfig::PQ)
 set_tests_properties(test_store_backends PROPERTIES TIMEOUT 60)
+# Summaries, their cells and the outbox through both backends' operations.
+dahub_unit_test(test_store_outbox_backends test_store_outbox_backends.c)
+target_link_libraries(test_store_outbox_backends PRIVATE PkgConfig::PQ)
+set_tests_properties(test_store_outbox_backends PROPERTIES TIMEOUT 60)
 # The script that makes that throwaway cluster (skipped, 77, without
 # PostgreSQL 15's binaries).
 add_test(NAME pg_cluster_script

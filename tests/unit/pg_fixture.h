@@ -177,4 +177,50 @@ static inline long long pg_query_int(struct pg_fixture *f, const char *sql) {
   return strtoll(pg_query(f, sql), NULL, 10);
 }
 
+/* A hub's role for board: the rights a hub needs and nothing more (no
+ * CREATE, no DELETE), its board in board_roles, its conninfo file at
+ * path. The role's name is the database's with suffix. */
+static inline void pg_hub_role(struct pg_fixture *f, const char *suffix,
+                               const char *board, char *role, size_t role_size,
+                               char *path, size_t path_size) {
+  char sql[768];
+
+  (void)snprintf(role, role_size, "%s_%s", f->db, suffix);
+  (void)snprintf(
+      sql, sizeof sql,
+      "SET client_min_messages = warning;"
+      "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
+      "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
+      "GRANT UPDATE ON ingests, current_periods, pull_state, outbox TO %s;"
+      "INSERT INTO board_roles VALUES ('%s', '%s')",
+      role, role, role, role, role, board);
+  (void)pg_query(f, sql);
+  (void)snprintf(path, path_size, "%s/%s.conninfo", f->dir, suffix);
+  pg_write_conninfo(f, path, role);
+}
+
+/* What role sees of sql, on a connection of its own. */
+static inline const char *pg_as_role(struct pg_fixture *f, const char *role,
+                                     const char *sql) {
+  static char buf[512];
+  const char *keys[] = {"dbname", "dbname", "user", NULL};
+  const char *values[] = {pg_admin_conninfo(), f->db, role, NULL};
+  PGconn *c = PQconnectdbParams(keys, values, 1);
+  PGresult *res;
+
+  if (PQstatus(c) != CONNECTION_OK)
+    fail_msg("connect as %s: %s", role, PQerrorMessage(c));
+  res = PQexec(c, sql);
+  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+    (void)snprintf(buf, sizeof buf, "%s", PQgetvalue(res, 0, 0));
+  else if (PQresultStatus(res) == PGRES_COMMAND_OK)
+    (void)snprintf(buf, sizeof buf, "changed %s", PQcmdTuples(res));
+  else
+    (void)snprintf(buf, sizeof buf, "error: %s",
+                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+  PQclear(res);
+  PQfinish(c);
+  return buf;
+}
+
 #endif

@@ -880,51 +880,6 @@ static void test_last_commit_counts_whichever_hub_began_first(void **state) {
 
 /* ---- many boards, one database ---- */
 
-/* A hub's role for board: the rights a hub needs and nothing more (no
- * CREATE, no DELETE), its board in board_roles, its conninfo file at
- * path. The role's name is the database's with suffix. */
-static void hub_role(struct pg_fixture *f, const char *suffix,
-                     const char *board, char *role, size_t role_size,
-                     char *path, size_t path_size) {
-  char sql[768];
-
-  (void)snprintf(role, role_size, "%s_%s", f->db, suffix);
-  (void)snprintf(sql, sizeof sql,
-                 "SET client_min_messages = warning;"
-                 "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
-                 "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
-                 "GRANT UPDATE ON ingests, current_periods, pull_state TO %s;"
-                 "INSERT INTO board_roles VALUES ('%s', '%s')",
-                 role, role, role, role, role, board);
-  (void)pg_query(f, sql);
-  (void)snprintf(path, path_size, "%s/%s.conninfo", f->dir, suffix);
-  pg_write_conninfo(f, path, role);
-}
-
-/* What role sees of sql, on a connection of its own. */
-static const char *as_role(struct pg_fixture *f, const char *role,
-                           const char *sql) {
-  static char buf[512];
-  const char *keys[] = {"dbname", "dbname", "user", NULL};
-  const char *values[] = {pg_admin_conninfo(), f->db, role, NULL};
-  PGconn *c = PQconnectdbParams(keys, values, 1);
-  PGresult *res;
-
-  if (PQstatus(c) != CONNECTION_OK)
-    fail_msg("connect as %s: %s", role, PQerrorMessage(c));
-  res = PQexec(c, sql);
-  if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-    (void)snprintf(buf, sizeof buf, "%s", PQgetvalue(res, 0, 0));
-  else if (PQresultStatus(res) == PGRES_COMMAND_OK)
-    (void)snprintf(buf, sizeof buf, "changed %s", PQcmdTuples(res));
-  else
-    (void)snprintf(buf, sizeof buf, "error: %s",
-                   PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-  PQclear(res);
-  PQfinish(c);
-  return buf;
-}
-
 static void test_a_hub_reads_and_writes_only_its_own_board(void **state) {
   struct pg_fixture *f = *state;
   char a[80], b[80], path_a[256], path_b[256], sql[512];
@@ -932,8 +887,8 @@ static void test_a_hub_reads_and_writes_only_its_own_board(void **state) {
   struct store_match m;
   int64_t id_a = -1, id_b = -1;
 
-  hub_role(f, "a", "leics", a, sizeof a, path_a, sizeof path_a);
-  hub_role(f, "b", "rutland", b, sizeof b, path_b, sizeof path_b);
+  pg_hub_role(f, "a", "leics", a, sizeof a, path_a, sizeof path_a);
+  pg_hub_role(f, "b", "rutland", b, sizeof b, path_b, sizeof path_b);
   assert_int_equal(pgstore_open(path_a, "leics", &hub_a, &f->err), 0);
   assert_int_equal(pgstore_open(path_b, "rutland", &hub_b, &f->err), 0);
   put_three_on(hub_a, &f->err, "freeva", "q1.csv", "FY2024-25-Q1", 10);
@@ -947,57 +902,59 @@ static void test_a_hub_reads_and_writes_only_its_own_board(void **state) {
   pgstore_close(hub_b);
 
   /* b reads only its own rows, through the tables and the views */
-  assert_string_equal(as_role(f, b, "SELECT count(*) FROM ingests"), "1");
-  assert_string_equal(as_role(f, b, "SELECT count(*) FROM observations"), "3");
-  assert_string_equal(as_role(f, b,
-                              "SELECT sum(value) FROM "
-                              "current_observations"),
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM ingests"), "1");
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM observations"),
+                      "3");
+  assert_string_equal(pg_as_role(f, b,
+                                 "SELECT sum(value) FROM "
+                                 "current_observations"),
                       "63");
-  assert_string_equal(as_role(f, b, "SELECT count(*) FROM receipts"), "1");
-  assert_string_equal(as_role(f, b,
-                              "SELECT string_agg(board, ',') FROM "
-                              "board_roles"),
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM receipts"), "1");
+  assert_string_equal(pg_as_role(f, b,
+                                 "SELECT string_agg(board, ',') FROM "
+                                 "board_roles"),
                       "rutland");
   /* ... and none of a's pulls */
   (void)pg_query(f, "INSERT INTO pull_state(board, feed, failures,"
                     " updated_at) VALUES('leics', 'lwa', 0, now())");
-  assert_string_equal(as_role(f, b, "SELECT count(*) FROM pull_state"), "0");
-  assert_string_equal(as_role(f, a, "SELECT count(*) FROM pull_state"), "1");
+  assert_string_equal(pg_as_role(f, b, "SELECT count(*) FROM pull_state"), "0");
+  assert_string_equal(pg_as_role(f, a, "SELECT count(*) FROM pull_state"), "1");
   /* ... changes none of a's */
-  assert_string_equal(as_role(f, b, "UPDATE ingests SET file_name = 'x'"),
+  assert_string_equal(pg_as_role(f, b, "UPDATE ingests SET file_name = 'x'"),
                       "changed 1");
-  assert_string_equal(as_role(f, a,
-                              "SELECT string_agg(file_name, ',') FROM "
-                              "ingests"),
+  assert_string_equal(pg_as_role(f, a,
+                                 "SELECT string_agg(file_name, ',') FROM "
+                                 "ingests"),
                       "q1.csv");
   (void)snprintf(sql, sizeof sql,
                  "UPDATE ingests SET file_name = 'y' WHERE ingest_id = %lld",
                  (long long)id_a);
-  assert_string_equal(as_role(f, b, sql), "changed 0");
+  assert_string_equal(pg_as_role(f, b, sql), "changed 0");
   /* its current figures cannot be pointed at a's file */
   (void)snprintf(sql, sizeof sql, "UPDATE current_periods SET ingest_id = %lld",
                  (long long)id_a);
-  assert_non_null(strstr(as_role(f, b, sql), "foreign key"));
-  assert_non_null(strstr(as_role(f, b, "UPDATE observations SET value = 0"),
+  assert_non_null(strstr(pg_as_role(f, b, sql), "foreign key"));
+  assert_non_null(strstr(pg_as_role(f, b, "UPDATE observations SET value = 0"),
                          "permission denied"));
-  assert_string_equal(as_role(f, b, "UPDATE ingests SET board = 'leics'"),
+  assert_string_equal(pg_as_role(f, b, "UPDATE ingests SET board = 'leics'"),
                       "error: new row violates row-level security policy "
                       "for table \"ingests\"");
   /* ... writes none for a, and cannot give itself a's board */
-  assert_non_null(strstr(as_role(f, b,
-                                 "INSERT INTO receipts(board, feed,"
-                                 " file_name, received_at, outcome)"
-                                 " VALUES('leics', 'freeva', 'x.csv',"
-                                 " now(), 'failed')"),
+  assert_non_null(strstr(pg_as_role(f, b,
+                                    "INSERT INTO receipts(board, feed,"
+                                    " file_name, received_at, outcome)"
+                                    " VALUES('leics', 'freeva', 'x.csv',"
+                                    " now(), 'failed')"),
                          "row-level security"));
-  assert_non_null(strstr(as_role(f, b,
-                                 "INSERT INTO board_roles VALUES"
-                                 " (current_user, 'leics')"),
+  assert_non_null(strstr(pg_as_role(f, b,
+                                    "INSERT INTO board_roles VALUES"
+                                    " (current_user, 'leics')"),
                          "row-level security"));
-  assert_string_equal(as_role(f, b, "UPDATE board_roles SET board = 'leics'"),
-                      "error: permission denied for table board_roles");
-  assert_non_null(
-      strstr(as_role(f, b, "DELETE FROM observations"), "permission denied"));
+  assert_string_equal(
+      pg_as_role(f, b, "UPDATE board_roles SET board = 'leics'"),
+      "error: permission denied for table board_roles");
+  assert_non_null(strstr(pg_as_role(f, b, "DELETE FROM observations"),
+                         "permission denied"));
   /* a hub configured with another board's name stores nothing */
   assert_int_equal(pgstore_open(path_b, "leics", &wrong, &f->err), 0);
   assert_int_equal(
@@ -1064,10 +1021,11 @@ static void test_check_reports_schema_and_rights(void **state) {
   /* given what a hub needs (no right to create anything), the role checks
    * clean and opens the migrated store; it stores a file once its board
    * is its own (board_roles), and not before */
-  (void)snprintf(sql, sizeof sql,
-                 "GRANT INSERT ON ALL TABLES IN SCHEMA public TO %s; "
-                 "GRANT UPDATE ON ingests, current_periods, pull_state TO %s",
-                 role, role);
+  (void)snprintf(
+      sql, sizeof sql,
+      "GRANT INSERT ON ALL TABLES IN SCHEMA public TO %s; "
+      "GRANT UPDATE ON ingests, current_periods, pull_state, outbox TO %s",
+      role, role);
   (void)pg_query(f, sql);
   assert_int_equal(pgstore_check(path, "leics", &c, &f->err), -EACCES);
   assert_int_equal(c.can_write, 1);

@@ -344,10 +344,32 @@ static void test_postgresql_backend_or_skip(void **state) {
   test_postgresql_backend(state);
 }
 
+/* store.h's own calls on a store that holds PostgreSQL's
+ * (store_open_postgresql()): each goes to the PostgreSQL backend, with the
+ * same answers. */
+static void test_postgresql_through_store_h(void **state) {
+  struct pg_fixture *f = *state;
+  struct store *st = NULL;
+  struct store_backend b = {&store_backend_sqlite, NULL};
+
+  if (f == NULL) {
+    print_message("skipped: DAHUB_TEST_PG is not set\n");
+    skip();
+  }
+  assert_int_equal(
+      store_open_postgresql(f->conninfo_file, "leics", &st, &f->err), 0);
+  b.be = st;
+  run_files(&b, read_pg, f);
+  run_pulls(&b);
+  store_close(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_sqlite_backend, setup, teardown),
       cmocka_unit_test_setup_teardown(test_postgresql_backend_or_skip,
+                                      pg_setup_or_skip, pg_teardown),
+      cmocka_unit_test_setup_teardown(test_postgresql_through_store_h,
                                       pg_setup_or_skip, pg_teardown),
   };
 

@@ -260,14 +260,14 @@ void pgstore_close(struct pgstore *ps) {
 int pgstore_schema(struct pgstore *ps) { return ps->schema; }
 
 /* The first table of pgstore_tables the role may not write as a hub
- * does (insert everywhere; update the ingest's hash, the current periods
- * and the pull state), or "" when it may write them all. */
+ * does (insert everywhere; update the ingest's hash, the current periods,
+ * the pull state and the outbox), or "" when it may write them all. */
 static int first_unwritable(struct pgstore *ps, char *out, size_t size,
                             struct dahub_error *err) {
   static const char sql[] =
       "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n)"
       " WHERE CASE WHEN to_regclass(t) IS NULL THEN true"
-      "  WHEN t IN ('ingests', 'current_periods', 'pull_state')"
+      "  WHEN t IN ('ingests', 'current_periods', 'pull_state', 'outbox')"
       "  THEN NOT (has_table_privilege(t, 'INSERT')"
       "   AND has_table_privilege(t, 'UPDATE'))"
       "  ELSE NOT has_table_privilege(t, 'INSERT') END"

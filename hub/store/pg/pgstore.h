@@ -33,7 +33,7 @@
 #include "store.h"
 
 /* The migrations this dahub knows (pgstore_schema.c). */
-#define PGSTORE_SCHEMA_VERSION 3
+#define PGSTORE_SCHEMA_VERSION 4
 /* A board's name: what every row carries. */
 #define PGSTORE_BOARD_MAX 64
 
@@ -159,6 +159,59 @@ int pgstore_pull_add(struct pgstore *ps, const char *feed, const char *url,
                      const char *etag, const char *last_modified,
                      const char *sha256, uint64_t bytes, const char *file_name,
                      struct dahub_error *err);
+
+/* ---- summaries and their cells (pgstore_summary.c), as store.h's ---- */
+
+/* The board's newest summary version of period (with meeting not NULL,
+ * of those made for it): 1 with *version and sha256, 0 when none. */
+int pgstore_summary_latest(struct pgstore *ps, const char *period,
+                           const char *meeting, int *version, char sha256[65],
+                           struct dahub_error *err);
+/* A summary version, its cells (the audit log) and its deliveries
+ * (pending, due at once), in one transaction. */
+int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
+                        const char *meeting, const char *sha256,
+                        const char *folder, const struct store_pub_cell *cells,
+                        size_t n_cells, const struct store_outbox_new *out,
+                        size_t n_out, struct dahub_error *err);
+/* Each recorded cell of the board's summary versions of a period with
+ * that prefix, by period, then version, then as recorded. */
+int pgstore_each_published(struct pgstore *ps, const char *prefix,
+                           int (*fn)(void *arg, const struct store_pub_cell *c),
+                           void *arg, struct dahub_error *err);
+
+/* ---- the outbox (pgstore_outbox.c), as store.h's ---- */
+
+int pgstore_outbox_report(struct pgstore *ps, const char *destination,
+                          const char *key, const char *feed, const char *folder,
+                          const char *file, const char *recipient,
+                          struct dahub_error *err);
+int pgstore_outbox_due(struct pgstore *ps, int64_t now_ms,
+                       struct store_outbox_row *rows, size_t max, size_t *n,
+                       struct dahub_error *err);
+int pgstore_outbox_next(struct pgstore *ps, int64_t *next_ms,
+                        struct dahub_error *err);
+/* Of hubs of one board claiming one due row at once, only one gets it (0);
+ * the others -EBUSY, without waiting for it. */
+int pgstore_outbox_claim(struct pgstore *ps, int64_t id, int64_t now_ms,
+                         int attempts, int64_t lease_ms,
+                         struct dahub_error *err);
+int pgstore_outbox_update(struct pgstore *ps, int64_t id,
+                          enum outbox_state state, int attempts,
+                          int64_t next_ms, long status, const char *answer,
+                          struct dahub_error *err);
+int pgstore_outbox_defer(struct pgstore *ps, const char *destination,
+                         int64_t until_ms, struct dahub_error *err);
+int pgstore_outbox_recover(struct pgstore *ps, int64_t now_ms,
+                           struct dahub_error *err);
+int pgstore_outbox_retry(struct pgstore *ps, int64_t id, int64_t now_ms,
+                         struct dahub_error *err);
+int pgstore_outbox_counts(struct pgstore *ps,
+                          unsigned long counts[OUTBOX_NSTATES],
+                          struct dahub_error *err);
+int pgstore_outbox_each(struct pgstore *ps,
+                        int (*fn)(void *arg, const struct store_outbox_row *r),
+                        void *arg, struct dahub_error *err);
 
 /* ---- two hubs for one board: which is active (pgstore_leader.c) ---- */
 

@@ -88,4 +88,18 @@ extern const char *const pgstore_tables[];
  * after a reconnect. */
 int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err);
 
+/* Runs sql with n text parameters and calls row(ctx, res) for each row,
+ * streamed (single-row mode), under the lock (pgstore_summary.c); row
+ * returns 0 to go on, non-zero to stop (returned; the rest is read and
+ * dropped). */
+int pgstore_each_row(struct pgstore *ps, const char *sql, int n,
+                     const char *const *params,
+                     int (*row)(void *ctx, const PGresult *res), void *ctx,
+                     const char *what, struct dahub_error *err);
+/* The deliveries of summary_id, pending and due at once, in the caller's
+ * transaction (pgstore_outbox.c). */
+int pgstore_outbox_add(struct pgstore *ps, const char *summary_id,
+                       const struct store_outbox_new *out, size_t n,
+                       struct dahub_error *err);
+
 #endif

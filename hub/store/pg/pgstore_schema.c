@@ -174,6 +174,49 @@ const char *const pgstore_migrations[] = {
     "CREATE INDEX pulls_by_feed ON pulls(board, feed, pull_id);"
     BOARD_POLICY("pull_state")
     BOARD_POLICY("pulls"),
+    /* 4: a board's summaries (SQLite's 2), every controlled cell of each
+     * version (the audit log, 6) and the deliveries they owe, with failed
+     * files' reports (the outbox, 7 and 11), a board's own, under the same
+     * policy. A cell and a delivery point at their summary through
+     * (board, summary_id), so never at another board's; an idempotency
+     * key is unique within its board (a key of another board's is not a
+     * clash this hub may learn of). */
+    "CREATE TABLE summaries("
+    " summary_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " board text NOT NULL, period text NOT NULL, version integer NOT NULL,"
+    " meeting text, sha256 text NOT NULL, produced_at timestamptz NOT NULL,"
+    " folder text NOT NULL,"
+    " UNIQUE(board, period, version), UNIQUE(board, summary_id));"
+    "CREATE TABLE published_cells("
+    " cell_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " board text NOT NULL, summary_id bigint NOT NULL,"
+    " measure_id text NOT NULL, source_id text NOT NULL,"
+    " area_code text NOT NULL, dimensions text NOT NULL,"
+    " value bigint NOT NULL, scale integer NOT NULL,"
+    " state text NOT NULL CHECK(state IN"
+    "  ('shown', 'primary', 'secondary', 'source')),"
+    " threshold bigint NOT NULL, ingests text NOT NULL,"
+    " whole integer NOT NULL, rule integer NOT NULL,"
+    " FOREIGN KEY(board, summary_id) REFERENCES summaries(board, summary_id));"
+    "CREATE INDEX published_cells_by_summary"
+    " ON published_cells(board, summary_id, cell_id);"
+    "CREATE TABLE outbox("
+    " outbox_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+    " board text NOT NULL, summary_id bigint,"
+    " destination text NOT NULL, key text NOT NULL, files text NOT NULL,"
+    " state text NOT NULL CHECK(state IN"
+    "  ('pending', 'sending', 'sent', 'retrying', 'parked')),"
+    " attempts integer NOT NULL, since_ms bigint NOT NULL,"
+    " next_ms bigint NOT NULL, status bigint NOT NULL, answer text,"
+    " updated_at timestamptz NOT NULL,"
+    " feed text, folder text, recipient text,"
+    " UNIQUE(board, key),"
+    " FOREIGN KEY(board, summary_id) REFERENCES summaries(board, summary_id),"
+    " CHECK((summary_id IS NULL) = (recipient IS NOT NULL)));"
+    "CREATE INDEX outbox_due ON outbox(board, state, next_ms);"
+    BOARD_POLICY("summaries")
+    BOARD_POLICY("published_cells")
+    BOARD_POLICY("outbox"),
 };
 /* clang-format on */
 
@@ -188,7 +231,8 @@ const char *const pgstore_tables[] = {
     "ingests",  "areas",      "periods",         "measures",
     "services", "breakdowns", "observations",    "current_periods",
     "receipts", "records",    "ingest_warnings", "pull_state",
-    "pulls",    NULL};
+    "pulls",    "summaries",  "published_cells", "outbox",
+    NULL};
 
 /* The version in schema_migrations, 0 when there is no such table. In the
  * caller's transaction, if any. */
