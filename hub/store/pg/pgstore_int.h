@@ -89,7 +89,7 @@ extern const char *const pgstore_tables[];
 int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err);
 
 /* Runs sql with n text parameters and calls row(ctx, res) for each row,
- * streamed (single-row mode), under the lock (pgstore_summary.c); row
+ * streamed (single-row mode), under the lock (pgstore.c); row
  * returns 0 to go on, non-zero to stop (returned; the rest is read and
  * dropped). */
 int pgstore_each_row(struct pgstore *ps, const char *sql, int n,

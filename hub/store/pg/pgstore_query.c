@@ -65,38 +65,20 @@ struct walk {
 };
 
 /* Runs sql with the board as $1 and param as $2 (none when NULL), and
- * calls row(w, res) for each row; row returns 0 to go on, non-zero to stop
- * (returned). */
+ * calls row(w, res) for each row (pgstore_each_row()). */
 static int each_row(struct pgstore *ps, const char *sql, const char *param,
-                    int (*row)(const struct walk *w, const PGresult *res),
+                    int (*row)(void *w, const PGresult *res),
                     const struct walk *w, const char *what,
                     struct dahub_error *err) {
   const char *params[2] = {ps->board, param};
-  PGresult *res;
-  int rc = 0, stop = 0;
 
-  (void)pthread_mutex_lock(&ps->lock);
-  if (!PQsendQueryParams(ps->conn, sql, param != NULL ? 2 : 1, NULL, params,
-                         NULL, NULL, 0)) {
-    rc = pgstore_fail(ps, NULL, what, err);
-    goto out;
-  }
-  (void)PQsetSingleRowMode(ps->conn);
-  while ((res = PQgetResult(ps->conn)) != NULL) {
-    ExecStatusType s = PQresultStatus(res);
-
-    if (s == PGRES_SINGLE_TUPLE && stop == 0 && rc == 0)
-      stop = row(w, res); /* after a stop, the rest is read and dropped */
-    else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0)
-      rc = pgstore_fail(ps, res, what, err);
-    PQclear(res);
-  }
-out:
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc != 0 ? rc : stop;
+  return pgstore_each_row(ps, sql, param != NULL ? 2 : 1, params, row,
+                          (void *)w, what, err);
 }
 
-static int current_row(const struct walk *w, const PGresult *res) {
+static int current_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   struct store_row r = {
       .feed = text_or_null(res, 0),
       .source_id = text_or_null(res, 1),
@@ -130,7 +112,9 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
                   "read observations", err);
 }
 
-static int delivery_row(const struct walk *w, const PGresult *res) {
+static int delivery_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                         int_or_0(res, 2), PQgetvalue(res, 0, 3));
 }
@@ -155,7 +139,9 @@ int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
                   "read deliveries", err);
 }
 
-static int record_row(const struct walk *w, const PGresult *res) {
+static int record_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                       int_or_0(res, 2));
 }
@@ -181,7 +167,9 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
                   err);
 }
 
-static int warned_row(const struct walk *w, const PGresult *res) {
+static int warned_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   struct store_warned r = {
       .feed = PQgetvalue(res, 0, 0),
       .source_id = PQgetvalue(res, 0, 1),
@@ -239,7 +227,9 @@ int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
   return rc;
 }
 
-static int count_row(const struct walk *w, const PGresult *res) {
+static int count_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   struct store_ingest_count c = {
       .ingest_id = int_or_0(res, 0),
       .feed = PQgetvalue(res, 0, 1),
@@ -267,7 +257,9 @@ int pgstore_each_ingest_count(struct pgstore *ps,
                   "count observations", err);
 }
 
-static int kept_row(const struct walk *w, const PGresult *res) {
+static int kept_row(void *arg, const PGresult *res) {
+  const struct walk *w = arg;
+
   return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                     PQgetvalue(res, 0, 2));
 }

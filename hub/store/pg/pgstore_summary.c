@@ -21,33 +21,6 @@
 static const char *const pub_states[] = {"shown", "primary", "secondary",
                                          "source"};
 
-int pgstore_each_row(struct pgstore *ps, const char *sql, int n,
-                     const char *const *params,
-                     int (*row)(void *ctx, const PGresult *res), void *ctx,
-                     const char *what, struct dahub_error *err) {
-  PGresult *res;
-  int rc = 0, stop = 0;
-
-  (void)pthread_mutex_lock(&ps->lock);
-  if (!PQsendQueryParams(ps->conn, sql, n, NULL, params, NULL, NULL, 0)) {
-    rc = pgstore_fail(ps, NULL, what, err);
-    goto out;
-  }
-  (void)PQsetSingleRowMode(ps->conn);
-  while ((res = PQgetResult(ps->conn)) != NULL) {
-    ExecStatusType s = PQresultStatus(res);
-
-    if (s == PGRES_SINGLE_TUPLE && stop == 0 && rc == 0)
-      stop = row(ctx, res); /* after a stop, the rest is read and dropped */
-    else if (s != PGRES_SINGLE_TUPLE && s != PGRES_TUPLES_OK && rc == 0)
-      rc = pgstore_fail(ps, res, what, err);
-    PQclear(res);
-  }
-out:
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc != 0 ? rc : stop;
-}
-
 int pgstore_summary_latest(struct pgstore *ps, const char *period,
                            const char *meeting, int *version, char sha256[65],
                            struct dahub_error *err) {
