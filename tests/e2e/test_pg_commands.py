@@ -10,7 +10,7 @@ All data is synthetic.
 
 import itertools
 import os
-import subprocess
+import signal
 import sys
 import unittest
 
@@ -131,6 +131,21 @@ class PostgresCommandsTest(HubTestCase):
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("pg.conninfo", r.stderr)
         self.assertNotIn(hub.pg.name, r.stderr)
+
+    def test_a_reload_may_not_change_the_store(self):
+        hub = self.make_pg_hub()
+        hub.start()
+        conf = dict(hub.hub_conf)
+        del conf["store"]  # back to SQLite's file: only on restart
+        hub.write_hub_json(conf)
+        hub.proc.send_signal(signal.SIGHUP)
+        hub.wait_for(lambda: hub.events("reload_refused"), what="reload_refused")
+        self.assertIn("store change only on restart",
+                      hub.events("reload_error")[-1]["detail"])
+        hub.drop(FEED, "q1.csv", csv_bytes(ROWS))
+        hub.wait_done(FEED, "q1.csv")
+        self.assertEqual(hub.query("SELECT board FROM ingests"), [{"board": "e2e"}])
+        self.assertFalse(os.path.exists(hub.store_path))
 
     def test_backup_refuses_and_names_pg_dump(self):
         hub = self.make_pg_hub()
