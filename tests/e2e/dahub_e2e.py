@@ -40,7 +40,7 @@ import time
 import unittest
 
 import pg_e2e
-from pg_e2e import ON_PG, sqlite_only  # noqa: F401 (for the tests)
+from pg_e2e import ON_PG  # noqa: F401 (for the tests)
 
 pg_e2e.skip_without_cluster()
 

@@ -179,8 +179,3 @@ class Database:
     def drop(self):
         self._admin("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
 
-
-def sqlite_only(reason):
-    """Skips a test about SQLite's file itself on a PostgreSQL run."""
-    import unittest
-    return unittest.skipIf(ON_PG, "PostgreSQL store: %s" % reason)
