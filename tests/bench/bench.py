@@ -20,6 +20,9 @@ run measures:
     one transaction (dahub_floor_wide): SQLite's own cost;
   - with --baseline BUILD, another dahub build (main's) in the same rounds,
     and each store's bytes per observation;
+  - with --pg CONNINFO (a superuser's, as tests/support/pg_cluster.sh
+    prints it), the same daemon on a PostgreSQL store in a database of its
+    own, in the same rounds, and its time's ratio to the SQLite store's;
 checks that dahub stores the same figures as the reference, and prints the
 figures and the ratios against the targets. Then: the latency of small files
 dropped into a running daemon, and the CPU an idle daemon uses. Last, the
@@ -50,6 +53,10 @@ import sys
 import time
 
 import xlsx_bench
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "e2e"))
+import pg_e2e  # noqa: E402 (on the path just above)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -89,7 +96,7 @@ def proc_hwm(pid):
 class Daemon:
     """A dahub installation in workdir/<name> running the real daemon."""
 
-    def __init__(self, build, work, name, settle_ms=50):
+    def __init__(self, build, work, name, settle_ms=50, pg=False):
         self.build = build
         self.root = os.path.join(work, name)
         shutil.rmtree(self.root, ignore_errors=True)
@@ -106,14 +113,20 @@ class Daemon:
                       "w") as f:
                 json.dump(feed, f)
         self.settle_ms = settle_ms
+        hub = {"spool_dir": "../spool", "state_dir": "../state",
+               "plugin_dir": os.path.join(build, "plugins"),
+               "vocabulary": "vocabulary.json",
+               "settle_ms": settle_ms, "rescan_ms": 5000,
+               "limits": {"max_file_bytes": 1 << 33,
+                          "max_line_bytes": 1 << 20},
+               "summary": {"meetings": []}}
+        # the e2e suite's database maker: a database of its own, dropped
+        # by drop()
+        self.db = pg_e2e.Database(conf) if pg else None
+        if self.db:
+            hub["store"] = self.db.store_conf()
         with open(os.path.join(conf, "hub.json"), "w") as f:
-            json.dump({"spool_dir": "../spool", "state_dir": "../state",
-                       "plugin_dir": os.path.join(build, "plugins"),
-                       "vocabulary": "vocabulary.json",
-                       "settle_ms": settle_ms, "rescan_ms": 5000,
-                       "limits": {"max_file_bytes": 1 << 33,
-                                  "max_line_bytes": 1 << 20},
-                       "summary": {"meetings": []}}, f)
+            json.dump(hub, f)
         self.log = os.path.join(self.root, "serve.log")
         self.proc = None
 
@@ -129,6 +142,20 @@ class Daemon:
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(30)
         self.logf.close()
+
+    def figures(self):
+        """How many figures the store holds."""
+        sql = "SELECT sum(observations) FROM ingests"
+        if self.db:
+            return int(self.db.rows(sql)[0]["sum"])
+        db = self.store()
+        n = db.execute(sql).fetchone()[0]
+        db.close()
+        return n
+
+    def drop(self):
+        if self.db:
+            self.db.drop()
 
     def text(self):
         with open(self.log, errors="replace") as f:
@@ -239,7 +266,7 @@ def bench_file(args, kind, rows, path):
         floor_argv = [os.path.join(args.build, "tests", "bench",
                                    "dahub_floor_wide"), path,
                       os.path.join(args.work, "floor.sqlite")]
-    runs, imports, floors, bares, base = [], [], [], [], []
+    runs, imports, floors, bares, base, pgs = [], [], [], [], [], []
     per_fig = base_per_fig = 0.0
     # Round after round of them all, so that each sees the machine in the
     # same moods: its pace drifts by half again over a minute or two.
@@ -249,6 +276,16 @@ def bench_file(args, kind, rows, path):
         runs.append(d.ingest(feed, path))
         d.stop()
         per_fig = d.bytes_per_figure()
+        if args.pg:
+            p = Daemon(args.build, args.work, "pg-" + kind, pg=True)
+            p.start()
+            pgs.append(p.ingest(feed, path))
+            p.stop()
+            if p.figures() != d.figures():
+                sys.exit("PostgreSQL's store holds %d figures, SQLite's %d"
+                         % (p.figures(), d.figures()))
+            p.drop()
+            shutil.rmtree(p.root, ignore_errors=True)
         if args.baseline:
             b = Daemon(args.baseline, args.work, "baseline-" + kind)
             b.start()
@@ -274,6 +311,11 @@ def bench_file(args, kind, rows, path):
     rss = max(r[2] for r in runs)
     row("dahub (daemon ingest)", wall, cpu, rss, size)
     res = {"dahub": wall, "dahub_rss": rss, "per_fig": per_fig}
+    if pgs:
+        w, c, _ = min(pgs)
+        row("dahub on PostgreSQL (daemon)", w, c, max(r[2] for r in pgs), size)
+        res["pg"] = w
+        print("  PostgreSQL store / SQLite store: %.2fx the time" % (w / wall))
     if base:
         w, c, _ = min(base)
         row("baseline build (daemon ingest)", w, c, max(r[2] for r in base),
@@ -531,9 +573,14 @@ def main():
                     help="the ingests only: no latency, audit or XLSX part")
     ap.add_argument("--no-python", dest="python", action="store_false",
                     help="leave out the Python reference")
+    ap.add_argument("--pg", metavar="CONNINFO",
+                    help="also ingest into PostgreSQL (a superuser's "
+                    "conninfo, as tests/support/pg_cluster.sh prints)")
     ap.add_argument("--wide-only", action="store_true",
                     help="no case-level file (implies --ingest-only)")
     args = ap.parse_args()
+    if args.pg:
+        pg_e2e.SUPERUSER = args.pg
     os.makedirs(args.work, exist_ok=True)
     if args.audit_only:
         a = audit(args)
