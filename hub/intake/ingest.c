@@ -240,7 +240,7 @@ static void note_warnings(const struct dahub_ctx *ctx,
 }
 
 /* The report just written beside a failed file, to the feed's contact by
- * the outbox (the daemon's loop sends it within seconds), when both the
+ * the outbox (the daemon's wire thread sends it within seconds), when both the
  * feed and hub.json say where. A crash before the row leaves the file in
  * failed/ without its e-mail: the report is there for the officer. */
 static void queue_report(struct dahub_ctx *ctx, const struct ingest_result *r) {

@@ -66,10 +66,10 @@ int store_open_version(const char *path, int latest, struct store **out,
 int store_open_postgresql(const char *conninfo_file, const char *board,
                           struct store **out, struct dahub_error *err);
 void store_close(struct store *st);
-/* How long a statement waits for another connection's write (ms). The
- * daemon's loop has a connection of its own that waits only briefly: an
- * ingest holds the write lock for a whole file, and the loop must not
- * stall; what finds the store busy answers -EAGAIN and is tried again. */
+/* How long a statement waits for another connection's write (ms): an
+ * ingest holds SQLite's write lock for a whole file, so each of the
+ * daemon's connections waits as long as its thread can afford; what finds
+ * the store busy answers -EAGAIN and is tried again. */
 void store_set_busy_ms(struct store *st, int ms);
 
 int store_ingest_begin(struct store *st, const struct store_ingest *in,
