@@ -65,6 +65,11 @@ int store_open_version(const char *path, int latest, struct store **out,
  * its own). OUT: store_close(). */
 int store_open_postgresql(const char *conninfo_file, const char *board,
                           struct store **out, struct dahub_error *err);
+/* A read-only store of several boards' rows in one PostgreSQL database,
+ * read as one table for a region's summary (pgstore_region.h): feeds
+ * as "<board>/<feed>", no versions, writes -EROFS. OUT: store_close(). */
+int store_open_region(const char *conninfo_file, const char *const *boards,
+                      size_t n, struct store **out, struct dahub_error *err);
 void store_close(struct store *st);
 /* How long a statement waits for another connection's write (ms). The
  * daemon's loop has a connection of its own that waits only briefly: an

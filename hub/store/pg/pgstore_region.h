@@ -1,0 +1,50 @@
+/*
+ * pgstore_region.h: several boards of one PostgreSQL database read as one
+ * store, for a region's combined summary (docs/postgresql.md, "A region's
+ * report").
+ *
+ * What the summary reads (figures, deliveries, records, warnings) comes
+ * from every listed board, each read as its own hub reads it, with a
+ * feed known by its board's name and its own ("leics/freeva"): two
+ * boards' feeds of the same name stay two feeds, and their figures of one
+ * cell add up in the summary. Nothing is written: a region has no summary
+ * versions, cells, deliveries or pulls of its own, so those reads answer
+ * none and every write -EROFS.
+ */
+#ifndef DAHUB_PGSTORE_REGION_H
+#define DAHUB_PGSTORE_REGION_H
+
+#include <stddef.h>
+
+#include "store_backend.h"
+
+/* The most boards one region reads (a connection each). */
+#define PGSTORE_REGION_MAX 16
+/* A board's name in a region's list: [a-z0-9_]+, at most 63 bytes. */
+#define PGSTORE_REGION_NAME 64
+
+struct pgstore_region;
+
+/* Splits list ("leics,rutland") into boards: [a-z0-9_]+ each, 1 to
+ * PGSTORE_REGION_MAX of them, none twice. 0 with *n, or -EINVAL with err
+ * saying which word is wrong. */
+int pgstore_region_boards(const char *list, char (*boards)[PGSTORE_REGION_NAME],
+                          size_t *n, struct dahub_error *err);
+
+/* Connects once a board with the connection string in conninfo_file
+ * (read as it is: no migration). Every board must be the role's to read
+ * (board_roles, or the tables' owner) and hold a stored file; else
+ * -EACCES or -ENOENT with err naming the board. boards as
+ * pgstore_region_boards() makes them (else -EINVAL). The database
+ * must be at this dahub's schema version (-EPROTO).
+ * OUT: pgstore_region_close(). */
+int pgstore_region_open(const char *conninfo_file, const char *const *boards,
+                        size_t n, struct pgstore_region **out,
+                        struct dahub_error *err);
+/* NULL is a no-op. */
+void pgstore_region_close(struct pgstore_region *r);
+
+/* be is a struct pgstore_region *. */
+extern const struct store_backend_ops store_backend_region;
+
+#endif
