@@ -5,7 +5,8 @@
  * lives in a cmd_*.c of its own and begins with one of the loaders of
  * load.c, so every command reads hub.json, the vocabulary and the plugins
  * the same way. A command returns its exit code: 0 fine, 1 the input or
- * the config is bad (the reasons are printed), 2 usage.
+ * the config is bad (the reasons are printed), 2 usage, 3 the command is
+ * not for the configured store (`dahub backup` of a PostgreSQL store).
  */
 #ifndef DAHUB_CLI_H
 #define DAHUB_CLI_H
@@ -17,6 +18,7 @@
 #include "store.h"
 
 #define CLI_DEFAULT_CONFIG "/etc/dahub/hub.json"
+#define CLI_EXIT_NOT_THIS_STORE 3
 
 struct cli_args {
   const char *command;
@@ -43,15 +45,13 @@ int cli_load(struct runtime *rt, const struct cli_args *a);
 /* hub.json and the feeds alone, for the commands that need no plugin;
  * prints every error. OUT: config_free(). */
 int cli_load_conf(const struct cli_args *a, struct config **conf);
-/* The store in the configuration's state folder, made when missing.
- * OUT: store_close(). */
+/* The store hub.json names (storeconf.h): SQLite's file in the state
+ * folder, made when missing, or PostgreSQL's. OUT: store_close(). */
 int cli_open_store(const struct runtime *rt, struct store **st);
-/* The store's path from hub.json alone. */
-int cli_store_path(const struct cli_args *a, char *path, size_t n);
 
 /* One function a command, each in its own file. */
 int cmd_serve(const struct cli_args *a);      /* cmd_serve.c */
-int cmd_check(const struct cli_args *a);      /* cmd_serve.c */
+int cmd_check(const struct cli_args *a);      /* cmd_check.c */
 int cmd_try(const struct cli_args *a);        /* cmd_try.c */
 int cmd_report(const struct cli_args *a);     /* cmd_report.c */
 int cmd_deliveries(const struct cli_args *a); /* cmd_deliveries.c */

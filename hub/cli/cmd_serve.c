@@ -1,28 +1,15 @@
 /*
- * cmd_serve.c: `dahub serve`, the daemon in the foreground, and `dahub
- * check`, which loads everything serve would and says whether it would
- * start.
+ * cmd_serve.c: `dahub serve`, the daemon in the foreground.
  *
- * Both load the runtime through cli_load(), so what check accepts is
- * exactly what serve runs. serve hands the runtime to the daemon, which
- * loads the configuration again on SIGHUP.
+ * It loads the runtime through cli_load(), as `dahub check` (cmd_check.c)
+ * does, so what check accepts is exactly what serve runs. serve hands the
+ * runtime to the daemon, which loads the configuration again on SIGHUP.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "daemon.h"
-
-int cmd_check(const struct cli_args *a) {
-  struct runtime rt;
-  int rc = cli_load(&rt, a);
-
-  if (rc == 0)
-    printf("ok: %zu feeds, %zu plugins, vocabulary loaded\n", rt.n_feeds,
-           rt.n_plugins);
-  runtime_free(&rt);
-  return rc == 0 ? 0 : 1;
-}
 
 int cmd_serve(const struct cli_args *a) {
   struct runtime *rt = calloc(1, sizeof *rt);

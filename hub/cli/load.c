@@ -9,13 +9,12 @@
  * as `file:line:column: message`.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
-#include "fsutil.h"
 #include "log.h"
+#include "storeconf.h"
 
 static void print_line(const char *msg, void *arg) {
   fprintf(arg, "%s\n", msg);
@@ -55,26 +54,9 @@ int cli_load_conf(const struct cli_args *a, struct config **conf) {
 
 int cli_open_store(const struct runtime *rt, struct store **st) {
   struct dahub_error e = {0};
-  char path[PATH_MAX];
   int rc;
 
-  if ((rc = fs_mkdirs(rt->conf->state_dir, 0750)) != 0 ||
-      (rc = fs_join(path, sizeof path, rt->conf->state_dir, "dahub.sqlite")) !=
-          0) {
-    fprintf(stderr, "%s: %s\n", rt->conf->state_dir, strerror(-rc));
-    return rc;
-  }
-  if ((rc = store_open(path, st, &e)) != 0)
+  if ((rc = storeconf_open(rt->conf, st, &e)) != 0)
     fprintf(stderr, "store: %s\n", e.msg);
-  return rc;
-}
-
-int cli_store_path(const struct cli_args *a, char *path, size_t n) {
-  struct config *conf = NULL;
-  int rc = cli_load_conf(a, &conf);
-
-  if (rc == 0 && (rc = fs_join(path, n, conf->state_dir, "dahub.sqlite")) != 0)
-    fprintf(stderr, "%s: %s\n", conf->state_dir, strerror(-rc));
-  config_free(conf);
   return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * config.c: reads hub.json and feeds.d/NAME.json (see config.h): hub.json
- * here, its "summary" member in config_summary.c, the feeds in
- * config_feeds.c.
+ * here, its "summary" member in config_summary.c, its "store" in
+ * config_store.c, the feeds in config_feeds.c.
  *
  * Relative paths in hub.json are relative to the folder that holds it, so
  * the same tree works from any working directory. Feed files are read in
@@ -31,7 +31,7 @@ static int set_log_level(void *dst, const struct dahub_opt *o,
 static const struct dahub_opt hub_opts[] = {
   /* key, type, flags, min, max, default, where, setter, expect, help */
   {"spool_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(spool_dir), dahub_opt_keep, NULL, "the partners' incoming folders"},
-  {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the database and its neighbours"},
+  {"state_dir", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(state_dir), dahub_opt_keep, NULL, "the SQLite store (without \"store\"), the status socket"},
   /* the command line's wins; absent, the folder plugins are installed in */
   {"plugin_dir", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(plugin_dir), dahub_opt_keep, NULL, "where the plugins' .so files are"},
   {"vocabulary", DAHUB_OPT_STRING, DAHUB_OPT_REQUIRED, 0, 0, 0, AT(vocabulary), dahub_opt_keep, NULL, "the measures and codes of figures"},
@@ -45,6 +45,7 @@ static const struct dahub_opt hub_opts[] = {
   {"metrics_textfile", DAHUB_OPT_STRING, 0, 0, 0, 0, AT(metrics_textfile), dahub_opt_keep, NULL, "Prometheus text written here (node-exporter's textfile folder)"},
   {"metrics_interval_ms", DAHUB_OPT_UINT, 0, 1000, 3600000, 15000, AT(metrics_interval_ms), NULL, NULL, "the metrics textfile is written this often"},
   {"limits", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "bounds on a partner's file (limit_opts)"},
+  {"store", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where the figures are kept; absent, SQLite in state_dir (config_store.c)"},
   {"summary", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "the board summary (config_summary.c)"},
   {"deliveries", DAHUB_OPT_ANY, 0, 0, 0, 0, DAHUB_OPT_NOWHERE, NULL, NULL, "where summaries are sent (destinations.c)"},
   {"feedback_via", DAHUB_OPT_IDENT, 0, 0, 64, 0, AT(feedback_via), dahub_opt_keep, "the name of an e-mail delivery", "sends a failed file's report to its feed's contact"},
@@ -71,6 +72,7 @@ void config_free(struct config *c) {
   for (size_t i = 0; i < c->summary.n_sinks; i++)
     free(c->summary.sinks[i]);
   json_decref(c->summary.sink_options);
+  config_store_free(&c->store);
   destinations_free(c->deliveries, c->n_deliveries);
   free(c);
 }
@@ -158,6 +160,7 @@ static int load_hub(struct config *c, const char *base, const char *plugin_dir,
   } else {
     resolve(&jc, base, "plugin_dir", &c->plugin_dir);
   }
+  config_load_store(&jc, c, base, json_object_get(jc.root, "store"));
   c->summary.outbox_dir = fs_resolve(base, "../outbox");
   config_load_summary(&jc, c, base, json_object_get(jc.root, "summary"));
   (void)destinations_load(&jc, json_object_get(jc.root, "deliveries"), base,

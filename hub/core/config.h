@@ -88,6 +88,15 @@ struct summary_conf {
   uint64_t contract_warning_months; /* flag contracts ending this soon */
 };
 
+#define CONFIG_BOARD_MAX 63 /* PostgreSQL's longest name */
+
+/* Where the figures are kept ("store"): SQLite's file dahub.sqlite in
+ * state_dir, or a PostgreSQL database when pg_conninfo_file is set. */
+struct store_conf {
+  char *pg_conninfo_file; /* credential file of the connection string */
+  char *pg_board;         /* [a-z0-9_]+: the board every row carries */
+};
+
 struct config {
   char *path;      /* hub.json as given */
   char *spool_dir; /* absolute or relative to the cwd, resolved */
@@ -107,6 +116,7 @@ struct config {
   uint64_t max_line_bytes;
   uint64_t max_errors;
   struct summary_conf summary;
+  struct store_conf store;
   struct destination *deliveries; /* where summaries go (hub.json) */
   size_t n_deliveries;
   /* the e-mail delivery that sends a failed file's plain-words report to

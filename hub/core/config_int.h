@@ -1,7 +1,8 @@
 /*
  * config_int.h: what the files of the configuration share: config.c
- * (hub.json, and the whole load), config_summary.c (its "summary" member)
- * and config_feeds.c (feeds.d/). Not for any other module.
+ * (hub.json, and the whole load), config_summary.c (its "summary" member),
+ * config_store.c (its "store"), config_pull.c (a feed's "pull") and
+ * config_feeds.c (feeds.d/). Not for any other module.
  */
 #ifndef DAHUB_CONFIG_INT_H
 #define DAHUB_CONFIG_INT_H
@@ -16,6 +17,12 @@ void config_summary_defaults(struct summary_conf *s);
  * over the defaults; errors go to jc. */
 void config_load_summary(struct jsonconf *jc, struct config *c,
                          const char *base, const json_t *o);
+
+/* Reads hub.json's "store" object o (NULL: absent, SQLite's file) into
+ * c->store (config_store.c); errors go to jc. */
+void config_load_store(struct jsonconf *jc, struct config *c, const char *base,
+                       const json_t *o);
+void config_store_free(struct store_conf *s);
 
 /* Reads every feeds.d/NAME.json next to hub.json (folder base), in name
  * order, into c->feeds. 0, or negative with each error in errs. */

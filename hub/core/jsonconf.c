@@ -179,6 +179,7 @@ struct report_ctx {
   struct jsonconf *jc;
   const char *parent; /* the object's key, where its keys are; NULL: top */
   enum jsonconf_naming naming;
+  const char *path; /* the object's, dotted; "" at the top */
 };
 
 /* One problem, worded as the hub's messages always were (tests and
@@ -199,7 +200,13 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
                       hint);
     return;
   case DAHUB_OPT_MISSING:
-    jsonconf_error(r->jc, NULL, "missing required key \"%s\"", p->key);
+    /* a nested object's is named, at its key: the file may have several
+     * objects that would need that key */
+    if (r->parent != NULL && r->naming == JSONCONF_BY_PATH)
+      jsonconf_error(r->jc, r->parent, "%s: missing required key \"%s\"",
+                     r->path, p->key);
+    else
+      jsonconf_error(r->jc, NULL, "missing required key \"%s\"", p->key);
     return;
   case DAHUB_OPT_NOT_OBJECT:
     jsonconf_error(r->jc, r->parent, "%s: expected an object", p->path);
@@ -243,7 +250,7 @@ static void report(void *arg, const struct dahub_opt_problem *p) {
 static struct report_ctx report_to(struct jsonconf *jc, const char *path,
                                    enum jsonconf_naming naming) {
   const char *dot = strrchr(path, '.');
-  struct report_ctx r = {jc, NULL, naming};
+  struct report_ctx r = {jc, NULL, naming, path};
 
   /* the keys belong to the object named by the path's last part */
   if (path[0] != '\0')
@@ -283,7 +290,7 @@ void jsonconf_only(struct jsonconf *jc, const json_t *obj, const char *path,
 /* The member key of obj by the one-entry table o, into dst. */
 static void check_one(struct jsonconf *jc, const json_t *obj,
                       const struct dahub_opt *o, void *dst) {
-  struct report_ctx r = {jc, NULL, JSONCONF_BY_KEY};
+  struct report_ctx r = {jc, NULL, JSONCONF_BY_KEY, ""};
 
   (void)dahub_opt_check_one(obj, "", o, dst, report, &r);
 }

@@ -33,6 +33,7 @@
 #include "daemon_int.h"
 #include "fsutil.h"
 #include "log.h"
+#include "storeconf.h"
 
 struct generation *daemon_gen_get(struct generation *g) {
   g->refs++;
@@ -274,20 +275,22 @@ static void close_walk(uv_handle_t *h, void *arg) {
     uv_close(h, NULL);
 }
 
-/* Opens the store in the state folder; errors are for the journal. */
-static int open_store(struct daemon *d, const char *state_dir) {
-  char path[PATH_MAX];
+/* Opens the configured store (storeconf.h) three times: the ingests', the
+ * loop's and the status scans'. The state folder is made whichever it is:
+ * it holds the status socket too. Errors are for the journal. */
+static int open_store(struct daemon *d, const struct config *conf) {
   struct dahub_error e = {0};
   int rc;
 
-  if ((rc = fs_mkdirs(state_dir, 0750)) != 0) {
+  if ((rc = fs_mkdirs(conf->state_dir, 0750)) != 0) {
     log_event(LOG_ERR, "state_dir_failed", "error=%s", strerror(-rc));
     return rc;
   }
-  if ((rc = fs_join(path, sizeof path, state_dir, "dahub.sqlite")) != 0 ||
-      (rc = store_open(path, &d->store, &e)) != 0 ||
-      (rc = store_open(path, &d->loop_store, &e)) != 0 ||
-      (rc = store_open(path, &d->scan_store, &e)) != 0) {
+  /* On PostgreSQL the loop's connection, like the others, may wait on the
+   * network; it is the loop's until the loop's calls move to a worker. */
+  if ((rc = storeconf_open(conf, &d->store, &e)) != 0 ||
+      (rc = storeconf_open(conf, &d->loop_store, &e)) != 0 ||
+      (rc = storeconf_open(conf, &d->scan_store, &e)) != 0) {
     log_event(LOG_ERR, "store_failed", "error=%s",
               log_quote((char[300]){0}, 300, e.msg));
     return rc ? rc : -EIO;
@@ -323,7 +326,7 @@ int daemon_serve(struct runtime *rt, const char *config_path,
       free(rt);
       goto out;
     }
-  if ((rc = open_store(d, rt->conf->state_dir)) != 0) {
+  if ((rc = open_store(d, rt->conf)) != 0) {
     runtime_free(rt);
     free(rt);
     goto out;

@@ -6,7 +6,8 @@
  * earlier ones checked:
  *   1. Is the store whole? PRAGMA integrity_check, then foreign_key_check.
  *      A damaged store stops here: what it says about files cannot be
- *      trusted.
+ *      trusted. A PostgreSQL store's pages and keys are its server's to
+ *      keep (checksums, enforced foreign keys): the check begins at 2.
  *   2. Does every ingest hold the observations it recorded at its commit?
  *   3. Is every file in done/ the one its receipt recorded? Each regular
  *      file is hashed and looked up by its name (fs_move_unique may have
@@ -44,6 +45,7 @@
 #include "log.h"
 #include "retention.h"
 #include "store.h"
+#include "storeconf.h"
 
 #define HASH_CHUNK (64u << 10)
 #define MAX_NUMBERED 100 /* "q1 (k).csv" looked for when a file is missing */
@@ -358,25 +360,48 @@ static void check_done(struct verify *v, struct store *st) {
           feed, v->matched, v->removed, v->settling);
 }
 
-int verify_run(const struct runtime *rt, const char *store_path, FILE *out,
-               unsigned *problems, struct dahub_error *err) {
-  struct verify v = {.out = out};
-  struct store *st = NULL;
+/* SQLite's file opened as it is, and whole: 0 with *st, or a code with
+ * err; a damaged file is a problem and *st stays NULL. */
+static int open_sqlite(struct verify *v, const struct config *c,
+                       struct store **st, struct dahub_error *err) {
+  char path[PATH_MAX];
   unsigned n = 0;
   int rc;
 
-  *problems = 0;
-  if ((rc = store_open_existing(store_path, &st, err)) != 0)
+  if ((rc = storeconf_sqlite_path(c, path, sizeof path, err)) != 0 ||
+      (rc = store_open_existing(path, st, err)) != 0)
     return rc;
-  store_integrity(st, store_problem, &v, &n);
+  store_integrity(*st, store_problem, v, &n);
   if (n > 0) {
-    fprintf(out, "store: damaged; ingests and files not checked\n");
-    goto out;
+    fprintf(v->out, "store: damaged; ingests and files not checked\n");
+    goto fail;
   }
-  if ((rc = store_foreign_keys(st, store_problem, &v, &n, err)) != 0)
-    goto out;
-  fprintf(out, "store: %s: integrity_check ok, %s\n", store_path,
+  if ((rc = store_foreign_keys(*st, store_problem, v, &n, err)) != 0)
+    goto fail;
+  fprintf(v->out, "store: %s: integrity_check ok, %s\n", path,
           n == 0 ? "foreign_key_check ok" : "rows pointing at nothing");
+  return 0;
+fail:
+  store_close(*st);
+  *st = NULL;
+  return rc;
+}
+
+int verify_run(const struct runtime *rt, FILE *out, unsigned *problems,
+               struct dahub_error *err) {
+  struct verify v = {.out = out};
+  struct store *st = NULL;
+  char name[PATH_MAX];
+  int rc;
+
+  *problems = 0;
+  if (!storeconf_is_postgresql(rt->conf))
+    rc = open_sqlite(&v, rt->conf, &st, err);
+  else if ((rc = storeconf_open(rt->conf, &st, err)) == 0)
+    fprintf(out, "store: %s: pages and keys are the server's to check\n",
+            storeconf_name(rt->conf, name, sizeof name));
+  if (rc != 0 || st == NULL)
+    goto out;
   if ((rc = store_each_ingest_count(st, count_ingest, &v, err)) != 0)
     goto out;
   fprintf(out, "ingests: %u hold the observations they recorded\n", v.ingests);

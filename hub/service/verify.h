@@ -9,11 +9,11 @@
 
 #include "runtime.h"
 
-/* Checks the store at store_path and the done/ folder of each of rt's
- * feeds; writes one line a finding to out, each problem starting
+/* Checks rt's configured store (storeconf.h) and the done/ folder of each
+ * of rt's feeds; writes one line a finding to out, each problem starting
  * "problem: ". 0 with *problems their number, or a negative code with err
  * when the check itself could not run (the store cannot be opened). */
-int verify_run(const struct runtime *rt, const char *store_path, FILE *out,
-               unsigned *problems, struct dahub_error *err);
+int verify_run(const struct runtime *rt, FILE *out, unsigned *problems,
+               struct dahub_error *err);
 
 #endif

@@ -374,6 +374,63 @@ static void put_summary(struct fixture *f, const char *summary) {
   put(f, "feeds.d/freeva.json", FEED_FREEVA);
 }
 
+/* "store": absent, SQLite's file in state_dir; {"postgresql": {...}}, the
+ * credential file (resolved against hub.json's folder, read only at
+ * connect) and the board; each bad value named at its line and column. */
+static void test_store_postgresql_is_read_and_checked(void **state) {
+  static const struct {
+    const char *store, *error;
+  } bad[] = {
+      {"{}", ":6:3: store: missing required key \"postgresql\""},
+      {"{\"sqlite\": {}}", ":6:13: store.sqlite: unknown key"},
+      {"{\"postgresql\": \"pg.conninfo\"}",
+       ":6:13: store.postgresql: expected an object"},
+      {"{\"postgresql\": {\"board\": \"leics\"}}",
+       ":6:13: store.postgresql: missing required key \"conninfo_file\""},
+      {"{\"postgresql\": {\"conninfo_file\": \"pg.conninfo\", "
+       "\"board\": \"Leics-Rutland\"}}",
+       ":6:60: store.postgresql.board: expected lower-case letters, digits "
+       "and _ (at most 63), found \"Leics-Rutland\""},
+      {"{\"postgresql\": {\"conninfo_file\": \"pg.conninfo\", "
+       "\"board\": "
+       "\"b234567890123456789012345678901234567890123456789012345678901234\"}}",
+       ":6:60: store.postgresql.board: expected lower-case letters, digits "
+       "and _ (at most 63), found "
+       "\"b234567890123456789012345678901234567890123456789012345678901234\""},
+      {"{\"postgresql\": {\"conninfo_file\": 1, \"board\": \"leics\"}}",
+       ":6:28: store.postgresql.conninfo_file: expected a non-empty string"},
+      {"{\"postgresql\": {\"conninfo\": \"host=db\", \"board\": \"leics\"}}",
+       ":6:28: store.postgresql.conninfo: unknown key"},
+  };
+  struct fixture *f = *state;
+  char text[512];
+
+  put(f, "feeds.d/freeva.json", FEED_FREEVA);
+  put(f, "hub.json", HUB_MINIMAL);
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_null(f->c->store.pg_conninfo_file);
+  assert_null(f->c->store.pg_board);
+  config_free(f->c);
+
+  /* the file need not exist yet: it is read at each connect */
+  put(f, "hub.json",
+      HUB_PLUS("\"store\": {\"postgresql\": {\"conninfo_file\": "
+               "\"pg.conninfo\", \"board\": \"leics_rutland\"}}"));
+  assert_int_equal(config_load(f->hub, NULL, &f->c, &f->errs), 0);
+  assert_string_equal(f->c->store.pg_conninfo_file, in_dir(f, "pg.conninfo"));
+  assert_string_equal(f->c->store.pg_board, "leics_rutland");
+  config_free(f->c);
+  f->c = NULL;
+
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    (void)snprintf(text, sizeof text, HUB_PLUS("\"store\": %s"), bad[i].store);
+    put(f, "hub.json", text);
+    load_bad(f);
+    expect_error(f, f->hub, "%s", bad[i].error);
+    errlist_clear(&f->errs);
+  }
+}
+
 /* The confidential marker and the protection level: defaults, values, and
  * a marker that could be read as a number is refused. */
 #define MARKER_ERROR(found)                                                    \
@@ -781,6 +838,8 @@ int main(void) {
                                       teardown),
       cmocka_unit_test_setup_teardown(test_summary_sink_options, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_store_postgresql_is_read_and_checked,
+                                      setup, teardown),
       cmocka_unit_test_setup_teardown(test_feed_defined_twice_is_an_error,
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(
