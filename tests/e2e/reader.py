@@ -61,15 +61,22 @@ def true_cells(db_path, period, vocab):
     known part). Parts inside the period are put together as a board
     officer would: the period itself when reported, else the largest parts
     that do not overlap; a level (snapshot) takes its latest part."""
-    want = months(period)
-    measures = vocab["measures"]
-    parents = {code: a.get("parent") for code, a in vocab["areas"].items()}
     con = sqlite3.connect(db_path)
     rows = con.execute(
         "SELECT feed, source_id, coalesce(service_id, ''), measure_id, area_code,"
         " dimensions, period, value_status, value FROM current_observations"
         " WHERE substr(period, 1, 9) = ?", (year_of(period),)).fetchall()
     con.close()
+    return true_cells_of(rows, period, vocab)
+
+
+def true_cells_of(rows, period, vocab):
+    """As true_cells(), from rows of (feed, source_id, service_id or '',
+    measure_id, area_code, dimensions, period, value_status, value): the
+    current figures of the period's year, from whichever store."""
+    want = months(period)
+    measures = vocab["measures"]
+    parents = {code: a.get("parent") for code, a in vocab["areas"].items()}
     figures = {}
     for feed, src, svc, measure, area, dims, per, status, value in rows:
         m = measures.get(measure)

@@ -77,9 +77,12 @@ int pgstore_region_boards(const char *list, char (*boards)[PGSTORE_REGION_NAME],
                                boards[i]);
     (*n)++;
     if (p[len] == '\0')
-      return 0;
+      break;
     p += len + 1;
   }
+  /* one order whatever the list's: the same region is the same document */
+  qsort(boards, *n, sizeof *boards, cmp_name);
+  return 0;
 }
 
 /* Whether the role of r->ps[i] may read board i's rows and finds a stored

@@ -26,8 +26,9 @@
 struct pgstore_region;
 
 /* Splits list ("leics,rutland") into boards: [a-z0-9_]+ each, 1 to
- * PGSTORE_REGION_MAX of them, none twice. 0 with *n, or -EINVAL with err
- * saying which word is wrong. */
+ * PGSTORE_REGION_MAX of them, none twice; sorted, so a region is the same
+ * whatever the list's order. 0 with *n, or -EINVAL with err saying which
+ * word is wrong. */
 int pgstore_region_boards(const char *list, char (*boards)[PGSTORE_REGION_NAME],
                           size_t *n, struct dahub_error *err);
 
