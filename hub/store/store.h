@@ -259,6 +259,13 @@ int store_outbox_each(struct store *st,
 int store_each_published(struct store *st, const char *prefix,
                          int (*fn)(void *arg, const struct store_pub_cell *c),
                          void *arg, struct dahub_error *err);
+/* On a region's store (store_open_region()), each cell of every board's
+ * own summary versions of a period with that prefix, with its board (by
+ * board, then as store_each_published()); on any other store, none. */
+int store_region_each_published(struct store *st, const char *prefix,
+                                int (*fn)(void *arg, const char *board,
+                                          const struct store_pub_cell *c),
+                                void *arg, struct dahub_error *err);
 
 /* ---- feeds fetched over HTTPS (store_pull.c) ---- */
 

@@ -3,7 +3,9 @@
  * PostgreSQL database as one (store_open_region(), pgstore_region.h), so
  * the summary, which takes a struct store, builds a region's combined
  * table without knowing it is one. Every call of store.h goes to the
- * region's operations; what would write answers -EROFS.
+ * region's operations; what would write answers -EROFS. The boards' own
+ * published cells, which no board's store.h call returns as its own, are
+ * read apart (store_region_each_published()) for the region's audit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,4 +35,13 @@ int store_open_region(const char *conninfo_file, const char *const *boards,
 out:
   store_close(st);
   return rc;
+}
+
+int store_region_each_published(struct store *st, const char *prefix,
+                                int (*fn)(void *arg, const char *board,
+                                          const struct store_pub_cell *c),
+                                void *arg, struct dahub_error *err) {
+  if (st->ops != &store_backend_region)
+    return 0; /* one board's store: its own versions are all there is */
+  return pgstore_region_each_published(st->be, prefix, fn, arg, err);
 }

@@ -126,13 +126,16 @@ class RegionTest(HubTestCase):
         hub.write_hub_json(hub.hub_conf)
         return hub
 
-    def true_cells(self, period):
+    def true_cells(self, period, board=None):
+        """The true figures of the boards' combined table (or one
+        board's), each feed under its board's name."""
         rows = psql(self.dbinfo,
                     "SELECT board || '/' || feed, source_id,"
                     " coalesce(service_id, ''), measure_id, area_code,"
                     " dimensions, period, value_status, value"
                     " FROM current_observations"
-                    " WHERE left(period, 9) = '%s'" % period[:9])
+                    " WHERE left(period, 9) = '%s'" % period[:9] +
+                    (" AND board = '%s'" % board if board else ""))
         rows = [r[:8] + [int(r[8]) if r[8] is not None else None]
                 for r in rows]
         return reader.true_cells_of(rows, period, vocabulary())
@@ -186,7 +189,14 @@ class RegionTest(HubTestCase):
                 value, _ = truth[reader.key_of(fig)]
                 self.assertEqual(fig["value"], value, fig)
         rd = reader.Reader(vocabulary())
-        rd.add(dict(doc, version=0), truth)  # the reader keys tables by it
+        rd.add(doc, truth)
+        self.assertEqual(rd.weaknesses({MARKER}, threshold_of), [])
+        # ... and against a reader who holds the boards' own summaries too
+        # and adds them up
+        rd = reader.Reader(vocabulary())
+        rd.add(doc_a, self.true_cells(Q1, "leics"), "leics")
+        rd.add(doc_b, self.true_cells(Q1, "rutland"), "rutland")
+        rd.add(doc, truth)
         self.assertEqual(rd.weaknesses({MARKER}, threshold_of), [])
 
     def test_a_board_the_role_does_not_read_is_refused(self):

@@ -193,6 +193,8 @@ struct walk {
     int (*record)(void *arg, const char *feed, const char *fields,
                   int64_t ingest_id);
     int (*warned)(void *arg, const struct store_warned *w);
+    int (*published)(void *arg, const char *board,
+                     const struct store_pub_cell *c);
   } fn;
   void *arg;
   const char *board;
@@ -319,6 +321,26 @@ static int rg_warnings_of(void *be, int64_t ingest_id, unsigned *count,
   /* an ingest id is one board's: the first board that has it answers */
   for (size_t i = 0; rc == 0 && i < r->n; i++)
     rc = pgstore_warnings_of(r->ps[i], ingest_id, count, kept, err);
+  return rc;
+}
+
+static int on_published(void *arg, const struct store_pub_cell *c) {
+  struct walk *w = arg;
+
+  return w->fn.published(w->arg, w->board, c);
+}
+
+int pgstore_region_each_published(struct pgstore_region *r, const char *prefix,
+                                  int (*fn)(void *arg, const char *board,
+                                            const struct store_pub_cell *c),
+                                  void *arg, struct dahub_error *err) {
+  struct walk w = {.fn.published = fn, .arg = arg};
+  int rc = 0;
+
+  for (size_t i = 0; rc == 0 && i < r->n; i++) {
+    w.board = r->boards[i];
+    rc = pgstore_each_published(r->ps[i], prefix, on_published, &w, err);
+  }
   return rc;
 }
 

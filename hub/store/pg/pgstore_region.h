@@ -45,6 +45,16 @@ int pgstore_region_open(const char *conninfo_file, const char *const *boards,
 /* NULL is a no-op. */
 void pgstore_region_close(struct pgstore_region *r);
 
+/* Each recorded cell of every board's own summary versions of a period
+ * with that prefix, board by board (by name), then as
+ * pgstore_each_published() gives them; fn returns non-zero to stop
+ * (returned). What a reader of the boards' papers holds beside the
+ * region's. */
+int pgstore_region_each_published(struct pgstore_region *r, const char *prefix,
+                                  int (*fn)(void *arg, const char *board,
+                                            const struct store_pub_cell *c),
+                                  void *arg, struct dahub_error *err);
+
 /* be is a struct pgstore_region *. */
 extern const struct store_backend_ops store_backend_region;
 
