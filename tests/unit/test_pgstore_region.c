@@ -165,6 +165,71 @@ static void test_region_reads_every_board_feeds_by_board(void **state) {
   store_close(st);
 }
 
+struct published {
+  char seen[4][96];
+  size_t n;
+};
+
+static int on_published(void *arg, const char *board,
+                        const struct store_pub_cell *c) {
+  struct published *p = arg;
+
+  assert_true(p->n < 4);
+  (void)snprintf(p->seen[p->n++], sizeof p->seen[0], "%s %s v%d %s=%lld", board,
+                 c->period, c->version, c->area, (long long)c->value);
+  return 0;
+}
+
+/* What a reader of the boards' own papers holds: each board's published
+ * cells, with its name, for the region's audit. */
+static void test_region_reads_each_boards_published_cells(void **state) {
+  struct pg_fixture *f = *state;
+  const char *const boards[] = {"leics", "rutland"};
+  struct store_pub_cell cell = {.measure = "helpline_contacts",
+                                .source_id = "*",
+                                .area = "E07000130",
+                                .dims = "{}",
+                                .ingests = "[]",
+                                .whole = 1};
+  struct published p = {0};
+  struct store *st = NULL, *one = NULL;
+  struct pgstore *ps = NULL;
+  char path[256];
+
+  two_boards(f);
+  for (int i = 0; i < 2; i++) {
+    cell.value = 100 + i;
+    assert_int_equal(pgstore_open(f->conninfo_file, boards[i], &ps, &f->err),
+                     0);
+    assert_int_equal(pgstore_summary_add(ps, "FY2024-25-Q1", 1, NULL, HASH_A,
+                                         "/tmp/x", &cell, 1, NULL, 0, &f->err),
+                     0);
+    pgstore_close(ps);
+  }
+  reader_role(f, "region", (const char *[]){"leics", "rutland", NULL}, path,
+              sizeof path);
+  assert_int_equal(store_open_region(path, boards, 2, &st, &f->err), 0);
+  assert_int_equal(
+      store_region_each_published(st, "FY2024-25", on_published, &p, &f->err),
+      0);
+  assert_int_equal(p.n, 2);
+  assert_string_equal(p.seen[0], "leics FY2024-25-Q1 v1 E07000130=100");
+  assert_string_equal(p.seen[1], "rutland FY2024-25-Q1 v1 E07000130=101");
+  /* ... which are no version of the region's own */
+  p.n = 0;
+  assert_int_equal(store_each_published(st, "FY2024-25", NULL, NULL, &f->err),
+                   0);
+  store_close(st);
+  /* a board's own store has no boards to read */
+  assert_int_equal(
+      store_open_postgresql(f->conninfo_file, "leics", &one, &f->err), 0);
+  assert_int_equal(
+      store_region_each_published(one, "FY2024-25", on_published, &p, &f->err),
+      0);
+  assert_int_equal(p.n, 0);
+  store_close(one);
+}
+
 static void test_region_refuses_a_board_the_role_does_not_read(void **state) {
   struct pg_fixture *f = *state;
   const char *const boards[] = {"leics", "rutland"};
@@ -228,6 +293,8 @@ int main(void) {
       cmocka_unit_test(test_region_board_list_is_checked),
       cmocka_unit_test_setup_teardown(
           test_region_reads_every_board_feeds_by_board, pg_setup, pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_region_reads_each_boards_published_cells, pg_setup, pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_region_refuses_a_board_the_role_does_not_read, pg_setup,
           pg_teardown),

@@ -45,6 +45,32 @@ int pgstore_region_open(const char *conninfo_file, const char *const *boards,
 /* NULL is a no-op. */
 void pgstore_region_close(struct pgstore_region *r);
 
+/* The summary's reads (as store.h's store_each_current(),
+ * store_each_delivery(), store_each_record(), store_each_warned(),
+ * store_warnings_of()) over every board in turn, by name, each feed as
+ * "<board>/<feed>". */
+int pgstore_region_each_current(struct pgstore_region *r, const char *prefix,
+                                int (*fn)(void *arg, const struct store_row *r),
+                                void *arg, struct dahub_error *err);
+int pgstore_region_each_delivery(struct pgstore_region *r, const char *prefix,
+                                 int (*fn)(void *arg, const char *feed,
+                                           const char *period,
+                                           int64_t ingest_id,
+                                           const char *stored_at),
+                                 void *arg, struct dahub_error *err);
+int pgstore_region_each_record(struct pgstore_region *r, const char *kind,
+                               int (*fn)(void *arg, const char *feed,
+                                         const char *fields, int64_t ingest_id),
+                               void *arg, struct dahub_error *err);
+int pgstore_region_each_warned(struct pgstore_region *r, const char *prefix,
+                               int (*fn)(void *arg,
+                                         const struct store_warned *w),
+                               void *arg, struct dahub_error *err);
+/* An ingest id is one board's: the board that has it answers. */
+int pgstore_region_warnings_of(struct pgstore_region *r, int64_t ingest_id,
+                               unsigned *count, char **kept,
+                               struct dahub_error *err);
+
 /* Each recorded cell of every board's own summary versions of a period
  * with that prefix, board by board (by name), then as
  * pgstore_each_published() gives them; fn returns non-zero to stop
