@@ -34,13 +34,19 @@ static int check_postgresql(const struct config *c) {
            k.schema, k.latest);
   else if (k.connected && k.schema == k.latest)
     printf("store: schema version %d, this dahub's\n", k.schema);
-  if (k.can_write && k.schema > 0)
+  if (k.can_write && k.schema == 0)
+    printf("store: role %s may make the schema, and will own its tables "
+           "(no board's policy binds it)\n",
+           k.user);
+  else if (k.can_write)
     printf("store: role %s may write every table\n", k.user);
-  if (k.board_ok && k.all_boards)
+  /* without a schema there are no board's rows yet: the line above said
+   * whose they will be */
+  if (k.schema > 0 && k.board_ok && k.all_boards)
     printf("store: board %s: role %s owns the tables (no board's policy "
            "binds it)\n",
            board, k.user);
-  else if (k.board_ok)
+  else if (k.schema > 0 && k.board_ok)
     printf("store: board %s: one of role %s's boards (%s)\n", board, k.user,
            k.boards);
   if (rc != 0) {

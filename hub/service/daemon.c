@@ -146,9 +146,10 @@ static void reload(struct daemon *d) {
   errlist_each(&errs, log_reload_error, NULL);
   errlist_clear(&errs);
   if (rc == 0 && (strcmp(rt->conf->spool_dir, old->spool_dir) != 0 ||
-                  strcmp(rt->conf->state_dir, old->state_dir) != 0)) {
+                  !storeconf_same(rt->conf, old))) {
     log_event(LOG_ERR, "reload_error",
-              "detail=\"spool_dir and state_dir change only on restart\"");
+              "detail=\"spool_dir, state_dir and store change only on "
+              "restart\"");
     rc = -EINVAL;
   }
   for (size_t i = 0; rc == 0 && i < rt->n_feeds; i++)

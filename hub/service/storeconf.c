@@ -45,6 +45,16 @@ int storeconf_open(const struct config *c, struct store **out,
   return store_open(path, out, err);
 }
 
+static int same_text(const char *a, const char *b) {
+  return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+int storeconf_same(const struct config *a, const struct config *b) {
+  return strcmp(a->state_dir, b->state_dir) == 0 &&
+         same_text(a->store.pg_conninfo_file, b->store.pg_conninfo_file) &&
+         same_text(a->store.pg_board, b->store.pg_board);
+}
+
 const char *storeconf_name(const struct config *c, char *buf, size_t n) {
   if (storeconf_is_postgresql(c))
     (void)snprintf(buf, n, "PostgreSQL (board %s)", c->store.pg_board);

@@ -33,6 +33,10 @@ int storeconf_sqlite_path(const struct config *c, char *path, size_t n,
 int storeconf_open(const struct config *c, struct store **out,
                    struct dahub_error *err);
 
+/* 1 when a and b name the same store (a reload may not change it: the
+ * daemon's connections are opened once, at start). */
+int storeconf_same(const struct config *a, const struct config *b);
+
 /* Says which store it is, for an operator: the SQLite file's path, or
  * "PostgreSQL (board NAME)" (never the connection string). Returns buf. */
 const char *storeconf_name(const struct config *c, char *buf, size_t n);

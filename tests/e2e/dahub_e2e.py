@@ -16,6 +16,9 @@ Environment:
   DAHUB_E2E_TIMEOUT_SCALE  multiplies every deadline (default 1).
   DAHUB_E2E_KEEP=1         keep the temporary dirs (their paths are printed).
   DAHUB_E2E_SEED           seed for the tests that use random timing.
+  DAHUB_E2E_STORE=postgresql  each hub's store in a database of its own in
+      the cluster DAHUB_TEST_PG names (pg_e2e.py); without DAHUB_TEST_PG the
+      file exits 77 (skipped).
 
 All data is synthetic.
 """
@@ -35,6 +38,11 @@ import sys
 import tempfile
 import time
 import unittest
+
+import pg_e2e
+from pg_e2e import ON_PG  # noqa: F401 (for the tests)
+
+pg_e2e.skip_without_cluster()
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.environ.get("DAHUB_SOURCE_DIR") or os.path.normpath(
@@ -238,6 +246,14 @@ class Hub:
             self.hub_conf["limits"] = limits
         if hub_extra:
             self.hub_conf.update(hub_extra)
+        self.pg = None
+        if ON_PG:
+            try:
+                self.pg = pg_e2e.Database(self.conf_dir)
+            except BaseException:
+                shutil.rmtree(self.root, ignore_errors=True)
+                raise
+            self.hub_conf.setdefault("store", self.pg.store_conf())
         self.settle_s = settle_ms / 1000.0
         self.rescan_s = rescan_ms / 1000.0
         self.write_hub_json(self.hub_conf)
@@ -531,7 +547,11 @@ class Hub:
 
     @contextlib.contextmanager
     def db(self):
-        """A read-only connection to the store, closed on exit."""
+        """A read-only connection to the store, closed on exit: sqlite3's,
+        or one that asks PostgreSQL's through psql (pg_e2e.Connection)."""
+        if self.pg is not None:
+            yield pg_e2e.Connection(self.pg)
+            return
         if not os.path.exists(self.store_path):
             self.fail("no store at %s" % self.store_path)
         con = sqlite3.connect("file:%s?mode=ro" % self.store_path, uri=True, timeout=10)
@@ -540,6 +560,16 @@ class Hub:
             yield con
         finally:
             con.close()
+
+    def store_text(self):
+        """The store's content as text (the SQLite file's bytes, or
+        PostgreSQL's data dumped), to look for what must not be in it."""
+        if self.pg is not None:
+            return self.pg.dump()
+        if not os.path.exists(self.store_path):
+            return ""
+        with open(self.store_path, "rb") as f:
+            return f.read().decode("latin-1")
 
     def query(self, sql, params=()):
         with self.db() as con:
@@ -553,6 +583,8 @@ class Hub:
 
     def cleanup(self):
         self.kill()
+        if self.pg is not None and not KEEP:
+            self.pg.drop()
         if KEEP:
             sys.stderr.write("kept %s\n" % self.root)
         else:

@@ -54,9 +54,7 @@ class PullTest(HubTestCase):
             hub, "SELECT value FROM current_observations"))
 
     def assertNoSecret(self, hub):
-        with open(hub.store_path, "rb") as f:
-            store = f.read().decode("latin-1")
-        for text in (hub.log_text(all_runs=True), store):
+        for text in (hub.log_text(all_runs=True), hub.store_text()):
             self.assertNotIn(TOKEN.split()[1], text)
 
     def assertStatusStale(self, hub):

@@ -13,7 +13,7 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dahub_e2e import (HEADER_AGE, HubTestCase, age_feed, csv_bytes, fy_periods,  # noqa: E402
+from dahub_e2e import (HEADER_AGE, ON_PG, HubTestCase, age_feed, csv_bytes, fy_periods,  # noqa: E402
                        grid_rows, long_feed, sha256)
 
 FEED = "demo_long"
@@ -118,7 +118,8 @@ class KillTest(HubTestCase):
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), 1)
         self.assertEqual(hub.scalar("SELECT observations FROM ingests"), n)
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n)
-        self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
+        if not ON_PG:  # PostgreSQL's pages are its server's to check
+            self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
 
     def test_sigkill_at_random_moments_loses_nothing_and_counts_nothing_twice(self):
         seed = int(os.environ.get("DAHUB_E2E_SEED") or time.time_ns() % 1000000)
@@ -169,17 +170,18 @@ class KillTest(HubTestCase):
             with open(hub.path(FEED, "done", name), "rb") as f:
                 self.assertEqual(f.read(), data, name)
         self.assertEqual(hub.scalar("SELECT count(*) FROM ingests"), n_files)
-        self.assertEqual(hub.query("SELECT sha256, count(*) AS n FROM ingests GROUP BY sha256 HAVING n > 1"), [])
+        self.assertEqual(hub.query("SELECT sha256, count(*) AS n FROM ingests GROUP BY sha256 HAVING count(*) > 1"), [])
         self.assertEqual(sorted(r["sha256"] for r in hub.query("SELECT sha256 FROM ingests")),
                          sorted(sha256(d) for d in files.values()))
         self.assertEqual(hub.scalar("SELECT count(*) FROM observations_v"), n_files * rows)
         self.assertEqual(hub.query("SELECT ingest_id, count(*) AS n FROM observations_v GROUP BY ingest_id "
-                                   "HAVING n != %d" % rows), [])
+                                   "HAVING count(*) != %d" % rows), [])
         self.assertEqual(hub.query("SELECT i.ingest_id FROM ingests i WHERE i.observations != %d" % rows), [])
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_observations"), n_files * rows)
         self.assertEqual(hub.scalar("SELECT count(*) FROM current_periods"), n_files)
         self.assertEqual(hub.scalar("SELECT count(*) FROM receipts WHERE outcome = 'failed'"), 0)
-        self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
+        if not ON_PG:  # PostgreSQL's pages are its server's to check
+            self.assertEqual(hub.scalar("PRAGMA integrity_check"), "ok")
 
 
 if __name__ == "__main__":
