@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dahub_e2e import (HubTestCase, csv_bytes, grid_rows,  # noqa: E402
                        long_feed)
+import pg_e2e  # noqa: E402
 import reader  # noqa: E402
 
 ADMIN = os.environ.get("DAHUB_TEST_PG", "")
@@ -46,7 +47,8 @@ def vocabulary():
 
 def psql(conninfo, sql):
     """Runs sql; its rows as lists of text (None for NULL)."""
-    r = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-P",
+    r = subprocess.run([pg_e2e._tool("psql"), "-X", "-q", "-At", "-F", "\t",
+                        "-P",
                         "null=\\N", "-v", "ON_ERROR_STOP=1", "-d", conninfo,
                         "-c", sql], capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
@@ -69,7 +71,7 @@ class RegionTest(HubTestCase):
         psql(ADMIN, "CREATE DATABASE %s" % self.db)
         self.addCleanup(psql, ADMIN,
                         "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db)
-        self.dbinfo = "%s dbname=%s" % (ADMIN, self.db)
+        self.dbinfo = pg_e2e.with_dbname(ADMIN, self.db)
 
     def conninfo_file(self, hub, user=None):
         path = os.path.join(hub.conf_dir, "pg.conninfo")
