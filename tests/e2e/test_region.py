@@ -201,6 +201,22 @@ class RegionTest(HubTestCase):
         rd.add(doc, truth)
         self.assertEqual(rd.weaknesses({MARKER}, threshold_of), [])
 
+    def test_a_board_without_the_period_is_listed_not_reported(self):
+        self.board_hub("leics", grid_rows(50, [Q1], seed=1))
+        self.board_hub("rutland", grid_rows(50, ["FY2024-25-Q2"], seed=2))
+        # the tables' owner reads every board, with no line of board_roles
+        region = self.region_hub("leics", None)
+        out = os.path.join(region.root, "region-out")
+        r = self.report(region, "--boards", "leics,rutland", "--out", out)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            doc = json.load(f)
+        self.assertEqual([(c["feed"], c["source_id"], c["status"])
+                          for c in doc["completeness"]],
+                         [("leics/demo_long", "freeva", "reported"),
+                          ("rutland/demo_long", "freeva", "not_reported")])
+        self.assertEqual(doc["completeness"][0]["ingests"], 1)
+
     def test_a_board_the_role_does_not_read_is_refused(self):
         self.board_hub("leics", grid_rows(50, [Q1], seed=1))
         self.board_hub("rutland", grid_rows(50, [Q1], seed=2))
