@@ -5,6 +5,7 @@
  *   dahub check [--config PATH] [--plugin-dir DIR]
  *   dahub try   [--config PATH] [--plugin-dir DIR] --feed NAME FILE
  *   dahub report [--config PATH] [--plugin-dir DIR] --period PERIOD
+ *                [--boards A,B,... --out DIR]
  *   dahub deliveries [--config PATH] [--retry ID]
  *   dahub status [--config PATH] [--json | --metrics]
  *   dahub backup [--config PATH] [--force] PATH

@@ -20,6 +20,8 @@ int cli_usage(void) {
         "FILE\n"
         "       dahub report [--config PATH] [--plugin-dir DIR] --period "
         "FY2024-25-Q4\n"
+        "       dahub report [--config PATH] [--plugin-dir DIR] --period "
+        "FY2024-25-Q4 --boards A,B,... --out DIR\n"
         "       dahub deliveries [--config PATH] [--retry ID]\n"
         "       dahub status [--config PATH] [--json | --metrics]\n"
         "       dahub backup [--config PATH] [--force] PATH\n"
@@ -38,6 +40,8 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a) {
       {"feed", required_argument, NULL, 'f'},
       {"period", required_argument, NULL, 'P'},
       {"retry", required_argument, NULL, 'r'},
+      {"boards", required_argument, NULL, 'B'},
+      {"out", required_argument, NULL, 'o'},
       {"log-level", required_argument, NULL, 'l'},
       {"json", no_argument, NULL, 'j'},
       {"metrics", no_argument, NULL, 'm'},
@@ -53,7 +57,8 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a) {
     return -1;
   a->command = argv[1];
   optind = 2;
-  while ((c = getopt_long(argc, argv, "c:p:f:P:r:l:jmFh", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "c:p:f:P:r:B:o:l:jmFh", opts, NULL)) !=
+         -1) {
     switch (c) {
     case 'c':
       a->config = optarg;
@@ -69,6 +74,12 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a) {
       break;
     case 'r':
       a->retry = optarg;
+      break;
+    case 'B':
+      a->boards = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
       break;
     case 'j':
       a->json = 1;
@@ -99,6 +110,12 @@ int cli_parse_args(int argc, char **argv, struct cli_args *a) {
   if (strcmp(a->command, "report") == 0 && a->period == NULL)
     return -1;
   if (a->force && strcmp(a->command, "backup") != 0)
+    return -1;
+  /* a region's report is written to a folder named for it, never into
+   * the hub's outbox as if it were the board's */
+  if ((a->boards != NULL || a->out != NULL) &&
+      (strcmp(a->command, "report") != 0 || a->boards == NULL ||
+       a->out == NULL))
     return -1;
   if ((a->json || a->metrics) &&
       (strcmp(a->command, "status") != 0 || (a->json && a->metrics)))

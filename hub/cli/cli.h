@@ -27,10 +27,12 @@ struct cli_args {
   const char *feed;
   const char *file;
   const char *period;
-  const char *retry; /* deliveries: the outbox row to send again */
-  int log_level;     /* LOG_ERR..LOG_DEBUG, or -1: hub.json's */
-  int json, metrics; /* status: the daemon's JSON, or Prometheus text */
-  int force;         /* backup: replace an existing file */
+  const char *retry;  /* deliveries: the outbox row to send again */
+  const char *boards; /* report: a region's boards, "a,b" */
+  const char *out;    /* report --boards: the folder it is written to */
+  int log_level;      /* LOG_ERR..LOG_DEBUG, or -1: hub.json's */
+  int json, metrics;  /* status: the daemon's JSON, or Prometheus text */
+  int force;          /* backup: replace an existing file */
 };
 
 /* args.c: 0 with a filled, or -1 when the words are not a command line

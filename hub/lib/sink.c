@@ -38,7 +38,8 @@ const char *dahub_sink_status_words(const char *status) {
   static const char *const words[][2] = {{"reported", "received"},
                                          {"late", "late"},
                                          {"not_yet_due", "not yet due"},
-                                         {"not_expected", "not expected"}};
+                                         {"not_expected", "not expected"},
+                                         {"not_reported", "not received"}};
 
   for (size_t i = 0; status != NULL && i < sizeof words / sizeof *words; i++)
     if (strcmp(status, words[i][0]) == 0)

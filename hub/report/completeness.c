@@ -105,6 +105,72 @@ static int delivery_fold(json_t *f) {
   return 0;
 }
 
+/* The partner of each feed with current figures in the year: feed ->
+ * source_id. */
+static int on_source(void *arg, const struct store_row *r) {
+  json_t *sources = arg;
+
+  if (json_object_get(sources, r->feed) != NULL)
+    return 0;
+  return json_object_set_new(sources, r->feed, json_string(r->source_id)) == 0
+             ? 0
+             : -ENOMEM;
+}
+
+static int cmp_key(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A region's completeness (env->region): the region reads no board's
+ * feeds.d, so it knows neither their feeds nor their due days. It lists
+ * every board's feed ("<board>/<feed>") with current figures in the
+ * period's financial year: "reported" when some lie within the period
+ * (with its ingests, corrections and last file, as a board's), else
+ * "not_reported". Whether that is late is its board's summary's to say. */
+static int completeness_region(const struct build *b, const char *prefix,
+                               struct delivery *d, json_t *list,
+                               struct dahub_error *err) {
+  json_t *sources = json_object(), *src;
+  const char **names = NULL;
+  const char *feed;
+  size_t n = 0;
+  int rc = -ENOMEM;
+
+  if (sources == NULL ||
+      (rc = store_each_current(b->env->store, prefix, on_source, sources,
+                               err)) != 0)
+    goto out;
+  rc = -ENOMEM;
+  json_object_foreach(d->feeds, feed, src) {
+    if (json_object_get(sources, feed) == NULL &&
+        json_object_set_new(sources, feed, json_string("")) != 0)
+      goto out;
+  }
+  if ((names = calloc(json_object_size(sources) + 1, sizeof *names)) == NULL)
+    goto out;
+  json_object_foreach(sources, feed, src) names[n++] = feed;
+  qsort(names, n, sizeof *names, cmp_key);
+  for (size_t i = 0; i < n; i++) {
+    json_t *got = json_object_get(d->feeds, names[i]);
+    json_t *o = json_pack("{s:s, s:s, s:s}", "feed", names[i], "source_id",
+                          json_string_value(json_object_get(sources, names[i])),
+                          "status", got != NULL ? "reported" : "not_reported");
+
+    if (o == NULL || (got != NULL && (delivery_fold(got) != 0 ||
+                                      json_object_update(o, got) != 0))) {
+      json_decref(o);
+      goto out;
+    }
+    if (json_array_append_new(list, o) != 0)
+      goto out;
+  }
+  rc = 0;
+out:
+  free(names);
+  json_decref(sources);
+  return rc;
+}
+
 int summary_completeness(const struct build *b, json_t **out,
                          struct dahub_error *err) {
   struct dahub_period fy = {.fy = b->period.fy, .kind = DAHUB_PERIOD_YEAR};
@@ -122,6 +188,13 @@ int summary_completeness(const struct build *b, json_t **out,
       (rc = store_each_delivery(b->env->store, prefix, on_delivery, &d, err)) !=
           0)
     goto out;
+  if (b->env->region) {
+    if ((rc = completeness_region(b, prefix, &d, list, err)) != 0)
+      goto out;
+    *out = list;
+    list = NULL;
+    goto out;
+  }
   if (dahub_date_parse_time(end, &end_t) != 0) {
     rc = dahub_error_set(err, -EINVAL, 0, 0, "summary: period end %s", end);
     goto out;

@@ -19,6 +19,9 @@
  *   last part instead); each way the newest versions tile a period is a
  *   line.
  *
+ * A region's summary adds what its boards published of the year
+ * (published_boards()): a reader of the boards' papers can add them up.
+ *
  * As everywhere, the engine keeps a line only where the true values make it
  * hold. Only the summary's own financial year is read: periods of another
  * year share no month, so no line.
@@ -39,6 +42,7 @@ struct table {
   char period[DAHUB_PERIOD_ID_MAX];
   struct dahub_period p;
   int version;
+  int board; /* a region's summary: which board's (1, 2, ...), else 0 */
   struct cells cells;
 };
 
@@ -47,6 +51,8 @@ struct tables {
   const char *only; /* keep this period only, or NULL */
   struct table *v;
   size_t n, cap;
+  int board;           /* the board being read: its number */
+  char board_name[72]; /* ... and its name */
 };
 
 static void tables_free(struct tables *t) {
@@ -88,7 +94,8 @@ static int on_row(void *arg, const struct store_pub_cell *r) {
     return 0;
   if (r->state < 0 || dahub_period_parse(r->period, &p) != 0)
     return -EBADMSG; /* written by us: a damaged store */
-  if (t == NULL || t->version != r->version || strcmp(t->period, r->period)) {
+  if (t == NULL || t->version != r->version || t->board != ts->board ||
+      strcmp(t->period, r->period)) {
     if (ts->n == MAX_TABLES)
       return -E2BIG;
     if (ts->n == ts->cap && array_grow(&ts->v, &ts->cap, sizeof *ts->v, 8) != 0)
@@ -98,6 +105,7 @@ static int on_row(void *arg, const struct store_pub_cell *r) {
     (void)snprintf(t->period, sizeof t->period, "%s", r->period);
     t->p = p;
     t->version = r->version;
+    t->board = ts->board;
   }
   m = strings_intern(str, r->measure);
   s = strings_intern(str, r->source_id);
@@ -121,14 +129,31 @@ static int on_row(void *arg, const struct store_pub_cell *r) {
   return 0;
 }
 
+/* A cell of a board's own summary (a region's): by board, then as
+ * on_row(). */
+static int on_board_row(void *arg, const char *board,
+                        const struct store_pub_cell *r) {
+  struct tables *ts = arg;
+
+  if (strcmp(board, ts->board_name) != 0) {
+    (void)snprintf(ts->board_name, sizeof ts->board_name, "%s", board);
+    ts->board++;
+  }
+  return on_row(arg, r);
+}
+
+/* The tables published of periods with prefix (only: that one), or with
+ * boards set, the boards' own tables of a region's summary. */
 static int load(struct build *b, const char *prefix, const char *only,
-                struct tables *ts, struct dahub_error *err) {
+                int boards, struct tables *ts, struct dahub_error *err) {
   int rc;
 
   memset(ts, 0, sizeof *ts);
   ts->b = b;
   ts->only = only;
-  rc = store_each_published(b->env->store, prefix, on_row, ts, err);
+  rc = boards ? store_region_each_published(b->env->store, prefix, on_board_row,
+                                            ts, err)
+              : store_each_published(b->env->store, prefix, on_row, ts, err);
   if (rc == -E2BIG)
     (void)dahub_error_set(err, rc, 0, 0,
                           "summary of %s: more than %d summary versions of "
@@ -302,6 +327,94 @@ static int time_lines(struct build *b, struct cells *const *latest, int whole) {
   return 0;
 }
 
+/* The sums over time of every period latest holds. */
+static int all_time_lines(struct build *b, struct cells *const *latest) {
+  int rc = 0;
+
+  for (int s = 0; rc == 0 && s < N_SLOTS; s++)
+    if (latest[s] != NULL)
+      rc = time_lines(b, latest, s);
+  return rc;
+}
+
+/* Each cell of b's period as the sum of its twins in newest[1..n], the
+ * boards' newest tables of that period (NULL: none published). */
+static int region_lines(struct build *b, struct cells *const *newest, int n) {
+  size_t *members = calloc((size_t)n + 1, sizeof *members);
+  int rc = members == NULL ? -ENOMEM : 0;
+
+  for (size_t i = 0; rc == 0 && i < b->cells.n; i++) {
+    const struct cell *x = &b->cells.v[i];
+    size_t np = 0;
+
+    if (!in_sums(x))
+      continue;
+    for (int k = 1; k <= n; k++) {
+      const struct cell *o =
+          newest[k] == NULL
+              ? NULL
+              : cells_find(newest[k], x->measure, x->source, x->area, x->dims);
+
+      if (o != NULL && in_sums(o))
+        members[np++] = o->disc;
+    }
+    if (np > 0)
+      rc = disclosure_add_line(b->disc, members, np, x->disc);
+  }
+  free(members);
+  return rc;
+}
+
+/* A region's summary (env->region): what its boards published of the
+ * year, as a reader of their own papers holds it beside the region's.
+ * Each board's tables go in as that board's own audit puts them (fixed
+ * cells, their lines, versions linked, sums over time, apart from the
+ * other boards'), and each cell of the region's period is the sum of its
+ * twins in the boards' newest versions of that period (a board without
+ * the cell adds nothing to it; where that is not so the engine drops the
+ * line). So adding up the boards' figures cannot undo a cell the region
+ * hides. A board that published the period only as parts of others (a
+ * year, its other quarters) is tied to the region's table through no
+ * line. */
+static int published_boards(struct build *b, const char *prefix,
+                            struct dahub_error *err) {
+  struct cells *latest[N_SLOTS] = {NULL}, **newest = NULL;
+  struct tables ts;
+  int rc, board = 0;
+
+  if ((rc = load(b, prefix, NULL, 1, &ts, err)) != 0)
+    return rc;
+  if ((newest = calloc((size_t)ts.board + 1, sizeof *newest)) == NULL) {
+    rc = -ENOMEM;
+    goto out;
+  }
+  for (size_t i = 0; i < ts.n; i++) {
+    struct table *t = &ts.v[i];
+
+    if (t->board != board) { /* a board's tables end: its sums over time */
+      if ((rc = all_time_lines(b, latest)) != 0)
+        goto out;
+      memset(latest, 0, sizeof latest);
+      board = t->board;
+    }
+    if ((rc = add_table(b, t)) != 0)
+      goto out;
+    if (i > 0 && ts.v[i - 1].board == board &&
+        strcmp(ts.v[i - 1].period, t->period) == 0 &&
+        (rc = link_versions(b, &ts.v[i - 1].cells, &t->cells)) != 0)
+      goto out;
+    latest[slot_of(&t->p)] = &t->cells;
+    if (strcmp(t->period, b->id) == 0)
+      newest[board] = &t->cells;
+  }
+  if ((rc = all_time_lines(b, latest)) == 0)
+    rc = region_lines(b, newest, ts.board);
+out:
+  free(newest);
+  tables_free(&ts);
+  return rc;
+}
+
 int published_context(struct build *b, struct dahub_error *err) {
   struct dahub_period fy = {.fy = b->period.fy, .kind = DAHUB_PERIOD_YEAR};
   struct cells *latest[N_SLOTS] = {NULL};
@@ -311,7 +424,7 @@ int published_context(struct build *b, struct dahub_error *err) {
   int rc;
 
   dahub_period_format(&fy, prefix);
-  if ((rc = load(b, prefix, NULL, &ts, err)) != 0)
+  if ((rc = load(b, prefix, NULL, 0, &ts, err)) != 0)
     return rc;
   for (size_t i = 0; i < b->cells.n; i++)
     if ((b->cells.v[i].ingests_key =
@@ -335,9 +448,8 @@ int published_context(struct build *b, struct dahub_error *err) {
   if (mine != NULL && (rc = link_versions(b, &mine->cells, &b->cells)) != 0)
     goto out;
   latest[slot_of(&b->period)] = &b->cells;
-  for (int s = 0; s < N_SLOTS; s++)
-    if (latest[s] != NULL && (rc = time_lines(b, latest, s)) != 0)
-      goto out;
+  if ((rc = all_time_lines(b, latest)) == 0 && b->env->region)
+    rc = published_boards(b, prefix, err);
 out:
   tables_free(&ts);
   return rc;
@@ -351,7 +463,7 @@ int published_latest(struct build *b, const struct dahub_period *p,
 
   memset(t, 0, sizeof *t);
   dahub_period_format(p, id);
-  if ((rc = load(b, id, id, &ts, err)) != 0)
+  if ((rc = load(b, id, id, 0, &ts, err)) != 0)
     return rc;
   if (ts.n > 0) { /* versions ascend: the last is newest; keep it */
     *t = ts.v[ts.n - 1].cells;

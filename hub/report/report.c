@@ -201,13 +201,29 @@ static int report_lock(const char *dir, int *fd, struct dahub_error *err) {
   return 0;
 }
 
+/* What is said of the document as it is written: when, for which
+ * meeting, and the day its contracts are judged on. */
+static void stamp(json_t *doc, const char *meeting, int64_t now) {
+  char at[32], today[DAHUB_DATE_ISO_MAX];
+  int y, m, d;
+
+  store_now(at);
+  (void)json_object_set_new(doc, "generated_at", json_string(at));
+  (void)json_object_set_new(doc, "meeting",
+                            meeting ? json_string(meeting) : json_null());
+  dahub_date_of_time(now, &y, &m, &d);
+  dahub_date_format(y, m, d, today);
+  (void)json_object_set_new(json_object_get(doc, "contracts"), "as_of",
+                            json_string(today));
+}
+
 int report_publish(const struct runtime *rt, struct store *st,
                    const char *period, const char *meeting, int64_t now,
                    struct report_result *res, struct dahub_error *err) {
   struct summary_env env = {
       .conf = rt->conf, .vocab = rt->vocab, .store = st, .now = now};
   struct summary_log log = {0};
-  char sha[65], old_sha[65] = "", stamp[32], sub[64];
+  char sha[65], old_sha[65] = "", sub[64];
   int latest = 0, for_meeting = 0, rc;
   json_t *doc = NULL;
   struct plan *plan = NULL;
@@ -249,20 +265,8 @@ int report_publish(const struct runtime *rt, struct store *st,
   }
   res->version = latest + 1;
   res->fresh = 1;
-  store_now(stamp);
   (void)json_object_set_new(doc, "version", json_integer(res->version));
-  (void)json_object_set_new(doc, "generated_at", json_string(stamp));
-  (void)json_object_set_new(doc, "meeting",
-                            meeting ? json_string(meeting) : json_null());
-  {
-    char today[DAHUB_DATE_ISO_MAX];
-    int y, m, d;
-
-    dahub_date_of_time(now, &y, &m, &d);
-    dahub_date_format(y, m, d, today);
-    (void)json_object_set_new(json_object_get(doc, "contracts"), "as_of",
-                              json_string(today));
-  }
+  stamp(doc, meeting, now);
   (void)snprintf(sub, sizeof sub, "%s/v%d", period, res->version);
   if ((rc = fs_join(res->folder, sizeof res->folder,
                     rt->conf->summary.outbox_dir, sub)) != 0 ||
@@ -287,6 +291,56 @@ out:
     (void)close(lock); /* releases the lock */
   free(plan);
   summary_log_free(&log);
+  json_decref(doc);
+  return rc;
+}
+
+int report_region(const struct runtime *rt, struct store *st,
+                  const char *const *boards, size_t n, const char *period,
+                  const char *out_dir, int64_t now, struct report_result *res,
+                  struct dahub_error *err) {
+  struct summary_env env = {.conf = rt->conf,
+                            .vocab = rt->vocab,
+                            .store = st,
+                            .now = now,
+                            .region = 1};
+  struct summary_log log = {0};
+  json_t *doc = NULL, *list = json_array();
+  int rc;
+
+  memset(res, 0, sizeof *res);
+  for (size_t i = 0; list != NULL && i < n; i++)
+    if (json_array_append_new(list, json_string(boards[i])) != 0) {
+      json_decref(list);
+      list = NULL;
+    }
+  if (list == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+  if ((rc = summary_build(&env, period, &doc, &log, err)) != 0)
+    goto out;
+  res->stats = log.stats;
+  res->control_ms = log.control_ms;
+  stamp(doc, NULL, now);
+  if (json_object_set_new(doc, "region", json_pack("{s:O}", "boards", list)) !=
+      0) {
+    rc = dahub_error_set(err, -ENOMEM, 0, 0, "out of memory");
+    goto out;
+  }
+  if (strlen(out_dir) >= sizeof res->folder)
+    rc = -ENAMETOOLONG;
+  else
+    rc = fs_mkdirs(out_dir, 0750);
+  if (rc != 0) {
+    (void)dahub_error_set(err, rc, 0, 0, "cannot create %s: %s", out_dir,
+                          strerror(-rc));
+    goto out;
+  }
+  (void)snprintf(res->folder, sizeof res->folder, "%s", out_dir);
+  res->fresh = 1;
+  rc = write_sinks(rt, doc, out_dir, err);
+out:
+  summary_log_free(&log);
+  json_decref(list);
   json_decref(doc);
   return rc;
 }

@@ -36,4 +36,16 @@ int report_publish(const struct runtime *rt, struct store *st,
                    const char *period, const char *meeting, int64_t now,
                    struct report_result *res, struct dahub_error *err);
 
+/* The combined summary of period over a region's boards (st from
+ * store_open_region(), boards their names, sorted), disclosure control
+ * and its audit run over the combined table, written through every sink
+ * into out_dir (made when missing), each file atomically. Nothing is
+ * recorded and nothing delivered: a region has no versions, so the
+ * document has no "version" and says its boards in "region". 0 with *res
+ * (version 0, folder out_dir), or negative with err. */
+int report_region(const struct runtime *rt, struct store *st,
+                  const char *const *boards, size_t n, const char *period,
+                  const char *out_dir, int64_t now, struct report_result *res,
+                  struct dahub_error *err);
+
 #endif

@@ -25,6 +25,9 @@ struct summary_env {
   const struct vocab *vocab;
   struct store *store;
   int64_t now; /* UTC seconds: decides which missing returns are late */
+  /* 1: store reads several boards as one (store_open_region()), whose
+   * feeds conf does not list: completeness lists the feeds it finds */
+  int region;
 };
 
 /* The audit log of one summary: each cell's true figure and whether it was

@@ -232,8 +232,9 @@ int summary_history_add(struct build *b, struct cell **order, json_t *figs,
 /* Adds to b->disc, as fixed cells, every table published before for b's
  * financial year, with their lines, the links between versions of a
  * period, the sums over time (quarters -> half -> year), and the links from
- * them to this period's cells (already added). 0, -ENOMEM, or a store error
- * with err. */
+ * them to this period's cells (already added); for a region's summary, its
+ * boards' own tables too, each of its cells the sum of the boards'. 0,
+ * -ENOMEM, or a store error with err. */
 int published_context(struct build *b, struct dahub_error *err);
 
 /* The newest published version of period p, as a table: *t holds its cells

@@ -65,6 +65,11 @@ int store_open_version(const char *path, int latest, struct store **out,
  * its own). OUT: store_close(). */
 int store_open_postgresql(const char *conninfo_file, const char *board,
                           struct store **out, struct dahub_error *err);
+/* A read-only store of several boards' rows in one PostgreSQL database,
+ * read as one table for a region's summary (pgstore_region.h): feeds
+ * as "<board>/<feed>", no versions, writes -EROFS. OUT: store_close(). */
+int store_open_region(const char *conninfo_file, const char *const *boards,
+                      size_t n, struct store **out, struct dahub_error *err);
 void store_close(struct store *st);
 /* How long a statement waits for another connection's write (ms): an
  * ingest holds SQLite's write lock for a whole file, so each of the
@@ -254,6 +259,13 @@ int store_outbox_each(struct store *st,
 int store_each_published(struct store *st, const char *prefix,
                          int (*fn)(void *arg, const struct store_pub_cell *c),
                          void *arg, struct dahub_error *err);
+/* On a region's store (store_open_region()), each cell of every board's
+ * own summary versions of a period with that prefix, with its board (by
+ * board, then as store_each_published()); on any other store, none. */
+int store_region_each_published(struct store *st, const char *prefix,
+                                int (*fn)(void *arg, const char *board,
+                                          const struct store_pub_cell *c),
+                                void *arg, struct dahub_error *err);
 
 /* ---- feeds fetched over HTTPS (store_pull.c) ---- */
 

@@ -61,15 +61,22 @@ def true_cells(db_path, period, vocab):
     known part). Parts inside the period are put together as a board
     officer would: the period itself when reported, else the largest parts
     that do not overlap; a level (snapshot) takes its latest part."""
-    want = months(period)
-    measures = vocab["measures"]
-    parents = {code: a.get("parent") for code, a in vocab["areas"].items()}
     con = sqlite3.connect(db_path)
     rows = con.execute(
         "SELECT feed, source_id, coalesce(service_id, ''), measure_id, area_code,"
         " dimensions, period, value_status, value FROM current_observations"
         " WHERE substr(period, 1, 9) = ?", (year_of(period),)).fetchall()
     con.close()
+    return true_cells_of(rows, period, vocab)
+
+
+def true_cells_of(rows, period, vocab):
+    """As true_cells(), from rows of (feed, source_id, service_id or '',
+    measure_id, area_code, dimensions, period, value_status, value): the
+    current figures of the period's year, from whichever store."""
+    want = months(period)
+    measures = vocab["measures"]
+    parents = {code: a.get("parent") for code, a in vocab["areas"].items()}
     figures = {}
     for feed, src, svc, measure, area, dims, per, status, value in rows:
         m = measures.get(measure)
@@ -139,10 +146,20 @@ class Reader:
         self.vocab = vocab
         self.parents = {c: a.get("parent") for c, a in vocab["areas"].items()}
         self.tables = []  # (period, version, {key: fig}, truth)
+        self.boards = []  # per table: its board, or None
+        self.regions = {}  # table -> the boards a region's summary adds up
 
-    def add(self, doc, truth):
+    def add(self, doc, truth, board=None):
+        """A summary the reader holds; board names whose it is when the
+        reader holds several boards' (and a region's, which says its
+        boards in "region" and has no version: 0)."""
         figs = {key_of(f): f for f in doc["figures"] if f["unit"] == "count"}
-        self.tables.append((doc["period"]["id"], doc["version"], figs, truth))
+        if "region" in doc:
+            self.regions[len(self.tables)] = doc["region"]["boards"]
+            board = "region:" + ",".join(doc["region"]["boards"])
+        self.tables.append((doc["period"]["id"], doc.get("version", 0), figs,
+                            truth))
+        self.boards.append(board)
 
     # -- the reader's unknowns and equations --
 
@@ -184,18 +201,29 @@ class Reader:
             if row:
                 rows.append((row, rhs))
 
-        latest = {}
+        latest = {}  # board -> period -> its newest table
         for t, (period, version, figs, _) in enumerate(self.tables):
+            mine = latest.setdefault(self.boards[t], {})
             for members, total in structure_lines(figs.keys(), self.parents):
                 add([(t, k) for k in members], (t, total))
-            prev = latest.get(period)
+            prev = mine.get(period)
             if prev is not None:  # versions: same ingests, same number
                 for k, f in figs.items():
                     o = self.tables[prev][2].get(k)
                     if o is not None and sorted(o["ingests"]) == sorted(f["ingests"]):
                         add([(prev, k)], (t, k))
-            latest[period] = t
-        self._time_lines(latest, add)
+            mine[period] = t
+        for per_board in latest.values():
+            self._time_lines(per_board, add)
+        # a region's cell is the sum of its boards' cells of the same key
+        for t, boards in self.regions.items():
+            period = self.tables[t][0]
+            twins = [latest[b][period] for b in boards
+                     if period in latest.get(b, {})]
+            for k in self.tables[t][2]:
+                members = [(u, k) for u in twins if k in self.tables[u][2]]
+                if members:
+                    add(members, (t, k))
         return var, cells, rows
 
     def _time_lines(self, latest, add):
@@ -290,7 +318,9 @@ class Reader:
         for (t, k), (lo, hi) in self.bounds(markers, small, threshold_of).items():
             truth = self.tables[t][3].get(k, (None, False))[0]
             thr = threshold_of(k[2])
-            where = "%s v%d %s" % (self.tables[t][0], self.tables[t][1], "|".join(k))
+            where = "%s%s v%d %s" % (
+                self.boards[t] + " " if self.boards[t] else "",
+                self.tables[t][0], self.tables[t][1], "|".join(k))
             if hi is not None and hi == lo:
                 found.append("%s: worked out exactly (%d)" % (where, lo))
             elif truth is not None and truth < thr and (truth or suppress_zeros):

@@ -78,6 +78,11 @@ dahub_unit_test(test_pgstore_outbox test_pgstore_outbox.c)
 target_link_libraries(test_pgstore_outbox PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore_outbox PROPERTIES TIMEOUT 60
   SKIP_RETURN_CODE 77)
+# ... several boards of it read as one, for a region's summary.
+dahub_unit_test(test_pgstore_region test_pgstore_region.c)
+target_link_libraries(test_pgstore_region PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore_region PROPERTIES TIMEOUT 60
+  SKIP_RETURN_CODE 77)
 # The same files through both backends' operations (store_backend.h); its
 # PostgreSQL half is skipped without $DAHUB_TEST_PG.
 dahub_unit_test(test_store_backends test_store_backends.c)
