@@ -7,11 +7,16 @@ The daemon's test hook (DAHUB_TEST_WIRE_MS, daemon_hooks.c) holds the wire
 thread once it has started, as a store call that does not come back would.
 Meanwhile a dropped file is stored, `dahub status` answers at once and
 SIGTERM ends the daemon within its grace period; once the hold is over the
-pull goes ahead and its file reaches the spool."""
+pull goes ahead and its file reaches the spool.
+
+And since a wait there holds no one else, the wire thread's store calls
+wait out a write lock held for seconds (as an ingest holds it for a whole
+file) rather than fail: the pull's record is written once the lock goes."""
 
 import json
 import os
 import signal
+import sqlite3
 import sys
 import time
 import unittest
@@ -30,6 +35,7 @@ Q1 = "FY2024-25-Q1"
 TOKEN = "Bearer synthetic-partner-token-58"
 SUMMARY = {"outbox_dir": "../outbox", "sinks": ["json"], "meetings": []}
 GRACE_MS = 2000
+LOCK_S = 3.0  # the store's write lock held this long: over a pull's interval
 MARGIN_S = 5.0  # on top of the grace period: the process's own exit
 
 
@@ -37,10 +43,9 @@ def rows(value):
     return [["Charnwood", Q1, "helpline_contacts", "M", str(value)]]
 
 
-@unittest.skipUnless(HOOKS_BUILT, "built without DAHUB_TEST_HOOKS")
 class WireTest(HubTestCase):
 
-    def start_held(self, web, hold_ms, deliveries=()):
+    def make_pulling_hub(self, web, deliveries=()):
         pulled = long_feed(PULLED, service_id=None)
         pulled["pull"] = {"url": web.url + "/returns/q1.csv", "every": "2s",
                           "ca_file": web.ca_file, "auth_file": "partner-token"}
@@ -54,6 +59,12 @@ class WireTest(HubTestCase):
         if deliveries:
             hub.hub_conf["deliveries"] = list(deliveries)
             hub.write_hub_json(hub.hub_conf)
+        return hub
+
+    def start_held(self, web, hold_ms, deliveries=()):
+        if not HOOKS_BUILT:
+            self.skipTest("built without DAHUB_TEST_HOOKS")
+        hub = self.make_pulling_hub(web, deliveries)
         hub.start(env={"DAHUB_TEST_HOOKS": "1",
                        "DAHUB_TEST_WIRE_MS": str(hold_ms)})
         self.assertEvent(hub, "test_hooks", wire_ms=str(hold_ms))
@@ -118,6 +129,34 @@ class WireTest(HubTestCase):
             self.assertEqual(hub.events("shutdown_grace_expired"), [])
             (stopped,) = hub.events("stopped")
             self.assertEqual((stopped["stored"], stopped["delivered"]), ("2", "1"))
+
+    def test_a_write_lock_held_for_seconds_is_waited_for(self):
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_resource("/returns/q1.csv", csv_bytes(rows(12)), etag='"v1"')
+            hub = self.make_pulling_hub(web)
+            hub.start()
+            self.assertEvent(hub, "pull_stored", timeout=scaled(20), feed=PULLED)
+            (pull,) = hub.events("pull_stored")
+            hub.wait_done(PULLED, pull["file"])
+            # every fetch from now on is a 304, whose record is a write
+            for _ in range(2):
+                con = sqlite3.connect(hub.store_path, timeout=scaled(10),
+                                      isolation_level=None)
+                try:
+                    con.execute("BEGIN IMMEDIATE")
+                    before = len(web.requests_for("/returns/q1.csv"))
+                    time.sleep(LOCK_S)
+                    during = len(web.requests_for("/returns/q1.csv")) - before
+                    con.execute("COMMIT")
+                finally:
+                    con.close()
+                self.assertGreater(during, 0, "no fetch while the lock was held")
+                self.assertEvent(hub, "pull_unchanged", timeout=scaled(10),
+                                 reason="not_modified")
+            for event in ("pull_record_failed", "pull_failed",
+                          "delivery_lookup_failed", "delivery_record_failed"):
+                self.assertEqual(hub.events(event), [], hub.log_tail())
+            hub.stop()
 
     def stored(self, hub, feed):
         got = hub.cli("status", "--config", hub.config, "--json")
