@@ -1,5 +1,7 @@
 /*
- * outbox.h: delivers recorded summaries on the daemon's loop.
+ * outbox.h: delivers recorded summaries on the loop it is given (the
+ * daemon's wire thread's, hub/service/daemon_wire.c), whose thread alone
+ * calls it.
  *
  * The store's outbox rows are the truth: a row is written with the summary
  * version it carries, before any attempt, and every attempt moves it on

@@ -1,5 +1,7 @@
 /*
- * pull.h: feeds the hub fetches over HTTPS, on the daemon's loop.
+ * pull.h: feeds the hub fetches over HTTPS, on the loop it is given (the
+ * daemon's wire thread's, hub/service/daemon_wire.c), whose thread alone
+ * calls it.
  *
  * A fetched body is written beside the feed's incoming/ files under a
  * dotted name the spool ignores, checked (whole, within its cap), and only

@@ -18,7 +18,9 @@
  *
  * Each claimed file is a job (daemon_jobs.c); the meeting calendar
  * (daemon_board.c) and retention sweeps (daemon_retention.c) run on the
- * thread pool beside them, one at a time each.
+ * thread pool beside them, one at a time each. Deliveries and pulls run on
+ * a loop of their own in the wire thread (daemon_wire.c), as their store
+ * calls may wait; a stop waits for it without holding this loop.
  */
 #include "daemon.h"
 
@@ -171,10 +173,8 @@ static void reload(struct daemon *d) {
     return;
   }
   stop_spools(d);
-  /* the outbox reads destinations from g before the old one can go */
-  outbox_configure(d->outbox, g->rt->conf->deliveries,
-                   g->rt->conf->n_deliveries);
-  pulls_configure(d->pulls, g->rt->feeds, g->rt->n_feeds);
+  /* the wire thread holds the old one until it reads g */
+  daemon_wire_configure(d, g);
   daemon_gen_put(d->gen);
   d->gen = g;
   daemon_status_reloaded(d);
@@ -214,12 +214,9 @@ static void on_signal(uv_signal_t *s, int signum) {
   log_event(LOG_NOTICE, "stopping", "signal=%d", signum);
   stop_spools(d);
   daemon_status_stop(d);
-  if (d->outbox != NULL)
-    d->delivered = outbox_stats(d->outbox);
-  outbox_close(d->outbox); /* a row on the wire goes again next start */
-  d->outbox = NULL;
-  pulls_close(d->pulls); /* a fetch cut short keeps nothing */
-  d->pulls = NULL;
+  /* a row on the wire goes again next start, a fetch cut short keeps
+   * nothing; the loop runs on until the wire thread has ended */
+  daemon_wire_stop(d);
   uv_close((uv_handle_t *)&d->board_timer, NULL);
   uv_close((uv_handle_t *)&d->retention_timer, NULL);
   uv_close((uv_handle_t *)&d->extend, NULL);
@@ -296,9 +293,9 @@ static int open_store(struct daemon *d, const struct config *conf) {
               log_quote((char[300]){0}, 300, e.msg));
     return rc ? rc : -EIO;
   }
-  /* the loop's own connection: the ingests' lock and long write
+  /* the wire thread's own connection: the ingests' lock and long write
    * transactions are on the other one */
-  store_set_busy_ms(d->loop_store, LOOP_BUSY_MS);
+  store_set_busy_ms(d->loop_store, WIRE_BUSY_MS);
   /* the status scans': off the loop, but a client is waiting */
   store_set_busy_ms(d->scan_store, SCAN_BUSY_MS);
   return 0;
@@ -307,6 +304,7 @@ static int open_store(struct daemon *d, const struct config *conf) {
 int daemon_serve(struct runtime *rt, const char *config_path,
                  const char *plugin_dir, int log_level) {
   struct daemon *d = calloc(1, sizeof *d);
+  struct outbox_stats delivered;
   struct dahub_error e = {0};
   int rc;
 
@@ -352,16 +350,8 @@ int daemon_serve(struct runtime *rt, const char *config_path,
   }
   start_watchdog(d);
   daemon_hooks_start(d);
-  if ((rc = outbox_new(&d->loop, d->loop_store, &d->outbox)) != 0) {
-    log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
+  if ((rc = daemon_wire_start(d)) != 0) /* logged */
     goto loop_out;
-  }
-  outbox_configure(d->outbox, rt->conf->deliveries, rt->conf->n_deliveries);
-  if ((rc = pulls_new(&d->loop, d->loop_store, &d->pulls)) != 0) {
-    log_event(LOG_ERR, "pulls_failed", "error=%s", strerror(-rc));
-    goto loop_out;
-  }
-  pulls_configure(d->pulls, rt->feeds, rt->n_feeds);
   if ((rc = daemon_status_start(d)) != 0) {
     log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
     goto loop_out;
@@ -381,24 +371,25 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     daemon_become_ready(d);
   }
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
+  delivered = daemon_wire_stats(d);
   log_event(LOG_INFO, "stopped",
             "stored=%lu duplicates=%lu failed=%lu retries=%lu removed=%lu "
             "remove_failures=%lu delivered=%lu delivery_retries=%lu "
             "parked=%lu",
             d->stored, d->duplicates, d->failed, d->retries, d->removed,
-            d->remove_failures, d->delivered.sent, d->delivered.retries,
-            d->delivered.parked);
+            d->remove_failures, delivered.sent, delivered.retries,
+            delivered.parked);
   rc = 0;
 loop_out:
-  daemon_status_stop(d);   /* a no-op after a signal stopped it */
-  outbox_close(d->outbox); /* NULL when closed at the signal */
-  pulls_close(d->pulls);
+  daemon_status_stop(d); /* a no-op after a signal stopped it */
+  daemon_wire_close(d);  /* the thread has ended, unless start failed */
   uv_walk(&d->loop, close_walk, NULL);
   (void)uv_run(&d->loop, UV_RUN_DEFAULT);
   if (uv_loop_close(&d->loop) != 0)
     log_event(LOG_WARNING, "loop_not_empty", NULL);
 out:
   daemon_status_close(d);
+  daemon_wire_free(d);
   daemon_gen_put(d->gen); /* every job is done: this is the last reference */
   store_close(d->store);
   store_close(d->loop_store);

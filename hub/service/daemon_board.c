@@ -34,7 +34,7 @@ static void board_done(uv_work_t *req, int status) {
   d->board_gen = NULL;
   if (atomic_load(&d->stopping))
     return;
-  outbox_kick(d->outbox); /* a version may have been recorded */
+  daemon_wire_kick(d); /* a version may have been recorded */
   if (d->board_again) {
     d->board_again = 0;
     board_check(d);

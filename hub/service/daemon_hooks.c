@@ -12,6 +12,10 @@
  * DAHUB_TEST_SCAN_MS each scan first sleeps that long there, as a spool
  * of a hundred thousand files would take, and tests/e2e/test_status.py
  * checks that files are claimed and other clients answered meanwhile.
+ * With DAHUB_TEST_WIRE_MS the wire thread (daemon_wire.c) is held that
+ * long once it has started, as a store call that does not come back would
+ * hold it, and tests/e2e/test_wire.py checks that the main loop ingests,
+ * answers and stops meanwhile.
  *
  * Why this cannot be turned against a production daemon: this file is
  * compiled only when CMake's DAHUB_TEST_HOOKS is on (it follows
@@ -79,6 +83,7 @@ void daemon_hooks_start(struct daemon *d) {
     return;
   d->stall_ms = env_ms("DAHUB_TEST_STALL_MS", STALL_DEFAULT_MS);
   d->scan_hook_ms = env_ms("DAHUB_TEST_SCAN_MS", 0);
+  d->wire_hook_ms = env_ms("DAHUB_TEST_WIRE_MS", 0);
   d->sig_stall.data = d;
   if ((rc = uv_signal_init(&d->loop, &d->sig_stall)) != 0)
     goto fail;
@@ -87,9 +92,10 @@ void daemon_hooks_start(struct daemon *d) {
     goto fail;
   log_event(LOG_WARNING, "test_hooks",
             "detail=\"SIGUSR2 blocks the loop: a test build\" stall_ms=%llu "
-            "scan_ms=%llu",
+            "scan_ms=%llu wire_ms=%llu",
             (unsigned long long)d->stall_ms,
-            (unsigned long long)d->scan_hook_ms);
+            (unsigned long long)d->scan_hook_ms,
+            (unsigned long long)d->wire_hook_ms);
   return;
 fail:
   log_event(LOG_ERR, "test_hooks_failed", "error=%s", uv_err_name(rc));
@@ -108,4 +114,14 @@ uint64_t daemon_hooks_scan_ms(const struct daemon *d) {
 void daemon_hooks_scan_sleep(uint64_t ms) {
   if (ms > 0)
     sleep_ms(ms);
+}
+
+uint64_t daemon_hooks_wire_ms(const struct daemon *d) {
+  return d->wire_hook_ms;
+}
+
+void daemon_hooks_wire_hold(uint64_t ms) {
+  log_event(LOG_WARNING, "test_wire_hold", "ms=%llu", (unsigned long long)ms);
+  sleep_ms(ms);
+  log_event(LOG_WARNING, "test_wire_hold_over", NULL);
 }

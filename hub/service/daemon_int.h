@@ -1,9 +1,19 @@
 /*
  * daemon_int.h: what the files of `dahub serve` share: daemon.c (start,
  * reload, stop), daemon_jobs.c (one claimed file, queued and retried),
- * daemon_board.c (the meeting calendar) and daemon_retention.c (sweeps of
- * done/ and failed/). All of it runs on the loop thread but the work
- * callbacks, which touch only their own job. Not for any other module.
+ * daemon_board.c (the meeting calendar), daemon_retention.c (sweeps of
+ * done/ and failed/), daemon_status.c and daemon_scan.c (`dahub status`,
+ * the metrics) and daemon_wire.c (the deliveries and the pulls). Not for
+ * any other module.
+ *
+ * Three kinds of thread. The main thread runs the main loop, which owns
+ * every handle of this file's struct daemon and never waits: the signals,
+ * the spools, the status socket, the watchdog, the timers. libuv's thread
+ * pool runs the ingests, the summaries, the sweeps and the status scans,
+ * each work callback touching only its own job, on the store connections
+ * store and scan_store. The wire thread (daemon_wire.c) runs a loop of its
+ * own for the outbox and the pulls, on loop_store, since their store calls
+ * may wait; the main loop reaches it only through daemon_wire_*().
  */
 #ifndef DAHUB_DAEMON_INT_H
 #define DAHUB_DAEMON_INT_H
@@ -24,7 +34,6 @@
 #include "status.h"
 #include "store.h"
 
-#define LOOP_BUSY_MS 50          /* the loop waits no longer for the store */
 #define SCAN_BUSY_MS 2000        /* nor a status scan, which a client awaits */
 #define BOARD_SETTLE_MS 1000     /* a burst of files makes one summary */
 #define BOARD_RECHECK_MS 3600000 /* look at the calendar at least hourly */
@@ -59,13 +68,18 @@ struct scan {
   unsigned long outbox[OUTBOX_NSTATES];
 };
 
-/* One loaded configuration. Jobs and summary work hold a reference, so a
- * reload can swap in a new one while files of the old one finish. */
+/* One loaded configuration. Jobs, summary work and the wire thread hold a
+ * reference, so a reload can swap in a new one while files of the old one
+ * finish. The count is the main loop's alone: the wire thread hands back
+ * what it is done with (retired_next) for the main loop to drop. */
 struct generation {
   struct runtime *rt;
   struct ingest_env env;
   unsigned refs;
+  struct generation *retired_next;
 };
+
+struct wire;
 
 struct job {
   uv_work_t req;
@@ -88,7 +102,7 @@ struct daemon {
   const char *config_path, *plugin_dir; /* to load it again on SIGHUP */
   int log_level;                        /* the command line's, or -1 */
   struct store *store;      /* ingests and summaries, on the thread pool */
-  struct store *loop_store; /* deliveries and pulls, on the loop */
+  struct store *loop_store; /* the wire thread's: deliveries and pulls */
   struct store *scan_store; /* the status scans' (daemon_scan.c) */
   atomic_int stopping;
   uv_signal_t sig_term, sig_int, sig_hup;
@@ -112,9 +126,7 @@ struct daemon {
   unsigned retention_want;
   int retention_busy;
   struct retention_stats retention_last; /* of that sweep */
-  struct outbox *outbox;                 /* deliveries of recorded summaries */
-  struct outbox_stats delivered;         /* its counts, kept when it closes */
-  struct pulls *pulls;                   /* feeds fetched over HTTPS */
+  struct wire *wire;                     /* deliveries and pulls */
   unsigned long stored, duplicates, failed, retries, removed, remove_failures;
   /* `dahub status` and the metrics (daemon_status.c) */
   struct counters counters; /* per feed, since start */
@@ -132,7 +144,7 @@ struct daemon {
   int64_t late_ms;
 #ifdef DAHUB_TEST_HOOKS
   uv_signal_t sig_stall; /* daemon_hooks.c: test builds only */
-  uint64_t stall_ms, scan_hook_ms;
+  uint64_t stall_ms, scan_hook_ms, wire_hook_ms;
   int hooks_on;
 #endif
 };
@@ -204,18 +216,51 @@ void daemon_scan_request(struct daemon *d);
 /* Stopping: a scan not yet begun is cancelled. */
 void daemon_scan_stop(struct daemon *d);
 
+/* ---- daemon_wire.c ---- */
+
+/* How long the wire thread's store calls wait for an ingest's write lock
+ * (SQLite): a wait there holds no one but the wire loop, and a row whose
+ * record finds the store still busy is written at the next look. Shorter
+ * than the default grace period, so a stop is not held past it. */
+#define WIRE_BUSY_MS 5000
+
+/* Starts the wire thread with the current generation: the outbox (rows a
+ * crash left on the wire due again) and the pulls. Errors are logged;
+ * daemon_wire_close() and _free() are called all the same. 0 or negative. */
+int daemon_wire_start(struct daemon *d);
+/* The wire thread reads g (a reference is taken) from now on. */
+void daemon_wire_configure(struct daemon *d, struct generation *g);
+/* The outbox looks for due rows now. */
+void daemon_wire_kick(struct daemon *d);
+/* The outbox's counts since start, as of the wire loop's last turn. */
+struct outbox_stats daemon_wire_stats(const struct daemon *d);
+/* Stopping: the outbox and pulls close on the wire thread; the main loop
+ * joins it once it has ended, without waiting meanwhile. */
+void daemon_wire_stop(struct daemon *d);
+/* The main loop has ended (or never ran): stops and joins the thread if
+ * still running, drops the generations it held. Before the main loop's
+ * last run, which closes the handle the thread signalled it with. */
+void daemon_wire_close(struct daemon *d);
+/* Frees what is left once the main loop is closed. */
+void daemon_wire_free(struct daemon *d);
+
 /* ---- daemon_hooks.c (test builds only) ---- */
 
 #ifdef DAHUB_TEST_HOOKS
 /* With DAHUB_TEST_HOOKS=1 in the environment, SIGUSR2 blocks the loop for
- * DAHUB_TEST_STALL_MS, and each status scan sleeps DAHUB_TEST_SCAN_MS on
- * the thread pool; otherwise nothing. */
+ * DAHUB_TEST_STALL_MS, each status scan sleeps DAHUB_TEST_SCAN_MS on the
+ * thread pool, and the wire thread is held DAHUB_TEST_WIRE_MS once it has
+ * started; otherwise nothing. */
 void daemon_hooks_start(struct daemon *d);
 void daemon_hooks_stop(struct daemon *d);
 /* DAHUB_TEST_SCAN_MS: how long each status scan sleeps first (0: not). */
 uint64_t daemon_hooks_scan_ms(const struct daemon *d);
 /* Thread pool: the scan's sleep. */
 void daemon_hooks_scan_sleep(uint64_t ms);
+/* DAHUB_TEST_WIRE_MS: how long the wire thread is held (0: not). */
+uint64_t daemon_hooks_wire_ms(const struct daemon *d);
+/* Wire thread: the hold, logged. */
+void daemon_hooks_wire_hold(uint64_t ms);
 #else
 static inline void daemon_hooks_start(struct daemon *d) { (void)d; }
 static inline void daemon_hooks_stop(struct daemon *d) { (void)d; }
@@ -224,6 +269,11 @@ static inline uint64_t daemon_hooks_scan_ms(const struct daemon *d) {
   return 0;
 }
 static inline void daemon_hooks_scan_sleep(uint64_t ms) { (void)ms; }
+static inline uint64_t daemon_hooks_wire_ms(const struct daemon *d) {
+  (void)d;
+  return 0;
+}
+static inline void daemon_hooks_wire_hold(uint64_t ms) { (void)ms; }
 #endif
 
 #endif

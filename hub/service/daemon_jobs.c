@@ -87,8 +87,8 @@ static void job_done(uv_work_t *req, int status) {
   case INGEST_FAILED:
     d->failed++;
     /* its report may be on its way to the feed's contact (ingest.c) */
-    if (j->feed->conf->contact != NULL && d->outbox != NULL)
-      outbox_kick(d->outbox);
+    if (j->feed->conf->contact != NULL)
+      daemon_wire_kick(d);
     break;
   case INGEST_RETRY: {
     uint64_t ms = backoff_ms(j->attempts++);

@@ -362,10 +362,12 @@ class Hub:
     def base_args(self, *extra):
         return ["--config", self.config, "--plugin-dir", os.path.abspath(PLUGIN_DIR)] + list(extra)
 
-    def start(self, wait_ready=True, extra_args=(), ready_timeout=READY_TIMEOUT):
+    def start(self, wait_ready=True, extra_args=(), ready_timeout=READY_TIMEOUT,
+              env=None):
         """Starts `dahub serve`; waits for event=ready unless told not to.
         Give a longer ready_timeout when work/ holds a large file: it is
-        ingested before event=ready."""
+        ingested before event=ready. env: variables added to the daemon's
+        environment (the test hooks')."""
         if self.proc is not None and self.proc.poll() is None:
             raise HubError("daemon already running")
         if not os.access(BIN, os.X_OK):
@@ -378,7 +380,8 @@ class Hub:
         self.proc = subprocess.Popen(
             [BIN, "serve"] + self.base_args(*extra_args),
             stdin=subprocess.DEVNULL, stdout=self._out, stderr=self._err,
-            cwd=self.root, preexec_fn=_die_with_parent)
+            cwd=self.root, preexec_fn=_die_with_parent,
+            env=dict(os.environ, **env) if env else None)
         if wait_ready:
             self.wait_ready(ready_timeout)
         return self.proc

@@ -124,7 +124,8 @@ def check_layout(root):
     with open(os.path.join(root, "usr/bin/dahub"), "rb") as f:
         binary = f.read()
     # the tests' hook that blocks the loop (daemon_hooks.c) is not shipped
-    for word in (b"DAHUB_TEST_HOOKS", b"DAHUB_TEST_STALL_MS", b"test_stall"):
+    for word in (b"DAHUB_TEST_HOOKS", b"DAHUB_TEST_STALL_MS", b"test_stall",
+                 b"DAHUB_TEST_WIRE_MS", b"test_wire_hold"):
         expect(word not in binary, "packaged dahub holds %r" % word)
     usage = run([os.path.join(root, "usr/bin/dahub"), "--help"], ok=False)
     expect(("default plugin folder: /%s\n" % plugins) in usage.stderr,
