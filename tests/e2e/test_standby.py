@@ -17,6 +17,7 @@ synthetic.
 """
 
 import os
+import subprocess
 import sys
 import time
 import unittest
@@ -36,6 +37,7 @@ TAKEOVER_S = LEADER_TRY_S + 1.0  # docs/postgresql.md: a try, and its own time
 LEAD_S = 40         # the next meeting's window opens this long after start
 TIMEOUT_S = 5       # the destination's timeout: a lease is it and 30 s
 QUIET_S = 3
+HOLD_S = 6          # how long the test's own session holds the lock
 
 
 def rows(period, charnwood):
@@ -196,6 +198,51 @@ class StandbyTest(HubTestCase):
                               {"version": 2, "meeting": meeting_id}])
             b.stop()
 
+    def test_a_hub_that_loses_its_lock_stops_at_once(self):
+        meeting_id, _, period = meeting_window_in(30 * 86400)  # not due
+        with HTTPSServer(authorization=TOKEN) as web:
+            web.set_resource("/returns/q.csv", csv_bytes(rows(period, 31)), etag='"q"')
+            a = self.make_board_hub(web, meeting_id)
+            b = self.make_board_hub(web, meeting_id, store_of=a)
+            a.start()
+            self.assertEvent(a, "leader_active")
+            b.start()
+            self.assertEvent(b, "leader_standby")
+            a.wait_for(lambda: self.pulled(a), FILE_TIMEOUT, "a pull by the active hub")
+
+            # a session of the test's own waits for the lock, and the server
+            # ends the active hub's lock connection: the session has the lock
+            # for HOLD_S; the hub lives on, connects again, and finds it taken
+            holder = subprocess.Popen(
+                [pg_e2e._tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                 "-d", a.pg.conninfo, "-c",
+                 "SELECT pg_advisory_lock(hashtextextended("
+                 "'dahub active hub: %s', 0)); SELECT pg_sleep(%d)"
+                 % (pg_e2e.BOARD, HOLD_S)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+            a.wait_for(lambda: a.pg.rows("SELECT 1 FROM pg_locks WHERE"
+                                         " locktype = 'advisory' AND NOT granted"),
+                       FILE_TIMEOUT, "the test's session waiting for the lock")
+            a.pg.sql("SELECT pg_terminate_backend(pid) FROM pg_locks"
+                     " WHERE locktype = 'advisory' AND granted")
+            try:
+                self.assertEvent(a, "leader_standby", timeout=scaled(TAKEOVER_S),
+                                 prio=4)
+                self.assertIn("role: standby", self.status(a))
+                pulls = len(self.pulled(a))
+                time.sleep(LEADER_TRY_S + 1)  # a pull interval and more
+                self.assertEqual(len(self.pulled(a)), pulls, "a standby pulled")
+                self.assertEqual(b.events("leader_active"), [])
+            finally:
+                self.assertEqual(holder.wait(scaled(HOLD_S + 10)), 0)
+            # the lock free again: one of them takes it
+            a.wait_for(lambda: len(a.events("leader_active")) == 2 or
+                       b.events("leader_active"), scaled(TAKEOVER_S),
+                       "a hub active again")
+            roles = [self.status(h) for h in (a, b)]
+            self.assertEqual(sum("role: active\n" in r for r in roles), 1, roles)
+            a.stop()
+            b.stop()
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
