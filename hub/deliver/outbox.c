@@ -9,7 +9,9 @@
  * store, so a restart keeps it), and a throttled server is not hammered by
  * every pending row. A row on the wire holds a lease (its timeout and a
  * margin) rather than being due; at start, rows left sending by a crash
- * are due at once. A row older than its destination's give_up_after is
+ * are due at once where the hub is the store's only one (SQLite), and when
+ * their lease ends where another hub may still have them on the wire
+ * (PostgreSQL). A row older than its destination's give_up_after is
  * parked once it has been tried at least once, never dropped.
  */
 #include "outbox.h"
@@ -409,14 +411,15 @@ static void schedule(struct outbox *o, uint64_t ms) {
     (void)uv_timer_start(&o->timer, look, ms, 0);
 }
 
-int outbox_new(uv_loop_t *loop, struct store *st, struct outbox **out) {
+int outbox_new(uv_loop_t *loop, struct store *st, int recover,
+               struct outbox **out) {
   struct dahub_error err = {0};
   struct outbox *o;
   int rc;
 
   *out = NULL;
   /* rows a crash left on the wire: due now, with the same key */
-  if ((rc = store_outbox_recover(st, now_ms(), &err)) != 0) {
+  if (recover && (rc = store_outbox_recover(st, now_ms(), &err)) != 0) {
     log_event(LOG_ERR, "delivery_recover_failed", "error=%s", err.msg);
     return rc;
   }

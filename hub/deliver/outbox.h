@@ -28,8 +28,13 @@ struct outbox_stats {
   unsigned long sent, retries, parked;
 };
 
-/* 0, -ENOMEM or -EIO. */
-int outbox_new(uv_loop_t *loop, struct store *st, struct outbox **out);
+/* With recover, rows left sending (a crash's) are due at once: right only
+ * when no other hub may be sending them, as for SQLite's single hub.
+ * Without, such a row is due when its lease ends, as a board's hubs on
+ * PostgreSQL need: a row another hub has on the wire is never taken from
+ * it. 0, -ENOMEM or -EIO (the store's error is logged). */
+int outbox_new(uv_loop_t *loop, struct store *st, int recover,
+               struct outbox **out);
 
 /* The destinations rows go to, from the current configuration; they must
  * stay valid until the next call or outbox_close(). Looks for due rows. */

@@ -20,7 +20,9 @@
  * (daemon_board.c) and retention sweeps (daemon_retention.c) run on the
  * thread pool beside them, one at a time each. Deliveries and pulls run on
  * a loop of their own in the wire thread (daemon_wire.c), as their store
- * calls may wait; a stop waits for it without holding this loop.
+ * calls may wait; a stop waits for it without holding this loop. On
+ * PostgreSQL a second hub of the board may run as a standby: the calendar,
+ * deliveries and pulls run only on the active one (daemon_leader.c).
  */
 #include "daemon.h"
 
@@ -334,6 +336,8 @@ int daemon_serve(struct runtime *rt, const char *config_path,
     rc = -ENOMEM;
     goto out;
   }
+  /* a file has one hub; on PostgreSQL the wire thread's leader says */
+  atomic_store(&d->active, !storeconf_is_postgresql(rt->conf));
   srandom((unsigned)getpid());
   /* A full disk or a file size limit must fail a write (EFBIG: the store
    * answers retry), not kill the daemon with SIGXFSZ mid-transaction. */

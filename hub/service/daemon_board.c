@@ -5,6 +5,13 @@
  * file is stored (a late correction may change a summary) and at each
  * meeting's due time; the summaries due are made on the thread pool, one
  * run at a time: a check asked for while one runs is made when it ends.
+ *
+ * Only the board's active hub looks (d->active): a standby sharing its
+ * PostgreSQL store would otherwise make the same meeting's summary a second
+ * time. A hub that becomes active looks at once, so a window that opened
+ * while the other hub was dying is not missed; one that stops being active
+ * stops its timer, and a run already on the thread pool checks again just
+ * before it begins.
  */
 #include <time.h>
 
@@ -16,7 +23,8 @@
 static void board_work(uv_work_t *req) {
   struct daemon *d = container_of(req, struct daemon, board_work);
 
-  (void)board_publish_due(d->board_gen->rt, d->store, (int64_t)time(NULL));
+  if (atomic_load(&d->active))
+    (void)board_publish_due(d->board_gen->rt, d->store, (int64_t)time(NULL));
 }
 
 static void board_check(struct daemon *d);
@@ -49,6 +57,8 @@ static void board_done(uv_work_t *req, int status) {
 static void board_check(struct daemon *d) {
   int rc;
 
+  if (!atomic_load(&d->active))
+    return;
   if (d->board_busy) {
     d->board_again = 1;
     return;
@@ -70,11 +80,23 @@ static void on_board_timer(uv_timer_t *t) {
 
 /* Looks at the calendar in ms, or sooner if already planned sooner. */
 void daemon_board_soon(struct daemon *d, uint64_t ms) {
-  if (d->gen->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping))
+  if (d->gen->rt->conf->summary.n_meetings == 0 || atomic_load(&d->stopping) ||
+      !atomic_load(&d->active))
     return;
   if (uv_is_active((uv_handle_t *)&d->board_timer) &&
       uv_timer_get_due_in(&d->board_timer) <= ms)
     return;
   if (uv_timer_start(&d->board_timer, on_board_timer, ms, 0) != 0)
     log_event(LOG_ERR, "summary_timer_failed", NULL);
+}
+
+void daemon_board_role(struct daemon *d) {
+  if (atomic_load(&d->stopping))
+    return;
+  if (atomic_load(&d->active)) {
+    if (d->ready) /* else at ready, once work/ is recovered */
+      daemon_board_soon(d, 0);
+  } else {
+    (void)uv_timer_stop(&d->board_timer);
+  }
 }

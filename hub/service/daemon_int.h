@@ -14,6 +14,10 @@
  * store and scan_store. The wire thread (daemon_wire.c) runs a loop of its
  * own for the outbox and the pulls, on loop_store, since their store calls
  * may wait; the main loop reaches it only through daemon_wire_*().
+ *
+ * On PostgreSQL two hubs may serve one board: `active` says whether this
+ * one runs the meeting calendar, the deliveries and the pulls (the wire
+ * thread sets it, daemon_leader.c decides); on SQLite it is always 1.
  */
 #ifndef DAHUB_DAEMON_INT_H
 #define DAHUB_DAEMON_INT_H
@@ -41,6 +45,7 @@
 #define EXTEND_USEC "30000000"   /* ... ask systemd for 30 s more */
 #define RETRY_BASE_MS 1000
 #define RETRY_CAP_MS 300000
+#define LEADER_TRY_MS 2000 /* a standby tries to become active this often */
 #define RETENTION_ALL 1u   /* every feed's done/ and failed/ */
 #define RETENTION_QUICK 2u /* done/ of the feeds that keep nothing there */
 
@@ -105,6 +110,7 @@ struct daemon {
   struct store *loop_store; /* the wire thread's: deliveries and pulls */
   struct store *scan_store; /* the status scans' (daemon_scan.c) */
   atomic_int stopping;
+  atomic_int active; /* runs the calendar, deliveries and pulls */
   uv_signal_t sig_term, sig_int, sig_hup;
   uv_timer_t watchdog, grace, extend;
   int watchdog_on;
@@ -175,6 +181,9 @@ void daemon_job_free(struct job *j);
 
 /* Looks at the calendar in ms, or sooner if already planned sooner. */
 void daemon_board_soon(struct daemon *d, uint64_t ms);
+/* The wire thread changed the role (d->active): the calendar starts at
+ * once, or stops. Main loop. */
+void daemon_board_role(struct daemon *d);
 
 /* ---- daemon_retention.c ---- */
 
@@ -243,6 +252,21 @@ void daemon_wire_stop(struct daemon *d);
 void daemon_wire_close(struct daemon *d);
 /* Frees what is left once the main loop is closed. */
 void daemon_wire_free(struct daemon *d);
+
+/* ---- daemon_leader.c (wire thread) ---- */
+
+struct leader;
+
+/* Tries the board's lock of c's PostgreSQL store now and every
+ * LEADER_TRY_MS on loop. on_change(arg, 1) when this hub becomes active
+ * (non-zero: it cannot run as such, and the lock is given up), (arg, 0)
+ * when it no longer is. 0 or negative. OUT: leader_stop(). */
+int leader_start(uv_loop_t *loop, const struct config *c,
+                 int (*on_change)(void *arg, int active), void *arg,
+                 struct leader **out);
+/* Stops trying and gives the lock up; freed as the loop runs on. NULL is
+ * a no-op. */
+void leader_stop(struct leader *l);
 
 /* ---- daemon_hooks.c (test builds only) ---- */
 

@@ -78,6 +78,7 @@ static int snapshot(const struct daemon *d, const struct scan *sc,
   memset(s, 0, sizeof *s);
   s->now_ms = sc->now_ms;
   s->started_ms = d->started_ms;
+  s->active = atomic_load(&d->active);
   if ((s->feeds = calloc(rt->n_feeds + 1, sizeof *s->feeds)) == NULL)
     return -ENOMEM;
   s->n_feeds = rt->n_feeds;

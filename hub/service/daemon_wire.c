@@ -22,7 +22,16 @@
  *    says so, and the main loop joins it only then, never waiting for it,
  *    so a stuck wire thread cannot hold the shutdown past its grace period.
  * The outbox's counts are copied into the mailbox after each turn of the
- * wire loop, for the main loop to read. A pulled body reaches the spool
+ * wire loop, for the main loop to read.
+ *
+ * The outbox and the pulls run only while this hub is its board's active
+ * one (d->active). On SQLite it always is, from the start. On PostgreSQL
+ * the leader (daemon_leader.c) tries the board's lock on this loop and
+ * says when the role changes: becoming active starts both at once (rows
+ * another hub left sending go again only once their lease ends), losing
+ * it closes both at once (a row on the wire stays sending, for whichever
+ * hub is active when its lease ends); the main loop is told, for the
+ * meeting calendar. A pulled body reaches the spool
  * as any dropped file does: renamed into incoming/, where the main loop's
  * spool watcher claims it.
  */
@@ -32,6 +41,7 @@
 
 #include "daemon_int.h"
 #include "log.h"
+#include "storeconf.h"
 
 struct wire {
   struct daemon *d;
@@ -51,11 +61,14 @@ struct wire {
   uint64_t hold_ms;
   struct outbox *outbox;
   struct pulls *pulls;
+  struct leader *leader;    /* PostgreSQL: the board's lock */
+  struct outbox_stats past; /* of the outboxes closed on losing the lock */
   struct generation *using; /* the configuration outbox and pulls read */
   /* the mailbox */
   uv_mutex_t mu;
   struct generation *want; /* to configure, a reference */
   int kick, stop, done;
+  int role_changed;           /* for the main loop: d->active changed */
   struct generation *retired; /* through retired_next, for the main loop */
   struct outbox_stats stats;
 };
@@ -76,30 +89,91 @@ static void configure(struct wire *w, struct generation *g) {
   const struct config *c = g->rt->conf;
 
   /* both read g from now on, before the one they read can go */
-  outbox_configure(w->outbox, c->deliveries, c->n_deliveries);
-  pulls_configure(w->pulls, g->rt->feeds, g->rt->n_feeds);
+  if (w->outbox != NULL) {
+    outbox_configure(w->outbox, c->deliveries, c->n_deliveries);
+    pulls_configure(w->pulls, g->rt->feeds, g->rt->n_feeds);
+  }
   retire(w, w->using);
   w->using = g;
 }
 
 static void on_publish(uv_check_t *h) {
   struct wire *w = h->data;
-  struct outbox_stats s;
+  struct outbox_stats s = w->past;
 
-  if (w->outbox == NULL)
-    return;
-  s = outbox_stats(w->outbox);
+  if (w->outbox != NULL) {
+    struct outbox_stats o = outbox_stats(w->outbox);
+
+    s.sent += o.sent;
+    s.retries += o.retries;
+    s.parked += o.parked;
+  }
   uv_mutex_lock(&w->mu);
   w->stats = s;
   uv_mutex_unlock(&w->mu);
 }
 
-static void wire_close(struct wire *w) {
-  on_publish(&w->publish); /* the counts as they are at the stop */
-  outbox_close(w->outbox); /* a row on the wire goes again next start */
+/* Closes the outbox and the pulls, keeping the outbox's counts. */
+static void passive(struct wire *w) {
+  on_publish(&w->publish);
+  uv_mutex_lock(&w->mu);
+  w->past = w->stats;
+  uv_mutex_unlock(&w->mu);
+  outbox_close(w->outbox); /* a row on the wire goes again later */
   w->outbox = NULL;
   pulls_close(w->pulls); /* a fetch cut short keeps nothing */
   w->pulls = NULL;
+}
+
+/* The outbox and the pulls, for the configuration in use. recover: rows
+ * left sending are due at once (the store's only hub). 0 or negative,
+ * logged; nothing is left running then. */
+static int active(struct wire *w, int recover) {
+  int rc;
+
+  if ((rc = outbox_new(&w->loop, w->d->loop_store, recover, &w->outbox)) != 0) {
+    log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
+    return rc;
+  }
+  if ((rc = pulls_new(&w->loop, w->d->loop_store, &w->pulls)) != 0) {
+    log_event(LOG_ERR, "pulls_failed", "error=%s", strerror(-rc));
+    passive(w);
+    return rc;
+  }
+  /* the configuration in use, whose reference w->using keeps; both look
+   * for their work at once */
+  outbox_configure(w->outbox, w->using->rt->conf->deliveries,
+                   w->using->rt->conf->n_deliveries);
+  pulls_configure(w->pulls, w->using->rt->feeds, w->using->rt->n_feeds);
+  return 0;
+}
+
+/* Tells the main loop the role changed. */
+static void tell_role(struct wire *w, int is_active) {
+  atomic_store(&w->d->active, is_active);
+  uv_mutex_lock(&w->mu);
+  w->role_changed = 1;
+  uv_mutex_unlock(&w->mu);
+  uv_async_send(&w->back);
+}
+
+/* The leader's answer: this hub has become active, or no longer is. */
+static int on_role(void *arg, int is_active) {
+  struct wire *w = arg;
+  int rc = 0;
+
+  if (is_active && (rc = active(w, 0)) != 0)
+    return rc;
+  if (!is_active)
+    passive(w);
+  tell_role(w, is_active);
+  return 0;
+}
+
+static void wire_close(struct wire *w) {
+  passive(w);             /* the counts as they are at the stop */
+  leader_stop(w->leader); /* after the outbox: the lock goes last */
+  w->leader = NULL;
   uv_close((uv_handle_t *)&w->inbox, NULL);
   uv_close((uv_handle_t *)&w->publish, NULL);
   uv_close((uv_handle_t *)&w->hold, NULL);
@@ -124,7 +198,7 @@ static void on_inbox(uv_async_t *h) {
   }
   if (g != NULL)
     configure(w, g); /* looks for due rows too */
-  else if (kick)
+  else if (kick && w->outbox != NULL)
     outbox_kick(w->outbox);
 }
 
@@ -153,16 +227,18 @@ static int setup(struct wire *w) {
     log_event(LOG_ERR, "loop_failed", "error=%s", uv_err_name(rc));
     return rc;
   }
-  if ((rc = outbox_new(&w->loop, w->d->loop_store, &w->outbox)) != 0) {
-    log_event(LOG_ERR, "outbox_failed", "error=%s", strerror(-rc));
-    return rc;
-  }
-  if ((rc = pulls_new(&w->loop, w->d->loop_store, &w->pulls)) != 0) {
-    log_event(LOG_ERR, "pulls_failed", "error=%s", strerror(-rc));
-    return rc;
-  }
-  configure(w, w->want);
+  w->using = w->want;
   w->want = NULL; /* set before the thread began: no one else reads it */
+  if (storeconf_is_postgresql(w->using->rt->conf)) {
+    /* a standby until the first try says otherwise */
+    if ((rc = leader_start(&w->loop, w->using->rt->conf, on_role, w,
+                           &w->leader)) != 0) {
+      log_event(LOG_ERR, "leader_failed", "error=%s", strerror(-rc));
+      return rc;
+    }
+  } else if ((rc = active(w, 1)) != 0) { /* a file has one hub */
+    return rc;
+  }
   if (w->hold_ms > 0)
     (void)uv_timer_start(&w->hold, on_hold, 0, 0);
   return 0;
@@ -185,8 +261,10 @@ static void wire_main(void *arg) {
   else if (w->loop_on) {
     outbox_close(w->outbox);
     pulls_close(w->pulls);
+    leader_stop(w->leader);
     w->outbox = NULL;
     w->pulls = NULL;
+    w->leader = NULL;
   }
   if (w->loop_on) {
     uv_walk(&w->loop, close_walk, NULL);
@@ -208,13 +286,17 @@ static void wire_main(void *arg) {
  * ended. */
 static void reap(struct wire *w) {
   struct generation *g;
-  int done;
+  int done, role;
 
   uv_mutex_lock(&w->mu);
   g = w->retired;
   w->retired = NULL;
   done = w->done;
+  role = w->role_changed;
+  w->role_changed = 0;
   uv_mutex_unlock(&w->mu);
+  if (role && !done)
+    daemon_board_role(w->d);
   while (g != NULL) {
     struct generation *next = g->retired_next;
 

@@ -57,9 +57,10 @@ static json_t *feed_json(const struct metrics_feed *f) {
 }
 
 int metrics_json(const struct metrics_snapshot *s, char **out) {
-  json_t *doc = json_pack("{s:s, s:o, s:o, s:[]}", "schema", "dahub.status/1",
-                          "now", json_time(s->now_ms), "started",
-                          json_time(s->started_ms), "feeds");
+  json_t *doc =
+      json_pack("{s:s, s:o, s:o, s:s, s:[]}", "schema", "dahub.status/1", "now",
+                json_time(s->now_ms), "started", json_time(s->started_ms),
+                "role", s->active ? "active" : "standby", "feeds");
   json_t *feeds = doc ? json_object_get(doc, "feeds") : NULL;
   json_t *ob = NULL;
   int rc = -ENOMEM;
@@ -232,6 +233,13 @@ int metrics_text(const struct metrics_snapshot *s, char **out) {
       add(&t, "dahub_deliveries{state=\"%s\"} %lu\n",
           store_outbox_state_name(st), s->outbox[st]);
   }
+  add(&t,
+      "# HELP dahub_active 1 when this hub is its board's active one (it "
+      "runs the meeting calendar, the deliveries and the pulls), 0 when a "
+      "standby.\n"
+      "# TYPE dahub_active gauge\n"
+      "dahub_active %d\n",
+      s->active ? 1 : 0);
   add(&t,
       "# HELP dahub_start_time_seconds When the daemon started.\n"
       "# TYPE dahub_start_time_seconds gauge\n"

@@ -27,6 +27,7 @@ struct metrics_feed {
 
 struct metrics_snapshot {
   int64_t now_ms, started_ms;
+  int active; /* runs the calendar, deliveries and pulls (else a standby) */
   struct metrics_feed *feeds;
   size_t n_feeds;
   int outbox_known; /* 0: the store was busy, counts unknown */

@@ -159,6 +159,11 @@ int status_client_print(const char *json, FILE *out) {
   }
   fprintf(out, "dahub since %s, as of %s\n", text_or(doc, "started", "?"),
           text_or(doc, "now", "?"));
+  if (strcmp(text_or(doc, "role", "active"), "standby") == 0)
+    fprintf(out, "role: standby (another hub of the board runs the meeting "
+                 "calendar, the deliveries and the pulls)\n");
+  else
+    fprintf(out, "role: active\n");
   fprintf(out, "%-20s %-20s %-9s %7s %7s  %-20s %s\n", "FEED", "LAST FILE",
           "RESULT", "WAITING", "FAILED", "LAST SUCCESS", "RETURN");
   same = one_period(feeds);

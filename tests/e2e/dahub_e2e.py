@@ -218,7 +218,10 @@ class Hub:
 
     def __init__(self, feeds=None, settle_ms=200, rescan_ms=500,
                  shutdown_grace_ms=10000, limits=None, hub_extra=None,
-                 label="hub"):
+                 label="hub", store_of=None):
+        """store_of: another Hub whose PostgreSQL database and board this one
+        shares (a standby of the same board), with a spool and state of its
+        own."""
         self.root = tempfile.mkdtemp(prefix="dahub-e2e-%s-" % label)
         self.conf_dir = os.path.join(self.root, "conf")
         self.feeds_dir = os.path.join(self.conf_dir, "feeds.d")
@@ -247,9 +250,10 @@ class Hub:
         if hub_extra:
             self.hub_conf.update(hub_extra)
         self.pg = None
-        if ON_PG:
+        if ON_PG or store_of is not None:
             try:
-                self.pg = pg_e2e.Database(self.conf_dir)
+                self.pg = pg_e2e.Database(
+                    self.conf_dir, of=store_of.pg if store_of is not None else None)
             except BaseException:
                 shutil.rmtree(self.root, ignore_errors=True)
                 raise

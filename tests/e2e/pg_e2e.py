@@ -131,13 +131,18 @@ _serial = itertools.count(1)
 
 
 class Database:
-    """One hub's database in the test cluster."""
+    """One hub's database in the test cluster; with of, another hub's (two
+    hubs of one board), which that hub's cleanup drops."""
 
-    def __init__(self, conf_dir):
-        self.name = "dahub_e2e_%d_%d" % (os.getpid(), next(_serial))
-        self.conninfo = with_dbname(SUPERUSER, self.name)
-        self._admin("DROP DATABASE IF EXISTS %s" % self.name)
-        self._admin("CREATE DATABASE %s" % self.name)
+    def __init__(self, conf_dir, of=None):
+        self.owner = of is None
+        if of is not None:
+            self.name, self.conninfo = of.name, of.conninfo
+        else:
+            self.name = "dahub_e2e_%d_%d" % (os.getpid(), next(_serial))
+            self.conninfo = with_dbname(SUPERUSER, self.name)
+            self._admin("DROP DATABASE IF EXISTS %s" % self.name)
+            self._admin("CREATE DATABASE %s" % self.name)
         self.conninfo_file = os.path.join(conf_dir, "pg.conninfo")
         fd = os.open(self.conninfo_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -177,5 +182,7 @@ class Database:
         return r.stdout
 
     def drop(self):
+        if not self.owner:
+            return
         self._admin("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.name)
 

@@ -31,6 +31,18 @@ def quarter_before(when):
     return "FY%d-%02d-Q%d" % (fy, (fy + 1) % 100, q)
 
 
+def meeting_window_in(seconds):
+    """A meeting a day and `seconds` from now (days_before 1: its window
+    opens in `seconds`): its id, when its window opens (a Unix time) and
+    the quarter its summary is of."""
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    meeting = now + datetime.timedelta(days=1, seconds=seconds)
+    if (meeting.hour, meeting.minute, meeting.second) == (0, 0, 0):
+        meeting += datetime.timedelta(seconds=1)  # a time, not a whole day
+    return (meeting.strftime("%Y-%m-%dT%H:%M:%SZ"), meeting.timestamp() - 86400,
+            quarter_before(meeting))
+
+
 def rows(period, charnwood):
     return [
         ["Charnwood", period, "helpline_contacts", "M", str(charnwood)],
@@ -55,13 +67,7 @@ class BoardTest(HubTestCase):
         self.assertEqual(quarter_before(datetime.datetime(2024, 4, 1)), "FY2023-24-Q4")
         self.assertEqual(quarter_before(datetime.datetime(2025, 6, 20)), "FY2024-25-Q4")
 
-        now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
-        meeting = now + datetime.timedelta(days=1, seconds=LEAD_S)
-        if (meeting.hour, meeting.minute, meeting.second) == (0, 0, 0):
-            meeting += datetime.timedelta(seconds=1)  # a time, not a whole day
-        meeting_id = meeting.strftime("%Y-%m-%dT%H:%M:%SZ")
-        window_opens = meeting.timestamp() - 86400
-        period = quarter_before(meeting)
+        meeting_id, window_opens, period = meeting_window_in(LEAD_S)
 
         hub = self.make_hub(feeds=[long_feed(service_id=None)], hub_extra={"summary": {
             "outbox_dir": "../outbox",

@@ -165,6 +165,37 @@ test_the_table_names_each_feeds_quarter_when_they_differ(void **state) {
   free(t);
 }
 
+/* The board's active hub, or a standby: in the JSON, the metrics and the
+ * table. */
+static void test_the_role_is_active_or_standby(void **state) {
+  struct metrics_feed f[2];
+  struct metrics_snapshot s = two_feeds(f);
+  char *t = NULL;
+
+  (void)state;
+  s.active = 1;
+  assert_int_equal(metrics_json(&s, &t), 0);
+  assert_non_null(strstr(t, "\"started\":\"2024-12-07T11:13:20Z\","
+                            "\"role\":\"active\",\"feeds\":["));
+  free(t);
+  assert_int_equal(metrics_text(&s, &t), 0);
+  assert_non_null(strstr(t, "# TYPE dahub_active gauge\ndahub_active 1\n"));
+  free(t);
+  s.active = 0;
+  assert_int_equal(metrics_json(&s, &t), 0);
+  assert_non_null(strstr(t, "\"role\":\"standby\""));
+  free(t);
+  assert_int_equal(metrics_text(&s, &t), 0);
+  assert_non_null(strstr(t, "\ndahub_active 0\n"));
+  free(t);
+  t = table_of("{\"role\":\"standby\",\"feeds\":[]}");
+  assert_non_null(strstr(t, "\nrole: standby (another hub of the board "));
+  free(t);
+  t = table_of("{\"role\":\"active\",\"feeds\":[]}");
+  assert_non_null(strstr(t, "\nrole: active\n"));
+  free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_request_is_one_known_word_and_a_newline),
@@ -174,6 +205,7 @@ int main(void) {
       cmocka_unit_test(test_status_json_has_times_results_and_backlog),
       cmocka_unit_test(
           test_the_table_names_each_feeds_quarter_when_they_differ),
+      cmocka_unit_test(test_the_role_is_active_or_standby),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
