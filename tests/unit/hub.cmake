@@ -78,6 +78,14 @@ dahub_unit_test(test_pgstore_outbox test_pgstore_outbox.c)
 target_link_libraries(test_pgstore_outbox PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore_outbox PROPERTIES TIMEOUT 60
   SKIP_RETURN_CODE 77)
+# ... a lost connection made again between calls, failing the file inside
+# one; and a restart mid-ingest on a private cluster of the test's own
+# (skipped without PostgreSQL 15's binaries).
+dahub_unit_test(test_pgstore_reconnect test_pgstore_reconnect.c)
+target_link_libraries(test_pgstore_reconnect PRIVATE PkgConfig::PQ)
+target_compile_definitions(test_pgstore_reconnect PRIVATE
+  PG_CLUSTER_SH="${PROJECT_SOURCE_DIR}/tests/support/pg_cluster.sh")
+set_tests_properties(test_pgstore_reconnect PROPERTIES TIMEOUT 120)
 # The same files through both backends' operations (store_backend.h); its
 # PostgreSQL half is skipped without $DAHUB_TEST_PG.
 dahub_unit_test(test_store_backends test_store_backends.c)

@@ -24,6 +24,13 @@ struct pgstore {
   /* The open transaction's ingest, copied at begin. */
   int64_t ingest_id;
   int64_t n_obs;
+  /* Inside a transaction of several calls (a file's, begin to commit or
+   * rollback): a lost connection fails it, and is made again only after. */
+  int in_txn;
+  /* What a new connection needs besides the plain session (the staging
+   * table, a leader's keepalives), at open and after every reconnect;
+   * may be NULL. */
+  int (*on_connect)(struct pgstore *ps, struct dahub_error *err);
   int copying; /* a COPY into the staging table is open */
   int failed;  /* a figure could not be handed over: commit rolls back */
   int fail_rc; /* ... with this code and fail_err */
@@ -55,6 +62,21 @@ int pgstore_board_ok(const char *board);
  * detail or context line may quote a row's value. */
 int pgstore_fail(struct pgstore *ps, const PGresult *res, const char *what,
                  struct dahub_error *err);
+/* Takes the store for one top-level operation: its lock, and a
+ * connection found lost (a server restarted or failed over since the last
+ * call) made again, outside a file's transaction only. 0 holding the
+ * lock; else a code with err, the lock not held. */
+int pgstore_enter(struct pgstore *ps, struct dahub_error *err);
+/* Gives the store back after pgstore_enter(). */
+void pgstore_leave(struct pgstore *ps);
+/* One statement as a top-level operation: entered, sql run with n text
+ * parameters, and when it worked read(ctx, res) (NULL: nothing to read),
+ * whose answer is returned; else the statement's code with err. */
+int pgstore_once(struct pgstore *ps, const char *sql, int n,
+                 const char *const *params,
+                 int (*read)(void *ctx, const PGresult *res), void *ctx,
+                 const char *what, struct dahub_error *err);
+
 /* Runs sql (one statement or several) without parameters, the step named
  * what in err: 0 or a code with err. */
 int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
@@ -84,9 +106,14 @@ extern const int pgstore_n_migrations;
 /* The tables a hub writes, for pgstore_check(). */
 extern const char *const pgstore_tables[];
 
-/* The session's own staging table (pgstore_ingest.c): made at open and
+/* The session's own staging table (pgstore_copy.c): made at open and
  * after a reconnect. */
 int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err);
+/* Ends the open file's COPY, if any: sends the rest and reads the server's
+ * answer. With why not NULL the COPY is abandoned (the transaction is then
+ * aborted). */
+int pgstore_copy_end(struct pgstore *ps, const char *why,
+                     struct dahub_error *err);
 
 /* Runs sql with n text parameters and calls row(ctx, res) for each row,
  * streamed (single-row mode), under the lock (pgstore.c); row

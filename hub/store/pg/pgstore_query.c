@@ -201,30 +201,38 @@ int pgstore_each_warned(struct pgstore *ps, const char *prefix,
                   err);
 }
 
+/* A file's warnings into the caller's struct: 1, or 0 without a row. */
+struct warnings_of {
+  unsigned *count;
+  char **kept;
+  struct dahub_error *err;
+};
+
+static int warnings_row(void *ctx, const PGresult *res) {
+  const struct warnings_of *w = ctx;
+
+  if (PQntuples(res) == 0)
+    return 0;
+  *w->count = (unsigned)int_or_0(res, 0);
+  if ((*w->kept = strdup(PQgetvalue(res, 0, 1))) == NULL)
+    return dahub_error_set(w->err, -ENOMEM, 0, 0,
+                           "read warnings: out of memory");
+  return 1;
+}
+
 int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
                         char **kept, struct dahub_error *err) {
   static const char sql[] = "SELECT warnings, kept FROM ingest_warnings"
                             " WHERE board = $1 AND ingest_id = $2";
   char id[24];
   const char *params[2] = {ps->board, id};
-  PGresult *res;
-  int rc;
+  struct warnings_of w = {count, kept, err};
 
   *count = 0;
   *kept = NULL;
   (void)snprintf(id, sizeof id, "%lld", (long long)ingest_id);
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, 2, params, "read warnings", &rc, err);
-  if (res != NULL && PQntuples(res) > 0) {
-    *count = (unsigned)int_or_0(res, 0);
-    *kept = strdup(PQgetvalue(res, 0, 1));
-    rc = *kept != NULL ? 1
-                       : dahub_error_set(err, -ENOMEM, 0, 0,
-                                         "read warnings: out of memory");
-  }
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, sql, 2, params, warnings_row, &w, "read warnings",
+                      err);
 }
 
 static int count_row(void *arg, const PGresult *res) {

@@ -21,6 +21,22 @@
 static const char *const pub_states[] = {"shown", "primary", "secondary",
                                          "source"};
 
+/* The newest version into the caller's: 1, or 0 without a row. */
+struct latest {
+  int *version;
+  char *sha256;
+};
+
+static int latest_row(void *ctx, const PGresult *res) {
+  const struct latest *l = ctx;
+
+  if (PQntuples(res) == 0)
+    return 0;
+  *l->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+  (void)snprintf(l->sha256, 65, "%s", PQgetvalue(res, 0, 1));
+  return 1;
+}
+
 int pgstore_summary_latest(struct pgstore *ps, const char *period,
                            const char *meeting, int *version, char sha256[65],
                            struct dahub_error *err) {
@@ -29,19 +45,10 @@ int pgstore_summary_latest(struct pgstore *ps, const char *period,
       " AND period = $2 AND ($3::text IS NULL OR meeting = $3)"
       " ORDER BY version DESC LIMIT 1";
   const char *params[3] = {ps->board, period, meeting};
-  PGresult *res;
-  int rc;
+  struct latest l = {version, sha256};
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, 3, params, "read summaries", &rc, err);
-  if (res != NULL && PQntuples(res) > 0) {
-    *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    (void)snprintf(sha256, 65, "%s", PQgetvalue(res, 0, 1));
-    rc = 1;
-  }
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, sql, 3, params, latest_row, &l, "read summaries",
+                      err);
 }
 
 /* The cells of summary id, in the caller's transaction, sent as one
@@ -124,9 +131,11 @@ int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
   int rc;
 
   (void)snprintf(v, sizeof v, "%d", version);
-  (void)pthread_mutex_lock(&ps->lock);
+  if ((rc = pgstore_enter(ps, err)) != 0)
+    return rc;
   if ((rc = pgstore_exec(ps, "BEGIN", "record summary", err)) != 0)
     goto out;
+  ps->in_txn = 1;
   if ((res = pgstore_query(ps, sql, 6, params, "record summary", &rc, err)) ==
       NULL)
     goto rollback;
@@ -141,7 +150,8 @@ int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
 rollback:
   (void)pgstore_exec(ps, "ROLLBACK", "record summary", NULL);
 out:
-  (void)pthread_mutex_unlock(&ps->lock);
+  ps->in_txn = 0;
+  pgstore_leave(ps);
   return rc;
 }
 
