@@ -78,6 +78,11 @@ dahub_unit_test(test_pgstore_outbox test_pgstore_outbox.c)
 target_link_libraries(test_pgstore_outbox PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore_outbox PROPERTIES TIMEOUT 60
   SKIP_RETURN_CODE 77)
+# ... which of a board's hubs is active, and no other board's role.
+dahub_unit_test(test_pgstore_leader test_pgstore_leader.c)
+target_link_libraries(test_pgstore_leader PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore_leader PROPERTIES TIMEOUT 60
+  SKIP_RETURN_CODE 77)
 # ... a lost connection made again between calls, failing the file inside
 # one; and a restart mid-ingest on a private cluster of the test's own
 # (skipped without PostgreSQL 15's binaries).

@@ -192,8 +192,9 @@ static inline void pg_hub_role(struct pg_fixture *f, const char *suffix,
       "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
       "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
       "GRANT UPDATE ON ingests, current_periods, pull_state, outbox TO %s;"
+      "GRANT UPDATE(holder_pid, renewed_at) ON board_leases TO %s;"
       "INSERT INTO board_roles VALUES ('%s', '%s')",
-      role, role, role, role, role, board);
+      role, role, role, role, role, role, board);
   (void)pg_query(f, sql);
   (void)snprintf(path, path_size, "%s/%s.conninfo", f->dir, suffix);
   pg_write_conninfo(f, path, role);

@@ -291,8 +291,8 @@ int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
 
 /* Connects with the string in path; on failure err names the file and
  * libpq's reason (which never holds the password). */
-int pgstore_connect(struct pgstore *ps, const char *path,
-                    struct dahub_error *err) {
+static int connect_with(struct pgstore *ps, const char *path,
+                        struct dahub_error *err) {
   /* later values win; the string is expanded where dbname stands, so it
    * may set connect_timeout, but not the encoding */
   const char *const keys[] = {"connect_timeout", "dbname",
@@ -314,21 +314,32 @@ int pgstore_connect(struct pgstore *ps, const char *path,
   return pgstore_session_plain(ps, err);
 }
 
-/* A store struct, its lock ready, its connection not made. */
-struct pgstore *pgstore_alloc(void) {
-  struct pgstore *ps = calloc(1, sizeof *ps);
+int pgstore_new(const char *conninfo_file, const char *board,
+                struct pgstore **out, struct dahub_error *err) {
+  struct pgstore *ps;
+  int rc;
 
-  if (ps != NULL && pthread_mutex_init(&ps->lock, NULL) != 0) {
+  *out = NULL;
+  /* a board name: letters, digits, '_', '-', '.'; what every row carries */
+  if (board == NULL || strlen(board) > PGSTORE_BOARD_MAX ||
+      !is_service_name(board))
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: board: expected 1 to %d letters, "
+                           "digits, '_', '-' or '.'",
+                           PGSTORE_BOARD_MAX);
+  if ((ps = calloc(1, sizeof *ps)) == NULL)
+    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
+  if (pthread_mutex_init(&ps->lock, NULL) != 0) {
     free(ps);
-    ps = NULL;
+    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   }
-  return ps;
-}
-
-/* A board name: letters, digits, '_', '-', '.'; what every row carries. */
-int pgstore_board_ok(const char *board) {
-  return board != NULL && strlen(board) <= PGSTORE_BOARD_MAX &&
-         is_service_name(board);
+  (void)snprintf(ps->board, sizeof ps->board, "%s", board);
+  if ((rc = connect_with(ps, conninfo_file, err)) != 0) {
+    pgstore_close(ps);
+    return rc;
+  }
+  *out = ps;
+  return 0;
 }
 
 int pgstore_open(const char *conninfo_file, const char *board,
@@ -343,17 +354,8 @@ int pgstore_open_version(const char *conninfo_file, const char *board,
   struct pgstore *ps;
   int rc;
 
-  *out = NULL;
-  if (!pgstore_board_ok(board))
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "postgresql: board: expected 1 to %d letters, "
-                           "digits, '_', '-' or '.'",
-                           PGSTORE_BOARD_MAX);
-  if ((ps = pgstore_alloc()) == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  (void)snprintf(ps->board, sizeof ps->board, "%s", board);
-  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
-    goto out;
+  if ((rc = pgstore_new(conninfo_file, board, &ps, err)) != 0)
+    return rc;
   if (latest > 0)
     rc = pgstore_migrate(ps, pgstore_migrations, pgstore_n_migrations, latest,
                          &ps->schema, err);
@@ -381,7 +383,8 @@ int pgstore_schema(struct pgstore *ps) { return ps->schema; }
 
 /* The first table of pgstore_tables the role may not write as a hub
  * does (insert everywhere; update the ingest's hash, the current periods,
- * the pull state and the outbox), or "" when it may write them all. */
+ * the pull state, the outbox and the board's lease), or "" when it may
+ * write them all. */
 static int first_unwritable(struct pgstore *ps, char *out, size_t size,
                             struct dahub_error *err) {
   static const char sql[] =
@@ -390,6 +393,10 @@ static int first_unwritable(struct pgstore *ps, char *out, size_t size,
       "  WHEN t IN ('ingests', 'current_periods', 'pull_state', 'outbox')"
       "  THEN NOT (has_table_privilege(t, 'INSERT')"
       "   AND has_table_privilege(t, 'UPDATE'))"
+      "  WHEN t = 'board_leases'" /* its two columns only: see leader.c */
+      "  THEN NOT (has_table_privilege(t, 'INSERT')"
+      "   AND has_column_privilege(t, 'holder_pid', 'UPDATE')"
+      "   AND has_column_privilege(t, 'renewed_at', 'UPDATE'))"
       "  ELSE NOT has_table_privilege(t, 'INSERT') END"
       " ORDER BY n LIMIT 1";
   char list[512] = "{";
@@ -450,23 +457,14 @@ static int check_board(struct pgstore *ps, const char *board,
 
 int pgstore_check(const char *conninfo_file, const char *board,
                   struct pgstore_check *out, struct dahub_error *err) {
-  struct pgstore *ps = pgstore_alloc();
+  struct pgstore *ps = NULL;
   PGresult *res = NULL;
   int rc;
 
   memset(out, 0, sizeof *out);
   out->latest = PGSTORE_SCHEMA_VERSION;
-  if (!pgstore_board_ok(board)) {
-    pgstore_close(ps);
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "postgresql: board: expected 1 to %d letters, "
-                           "digits, '_', '-' or '.'",
-                           PGSTORE_BOARD_MAX);
-  }
-  if (ps == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
-    goto out;
+  if ((rc = pgstore_new(conninfo_file, board, &ps, err)) != 0)
+    return rc;
   out->connected = 1;
   out->server_version = PQserverVersion(ps->conn);
   if ((res = pgstore_query(ps,

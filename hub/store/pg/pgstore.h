@@ -33,7 +33,7 @@
 #include "store.h"
 
 /* The migrations this dahub knows (pgstore_schema.c). */
-#define PGSTORE_SCHEMA_VERSION 4
+#define PGSTORE_SCHEMA_VERSION 5
 /* A board's name: what every row carries. */
 #define PGSTORE_BOARD_MAX 64
 
@@ -217,17 +217,19 @@ int pgstore_outbox_each(struct pgstore *ps,
 
 struct pgstore_leader;
 
-/* A connection of its own for the board's active-hub lock; nothing is
+/* A connection of its own for the board's active-hub lease; nothing is
  * taken yet. OUT: pgstore_leader_close(). */
 int pgstore_leader_open(const char *conninfo_file, const char *board,
                         struct pgstore_leader **out, struct dahub_error *err);
-/* Tries to be, or stay, the board's active hub: 1 it is (the lock is held
- * on this connection), 0 another hub is, negative when the server cannot
- * be reached (then it is not active: its lock went with its connection).
- * Takes the lock as soon as the active hub's connection ends. Never
- * blocks on the lock; may wait up to the connect timeout to reconnect. */
+/* Tries to be, or stay, the board's active hub: 1 it is (this
+ * connection's backend holds the board's lease row, now renewed), 0
+ * another hub is, negative when the server cannot be reached or the role
+ * has not the board (then it is not active). Takes the lease as soon as
+ * the active hub's connection ends, or when the active hub has not tried
+ * for 60 s. Waits 2 s at most on the row; may wait up to the connect
+ * timeout to reconnect. */
 int pgstore_leader_try(struct pgstore_leader *l, struct dahub_error *err);
-/* Gives the lock up (if held) and closes. NULL is a no-op. */
+/* Gives the lease up (if held) and closes. NULL is a no-op. */
 void pgstore_leader_close(struct pgstore_leader *l);
 
 /* What `dahub check` says of a PostgreSQL store. */

@@ -41,19 +41,16 @@ struct pgstore {
   char buf[PGSTORE_COPY_BUF];
 };
 
-/* A store struct, its lock ready, its connection not made; NULL when out
- * of memory. pgstore_close() frees it. */
-struct pgstore *pgstore_alloc(void);
-/* Connects ps with the string in the credential file at path and makes
- * the session plain; on failure err names the file and libpq's reason
- * (never the string). */
-int pgstore_connect(struct pgstore *ps, const char *path,
-                    struct dahub_error *err);
+/* A store struct for board's rows, its lock ready, connected with the
+ * string in the credential file at path, the session plain; nothing else
+ * done (no migration, no on_connect). On failure err names the file and
+ * libpq's reason (never the string), or says what is wrong with board.
+ * OUT: pgstore_close(). */
+int pgstore_new(const char *conninfo_file, const char *board,
+                struct pgstore **out, struct dahub_error *err);
 /* The session as the store expects it (UTF-8, UTC, terse errors, a
  * server new enough), after every connect and reconnect. */
 int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err);
-/* 1 when board can be a row's board: letters, digits, '_', '-', '.'. */
-int pgstore_board_ok(const char *board);
 
 /* Fills err from res's error (or the connection's, when res is NULL) for
  * the step named what: -EAGAIN when it is transient (a lost connection, a
