@@ -28,11 +28,9 @@ static int current_row(const struct store_call *e, sqlite3_stmt *q) {
   return e->fn.current(e->arg, &r);
 }
 
-int store_each_current(struct store *st, const char *prefix,
-                       int (*fn)(void *arg, const struct store_row *r),
-                       void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_current(st->be, prefix, fn, arg, err);
+int store_sqlite_each_current(struct store *st, const char *prefix,
+                              int (*fn)(void *arg, const struct store_row *r),
+                              void *arg, struct dahub_error *err) {
   return store_each(st, Q_EACH_CURRENT, prefix, current_row,
                     &(struct store_call){.fn.current = fn, .arg = arg},
                     "read observations", err);
@@ -44,13 +42,11 @@ static int delivery_row(const struct store_call *e, sqlite3_stmt *q) {
                         store_column_text(q, 3));
 }
 
-int store_each_delivery(struct store *st, const char *prefix,
-                        int (*fn)(void *arg, const char *feed,
-                                  const char *period, int64_t ingest_id,
-                                  const char *stored_at),
-                        void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_delivery(st->be, prefix, fn, arg, err);
+int store_sqlite_each_delivery(struct store *st, const char *prefix,
+                               int (*fn)(void *arg, const char *feed,
+                                         const char *period, int64_t ingest_id,
+                                         const char *stored_at),
+                               void *arg, struct dahub_error *err) {
   return store_each(st, Q_EACH_DELIVERY, prefix, delivery_row,
                     &(struct store_call){.fn.delivery = fn, .arg = arg},
                     "read deliveries", err);
@@ -61,12 +57,10 @@ static int record_row(const struct store_call *e, sqlite3_stmt *q) {
                       sqlite3_column_int64(q, 2));
 }
 
-int store_each_record(struct store *st, const char *kind,
-                      int (*fn)(void *arg, const char *feed, const char *fields,
-                                int64_t ingest_id),
-                      void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_record(st->be, kind, fn, arg, err);
+int store_sqlite_each_record(struct store *st, const char *kind,
+                             int (*fn)(void *arg, const char *feed,
+                                       const char *fields, int64_t ingest_id),
+                             void *arg, struct dahub_error *err) {
   return store_each(st, Q_EACH_RECORD, kind, record_row,
                     &(struct store_call){.fn.record = fn, .arg = arg},
                     "read records", err);

@@ -90,12 +90,9 @@ static int count_row(void *arg, sqlite3_stmt *q) {
   return c->fn(c->arg, &ic);
 }
 
-int store_each_ingest_count(struct store *st,
-                            int (*fn)(void *arg,
-                                      const struct store_ingest_count *c),
-                            void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_ingest_count(st->be, fn, arg, err);
+int store_sqlite_each_ingest_count(
+    struct store *st, int (*fn)(void *arg, const struct store_ingest_count *c),
+    void *arg, struct dahub_error *err) {
   struct count_call c = {fn, arg};
 
   return each_row(st,
@@ -119,12 +116,11 @@ static int kept_row(void *arg, sqlite3_stmt *q) {
                store_column_text(q, 2));
 }
 
-int store_each_kept_file(struct store *st, const char *feed,
-                         int (*fn)(void *arg, const char *file_name,
-                                   const char *sha256, const char *received_at),
-                         void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_kept_file(st->be, feed, fn, arg, err);
+int store_sqlite_each_kept_file(struct store *st, const char *feed,
+                                int (*fn)(void *arg, const char *file_name,
+                                          const char *sha256,
+                                          const char *received_at),
+                                void *arg, struct dahub_error *err) {
   struct kept_call c = {fn, arg};
 
   /* stored and duplicate files both settle in done/ (ingest.c) */

@@ -34,15 +34,8 @@
   " FROM outbox o LEFT JOIN summaries s"                                       \
   " ON s.board = o.board AND s.summary_id = o.summary_id WHERE o.board = $1"
 
-static const char *const states[] = {"pending", "sending", "sent", "retrying",
-                                     "parked"};
-#define N_STATES ((int)(sizeof states / sizeof *states))
-
 static int state_index(const char *s, int dflt) {
-  for (int i = 0; i < N_STATES; i++)
-    if (strcmp(s, states[i]) == 0)
-      return i;
-  return dflt;
+  return store_name_index(s, store_outbox_states, OUTBOX_NSTATES, dflt);
 }
 
 static void text(char *out, size_t size, const PGresult *res, int i) {

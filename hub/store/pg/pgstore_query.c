@@ -24,21 +24,6 @@
 /* As SQLite's store writes a time (store_now()). */
 #define ISO_UTC(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* current_observations' value_status, by enum dahub_status. */
-static const char *const status_names[] = {
-    [DAHUB_ACTUAL] = "actual",
-    [DAHUB_SUPPRESSED] = "suppressed",
-    [DAHUB_MISSING] = "missing",
-    [DAHUB_ESTIMATED] = "estimated",
-};
-
-static enum dahub_status status_of(const char *s) {
-  for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
-    if (strcmp(s, status_names[i]) == 0)
-      return (enum dahub_status)i;
-  return DAHUB_ACTUAL;
-}
-
 /* Column i of the row, NULL for SQL NULL. */
 static const char *text_or_null(const PGresult *res, int i) {
   return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
@@ -48,27 +33,11 @@ static int64_t int_or_0(const PGresult *res, int i) {
   return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
 }
 
-/* The caller's callback of one query, and its argument. */
-struct walk {
-  union {
-    int (*current)(void *arg, const struct store_row *r);
-    int (*delivery)(void *arg, const char *feed, const char *period,
-                    int64_t ingest_id, const char *stored_at);
-    int (*record)(void *arg, const char *feed, const char *fields,
-                  int64_t ingest_id);
-    int (*warned)(void *arg, const struct store_warned *w);
-    int (*count)(void *arg, const struct store_ingest_count *c);
-    int (*kept)(void *arg, const char *file_name, const char *sha256,
-                const char *received_at);
-  } fn;
-  void *arg;
-};
-
 /* Runs sql with the board as $1 and param as $2 (none when NULL), and
  * calls row(w, res) for each row (pgstore_each_row()). */
 static int each_row(struct pgstore *ps, const char *sql, const char *param,
                     int (*row)(void *w, const PGresult *res),
-                    const struct walk *w, const char *what,
+                    const struct store_call *w, const char *what,
                     struct dahub_error *err) {
   const char *params[2] = {ps->board, param};
 
@@ -77,7 +46,7 @@ static int each_row(struct pgstore *ps, const char *sql, const char *param,
 }
 
 static int current_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   struct store_row r = {
       .feed = text_or_null(res, 0),
@@ -88,7 +57,8 @@ static int current_row(void *arg, const PGresult *res) {
       .measure_id = text_or_null(res, 5),
       .dimensions = text_or_null(res, 6),
       .unit = text_or_null(res, 7),
-      .status = status_of(PQgetvalue(res, 0, 8)),
+      .status = (enum dahub_status)store_name_index(
+          PQgetvalue(res, 0, 8), store_status_names, 4, DAHUB_ACTUAL),
       .value = int_or_0(res, 9),
       .scale = (int)int_or_0(res, 10),
       .bound = int_or_0(res, 11),
@@ -108,12 +78,12 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
       " AND left(period, length($2)) = $2 ORDER BY obs_id";
 
   return each_row(ps, sql, prefix, current_row,
-                  &(struct walk){.fn.current = fn, .arg = arg},
+                  &(struct store_call){.fn.current = fn, .arg = arg},
                   "read observations", err);
 }
 
 static int delivery_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                         int_or_0(res, 2), PQgetvalue(res, 0, 3));
@@ -135,12 +105,12 @@ int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
                      " ORDER BY i.feed, p.period, o.ingest_id";
 
   return each_row(ps, sql, prefix, delivery_row,
-                  &(struct walk){.fn.delivery = fn, .arg = arg},
+                  &(struct store_call){.fn.delivery = fn, .arg = arg},
                   "read deliveries", err);
 }
 
 static int record_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                       int_or_0(res, 2));
@@ -163,12 +133,12 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
       " ORDER BY r.feed, r.record_id";
 
   return each_row(ps, sql, kind, record_row,
-                  &(struct walk){.fn.record = fn, .arg = arg}, "read records",
-                  err);
+                  &(struct store_call){.fn.record = fn, .arg = arg},
+                  "read records", err);
 }
 
 static int warned_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   struct store_warned r = {
       .feed = PQgetvalue(res, 0, 0),
@@ -197,8 +167,8 @@ int pgstore_each_warned(struct pgstore *ps, const char *prefix,
       " ORDER BY c.feed, w.ingest_id, c.period";
 
   return each_row(ps, sql, prefix, warned_row,
-                  &(struct walk){.fn.warned = fn, .arg = arg}, "read warnings",
-                  err);
+                  &(struct store_call){.fn.warned = fn, .arg = arg},
+                  "read warnings", err);
 }
 
 /* A file's warnings into the caller's struct: 1, or 0 without a row. */
@@ -236,7 +206,7 @@ int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
 }
 
 static int count_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   struct store_ingest_count c = {
       .ingest_id = int_or_0(res, 0),
@@ -261,12 +231,12 @@ int pgstore_each_ingest_count(struct pgstore *ps,
       " FROM ingests i WHERE i.board = $1 ORDER BY i.ingest_id";
 
   return each_row(ps, sql, NULL, count_row,
-                  &(struct walk){.fn.count = fn, .arg = arg},
+                  &(struct store_call){.fn.count = fn, .arg = arg},
                   "count observations", err);
 }
 
 static int kept_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
+  const struct store_call *w = arg;
 
   return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
                     PQgetvalue(res, 0, 2));
@@ -285,5 +255,6 @@ int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
                      "receipt_id";
 
   return each_row(ps, sql, feed, kept_row,
-                  &(struct walk){.fn.kept = fn, .arg = arg}, "receipts", err);
+                  &(struct store_call){.fn.kept = fn, .arg = arg}, "receipts",
+                  err);
 }

@@ -18,9 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pub_states[] = {"shown", "primary", "secondary",
-                                         "source"};
-
 /* The newest version into the caller's: 1, or 0 without a row. */
 struct latest {
   int *version;
@@ -77,9 +74,11 @@ static int add_cells(struct pgstore *ps, const char *id,
     const struct store_pub_cell *c = &cells[i];
     char value[24], scale[16], threshold[24], whole[4], rule[16];
     const char *params[13] = {
-        ps->board,  id,    c->measure, c->source_id,         c->area,
-        c->dims,    value, scale,      pub_states[c->state], threshold,
-        c->ingests, whole, rule};
+        ps->board,    id,         c->measure,
+        c->source_id, c->area,    c->dims,
+        value,        scale,      store_pub_states[c->state],
+        threshold,    c->ingests, whole,
+        rule};
 
     (void)snprintf(value, sizeof value, "%" PRId64, c->value);
     (void)snprintf(scale, sizeof scale, "%d", c->scale);
@@ -155,21 +154,8 @@ out:
   return rc;
 }
 
-/* The caller's callback and a cell read into it. */
-struct published {
-  int (*fn)(void *arg, const struct store_pub_cell *c);
-  void *arg;
-};
-
-static int state_of(const char *s) {
-  for (int i = 0; i < 4; i++)
-    if (strcmp(s, pub_states[i]) == 0)
-      return i;
-  return -1;
-}
-
 static int published_row(void *ctx, const PGresult *res) {
-  const struct published *p = ctx;
+  const struct store_call *p = ctx;
   struct store_pub_cell c = {
       .period = PQgetvalue(res, 0, 0),
       .version = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10),
@@ -179,14 +165,14 @@ static int published_row(void *ctx, const PGresult *res) {
       .dims = PQgetvalue(res, 0, 5),
       .value = strtoll(PQgetvalue(res, 0, 6), NULL, 10),
       .scale = (int)strtol(PQgetvalue(res, 0, 7), NULL, 10),
-      .state = state_of(PQgetvalue(res, 0, 8)),
+      .state = store_name_index(PQgetvalue(res, 0, 8), store_pub_states, 4, -1),
       .threshold = strtoll(PQgetvalue(res, 0, 9), NULL, 10),
       .ingests = PQgetvalue(res, 0, 10),
       .whole = (int)strtol(PQgetvalue(res, 0, 11), NULL, 10),
       .rule = (int)strtol(PQgetvalue(res, 0, 12), NULL, 10),
   };
 
-  return p->fn(p->arg, &c);
+  return p->fn.published(p->arg, &c);
 }
 
 int pgstore_each_published(struct pgstore *ps, const char *prefix,
@@ -200,7 +186,7 @@ int pgstore_each_published(struct pgstore *ps, const char *prefix,
       " WHERE p.board = $1 AND left(s.period, length($2)) = $2"
       " ORDER BY s.period COLLATE \"C\", s.version, p.cell_id";
   const char *params[2] = {ps->board, prefix};
-  struct published p = {fn, arg};
+  struct store_call p = {.fn.published = fn, .arg = arg};
 
   return pgstore_each_row(ps, sql, 2, params, published_row, &p,
                           "read published cells", err);
