@@ -152,6 +152,19 @@ int store_name_index(const char *s, const char *const *names, int n, int dflt) {
   return dflt;
 }
 
+/* sqlite3_column_*() take the statement unqualified but only read it. */
+const char *store_sqlite_text(const void *q, int i) {
+  return store_column_text((sqlite3_stmt *)q, i);
+}
+
+int64_t store_sqlite_num(const void *q, int i) {
+  return sqlite3_column_int64((sqlite3_stmt *)q, i);
+}
+
+int store_call_sqlite(const struct store_call *c, sqlite3_stmt *q) {
+  return store_call_row(c, STORE_SQLITE_COLS(q));
+}
+
 void store_now(char buf[32]) {
   struct tm tm;
   time_t t = time(NULL);

@@ -185,10 +185,23 @@ extern const char *const store_outbox_states[OUTBOX_NSTATES];
  * text column read back as the enum it was written from. */
 int store_name_index(const char *s, const char *const *names, int n, int dflt);
 
-/* A caller's callback and its argument, for a row function of a query
- * that hands rows to a caller (store_each() and store_read() in SQLite,
- * pgstore_each_row() in PostgreSQL): one member of fn a query. */
+/* A caller's callback and its argument, for a query that hands rows to
+ * a caller (store_each() and store_read() in SQLite, pgstore_each_row() in
+ * PostgreSQL): kind says which member of fn it is, and so which columns
+ * the query selects (store_call_row()). */
+enum store_call_kind {
+  STORE_CALL_CURRENT,   /* store_cols_row()'s */
+  STORE_CALL_DELIVERY,  /* feed, period, ingest_id, stored_at */
+  STORE_CALL_RECORD,    /* feed, fields, ingest_id */
+  STORE_CALL_PUBLISHED, /* store_cols_pub_cell()'s */
+  STORE_CALL_WARNED,    /* store_cols_warned()'s */
+  STORE_CALL_COUNT,     /* ingest_id, feed, file_name, observations,
+                           committed (0 or 1), the rows pointing at it */
+  STORE_CALL_KEPT,      /* file_name, sha256, received_at */
+};
+
 struct store_call {
+  enum store_call_kind kind;
   union {
     int (*current)(void *arg, const struct store_row *r);
     int (*delivery)(void *arg, const char *feed, const char *period,
@@ -203,6 +216,34 @@ struct store_call {
   } fn;
   void *arg;
 };
+
+/* A row being read, as either backend reads a column: text(q, i) is
+ * column i's text (NULL for SQL NULL), num(q, i) its integer (0 for NULL).
+ * The store_cols_*() functions (store_rows.c) fill a caller's struct from
+ * it, the columns in the order both backends select them. */
+struct store_cols {
+  const char *(*text)(const void *q, int i);
+  int64_t (*num)(const void *q, int i);
+  const void *q;
+};
+
+/* feed, source_id, service_id, area_code, period, measure_id, dimensions,
+ * unit, value_status, value, scale, bound, ingest_id */
+void store_cols_row(const struct store_cols *c, struct store_row *r);
+/* feed, source_id, period, file_name, ingest_id, warnings, cells, kept */
+void store_cols_warned(const struct store_cols *c, struct store_warned *w);
+/* period, version, measure_id, source_id, area_code, dimensions, value,
+ * scale, state, threshold, ingests, whole, rule */
+void store_cols_pub_cell(const struct store_cols *c, struct store_pub_cell *p);
+/* outbox_id, destination, key, period, version, folder, files, state,
+ * attempts, since_ms, next_ms, status, answer, updated_at, feed,
+ * recipient; texts copied, "" for NULL */
+void store_cols_outbox_row(const struct store_cols *c,
+                           struct store_outbox_row *r);
+
+/* Reads the row c's kind selects and hands it to c's callback: its
+ * answer (0 to go on, non-zero to stop). */
+int store_call_row(const struct store_call *c, const struct store_cols *cols);
 
 /* A store of either kind: its operations and the backend they take. */
 struct store_backend {

@@ -112,6 +112,16 @@ static inline const char *store_column_text(sqlite3_stmt *q, int i) {
   return (const char *)sqlite3_column_text(q, i);
 }
 
+/* A SQLite row's columns for store_cols_*() (store_backend.h): q is the
+ * sqlite3_stmt * on the row. */
+const char *store_sqlite_text(const void *q, int i);
+int64_t store_sqlite_num(const void *q, int i);
+/* store_call_row() on a SQLite row: the row function of every query that
+ * hands rows to a caller's struct store_call. */
+int store_call_sqlite(const struct store_call *c, sqlite3_stmt *q);
+#define STORE_SQLITE_COLS(stmt)                                                \
+  (&(struct store_cols){store_sqlite_text, store_sqlite_num, (stmt)})
+
 /* Runs statement id with param bound to ?1, holding the store's lock, and
  * calls row(c, q) on each row; row returns 0 to go on, non-zero to stop
  * (returned). what names the query in err. Every query that hands rows to

@@ -26,32 +26,8 @@ const char *store_outbox_state_name(enum outbox_state s) {
   " o.next_ms, o.status, o.answer, o.updated_at, o.feed, o.recipient"          \
   " FROM outbox o LEFT JOIN summaries s ON s.summary_id = o.summary_id"
 
-static void text(char *out, size_t size, sqlite3_stmt *q, int i) {
-  const char *s = store_column_text(q, i);
-
-  (void)snprintf(out, size, "%s", s != NULL ? s : "");
-}
-
 static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
-  memset(r, 0, sizeof *r);
-  r->id = sqlite3_column_int64(q, 0);
-  text(r->destination, sizeof r->destination, q, 1);
-  text(r->key, sizeof r->key, q, 2);
-  text(r->period, sizeof r->period, q, 3);
-  r->version = sqlite3_column_int(q, 4);
-  text(r->folder, sizeof r->folder, q, 5);
-  text(r->files, sizeof r->files, q, 6);
-  r->state = (enum outbox_state)store_name_index(store_column_text(q, 7),
-                                                 store_outbox_states,
-                                                 OUTBOX_NSTATES, OUTBOX_PARKED);
-  r->attempts = sqlite3_column_int(q, 8);
-  r->since_ms = sqlite3_column_int64(q, 9);
-  r->next_ms = sqlite3_column_int64(q, 10);
-  r->status = (long)sqlite3_column_int64(q, 11);
-  text(r->answer, sizeof r->answer, q, 12);
-  text(r->updated_at, sizeof r->updated_at, q, 13);
-  text(r->feed, sizeof r->feed, q, 14);
-  text(r->recipient, sizeof r->recipient, q, 15);
+  store_cols_outbox_row(STORE_SQLITE_COLS(q), r);
 }
 
 /* Rows into the caller's array, until it is full. */

@@ -93,32 +93,13 @@ out:
   return rc;
 }
 
-static int published_row(const struct store_call *e, sqlite3_stmt *q) {
-  struct store_pub_cell c = {
-      .period = store_column_text(q, 0),
-      .version = sqlite3_column_int(q, 1),
-      .measure = store_column_text(q, 2),
-      .source_id = store_column_text(q, 3),
-      .area = store_column_text(q, 4),
-      .dims = store_column_text(q, 5),
-      .value = sqlite3_column_int64(q, 6),
-      .scale = sqlite3_column_int(q, 7),
-      .state =
-          store_name_index(store_column_text(q, 8), store_pub_states, 4, -1),
-      .threshold = sqlite3_column_int64(q, 9),
-      .ingests = store_column_text(q, 10),
-      .whole = sqlite3_column_int(q, 11),
-      .rule = sqlite3_column_int(q, 12),
-  };
-
-  return e->fn.published(e->arg, &c);
-}
-
 int store_sqlite_each_published(struct store *st, const char *prefix,
                                 int (*fn)(void *arg,
                                           const struct store_pub_cell *c),
                                 void *arg, struct dahub_error *err) {
-  return store_each(st, Q_EACH_PUB, prefix, published_row,
-                    &(struct store_call){.fn.published = fn, .arg = arg},
+  return store_each(st, Q_EACH_PUB, prefix, store_call_sqlite,
+                    &(struct store_call){.kind = STORE_CALL_PUBLISHED,
+                                         .fn.published = fn,
+                                         .arg = arg},
                     "read published cells", err);
 }

@@ -80,26 +80,12 @@ int store_sqlite_warnings_of(struct store *st, int64_t ingest_id,
   return rc; /* 1: found, 0: none kept */
 }
 
-static int warned_row(const struct store_call *c, sqlite3_stmt *q) {
-  struct store_warned w = {
-      .feed = store_column_text(q, 0),
-      .source_id = store_column_text(q, 1),
-      .period = store_column_text(q, 2),
-      .file_name = store_column_text(q, 3),
-      .ingest_id = sqlite3_column_int64(q, 4),
-      .count = (unsigned)sqlite3_column_int64(q, 5),
-      .cells = (unsigned)sqlite3_column_int64(q, 6),
-      .kept = store_column_text(q, 7),
-  };
-
-  return c->fn.warned(c->arg, &w);
-}
-
 int store_sqlite_each_warned(struct store *st, const char *prefix,
                              int (*fn)(void *arg, const struct store_warned *w),
                              void *arg, struct dahub_error *err) {
-  return store_read(st, "read warnings", err, warned_row,
-                    &(struct store_call){.fn.warned = fn, .arg = arg},
+  return store_read(st, "read warnings", err, store_call_sqlite,
+                    &(struct store_call){
+                        .kind = STORE_CALL_WARNED, .fn.warned = fn, .arg = arg},
                     "SELECT c.feed, i.source_id, c.period, i.file_name,"
                     " w.ingest_id, w.warnings, w.cells, w.kept"
                     " FROM current_periods c JOIN ingest_warnings w"

@@ -277,6 +277,18 @@ static void drop_notice(void *arg, const char *message) {
   (void)message;
 }
 
+const char *pgstore_text(const void *res, int i) {
+  return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+}
+
+int64_t pgstore_num(const void *res, int i) {
+  return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
+}
+
+int pgstore_call_row(void *ctx, const PGresult *res) {
+  return store_call_row(ctx, PGSTORE_COLS(res));
+}
+
 /* The session as the store expects it, after every (re)connect. */
 int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
   (void)PQsetNoticeProcessor(ps->conn, drop_notice, NULL);

@@ -52,6 +52,16 @@ int pgstore_new(const char *conninfo_file, const char *board,
  * server new enough), after every connect and reconnect. */
 int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err);
 
+/* Row 0 of a result's columns for store_cols_*() (store_backend.h): the
+ * text (NULL for SQL NULL) and the integer (0 for NULL) of column i. */
+const char *pgstore_text(const void *res, int i);
+int64_t pgstore_num(const void *res, int i);
+/* store_call_row() on row 0 of res, ctx the caller's struct store_call:
+ * the row function of every query that hands rows to a caller. */
+int pgstore_call_row(void *ctx, const PGresult *res);
+#define PGSTORE_COLS(res)                                                      \
+  (&(struct store_cols){pgstore_text, pgstore_num, (res)})
+
 /* Fills err from res's error (or the connection's, when res is NULL) for
  * the step named what: -EAGAIN when it is transient (a lost connection, a
  * server shutting down, a deadlock, a serialisation failure, out of

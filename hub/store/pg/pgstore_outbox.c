@@ -38,34 +38,11 @@ static int state_index(const char *s, int dflt) {
   return store_name_index(s, store_outbox_states, OUTBOX_NSTATES, dflt);
 }
 
-static void text(char *out, size_t size, const PGresult *res, int i) {
-  (void)snprintf(out, size, "%s", PQgetvalue(res, 0, i));
-}
-
-static int64_t num(const PGresult *res, int i) {
-  return strtoll(PQgetvalue(res, 0, i), NULL, 10);
-}
+static int64_t num(const PGresult *res, int i) { return pgstore_num(res, i); }
 
 /* Row 0 of res (ROW_COLUMNS) into r. */
 static void read_row(const PGresult *res, struct store_outbox_row *r) {
-  memset(r, 0, sizeof *r);
-  r->id = num(res, 0);
-  text(r->destination, sizeof r->destination, res, 1);
-  text(r->key, sizeof r->key, res, 2);
-  text(r->period, sizeof r->period, res, 3);
-  r->version = (int)num(res, 4);
-  text(r->folder, sizeof r->folder, res, 5);
-  text(r->files, sizeof r->files, res, 6);
-  r->state =
-      (enum outbox_state)state_index(PQgetvalue(res, 0, 7), OUTBOX_PARKED);
-  r->attempts = (int)num(res, 8);
-  r->since_ms = num(res, 9);
-  r->next_ms = num(res, 10);
-  r->status = (long)num(res, 11);
-  text(r->answer, sizeof r->answer, res, 12);
-  text(r->updated_at, sizeof r->updated_at, res, 13);
-  text(r->feed, sizeof r->feed, res, 14);
-  text(r->recipient, sizeof r->recipient, res, 15);
+  store_cols_outbox_row(PGSTORE_COLS(res), r);
 }
 
 /* The rows a statement changed, into the caller's long. */

@@ -24,48 +24,19 @@
 /* As SQLite's store writes a time (store_now()). */
 #define ISO_UTC(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* Column i of the row, NULL for SQL NULL. */
-static const char *text_or_null(const PGresult *res, int i) {
-  return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
-}
-
 static int64_t int_or_0(const PGresult *res, int i) {
-  return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
+  return pgstore_num(res, i);
 }
 
 /* Runs sql with the board as $1 and param as $2 (none when NULL), and
- * calls row(w, res) for each row (pgstore_each_row()). */
+ * hands each row to c (pgstore_each_row()). */
 static int each_row(struct pgstore *ps, const char *sql, const char *param,
-                    int (*row)(void *w, const PGresult *res),
-                    const struct store_call *w, const char *what,
+                    const struct store_call *c, const char *what,
                     struct dahub_error *err) {
   const char *params[2] = {ps->board, param};
 
-  return pgstore_each_row(ps, sql, param != NULL ? 2 : 1, params, row,
-                          (void *)w, what, err);
-}
-
-static int current_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  struct store_row r = {
-      .feed = text_or_null(res, 0),
-      .source_id = text_or_null(res, 1),
-      .service_id = text_or_null(res, 2),
-      .area_code = text_or_null(res, 3),
-      .period = text_or_null(res, 4),
-      .measure_id = text_or_null(res, 5),
-      .dimensions = text_or_null(res, 6),
-      .unit = text_or_null(res, 7),
-      .status = (enum dahub_status)store_name_index(
-          PQgetvalue(res, 0, 8), store_status_names, 4, DAHUB_ACTUAL),
-      .value = int_or_0(res, 9),
-      .scale = (int)int_or_0(res, 10),
-      .bound = int_or_0(res, 11),
-      .ingest_id = int_or_0(res, 12),
-  };
-
-  return w->fn.current(w->arg, &r);
+  return pgstore_each_row(ps, sql, param != NULL ? 2 : 1, params,
+                          pgstore_call_row, (void *)c, what, err);
 }
 
 int pgstore_each_current(struct pgstore *ps, const char *prefix,
@@ -77,16 +48,10 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
       " FROM current_observations WHERE board = $1"
       " AND left(period, length($2)) = $2 ORDER BY obs_id";
 
-  return each_row(ps, sql, prefix, current_row,
-                  &(struct store_call){.fn.current = fn, .arg = arg},
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){
+                      .kind = STORE_CALL_CURRENT, .fn.current = fn, .arg = arg},
                   "read observations", err);
-}
-
-static int delivery_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                        int_or_0(res, 2), PQgetvalue(res, 0, 3));
 }
 
 int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
@@ -104,16 +69,11 @@ int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
                      "length($2)) = $2"
                      " ORDER BY i.feed, p.period, o.ingest_id";
 
-  return each_row(ps, sql, prefix, delivery_row,
-                  &(struct store_call){.fn.delivery = fn, .arg = arg},
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){.kind = STORE_CALL_DELIVERY,
+                                       .fn.delivery = fn,
+                                       .arg = arg},
                   "read deliveries", err);
-}
-
-static int record_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                      int_or_0(res, 2));
 }
 
 int pgstore_each_record(struct pgstore *ps, const char *kind,
@@ -132,26 +92,10 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
       "  ORDER BY i.stored_at DESC, i.ingest_id DESC LIMIT 1)"
       " ORDER BY r.feed, r.record_id";
 
-  return each_row(ps, sql, kind, record_row,
-                  &(struct store_call){.fn.record = fn, .arg = arg},
+  return each_row(ps, sql, kind,
+                  &(struct store_call){
+                      .kind = STORE_CALL_RECORD, .fn.record = fn, .arg = arg},
                   "read records", err);
-}
-
-static int warned_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  struct store_warned r = {
-      .feed = PQgetvalue(res, 0, 0),
-      .source_id = PQgetvalue(res, 0, 1),
-      .period = PQgetvalue(res, 0, 2),
-      .file_name = PQgetvalue(res, 0, 3),
-      .ingest_id = int_or_0(res, 4),
-      .count = (unsigned)int_or_0(res, 5),
-      .cells = (unsigned)int_or_0(res, 6),
-      .kept = PQgetvalue(res, 0, 7),
-  };
-
-  return w->fn.warned(w->arg, &r);
 }
 
 int pgstore_each_warned(struct pgstore *ps, const char *prefix,
@@ -166,8 +110,9 @@ int pgstore_each_warned(struct pgstore *ps, const char *prefix,
       " WHERE c.board = $1 AND left(c.period, length($2)) = $2"
       " ORDER BY c.feed, w.ingest_id, c.period";
 
-  return each_row(ps, sql, prefix, warned_row,
-                  &(struct store_call){.fn.warned = fn, .arg = arg},
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){
+                      .kind = STORE_CALL_WARNED, .fn.warned = fn, .arg = arg},
                   "read warnings", err);
 }
 
@@ -205,41 +150,20 @@ int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
                       err);
 }
 
-static int count_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  struct store_ingest_count c = {
-      .ingest_id = int_or_0(res, 0),
-      .feed = PQgetvalue(res, 0, 1),
-      .file_name = PQgetvalue(res, 0, 2),
-      .recorded = int_or_0(res, 3),
-      .committed = strcmp(PQgetvalue(res, 0, 4), "t") == 0,
-      .stored = int_or_0(res, 5),
-  };
-
-  return w->fn.count(w->arg, &c);
-}
-
 int pgstore_each_ingest_count(struct pgstore *ps,
                               int (*fn)(void *arg,
                                         const struct store_ingest_count *c),
                               void *arg, struct dahub_error *err) {
   static const char sql[] =
       "SELECT i.ingest_id, i.feed, i.file_name, i.observations,"
-      " i.sha256 IS NOT NULL, (SELECT count(*) FROM observations o"
+      " (i.sha256 IS NOT NULL)::int, (SELECT count(*) FROM observations o"
       "  WHERE o.ingest_id = i.ingest_id)"
       " FROM ingests i WHERE i.board = $1 ORDER BY i.ingest_id";
 
-  return each_row(ps, sql, NULL, count_row,
-                  &(struct store_call){.fn.count = fn, .arg = arg},
+  return each_row(ps, sql, NULL,
+                  &(struct store_call){
+                      .kind = STORE_CALL_COUNT, .fn.count = fn, .arg = arg},
                   "count observations", err);
-}
-
-static int kept_row(void *arg, const PGresult *res) {
-  const struct store_call *w = arg;
-
-  return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                    PQgetvalue(res, 0, 2));
 }
 
 int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
@@ -254,7 +178,8 @@ int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
                      " AND outcome IN ('stored', 'duplicate') ORDER BY "
                      "receipt_id";
 
-  return each_row(ps, sql, feed, kept_row,
-                  &(struct store_call){.fn.kept = fn, .arg = arg}, "receipts",
-                  err);
+  return each_row(
+      ps, sql, feed,
+      &(struct store_call){.kind = STORE_CALL_KEPT, .fn.kept = fn, .arg = arg},
+      "receipts", err);
 }

@@ -154,27 +154,6 @@ out:
   return rc;
 }
 
-static int published_row(void *ctx, const PGresult *res) {
-  const struct store_call *p = ctx;
-  struct store_pub_cell c = {
-      .period = PQgetvalue(res, 0, 0),
-      .version = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10),
-      .measure = PQgetvalue(res, 0, 2),
-      .source_id = PQgetvalue(res, 0, 3),
-      .area = PQgetvalue(res, 0, 4),
-      .dims = PQgetvalue(res, 0, 5),
-      .value = strtoll(PQgetvalue(res, 0, 6), NULL, 10),
-      .scale = (int)strtol(PQgetvalue(res, 0, 7), NULL, 10),
-      .state = store_name_index(PQgetvalue(res, 0, 8), store_pub_states, 4, -1),
-      .threshold = strtoll(PQgetvalue(res, 0, 9), NULL, 10),
-      .ingests = PQgetvalue(res, 0, 10),
-      .whole = (int)strtol(PQgetvalue(res, 0, 11), NULL, 10),
-      .rule = (int)strtol(PQgetvalue(res, 0, 12), NULL, 10),
-  };
-
-  return p->fn.published(p->arg, &c);
-}
-
 int pgstore_each_published(struct pgstore *ps, const char *prefix,
                            int (*fn)(void *arg, const struct store_pub_cell *c),
                            void *arg, struct dahub_error *err) {
@@ -186,8 +165,9 @@ int pgstore_each_published(struct pgstore *ps, const char *prefix,
       " WHERE p.board = $1 AND left(s.period, length($2)) = $2"
       " ORDER BY s.period COLLATE \"C\", s.version, p.cell_id";
   const char *params[2] = {ps->board, prefix};
-  struct store_call p = {.fn.published = fn, .arg = arg};
+  struct store_call p = {
+      .kind = STORE_CALL_PUBLISHED, .fn.published = fn, .arg = arg};
 
-  return pgstore_each_row(ps, sql, 2, params, published_row, &p,
+  return pgstore_each_row(ps, sql, 2, params, pgstore_call_row, &p,
                           "read published cells", err);
 }
