@@ -339,9 +339,8 @@ int pgstore_new(const char *conninfo_file, const char *board,
                            "postgresql: board: expected 1 to %d letters, "
                            "digits, '_', '-' or '.'",
                            PGSTORE_BOARD_MAX);
-  if ((ps = calloc(1, sizeof *ps)) == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  if (pthread_mutex_init(&ps->lock, NULL) != 0) {
+  if ((ps = calloc(1, sizeof *ps)) == NULL ||
+      pthread_mutex_init(&ps->lock, NULL) != 0) {
     free(ps);
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   }
