@@ -540,15 +540,7 @@ static void test_hub_killed_mid_file_leaves_nothing(void **state) {
         pgstore_ingest_begin(ps, ingest_of("freeva", "q1.csv"), &err) != 0)
       ok = '0';
     for (int i = 0; ok == '1' && i < 20000; i++) { /* several COPY pieces */
-      struct store_obs o = {.area_code = "E07000129",
-                            .period = "FY2024-25-Q1",
-                            .measure_id = "helpline_contacts",
-                            .dimensions = "{}",
-                            .unit = "count",
-                            .status = DAHUB_ACTUAL,
-                            .value = i,
-                            .line = (uint32_t)i + 2,
-                            .col = 2};
+      struct store_obs o = pg_count("E07000129", i);
 
       if (pgstore_ingest_obs(ps, &o, &err) != 0)
         ok = '0';

@@ -58,15 +58,7 @@ static int put_figures(struct store *st, int first, int n,
                        struct dahub_error *err) {
   for (int i = first; i < first + n; i++) {
     char area[16];
-    struct store_obs o = {.area_code = area,
-                          .period = "FY2024-25-Q1",
-                          .measure_id = "helpline_contacts",
-                          .dimensions = "{}",
-                          .unit = "count",
-                          .status = DAHUB_ACTUAL,
-                          .value = i,
-                          .line = (uint32_t)(2 + i),
-                          .col = 2};
+    struct store_obs o = pg_count(area, i);
     int rc;
 
     (void)snprintf(area, sizeof area, "E%08d", i);
