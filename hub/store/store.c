@@ -135,11 +135,34 @@ const char *const store_status_names[4] = {[DAHUB_ACTUAL] = "actual",
                                            [DAHUB_MISSING] = "missing",
                                            [DAHUB_ESTIMATED] = "estimated"};
 
+const char *const store_pub_states[4] = {"shown", "primary", "secondary",
+                                         "source"};
+
+const char *const store_outbox_states[OUTBOX_NSTATES] = {
+    [OUTBOX_PENDING] = "pending",
+    [OUTBOX_SENDING] = "sending",
+    [OUTBOX_SENT] = "sent",
+    [OUTBOX_RETRYING] = "retrying",
+    [OUTBOX_PARKED] = "parked"};
+
 int store_name_index(const char *s, const char *const *names, int n, int dflt) {
   for (int i = 0; s != NULL && i < n; i++)
     if (strcmp(s, names[i]) == 0)
       return i;
   return dflt;
+}
+
+/* sqlite3_column_*() take the statement unqualified but only read it. */
+const char *store_sqlite_text(const void *q, int i) {
+  return store_column_text((sqlite3_stmt *)q, i);
+}
+
+int64_t store_sqlite_num(const void *q, int i) {
+  return sqlite3_column_int64((sqlite3_stmt *)q, i);
+}
+
+int store_call_sqlite(const struct store_call *c, sqlite3_stmt *q) {
+  return store_call_row(c, STORE_SQLITE_COLS(q));
 }
 
 void store_now(char buf[32]) {
@@ -401,7 +424,7 @@ static int prepare_args(struct store *st, const char *what,
   return 0;
 }
 
-/* store_write() (row NULL) and store_read(), their arguments in ap. */
+/* store_read() (store_write() when row is NULL), its arguments in ap. */
 static int run(struct store *st, const char *what, struct dahub_error *err,
                int (*row)(const struct store_call *c, sqlite3_stmt *q),
                const struct store_call *c, const char *sql, const char *types,
@@ -417,17 +440,6 @@ static int run(struct store *st, const char *what, struct dahub_error *err,
   rc = each_row(st, q, row, c, what, err);
   sqlite3_finalize(q);
   (void)pthread_mutex_unlock(&st->lock);
-  return rc;
-}
-
-int store_write(struct store *st, const char *what, struct dahub_error *err,
-                const char *sql, const char *types, ...) {
-  va_list ap;
-  int rc;
-
-  va_start(ap, types);
-  rc = run(st, what, err, NULL, NULL, sql, types, ap);
-  va_end(ap);
   return rc;
 }
 

@@ -35,10 +35,8 @@ static int next_obs_id(struct store *st, struct dahub_error *err) {
   return rc;
 }
 
-int store_ingest_begin(struct store *st, const struct store_ingest *in,
-                       struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->ingest_begin(st->be, in, err);
+int store_sqlite_ingest_begin(struct store *st, const struct store_ingest *in,
+                              struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_INGEST];
   int rc;
 
@@ -90,10 +88,8 @@ static int obs_keys(struct store *st, const struct store_obs *o, int64_t key[5],
   return 0;
 }
 
-int store_ingest_obs(struct store *st, const struct store_obs *o,
-                     struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->ingest_obs(st->be, o, err);
+int store_sqlite_ingest_obs(struct store *st, const struct store_obs *o,
+                            struct dahub_error *err) {
   if (st->schema < STORE_SCHEMA_NARROW)
     return store_legacy_obs(st, o, err);
   return store_writer_put(st, o, err);
@@ -206,10 +202,9 @@ static int find_hash(struct store *st, const char *feed, const char *sha256,
   return rc;
 }
 
-int store_find_hash(struct store *st, const char *feed, const char *sha256,
-                    struct store_match *match, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->find_hash(st->be, feed, sha256, match, err);
+int store_sqlite_find_hash(struct store *st, const char *feed,
+                           const char *sha256, struct store_match *match,
+                           struct dahub_error *err) {
   int rc;
 
   (void)pthread_mutex_lock(&st->lock);
@@ -232,11 +227,9 @@ void store_ingest_rollback(struct store *st) {
   (void)pthread_mutex_unlock(&st->lock);
 }
 
-int store_ingest_commit(struct store *st, const char *sha256,
-                        int64_t *ingest_id, struct store_match *match,
-                        struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->ingest_commit(st->be, sha256, ingest_id, match, err);
+int store_sqlite_ingest_commit(struct store *st, const char *sha256,
+                               int64_t *ingest_id, struct store_match *match,
+                               struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_SET_HASH];
   char now[32];
   int rc;
@@ -282,12 +275,10 @@ out:
   return rc;
 }
 
-int store_receipt(struct store *st, const char *feed, const char *file_name,
-                  const char *sha256, const char *outcome, int64_t ingest_id,
-                  struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->receipt(st->be, feed, file_name, sha256, outcome, ingest_id,
-                            err);
+int store_sqlite_receipt(struct store *st, const char *feed,
+                         const char *file_name, const char *sha256,
+                         const char *outcome, int64_t ingest_id,
+                         struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_RECEIPT];
   char now[32];
   int rc;
@@ -308,11 +299,9 @@ int store_receipt(struct store *st, const char *feed, const char *file_name,
   return rc;
 }
 
-int store_ingest_record(struct store *st, const char *kind,
-                        const char *fields_json, uint32_t line,
-                        struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->ingest_record(st->be, kind, fields_json, line, err);
+int store_sqlite_ingest_record(struct store *st, const char *kind,
+                               const char *fields_json, uint32_t line,
+                               struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_RECORD];
   char loc[32];
   int rc;

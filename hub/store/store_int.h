@@ -84,13 +84,6 @@ struct store {
   char file_name[256];
 };
 
-/* The value_status texts of the schema, by enum dahub_status. */
-extern const char *const store_status_names[4];
-
-/* The index of s in names[0..n), or dflt when s is NULL or not there: a
- * text column read back as the enum it was written from. */
-int store_name_index(const char *s, const char *const *names, int n, int dflt);
-
 /* Fills err from SQLite's result rc for the step named what; returns
  * -EAGAIN (transient) or -EIO. */
 int store_fail(struct store *st, int rc, const char *what,
@@ -119,20 +112,15 @@ static inline const char *store_column_text(sqlite3_stmt *q, int i) {
   return (const char *)sqlite3_column_text(q, i);
 }
 
-/* A caller's callback and its argument, for a row function of
- * store_each() or store_read(): one member of fn a query. */
-struct store_call {
-  union {
-    int (*current)(void *arg, const struct store_row *r);
-    int (*delivery)(void *arg, const char *feed, const char *period,
-                    int64_t ingest_id, const char *stored_at);
-    int (*record)(void *arg, const char *feed, const char *fields,
-                  int64_t ingest_id);
-    int (*published)(void *arg, const struct store_pub_cell *c);
-    int (*warned)(void *arg, const struct store_warned *w);
-  } fn;
-  void *arg;
-};
+/* A SQLite row's columns for store_cols_*() (store_backend.h): q is the
+ * sqlite3_stmt * on the row. */
+const char *store_sqlite_text(const void *q, int i);
+int64_t store_sqlite_num(const void *q, int i);
+/* store_call_row() on a SQLite row: the row function of every query that
+ * hands rows to a caller's struct store_call. */
+int store_call_sqlite(const struct store_call *c, sqlite3_stmt *q);
+#define STORE_SQLITE_COLS(stmt)                                                \
+  (&(struct store_cols){store_sqlite_text, store_sqlite_num, (stmt)})
 
 /* Runs statement id with param bound to ?1, holding the store's lock, and
  * calls row(c, q) on each row; row returns 0 to go on, non-zero to stop
@@ -156,15 +144,15 @@ int store_finish_locked(struct store *st, sqlite3_stmt *q, const char *what,
  * parameters ?1, ?2 ... in order, one letter of types each: 's' a text
  * (const char *, NULL binds NULL), 'i' an int, 'I' an int64_t, 'n' the
  * time now (no argument). 0, -ENOENT when it changed no row, or a store
- * error with err. */
-int store_write(struct store *st, const char *what, struct dahub_error *err,
-                const char *sql, const char *types, ...);
+ * error with err. store_read() without a row function. */
+#define store_write(st, what, err, sql, ...)                                   \
+  store_read(st, what, err, NULL, NULL, sql, __VA_ARGS__)
 
 /* Runs one statement that returns rows, prepared per call, its parameters
  * bound as store_write()'s, and calls row(c, q) on each row while it
  * returns 0 (c->arg is the caller's, for rows read into its own struct):
- * 0 at the end, row's non-zero to stop, or a store error with err. The
- * store's lock is held throughout. */
+ * 0 at the end, row's non-zero to stop, or a store error with err; with
+ * row NULL, store_write(). The store's lock is held throughout. */
 int store_read(struct store *st, const char *what, struct dahub_error *err,
                int (*row)(const struct store_call *c, sqlite3_stmt *q),
                const struct store_call *c, const char *sql, const char *types,
@@ -218,6 +206,16 @@ int store_legacy_obs(struct store *st, const struct store_obs *o,
                      struct dahub_error *err);
 /* The SQL of statement id at such a schema, or NULL when it is the same. */
 const char *store_legacy_sql(enum store_stmt id);
+
+/* SQLite's own of every operation of store_backend.h's table: what
+ * store.h's store_<name>() runs on a store that holds no other backend
+ * (store_backend.c). In store_ingest.c,
+ * store_query.c, store_warnings.c, store_verify.c, store_pull.c,
+ * store_summary.c and store_outbox.c. */
+#define STORE_SQLITE_DECLARE(name, params, args)                               \
+  int store_sqlite_##name STORE_OP_WITH(struct store *st, params);
+STORE_BACKEND_OPS(STORE_SQLITE_DECLARE)
+#undef STORE_SQLITE_DECLARE
 
 /* Records the deliveries of summary summary_id, pending and due now, in
  * the caller's transaction (store_outbox.c). */

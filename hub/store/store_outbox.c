@@ -14,11 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const states[] = {"pending", "sending", "sent", "retrying",
-                                     "parked"};
-
 const char *store_outbox_state_name(enum outbox_state s) {
-  return (unsigned)s < sizeof states / sizeof *states ? states[s] : "?";
+  return (unsigned)s < OUTBOX_NSTATES ? store_outbox_states[s] : "?";
 }
 
 /* A summary's delivery takes its period, version and folder from the
@@ -29,32 +26,8 @@ const char *store_outbox_state_name(enum outbox_state s) {
   " o.next_ms, o.status, o.answer, o.updated_at, o.feed, o.recipient"          \
   " FROM outbox o LEFT JOIN summaries s ON s.summary_id = o.summary_id"
 
-static void text(char *out, size_t size, sqlite3_stmt *q, int i) {
-  const char *s = store_column_text(q, i);
-
-  (void)snprintf(out, size, "%s", s != NULL ? s : "");
-}
-
 static void read_row(sqlite3_stmt *q, struct store_outbox_row *r) {
-  memset(r, 0, sizeof *r);
-  r->id = sqlite3_column_int64(q, 0);
-  text(r->destination, sizeof r->destination, q, 1);
-  text(r->key, sizeof r->key, q, 2);
-  text(r->period, sizeof r->period, q, 3);
-  r->version = sqlite3_column_int(q, 4);
-  text(r->folder, sizeof r->folder, q, 5);
-  text(r->files, sizeof r->files, q, 6);
-  r->state = (enum outbox_state)store_name_index(
-      store_column_text(q, 7), states, sizeof states / sizeof *states,
-      OUTBOX_PARKED);
-  r->attempts = sqlite3_column_int(q, 8);
-  r->since_ms = sqlite3_column_int64(q, 9);
-  r->next_ms = sqlite3_column_int64(q, 10);
-  r->status = (long)sqlite3_column_int64(q, 11);
-  text(r->answer, sizeof r->answer, q, 12);
-  text(r->updated_at, sizeof r->updated_at, q, 13);
-  text(r->feed, sizeof r->feed, q, 14);
-  text(r->recipient, sizeof r->recipient, q, 15);
+  store_cols_outbox_row(STORE_SQLITE_COLS(q), r);
 }
 
 /* Rows into the caller's array, until it is full. */
@@ -70,11 +43,9 @@ static int due_row(const struct store_call *c, sqlite3_stmt *q) {
   return *d->n < d->max ? 0 : 1;
 }
 
-int store_outbox_due(struct store *st, int64_t now_ms,
-                     struct store_outbox_row *rows, size_t max, size_t *n,
-                     struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_due(st->be, now_ms, rows, max, n, err);
+int store_sqlite_outbox_due(struct store *st, int64_t now_ms,
+                            struct store_outbox_row *rows, size_t max,
+                            size_t *n, struct dahub_error *err) {
   struct due d = {rows, max, n};
   int rc;
 
@@ -95,10 +66,8 @@ static int next_row(const struct store_call *c, sqlite3_stmt *q) {
   return 1;
 }
 
-int store_outbox_next(struct store *st, int64_t *next_ms,
-                      struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_next(st->be, next_ms, err);
+int store_sqlite_outbox_next(struct store *st, int64_t *next_ms,
+                             struct dahub_error *err) {
   int rc = store_read(st, "read the outbox", err, next_row,
                       &(struct store_call){.arg = next_ms},
                       "SELECT min(next_ms) FROM outbox"
@@ -108,12 +77,10 @@ int store_outbox_next(struct store *st, int64_t *next_ms,
   return rc == 1 ? 0 : rc == 0 ? 1 : rc; /* 1: nothing pending */
 }
 
-int store_outbox_update(struct store *st, int64_t id, enum outbox_state state,
-                        int attempts, int64_t next_ms, long status,
-                        const char *answer, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_update(st->be, id, state, attempts, next_ms, status,
-                                  answer, err);
+int store_sqlite_outbox_update(struct store *st, int64_t id,
+                               enum outbox_state state, int attempts,
+                               int64_t next_ms, long status, const char *answer,
+                               struct dahub_error *err) {
   return store_write(st, "update the outbox", err,
                      "UPDATE outbox SET state = ?2, attempts = ?3,"
                      " next_ms = ?4, status = ?5, answer = ?6,"
@@ -139,11 +106,9 @@ static int busy_or_absent(struct store *st, int64_t id,
   return rc;
 }
 
-int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
-                       int attempts, int64_t lease_ms,
-                       struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_claim(st->be, id, now_ms, attempts, lease_ms, err);
+int store_sqlite_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
+                              int attempts, int64_t lease_ms,
+                              struct dahub_error *err) {
   int rc = store_write(st, "claim a delivery", err,
                        "UPDATE outbox SET state = 'sending', attempts = ?3,"
                        " next_ms = ?4, updated_at = ?5 WHERE outbox_id = ?1"
@@ -154,10 +119,8 @@ int store_outbox_claim(struct store *st, int64_t id, int64_t now_ms,
   return rc == -ENOENT ? busy_or_absent(st, id, err) : rc;
 }
 
-int store_outbox_defer(struct store *st, const char *destination,
-                       int64_t until_ms, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_defer(st->be, destination, until_ms, err);
+int store_sqlite_outbox_defer(struct store *st, const char *destination,
+                              int64_t until_ms, struct dahub_error *err) {
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET next_ms = max(next_ms, ?2)"
                        " WHERE destination = ?1"
@@ -167,10 +130,8 @@ int store_outbox_defer(struct store *st, const char *destination,
   return rc == -ENOENT ? 0 : rc;
 }
 
-int store_outbox_recover(struct store *st, int64_t now_ms,
-                         struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_recover(st->be, now_ms, err);
+int store_sqlite_outbox_recover(struct store *st, int64_t now_ms,
+                                struct dahub_error *err) {
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET next_ms = ?1"
                        " WHERE state = 'sending' AND next_ms > ?1",
@@ -179,10 +140,8 @@ int store_outbox_recover(struct store *st, int64_t now_ms,
   return rc == -ENOENT ? 0 : rc;
 }
 
-int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
-                       struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_retry(st->be, id, now_ms, err);
+int store_sqlite_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
+                              struct dahub_error *err) {
   int rc = store_write(st, "update the outbox", err,
                        "UPDATE outbox SET state = 'pending', next_ms = ?2,"
                        " since_ms = ?2, updated_at = ?3"
@@ -195,18 +154,17 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t now_ms,
 
 static int count_row(const struct store_call *c, sqlite3_stmt *q) {
   unsigned long *counts = c->arg;
-  int s = store_name_index(store_column_text(q, 0), states,
-                           (int)(sizeof states / sizeof *states), -1);
+  int s = store_name_index(store_column_text(q, 0), store_outbox_states,
+                           OUTBOX_NSTATES, -1);
 
   if (s >= 0)
     counts[s] = (unsigned long)sqlite3_column_int64(q, 1);
   return 0;
 }
 
-int store_outbox_counts(struct store *st, unsigned long counts[OUTBOX_NSTATES],
-                        struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_counts(st->be, counts, err);
+int store_sqlite_outbox_counts(struct store *st,
+                               unsigned long counts[OUTBOX_NSTATES],
+                               struct dahub_error *err) {
   memset(counts, 0, OUTBOX_NSTATES * sizeof *counts);
   return store_read(st, "read the outbox", err, count_row,
                     &(struct store_call){.arg = counts},
@@ -227,11 +185,10 @@ static int each_outbox_row(const struct store_call *c, sqlite3_stmt *q) {
   return e->fn(e->arg, &e->r);
 }
 
-int store_outbox_each(struct store *st,
-                      int (*fn)(void *arg, const struct store_outbox_row *r),
-                      void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_each(st->be, fn, arg, err);
+int store_sqlite_outbox_each(struct store *st,
+                             int (*fn)(void *arg,
+                                       const struct store_outbox_row *r),
+                             void *arg, struct dahub_error *err) {
   struct each e = {.fn = fn, .arg = arg};
 
   return store_read(st, "read the outbox", err, each_outbox_row,
@@ -277,13 +234,10 @@ int store_outbox_add(struct store *st, int64_t summary_id,
   return rc;
 }
 
-int store_outbox_report(struct store *st, const char *destination,
-                        const char *key, const char *feed, const char *folder,
-                        const char *file, const char *recipient,
-                        struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->outbox_report(st->be, destination, key, feed, folder, file,
-                                  recipient, err);
+int store_sqlite_outbox_report(struct store *st, const char *destination,
+                               const char *key, const char *feed,
+                               const char *folder, const char *file,
+                               const char *recipient, struct dahub_error *err) {
   int64_t now_ms = store_now_ms();
   /* OR IGNORE: the same file's report after a crash between the move and
    * the row keeps its one row and key (UNIQUE) */

@@ -28,10 +28,9 @@ static int pull_state_row(const struct store_call *c, sqlite3_stmt *q) {
   return 1; /* the feed's one row */
 }
 
-int store_pull_state(struct store *st, const char *feed,
-                     struct store_pull_state *out, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->pull_state(st->be, feed, out, err);
+int store_sqlite_pull_state(struct store *st, const char *feed,
+                            struct store_pull_state *out,
+                            struct dahub_error *err) {
   int rc;
 
   memset(out, 0, sizeof *out);
@@ -45,11 +44,9 @@ int store_pull_state(struct store *st, const char *feed,
   return rc == 1 ? 0 : rc == 0 ? 1 : rc; /* 1: none yet */
 }
 
-int store_pull_ok(struct store *st, const char *feed, const char *etag,
-                  const char *last_modified, int64_t now_ms,
-                  struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->pull_ok(st->be, feed, etag, last_modified, now_ms, err);
+int store_sqlite_pull_ok(struct store *st, const char *feed, const char *etag,
+                         const char *last_modified, int64_t now_ms,
+                         struct dahub_error *err) {
   if (etag == NULL && last_modified == NULL) /* a 304: the same validators */
     return store_write(
         st, "record a pull", err,
@@ -70,10 +67,8 @@ int store_pull_ok(struct store *st, const char *feed, const char *etag,
       "sssIn", feed, etag, last_modified, now_ms);
 }
 
-int store_pull_failed(struct store *st, const char *feed, int64_t now_ms,
-                      const char *error, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->pull_failed(st->be, feed, now_ms, error, err);
+int store_sqlite_pull_failed(struct store *st, const char *feed, int64_t now_ms,
+                             const char *error, struct dahub_error *err) {
   return store_write(st, "record a pull", err,
                      "INSERT INTO pull_state(feed, failing_since_ms, failures,"
                      " error, updated_at) VALUES(?1, ?2, 1, ?3, ?4)"
@@ -83,13 +78,10 @@ int store_pull_failed(struct store *st, const char *feed, int64_t now_ms,
                      "sIsn", feed, now_ms, error);
 }
 
-int store_pull_add(struct store *st, const char *feed, const char *url,
-                   const char *etag, const char *last_modified,
-                   const char *sha256, uint64_t bytes, const char *file_name,
-                   struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->pull_add(st->be, feed, url, etag, last_modified, sha256,
-                             bytes, file_name, err);
+int store_sqlite_pull_add(struct store *st, const char *feed, const char *url,
+                          const char *etag, const char *last_modified,
+                          const char *sha256, uint64_t bytes,
+                          const char *file_name, struct dahub_error *err) {
   return store_write(
       st, "record a pull", err,
       "INSERT INTO pulls(feed, url, etag, last_modified, sha256, bytes,"

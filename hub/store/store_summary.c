@@ -12,12 +12,9 @@
 #include <errno.h>
 #include <stdio.h>
 
-int store_summary_latest(struct store *st, const char *period,
-                         const char *meeting, int *version, char sha256[65],
-                         struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->summary_latest(st->be, period, meeting, version, sha256,
-                                   err);
+int store_sqlite_summary_latest(struct store *st, const char *period,
+                                const char *meeting, int *version,
+                                char sha256[65], struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_SUMMARY_LATEST];
   int rc;
 
@@ -37,17 +34,12 @@ int store_summary_latest(struct store *st, const char *period,
   return rc;
 }
 
-static const char *const pub_states[] = {"shown", "primary", "secondary",
-                                         "source"};
-
-int store_summary_add(struct store *st, const char *period, int version,
-                      const char *meeting, const char *sha256,
-                      const char *folder, const struct store_pub_cell *cells,
-                      size_t n_cells, const struct store_outbox_new *out,
-                      size_t n_out, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->summary_add(st->be, period, version, meeting, sha256,
-                                folder, cells, n_cells, out, n_out, err);
+int store_sqlite_summary_add(struct store *st, const char *period, int version,
+                             const char *meeting, const char *sha256,
+                             const char *folder,
+                             const struct store_pub_cell *cells, size_t n_cells,
+                             const struct store_outbox_new *out, size_t n_out,
+                             struct dahub_error *err) {
   sqlite3_stmt *q = st->q[Q_SUMMARY_ADD];
   int64_t id;
   char now[32];
@@ -81,7 +73,7 @@ int store_summary_add(struct store *st, const char *period, int version,
     store_bind_text(q, 5, c->dims);
     (void)sqlite3_bind_int64(q, 6, c->value);
     (void)sqlite3_bind_int(q, 7, c->scale);
-    store_bind_text(q, 8, pub_states[c->state]);
+    store_bind_text(q, 8, store_pub_states[c->state]);
     (void)sqlite3_bind_int64(q, 9, c->threshold);
     store_bind_text(q, 10, c->ingests);
     (void)sqlite3_bind_int(q, 11, c->whole != 0);
@@ -101,32 +93,13 @@ out:
   return rc;
 }
 
-static int published_row(const struct store_call *e, sqlite3_stmt *q) {
-  struct store_pub_cell c = {
-      .period = store_column_text(q, 0),
-      .version = sqlite3_column_int(q, 1),
-      .measure = store_column_text(q, 2),
-      .source_id = store_column_text(q, 3),
-      .area = store_column_text(q, 4),
-      .dims = store_column_text(q, 5),
-      .value = sqlite3_column_int64(q, 6),
-      .scale = sqlite3_column_int(q, 7),
-      .state = store_name_index(store_column_text(q, 8), pub_states, 4, -1),
-      .threshold = sqlite3_column_int64(q, 9),
-      .ingests = store_column_text(q, 10),
-      .whole = sqlite3_column_int(q, 11),
-      .rule = sqlite3_column_int(q, 12),
-  };
-
-  return e->fn.published(e->arg, &c);
-}
-
-int store_each_published(struct store *st, const char *prefix,
-                         int (*fn)(void *arg, const struct store_pub_cell *c),
-                         void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_published(st->be, prefix, fn, arg, err);
-  return store_each(st, Q_EACH_PUB, prefix, published_row,
-                    &(struct store_call){.fn.published = fn, .arg = arg},
+int store_sqlite_each_published(struct store *st, const char *prefix,
+                                int (*fn)(void *arg,
+                                          const struct store_pub_cell *c),
+                                void *arg, struct dahub_error *err) {
+  return store_each(st, Q_EACH_PUB, prefix, store_call_sqlite,
+                    &(struct store_call){.kind = STORE_CALL_PUBLISHED,
+                                         .fn.published = fn,
+                                         .arg = arg},
                     "read published cells", err);
 }

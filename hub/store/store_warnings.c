@@ -17,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int store_ingest_warnings(struct store *st, unsigned count, unsigned cells,
-                          const char *kept, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->ingest_warnings(st->be, count, cells, kept, err);
+int store_sqlite_ingest_warnings(struct store *st, unsigned count,
+                                 unsigned cells, const char *kept,
+                                 struct dahub_error *err) {
   sqlite3_stmt *q = NULL;
   int rc;
 
@@ -63,10 +62,9 @@ static int warnings_of_row(const struct store_call *c, sqlite3_stmt *q) {
   return *w->kept != NULL ? 1 : -ENOMEM;
 }
 
-int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
-                      char **kept, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->warnings_of(st->be, ingest_id, count, kept, err);
+int store_sqlite_warnings_of(struct store *st, int64_t ingest_id,
+                             unsigned *count, char **kept,
+                             struct dahub_error *err) {
   int rc;
 
   *count = 0;
@@ -82,28 +80,12 @@ int store_warnings_of(struct store *st, int64_t ingest_id, unsigned *count,
   return rc; /* 1: found, 0: none kept */
 }
 
-static int warned_row(const struct store_call *c, sqlite3_stmt *q) {
-  struct store_warned w = {
-      .feed = store_column_text(q, 0),
-      .source_id = store_column_text(q, 1),
-      .period = store_column_text(q, 2),
-      .file_name = store_column_text(q, 3),
-      .ingest_id = sqlite3_column_int64(q, 4),
-      .count = (unsigned)sqlite3_column_int64(q, 5),
-      .cells = (unsigned)sqlite3_column_int64(q, 6),
-      .kept = store_column_text(q, 7),
-  };
-
-  return c->fn.warned(c->arg, &w);
-}
-
-int store_each_warned(struct store *st, const char *prefix,
-                      int (*fn)(void *arg, const struct store_warned *w),
-                      void *arg, struct dahub_error *err) {
-  if (st->ops != NULL)
-    return st->ops->each_warned(st->be, prefix, fn, arg, err);
-  return store_read(st, "read warnings", err, warned_row,
-                    &(struct store_call){.fn.warned = fn, .arg = arg},
+int store_sqlite_each_warned(struct store *st, const char *prefix,
+                             int (*fn)(void *arg, const struct store_warned *w),
+                             void *arg, struct dahub_error *err) {
+  return store_read(st, "read warnings", err, store_call_sqlite,
+                    &(struct store_call){
+                        .kind = STORE_CALL_WARNED, .fn.warned = fn, .arg = arg},
                     "SELECT c.feed, i.source_id, c.period, i.file_name,"
                     " w.ingest_id, w.warnings, w.cells, w.kept"
                     " FROM current_periods c JOIN ingest_warnings w"

@@ -178,16 +178,6 @@ static enum dahub_outcome pack_render(void *state, const json_t *summary,
   return DAHUB_OK;
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "boardpack",
-    .version = "1.0.0",
-    .kind = DAHUB_KIND_SINK,
-    .open = pack_open,
-    .close = pack_close,
-    .extension = "html",
-    .render = pack_render,
-    .file_name = "board-pack.html",
-};
+DAHUB_PLUGIN(.name = "boardpack", .version = "1.0.0", .kind = DAHUB_KIND_SINK,
+             .open = pack_open, .close = pack_close, .extension = "html",
+             .render = pack_render, .file_name = "board-pack.html");

@@ -140,15 +140,4 @@ static enum dahub_outcome csv_render(void *state, const json_t *summary,
   return dahub_sink_written(rc, "csv", err);
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "csv",
-    .version = "1.0.0",
-    .kind = DAHUB_KIND_SINK,
-    .open = csv_open,
-    .close = dahub_sink_close_plain,
-    .extension = "csv",
-    .render = csv_render,
-};
+DAHUB_SINK("csv", "1.0.0", csv_open, dahub_sink_close_plain, "csv", csv_render);

@@ -35,15 +35,5 @@ static enum dahub_outcome json_render(void *state, const json_t *summary,
   return dahub_sink_written(rc, "json", err);
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "json",
-    .version = "1.0.0",
-    .kind = DAHUB_KIND_SINK,
-    .open = json_open,
-    .close = dahub_sink_close_plain,
-    .extension = "json",
-    .render = json_render,
-};
+DAHUB_SINK("json", "1.0.0", json_open, dahub_sink_close_plain, "json",
+           json_render);

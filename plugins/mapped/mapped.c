@@ -532,17 +532,7 @@ static int mapped_personal(const void *state) {
   return 0;
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "mapped",
-    .version = "1.2.0",
-    .kind = DAHUB_KIND_SOURCE,
-    .open = mapped_open,
-    .close = mapped_close,
-    .parse = mapped_parse,
-    .personal = mapped_personal,
-    .codes = mapped_codes,
-    .open_each = mapped_open_each,
-};
+DAHUB_PLUGIN(.name = "mapped", .version = "1.2.0", .kind = DAHUB_KIND_SOURCE,
+             .open = mapped_open, .close = mapped_close, .parse = mapped_parse,
+             .personal = mapped_personal, .codes = mapped_codes,
+             .open_each = mapped_open_each);

@@ -258,14 +258,5 @@ static enum dahub_outcome tally_parse(void *state, struct dahub_input *in,
   return rc == 0 ? DAHUB_OK : DAHUB_FAIL;
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "tally",
-    .version = "1.0.0",
-    .kind = DAHUB_KIND_SOURCE,
-    .open = tally_open,
-    .close = tally_close,
-    .parse = tally_parse,
-};
+DAHUB_PLUGIN(.name = "tally", .version = "1.0.0", .kind = DAHUB_KIND_SOURCE,
+             .open = tally_open, .close = tally_close, .parse = tally_parse);

@@ -261,15 +261,5 @@ out:
   return rc == 0 ? DAHUB_OK : DAHUB_FAIL;
 }
 
-__attribute__((visibility("default")))
-const struct dahub_plugin dahub_plugin_v1 = {
-    .abi_version = DAHUB_ABI_VERSION,
-    .struct_size = sizeof(struct dahub_plugin),
-    .name = "xlsx",
-    .version = "1.0.0",
-    .kind = DAHUB_KIND_SINK,
-    .open = xlsx_open,
-    .close = dahub_sink_close_plain,
-    .extension = "xlsx",
-    .render = xlsx_render,
-};
+DAHUB_SINK("xlsx", "1.0.0", xlsx_open, dahub_sink_close_plain, "xlsx",
+           xlsx_render);

@@ -4,6 +4,10 @@
 #   pg_cluster.sh start DIR   makes DIR (empty or absent), runs initdb and
 #                             pg_ctl start in it, and prints the conninfo of
 #                             its superuser on stdout (for DAHUB_TEST_PG)
+#   pg_cluster.sh restart DIR stops that server fast (its sessions ended,
+#                             as in a failover) and starts it again with the
+#                             same options, waiting until it accepts
+#                             connections; fails when none runs in DIR
 #   pg_cluster.sh stop DIR    stops that server and removes DIR; quiet and
 #                             successful when there is nothing to stop
 #
@@ -17,7 +21,7 @@
 set -eu
 
 usage() {
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|restart|stop DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -70,6 +74,19 @@ start)
     exit 1
   }
   echo "host=$dir user=postgres dbname=postgres"
+  ;;
+restart)
+  if [ ! -f "$dir/data/postmaster.pid" ]; then
+    echo "pg_cluster: no server runs in $dir" >&2
+    exit 1
+  fi
+  # pg_ctl restart starts it with the options it was started with
+  # (data/postmaster.opts): the same socket folder and settings
+  as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 \
+    restart >/dev/null || {
+    cat "$dir/server.log" >&2
+    exit 1
+  }
   ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then

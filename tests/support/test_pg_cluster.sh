@@ -1,7 +1,9 @@
 #!/bin/sh
 # tests/support/pg_cluster.sh itself: a started cluster answers on the
 # socket in its folder and on no TCP address, its folder is private, a
-# second start in the same folder is refused, and a stop leaves no server
+# second start in the same folder is refused, a restart ends the sessions
+# and brings a new server up on the same socket with the same settings, a
+# restart with no server is refused, and a stop leaves no server
 # and no folder (and is quiet when there is nothing to stop). Skipped (77)
 # without PostgreSQL 15's binaries.
 set -eu
@@ -27,7 +29,15 @@ conninfo=$("$here/pg_cluster.sh" start "$dir")
 if "$here/pg_cluster.sh" start "$dir" >/dev/null 2>&1; then
   fail "a second start in $dir"
 fi
+before=$(head -n 1 "$dir/data/postmaster.pid")
+"$here/pg_cluster.sh" restart "$dir" || fail "restart"
 pid=$(head -n 1 "$dir/data/postmaster.pid")
+[ "$pid" != "$before" ] || fail "restart kept server $pid"
+[ "$(psql "$conninfo" -Atc 'SELECT 1')" = 1 ] || fail "no answer after restart"
+[ "$(psql "$conninfo" -Atc 'SHOW fsync')" = off ] ||
+  fail "restart lost the settings"
+[ -z "$(psql "$conninfo" -Atc 'SHOW listen_addresses')" ] ||
+  fail "listens on TCP after restart"
 "$here/pg_cluster.sh" stop "$dir"
 [ ! -e "$dir" ] || fail "$dir left behind"
 # pg_ctl returns once the server removed its pid file, a moment before
@@ -40,4 +50,7 @@ if kill -0 "$pid" 2>/dev/null; then
   fail "server $pid still running 5 s after the stop"
 fi
 "$here/pg_cluster.sh" stop "$dir" || fail "a second stop"
+if "$here/pg_cluster.sh" restart "$dir" >/dev/null 2>&1; then
+  fail "a restart with no server"
+fi
 echo "pg_cluster.sh: ok"

@@ -83,6 +83,19 @@ dahub_unit_test(test_pgstore_region test_pgstore_region.c)
 target_link_libraries(test_pgstore_region PRIVATE PkgConfig::PQ)
 set_tests_properties(test_pgstore_region PROPERTIES TIMEOUT 60
   SKIP_RETURN_CODE 77)
+# ... which of a board's hubs is active, and no other board's role.
+dahub_unit_test(test_pgstore_leader test_pgstore_leader.c)
+target_link_libraries(test_pgstore_leader PRIVATE PkgConfig::PQ)
+set_tests_properties(test_pgstore_leader PROPERTIES TIMEOUT 60
+  SKIP_RETURN_CODE 77)
+# ... a lost connection made again between calls, failing the file inside
+# one; and a restart mid-ingest on a private cluster of the test's own
+# (skipped without PostgreSQL 15's binaries).
+dahub_unit_test(test_pgstore_reconnect test_pgstore_reconnect.c)
+target_link_libraries(test_pgstore_reconnect PRIVATE PkgConfig::PQ)
+target_compile_definitions(test_pgstore_reconnect PRIVATE
+  PG_CLUSTER_SH="${PROJECT_SOURCE_DIR}/tests/support/pg_cluster.sh")
+set_tests_properties(test_pgstore_reconnect PROPERTIES TIMEOUT 120)
 # The same files through both backends' operations (store_backend.h); its
 # PostgreSQL half is skipped without $DAHUB_TEST_PG.
 dahub_unit_test(test_store_backends test_store_backends.c)

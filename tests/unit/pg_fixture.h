@@ -106,6 +106,20 @@ static inline void pg_write_conninfo(struct pg_fixture *f, const char *path,
   pg_write_file(path, text, 0600);
 }
 
+/* Figure i of a file of counts: helpline contacts of area in FY2024-25-Q1,
+ * value i, on line i + 2. */
+static inline struct store_obs pg_count(const char *area, int i) {
+  return (struct store_obs){.area_code = area,
+                            .period = "FY2024-25-Q1",
+                            .measure_id = "helpline_contacts",
+                            .dimensions = "{}",
+                            .unit = "count",
+                            .status = DAHUB_ACTUAL,
+                            .value = i,
+                            .line = (uint32_t)i + 2,
+                            .col = 2};
+}
+
 /* A new database and its credential file; the store is not opened. */
 static inline int pg_setup_empty(void **state) {
   static unsigned n;
@@ -192,8 +206,9 @@ static inline void pg_hub_role(struct pg_fixture *f, const char *suffix,
       "DROP ROLE IF EXISTS %s; CREATE ROLE %s LOGIN;"
       "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO %s;"
       "GRANT UPDATE ON ingests, current_periods, pull_state, outbox TO %s;"
+      "GRANT UPDATE(holder_pid, renewed_at) ON board_leases TO %s;"
       "INSERT INTO board_roles VALUES ('%s', '%s')",
-      role, role, role, role, role, board);
+      role, role, role, role, role, role, board);
   (void)pg_query(f, sql);
   (void)snprintf(path, path_size, "%s/%s.conninfo", f->dir, suffix);
   pg_write_conninfo(f, path, role);

@@ -254,7 +254,7 @@ static void test_a_store_at_version_3_gains_the_outbox(void **state) {
                    0);
   assert_string_equal(pg_query(f, "SELECT string_agg(version::text, ','"
                                   " ORDER BY version) FROM schema_migrations"),
-                      "1,2,3,4");
+                      "1,2,3,4,5");
   assert_int_equal(pg_query_int(f, "SELECT count(*) FROM outbox"), 1);
 }
 

@@ -228,4 +228,15 @@ struct dahub_plugin {
                    void *arg, struct dahub_error *err);
 };
 
+/* Defines and exports the plugin's dahub_plugin_v1, its abi_version and
+ * struct_size filled in as this header says, the rest given as designated
+ * initialisers: DAHUB_PLUGIN(.name = "tally", .version = "1.0.0",
+ * .kind = DAHUB_KIND_SOURCE, .open = ..., .close = ..., .parse = ...); */
+#define DAHUB_PLUGIN(...)                                                      \
+  __attribute__((visibility("default")))                                       \
+  const struct dahub_plugin dahub_plugin_v1 = {                                \
+      .abi_version = DAHUB_ABI_VERSION,                                        \
+      .struct_size = sizeof(struct dahub_plugin),                              \
+      __VA_ARGS__}
+
 #endif

@@ -23,6 +23,13 @@ int dahub_sink_no_options(const json_t *options, void **state, const char *sink,
                           struct dahub_error *err);
 void dahub_sink_close_plain(void *state);
 
+/* The descriptor of a sink (DAHUB_PLUGIN()): its name, version, open()
+ * and close(), the extension of the file it makes, and render(). */
+#define DAHUB_SINK(name_, version_, open_, close_, extension_, render_)        \
+  DAHUB_PLUGIN(.name = name_, .version = version_, .kind = DAHUB_KIND_SINK,    \
+               .open = open_, .close = close_, .extension = extension_,        \
+               .render = render_)
+
 /* How render() ends once everything went to out: OK when rc, the last
  * out->write()'s, is 0; else FAIL with err "<sink>: output refused". */
 enum dahub_outcome dahub_sink_written(int rc, const char *sink,

@@ -10,15 +10,19 @@
  * or CONTEXT line may quote a row's value, which is a partner's figure).
  *
  * The session is made plain at connect: UTF-8, times in UTC, terse errors,
- * and a staging table of its own (pgstore_ingest.c). A connection lost
- * between files is made again at the next begin (pgstore_ingest.c); one
- * lost during a file fails that file with -EAGAIN, and the daemon tries it
- * again: its hash is not recorded until the commit, so it is stored once.
- * pgstore_schema.c migrates, pgstore_ingest.c writes a file's figures.
+ * and a staging table of its own (pgstore_copy.c). Every top-level call
+ * enters through pgstore_enter(), which makes a connection found lost (a
+ * server restarted or failed over since the last call) again, so the
+ * call works as if nothing happened. Inside a file's transaction it never
+ * does: a connection lost during a file fails that file with -EAGAIN, and
+ * the daemon tries it again; its hash is not recorded until the commit,
+ * so it is stored once. pgstore_schema.c migrates, pgstore_ingest.c and
+ * pgstore_copy.c write a file's figures.
  */
 #include "pgstore_int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +157,8 @@ int pgstore_each_row(struct pgstore *ps, const char *sql, int n,
   PGresult *res;
   int rc = 0, stop = 0;
 
-  (void)pthread_mutex_lock(&ps->lock);
+  if ((rc = pgstore_enter(ps, err)) != 0)
+    return rc;
   if (!PQsendQueryParams(ps->conn, sql, n, NULL, params, NULL, NULL, 0)) {
     rc = pgstore_fail(ps, NULL, what, err);
     goto out;
@@ -169,8 +174,85 @@ int pgstore_each_row(struct pgstore *ps, const char *sql, int n,
     PQclear(res);
   }
 out:
-  (void)pthread_mutex_unlock(&ps->lock);
+  pgstore_leave(ps);
   return rc != 0 ? rc : stop;
+}
+
+/* Reads what the server sent an idle connection: nothing, unless it is
+ * ending the session (its FATAL, then the end of the stream, which makes
+ * libpq mark the connection lost). A read returns one packet at a time,
+ * so it reads while there is more, a few times at most. */
+static void read_idle(PGconn *conn) {
+  for (int i = 0; i < 4 && PQstatus(conn) == CONNECTION_OK; i++) {
+    struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
+
+    if (poll(&p, 1, 0) != 1 || !PQconsumeInput(conn))
+      break;
+  }
+}
+
+/* Makes the connection good for a top-level operation. What the server
+ * sent an idle connection is read first, so one it ended meanwhile (a
+ * restart, a failover, pg_terminate_backend()) is known lost before a
+ * statement is sent, and made again here rather than failing the call.
+ * A transaction left open (a ROLLBACK that did not arrive) is ended: the
+ * operation must not join it. Never inside a file's transaction
+ * (ps->in_txn): a new connection there would carry on without the
+ * figures already sent, so the file fails and is tried again whole. */
+static int revive(struct pgstore *ps, struct dahub_error *err) {
+  int rc;
+
+  if (ps->in_txn)
+    return PQstatus(ps->conn) == CONNECTION_OK
+               ? 0
+               : dahub_error_set(err, -EAGAIN, 0, 0,
+                                 "postgresql: the connection was lost inside "
+                                 "a file's transaction");
+  read_idle(ps->conn);
+  if (PQstatus(ps->conn) == CONNECTION_OK &&
+      (PQtransactionStatus(ps->conn) == PQTRANS_INTRANS ||
+       PQtransactionStatus(ps->conn) == PQTRANS_INERROR))
+    PQclear(PQexec(ps->conn, "ROLLBACK"));
+  if (PQstatus(ps->conn) == CONNECTION_OK &&
+      PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
+    return 0;
+  /* lost, or stuck in a command (a COPY that could not be ended) */
+  PQreset(ps->conn);
+  if (PQstatus(ps->conn) != CONNECTION_OK)
+    return pgstore_fail(ps, NULL, "reconnect", err);
+  if ((rc = pgstore_session_plain(ps, err)) != 0)
+    return rc == -EPROTO ? rc : -EAGAIN;
+  return ps->on_connect != NULL ? ps->on_connect(ps, err) : 0;
+}
+
+int pgstore_enter(struct pgstore *ps, struct dahub_error *err) {
+  int rc;
+
+  (void)pthread_mutex_lock(&ps->lock);
+  if ((rc = revive(ps, err)) != 0)
+    (void)pthread_mutex_unlock(&ps->lock);
+  return rc;
+}
+
+void pgstore_leave(struct pgstore *ps) {
+  (void)pthread_mutex_unlock(&ps->lock);
+}
+
+int pgstore_once(struct pgstore *ps, const char *sql, int n,
+                 const char *const *params,
+                 int (*read)(void *ctx, const PGresult *res), void *ctx,
+                 const char *what, struct dahub_error *err) {
+  PGresult *res;
+  int rc;
+
+  if ((rc = pgstore_enter(ps, err)) != 0)
+    return rc;
+  if ((res = pgstore_query(ps, sql, n, params, what, &rc, err)) != NULL &&
+      read != NULL)
+    rc = read(ctx, res);
+  PQclear(res);
+  pgstore_leave(ps);
+  return rc;
 }
 
 int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
@@ -186,8 +268,30 @@ int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
   return code;
 }
 
+/* The server's notices are not shown: a notice may quote a row's value,
+ * and the FATAL a server sends an idle connection before it closes it (a
+ * restart, pg_terminate_backend()) is read as one. The connection's loss
+ * is what matters, and revive() notices it. */
+static void drop_notice(void *arg, const char *message) {
+  (void)arg;
+  (void)message;
+}
+
+const char *pgstore_text(const void *res, int i) {
+  return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
+}
+
+int64_t pgstore_num(const void *res, int i) {
+  return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
+}
+
+int pgstore_call_row(void *ctx, const PGresult *res) {
+  return store_call_row(ctx, PGSTORE_COLS(res));
+}
+
 /* The session as the store expects it, after every (re)connect. */
 int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
+  (void)PQsetNoticeProcessor(ps->conn, drop_notice, NULL);
   (void)PQsetErrorVerbosity(ps->conn, PQERRORS_TERSE);
   if (PQserverVersion(ps->conn) < SERVER_MIN)
     return dahub_error_set(err, -EPROTO, 0, 0,
@@ -199,8 +303,8 @@ int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err) {
 
 /* Connects with the string in path; on failure err names the file and
  * libpq's reason (which never holds the password). */
-int pgstore_connect(struct pgstore *ps, const char *path,
-                    struct dahub_error *err) {
+static int connect_with(struct pgstore *ps, const char *path,
+                        struct dahub_error *err) {
   /* later values win; the string is expanded where dbname stands, so it
    * may set connect_timeout, but not the encoding */
   const char *const keys[] = {"connect_timeout", "dbname",
@@ -222,21 +326,31 @@ int pgstore_connect(struct pgstore *ps, const char *path,
   return pgstore_session_plain(ps, err);
 }
 
-/* A store struct, its lock ready, its connection not made. */
-struct pgstore *pgstore_alloc(void) {
-  struct pgstore *ps = calloc(1, sizeof *ps);
+int pgstore_new(const char *conninfo_file, const char *board,
+                struct pgstore **out, struct dahub_error *err) {
+  struct pgstore *ps;
+  int rc;
 
-  if (ps != NULL && pthread_mutex_init(&ps->lock, NULL) != 0) {
+  *out = NULL;
+  /* a board name: letters, digits, '_', '-', '.'; what every row carries */
+  if (board == NULL || strlen(board) > PGSTORE_BOARD_MAX ||
+      !is_service_name(board))
+    return dahub_error_set(err, -EINVAL, 0, 0,
+                           "postgresql: board: expected 1 to %d letters, "
+                           "digits, '_', '-' or '.'",
+                           PGSTORE_BOARD_MAX);
+  if ((ps = calloc(1, sizeof *ps)) == NULL ||
+      pthread_mutex_init(&ps->lock, NULL) != 0) {
     free(ps);
-    ps = NULL;
+    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   }
-  return ps;
-}
-
-/* A board name: letters, digits, '_', '-', '.'; what every row carries. */
-int pgstore_board_ok(const char *board) {
-  return board != NULL && strlen(board) <= PGSTORE_BOARD_MAX &&
-         is_service_name(board);
+  (void)snprintf(ps->board, sizeof ps->board, "%s", board);
+  if ((rc = connect_with(ps, conninfo_file, err)) != 0) {
+    pgstore_close(ps);
+    return rc;
+  }
+  *out = ps;
+  return 0;
 }
 
 int pgstore_open(const char *conninfo_file, const char *board,
@@ -251,22 +365,14 @@ int pgstore_open_version(const char *conninfo_file, const char *board,
   struct pgstore *ps;
   int rc;
 
-  *out = NULL;
-  if (!pgstore_board_ok(board))
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "postgresql: board: expected 1 to %d letters, "
-                           "digits, '_', '-' or '.'",
-                           PGSTORE_BOARD_MAX);
-  if ((ps = pgstore_alloc()) == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  (void)snprintf(ps->board, sizeof ps->board, "%s", board);
-  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
-    goto out;
+  if ((rc = pgstore_new(conninfo_file, board, &ps, err)) != 0)
+    return rc;
   if (latest > 0)
     rc = pgstore_migrate(ps, pgstore_migrations, pgstore_n_migrations, latest,
                          &ps->schema, err);
   else
     rc = pgstore_schema_read(ps, &ps->schema, err);
+  ps->on_connect = pgstore_session_setup;
   if (rc != 0 || (rc = pgstore_session_setup(ps, err)) != 0)
     goto out;
   *out = ps;
@@ -288,7 +394,8 @@ int pgstore_schema(struct pgstore *ps) { return ps->schema; }
 
 /* The first table of pgstore_tables the role may not write as a hub
  * does (insert everywhere; update the ingest's hash, the current periods,
- * the pull state and the outbox), or "" when it may write them all. */
+ * the pull state, the outbox and the board's lease), or "" when it may
+ * write them all. */
 static int first_unwritable(struct pgstore *ps, char *out, size_t size,
                             struct dahub_error *err) {
   static const char sql[] =
@@ -297,6 +404,10 @@ static int first_unwritable(struct pgstore *ps, char *out, size_t size,
       "  WHEN t IN ('ingests', 'current_periods', 'pull_state', 'outbox')"
       "  THEN NOT (has_table_privilege(t, 'INSERT')"
       "   AND has_table_privilege(t, 'UPDATE'))"
+      "  WHEN t = 'board_leases'" /* its two columns only: see leader.c */
+      "  THEN NOT (has_table_privilege(t, 'INSERT')"
+      "   AND has_column_privilege(t, 'holder_pid', 'UPDATE')"
+      "   AND has_column_privilege(t, 'renewed_at', 'UPDATE'))"
       "  ELSE NOT has_table_privilege(t, 'INSERT') END"
       " ORDER BY n LIMIT 1";
   char list[512] = "{";
@@ -357,23 +468,14 @@ static int check_board(struct pgstore *ps, const char *board,
 
 int pgstore_check(const char *conninfo_file, const char *board,
                   struct pgstore_check *out, struct dahub_error *err) {
-  struct pgstore *ps = pgstore_alloc();
+  struct pgstore *ps = NULL;
   PGresult *res = NULL;
   int rc;
 
   memset(out, 0, sizeof *out);
   out->latest = PGSTORE_SCHEMA_VERSION;
-  if (!pgstore_board_ok(board)) {
-    pgstore_close(ps);
-    return dahub_error_set(err, -EINVAL, 0, 0,
-                           "postgresql: board: expected 1 to %d letters, "
-                           "digits, '_', '-' or '.'",
-                           PGSTORE_BOARD_MAX);
-  }
-  if (ps == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
-  if ((rc = pgstore_connect(ps, conninfo_file, err)) != 0)
-    goto out;
+  if ((rc = pgstore_new(conninfo_file, board, &ps, err)) != 0)
+    return rc;
   out->connected = 1;
   out->server_version = PQserverVersion(ps->conn);
   if ((res = pgstore_query(ps,

@@ -1,12 +1,13 @@
 /*
  * pgstore_ingest.c: one partner file into PostgreSQL, as one transaction.
  *
- * pgstore_ingest_begin() takes the store's lock, opens the transaction and
- * writes the ingest's row (its hash still NULL, so rows can point at it).
- * Figures go to a staging table of the session's own (pg_temp.obs_stage,
- * emptied at every commit or rollback) with COPY in text form: one stream
- * for the whole file, sent 64 KiB at a time, so the server parses rows in
- * bulk rather than a statement each. pgstore_ingest_commit() ends the COPY
+ * pgstore_ingest_begin() takes the store (pgstore_enter(): a connection
+ * lost since the last call is made again here, and only here), opens the
+ * transaction and writes the ingest's row (its hash still NULL, so rows
+ * can point at it). Figures are streamed by COPY into a staging table
+ * (pgstore_copy.c). A connection lost after begin fails the file with
+ * -EAGAIN at its next call: nothing of it is committed, and the file tried
+ * again is stored once. pgstore_ingest_commit() ends the COPY
  * and then works in sets, as SQL does best: the codes the file met for the
  * first time go into the dictionaries, every figure into observations in
  * one INSERT ... SELECT (in the file's order, so obs_id order is the file's
@@ -35,166 +36,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_textform.h"
-
 /* Files larger than this get statistics on their staging rows before the
  * set-based inserts: the planner then hashes rather than loops. */
 #define ANALYZE_ABOVE 10000
 /* The memory the sort of a large file's figures may take (the session's
  * default, 4 MB, sorts 200,000 figures on disk). */
 #define SORT_MEM "64MB"
-
-int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err) {
-  return pgstore_exec(
-      ps,
-      "CREATE TEMP TABLE IF NOT EXISTS obs_stage("
-      " seq bigint NOT NULL, period text NOT NULL, area_code text NOT NULL,"
-      " measure_id text NOT NULL, unit text NOT NULL, service_id text,"
-      " dimensions text NOT NULL, status smallint NOT NULL, value bigint,"
-      " scale smallint NOT NULL, bound bigint, line integer NOT NULL,"
-      " col integer NOT NULL, text_form smallint NOT NULL, raw text)"
-      " ON COMMIT DELETE ROWS",
-      "staging table", err);
-}
-
-/* Sends what the COPY buffer holds. */
-static int copy_flush(struct pgstore *ps, struct dahub_error *err) {
-  if (ps->buf_used > 0 &&
-      PQputCopyData(ps->conn, ps->buf, (int)ps->buf_used) != 1)
-    return pgstore_fail(ps, NULL, "copy figures", err);
-  ps->buf_used = 0;
-  return 0;
-}
-
-static int copy_bytes(struct pgstore *ps, const char *s, size_t n,
-                      struct dahub_error *err) {
-  while (n > 0) {
-    size_t room = sizeof ps->buf - ps->buf_used, k = n < room ? n : room;
-    int rc;
-
-    memcpy(ps->buf + ps->buf_used, s, k);
-    ps->buf_used += k;
-    s += k;
-    n -= k;
-    if (ps->buf_used == sizeof ps->buf && (rc = copy_flush(ps, err)) != 0)
-      return rc;
-  }
-  return 0;
-}
-
-/* One column of COPY's text form, then sep: \N for NULL; a backslash, tab,
- * newline or carriage return escaped, so no text can end a column or a
- * row early. */
-static int copy_text(struct pgstore *ps, const char *s, char sep,
-                     struct dahub_error *err) {
-  const char *run;
-  int rc;
-
-  if (s == NULL)
-    return copy_bytes(ps, sep == '\n' ? "\\N\n" : "\\N\t", 3, err);
-  for (run = s;; s++) {
-    const char *esc = NULL;
-
-    switch (*s) {
-    case '\\':
-      esc = "\\\\";
-      break;
-    case '\t':
-      esc = "\\t";
-      break;
-    case '\n':
-      esc = "\\n";
-      break;
-    case '\r':
-      esc = "\\r";
-      break;
-    case '\0':
-      if ((rc = copy_bytes(ps, run, (size_t)(s - run), err)) != 0)
-        return rc;
-      return copy_bytes(ps, &sep, 1, err);
-    default:
-      continue;
-    }
-    if ((rc = copy_bytes(ps, run, (size_t)(s - run), err)) != 0 ||
-        (rc = copy_bytes(ps, esc, 2, err)) != 0)
-      return rc;
-    run = s + 1;
-  }
-}
-
-/* An integer column, or \N when has is 0. */
-static int copy_int(struct pgstore *ps, int has, int64_t v, char sep,
-                    struct dahub_error *err) {
-  char num[24];
-
-  if (!has)
-    return copy_text(ps, NULL, sep, err);
-  (void)snprintf(num, sizeof num, "%" PRId64, v);
-  return copy_text(ps, num, sep, err);
-}
-
-static int copy_start(struct pgstore *ps, struct dahub_error *err) {
-  PGresult *res = PQexec(ps->conn, "COPY pg_temp.obs_stage FROM STDIN");
-  int rc = 0;
-
-  if (PQresultStatus(res) != PGRES_COPY_IN)
-    rc = pgstore_fail(ps, res, "copy figures", err);
-  else
-    ps->copying = 1;
-  PQclear(res);
-  return rc;
-}
-
-/* Ends the COPY: sends the rest and reads the server's answer. With why
- * not NULL the COPY is abandoned (the transaction is then aborted). */
-static int copy_end(struct pgstore *ps, const char *why,
-                    struct dahub_error *err) {
-  PGresult *res;
-  int rc = 0;
-
-  if (!ps->copying)
-    return 0;
-  ps->copying = 0;
-  if (why == NULL)
-    rc = copy_flush(ps, err);
-  ps->buf_used = 0;
-  if (PQputCopyEnd(ps->conn, rc == 0 ? why : "not sent whole") != 1 && rc == 0)
-    rc = pgstore_fail(ps, NULL, "copy figures", err);
-  while ((res = PQgetResult(ps->conn)) != NULL) {
-    ExecStatusType s = PQresultStatus(res);
-
-    if (s != PGRES_COMMAND_OK && rc == 0 && why == NULL)
-      rc = pgstore_fail(ps, res, "copy figures", err);
-    PQclear(res);
-    /* still copying: the end did not reach the server, and asking again
-     * would answer the same for ever; the next begin resets the
-     * connection, whose transaction the server then rolls back */
-    if (s == PGRES_COPY_IN || s == PGRES_COPY_OUT || s == PGRES_COPY_BOTH)
-      break;
-  }
-  return rc;
-}
-
-/* Makes sure the connection is up and idle between files: a server
- * restarted since the last file is connected to again. */
-static int reconnect(struct pgstore *ps, struct dahub_error *err) {
-  /* a transaction left open (a ROLLBACK that did not arrive) is ended
-   * first: the next file must not join it */
-  if (PQstatus(ps->conn) == CONNECTION_OK &&
-      (PQtransactionStatus(ps->conn) == PQTRANS_INTRANS ||
-       PQtransactionStatus(ps->conn) == PQTRANS_INERROR))
-    PQclear(PQexec(ps->conn, "ROLLBACK"));
-  if (PQstatus(ps->conn) == CONNECTION_OK &&
-      PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
-    return 0;
-  /* lost, or stuck in a command (a COPY that could not be ended) */
-  PQreset(ps->conn);
-  if (PQstatus(ps->conn) != CONNECTION_OK)
-    return pgstore_fail(ps, NULL, "reconnect", err);
-  if (pgstore_session_plain(ps, err) != 0)
-    return -EAGAIN;
-  return pgstore_session_setup(ps, err);
-}
 
 int pgstore_ingest_begin(struct pgstore *ps, const struct store_ingest *in,
                          struct dahub_error *err) {
@@ -209,9 +56,9 @@ int pgstore_ingest_begin(struct pgstore *ps, const struct store_ingest *in,
   PGresult *res;
   int rc;
 
-  (void)pthread_mutex_lock(&ps->lock);
-  if ((rc = reconnect(ps, err)) != 0 ||
-      (rc = pgstore_exec(ps, "BEGIN", "begin", err)) != 0)
+  if ((rc = pgstore_enter(ps, err)) != 0)
+    return rc;
+  if ((rc = pgstore_exec(ps, "BEGIN", "begin", err)) != 0)
     goto out;
   (void)snprintf(size, sizeof size, "%" PRIu64, in->size_bytes);
   if ((res = pgstore_query(ps, sql, 8, params, "insert ingest", &rc, err)) ==
@@ -222,6 +69,7 @@ int pgstore_ingest_begin(struct pgstore *ps, const struct store_ingest *in,
   ps->ingest_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
   PQclear(res);
   ps->n_obs = 0;
+  ps->in_txn = 1;
   ps->failed = 0;
   ps->copying = 0;
   ps->buf_used = 0;
@@ -229,60 +77,7 @@ int pgstore_ingest_begin(struct pgstore *ps, const struct store_ingest *in,
   (void)snprintf(ps->file_name, sizeof ps->file_name, "%s", in->file_name);
   return 0; /* the caller holds the store until commit or rollback */
 out:
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
-}
-
-/* One figure as a row of obs_stage, in its columns' order. */
-static int copy_obs(struct pgstore *ps, const struct store_obs *o,
-                    struct dahub_error *err) {
-  int has_value = o->status == DAHUB_ACTUAL || o->status == DAHUB_ESTIMATED;
-  int form = store_text_form(o);
-  int rc;
-
-  if ((rc = copy_int(ps, 1, ps->n_obs + 1, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->period, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->area_code, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->measure_id, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->unit, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->service_id, '\t', err)) != 0 ||
-      (rc = copy_text(ps, o->dimensions != NULL ? o->dimensions : "{}", '\t',
-                      err)) != 0 ||
-      (rc = copy_int(ps, 1, (int64_t)o->status, '\t', err)) != 0 ||
-      (rc = copy_int(ps, has_value, o->value, '\t', err)) != 0 ||
-      (rc = copy_int(ps, 1, o->scale, '\t', err)) != 0 ||
-      (rc = copy_int(ps, o->status == DAHUB_SUPPRESSED && o->bound > 0,
-                     o->bound, '\t', err)) != 0 ||
-      (rc = copy_int(ps, 1, o->line, '\t', err)) != 0 ||
-      (rc = copy_int(ps, 1, o->col, '\t', err)) != 0 ||
-      (rc = copy_int(ps, 1, form, '\t', err)) != 0 ||
-      (rc = copy_text(ps, form == STORE_TEXT_KEPT ? o->raw : NULL, '\n',
-                      err)) != 0)
-    return rc;
-  ps->n_obs++;
-  return 0;
-}
-
-int pgstore_ingest_obs(struct pgstore *ps, const struct store_obs *o,
-                       struct dahub_error *err) {
-  int rc;
-
-  if (ps->failed) {
-    *err = ps->fail_err;
-    return ps->fail_rc;
-  }
-  if (o->period == NULL || o->area_code == NULL || o->measure_id == NULL ||
-      o->unit == NULL)
-    rc = dahub_error_set(err, -EINVAL, o->line, o->col,
-                         "postgresql: a figure without its period, area, "
-                         "measure or unit");
-  else if ((rc = ps->copying ? 0 : copy_start(ps, err)) == 0)
-    rc = copy_obs(ps, o, err);
-  if (rc != 0) {
-    ps->failed = 1;
-    ps->fail_rc = rc;
-    ps->fail_err = *err;
-  }
+  pgstore_leave(ps);
   return rc;
 }
 
@@ -299,7 +94,7 @@ static int file_statement(struct pgstore *ps, const char *sql, int n,
     *err = ps->fail_err;
     return ps->fail_rc;
   }
-  if ((rc = copy_end(ps, NULL, err)) == 0) {
+  if ((rc = pgstore_copy_end(ps, NULL, err)) == 0) {
     res = pgstore_query(ps, sql, n, params, what, &rc, err);
     PQclear(res);
   }
@@ -339,46 +134,59 @@ int pgstore_ingest_warnings(struct pgstore *ps, unsigned count, unsigned cells,
   return file_statement(ps, sql, 5, params, "keep warnings", err);
 }
 
+/* A match read into the caller's struct: 1, or 0 without a row. */
+static int match_row(void *ctx, const PGresult *res) {
+  struct store_match *m = ctx;
+
+  if (PQntuples(res) == 0)
+    return 0;
+  m->ingest_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+  (void)snprintf(m->file_name, sizeof m->file_name, "%s",
+                 PQgetvalue(res, 0, 1));
+  (void)snprintf(m->stored_at, sizeof m->stored_at, "%s",
+                 PQgetvalue(res, 0, 2));
+  return 1;
+}
+
+static const char find_sql[] =
+    "SELECT ingest_id, file_name, coalesce(to_char(stored_at,"
+    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM ingests"
+    " WHERE board = $1 AND feed = $2 AND sha256 = $3";
+
+/* The same, inside the file's transaction (the store already held). */
 static int find_hash(struct pgstore *ps, const char *feed, const char *sha256,
                      struct store_match *m, struct dahub_error *err) {
-  static const char sql[] =
-      "SELECT ingest_id, file_name, coalesce(to_char(stored_at,"
-      " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '') FROM ingests"
-      " WHERE board = $1 AND feed = $2 AND sha256 = $3";
   const char *params[3] = {ps->board, feed, sha256};
   PGresult *res;
   int rc;
 
-  if ((res = pgstore_query(ps, sql, 3, params, "find hash", &rc, err)) == NULL)
+  if ((res = pgstore_query(ps, find_sql, 3, params, "find hash", &rc, err)) ==
+      NULL)
     return rc;
-  if (PQntuples(res) > 0) {
-    m->ingest_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    (void)snprintf(m->file_name, sizeof m->file_name, "%s",
-                   PQgetvalue(res, 0, 1));
-    (void)snprintf(m->stored_at, sizeof m->stored_at, "%s",
-                   PQgetvalue(res, 0, 2));
-    rc = 1;
-  }
+  rc = match_row(m, res);
   PQclear(res);
   return rc;
 }
 
 int pgstore_find_hash(struct pgstore *ps, const char *feed, const char *sha256,
                       struct store_match *match, struct dahub_error *err) {
-  int rc;
+  const char *params[3] = {ps->board, feed, sha256};
 
-  (void)pthread_mutex_lock(&ps->lock);
-  if ((rc = reconnect(ps, err)) == 0)
-    rc = find_hash(ps, feed, sha256, match, err);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, find_sql, 3, params, match_row, match, "find hash",
+                      err);
+}
+
+/* The file's transaction is over: the store is given back. */
+static void file_over(struct pgstore *ps) {
+  ps->ingest_id = 0;
+  ps->in_txn = 0;
+  pgstore_leave(ps);
 }
 
 void pgstore_ingest_rollback(struct pgstore *ps) {
-  (void)copy_end(ps, "rolled back", NULL);
+  (void)pgstore_copy_end(ps, "rolled back", NULL);
   PQclear(PQexec(ps->conn, "ROLLBACK"));
-  ps->ingest_id = 0;
-  (void)pthread_mutex_unlock(&ps->lock);
+  file_over(ps);
 }
 
 /* The staging rows into the tables: new codes into the dictionaries (in
@@ -424,7 +232,7 @@ static int store_staged(struct pgstore *ps, struct dahub_error *err) {
   PGresult *res;
   int rc;
 
-  if ((rc = copy_end(ps, NULL, err)) != 0)
+  if ((rc = pgstore_copy_end(ps, NULL, err)) != 0)
     return rc;
   if (ps->n_obs == 0)
     return 0;
@@ -525,13 +333,13 @@ int pgstore_ingest_commit(struct pgstore *ps, const char *sha256,
   if ((rc = pgstore_exec(ps, "COMMIT", "commit", err)) != 0)
     goto out;
   *ingest_id = ps->ingest_id;
-  ps->ingest_id = 0;
-  (void)pthread_mutex_unlock(&ps->lock);
+  file_over(ps);
   return 0;
 out:
-  (void)copy_end(ps, "rolled back", NULL);
+  (void)pgstore_copy_end(ps, "rolled back", NULL);
   PQclear(PQexec(ps->conn, "ROLLBACK"));
   ps->ingest_id = 0;
+  ps->in_txn = 0;
   if (rc == 2) {
     /* the other hub's commit is visible now that ours is rolled back */
     rc = find_hash(ps, ps->feed, sha256, match, err);
@@ -540,7 +348,7 @@ out:
                            "postgresql: record hash: another hub stored this "
                            "file at the same time, then it was gone");
   }
-  (void)pthread_mutex_unlock(&ps->lock);
+  pgstore_leave(ps);
   return rc;
 }
 
@@ -558,16 +366,8 @@ int pgstore_receipt(struct pgstore *ps, const char *feed, const char *file_name,
                            now,
                            outcome,
                            ingest_id > 0 ? id : NULL};
-  PGresult *res;
-  int rc;
 
   store_now(now);
   (void)snprintf(id, sizeof id, "%" PRId64, ingest_id);
-  (void)pthread_mutex_lock(&ps->lock);
-  if ((rc = reconnect(ps, err)) == 0) {
-    res = pgstore_query(ps, sql, 7, params, "receipt", &rc, err);
-    PQclear(res);
-  }
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, sql, 7, params, NULL, NULL, "receipt", err);
 }

@@ -24,6 +24,13 @@ struct pgstore {
   /* The open transaction's ingest, copied at begin. */
   int64_t ingest_id;
   int64_t n_obs;
+  /* Inside a transaction of several calls (a file's, begin to commit or
+   * rollback): a lost connection fails it, and is made again only after. */
+  int in_txn;
+  /* What a new connection needs besides the plain session (the staging
+   * table, a leader's keepalives), at open and after every reconnect;
+   * may be NULL. */
+  int (*on_connect)(struct pgstore *ps, struct dahub_error *err);
   int copying; /* a COPY into the staging table is open */
   int failed;  /* a figure could not be handed over: commit rolls back */
   int fail_rc; /* ... with this code and fail_err */
@@ -34,19 +41,26 @@ struct pgstore {
   char buf[PGSTORE_COPY_BUF];
 };
 
-/* A store struct, its lock ready, its connection not made; NULL when out
- * of memory. pgstore_close() frees it. */
-struct pgstore *pgstore_alloc(void);
-/* Connects ps with the string in the credential file at path and makes
- * the session plain; on failure err names the file and libpq's reason
- * (never the string). */
-int pgstore_connect(struct pgstore *ps, const char *path,
-                    struct dahub_error *err);
+/* A store struct for board's rows, its lock ready, connected with the
+ * string in the credential file at path, the session plain; nothing else
+ * done (no migration, no on_connect). On failure err names the file and
+ * libpq's reason (never the string), or says what is wrong with board.
+ * OUT: pgstore_close(). */
+int pgstore_new(const char *conninfo_file, const char *board,
+                struct pgstore **out, struct dahub_error *err);
 /* The session as the store expects it (UTF-8, UTC, terse errors, a
  * server new enough), after every connect and reconnect. */
 int pgstore_session_plain(struct pgstore *ps, struct dahub_error *err);
-/* 1 when board can be a row's board: letters, digits, '_', '-', '.'. */
-int pgstore_board_ok(const char *board);
+
+/* Row 0 of a result's columns for store_cols_*() (store_backend.h): the
+ * text (NULL for SQL NULL) and the integer (0 for NULL) of column i. */
+const char *pgstore_text(const void *res, int i);
+int64_t pgstore_num(const void *res, int i);
+/* store_call_row() on row 0 of res, ctx the caller's struct store_call:
+ * the row function of every query that hands rows to a caller. */
+int pgstore_call_row(void *ctx, const PGresult *res);
+#define PGSTORE_COLS(res)                                                      \
+  (&(struct store_cols){pgstore_text, pgstore_num, (res)})
 
 /* Fills err from res's error (or the connection's, when res is NULL) for
  * the step named what: -EAGAIN when it is transient (a lost connection, a
@@ -55,6 +69,21 @@ int pgstore_board_ok(const char *board);
  * detail or context line may quote a row's value. */
 int pgstore_fail(struct pgstore *ps, const PGresult *res, const char *what,
                  struct dahub_error *err);
+/* Takes the store for one top-level operation: its lock, and a
+ * connection found lost (a server restarted or failed over since the last
+ * call) made again, outside a file's transaction only. 0 holding the
+ * lock; else a code with err, the lock not held. */
+int pgstore_enter(struct pgstore *ps, struct dahub_error *err);
+/* Gives the store back after pgstore_enter(). */
+void pgstore_leave(struct pgstore *ps);
+/* One statement as a top-level operation: entered, sql run with n text
+ * parameters, and when it worked read(ctx, res) (NULL: nothing to read),
+ * whose answer is returned; else the statement's code with err. */
+int pgstore_once(struct pgstore *ps, const char *sql, int n,
+                 const char *const *params,
+                 int (*read)(void *ctx, const PGresult *res), void *ctx,
+                 const char *what, struct dahub_error *err);
+
 /* Runs sql (one statement or several) without parameters, the step named
  * what in err: 0 or a code with err. */
 int pgstore_exec(struct pgstore *ps, const char *sql, const char *what,
@@ -84,9 +113,14 @@ extern const int pgstore_n_migrations;
 /* The tables a hub writes, for pgstore_check(). */
 extern const char *const pgstore_tables[];
 
-/* The session's own staging table (pgstore_ingest.c): made at open and
+/* The session's own staging table (pgstore_copy.c): made at open and
  * after a reconnect. */
 int pgstore_session_setup(struct pgstore *ps, struct dahub_error *err);
+/* Ends the open file's COPY, if any: sends the rest and reads the server's
+ * answer. With why not NULL the COPY is abandoned (the transaction is then
+ * aborted). */
+int pgstore_copy_end(struct pgstore *ps, const char *why,
+                     struct dahub_error *err);
 
 /* Runs sql with n text parameters and calls row(ctx, res) for each row,
  * streamed (single-row mode), under the lock (pgstore.c); row

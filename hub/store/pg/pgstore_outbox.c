@@ -34,81 +34,47 @@
   " FROM outbox o LEFT JOIN summaries s"                                       \
   " ON s.board = o.board AND s.summary_id = o.summary_id WHERE o.board = $1"
 
-static const char *const states[] = {"pending", "sending", "sent", "retrying",
-                                     "parked"};
-#define N_STATES ((int)(sizeof states / sizeof *states))
-
 static int state_index(const char *s, int dflt) {
-  for (int i = 0; i < N_STATES; i++)
-    if (strcmp(s, states[i]) == 0)
-      return i;
-  return dflt;
+  return store_name_index(s, store_outbox_states, OUTBOX_NSTATES, dflt);
 }
 
-static void text(char *out, size_t size, const PGresult *res, int i) {
-  (void)snprintf(out, size, "%s", PQgetvalue(res, 0, i));
-}
-
-static int64_t num(const PGresult *res, int i) {
-  return strtoll(PQgetvalue(res, 0, i), NULL, 10);
-}
+static int64_t num(const PGresult *res, int i) { return pgstore_num(res, i); }
 
 /* Row 0 of res (ROW_COLUMNS) into r. */
 static void read_row(const PGresult *res, struct store_outbox_row *r) {
-  memset(r, 0, sizeof *r);
-  r->id = num(res, 0);
-  text(r->destination, sizeof r->destination, res, 1);
-  text(r->key, sizeof r->key, res, 2);
-  text(r->period, sizeof r->period, res, 3);
-  r->version = (int)num(res, 4);
-  text(r->folder, sizeof r->folder, res, 5);
-  text(r->files, sizeof r->files, res, 6);
-  r->state =
-      (enum outbox_state)state_index(PQgetvalue(res, 0, 7), OUTBOX_PARKED);
-  r->attempts = (int)num(res, 8);
-  r->since_ms = num(res, 9);
-  r->next_ms = num(res, 10);
-  r->status = (long)num(res, 11);
-  text(r->answer, sizeof r->answer, res, 12);
-  text(r->updated_at, sizeof r->updated_at, res, 13);
-  text(r->feed, sizeof r->feed, res, 14);
-  text(r->recipient, sizeof r->recipient, res, 15);
+  store_cols_outbox_row(PGSTORE_COLS(res), r);
 }
 
-/* Runs one statement of n text parameters under the lock; *changed the
- * rows it changed (may be NULL). */
+/* The rows a statement changed, into the caller's long. */
+static int changed_rows(void *ctx, const PGresult *res) {
+  /* PQcmdTuples() takes a non-const result but only reads it */
+  *(long *)ctx = strtol(PQcmdTuples((PGresult *)res), NULL, 10);
+  return 0;
+}
+
+/* Runs one statement of n text parameters; *changed the rows it changed
+ * (may be NULL). */
 static int write_one(struct pgstore *ps, const char *sql, int n,
                      const char *const *params, long *changed,
                      struct dahub_error *err) {
-  PGresult *res;
-  int rc;
+  return pgstore_once(ps, sql, n, params, changed != NULL ? changed_rows : NULL,
+                      changed, "update the outbox", err);
+}
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, n, params, "update the outbox", &rc, err);
-  if (res != NULL && changed != NULL)
-    *changed = strtol(PQcmdTuples(res), NULL, 10);
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+static int busy_row(void *ctx, const PGresult *res) {
+  (void)ctx;
+  return PQntuples(res) > 0 ? -EBUSY : -ENOENT;
 }
 
 /* -EBUSY when the board has row id, -ENOENT when not. */
 static int busy_or_absent(struct pgstore *ps, const char *id,
                           struct dahub_error *err) {
   const char *params[2] = {ps->board, id};
-  PGresult *res;
-  int rc;
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps,
+  return pgstore_once(ps,
                       "SELECT 1 FROM outbox WHERE board = $1"
                       " AND outbox_id = $2",
-                      2, params, "read the outbox", &rc, err);
-  if (res != NULL)
-    rc = PQntuples(res) > 0 ? -EBUSY : -ENOENT;
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+                      2, params, busy_row, NULL, "read the outbox", err);
 }
 
 /* Rows into the caller's array, until it is full. */
@@ -145,24 +111,22 @@ int pgstore_outbox_due(struct pgstore *ps, int64_t now_ms,
   return rc == 1 ? 0 : rc;
 }
 
+/* The earliest due time, or 1 when nothing is pending. */
+static int next_row(void *ctx, const PGresult *res) {
+  if (PQgetisnull(res, 0, 0))
+    return 1;
+  *(int64_t *)ctx = num(res, 0);
+  return 0;
+}
+
 int pgstore_outbox_next(struct pgstore *ps, int64_t *next_ms,
                         struct dahub_error *err) {
   const char *params[1] = {ps->board};
-  PGresult *res;
-  int rc;
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps,
+  return pgstore_once(ps,
                       "SELECT min(next_ms) FROM outbox WHERE board = $1"
                       " AND state IN " UNSETTLED,
-                      1, params, "read the outbox", &rc, err);
-  if (res != NULL && PQgetisnull(res, 0, 0))
-    rc = 1; /* nothing pending */
-  else if (res != NULL)
-    *next_ms = num(res, 0);
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+                      1, params, next_row, next_ms, "read the outbox", err);
 }
 
 int pgstore_outbox_claim(struct pgstore *ps, int64_t id, int64_t now_ms,

@@ -19,14 +19,24 @@
 /* Runs one statement of n text parameters, no rows wanted. */
 static int write_one(struct pgstore *ps, const char *sql, int n,
                      const char *const *params, struct dahub_error *err) {
-  PGresult *res;
-  int rc;
+  return pgstore_once(ps, sql, n, params, NULL, NULL, "record a pull", err);
+}
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, n, params, "record a pull", &rc, err);
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+/* The state's row into the caller's struct; 1 when there is none. */
+static int state_row(void *ctx, const PGresult *res) {
+  struct store_pull_state *out = ctx;
+
+  if (PQntuples(res) == 0)
+    return 1;
+  (void)snprintf(out->etag, sizeof out->etag, "%s", PQgetvalue(res, 0, 0));
+  (void)snprintf(out->last_modified, sizeof out->last_modified, "%s",
+                 PQgetvalue(res, 0, 1));
+  out->ok_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+  out->failing_since_ms = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+  out->failures = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
+  (void)snprintf(out->last_sha256, sizeof out->last_sha256, "%s",
+                 PQgetvalue(res, 0, 5));
+  return 0;
 }
 
 int pgstore_pull_state(struct pgstore *ps, const char *feed,
@@ -38,27 +48,10 @@ int pgstore_pull_state(struct pgstore *ps, const char *feed,
       "  ORDER BY pull_id DESC LIMIT 1), '')"
       " FROM pull_state WHERE board = $1 AND feed = $2";
   const char *params[2] = {ps->board, feed};
-  PGresult *res;
-  int rc;
 
   memset(out, 0, sizeof *out);
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, 2, params, "read pull state", &rc, err);
-  if (res != NULL && PQntuples(res) == 0) {
-    rc = 1;
-  } else if (res != NULL) {
-    (void)snprintf(out->etag, sizeof out->etag, "%s", PQgetvalue(res, 0, 0));
-    (void)snprintf(out->last_modified, sizeof out->last_modified, "%s",
-                   PQgetvalue(res, 0, 1));
-    out->ok_ms = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    out->failing_since_ms = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-    out->failures = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
-    (void)snprintf(out->last_sha256, sizeof out->last_sha256, "%s",
-                   PQgetvalue(res, 0, 5));
-  }
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, sql, 2, params, state_row, out, "read pull state",
+                      err);
 }
 
 int pgstore_pull_ok(struct pgstore *ps, const char *feed, const char *etag,

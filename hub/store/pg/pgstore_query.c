@@ -24,78 +24,19 @@
 /* As SQLite's store writes a time (store_now()). */
 #define ISO_UTC(col) "to_char(" col ", 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* current_observations' value_status, by enum dahub_status. */
-static const char *const status_names[] = {
-    [DAHUB_ACTUAL] = "actual",
-    [DAHUB_SUPPRESSED] = "suppressed",
-    [DAHUB_MISSING] = "missing",
-    [DAHUB_ESTIMATED] = "estimated",
-};
-
-static enum dahub_status status_of(const char *s) {
-  for (size_t i = 0; i < sizeof status_names / sizeof *status_names; i++)
-    if (strcmp(s, status_names[i]) == 0)
-      return (enum dahub_status)i;
-  return DAHUB_ACTUAL;
-}
-
-/* Column i of the row, NULL for SQL NULL. */
-static const char *text_or_null(const PGresult *res, int i) {
-  return PQgetisnull(res, 0, i) ? NULL : PQgetvalue(res, 0, i);
-}
-
 static int64_t int_or_0(const PGresult *res, int i) {
-  return PQgetisnull(res, 0, i) ? 0 : strtoll(PQgetvalue(res, 0, i), NULL, 10);
+  return pgstore_num(res, i);
 }
-
-/* The caller's callback of one query, and its argument. */
-struct walk {
-  union {
-    int (*current)(void *arg, const struct store_row *r);
-    int (*delivery)(void *arg, const char *feed, const char *period,
-                    int64_t ingest_id, const char *stored_at);
-    int (*record)(void *arg, const char *feed, const char *fields,
-                  int64_t ingest_id);
-    int (*warned)(void *arg, const struct store_warned *w);
-    int (*count)(void *arg, const struct store_ingest_count *c);
-    int (*kept)(void *arg, const char *file_name, const char *sha256,
-                const char *received_at);
-  } fn;
-  void *arg;
-};
 
 /* Runs sql with the board as $1 and param as $2 (none when NULL), and
- * calls row(w, res) for each row (pgstore_each_row()). */
+ * hands each row to c (pgstore_each_row()). */
 static int each_row(struct pgstore *ps, const char *sql, const char *param,
-                    int (*row)(void *w, const PGresult *res),
-                    const struct walk *w, const char *what,
+                    const struct store_call *c, const char *what,
                     struct dahub_error *err) {
   const char *params[2] = {ps->board, param};
 
-  return pgstore_each_row(ps, sql, param != NULL ? 2 : 1, params, row,
-                          (void *)w, what, err);
-}
-
-static int current_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  struct store_row r = {
-      .feed = text_or_null(res, 0),
-      .source_id = text_or_null(res, 1),
-      .service_id = text_or_null(res, 2),
-      .area_code = text_or_null(res, 3),
-      .period = text_or_null(res, 4),
-      .measure_id = text_or_null(res, 5),
-      .dimensions = text_or_null(res, 6),
-      .unit = text_or_null(res, 7),
-      .status = status_of(PQgetvalue(res, 0, 8)),
-      .value = int_or_0(res, 9),
-      .scale = (int)int_or_0(res, 10),
-      .bound = int_or_0(res, 11),
-      .ingest_id = int_or_0(res, 12),
-  };
-
-  return w->fn.current(w->arg, &r);
+  return pgstore_each_row(ps, sql, param != NULL ? 2 : 1, params,
+                          pgstore_call_row, (void *)c, what, err);
 }
 
 int pgstore_each_current(struct pgstore *ps, const char *prefix,
@@ -107,16 +48,10 @@ int pgstore_each_current(struct pgstore *ps, const char *prefix,
       " FROM current_observations WHERE board = $1"
       " AND left(period, length($2)) = $2 ORDER BY obs_id";
 
-  return each_row(ps, sql, prefix, current_row,
-                  &(struct walk){.fn.current = fn, .arg = arg},
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){
+                      .kind = STORE_CALL_CURRENT, .fn.current = fn, .arg = arg},
                   "read observations", err);
-}
-
-static int delivery_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  return w->fn.delivery(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                        int_or_0(res, 2), PQgetvalue(res, 0, 3));
 }
 
 int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
@@ -134,16 +69,11 @@ int pgstore_each_delivery(struct pgstore *ps, const char *prefix,
                      "length($2)) = $2"
                      " ORDER BY i.feed, p.period, o.ingest_id";
 
-  return each_row(ps, sql, prefix, delivery_row,
-                  &(struct walk){.fn.delivery = fn, .arg = arg},
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){.kind = STORE_CALL_DELIVERY,
+                                       .fn.delivery = fn,
+                                       .arg = arg},
                   "read deliveries", err);
-}
-
-static int record_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  return w->fn.record(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                      int_or_0(res, 2));
 }
 
 int pgstore_each_record(struct pgstore *ps, const char *kind,
@@ -162,26 +92,10 @@ int pgstore_each_record(struct pgstore *ps, const char *kind,
       "  ORDER BY i.stored_at DESC, i.ingest_id DESC LIMIT 1)"
       " ORDER BY r.feed, r.record_id";
 
-  return each_row(ps, sql, kind, record_row,
-                  &(struct walk){.fn.record = fn, .arg = arg}, "read records",
-                  err);
-}
-
-static int warned_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  struct store_warned r = {
-      .feed = PQgetvalue(res, 0, 0),
-      .source_id = PQgetvalue(res, 0, 1),
-      .period = PQgetvalue(res, 0, 2),
-      .file_name = PQgetvalue(res, 0, 3),
-      .ingest_id = int_or_0(res, 4),
-      .count = (unsigned)int_or_0(res, 5),
-      .cells = (unsigned)int_or_0(res, 6),
-      .kept = PQgetvalue(res, 0, 7),
-  };
-
-  return w->fn.warned(w->arg, &r);
+  return each_row(ps, sql, kind,
+                  &(struct store_call){
+                      .kind = STORE_CALL_RECORD, .fn.record = fn, .arg = arg},
+                  "read records", err);
 }
 
 int pgstore_each_warned(struct pgstore *ps, const char *prefix,
@@ -196,9 +110,29 @@ int pgstore_each_warned(struct pgstore *ps, const char *prefix,
       " WHERE c.board = $1 AND left(c.period, length($2)) = $2"
       " ORDER BY c.feed, w.ingest_id, c.period";
 
-  return each_row(ps, sql, prefix, warned_row,
-                  &(struct walk){.fn.warned = fn, .arg = arg}, "read warnings",
-                  err);
+  return each_row(ps, sql, prefix,
+                  &(struct store_call){
+                      .kind = STORE_CALL_WARNED, .fn.warned = fn, .arg = arg},
+                  "read warnings", err);
+}
+
+/* A file's warnings into the caller's struct: 1, or 0 without a row. */
+struct warnings_of {
+  unsigned *count;
+  char **kept;
+  struct dahub_error *err;
+};
+
+static int warnings_row(void *ctx, const PGresult *res) {
+  const struct warnings_of *w = ctx;
+
+  if (PQntuples(res) == 0)
+    return 0;
+  *w->count = (unsigned)int_or_0(res, 0);
+  if ((*w->kept = strdup(PQgetvalue(res, 0, 1))) == NULL)
+    return dahub_error_set(w->err, -ENOMEM, 0, 0,
+                           "read warnings: out of memory");
+  return 1;
 }
 
 int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
@@ -207,39 +141,13 @@ int pgstore_warnings_of(struct pgstore *ps, int64_t ingest_id, unsigned *count,
                             " WHERE board = $1 AND ingest_id = $2";
   char id[24];
   const char *params[2] = {ps->board, id};
-  PGresult *res;
-  int rc;
+  struct warnings_of w = {count, kept, err};
 
   *count = 0;
   *kept = NULL;
   (void)snprintf(id, sizeof id, "%lld", (long long)ingest_id);
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, 2, params, "read warnings", &rc, err);
-  if (res != NULL && PQntuples(res) > 0) {
-    *count = (unsigned)int_or_0(res, 0);
-    *kept = strdup(PQgetvalue(res, 0, 1));
-    rc = *kept != NULL ? 1
-                       : dahub_error_set(err, -ENOMEM, 0, 0,
-                                         "read warnings: out of memory");
-  }
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
-}
-
-static int count_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  struct store_ingest_count c = {
-      .ingest_id = int_or_0(res, 0),
-      .feed = PQgetvalue(res, 0, 1),
-      .file_name = PQgetvalue(res, 0, 2),
-      .recorded = int_or_0(res, 3),
-      .committed = strcmp(PQgetvalue(res, 0, 4), "t") == 0,
-      .stored = int_or_0(res, 5),
-  };
-
-  return w->fn.count(w->arg, &c);
+  return pgstore_once(ps, sql, 2, params, warnings_row, &w, "read warnings",
+                      err);
 }
 
 int pgstore_each_ingest_count(struct pgstore *ps,
@@ -248,20 +156,14 @@ int pgstore_each_ingest_count(struct pgstore *ps,
                               void *arg, struct dahub_error *err) {
   static const char sql[] =
       "SELECT i.ingest_id, i.feed, i.file_name, i.observations,"
-      " i.sha256 IS NOT NULL, (SELECT count(*) FROM observations o"
+      " (i.sha256 IS NOT NULL)::int, (SELECT count(*) FROM observations o"
       "  WHERE o.ingest_id = i.ingest_id)"
       " FROM ingests i WHERE i.board = $1 ORDER BY i.ingest_id";
 
-  return each_row(ps, sql, NULL, count_row,
-                  &(struct walk){.fn.count = fn, .arg = arg},
+  return each_row(ps, sql, NULL,
+                  &(struct store_call){
+                      .kind = STORE_CALL_COUNT, .fn.count = fn, .arg = arg},
                   "count observations", err);
-}
-
-static int kept_row(void *arg, const PGresult *res) {
-  const struct walk *w = arg;
-
-  return w->fn.kept(w->arg, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1),
-                    PQgetvalue(res, 0, 2));
 }
 
 int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
@@ -276,6 +178,8 @@ int pgstore_each_kept_file(struct pgstore *ps, const char *feed,
                      " AND outcome IN ('stored', 'duplicate') ORDER BY "
                      "receipt_id";
 
-  return each_row(ps, sql, feed, kept_row,
-                  &(struct walk){.fn.kept = fn, .arg = arg}, "receipts", err);
+  return each_row(
+      ps, sql, feed,
+      &(struct store_call){.kind = STORE_CALL_KEPT, .fn.kept = fn, .arg = arg},
+      "receipts", err);
 }

@@ -217,6 +217,15 @@ const char *const pgstore_migrations[] = {
     BOARD_POLICY("summaries")
     BOARD_POLICY("published_cells")
     BOARD_POLICY("outbox"),
+    /* 5: which of a board's hubs is active (pgstore_leader.c): a lease
+     * row a board, under the board policy, so only the board's roles can
+     * read, take or even lock it; an advisory lock, which any role can
+     * take by its key, let another board's role keep a board's hubs from
+     * ever becoming active. holder_pid is the active hub's backend on its
+     * leader connection; renewed_at when it last tried. */
+    "CREATE TABLE board_leases("
+    " board text PRIMARY KEY, holder_pid integer, renewed_at timestamptz);"
+    BOARD_POLICY("board_leases"),
 };
 /* clang-format on */
 
@@ -228,11 +237,11 @@ _Static_assert(sizeof pgstore_migrations / sizeof *pgstore_migrations ==
 
 /* Every table a hub writes, for pgstore_check(). */
 const char *const pgstore_tables[] = {
-    "ingests",  "areas",      "periods",         "measures",
-    "services", "breakdowns", "observations",    "current_periods",
-    "receipts", "records",    "ingest_warnings", "pull_state",
-    "pulls",    "summaries",  "published_cells", "outbox",
-    NULL};
+    "ingests",      "areas",      "periods",         "measures",
+    "services",     "breakdowns", "observations",    "current_periods",
+    "receipts",     "records",    "ingest_warnings", "pull_state",
+    "pulls",        "summaries",  "published_cells", "outbox",
+    "board_leases", NULL};
 
 /* The version in schema_migrations, 0 when there is no such table. In the
  * caller's transaction, if any. */

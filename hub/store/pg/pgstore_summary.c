@@ -18,8 +18,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const pub_states[] = {"shown", "primary", "secondary",
-                                         "source"};
+/* The newest version into the caller's: 1, or 0 without a row. */
+struct latest {
+  int *version;
+  char *sha256;
+};
+
+static int latest_row(void *ctx, const PGresult *res) {
+  const struct latest *l = ctx;
+
+  if (PQntuples(res) == 0)
+    return 0;
+  *l->version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+  (void)snprintf(l->sha256, 65, "%s", PQgetvalue(res, 0, 1));
+  return 1;
+}
 
 int pgstore_summary_latest(struct pgstore *ps, const char *period,
                            const char *meeting, int *version, char sha256[65],
@@ -29,19 +42,10 @@ int pgstore_summary_latest(struct pgstore *ps, const char *period,
       " AND period = $2 AND ($3::text IS NULL OR meeting = $3)"
       " ORDER BY version DESC LIMIT 1";
   const char *params[3] = {ps->board, period, meeting};
-  PGresult *res;
-  int rc;
+  struct latest l = {version, sha256};
 
-  (void)pthread_mutex_lock(&ps->lock);
-  res = pgstore_query(ps, sql, 3, params, "read summaries", &rc, err);
-  if (res != NULL && PQntuples(res) > 0) {
-    *version = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    (void)snprintf(sha256, 65, "%s", PQgetvalue(res, 0, 1));
-    rc = 1;
-  }
-  PQclear(res);
-  (void)pthread_mutex_unlock(&ps->lock);
-  return rc;
+  return pgstore_once(ps, sql, 3, params, latest_row, &l, "read summaries",
+                      err);
 }
 
 /* The cells of summary id, in the caller's transaction, sent as one
@@ -70,9 +74,11 @@ static int add_cells(struct pgstore *ps, const char *id,
     const struct store_pub_cell *c = &cells[i];
     char value[24], scale[16], threshold[24], whole[4], rule[16];
     const char *params[13] = {
-        ps->board,  id,    c->measure, c->source_id,         c->area,
-        c->dims,    value, scale,      pub_states[c->state], threshold,
-        c->ingests, whole, rule};
+        ps->board,    id,         c->measure,
+        c->source_id, c->area,    c->dims,
+        value,        scale,      store_pub_states[c->state],
+        threshold,    c->ingests, whole,
+        rule};
 
     (void)snprintf(value, sizeof value, "%" PRId64, c->value);
     (void)snprintf(scale, sizeof scale, "%d", c->scale);
@@ -124,9 +130,11 @@ int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
   int rc;
 
   (void)snprintf(v, sizeof v, "%d", version);
-  (void)pthread_mutex_lock(&ps->lock);
+  if ((rc = pgstore_enter(ps, err)) != 0)
+    return rc;
   if ((rc = pgstore_exec(ps, "BEGIN", "record summary", err)) != 0)
     goto out;
+  ps->in_txn = 1;
   if ((res = pgstore_query(ps, sql, 6, params, "record summary", &rc, err)) ==
       NULL)
     goto rollback;
@@ -141,42 +149,9 @@ int pgstore_summary_add(struct pgstore *ps, const char *period, int version,
 rollback:
   (void)pgstore_exec(ps, "ROLLBACK", "record summary", NULL);
 out:
-  (void)pthread_mutex_unlock(&ps->lock);
+  ps->in_txn = 0;
+  pgstore_leave(ps);
   return rc;
-}
-
-/* The caller's callback and a cell read into it. */
-struct published {
-  int (*fn)(void *arg, const struct store_pub_cell *c);
-  void *arg;
-};
-
-static int state_of(const char *s) {
-  for (int i = 0; i < 4; i++)
-    if (strcmp(s, pub_states[i]) == 0)
-      return i;
-  return -1;
-}
-
-static int published_row(void *ctx, const PGresult *res) {
-  const struct published *p = ctx;
-  struct store_pub_cell c = {
-      .period = PQgetvalue(res, 0, 0),
-      .version = (int)strtol(PQgetvalue(res, 0, 1), NULL, 10),
-      .measure = PQgetvalue(res, 0, 2),
-      .source_id = PQgetvalue(res, 0, 3),
-      .area = PQgetvalue(res, 0, 4),
-      .dims = PQgetvalue(res, 0, 5),
-      .value = strtoll(PQgetvalue(res, 0, 6), NULL, 10),
-      .scale = (int)strtol(PQgetvalue(res, 0, 7), NULL, 10),
-      .state = state_of(PQgetvalue(res, 0, 8)),
-      .threshold = strtoll(PQgetvalue(res, 0, 9), NULL, 10),
-      .ingests = PQgetvalue(res, 0, 10),
-      .whole = (int)strtol(PQgetvalue(res, 0, 11), NULL, 10),
-      .rule = (int)strtol(PQgetvalue(res, 0, 12), NULL, 10),
-  };
-
-  return p->fn(p->arg, &c);
 }
 
 int pgstore_each_published(struct pgstore *ps, const char *prefix,
@@ -190,8 +165,9 @@ int pgstore_each_published(struct pgstore *ps, const char *prefix,
       " WHERE p.board = $1 AND left(s.period, length($2)) = $2"
       " ORDER BY s.period COLLATE \"C\", s.version, p.cell_id";
   const char *params[2] = {ps->board, prefix};
-  struct published p = {fn, arg};
+  struct store_call p = {
+      .kind = STORE_CALL_PUBLISHED, .fn.published = fn, .arg = arg};
 
-  return pgstore_each_row(ps, sql, 2, params, published_row, &p,
+  return pgstore_each_row(ps, sql, 2, params, pgstore_call_row, &p,
                           "read published cells", err);
 }
