@@ -197,7 +197,7 @@ static inline long long pg_query_int(struct pg_fixture *f, const char *sql) {
 static inline void pg_hub_role(struct pg_fixture *f, const char *suffix,
                                const char *board, char *role, size_t role_size,
                                char *path, size_t path_size) {
-  char sql[768];
+  char sql[4096];
 
   (void)snprintf(role, role_size, "%s_%s", f->db, suffix);
   (void)snprintf(

@@ -221,8 +221,8 @@ static int cluster_setup(void **state) {
   (void)snprintf(c->dir, sizeof c->dir, "/tmp/dahub-pgrestart-XXXXXX");
   if (mkdtemp(c->dir) == NULL || cluster_do(c, "start") != 0)
     return -1;
-  (void)snprintf(c->conninfo_file, sizeof c->conninfo_file, "%s.conninfo",
-                 c->dir);
+  (void)snprintf(c->conninfo_file, sizeof c->conninfo_file, "%.*s.conninfo",
+                 (int)sizeof c->dir - 1, c->dir);
   (void)snprintf(text, sizeof text, "%s\n", c->conninfo);
   pg_write_file(c->conninfo_file, text, 0600);
   *state = c;
