@@ -373,6 +373,49 @@ static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
   return 0;
 }
 
+/* Starts the group's programme from the basis its cells and lines ended
+ * the last round with: a column new to the group at 0 (not basic), a row
+ * new to it with its slack basic. When that is not a basis (a cell shown
+ * since, groups that split), the programme starts afresh. */
+static int start_basis(const struct disclosure *d, struct lp *lp,
+                       const size_t *vars, size_t n, const size_t *glines,
+                       size_t n_lines) {
+  unsigned char *b = malloc(n + n_lines + 1);
+  int rc;
+
+  if (b == NULL)
+    return -ENOMEM;
+  for (size_t k = 0; k < n; k++)
+    b[k] = d->basis[vars[k]] ? d->basis[vars[k]] : LP_AT_LOWER;
+  for (size_t r = 0; r < n_lines; r++) {
+    unsigned char was = d->basis[d->n_cells + glines[r]];
+
+    b[n + r] = was ? was : LP_BASIC;
+  }
+  rc = lp_start(lp, b);
+  free(b);
+  return rc == -EINVAL ? 0 : rc;
+}
+
+/* Keeps the basis the group's programme ended with, for the next round:
+ * each group writes only its own cells and lines. */
+static int keep_basis(struct disclosure *d, const struct lp *lp,
+                      const size_t *vars, size_t n, const size_t *glines,
+                      size_t n_lines) {
+  unsigned char *b = malloc(n + n_lines + 1);
+
+  if (b == NULL)
+    return -ENOMEM;
+  if (lp_basis(lp, b) == 0) {
+    for (size_t k = 0; k < n; k++)
+      d->basis[vars[k]] = b[k];
+    for (size_t r = 0; r < n_lines; r++)
+      d->basis[d->n_cells + glines[r]] = b[n + r];
+  }
+  free(b);
+  return 0;
+}
+
 int audit_group(struct disclosure *d, const size_t *vars, size_t n,
                 const size_t *glines, size_t n_lines, const size_t *col,
                 struct audit_scratch *s) {
@@ -393,6 +436,8 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
   rc = left > 0 ? lp_new(n, &lp) : 0;
   if (left > 0 && rc == 0)
     rc = add_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+  if (left > 0 && rc == 0)
+    rc = start_basis(d, lp, vars, n, glines, n_lines);
   /* A trial fails, when it does, next to the cell it shows: those cells
    * first, and a trial stops at its first weak cell, a few programmes
    * instead of the group's all. */
@@ -408,6 +453,8 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
   for (size_t k = 0; rc == 0 && k < n && !(trial && s->n_weak > 0); k++)
     rc = check(&gr, lp, k, glines, n_lines, s);
 out:
+  if (rc == 0 && lp != NULL)
+    rc = keep_basis(d, lp, vars, n, glines, n_lines);
   lp_free(lp);
   if (rc == -EDOM)
     rc = -EIO; /* the true values satisfy every row: the solver erred */

@@ -296,9 +296,18 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     d->seen_cells = n;
     d->seen_stale = 1;
   }
-  if (d->seen_stale) /* the true values: a point of every polytope */
+  if (d->basis_size != n + d->n_lines) {
+    free(d->basis);
+    d->basis_size = 0;
+    if ((d->basis = calloc(n + d->n_lines + 1, 1)) == NULL)
+      return -ENOMEM;
+    d->basis_size = n + d->n_lines;
+  }
+  if (d->seen_stale) { /* the true values: a point of every polytope */
     for (size_t c = 0; c < n; c++)
       d->seen[c] = d->seen[n + c] = (double)d->cells[c].value;
+    memset(d->basis, 0, d->basis_size);
+  }
   d->seen_stale = 0;
   if ((rc = groups_find(d, &gs)) != 0)
     goto out;

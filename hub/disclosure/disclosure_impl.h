@@ -77,6 +77,12 @@ struct disclosure {
   double *seen;
   size_t seen_cells;
   int seen_stale;
+  /* The basis each group's programme ended with (lp.h): a byte per cell,
+   * then one per line, 0 where none is known. A repair changes a group's
+   * programme by a few columns, so the next round's starts from it rather
+   * than afresh; kept and reset with seen. */
+  unsigned char *basis;
+  size_t basis_size;
   int threads;           /* the audit's threads; 0: one a core */
   size_t thin_group_max; /* thinning tries only groups this small */
 };
