@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,7 @@ static int seen_enough(const struct group *g, size_t k) {
 #define SURVEY_MIN 8     /* smaller groups go straight to their cells */
 #define SURVEY_PASSES 16 /* all up, all down, then mixtures */
 
-static int survey(struct group *g, struct lp *lp) {
+static int survey(struct group *g, struct lp *lp, int from, int to) {
   double *w = malloc(g->n * sizeof *w), *cap = malloc(g->n * sizeof *cap);
   const double *point;
   int rc = 0;
@@ -101,7 +102,7 @@ static int survey(struct group *g, struct lp *lp) {
     cap[k] =
         (double)c->value + (double)c->threshold + (double)c->protection + 1;
   }
-  for (int pass = 0; rc == 0 && pass < SURVEY_PASSES; pass++) {
+  for (int pass = from; rc == 0 && pass < to; pass++) {
     uint64_t r = 0x9e3779b97f4a7c15u * (uint64_t)(pass + 1);
 
     for (size_t k = 0; k < g->n; k++) {
@@ -416,6 +417,143 @@ static int keep_basis(struct disclosure *d, const struct lp *lp,
   return 0;
 }
 
+/*
+ * A large group's questions in two chains, each on its own copy of the
+ * programme and of the values seen: half the survey's points, and half the
+ * cells still short after the batches. Neither reads what the other finds
+ * until both are done, so the result is the same whether the second chain
+ * runs on a thread of its own (s->helper: the audit has a core to spare)
+ * or after the first; a table of one large group, which the threads of
+ * disclosure_groups.c cannot share out, then takes two cores.
+ */
+#define SPLIT_MIN 256 /* hidden cells: a group worth two chains */
+
+struct chain {
+  struct group g; /* its seen_lo and seen_hi its own */
+  struct lp *lp;
+  struct audit_scratch s;
+  const size_t *glines;
+  size_t n_lines;
+  const size_t *todo; /* columns to check, when from == to */
+  size_t n_todo;
+  int from, to; /* survey passes */
+  int rc;
+};
+
+static void *chain_run(void *arg) {
+  struct chain *c = arg;
+
+  if (c->from < c->to)
+    c->rc = survey(&c->g, c->lp, c->from, c->to);
+  for (size_t i = 0; c->rc == 0 && i < c->n_todo; i++)
+    c->rc = check(&c->g, c->lp, c->todo[i], c->glines, c->n_lines, &c->s);
+  return NULL;
+}
+
+/* Runs a's work (the survey's first passes, or the first cells) beside
+ * chain b's, which starts from the values a has seen so far, and takes in
+ * what b saw once both are done. */
+static int beside(struct group *a, struct lp *lp, struct chain *b,
+                  const size_t *todo, size_t n_todo, int helper,
+                  struct audit_scratch *s) {
+  const struct disclosure *d = a->d;
+  pthread_t t;
+  int started, rc = 0;
+
+  for (size_t k = 0; k < a->n; k++) {
+    size_t id = a->vars[k];
+
+    b->g.seen_lo[id] = a->seen_lo[id];
+    b->g.seen_hi[id] = a->seen_hi[id];
+  }
+  b->rc = 0;
+  started = helper && pthread_create(&t, NULL, chain_run, b) == 0;
+  if (b->from < b->to)
+    rc = survey(a, lp, 0, b->from);
+  for (size_t i = 0; rc == 0 && i < n_todo; i++)
+    rc = check(a, lp, todo[i], b->glines, b->n_lines, s);
+  if (started)
+    pthread_join(t, NULL);
+  else
+    chain_run(b);
+  for (size_t k = 0; k < a->n; k++) {
+    size_t id = a->vars[k];
+
+    if (b->g.seen_lo[id] < a->seen_lo[id])
+      a->seen_lo[id] = b->g.seen_lo[id];
+    if (b->g.seen_hi[id] > a->seen_hi[id])
+      a->seen_hi[id] = b->g.seen_hi[id];
+  }
+  (void)d;
+  return rc != 0 ? rc : b->rc;
+}
+
+static int in_two(struct group *a, struct lp *lp, const size_t *glines,
+                  size_t n_lines, const size_t *col, struct audit_scratch *s,
+                  size_t left) {
+  struct disclosure *d = (struct disclosure *)a->d;
+  size_t n_cells = d->n_cells, *todo = NULL, n_todo = 0, half;
+  struct chain b = {.g = *a, .glines = glines, .n_lines = n_lines};
+  double *seen = malloc((2 * n_cells + 1) * sizeof *seen);
+  unsigned char *done = NULL;
+  int rc = -ENOMEM;
+
+  b.s.score = calloc(n_cells + 1, sizeof *b.s.score);
+  b.s.mark = calloc(n_cells + 1, 1);
+  b.s.touched = malloc((n_cells + 1) * sizeof *b.s.touched);
+  b.s.first_weak = SIZE_MAX;
+  todo = malloc((a->n + 1) * sizeof *todo);
+  done = calloc(a->n + 1, 1);
+  if (seen == NULL || b.s.score == NULL || b.s.mark == NULL ||
+      b.s.touched == NULL || todo == NULL || done == NULL)
+    goto out;
+  b.g.seen_lo = seen;
+  b.g.seen_hi = seen + n_cells;
+  b.g.lps = &b.s.lps;
+  b.g.work = &b.s.work;
+  if ((rc = lp_new(a->n, &b.lp)) != 0 ||
+      (rc = add_rows(d, b.lp, glines, n_lines, col, s->rowv, s->coef)) != 0 ||
+      (rc = start_basis(d, b.lp, a->vars, a->n, glines, n_lines)) != 0)
+    goto out;
+  if (left >= SURVEY_MIN && 4 * left >= a->n) {
+    b.from = SURVEY_PASSES / 2;
+    b.to = SURVEY_PASSES;
+    if ((rc = beside(a, lp, &b, NULL, 0, s->helper, s)) != 0)
+      goto out;
+    b.from = b.to = 0;
+  }
+  if (left >= SURVEY_MIN && (rc = batches(a, lp)) != 0)
+    goto out;
+  for (size_t k = 0; k < a->n; k++)
+    if (!seen_enough(a, k)) {
+      todo[n_todo++] = k;
+      done[k] = 1;
+    }
+  half = n_todo / 2;
+  b.todo = todo + half;
+  b.n_todo = n_todo - half;
+  if ((rc = beside(a, lp, &b, todo, half, s->helper, s)) != 0)
+    goto out;
+  /* every other cell was seen wide enough: its interval, no programme */
+  for (size_t k = 0; rc == 0 && k < a->n; k++)
+    if (!done[k])
+      rc = check(a, lp, k, glines, n_lines, s);
+  s->lps += b.s.lps;
+  s->work += b.s.work;
+  s->n_weak += b.s.n_weak;
+  if (s->first_weak == SIZE_MAX)
+    s->first_weak = b.s.first_weak;
+out:
+  lp_free(b.lp);
+  free(done);
+  free(todo);
+  free(b.s.touched);
+  free(b.s.mark);
+  free(b.s.score);
+  free(seen);
+  return rc;
+}
+
 int audit_group(struct disclosure *d, const size_t *vars, size_t n,
                 const size_t *glines, size_t n_lines, const size_t *col,
                 struct audit_scratch *s) {
@@ -446,8 +584,12 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
       rc = check(&gr, lp, k, glines, n_lines, s);
   if (trial && s->n_weak > 0)
     goto out;
+  if (rc == 0 && !trial && n >= SPLIT_MIN) {
+    rc = in_two(&gr, lp, glines, n_lines, col, s, left);
+    goto out;
+  }
   if (rc == 0 && left >= SURVEY_MIN && 4 * left >= n)
-    rc = survey(&gr, lp);
+    rc = survey(&gr, lp, 0, SURVEY_PASSES);
   if (rc == 0 && left >= SURVEY_MIN)
     rc = batches(&gr, lp);
   for (size_t k = 0; rc == 0 && k < n && !(trial && s->n_weak > 0); k++)

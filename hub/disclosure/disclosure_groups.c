@@ -246,18 +246,23 @@ static void scratch_free(struct audit_scratch *s) {
   free(s->touched);
 }
 
+/* How many cores the audit may use: d->threads, or one a core. */
+static long cores_for(const struct disclosure *d) {
+  long cores = d->threads > 0 ? d->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+  if (cores < 1)
+    cores = 1;
+  return cores > THREADS_MAX ? THREADS_MAX : cores;
+}
+
 /* How many threads: one per large group, at most one per core. */
 static size_t threads_for(const struct disclosure *d, const struct groups *gs,
                           const size_t *order, size_t n_order) {
-  long cores = d->threads > 0 ? d->threads : sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = cores_for(d);
   size_t large = 0;
 
   for (size_t k = 0; k < n_order; k++)
     large += gs->vstart[order[k] + 1] - gs->vstart[order[k]] >= PARALLEL_MIN;
-  if (cores < 1)
-    cores = 1;
-  if (cores > THREADS_MAX)
-    cores = THREADS_MAX;
   return large < 2 ? 1 : large < (size_t)cores ? large : (size_t)cores;
 }
 
@@ -344,6 +349,9 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     }
     w[t].s.first = only;
   }
+  /* one thread for every group: a large one may take a second core */
+  if (n_threads == 1 && cores_for(d) > 1)
+    w[0].s.helper = 1;
   if (pthread_mutex_init(&job.lock, NULL) != 0)
     goto out;
   /* Threads 1.. start; this one is thread 0. One that cannot start leaves

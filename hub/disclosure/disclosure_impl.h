@@ -148,6 +148,7 @@ struct audit_scratch {
   size_t *touched;
   size_t lps, work, n_weak;
   size_t first_weak; /* the group's first weak cell, or SIZE_MAX */
+  int helper;        /* a large group may take a second thread */
   /* A trial (thinning's): the cells to ask first; the group stops at its
    * first weak cell, unpriced. NULL: a full audit. */
   const unsigned char *first;
