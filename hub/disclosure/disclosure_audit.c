@@ -240,123 +240,6 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   return 0;
 }
 
-/* Whether hiding shown cell j leaves it alone in some equation of its own:
- * that line would fix it, so it could give no room (unknown: 0). */
-static int alone_somewhere(const struct disclosure *d, size_t j) {
-  const struct incidence *inc = d->inc;
-
-  if (inc == NULL)
-    return 0;
-  for (size_t i = inc->start[j]; i < inc->start[j + 1]; i++) {
-    const struct dline *l = &d->lines[inc->lines[i]];
-    size_t others = 0;
-
-    if (l->kind != LINE_EQ)
-      continue;
-    for (size_t m = 0; m <= l->n && others == 0; m++) {
-      size_t id = d->slots[l->first + m];
-
-      others += id != j && dcell_hidden(&d->cells[id]);
-    }
-    if (others == 0)
-      return 1;
-  }
-  return 0;
-}
-
-/*
- * For weak column k: the shown cell that, hidden, would give it room. Its
- * failing side is asked again (from the basis that answered it: no
- * pivots), and each shown cell of the group's rows is priced by the rows
- * it is in: rows that hold the answer where it is have a price, the rest
- * none. A cell that would be alone in a line of its own could not move, so
- * it is passed over. The best priced cell by the board's order becomes the
- * cell's fix,
- * which the repair takes rather than the nearest cell by distance alone,
- * which on a large table often opens no room at all. score and mark have
- * room for n_cells and are left all 0; touched too.
- */
-static int price_fix(struct group *g, struct lp *lp, const size_t *glines,
-                     size_t n_rows, size_t k, double *score,
-                     unsigned char *mark, size_t *touched) {
-  const struct disclosure *d = g->d;
-  struct dcell *c = &g->d->cells[g->vars[k]];
-  int up = c->state != DISCLOSURE_PRIMARY || c->hi < c->threshold, rc;
-  const double *point, *y;
-  size_t n_touched = 0, best = SIZE_MAX;
-  double v;
-
-  if ((rc = lp_extreme(lp, k, up, &v, &point)) != 0)
-    return rc;
-  ++*g->lps;
-  *g->work += g->n;
-  if ((y = lp_prices(lp)) == NULL)
-    return 0;
-  for (size_t r = 0; r < n_rows; r++) {
-    const struct dline *l = &d->lines[glines[r]];
-
-    if (fabs(y[r]) < EPS)
-      continue;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t id = d->slots[l->first + i];
-
-      /* a headline total is left to the repair's search, which takes it
-       * only when nothing else is left */
-      if (!choose_can_hide(&d->cells[id]) ||
-          (d->cells[id].flags & DISCLOSURE_CELL_HEADLINE))
-        continue;
-      if (!mark[id]) {
-        mark[id] = 1;
-        touched[n_touched++] = id;
-      }
-      score[id] += (i == l->n ? -1.0 : 1.0) * y[r];
-    }
-  }
-  for (size_t i = 0; i < n_touched; i++) {
-    size_t id = touched[i];
-
-    if (fabs(score[id]) > EPS &&
-        choose_better_repair(d, g->vars[k], id, best) &&
-        !alone_somewhere(d, id))
-      best = id;
-    score[id] = 0;
-    mark[id] = 0;
-  }
-  c->fix = best;
-  return 0;
-}
-
-/* One row per line of the group: members +1, total -1, shown cells moved
- * to the right; an equation or an inequality. col[c] is cell c's column. */
-static int add_rows(const struct disclosure *d, struct lp *lp,
-                    const size_t *glines, size_t n_lines, const size_t *col,
-                    size_t *vars, double *coef) {
-  for (size_t r = 0; r < n_lines; r++) {
-    const struct dline *l = &d->lines[glines[r]];
-    double rhs = 0;
-    size_t n = 0;
-    int rc;
-
-    for (size_t i = 0; i <= l->n; i++) {
-      const struct dcell *c = &d->cells[d->slots[l->first + i]];
-      double sign = i == l->n ? -1.0 : 1.0;
-
-      if (dcell_audited(c)) {
-        vars[n] = col[d->slots[l->first + i]];
-        coef[n++] = sign;
-      } else {
-        rhs -= sign * (double)c->value;
-      }
-    }
-    /* members - total = 0, <= 0 or >= 0 */
-    if ((rc =
-             lp_add_row(lp, vars, coef, n, l->kind == LINE_LE ? -HUGE_VAL : rhs,
-                        l->kind == LINE_GE ? HUGE_VAL : rhs)) != 0)
-      return rc;
-  }
-  return 0;
-}
-
 /* Audits column k; a weak cell is counted and, unless this is a trial,
  * priced for its repair. */
 static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
@@ -365,55 +248,12 @@ static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
 
   if ((rc = audit_var(g, lp, k, &weak)) != 0 || !weak)
     return rc;
-  if (s->first == NULL && (rc = price_fix(g, lp, glines, n_lines, k, s->score,
-                                          s->mark, s->touched)) != 0)
+  if (s->first == NULL &&
+      (rc = audit_price(g->d, lp, g->vars, g->n, glines, n_lines, k, s)) != 0)
     return rc;
   ++s->n_weak;
   if (s->first_weak == SIZE_MAX)
     s->first_weak = g->vars[k];
-  return 0;
-}
-
-/* Starts the group's programme from the basis its cells and lines ended
- * the last round with: a column new to the group at 0 (not basic), a row
- * new to it with its slack basic. When that is not a basis (a cell shown
- * since, groups that split), the programme starts afresh. */
-static int start_basis(const struct disclosure *d, struct lp *lp,
-                       const size_t *vars, size_t n, const size_t *glines,
-                       size_t n_lines) {
-  unsigned char *b = malloc(n + n_lines + 1);
-  int rc;
-
-  if (b == NULL)
-    return -ENOMEM;
-  for (size_t k = 0; k < n; k++)
-    b[k] = d->basis[vars[k]] ? d->basis[vars[k]] : LP_AT_LOWER;
-  for (size_t r = 0; r < n_lines; r++) {
-    unsigned char was = d->basis[d->n_cells + glines[r]];
-
-    b[n + r] = was ? was : LP_BASIC;
-  }
-  rc = lp_start(lp, b);
-  free(b);
-  return rc == -EINVAL ? 0 : rc;
-}
-
-/* Keeps the basis the group's programme ended with, for the next round:
- * each group writes only its own cells and lines. */
-static int keep_basis(struct disclosure *d, const struct lp *lp,
-                      const size_t *vars, size_t n, const size_t *glines,
-                      size_t n_lines) {
-  unsigned char *b = malloc(n + n_lines + 1);
-
-  if (b == NULL)
-    return -ENOMEM;
-  if (lp_basis(lp, b) == 0) {
-    for (size_t k = 0; k < n; k++)
-      d->basis[vars[k]] = b[k];
-    for (size_t r = 0; r < n_lines; r++)
-      d->basis[d->n_cells + glines[r]] = b[n + r];
-  }
-  free(b);
   return 0;
 }
 
@@ -512,8 +352,8 @@ static int in_two(struct group *a, struct lp *lp, const size_t *glines,
   b.g.lps = &b.s.lps;
   b.g.work = &b.s.work;
   if ((rc = lp_new(a->n, &b.lp)) != 0 ||
-      (rc = add_rows(d, b.lp, glines, n_lines, col, s->rowv, s->coef)) != 0 ||
-      (rc = start_basis(d, b.lp, a->vars, a->n, glines, n_lines)) != 0)
+      (rc = audit_rows(d, b.lp, glines, n_lines, col, s->rowv, s->coef)) != 0 ||
+      (rc = audit_start_basis(d, b.lp, a->vars, a->n, glines, n_lines)) != 0)
     goto out;
   if (left >= SURVEY_MIN && 4 * left >= a->n) {
     b.from = SURVEY_PASSES / 2;
@@ -573,9 +413,9 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
     left += !seen_enough(&gr, k);
   rc = left > 0 ? lp_new(n, &lp) : 0;
   if (left > 0 && rc == 0)
-    rc = add_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+    rc = audit_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
   if (left > 0 && rc == 0)
-    rc = start_basis(d, lp, vars, n, glines, n_lines);
+    rc = audit_start_basis(d, lp, vars, n, glines, n_lines);
   /* A trial fails, when it does, next to the cell it shows: those cells
    * first, and a trial stops at its first weak cell, a few programmes
    * instead of the group's all. */
@@ -596,7 +436,7 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
     rc = check(&gr, lp, k, glines, n_lines, s);
 out:
   if (rc == 0 && lp != NULL)
-    rc = keep_basis(d, lp, vars, n, glines, n_lines);
+    rc = audit_keep_basis(d, lp, vars, n, glines, n_lines);
   lp_free(lp);
   if (rc == -EDOM)
     rc = -EIO; /* the true values satisfy every row: the solver erred */
