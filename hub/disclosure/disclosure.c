@@ -61,6 +61,7 @@ void disclosure_free(struct disclosure *d) {
   free(d->lines);
   free(d->slots);
   free(d->seen);
+  free(d->basis);
   free(d);
 }
 

@@ -25,6 +25,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -86,7 +87,7 @@ static int seen_enough(const struct group *g, size_t k) {
 #define SURVEY_MIN 8     /* smaller groups go straight to their cells */
 #define SURVEY_PASSES 16 /* all up, all down, then mixtures */
 
-static int survey(struct group *g, struct lp *lp) {
+static int survey(struct group *g, struct lp *lp, int from, int to) {
   double *w = malloc(g->n * sizeof *w), *cap = malloc(g->n * sizeof *cap);
   const double *point;
   int rc = 0;
@@ -101,7 +102,7 @@ static int survey(struct group *g, struct lp *lp) {
     cap[k] =
         (double)c->value + (double)c->threshold + (double)c->protection + 1;
   }
-  for (int pass = 0; rc == 0 && pass < SURVEY_PASSES; pass++) {
+  for (int pass = from; rc == 0 && pass < to; pass++) {
     uint64_t r = 0x9e3779b97f4a7c15u * (uint64_t)(pass + 1);
 
     for (size_t k = 0; k < g->n; k++) {
@@ -239,123 +240,6 @@ static int audit_var(struct group *g, struct lp *lp, size_t k, int *weak) {
   return 0;
 }
 
-/* Whether hiding shown cell j leaves it alone in some equation of its own:
- * that line would fix it, so it could give no room (unknown: 0). */
-static int alone_somewhere(const struct disclosure *d, size_t j) {
-  const struct incidence *inc = d->inc;
-
-  if (inc == NULL)
-    return 0;
-  for (size_t i = inc->start[j]; i < inc->start[j + 1]; i++) {
-    const struct dline *l = &d->lines[inc->lines[i]];
-    size_t others = 0;
-
-    if (l->kind != LINE_EQ)
-      continue;
-    for (size_t m = 0; m <= l->n && others == 0; m++) {
-      size_t id = d->slots[l->first + m];
-
-      others += id != j && dcell_hidden(&d->cells[id]);
-    }
-    if (others == 0)
-      return 1;
-  }
-  return 0;
-}
-
-/*
- * For weak column k: the shown cell that, hidden, would give it room. Its
- * failing side is asked again (from the basis that answered it: no
- * pivots), and each shown cell of the group's rows is priced by the rows
- * it is in: rows that hold the answer where it is have a price, the rest
- * none. A cell that would be alone in a line of its own could not move, so
- * it is passed over. The best priced cell by the board's order becomes the
- * cell's fix,
- * which the repair takes rather than the nearest cell by distance alone,
- * which on a large table often opens no room at all. score and mark have
- * room for n_cells and are left all 0; touched too.
- */
-static int price_fix(struct group *g, struct lp *lp, const size_t *glines,
-                     size_t n_rows, size_t k, double *score,
-                     unsigned char *mark, size_t *touched) {
-  const struct disclosure *d = g->d;
-  struct dcell *c = &g->d->cells[g->vars[k]];
-  int up = c->state != DISCLOSURE_PRIMARY || c->hi < c->threshold, rc;
-  const double *point, *y;
-  size_t n_touched = 0, best = SIZE_MAX;
-  double v;
-
-  if ((rc = lp_extreme(lp, k, up, &v, &point)) != 0)
-    return rc;
-  ++*g->lps;
-  *g->work += g->n;
-  if ((y = lp_prices(lp)) == NULL)
-    return 0;
-  for (size_t r = 0; r < n_rows; r++) {
-    const struct dline *l = &d->lines[glines[r]];
-
-    if (fabs(y[r]) < EPS)
-      continue;
-    for (size_t i = 0; i <= l->n; i++) {
-      size_t id = d->slots[l->first + i];
-
-      /* a headline total is left to the repair's search, which takes it
-       * only when nothing else is left */
-      if (!choose_can_hide(&d->cells[id]) ||
-          (d->cells[id].flags & DISCLOSURE_CELL_HEADLINE))
-        continue;
-      if (!mark[id]) {
-        mark[id] = 1;
-        touched[n_touched++] = id;
-      }
-      score[id] += (i == l->n ? -1.0 : 1.0) * y[r];
-    }
-  }
-  for (size_t i = 0; i < n_touched; i++) {
-    size_t id = touched[i];
-
-    if (fabs(score[id]) > EPS &&
-        choose_better_repair(d, g->vars[k], id, best) &&
-        !alone_somewhere(d, id))
-      best = id;
-    score[id] = 0;
-    mark[id] = 0;
-  }
-  c->fix = best;
-  return 0;
-}
-
-/* One row per line of the group: members +1, total -1, shown cells moved
- * to the right; an equation or an inequality. col[c] is cell c's column. */
-static int add_rows(const struct disclosure *d, struct lp *lp,
-                    const size_t *glines, size_t n_lines, const size_t *col,
-                    size_t *vars, double *coef) {
-  for (size_t r = 0; r < n_lines; r++) {
-    const struct dline *l = &d->lines[glines[r]];
-    double rhs = 0;
-    size_t n = 0;
-    int rc;
-
-    for (size_t i = 0; i <= l->n; i++) {
-      const struct dcell *c = &d->cells[d->slots[l->first + i]];
-      double sign = i == l->n ? -1.0 : 1.0;
-
-      if (dcell_audited(c)) {
-        vars[n] = col[d->slots[l->first + i]];
-        coef[n++] = sign;
-      } else {
-        rhs -= sign * (double)c->value;
-      }
-    }
-    /* members - total = 0, <= 0 or >= 0 */
-    if ((rc =
-             lp_add_row(lp, vars, coef, n, l->kind == LINE_LE ? -HUGE_VAL : rhs,
-                        l->kind == LINE_GE ? HUGE_VAL : rhs)) != 0)
-      return rc;
-  }
-  return 0;
-}
-
 /* Audits column k; a weak cell is counted and, unless this is a trial,
  * priced for its repair. */
 static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
@@ -364,13 +248,150 @@ static int check(struct group *g, struct lp *lp, size_t k, const size_t *glines,
 
   if ((rc = audit_var(g, lp, k, &weak)) != 0 || !weak)
     return rc;
-  if (s->first == NULL && (rc = price_fix(g, lp, glines, n_lines, k, s->score,
-                                          s->mark, s->touched)) != 0)
+  if (s->first == NULL &&
+      (rc = audit_price(g->d, lp, g->vars, g->n, glines, n_lines, k, s)) != 0)
     return rc;
   ++s->n_weak;
   if (s->first_weak == SIZE_MAX)
     s->first_weak = g->vars[k];
   return 0;
+}
+
+/*
+ * A large group's questions in two chains, each on its own copy of the
+ * programme and of the values seen: half the survey's points, and half the
+ * cells still short after the batches. Neither reads what the other finds
+ * until both are done, so the result is the same whether the second chain
+ * runs on a thread of its own (s->helper: the audit has a core to spare)
+ * or after the first; a table of one large group, which the threads of
+ * disclosure_groups.c cannot share out, then takes two cores.
+ */
+#define SPLIT_MIN 256 /* hidden cells: a group worth two chains */
+
+struct chain {
+  struct group g; /* its seen_lo and seen_hi its own */
+  struct lp *lp;
+  struct audit_scratch s;
+  const size_t *glines;
+  size_t n_lines;
+  const size_t *todo; /* columns to check, when from == to */
+  size_t n_todo;
+  int from, to; /* survey passes */
+  int rc;
+};
+
+static void *chain_run(void *arg) {
+  struct chain *c = arg;
+
+  if (c->from < c->to)
+    c->rc = survey(&c->g, c->lp, c->from, c->to);
+  for (size_t i = 0; c->rc == 0 && i < c->n_todo; i++)
+    c->rc = check(&c->g, c->lp, c->todo[i], c->glines, c->n_lines, &c->s);
+  return NULL;
+}
+
+/* Runs a's work (the survey's first passes, or the first cells) beside
+ * chain b's, which starts from the values a has seen so far, and takes in
+ * what b saw once both are done. */
+static int beside(struct group *a, struct lp *lp, struct chain *b,
+                  const size_t *todo, size_t n_todo, int helper,
+                  struct audit_scratch *s) {
+  const struct disclosure *d = a->d;
+  pthread_t t;
+  int started, rc = 0;
+
+  for (size_t k = 0; k < a->n; k++) {
+    size_t id = a->vars[k];
+
+    b->g.seen_lo[id] = a->seen_lo[id];
+    b->g.seen_hi[id] = a->seen_hi[id];
+  }
+  b->rc = 0;
+  started = helper && pthread_create(&t, NULL, chain_run, b) == 0;
+  if (b->from < b->to)
+    rc = survey(a, lp, 0, b->from);
+  for (size_t i = 0; rc == 0 && i < n_todo; i++)
+    rc = check(a, lp, todo[i], b->glines, b->n_lines, s);
+  if (started)
+    pthread_join(t, NULL);
+  else
+    chain_run(b);
+  for (size_t k = 0; k < a->n; k++) {
+    size_t id = a->vars[k];
+
+    if (b->g.seen_lo[id] < a->seen_lo[id])
+      a->seen_lo[id] = b->g.seen_lo[id];
+    if (b->g.seen_hi[id] > a->seen_hi[id])
+      a->seen_hi[id] = b->g.seen_hi[id];
+  }
+  (void)d;
+  return rc != 0 ? rc : b->rc;
+}
+
+static int in_two(struct group *a, struct lp *lp, const size_t *glines,
+                  size_t n_lines, const size_t *col, struct audit_scratch *s,
+                  size_t left) {
+  struct disclosure *d = (struct disclosure *)a->d;
+  size_t n_cells = d->n_cells, *todo = NULL, n_todo = 0, half;
+  struct chain b = {.g = *a, .glines = glines, .n_lines = n_lines};
+  double *seen = malloc((2 * n_cells + 1) * sizeof *seen);
+  unsigned char *done = NULL;
+  int rc = -ENOMEM;
+
+  b.s.score = calloc(n_cells + 1, sizeof *b.s.score);
+  b.s.mark = calloc(n_cells + 1, 1);
+  b.s.touched = malloc((n_cells + 1) * sizeof *b.s.touched);
+  b.s.first_weak = SIZE_MAX;
+  todo = malloc((a->n + 1) * sizeof *todo);
+  done = calloc(a->n + 1, 1);
+  if (seen == NULL || b.s.score == NULL || b.s.mark == NULL ||
+      b.s.touched == NULL || todo == NULL || done == NULL)
+    goto out;
+  b.g.seen_lo = seen;
+  b.g.seen_hi = seen + n_cells;
+  b.g.lps = &b.s.lps;
+  b.g.work = &b.s.work;
+  if ((rc = lp_new(a->n, &b.lp)) != 0 ||
+      (rc = audit_rows(d, b.lp, glines, n_lines, col, s->rowv, s->coef)) != 0 ||
+      (rc = audit_start_basis(d, b.lp, a->vars, a->n, glines, n_lines)) != 0)
+    goto out;
+  if (left >= SURVEY_MIN && 4 * left >= a->n) {
+    b.from = SURVEY_PASSES / 2;
+    b.to = SURVEY_PASSES;
+    if ((rc = beside(a, lp, &b, NULL, 0, s->helper, s)) != 0)
+      goto out;
+    b.from = b.to = 0;
+  }
+  if (left >= SURVEY_MIN && (rc = batches(a, lp)) != 0)
+    goto out;
+  for (size_t k = 0; k < a->n; k++)
+    if (!seen_enough(a, k)) {
+      todo[n_todo++] = k;
+      done[k] = 1;
+    }
+  half = n_todo / 2;
+  b.todo = todo + half;
+  b.n_todo = n_todo - half;
+  if ((rc = beside(a, lp, &b, todo, half, s->helper, s)) != 0)
+    goto out;
+  /* every other cell was seen wide enough: its interval, no programme */
+  for (size_t k = 0; rc == 0 && k < a->n; k++)
+    if (!done[k])
+      rc = check(a, lp, k, glines, n_lines, s);
+  s->lps += b.s.lps;
+  s->work += b.s.work;
+  s->n_weak += b.s.n_weak;
+  if (s->first_weak == SIZE_MAX)
+    s->first_weak = b.s.first_weak;
+out:
+  lp_free(b.lp);
+  free(done);
+  free(todo);
+  free(b.s.touched);
+  free(b.s.mark);
+  free(b.s.score);
+  free(seen);
+  return rc;
 }
 
 int audit_group(struct disclosure *d, const size_t *vars, size_t n,
@@ -392,7 +413,9 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
     left += !seen_enough(&gr, k);
   rc = left > 0 ? lp_new(n, &lp) : 0;
   if (left > 0 && rc == 0)
-    rc = add_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+    rc = audit_rows(d, lp, glines, n_lines, col, s->rowv, s->coef);
+  if (left > 0 && rc == 0)
+    rc = audit_start_basis(d, lp, vars, n, glines, n_lines);
   /* A trial fails, when it does, next to the cell it shows: those cells
    * first, and a trial stops at its first weak cell, a few programmes
    * instead of the group's all. */
@@ -401,13 +424,19 @@ int audit_group(struct disclosure *d, const size_t *vars, size_t n,
       rc = check(&gr, lp, k, glines, n_lines, s);
   if (trial && s->n_weak > 0)
     goto out;
+  if (rc == 0 && !trial && n >= SPLIT_MIN) {
+    rc = in_two(&gr, lp, glines, n_lines, col, s, left);
+    goto out;
+  }
   if (rc == 0 && left >= SURVEY_MIN && 4 * left >= n)
-    rc = survey(&gr, lp);
+    rc = survey(&gr, lp, 0, SURVEY_PASSES);
   if (rc == 0 && left >= SURVEY_MIN)
     rc = batches(&gr, lp);
   for (size_t k = 0; rc == 0 && k < n && !(trial && s->n_weak > 0); k++)
     rc = check(&gr, lp, k, glines, n_lines, s);
 out:
+  if (rc == 0 && lp != NULL)
+    rc = audit_keep_basis(d, lp, vars, n, glines, n_lines);
   lp_free(lp);
   if (rc == -EDOM)
     rc = -EIO; /* the true values satisfy every row: the solver erred */

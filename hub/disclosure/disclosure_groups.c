@@ -246,18 +246,23 @@ static void scratch_free(struct audit_scratch *s) {
   free(s->touched);
 }
 
+/* How many cores the audit may use: d->threads, or one a core. */
+static long cores_for(const struct disclosure *d) {
+  long cores = d->threads > 0 ? d->threads : sysconf(_SC_NPROCESSORS_ONLN);
+
+  if (cores < 1)
+    cores = 1;
+  return cores > THREADS_MAX ? THREADS_MAX : cores;
+}
+
 /* How many threads: one per large group, at most one per core. */
 static size_t threads_for(const struct disclosure *d, const struct groups *gs,
                           const size_t *order, size_t n_order) {
-  long cores = d->threads > 0 ? d->threads : sysconf(_SC_NPROCESSORS_ONLN);
+  long cores = cores_for(d);
   size_t large = 0;
 
   for (size_t k = 0; k < n_order; k++)
     large += gs->vstart[order[k] + 1] - gs->vstart[order[k]] >= PARALLEL_MIN;
-  if (cores < 1)
-    cores = 1;
-  if (cores > THREADS_MAX)
-    cores = THREADS_MAX;
   return large < 2 ? 1 : large < (size_t)cores ? large : (size_t)cores;
 }
 
@@ -296,9 +301,18 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     d->seen_cells = n;
     d->seen_stale = 1;
   }
-  if (d->seen_stale) /* the true values: a point of every polytope */
+  if (d->basis_size != n + d->n_lines) {
+    free(d->basis);
+    d->basis_size = 0;
+    if ((d->basis = calloc(n + d->n_lines + 1, 1)) == NULL)
+      return -ENOMEM;
+    d->basis_size = n + d->n_lines;
+  }
+  if (d->seen_stale) { /* the true values: a point of every polytope */
     for (size_t c = 0; c < n; c++)
       d->seen[c] = d->seen[n + c] = (double)d->cells[c].value;
+    memset(d->basis, 0, d->basis_size);
+  }
   d->seen_stale = 0;
   if ((rc = groups_find(d, &gs)) != 0)
     goto out;
@@ -335,6 +349,9 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
     }
     w[t].s.first = only;
   }
+  /* one thread for every group: a large one may take a second core */
+  if (n_threads == 1 && cores_for(d) > 1)
+    w[0].s.helper = 1;
   if (pthread_mutex_init(&job.lock, NULL) != 0)
     goto out;
   /* Threads 1.. start; this one is thread 0. One that cannot start leaves

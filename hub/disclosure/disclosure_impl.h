@@ -7,6 +7,8 @@
 
 #include "disclosure.h"
 
+struct lp;
+
 /* What a line tells a reader, decided from the true values when it is
  * added: an equation only when its members add up to its total. One that
  * does not (a breakdown with unrecorded members, a county that also reports
@@ -77,6 +79,12 @@ struct disclosure {
   double *seen;
   size_t seen_cells;
   int seen_stale;
+  /* The basis each group's programme ended with (lp.h): a byte per cell,
+   * then one per line, 0 where none is known. A repair changes a group's
+   * programme by a few columns, so the next round's starts from it rather
+   * than afresh; kept and reset with seen. */
+  unsigned char *basis;
+  size_t basis_size;
   int threads;           /* the audit's threads; 0: one a core */
   size_t thin_group_max; /* thinning tries only groups this small */
 };
@@ -142,10 +150,33 @@ struct audit_scratch {
   size_t *touched;
   size_t lps, work, n_weak;
   size_t first_weak; /* the group's first weak cell, or SIZE_MAX */
+  int helper;        /* a large group may take a second thread */
   /* A trial (thinning's): the cells to ask first; the group stops at its
    * first weak cell, unpriced. NULL: a full audit. */
   const unsigned char *first;
 };
+
+/* ---- disclosure_rows.c: a group's programme ---- */
+
+/* One row of lp per line of glines: members +1, total -1, the cells not
+ * audited moved to the right; an equation or an inequality. col[c] is
+ * cell c's column; vars and coef have room for the widest line. */
+int audit_rows(const struct disclosure *d, struct lp *lp, const size_t *glines,
+               size_t n_lines, const size_t *col, size_t *vars, double *coef);
+/* Prices weak column k of lp (columns the n cells vars, rows the lines
+ * glines) for its repair: sets its cell's fix; counts in s. 0 or -EIO. */
+int audit_price(const struct disclosure *d, struct lp *lp, const size_t *vars,
+                size_t n, const size_t *glines, size_t n_rows, size_t k,
+                struct audit_scratch *s);
+/* Starts lp (the group vars, glines) from the basis d->basis keeps for
+ * them, when that is a basis of it. 0 or -ENOMEM. */
+int audit_start_basis(const struct disclosure *d, struct lp *lp,
+                      const size_t *vars, size_t n, const size_t *glines,
+                      size_t n_lines);
+/* Keeps lp's last basis in d->basis for its cells and lines. 0 or -ENOMEM. */
+int audit_keep_basis(struct disclosure *d, const struct lp *lp,
+                     const size_t *vars, size_t n, const size_t *glines,
+                     size_t n_lines);
 
 /* Audits the group of hidden cells vars[0 .. n - 1] over its lines glines:
  * sets each cell's lo, hi, weak and fix, and grows d->seen for them only;

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,9 +26,15 @@ struct lp {
   size_t n_vars;
   double *obj; /* all 0 but the variable asked about */
   size_t asked;
-  double *open; /* n_vars HUGE_VAL: the columns' own upper bounds */
-  double *zero; /* n_vars 0: the columns' own lower bounds */
-  int loaded;   /* rows handed to CLP: no more may be added */
+  double *open;         /* n_vars HUGE_VAL: the columns' own upper bounds */
+  double *zero;         /* n_vars 0: the columns' own lower bounds */
+  int loaded;           /* rows handed to CLP: no more may be added */
+  unsigned char *start; /* a basis to start from, until loaded; or NULL */
+  /* The last question answered, as lp_extreme() asked it (var, maximise),
+   * or SIZE_MAX: asked again, it is answered as it stands, with no call
+   * into CLP (which would factorise the basis again, for no pivot). */
+  size_t last;
+  int last_max;
   /* rows, row-major, until loaded */
   CoinBigIndex *starts;
   int *cols;
@@ -44,6 +51,7 @@ int lp_new(size_t n_vars, struct lp **out) {
   if ((lp = calloc(1, sizeof *lp)) == NULL)
     return -ENOMEM;
   lp->n_vars = n_vars;
+  lp->last = SIZE_MAX;
   lp->obj = calloc(n_vars, sizeof *lp->obj);
   lp->open = malloc(n_vars * sizeof *lp->open);
   lp->zero = calloc(n_vars, sizeof *lp->zero);
@@ -77,6 +85,7 @@ void lp_free(struct lp *lp) {
   if (lp->model != NULL)
     Clp_deleteModel(lp->model);
   rows_free(lp);
+  free(lp->start);
   free(lp->obj);
   free(lp->open);
   free(lp->zero);
@@ -158,11 +167,40 @@ static int load(struct lp *lp) {
     Clp_addRows(lp->model, (int)lp->n_rows, lp->lo, lp->hi, lp->starts,
                 lp->cols, lp->coef);
   rows_free(lp);
+  if (lp->start != NULL)
+    Clp_copyinStatus(lp->model, lp->start);
+  free(lp->start);
+  lp->start = NULL;
   lp->loaded = 1;
   rc = 0;
 out:
   free(empty);
   return rc;
+}
+
+int lp_start(struct lp *lp, const unsigned char *status) {
+  size_t n = lp->n_vars + lp->n_rows, basic = 0;
+
+  if (lp->loaded)
+    return -EINVAL;
+  for (size_t i = 0; i < n; i++)
+    basic += (status[i] & 7) == LP_BASIC;
+  if (basic != lp->n_rows)
+    return -EINVAL; /* not a basis of these rows */
+  free(lp->start);
+  if ((lp->start = malloc(n)) == NULL)
+    return -ENOMEM;
+  memcpy(lp->start, status, n);
+  return 0;
+}
+
+int lp_basis(const struct lp *lp, unsigned char *status) {
+  const unsigned char *b;
+
+  if (!lp->loaded || (b = Clp_statusArray(lp->model)) == NULL)
+    return -ENODATA;
+  memcpy(status, b, lp->n_vars + lp->n_rows);
+  return 0;
 }
 
 int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
@@ -173,6 +211,12 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
     return -EINVAL;
   if (!lp->loaded && (rc = load(lp)) != 0)
     return rc;
+  if (var == lp->last && maximise == lp->last_max) {
+    *point = Clp_getColSolution(lp->model);
+    *value = (*point)[var];
+    return 0;
+  }
+  lp->last = SIZE_MAX;
   lp->obj[lp->asked] = 0;
   lp->obj[var] = 1;
   lp->asked = var;
@@ -192,6 +236,8 @@ int lp_extreme(struct lp *lp, size_t var, int maximise, double *value,
     return -EIO;
   *point = Clp_getColSolution(lp->model);
   *value = (*point)[var];
+  lp->last = var;
+  lp->last_max = maximise;
   return 0;
 }
 
@@ -201,6 +247,7 @@ int lp_point(struct lp *lp, const double *weights, const double *lower,
 
   if (!lp->loaded && (rc = load(lp)) != 0)
     return rc;
+  lp->last = SIZE_MAX;
   Clp_chgObjCoefficients(lp->model, weights);
   if (lower != NULL)
     Clp_chgColumnLower(lp->model, lower);

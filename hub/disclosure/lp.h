@@ -30,6 +30,23 @@ int lp_add_row(struct lp *lp, const size_t *vars, const double *coef, size_t n,
                double lo, double hi);
 
 /*
+ * A basis: one byte a column, then one a row, CLP's status (the low three
+ * bits: LP_BASIC, LP_AT_LOWER, ...). Saved after one problem's questions
+ * and handed to a similar one before its first, the first answer starts
+ * from it rather than from the rows' slacks, which on a programme of
+ * thousands of rows costs thousands of pivots.
+ */
+#define LP_BASIC 1
+#define LP_AT_LOWER 3
+/* Starts the first question from status (n_vars + rows bytes, copied),
+ * before it is asked. 0; -EINVAL when it is asked already or status has
+ * not one basic entry a row; -ENOMEM. */
+int lp_start(struct lp *lp, const unsigned char *status);
+/* The basis of the last answer into status (n_vars + rows bytes). 0, or
+ * -ENODATA before any. */
+int lp_basis(const struct lp *lp, unsigned char *status);
+
+/*
  * The smallest (maximise 0) or largest (maximise 1) value of x[var]:
  * 0 with *value (HUGE_VAL when the maximum is unbounded); then, unless
  * unbounded, *point (n_vars values, valid until the next call) is a
