@@ -97,6 +97,7 @@ class PostgresCommandsTest(HubTestCase):
         role = self.hub_role(
             hub, "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {r}; "
                  "GRANT UPDATE ON ingests, current_periods, pull_state, outbox TO {r}; "
+                 "GRANT UPDATE(holder_pid, renewed_at) ON board_leases TO {r}; "
                  "INSERT INTO board_roles(role, board) VALUES ('{r}', 'rutland')")
         r = self.check(hub)
         self.assertEqual(r.returncode, 1, r.stdout)

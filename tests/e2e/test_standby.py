@@ -210,21 +210,24 @@ class StandbyTest(HubTestCase):
             self.assertEvent(b, "leader_standby")
             a.wait_for(lambda: self.pulled(a), FILE_TIMEOUT, "a pull by the active hub")
 
-            # a session of the test's own waits for the lock, and the server
-            # ends the active hub's lock connection: the session has the lock
-            # for HOLD_S; the hub lives on, connects again, and finds it taken
+            # the server ends the active hub's lock connection, and a session
+            # of the test's own takes the board's lease for HOLD_S at once
+            # (each -c its own transaction): the hub lives on, connects
+            # again, and finds the lease held
+            lease = ("SELECT holder_pid FROM board_leases WHERE board = '%s'"
+                     % pg_e2e.BOARD)
+            before = a.pg.rows(lease)[0]["holder_pid"]
             holder = subprocess.Popen(
                 [pg_e2e._tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
-                 "-d", a.pg.conninfo, "-c",
-                 "SELECT pg_advisory_lock(hashtextextended("
-                 "'dahub active hub: %s', 0)); SELECT pg_sleep(%d)"
-                 % (pg_e2e.BOARD, HOLD_S)],
+                 "-d", a.pg.conninfo,
+                 "-c", "SELECT pg_terminate_backend(holder_pid) FROM board_leases"
+                       " WHERE board = '%s'" % pg_e2e.BOARD,
+                 "-c", "UPDATE board_leases SET holder_pid = pg_backend_pid(),"
+                       " renewed_at = now() WHERE board = '%s'" % pg_e2e.BOARD,
+                 "-c", "SELECT pg_sleep(%d)" % HOLD_S],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-            a.wait_for(lambda: a.pg.rows("SELECT 1 FROM pg_locks WHERE"
-                                         " locktype = 'advisory' AND NOT granted"),
-                       FILE_TIMEOUT, "the test's session waiting for the lock")
-            a.pg.sql("SELECT pg_terminate_backend(pid) FROM pg_locks"
-                     " WHERE locktype = 'advisory' AND granted")
+            a.wait_for(lambda: a.pg.rows(lease)[0]["holder_pid"] not in (before, None),
+                       FILE_TIMEOUT, "the test's session holding the lease")
             try:
                 self.assertEvent(a, "leader_standby", timeout=scaled(TAKEOVER_S),
                                  prio=4)
