@@ -311,7 +311,8 @@ int disclosure_audit_run(struct disclosure *d, const unsigned char *only,
   if (d->seen_stale) { /* the true values: a point of every polytope */
     for (size_t c = 0; c < n; c++)
       d->seen[c] = d->seen[n + c] = (double)d->cells[c].value;
-    memset(d->basis, 0, d->basis_size);
+    if (d->basis_size > 0) /* no cell and no line: no basis either */
+      memset(d->basis, 0, d->basis_size);
   }
   d->seen_stale = 0;
   if ((rc = groups_find(d, &gs)) != 0)
