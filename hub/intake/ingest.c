@@ -187,17 +187,18 @@ static void log_result(const struct ingest_feed *f, const char *name,
 }
 
 /* A recovered file whose hash is already stored: our own commit, made just
- * before a crash; it only needs to move on. */
+ * before a crash; it only needs to move on. The store's reason for a
+ * failed look-up is left in r->first (a server down, say), for the
+ * retry's log line. */
 static int recovered_known(struct dahub_ctx *ctx, struct ingest_result *r) {
   struct store_match m;
-  struct dahub_error e = {0};
   int rc;
 
   if ((rc = ingest_drain(ctx)) != 0)
     return rc;
   hex_digest(ctx, r->sha256);
   rc = store_find_hash(ctx->env->store, ctx->feed->conf->name, r->sha256, &m,
-                       &e);
+                       &r->first);
   if (rc == 1)
     r->ingest_id = m.ingest_id;
   if (rc <= 0 && lseek(ctx->fd, 0, SEEK_SET) != 0)
@@ -345,7 +346,9 @@ void ingest_run(const struct ingest_env *env, const struct ingest_feed *f,
   if (recovered) {
     rc = recovered_known(&ctx, r);
     if (rc < 0) {
-      (void)dahub_error_set(&r->first, rc, 0, 0, "recovery: %s", strerror(-rc));
+      if (r->first.msg[0] == '\0')
+        (void)dahub_error_set(&r->first, rc, 0, 0, "recovery: %s",
+                              strerror(-rc));
       goto out;
     }
     if (rc == 1) {

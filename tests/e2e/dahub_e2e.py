@@ -218,10 +218,11 @@ class Hub:
 
     def __init__(self, feeds=None, settle_ms=200, rescan_ms=500,
                  shutdown_grace_ms=10000, limits=None, hub_extra=None,
-                 label="hub", store_of=None):
+                 label="hub", store_of=None, pg_cluster=None):
         """store_of: another Hub whose PostgreSQL database and board this one
         shares (a standby of the same board), with a spool and state of its
-        own."""
+        own. pg_cluster: the superuser's conninfo of a cluster of the test's
+        own, where this hub's database is made whatever the run's store."""
         self.root = tempfile.mkdtemp(prefix="dahub-e2e-%s-" % label)
         self.conf_dir = os.path.join(self.root, "conf")
         self.feeds_dir = os.path.join(self.conf_dir, "feeds.d")
@@ -250,10 +251,11 @@ class Hub:
         if hub_extra:
             self.hub_conf.update(hub_extra)
         self.pg = None
-        if ON_PG or store_of is not None:
+        if ON_PG or store_of is not None or pg_cluster is not None:
             try:
                 self.pg = pg_e2e.Database(
-                    self.conf_dir, of=store_of.pg if store_of is not None else None)
+                    self.conf_dir, of=store_of.pg if store_of is not None else None,
+                    superuser=pg_cluster)
             except BaseException:
                 shutil.rmtree(self.root, ignore_errors=True)
                 raise

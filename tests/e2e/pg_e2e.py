@@ -131,16 +131,20 @@ _serial = itertools.count(1)
 
 
 class Database:
-    """One hub's database in the test cluster; with of, another hub's (two
-    hubs of one board), which that hub's cleanup drops."""
+    """One hub's database in the test cluster (or in the cluster whose
+    superuser's conninfo is superuser: a test's private one); with of,
+    another hub's (two hubs of one board), which that hub's cleanup
+    drops."""
 
-    def __init__(self, conf_dir, of=None):
+    def __init__(self, conf_dir, of=None, superuser=None):
         self.owner = of is None
         if of is not None:
             self.name, self.conninfo = of.name, of.conninfo
+            self.superuser = of.superuser
         else:
+            self.superuser = superuser or SUPERUSER
             self.name = "dahub_e2e_%d_%d" % (os.getpid(), next(_serial))
-            self.conninfo = with_dbname(SUPERUSER, self.name)
+            self.conninfo = with_dbname(self.superuser, self.name)
             self._admin("DROP DATABASE IF EXISTS %s" % self.name)
             self._admin("CREATE DATABASE %s" % self.name)
         self.conninfo_file = os.path.join(conf_dir, "pg.conninfo")
@@ -161,7 +165,7 @@ class Database:
         return r.stdout
 
     def _admin(self, sql):
-        return self._psql(SUPERUSER, sql)
+        return self._psql(self.superuser, sql)
 
     def sql(self, sql):
         """Runs sql in the hub's database as the superuser; psql's output."""

@@ -8,6 +8,11 @@
 #                             as in a failover) and starts it again with the
 #                             same options, waiting until it accepts
 #                             connections; fails when none runs in DIR
+#   pg_cluster.sh down DIR    stops that server fast and keeps DIR, as a
+#                             server that is down for a while
+#   pg_cluster.sh up DIR      starts the server of DIR again after a down,
+#                             with the same options, waiting until it
+#                             accepts connections
 #   pg_cluster.sh stop DIR    stops that server and removes DIR; quiet and
 #                             successful when there is nothing to stop
 #
@@ -21,7 +26,7 @@
 set -eu
 
 usage() {
-  echo "usage: $0 start|restart|stop DIR" >&2
+  echo "usage: $0 start|restart|down|up|stop DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -45,6 +50,19 @@ else
   as() { "$@"; }
 fi
 
+# No network; a socket in DIR; small, and quick rather than durable (a
+# test cluster holds nothing worth an fsync). -w waits until it accepts
+# connections.
+serve() {
+  as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $dir -c fsync=off \
+-c synchronous_commit=off -c full_page_writes=off -c max_connections=40 \
+-c shared_buffers=32MB" start >/dev/null || {
+    cat "$dir/server.log" >&2
+    exit 1
+  }
+}
+
 case "$cmd" in
 start)
   if [ ! -x "$bin/initdb" ]; then
@@ -63,16 +81,7 @@ start)
     cat "$dir/initdb.log" >&2
     exit 1
   }
-  # No network; a socket in DIR; small, and quick rather than durable (a
-  # test cluster holds nothing worth an fsync). -w waits until it accepts
-  # connections.
-  as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $dir -c fsync=off \
--c synchronous_commit=off -c full_page_writes=off -c max_connections=40 \
--c shared_buffers=32MB" start >/dev/null || {
-    cat "$dir/server.log" >&2
-    exit 1
-  }
+  serve
   echo "host=$dir user=postgres dbname=postgres"
   ;;
 restart)
@@ -87,6 +96,20 @@ restart)
     cat "$dir/server.log" >&2
     exit 1
   }
+  ;;
+down)
+  if [ ! -f "$dir/data/postmaster.pid" ]; then
+    echo "pg_cluster: no server runs in $dir" >&2
+    exit 1
+  fi
+  as "$bin/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null
+  ;;
+up)
+  if [ ! -d "$dir/data" ] || [ -f "$dir/data/postmaster.pid" ]; then
+    echo "pg_cluster: no stopped server in $dir" >&2
+    exit 1
+  fi
+  serve
   ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then

@@ -3,7 +3,8 @@
 # socket in its folder and on no TCP address, its folder is private, a
 # second start in the same folder is refused, a restart ends the sessions
 # and brings a new server up on the same socket with the same settings, a
-# restart with no server is refused, and a stop leaves no server
+# restart with no server is refused, a down refuses connections until an
+# up brings the server back with the same settings, and a stop leaves no server
 # and no folder (and is quiet when there is nothing to stop). Skipped (77)
 # without PostgreSQL 15's binaries.
 set -eu
@@ -38,6 +39,20 @@ pid=$(head -n 1 "$dir/data/postmaster.pid")
   fail "restart lost the settings"
 [ -z "$(psql "$conninfo" -Atc 'SHOW listen_addresses')" ] ||
   fail "listens on TCP after restart"
+"$here/pg_cluster.sh" down "$dir" || fail "down"
+[ -d "$dir/data" ] || fail "down removed $dir"
+if psql "$conninfo" -Atc 'SELECT 1' >/dev/null 2>&1; then
+  fail "an answer while down"
+fi
+if "$here/pg_cluster.sh" down "$dir" >/dev/null 2>&1; then
+  fail "a down with no server"
+fi
+"$here/pg_cluster.sh" up "$dir" || fail "up"
+[ "$(psql "$conninfo" -Atc 'SHOW fsync')" = off ] || fail "up lost the settings"
+if "$here/pg_cluster.sh" up "$dir" >/dev/null 2>&1; then
+  fail "an up with a server running"
+fi
+pid=$(head -n 1 "$dir/data/postmaster.pid")
 "$here/pg_cluster.sh" stop "$dir"
 [ ! -e "$dir" ] || fail "$dir left behind"
 # pg_ctl returns once the server removed its pid file, a moment before
