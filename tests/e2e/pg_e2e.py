@@ -52,6 +52,17 @@ def _tool(name):
     return found
 
 
+def psql(conninfo, sql):
+    """Runs sql with psql on conninfo; psql's unaligned output."""
+    r = subprocess.run([_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-d", conninfo, "-c", sql],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise AssertionError("psql: %s: %s" % (sql[:200], r.stderr.strip()))
+    return r.stdout
+
+
 def with_dbname(conninfo, dbname):
     """conninfo (key=value words or a postgresql:// URI) naming dbname."""
     if conninfo.startswith(("postgresql://", "postgres://")):
@@ -156,13 +167,7 @@ class Database:
         return {"postgresql": {"conninfo_file": "pg.conninfo", "board": BOARD}}
 
     def _psql(self, conninfo, sql):
-        r = subprocess.run([_tool("psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                            "-d", conninfo, "-c", sql],
-                           stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=60)
-        if r.returncode != 0:
-            raise AssertionError("psql: %s: %s" % (sql[:200], r.stderr.strip()))
-        return r.stdout
+        return psql(conninfo, sql)
 
     def _admin(self, sql):
         return self._psql(self.superuser, sql)

@@ -17,7 +17,8 @@
 #                             successful when there is nothing to stop
 #
 # The server listens on a unix socket in DIR only (listen_addresses=''), so
-# it needs no port and cannot be reached from the network; its local
+# it needs no port and cannot be reached from the network (unless a test
+# changes listen_addresses with ALTER SYSTEM and restarts it); its local
 # connections are trusted, which is safe for a socket in a folder no one
 # else can enter. initdb refuses to run as root: as root (CI), the cluster
 # runs as the postgres user Debian's package creates (or nobody), who owns
@@ -50,14 +51,13 @@ else
   as() { "$@"; }
 fi
 
-# No network; a socket in DIR; small, and quick rather than durable (a
-# test cluster holds nothing worth an fsync). -w waits until it accepts
-# connections.
+# Starts the server of DIR; -w waits until it accepts connections. Its
+# settings are in its postgresql.conf (start writes them), not on pg_ctl's
+# command line, so that a test's ALTER SYSTEM may change one (a
+# command-line setting would beat it) and a restart keeps them.
 serve() {
   as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $dir -c fsync=off \
--c synchronous_commit=off -c full_page_writes=off -c max_connections=40 \
--c shared_buffers=32MB" start >/dev/null || {
+    start >/dev/null || {
     cat "$dir/server.log" >&2
     exit 1
   }
@@ -81,6 +81,18 @@ start)
     cat "$dir/initdb.log" >&2
     exit 1
   }
+  # No network; a socket in DIR; small, and quick rather than durable (a
+  # test cluster holds nothing worth an fsync).
+  cat >>"$dir/data/postgresql.conf" <<EOF
+# tests/support/pg_cluster.sh
+listen_addresses = ''
+unix_socket_directories = '$dir'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 40
+shared_buffers = 32MB
+EOF
   serve
   echo "host=$dir user=postgres dbname=postgres"
   ;;
@@ -89,8 +101,8 @@ restart)
     echo "pg_cluster: no server runs in $dir" >&2
     exit 1
   fi
-  # pg_ctl restart starts it with the options it was started with
-  # (data/postmaster.opts): the same socket folder and settings
+  # started again from its postgresql.conf: the same socket folder and
+  # settings
   as "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w -t 60 \
     restart >/dev/null || {
     cat "$dir/server.log" >&2

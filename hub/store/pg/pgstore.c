@@ -87,13 +87,36 @@ int pgstore_conninfo_read(const char *path, char **conninfo,
   return 0;
 }
 
-/* The connection's last error, one line, trailing newline dropped. */
+/* The connection's last error, one line, trailing newline dropped. libpq
+ * begins each attempt's lines with where it tried (`connection to server at
+ * "127.0.0.1", port 5432 failed: `); that is dropped, since the reason after
+ * it (a certificate not verified, no pg_hba.conf line for an unencrypted
+ * session) is what names the problem and would otherwise not fit. */
 static const char *conn_message(PGconn *conn, char *buf, size_t size) {
+  static const char where[] = "connection to server ";
   const char *m = conn != NULL ? PQerrorMessage(conn) : "out of memory";
-  size_t n;
+  size_t n = 0;
 
-  (void)snprintf(buf, size, "%s", m != NULL && *m != '\0' ? m : "no reason");
-  for (n = strlen(buf); n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ');)
+  if (m == NULL || *m == '\0')
+    m = "no reason";
+  buf[0] = '\0';
+  while (*m != '\0' && n + 1 < size) {
+    const char *eol = strchr(m, '\n'), *next = eol ? eol + 1 : m + strlen(m);
+    const char *failed = strstr(m, " failed: ");
+    size_t len;
+
+    if (strncmp(m, where, sizeof where - 1) == 0 && failed != NULL &&
+        (eol == NULL || failed < eol))
+      m = failed + sizeof " failed: " - 1;
+    len = (size_t)(next - m);
+    if (len > size - 1 - n)
+      len = size - 1 - n;
+    memcpy(buf + n, m, len);
+    n += len;
+    buf[n] = '\0';
+    m = next;
+  }
+  for (; n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ');)
     buf[--n] = '\0';
   for (char *p = buf; *p != '\0'; p++)
     if (*p == '\n' || *p == '\t')

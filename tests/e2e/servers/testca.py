@@ -3,8 +3,10 @@
 make_certs(folder) writes, in that folder, a test CA (EC P-256 key and
 self-signed certificate) and a server key and certificate for 127.0.0.1 and
 localhost (subjectAltName IP and DNS), signed by the CA, and returns their
-paths as Certs(ca_file, cert_file, key_file). A test hands ca_file to the hub
-(its CA bundle) and the servers use cert_file and key_file:
+paths as Certs(ca_file, cert_file, key_file); issue(folder, stem, san) signs
+another server certificate with that CA, for the names san gives. A test
+hands ca_file to the hub (its CA bundle) and the servers use cert_file and
+key_file:
 
     certs = testca.make_certs(tmp)
     ctx = testca.client_context(certs.ca_file)   # trusts only the test CA
@@ -32,7 +34,7 @@ _SERVER_EXT = """\
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectAltName = %s
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid:always
 """
@@ -55,14 +57,23 @@ def make_certs(folder):
              "-days", DAYS, "-subj", "/CN=dahub test CA",
              "-addext", "basicConstraints=critical,CA:TRUE",
              "-addext", "keyUsage=critical,keyCertSign,cRLSign")
-    _openssl("req", "-new", *_EC, "-keyout", p("server.key"), "-out", p("server.csr"),
+    cert_file, key_file = issue(folder, "server")
+    return Certs(p("ca.pem"), cert_file, key_file)
+
+
+def issue(folder, stem, san="IP:127.0.0.1, DNS:localhost"):
+    """A server key and certificate for san (subjectAltName), signed by the
+    CA make_certs wrote in folder: <stem>.pem and <stem>.key there (and the
+    CSR and the extensions file); returns (cert_file, key_file)."""
+    p = lambda name: os.path.join(folder, name)  # noqa: E731
+    _openssl("req", "-new", *_EC, "-keyout", p(stem + ".key"), "-out", p(stem + ".csr"),
              "-subj", "/CN=localhost")
-    with open(p("server.ext"), "w") as f:
-        f.write(_SERVER_EXT)
-    _openssl("x509", "-req", "-in", p("server.csr"), "-CA", p("ca.pem"),
+    with open(p(stem + ".ext"), "w") as f:
+        f.write(_SERVER_EXT % san)
+    _openssl("x509", "-req", "-in", p(stem + ".csr"), "-CA", p("ca.pem"),
              "-CAkey", p("ca.key"), "-set_serial", "0x" + os.urandom(8).hex(),
-             "-days", DAYS, "-extfile", p("server.ext"), "-out", p("server.pem"))
-    return Certs(p("ca.pem"), p("server.pem"), p("server.key"))
+             "-days", DAYS, "-extfile", p(stem + ".ext"), "-out", p(stem + ".pem"))
+    return p(stem + ".pem"), p(stem + ".key")
 
 
 _shared = None
