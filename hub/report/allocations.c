@@ -27,9 +27,8 @@
 #define ALLOCATION_YEARS 8
 
 struct alloc_year {
-  struct num known;
+  struct tally t;
   int seen; /* the store holds the year, with a value or without */
-  int known_parts, source_parts, estimated;
 };
 
 struct alloc_series {
@@ -90,19 +89,8 @@ static int on_row(void *arg, const struct store_row *r) {
     return -ENOMEM;
   y = &s->years[p.fy - a->first_fy];
   y->seen = 1;
-  switch (r->status) {
-  case DAHUB_ESTIMATED:
-  case DAHUB_ACTUAL:
-    y->estimated |= r->status == DAHUB_ESTIMATED;
-    num_add(&y->known, r->value, r->scale);
-    y->known_parts++;
-    break;
-  case DAHUB_SUPPRESSED:
-    y->source_parts++;
-    break;
-  default: /* blank: no value, and the year shows as missing */
-    break;
-  }
+  /* a blank year has no value, and shows as missing */
+  tally_add(&y->t, r->status, r->value, r->scale);
   return 0;
 }
 
@@ -129,15 +117,15 @@ static json_t *year_json(const struct alloc_year *y, int fy) {
   dahub_period_format(&p, id);
   if ((o = json_pack("{s:s}", "period", id)) == NULL)
     return NULL;
-  if (y->known_parts > 0 && !y->known.overflow)
-    bad =
-        json_object_set_new(o, "value", num_json(&y->known)) != 0 ||
-        (y->estimated && json_object_set_new(o, "estimated", json_true()) != 0);
+  if (y->t.known_parts > 0 && !y->t.known.overflow)
+    bad = json_object_set_new(o, "value", num_json(&y->t.known)) != 0 ||
+          (y->t.estimated &&
+           json_object_set_new(o, "estimated", json_true()) != 0);
   else
     bad = json_object_set_new(o, "value", json_null()) != 0 ||
           json_object_set_new(o, "marker",
-                              json_string(y->known.overflow ? "overflow"
-                                          : y->source_parts > 0
+                              json_string(y->t.known.overflow ? "overflow"
+                                          : y->t.source_parts > 0
                                               ? "suppressed_at_source"
                                               : "missing")) != 0;
   if (bad) {

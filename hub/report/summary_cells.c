@@ -32,6 +32,24 @@ void num_add(struct num *acc, int64_t v, int scale) {
     acc->overflow = 1;
 }
 
+void tally_add(struct tally *t, enum dahub_status status, int64_t value,
+               int scale) {
+  switch (status) {
+  case DAHUB_ESTIMATED:
+  case DAHUB_ACTUAL:
+    t->estimated |= status == DAHUB_ESTIMATED;
+    num_add(&t->known, value, scale);
+    t->known_parts++;
+    break;
+  case DAHUB_SUPPRESSED:
+    t->source_parts++;
+    break;
+  case DAHUB_MISSING:
+    t->missing_parts++;
+    break;
+  }
+}
+
 json_t *num_json(const struct num *n) {
   char buf[48];
   int64_t p = 1;

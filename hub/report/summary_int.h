@@ -36,6 +36,19 @@ struct num {
 void num_add(struct num *acc, int64_t v, int scale);
 json_t *num_json(const struct num *n);
 
+/* The parts of one figure, counted by their status: the values of those
+ * that have one summed (an estimate is a value, flagged). */
+struct tally {
+  struct num known;  /* sum of the known parts */
+  int known_parts;   /* parts with a value */
+  int source_parts;  /* suppressed at source */
+  int missing_parts; /* blank */
+  int estimated;
+};
+
+void tally_add(struct tally *t, enum dahub_status status, int64_t value,
+               int scale);
+
 /* Interned strings: every key part is compared by pointer. */
 struct strings {
   char **v;

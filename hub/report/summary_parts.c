@@ -80,11 +80,7 @@ static int part_cmp(const void *x, const void *y) {
 
 /* One partner's figure for the period, assembled from its parts. */
 struct figure {
-  struct num known;  /* sum of the known parts */
-  int known_parts;   /* parts with a value */
-  int source_parts;  /* suppressed at source */
-  int missing_parts; /* blank */
-  int estimated;
+  struct tally t;
   int whole; /* covers the period with no unknown part */
   int64_t ingests[MAX_INGESTS];
   int n_ingests;
@@ -100,20 +96,7 @@ static void add_ingest(int64_t *v, int *n, int64_t id) {
 
 static void take_part(struct figure *f, const struct part *p) {
   add_ingest(f->ingests, &f->n_ingests, p->ingest);
-  switch (p->status) {
-  case DAHUB_ESTIMATED: /* an estimate is a value, flagged */
-  case DAHUB_ACTUAL:
-    f->estimated |= p->status == DAHUB_ESTIMATED;
-    num_add(&f->known, p->value, p->scale);
-    f->known_parts++;
-    break;
-  case DAHUB_SUPPRESSED:
-    f->source_parts++;
-    break;
-  case DAHUB_MISSING:
-    f->missing_parts++;
-    break;
-  }
+  tally_add(&f->t, p->status, p->value, p->scale);
 }
 
 /* Parts [a, b) are one figure's, largest first. */
@@ -142,20 +125,20 @@ static void assemble(const struct part *a, const struct part *b, int snapshot,
       take_part(f, p);
     }
   }
-  f->whole = covered == period_mask && f->source_parts == 0 &&
-             f->missing_parts == 0 && !f->known.overflow;
+  f->whole = covered == period_mask && f->t.source_parts == 0 &&
+             f->t.missing_parts == 0 && !f->t.known.overflow;
 }
 
 static void cell_add(struct cell *c, const struct figure *f) {
-  if (f->known_parts > 0) {
-    num_add(&c->known, f->known.value, f->known.scale);
+  if (f->t.known_parts > 0) {
+    num_add(&c->known, f->t.known.value, f->t.known.scale);
     c->known_parts++;
-  } else if (f->source_parts > 0) {
+  } else if (f->t.source_parts > 0) {
     c->hidden_parts++;
   } else {
     c->missing_parts++;
   }
-  c->estimated |= f->estimated;
+  c->estimated |= f->t.estimated;
   c->whole &= f->whole && !c->known.overflow;
   for (int i = 0; i < f->n_ingests; i++)
     add_ingest(c->ingests, &c->n_ingests, f->ingests[i]);

@@ -218,10 +218,10 @@ int store_open(const char *path, struct store **out, struct dahub_error *err) {
   return store_open_version(path, STORE_SCHEMA_VERSION, out, err);
 }
 
-int store_open_version(const char *path, int latest, struct store **out,
-                       struct dahub_error *err) {
+/* A struct store with its lock and nothing else: where every way of
+ * opening one begins. */
+static int store_new(struct store **out, struct dahub_error *err) {
   struct store *st = calloc(1, sizeof *st);
-  int version, rc;
 
   *out = NULL;
   if (st == NULL)
@@ -230,6 +230,18 @@ int store_open_version(const char *path, int latest, struct store **out,
     free(st);
     return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
   }
+  *out = st;
+  return 0;
+}
+
+int store_open_version(const char *path, int latest, struct store **out,
+                       struct dahub_error *err) {
+  struct store *st;
+  int version, rc;
+
+  *out = NULL;
+  if ((rc = store_new(&st, err)) != 0)
+    return rc;
   rc = sqlite3_open_v2(
       path, &st->db,
       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -277,28 +289,28 @@ out:
   return rc;
 }
 
+int store_open_backend(const struct store_backend_ops *ops, void *be,
+                       struct store **out, struct dahub_error *err) {
+  int rc;
+
+  if ((rc = store_new(out, err)) != 0) {
+    ops->close(be);
+    return rc;
+  }
+  (*out)->ops = ops;
+  (*out)->be = be;
+  return 0;
+}
+
 int store_open_postgresql(const char *conninfo_file, const char *board,
                           struct store **out, struct dahub_error *err) {
-  struct store *st = calloc(1, sizeof *st);
-  struct pgstore *ps = NULL;
+  struct pgstore *ps;
   int rc;
 
   *out = NULL;
-  if (st == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "store: out of memory");
-  if (pthread_mutex_init(&st->lock, NULL) != 0) {
-    free(st);
-    return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
-  }
   if ((rc = pgstore_open(conninfo_file, board, &ps, err)) != 0)
-    goto out;
-  st->ops = &store_backend_postgresql;
-  st->be = ps;
-  *out = st;
-  st = NULL;
-out:
-  store_close(st);
-  return rc;
+    return rc;
+  return store_open_backend(&store_backend_postgresql, ps, out, err);
 }
 
 void store_close(struct store *st) {

@@ -91,6 +91,12 @@ int store_fail(struct store *st, int rc, const char *what,
 /* Runs sql without results: 0 or a code with err. */
 int store_exec(struct store *st, const char *sql, struct dahub_error *err);
 
+/* A struct store whose every call goes to ops on be (another backend's
+ * store, opened by the caller). On an error be is closed with ops->close,
+ * so the caller has nothing left to free. */
+int store_open_backend(const struct store_backend_ops *ops, void *be,
+                       struct store **out, struct dahub_error *err);
+
 /* Reads the file's schema version; refuses one newer than this dahub
  * (store_schema.c). Called before anything, even the journal mode, is
  * changed. */

@@ -7,34 +7,18 @@
  * published cells, which no board's store.h call returns as its own, are
  * read apart (store_region_each_published()) for the region's audit.
  */
-#include <errno.h>
-#include <stdlib.h>
-
 #include "pgstore_region.h"
 #include "store_int.h"
 
 int store_open_region(const char *conninfo_file, const char *const *boards,
                       size_t n, struct store **out, struct dahub_error *err) {
-  struct store *st = calloc(1, sizeof *st);
-  struct pgstore_region *r = NULL;
+  struct pgstore_region *r;
   int rc;
 
   *out = NULL;
-  if (st == NULL)
-    return dahub_error_set(err, -ENOMEM, 0, 0, "store: out of memory");
-  if (pthread_mutex_init(&st->lock, NULL) != 0) {
-    free(st);
-    return dahub_error_set(err, -ENOMEM, 0, 0, "store: mutex");
-  }
   if ((rc = pgstore_region_open(conninfo_file, boards, n, &r, err)) != 0)
-    goto out;
-  st->ops = &store_backend_region;
-  st->be = r;
-  *out = st;
-  st = NULL;
-out:
-  store_close(st);
-  return rc;
+    return rc;
+  return store_open_backend(&store_backend_region, r, out, err);
 }
 
 int store_region_each_published(struct store *st, const char *prefix,

@@ -6,8 +6,8 @@
  * const struct, dahub_plugin_v1, and three callbacks:
  *
  *  - open() runs on the hub's loop thread when the feed is loaded. It
- *    checks every option (mapping.c, then the layout's own, labels.c,
- *    records.c) and returns the state parse() needs.
+ *    checks every option (mapped_open.c: mapping.c, then the layout's own,
+ *    labels.c, records.c) and returns the state parse() needs.
  *  - parse() runs on a worker thread, once per file, possibly for several
  *    files of the feed at once: the state is only read, and what belongs to
  *    one file lives in a struct run on parse()'s stack. The file comes in
@@ -32,7 +32,8 @@
  * file with the first that fits; the state open() returns is the list of
  * shapes: a list of one for a feed with a single mapping.
  *
- * This file is the only one that knows every layout: the layouts know the
+ * This file and mapped_open.c (the options read into one mapping) are the
+ * only ones that know every layout: the layouts know the
  * core (workbook.c: CSV or .xlsx, header.c: the rows down to the header,
  * mapping.c, mapping_csv.c, fields.c, labels.c,
  * options.c, run.c, resolve.c, memo.c, agg.c) and none another; dates are the
@@ -59,6 +60,7 @@
 #include "header.h"
 #include "jsondoc.h"
 #include "labels.h"
+#include "mapped_open.h"
 #include "memo.h"
 #include "records.h"
 #include "resolve.h"
@@ -404,82 +406,6 @@ out:
   return rc < 0 ? DAHUB_FAIL : DAHUB_OK;
 }
 
-/* The mapping and what each layout adds to it. */
-static void options_free(struct mapping *m) {
-  if (m == NULL)
-    return;
-  records_options_free(m->records);
-  cases_options_free(m->cases);
-  jsondoc_options_free(m->json);
-  mapping_free(m);
-}
-
-/* The feed's options, section by section (mapping.h, struct map_reading):
- * what every layout shares, the layout's own, the labels (which need to
- * know where each field comes from), records, then what must hold of the
- * whole. */
-static int open_one(const json_t *o, const struct opt_say *say,
-                    struct mapping **out, struct dahub_error *err) {
-  struct map_reading rd;
-  struct mapping *m = NULL;
-  const json_t *v;
-  unsigned said;
-
-  *out = NULL;
-  map_reading_init(&rd, say, err);
-  mapping_new(o, &rd, &m);
-  if (m == NULL)
-    return rd.rc;
-  /* the cases, json and records sections look fields up: not while a
-   * section giving them has a problem (they would say the same again) */
-  said = rd.said;
-  switch (m->layout) {
-  case MAP_CASES:
-    v = json_object_get(o, "cases");
-    if (!rd.fields_cut && map_reading_go(&rd, v, 0))
-      map_reading_done(&rd, cases_options(m, v, map_reading_err(&rd)), said);
-    break;
-  case MAP_JSON:
-    v = json_object_get(o, "json");
-    if (!rd.fields_cut && map_reading_go(&rd, v, 0))
-      map_reading_done(&rd, jsondoc_options(m, v, map_reading_err(&rd)), said);
-    break;
-  default:
-    if (map_reading_go(&rd, NULL, 1)) {
-      int rc = figures_options(m, o, map_reading_err(&rd));
-
-      map_reading_done(&rd, rc, said);
-      rd.fields_cut |= rc != 0; /* "across" gives a field */
-    }
-    break;
-  }
-  /* a field's source may be what a problem above left out */
-  said = rd.said;
-  if (rd.rc == 0)
-    map_reading_done(&rd,
-                     labels_options(m, json_object_get(o, "values"),
-                                    json_object_get(o, "unknown"), err),
-                     said);
-  said = rd.said;
-  if ((v = json_object_get(o, "records")) != NULL && !rd.fields_cut &&
-      map_reading_go(&rd, v, 0))
-    map_reading_done(&rd, records_options(m, v, map_reading_err(&rd)), said);
-  /* rules over the whole mapping: only once every part of it was read */
-  said = rd.said;
-  if (rd.rc == 0)
-    map_reading_done(&rd, mapping_check(m, err), said);
-  said = rd.said;
-  if (rd.rc == 0 && (m->layout == MAP_LONG || m->layout == MAP_WIDE))
-    map_reading_done(&rd, figures_check(m, err), said);
-  if (rd.rc != 0) {
-    options_free(m);
-    return rd.rc;
-  }
-  m->say = NULL; /* the caller's, for open() only */
-  *out = m;
-  return 0;
-}
-
 /* Counts what open_each() says on, so that a problem that only err holds
  * (a rule between keys, a section's reader) is said too. */
 struct said {
@@ -505,8 +431,8 @@ static int mapped_open_each(const json_t *o, void **state,
   struct said said = {problem, arg, 0};
   const struct opt_say say = {say_on, &said};
   struct shapes *sh = NULL;
-  int rc = shapes_open(o, open_one, options_free, problem != NULL ? &say : NULL,
-                       &sh, err);
+  int rc = shapes_open(o, mapped_open_one, mapped_options_free,
+                       problem != NULL ? &say : NULL, &sh, err);
 
   if (rc != 0 && problem != NULL && said.n == 0 && err != NULL)
     problem(arg, err);

@@ -26,6 +26,7 @@ include(${CMAKE_CURRENT_SOURCE_DIR}/xlsx.cmake)
 # the fake host without dlopen.
 set(DAHUB_MAPPED_SOURCES
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped.c
+  ${PROJECT_SOURCE_DIR}/plugins/mapped/mapped_open.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/header.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/codes.c
   ${PROJECT_SOURCE_DIR}/plugins/mapped/mapping.c

@@ -186,19 +186,13 @@ void pgstore_region_close(struct pgstore_region *r) {
 
 /* ---- the summary's reads, board by board ---- */
 
-/* The caller's callback and argument, and the board being read. */
+/* The caller's callback and argument (call: its kind says which read),
+ * and the board being read. A published cell goes to published instead,
+ * with its board's name, since the region's audit needs it. */
 struct walk {
-  union {
-    int (*current)(void *arg, const struct store_row *r);
-    int (*delivery)(void *arg, const char *feed, const char *period,
-                    int64_t ingest_id, const char *stored_at);
-    int (*record)(void *arg, const char *feed, const char *fields,
-                  int64_t ingest_id);
-    int (*warned)(void *arg, const struct store_warned *w);
-    int (*published)(void *arg, const char *board,
-                     const struct store_pub_cell *c);
-  } fn;
-  void *arg;
+  struct store_call call;
+  int (*published)(void *arg, const char *board,
+                   const struct store_pub_cell *c);
   const char *board;
   char feed[PGSTORE_REGION_NAME + 256];
 };
@@ -218,14 +212,6 @@ static int walk_end(int rc, struct dahub_error *err) {
   return rc;
 }
 
-enum read {
-  READ_CURRENT,
-  READ_DELIVERY,
-  READ_RECORD,
-  READ_WARNED,
-  READ_PUBLISHED
-};
-
 static int on_current(void *arg, const struct store_row *r);
 static int on_delivery(void *arg, const char *feed, const char *period,
                        int64_t ingest_id, const char *stored_at);
@@ -234,32 +220,35 @@ static int on_record(void *arg, const char *feed, const char *fields,
 static int on_warned(void *arg, const struct store_warned *x);
 static int on_published(void *arg, const struct store_pub_cell *c);
 
-/* Reads what of every board in turn, param its period prefix or record
- * kind, lending each row to w's callback with the board it is of. */
-static int each_board(struct pgstore_region *r, enum read what,
-                      const char *param, struct walk *w,
-                      struct dahub_error *err) {
+/* Reads what w->call's kind names of every board in turn, param its
+ * period prefix or record kind, lending each row to w's callback with the
+ * board it is of. */
+static int each_board(struct pgstore_region *r, const char *param,
+                      struct walk *w, struct dahub_error *err) {
   int rc = 0;
 
   for (size_t i = 0; rc == 0 && i < r->n; i++) {
     struct pgstore *ps = r->ps[i];
 
     w->board = r->boards[i];
-    switch (what) {
-    case READ_CURRENT:
+    switch (w->call.kind) {
+    case STORE_CALL_CURRENT:
       rc = pgstore_each_current(ps, param, on_current, w, err);
       break;
-    case READ_DELIVERY:
+    case STORE_CALL_DELIVERY:
       rc = pgstore_each_delivery(ps, param, on_delivery, w, err);
       break;
-    case READ_RECORD:
+    case STORE_CALL_RECORD:
       rc = pgstore_each_record(ps, param, on_record, w, err);
       break;
-    case READ_WARNED:
+    case STORE_CALL_WARNED:
       rc = pgstore_each_warned(ps, param, on_warned, w, err);
       break;
-    case READ_PUBLISHED:
+    case STORE_CALL_PUBLISHED:
       rc = pgstore_each_published(ps, param, on_published, w, err);
+      break;
+    default: /* a region reads no counts or kept files */
+      rc = -EINVAL;
       break;
     }
   }
@@ -273,14 +262,17 @@ static int on_current(void *arg, const struct store_row *r) {
   if (qualify(w, r->feed) != 0)
     return -EOVERFLOW;
   q.feed = w->feed;
-  return w->fn.current(w->arg, &q);
+  return w->call.fn.current(w->call.arg, &q);
 }
 
 int pgstore_region_each_current(struct pgstore_region *r, const char *prefix,
                                 int (*fn)(void *arg, const struct store_row *r),
                                 void *arg, struct dahub_error *err) {
-  return each_board(r, READ_CURRENT, prefix,
-                    &(struct walk){.fn.current = fn, .arg = arg}, err);
+  return each_board(
+      r, prefix,
+      &(struct walk){
+          .call = {.kind = STORE_CALL_CURRENT, .fn.current = fn, .arg = arg}},
+      err);
 }
 
 static int on_delivery(void *arg, const char *feed, const char *period,
@@ -289,7 +281,8 @@ static int on_delivery(void *arg, const char *feed, const char *period,
 
   if (qualify(w, feed) != 0)
     return -EOVERFLOW;
-  return w->fn.delivery(w->arg, w->feed, period, ingest_id, stored_at);
+  return w->call.fn.delivery(w->call.arg, w->feed, period, ingest_id,
+                             stored_at);
 }
 
 int pgstore_region_each_delivery(struct pgstore_region *r, const char *prefix,
@@ -298,8 +291,11 @@ int pgstore_region_each_delivery(struct pgstore_region *r, const char *prefix,
                                            int64_t ingest_id,
                                            const char *stored_at),
                                  void *arg, struct dahub_error *err) {
-  return each_board(r, READ_DELIVERY, prefix,
-                    &(struct walk){.fn.delivery = fn, .arg = arg}, err);
+  return each_board(
+      r, prefix,
+      &(struct walk){
+          .call = {.kind = STORE_CALL_DELIVERY, .fn.delivery = fn, .arg = arg}},
+      err);
 }
 
 static int on_record(void *arg, const char *feed, const char *fields,
@@ -308,15 +304,18 @@ static int on_record(void *arg, const char *feed, const char *fields,
 
   if (qualify(w, feed) != 0)
     return -EOVERFLOW;
-  return w->fn.record(w->arg, w->feed, fields, ingest_id);
+  return w->call.fn.record(w->call.arg, w->feed, fields, ingest_id);
 }
 
 int pgstore_region_each_record(struct pgstore_region *r, const char *kind,
                                int (*fn)(void *arg, const char *feed,
                                          const char *fields, int64_t ingest_id),
                                void *arg, struct dahub_error *err) {
-  return each_board(r, READ_RECORD, kind,
-                    &(struct walk){.fn.record = fn, .arg = arg}, err);
+  return each_board(
+      r, kind,
+      &(struct walk){
+          .call = {.kind = STORE_CALL_RECORD, .fn.record = fn, .arg = arg}},
+      err);
 }
 
 static int on_warned(void *arg, const struct store_warned *x) {
@@ -326,15 +325,18 @@ static int on_warned(void *arg, const struct store_warned *x) {
   if (qualify(w, x->feed) != 0)
     return -EOVERFLOW;
   q.feed = w->feed;
-  return w->fn.warned(w->arg, &q);
+  return w->call.fn.warned(w->call.arg, &q);
 }
 
 int pgstore_region_each_warned(struct pgstore_region *r, const char *prefix,
                                int (*fn)(void *arg,
                                          const struct store_warned *w),
                                void *arg, struct dahub_error *err) {
-  return each_board(r, READ_WARNED, prefix,
-                    &(struct walk){.fn.warned = fn, .arg = arg}, err);
+  return each_board(
+      r, prefix,
+      &(struct walk){
+          .call = {.kind = STORE_CALL_WARNED, .fn.warned = fn, .arg = arg}},
+      err);
 }
 
 int pgstore_region_warnings_of(struct pgstore_region *r, int64_t ingest_id,
@@ -351,13 +353,16 @@ int pgstore_region_warnings_of(struct pgstore_region *r, int64_t ingest_id,
 static int on_published(void *arg, const struct store_pub_cell *c) {
   struct walk *w = arg;
 
-  return w->fn.published(w->arg, w->board, c);
+  return w->published(w->call.arg, w->board, c);
 }
 
 int pgstore_region_each_published(struct pgstore_region *r, const char *prefix,
                                   int (*fn)(void *arg, const char *board,
                                             const struct store_pub_cell *c),
                                   void *arg, struct dahub_error *err) {
-  return each_board(r, READ_PUBLISHED, prefix,
-                    &(struct walk){.fn.published = fn, .arg = arg}, err);
+  return each_board(
+      r, prefix,
+      &(struct walk){.call = {.kind = STORE_CALL_PUBLISHED, .arg = arg},
+                     .published = fn},
+      err);
 }
