@@ -143,6 +143,62 @@ static void test_a_session_lost_between_calls_is_made_again(void **state) {
   store_close(st);
 }
 
+/* A reconnect reads the credential file again, so a password changed
+ * with the server's restart is used without restarting the hub. (The
+ * test's server trusts its socket: what changes here is the string's
+ * application_name, which the server shows.) */
+static void test_a_reconnect_reads_the_credential_file_again(void **state) {
+  struct pg_fixture *f = *state;
+  char text[1024], sql[256];
+  struct store *st;
+  int n = 0;
+
+  if (f == NULL)
+    skip();
+  st = store_of(f);
+  assert_true(store_file(st, 3, &f->err) > 0);
+  (void)snprintf(text, sizeof text, "%s dbname=%s application_name=dahub_new\n",
+                 pg_admin_conninfo(), f->db);
+  pg_write_file(f->conninfo_file, text, 0600);
+  end_store_sessions(f->db_conn, f->db);
+  assert_int_equal(store_each_current(st, "FY2024", count_row, &n, &f->err), 0);
+  assert_int_equal(n, 3);
+  (void)snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM pg_stat_activity WHERE datname = '%s'"
+                 " AND application_name = 'dahub_new'",
+                 f->db);
+  assert_string_equal(pg_run(f->db_conn, sql), "1");
+  store_close(st);
+}
+
+/* A new session whose setup fails (the role may not make its staging
+ * table for a moment, as on a server still read-only during a failover)
+ * is set up again at the next call, not used without its staging table. */
+static void test_a_failed_session_setup_is_made_again(void **state) {
+  struct pg_fixture *f = *state;
+  unsigned long counts[OUTBOX_NSTATES];
+  char role[128], path[512], sql[256];
+  struct store *st = NULL;
+
+  if (f == NULL)
+    skip();
+  store_close(store_of(f)); /* the schema, made by its owner */
+  pg_hub_role(f, "hub", "leics", role, sizeof role, path, sizeof path);
+  if (store_open_postgresql(path, "leics", &st, &f->err) != 0)
+    fail_msg("open as %s: %s", role, f->err.msg);
+  (void)snprintf(sql, sizeof sql, "REVOKE TEMPORARY ON DATABASE %s FROM PUBLIC",
+                 f->db);
+  (void)pg_run(f->db_conn, sql);
+  end_store_sessions(f->db_conn, f->db);
+  assert_int_not_equal(store_outbox_counts(st, counts, &f->err), 0);
+  (void)snprintf(sql, sizeof sql, "GRANT TEMPORARY ON DATABASE %s TO PUBLIC",
+                 f->db);
+  (void)pg_run(f->db_conn, sql);
+  assert_true(store_file(st, 3, &f->err) > 0);
+  assert_int_equal(pg_query_int(f, "SELECT count(*) FROM observations"), 3);
+  store_close(st);
+}
+
 /* Lost inside a file: the file fails (never carried on over a new
  * connection without what was sent), and is then stored once. */
 static void test_a_session_lost_inside_a_file_fails_it(void **state) {
@@ -290,6 +346,11 @@ int main(void) {
           pg_teardown),
       cmocka_unit_test_setup_teardown(
           test_a_session_lost_inside_a_file_fails_it, open_db, pg_teardown),
+      cmocka_unit_test_setup_teardown(
+          test_a_reconnect_reads_the_credential_file_again, open_db,
+          pg_teardown),
+      cmocka_unit_test_setup_teardown(test_a_failed_session_setup_is_made_again,
+                                      open_db, pg_teardown),
       cmocka_unit_test_setup_teardown(test_a_server_restart_mid_ingest,
                                       cluster_setup, cluster_teardown),
   };

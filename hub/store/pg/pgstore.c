@@ -12,7 +12,8 @@
  *
  * The session is made plain at connect: UTF-8, times in UTC, terse errors,
  * and a staging table of its own (pgstore_copy.c). Every top-level call
- * enters through pgstore_enter(), which makes a connection found lost (a
+ * after the open enters through pgstore_enter() (the migrations, at open,
+ * do not need to), which makes a connection found lost (a
  * server restarted or failed over since the last call) again, so the
  * call works as if nothing happened. Inside a file's transaction it never
  * does: a connection lost during a file fails that file with -EAGAIN, and
@@ -127,8 +128,9 @@ static const char *conn_message(PGconn *conn, char *buf, size_t size) {
 
 /* Transient SQLSTATE classes: 08 connection, 40 rollback (deadlock,
  * serialisation), 53 resources (disk full, too many connections), 57
- * operator (shutdown, cancel), 58 system (I/O), and 55P03 (lock not
- * available). */
+ * operator (shutdown, cancel), 58 system (I/O), 55P03 (lock not
+ * available) and 25006 (a read-only transaction: a server still a standby
+ * for a moment of a failover). */
 static int transient(const char *state) {
   static const char *const classes[] = {"08", "40", "53", "57", "58"};
 
@@ -137,7 +139,7 @@ static int transient(const char *state) {
   for (size_t i = 0; i < sizeof classes / sizeof *classes; i++)
     if (strncmp(state, classes[i], 2) == 0)
       return 1;
-  return strcmp(state, "55P03") == 0;
+  return strcmp(state, "55P03") == 0 || strcmp(state, "25006") == 0;
 }
 
 int pgstore_fail(struct pgstore *ps, const PGresult *res, const char *what,
@@ -215,6 +217,10 @@ static void read_idle(PGconn *conn) {
   }
 }
 
+static int connect_with(struct pgstore *ps, const char *path,
+                        struct dahub_error *err);
+static int session_ready(struct pgstore *ps, struct dahub_error *err);
+
 /* Makes the connection good for a top-level operation. What the server
  * sent an idle connection is read first, so one it ended meanwhile (a
  * restart, a failover, pg_terminate_backend()) is known lost before a
@@ -238,15 +244,22 @@ static int revive(struct pgstore *ps, struct dahub_error *err) {
        PQtransactionStatus(ps->conn) == PQTRANS_INERROR))
     PQclear(PQexec(ps->conn, "ROLLBACK"));
   if (PQstatus(ps->conn) == CONNECTION_OK &&
-      PQtransactionStatus(ps->conn) == PQTRANS_IDLE)
-    return 0;
-  /* lost, or stuck in a command (a COPY that could not be ended) */
-  PQreset(ps->conn);
-  if (PQstatus(ps->conn) != CONNECTION_OK)
-    return pgstore_fail(ps, NULL, "reconnect", err);
-  if ((rc = pgstore_session_plain(ps, err)) != 0)
-    return rc == -EPROTO ? rc : -EAGAIN;
-  return ps->on_connect != NULL ? ps->on_connect(ps, err) : 0;
+      PQtransactionStatus(ps->conn) == PQTRANS_IDLE) {
+    if (ps->session_ok)
+      return 0;
+  } else {
+    /* lost, or stuck in a command (a COPY that could not be ended): a
+     * new connection, with the credential file read again, as a password
+     * may have changed with the server's restart */
+    ps->session_ok = 0;
+    PQfinish(ps->conn);
+    ps->conn = NULL;
+    if ((rc = connect_with(ps, ps->conninfo_file, err)) != 0)
+      return rc;
+  }
+  /* a session whose setup failed (a server still read-only after a
+   * failover cannot make the staging table) is set up again */
+  return session_ready(ps, err);
 }
 
 int pgstore_enter(struct pgstore *ps, struct dahub_error *err) {
@@ -347,7 +360,20 @@ static int connect_with(struct pgstore *ps, const char *path,
     return dahub_error_set(err, -EAGAIN, 0, 0,
                            "postgresql: cannot connect with %s: %s", path,
                            conn_message(ps->conn, buf, sizeof buf));
-  return pgstore_session_plain(ps, err);
+  return 0;
+}
+
+/* A new connection's session made plain, then what the store's kind needs
+ * (on_connect); session_ok says whether both were done. */
+static int session_ready(struct pgstore *ps, struct dahub_error *err) {
+  int rc = pgstore_session_plain(ps, err);
+
+  if (rc != 0 && rc != -EPROTO)
+    rc = -EAGAIN;
+  if (rc == 0 && ps->on_connect != NULL)
+    rc = ps->on_connect(ps, err);
+  ps->session_ok = rc == 0;
+  return rc;
 }
 
 int pgstore_new(const char *conninfo_file, const char *board,
@@ -369,7 +395,14 @@ int pgstore_new(const char *conninfo_file, const char *board,
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   }
   (void)snprintf(ps->board, sizeof ps->board, "%s", board);
-  if ((rc = connect_with(ps, conninfo_file, err)) != 0) {
+  if (strlen(conninfo_file) >= sizeof ps->conninfo_file) {
+    pgstore_close(ps);
+    return dahub_error_set(err, -ENAMETOOLONG, 0, 0,
+                           "postgresql: conninfo_file: path too long");
+  }
+  memcpy(ps->conninfo_file, conninfo_file, strlen(conninfo_file) + 1);
+  if ((rc = connect_with(ps, conninfo_file, err)) != 0 ||
+      (rc = session_ready(ps, err)) != 0) {
     pgstore_close(ps);
     return rc;
   }

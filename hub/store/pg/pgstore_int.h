@@ -16,8 +16,12 @@
 /* The COPY buffer: rows are sent when it holds this much. */
 #define PGSTORE_COPY_BUF (64u << 10)
 
+#define PGSTORE_PATH_MAX 4096 /* the credential file's path */
+
 struct pgstore {
   PGconn *conn;
+  char conninfo_file[PGSTORE_PATH_MAX]; /* read again at every reconnect */
+  int session_ok; /* the session made plain and on_connect done */
   pthread_mutex_t lock;
   char board[PGSTORE_BOARD_MAX + 1];
   int schema; /* the database's schema version, read or made at open */
