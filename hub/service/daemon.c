@@ -276,8 +276,8 @@ static void close_walk(uv_handle_t *h, void *arg) {
 }
 
 /* Opens the configured store (storeconf.h) three times: the ingests', the
- * loop's and the status scans'. The state folder is made whichever it is:
- * it holds the status socket too. Errors are for the journal. */
+ * wire thread's and the status scans'. The state folder is made whichever it
+ * is: it holds the status socket too. Errors are for the journal. */
 static int open_store(struct daemon *d, const struct config *conf) {
   struct dahub_error e = {0};
   int rc;
@@ -286,8 +286,6 @@ static int open_store(struct daemon *d, const struct config *conf) {
     log_event(LOG_ERR, "state_dir_failed", "error=%s", strerror(-rc));
     return rc;
   }
-  /* On PostgreSQL the loop's connection, like the others, may wait on the
-   * network; it is the loop's until the loop's calls move to a worker. */
   if ((rc = storeconf_open(conf, &d->store, &e)) != 0 ||
       (rc = storeconf_open(conf, &d->loop_store, &e)) != 0 ||
       (rc = storeconf_open(conf, &d->scan_store, &e)) != 0) {

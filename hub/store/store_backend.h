@@ -8,10 +8,8 @@
  * store (store.h) or PostgreSQL's (pgstore.h). Both keep the same promises
  * with the same types and codes: one transaction per file, a duplicate
  * answered 1 with the match, supersession with history. store.h's
- * functions are to dispatch through this table once struct store can
- * hold either backend (docs/postgresql.md, "What comes next"); until
- * then the daemon calls SQLite's directly and the table serves the tests
- * that hold both backends to one behaviour.
+ * functions dispatch through this table, and the tests hold both
+ * backends to one behaviour through it.
  */
 #ifndef DAHUB_STORE_BACKEND_H
 #define DAHUB_STORE_BACKEND_H

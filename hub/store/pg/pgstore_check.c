@@ -20,7 +20,10 @@ static int first_unwritable(struct pgstore *ps, char *out, size_t size,
                             struct dahub_error *err) {
   static const char sql[] =
       "SELECT t FROM unnest($1::text[]) WITH ORDINALITY AS u(t, n)"
-      " WHERE CASE WHEN to_regclass(t) IS NULL THEN true"
+      /* a table a later migration makes is the role's to make, if it
+       * may create (the owner, whose next open migrates) */
+      " WHERE CASE WHEN to_regclass(t) IS NULL"
+      "  THEN NOT has_schema_privilege(current_schema(), 'CREATE')"
       "  WHEN t IN ('ingests', 'current_periods', 'pull_state', 'outbox')"
       "  THEN NOT (has_table_privilege(t, 'INSERT')"
       "   AND has_table_privilege(t, 'UPDATE'))"

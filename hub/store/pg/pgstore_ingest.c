@@ -2,7 +2,8 @@
  * pgstore_ingest.c: one partner file into PostgreSQL, as one transaction.
  *
  * pgstore_ingest_begin() takes the store (pgstore_enter(): a connection
- * lost since the last call is made again here, and only here), opens the
+ * lost since the last call is made again, as at every top-level call, but
+ * never after begin), opens the
  * transaction and writes the ingest's row (its hash still NULL, so rows
  * can point at it). Figures are streamed by COPY into a staging table
  * (pgstore_copy.c). A connection lost after begin fails the file with
