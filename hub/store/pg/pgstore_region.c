@@ -52,6 +52,18 @@ static int name_ok(const char *s, size_t len) {
 
 static int cmp_name(const void *a, const void *b) { return strcmp(a, b); }
 
+/* Sorts n boards into one order whatever the list's (the same region is
+ * the same document), and refuses one listed twice. */
+static int sort_unique(char (*boards)[PGSTORE_REGION_NAME], size_t n,
+                       struct dahub_error *err) {
+  qsort(boards, n, sizeof *boards, cmp_name);
+  for (size_t i = 1; i < n; i++)
+    if (strcmp(boards[i - 1], boards[i]) == 0)
+      return dahub_error_set(err, -EINVAL, 0, 0, "boards: %s is listed twice",
+                             boards[i]);
+  return 0;
+}
+
 int pgstore_region_boards(const char *list, char (*boards)[PGSTORE_REGION_NAME],
                           size_t *n, struct dahub_error *err) {
   const char *p = list;
@@ -73,18 +85,12 @@ int pgstore_region_boards(const char *list, char (*boards)[PGSTORE_REGION_NAME],
                              PGSTORE_REGION_MAX);
     memcpy(boards[*n], p, len);
     boards[*n][len] = '\0';
-    for (size_t i = 0; i < *n; i++)
-      if (strcmp(boards[i], boards[*n]) == 0)
-        return dahub_error_set(err, -EINVAL, 0, 0, "boards: %s is listed twice",
-                               boards[i]);
     (*n)++;
     if (p[len] == '\0')
       break;
     p += len + 1;
   }
-  /* one order whatever the list's: the same region is the same document */
-  qsort(boards, *n, sizeof *boards, cmp_name);
-  return 0;
+  return sort_unique(boards, *n, err);
 }
 
 /* Whether the role of r->ps[i] may read board i's rows and finds a stored
@@ -146,13 +152,8 @@ int pgstore_region_open(const char *conninfo_file, const char *const *boards,
     }
     (void)snprintf(r->boards[i], sizeof r->boards[i], "%s", boards[i]);
   }
-  qsort(r->boards, n, sizeof r->boards[0], cmp_name);
-  for (size_t i = 1; i < n; i++)
-    if (strcmp(r->boards[i - 1], r->boards[i]) == 0) {
-      rc = dahub_error_set(err, -EINVAL, 0, 0, "boards: %s is listed twice",
-                           r->boards[i]);
-      goto out;
-    }
+  if ((rc = sort_unique(r->boards, n, err)) != 0)
+    goto out;
   r->n = n;
   for (size_t i = 0; rc == 0 && i < n; i++) {
     if ((rc = pgstore_open_version(conninfo_file, r->boards[i], 0, &r->ps[i],
