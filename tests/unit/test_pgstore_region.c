@@ -47,16 +47,9 @@ static void store_file(struct pg_fixture *f, const char *path,
   assert_int_equal(pgstore_open(path, board, &ps, &f->err), 0);
   assert_int_equal(pgstore_ingest_begin(ps, &in, &f->err), 0);
   for (int i = 0; i < 3; i++) {
-    struct store_obs o = {.area_code = areas[i],
-                          .period = "FY2024-25-Q1",
-                          .measure_id = "helpline_contacts",
-                          .dimensions = "{}",
-                          .unit = "count",
-                          .status = DAHUB_ACTUAL,
-                          .value = base + i,
-                          .line = 2,
-                          .col = 2};
+    struct store_obs o = pg_count(areas[i], 0); /* on line 2 */
 
+    o.value = base + i;
     assert_int_equal(pgstore_ingest_obs(ps, &o, &f->err), 0);
   }
   assert_int_equal(pgstore_ingest_commit(ps, HASH_A, &id, &m, &f->err), 0);
