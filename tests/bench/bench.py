@@ -282,9 +282,10 @@ def bench_file(args, kind, rows, path):
             p.start()
             pgs.append(p.ingest(feed, path))
             p.stop()
-            if p.figures() != d.figures():
+            held = (p.figures(), d.figures())
+            if held[0] != held[1]:
                 sys.exit("PostgreSQL's store holds %d figures, SQLite's %d"
-                         % (p.figures(), d.figures()))
+                         % held)
             p.drop()
             shutil.rmtree(p.root, ignore_errors=True)
         if args.baseline:

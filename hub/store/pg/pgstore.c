@@ -395,12 +395,12 @@ int pgstore_new(const char *conninfo_file, const char *board,
     return dahub_error_set(err, -ENOMEM, 0, 0, "postgresql: out of memory");
   }
   (void)snprintf(ps->board, sizeof ps->board, "%s", board);
-  if (strlen(conninfo_file) >= sizeof ps->conninfo_file) {
+  if ((size_t)snprintf(ps->conninfo_file, sizeof ps->conninfo_file, "%s",
+                       conninfo_file) >= sizeof ps->conninfo_file) {
     pgstore_close(ps);
     return dahub_error_set(err, -ENAMETOOLONG, 0, 0,
                            "postgresql: conninfo_file: path too long");
   }
-  memcpy(ps->conninfo_file, conninfo_file, strlen(conninfo_file) + 1);
   if ((rc = connect_with(ps, conninfo_file, err)) != 0 ||
       (rc = session_ready(ps, err)) != 0) {
     pgstore_close(ps);
