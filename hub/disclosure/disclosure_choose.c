@@ -48,6 +48,7 @@ void choose_primary(struct disclosure *d, int suppress_zeros) {
     struct dcell *c = &d->cells[i];
 
     c->rule = RULE_NONE;
+    c->missed = 0;
     if (dcell_fixed(c) || c->state == DISCLOSURE_SOURCE)
       continue;
     if (c->value < c->threshold && (c->value != 0 || suppress_zeros)) {
@@ -243,22 +244,28 @@ int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
 /*
  * For weak cell w: a shown cell to hide, searched outwards over the lines
  * from w (its own lines first, then the lines of the hidden cells met
- * there). The lowest tier wins wherever it is, so a headline total is taken
- * only when nothing else is left; within a tier, the nearest, then a value
- * that covers the shortfall, then the smallest. seen and queue have room
- * for n_cells; seen is all 0 on entry and on return.
+ * there). A headline total is taken only when nothing else is left. The
+ * first two times, the lowest tier wins wherever it is (a member before a
+ * total), then the nearest; a cell weak after two such repairs has its room
+ * cut off near it, which far members never open (on a board's summary the
+ * same cells stayed weak for scores of rounds while the pattern grew), so
+ * from then on the nearest wins, then the lowest tier. Then a value that covers
+ * the shortfall, then the smallest. seen and queue have room for n_cells; seen
+ * is all 0 on entry and on return.
  */
 static size_t repair_pick(const struct disclosure *d,
                           const struct incidence *inc, size_t w,
                           unsigned char *seen, size_t *queue) {
   int64_t need = shortfall(&d->cells[w]);
   size_t head = 0, tail = 0, best = SIZE_MAX, level = 0;
-  int best_rank = 0;
+  int best_rank = 0, nearest = d->cells[w].missed >= 2;
 
   queue[tail++] = w;
   seen[w] = 1;
   while (head < tail) {
     size_t level_end = tail;
+    /* levels past 1000 rank alike: far enough to be equal */
+    int far = (int)(level < 1000 ? level : 1000);
 
     for (; head < level_end; head++) {
       size_t h = queue[head];
@@ -269,16 +276,16 @@ static size_t repair_pick(const struct disclosure *d,
         for (size_t j = 0; j <= l->n; j++) {
           size_t id = d->slots[l->first + j];
           const struct dcell *c = &d->cells[id];
-          int rank;
+          int rank, t;
 
           if (seen[id])
             continue;
           if (choose_can_hide(c)) {
-            /* levels past 1000 rank alike: far enough to be equal */
-            rank = (tier(c, j == l->n) * 1024 +
-                    (int)(level < 1000 ? level : 1000)) *
-                       2 +
-                   (c->value >= need ? 0 : 1);
+            t = tier(c, j == l->n);
+            rank = t == 3    ? 4 * 1024 + far
+                   : nearest ? far * 4 + t
+                             : t * 1024 + far;
+            rank = rank * 2 + (c->value >= need ? 0 : 1);
             if (before(d, rank, id, best_rank, best)) {
               best = id;
               best_rank = rank;
@@ -329,8 +336,10 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
     int pinned = 0, structural = 0;
     size_t p;
 
-    if (!x->weak)
+    if (!x->weak) {
+      x->missed = 0;
       continue;
+    }
     if (!dcell_fixed(x) && x->lo == x->hi &&
         (rc = disclosure_pinned(d, inc, c, seen, queue, pos, 0, &pinned,
                                 lps)) != 0)
@@ -351,6 +360,8 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
     } else if ((p = repair_pick(d, inc, c, seen, queue)) != SIZE_MAX) {
       picks[n_picks++] = p;
     }
+    if (x->missed < 2)
+      x->missed++;
   }
   /* Hidden after the search, so every weak cell chose from the same
    * pattern; two may well choose the same cell. */
@@ -365,11 +376,13 @@ int choose_repair(struct disclosure *d, const struct incidence *inc,
 /* Back to the primary pattern, determined cells kept shown. */
 void choose_unhide(struct disclosure *d) {
   d->seen_stale = 1;
-  for (size_t c = 0; c < d->n_cells; c++)
+  for (size_t c = 0; c < d->n_cells; c++) {
+    d->cells[c].missed = 0; /* the choice starts again */
     if (d->cells[c].rule == RULE_SECONDARY || d->cells[c].rule == RULE_AUDIT) {
       d->cells[c].state = DISCLOSURE_SHOWN;
       d->cells[c].rule = RULE_NONE;
     }
+  }
 }
 
 /* Whether cell a is worth more to the board than cell b: shown first when

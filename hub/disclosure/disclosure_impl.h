@@ -32,10 +32,12 @@ struct dcell {
   size_t fix;
   size_t mark; /* add_line's duplicate check: last epoch seen */
   unsigned flags;
-  unsigned char state; /* enum disclosure_state */
-  unsigned char total; /* the total of some line */
-  unsigned char weak;  /* failed the last audit */
-  unsigned char rule;  /* enum disclosure_rule */
+  unsigned char state;  /* enum disclosure_state */
+  unsigned char total;  /* the total of some line */
+  unsigned char weak;   /* failed the last audit */
+  unsigned char missed; /* audits in a row that found it weak, at most 2:
+                          the repairs between them missed */
+  unsigned char rule;   /* enum disclosure_rule */
 };
 
 /* slots[first .. first + n - 1] are the members, slots[first + n] the

@@ -3,6 +3,7 @@ dahub_unit_test(test_disclosure test_disclosure.c)
 dahub_unit_test(test_disclosure_thin test_disclosure_thin.c)
 dahub_unit_test(test_disclosure_lp test_disclosure_lp.c)
 dahub_unit_test(test_disclosure_split test_disclosure_split.c)
+dahub_unit_test(test_disclosure_repair test_disclosure_repair.c)
 # Fails the Nth allocation to check every -ENOMEM path frees what it took.
 target_link_options(test_disclosure PRIVATE -Wl,--wrap=malloc
                                             -Wl,--wrap=calloc
