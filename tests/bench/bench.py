@@ -374,6 +374,10 @@ MEASURES = ["referrals_received", "referrals_accepted", "individuals_supported",
             "helpline_contacts", "cases_risk_reduced_at_close",
             "professionals_trained", "referrals_onward"]
 ALL_AREAS = sorted(set(AREAS.values())) + ["E06000017"]
+FLAT_MEASURES = MEASURES + ["caseload_open_at_end", "sa_households_supported",
+                            "sa_individuals_supported", "marac_cases_discussed",
+                            "marac_repeat_cases", "asc_contacts_da_factor",
+                            "homelessness_da_households"]
 
 
 def audit_feeds(partners):
@@ -426,6 +430,77 @@ def audit_returns(partners, measures, work):
             for r in rs:
                 f.write(",".join(str(x) for x in r) + "\n")
         files["audit_p%d_%s" % (p, shape)] = path
+    return files
+
+
+# A board's own summary: every breakdown on its own, as partners send them
+# (the demo's shape), each dimension's values in proportions like a
+# specialist service's caseload, so the rare values make the small counts.
+FLAT_DIMS = {
+    "gender": [("female", 80), ("male", 14), ("non_binary_or_other", 1),
+               ("not_stated", 2), ("not_known", 3)],
+    "age_band": [(a, w) for a, w in zip(AGES + ["not_known"],
+                                        [1, 1, 2, 2, 14, 24, 22, 16, 9, 4, 2, 1, 2])],
+    "ethnicity": [(e, w) for e, w in zip(
+        ["asian_bangladeshi", "asian_chinese", "asian_indian", "asian_pakistani",
+         "asian_other", "black_african", "black_caribbean", "black_other",
+         "mixed_white_asian", "mixed_white_black_african",
+         "mixed_white_black_caribbean", "mixed_other", "white_british",
+         "white_irish", "white_gypsy_irish_traveller", "white_roma",
+         "white_other", "other_arab", "other_any", "not_stated", "not_known"],
+        [1, 1, 8, 2, 1, 2, 1, 1, 1, 1, 1, 1, 60, 1, 1, 1, 5, 1, 1, 3, 6])],
+    "risk_level": [("standard", 30), ("medium", 35), ("high", 30),
+                   ("not_assessed", 5)],
+}
+
+
+def flat_feeds(partners):
+    """Per partner, one long feed per breakdown and one of totals."""
+    feeds = []
+    for p in range(partners):
+        for dim in [None] + sorted(FLAT_DIMS):
+            cols = {"area": "Area", "period": "Period", "measure": "Measure",
+                    "value": "Value"}
+            if dim:
+                cols["dimensions"] = {dim: "Value_of"}
+            feeds.append({"name": "flat_p%d_%s" % (p, dim or "total"),
+                          "source_id": "partner%d" % p, "plugin": "mapped",
+                          "options": {"header": {"row": 1}, "layout": "long",
+                                      "columns": cols}})
+    return feeds
+
+
+def flat_returns(partners, measures, work):
+    """Each partner's caseload per area and measure (about 40 a quarter),
+    split over each dimension's values at random in its proportions; now
+    and then a case has no value recorded, so that breakdown falls short of
+    its total. -> {feed: path}."""
+    import random
+    rng = random.Random(20261208)
+    rows = {}
+    for p in range(partners):
+        for area in ALL_AREAS:
+            for m in measures:
+                total = int(rng.expovariate(1 / 40.0))
+                key = (area, "FY2024-25-Q1", m)
+                rows.setdefault((p, None), []).append(key + (total,))
+                for dim, values in sorted(FLAT_DIMS.items()):
+                    n = total - (1 if total and rng.random() < 0.1 else 0)
+                    counts = dict.fromkeys((v for v, _ in values), 0)
+                    for v in rng.choices([v for v, _ in values],
+                                         [w for _, w in values], k=n):
+                        counts[v] += 1
+                    rows.setdefault((p, dim), []).extend(
+                        key + (v, c) for v, c in counts.items())
+    files = {}
+    for (p, dim), rs in rows.items():
+        name = "flat_p%d_%s" % (p, dim or "total")
+        path = os.path.join(work, name + ".csv")
+        with open(path, "w") as f:
+            f.write("Area,Period,Measure,%sValue\n" % ("Value_of," if dim else ""))
+            for r in rs:
+                f.write(",".join(str(x) for x in r) + "\n")
+        files[name] = path
     return files
 
 
@@ -497,10 +572,20 @@ def audit(args):
             w, said = reader_reference(d, folder, args.reader_timeout)
             print("    the reader on it: %s (%s)"
                   % ("%.2f s" % w if w is not None else "-", said))
-    d = Daemon(args.build, args.work, "dahub-audit-big")
-    measures = MEASURES[:max(1, min(len(MEASURES), args.audit_cells // 5148))]
-    files = audit_returns(5, measures, args.work)
-    for feed in audit_feeds(5):
+    flat = FLAT_MEASURES[:max(1, min(len(FLAT_MEASURES), args.audit_cells // 2904))]
+    res.update(audit_synthetic(args, "board-shaped", "dahub-audit-flat",
+                               flat_feeds(5), flat_returns(5, flat, args.work)))
+    if args.crossed_cells > 0:
+        crossed = MEASURES[:max(1, min(len(MEASURES), args.crossed_cells // 5148))]
+        res.update(audit_synthetic(args, "crossed", "dahub-audit-big",
+                                   audit_feeds(5), audit_returns(5, crossed, args.work)))
+    return res
+
+
+def audit_synthetic(args, label, name, feeds, files):
+    """dahub report on one synthetic quarter, then the reader on it."""
+    d = Daemon(args.build, args.work, name)
+    for feed in feeds:
         with open(os.path.join(d.root, "conf", "feeds.d", feed["name"] + ".json"), "w") as f:
             json.dump(feed, f)
     d.start()
@@ -510,16 +595,13 @@ def audit(args):
     wall, ms, folder = report(d, "FY2024-25-Q1")
     with open(os.path.join(folder, "summary.json")) as f:
         doc = json.load(f)
-    print("  synthetic quarter %6d cells, %5d hidden: report %.2f s (CPU %.2f s),"
+    print("  %s quarter %6d cells, %5d hidden: report %.2f s (CPU %.2f s),"
           " audit %.0f ms, load average %.1f"
-          % (len(doc["figures"]), doc["disclosure"]["hidden_cells"], wall, d.cpu,
-             ms, os.getloadavg()[0]))
-    res["big"] = wall
-    res["big_cells"] = len(doc["figures"])
+          % (label, len(doc["figures"]), doc["disclosure"]["hidden_cells"], wall,
+             d.cpu, ms, os.getloadavg()[0]))
     w, said = reader_reference(d, folder, args.reader_timeout)
     print("    the reader on it: %s (%s)" % ("%.2f s" % w if w is not None else "-", said))
-    res["big_reader"] = w
-    return res
+    return {label: wall, label + "_cells": len(doc["figures"]), label + "_reader": w}
 
 
 def latency(args):
@@ -554,6 +636,10 @@ def latency(args):
     return p50, p99, idle
 
 
+def check(what, ok, detail):
+    print("  [%s] %s: %s" % ("met" if ok else "MISSED", what, detail))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -564,7 +650,10 @@ def main():
                     help="also ingest a case-level file of this many rows")
     ap.add_argument("--drops", type=int, default=200)
     ap.add_argument("--audit-cells", type=int, default=50000,
-                    help="about how many cells the audit's synthetic summary has")
+                    help="about how many cells the audit's board-shaped summary has")
+    ap.add_argument("--crossed-cells", type=int, default=5148,
+                    help="about how many cells the crossed stress summary has"
+                         " (0: none)")
     ap.add_argument("--reader-timeout", type=int, default=900)
     ap.add_argument("--audit-only", action="store_true",
                     help="only the disclosure audit's part")
@@ -594,10 +683,11 @@ def main():
     if args.audit_only:
         a = audit(args)
         print("\ntargets:")
-        print("  [%s] a quarterly summary takes at most a few seconds (demo Q1 %.2f s; "
-              "%d cells %.2f s)" % ("met" if max(a["demo FY2024-25-Q1"], a["big"]) <= 5
-                                     else "MISSED", a["demo FY2024-25-Q1"],
-                                     a["big_cells"], a["big"]))
+        check("a quarterly summary, audit included, in a few seconds (<= 5 s)",
+              max(a["demo FY2024-25-Q1"], a["board-shaped"]) <= 5,
+              "demo %.2f s, %d cells %.2f s" % (a["demo FY2024-25-Q1"],
+                                                a["board-shaped_cells"],
+                                                a["board-shaped"]))
         return
     args.ingest_only |= args.wide_only
     c = None
@@ -619,10 +709,6 @@ def main():
         a = audit(args)
         x = xlsx_bench.run(args.build, args.work, args.xlsx_rows, args.repeat)
     print("\ntargets (ratios measured in this run):")
-
-    def check(what, ok, detail):
-        print("  [%s] %s: %s" % ("met" if ok else "MISSED", what, detail))
-
     if args.python and c:
         check("case-level: >= 15x faster than Python",
               c["python"] / c["dahub"] >= 15,
@@ -685,9 +771,10 @@ def main():
     check("idle daemon uses no CPU beyond its timers", idle < 0.5,
           "%.2f s in %d s" % (idle, args.idle))
     check("a quarterly summary, audit included, in a few seconds (<= 5 s)",
-          max(a["demo FY2024-25-Q1"], a["big"]) <= 5,
-          "demo %.2f s, %d cells %.2f s" % (a["demo FY2024-25-Q1"], a["big_cells"],
-                                            a["big"]))
+          max(a["demo FY2024-25-Q1"], a["board-shaped"]) <= 5,
+          "demo %.2f s, %d cells %.2f s" % (a["demo FY2024-25-Q1"],
+                                            a["board-shaped_cells"],
+                                            a["board-shaped"]))
 
 
 if __name__ == "__main__":
