@@ -246,12 +246,12 @@ int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
  * from w (its own lines first, then the lines of the hidden cells met
  * there). A headline total is taken only when nothing else is left. The
  * first two times, the lowest tier wins wherever it is (a member before a
- * total), then the nearest; a cell weak after two such repairs has its room
- * cut off near it, which far members never open (on a board's summary the
- * same cells stayed weak for scores of rounds while the pattern grew), so
- * from then on the nearest wins, then the lowest tier. Then a value that covers
- * the shortfall, then the smallest. seen and queue have room for n_cells; seen
- * is all 0 on entry and on return.
+ * total), then the nearest; a cell weak after two such repairs has its
+ * room cut off near it, which far members never open (on a board's summary
+ * the same cells stayed weak for scores of rounds while the pattern grew),
+ * so from then on the nearest wins, then the lowest tier. Then a value
+ * that covers the shortfall, then the smallest. seen and queue have room
+ * for n_cells; seen is all 0 on entry and on return.
  */
 static size_t repair_pick(const struct disclosure *d,
                           const struct incidence *inc, size_t w,
@@ -276,15 +276,15 @@ static size_t repair_pick(const struct disclosure *d,
         for (size_t j = 0; j <= l->n; j++) {
           size_t id = d->slots[l->first + j];
           const struct dcell *c = &d->cells[id];
-          int rank, t;
 
           if (seen[id])
             continue;
           if (choose_can_hide(c)) {
-            t = tier(c, j == l->n);
-            rank = t == 3    ? 4 * 1024 + far
-                   : nearest ? far * 4 + t
-                             : t * 1024 + far;
+            int t = tier(c, j == l->n);
+            int rank = t == 3    ? 4 * 1024 + far
+                       : nearest ? far * 4 + t
+                                 : t * 1024 + far;
+
             rank = rank * 2 + (c->value >= need ? 0 : 1);
             if (before(d, rank, id, best_rank, best)) {
               best = id;

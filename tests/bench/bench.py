@@ -27,8 +27,9 @@ checks that dahub stores the same figures as the reference, and prints the
 figures and the ratios against the targets. Then: the latency of small files
 dropped into a running daemon, and the CPU an idle daemon uses. Last, the
 disclosure audit: `dahub report` on the demo's summaries (a quarter, then
-its half and year audited against it) and on a summary of about 50,000
-cells (--audit-cells), beside the tests' own reader (tests/e2e/reader.py,
+its half and year audited against it), on a board-shaped summary of about
+50,000 cells (--audit-cells) and on one with gender and age crossed
+(--crossed-cells), beside the tests' own reader (tests/e2e/reader.py,
 scipy's LP: what an analyst would write) attacking the same summary. And
 the XLSX reader on a return of --xlsx-rows rows against openpyxl's
 read-only mode (xlsx_bench.py).

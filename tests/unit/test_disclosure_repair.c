@@ -13,6 +13,7 @@
  * the small counts; now and then a case has no value recorded, so that
  * breakdown falls short of its total.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,7 +65,7 @@ static size_t first_value(int k) {
 /* A partner's caseload in one area, split over every breakdown. */
 static void caseload(int64_t *v, size_t p, size_t a, uint64_t *seed) {
   double u = (double)(next(seed) % 1000000 + 1) / 1000001.0;
-  int64_t total = (int64_t)(-40.0 * __builtin_log(u)); /* exponential */
+  int64_t total = (int64_t)(-40.0 * log(u)); /* exponential */
   const int *w = weights;
 
   v[at(p, a, 0)] = total;
