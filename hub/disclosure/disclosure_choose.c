@@ -244,14 +244,15 @@ int choose_better_repair(const struct disclosure *d, size_t w, size_t a,
 /*
  * For weak cell w: a shown cell to hide, searched outwards over the lines
  * from w (its own lines first, then the lines of the hidden cells met
- * there). A headline total is taken only when nothing else is left. The
- * first two times, the lowest tier wins wherever it is (a member before a
- * total), then the nearest; a cell weak after two such repairs has its
- * room cut off near it, which far members never open (on a board's summary
- * the same cells stayed weak for scores of rounds while the pattern grew),
- * so from then on the nearest wins, then the lowest tier. Then a value
- * that covers the shortfall, then the smallest. seen and queue have room
- * for n_cells; seen is all 0 on entry and on return.
+ * there). A headline total is taken only when nothing else is left. For a
+ * cell found weak once or twice in a row, the lowest tier wins wherever it
+ * is (a member before a total), then the nearest; a cell found weak a
+ * third time has its room cut off near it, which far members never open
+ * (on a board's summary the same cells stayed weak for scores of rounds
+ * while the pattern grew), so from then on the nearest wins, then the
+ * lowest tier. Then a value that covers the shortfall, then the smallest.
+ * seen and queue have room for n_cells; seen is all 0 on entry and on
+ * return.
  */
 static size_t repair_pick(const struct disclosure *d,
                           const struct incidence *inc, size_t w,

@@ -586,6 +586,12 @@ def audit(args):
 def audit_synthetic(args, label, name, feeds, files):
     """dahub report on one synthetic quarter, then the reader on it."""
     d = Daemon(args.build, args.work, name)
+    conf = os.path.join(d.root, "conf", "hub.json")
+    with open(conf) as f:
+        hub = json.load(f)
+    hub["summary"]["area_thresholds"] = {"E06000017": 10}  # as the reader's
+    with open(conf, "w") as f:
+        json.dump(hub, f)
     for feed in feeds:
         with open(os.path.join(d.root, "conf", "feeds.d", feed["name"] + ".json"), "w") as f:
             json.dump(feed, f)
