@@ -69,41 +69,32 @@ target_compile_definitions(test_label PRIVATE ${DAHUB_HUB_TEST_DEFS})
 
 # The PostgreSQL store on a real server: $DAHUB_TEST_PG names it
 # (scripts/test.sh starts one with tests/support/pg_cluster.sh); without
-# it the test says why and is skipped (77).
-dahub_unit_test(test_pgstore test_pgstore.c)
-target_link_libraries(test_pgstore PRIVATE PkgConfig::PQ)
-set_tests_properties(test_pgstore PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)
+# it the test says why and is skipped (77). dahub_core brings libpq.
+function(dahub_pg_unit_test name timeout)
+  dahub_unit_test(${name} ${name}.c)
+  set_tests_properties(${name} PROPERTIES TIMEOUT ${timeout}
+    SKIP_RETURN_CODE 77)
+endfunction()
+dahub_pg_unit_test(test_pgstore 120)
 # ... its summaries and outbox: hubs claiming one delivery, boards apart.
-dahub_unit_test(test_pgstore_outbox test_pgstore_outbox.c)
-target_link_libraries(test_pgstore_outbox PRIVATE PkgConfig::PQ)
-set_tests_properties(test_pgstore_outbox PROPERTIES TIMEOUT 60
-  SKIP_RETURN_CODE 77)
+dahub_pg_unit_test(test_pgstore_outbox 60)
 # ... several boards of it read as one, for a region's summary.
-dahub_unit_test(test_pgstore_region test_pgstore_region.c)
-target_link_libraries(test_pgstore_region PRIVATE PkgConfig::PQ)
-set_tests_properties(test_pgstore_region PROPERTIES TIMEOUT 60
-  SKIP_RETURN_CODE 77)
+dahub_pg_unit_test(test_pgstore_region 60)
 # ... which of a board's hubs is active, and no other board's role.
-dahub_unit_test(test_pgstore_leader test_pgstore_leader.c)
-target_link_libraries(test_pgstore_leader PRIVATE PkgConfig::PQ)
-set_tests_properties(test_pgstore_leader PROPERTIES TIMEOUT 60
-  SKIP_RETURN_CODE 77)
+dahub_pg_unit_test(test_pgstore_leader 60)
 # ... a lost connection made again between calls, failing the file inside
 # one; and a restart mid-ingest on a private cluster of the test's own
 # (skipped without PostgreSQL 15's binaries).
 dahub_unit_test(test_pgstore_reconnect test_pgstore_reconnect.c)
-target_link_libraries(test_pgstore_reconnect PRIVATE PkgConfig::PQ)
 target_compile_definitions(test_pgstore_reconnect PRIVATE
   PG_CLUSTER_SH="${PROJECT_SOURCE_DIR}/tests/support/pg_cluster.sh")
 set_tests_properties(test_pgstore_reconnect PROPERTIES TIMEOUT 120)
 # The same files through both backends' operations (store_backend.h); its
 # PostgreSQL half is skipped without $DAHUB_TEST_PG.
 dahub_unit_test(test_store_backends test_store_backends.c)
-target_link_libraries(test_store_backends PRIVATE PkgConfig::PQ)
 set_tests_properties(test_store_backends PROPERTIES TIMEOUT 60)
 # Summaries, their cells and the outbox through both backends' operations.
 dahub_unit_test(test_store_outbox_backends test_store_outbox_backends.c)
-target_link_libraries(test_store_outbox_backends PRIVATE PkgConfig::PQ)
 set_tests_properties(test_store_outbox_backends PROPERTIES TIMEOUT 60)
 # The script that makes that throwaway cluster (skipped, 77, without
 # PostgreSQL 15's binaries).
