@@ -274,8 +274,8 @@ struct chain {
   struct audit_scratch s;
   const size_t *glines;
   size_t n_lines;
-  const size_t *todo; /* columns to check, when from == to */
-  size_t n_todo;
+  const size_t *asks; /* columns to check, when from == to */
+  size_t n_asks;
   int from, to; /* survey passes */
   int rc;
 };
@@ -285,8 +285,8 @@ static void *chain_run(void *arg) {
 
   if (c->from < c->to)
     c->rc = survey(&c->g, c->lp, c->from, c->to);
-  for (size_t i = 0; c->rc == 0 && i < c->n_todo; i++)
-    c->rc = check(&c->g, c->lp, c->todo[i], c->glines, c->n_lines, &c->s);
+  for (size_t i = 0; c->rc == 0 && i < c->n_asks; i++)
+    c->rc = check(&c->g, c->lp, c->asks[i], c->glines, c->n_lines, &c->s);
   return NULL;
 }
 
@@ -294,9 +294,8 @@ static void *chain_run(void *arg) {
  * chain b's, which starts from the values a has seen so far, and takes in
  * what b saw once both are done. */
 static int beside(struct group *a, struct lp *lp, struct chain *b,
-                  const size_t *todo, size_t n_todo, int helper,
+                  const size_t *asks, size_t n_asks, int helper,
                   struct audit_scratch *s) {
-  const struct disclosure *d = a->d;
   pthread_t t;
   int started, rc = 0;
 
@@ -310,8 +309,8 @@ static int beside(struct group *a, struct lp *lp, struct chain *b,
   started = helper && pthread_create(&t, NULL, chain_run, b) == 0;
   if (b->from < b->to)
     rc = survey(a, lp, 0, b->from);
-  for (size_t i = 0; rc == 0 && i < n_todo; i++)
-    rc = check(a, lp, todo[i], b->glines, b->n_lines, s);
+  for (size_t i = 0; rc == 0 && i < n_asks; i++)
+    rc = check(a, lp, asks[i], b->glines, b->n_lines, s);
   if (started)
     pthread_join(t, NULL);
   else
@@ -324,7 +323,6 @@ static int beside(struct group *a, struct lp *lp, struct chain *b,
     if (b->g.seen_hi[id] > a->seen_hi[id])
       a->seen_hi[id] = b->g.seen_hi[id];
   }
-  (void)d;
   return rc != 0 ? rc : b->rc;
 }
 
@@ -332,7 +330,7 @@ static int in_two(struct group *a, struct lp *lp, const size_t *glines,
                   size_t n_lines, const size_t *col, struct audit_scratch *s,
                   size_t left) {
   struct disclosure *d = (struct disclosure *)a->d;
-  size_t n_cells = d->n_cells, *todo = NULL, n_todo = 0, half;
+  size_t n_cells = d->n_cells, *asks = NULL, n_asks = 0, half;
   struct chain b = {.g = *a, .glines = glines, .n_lines = n_lines};
   double *seen = malloc((2 * n_cells + 1) * sizeof *seen);
   unsigned char *done = NULL;
@@ -342,10 +340,10 @@ static int in_two(struct group *a, struct lp *lp, const size_t *glines,
   b.s.mark = calloc(n_cells + 1, 1);
   b.s.touched = malloc((n_cells + 1) * sizeof *b.s.touched);
   b.s.first_weak = SIZE_MAX;
-  todo = malloc((a->n + 1) * sizeof *todo);
+  asks = malloc((a->n + 1) * sizeof *asks);
   done = calloc(a->n + 1, 1);
   if (seen == NULL || b.s.score == NULL || b.s.mark == NULL ||
-      b.s.touched == NULL || todo == NULL || done == NULL)
+      b.s.touched == NULL || asks == NULL || done == NULL)
     goto out;
   b.g.seen_lo = seen;
   b.g.seen_hi = seen + n_cells;
@@ -366,13 +364,13 @@ static int in_two(struct group *a, struct lp *lp, const size_t *glines,
     goto out;
   for (size_t k = 0; k < a->n; k++)
     if (!seen_enough(a, k)) {
-      todo[n_todo++] = k;
+      asks[n_asks++] = k;
       done[k] = 1;
     }
-  half = n_todo / 2;
-  b.todo = todo + half;
-  b.n_todo = n_todo - half;
-  if ((rc = beside(a, lp, &b, todo, half, s->helper, s)) != 0)
+  half = n_asks / 2;
+  b.asks = asks + half;
+  b.n_asks = n_asks - half;
+  if ((rc = beside(a, lp, &b, asks, half, s->helper, s)) != 0)
     goto out;
   /* every other cell was seen wide enough: its interval, no programme */
   for (size_t k = 0; rc == 0 && k < a->n; k++)
@@ -386,7 +384,7 @@ static int in_two(struct group *a, struct lp *lp, const size_t *glines,
 out:
   lp_free(b.lp);
   free(done);
-  free(todo);
+  free(asks);
   free(b.s.touched);
   free(b.s.mark);
   free(b.s.score);
